@@ -1,0 +1,157 @@
+// `g compare [RUN ...]`: reads the selected runs and their scalar summaries,
+// builds the comparison data once, and presents it as a table, CSV, JSON, or
+// (in a terminal, without a format flag) the interactive view.
+
+import { writeFileSync } from "node:fs";
+import { UsageError } from "../errors.js";
+import { buildCompareData, type CompareData, type CompareInputRun } from "../query/compare-data.js";
+import { filterRuns, indexRuns, selectRuns } from "../query/select.js";
+import { renderCsv } from "../format/csv.js";
+import { renderJson } from "../format/json.js";
+import { renderTable } from "../format/table.js";
+import { RunStore, resolveHome } from "../store/store.js";
+
+/** The options as commander gives them (src/cli/main.ts). */
+export interface CompareOptions {
+  table?: boolean;
+  /** `--csv` alone is true (stdout); `--csv FILE` writes FILE (`-` is stdout too). */
+  csv?: string | true;
+  json?: boolean;
+  min?: string | string[];
+  max?: string | string[];
+  top?: number | string;
+  cols?: string;
+  filter?: string;
+  skipCore?: boolean;
+  skipUnchanged?: boolean;
+  op?: string;
+  status?: string | string[];
+  label?: string;
+  tag?: string | string[];
+}
+
+/** What the interactive view (src/ui/compare-view) is given. */
+export interface CompareViewInput {
+  store: RunStore;
+  specs: string[];
+  options: CompareOptions;
+  /** Re-reads the store for the same selection (for live refresh and after deletes). */
+  load(): { runs: CompareInputRun[]; warnings: string[] };
+  /** The comparison data for runs, with the command's -c/-m/-M/-t/--filter/--skip-* options. */
+  build(runs: CompareInputRun[]): CompareData;
+}
+
+interface CompareViewModule {
+  runCompareView(input: CompareViewInput): Promise<void>;
+}
+
+export async function compareCommand(specs: string[], opts: CompareOptions): Promise<void> {
+  const formats = [opts.table, opts.csv !== undefined, opts.json].filter(Boolean).length;
+  if (formats > 1) throw new UsageError("choose one of -T/--table, --csv and --json");
+  const top = parseTop(opts.top);
+  const store = new RunStore(resolveHome());
+  const load = (): { runs: CompareInputRun[]; warnings: string[] } => loadCompareRuns(store, specs, opts);
+  const build = (runs: CompareInputRun[]): CompareData =>
+    buildCompareData({
+      runs,
+      columns: opts.cols,
+      min: toList(opts.min),
+      max: toList(opts.max),
+      top,
+      filter: opts.filter,
+      skipCore: opts.skipCore,
+      skipUnchanged: opts.skipUnchanged,
+      now: Date.now(),
+    });
+
+  const interactive = !opts.table && opts.csv === undefined && !opts.json && process.stdout.isTTY === true;
+  if (interactive && (await runInteractiveView({ store, specs, options: opts, load, build }))) return;
+
+  const { runs, warnings } = load();
+  for (const w of warnings) process.stderr.write(`g: warning: ${w}\n`);
+  const data = build(runs);
+
+  if (opts.json) {
+    process.stdout.write(renderJson(data) + "\n");
+    return;
+  }
+  if (opts.csv !== undefined) {
+    const csv = renderCsv(data);
+    if (opts.csv === true || opts.csv === "-") process.stdout.write(csv);
+    else {
+      writeFileSync(opts.csv, csv);
+      process.stderr.write(`g: wrote ${data.rows.length} run${data.rows.length === 1 ? "" : "s"} to ${opts.csv}\n`);
+    }
+    return;
+  }
+  if (data.rows.length === 0) {
+    process.stderr.write(runs.length === 0 ? "g: no runs to compare; see g runs\n" : "g: no runs match the filter\n");
+    return;
+  }
+  const tty = process.stdout.isTTY === true;
+  const text = renderTable(data, {
+    width: tty ? process.stdout.columns : undefined,
+    color: tty && !noColor(),
+    onHidden: (headers) =>
+      process.stderr.write(`g: ${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal\n`),
+  });
+  process.stdout.write(text + "\n");
+}
+
+/**
+ * The selected runs with their index (1 = latest) and scalar summaries,
+ * after the `g runs`-style filters. Damaged runs become warnings.
+ */
+export function loadCompareRuns(store: RunStore, specs: string[], opts: CompareOptions): { runs: CompareInputRun[]; warnings: string[] } {
+  const { runs, warnings } = store.listRuns();
+  const selected = filterRuns(selectRuns(indexRuns(runs), specs), { op: opts.op, status: opts.status, label: opts.label, tag: opts.tag });
+  const out: CompareInputRun[] = [];
+  for (const { index, run } of selected) {
+    try {
+      out.push({ index, run, summaries: store.readSummaries(run) });
+    } catch (err) {
+      warnings.push(`cannot read the scalars of run ${run.id}: ${(err as Error).message}`);
+      out.push({ index, run, summaries: {} });
+    }
+  }
+  return { runs: out, warnings };
+}
+
+/**
+ * HOOK for the interactive view: loads src/ui/compare-view.js if it exists
+ * and runs it. Returns false when there is no such module yet, so the
+ * caller prints the table instead.
+ */
+async function runInteractiveView(input: CompareViewInput): Promise<boolean> {
+  // A computed specifier, so this file compiles before the view exists.
+  const url = new URL("../ui/compare-view.js", import.meta.url).href;
+  let mod: CompareViewModule;
+  try {
+    mod = (await import(url)) as CompareViewModule;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === "ERR_MODULE_NOT_FOUND" && String(e.message).includes("compare-view")) return false;
+    throw err;
+  }
+  if (typeof mod.runCompareView !== "function") return false;
+  await mod.runCompareView(input);
+  return true;
+}
+
+function parseTop(top: number | string | undefined): number | undefined {
+  if (top === undefined) return undefined;
+  const n = typeof top === "number" ? top : Number(top);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`-t/--top takes a whole number of runs >= 1, not "${top}" (e.g. -t 5)`);
+  return n;
+}
+
+function toList(v: string | string[] | undefined): string[] {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** NO_COLOR (https://no-color.org): any non-empty value turns colour off. */
+function noColor(): boolean {
+  const v = process.env.NO_COLOR;
+  return v !== undefined && v !== "";
+}

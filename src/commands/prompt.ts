@@ -1,0 +1,25 @@
+// Asking the user before acting: a y/n question on the terminal. When stdin
+// is not a terminal nothing blocks: the default answer is taken.
+
+import { createInterface } from "node:readline";
+
+export async function confirm(question: string, defaultYes: boolean): Promise<boolean> {
+  if (!process.stdin.isTTY) return defaultYes;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer: string = await new Promise((resolve) => {
+      rl.question(`${question} ${defaultYes ? "(Y/n)" : "(y/N)"} `, resolve);
+      rl.once("close", () => resolve(""));
+    });
+    const a = answer.trim().toLowerCase();
+    if (a === "") return defaultYes;
+    return a === "y" || a === "yes";
+  } finally {
+    rl.close();
+  }
+}
+
+/** Messages for people go to stderr; stdout is for data. */
+export function say(text: string): void {
+  process.stderr.write(text.endsWith("\n") ? text : text + "\n");
+}

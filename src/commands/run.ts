@@ -1,0 +1,413 @@
+// `g run`: one run of a script, or a batch of trials when a flag is a search
+// (grid, random, gp, tpe), and `g run --restart` to continue or rerun.
+
+import { existsSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { parseRunArgs, type RunArgs } from "../cli/run-args.js";
+import { InterruptedError, NotFoundError, RunFailedError, UsageError } from "../errors.js";
+import type { Observation, Point, Rng, Space } from "../flags/space.js";
+import { lossFor, objectiveValue, parseObjective } from "../query/objective.js";
+import { indexRuns, selectRuns } from "../query/select.js";
+import { buildArgv, buildEnv } from "../runner/command.js";
+import { startRun, type OutputSink } from "../runner/execute.js";
+import { inspectScript, type ScriptInfo } from "../runner/inspect.js";
+import { RunStore, resolveHome, shortId } from "../store/store.js";
+import type { Flags, FlagValue, Objective, Run } from "../store/types.js";
+import { batchRng, formatNumber, pointOf, runBatch, type BatchPlan } from "./batch.js";
+import { confirm, say } from "./prompt.js";
+
+const OPTIMIZER_ALIASES: Record<string, string> = { bayesian: "gp", gp: "gp", tpe: "tpe", grid: "grid", random: "random" };
+const DEFAULT_MAX_TRIALS = 20;
+
+export async function runCommand(argv: string[]): Promise<void> {
+  const args = parseRunArgs(argv);
+  const store = new RunStore(resolveHome());
+  if (args.helpOptimizer !== undefined) return printOptimizerHelp(args.helpOptimizer);
+  if (args.restart !== undefined) return restartCommand(store, args);
+  if (args.script === undefined) throw new UsageError("g run needs a script, e.g. g run train.py x=0.5 (see g run --help)");
+
+  const scriptPath = resolve(args.script);
+  if (!existsSync(scriptPath) || !statSync(scriptPath).isFile()) throw new UsageError(`no such script: ${args.script}`);
+  const info = inspectScript(scriptPath, join(store.home, "cache", "inspect"));
+  if (args.helpFlags) return printFlags(args.script, info);
+  checkFlagNames(args, info);
+
+  const { parseFlagSpec } = await import("../flags/grammar.js");
+  const { planBatch } = await import("../search/plan.js");
+  const specs = Object.fromEntries(args.flags.map((f) => [f.name, parseFlagSpec(f.name, f.text)]));
+  const seed = args.randomSeed ?? Math.floor(Math.random() * 2 ** 31);
+  const rng = batchRng(seed);
+  const plan = planBatch({ specs, optimizer: args.optimizer, strategy: args.strategy, maxTrials: args.maxTrials, trials: args.trials, rng });
+  const defaults = defaultsOf(info);
+  const objective = parseObjective(args.minimize, args.maximize);
+
+  if (plan.optimizer === null) {
+    if (args.printTrials) return printTrials([constants(plan.space)], args.json);
+    const flags: Flags = { ...defaults, ...constants(plan.space) };
+    if (!(await confirmRun(args, `You are about to run ${args.script}`, Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`)))) return;
+    return runSingle(store, args, info, flags, passedFlags(args, flags));
+  }
+
+  const optimizer = plan.optimizer;
+  const points = plan.points;
+  if (args.printTrials) {
+    if (!points) throw new UsageError(`${optimizer} proposes each trial from the results of the ones before; --print-trials works with grid and random searches`);
+    return printTrials(points.map((p) => ({ ...constants(plan.space), ...p })), args.json);
+  }
+  const settings = optimizer === "gp" || optimizer === "tpe" ? await parseOptimizerSettings(optimizer, args.optFlags) : {};
+  if ((optimizer === "grid" || optimizer === "random") && args.optFlags.length > 0) {
+    throw new UsageError(`--opt-flag is for gp and tpe; the ${optimizer} optimizer has no settings`);
+  }
+  const total = points ? points.length : plan.maxTrials;
+  if (total === 0) throw new UsageError("the search has no trials to run; check --max-trials / --trials");
+
+  const { describeDimension } = await import("../flags/describe.js");
+  const lines = Object.entries(plan.space).map(([name, dim]) => describeDimension(name, dim));
+  for (const [name, value] of Object.entries(defaults)) if (!(name in plan.space)) lines.push(`${name}: ${formatValue(value)}`);
+  if (optimizer === "gp" || optimizer === "tpe") lines.push(`objective: ${objective.goal} ${objective.column}`, `learns from: ${args.learnFrom === "all" ? "this batch and earlier runs of the same script and space" : "this batch"}`);
+  lines.push(...plan.notes);
+  const heading = `You are about to run ${args.script} with ${optimizer} optimizer (${total} trial${total === 1 ? "" : "s"}, seed ${seed}${args.parallel > 1 ? `, ${args.parallel} at once` : ""})`;
+  if (!(await confirmRun(args, heading, lines))) return;
+
+  const base: Flags = { ...defaults, ...constants(plan.space) };
+  const batch = store.createRun({
+    op: optimizer,
+    flags: searchedFlagTexts(args),
+    cmd: ["g", "run", ...argv],
+    cwd: process.cwd(),
+    label: args.label ?? "",
+    tags: args.tags,
+    space: plan.space,
+    objective,
+    optimizer,
+    optimizer_settings: settings,
+    seed,
+    max_trials: total,
+    script: scriptPath,
+    script_op: args.script,
+    base_flags: base,
+    learn_from: args.learnFrom ?? "batch",
+    points: points ?? undefined,
+    restarts: 0,
+  });
+  say(`batch ${shortId(batch.id)} (${optimizer}): ${total} trial(s)`);
+  const history = args.learnFrom === "all" && !points ? learnFromEarlierRuns(store, scriptPath, plan.space, objective, batch.id) : [];
+  await runBatch({
+    store,
+    batch,
+    info,
+    trialOp: args.script,
+    space: plan.space,
+    baseFlags: base,
+    objective,
+    points: points ? new Map(points.map((p, i) => [i + 1, p])) : null,
+    trialNumbers: range(1, total),
+    propose: points ? undefined : await proposer(optimizer, plan.space, settings),
+    rng,
+    history,
+    rerun: new Map(),
+    parallel: args.parallel,
+    quiet: args.quiet,
+    label: args.label ?? "",
+    tags: args.tags,
+    cwd: process.cwd(),
+    total,
+  });
+}
+
+async function runSingle(store: RunStore, args: RunArgs, info: ScriptInfo, flags: Flags, passed: Flags, existing?: Run): Promise<void> {
+  const run =
+    existing ??
+    store.createRun({
+      op: args.script ?? basename(info.path),
+      flags,
+      cwd: process.cwd(),
+      label: args.label ?? "",
+      tags: args.tags,
+      script: info.path,
+    });
+  const cwd = existing?.record.cwd && existsSync(existing.record.cwd) ? existing.record.cwd : process.cwd();
+  const proc = await startRun({
+    store,
+    run,
+    argv: buildArgv(info, info.style === "globals" ? flags : passed),
+    env: buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags }),
+    cwd,
+    sink: args.quiet ? null : directSink,
+    sourceOf: info.path,
+  });
+  const onSignal = (sig: NodeJS.Signals) => proc.stop(sig === "SIGINT" ? "interrupt" : "terminate");
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let result;
+  try {
+    result = await proc.done;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  if (result.status === "terminated") throw new InterruptedError(`run ${shortId(run.id)} terminated`);
+  if (result.status !== "completed") throw new RunFailedError(`run ${shortId(run.id)} failed (exit status ${result.exitCode})`);
+  say(`run ${shortId(run.id)} completed`);
+}
+
+const directSink: OutputSink = (text, stream) => void (stream === "stdout" ? process.stdout : process.stderr).write(text);
+
+/** `g run --restart gp|RUN`: continue an optimizer batch, or rerun one run in its directory. */
+async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
+  const target = args.restart!;
+  if (args.script !== undefined) throw new UsageError(`--restart takes no script (got ${args.script}); the run's own script and flags are used`);
+  const { runs, warnings } = store.listRuns();
+  for (const w of warnings) say(`warning: ${w}`);
+  const all = indexRuns(runs);
+  const name = OPTIMIZER_ALIASES[target];
+  let run: Run;
+  if (name) {
+    const found = runs.find((r) => r.record.batch === undefined && r.record.optimizer === name && r.record.space !== undefined);
+    if (!found) throw new NotFoundError(`no ${name} batch to restart; start one with g run SCRIPT x=[LOW:HIGH] --optimizer ${name}`);
+    run = found;
+  } else {
+    const picked = selectRuns(all, [target]);
+    if (picked.length !== 1) throw new UsageError(`--restart takes one run, "${target}" selects ${picked.length}`);
+    run = picked[0]!.run;
+  }
+  if (run.status === "running") throw new UsageError(`run ${shortId(run.id)} is still running; stop it first with g stop ${shortId(run.id)}`);
+  if (run.record.space !== undefined && run.record.optimizer !== undefined) return restartBatch(store, args, run, runs);
+  if (run.record.batch !== undefined && run.status === "completed") {
+    throw new UsageError(`run ${shortId(run.id)} is a completed trial; restart its batch instead: g run --restart ${shortId(run.record.batch)}`);
+  }
+  const script = typeof run.record.script === "string" ? run.record.script : resolve(run.record.cwd, run.record.op);
+  if (!existsSync(script)) throw new UsageError(`cannot rerun ${shortId(run.id)}: its script ${script} is gone`);
+  const info = inspectScript(script, join(store.home, "cache", "inspect"));
+  const flags = run.record.flags;
+  if (!(await confirmRun(args, `You are about to rerun ${shortId(run.id)} (${run.record.op}, ${run.status}) in its own directory`, Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`)))) return;
+  await runSingle(store, { ...args, script: run.record.op }, info, flags, flags, run);
+}
+
+async function restartBatch(store: RunStore, args: RunArgs, batch: Run, runs: Run[]): Promise<void> {
+  const rec = batch.record;
+  const optimizer = rec.optimizer as string;
+  const space = rec.space as Space;
+  const objective = (rec.objective as Objective | undefined) ?? parseObjective();
+  const script = String(rec.script ?? "");
+  if (!existsSync(script)) throw new UsageError(`cannot restart batch ${shortId(batch.id)}: its script ${script} is gone`);
+  const info = inspectScript(script, join(store.home, "cache", "inspect"));
+  const trials = runs.filter((r) => r.record.batch === batch.id);
+  const byNumber = new Map<number, Run>();
+  for (const t of trials) if (t.record.trial !== undefined) byNumber.set(t.record.trial, t);
+  const interrupted = (r: Run) => r.status === "terminated" || r.status === "pending" || (r.status === "error" && r.record.exit_status == null);
+  const rerun = new Map<number, Run>();
+  for (const [n, t] of byNumber) if (interrupted(t)) rerun.set(n, t);
+
+  const maxTrials = (rec.max_trials as number | undefined) ?? DEFAULT_MAX_TRIALS;
+  const restarts = ((rec.restarts as number | undefined) ?? 0) + 1;
+  const seed = (rec.seed as number | undefined) ?? 0;
+  let trialNumbers: number[];
+  let points: Map<number, Point> | null = null;
+  let total: number;
+  if (optimizer === "grid" || optimizer === "random") {
+    // The fixed list was recorded with the batch; only what did not finish runs again.
+    const list = (rec.points as Point[] | undefined) ?? [];
+    points = new Map(list.map((p, i) => [i + 1, p]));
+    trialNumbers = range(1, list.length).filter((n) => !byNumber.has(n) || rerun.has(n));
+    total = list.length;
+    if (trialNumbers.length === 0) throw new UsageError(`batch ${shortId(batch.id)} (${optimizer}) has run all its ${list.length} trials; start a new search with g run`);
+  } else {
+    const done = [...byNumber.keys()].filter((n) => !rerun.has(n));
+    const wasInterrupted = batch.status !== "completed" && batch.status !== "error";
+    const next = Math.max(0, ...byNumber.keys()) + 1;
+    const more = args.maxTrials ?? (wasInterrupted ? Math.max(0, maxTrials - byNumber.size) : DEFAULT_MAX_TRIALS);
+    trialNumbers = [...[...rerun.keys()].sort((a, b) => a - b), ...range(next, next + more - 1)];
+    total = done.length + trialNumbers.length;
+    if (trialNumbers.length === 0) throw new UsageError(`batch ${shortId(batch.id)} has nothing left to run; give --max-trials N to run N more`);
+  }
+
+  const history: Observation[] = [];
+  for (const t of trials) {
+    if (rerun.has(t.record.trial ?? -1)) continue;
+    if (t.status !== "completed" && t.status !== "error") continue;
+    const value = t.status === "completed" ? objectiveValue(objective, store.readSummaries(t)) : null;
+    history.push({ point: pointOf(space, t.record.flags), value: lossFor(objective, value) });
+  }
+  if (rec.learn_from === "all" || args.learnFrom === "all") history.push(...learnFromEarlierRuns(store, script, space, objective, batch.id));
+
+  const settings = (rec.optimizer_settings as Record<string, unknown> | undefined) ?? {};
+  const lines = [
+    `${history.length} finished trial(s) to learn from; ${rerun.size} interrupted trial(s) to run again; ${trialNumbers.length - rerun.size} new trial(s)`,
+    `objective: ${objective.goal} ${objective.column}`,
+  ];
+  if (!(await confirmRun(args, `You are about to restart batch ${shortId(batch.id)} (${optimizer}, ${rec.script_op ?? basename(script)})`, lines))) return;
+  await store.updateRun(batch.id, (r) => {
+    r.restarts = restarts;
+    r.max_trials = Math.max(total, (r.max_trials as number | undefined) ?? 0);
+  });
+  const fresh = store.readRun(batch.id);
+  await runBatch({
+    store,
+    batch: fresh,
+    info,
+    trialOp: String(rec.script_op ?? basename(script)),
+    space,
+    baseFlags: (rec.base_flags as Flags | undefined) ?? {},
+    objective,
+    points,
+    trialNumbers,
+    propose: points ? undefined : await proposer(optimizer, space, settings),
+    // A new stream for every restart: never the first run's random starts again.
+    rng: batchRng(seed, restarts),
+    history,
+    rerun,
+    parallel: args.parallel,
+    quiet: args.quiet,
+    label: rec.label ?? "",
+    tags: rec.tags ?? [],
+    cwd: rec.cwd && existsSync(rec.cwd) ? rec.cwd : process.cwd(),
+    total,
+  });
+}
+
+/** Earlier finished runs of the same script whose flags lie in the space (`--learn-from all`). */
+function learnFromEarlierRuns(store: RunStore, script: string, space: Space, objective: Objective, exceptBatch: string): Observation[] {
+  const out: Observation[] = [];
+  for (const r of store.listRuns().runs) {
+    if (r.record.script !== script || r.record.batch === exceptBatch || r.status !== "completed") continue;
+    if (r.record.space !== undefined) continue;
+    const point = pointOf(space, r.record.flags);
+    if (!inSpace(space, point)) continue;
+    out.push({ point, value: lossFor(objective, objectiveValue(objective, store.readSummaries(r))) });
+  }
+  return out;
+}
+
+function inSpace(space: Space, point: Point): boolean {
+  for (const [name, dim] of Object.entries(space)) {
+    if (dim.type === "const") continue;
+    const v = point[name];
+    if (v === undefined) return false;
+    if (dim.type === "choice" && !dim.values.some((c) => c === v)) return false;
+    if ((dim.type === "uniform" || dim.type === "loguniform") && (typeof v !== "number" || v < dim.low || v > dim.high)) return false;
+  }
+  return true;
+}
+
+async function proposer(optimizer: string, space: Space, settings: Record<string, unknown>): Promise<(history: Observation[], rng: Rng) => Point> {
+  if (optimizer === "gp") {
+    const { proposeGp } = await import("../search/gp.js");
+    return (history, rng) => proposeGp(space, history, rng, settings);
+  }
+  if (optimizer === "tpe") {
+    const { proposeTpe } = await import("../search/tpe.js");
+    return (history, rng) => proposeTpe(space, history, rng, settings);
+  }
+  throw new UsageError(`unknown optimizer "${optimizer}"; use grid, random, gp (bayesian) or tpe`);
+}
+
+async function parseOptimizerSettings(optimizer: string, optFlags: string[]): Promise<Record<string, unknown>> {
+  const raw: Record<string, string> = {};
+  for (const f of optFlags) {
+    const eq = f.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--opt-flag takes name=value, e.g. --opt-flag random-starts=5 (got "${f}")`);
+    raw[f.slice(0, eq).trim()] = f.slice(eq + 1).trim();
+  }
+  if (optimizer === "gp") return { ...(await import("../search/gp.js")).parseGpSettings(raw) };
+  return { ...(await import("../search/tpe.js")).parseTpeSettings(raw) };
+}
+
+async function printOptimizerHelp(name: string): Promise<void> {
+  const optimizer = OPTIMIZER_ALIASES[name];
+  if (optimizer === "grid" || optimizer === "random") {
+    process.stdout.write(`${optimizer}: no settings. ${optimizer === "grid" ? "Runs every combination of the flags' lists." : "Samples the flags' ranges (lists are categorical choices); --max-trials N (default 20), --random-seed N."}\n`);
+    return;
+  }
+  let help: Array<{ name: string; default: string; help: string }>;
+  if (optimizer === "gp") help = (await import("../search/gp.js")).GP_SETTINGS_HELP;
+  else if (optimizer === "tpe") help = (await import("../search/tpe.js")).TPE_SETTINGS_HELP;
+  else throw new UsageError(`unknown optimizer "${name}"; use grid, random, gp (bayesian) or tpe`);
+  const width = Math.max(...help.map((h) => h.name.length));
+  const lines = [`${optimizer} settings (g run ... --optimizer ${optimizer} --opt-flag NAME=VALUE):`, ""];
+  for (const h of help) lines.push(`  ${h.name.padEnd(width)}  ${h.help} (default: ${h.default})`);
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+function printFlags(script: string, info: ScriptInfo): void {
+  const names = Object.keys(info.flags);
+  const how = info.kind !== "python" ? "passed as --name value" : info.style === "globals" ? "module-level globals, replaced when the script runs" : "command-line arguments (--name value)";
+  if (names.length === 0) {
+    process.stdout.write(`${script}: no flags detected (${how}); any name=value is passed on as --name value\n`);
+    return;
+  }
+  const width = Math.max(...names.map((n) => n.length));
+  const lines = [`${script} flags (${how}):`];
+  for (const n of names) lines.push(`  ${n.padEnd(width)}  ${formatValue(info.flags[n]!.default)}${info.flags[n]!.type !== "none" ? `  (${info.flags[n]!.type})` : ""}`);
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+function checkFlagNames(args: RunArgs, info: ScriptInfo): void {
+  if (args.forceFlags || info.kind !== "python" || info.style !== "globals") return;
+  const known = Object.keys(info.flags);
+  for (const f of args.flags) {
+    if (!(f.name in info.flags)) {
+      const list = known.length > 0 ? `its flags are ${known.join(", ")}` : "it has no module-level flags";
+      throw new UsageError(`${args.script} has no flag "${f.name}"; ${list} (use --force-flags to pass it anyway)`);
+    }
+  }
+}
+
+function defaultsOf(info: ScriptInfo): Flags {
+  const out: Flags = {};
+  for (const [name, f] of Object.entries(info.flags)) out[name] = f.default;
+  return out;
+}
+
+function constants(space: Space): Flags {
+  const out: Flags = {};
+  for (const [name, dim] of Object.entries(space)) if (dim.type === "const") out[name] = dim.value;
+  return out;
+}
+
+/** For argparse scripts and other programs only the flags the user gave are passed on. */
+function passedFlags(args: RunArgs, flags: Flags): Flags {
+  const out: Flags = {};
+  for (const f of args.flags) out[f.name] = flags[f.name] ?? null;
+  return out;
+}
+
+function searchedFlagTexts(args: RunArgs): Flags {
+  const out: Flags = {};
+  for (const f of args.flags) out[f.name] = f.text === true ? true : f.text;
+  return out;
+}
+
+async function confirmRun(args: RunArgs, heading: string, lines: string[]): Promise<boolean> {
+  if (args.yes || !process.stdin.isTTY) return true;
+  say([heading, ...lines.map((l) => `  ${l}`)].join("\n"));
+  const ok = await confirm("Continue?", true);
+  if (!ok) say("Nothing was run.");
+  return ok;
+}
+
+function printTrials(points: Point[], json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify(points.map((p, i) => ({ trial: i + 1, flags: p })), null, 2) + "\n");
+    return;
+  }
+  const names = [...new Set(points.flatMap((p) => Object.keys(p)))];
+  const rows = points.map((p, i) => [String(i + 1), ...names.map((n) => (p[n] === undefined ? "" : formatValue(p[n]!)))]);
+  const headers = ["trial", ...names];
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  process.stdout.write([line(headers), ...rows.map(line)].join("\n") + "\n");
+}
+
+function formatValue(v: FlagValue): string {
+  if (typeof v === "number") return formatNumber(v);
+  if (v === null) return "None";
+  return String(v);
+}
+
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i <= to; i++) out.push(i);
+  return out;
+}
+

@@ -1,0 +1,280 @@
+// `g runs` (list, info, delete, restore, purge, label, tag) and `g stop`:
+// read the store, select with src/query/select, act, print.
+
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { NotFoundError, UsageError } from "../errors.js";
+import { filterRuns, indexRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
+import { OUTPUT_FILE, RunStore, isPidAlive, resolveHome, shortId } from "../store/store.js";
+import type { Run, ScalarSummary } from "../store/types.js";
+import { formatNumber } from "./batch.js";
+import { confirm, say } from "./prompt.js";
+
+export const DEFAULT_LIST_LIMIT = 20;
+
+interface ListOptions extends RunFilters {
+  json?: boolean;
+  all?: boolean;
+  trash?: boolean;
+}
+
+function openStore(): RunStore {
+  return new RunStore(resolveHome());
+}
+
+function loadRuns(store: RunStore, trash = false): IndexedRun[] {
+  const { runs, warnings } = store.listRuns({ trash });
+  for (const w of warnings) say(`warning: ${w}`);
+  return indexRuns(runs);
+}
+
+export async function listCommand(specs: string[], opts: ListOptions): Promise<void> {
+  const store = openStore();
+  const all = loadRuns(store, opts.trash);
+  const selected = filterRuns(selectRuns(all, specs), opts);
+  const limited = specs.length === 0 && !opts.all && !opts.json ? selected.slice(0, DEFAULT_LIST_LIMIT) : selected;
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(limited.map(runJson), null, 2) + "\n");
+    return;
+  }
+  if (limited.length === 0) {
+    say(all.length === 0 ? `no runs yet in ${store.home}; start one with g run SCRIPT` : "no runs match");
+    return;
+  }
+  const showBatch = limited.some((r) => r.run.record.batch !== undefined);
+  const headers = ["#", "id", "op", "started", "time", "status", "label", ...(showBatch ? ["batch"] : [])];
+  const rows = limited.map(({ index, run }) => [
+    String(index),
+    shortId(run.id),
+    run.record.op,
+    formatTime(run.record.started ?? run.record.created),
+    formatDuration(run),
+    run.status,
+    run.record.label ?? "",
+    ...(showBatch ? [run.record.batch ? `${shortId(run.record.batch)} #${run.record.trial ?? "?"}` : ""] : []),
+  ]);
+  process.stdout.write(renderColumns(headers, rows));
+  if (limited.length < selected.length) say(`(showing ${limited.length} of ${selected.length} runs; -a shows all, g runs 1:50 a range)`);
+}
+
+export async function infoCommand(spec: string | undefined, opts: { json?: boolean }): Promise<void> {
+  const store = openStore();
+  const picked = selectRuns(loadRuns(store), [spec ?? "1"]);
+  if (picked.length !== 1) throw new UsageError(`g runs info takes one run; "${spec}" selects ${picked.length}`);
+  const { index, run } = picked[0]!;
+  const scalars = store.readSummaries(run);
+  const files = listFiles(run.dir);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ ...runJson({ index, run }), scalars, files }, null, 2) + "\n");
+    return;
+  }
+  const r = run.record;
+  const lines = [
+    `id:        ${run.id}`,
+    `op:        ${r.op}`,
+    `status:    ${run.status}${r.exit_status != null ? ` (exit ${r.exit_status})` : ""}`,
+    `started:   ${formatTime(r.started)}`,
+    `stopped:   ${formatTime(r.stopped)}`,
+    `time:      ${formatDuration(run)}`,
+    `label:     ${r.label ?? ""}`,
+    `tags:      ${(r.tags ?? []).join(", ")}`,
+    `cwd:       ${r.cwd}`,
+    `command:   ${r.cmd.map(quoteArg).join(" ")}`,
+    `dir:       ${run.dir}`,
+  ];
+  if (r.batch) lines.push(`batch:     ${r.batch} (trial ${r.trial ?? "?"})`);
+  if (r.space) lines.push(`optimizer: ${r.optimizer ?? r.op}${r.seed !== undefined ? ` (seed ${r.seed})` : ""}`);
+  lines.push("flags:");
+  for (const [k, v] of Object.entries(r.flags)) lines.push(`  ${k}: ${typeof v === "number" ? formatNumber(v) : String(v)}`);
+  lines.push("scalars:");
+  for (const [k, s] of Object.entries(scalars)) lines.push(`  ${k}: ${formatScalar(s)}`);
+  lines.push("files:");
+  for (const f of files) lines.push(`  ${f}`);
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+export async function deleteCommand(specs: string[], opts: RunFilters & { yes?: boolean; permanent?: boolean }): Promise<void> {
+  const store = openStore();
+  const picked = pick(loadRuns(store), specs, opts, "delete");
+  const running = picked.filter((r) => r.run.status === "running");
+  if (running.length > 0) throw new UsageError(`run ${shortId(running[0]!.run.id)} is running; stop it first with g stop ${shortId(running[0]!.run.id)}`);
+  const verb = opts.permanent ? "permanently delete" : "delete (move to the trash)";
+  if (!(await ask(opts.yes, `You are about to ${verb} ${picked.length} run(s):`, picked))) return;
+  for (const { run } of picked) store.deleteRun(run.id, { permanent: opts.permanent });
+  say(`${opts.permanent ? "Deleted" : "Moved to the trash"}: ${picked.length} run(s)${opts.permanent ? "" : " (g runs restore brings them back)"}`);
+}
+
+export async function restoreCommand(specs: string[], opts: { yes?: boolean }): Promise<void> {
+  const store = openStore();
+  const trash = loadRuns(store, true);
+  if (trash.length === 0) throw new NotFoundError("the trash is empty");
+  const picked = specs.length === 0 ? trash : selectRuns(trash, specs);
+  if (!(await ask(opts.yes, `You are about to restore ${picked.length} run(s):`, picked))) return;
+  for (const { run } of picked) store.restoreRun(run.id);
+  say(`Restored ${picked.length} run(s)`);
+}
+
+export async function purgeCommand(specs: string[], opts: { yes?: boolean }): Promise<void> {
+  const store = openStore();
+  const trash = loadRuns(store, true);
+  if (trash.length === 0) {
+    say("the trash is empty");
+    return;
+  }
+  const picked = specs.length === 0 ? trash : selectRuns(trash, specs);
+  if (!(await ask(opts.yes, `You are about to delete ${picked.length} run(s) in the trash for good:`, picked))) return;
+  for (const { run } of picked) store.purgeRun(run.id);
+  say(`Purged ${picked.length} run(s)`);
+}
+
+export async function labelCommand(specs: string[], opts: { set?: string; clear?: boolean }): Promise<void> {
+  if ((opts.set === undefined) === !opts.clear) throw new UsageError("give --set TEXT or --clear");
+  const store = openStore();
+  const picked = selectRuns(loadRuns(store), specs);
+  for (const { run } of picked) await store.updateRun(run.id, (r) => void (r.label = opts.clear ? "" : opts.set!));
+  say(`${opts.clear ? "Cleared the label of" : "Labelled"} ${picked.length} run(s)`);
+}
+
+export async function tagCommand(specs: string[], opts: { add?: string[]; remove?: string[] }): Promise<void> {
+  const add = opts.add ?? [];
+  const remove = opts.remove ?? [];
+  if (add.length === 0 && remove.length === 0) throw new UsageError("give --add TAG and/or --remove TAG");
+  const store = openStore();
+  const picked = selectRuns(loadRuns(store), specs);
+  for (const { run } of picked) {
+    await store.updateRun(run.id, (r) => {
+      const tags = (r.tags ?? []).filter((t) => !remove.includes(t));
+      for (const t of add) if (!tags.includes(t)) tags.push(t);
+      r.tags = tags;
+    });
+  }
+  say(`Updated the tags of ${picked.length} run(s)`);
+}
+
+export async function stopCommand(specs: string[], opts: { yes?: boolean }): Promise<void> {
+  const store = openStore();
+  const all = loadRuns(store);
+  const candidates = (specs.length === 0 ? all : selectRuns(all, specs)).filter((r) => r.run.status === "running");
+  if (candidates.length === 0) {
+    say("no running runs to stop");
+    return;
+  }
+  if (!(await ask(opts.yes || specs.length > 0, `You are about to stop ${candidates.length} run(s):`, candidates))) return;
+  let stopped = 0;
+  for (const { run } of candidates) {
+    const lock = store.readLock(run);
+    if (!lock) continue;
+    // The recording g process forwards the stop to the script and records `terminated`.
+    if (isPidAlive(lock.pid)) {
+      process.kill(lock.pid, "SIGTERM");
+      stopped++;
+    } else if (lock.child && isPidAlive(lock.child)) {
+      try {
+        process.kill(-lock.child, "SIGTERM");
+      } catch {
+        process.kill(lock.child, "SIGTERM");
+      }
+      stopped++;
+    }
+  }
+  say(`Asked ${stopped} run(s) to stop`);
+}
+
+function pick(all: IndexedRun[], specs: string[], filters: RunFilters, verb: string): IndexedRun[] {
+  const hasFilter = filters.op !== undefined || filters.label !== undefined || (filters.status?.length ?? 0) > 0 || (filters.tag?.length ?? 0) > 0;
+  if (specs.length === 0 && !hasFilter) throw new UsageError(`g runs ${verb} needs runs: e.g. g runs ${verb} 1, 1:5 or an id (or a filter such as --status error)`);
+  const picked = filterRuns(selectRuns(all, specs), filters);
+  if (picked.length === 0) throw new NotFoundError("no runs match");
+  return picked;
+}
+
+async function ask(yes: boolean | undefined, heading: string, runs: IndexedRun[]): Promise<boolean> {
+  if (yes) return true;
+  if (!process.stdin.isTTY) throw new UsageError("not asking without a terminal: add -y to confirm");
+  const shown = runs.slice(0, 10).map(({ index, run }) => `  [${index}] ${shortId(run.id)} ${run.record.op} ${run.status}${run.record.label ? ` ${run.record.label}` : ""}`);
+  if (runs.length > 10) shown.push(`  ... and ${runs.length - 10} more`);
+  say([heading, ...shown].join("\n"));
+  return confirm("Continue?", false);
+}
+
+function runJson({ index, run }: IndexedRun): Record<string, unknown> {
+  const r = run.record;
+  return {
+    index,
+    id: run.id,
+    short_id: shortId(run.id),
+    op: r.op,
+    status: run.status,
+    started: r.started,
+    stopped: r.stopped,
+    time: durationSeconds(run),
+    exit_status: r.exit_status,
+    label: r.label,
+    tags: r.tags,
+    flags: r.flags,
+    batch: r.batch ?? null,
+    trial: r.trial ?? null,
+    cmd: r.cmd,
+    cwd: r.cwd,
+    dir: run.dir,
+  };
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out.push(`${relative(dir, p)} (${st.size} B)`);
+      if (out.length >= 200) return;
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    /* a run being deleted meanwhile */
+  }
+  return out.filter((f) => !f.startsWith(".") || f.startsWith(OUTPUT_FILE));
+}
+
+function formatScalar(s: ScalarSummary): string {
+  return `${formatNumber(s.last)} (last; min ${formatNumber(s.min)}, max ${formatNumber(s.max)}, ${s.count} value${s.count === 1 ? "" : "s"}${s.step !== null ? `, step ${s.step}` : ""})`;
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export function durationSeconds(run: Run): number | null {
+  const start = run.record.started ? Date.parse(run.record.started) : NaN;
+  if (Number.isNaN(start)) return null;
+  const end = run.record.stopped ? Date.parse(run.record.stopped) : run.status === "running" ? Date.now() : NaN;
+  return Number.isNaN(end) ? null : Math.max(0, (end - start) / 1000);
+}
+
+export function formatDuration(run: Run): string {
+  const s = durationSeconds(run);
+  if (s === null) return "";
+  const total = Math.round(s);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  return `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}`;
+}
+
+function quoteArg(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Plain padded columns (the compare table has its own renderer for big tables). */
+function renderColumns(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(headers), ...rows.map(line)].join("\n") + "\n";
+}

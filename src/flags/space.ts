@@ -1,0 +1,33 @@
+// The typed search space that every flag grammar (Guild, Grid.ai, sweep.yaml)
+// produces and every optimizer (grid, random, gp, tpe) consumes.
+
+import type { FlagValue } from "../store/types.js";
+
+export type Dimension =
+  /** A single value: not searched. */
+  | { type: "const"; value: FlagValue }
+  /** Discrete values: a grid axis, or a categorical for random/gp/tpe. */
+  | { type: "choice"; values: FlagValue[] }
+  /** Uniform on [low, high]; integer → integers in [low, high] inclusive; q → rounded to multiples of q. */
+  | { type: "uniform"; low: number; high: number; integer?: boolean; q?: number }
+  /** Log-uniform on [low, high] (low > 0). */
+  | { type: "loguniform"; low: number; high: number; integer?: boolean; q?: number }
+  /** Normal(mu, sigma); unbounded. */
+  | { type: "normal"; mu: number; sigma: number; q?: number }
+  /** exp(Normal(mu, sigma)). */
+  | { type: "lognormal"; mu: number; sigma: number; q?: number };
+
+/** Flag name → dimension, in the order the user gave them. */
+export type Space = Record<string, Dimension>;
+
+/** One point of a space: flag name → value. */
+export type Point = Record<string, FlagValue>;
+
+/** A past trial as an optimizer sees it: value null when it failed or lacks the objective. */
+export interface Observation {
+  point: Point;
+  value: number | null;
+}
+
+/** A source of uniform numbers in [0, 1); seeded with seedrandom by the caller. */
+export type Rng = () => number;

@@ -1,0 +1,192 @@
+// Text tables (pure): `g compare -T` and any other list that wants aligned
+// columns. A screenful goes through cli-table3, fitted to the terminal; large
+// or piped output takes a fast path that pads strings itself, because
+// cli-table3 needs over a second for 1000 rows × 22 columns. Both paths lay
+// out the same widths, so the output looks the same either way.
+
+import Table from "cli-table3";
+import type { CompareData } from "../query/compare-data.js";
+
+export type Align = "left" | "right";
+
+export interface RowsOptions {
+  /** Terminal columns; undefined when piped: no fitting, nothing truncated. */
+  width?: number;
+  color: boolean;
+  align?: Align[];
+  /** Column indexes in the order to drop them when the table is too wide (the rest go right to left). */
+  dropOrder?: number[];
+  /** An SGR code (e.g. "32" for green) for a cell, when colour is on. */
+  cellColor?: (row: number, col: number) => string | undefined;
+  /** Told which headers did not fit, so the caller can say so on stderr. */
+  onHidden?: (headers: string[]) => void;
+}
+
+export interface TableOptions {
+  width?: number;
+  color: boolean;
+  onHidden?: (headers: string[]) => void;
+}
+
+/** Tables with more rows than this skip cli-table3. */
+export const FAST_PATH_ROWS = 200;
+const GAP = "  ";
+/** A column is never truncated below this many characters (or its natural width, if smaller). */
+const MIN_COLUMN_WIDTH = 6;
+const ELLIPSIS = "…";
+
+const STATUS_COLORS: Record<string, string> = {
+  completed: "32",
+  error: "31",
+  running: "36",
+  terminated: "33",
+  "early-stopped": "33",
+  pending: "2",
+};
+
+/** Renders the comparison as a table (no trailing newline). */
+export function renderTable(data: CompareData, opts: TableOptions): string {
+  const headers = data.columns.map((c) => c.header);
+  const rows = data.rows.map((r) => r.cells);
+  const align: Align[] = data.columns.map((c) => (c.numeric ? "right" : "left"));
+  const statusCol = data.columns.findIndex((c) => c.source.type === "attr" && c.source.attr === "status");
+  // When too wide, give up the least telling columns first: started, op, label, time;
+  // then flags right to left; then scalars right to left; index, run and status last.
+  const rank = (i: number): number => {
+    const c = data.columns[i]!;
+    if (c.source.type === "attr") {
+      const early = ["created", "stopped", "started", "op", "label", "tags", "time"].indexOf(c.source.attr);
+      return early >= 0 ? early : 1000 - i;
+    }
+    return c.kind === "flag" ? 100 + (data.columns.length - i) : 500 + (data.columns.length - i);
+  };
+  const dropOrder = data.columns.map((_, i) => i).sort((a, b) => rank(a) - rank(b));
+  return renderRows(headers, rows, {
+    width: opts.width,
+    color: opts.color,
+    align,
+    dropOrder,
+    onHidden: opts.onHidden,
+    cellColor: statusCol < 0 ? undefined : (r, c) => (c === statusCol ? STATUS_COLORS[rows[r]![c]!] : undefined),
+  });
+}
+
+/** Renders headers and rows as aligned columns separated by two spaces (no trailing newline). */
+export function renderRows(headers: string[], rows: string[][], opts: RowsOptions): string {
+  const layout = layOut(headers, rows, opts.width, opts.dropOrder);
+  if (layout.hidden.length > 0) opts.onHidden?.(layout.hidden.map((i) => headers[i]!));
+  const align = opts.align ?? [];
+  if (opts.width !== undefined && rows.length <= FAST_PATH_ROWS) return renderWithCliTable(headers, rows, layout, align, opts);
+  return renderFast(headers, rows, layout, align, opts);
+}
+
+interface Layout {
+  /** Indexes of the columns shown, in order. */
+  shown: number[];
+  hidden: number[];
+  /** Width of each shown column (parallel to `shown`). */
+  widths: number[];
+}
+
+function layOut(headers: string[], rows: string[][], width: number | undefined, dropOrder: number[] | undefined): Layout {
+  const natural = headers.map((h, i) => {
+    let w = h.length;
+    for (const row of rows) {
+      const len = (row[i] ?? "").length;
+      if (len > w) w = len;
+    }
+    return w;
+  });
+  const all = headers.map((_, i) => i);
+  if (width === undefined) return { shown: all, hidden: [], widths: natural };
+
+  const widths = new Map(all.map((i) => [i, natural[i]!]));
+  const floor = (i: number): number => Math.min(natural[i]!, Math.max(MIN_COLUMN_WIDTH, Math.min(headers[i]!.length, 12)));
+  const total = (): number => [...widths.values()].reduce((a, b) => a + b, 0) + GAP.length * Math.max(0, widths.size - 1);
+  // First narrow the widest columns, a character at a time, down to their floor.
+  let excess = total() - width;
+  while (excess > 0) {
+    let widest = -1;
+    for (const [i, w] of widths) if (w > floor(i) && (widest < 0 || w > widths.get(widest)!)) widest = i;
+    if (widest < 0) break;
+    widths.set(widest, widths.get(widest)! - 1);
+    excess--;
+  }
+  // Then drop whole columns until the rest fit; the dropped ones give back their width to the others.
+  const order = dropOrder ?? [...all].reverse();
+  const hidden: number[] = [];
+  for (const i of order) {
+    if (total() <= width || widths.size <= 1) break;
+    widths.delete(i);
+    hidden.push(i);
+  }
+  let spare = width - total();
+  for (const i of all) {
+    if (spare <= 0) break;
+    const w = widths.get(i);
+    if (w === undefined) continue;
+    const grow = Math.min(spare, natural[i]! - w);
+    widths.set(i, w + grow);
+    spare -= grow;
+  }
+  const shown = all.filter((i) => widths.has(i));
+  return { shown, hidden: hidden.sort((a, b) => a - b), widths: shown.map((i) => widths.get(i)!) };
+}
+
+function renderWithCliTable(headers: string[], rows: string[][], layout: Layout, align: Align[], opts: RowsOptions): string {
+  const paint = (text: string, code: string | undefined): string => (opts.color && code && text !== "" ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const table = new Table({
+    head: layout.shown.map((i) => paint(headers[i]!, "1")),
+    colWidths: layout.widths,
+    colAligns: layout.shown.map((i) => align[i] ?? "left"),
+    wordWrap: false,
+    truncate: ELLIPSIS,
+    chars: {
+      top: "", "top-mid": "", "top-left": "", "top-right": "",
+      bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
+      left: "", "left-mid": "", mid: "", "mid-mid": "",
+      right: "", "right-mid": "", middle: GAP,
+    },
+    style: { "padding-left": 0, "padding-right": 0, head: [], border: [], compact: true },
+  });
+  for (const [r, row] of rows.entries()) {
+    table.push(layout.shown.map((i, k) => paint(fit(row[i] ?? "", layout.widths[k]!), opts.cellColor?.(r, i))));
+  }
+  return table
+    .toString()
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => line.trimEnd())
+    .join("\n");
+}
+
+function renderFast(headers: string[], rows: string[][], layout: Layout, align: Align[], opts: RowsOptions): string {
+  const lines: string[] = new Array<string>(rows.length + 1);
+  const bold = (s: string): string => (opts.color ? `\x1b[1m${s}\x1b[0m` : s);
+  const last = layout.shown.length - 1;
+  const line = (cells: string[], header: boolean, r: number): string => {
+    let out = "";
+    for (let k = 0; k <= last; k++) {
+      const i = layout.shown[k]!;
+      const w = layout.widths[k]!;
+      const text = fit(cells[i] ?? "", w);
+      const pad = " ".repeat(w - text.length);
+      const right = align[i] === "right";
+      let cell = header ? bold(text) : text;
+      const code = header || !opts.color ? undefined : opts.cellColor?.(r, i);
+      if (code && text !== "") cell = `\x1b[${code}m${cell}\x1b[0m`;
+      out += right ? pad + cell : k === last ? cell : cell + pad;
+      if (k < last) out += GAP;
+    }
+    return out.trimEnd();
+  };
+  lines[0] = line(headers, true, -1);
+  for (let r = 0; r < rows.length; r++) lines[r + 1] = line(rows[r]!, false, r);
+  return lines.join("\n");
+}
+
+/** Cuts text to `width` characters, ending in "…" when cut. */
+function fit(text: string, width: number): string {
+  if (text.length <= width) return text;
+  return width <= 1 ? text.slice(0, width) : text.slice(0, width - 1) + ELLIPSIS;
+}

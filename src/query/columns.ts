@@ -1,0 +1,237 @@
+// Column expressions shared by `g compare -c/--cols`, `-m/-M` and `--filter`
+// (pure): `loss` (a scalar's last value, or a flag of that name), `min loss`
+// (a qualified scalar), `=x` (a flag), `.time` (a run attribute).
+
+import { UsageError } from "../errors.js";
+
+export const QUALIFIERS = ["last", "first", "min", "max", "avg", "total", "count", "step"] as const;
+export type Qualifier = (typeof QUALIFIERS)[number];
+
+/** Run attributes a `.name` column can show; the first seven are the default core columns. */
+export const ATTRIBUTES = [
+  "index",
+  "short_id",
+  "op",
+  "started",
+  "time",
+  "status",
+  "label",
+  "id",
+  "created",
+  "stopped",
+  "exit_status",
+  "tags",
+  "batch",
+  "trial",
+  "sweep",
+  "optimizer",
+] as const;
+export type Attribute = (typeof ATTRIBUTES)[number];
+
+export const CORE_ATTRIBUTES: readonly Attribute[] = ["index", "short_id", "op", "started", "time", "status", "label"];
+
+/** Other spellings accepted after the dot. */
+const ATTRIBUTE_ALIASES: Record<string, Attribute> = {
+  "short-id": "short_id",
+  shortid: "short_id",
+  short: "short_id",
+  run: "short_id",
+  operation: "op",
+  duration: "time",
+  exit: "exit_status",
+  "exit-status": "exit_status",
+  tag: "tags",
+};
+
+/** Headers of the attribute columns, Guild-like (`run` is the short id). */
+const ATTRIBUTE_HEADERS: Record<Attribute, string> = {
+  index: "#",
+  short_id: "run",
+  op: "op",
+  started: "started",
+  time: "time",
+  status: "status",
+  label: "label",
+  id: "id",
+  created: "created",
+  stopped: "stopped",
+  exit_status: "exit",
+  tags: "tags",
+  batch: "batch",
+  trial: "trial",
+  sweep: "sweep",
+  optimizer: "optimizer",
+};
+
+/**
+ * A column as written, before the store is looked at. A `bare` name is
+ * resolved by `resolveColumn`: a scalar if some run has that scalar key,
+ * else a flag if some run has that flag, else a (missing) scalar.
+ */
+export type ColumnRef =
+  | { type: "bare"; name: string }
+  | { type: "scalar"; key: string; qualifier: Qualifier }
+  | { type: "flag"; name: string }
+  | { type: "attr"; attr: Attribute };
+
+/** A column ready to compute: what to read from each run, and what to print above it. */
+export type ResolvedColumn =
+  | { type: "scalar"; key: string; qualifier: Qualifier; header: string }
+  | { type: "flag"; name: string; header: string }
+  | { type: "attr"; attr: Attribute; header: string };
+
+/** What the selected runs contain, for resolving bare names. */
+export interface KnownNames {
+  scalars: ReadonlySet<string>;
+  flags: ReadonlySet<string>;
+}
+
+/** A column spec with the header the user asked for (`loss as L`). */
+export interface ColumnSpec {
+  ref: ColumnRef;
+  as?: string;
+}
+
+/** Characters of a name (scalar key or flag): `val_loss`, `train/loss`, `lr-decay`, `acc@1`. */
+const NAME_START = /[A-Za-z_]/;
+const NAME_CHAR = /[A-Za-z0-9_./@:-]/;
+
+export function isQualifier(word: string): word is Qualifier {
+  return (QUALIFIERS as readonly string[]).includes(word);
+}
+
+/**
+ * Reads one column expression from `text` at `pos` (0-based), stopping at
+ * anything that cannot continue it. Used by both the `-c` list parser and
+ * the filter tokenizer, so the two accept the same columns.
+ * `what` names the option in error messages (`-c`, `--filter`).
+ */
+export function readColumnRef(text: string, pos: number, what: string): { ref: ColumnRef; end: number } | null {
+  const ch = text[pos];
+  if (ch === "=" || ch === ".") {
+    const name = readName(text, pos + 1);
+    if (name === null) {
+      const kind = ch === "=" ? "a flag name" : "an attribute name";
+      throw new UsageError(`${what}: expected ${kind} after "${ch}" at column ${pos + 2} (e.g. ${ch === "=" ? "=lr" : ".time"})`);
+    }
+    if (ch === "=") return { ref: { type: "flag", name: name.text }, end: name.end };
+    return { ref: { type: "attr", attr: parseAttribute(name.text, what, pos + 2) }, end: name.end };
+  }
+  const first = readName(text, pos);
+  if (first === null) return null;
+  if (isQualifier(first.text)) {
+    // `min loss`: a qualifier followed by a name. `step` alone is a bare name.
+    let p = first.end;
+    while (text[p] === " " || text[p] === "\t") p++;
+    const second = p > first.end ? readName(text, p) : null;
+    if (second !== null && !isWordOperator(second.text)) {
+      return { ref: { type: "scalar", key: second.text, qualifier: first.text }, end: second.end };
+    }
+  }
+  return { ref: { type: "bare", name: first.text }, end: first.end };
+}
+
+/** Words the filter grammar keeps for itself; never read as the name after a qualifier. */
+function isWordOperator(word: string): boolean {
+  return word === "and" || word === "or" || word === "not" || word === "as";
+}
+
+function readName(text: string, pos: number): { text: string; end: number } | null {
+  if (pos >= text.length || !NAME_START.test(text[pos]!)) return null;
+  let end = pos + 1;
+  while (end < text.length && NAME_CHAR.test(text[end]!)) end++;
+  return { text: text.slice(pos, end), end };
+}
+
+function parseAttribute(name: string, what: string, column: number): Attribute {
+  const lower = name.toLowerCase();
+  if ((ATTRIBUTES as readonly string[]).includes(lower)) return lower as Attribute;
+  const alias = ATTRIBUTE_ALIASES[lower];
+  if (alias) return alias;
+  throw new UsageError(`${what}: unknown run attribute ".${name}" at column ${column}; use one of ${ATTRIBUTES.map((a) => "." + a).join(", ")}`);
+}
+
+/**
+ * Parses a `-c/--cols` list: `"loss, min loss, =x, .time, max acc as best"`.
+ * Errors name the 1-based column in the text.
+ */
+export function parseColumns(text: string, what = "-c/--cols"): ColumnSpec[] {
+  const specs: ColumnSpec[] = [];
+  let pos = 0;
+  const skipSpace = (): void => {
+    while (pos < text.length && /\s/.test(text[pos]!)) pos++;
+  };
+  skipSpace();
+  if (pos === text.length) throw new UsageError(`${what}: no columns given; write e.g. -c "loss, min val_loss, =lr, .time"`);
+  for (;;) {
+    skipSpace();
+    const read = readColumnRef(text, pos, what);
+    if (read === null) {
+      const found = pos < text.length ? `"${text[pos]}"` : "the end";
+      throw new UsageError(`${what}: expected a column (name, =flag, .attribute or "min name") at column ${pos + 1}, found ${found}`);
+    }
+    const spec: ColumnSpec = { ref: read.ref };
+    pos = read.end;
+    skipSpace();
+    if (text.startsWith("as", pos) && /\s/.test(text[pos + 2] ?? "")) {
+      pos += 2;
+      skipSpace();
+      const start = pos;
+      while (pos < text.length && text[pos] !== ",") pos++;
+      const header = text.slice(start, pos).trim();
+      if (header === "") throw new UsageError(`${what}: expected a header after "as" at column ${start + 1}`);
+      spec.as = header;
+    }
+    specs.push(spec);
+    skipSpace();
+    if (pos === text.length) return specs;
+    if (text[pos] !== ",") {
+      throw new UsageError(`${what}: expected "," between columns at column ${pos + 1}, found "${text[pos]}"`);
+    }
+    pos++;
+  }
+}
+
+/** Parses a single column expression (for `-m/--min`, `-M/--max`). */
+export function parseColumn(text: string, what: string): ColumnSpec {
+  const specs = parseColumns(text, what);
+  if (specs.length !== 1) throw new UsageError(`${what}: give one column, not ${specs.length} ("${text}")`);
+  return specs[0]!;
+}
+
+/** Turns a ref into a column, deciding what a bare name means (see ColumnRef). */
+export function resolveColumn(ref: ColumnRef, known: KnownNames, as?: string): ResolvedColumn {
+  switch (ref.type) {
+    case "attr":
+      return { type: "attr", attr: ref.attr, header: as ?? ATTRIBUTE_HEADERS[ref.attr] };
+    case "flag":
+      return { type: "flag", name: ref.name, header: as ?? ref.name };
+    case "scalar":
+      return { type: "scalar", key: ref.key, qualifier: ref.qualifier, header: as ?? scalarHeader(ref.key, ref.qualifier) };
+    case "bare":
+      if (!known.scalars.has(ref.name) && known.flags.has(ref.name)) {
+        return { type: "flag", name: ref.name, header: as ?? ref.name };
+      }
+      return { type: "scalar", key: ref.name, qualifier: "last", header: as ?? ref.name };
+  }
+}
+
+export function scalarHeader(key: string, qualifier: Qualifier): string {
+  return qualifier === "last" ? key : `${qualifier} ${key}`;
+}
+
+export function attributeHeader(attr: Attribute): string {
+  return ATTRIBUTE_HEADERS[attr];
+}
+
+/** A stable identity for a column, so the same column asked for twice is shown once. */
+export function columnKey(col: ResolvedColumn): string {
+  switch (col.type) {
+    case "attr":
+      return `.${col.attr}`;
+    case "flag":
+      return `=${col.name}`;
+    case "scalar":
+      return `${col.qualifier} ${col.key}`;
+  }
+}

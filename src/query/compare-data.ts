@@ -1,0 +1,318 @@
+// The comparison data (pure): the one function that turns selected runs into
+// columns and rows, which the table, CSV, JSON and the interactive view all
+// present. Filtering (--filter), sorting (-m/-M), --top and the column
+// choices (-c, --skip-core, --skip-unchanged) all happen here.
+
+import { UsageError } from "../errors.js";
+import type { Run, ScalarSummary } from "../store/types.js";
+import {
+  CORE_ATTRIBUTES,
+  attributeHeader,
+  columnKey,
+  parseColumn,
+  parseColumns,
+  resolveColumn,
+  type Attribute,
+  type ColumnRef,
+  type KnownNames,
+  type ResolvedColumn,
+} from "./columns.js";
+import { evaluateFilter, parseFilter, type FilterValue } from "./filter.js";
+
+/** One selected run: its index in the newest-first list (1 = latest) and its scalar summaries. */
+export interface CompareInputRun {
+  index: number;
+  run: Run;
+  summaries: Record<string, ScalarSummary>;
+}
+
+export interface CompareInput {
+  runs: CompareInputRun[];
+  /** `-c/--cols`: when given, the core columns (unless skipCore) then these, instead of every flag and scalar. */
+  columns?: string;
+  /** `-m/--min` columns, then `-M/--max` columns, in that precedence. */
+  min?: string[];
+  max?: string[];
+  /** `-t/--top`: keep the first N rows after sorting. */
+  top?: number;
+  filter?: string;
+  skipCore?: boolean;
+  skipUnchanged?: boolean;
+  /** Milliseconds since the epoch: the end of a running run's `time`. */
+  now: number;
+}
+
+/** A cell's value: number, text, boolean, or null when the run lacks it. */
+export type CellValue = FilterValue;
+
+export type ColumnKind = "core" | "flag" | "scalar";
+
+export interface CompareColumn {
+  /** Stable identity: `.time`, `=lr`, `last loss`, `min loss`. */
+  key: string;
+  /** core: a run attribute (from `.name` or the defaults); flag; scalar. */
+  kind: ColumnKind;
+  header: string;
+  /** Every present value is a number: right-align, sort numerically. */
+  numeric: boolean;
+  source: ResolvedColumn;
+}
+
+export interface CompareRow {
+  index: number;
+  run: Run;
+  summaries: Record<string, ScalarSummary>;
+  /** Raw values, one per column (numbers stay numbers; `started` is ISO text; `time` seconds). */
+  values: CellValue[];
+  /** The same values as printed ("" when missing). */
+  cells: string[];
+}
+
+export interface CompareData {
+  columns: CompareColumn[];
+  rows: CompareRow[];
+  /** True when the columns came from `-c/--cols` rather than the defaults. */
+  explicitColumns: boolean;
+}
+
+/** A sort key: a column and its direction. */
+export interface SortKey {
+  column: ResolvedColumn;
+  descending: boolean;
+}
+
+export function buildCompareData(input: CompareInput): CompareData {
+  const known = collectNames(input.runs);
+  const get = (r: CompareInputRun, col: ResolvedColumn): CellValue => columnValue(col, r, input.now);
+
+  let runs = input.runs;
+  if (input.filter !== undefined && input.filter.trim() !== "") {
+    const expr = parseFilter(input.filter);
+    const resolved = new Map<ColumnRef, ResolvedColumn>();
+    const lookup = (r: CompareInputRun) => (ref: ColumnRef): CellValue => {
+      let col = resolved.get(ref);
+      if (col === undefined) {
+        col = resolveColumn(ref, known);
+        resolved.set(ref, col);
+      }
+      return get(r, col);
+    };
+    runs = runs.filter((r) => evaluateFilter(expr, lookup(r)));
+  }
+
+  const sortKeys = [
+    ...(input.min ?? []).map((c) => ({ column: resolveSortColumn(c, "-m/--min", known), descending: false })),
+    ...(input.max ?? []).map((c) => ({ column: resolveSortColumn(c, "-M/--max", known), descending: true })),
+  ];
+  if (sortKeys.length > 0) runs = sortRuns(runs, sortKeys, input.now);
+
+  if (input.top !== undefined) {
+    if (!Number.isInteger(input.top) || input.top < 1) throw new UsageError(`-t/--top: expected a whole number of runs >= 1, got ${input.top}`);
+    runs = runs.slice(0, input.top);
+  }
+
+  let columns = chooseColumns(input, known, runs);
+  const rows: CompareRow[] = runs.map((r) => {
+    const values = columns.map((c) => get(r, c.source));
+    return { index: r.index, run: r.run, summaries: r.summaries, values, cells: values.map((v, i) => formatCell(v, columns[i]!.source)) };
+  });
+
+  if (input.skipUnchanged && rows.length > 1) {
+    const keep = columns.map((_, i) => rows.some((row) => row.cells[i] !== rows[0]!.cells[i]));
+    columns = columns.filter((_, i) => keep[i]);
+    for (const row of rows) {
+      row.values = row.values.filter((_, i) => keep[i]);
+      row.cells = row.cells.filter((_, i) => keep[i]);
+    }
+  }
+  for (const [i, col] of columns.entries()) {
+    col.numeric = rows.some((r) => r.values[i] !== null) && rows.every((r) => r.values[i] === null || typeof r.values[i] === "number");
+  }
+  return { columns, rows, explicitColumns: input.columns !== undefined };
+}
+
+/** Sorts runs by the keys in order; runs missing a key's value come last whichever the direction. Stable. */
+export function sortRuns<T extends CompareInputRun>(runs: T[], keys: SortKey[], now: number): T[] {
+  const decorated = runs.map((r, i) => ({ r, i, v: keys.map((k) => columnValue(k.column, r, now)) }));
+  decorated.sort((a, b) => {
+    for (const [k, key] of keys.entries()) {
+      const c = compareForSort(a.v[k]!, b.v[k]!, key.descending);
+      if (c !== 0) return c;
+    }
+    return a.i - b.i;
+  });
+  return decorated.map((d) => d.r);
+}
+
+function compareForSort(a: CellValue, b: CellValue, descending: boolean): number {
+  if (a === null || b === null) return a === null ? (b === null ? 0 : 1) : -1;
+  let c: number;
+  if (typeof a === "number" && typeof b === "number") c = a - b;
+  else if (typeof a === "number") c = -1; // numbers before text, so a numeric column with a stray string still sorts
+  else if (typeof b === "number") c = 1;
+  else c = String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  return descending ? -c : c;
+}
+
+function resolveSortColumn(text: string, what: string, known: KnownNames): ResolvedColumn {
+  const spec = parseColumn(text, what);
+  return resolveColumn(spec.ref, known, spec.as);
+}
+
+function collectNames(runs: CompareInputRun[]): { scalars: Set<string>; flags: Set<string>; scalarOrder: string[]; flagOrder: string[] } {
+  const scalars = new Set<string>();
+  const flags = new Set<string>();
+  for (const r of runs) {
+    for (const k of Object.keys(r.run.record.flags)) flags.add(k);
+    for (const k of Object.keys(r.summaries)) scalars.add(k);
+  }
+  // Flags and scalars in the order first seen, newest run first (as Guild does), which
+  // keeps the order a script declares them in.
+  return { scalars, flags, scalarOrder: [...scalars], flagOrder: [...flags] };
+}
+
+function chooseColumns(input: CompareInput, known: ReturnType<typeof collectNames>, shown: CompareInputRun[]): CompareColumn[] {
+  const out: CompareColumn[] = [];
+  const seen = new Set<string>();
+  const add = (source: ResolvedColumn, kind: ColumnKind): void => {
+    const key = columnKey(source);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ key, kind, header: source.header, numeric: false, source });
+  };
+  if (!input.skipCore) {
+    for (const attr of CORE_ATTRIBUTES) add({ type: "attr", attr, header: attributeHeader(attr) }, "core");
+  }
+  if (input.columns !== undefined) {
+    for (const spec of parseColumns(input.columns)) {
+      const col = resolveColumn(spec.ref, known, spec.as);
+      if (input.skipCore && col.type === "attr") continue;
+      add(col, kindOf(col));
+    }
+    return out;
+  }
+  // Only the names the shown rows have, so `--top 5` of a mixed store is not padded with empty columns.
+  const shownNames = collectNames(shown);
+  const scalarNames = new Set(shownNames.scalarOrder);
+  for (const name of shownNames.flagOrder) {
+    // A flag sharing its name with a scalar is headed `=name` so the two can be told apart.
+    add({ type: "flag", name, header: scalarNames.has(name) ? `=${name}` : name }, "flag");
+  }
+  for (const key of shownNames.scalarOrder) add({ type: "scalar", key, qualifier: "last", header: key }, "scalar");
+  return out;
+}
+
+function kindOf(col: ResolvedColumn): ColumnKind {
+  return col.type === "attr" ? "core" : col.type;
+}
+
+/** The value of one column for one run. */
+export function columnValue(col: ResolvedColumn, r: CompareInputRun, now: number): CellValue {
+  switch (col.type) {
+    case "flag": {
+      const v = r.run.record.flags[col.name];
+      return v === undefined ? null : v;
+    }
+    case "scalar": {
+      const s = r.summaries[col.key];
+      if (s === undefined) return null;
+      const v = s[col.qualifier];
+      return v === undefined ? null : v;
+    }
+    case "attr":
+      return attributeValue(col.attr, r, now);
+  }
+}
+
+function attributeValue(attr: Attribute, r: CompareInputRun, now: number): CellValue {
+  const rec = r.run.record;
+  switch (attr) {
+    case "index":
+      return r.index;
+    case "short_id":
+      return r.run.id.slice(0, 8);
+    case "id":
+      return r.run.id;
+    case "op":
+      return rec.op;
+    case "started":
+      return rec.started ?? null;
+    case "created":
+      return rec.created || null;
+    case "stopped":
+      return rec.stopped ?? null;
+    case "time":
+      return runSeconds(r.run, now);
+    case "status":
+      return r.run.status;
+    case "label":
+      return rec.label || null;
+    case "exit_status":
+      return rec.exit_status ?? null;
+    case "tags":
+      return rec.tags.length > 0 ? rec.tags.join(" ") : null;
+    case "batch":
+      return typeof rec.batch === "string" ? rec.batch.slice(0, 8) : null;
+    case "trial":
+      return typeof rec.trial === "number" ? rec.trial : null;
+    case "sweep":
+      return typeof rec.sweep === "string" ? rec.sweep : null;
+    case "optimizer":
+      return typeof rec.optimizer === "string" ? rec.optimizer : null;
+  }
+}
+
+/** How long a run ran, in seconds; a running run counts up to `now`. */
+function runSeconds(run: Run, now: number): number | null {
+  const started = run.record.started ? Date.parse(run.record.started) : NaN;
+  if (Number.isNaN(started)) return null;
+  const end = run.record.stopped ? Date.parse(run.record.stopped) : run.status === "running" ? now : NaN;
+  if (Number.isNaN(end)) return null;
+  return Math.max(0, (end - started) / 1000);
+}
+
+/** Formats a cell as the table shows it. */
+export function formatCell(v: CellValue, col: ResolvedColumn): string {
+  if (v === null) return "";
+  if (col.type === "attr") {
+    if (col.attr === "time" && typeof v === "number") return formatDuration(v);
+    if ((col.attr === "started" || col.attr === "stopped" || col.attr === "created") && typeof v === "string") return formatTime(v);
+    return String(v);
+  }
+  if (typeof v === "number") {
+    // Flags show as given (lr=0.001 stays 0.001); scalars to 6 significant digits, like Guild.
+    if (col.type === "flag" || (col.type === "scalar" && (col.qualifier === "count" || col.qualifier === "step"))) return String(v);
+    return formatNumber(v);
+  }
+  return String(v);
+}
+
+/** 6 significant digits, trailing zeros dropped; exponent form for the very large or small. */
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e15)) return trimExponent(v.toExponential(5));
+  return String(Number(v.toPrecision(6)));
+}
+
+function trimExponent(s: string): string {
+  return s.replace(/\.?0+e/, "e");
+}
+
+/** H:MM:SS, as Guild shows a run's time. */
+export function formatDuration(seconds: number): string {
+  const total = Math.round(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return `${h}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
+}
+
+/** An ISO time as local `YYYY-MM-DD HH:MM:SS`. */
+export function formatTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number): string => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}

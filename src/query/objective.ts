@@ -1,0 +1,37 @@
+// The objective of a search (pure): a compare column expression such as
+// "loss" or "min val_loss", read from a run's scalar summaries.
+
+import { UsageError } from "../errors.js";
+import type { Objective, ScalarSummary } from "../store/types.js";
+
+export const DEFAULT_OBJECTIVE: Objective = { column: "loss", goal: "minimize" };
+const QUALIFIERS = ["last", "first", "min", "max", "avg", "total", "count", "step"] as const;
+type Qualifier = (typeof QUALIFIERS)[number];
+
+export function parseObjective(minimize?: string, maximize?: string): Objective {
+  const column = (maximize ?? minimize ?? DEFAULT_OBJECTIVE.column).trim();
+  splitColumn(column);
+  return { column, goal: maximize !== undefined ? "maximize" : "minimize" };
+}
+
+function splitColumn(column: string): { qualifier: Qualifier; key: string } {
+  const parts = column.split(/\s+/).filter((p) => p !== "");
+  if (parts.length === 1 && !parts[0]!.startsWith("=") && !parts[0]!.startsWith(".")) return { qualifier: "last", key: parts[0]! };
+  if (parts.length === 2 && (QUALIFIERS as readonly string[]).includes(parts[0]!)) return { qualifier: parts[0] as Qualifier, key: parts[1]! };
+  throw new UsageError(`objective "${column}" is not a scalar column; write a scalar key, optionally after ${QUALIFIERS.join("|")}, e.g. "min val_loss"`);
+}
+
+/** The objective's value for a run, or null when the run did not record it. */
+export function objectiveValue(objective: Objective, summaries: Record<string, ScalarSummary>): number | null {
+  const { qualifier, key } = splitColumn(objective.column);
+  const s = summaries[key];
+  if (!s) return null;
+  const v = s[qualifier];
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/** The value an optimizer minimises: the objective, negated when maximising. */
+export function lossFor(objective: Objective, value: number | null): number | null {
+  if (value === null) return null;
+  return objective.goal === "maximize" ? -value : value;
+}

@@ -1,0 +1,96 @@
+// Run selection (pure): RUN specs (`1`, `1:20`, `:5`, `3:`, an id or a unique
+// id prefix) and the list filters shared by `g runs` and `g compare`.
+
+import { NotFoundError, UsageError } from "../errors.js";
+import type { Run, RunStatus } from "../store/types.js";
+
+/** A run with its index in the newest-first list (1 = latest). */
+export interface IndexedRun {
+  index: number;
+  run: Run;
+}
+
+export interface RunFilters {
+  op?: string;
+  status?: string | string[];
+  label?: string;
+  tag?: string | string[];
+}
+
+const STATUSES: RunStatus[] = ["running", "completed", "error", "terminated", "early-stopped", "pending"];
+const INDEX_SPEC = /^(\d*)(:)?(\d*)$/;
+/** Numbers this long or longer are read as id prefixes, shorter ones as indexes. */
+const MIN_NUMERIC_PREFIX = 6;
+
+/** Numbers every run of a newest-first list: index 1 is the latest. */
+export function indexRuns(runs: Run[]): IndexedRun[] {
+  return runs.map((run, i) => ({ index: i + 1, run }));
+}
+
+/**
+ * Selects runs by spec, keeping list order and dropping repeats. No specs
+ * selects everything. Ranges are clamped to what exists, as in Guild.
+ */
+export function selectRuns(all: IndexedRun[], specs: string[]): IndexedRun[] {
+  if (specs.length === 0) return all;
+  const chosen = new Set<number>();
+  for (const raw of specs) {
+    const spec = raw.trim();
+    for (const i of resolveSpec(all, spec)) chosen.add(i);
+  }
+  return all.filter((r) => chosen.has(r.index));
+}
+
+function resolveSpec(all: IndexedRun[], spec: string): number[] {
+  const m = INDEX_SPEC.exec(spec);
+  if (m && spec !== "" && spec !== ":" && !(m[2] === undefined && spec.length >= MIN_NUMERIC_PREFIX)) {
+    const [, a, colon, b] = m;
+    if (colon === undefined) {
+      const i = Number(a);
+      if (i < 1 || i > all.length) {
+        throw new NotFoundError(`no run at index ${i} (there ${all.length === 1 ? "is 1 run" : `are ${all.length} runs`}); see g runs`);
+      }
+      return [i];
+    }
+    const lo = a === "" ? 1 : Number(a);
+    const hi = b === "" ? all.length : Number(b);
+    if (lo < 1 || (b !== "" && hi < lo)) throw new UsageError(`bad run range "${spec}": write START:END with 1 <= START <= END, e.g. 1:20`);
+    const out: number[] = [];
+    for (let i = lo; i <= Math.min(hi, all.length); i++) out.push(i);
+    return out;
+  }
+  if (spec === ":") return all.map((r) => r.index);
+  if (!/^[0-9a-f]+$/i.test(spec)) {
+    throw new UsageError(`bad run "${spec}": use an index (1 = latest), a range like 1:20, or a run id or its prefix`);
+  }
+  const prefix = spec.toLowerCase();
+  const hits = all.filter((r) => r.run.id.startsWith(prefix));
+  if (hits.length === 0) throw new NotFoundError(`no run matches "${spec}"; see g runs`);
+  if (hits.length > 1) {
+    const names = hits.slice(0, 6).map((r) => `${r.run.id.slice(0, Math.max(prefix.length + 2, 8))} (${r.run.record.op})`);
+    throw new UsageError(`run "${spec}" is ambiguous: ${names.join(", ")}${hits.length > 6 ? ", ..." : ""}; give more of the id`);
+  }
+  return [hits[0]!.index];
+}
+
+/** Applies --op (substring), --status, --label (substring), --tag (all given) filters. */
+export function filterRuns(runs: IndexedRun[], f: RunFilters): IndexedRun[] {
+  const statuses = toList(f.status);
+  for (const s of statuses) {
+    if (!STATUSES.includes(s as RunStatus)) throw new UsageError(`unknown status "${s}"; use one of ${STATUSES.join(", ")}`);
+  }
+  const tags = toList(f.tag);
+  return runs.filter(({ run }) => {
+    const r = run.record;
+    if (f.op !== undefined && !r.op.includes(f.op)) return false;
+    if (statuses.length > 0 && !statuses.includes(run.status)) return false;
+    if (f.label !== undefined && !(r.label ?? "").includes(f.label)) return false;
+    for (const t of tags) if (!(r.tags ?? []).includes(t)) return false;
+    return true;
+  });
+}
+
+function toList(v: string | string[] | undefined): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s !== "");
+}

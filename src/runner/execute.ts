@@ -1,0 +1,188 @@
+// Runs one run's process to its end: LOCK while it lives, output teed to the
+// terminal and output.log, scalars parsed as they arrive, signals forwarded to
+// the child's process group, and the record finished atomically.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { constants as osConstants } from "node:os";
+import { appendLines, writeAll } from "../store/fs-atomic.js";
+import { OUTPUT_FILE, SCALARS_FILE, isoNow, type RunStore } from "../store/store.js";
+import type { Flags, Run, RunStatus, ScalarRecord } from "../store/types.js";
+import { LineSplitter, createScalarParser } from "./scalars.js";
+import { copySourceCode } from "./sourcecode.js";
+
+/** After asking a child to stop, how long before it is sent SIGKILL. */
+export const STOP_GRACE_MS = 5_000;
+
+export type OutputSink = (text: string, stream: "stdout" | "stderr") => void;
+
+export interface ExecuteOptions {
+  store: RunStore;
+  run: Run;
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Where output is shown besides output.log (null: nowhere). */
+  sink: OutputSink | null;
+  /** The script whose directory's source files are copied into sourcecode/. */
+  sourceOf?: string;
+  onScalar?: (record: ScalarRecord) => void;
+}
+
+export interface ExecuteResult {
+  exitCode: number;
+  status: RunStatus;
+  /** The record's flags after the run (an SDK may have added params). */
+  flags: Flags;
+}
+
+export interface RunningProcess {
+  pid: number | undefined;
+  done: Promise<ExecuteResult>;
+  /**
+   * Asks the process group to stop: `interrupt` forwards SIGINT (Ctrl-C),
+   * otherwise SIGTERM; SIGKILL follows after a grace period. The run is
+   * recorded `terminated`, or `early-stopped` with that reason.
+   */
+  stop(reason: "interrupt" | "terminate" | "early-stop"): void;
+}
+
+export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
+  const { store, run } = opts;
+  store.writeLock(run.id, { pid: process.pid, host: hostname() });
+  await store.updateRun(run.id, (r) => {
+    r.started = isoNow();
+    r.stopped = null;
+    r.exit_status = null;
+    r.cmd = opts.argv;
+    delete r.terminated;
+    delete r.early_stopped;
+  });
+
+  const outFd = openSync(join(run.dir, OUTPUT_FILE), "a", 0o644);
+  const scalarsPath = join(run.dir, SCALARS_FILE);
+  const parsers = { stdout: createScalarParser(), stderr: createScalarParser() };
+  const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
+  let stopReason: "interrupt" | "terminate" | "early-stop" | null = null;
+  let killTimer: NodeJS.Timeout | null = null;
+
+  const recordLines = (lines: string[], stream: "stdout" | "stderr") => {
+    const t = Date.now() / 1000;
+    const recs: ScalarRecord[] = [];
+    for (const line of lines) {
+      const rec = parsers[stream].feed(line, t);
+      if (rec) recs.push(rec);
+    }
+    if (recs.length === 0) return;
+    appendLines(scalarsPath, recs.map((r) => JSON.stringify(r) + "\n"));
+    if (opts.onScalar) for (const r of recs) opts.onScalar(r);
+  };
+
+  let child: ChildProcess;
+  let spawnError: NodeJS.ErrnoException | null = null;
+  try {
+    child = spawn(opts.argv[0]!, opts.argv.slice(1), {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, so Ctrl-C and `g stop` reach the script and its children.
+      detached: true,
+    });
+  } catch (err) {
+    spawnError = err as NodeJS.ErrnoException;
+    child = null as unknown as ChildProcess;
+  }
+
+  if (child?.pid !== undefined) store.writeLock(run.id, { pid: process.pid, host: hostname(), child: child.pid });
+  const sourceCopy = opts.sourceOf ? copySourceCode(opts.sourceOf, run.dir).catch(() => undefined) : Promise.resolve();
+
+  const onData = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
+    writeAll(outFd, chunk);
+    const text = chunk.toString("utf8");
+    opts.sink?.(text, stream);
+    recordLines(splitters[stream].push(text), stream);
+  };
+
+  const done = new Promise<ExecuteResult>((resolveDone) => {
+    const finish = async (code: number | null, signal: NodeJS.Signals | null, error?: NodeJS.ErrnoException) => {
+      if (killTimer) clearTimeout(killTimer);
+      recordLines(splitters.stdout.flush(), "stdout");
+      recordLines(splitters.stderr.flush(), "stderr");
+      if (error) {
+        const msg = `g: cannot start ${opts.argv[0]}: ${error.code ?? error.message}\n`;
+        writeAll(outFd, Buffer.from(msg));
+        opts.sink?.(msg, "stderr");
+      }
+      closeSync(outFd);
+      await sourceCopy;
+      const exitCode = error ? 127 : code ?? 128 + (signal ? osConstants.signals[signal] ?? 0 : 0);
+      const params = readSdkParams(run.dir);
+      const record = await store.updateRun(run.id, (r) => {
+        r.stopped = isoNow();
+        r.exit_status = exitCode;
+        if (stopReason === "early-stop") r.early_stopped = true;
+        else if (stopReason !== null) r.terminated = true;
+        if (params) r.flags = { ...params, ...r.flags };
+      });
+      store.writeSummary(run.dir);
+      store.removeLock(run.id);
+      const status: RunStatus = record.early_stopped ? "early-stopped" : record.terminated ? "terminated" : exitCode === 0 ? "completed" : "error";
+      resolveDone({ exitCode, status, flags: record.flags });
+    };
+    if (spawnError || !child) {
+      void finish(null, null, spawnError ?? new Error("spawn failed"));
+      return;
+    }
+    child.stdout!.on("data", onData("stdout"));
+    child.stderr!.on("data", onData("stderr"));
+    let failed: NodeJS.ErrnoException | undefined;
+    child.on("error", (err) => {
+      failed = err as NodeJS.ErrnoException;
+    });
+    child.on("close", (code, signal) => void finish(code, signal, failed));
+  });
+
+  const signalGroup = (sig: NodeJS.Signals) => {
+    if (child?.pid === undefined) return;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      try {
+        child.kill(sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+
+  return {
+    pid: child?.pid,
+    done,
+    stop(reason) {
+      const first = stopReason === null;
+      stopReason ??= reason;
+      if (!first) {
+        // Asked twice (a second Ctrl-C): no more waiting.
+        signalGroup("SIGKILL");
+        return;
+      }
+      signalGroup(reason === "interrupt" ? "SIGINT" : "SIGTERM");
+      killTimer = setTimeout(() => signalGroup("SIGKILL"), STOP_GRACE_MS);
+      killTimer.unref();
+    },
+  };
+}
+
+/** Params an SDK wrote while running inside this run (params.json), merged into flags at the end. */
+function readSdkParams(dir: string): Flags | null {
+  const path = join(dir, "params.json");
+  if (!existsSync(path)) return null;
+  try {
+    const value = JSON.parse(readFileSync(path, "utf8")) as unknown;
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Flags) : null;
+  } catch {
+    return null;
+  }
+}

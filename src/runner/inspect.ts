@@ -1,0 +1,78 @@
+// Finds out how a script takes its flags: Python's own `ast` (through the
+// bundled g_bootstrap.py) tells globals-style from argparse-style scripts and
+// lists their flags with defaults. Results are cached by path, size and mtime.
+
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { UsageError } from "../errors.js";
+import { writeJsonAtomic } from "../store/fs-atomic.js";
+import type { FlagValue } from "../store/types.js";
+
+export type ScriptKind = "python" | "node" | "exec";
+export type FlagStyle = "globals" | "args";
+
+export interface ScriptFlag {
+  default: FlagValue;
+  type: "int" | "float" | "bool" | "string" | "none";
+}
+
+export interface ScriptInfo {
+  path: string;
+  kind: ScriptKind;
+  style: FlagStyle;
+  /** Flags the script declares, in source order (empty when unknown). */
+  flags: Record<string, ScriptFlag>;
+}
+
+export const BOOTSTRAP_PY = fileURLToPath(new URL("../../src/runner/python/g_bootstrap.py", import.meta.url));
+export const SDK_PYTHON_DIR = fileURLToPath(new URL("../../src/sdk/python", import.meta.url));
+
+export function pythonCommand(env: NodeJS.ProcessEnv = process.env): string {
+  return env.G_PYTHON || "python3";
+}
+
+export function scriptKind(path: string): ScriptKind {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".py") return "python";
+  if (ext === ".js" || ext === ".mjs" || ext === ".cjs") return "node";
+  return "exec";
+}
+
+export function inspectScript(path: string, cacheDir: string | null): ScriptInfo {
+  const kind = scriptKind(path);
+  if (kind !== "python") return { path, kind, style: "args", flags: {} };
+  const st = statSync(path);
+  const key = createHash("sha1").update(`${path}\0${st.size}\0${st.mtimeMs}`).digest("hex");
+  const cachePath = cacheDir ? join(cacheDir, `${key}.json`) : null;
+  if (cachePath) {
+    try {
+      return JSON.parse(readFileSync(cachePath, "utf8")) as ScriptInfo;
+    } catch {
+      /* not cached yet */
+    }
+  }
+  const res = spawnSync(pythonCommand(), [BOOTSTRAP_PY, "--inspect", path], { encoding: "utf8" });
+  if (res.error) {
+    throw new UsageError(`cannot run ${pythonCommand()} to inspect ${path} (${(res.error as NodeJS.ErrnoException).code}); install Python 3 or set G_PYTHON`);
+  }
+  let parsed: { style?: FlagStyle; flags?: Record<string, ScriptFlag>; error?: string };
+  try {
+    parsed = JSON.parse(res.stdout) as typeof parsed;
+  } catch {
+    throw new UsageError(`cannot inspect ${path}: ${res.stderr.trim().split("\n").pop() ?? "python failed"}`);
+  }
+  if (parsed.error) throw new UsageError(`cannot read flags of ${path}: ${parsed.error}`);
+  const info: ScriptInfo = { path, kind, style: parsed.style ?? "globals", flags: parsed.flags ?? {} };
+  if (cachePath && cacheDir) {
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      writeJsonAtomic(cachePath, info);
+    } catch {
+      /* the cache is an optimisation only */
+    }
+  }
+  return info;
+}

@@ -1,0 +1,166 @@
+"""g's Python helper: inspects a script's flags and runs globals-style scripts.
+
+    python3 g_bootstrap.py --inspect SCRIPT
+        prints JSON: {"style": "globals"|"args", "flags": {name: {"default": v, "type": t}}}
+    python3 g_bootstrap.py SCRIPT [ARG ...]
+        runs SCRIPT as __main__ with the module-level globals named in the
+        G_FLAGS environment variable (JSON) replaced, without editing the file.
+
+Standard library only; shipped inside the g package.
+"""
+
+import ast
+import json
+import os
+import sys
+import types
+
+ARG_PARSER_MODULES = {"argparse", "click", "typer", "fire", "absl", "optparse", "getopt"}
+
+
+def literal(node):
+    """The Python value of a constant expression, or raise ValueError."""
+    value = ast.literal_eval(node)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise ValueError("not a scalar")
+
+
+def type_name(value):
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    return "none"
+
+
+def uses_arg_parser(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            if any(a.name.split(".")[0] in ARG_PARSER_MODULES for a in node.names):
+                return True
+        elif isinstance(node, ast.ImportFrom):
+            if node.module and node.module.split(".")[0] in ARG_PARSER_MODULES:
+                return True
+        elif isinstance(node, ast.Attribute) and node.attr == "argv":
+            if isinstance(node.value, ast.Name) and node.value.id == "sys":
+                return True
+    return False
+
+
+def global_flags(tree):
+    flags = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if not isinstance(target, ast.Name) or target.id.startswith("_"):
+            continue
+        try:
+            v = literal(value)
+        except (ValueError, TypeError, SyntaxError, RecursionError):
+            continue
+        flags[target.id] = {"default": v, "type": type_name(v)}
+    return flags
+
+
+def argparse_flags(tree):
+    flags = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"):
+            continue
+        names = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        longs = [n for n in names if n.startswith("--")]
+        if not longs:
+            continue
+        name = longs[0][2:]
+        entry = {"default": None, "type": "none"}
+        for kw in node.keywords:
+            if kw.arg == "default":
+                try:
+                    entry["default"] = literal(kw.value)
+                    entry["type"] = type_name(entry["default"])
+                except (ValueError, TypeError, SyntaxError, RecursionError):
+                    pass
+            elif kw.arg == "action" and isinstance(kw.value, ast.Constant) and kw.value.value in ("store_true", "store_false"):
+                entry["type"] = "bool"
+                if entry["default"] is None:
+                    entry["default"] = kw.value.value == "store_false"
+        flags[name] = entry
+    return flags
+
+
+def inspect(path):
+    with open(path, "rb") as f:
+        tree = ast.parse(f.read(), filename=path)
+    if uses_arg_parser(tree):
+        return {"style": "args", "flags": argparse_flags(tree)}
+    return {"style": "globals", "flags": global_flags(tree)}
+
+
+class ReplaceGlobals(ast.NodeTransformer):
+    """Rewrites top-level `name = ...` for flagged names; nested scopes untouched."""
+
+    def __init__(self, flags):
+        self.flags = flags
+        self.seen = set()
+
+    def rewrite(self, tree):
+        for node in tree.body:
+            target = None
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target = node.target
+            if isinstance(target, ast.Name) and target.id in self.flags:
+                node.value = ast.copy_location(ast.Constant(self.flags[target.id]), node.value)
+                self.seen.add(target.id)
+        return tree
+
+
+def run_globals(path, args):
+    flags = json.loads(os.environ.get("G_FLAGS") or "{}")
+    with open(path, "rb") as f:
+        source = f.read()
+    tree = ast.parse(source, filename=path)
+    rewriter = ReplaceGlobals(flags)
+    tree = ast.fix_missing_locations(rewriter.rewrite(tree))
+    code = compile(tree, path, "exec")
+    sys.argv = [path] + list(args)
+    sys.path[0] = os.path.dirname(os.path.abspath(path))
+    # A real __main__ module, so pickling and multiprocessing see the script's names.
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    module.__builtins__ = __builtins__
+    sys.modules["__main__"] = module
+    module_globals = module.__dict__
+    # Flags the script does not assign (forced with --force-flags) still become globals.
+    for name, value in flags.items():
+        if name not in rewriter.seen:
+            module_globals[name] = value
+    exec(code, module_globals)
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == "--inspect":
+        try:
+            print(json.dumps(inspect(argv[1])))
+        except SyntaxError as e:
+            print(json.dumps({"error": "syntax error at line %s: %s" % (e.lineno, e.msg)}))
+        return 0
+    if not argv:
+        sys.stderr.write("usage: g_bootstrap.py SCRIPT [ARG ...] | --inspect SCRIPT\n")
+        return 2
+    run_globals(argv[0], argv[1:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,173 @@
+"""Crash-safe file primitives for the g_runs SDK, matching g's store (format 1).
+
+Whole-file replacement is temp file + fsync + rename, so readers never see a
+half-written run.json; appends are one os.write of a whole line on an
+O_APPEND descriptor, so concurrent threads and processes interleave lines,
+never bytes of a line. The run-directory lock is the one g's TypeScript store
+takes (proper-lockfile: a `.lock` directory that goes stale after 10 s), so
+the SDK and `g` commands never lose each other's run.json updates.
+"""
+
+import json
+import os
+import random
+import socket
+import time
+from datetime import datetime, timezone
+
+RUN_FILE = "run.json"
+SCALARS_FILE = "scalars.jsonl"
+OUTPUT_FILE = "output.log"
+PARAMS_FILE = "params.json"
+LOCK_FILE = "LOCK"
+DIR_LOCK = ".lock"
+
+# The same figures as RUN_LOCK_TIMEOUT_MS / RUN_LOCK_STALE_MS in src/store/store.ts.
+DIR_LOCK_TIMEOUT_S = 10.0
+DIR_LOCK_STALE_S = 10.0
+
+HOST = socket.gethostname()
+
+
+def iso_now():
+    """UTC time as g writes it: ISO 8601 with milliseconds and a 'Z', so it sorts as text."""
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def write_json_atomic(path, value):
+    """Replaces `path` with `value` as JSON: temp file in the same dir, fsync, rename."""
+    directory = os.path.dirname(path)
+    tmp = os.path.join(
+        directory, f".{os.path.basename(path)}.{os.getpid()}.{random.getrandbits(32):08x}.tmp"
+    )
+    data = (json.dumps(value, indent=2, allow_nan=False) + "\n").encode("utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        write_all(fd, data)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        _unlink(tmp)
+        raise
+    os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink(tmp)
+        raise
+    _sync_dir(directory)
+
+
+def read_json(path, default=None):
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return default
+
+
+class LineAppender:
+    """An O_APPEND descriptor on one file; each append is a single os.write."""
+
+    def __init__(self, path):
+        self.path = path
+        self._fd = None
+
+    def append(self, text):
+        if self._fd is None:
+            # Two threads may both open; the loser closes its descriptor.
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            if self._fd is None:
+                self._fd = fd
+            else:
+                os.close(fd)
+        # One call for the whole line: a regular file takes it in one piece.
+        write_all(self._fd, text.encode("utf-8"))
+
+    def close(self):
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+class DirLock:
+    """Exclusive lock on a run directory, compatible with g's store (mkdir of `.lock`)."""
+
+    def __init__(self, directory, timeout=DIR_LOCK_TIMEOUT_S):
+        self.path = os.path.join(directory, DIR_LOCK)
+        self.timeout = timeout
+
+    def __enter__(self):
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                os.mkdir(self.path)
+                return self
+            except FileExistsError:
+                if self._is_stale():
+                    # Its holder died without releasing it; take it over.
+                    try:
+                        os.rmdir(self.path)
+                    except OSError:
+                        pass
+                    continue
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"g_runs: {os.path.dirname(self.path)} stayed locked for {self.timeout:g} s; "
+                    "another g command is using it, try again"
+                )
+            time.sleep(random.uniform(0.02, 0.08))
+
+    def _is_stale(self):
+        try:
+            return time.time() - os.stat(self.path).st_mtime > DIR_LOCK_STALE_S
+        except FileNotFoundError:
+            return False
+
+    def __exit__(self, *exc):
+        try:
+            os.rmdir(self.path)
+        except OSError:
+            pass
+        return False
+
+
+def update_json_locked(directory, name, mutate, default=None):
+    """Locked read-modify-write of a JSON file in a run directory; `mutate` edits in place."""
+    path = os.path.join(directory, name)
+    with DirLock(directory):
+        value = read_json(path, default)
+        if value is None:
+            value = {} if default is None else default
+        mutate(value)
+        write_json_atomic(path, value)
+        return value
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _sync_dir(directory):
+    # Makes the rename durable; not every file system allows fsync on a directory.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,390 @@
+"""Experiments in ml_dash style that record into g's run store (format 1).
+
+Standalone, an Experiment creates a run under $G_HOME/runs (op from the
+prefix, label from the name). Inside a `g run` process (G_RUN_DIR set) it
+writes into that run instead: scalars and log lines go where the runner's go,
+and params go to params.json, which the runner merges into the run's flags
+when the process ends (the runner owns run.json's flags; a separate file
+means neither side can lose the other's update).
+"""
+
+import atexit
+import json
+import math
+import os
+import sys
+import threading
+import time
+import uuid
+
+from . import _files as files
+
+_state_lock = threading.RLock()
+_active = []  # started, unfinished experiments of this process, innermost last
+_uncaught = []  # the exception that is ending the interpreter, if any
+_hooks_installed = False
+
+
+def current_experiment():
+    """The innermost started, unfinished experiment of this process, or None."""
+    with _state_lock:
+        return _active[-1] if _active else None
+
+
+class Experiment:
+    """One run: `with Experiment(prefix="alice/search/lr-0.1").run as exp: ...`."""
+
+    def __init__(self, prefix=None, description=None, tags=None, name=None, home=None):
+        self.prefix = prefix
+        self.description = description
+        self.tags = [str(t) for t in (tags or [])]
+        self.name = name
+        self._home = home
+        self._lock = threading.RLock()
+        self.id = None
+        self.dir = None
+        self.inside_g_run = False
+        self._started = False
+        self._finished = False
+        self._scalars = None
+        self._output = None
+        # The metrics row being built: {key: value}; written by flush().
+        self._row = {}
+        self._row_step = None
+        self._rows_written = 0
+        self.params = Params(self)
+        self.metrics = Metrics(self, "")
+        self.run = RunContext(self)
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def __enter__(self):
+        return self.run.__enter__()
+
+    def __exit__(self, exc_type, exc, tb):
+        return self.run.__exit__(exc_type, exc, tb)
+
+    def start(self):
+        """Starts the run (idempotent); every write starts it on first use."""
+        with self._lock:
+            if self._started:
+                return self
+            run_dir = os.environ.get("G_RUN_DIR")
+            if run_dir:
+                self._attach(run_dir)
+            else:
+                self._create()
+            self._scalars = files.LineAppender(os.path.join(self.dir, files.SCALARS_FILE))
+            self._output = files.LineAppender(os.path.join(self.dir, files.OUTPUT_FILE))
+            self._started = True
+        with _state_lock:
+            _active.append(self)
+            _install_hooks()
+        return self
+
+    def finish(self, error=None):
+        """Ends the run: completed, or error (exit_status 1, `error` field) when given an exception."""
+        with self._lock:
+            if not self._started or self._finished:
+                return
+            self.metrics.flush()
+            self._finished = True
+            if not self.inside_g_run:
+                interrupted = isinstance(error, KeyboardInterrupt)
+
+                def end(record):
+                    record["stopped"] = files.iso_now()
+                    record["exit_status"] = 130 if interrupted else (1 if error is not None else 0)
+                    if interrupted:
+                        record["terminated"] = True
+                    elif error is not None:
+                        record["error"] = _describe(error)
+
+                files.update_json_locked(self.dir, files.RUN_FILE, end)
+                try:
+                    os.unlink(os.path.join(self.dir, files.LOCK_FILE))
+                except OSError:
+                    pass
+            self._scalars.close()
+            self._output.close()
+        with _state_lock:
+            if self in _active:
+                _active.remove(self)
+
+    def _create(self):
+        home = self._home or os.environ.get("G_HOME") or os.path.join(os.path.expanduser("~"), ".g")
+        runs = os.path.join(os.path.abspath(home), "runs")
+        os.makedirs(runs, exist_ok=True)
+        self.id = uuid.uuid4().hex
+        op, label = _op_and_label(self.prefix, self.name)
+        now = files.iso_now()
+        record = {
+            "format": 1,
+            "id": self.id,
+            "op": op,
+            "cmd": list(sys.argv),
+            "cwd": os.getcwd(),
+            "flags": {},
+            "created": now,
+            "started": now,
+            "stopped": None,
+            "exit_status": None,
+            "label": label,
+            "tags": list(self.tags),
+            "sdk": "python",
+        }
+        if self.prefix:
+            record["prefix"] = self.prefix
+        if self.description:
+            record["description"] = self.description
+        # Built under a name the store skips, then renamed: readers never see a
+        # run without its run.json or its LOCK (which would read as `error`).
+        building = os.path.join(runs, f".new-{self.id}")
+        os.mkdir(building)
+        files.write_json_atomic(
+            os.path.join(building, files.LOCK_FILE), {"pid": os.getpid(), "host": files.HOST}
+        )
+        files.write_json_atomic(os.path.join(building, files.RUN_FILE), record)
+        self.dir = os.path.join(runs, self.id)
+        os.rename(building, self.dir)
+
+    def _attach(self, run_dir):
+        self.inside_g_run = True
+        self.dir = os.path.abspath(run_dir)
+        self.id = os.environ.get("G_RUN_ID") or os.path.basename(self.dir)
+        if not (self.tags or self.description or self.name or self.prefix):
+            return
+        _, label = _op_and_label(self.prefix, self.name)
+
+        def describe(record):
+            tags = record.setdefault("tags", [])
+            tags.extend(t for t in self.tags if t not in tags)
+            if self.description:
+                record["description"] = self.description
+            if self.prefix and not record.get("prefix"):
+                record["prefix"] = self.prefix
+            # A label given to `g run` wins over the experiment's name.
+            if label and not record.get("label"):
+                record["label"] = label
+
+        files.update_json_locked(self.dir, files.RUN_FILE, describe)
+
+    # -- writing -------------------------------------------------------------
+
+    def log(self, message, level="info"):
+        """Appends a timestamped line to the run's output.log."""
+        text = str(message)
+        line = f"{files.iso_now()} {str(level).upper()} {text}\n"
+        self.start()
+        if self.inside_g_run:
+            # The runner owns output.log and tees the script's stdout into it;
+            # writing there directly could land inside one of its partial lines.
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        else:
+            self._output.append(line)
+        return self
+
+    def log_scalars(self, values, step=None):
+        """Writes scalars now (no buffering): {key: number}; non-finite values are skipped."""
+        t = time.time()
+        lines = []
+        for key, value in values.items():
+            number = _number(key, value)
+            if number is not None:
+                lines.append(json.dumps({"key": key, "value": number, "step": step, "t": t}) + "\n")
+        if lines:
+            self.start()
+            self._scalars.append("".join(lines))
+        return self
+
+    def _buffer(self, values, step):
+        with self._lock:
+            if any(key in self._row for key in values):
+                # A key logged twice before a flush starts a new row rather than
+                # overwriting the first value.
+                self._flush_row()
+            self._row.update(values)
+            if step is not None:
+                self._row_step = step
+
+    def _flush_row(self):
+        with self._lock:
+            if not self._row:
+                return
+            step = self._row_step
+            if step is None and _is_whole(self._row.get("epoch")):
+                step = int(self._row["epoch"])
+            if step is None:
+                step = self._rows_written
+            row, self._row, self._row_step = self._row, {}, None
+            self._rows_written += 1
+            self.log_scalars(row, step)
+
+
+class RunContext:
+    """`experiment.run`: a context manager (and start/complete/fail for manual use)."""
+
+    def __init__(self, experiment):
+        self._experiment = experiment
+
+    def __enter__(self):
+        return self._experiment.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        self._experiment.finish(exc)
+        return False
+
+    def start(self):
+        return self._experiment.start()
+
+    def complete(self):
+        self._experiment.finish(None)
+
+    def fail(self, error):
+        self._experiment.finish(error if error is not None else RuntimeError("failed"))
+
+
+class Params:
+    """`experiment.params.set(lr=0.1, model={"depth": 3})`: merged into the run's flags."""
+
+    def __init__(self, experiment):
+        self._experiment = experiment
+        self._values = {}
+
+    def set(self, **values):
+        flat = flatten_params(values)
+        exp = self._experiment
+        exp.start()
+        with exp._lock:
+            self._values.update(flat)
+            if exp.inside_g_run:
+                files.update_json_locked(exp.dir, files.PARAMS_FILE, lambda p: p.update(flat), {})
+            else:
+                files.update_json_locked(
+                    exp.dir, files.RUN_FILE, lambda r: r.setdefault("flags", {}).update(flat)
+                )
+        return self
+
+    update = set
+
+    def get(self):
+        return dict(self._values)
+
+
+class Metrics:
+    """`experiment.metrics`: call it for a namespace, `.log()` to buffer a row, `.flush()` to write it.
+
+    Values logged between two flushes form one row, written with one step: the
+    `step` given to log(), else the row's `epoch` when it is a whole number,
+    else the number of rows written before. Logging a key that the row already
+    holds writes the row first, so nothing is ever overwritten; finishing the
+    run writes what is left.
+    """
+
+    def __init__(self, experiment, namespace):
+        self._experiment = experiment
+        self._namespace = namespace
+
+    def __call__(self, namespace):
+        name = str(namespace).strip("/")
+        return Metrics(self._experiment, f"{self._namespace}{name}/" if name else self._namespace)
+
+    def log(self, step=None, **values):
+        self._experiment._buffer({self._namespace + k: v for k, v in values.items()}, step)
+        return self
+
+    def flush(self):
+        self._experiment._flush_row()
+        return self
+
+
+def flatten_params(values, prefix=""):
+    """Nested dicts become dotted names; values become g flag values (str, number, bool, None)."""
+    out = {}
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten_params(value, name + "."))
+        else:
+            out[name] = _flag_value(value)
+    return out
+
+
+def _flag_value(value):
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if hasattr(value, "item"):  # numpy and torch scalars
+        try:
+            return _flag_value(value.item())
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, (list, tuple)):
+        return json.dumps(list(value), default=str)
+    return str(value)
+
+
+def _number(key, value):
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        number = value
+    elif isinstance(value, (str, bytes)):
+        raise TypeError(f"g_runs: metric {key!r} must be a number, got {type(value).__name__} {value!r}")
+    else:
+        try:
+            number = value.item() if hasattr(value, "item") else float(value)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"g_runs: metric {key!r} must be a number, got {type(value).__name__}"
+            ) from None
+    # JSON has no NaN or Infinity; like g's output parser, such values are not recorded.
+    return number if math.isfinite(number) else None
+
+
+def _is_whole(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
+
+
+def _op_and_label(prefix, name):
+    """op: the prefix without its last part (the project); label: the name, else the last part."""
+    parts = [p for p in str(prefix or "").split("/") if p]
+    if not parts:
+        script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+        return script or "python", name or ""
+    op = "/".join(parts[:-1]) or parts[-1]
+    return op, name if name is not None else parts[-1]
+
+
+def _describe(error):
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _install_hooks():
+    """Once per process: runs still open when the interpreter exits are finished."""
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    previous = sys.excepthook
+
+    def remember(exc_type, exc, tb):
+        _uncaught.append(exc)
+        previous(exc_type, exc, tb)
+
+    sys.excepthook = remember
+    atexit.register(_finish_open_runs)
+
+
+def _finish_open_runs():
+    error = _uncaught[0] if _uncaught else None
+    with _state_lock:
+        open_runs = list(reversed(_active))
+    for exp in open_runs:
+        try:
+            exp.finish(error)
+        except Exception as err:  # the interpreter is ending; say so and go on
+            print(f"g_runs: could not finish run {exp.id}: {err}", file=sys.stderr)

@@ -1,0 +1,236 @@
+// The Tree-structured Parzen Estimator (`--optimizer tpe`), multivariate: past
+// trials are split into a good and a bad group by value, each group becomes a
+// mixture of product kernels on the unit cube (truncated normals for numbers,
+// smoothed one-hots for choices, one component per trial plus a broad prior),
+// and the proposal is the candidate drawn from the good mixture that maximises
+// l(x)/g(x). Cheap (no matrix algebra) and at home with choices and integers.
+// Pure: randomness comes in as an Rng; it always MINIMISES the value.
+
+import { UsageError } from "../errors.js";
+import type { Observation, Point, Rng, Space } from "../flags/space.js";
+import { buildEncoding, decodePoint, encodePoint, pointKey, sampleUnit, snapUnit, type Encoding } from "./encode.js";
+import { normalCdf } from "./linalg.js";
+
+export interface TpeSettings {
+  /** Random points before the estimator is used. */
+  randomStarts: number;
+  /** Candidates drawn from the good-group mixture per proposal. */
+  candidates: number;
+  /** Fraction of the finished trials in the good group (capped by `maxGood`). */
+  gamma: number;
+  /** Largest good group. */
+  maxGood: number;
+  /** Weight of the broad prior component in each mixture. */
+  priorWeight: number;
+}
+
+export const DEFAULT_TPE_SETTINGS: TpeSettings = {
+  randomStarts: 10,
+  candidates: 24,
+  gamma: 0.1,
+  maxGood: 25,
+  priorWeight: 1,
+};
+
+export const TPE_SETTINGS_HELP: Array<{ name: string; default: string; help: string }> = [
+  { name: "random-starts", default: String(DEFAULT_TPE_SETTINGS.randomStarts), help: "random trials before the estimator takes over" },
+  { name: "candidates", default: String(DEFAULT_TPE_SETTINGS.candidates), help: "candidates drawn from the good trials' density per trial (more exploits harder)" },
+  { name: "gamma", default: String(DEFAULT_TPE_SETTINGS.gamma), help: "fraction of finished trials counted as good (0 < gamma < 1)" },
+  { name: "max-good", default: String(DEFAULT_TPE_SETTINGS.maxGood), help: "at most this many trials in the good group" },
+  { name: "prior-weight", default: String(DEFAULT_TPE_SETTINGS.priorWeight), help: "weight of the uniform prior in each density (larger explores more)" },
+];
+
+export function parseTpeSettings(raw: Record<string, string>): Partial<TpeSettings> {
+  const out: Partial<TpeSettings> = {};
+  for (const [rawName, value] of Object.entries(raw)) {
+    const name = rawName.replace(/_/g, "-").toLowerCase();
+    const n = Number(value);
+    const bad = (what: string, example: string): UsageError =>
+      new UsageError(`--opt-flag ${rawName}=${value}: expected ${what} (e.g. --opt-flag ${name}=${example})`);
+    switch (name) {
+      case "random-starts":
+        if (!Number.isInteger(n) || n < 0) throw bad("a whole number >= 0", "10");
+        out.randomStarts = n;
+        break;
+      case "candidates":
+        if (!Number.isInteger(n) || n < 1) throw bad("a whole number >= 1", "24");
+        out.candidates = n;
+        break;
+      case "gamma":
+        if (!(n > 0 && n < 1)) throw bad("a number between 0 and 1", "0.1");
+        out.gamma = n;
+        break;
+      case "max-good":
+        if (!Number.isInteger(n) || n < 1) throw bad("a whole number >= 1", "25");
+        out.maxGood = n;
+        break;
+      case "prior-weight":
+        if (!(n > 0) || !Number.isFinite(n)) throw bad("a positive number", "1");
+        out.priorWeight = n;
+        break;
+      default:
+        throw new UsageError(
+          `unknown tpe setting '${rawName}': expected one of ${TPE_SETTINGS_HELP.map((h) => h.name).join(", ")} (see g run --help-optimizer tpe)`,
+        );
+    }
+  }
+  return out;
+}
+
+/** A mixture over the unit cube: component c has centre centres[c] and weight weights[c]. */
+interface Parzen {
+  centres: Float64Array[];
+  weights: Float64Array;
+  /** Per numeric coordinate offset: the kernel width (shared by all components but the prior). */
+  sigma: number;
+  /** Index of the prior component (centre 0.5, width 1, uniform over choices). */
+  prior: number;
+}
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+const PRIOR_SIGMA = 1;
+/** Optuna's multivariate bandwidth: 0.2 · n^(−1/(d+4)) on the unit scale. */
+const SIGMA0 = 0.2;
+
+function buildParzen(points: Float64Array[], enc: Encoding, s: TpeSettings): Parzen {
+  const n = points.length;
+  const dims = Math.max(1, enc.coords.length);
+  const centres = [...points];
+  const prior = new Float64Array(enc.width);
+  for (const c of enc.coords) {
+    if (c.kind === "numeric") prior[c.offset] = 0.5;
+    else for (let i = 0; i < c.values.length; i++) prior[c.offset + i] = 1 / c.values.length;
+  }
+  centres.push(prior);
+  const weights = new Float64Array(n + 1);
+  // Older trials count less once there are many (Optuna's ramp past 25).
+  const flat = 25;
+  for (let i = 0; i < n; i++) weights[i] = n <= flat || i >= n - flat ? 1 : 1 / n + ((1 - 1 / n) * i) / Math.max(1, n - flat - 1);
+  weights[n] = s.priorWeight;
+  const total = weights.reduce((a, b) => a + b, 0);
+  for (let i = 0; i <= n; i++) weights[i]! /= total;
+  const sigma = Math.min(PRIOR_SIGMA, Math.max(0.01, SIGMA0 * Math.pow(Math.max(n, 1), -1 / (dims + 4))));
+  return { centres, weights, sigma, prior: n };
+}
+
+function logTruncNormal(x: number, mu: number, sigma: number): number {
+  const z = (x - mu) / sigma;
+  const mass = normalCdf((1 - mu) / sigma) - normalCdf(-mu / sigma);
+  return -0.5 * z * z - LOG_SQRT_2PI - Math.log(sigma) - Math.log(Math.max(mass, 1e-300));
+}
+
+/** log of the mixture density at u. */
+function logDensity(p: Parzen, enc: Encoding, u: Float64Array, s: TpeSettings): number {
+  const terms = new Float64Array(p.centres.length);
+  let max = -Infinity;
+  for (let c = 0; c < p.centres.length; c++) {
+    const centre = p.centres[c]!;
+    const isPrior = c === p.prior;
+    let lp = Math.log(p.weights[c]!);
+    for (const coord of enc.coords) {
+      if (coord.kind === "numeric") {
+        lp += logTruncNormal(u[coord.offset]!, centre[coord.offset]!, isPrior ? PRIOR_SIGMA : p.sigma);
+      } else {
+        lp += Math.log(categoricalProb(centre, coord.offset, coord.values.length, u, isPrior, s));
+      }
+    }
+    terms[c] = lp;
+    if (lp > max) max = lp;
+  }
+  let sum = 0;
+  for (let c = 0; c < terms.length; c++) sum += Math.exp(terms[c]! - max);
+  return max + Math.log(sum);
+}
+
+/** Probability a component gives the category chosen in u: its own choice smoothed by the prior. */
+function categoricalProb(centre: Float64Array, offset: number, k: number, u: Float64Array, isPrior: boolean, s: TpeSettings): number {
+  let chosen = 0;
+  for (let i = 1; i < k; i++) if (u[offset + i]! > u[offset + chosen]!) chosen = i;
+  if (isPrior) return 1 / k;
+  return (centre[offset + chosen]! + s.priorWeight / k) / (1 + s.priorWeight);
+}
+
+function sampleParzen(p: Parzen, enc: Encoding, rng: Rng, s: TpeSettings): Float64Array {
+  let r = rng();
+  let c = 0;
+  while (c < p.weights.length - 1 && r >= p.weights[c]!) r -= p.weights[c++]!;
+  const centre = p.centres[c]!;
+  const isPrior = c === p.prior;
+  const u = new Float64Array(enc.width);
+  for (const coord of enc.coords) {
+    if (coord.kind === "numeric") {
+      u[coord.offset] = sampleTruncNormal(centre[coord.offset]!, isPrior ? PRIOR_SIGMA : p.sigma, rng);
+    } else {
+      const k = coord.values.length;
+      let t = rng();
+      let chosen = k - 1;
+      for (let i = 0; i < k; i++) {
+        const probs = isPrior ? 1 / k : (centre[coord.offset + i]! + s.priorWeight / k) / (1 + s.priorWeight);
+        if (t < probs) {
+          chosen = i;
+          break;
+        }
+        t -= probs;
+      }
+      u[coord.offset + chosen] = 1;
+    }
+  }
+  return u;
+}
+
+function sampleTruncNormal(mu: number, sigma: number, rng: Rng): number {
+  for (let k = 0; k < 64; k++) {
+    const u = 1 - rng();
+    const v = rng();
+    const x = mu + sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    if (x >= 0 && x <= 1) return x;
+  }
+  return Math.min(1, Math.max(0, mu));
+}
+
+/**
+ * The next point to evaluate, minimising the observations' values. Failed
+ * observations (value null) join the bad group (they are never good) and are
+ * not proposed again; nor is any other tried point.
+ */
+export function proposeTpe(space: Space, history: Observation[], rng: Rng, settings?: Partial<TpeSettings>): Point {
+  const s: TpeSettings = { ...DEFAULT_TPE_SETTINGS, ...settings };
+  const enc = buildEncoding(space);
+  const seen = new Set(history.map((o) => pointKey(enc, o.point)));
+  if (enc.width === 0) return decodePoint(enc, new Float64Array(0));
+  const done = history.filter((o): o is { point: Point; value: number } => o.value !== null && Number.isFinite(o.value));
+  if (done.length < Math.max(1, s.randomStarts)) return proposeRandom(enc, seen, rng);
+
+  // Stable sort by value keeps earlier trials first on ties.
+  const order = done.map((o, i) => i).sort((a, b) => done[a]!.value - done[b]!.value || a - b);
+  const nGood = Math.max(1, Math.min(s.maxGood, Math.ceil(s.gamma * done.length)));
+  const goodSet = new Set(order.slice(0, nGood));
+  // Both groups keep trial order so the age ramp applies to the oldest.
+  const good: Float64Array[] = [];
+  const bad: Float64Array[] = [];
+  done.forEach((o, i) => (goodSet.has(i) ? good : bad).push(encodePoint(enc, o.point)));
+  for (const o of history) if (o.value === null || !Number.isFinite(o.value)) bad.push(encodePoint(enc, o.point));
+  const l = buildParzen(good, enc, s);
+  const g = buildParzen(bad, enc, s);
+
+  let bestPoint: Point | null = null;
+  let bestScore = -Infinity;
+  for (let k = 0; k < s.candidates; k++) {
+    const u = snapUnit(enc, sampleParzen(l, enc, rng, s));
+    const point = decodePoint(enc, u);
+    if (seen.has(pointKey(enc, point))) continue;
+    const score = logDensity(l, enc, u, s) - logDensity(g, enc, u, s);
+    if (score > bestScore) {
+      bestScore = score;
+      bestPoint = point;
+    }
+  }
+  return bestPoint ?? proposeRandom(enc, seen, rng);
+}
+
+/** A uniformly random untried point (tries a few times, then accepts a repeat in an exhausted space). */
+function proposeRandom(enc: Encoding, seen: Set<string>, rng: Rng): Point {
+  let point = decodePoint(enc, sampleUnit(enc, rng));
+  for (let k = 0; k < 100 && seen.has(pointKey(enc, point)); k++) point = decodePoint(enc, sampleUnit(enc, rng));
+  return point;
+}

@@ -1,0 +1,396 @@
+// The run store (shared/DESIGN.md, "Run store, format 1"): the only code that
+// reads and writes run directories under $G_HOME/runs and $G_HOME/trash/runs.
+
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { homedir, hostname } from "node:os";
+import { join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { BusyError, NotFoundError, UsageError } from "../errors.js";
+import { appendLines, safeUnlink, writeJsonAtomic } from "./fs-atomic.js";
+import {
+  STORE_FORMAT,
+  type Run,
+  type RunRecord,
+  type RunStatus,
+  type ScalarRecord,
+  type ScalarSummary,
+} from "./types.js";
+
+export const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
+export const SHORT_ID_LENGTH = 8;
+/** How long a command waits for another one's lock on a run before giving up (exit 75). */
+export const RUN_LOCK_TIMEOUT_MS = 10_000;
+/** A lock not refreshed for this long belongs to a dead process and may be taken over. */
+export const RUN_LOCK_STALE_MS = 10_000;
+
+export const RUN_FILE = "run.json";
+export const SCALARS_FILE = "scalars.jsonl";
+export const OUTPUT_FILE = "output.log";
+export const SUMMARY_FILE = "summary.json";
+export const LOCK_FILE = "LOCK";
+export const SOURCE_DIR = "sourcecode";
+
+/** Contents of a run's LOCK file: the process that records the run. */
+export interface RunLock {
+  pid: number;
+  host: string;
+  child?: number;
+}
+
+interface SummaryCache {
+  /** Size of scalars.jsonl when the summary was computed; a different size means stale. */
+  bytes: number;
+  scalars: Record<string, ScalarSummary>;
+}
+
+export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.G_HOME;
+  return home && home.trim() !== "" ? resolve(home) : join(homedir(), ".g");
+}
+
+export function isRunId(id: string): boolean {
+  return RUN_ID_PATTERN.test(id);
+}
+
+export function shortId(id: string): string {
+  return id.slice(0, SHORT_ID_LENGTH);
+}
+
+export function newRunId(): string {
+  return randomBytes(16).toString("hex");
+}
+
+export function isoNow(): string {
+  return new Date().toISOString();
+}
+
+const THIS_HOST = hostname();
+
+export class RunStore {
+  readonly runsDir: string;
+  readonly trashDir: string;
+
+  constructor(readonly home: string) {
+    this.runsDir = join(home, "runs");
+    this.trashDir = join(home, "trash", "runs");
+  }
+
+  /** The directory of run `id`; the id is validated before it becomes a path. */
+  runDir(id: string, trash = false): string {
+    if (!isRunId(id)) throw new UsageError(`"${id}" is not a run id (32 lowercase hex characters)`);
+    return join(trash ? this.trashDir : this.runsDir, id);
+  }
+
+  newRunId(): string {
+    return newRunId();
+  }
+
+  /** Creates the run directory and its run.json; the run is `pending` until started. */
+  createRun(fields: Partial<RunRecord> & { op: string }): Run {
+    const id = fields.id ?? newRunId();
+    const dir = this.runDir(id);
+    mkdirSync(dir, { recursive: true });
+    const record: RunRecord = {
+      cmd: [],
+      cwd: process.cwd(),
+      flags: {},
+      started: null,
+      stopped: null,
+      exit_status: null,
+      label: "",
+      tags: [],
+      ...fields,
+      format: STORE_FORMAT,
+      id,
+      created: fields.created ?? isoNow(),
+    };
+    writeJsonAtomic(join(dir, RUN_FILE), record);
+    return { id, dir, record, status: deriveStatus(record, dir) };
+  }
+
+  readRun(id: string, opts: { trash?: boolean } = {}): Run {
+    const dir = this.runDir(id, opts.trash);
+    if (!existsSync(dir)) throw new NotFoundError(`no run ${id}${opts.trash ? " in the trash" : ""}`);
+    const record = readRecord(dir, id);
+    return { id, dir, record, status: deriveStatus(record, dir) };
+  }
+
+  /**
+   * Every readable run, newest first (index 1 = latest). A directory that
+   * cannot be read is reported in `warnings` and skipped, never fatal.
+   */
+  listRuns(opts: { trash?: boolean } = {}): { runs: Run[]; warnings: string[] } {
+    const root = opts.trash ? this.trashDir : this.runsDir;
+    let names: string[];
+    try {
+      names = readdirSync(root);
+    } catch {
+      return { runs: [], warnings: [] };
+    }
+    const runs: Run[] = [];
+    const warnings: string[] = [];
+    for (const name of names) {
+      if (!isRunId(name)) continue;
+      const dir = join(root, name);
+      try {
+        const record = readRecord(dir, name);
+        runs.push({ id: name, dir, record, status: deriveStatus(record, dir) });
+      } catch (err) {
+        warnings.push(`skipping damaged run ${dir}: ${(err as Error).message}`);
+      }
+    }
+    runs.sort(compareNewestFirst);
+    return { runs, warnings };
+  }
+
+  /** Read-modify-write of run.json under the run's lock; the write is atomic. */
+  async updateRun(id: string, mutate: (record: RunRecord) => void): Promise<RunRecord> {
+    const dir = this.runDir(id);
+    return withDirLock(dir, () => {
+      const record = readRecord(dir, id);
+      mutate(record);
+      record.format = STORE_FORMAT;
+      record.id = id;
+      writeJsonAtomic(join(dir, RUN_FILE), record);
+      return record;
+    });
+  }
+
+  appendScalars(id: string, records: ScalarRecord[]): void {
+    appendLines(
+      join(this.runDir(id), SCALARS_FILE),
+      records.map((r) => JSON.stringify(r) + "\n"),
+    );
+  }
+
+  readScalars(id: string): ScalarRecord[] {
+    return readScalarsFile(join(this.runDir(id), SCALARS_FILE));
+  }
+
+  /** Per-key scalar summaries, from the run's cache when it is current, else rebuilt. */
+  readSummaries(run: Run): Record<string, ScalarSummary> {
+    const scalarsPath = join(run.dir, SCALARS_FILE);
+    let bytes = 0;
+    try {
+      bytes = statSync(scalarsPath).size;
+    } catch {
+      return {};
+    }
+    const cachePath = join(run.dir, SUMMARY_FILE);
+    try {
+      const cache = JSON.parse(readFileSync(cachePath, "utf8")) as SummaryCache;
+      if (cache.bytes === bytes && cache.scalars) return cache.scalars;
+    } catch {
+      /* missing or unreadable: rebuild */
+    }
+    return this.writeSummary(run.dir, bytes);
+  }
+
+  /** Recomputes and caches a run's scalar summaries (called when a run ends). */
+  writeSummary(dir: string, knownBytes?: number): Record<string, ScalarSummary> {
+    const scalarsPath = join(dir, SCALARS_FILE);
+    let bytes = knownBytes;
+    if (bytes === undefined) {
+      try {
+        bytes = statSync(scalarsPath).size;
+      } catch {
+        return {};
+      }
+    }
+    const scalars = summarizeScalars(readScalarsFile(scalarsPath));
+    try {
+      writeJsonAtomic(join(dir, SUMMARY_FILE), { bytes, scalars } satisfies SummaryCache);
+    } catch {
+      /* a read-only store still answers; the cache is only an optimisation */
+    }
+    return scalars;
+  }
+
+  writeLock(id: string, lock: RunLock): void {
+    writeJsonAtomic(join(this.runDir(id), LOCK_FILE), lock);
+  }
+
+  removeLock(id: string): void {
+    safeUnlink(join(this.runDir(id), LOCK_FILE));
+  }
+
+  readLock(run: Run): RunLock | null {
+    return readLockFile(run.dir);
+  }
+
+  /** Moves runs to the trash, or deletes them for good with `permanent`. */
+  deleteRun(id: string, opts: { permanent?: boolean } = {}): void {
+    const dir = this.runDir(id);
+    if (opts.permanent) {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    }
+    mkdirSync(this.trashDir, { recursive: true });
+    renameSync(dir, this.runDir(id, true));
+  }
+
+  restoreRun(id: string): void {
+    const from = this.runDir(id, true);
+    if (!existsSync(from)) throw new NotFoundError(`no run ${id} in the trash`);
+    const to = this.runDir(id);
+    if (existsSync(to)) throw new UsageError(`run ${shortId(id)} exists already; delete it first or leave it in the trash`);
+    mkdirSync(this.runsDir, { recursive: true });
+    renameSync(from, to);
+  }
+
+  purgeRun(id: string): void {
+    rmSync(this.runDir(id, true), { recursive: true, force: true });
+  }
+}
+
+function compareNewestFirst(a: Run, b: Run): number {
+  const ta = a.record.created ?? a.record.started ?? "";
+  const tb = b.record.created ?? b.record.started ?? "";
+  if (ta !== tb) return ta < tb ? 1 : -1;
+  // Trials of one batch created in the same millisecond: higher trial number is newer.
+  const na = a.record.trial ?? 0;
+  const nb = b.record.trial ?? 0;
+  if (na !== nb) return nb - na;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+function readRecord(dir: string, id: string): RunRecord {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, RUN_FILE), "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === "ENOENT" ? "run.json is missing" : `run.json cannot be read (${code})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error("run.json is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("run.json is not an object");
+  const record = value as RunRecord;
+  if (record.format !== STORE_FORMAT) throw new Error(`run.json has format ${JSON.stringify(record.format)}, expected ${STORE_FORMAT}`);
+  if (record.id !== id) throw new Error(`run.json names id ${JSON.stringify(record.id)}, not its directory's`);
+  if (typeof record.op !== "string") throw new Error("run.json has no op");
+  record.flags ??= {};
+  record.tags ??= [];
+  record.label ??= "";
+  record.created ??= record.started ?? "";
+  return record;
+}
+
+function readLockFile(dir: string): RunLock | null {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, LOCK_FILE), "utf8");
+  } catch {
+    return null;
+  }
+  try {
+    const lock = JSON.parse(text) as RunLock;
+    return typeof lock.pid === "number" ? lock : { pid: 0, host: THIS_HOST };
+  } catch {
+    // A LOCK cut short by a crash: its writer is gone.
+    return { pid: 0, host: THIS_HOST };
+  }
+}
+
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Status is derived from the record and the LOCK, never trusted from a field alone. */
+export function deriveStatus(record: RunRecord, dir: string): RunStatus {
+  if (record.stopped == null) {
+    const lock = readLockFile(dir);
+    if (lock) {
+      if (lock.host !== THIS_HOST) return "running";
+      return isPidAlive(lock.pid) ? "running" : "error";
+    }
+    return record.started ? "error" : "pending";
+  }
+  if (record.early_stopped) return "early-stopped";
+  if (record.terminated) return "terminated";
+  return record.exit_status === 0 ? "completed" : "error";
+}
+
+export function readScalarsFile(path: string): ScalarRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return [];
+  }
+  const out: ScalarRecord[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    try {
+      const r = JSON.parse(line) as ScalarRecord;
+      if (typeof r.key === "string" && typeof r.value === "number") out.push(r);
+    } catch {
+      /* a line torn by a crash is skipped; the others stand */
+    }
+  }
+  return out;
+}
+
+export function summarizeScalars(records: ScalarRecord[]): Record<string, ScalarSummary> {
+  const out: Record<string, ScalarSummary> = {};
+  for (const r of records) {
+    const s = out[r.key];
+    if (!s) {
+      out[r.key] = { last: r.value, first: r.value, min: r.value, max: r.value, avg: r.value, total: r.value, count: 1, step: r.step ?? null };
+      continue;
+    }
+    s.last = r.value;
+    if (r.value < s.min) s.min = r.value;
+    if (r.value > s.max) s.max = r.value;
+    s.total += r.value;
+    s.count += 1;
+    s.avg = s.total / s.count;
+    s.step = r.step ?? null;
+  }
+  return out;
+}
+
+/**
+ * Runs `fn` holding the directory's lock (proper-lockfile: a lock directory
+ * with a refreshed mtime, so it works over NFS and a dead holder goes stale).
+ */
+export async function withDirLock<T>(dir: string, fn: () => T | Promise<T>, timeoutMs = RUN_LOCK_TIMEOUT_MS): Promise<T> {
+  const { lock } = await import("proper-lockfile");
+  let release: () => Promise<void>;
+  try {
+    release = await lock(dir, {
+      lockfilePath: join(dir, ".lock"),
+      stale: RUN_LOCK_STALE_MS,
+      realpath: false,
+      retries: { retries: Math.ceil(timeoutMs / 50), factor: 1, minTimeout: 20, maxTimeout: 80, randomize: true },
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ELOCKED") throw new BusyError(`${dir} stayed locked for ${timeoutMs / 1000} s; another g command is using it, try again`);
+    if (code === "ENOENT") throw new NotFoundError(`${dir} does not exist`);
+    throw err;
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}

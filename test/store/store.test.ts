@@ -1,0 +1,140 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { hostname } from "node:os";
+import { afterEach, describe, expect, it } from "vitest";
+import { RunStore, deriveStatus, summarizeScalars } from "../../src/store/store.js";
+import { ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
+
+const workers = join(ROOT, "test", "store", "workers");
+
+function runNode(args: string[]): Promise<number | null> {
+  return new Promise((resolve) => spawn(process.execPath, args, { stdio: "inherit" }).on("close", resolve));
+}
+
+afterEach(cleanTempDirs);
+
+describe("run store", () => {
+  it("creates a pending run and reads it back", () => {
+    const store = new RunStore(tempDir());
+    const run = store.createRun({ op: "train.py", flags: { x: 0.1 } });
+    expect(run.id).toMatch(/^[0-9a-f]{32}$/);
+    const back = store.readRun(run.id);
+    expect(back.record.flags).toEqual({ x: 0.1 });
+    expect(back.record.format).toBe(1);
+    expect(back.status).toBe("pending");
+  });
+
+  it("lists runs newest first and skips a damaged run with a warning naming it", () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const a = store.createRun({ op: "a.py", created: "2026-01-01T00:00:00.000Z" });
+    const b = store.createRun({ op: "b.py", created: "2026-01-02T00:00:00.000Z" });
+    const bad = "f".repeat(32);
+    mkdirSync(join(home, "runs", bad));
+    writeFileSync(join(home, "runs", bad, "run.json"), "{ not json");
+    const { runs, warnings } = store.listRuns();
+    expect(runs.map((r) => r.id)).toEqual([b.id, a.id]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(bad);
+    expect(warnings[0]).toContain("not valid JSON");
+  });
+
+  it("never turns a bad id into a path", () => {
+    const store = new RunStore(tempDir());
+    expect(() => store.runDir("../../etc")).toThrow(/not a run id/);
+    expect(() => store.readRun("abc/def")).toThrow(/not a run id/);
+  });
+
+  it("derives status from the record and the LOCK, not from a field alone", () => {
+    const store = new RunStore(tempDir());
+    const run = store.createRun({ op: "x", started: "2026-01-01T00:00:00.000Z" });
+    // A LOCK whose process is dead: the run died without finishing.
+    store.writeLock(run.id, { pid: 2 ** 22 + 12345, host: hostname() });
+    expect(store.readRun(run.id).status).toBe("error");
+    store.writeLock(run.id, { pid: process.pid, host: hostname() });
+    expect(store.readRun(run.id).status).toBe("running");
+    store.removeLock(run.id);
+    expect(store.readRun(run.id).status).toBe("error");
+    expect(deriveStatus({ ...run.record, started: "t", stopped: "t", exit_status: 0 }, run.dir)).toBe("completed");
+    expect(deriveStatus({ ...run.record, started: "t", stopped: "t", exit_status: 130, terminated: true }, run.dir)).toBe("terminated");
+    expect(deriveStatus({ ...run.record, started: "t", stopped: "t", exit_status: 143, early_stopped: true }, run.dir)).toBe("early-stopped");
+  });
+
+  it("moves runs to the trash and restores them", () => {
+    const store = new RunStore(tempDir());
+    const run = store.createRun({ op: "x" });
+    store.deleteRun(run.id);
+    expect(store.listRuns().runs).toHaveLength(0);
+    expect(store.listRuns({ trash: true }).runs.map((r) => r.id)).toEqual([run.id]);
+    store.restoreRun(run.id);
+    expect(store.listRuns().runs.map((r) => r.id)).toEqual([run.id]);
+  });
+
+  it("summarises scalars and rebuilds a stale summary cache", () => {
+    const store = new RunStore(tempDir());
+    const run = store.createRun({ op: "x" });
+    store.appendScalars(run.id, [
+      { key: "loss", value: 3, step: 0, t: 1 },
+      { key: "loss", value: 1, step: 1, t: 2 },
+    ]);
+    expect(store.readSummaries(run).loss).toMatchObject({ last: 1, first: 3, min: 1, max: 3, avg: 2, count: 2, step: 1 });
+    store.appendScalars(run.id, [{ key: "loss", value: 0.5, step: 2, t: 3 }]);
+    expect(store.readSummaries(run).loss).toMatchObject({ last: 0.5, min: 0.5, count: 3 });
+  });
+
+  it("skips a torn last line of scalars.jsonl", () => {
+    const store = new RunStore(tempDir());
+    const run = store.createRun({ op: "x" });
+    store.appendScalars(run.id, [{ key: "loss", value: 1, step: null, t: 1 }]);
+    writeFileSync(join(run.dir, "scalars.jsonl"), readFileSync(join(run.dir, "scalars.jsonl"), "utf8") + '{"key":"loss","val', { flag: "w" });
+    expect(store.readScalars(run.id)).toHaveLength(1);
+    expect(summarizeScalars(store.readScalars(run.id)).loss!.count).toBe(1);
+  });
+
+  it("keeps every line when 8 processes append scalars to one run at once", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const run = store.createRun({ op: "x" });
+    const perWorker = 400;
+    const codes = await Promise.all(
+      Array.from({ length: 8 }, (_, w) => runNode([join(workers, "append.mjs"), home, run.id, String(w), String(perWorker)])),
+    );
+    expect(codes).toEqual(Array(8).fill(0));
+    const lines = readFileSync(join(run.dir, "scalars.jsonl"), "utf8").split("\n").filter((l) => l !== "");
+    expect(lines).toHaveLength(8 * perWorker);
+    const perKey = new Map<string, number[]>();
+    for (const line of lines) {
+      const r = JSON.parse(line) as { key: string; value: number };
+      perKey.set(r.key, [...(perKey.get(r.key) ?? []), r.value]);
+    }
+    for (let w = 0; w < 8; w++) expect(perKey.get(`w${w}`)).toEqual(Array.from({ length: perWorker }, (_, i) => i));
+  });
+
+  it("loses no update when 4 processes update one run.json under the lock", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const run = store.createRun({ op: "x" });
+    const codes = await Promise.all(Array.from({ length: 4 }, () => runNode([join(workers, "update.mjs"), home, run.id, "15"])));
+    expect(codes).toEqual([0, 0, 0, 0]);
+    expect(store.readRun(run.id).record.counter).toBe(60);
+  });
+
+  it("never shows a half-written run.json when the writer is killed with SIGKILL", async () => {
+    const store = new RunStore(tempDir());
+    const run = store.createRun({ op: "x" });
+    for (let round = 0; round < 5; round++) {
+      const child = spawn(process.execPath, [join(workers, "rewrite.mjs"), run.dir, run.id], { stdio: ["ignore", "pipe", "inherit"] });
+      await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
+      await new Promise((r) => setTimeout(r, 50 + round * 30));
+      child.kill("SIGKILL");
+      await new Promise((r) => child.on("close", r));
+      const record = JSON.parse(readFileSync(join(run.dir, "run.json"), "utf8"));
+      expect(record.id).toBe(run.id);
+      expect(record.label).toHaveLength(64 * 1024);
+      expect(store.listRuns().warnings).toEqual([]);
+    }
+    // Temp files a killed writer leaves are not runs and not run.json.
+    expect(readdirSync(run.dir).filter((f) => f === "run.json")).toHaveLength(1);
+  });
+});
