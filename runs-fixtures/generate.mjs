@@ -18,9 +18,9 @@ const USAGE = "usage: node runs-fixtures/generate.mjs --runs N --out DIR [--seed
 const BASE_TIME_MS = Date.parse("2026-01-05T08:00:00Z");
 /** Mean gap between runs' creation times. */
 const GAP_MS = 4 * 60_000;
-/** One run in this many starts an optimizer batch; the runs after it are its trials. */
+/** Every this many runs, half the time, an optimizer batch starts; the runs after it, up to the next such point, are its trials. */
 const BATCH_EVERY = 25;
-const SCALAR_KEYS = ["loss", "accuracy", "val_loss", "val_accuracy", "lr"];
+const SCALAR_KEYS = ["loss", "accuracy", "val_loss", "val_accuracy", "grad_norm"];
 
 function parseArgs(argv) {
   const opts = { runs: undefined, out: undefined, seed: "1", steps: 100, summary: true };
@@ -64,7 +64,8 @@ export function generateStore({ runs, out, seed = "1", steps = 100, summary = tr
     clock += Math.round(GAP_MS * (0.5 + rng()));
     const id = hexId(rng);
     ids.push(id);
-    if (i % BATCH_EVERY === 0 && i + 1 < runs) {
+    if (i % BATCH_EVERY === 0) batch = null;
+    if (i % BATCH_EVERY === 0 && i + 1 < runs && rng() < 0.5) {
       const optimizer = pick(rng, ["random", "grid", "gp", "tpe"]);
       batch = { id, trial: 0 };
       writeRun(runsDir, id, batchRecord(id, optimizer, clock, seed), [], summary, steps);
@@ -154,7 +155,8 @@ function curves(rng, flags, steps, startMs, secondsPerStep) {
     const noise = () => (rng() - 0.5) * 0.02;
     const loss = floor + 2.3 * Math.exp(-rate * step) + noise();
     const valLoss = loss * (1.05 + 0.1 * rng());
-    const values = [loss, 1 - loss / 2.5 + noise(), valLoss, 1 - valLoss / 2.5 + noise(), flags.lr * 0.5 ** (step / 30)];
+    const acc = (l) => Math.min(1, Math.max(0, 1 - l / 2.5 + noise()));
+    const values = [loss, acc(loss), valLoss, acc(valLoss), (0.5 + rng()) * (1 + 5 * Math.exp(-rate * step))];
     for (let k = 0; k < SCALAR_KEYS.length; k++) {
       lines.push({ key: SCALAR_KEYS[k], value: round(values[k], 6), step, t: round(t, 3) });
     }

@@ -2,6 +2,7 @@
 // read the store, select with src/query/select, act, print.
 
 import { readdirSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import { NotFoundError, UsageError } from "../errors.js";
 import { filterRuns, indexRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
@@ -164,6 +165,10 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
   for (const { run } of candidates) {
     const lock = store.readLock(run);
     if (!lock) continue;
+    if (lock.host !== hostname()) {
+      say(`run ${shortId(run.id)} runs on ${lock.host}; stop it there`);
+      continue;
+    }
     // The recording g process forwards the stop to the script and records `terminated`.
     if (isPidAlive(lock.pid)) {
       process.kill(lock.pid, "SIGTERM");

@@ -205,7 +205,7 @@ function readNumber(pair: Pair<Node, Node | null> | undefined, path: string, fai
 function readMetric(pair: Pair<Node, Node | null> | undefined, fail: Fail): SweepMetric | null {
   if (!pair) return null;
   if (!isMap(pair.value)) return fail(pair.value ?? pair, "metric", "must be a mapping, e.g. metric: {name: val_loss, goal: minimize}");
-  const m = readMap(pair.value, "metric", ["name", "goal", "target"], fail);
+  const m = readMap(pair.value, "metric", ["name", "goal"], fail);
   if (!m.get("name")) fail(pair.value, "metric.name", "is missing; name the scalar to optimize, e.g. name: val_loss");
   const name = readString(m.get("name"), "metric.name", fail, true);
   let goal: SweepMetric["goal"] = "minimize";
@@ -214,7 +214,6 @@ function readMetric(pair: Pair<Node, Node | null> | undefined, fail: Fail): Swee
     if (g !== "minimize" && g !== "maximize") fail(m.get("goal")!.value, "metric.goal", `must be minimize or maximize, not "${g}"`);
     goal = g as SweepMetric["goal"];
   }
-  if (m.get("target")) readNumber(m.get("target"), "metric.target", fail);
   return { name, goal };
 }
 
@@ -453,7 +452,7 @@ function readCommand(pair: Pair<Node, Node | null> | undefined, fail: Fail): str
 function readEarlyTerminate(pair: Pair<Node, Node | null> | undefined, fail: Fail): EarlyTerminate | null {
   if (!pair) return null;
   if (!isMap(pair.value)) return fail(pair.value ?? pair, "early_terminate", "must be a mapping, e.g. early_terminate: {type: hyperband, min_iter: 3}");
-  const keys = readMap(pair.value, "early_terminate", ["type", "min_iter", "max_iter", "s", "eta", "fraction", "min_runs", "start_iter", "strict"], fail);
+  const keys = readMap(pair.value, "early_terminate", ["type", "min_iter", "max_iter", "s", "eta", "fraction", "min_runs", "start_iter"], fail);
   if (!keys.get("type")) fail(pair.value, "early_terminate.type", "is missing; use envelope or hyperband");
   const type = readString(keys.get("type"), "early_terminate.type", fail, true);
   const int = (key: string, min: number): number | null => {
@@ -484,7 +483,7 @@ function readEarlyTerminate(pair: Pair<Node, Node | null> | undefined, fail: Fai
     };
   }
   if (type === "hyperband") {
-    only(["min_iter", "max_iter", "s", "eta", "strict"]);
+    only(["min_iter", "max_iter", "s", "eta"]);
     const eta = int("eta", 2) ?? HYPERBAND_DEFAULT_ETA;
     const s = int("s", 1);
     const minIter = int("min_iter", 1);

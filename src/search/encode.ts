@@ -219,3 +219,8 @@ export function sampleUnit(enc: Encoding, rng: () => number): Float64Array {
   }
   return u;
 }
+
+/** True when every coordinate is a continuous number (decoding only clips). */
+export function isContinuous(enc: Encoding): boolean {
+  return enc.coords.every((c) => c.kind === "numeric" && c.levels === null);
+}

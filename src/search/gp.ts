@@ -15,6 +15,7 @@ import {
   pointKey,
   sampleUnit,
   snapUnit,
+  isContinuous,
   type Encoding,
 } from "./encode.js";
 import { cholesky, cholInverse, cholLogDet, cholSolve, makeMatrix, normalCdf, normalPdf, solveLower, type Matrix } from "./linalg.js";
@@ -41,7 +42,7 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   kappa: 1.96,
   xi: 0.01,
   noise: "fit",
-  candidates: 1000,
+  candidates: 500,
 };
 
 export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: string }> = [
@@ -149,6 +150,10 @@ const LOG_SF_MIN = Math.log(0.05);
 const LOG_SF_MAX = Math.log(20);
 const LOG_NOISE_MIN = Math.log(1e-6);
 const LOG_NOISE_MAX = Math.log(2);
+/** Best random/local candidates refined by gradient ascent on the acquisition. */
+const REFINE_TOP = 3;
+/** Refit from fresh starts (not only the warm one) when the count of points is a multiple of this. */
+const FRESH_FIT_EVERY = 5;
 /** Diagonal jitter so the Cholesky factor exists even with near-zero noise. */
 const JITTER = 1e-8;
 
@@ -375,7 +380,7 @@ export function minimizeBox(
     }
     let gnorm = 0;
     for (let i = 0; i < dim; i++) gnorm = Math.max(gnorm, Math.abs(g[i]!));
-    if (gnorm < 1e-6) break;
+    if (gnorm < 1e-5) break;
     // Two-loop recursion for the search direction.
     const q = Float64Array.from(g);
     const alphas: number[] = [];
@@ -448,7 +453,7 @@ export function minimizeBox(
     x = xNew;
     f = fNew;
     grad = gradNew;
-    if (df < 1e-9 * Math.max(1, Math.abs(f))) break;
+    if (df < 1e-7 * Math.max(1, Math.abs(f))) break;
   }
   return { x, f };
 }
@@ -479,21 +484,28 @@ export function fitGp(x: Float64Array[], y: Float64Array, D: number, noise: "fit
   hi[D] = LOG_SF_MAX;
   lo[D + 1] = noise === "fit" ? LOG_NOISE_MIN : data.fixedLogNoise;
   hi[D + 1] = noise === "fit" ? LOG_NOISE_MAX : data.fixedLogNoise;
+  // A warm start from the previous fit usually lands within a few steps of the
+  // optimum; the fresh starts guard against a stale local optimum and are
+  // only paid for on the first fit and on every FRESH_FIT_EVERY-th one.
   const starts: Float64Array[] = [];
-  if (cache?.theta && cache.theta.length === D + 2) starts.push(Float64Array.from(cache.theta));
-  const base = new Float64Array(D + 2);
-  for (let d = 0; d < D; d++) base[d] = Math.log(0.3 * Math.sqrt(Math.max(1, D)));
-  base[D] = 0;
-  base[D + 1] = noise === "fit" ? Math.log(1e-2) : data.fixedLogNoise;
-  starts.push(base);
-  const random = new Float64Array(D + 2);
-  for (let d = 0; d < D; d++) random[d] = PRIOR_LOG_LS.mean + PRIOR_LOG_LS.sd * 0.7 * gaussian(rng);
-  random[D] = PRIOR_LOG_SF.mean + 0.5 * gaussian(rng);
-  random[D + 1] = noise === "fit" ? Math.log(1e-4) + 2 * gaussian(rng) : data.fixedLogNoise;
-  starts.push(random);
+  const warm = cache?.theta && cache.theta.length === D + 2 ? Float64Array.from(cache.theta) : null;
+  if (warm) starts.push(warm);
+  const fresh = warm === null || x.length % FRESH_FIT_EVERY === 0;
+  if (fresh) {
+    const base = new Float64Array(D + 2);
+    for (let d = 0; d < D; d++) base[d] = Math.log(0.3 * Math.sqrt(Math.max(1, D)));
+    base[D] = 0;
+    base[D + 1] = noise === "fit" ? Math.log(1e-2) : data.fixedLogNoise;
+    starts.push(base);
+    const random = new Float64Array(D + 2);
+    for (let d = 0; d < D; d++) random[d] = PRIOR_LOG_LS.mean + PRIOR_LOG_LS.sd * 0.7 * gaussian(rng);
+    random[D] = PRIOR_LOG_SF.mean + 0.5 * gaussian(rng);
+    random[D + 1] = noise === "fit" ? Math.log(1e-4) + 2 * gaussian(rng) : data.fixedLogNoise;
+    starts.push(random);
+  }
   let best: { x: Float64Array; f: number } | null = null;
   for (const s of starts) {
-    const r = minimizeBox((t) => negLogPosterior(data, t), s, lo, hi, 60);
+    const r = minimizeBox((t) => negLogPosterior(data, t), s, lo, hi, s === warm ? 30 : 50);
     if (best === null || r.f < best.f) best = r;
   }
   const theta = best!.x;
@@ -612,15 +624,17 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   const order = ranked.map((m, i) => [m, i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
   const elite = order.slice(0, Math.min(5, order.length));
   const numeric = enc.coords.filter((c) => c.kind === "numeric").map((c) => c.offset);
+  // Snapping only matters for integers, q steps and choices; skip the decode round trip otherwise.
+  const snap = isContinuous(enc) ? (u: Float64Array) => u : (u: Float64Array) => snapUnit(enc, u);
   const candidates: Float64Array[] = [];
   const nLocal = numeric.length > 0 ? Math.floor(s.candidates / 2) : 0;
-  for (let k = 0; k < s.candidates - nLocal; k++) candidates.push(snapUnit(enc, sampleUnit(enc, rng)));
+  for (let k = 0; k < s.candidates - nLocal; k++) candidates.push(snap(sampleUnit(enc, rng)));
   for (let k = 0; k < nLocal; k++) {
     const centre = x[elite[k % elite.length]!]!;
     const scale = [0.02, 0.1, 0.3][k % 3]!;
     const c = Float64Array.from(centre);
     for (const o of numeric) c[o] = Math.min(1, Math.max(0, c[o]! + scale * Math.min(1, model.lengthscales[o]!) * gaussian(rng)));
-    candidates.push(snapUnit(enc, c));
+    candidates.push(snap(c));
   }
   const scored = candidates.map((c) => ({ u: c, a: acquire(kind, model, c, best, s, false).a }));
   scored.sort((p, q) => q.a - p.a);
@@ -629,7 +643,7 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   const refined: Array<{ u: Float64Array; a: number }> = [];
   const lo = new Float64Array(numeric.length);
   const hi = new Float64Array(numeric.length).fill(1);
-  for (const start of scored.slice(0, 5)) {
+  for (const start of scored.slice(0, REFINE_TOP)) {
     if (numeric.length === 0) break;
     const base = start.u;
     const embed = (z: Float64Array): Float64Array => {
@@ -650,7 +664,7 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
       hi,
       30,
     );
-    const u = snapUnit(enc, embed(r.x));
+    const u = snap(embed(r.x));
     refined.push({ u, a: acquire(kind, model, u, best, s, false).a });
   }
   const all = [...refined, ...scored].sort((p, q) => q.a - p.a);

@@ -67,6 +67,8 @@ class Experiment:
     def start(self):
         """Starts the run (idempotent); every write starts it on first use."""
         with self._lock:
+            if self._finished:
+                raise RuntimeError(f"g_runs: run {self.id} has finished; start a new Experiment to record more")
             if self._started:
                 return self
             run_dir = os.environ.get("G_RUN_DIR")
@@ -192,7 +194,7 @@ class Experiment:
         for key, value in values.items():
             number = _number(key, value)
             if number is not None:
-                lines.append(json.dumps({"key": key, "value": number, "step": step, "t": t}) + "\n")
+                lines.append(json.dumps({"key": key, "value": number, "step": step, "t": t}, separators=(",", ":")) + "\n")
         if lines:
             self.start()
             self._scalars.append("".join(lines))

@@ -1,0 +1,396 @@
+// Experiments in ml_dash style that record into g's run store (format 1);
+// the TypeScript twin of src/sdk/python/g_runs. Standalone, an Experiment
+// creates a run under $G_HOME/runs (op from the prefix, label from the name).
+// Inside a `g run` process (G_RUN_DIR set) it writes into that run: params go
+// to params.json, which the runner merges into the run's flags when the
+// process ends, because the runner owns run.json's flags.
+
+import { mkdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
+import { hostname } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { appendLines, writeJsonAtomic } from "../store/fs-atomic.js";
+import {
+  LOCK_FILE,
+  OUTPUT_FILE,
+  RUN_FILE,
+  SCALARS_FILE,
+  isoNow,
+  newRunId,
+  resolveHome,
+  type RunLock,
+} from "../store/store.js";
+import { STORE_FORMAT, type FlagValue, type Flags, type RunRecord, type ScalarRecord } from "../store/types.js";
+import { withDirLockSync } from "./dir-lock.js";
+
+export const PARAMS_FILE = "params.json";
+
+export interface ExperimentOptions {
+  /** "owner/project/name": op is the part before the last slash, label the last part. */
+  prefix?: string;
+  description?: string;
+  tags?: string[];
+  /** The run's label; defaults to the prefix's last part. */
+  name?: string;
+  /** The store to create a standalone run in; defaults to G_HOME, then ~/.g. */
+  home?: string;
+  /** The environment to read G_RUN_DIR / G_HOME from (tests); defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A metric value: numbers, booleans (1/0) and bigints are recorded; non-finite numbers are skipped. */
+export type MetricValue = number | boolean | bigint;
+/** Metric values by name; a `step` entry is the step, not a metric. */
+export type MetricValues = Record<string, MetricValue | null | undefined>;
+/** Param values; nested objects become dotted names (`{model: {depth: 3}}` → `model.depth`). */
+export interface ParamValues {
+  [name: string]: unknown;
+}
+
+export interface MetricsWriter {
+  /** Adds values to the row being built; a key the row already holds writes the row first. */
+  log(values: MetricValues): MetricsWriter;
+  /** Writes the row: every value with one step (see docs/sdk.md). */
+  flush(): MetricsWriter;
+}
+
+/** `experiment.metrics("train")` for a namespace, `experiment.metrics.log(...)` for none. */
+export type Metrics = ((namespace: string) => Metrics) & MetricsWriter;
+
+export interface Params {
+  /** Merges values into the run's flags (params.json inside `g run`). */
+  set(values: ParamValues): Params;
+  get(): Flags;
+}
+
+const active: Experiment[] = [];
+let hooksInstalled = false;
+let uncaught: unknown = undefined;
+
+/** The innermost started, unfinished experiment of this process, if any. */
+export function currentExperiment(): Experiment | undefined {
+  return active[active.length - 1];
+}
+
+export class Experiment {
+  readonly prefix: string | undefined;
+  readonly description: string | undefined;
+  readonly tags: string[];
+  readonly name: string | undefined;
+  readonly params: Params;
+  readonly metrics: Metrics;
+  id: string | null = null;
+  dir: string | null = null;
+  insideGRun = false;
+
+  private readonly home: string | undefined;
+  private readonly env: NodeJS.ProcessEnv;
+  private started = false;
+  private finished = false;
+  private row: Record<string, number> = {};
+  private rowStep: number | null = null;
+  private rowsWritten = 0;
+  private paramValues: Flags = {};
+
+  constructor(opts: ExperimentOptions = {}) {
+    this.prefix = opts.prefix;
+    this.description = opts.description;
+    this.tags = (opts.tags ?? []).map(String);
+    this.name = opts.name;
+    this.home = opts.home;
+    this.env = opts.env ?? process.env;
+    this.params = {
+      set: (values) => {
+        this.setParams(values);
+        return this.params;
+      },
+      get: () => ({ ...this.paramValues }),
+    };
+    this.metrics = this.metricsFor("");
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /**
+   * Runs `fn` as the experiment's run: completed when it returns, error (with
+   * the exception's text in run.json) when it throws, and the error rethrown.
+   */
+  async run<T>(fn: (experiment: Experiment) => T | Promise<T>): Promise<T> {
+    this.start();
+    let result: T;
+    try {
+      result = await fn(this);
+    } catch (err) {
+      this.finish(err);
+      throw err;
+    }
+    this.finish();
+    return result;
+  }
+
+  /** Starts the run (once); every write starts it on first use. */
+  start(): this {
+    if (this.finished) throw new Error(`g-runs: run ${this.id} has finished; start a new Experiment to record more`);
+    if (this.started) return this;
+    const runDir = this.env.G_RUN_DIR;
+    if (runDir) this.attach(runDir);
+    else this.create();
+    this.started = true;
+    active.push(this);
+    installExitHooks();
+    return this;
+  }
+
+  /** Ends the run: completed, or error (exit_status 1, `error` field) when given an error. */
+  finish(error?: unknown, exitStatus?: number): void {
+    if (!this.started || this.finished) return;
+    this.flushRow();
+    this.finished = true;
+    const index = active.indexOf(this);
+    if (index >= 0) active.splice(index, 1);
+    if (this.insideGRun) return;
+    const dir = this.dir!;
+    const failed = error !== undefined;
+    withDirLockSync(dir, () => {
+      const record = readJson(join(dir, RUN_FILE)) as RunRecord;
+      record.stopped = isoNow();
+      record.exit_status = exitStatus ?? (failed ? 1 : 0);
+      if (failed) record.error = describeError(error);
+      writeJsonAtomic(join(dir, RUN_FILE), record);
+    });
+    try {
+      unlinkSync(join(dir, LOCK_FILE));
+    } catch {
+      /* already gone */
+    }
+  }
+
+  /** Appends a timestamped line to the run's output.log. */
+  log(message: string, level = "info"): this {
+    const line = `${isoNow()} ${level.toUpperCase()} ${message}\n`;
+    this.start();
+    // Inside `g run` the runner owns output.log and tees stdout into it;
+    // writing there directly could land inside one of its partial lines.
+    if (this.insideGRun) process.stdout.write(line);
+    else appendLines(join(this.dir!, OUTPUT_FILE), [line]);
+    return this;
+  }
+
+  /** Writes scalars now, unbuffered; a `step` entry is the step (null when absent). */
+  logScalars(values: MetricValues): this {
+    const { step, rest } = splitStep(values);
+    return this.writeScalars(toNumbers(rest), step);
+  }
+
+  private writeScalars(values: Record<string, number>, step: number | null): this {
+    const t = Date.now() / 1000;
+    const lines = Object.entries(values).map(([key, value]) => JSON.stringify({ key, value, step, t } satisfies ScalarRecord) + "\n");
+    if (lines.length === 0) return this;
+    this.start();
+    // One write for the whole row: concurrent writers interleave rows, never bytes.
+    appendLines(join(this.dir!, SCALARS_FILE), [lines.join("")]);
+    return this;
+  }
+
+  private metricsFor(namespace: string): Metrics {
+    const writer = (name: string): Metrics => {
+      const part = String(name).replace(/^\/+|\/+$/g, "");
+      return this.metricsFor(part ? `${namespace}${part}/` : namespace);
+    };
+    const metrics = writer as Metrics;
+    metrics.log = (values: MetricValues) => {
+      const { step, rest } = splitStep(values);
+      const named: Record<string, number> = {};
+      for (const [key, value] of Object.entries(toNumbers(rest))) named[namespace + key] = value;
+      this.bufferRow(named, step);
+      return metrics;
+    };
+    metrics.flush = () => {
+      this.flushRow();
+      return metrics;
+    };
+    return metrics;
+  }
+
+  private bufferRow(values: Record<string, number>, step: number | null): void {
+    // A key logged twice before a flush starts a new row rather than overwriting.
+    if (Object.keys(values).some((k) => k in this.row)) this.flushRow();
+    Object.assign(this.row, values);
+    if (step !== null) this.rowStep = step;
+  }
+
+  private flushRow(): void {
+    const row = this.row;
+    if (Object.keys(row).length === 0) return;
+    const epoch = row.epoch;
+    const step = this.rowStep ?? (epoch !== undefined && Number.isInteger(epoch) ? epoch : this.rowsWritten);
+    this.row = {};
+    this.rowStep = null;
+    this.rowsWritten += 1;
+    this.writeScalars(row, step);
+  }
+
+  private setParams(values: ParamValues): void {
+    const flat = flattenParams(values);
+    this.start();
+    Object.assign(this.paramValues, flat);
+    const dir = this.dir!;
+    withDirLockSync(dir, () => {
+      if (this.insideGRun) {
+        const path = join(dir, PARAMS_FILE);
+        const params = (readJson(path, {}) ?? {}) as Flags;
+        writeJsonAtomic(path, { ...params, ...flat });
+      } else {
+        const path = join(dir, RUN_FILE);
+        const record = readJson(path) as RunRecord;
+        record.flags = { ...(record.flags ?? {}), ...flat };
+        writeJsonAtomic(path, record);
+      }
+    });
+  }
+
+  private create(): void {
+    const runs = join(resolve(this.home ?? resolveHome(this.env)), "runs");
+    mkdirSync(runs, { recursive: true });
+    const id = newRunId();
+    const { op, label } = opAndLabel(this.prefix, this.name);
+    const now = isoNow();
+    const record: RunRecord = {
+      format: STORE_FORMAT,
+      id,
+      op,
+      cmd: [...process.argv],
+      cwd: process.cwd(),
+      flags: {},
+      created: now,
+      started: now,
+      stopped: null,
+      exit_status: null,
+      label,
+      tags: [...this.tags],
+      sdk: "typescript",
+    };
+    if (this.prefix) record.prefix = this.prefix;
+    if (this.description) record.description = this.description;
+    // Built under a name the store skips, then renamed: readers never see a
+    // run without its run.json or its LOCK (which would read as `error`).
+    const building = join(runs, `.new-${id}`);
+    mkdirSync(building);
+    writeJsonAtomic(join(building, LOCK_FILE), { pid: process.pid, host: hostname() } satisfies RunLock);
+    writeJsonAtomic(join(building, RUN_FILE), record);
+    const dir = join(runs, id);
+    renameSync(building, dir);
+    this.id = id;
+    this.dir = dir;
+  }
+
+  private attach(runDir: string): void {
+    this.insideGRun = true;
+    this.dir = resolve(runDir);
+    this.id = this.env.G_RUN_ID || basename(this.dir);
+    if (this.tags.length === 0 && !this.description && !this.name && !this.prefix) return;
+    const { label } = opAndLabel(this.prefix, this.name);
+    const dir = this.dir;
+    withDirLockSync(dir, () => {
+      const path = join(dir, RUN_FILE);
+      const record = readJson(path) as RunRecord;
+      const tags = (record.tags ??= []);
+      for (const t of this.tags) if (!tags.includes(t)) tags.push(t);
+      if (this.description) record.description = this.description;
+      if (this.prefix && !record.prefix) record.prefix = this.prefix;
+      // A label given to `g run` wins over the experiment's name.
+      if (label && !record.label) record.label = label;
+      writeJsonAtomic(path, record);
+    });
+  }
+}
+
+/** Nested objects become dotted names; values become flag values (string, number, boolean, null). */
+export function flattenParams(values: ParamValues, prefix = ""): Flags {
+  const out: Flags = {};
+  for (const [key, value] of Object.entries(values)) {
+    const name = `${prefix}${key}`;
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      Object.assign(out, flattenParams(value as ParamValues, `${name}.`));
+    } else {
+      out[name] = toFlagValue(value);
+    }
+  }
+  return out;
+}
+
+function toFlagValue(value: unknown): FlagValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : String(value);
+  if (typeof value === "bigint") return Number(value);
+  if (Array.isArray(value)) return JSON.stringify(value);
+  return String(value);
+}
+
+function splitStep(values: MetricValues): { step: number | null; rest: MetricValues } {
+  const { step, ...rest } = values;
+  if (step === undefined || step === null) return { step: null, rest };
+  const n = Number(step);
+  if (!Number.isInteger(n)) throw new TypeError(`g-runs: step must be a whole number, got ${String(step)}`);
+  return { step: n, rest };
+}
+
+function toNumbers(values: MetricValues): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === null || value === undefined) continue;
+    let n: number;
+    if (typeof value === "number") n = value;
+    else if (typeof value === "boolean") n = value ? 1 : 0;
+    else if (typeof value === "bigint") n = Number(value);
+    else throw new TypeError(`g-runs: metric "${key}" must be a number, got ${typeof value} ${JSON.stringify(value)}`);
+    // JSON has no NaN or Infinity; like g's output parser, such values are not recorded.
+    if (Number.isFinite(n)) out[key] = n;
+  }
+  return out;
+}
+
+/** op: the prefix without its last part (the project); label: the name, else the last part. */
+export function opAndLabel(prefix: string | undefined, name: string | undefined): { op: string; label: string } {
+  const parts = (prefix ?? "").split("/").filter((p) => p !== "");
+  if (parts.length === 0) {
+    const script = process.argv[1] ? basename(process.argv[1]) : "";
+    return { op: script || "node", label: name ?? "" };
+  }
+  return { op: parts.slice(0, -1).join("/") || parts[parts.length - 1]!, label: name ?? parts[parts.length - 1]! };
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name;
+  return String(error);
+}
+
+function readJson(path: string, fallback?: unknown): unknown {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as unknown;
+  } catch (err) {
+    if (fallback !== undefined) return fallback;
+    throw new Error(`g-runs: cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Once per process: runs still open when the process exits are finished with its exit code. */
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on("uncaughtExceptionMonitor", (err) => {
+    uncaught ??= err;
+  });
+  process.on("exit", (code) => {
+    for (const exp of [...active].reverse()) {
+      const error = uncaught ?? (code !== 0 ? new Error(`process exited with status ${code}`) : undefined);
+      try {
+        exp.finish(error, code !== 0 ? code : error !== undefined ? 1 : 0);
+      } catch (err) {
+        process.stderr.write(`g-runs: could not finish run ${exp.id}: ${(err as Error).message}\n`);
+      }
+    }
+  });
+}

@@ -1,0 +1,76 @@
+// Random search: points drawn independently from each dimension, and random
+// subsets of a grid without repeats (Grid.ai's --strategy random_search).
+// Randomness comes in as an Rng so the same seed gives the same trials.
+
+import type { Dimension, Point, Rng, Space } from "../flags/space.js";
+import type { FlagValue } from "../store/types.js";
+import { drawStandardNormal } from "../flags/grammar.js";
+import { gridPointAt, gridSize } from "./grid.js";
+
+/** One point: a uniform pick from each list, a draw from each range, constants as they are. */
+export function samplePoint(space: Space, rng: Rng): Point {
+  const point: Point = {};
+  for (const [name, dim] of Object.entries(space)) point[name] = sampleDimension(dim, rng);
+  return point;
+}
+
+/** `n` independent points (repeats possible, as in any random search over lists). */
+export function randomPoints(space: Space, n: number, rng: Rng): Point[] {
+  return Array.from({ length: n }, () => samplePoint(space, rng));
+}
+
+/**
+ * `n` distinct points of the grid over `space`, returned in grid order (the
+ * order of the full listing, so the chosen trials read like the seed's marked
+ * lines). When `n` is at least the grid's size, the whole grid.
+ */
+export function gridSubset(space: Space, n: number, rng: Rng): Point[] {
+  const size = gridSize(space);
+  if (n >= size) return Array.from({ length: size }, (_, i) => gridPointAt(space, i));
+  // Floyd's algorithm: n distinct indices in O(n) without an array of the whole grid.
+  const chosen = new Set<number>();
+  for (let j = size - n; j < size; j++) {
+    const t = Math.floor(rng() * (j + 1));
+    chosen.add(chosen.has(t) ? j : t);
+  }
+  return [...chosen].sort((a, b) => a - b).map((i) => gridPointAt(space, i));
+}
+
+export function sampleDimension(dim: Dimension, rng: Rng): FlagValue {
+  switch (dim.type) {
+    case "const":
+      return dim.value;
+    case "choice":
+      return dim.values[Math.floor(rng() * dim.values.length)]!;
+    case "uniform": {
+      if (dim.integer && dim.q === undefined) {
+        const low = Math.ceil(dim.low);
+        return low + Math.floor(rng() * (Math.floor(dim.high) - low + 1));
+      }
+      return finish(dim.low + (dim.high - dim.low) * rng(), dim);
+    }
+    case "loguniform": {
+      const v = Math.exp(Math.log(dim.low) + (Math.log(dim.high) - Math.log(dim.low)) * rng());
+      return finish(v, dim);
+    }
+    case "normal":
+      return quantize(dim.mu + dim.sigma * drawStandardNormal(rng), dim.q);
+    case "lognormal":
+      return quantize(Math.exp(dim.mu + dim.sigma * drawStandardNormal(rng)), dim.q);
+  }
+}
+
+/** Applies q and integer rounding, staying inside [low, high]. */
+function finish(v: number, dim: { low: number; high: number; integer?: boolean; q?: number }): number {
+  let out = quantize(v, dim.q);
+  if (dim.integer) out = Math.round(out);
+  const low = dim.integer ? Math.ceil(dim.low) : dim.low;
+  const high = dim.integer ? Math.floor(dim.high) : dim.high;
+  return Math.min(high, Math.max(low, out));
+}
+
+function quantize(v: number, q: number | undefined): number {
+  if (q === undefined || q <= 0) return v;
+  // toPrecision(15) drops the float noise of the multiplication (0.30000000000000004 → 0.3).
+  return Number((Math.round(v / q) * q).toPrecision(15));
+}

@@ -1,0 +1,239 @@
+import { cpSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { collect, g, gAsync } from "../helpers/g.js";
+import { EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
+
+const SCRIPTS = join(ROOT, "test", "e2e", "scripts");
+
+interface RunJson {
+  id: string;
+  op: string;
+  status: string;
+  flags: Record<string, unknown>;
+  dir: string;
+  label: string;
+  tags: string[];
+}
+
+function runs(home: string, args: string[] = []): RunJson[] {
+  const res = g(["runs", "list", "--json", ...args], { home });
+  expect(res.code, res.stderr).toBe(0);
+  return JSON.parse(res.stdout) as RunJson[];
+}
+
+function scalars(dir: string): Array<{ key: string; value: number; step: number | null }> {
+  const path = join(dir, "scalars.jsonl");
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
+function waitFor(child: ReturnType<typeof gAsync>, text: string): Promise<void> {
+  let seen = "";
+  return new Promise((resolve) => {
+    const on = (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes(text)) resolve();
+    };
+    child.stdout!.on("data", on);
+    child.stderr!.on("data", on);
+  });
+}
+
+afterEach(cleanTempDirs);
+
+describe("g run", () => {
+  it("runs a globals-style Python script with its globals replaced and records the run", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", join(EXAMPLES, "train.py"), "x=-0.3", "noise=0"], { home, cwd: EXAMPLES });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/loss: -0\.90/);
+    const [run] = runs(home);
+    expect(run!.status).toBe("completed");
+    expect(run!.flags).toEqual({ x: -0.3, noise: 0 });
+    const loss = scalars(run!.dir).find((s) => s.key === "loss")!;
+    expect(loss.value).toBeCloseTo(Math.sin(-1.5) * (1 - Math.tanh(0.09)), 5);
+    expect(readFileSync(join(run!.dir, "output.log"), "utf8")).toContain("loss: -0.90");
+    expect(existsSync(join(run!.dir, "sourcecode", "train.py"))).toBe(true);
+    expect(existsSync(join(run!.dir, "LOCK"))).toBe(false);
+  });
+
+  it("records the script's defaults as flags when none are given", () => {
+    const home = tempDir();
+    expect(g(["run", "-y", join(EXAMPLES, "train.py")], { home }).code).toBe(0);
+    expect(runs(home)[0]!.flags).toEqual({ x: 0.1, noise: 0.1 });
+  });
+
+  it("rejects an unknown flag of a globals-style script naming the known ones", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", join(EXAMPLES, "train.py"), "y=1"], { home });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).toMatch(/no flag "y".*x, noise.*--force-flags/);
+    expect(runs(home)).toHaveLength(0);
+  });
+
+  it("passes --name value to an argparse script, a bare --flag as true", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", join(EXAMPLES, "main.py"), "--alpha", "1e-3", "--do_something", "--model", "'bert'"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain("model: bert do_something: True");
+    const [run] = runs(home);
+    expect(run!.flags).toMatchObject({ alpha: 0.001, do_something: true, model: "bert", beta: 1 });
+  });
+
+  it("lists a script's flags with --help-flags", () => {
+    const res = g(["run", join(EXAMPLES, "train.py"), "--help-flags"], { home: tempDir() });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/x\s+0\.1/);
+    expect(res.stdout).toMatch(/noise\s+0\.1/);
+  });
+
+  it("runs a Node script with --name value and the G_ environment, recording steps", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", join(SCRIPTS, "count.js"), "--steps", "4"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const [run] = runs(home);
+    expect(res.stdout).toContain(`run id: ${run!.id}`);
+    expect(res.stdout).toContain('flags: {"steps":4}');
+    expect(scalars(run!.dir).filter((s) => s.key === "loss").map((s) => s.step)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("exits 1 and records error when the script fails", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", join(SCRIPTS, "fail.py")], { home });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("failing on purpose");
+    const [run] = runs(home);
+    expect(run!.status).toBe("error");
+    expect(scalars(run!.dir)[0]!.value).toBe(2.5);
+  });
+
+  it("exits 2 with one line for a missing script or a bad option", () => {
+    const home = tempDir();
+    const missing = g(["run", "-y", "nope.py"], { home });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe("g: no such script: nope.py");
+    const bad = g(["run", "--max-trials", "many", join(EXAMPLES, "train.py")], { home });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--max-trials takes a whole number/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("forwards Ctrl-C to the script, records terminated and exits 130", async () => {
+    const home = tempDir();
+    const child = gAsync(["run", "-y", join(SCRIPTS, "sleepy.py")], { home });
+    const done = collect(child);
+    await waitFor(child, "started");
+    child.kill("SIGINT");
+    const res = await done;
+    expect(res.code).toBe(130);
+    const [run] = runs(home);
+    expect(run!.status).toBe("terminated");
+    expect(readFileSync(join(run!.dir, "output.log"), "utf8")).toContain("got signal 2");
+  });
+
+  it("shows error, not running, for a run whose g process was killed with SIGKILL", async () => {
+    const home = tempDir();
+    const child = gAsync(["run", "-y", join(SCRIPTS, "sleepy.py")], { home });
+    const done = collect(child);
+    await waitFor(child, "started");
+    const [running] = runs(home);
+    expect(running!.status).toBe("running");
+    child.kill("SIGKILL");
+    await done;
+    // The script lives on in its own process group; stop it so the test leaves nothing behind.
+    const lock = JSON.parse(readFileSync(join(running!.dir, "LOCK"), "utf8")) as { child: number };
+    process.kill(-lock.child, "SIGKILL");
+    expect(runs(home)[0]!.status).toBe("error");
+  });
+
+  it("stops a running run with g stop", async () => {
+    const home = tempDir();
+    const child = gAsync(["run", "-y", join(SCRIPTS, "sleepy.py")], { home });
+    const done = collect(child);
+    await waitFor(child, "started");
+    const stop = g(["stop", "1"], { home });
+    expect(stop.code, stop.stderr).toBe(0);
+    expect((await done).code).toBe(130);
+    expect(runs(home)[0]!.status).toBe("terminated");
+  });
+});
+
+describe("g runs", () => {
+  function fixture(): string {
+    const home = tempDir();
+    cpSync(join(ROOT, "runs-fixtures", "small"), home, { recursive: true });
+    return home;
+  }
+
+  it("lists runs latest first, warns about damaged ones without failing", () => {
+    const home = fixture();
+    const res = g(["runs"], { home });
+    expect(res.code).toBe(0);
+    const lines = res.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/#\s+id\s+op\s+started\s+time\s+status\s+label/);
+    expect(lines).toHaveLength(11);
+    expect(lines[4]).toMatch(/07070707\s+train\.py.*completed\s+baseline/);
+    expect(res.stderr.match(/warning: skipping damaged run/g)).toHaveLength(3);
+    expect(lines[5]).toMatch(/01010101 #5/);
+  });
+
+  it("selects by index, range, id prefix and filters", () => {
+    const home = fixture();
+    expect(runs(home, ["1:3"]).map((r) => r.id.slice(0, 2))).toEqual(["0a", "09", "08"]);
+    expect(runs(home, [":2"]).map((r) => r.id.slice(0, 2))).toEqual(["0a", "09"]);
+    expect(runs(home, ["9:"]).map((r) => r.id.slice(0, 2))).toEqual(["02", "01"]);
+    expect(runs(home, ["0707"]).map((r) => r.label)).toEqual(["baseline"]);
+    expect(runs(home, ["--status", "error"]).map((r) => r.id.slice(0, 2))).toEqual(["08"]);
+    expect(runs(home, ["--op", "grid"])).toHaveLength(1);
+    expect(runs(home, ["--tag", "demo"])).toHaveLength(1);
+    expect(runs(home, ["--label", "base"])).toHaveLength(1);
+  });
+
+  it("exits 3 for a run that does not exist, with one line", () => {
+    const home = fixture();
+    const missing = g(["runs", "info", "abcdef"], { home });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr.trim()).toBe('g: no run matches "abcdef"; see g runs');
+    expect(g(["runs", "info", "40"], { home }).code).toBe(3);
+  });
+
+  it("shows a run's flags, scalars and files", () => {
+    const home = fixture();
+    const res = g(["runs", "info", "0707"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/label:\s+baseline/);
+    expect(res.stdout).toMatch(/loss: 0\.2 \(last; min 0\.2, max 1, 5 values, step 4\)/);
+    expect(res.stdout).toContain("output.log");
+    const json = JSON.parse(g(["runs", "info", "0707", "--json"], { home }).stdout);
+    expect(json.scalars.acc.count).toBe(5);
+  });
+
+  it("labels, tags, deletes to the trash, restores and purges", () => {
+    const home = fixture();
+    expect(g(["runs", "label", "0707", "--set", "best so far"], { home }).code).toBe(0);
+    expect(runs(home, ["0707"])[0]!.label).toBe("best so far");
+    expect(g(["runs", "tag", "0707", "--add", "keep", "--remove", "demo"], { home }).code).toBe(0);
+    expect(runs(home, ["0707"])[0]!.tags).toEqual(["keep"]);
+
+    const noYes = g(["runs", "delete", "0808"], { home });
+    expect(noYes.code).toBe(2);
+    expect(noYes.stderr).toContain("-y");
+    expect(g(["runs", "delete", "-y", "0808", "0909"], { home }).code).toBe(0);
+    expect(runs(home)).toHaveLength(8);
+    expect(runs(home, ["--trash"])).toHaveLength(2);
+    expect(g(["runs", "restore", "-y", "0808"], { home }).code).toBe(0);
+    expect(runs(home)).toHaveLength(9);
+    expect(g(["runs", "purge", "-y"], { home }).code).toBe(0);
+    expect(runs(home, ["--trash"])).toHaveLength(0);
+    expect(existsSync(join(home, "trash", "runs", "09".repeat(16)))).toBe(false);
+  });
+
+  it("refuses to delete a running run", () => {
+    const home = fixture();
+    const res = g(["runs", "delete", "-y", "1"], { home });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/is running; stop it first/);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { NotFoundError, UsageError } from "../../src/errors.js";
+import { filterRuns, indexRuns, selectRuns } from "../../src/query/select.js";
+import type { Run, RunStatus } from "../../src/store/types.js";
+
+function run(id: string, status: RunStatus = "completed", extra: Partial<Run["record"]> = {}): Run {
+  return {
+    id,
+    dir: `/x/${id}`,
+    status,
+    record: { format: 1, id, op: "train.py", cmd: [], cwd: "/", flags: {}, created: "", started: null, stopped: null, exit_status: null, label: "", tags: [], ...extra },
+  };
+}
+
+const ids = ["aa11", "aa22", "bb33", "cc44", "dd55"].map((p) => p.padEnd(32, "0"));
+const all = indexRuns(ids.map((id) => run(id)));
+
+describe("selectRuns", () => {
+  it("selects by index, 1 being the latest", () => {
+    expect(selectRuns(all, ["1"]).map((r) => r.run.id)).toEqual([ids[0]]);
+    expect(selectRuns(all, ["3"]).map((r) => r.index)).toEqual([3]);
+  });
+
+  it("selects inclusive ranges with open ends, clamped to what exists", () => {
+    expect(selectRuns(all, ["2:3"]).map((r) => r.index)).toEqual([2, 3]);
+    expect(selectRuns(all, [":2"]).map((r) => r.index)).toEqual([1, 2]);
+    expect(selectRuns(all, ["4:"]).map((r) => r.index)).toEqual([4, 5]);
+    expect(selectRuns(all, ["1:20"]).map((r) => r.index)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("selects by unique id prefix and keeps list order without repeats", () => {
+    expect(selectRuns(all, ["bb", "1", "aa1"]).map((r) => r.index)).toEqual([1, 3]);
+  });
+
+  it("rejects an ambiguous prefix with exit 2, listing the candidates", () => {
+    const err = (() => {
+      try {
+        selectRuns(all, ["aa"]);
+      } catch (e) {
+        return e as UsageError;
+      }
+    })();
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err!.exitCode).toBe(2);
+    expect(err!.message).toContain("aa11");
+    expect(err!.message).toContain("aa22");
+  });
+
+  it("exits 3 when nothing matches or the index is past the end", () => {
+    expect(() => selectRuns(all, ["ee"])).toThrow(NotFoundError);
+    expect(() => selectRuns(all, ["9"])).toThrow(/no run at index 9 \(there are 5 runs\)/);
+  });
+
+  it("rejects malformed specs with exit 2", () => {
+    expect(() => selectRuns(all, ["3:1"])).toThrow(UsageError);
+    expect(() => selectRuns(all, ["x-y"])).toThrow(UsageError);
+  });
+});
+
+describe("filterRuns", () => {
+  const runs = indexRuns([
+    run("1".repeat(32), "error", { op: "train.py", label: "first try", tags: ["a"] }),
+    run("2".repeat(32), "completed", { op: "grid", tags: ["a", "b"] }),
+  ]);
+
+  it("filters by op substring, status, label and every tag", () => {
+    expect(filterRuns(runs, { op: "train" })).toHaveLength(1);
+    expect(filterRuns(runs, { status: ["completed"] })[0]!.run.record.op).toBe("grid");
+    expect(filterRuns(runs, { label: "try" })).toHaveLength(1);
+    expect(filterRuns(runs, { tag: ["a", "b"] })).toHaveLength(1);
+  });
+
+  it("rejects an unknown status", () => {
+    expect(() => filterRuns(runs, { status: "done" })).toThrow(/unknown status "done"/);
+  });
+});
