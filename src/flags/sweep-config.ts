@@ -99,9 +99,11 @@ export function parseSweepConfig(text: string, file: string): SweepConfig {
   };
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
-    const line = err.linePos?.[0]?.line;
+    const line = lines.linePos(err.pos[0]).line;
     const first = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-    throw new UsageError(`${file}${line ? `:${line}` : ""}: not valid YAML: ${first}`);
+    // `[${env}, ...]` reads as a flow mapping in YAML, an easy trap with W&B's macros.
+    const hint = (text.split("\n")[line - 1] ?? "").includes("${") ? "; quote macros inside [...] or write a block list (- ${args})" : "";
+    throw new UsageError(`${file}:${line}: not valid YAML: ${first}${hint}`);
   }
   const root = doc.contents;
   if (!isMap(root)) fail(root, "", "a sweep file is a mapping with program, method, metric and parameters; see docs/sweeps.md");

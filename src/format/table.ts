@@ -4,8 +4,17 @@
 // cli-table3 needs over a second for 1000 rows × 22 columns. Both paths lay
 // out the same widths, so the output looks the same either way.
 
-import Table from "cli-table3";
+import { createRequire } from "node:module";
+import type CliTable from "cli-table3";
 import type { CompareData } from "../query/compare-data.js";
+
+// cli-table3 is loaded only for a screenful: the fast path (and start-up) does without it.
+const requireCjs = createRequire(import.meta.url);
+let TableClass: typeof CliTable | undefined;
+function loadCliTable(): typeof CliTable {
+  TableClass ??= requireCjs("cli-table3") as typeof CliTable;
+  return TableClass;
+}
 
 export type Align = "left" | "right";
 
@@ -135,6 +144,7 @@ function layOut(headers: string[], rows: string[][], width: number | undefined, 
 
 function renderWithCliTable(headers: string[], rows: string[][], layout: Layout, align: Align[], opts: RowsOptions): string {
   const paint = (text: string, code: string | undefined): string => (opts.color && code && text !== "" ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const Table = loadCliTable();
   const table = new Table({
     head: layout.shown.map((i) => paint(headers[i]!, "1")),
     colWidths: layout.widths,

@@ -111,11 +111,19 @@ export function buildCompareData(input: CompareInput): CompareData {
     runs = runs.slice(0, input.top);
   }
 
-  let columns = chooseColumns(input, known, runs);
-  const rows: CompareRow[] = runs.map((r) => {
-    const values = columns.map((c) => get(r, c.source));
-    return { index: r.index, run: r.run, summaries: r.summaries, values, cells: values.map((v, i) => formatCell(v, columns[i]!.source)) };
-  });
+  let columns = chooseColumns(input, runs === input.runs ? known : collectNames(runs), known);
+  const sources = columns.map((c) => c.source);
+  const rows: CompareRow[] = new Array<CompareRow>(runs.length);
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k]!;
+    const values: CellValue[] = new Array<CellValue>(sources.length);
+    const cells: string[] = new Array<string>(sources.length);
+    for (let i = 0; i < sources.length; i++) {
+      values[i] = columnValue(sources[i]!, r, input.now);
+      cells[i] = formatCell(values[i]!, sources[i]!);
+    }
+    rows[k] = { index: r.index, run: r.run, summaries: r.summaries, values, cells };
+  }
 
   if (input.skipUnchanged && rows.length > 1) {
     const keep = columns.map((_, i) => rows.some((row) => row.cells[i] !== rows[0]!.cells[i]));
@@ -171,7 +179,12 @@ function collectNames(runs: CompareInputRun[]): { scalars: Set<string>; flags: S
   return { scalars, flags, scalarOrder: [...scalars], flagOrder: [...flags] };
 }
 
-function chooseColumns(input: CompareInput, known: ReturnType<typeof collectNames>, shown: CompareInputRun[]): CompareColumn[] {
+/**
+ * The columns to show: the core ones unless skipped, then either the `-c`
+ * list or every flag and scalar that the shown rows have (`shownNames`, so
+ * `--top 5` of a mixed store is not padded with empty columns).
+ */
+function chooseColumns(input: CompareInput, shownNames: ReturnType<typeof collectNames>, known: KnownNames): CompareColumn[] {
   const out: CompareColumn[] = [];
   const seen = new Set<string>();
   const add = (source: ResolvedColumn, kind: ColumnKind): void => {
@@ -191,8 +204,6 @@ function chooseColumns(input: CompareInput, known: ReturnType<typeof collectName
     }
     return out;
   }
-  // Only the names the shown rows have, so `--top 5` of a mixed store is not padded with empty columns.
-  const shownNames = collectNames(shown);
   const scalarNames = new Set(shownNames.scalarOrder);
   for (const name of shownNames.flagOrder) {
     // A flag sharing its name with a scalar is headed `=name` so the two can be told apart.
@@ -293,7 +304,23 @@ export function formatNumber(v: number): string {
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
   const abs = Math.abs(v);
   if (abs !== 0 && (abs < 1e-4 || abs >= 1e15)) return trimExponent(v.toExponential(5));
+  const plain = String(v);
+  // Most logged values already have few digits; toPrecision is the slow part of a big table.
+  if (significantDigits(plain) <= 6) return plain;
   return String(Number(v.toPrecision(6)));
+}
+
+/** Significant digits of a plain decimal ("-0.0012340" → 5); 99 for exponent forms. */
+function significantDigits(s: string): number {
+  let i = s.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  while (i < s.length && (s.charCodeAt(i) === 48 /* 0 */ || s.charCodeAt(i) === 46 /* . */)) i++;
+  let n = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+    else if (c !== 46) return 99;
+  }
+  return n;
 }
 
 function trimExponent(s: string): string {

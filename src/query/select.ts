@@ -19,7 +19,7 @@ export interface RunFilters {
 
 const STATUSES: RunStatus[] = ["running", "completed", "error", "terminated", "early-stopped", "pending"];
 const INDEX_SPEC = /^(\d*)(:)?(\d*)$/;
-/** Numbers this long or longer are read as id prefixes, shorter ones as indexes. */
+/** All-digit specs this long or longer, or with a leading zero, are id prefixes; others are indexes. */
 const MIN_NUMERIC_PREFIX = 6;
 
 /** Numbers every run of a newest-first list: index 1 is the latest. */
@@ -43,7 +43,8 @@ export function selectRuns(all: IndexedRun[], specs: string[]): IndexedRun[] {
 
 function resolveSpec(all: IndexedRun[], spec: string): number[] {
   const m = INDEX_SPEC.exec(spec);
-  if (m && spec !== "" && spec !== ":" && !(m[2] === undefined && spec.length >= MIN_NUMERIC_PREFIX)) {
+  const prefixLike = m !== null && m[2] === undefined && (spec.length >= MIN_NUMERIC_PREFIX || spec.startsWith("0"));
+  if (m && spec !== "" && spec !== ":" && !prefixLike) {
     const [, a, colon, b] = m;
     if (colon === undefined) {
       const i = Number(a);

@@ -153,7 +153,7 @@ const LOG_NOISE_MAX = Math.log(2);
 /** Best random/local candidates refined by gradient ascent on the acquisition. */
 const REFINE_TOP = 3;
 /** Refit from fresh starts (not only the warm one) when the count of points is a multiple of this. */
-const FRESH_FIT_EVERY = 5;
+const FRESH_FIT_EVERY = 10;
 /** Diagonal jitter so the Cholesky factor exists even with near-zero noise. */
 const JITTER = 1e-8;
 
@@ -169,6 +169,10 @@ export interface GpModel {
   noise: number;
   L: Matrix;
   alpha: Float64Array;
+  /** Inputs row-major (n × D), 1/ℓ, and a work buffer for predict. */
+  xFlat: Float64Array;
+  invLs: Float64Array;
+  scratch: Float64Array;
 }
 
 /** Exact GP posterior with the given hyperparameters (y already standardised). */
@@ -189,7 +193,20 @@ export function fitGpFixed(x: Float64Array[], y: ArrayLike<number>, lengthscales
     L = cholesky(K);
   }
   if (L === null) throw new Error("gp: covariance matrix is not positive definite");
-  return { x, lengthscales: Float64Array.from(lengthscales), variance, noise, L, alpha: cholSolve(L, y) };
+  const D = lengthscales.length;
+  const xFlat = new Float64Array(n * D);
+  x.forEach((row, i) => xFlat.set(row.subarray(0, D), i * D));
+  return {
+    x,
+    lengthscales: Float64Array.from(lengthscales),
+    variance,
+    noise,
+    L,
+    alpha: cholSolve(L, y),
+    xFlat,
+    invLs: Float64Array.from(lengthscales, (l) => 1 / l),
+    scratch: new Float64Array(n),
+  };
 }
 
 export interface Prediction {
@@ -199,16 +216,35 @@ export interface Prediction {
 }
 
 export function predict(model: GpModel, u: ArrayLike<number>): Prediction {
+  // The hot loop of candidate scoring: flat inputs, inverse length scales and
+  // an in-place forward solve keep it allocation-free.
   const n = model.x.length;
-  const ks = new Float64Array(n);
+  const D = model.lengthscales.length;
+  const { xFlat, invLs, alpha } = model;
+  const ks = model.scratch;
+  const L = model.L.data;
   let mean = 0;
   for (let i = 0; i < n; i++) {
-    ks[i] = kernel(u, model.x[i]!, model.lengthscales, model.variance);
-    mean += ks[i]! * model.alpha[i]!;
+    let r2 = 0;
+    const base = i * D;
+    for (let d = 0; d < D; d++) {
+      const t = (u[d]! - xFlat[base + d]!) * invLs[d]!;
+      r2 += t * t;
+    }
+    const sr = SQRT5 * Math.sqrt(r2);
+    const k = model.variance * (1 + sr + (sr * sr) / 3) * Math.exp(-sr);
+    ks[i] = k;
+    mean += k * alpha[i]!;
   }
-  const v = solveLower(model.L, ks);
   let vv = 0;
-  for (let i = 0; i < n; i++) vv += v[i]! * v[i]!;
+  for (let i = 0; i < n; i++) {
+    let acc = ks[i]!;
+    const row = i * n;
+    for (let k = 0; k < i; k++) acc -= L[row + k]! * ks[k]!;
+    const v = acc / L[row + i]!;
+    ks[i] = v;
+    vv += v * v;
+  }
   return { mean, variance: Math.max(0, model.variance - vv) };
 }
 
@@ -286,8 +322,12 @@ function logPrior(t: number, p: { mean: number; sd: number }): { value: number; 
   return { value: -0.5 * z * z, grad: -z / p.sd };
 }
 
-/** Negative log posterior and its gradient at theta (log lengthscales, log σf², log σn²). */
-function negLogPosterior(data: FitData, theta: Float64Array): { f: number; grad: Float64Array } {
+/**
+ * Negative log posterior at theta (log lengthscales, log σf², log σn²) and a
+ * closure for its gradient: line searches reject many points, and only the
+ * accepted ones pay for the O(n³) inverse the gradient needs.
+ */
+function negLogPosterior(data: FitData, theta: Float64Array): Evaluation {
   const { n, D, y, diff2 } = data;
   const inv2 = new Float64Array(D);
   for (let d = 0; d < D; d++) inv2[d] = Math.exp(-2 * theta[d]!);
@@ -310,12 +350,30 @@ function negLogPosterior(data: FitData, theta: Float64Array): { f: number; grad:
     }
     K.data[i * n + i] = sf + noise + JITTER;
   }
-  const grad = new Float64Array(D + 2);
   const L = cholesky(K);
-  if (L === null) return { f: 1e10, grad };
+  if (L === null) return { f: Infinity, grad: () => new Float64Array(D + 2) };
   const alpha = cholSolve(L, y);
-  const Kinv = cholInverse(L);
   let f = 0.5 * (y.reduce((s, yi, i) => s + yi * alpha[i]!, 0) + cholLogDet(L) + n * Math.log(2 * Math.PI));
+  for (let d = 0; d < D; d++) f -= logPrior(theta[d]!, PRIOR_LOG_LS).value;
+  f -= logPrior(theta[D]!, PRIOR_LOG_SF).value;
+  if (data.fitNoise) f -= logPrior(theta[D + 1]!, PRIOR_LOG_NOISE).value;
+  return { f, grad: () => negLogPosteriorGradient(data, theta, K, G, L, alpha, sf, noise, inv2) };
+}
+
+function negLogPosteriorGradient(
+  data: FitData,
+  theta: Float64Array,
+  K: Matrix,
+  G: Float64Array,
+  L: Matrix,
+  alpha: Float64Array,
+  sf: number,
+  noise: number,
+  inv2: Float64Array,
+): Float64Array {
+  const { n, D, diff2 } = data;
+  const grad = new Float64Array(D + 2);
+  const Kinv = cholInverse(L);
   // dNLL/dθ = -½ tr((ααᵀ − K⁻¹) dK/dθ); W = ααᵀ − K⁻¹ is symmetric.
   let gSf = 0;
   let gNoise = 0;
@@ -335,20 +393,16 @@ function negLogPosterior(data: FitData, theta: Float64Array): { f: number; grad:
   for (let d = 0; d < D; d++) grad[d] = -0.5 * grad[d]!;
   grad[D] = -0.5 * gSf;
   grad[D + 1] = data.fitNoise ? -0.5 * gNoise : 0;
-  for (let d = 0; d < D; d++) {
-    const p = logPrior(theta[d]!, PRIOR_LOG_LS);
-    f -= p.value;
-    grad[d]! -= p.grad;
-  }
-  const ps = logPrior(theta[D]!, PRIOR_LOG_SF);
-  f -= ps.value;
-  grad[D]! -= ps.grad;
-  if (data.fitNoise) {
-    const pn = logPrior(theta[D + 1]!, PRIOR_LOG_NOISE);
-    f -= pn.value;
-    grad[D + 1]! -= pn.grad;
-  }
-  return { f, grad };
+  for (let d = 0; d < D; d++) grad[d]! -= logPrior(theta[d]!, PRIOR_LOG_LS).grad;
+  grad[D]! -= logPrior(theta[D]!, PRIOR_LOG_SF).grad;
+  if (data.fitNoise) grad[D + 1]! -= logPrior(theta[D + 1]!, PRIOR_LOG_NOISE).grad;
+  return grad;
+}
+
+/** An objective value with its gradient on demand. */
+export interface Evaluation {
+  f: number;
+  grad: () => Float64Array;
 }
 
 /**
@@ -356,7 +410,7 @@ function negLogPosterior(data: FitData, theta: Float64Array): { f: number; grad:
  * into the box (a simple stand-in for L-BFGS-B that is good enough here).
  */
 export function minimizeBox(
-  fg: (x: Float64Array) => { f: number; grad: Float64Array },
+  fg: (x: Float64Array) => Evaluation,
   x0: Float64Array,
   lo: ArrayLike<number>,
   hi: ArrayLike<number>,
@@ -369,7 +423,9 @@ export function minimizeBox(
     return v;
   };
   let x = project(Float64Array.from(x0));
-  let { f, grad } = fg(x);
+  const first = fg(x);
+  let f = first.f;
+  let grad = first.grad();
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
   for (let iter = 0; iter < maxIter; iter++) {
@@ -427,7 +483,7 @@ export function minimizeBox(
       if (Number.isFinite(r.f) && r.f <= f + 1e-4 * decrease) {
         xNew = cand;
         fNew = r.f;
-        gradNew = r.grad;
+        gradNew = r.grad();
         accepted = true;
         break;
       }
@@ -505,7 +561,7 @@ export function fitGp(x: Float64Array[], y: Float64Array, D: number, noise: "fit
   }
   let best: { x: Float64Array; f: number } | null = null;
   for (const s of starts) {
-    const r = minimizeBox((t) => negLogPosterior(data, t), s, lo, hi, s === warm ? 30 : 50);
+    const r = minimizeBox((t) => negLogPosterior(data, t), s, lo, hi, s === warm ? 20 : 40);
     if (best === null || r.f < best.f) best = r;
   }
   const theta = best!.x;
@@ -657,7 +713,7 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
         const res = acquire(kind, model, embed(z), best, s, true);
         const g = new Float64Array(numeric.length);
         numeric.forEach((o, i) => (g[i] = -res.grad![o]! / scaleA));
-        return { f: -res.a / scaleA, grad: g };
+        return { f: -res.a / scaleA, grad: () => g };
       },
       Float64Array.from(numeric, (o) => base[o]!),
       lo,

@@ -195,7 +195,7 @@ describe("g runs", () => {
     const home = fixture();
     const missing = g(["runs", "info", "abcdef"], { home });
     expect(missing.code).toBe(3);
-    expect(missing.stderr.trim()).toBe('g: no run matches "abcdef"; see g runs');
+    expect(missing.stderr.trim().split("\n").pop()).toBe('g: no run matches "abcdef"; see g runs');
     expect(g(["runs", "info", "40"], { home }).code).toBe(3);
   });
 

@@ -28,6 +28,13 @@ describe("selectRuns", () => {
     expect(selectRuns(all, ["1:20"]).map((r) => r.index)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it("reads digits with a leading zero, or six or more, as an id prefix", () => {
+    const numeric = indexRuns(["0707", "123456"].map((p) => run(p.padEnd(32, "0"))));
+    expect(selectRuns(numeric, ["0707"]).map((r) => r.index)).toEqual([1]);
+    expect(selectRuns(numeric, ["123456"]).map((r) => r.index)).toEqual([2]);
+    expect(selectRuns(numeric, ["2"]).map((r) => r.index)).toEqual([2]);
+  });
+
   it("selects by unique id prefix and keeps list order without repeats", () => {
     expect(selectRuns(all, ["bb", "1", "aa1"]).map((r) => r.index)).toEqual([1, 3]);
   });

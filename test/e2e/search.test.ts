@@ -1,0 +1,195 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { collect, g, gAsync } from "../helpers/g.js";
+import { EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
+
+const SCRIPTS = join(ROOT, "test", "e2e", "scripts");
+const TRAIN = join(EXAMPLES, "train.py");
+const MAIN = join(EXAMPLES, "main.py");
+
+interface RunJson {
+  id: string;
+  op: string;
+  status: string;
+  flags: Record<string, unknown>;
+  dir: string;
+  batch: string | null;
+  trial: number | null;
+}
+
+function allRuns(home: string): RunJson[] {
+  const res = g(["runs", "list", "--json"], { home });
+  expect(res.code, res.stderr).toBe(0);
+  return JSON.parse(res.stdout) as RunJson[];
+}
+
+function trials(home: string): RunJson[] {
+  return allRuns(home)
+    .filter((r) => r.batch !== null)
+    .sort((a, b) => a.trial! - b.trial!);
+}
+
+function printTrials(args: string[]): Array<Record<string, unknown>> {
+  const res = g(["run", ...args, "--print-trials", "--json"], { home: tempDir() });
+  expect(res.code, res.stderr).toBe(0);
+  return (JSON.parse(res.stdout) as Array<{ flags: Record<string, unknown> }>).map((t) => t.flags);
+}
+
+afterEach(cleanTempDirs);
+
+describe("grid and random batches", () => {
+  it("runs the cartesian product of Guild lists: 6 runs with exactly those pairs", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", "-q", TRAIN, "x=[-0.25,-0.30,-0.35]", "noise=[0.0,0.1]"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const pairs = trials(home).map((t) => [t.flags.x, t.flags.noise]);
+    expect(pairs).toEqual([
+      [-0.25, 0], [-0.25, 0.1], [-0.3, 0], [-0.3, 0.1], [-0.35, 0], [-0.35, 0.1],
+    ]);
+    const batch = allRuns(home).find((r) => r.batch === null)!;
+    expect(batch.op).toBe("grid");
+    expect(batch.status).toBe("completed");
+    expect(res.stderr).toMatch(/6 completed, 0 failed; best loss/);
+  });
+
+  it("draws Grid.ai distributions into a grid axis: uniform(…, 3) × [1, 2, 3, 4] is 12 runs", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", "-q", "--random-seed", "5", MAIN, "--alpha", "uniform(1e-5, 1e-1, 3)", "--beta", "[1, 2, 3, 4]"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const ts = trials(home);
+    expect(ts).toHaveLength(12);
+    const alphas = [...new Set(ts.map((t) => t.flags.alpha as number))];
+    expect(alphas).toHaveLength(3);
+    for (const a of alphas) expect(a >= 1e-5 && a <= 1e-1).toBe(true);
+    expect(ts.map((t) => t.flags.beta)).toEqual([1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4]);
+    expect(ts.every((t) => t.status === "completed")).toBe(true);
+  });
+
+  it("runs a random subset of the grid without repeats for --strategy random_search --trials 3", () => {
+    const grid = printTrials(["--random-seed", "9", MAIN, "--alpha", "uniform(1e-5, 1e-1, 3)", "--beta", "[1, 2, 3, 4]"]).map((p) => JSON.stringify(p));
+    const home = tempDir();
+    const res = g(["run", "-y", "-q", "--strategy", "random_search", "--trials", "3", "--random-seed", "9", MAIN, "--alpha", "uniform(1e-5, 1e-1, 3)", "--beta", "[1, 2, 3, 4]"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const chosen = trials(home).map((t) => JSON.stringify({ alpha: t.flags.alpha, beta: t.flags.beta }));
+    expect(chosen).toHaveLength(3);
+    expect(new Set(chosen).size).toBe(3);
+    for (const c of chosen) expect(grid).toContain(c);
+  });
+
+  it("follows Python range semantics for --layers \"(1, 10, 2)\"", () => {
+    const home = tempDir();
+    expect(g(["run", "-y", "-q", MAIN, "--layers", "(1, 10, 2)"], { home }).code).toBe(0);
+    expect(trials(home).map((t) => t.flags.layers)).toEqual([1, 3, 5, 7, 9]);
+  });
+
+  it("runs 20 random trials within [-0.4:-0.2]", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", "-q", TRAIN, "noise=0", "x=[-0.4:-0.2]"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const xs = trials(home).map((t) => t.flags.x as number);
+    expect(xs).toHaveLength(20);
+    for (const x of xs) expect(x >= -0.4 && x <= -0.2).toBe(true);
+    expect(new Set(xs).size).toBe(20);
+    expect(allRuns(home).find((r) => r.batch === null)!.op).toBe("random");
+  });
+
+  it("reproduces the same trials with the same --random-seed, and not with another", () => {
+    const a = printTrials(["--random-seed", "1", TRAIN, "x=[-2:2]", "--max-trials", "5"]);
+    const b = printTrials(["--random-seed", "1", TRAIN, "x=[-2:2]", "--max-trials", "5"]);
+    const c = printTrials(["--random-seed", "2", TRAIN, "x=[-2:2]", "--max-trials", "5"]);
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    expect(a.every((p) => Number.isInteger(p.x))).toBe(true); // integer bounds sample integers, as Guild does
+  });
+
+  it("rejects an almost-form with one line naming the flag (exit 2) and runs nothing", () => {
+    const home = tempDir();
+    for (const bad of ["x=[1:]", "x=range[1:10:0]"]) {
+      const res = g(["run", "-y", TRAIN, bad], { home });
+      expect(res.code, bad).toBe(2);
+      expect(res.stderr.trim().split("\n"), bad).toHaveLength(1);
+      expect(res.stderr).toContain("x");
+    }
+    const gridai = g(["run", "-y", MAIN, "--alpha", "uniform(1, 2"], { home });
+    expect(gridai.code).toBe(2);
+    expect(gridai.stderr).toContain("alpha");
+    expect(allRuns(home)).toHaveLength(0);
+  });
+
+  it("keeps going when a trial fails, then exits 1 with a summary", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", "-q", join(SCRIPTS, "fail_on_two.py"), "x=[1,2,3]"], { home });
+    expect(res.code).toBe(1);
+    expect(trials(home).map((t) => t.status)).toEqual(["completed", "error", "completed"]);
+    expect(res.stderr).toMatch(/2 completed, 1 failed/);
+  });
+
+  it("overlaps trials with -j 4 and keeps each trial's output whole", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", "-j", "4", join(SCRIPTS, "slow_trial.py"), "x=[1,2,3,4]"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const spans = trials(home).map((t) => {
+      const out = readFileSync(join(t.dir, "output.log"), "utf8");
+      return { start: Number(/start: ([\d.]+)/.exec(out)![1]), end: Number(/end: ([\d.]+)/.exec(out)![1]) };
+    });
+    expect(spans).toHaveLength(4);
+    // Every trial started before any of them ended: they ran at the same time.
+    expect(Math.max(...spans.map((s) => s.start))).toBeLessThan(Math.min(...spans.map((s) => s.end)));
+    expect(res.stdout).toMatch(/^\[\d\] start: /m);
+  });
+
+  it("stops a batch on Ctrl-C: running trials terminated, nothing further starts", async () => {
+    const home = tempDir();
+    const child = gAsync(["run", "-y", join(SCRIPTS, "slow_trial.py"), "x=[1,2,3,4,5]", "seconds=[3]"], { home });
+    const done = collect(child);
+    await new Promise<void>((resolve) => child.stdout!.on("data", (d: Buffer) => d.toString().includes("start:") && resolve()));
+    child.kill("SIGINT");
+    const res = await done;
+    expect(res.code).toBe(130);
+    const ts = trials(home);
+    expect(ts).toHaveLength(1);
+    expect(ts[0]!.status).toBe("terminated");
+    expect(allRuns(home).find((r) => r.batch === null)!.status).toBe("terminated");
+  });
+});
+
+describe("Bayesian optimisation", () => {
+  it("finds x near -0.29 in 20 gp trials and learns from them on --restart gp", () => {
+    const home = tempDir();
+    const first = g(["run", "-y", "-q", TRAIN, "x=[-2.0:2.0]", "noise=0", "--optimizer", "bayesian", "--random-seed", "4"], { home });
+    expect(first.code, first.stderr).toBe(0);
+    const batch = allRuns(home).find((r) => r.batch === null)!;
+    expect(batch.op).toBe("gp");
+    const before = trials(home);
+    expect(before).toHaveLength(20);
+    const cmp = g(["compare", "--top", "5", "--min", "loss", "--table"], { home });
+    expect(cmp.code, cmp.stderr).toBe(0);
+    const best = before
+      .map((t) => ({ x: t.flags.x as number, loss: Math.sin(5 * (t.flags.x as number)) * (1 - Math.tanh((t.flags.x as number) ** 2)) }))
+      .sort((a, b) => a.loss - b.loss)[0]!;
+    expect(Math.abs(best.x - -0.289)).toBeLessThan(0.1);
+
+    const again = g(["run", "--restart", "gp", "-y", "-q"], { home });
+    expect(again.code, again.stderr).toBe(0);
+    const after = trials(home);
+    expect(after).toHaveLength(40);
+    expect(after.every((t) => t.batch === batch.id)).toBe(true);
+    expect(after.map((t) => t.trial)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const xs = after.map((t) => t.flags.x as number);
+    expect(new Set(xs).size).toBe(40);
+  });
+
+  it("shows an optimizer's settings with --help-optimizer", () => {
+    const res = g(["run", "--help-optimizer", "gp"], { home: tempDir() });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/gp settings/);
+    expect(g(["run", "--help-optimizer", "nope"], { home: tempDir() }).code).toBe(2);
+  });
+
+  it("rejects --restart of an optimizer that has no batch with exit 3", () => {
+    const res = g(["run", "--restart", "tpe", "-y"], { home: tempDir() });
+    expect(res.code).toBe(3);
+    expect(res.stderr).toMatch(/no tpe batch to restart/);
+  });
+});

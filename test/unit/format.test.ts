@@ -1,0 +1,181 @@
+import { describe, expect, it } from "vitest";
+import { renderCsv, quoteCsvField } from "../../src/format/csv.js";
+import { renderJson, toJsonRows } from "../../src/format/json.js";
+import { FAST_PATH_ROWS, renderRows, renderTable } from "../../src/format/table.js";
+import { buildCompareData, type CompareInputRun } from "../../src/query/compare-data.js";
+import type { Flags, Run, ScalarSummary } from "../../src/store/types.js";
+
+const NOW = Date.parse("2026-11-01T12:00:00Z");
+const ANSI = /\x1b\[[0-9;]*m/;
+
+function makeRun(n: number, flags: Flags, loss: number | null, label = ""): CompareInputRun {
+  const id = n.toString(16).padStart(4, "0").repeat(8);
+  const run: Run = {
+    id,
+    dir: `/store/runs/${id}`,
+    status: n % 3 === 0 ? "error" : "completed",
+    record: {
+      format: 1,
+      id,
+      op: "train.py",
+      cmd: [],
+      cwd: "/",
+      flags,
+      created: "2026-11-01T10:00:00.000Z",
+      started: "2026-11-01T10:00:00.000Z",
+      stopped: "2026-11-01T10:00:30.000Z",
+      exit_status: n % 3 === 0 ? 1 : 0,
+      label,
+      tags: ["t"],
+    },
+  };
+  const summaries: Record<string, ScalarSummary> =
+    loss === null ? {} : { loss: { last: loss, first: 2, min: loss / 2, max: 2, avg: 1, total: 10, count: 10, step: 9 } };
+  return { index: n, run, summaries };
+}
+
+function data(n: number, opts: { columns?: string } = {}) {
+  const runs = Array.from({ length: n }, (_, i) => makeRun(i + 1, { lr: 0.001 * (i + 1), optimizer: i % 2 ? "sgd" : "adam" }, i === 1 ? null : 1 / (i + 1)));
+  return buildCompareData({ runs, now: NOW, ...opts });
+}
+
+describe("renderRows", () => {
+  it("pads columns two spaces apart and right-aligns the numeric ones", () => {
+    const text = renderRows(["name", "n"], [["a", "1"], ["bbb", "100"]], { color: false, align: ["left", "right"] });
+    expect(text.split("\n")).toEqual(["name    n", "a       1", "bbb   100"]);
+  });
+
+  it("lays out a screenful with cli-table3 exactly as the fast path does", () => {
+    const headers = ["run", "op", "loss"];
+    const rows = [
+      ["aaaa", "train.py", "0.5"],
+      ["bb", "x", "12.25"],
+    ];
+    const opts = { color: false, align: ["left", "left", "right"] as const };
+    const screen = renderRows(headers, rows, { ...opts, align: [...opts.align], width: 80 });
+    const piped = renderRows(headers, rows, { ...opts, align: [...opts.align] });
+    expect(screen).toBe(piped);
+    expect(screen.split("\n")[2]).toBe("bb    x         12.25");
+  });
+
+  it("truncates wide columns with an ellipsis to fit the terminal", () => {
+    const rows = [["x".repeat(60), "short", "1"]];
+    const text = renderRows(["label", "op", "n"], rows, { color: false, width: 40 });
+    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(40);
+    expect(text).toContain("…");
+    expect(text).toContain("short");
+  });
+
+  it("drops columns that cannot fit, in the given order, and says which", () => {
+    const headers = Array.from({ length: 12 }, (_, i) => `column_${i}`);
+    const rows = [headers.map((_, i) => `value_${i}_long`)];
+    let hidden: string[] = [];
+    const text = renderRows(headers, rows, { color: false, width: 50, dropOrder: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0], onHidden: (h) => (hidden = h) });
+    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(50);
+    expect(hidden).toContain("column_1");
+    expect(hidden).not.toContain("column_0");
+    expect(text.startsWith("column_0")).toBe(true);
+  });
+
+  it("never truncates when piped (no width)", () => {
+    const text = renderRows(["label"], [["y".repeat(300)]], { color: false });
+    expect(text).toContain("y".repeat(300));
+  });
+
+  it("paints headers and chosen cells only when colour is on", () => {
+    const opts = { align: ["left" as const], cellColor: () => "32" };
+    expect(renderRows(["status"], [["completed"]], { ...opts, color: true, width: 80 })).toMatch(ANSI);
+    expect(renderRows(["status"], [["completed"]], { ...opts, color: true })).toMatch(ANSI);
+    expect(renderRows(["status"], [["completed"]], { ...opts, color: false, width: 80 })).not.toMatch(ANSI);
+  });
+});
+
+describe("renderTable", () => {
+  it("prints one line per run under the headers, numbers right-aligned", () => {
+    const lines = renderTable(data(3), { color: false }).split("\n");
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^#\s+run\s+op\s+started\s+time\s+status\s+label\s+lr\s+optimizer\s+loss$/);
+    const lossEnd = lines[0]!.length;
+    expect(lines[1]!.endsWith("1")).toBe(true);
+    expect(lines[3]!.length).toBe(lossEnd);
+    expect(lines[3]).toMatch(/0\.333333$/);
+    expect(lines[2]).toMatch(/sgd$/); // run 2 has no loss: the line ends at the last filled cell
+  });
+
+  it("gives the same text on both paths for a table that fits", () => {
+    const d = data(5);
+    expect(renderTable(d, { color: false, width: 400 })).toBe(renderTable(d, { color: false }));
+  });
+
+  it("fits a big table to the terminal on the fast path", () => {
+    const d = data(FAST_PATH_ROWS + 50);
+    const text = renderTable(d, { color: false, width: 60 });
+    const lines = text.split("\n");
+    expect(lines).toHaveLength(FAST_PATH_ROWS + 51);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(60);
+  });
+
+  it("keeps the run and the scalars over the start time when narrow", () => {
+    let hidden: string[] = [];
+    const text = renderTable(data(3), { color: false, width: 50, onHidden: (h) => (hidden = h) });
+    expect(hidden).toContain("started");
+    expect(hidden).not.toContain("loss");
+    expect(text.split("\n")[0]).toMatch(/run.*loss/);
+  });
+
+  it("colours the status only when asked", () => {
+    expect(renderTable(data(3), { color: true, width: 200 })).toContain("\x1b[31merror");
+    expect(renderTable(data(3), { color: false, width: 200 })).not.toMatch(ANSI);
+  });
+});
+
+describe("renderCsv", () => {
+  it("quotes fields with commas, quotes, line breaks or edge spaces (RFC 4180)", () => {
+    expect(quoteCsvField("plain")).toBe("plain");
+    expect(quoteCsvField("a,b")).toBe('"a,b"');
+    expect(quoteCsvField('say "hi"')).toBe('"say ""hi"""');
+    expect(quoteCsvField("two\nlines")).toBe('"two\nlines"');
+    expect(quoteCsvField(" padded")).toBe('" padded"');
+  });
+
+  it("writes a header and raw values, CRLF-terminated, missing values empty", () => {
+    const d = buildCompareData({ runs: [makeRun(1, { lr: 0.1 }, 0.123456789, 'wide, "deep"'), makeRun(2, { lr: 0.2 }, null)], now: NOW });
+    const lines = renderCsv(d).split("\r\n");
+    expect(lines[0]).toBe("#,run,op,started,time,status,label,lr,loss");
+    expect(lines[1]).toBe(`1,00010001,train.py,2026-11-01T10:00:00.000Z,30,completed,"wide, ""deep""",0.1,0.123456789`);
+    expect(lines[2]).toBe("2,00020002,train.py,2026-11-01T10:00:00.000Z,30,completed,,0.2,");
+    expect(lines[3]).toBe("");
+  });
+});
+
+describe("renderJson", () => {
+  it("gives each run's attributes, flags and full scalar summaries", () => {
+    const rows = JSON.parse(renderJson(data(2)));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toEqual({
+      index: 1,
+      id: "0001".repeat(8),
+      short_id: "00010001",
+      op: "train.py",
+      status: "completed",
+      created: "2026-11-01T10:00:00.000Z",
+      started: "2026-11-01T10:00:00.000Z",
+      stopped: "2026-11-01T10:00:30.000Z",
+      time: 30,
+      exit_status: 0,
+      label: "",
+      tags: ["t"],
+      batch: null,
+      trial: null,
+      flags: { lr: 0.001, optimizer: "adam" },
+      scalars: { loss: { last: 1, first: 2, min: 0.5, max: 2, avg: 1, total: 10, count: 10, step: 9 } },
+    });
+    expect(rows[1].scalars).toEqual({});
+  });
+
+  it("adds the chosen columns' raw values with -c", () => {
+    const rows = toJsonRows(data(1, { columns: "min loss, =lr" }));
+    expect(rows[0]!.columns).toMatchObject({ "min loss": 0.5, lr: 0.001, "#": 1 });
+    expect(toJsonRows(data(1))[0]!.columns).toBeUndefined();
+  });
+});

@@ -1,0 +1,259 @@
+import { describe, expect, it } from "vitest";
+import { NotFoundError, UsageError } from "../../src/errors.js";
+import { parseColumns, resolveColumn } from "../../src/query/columns.js";
+import { buildCompareData, formatDuration, formatNumber, type CompareInput, type CompareInputRun } from "../../src/query/compare-data.js";
+import { evaluateFilter, parseFilter, type FilterValue } from "../../src/query/filter.js";
+import { indexRuns, selectRuns } from "../../src/query/select.js";
+import type { Flags, Run, RunStatus, ScalarSummary } from "../../src/store/types.js";
+
+const NOW = Date.parse("2026-11-01T12:00:00Z");
+
+function summary(last: number, extra: Partial<ScalarSummary> = {}): ScalarSummary {
+  return { last, first: last, min: last, max: last, avg: last, total: last, count: 1, step: null, ...extra };
+}
+
+/** A run as the store would give it; n makes the id (n repeated) and orders creation. */
+function makeRun(n: number, flags: Flags, scalars: Record<string, ScalarSummary>, more: { status?: RunStatus; label?: string; started?: string | null; stopped?: string | null } = {}): CompareInputRun {
+  const id = n.toString(16).padStart(2, "0").repeat(16);
+  const run: Run = {
+    id,
+    dir: `/store/runs/${id}`,
+    status: more.status ?? "completed",
+    record: {
+      format: 1,
+      id,
+      op: "train.py",
+      cmd: [],
+      cwd: "/",
+      flags,
+      created: "2026-11-01T10:00:00.000Z",
+      started: more.started === undefined ? "2026-11-01T10:00:00.000Z" : more.started,
+      stopped: more.stopped === undefined ? "2026-11-01T10:01:05.000Z" : more.stopped,
+      exit_status: 0,
+      label: more.label ?? "",
+      tags: [],
+    },
+  };
+  return { index: n, run, summaries: scalars };
+}
+
+const RUNS: CompareInputRun[] = [
+  makeRun(1, { x: 0.1, opt: "adam" }, { loss: summary(0.5, { min: 0.2 }), acc: summary(0.9) }),
+  makeRun(2, { x: -0.3, opt: "sgd" }, { loss: summary(0.1, { min: 0.1 }) }, { label: "best" }),
+  makeRun(3, { x: 2, opt: "adam" }, {}, { status: "error" }),
+  makeRun(4, { x: 0.4, opt: "sgd" }, { loss: summary(0.3, { min: 0.05 }), acc: summary(0.7) }),
+];
+
+function build(input: Partial<CompareInput>) {
+  return buildCompareData({ runs: RUNS, now: NOW, ...input });
+}
+
+function column(data: ReturnType<typeof build>, header: string): (string | number | boolean | null)[] {
+  const i = data.columns.findIndex((c) => c.header === header);
+  if (i < 0) throw new Error(`no column ${header} in ${data.columns.map((c) => c.header).join(",")}`);
+  return data.rows.map((r) => r.values[i]!);
+}
+
+function usageMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    return (err as Error).message;
+  }
+  throw new Error("expected a UsageError");
+}
+
+describe("selection feeding compare", () => {
+  it("selects the latest runs by range and rejects an index past the end with exit 3", () => {
+    const all = indexRuns(RUNS.map((r) => r.run));
+    expect(selectRuns(all, ["1:2"]).map((r) => r.index)).toEqual([1, 2]);
+    expect(() => selectRuns(all, ["9"])).toThrow(NotFoundError);
+  });
+});
+
+describe("column expressions", () => {
+  it("parses scalars, qualified scalars, flags, attributes and headers", () => {
+    expect(parseColumns("loss, min loss, =x, .time, max acc as best")).toEqual([
+      { ref: { type: "bare", name: "loss" } },
+      { ref: { type: "scalar", key: "loss", qualifier: "min" } },
+      { ref: { type: "flag", name: "x" } },
+      { ref: { type: "attr", attr: "time" } },
+      { ref: { type: "scalar", key: "acc", qualifier: "max" }, as: "best" },
+    ]);
+  });
+
+  it("accepts every qualifier", () => {
+    for (const q of ["last", "first", "min", "max", "avg", "total", "count", "step"]) {
+      expect(parseColumns(`${q} val/loss`)).toEqual([{ ref: { type: "scalar", key: "val/loss", qualifier: q } }]);
+    }
+  });
+
+  it("reads a lone qualifier word as a name", () => {
+    expect(parseColumns("step")).toEqual([{ ref: { type: "bare", name: "step" } }]);
+  });
+
+  it("names the column of a parse error", () => {
+    expect(usageMessage(() => parseColumns("loss, ,x"))).toMatch(/at column 7/);
+    expect(usageMessage(() => parseColumns("loss acc"))).toMatch(/expected "," between columns at column 6/);
+    expect(usageMessage(() => parseColumns("loss, .nope"))).toMatch(/unknown run attribute "\.nope" at column 8/);
+    expect(usageMessage(() => parseColumns("="))).toMatch(/expected a flag name after "=" at column 2/);
+  });
+
+  it("resolves a bare name to a scalar when one exists, else to a flag", () => {
+    const known = { scalars: new Set(["loss", "x"]), flags: new Set(["x", "lr"]) };
+    expect(resolveColumn({ type: "bare", name: "x" }, known)).toMatchObject({ type: "scalar", key: "x", qualifier: "last" });
+    expect(resolveColumn({ type: "bare", name: "lr" }, known)).toMatchObject({ type: "flag", name: "lr" });
+    expect(resolveColumn({ type: "bare", name: "nothing" }, known)).toMatchObject({ type: "scalar", key: "nothing" });
+  });
+});
+
+describe("filter expressions", () => {
+  const values: Record<string, FilterValue> = { loss: 0.15, x: -0.5, name: "adam", done: true, missing: null };
+  const test = (expr: string): boolean =>
+    evaluateFilter(parseFilter(expr), (ref) => (ref.type === "bare" ? values[ref.name] ?? null : ref.type === "flag" ? values[ref.name] ?? null : null));
+
+  it("compares numbers with every operator", () => {
+    expect(test("loss < 0.2")).toBe(true);
+    expect(test("loss <= 0.15")).toBe(true);
+    expect(test("loss > 0.2")).toBe(false);
+    expect(test("loss >= 0.15")).toBe(true);
+    expect(test("loss = 0.15")).toBe(true);
+    expect(test("loss == 0.15")).toBe(true);
+    expect(test("loss != 0.15")).toBe(false);
+  });
+
+  it("reads negative numbers after an operator, without spaces too", () => {
+    expect(test("x > -1")).toBe(true);
+    expect(test("x>-0.4")).toBe(false);
+    expect(test("x=-0.5")).toBe(true);
+  });
+
+  it("binds and tighter than or, and honours parentheses and not", () => {
+    expect(test("loss > 1 and x < 0 or name = 'adam'")).toBe(true);
+    expect(test("loss > 1 and (x < 0 or name = 'adam')")).toBe(false);
+    expect(test("not loss > 1")).toBe(true);
+    expect(test("not (loss < 1 and x < 0)")).toBe(false);
+  });
+
+  it("compares strings, booleans, and =name as a flag", () => {
+    expect(test('name = "adam"')).toBe(true);
+    expect(test("name != 'sgd'")).toBe(true);
+    expect(test("done = true")).toBe(true);
+    expect(test("=x < 0")).toBe(true);
+  });
+
+  it("treats a missing value as failing every comparison but !=", () => {
+    expect(test("missing < 1")).toBe(false);
+    expect(test("missing >= 1")).toBe(false);
+    expect(test("missing = 1")).toBe(false);
+    expect(test("missing != 1")).toBe(true);
+  });
+
+  it("names the position of a bad expression", () => {
+    expect(usageMessage(() => parseFilter("loss < and x"))).toMatch(/^--filter: expected a value after "<" at column 8/);
+    expect(usageMessage(() => parseFilter("loss <"))).toMatch(/expected a value after "<" at the end/);
+    expect(usageMessage(() => parseFilter("loss 0.2"))).toMatch(/expected an operator .* after "loss" at column 6/);
+    expect(usageMessage(() => parseFilter("(loss < 1"))).toMatch(/expected "\)" to close the "\(" at column 1 at the end/);
+    expect(usageMessage(() => parseFilter("loss < 1)"))).toMatch(/unmatched "\)" at column 9/);
+    expect(usageMessage(() => parseFilter("name = 'adam"))).toMatch(/string starting at column 8 has no closing '/);
+    expect(usageMessage(() => parseFilter("loss < 1 x > 2"))).toMatch(/expected "and", "or" or the end at column 10/);
+  });
+});
+
+describe("buildCompareData", () => {
+  it("shows the core columns, every flag and every scalar's last value by default", () => {
+    const data = build({});
+    expect(data.columns.map((c) => c.header)).toEqual(["#", "run", "op", "started", "time", "status", "label", "x", "opt", "loss", "acc"]);
+    expect(data.columns.map((c) => c.kind)).toEqual(["core", "core", "core", "core", "core", "core", "core", "flag", "flag", "scalar", "scalar"]);
+    expect(column(data, "loss")).toEqual([0.5, 0.1, null, 0.3]);
+    expect(column(data, "time")).toEqual([65, 65, 65, 65]);
+    expect(data.rows[0]!.cells[4]).toBe("0:01:05");
+    expect(data.rows[0]!.cells[3]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  });
+
+  it("marks columns numeric only when every present value is a number", () => {
+    const data = build({});
+    const numeric = Object.fromEntries(data.columns.map((c) => [c.header, c.numeric]));
+    expect(numeric).toMatchObject({ "#": true, x: true, opt: false, loss: true, status: false });
+  });
+
+  it("heads a flag =name when a scalar has the same name", () => {
+    const runs = [makeRun(1, { lr: 0.1 }, { lr: summary(0.05) })];
+    const data = buildCompareData({ runs, now: NOW, skipCore: true });
+    expect(data.columns.map((c) => [c.header, c.kind])).toEqual([
+      ["=lr", "flag"],
+      ["lr", "scalar"],
+    ]);
+  });
+
+  it("sorts ascending with -m, missing values last", () => {
+    expect(column(build({ min: ["loss"] }), "#")).toEqual([2, 4, 1, 3]);
+  });
+
+  it("sorts descending with -M, missing values still last", () => {
+    expect(column(build({ max: ["loss"] }), "#")).toEqual([1, 4, 2, 3]);
+  });
+
+  it("sorts by a qualified scalar and by a flag, then keeps the first N with --top", () => {
+    expect(column(build({ min: ["min loss"] }), "#")).toEqual([4, 2, 1, 3]);
+    expect(column(build({ min: ["=x"], top: 2 }), "#")).toEqual([2, 1]);
+  });
+
+  it("breaks ties with the next sort key", () => {
+    expect(column(build({ min: ["opt"], max: ["x"] }), "#")).toEqual([3, 1, 4, 2]);
+  });
+
+  it("keeps the list order under --top without a sort", () => {
+    expect(column(build({ top: 3 }), "#")).toEqual([1, 2, 3]);
+    expect(() => build({ top: 0 })).toThrow(UsageError);
+  });
+
+  it("filters rows, resolving bare names to scalars or flags", () => {
+    expect(column(build({ filter: "loss < 0.4 and x > -1" }), "#")).toEqual([2, 4]);
+    expect(column(build({ filter: 'opt = "adam" or .label = "best"' }), "#")).toEqual([1, 2, 3]);
+    expect(column(build({ filter: '.status = "error"' }), "#")).toEqual([3]);
+  });
+
+  it("shows the core columns then the -c columns, with their headers", () => {
+    const data = build({ columns: "min loss, =x, acc as accuracy" });
+    expect(data.columns.map((c) => c.header)).toEqual(["#", "run", "op", "started", "time", "status", "label", "min loss", "x", "accuracy"]);
+    expect(column(data, "min loss")).toEqual([0.2, 0.1, null, 0.05]);
+    expect(data.explicitColumns).toBe(true);
+  });
+
+  it("drops the core columns with --skip-core", () => {
+    expect(build({ skipCore: true, columns: "loss, .time" }).columns.map((c) => c.header)).toEqual(["loss"]);
+  });
+
+  it("drops columns whose value is the same in every row with --skip-unchanged", () => {
+    const headers = build({ skipUnchanged: true }).columns.map((c) => c.header);
+    expect(headers).not.toContain("op");
+    expect(headers).not.toContain("time");
+    expect(headers).toEqual(expect.arrayContaining(["#", "run", "status", "x", "opt", "loss"]));
+  });
+
+  it("counts a running run's time up to now", () => {
+    const runs = [makeRun(1, {}, {}, { status: "running", started: "2026-11-01T11:00:00.000Z", stopped: null })];
+    expect(column(buildCompareData({ runs, now: NOW }), "time")).toEqual([3600]);
+  });
+
+  it("rejects a bad sort column with the option's name", () => {
+    expect(usageMessage(() => build({ min: ["loss,"] }))).toMatch(/^-m\/--min: expected a column/);
+  });
+});
+
+describe("cell formatting", () => {
+  it("shows six significant digits and exponents for tiny values", () => {
+    expect(formatNumber(0.39930789999999994)).toBe("0.399308");
+    expect(formatNumber(0.161406)).toBe("0.161406");
+    expect(formatNumber(-1234.56789)).toBe("-1234.57");
+    expect(formatNumber(42)).toBe("42");
+    expect(formatNumber(0.0000123456789)).toBe("1.23457e-5");
+  });
+
+  it("shows durations as H:MM:SS", () => {
+    expect(formatDuration(3725)).toBe("1:02:05");
+    expect(formatDuration(59.6)).toBe("0:01:00");
+  });
+});
