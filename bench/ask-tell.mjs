@@ -4,8 +4,10 @@
 // shared/bench/optimizers/bench.py on stdin/stdout (needs `npx tsc` first).
 import { runAskTell } from "../dist/commands/ask-tell.js";
 
+// Further arguments are optimizer settings: `node bench/ask-tell.mjs gp xi=0`.
 const optimizer = process.argv[2] ?? "gp";
-runAskTell({ optimizer, input: process.stdin, output: process.stdout }).then(
+const settings = Object.fromEntries(process.argv.slice(3).map((a) => [a.split("=")[0], a.slice(a.indexOf("=") + 1)]));
+runAskTell({ optimizer, input: process.stdin, output: process.stdout, settings }).then(
   () => process.exit(0),
   (err) => {
     process.stderr.write(`ask-tell: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -8,23 +8,26 @@ import seedrandom from "seedrandom";
 import { UsageError } from "../errors.js";
 import type { FlagValue } from "../store/types.js";
 import type { Dimension, Observation, Point, Rng, Space } from "../flags/space.js";
-import { proposeGp, type GpCache } from "../search/gp.js";
-import { proposeTpe } from "../search/tpe.js";
+import { parseGpSettings, proposeGp, type GpCache } from "../search/gp.js";
+import { parseTpeSettings, proposeTpe } from "../search/tpe.js";
 
 const PROTOCOL_VERSION = 1;
 
 type Proposer = (space: Space, history: Observation[], rng: Rng) => Point;
 
 /** Optimizer name (with aliases) → a proposer that may keep warm-start state. */
-function makeProposer(name: string): Proposer {
+function makeProposer(name: string, rawSettings: Record<string, string>): Proposer {
   switch (name) {
     case "gp":
     case "bayesian": {
+      const settings = parseGpSettings(rawSettings);
       const cache: GpCache = {};
-      return (space, history, rng) => proposeGp(space, history, rng, {}, cache);
+      return (space, history, rng) => proposeGp(space, history, rng, settings, cache);
     }
-    case "tpe":
-      return (space, history, rng) => proposeTpe(space, history, rng);
+    case "tpe": {
+      const settings = parseTpeSettings(rawSettings);
+      return (space, history, rng) => proposeTpe(space, history, rng, settings);
+    }
     default:
       throw new UsageError(`unknown optimizer '${name}' for ask-tell: expected gp (alias bayesian) or tpe (e.g. g ask-tell --optimizer gp)`);
   }
@@ -55,9 +58,16 @@ function toDimension(name: string, spec: unknown): Dimension {
 class ProtocolError extends Error {}
 
 /** Runs one session: reads messages from input until `end` (or EOF), answers on output. */
-export async function runAskTell(options: { optimizer: string; input: NodeJS.ReadableStream; output: NodeJS.WritableStream }): Promise<void> {
+export async function runAskTell(options: {
+  optimizer: string;
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** Optimizer settings as given by --opt-flag name=value. */
+  settings?: Record<string, string>;
+}): Promise<void> {
   const name = options.optimizer.toLowerCase();
-  makeProposer(name); // fail fast on an unknown name, before reading anything
+  const rawSettings = options.settings ?? {};
+  makeProposer(name, rawSettings); // fail fast on a bad name or setting, before reading anything
   let proposer: Proposer | null = null;
   let space: Space | null = null;
   let rng: Rng | null = null;
@@ -85,7 +95,7 @@ export async function runAskTell(options: { optimizer: string; input: NodeJS.Rea
           for (const [k, v] of Object.entries(rawSpace)) space[k] = toDimension(k, v);
           sign = msg.direction === "maximize" ? -1 : 1;
           rng = seedrandom(String(msg.seed ?? 0));
-          proposer = makeProposer(name);
+          proposer = makeProposer(name, rawSettings);
           history.length = 0;
           send({ type: "ready", name: `g_${name}` });
           break;

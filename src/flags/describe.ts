@@ -2,11 +2,14 @@
 // ("x: uniform float in [-0.4, -0.2]"), so a user sees that integer bounds
 // sample integers or that a list became a grid axis before anything runs.
 
+import type { FlagValue } from "../store/types.js";
 import type { Dimension } from "./space.js";
 import { formatFlagValue } from "./value.js";
 
 /** Lists longer than this are shown by their first values and a count. */
 const MAX_LISTED_VALUES = 10;
+/** Drawn values (0.08652641742695602) are shown this short, unless that would make two look alike. */
+const SHOWN_DIGITS = 6;
 
 export function describeDimension(name: string, dim: Dimension): string {
   return `${name}: ${describe(dim)}`;
@@ -19,7 +22,7 @@ function describe(dim: Dimension): string {
       return f(dim.value);
     case "choice": {
       if (dim.values.length === 1) return `${f(dim.values[0]!)} (a list of one)`;
-      const shown = dim.values.slice(0, MAX_LISTED_VALUES).map(f).join(", ");
+      const shown = dim.values.slice(0, MAX_LISTED_VALUES).map(shortener(dim.values)).join(", ");
       const more = dim.values.length > MAX_LISTED_VALUES ? `, … (${dim.values.length} values)` : "";
       return `one of ${shown}${more}`;
     }
@@ -33,6 +36,16 @@ function describe(dim: Dimension): string {
     case "lognormal":
       return `log-normal float, exp of normal(mean ${f(dim.mu)}, sd ${f(dim.sigma)})${step(dim.q)}`;
   }
+}
+
+/** The shortest rounding (at least SHOWN_DIGITS significant digits) that keeps distinct values distinct. */
+function shortener(values: FlagValue[]): (v: FlagValue) => string {
+  const distinct = new Set(values).size;
+  for (let digits = SHOWN_DIGITS; digits < 17; digits++) {
+    const round = (v: FlagValue) => (typeof v === "number" ? Number(v.toPrecision(digits)) : v);
+    if (new Set(values.map(round)).size === distinct) return (v) => formatFlagValue(round(v));
+  }
+  return formatFlagValue;
 }
 
 function step(q: number | undefined): string {

@@ -82,7 +82,7 @@ export function renderTable(data: CompareData, opts: TableOptions): string {
 
 /** Renders headers and rows as aligned columns separated by two spaces (no trailing newline). */
 export function renderRows(headers: string[], rows: string[][], opts: RowsOptions): string {
-  const layout = layOut(headers, rows, opts.width, opts.dropOrder);
+  const layout = layOut(headers, rows, opts.width, opts.dropOrder, opts.align ?? []);
   if (layout.hidden.length > 0) opts.onHidden?.(layout.hidden.map((i) => headers[i]!));
   const align = opts.align ?? [];
   if (opts.width !== undefined && rows.length <= FAST_PATH_ROWS) return renderWithCliTable(headers, rows, layout, align, opts);
@@ -97,7 +97,7 @@ interface Layout {
   widths: number[];
 }
 
-function layOut(headers: string[], rows: string[][], width: number | undefined, dropOrder: number[] | undefined): Layout {
+function layOut(headers: string[], rows: string[][], width: number | undefined, dropOrder: number[] | undefined, align: Align[]): Layout {
   const natural = headers.map((h, i) => {
     let w = h.length;
     for (const row of rows) {
@@ -110,7 +110,9 @@ function layOut(headers: string[], rows: string[][], width: number | undefined, 
   if (width === undefined) return { shown: all, hidden: [], widths: natural };
 
   const widths = new Map(all.map((i) => [i, natural[i]!]));
-  const floor = (i: number): number => Math.min(natural[i]!, Math.max(MIN_COLUMN_WIDTH, Math.min(headers[i]!.length, 12)));
+  // Numbers (right-aligned) are never cut: a cut number misleads; the column is dropped instead.
+  const floor = (i: number): number =>
+    align[i] === "right" ? natural[i]! : Math.min(natural[i]!, Math.max(MIN_COLUMN_WIDTH, Math.min(headers[i]!.length, 12)));
   const total = (): number => [...widths.values()].reduce((a, b) => a + b, 0) + GAP.length * Math.max(0, widths.size - 1);
   // First narrow the widest columns, a character at a time, down to their floor.
   let excess = total() - width;

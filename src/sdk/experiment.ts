@@ -189,7 +189,7 @@ export class Experiment {
     if (lines.length === 0) return this;
     this.start();
     // One write for the whole row: concurrent writers interleave rows, never bytes.
-    for (const l of lines) { appendLines(join(this.dir!, SCALARS_FILE), [l.slice(0, 40)]); appendLines(join(this.dir!, SCALARS_FILE), [l.slice(40)]); }
+    appendLines(join(this.dir!, SCALARS_FILE), [lines.join("")]);
     return this;
   }
 

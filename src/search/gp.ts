@@ -34,6 +34,8 @@ export interface GpSettings {
   noise: "fit" | number;
   /** Random candidates scored per proposal before local refinement. */
   candidates: number;
+  /** "auto": Yeo-Johnson power transform of the standardised values, chosen by likelihood; "none": standardise only. */
+  warp: "auto" | "none";
 }
 
 export const DEFAULT_GP_SETTINGS: GpSettings = {
@@ -43,6 +45,7 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   xi: 0.01,
   noise: "fit",
   candidates: 500,
+  warp: "auto",
 };
 
 export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: string }> = [
@@ -52,6 +55,7 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   { name: "xi", default: String(DEFAULT_GP_SETTINGS.xi), help: "ei/pi: minimum improvement worth taking, in standard deviations of the objective (larger explores more)" },
   { name: "noise", default: "fit", help: "fit (learn the noise level from the data; 'gaussian' is an alias) or a fixed noise variance relative to the objective's variance, e.g. 1e-6 for a deterministic objective" },
   { name: "candidates", default: String(DEFAULT_GP_SETTINGS.candidates), help: "random candidate points scored per trial before local refinement" },
+  { name: "warp", default: DEFAULT_GP_SETTINGS.warp, help: "auto (power-transform skewed objectives so a few huge values do not flatten the model near the minimum) or none" },
 ];
 
 /** Mutable state an ask-tell loop may keep between calls to warm-start the fit. */
@@ -97,6 +101,12 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
       case "candidates":
         out.candidates = parseCount(rawName, value, 1);
         break;
+      case "warp": {
+        const v = value.toLowerCase();
+        if (v !== "auto" && v !== "none") throw new UsageError(`--opt-flag ${rawName}=${value}: expected auto or none (e.g. --opt-flag warp=none)`);
+        out.warp = v;
+        break;
+      }
       default:
         throw new UsageError(
           `unknown gp setting '${rawName}': expected one of ${GP_SETTINGS_HELP.map((h) => h.name).join(", ")} (see g run --help-optimizer gp)`,
@@ -572,6 +582,57 @@ export function fitGp(x: Float64Array[], y: Float64Array, D: number, noise: "fit
 }
 
 // ---------------------------------------------------------------------------
+// Output transform
+
+function standardise(v: ArrayLike<number>): Float64Array {
+  const n = v.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += v[i]! / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (v[i]! - mean) ** 2;
+  const sd = Math.sqrt(ss / n) || 1;
+  return Float64Array.from(v, (t) => (t - mean) / sd);
+}
+
+/** Yeo–Johnson transform of one value (defined for any real, monotone in t). */
+export function yeoJohnson(t: number, lambda: number): number {
+  if (t >= 0) return Math.abs(lambda) < 1e-9 ? Math.log1p(t) : ((t + 1) ** lambda - 1) / lambda;
+  return Math.abs(lambda - 2) < 1e-9 ? -Math.log1p(-t) : -((1 - t) ** (2 - lambda) - 1) / (2 - lambda);
+}
+
+const WARP_LAMBDAS = Array.from({ length: 41 }, (_, i) => -1 + i * 0.075);
+
+/**
+ * Standardised values, power-transformed when that makes them look more
+ * normal (HEBO's trick): heavy right tails (a few huge losses) otherwise
+ * dominate the fit and flatten the model where the minimum is. The transform
+ * is monotone, so the ranking of the observations is unchanged.
+ */
+export function transformOutputs(values: number[], warp: "auto" | "none"): Float64Array {
+  const z = standardise(values);
+  if (warp === "none" || values.length < 3) return z;
+  const n = z.length;
+  let bestLambda = 1;
+  let bestLl = -Infinity;
+  for (const lambda of WARP_LAMBDAS.concat([1])) {
+    const w = Float64Array.from(z, (t) => yeoJohnson(t, lambda));
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += w[i]! / n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (w[i]! - mean) ** 2;
+    if (!(ss > 0)) continue;
+    let jac = 0;
+    for (let i = 0; i < n; i++) jac += Math.sign(z[i]!) * Math.log1p(Math.abs(z[i]!));
+    const ll = -0.5 * n * Math.log(ss / n) + (lambda - 1) * jac;
+    if (ll > bestLl) {
+      bestLl = ll;
+      bestLambda = lambda;
+    }
+  }
+  return standardise(Float64Array.from(z, (t) => yeoJohnson(t, bestLambda)));
+}
+
+// ---------------------------------------------------------------------------
 // Acquisition
 
 /** Expected improvement below `best` (minimisation); exactly 0 where the variance is 0 and μ ≥ best − ξ. */
@@ -653,10 +714,7 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   if (done.length < Math.max(2, s.randomStarts)) return proposeRandom(enc, seen, rng);
 
   const x = done.map((o) => encodePoint(enc, o.point));
-  const raw = done.map((o) => o.value);
-  const mean = raw.reduce((a, b) => a + b, 0) / raw.length;
-  const sd = Math.sqrt(raw.reduce((a, b) => a + (b - mean) ** 2, 0) / raw.length) || 1;
-  const y = Float64Array.from(raw, (v) => (v - mean) / sd);
+  const y = transformOutputs(done.map((o) => o.value), s.warp);
   const model = fitGp(x, y, enc.width, s.noise, rng, cache);
 
   // Incumbent: the lowest posterior mean among the observed points, which is

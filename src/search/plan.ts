@@ -67,7 +67,7 @@ export function planBatch(input: BatchInput): BatchPlanResult {
   const notes: string[] = [];
   const space = materializeSpace(input.specs, input.rng);
   for (const [name, spec] of Object.entries(input.specs)) {
-    if (spec.type === "draw") notes.push(`${name}: ${spec.size} value(s) drawn from ${spec.text}`);
+    if (spec.type === "draw") notes.push(`${name}: ${spec.size === 1 ? "1 value" : `${spec.size} values`} drawn from ${spec.text} with the batch's seed`);
   }
   const searched = Object.keys(space).filter((n) => space[n]!.type !== "const");
   const ranges = searched.filter((n) => space[n]!.type !== "choice");

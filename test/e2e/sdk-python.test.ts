@@ -11,6 +11,7 @@ import { RunStore } from "../../src/store/store.js";
 import type { Run } from "../../src/store/types.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
+const G_BIN = join(ROOT, "bin/g");
 const SDK_DIR = join(ROOT, "src/sdk/python");
 const EXAMPLES = join(ROOT, "examples/sdk");
 
@@ -44,6 +45,11 @@ function pythonAsync(args: string[], extra: Record<string, string>): Promise<{ c
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("close", (code) => done({ code, stdout, stderr }));
   });
+}
+
+/** Runs bin/g (built by `npm run build`) against the test's store. */
+function g(args: string[], cwd = home) {
+  return spawnSync(process.execPath, [G_BIN, ...args], { cwd, env: pyEnv({ NO_COLOR: "1" }), encoding: "utf8" });
 }
 
 function runs(): Run[] {
@@ -94,6 +100,36 @@ describe("the seed's grid search with g_runs", () => {
       expect(log[0]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z INFO Starting training with lr=${lr}, bs=${bs}$`));
       expect(log[1]).toMatch(/ INFO Final accuracy: 0\.\d{4}$/);
     }
+
+    // What `g compare --json` shows for them.
+    const compare = g(["compare", "--json"]);
+    expect(compare.stderr).toBe("");
+    const rows = JSON.parse(compare.stdout) as { op: string; status: string; flags: Record<string, unknown>; scalars: Record<string, { count: number; step: number | null }> }[];
+    expect(rows).toHaveLength(9);
+    for (const row of rows) {
+      expect(row).toMatchObject({ op: "alice/hyperparameter-search", status: "completed", flags: { optimizer: "sgd", epochs: 10 } });
+      expect(row.scalars["train/loss"]).toMatchObject({ count: 10, step: 9 });
+      expect(row.scalars["train/accuracy"]).toMatchObject({ count: 10, step: 9 });
+    }
+  });
+});
+
+describe("inside g run", () => {
+  it("imports g_runs without installing it and records into the run g made", () => {
+    const res = g(["run", join(EXAMPLES, "train_in_g_run.py"), "lr=0.5"]);
+    expect(res.status, res.stderr).toBe(0);
+    const [run, ...rest] = runs();
+    expect(rest).toEqual([]);
+    expect(run!.status).toBe("completed");
+    // g's flag wins over the SDK's param of the same name; the others are merged in.
+    expect(run!.record.flags).toEqual({ lr: 0.5, momentum: 0.9 });
+    expect(run!.record.label).toBe("trial");
+    expect(run!.record.tags).toEqual(["sdk"]);
+    expect(scalarSteps(run!, "train/loss")).toEqual([0, 1, 2]);
+    expect(store.readSummaries(run!)["train/loss"]!.last).toBeCloseTo(0.5 / 3, 12);
+    const log = readFileSync(join(run!.dir, "output.log"), "utf8");
+    expect(log).toContain("flags from g: {'lr': 0.5}\n");
+    expect(log.match(/Z INFO hello from g_runs\n/g)).toHaveLength(1);
   });
 });
 

@@ -233,6 +233,23 @@ describe("the package g-runs in Node scripts", () => {
     expect(crashed.record.error).toBe("Error: out of memory");
   });
 
+  it("records into the run g made when the script is launched by g run", () => {
+    const res = spawnSync(process.execPath, [join(ROOT, "bin/g"), "run", join(pkgRoot, "scripts", "train-in-g-run.mjs"), "lr=0.5"], {
+      cwd: home,
+      env: nodeEnv({ NO_COLOR: "1" }),
+      encoding: "utf8",
+    });
+    expect(res.status, res.stderr).toBe(0);
+    const run = onlyRun();
+    expect(run.status).toBe("completed");
+    expect(run.record.flags).toEqual({ lr: 0.5, momentum: 0.9 });
+    expect(run.record).toMatchObject({ label: "trial", tags: ["sdk"] });
+    expect(store.readSummaries(run)["train/loss"]).toMatchObject({ count: 3, step: 2 });
+    const log = readFileSync(join(run.dir, "output.log"), "utf8");
+    expect(log).toContain('flags from g: {"lr":0.5}\n');
+    expect(log.match(/Z INFO hello from g-runs\n/g)).toHaveLength(1);
+  });
+
   it("4 processes of 8 worker threads appending to one g run lose no line and tear none", async () => {
     const THREADS = 8;
     const LINES = 200;

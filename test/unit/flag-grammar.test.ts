@@ -127,6 +127,7 @@ describe("parseFlagSpec: lists", () => {
     ["unquoted words", "[resnet18, transformer resnet50]", ["resnet18", "transformer", "resnet50"]],
     ["mixed types", "[1, 2.5, yes, null, 'a b', bert]", [1, 2.5, true, null, "a b", "bert"]],
     ["quotes keep commas, colons and brackets", `['a,b', "c:d", '[e]']`, ["a,b", "c:d", "[e]"]],
+    ["nested quotes", `["it's", 'say "hi"']`, ["it's", 'say "hi"']],
     ["a trailing comma", "[1, 2,]", [1, 2]],
     ["one value", "[7]", [7]],
   ];
@@ -307,5 +308,15 @@ describe("describeDimension", () => {
   it("describes normal dimensions and steps", () => {
     expect(describeDimension("w", { type: "normal", mu: 0, sigma: 1 })).toBe("w: normal float, mean 0, sd 1");
     expect(describeDimension("w", { type: "uniform", low: 0, high: 1, q: 0.1 })).toBe("w: uniform float in [0, 1], in steps of 0.1");
+  });
+});
+
+describe("describeDimension: long numbers", () => {
+  it("shows drawn values to 6 significant digits", () => {
+    expect(describeDimension("alpha", { type: "choice", values: [0.08652641742695602, 0.05173720272686999] })).toBe("alpha: one of 0.0865264, 0.0517372");
+  });
+
+  it("shows more digits when 6 would make two values look alike", () => {
+    expect(describeDimension("a", { type: "choice", values: [0.12345671, 0.12345678] })).toBe("a: one of 0.1234567, 0.1234568");
   });
 });

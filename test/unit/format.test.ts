@@ -77,6 +77,13 @@ describe("renderRows", () => {
     expect(text.startsWith("column_0")).toBe(true);
   });
 
+  it("never cuts a number: its column goes instead", () => {
+    let hidden: string[] = [];
+    const text = renderRows(["name", "loss"], [["a", "0.123456789012"]], { color: false, width: 10, align: ["left", "right"], onHidden: (h) => (hidden = h) });
+    expect(hidden).toEqual(["loss"]);
+    expect(text).not.toContain("…");
+  });
+
   it("never truncates when piped (no width)", () => {
     const text = renderRows(["label"], [["y".repeat(300)]], { color: false });
     expect(text).toContain("y".repeat(300));

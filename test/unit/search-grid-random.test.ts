@@ -174,7 +174,7 @@ describe("planBatch", () => {
     expect(p.points!.slice(0, 4).map((q) => q.beta)).toStrictEqual([1, 2, 3, 4]);
     expect(p.points!.slice(0, 4).every((q) => q.alpha === alphas[0])).toBe(true);
     expect(p.space.alpha).toStrictEqual({ type: "choice", values: alphas });
-    expect(p.notes.join("\n")).toContain("alpha: 3 value(s) drawn from uniform(1e-5, 1e-1, 3)");
+    expect(p.notes.join("\n")).toContain("alpha: 3 values drawn from uniform(1e-5, 1e-1, 3)");
   });
 
   it("runs 3 distinct of those 12 combinations for --strategy random_search --trials 3", () => {

@@ -93,13 +93,14 @@ class Experiment:
             self._finished = True
             if not self.inside_g_run:
                 interrupted = isinstance(error, KeyboardInterrupt)
+                status = _exit_status(error)
 
                 def end(record):
                     record["stopped"] = files.iso_now()
-                    record["exit_status"] = 130 if interrupted else (1 if error is not None else 0)
+                    record["exit_status"] = status
                     if interrupted:
                         record["terminated"] = True
-                    elif error is not None:
+                    elif status != 0:
                         record["error"] = _describe(error)
 
                 files.update_json_locked(self.dir, files.RUN_FILE, end)
@@ -358,6 +359,21 @@ def _op_and_label(prefix, name):
         return script or "python", name or ""
     op = "/".join(parts[:-1]) or parts[-1]
     return op, name if name is not None else parts[-1]
+
+
+def _exit_status(error):
+    """What the run's exit_status is when its block ends with `error` (None: no error)."""
+    if error is None:
+        return 0
+    if isinstance(error, KeyboardInterrupt):
+        return 130
+    if isinstance(error, SystemExit):
+        # sys.exit() inside the block: the status the script asked for.
+        code = error.code
+        if code is None:
+            return 0
+        return code if isinstance(code, int) else 1
+    return 1
 
 
 def _describe(error):

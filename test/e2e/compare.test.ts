@@ -1,0 +1,117 @@
+import { cpSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { g } from "../helpers/g.js";
+import { FIXTURES, cleanTempDirs, tempDir } from "../helpers/paths.js";
+// @ts-expect-error: plain JS generator, no type declarations
+import { generateStore } from "../../runs-fixtures/generate.mjs";
+
+/** The numbers of one column of a `-T` table (the header says where it starts and ends). */
+function numbersUnder(table: string, header: string): number[] {
+  const [head, ...lines] = table.trimEnd().split("\n");
+  const end = head!.indexOf(header) + header.length; // right-aligned: values end where the header does
+  return lines.map((l) => Number(l.slice(0, end).trim().split(/\s+/).pop()));
+}
+
+describe("g compare on the small fixture store", () => {
+  let home: string;
+  beforeAll(() => {
+    home = tempDir("g-compare-");
+    cpSync(join(FIXTURES, "small"), home, { recursive: true });
+  });
+  afterAll(cleanTempDirs);
+
+  it("prints the five lowest losses of the last twenty runs, sorted", () => {
+    const res = g(["compare", "1:20", "-T", "-m", "loss", "-t", "5"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const lines = res.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(6);
+    const losses = numbersUnder(res.stdout, "loss");
+    expect(losses).toHaveLength(5);
+    expect([...losses].sort((a, b) => a - b)).toEqual(losses);
+    expect(losses[0]).toBeCloseTo(-0.907962, 5);
+  });
+
+  it("warns about each damaged run on stderr and still compares the others", () => {
+    const res = g(["compare", "--json"], { home });
+    expect(res.code).toBe(0);
+    for (const id of ["0b", "0c", "0d"]) expect(res.stderr).toContain(id.repeat(16));
+    expect(res.stderr).toMatch(/warning/);
+    const rows = JSON.parse(res.stdout) as Array<{ id: string; status: string; scalars: Record<string, { min: number }> }>;
+    expect(rows).toHaveLength(10);
+    expect(rows.find((r) => r.id.startsWith("0a"))!.status).toBe("running");
+    expect(rows.find((r) => r.id.startsWith("07"))!.scalars.loss!.min).toBeTypeOf("number");
+  });
+
+  it("prints a table when stdout is not a terminal, even without -T", () => {
+    const res = g(["compare", "1:3"], { home });
+    expect(res.code).toBe(0);
+    expect(res.stdout.split("\n")[0]).toMatch(/^#\s+run\s+op/);
+    expect(res.stdout.trimEnd().split("\n")).toHaveLength(4);
+    expect(res.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it("writes CSV to a file with --csv FILE, and to stdout with --csv", () => {
+    const file = join(home, "out.csv");
+    const res = g(["compare", "--csv", file, "-c", "loss, =x", "--skip-core", "--filter", "=x < 0"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toBe("");
+    const lines = readFileSync(file, "utf8").split("\r\n");
+    expect(lines[0]).toBe("loss,x");
+    expect(lines.slice(1, -1)).toHaveLength(5);
+    const stdout = g(["compare", "1", "--csv"], { home });
+    expect(stdout.stdout.startsWith("#,run,op")).toBe(true);
+  });
+
+  it("rejects a bad filter with exit 2 and the position, in one line", () => {
+    const res = g(["compare", "-T", "--filter", "loss < and x"], { home });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split("\n").filter((l) => !l.includes("warning"))).toEqual([
+      expect.stringMatching(/--filter: expected a value after "<" at column 8/),
+    ]);
+    expect(res.stdout).toBe("");
+  });
+
+  it("says when no run is at an index, with exit 3", () => {
+    const res = g(["compare", "99", "-T"], { home });
+    expect(res.code).toBe(3);
+    expect(res.stderr).toMatch(/no run at index 99/);
+  });
+
+  it("rejects two output formats at once", () => {
+    const res = g(["compare", "--json", "-T"], { home });
+    expect(res.code).toBe(2);
+  });
+});
+
+describe("g compare on a generated store", () => {
+  let home: string;
+  beforeAll(() => {
+    home = tempDir("g-compare-gen-");
+    generateStore({ runs: 60, out: home, seed: "e2e", summary: false });
+  });
+  afterAll(cleanTempDirs);
+
+  it("compares every run, building the missing summaries", () => {
+    const res = g(["compare", "--json"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const rows = JSON.parse(res.stdout) as Array<{ scalars: Record<string, { count: number }>; flags: Record<string, unknown> }>;
+    expect(rows).toHaveLength(60);
+    const trained = rows.filter((r) => r.scalars.loss !== undefined);
+    expect(trained.length).toBeGreaterThan(40);
+    expect(Object.keys(trained[0]!.flags)).toHaveLength(10);
+  });
+
+  it("sorts descending with -M, runs without the scalar last", () => {
+    const res = g(["compare", "-T", "-M", "val_accuracy", "-c", "val_accuracy"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const lines = res.stdout.trimEnd().split("\n").slice(1);
+    const values = numbersUnder(res.stdout, "val_accuracy");
+    const present = values.filter((v) => !Number.isNaN(v) && lines.length > 0);
+    expect(present.length).toBeGreaterThan(0);
+    const firstMissing = lines.findIndex((l) => !/\d\s*$/.test(l) || /(pending|running)\s*$/.test(l));
+    expect(firstMissing).toBeGreaterThan(0);
+    const sorted = values.slice(0, firstMissing);
+    expect([...sorted].sort((a, b) => b - a)).toEqual(sorted);
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { parseRunArgs } from "../../src/cli/run-args.js";
+
+describe("parseRunArgs", () => {
+  it("takes Guild name=value flags after the script", () => {
+    const a = parseRunArgs(["train.py", "x=[-0.5,-0.4]", "noise=0"]);
+    expect(a.script).toBe("train.py");
+    expect(a.flags).toEqual([{ name: "x", text: "[-0.5,-0.4]" }, { name: "noise", text: "0" }]);
+  });
+
+  it("takes Grid.ai --name value flags, and a bare --name as true", () => {
+    const a = parseRunArgs(["main.py", "--alpha", "uniform(1e-5, 1e-1, 3)", "--do_something", "--beta=[1, 2]"]);
+    expect(a.flags).toEqual([
+      { name: "alpha", text: "uniform(1e-5, 1e-1, 3)" },
+      { name: "do_something", text: true },
+      { name: "beta", text: "[1, 2]" },
+    ]);
+  });
+
+  it("reads a bare --flag followed by a name=value flag as true", () => {
+    expect(parseRunArgs(["main.py", "--verbose", "x=1"]).flags).toEqual([
+      { name: "verbose", text: true },
+      { name: "x", text: "1" },
+    ]);
+  });
+
+  it("takes a negative number as a flag's value", () => {
+    expect(parseRunArgs(["main.py", "--x", "-0.5"]).flags).toEqual([{ name: "x", text: "-0.5" }]);
+  });
+
+  it("recognises run options before and after the script", () => {
+    const a = parseRunArgs(["--strategy", "random_search", "--trials", "3", "main.py", "--alpha", "1", "--optimizer", "bayesian", "-y", "-j", "2"]);
+    expect(a).toMatchObject({ strategy: "random_search", trials: 3, optimizer: "bayesian", yes: true, parallel: 2, script: "main.py" });
+    expect(a.flags).toEqual([{ name: "alpha", text: "1" }]);
+  });
+
+  it("passes everything after -- to the script, run option names included", () => {
+    const a = parseRunArgs(["train.py", "--", "--label", "x"]);
+    expect(a.label).toBeUndefined();
+    expect(a.flags).toEqual([{ name: "label", text: "x" }]);
+  });
+
+  it("collects repeated --tag and --opt-flag", () => {
+    const a = parseRunArgs(["--tag", "a", "train.py", "--tag", "b", "--opt-flag", "xi=0.1"]);
+    expect(a.tags).toEqual(["a", "b"]);
+    expect(a.optFlags).toEqual(["xi=0.1"]);
+  });
+
+  it("rejects an unknown option before the script, a bad count and a repeated flag", () => {
+    expect(() => parseRunArgs(["--bogus", "train.py"])).toThrow(/unknown option --bogus/);
+    expect(() => parseRunArgs(["--max-trials", "ten", "train.py"])).toThrow(/--max-trials takes a whole number/);
+    expect(() => parseRunArgs(["train.py", "x=1", "x=2"])).toThrow(/flag x is given twice/);
+    expect(() => parseRunArgs(["train.py", "--label"])).toThrow(/--label needs a value/);
+    expect(() => parseRunArgs(["-j", "0", "train.py"])).toThrow(/at least 1/);
+  });
+});
