@@ -2,7 +2,10 @@
 // Launcher for the optimizer benchmark until `bin/g ask-tell` is wired:
 // `node bench/ask-tell.mjs gp` speaks the JSON-lines protocol of
 // shared/bench/optimizers/bench.py on stdin/stdout (needs `npx tsc` first).
-import { runAskTell } from "../dist/commands/ask-tell.js";
+// G_DIST points at another build (bench/optimizers.sh builds its own copy so
+// a concurrent `npm run build` cannot change the optimizer mid-benchmark).
+const dist = process.env.G_DIST ?? new URL("../dist/", import.meta.url).pathname;
+const { runAskTell } = await import(`${dist.replace(/\/$/, "")}/commands/ask-tell.js`);
 
 // Further arguments are optimizer settings: `node bench/ask-tell.mjs gp xi=0`.
 const optimizer = process.argv[2] ?? "gp";

@@ -10,7 +10,7 @@ import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:
 import { spawnSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import { generateStore } from "../runs-fixtures/generate.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -49,29 +49,44 @@ function ensureStore(n) {
   return home;
 }
 
-/** One timed `g ARGS` with stdout to /dev/null: wall seconds and peak RSS in MB. */
+/** One timed `g ARGS` with stdout to /dev/null: wall seconds, CPU seconds (user + sys) and peak RSS in MB. */
 function timeOnce(bin, args, home) {
   const devnull = openSync("/dev/null", "w");
   const useTime = existsSync(TIME_BIN);
   const rssFile = join(tmpdir(), `g-bench-rss-${process.pid}`);
   const cmd = useTime ? TIME_BIN : process.execPath;
-  const argv = useTime ? ["-f", "%M", "-o", rssFile, process.execPath, bin, ...args] : [bin, ...args];
+  const argv = useTime ? ["-f", "%M %U %S", "-o", rssFile, process.execPath, bin, ...args] : [bin, ...args];
   const t0 = performance.now();
   const r = spawnSync(cmd, argv, { env: { ...process.env, G_HOME: home, NO_COLOR: "1" }, stdio: ["ignore", devnull, "pipe"] });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`g ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   let rssMb = null;
+  let cpu = null;
   if (useTime) {
-    rssMb = Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) / 1024;
+    const [kb, user, sys] = readFileSync(rssFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
+    rssMb = kb / 1024;
+    cpu = user + sys;
     rmSync(rssFile, { force: true });
   }
-  return { seconds, rssMb };
+  return { seconds, cpu, rssMb };
 }
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function summarize(label, n, samples) {
+  const cpus = samples.map((r) => r.cpu).filter((c) => c !== null);
+  return {
+    label,
+    n,
+    seconds: median(samples.map((r) => r.seconds)),
+    best: Math.min(...samples.map((r) => r.seconds)),
+    cpu: cpus.length > 0 ? median(cpus) : null,
+    rssMb: Math.max(...samples.map((r) => r.rssMb ?? 0)),
+  };
 }
 
 function main() {
@@ -83,35 +98,34 @@ function main() {
   const empty = join(OUT, "store-0");
   const baseline = [];
   for (let i = 0; i < opts.repeat; i++) baseline.push(timeOnce(opts.bin, ["compare", "-T"], empty));
-  const rows = [["empty store (node start-up)", median(baseline.map((b) => b.seconds)), Math.max(...baseline.map((b) => b.rssMb ?? 0)), null]];
+  const rows = [summarize("empty store (start-up)", 0, baseline)];
 
   for (const n of opts.sizes) {
     const home = ensureStore(n);
     timeOnce(opts.bin, ["compare", "-T"], home); // warm: builds any missing summary caches, fills the page cache
     const repeat = n >= 100000 ? Math.min(opts.repeat, 3) : opts.repeat;
-    const runs = [];
-    for (let i = 0; i < repeat; i++) runs.push(timeOnce(opts.bin, ["compare", "-T"], home));
-    rows.push([n, median(runs.map((r) => r.seconds)), Math.max(...runs.map((r) => r.rssMb ?? 0)), runs.length]);
-    process.stderr.write(`bench: ${n} runs: ${median(runs.map((r) => r.seconds)).toFixed(3)} s\n`);
+    const samples = [];
+    for (let i = 0; i < repeat; i++) samples.push(timeOnce(opts.bin, ["compare", "-T"], home));
+    const row = summarize(n.toLocaleString("en"), n, samples);
+    rows.push(row);
+    process.stderr.write(`bench: ${n} runs: ${row.seconds.toFixed(3)} s\n`);
   }
 
+  const base = rows[0];
+  const fmt = (x, d = 3) => (x === null ? "–" : x.toFixed(d));
   const lines = [
-    `\`g compare -T\` > /dev/null, warm cache, median of ${opts.repeat} (3 for 100 000); node ${process.version}`,
+    `\`g compare -T\` > /dev/null on a warm cache; median of ${opts.repeat} (3 for 100 000); node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at the end`,
     "",
-    "| runs | g seconds | µs per run | peak RSS (MB) | target | Guild 0.9 |",
-    "|---:|---:|---:|---:|---|---:|",
+    "| runs | wall s (median) | wall s (best) | CPU s | CPU µs per run | peak RSS MB | target | Guild 0.9 |",
+    "|---:|---:|---:|---:|---:|---:|---|---:|",
   ];
-  const base = rows[0][1];
-  for (const [n, s, rss] of rows) {
-    if (typeof n !== "number") {
-      lines.push(`| ${n} | ${s.toFixed(3)} | | ${rss.toFixed(0)} | | |`);
-      continue;
-    }
-    const target = TARGET_SECONDS[n] !== undefined ? `≤ ${TARGET_SECONDS[n]} s${n >= 100000 ? `, ≤ ${TARGET_RSS_MB} MB` : ""}` : "";
-    const perRun = (((s - base) / n) * 1e6).toFixed(0);
-    lines.push(`| ${n.toLocaleString("en")} | ${s.toFixed(3)} | ${perRun} | ${rss.toFixed(0)} | ${target} | ${GUILD_SECONDS[n] !== undefined ? GUILD_SECONDS[n] + " s" : ""} |`);
+  for (const r of rows) {
+    const perRun = r.n > 0 && r.cpu !== null && base.cpu !== null ? (((r.cpu - base.cpu) / r.n) * 1e6).toFixed(0) : "";
+    const target = TARGET_SECONDS[r.n] !== undefined ? `≤ ${TARGET_SECONDS[r.n]} s${r.n >= 100000 ? `, ≤ ${TARGET_RSS_MB} MB` : ""}` : "";
+    const guild = GUILD_SECONDS[r.n] !== undefined ? `${GUILD_SECONDS[r.n]} s` : "";
+    lines.push(`| ${r.label} | ${fmt(r.seconds)} | ${fmt(r.best)} | ${fmt(r.cpu, 2)} | ${perRun} | ${r.rssMb.toFixed(0)} | ${target} | ${guild} |`);
   }
-  lines.push("", "µs per run: (seconds − empty-store seconds) / runs; flat means linear growth.");
+  lines.push("", "CPU µs per run: (CPU s − the empty store's CPU s) / runs; a flat column means linear growth.");
   process.stdout.write(lines.join("\n") + "\n");
 }
 

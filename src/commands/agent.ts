@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { extname, resolve } from "node:path";
-import seedrandom from "seedrandom";
+import { createRng } from "../search/rng.js";
 import { InterruptedError, RunFailedError, UsageError } from "../errors.js";
 import type { Observation, Point } from "../flags/space.js";
 import { buildSweepCommand, sweepGridPoints, type SweepConfig } from "../flags/sweep-config.js";
@@ -49,17 +49,23 @@ export type Claim =
  * `retry` is false), creates its run with a LOCK naming this agent, and
  * records it in trials.jsonl before the lock is released.
  */
-export async function claimTrial(store: RunStore, sweepId: string, opts: { retry: boolean; cwd: string }): Promise<Claim> {
+export async function claimTrial(
+  store: RunStore,
+  sweepId: string,
+  opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run> },
+): Promise<Claim> {
   const sweep = readSweep(store.home, sweepId);
   return withDirLock(
     sweep.dir,
-    () => {
+    async () => {
       const fresh = readSweep(store.home, sweep.id);
       if (fresh.record.state !== "running") return { kind: "done", reason: `sweep ${fresh.id} is ${fresh.record.state}` } as Claim;
       const config = fresh.record.config;
-      const trials = readTrials(store, fresh).filter((t) => t.record !== null && !t.superseded);
+      const trials = readTrials(store, fresh, opts.finishedCache).filter((t) => t.record !== null && !t.superseded);
 
-      const orphan = opts.retry ? trials.find((t) => t.orphaned) : undefined;
+      // An orphan whose trial another run already stands for (a crash mid-claim) is not run a third time.
+      const live = new Set(trials.filter((t) => !t.orphaned).map((t) => t.trial));
+      const orphan = opts.retry ? trials.find((t) => t.orphaned && !live.has(t.trial)) : undefined;
       let trial: number;
       let point: Point;
       if (orphan) {
@@ -82,20 +88,15 @@ export async function claimTrial(store: RunStore, sweepId: string, opts: { retry
         tags: [],
         ...(program ? { script: resolve(opts.cwd, program) } : {}),
       });
-      // The LOCK goes down before the lock is released: other agents see the trial running.
+      // All of this happens before the lock is released: other agents see the trial running,
+      // and the orphan superseded, the moment they can look.
       store.writeLock(run.id, { pid: process.pid, host: hostname() });
       appendTrialEntry(fresh.dir, { trial, run: run.id });
+      if (orphan) await store.updateRun(orphan.run, (r) => void (r.retried_by = run.id));
       return { kind: "trial", run, trial, point, retryOf: orphan ? orphan.run : null } as Claim;
     },
     CLAIM_LOCK_TIMEOUT_MS,
-  ).then(async (claim) => {
-    // Marked after the claim; until then readers see the orphan, which no other agent can take meanwhile.
-    if (claim.kind === "trial" && claim.retryOf) {
-      const newId = claim.run.id;
-      await store.updateRun(claim.retryOf, (r) => void (r.retried_by = newId));
-    }
-    return claim;
-  });
+  );
 }
 
 function nextTrial(store: RunStore, sweep: Sweep, trials: Trial[]): { trial: number; point: Point } | null {
@@ -111,7 +112,7 @@ function nextTrial(store: RunStore, sweep: Sweep, trials: Trial[]): { trial: num
   if (total !== null && trials.length >= total) return null;
   const trial = trials.reduce((m, t) => Math.max(m, t.trial), 0) + 1;
   // Each trial has its own stream, so the same sweep seed gives the same trials whatever the agents' interleaving.
-  const rng = seedrandom(`${sweep.record.seed}:${trial}`);
+  const rng = createRng(`${sweep.record.seed}:${trial}`);
   if (config.method === "random") return { trial, point: samplePoint(config.space, rng) };
   return { trial, point: proposeGp(config.space, bayesHistory(store, config, trials), rng) };
 }
@@ -173,6 +174,8 @@ async function runTrial(store: RunStore, sweep: Sweep, claim: Extract<Claim, { k
   const history: number[] = [];
   let peers: { history: number[]; finished: boolean }[] = [];
   let peersRead = 0;
+  const finishedCache = new Map<string, Run>();
+  const finishedHistories = new Map<string, number[]>();
   let proc: RunningProcess | null = null;
   let stopping = false;
 
@@ -180,12 +183,16 @@ async function runTrial(store: RunStore, sweep: Sweep, claim: Extract<Claim, { k
     if (Date.now() - peersRead < SWEEP_POLL_MS && peersRead !== 0) return;
     peersRead = Date.now();
     const metric = config.metric!.name;
-    peers = readTrials(store, sweep)
+    peers = readTrials(store, sweep, finishedCache)
       .filter((t) => t.record !== null && t.run !== run.id && !t.orphaned)
-      .map((t) => ({
-        history: store.readScalars(t.run).filter((r) => r.key === metric).map((r) => r.value),
-        finished: t.record!.status !== "running" && t.record!.status !== "pending",
-      }));
+      .map((t) => {
+        const finished = t.record!.status !== "running" && t.record!.status !== "pending";
+        const known = finishedHistories.get(t.run);
+        if (known) return { history: known, finished };
+        const history = store.readScalars(t.run).filter((r) => r.key === metric).map((r) => r.value);
+        if (finished) finishedHistories.set(t.run, history);
+        return { history, finished };
+      });
   };
 
   const onScalar = config.earlyTerminate && config.metric
@@ -273,10 +280,11 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
   const tally = { completed: 0, error: 0, earlyStopped: 0, terminated: 0 };
   let failuresInRow = 0;
   let ran = 0;
+  const finishedCache = new Map<string, Run>();
   try {
     say(`agent ${process.pid} on sweep ${sweep.id} (${config.method}${config.program ? `, ${config.program}` : ""}) in ${cwd}`);
     while (signals.received === null && (opts.count === undefined || ran < opts.count)) {
-      const claim = await claimTrial(store, sweep.id, { retry, cwd });
+      const claim = await claimTrial(store, sweep.id, { retry, cwd, finishedCache });
       if (claim.kind === "done") {
         say(`${claim.reason}; agent done`);
         break;

@@ -9,6 +9,7 @@ import { UsageError } from "../errors.js";
 import type { FlagValue } from "../store/types.js";
 import type { Dimension, Observation, Point, Rng, Space } from "../flags/space.js";
 import { parseGpSettings, proposeGp, type GpCache } from "../search/gp.js";
+import { samplePoint } from "../search/random.js";
 import { parseTpeSettings, proposeTpe } from "../search/tpe.js";
 
 const PROTOCOL_VERSION = 1;
@@ -28,8 +29,11 @@ function makeProposer(name: string, rawSettings: Record<string, string>): Propos
       const settings = parseTpeSettings(rawSettings);
       return (space, history, rng) => proposeTpe(space, history, rng, settings);
     }
+    case "random":
+      if (Object.keys(rawSettings).length > 0) throw new UsageError("the random optimizer has no settings; drop the --opt-flag options");
+      return (space, _history, rng) => samplePoint(space, rng);
     default:
-      throw new UsageError(`unknown optimizer '${name}' for ask-tell: expected gp (alias bayesian) or tpe (e.g. g ask-tell --optimizer gp)`);
+      throw new UsageError(`unknown optimizer '${name}' for ask-tell: expected gp (alias bayesian), tpe or random (e.g. g ask-tell --optimizer gp)`);
   }
 }
 

@@ -3,11 +3,11 @@
 // from an optimizer that learns from the finished ones (gp, tpe).
 
 import { hostname } from "node:os";
-import seedrandom from "seedrandom";
 import { InterruptedError, RunFailedError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
 import { lossFor, objectiveValue } from "../query/objective.js";
 import { buildArgv, buildEnv } from "../runner/command.js";
+import { createRng } from "../search/rng.js";
 import { startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
 import type { ScriptInfo } from "../runner/inspect.js";
 import { isoNow, shortId, type RunStore } from "../store/store.js";
@@ -204,5 +204,5 @@ export function formatNumber(v: number): string {
 
 /** A seeded rng for a batch; restarts pass a new `stream` so they never repeat earlier draws. */
 export function batchRng(seed: number, stream = 0): Rng {
-  return seedrandom(stream === 0 ? String(seed) : `${seed}:${stream}`);
+  return createRng(stream === 0 ? String(seed) : `${seed}:${stream}`);
 }

@@ -89,8 +89,10 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     return;
   }
   const tty = process.stdout.isTTY === true;
+  // A pseudo-terminal without a size (script, some CI) reports 0 columns: treat it as unbounded.
+  const columns = process.stdout.columns;
   const text = renderTable(data, {
-    width: tty ? process.stdout.columns : undefined,
+    width: tty && columns > 0 ? columns : undefined,
     color: tty && !noColor(),
     onHidden: (headers) =>
       process.stderr.write(`g: ${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal\n`),

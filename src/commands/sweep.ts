@@ -156,14 +156,24 @@ export function appendTrialEntry(dir: string, entry: TrialEntry): void {
   appendLines(join(dir, TRIALS_FILE), [JSON.stringify(entry) + "\n"]);
 }
 
-/** The sweep's trials with their runs' derived status. */
-export function readTrials(store: RunStore, sweep: Sweep): Trial[] {
+/**
+ * The sweep's trials with their runs' derived status. `finishedCache` (kept by
+ * a long-lived agent) holds runs that have stopped, whose status cannot
+ * change: claiming then reads only the trials still in flight.
+ */
+export function readTrials(store: RunStore, sweep: Sweep, finishedCache?: Map<string, Run>): Trial[] {
   return readTrialEntries(sweep.dir).map((e) => {
     let record: Run | null = null;
-    try {
-      record = store.readRun(e.run);
-    } catch {
-      /* deleted (or in the trash): the trial no longer counts */
+    const cached = finishedCache?.get(e.run);
+    if (cached && existsSync(join(cached.dir, "run.json"))) {
+      record = cached;
+    } else {
+      try {
+        record = store.readRun(e.run);
+        if (record.record.stopped != null) finishedCache?.set(e.run, record);
+      } catch {
+        /* deleted (or in the trash): the trial no longer counts */
+      }
     }
     const orphaned = record !== null && record.status === "error" && record.record.stopped == null;
     const superseded = orphaned && typeof record!.record.retried_by === "string";

@@ -69,5 +69,6 @@ export async function sweepsCommand(opts: SweepsOptions): Promise<void> {
     String(s.counts.error + s.counts.orphaned),
     s.name,
   ]);
-  process.stdout.write(renderRows(headers, rows, { color: false, width: process.stdout.isTTY ? process.stdout.columns : undefined }));
+  const table = renderRows(headers, rows, { color: false, width: process.stdout.isTTY ? process.stdout.columns : undefined });
+  process.stdout.write(table.endsWith("\n") ? table : table + "\n");
 }

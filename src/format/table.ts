@@ -98,14 +98,13 @@ interface Layout {
 }
 
 function layOut(headers: string[], rows: string[][], width: number | undefined, dropOrder: number[] | undefined, align: Align[]): Layout {
-  const natural = headers.map((h, i) => {
-    let w = h.length;
-    for (const row of rows) {
-      const len = (row[i] ?? "").length;
-      if (len > w) w = len;
+  const natural = headers.map((h) => h.length);
+  for (const row of rows) {
+    for (let i = 0; i < natural.length; i++) {
+      const len = row[i] === undefined ? 0 : row[i]!.length;
+      if (len > natural[i]!) natural[i] = len;
     }
-    return w;
-  });
+  }
   const all = headers.map((_, i) => i);
   if (width === undefined) return { shown: all, hidden: [], widths: natural };
 

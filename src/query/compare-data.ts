@@ -112,15 +112,18 @@ export function buildCompareData(input: CompareInput): CompareData {
   }
 
   let columns = chooseColumns(input, runs === input.runs ? known : collectNames(runs), known);
-  const sources = columns.map((c) => c.source);
+  // One getter and one formatter per column, chosen once: a big table has millions of cells.
+  const getters = columns.map((c) => columnGetter(c.source, input.now));
+  const formatters = columns.map((c) => cellFormatter(c.source));
   const rows: CompareRow[] = new Array<CompareRow>(runs.length);
   for (let k = 0; k < runs.length; k++) {
     const r = runs[k]!;
-    const values: CellValue[] = new Array<CellValue>(sources.length);
-    const cells: string[] = new Array<string>(sources.length);
-    for (let i = 0; i < sources.length; i++) {
-      values[i] = columnValue(sources[i]!, r, input.now);
-      cells[i] = formatCell(values[i]!, sources[i]!);
+    const values: CellValue[] = new Array<CellValue>(getters.length);
+    const cells: string[] = new Array<string>(getters.length);
+    for (let i = 0; i < getters.length; i++) {
+      const v = getters[i]!(r);
+      values[i] = v;
+      cells[i] = v === null ? "" : formatters[i]!(v);
     }
     rows[k] = { index: r.index, run: r.run, summaries: r.summaries, values, cells };
   }
@@ -133,15 +136,24 @@ export function buildCompareData(input: CompareInput): CompareData {
       row.cells = row.cells.filter((_, i) => keep[i]);
     }
   }
-  for (const [i, col] of columns.entries()) {
-    col.numeric = rows.some((r) => r.values[i] !== null) && rows.every((r) => r.values[i] === null || typeof r.values[i] === "number");
+  // Numeric: at least one number and nothing but numbers or gaps.
+  const seen = columns.map(() => false);
+  const other = columns.map(() => false);
+  for (const row of rows) {
+    for (let i = 0; i < columns.length; i++) {
+      const v = row.values[i];
+      if (typeof v === "number") seen[i] = true;
+      else if (v !== null) other[i] = true;
+    }
   }
+  columns.forEach((col, i) => (col.numeric = seen[i]! && !other[i]));
   return { columns, rows, explicitColumns: input.columns !== undefined };
 }
 
 /** Sorts runs by the keys in order; runs missing a key's value come last whichever the direction. Stable. */
 export function sortRuns<T extends CompareInputRun>(runs: T[], keys: SortKey[], now: number): T[] {
-  const decorated = runs.map((r, i) => ({ r, i, v: keys.map((k) => columnValue(k.column, r, now)) }));
+  const getters = keys.map((k) => columnGetter(k.column, now));
+  const decorated = runs.map((r, i) => ({ r, i, v: getters.map((get) => get(r)) }));
   decorated.sort((a, b) => {
     for (const [k, key] of keys.entries()) {
       const c = compareForSort(a.v[k]!, b.v[k]!, key.descending);
@@ -219,19 +231,31 @@ function kindOf(col: ResolvedColumn): ColumnKind {
 
 /** The value of one column for one run. */
 export function columnValue(col: ResolvedColumn, r: CompareInputRun, now: number): CellValue {
+  return columnGetter(col, now)(r);
+}
+
+function columnGetter(col: ResolvedColumn, now: number): (r: CompareInputRun) => CellValue {
   switch (col.type) {
     case "flag": {
-      const v = r.run.record.flags[col.name];
-      return v === undefined ? null : v;
+      const name = col.name;
+      return (r) => {
+        const v = r.run.record.flags[name];
+        return v === undefined ? null : v;
+      };
     }
     case "scalar": {
-      const s = r.summaries[col.key];
-      if (s === undefined) return null;
-      const v = s[col.qualifier];
-      return v === undefined ? null : v;
+      const { key, qualifier } = col;
+      return (r) => {
+        const s = r.summaries[key];
+        if (s === undefined) return null;
+        const v = s[qualifier];
+        return v === undefined ? null : v;
+      };
     }
-    case "attr":
-      return attributeValue(col.attr, r, now);
+    case "attr": {
+      const attr = col.attr;
+      return (r) => attributeValue(attr, r, now);
+    }
   }
 }
 
@@ -284,7 +308,18 @@ function runSeconds(run: Run, now: number): number | null {
 
 /** Formats a cell as the table shows it. */
 export function formatCell(v: CellValue, col: ResolvedColumn): string {
-  if (v === null) return "";
+  return v === null ? "" : cellFormatter(col)(v);
+}
+
+function cellFormatter(col: ResolvedColumn): (v: number | string | boolean) => string {
+  if (col.type === "scalar" && col.qualifier !== "count" && col.qualifier !== "step") {
+    return (v) => (typeof v === "number" ? formatNumber(v) : String(v));
+  }
+  if (col.type === "flag") return String;
+  return (v) => formatPresent(v, col);
+}
+
+function formatPresent(v: number | string | boolean, col: ResolvedColumn): string {
   if (col.type === "attr") {
     if (col.attr === "time" && typeof v === "number") return formatDuration(v);
     if ((col.attr === "started" || col.attr === "stopped" || col.attr === "created") && typeof v === "string") return formatTime(v);

@@ -11,19 +11,32 @@ export const SOURCE_MAX_FILES = 100;
 export const SOURCE_MAX_FILE_BYTES = 1024 * 1024;
 export const SOURCE_MAX_TOTAL_BYTES = 10 * 1024 * 1024;
 
+/** One listing per directory per process: a batch's trials share their script's folder. */
+const listings = new Map<string, Promise<string[]>>();
+
+function listSources(root: string): Promise<string[]> {
+  let found = listings.get(root);
+  if (!found) {
+    found = import("fast-glob").then(({ default: fg }) =>
+      fg(SOURCE_PATTERNS, {
+        cwd: root,
+        ignore: SOURCE_IGNORE,
+        deep: SOURCE_MAX_DEPTH,
+        onlyFiles: true,
+        followSymbolicLinks: false,
+        suppressErrors: true,
+        dot: false,
+      }),
+    );
+    listings.set(root, found);
+  }
+  return found;
+}
+
 export async function copySourceCode(script: string, runDir: string): Promise<string[]> {
   const root = dirname(resolve(script));
   const dest = join(runDir, "sourcecode");
-  const { default: fg } = await import("fast-glob");
-  const found = await fg(SOURCE_PATTERNS, {
-    cwd: root,
-    ignore: SOURCE_IGNORE,
-    deep: SOURCE_MAX_DEPTH,
-    onlyFiles: true,
-    followSymbolicLinks: false,
-    suppressErrors: true,
-    dot: false,
-  });
+  const found = await listSources(root);
   const scriptRel = relative(root, resolve(script));
   // The script first, then the nearest files, so the caps drop what is farthest away.
   const ordered = [scriptRel, ...found.filter((f) => f !== scriptRel).sort((a, b) => depth(a) - depth(b) || a.localeCompare(b))];

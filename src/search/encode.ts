@@ -224,3 +224,10 @@ export function sampleUnit(enc: Encoding, rng: () => number): Float64Array {
 export function isContinuous(enc: Encoding): boolean {
   return enc.coords.every((c) => c.kind === "numeric" && c.levels === null);
 }
+
+/** A uniformly random point whose key is not in `seen` (after 100 tries, a repeat: the space is exhausted). */
+export function sampleUntried(enc: Encoding, seen: Set<string>, rng: () => number): Point {
+  let point = decodePoint(enc, sampleUnit(enc, rng));
+  for (let k = 0; k < 100 && seen.has(pointKey(enc, point)); k++) point = decodePoint(enc, sampleUnit(enc, rng));
+  return point;
+}

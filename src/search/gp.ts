@@ -14,9 +14,9 @@ import {
   encodePoint,
   pointKey,
   sampleUnit,
+  sampleUntried,
   snapUnit,
   isContinuous,
-  type Encoding,
 } from "./encode.js";
 import { cholesky, cholInverse, cholLogDet, cholSolve, makeMatrix, normalCdf, normalPdf, solveLower, type Matrix } from "./linalg.js";
 
@@ -42,7 +42,7 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   randomStarts: 5,
   acquisition: "ei",
   kappa: 1.96,
-  xi: 0.01,
+  xi: 0.001,
   noise: "fit",
   candidates: 500,
   warp: "auto",
@@ -711,7 +711,7 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   const seen = new Set(history.map((o) => pointKey(enc, o.point)));
   const done = history.filter((o): o is { point: Point; value: number } => o.value !== null && Number.isFinite(o.value));
   if (enc.width === 0) return decodePoint(enc, new Float64Array(0));
-  if (done.length < Math.max(2, s.randomStarts)) return proposeRandom(enc, seen, rng);
+  if (done.length < Math.max(2, s.randomStarts)) return sampleUntried(enc, seen, rng);
 
   const x = done.map((o) => encodePoint(enc, o.point));
   const y = transformOutputs(done.map((o) => o.value), s.warp);
@@ -720,15 +720,11 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   // Incumbent: the lowest posterior mean among the observed points, which is
   // the lowest observation for noise-free data and robust to noisy ones.
   let best = Infinity;
-  let bestIdx = 0;
   const ranked: number[] = [];
   for (let i = 0; i < x.length; i++) {
     const m = predict(model, x[i]!).mean;
     ranked.push(m);
-    if (m < best) {
-      best = m;
-      bestIdx = i;
-    }
+    best = Math.min(best, m);
   }
   const kind: Exclude<Acquisition, "hedge"> =
     s.acquisition === "hedge" ? (["ei", "lcb", "pi"] as const)[Math.min(2, Math.floor(rng() * 3))] : s.acquisition;
@@ -786,13 +782,5 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
     const point = decodePoint(enc, c.u);
     if (!seen.has(pointKey(enc, point))) return point;
   }
-  void bestIdx;
-  return proposeRandom(enc, seen, rng);
-}
-
-/** A uniformly random untried point (tries a few times, then accepts a repeat in an exhausted space). */
-function proposeRandom(enc: Encoding, seen: Set<string>, rng: Rng): Point {
-  let point = decodePoint(enc, sampleUnit(enc, rng));
-  for (let k = 0; k < 100 && seen.has(pointKey(enc, point)); k++) point = decodePoint(enc, sampleUnit(enc, rng));
-  return point;
+  return sampleUntried(enc, seen, rng);
 }

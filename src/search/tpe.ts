@@ -8,7 +8,7 @@
 
 import { UsageError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
-import { buildEncoding, decodePoint, encodePoint, pointKey, sampleUnit, snapUnit, type Encoding } from "./encode.js";
+import { buildEncoding, decodePoint, encodePoint, pointKey, sampleUntried, snapUnit, type Encoding } from "./encode.js";
 import { normalCdf } from "./linalg.js";
 
 export interface TpeSettings {
@@ -27,7 +27,7 @@ export interface TpeSettings {
 export const DEFAULT_TPE_SETTINGS: TpeSettings = {
   randomStarts: 10,
   candidates: 24,
-  gamma: 0.1,
+  gamma: 0.2,
   maxGood: 25,
   priorWeight: 1,
 };
@@ -81,16 +81,20 @@ export function parseTpeSettings(raw: Record<string, string>): Partial<TpeSettin
 interface Parzen {
   centres: Float64Array[];
   weights: Float64Array;
-  /** Per numeric coordinate offset: the kernel width (shared by all components but the prior). */
-  sigma: number;
+  /** Kernel width per unit coordinate (shared by all components but the prior). */
+  sigma: Float64Array;
   /** Index of the prior component (centre 0.5, width 1, uniform over choices). */
   prior: number;
+  /** log weight + Σ over numeric coordinates of the truncated normals' log normalisers, per component. */
+  logNorm: Float64Array;
 }
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 const PRIOR_SIGMA = 1;
 /** Optuna's multivariate bandwidth: 0.2 · n^(−1/(d+4)) on the unit scale. */
 const SIGMA0 = 0.2;
+const MIN_SIGMA = 0.005;
+const MAX_SHRINK = 2;
 
 function buildParzen(points: Float64Array[], enc: Encoding, s: TpeSettings): Parzen {
   const n = points.length;
@@ -109,27 +113,51 @@ function buildParzen(points: Float64Array[], enc: Encoding, s: TpeSettings): Par
   weights[n] = s.priorWeight;
   const total = weights.reduce((a, b) => a + b, 0);
   for (let i = 0; i <= n; i++) weights[i]! /= total;
-  const sigma = Math.min(PRIOR_SIGMA, Math.max(0.01, SIGMA0 * Math.pow(Math.max(n, 1), -1 / (dims + 4))));
-  return { centres, weights, sigma, prior: n };
-}
-
-function logTruncNormal(x: number, mu: number, sigma: number): number {
-  const z = (x - mu) / sigma;
-  const mass = normalCdf((1 - mu) / sigma) - normalCdf(-mu / sigma);
-  return -0.5 * z * z - LOG_SQRT_2PI - Math.log(sigma) - Math.log(Math.max(mass, 1e-300));
+  // Optuna's multivariate width, narrowed (by at most MAX_SHRINK) towards
+  // Scott's rule on the group's own spread, so that a tight cluster of good
+  // trials is refined rather than blurred. Narrowing without a floor was
+  // tried: it collapses onto the first good cluster.
+  const scott = Math.pow(Math.max(n, 1), -1 / (dims + 4));
+  const wide = Math.max(MIN_SIGMA, SIGMA0 * scott);
+  const sigma = new Float64Array(enc.width).fill(wide);
+  for (const c of enc.coords) {
+    if (c.kind !== "numeric" || n < 2) continue;
+    let mean = 0;
+    for (const p of points) mean += p[c.offset]! / n;
+    let ss = 0;
+    for (const p of points) ss += (p[c.offset]! - mean) ** 2;
+    const spread = 1.06 * scott * Math.sqrt(ss / (n - 1));
+    // A discrete dimension keeps at least one step of width, or a good group
+    // that agrees on one level could never move off it.
+    const step = c.levels !== null && c.levels > 1 ? 1 / (c.levels - 1) : 0;
+    sigma[c.offset] = Math.max(wide / MAX_SHRINK, Math.min(wide, Math.max(step, spread)));
+  }
+  const logNorm = new Float64Array(n + 1);
+  for (let k = 0; k <= n; k++) {
+    let ln = Math.log(weights[k]!);
+    for (const c of enc.coords) {
+      if (c.kind !== "numeric") continue;
+      const mu = centres[k]![c.offset]!;
+      const sg = k === n ? PRIOR_SIGMA : sigma[c.offset]!;
+      const mass = normalCdf((1 - mu) / sg) - normalCdf(-mu / sg);
+      ln -= LOG_SQRT_2PI + Math.log(sg) + Math.log(Math.max(mass, 1e-300));
+    }
+    logNorm[k] = ln;
+  }
+  return { centres, weights, sigma, prior: n, logNorm };
 }
 
 /** log of the mixture density at u. */
-function logDensity(p: Parzen, enc: Encoding, u: Float64Array, s: TpeSettings): number {
-  const terms = new Float64Array(p.centres.length);
+function logDensity(p: Parzen, enc: Encoding, u: Float64Array, s: TpeSettings, terms: Float64Array): number {
   let max = -Infinity;
   for (let c = 0; c < p.centres.length; c++) {
     const centre = p.centres[c]!;
     const isPrior = c === p.prior;
-    let lp = Math.log(p.weights[c]!);
+    let lp = p.logNorm[c]!;
     for (const coord of enc.coords) {
       if (coord.kind === "numeric") {
-        lp += logTruncNormal(u[coord.offset]!, centre[coord.offset]!, isPrior ? PRIOR_SIGMA : p.sigma);
+        const z = (u[coord.offset]! - centre[coord.offset]!) / (isPrior ? PRIOR_SIGMA : p.sigma[coord.offset]!);
+        lp -= 0.5 * z * z;
       } else {
         lp += Math.log(categoricalProb(centre, coord.offset, coord.values.length, u, isPrior, s));
       }
@@ -138,7 +166,7 @@ function logDensity(p: Parzen, enc: Encoding, u: Float64Array, s: TpeSettings): 
     if (lp > max) max = lp;
   }
   let sum = 0;
-  for (let c = 0; c < terms.length; c++) sum += Math.exp(terms[c]! - max);
+  for (let c = 0; c < p.centres.length; c++) sum += Math.exp(terms[c]! - max);
   return max + Math.log(sum);
 }
 
@@ -159,7 +187,7 @@ function sampleParzen(p: Parzen, enc: Encoding, rng: Rng, s: TpeSettings): Float
   const u = new Float64Array(enc.width);
   for (const coord of enc.coords) {
     if (coord.kind === "numeric") {
-      u[coord.offset] = sampleTruncNormal(centre[coord.offset]!, isPrior ? PRIOR_SIGMA : p.sigma, rng);
+      u[coord.offset] = sampleTruncNormal(centre[coord.offset]!, isPrior ? PRIOR_SIGMA : p.sigma[coord.offset]!, rng);
     } else {
       const k = coord.values.length;
       let t = rng();
@@ -199,7 +227,7 @@ export function proposeTpe(space: Space, history: Observation[], rng: Rng, setti
   const seen = new Set(history.map((o) => pointKey(enc, o.point)));
   if (enc.width === 0) return decodePoint(enc, new Float64Array(0));
   const done = history.filter((o): o is { point: Point; value: number } => o.value !== null && Number.isFinite(o.value));
-  if (done.length < Math.max(1, s.randomStarts)) return proposeRandom(enc, seen, rng);
+  if (done.length < Math.max(1, s.randomStarts)) return sampleUntried(enc, seen, rng);
 
   // Stable sort by value keeps earlier trials first on ties.
   const order = done.map((o, i) => i).sort((a, b) => done[a]!.value - done[b]!.value || a - b);
@@ -213,24 +241,18 @@ export function proposeTpe(space: Space, history: Observation[], rng: Rng, setti
   const l = buildParzen(good, enc, s);
   const g = buildParzen(bad, enc, s);
 
+  const terms = new Float64Array(Math.max(good.length, bad.length) + 1);
   let bestPoint: Point | null = null;
   let bestScore = -Infinity;
   for (let k = 0; k < s.candidates; k++) {
     const u = snapUnit(enc, sampleParzen(l, enc, rng, s));
     const point = decodePoint(enc, u);
     if (seen.has(pointKey(enc, point))) continue;
-    const score = logDensity(l, enc, u, s) - logDensity(g, enc, u, s);
+    const score = logDensity(l, enc, u, s, terms) - logDensity(g, enc, u, s, terms);
     if (score > bestScore) {
       bestScore = score;
       bestPoint = point;
     }
   }
-  return bestPoint ?? proposeRandom(enc, seen, rng);
-}
-
-/** A uniformly random untried point (tries a few times, then accepts a repeat in an exhausted space). */
-function proposeRandom(enc: Encoding, seen: Set<string>, rng: Rng): Point {
-  let point = decodePoint(enc, sampleUnit(enc, rng));
-  for (let k = 0; k < 100 && seen.has(pointKey(enc, point)); k++) point = decodePoint(enc, sampleUnit(enc, rng));
-  return point;
+  return bestPoint ?? sampleUntried(enc, seen, rng);
 }

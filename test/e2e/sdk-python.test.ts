@@ -185,6 +185,22 @@ describe("a block that raises", () => {
     expect(existsSync(join(run!.dir, "LOCK"))).toBe(false);
   });
 
+  it("records the status sys.exit asked for, and terminated for Ctrl-C", () => {
+    const script = join(home, "exits.py");
+    writeFileSync(
+      script,
+      "import sys\nfrom g_runs import Experiment\nwith Experiment(prefix='p/' + sys.argv[1]).run:\n    if sys.argv[1] == 'int':\n        raise KeyboardInterrupt\n    sys.exit(int(sys.argv[1]))\n",
+    );
+    expect(python([script, "0"]).status).toBe(0);
+    expect(python([script, "3"]).status).toBe(3);
+    python([script, "int"]);
+    const byOp = Object.fromEntries(runs().map((r) => [r.record.prefix, r]));
+    expect(byOp["p/0"]).toMatchObject({ status: "completed", record: { exit_status: 0 } });
+    expect(byOp["p/0"]!.record.error).toBeUndefined();
+    expect(byOp["p/3"]).toMatchObject({ status: "error", record: { exit_status: 3, error: "SystemExit: 3" } });
+    expect(byOp["p/int"]).toMatchObject({ status: "terminated", record: { exit_status: 130, terminated: true } });
+  });
+
   it("reads as running while the block runs and as error when the process is killed", async () => {
     const script = join(home, "hang.py");
     writeFileSync(script, "import sys, time\nfrom g_runs import Experiment\nwith Experiment(prefix='p/hang').run:\n    print('ready', flush=True)\n    time.sleep(60)\n");

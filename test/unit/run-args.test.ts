@@ -54,3 +54,13 @@ describe("parseRunArgs", () => {
     expect(() => parseRunArgs(["-j", "0", "train.py"])).toThrow(/at least 1/);
   });
 });
+
+describe("createRng", () => {
+  it("gives the same stream as seedrandom(seed), so seeds mean the same everywhere", async () => {
+    const { default: seedrandom } = await import("seedrandom");
+    const { createRng } = await import("../../src/search/rng.js");
+    const a = seedrandom("7");
+    const b = createRng(7);
+    expect(Array.from({ length: 5 }, () => b())).toEqual(Array.from({ length: 5 }, () => a()));
+  });
+});

@@ -1,0 +1,104 @@
+// Sweep agents: throughput of 1, 2, 4, 8 `g agent` processes on sleep-bound
+// trials, and the cost of claiming one trial (lock, read trials, create the
+// run). Build first (npm run build); run with: node bench/agents.mjs
+// Options: --trials N (default 16), --sleep S seconds per trial (0.5),
+// --claims N claims to time (200). --trials 0 times the claims only.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const { RunStore } = await import(join(root, "dist/store/store.js"));
+const { createSweep } = await import(join(root, "dist/commands/sweep.js"));
+const { claimTrial } = await import(join(root, "dist/commands/agent.js"));
+
+const arg = (name, fallback) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const TRIALS = arg("trials", 16);
+const SLEEP_S = arg("sleep", 0.5);
+const CLAIMS = arg("claims", 200);
+const AGENTS = [1, 2, 4, 8];
+
+const work = mkdtempSync(join(tmpdir(), "g-bench-agents-"));
+try {
+  writeFileSync(join(work, "nap.sh"), `sleep ${SLEEP_S}\necho "loss: 1"\n`);
+
+  // Claim overhead, in process: the sweep grows by one trial per claim, as in a real sweep.
+  const claimHome = join(work, "claim-home");
+  const store = new RunStore(claimHome);
+  const yaml = `program: nap.sh\nmethod: random\ncommand: [sh, "\${program}", "\${args}"]\nparameters:\n  a: {min: 0.0, max: 1.0}\n  b: {values: [x, y, z]}\n`;
+  const sweep = createSweep(claimHome, "bench.yaml", yaml, work);
+  const times = [];
+  const finishedCache = new Map();
+  for (let i = 0; i < CLAIMS; i++) {
+    const t0 = process.hrtime.bigint();
+    const claim = await claimTrial(store, sweep.id, { retry: true, cwd: work, finishedCache });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    // Untimed: the trial ends, as it would before its agent claims again.
+    await store.updateRun(claim.run.id, (r) => {
+      r.started = r.stopped = new Date().toISOString();
+      r.exit_status = 0;
+    });
+    store.removeLock(claim.run.id);
+  }
+  const pct = (xs, p) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+  const first = times.slice(0, 20);
+  const last = times.slice(-20);
+
+  // Throughput: N agent processes on one sweep of TRIALS trials (run_cap).
+  const rows = [];
+  for (const n of TRIALS > 0 ? AGENTS : []) {
+    const home = join(work, `home-${n}`);
+    const s = createSweep(home, "bench.yaml", yaml.replace("method: random", `method: random\nrun_cap: ${TRIALS}`), work);
+    const t0 = Date.now();
+    await Promise.all(
+      Array.from({ length: n }, () =>
+        new Promise((res, rej) => {
+          const child = spawn(process.execPath, [join(root, "bin/g"), "agent", s.id], { cwd: work, env: { ...process.env, G_HOME: home }, stdio: "ignore" });
+          child.on("close", (code) => (code === 0 ? res() : rej(new Error(`agent exited ${code}`))));
+        }),
+      ),
+    );
+    const wall = (Date.now() - t0) / 1000;
+    const ideal = Math.ceil(TRIALS / n) * SLEEP_S;
+    rows.push([String(n), String(TRIALS), wall.toFixed(2), (TRIALS / wall).toFixed(2), ideal.toFixed(2), `${((ideal / wall) * 100).toFixed(0)}%`]);
+  }
+
+  // Fixed cost per agent process: start node, load g, find the sweep done, exit.
+  const doneHome = join(work, "home-done");
+  const done = createSweep(doneHome, "bench.yaml", yaml.replace("method: random", "method: random\nrun_cap: 1"), work);
+  await claimTrial(new RunStore(doneHome), done.id, { retry: true, cwd: work });
+  const startups = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = Date.now();
+    await new Promise((res) => spawn(process.execPath, [join(root, "bin/g"), "agent", done.id], { cwd: work, env: { ...process.env, G_HOME: doneHome }, stdio: "ignore" }).on("close", res));
+    startups.push(Date.now() - t0);
+  }
+
+  const table = (headers, body) => {
+    const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+    const line = (cells) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
+    return [line(headers), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...body.map(line)].join("\n");
+  };
+  console.log(`claim overhead (${CLAIMS} claims, one process, sweep growing to ${CLAIMS} trials):`);
+  console.log(
+    table(
+      ["claims", "median ms", "p95 ms"],
+      [
+        ["all", pct(times, 0.5).toFixed(2), pct(times, 0.95).toFixed(2)],
+        ["first 20", pct(first, 0.5).toFixed(2), pct(first, 0.95).toFixed(2)],
+        [`last 20`, pct(last, 0.5).toFixed(2), pct(last, 0.95).toFixed(2)],
+      ],
+    ),
+  );
+  console.log(`\nagent start-up and exit with nothing to claim: median ${pct(startups, 0.5)} ms of 5`);
+  console.log(`\nthroughput (${TRIALS} trials of sleep ${SLEEP_S} s, random sweep with run_cap ${TRIALS}):`);
+  console.log(table(["agents", "trials", "wall s", "trials/s", "ideal s", "efficiency"], rows));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,207 @@
+// The command line's definitions: commander options and help only; each
+// command's implementation is imported when it runs, so `g --help` stays fast.
+
+import { Command, CommanderError, Option } from "commander";
+import { EXIT } from "../errors.js";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const toInt = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CommanderError(EXIT.usage, "g.usage", `${name} takes a whole number, not "${value}"`);
+  return n;
+};
+
+export function buildProgram(): Command {
+  const program = new Command("g")
+    .description("Run training scripts, record every run as plain files, and search for the best flags.")
+    .version(packageVersion(), "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .enablePositionalOptions();
+
+  program
+    .command("run")
+    .usage("[OPTIONS] SCRIPT [FLAG ...]")
+    .description(
+      "Run SCRIPT once, or once per trial of a search, recording each run.\n" +
+        "FLAG: name=value (Guild) or --name [value] (Grid.ai). Values such as [1,2,3], [-2:2],\n" +
+        "loguniform[1e-5:1e-1], \"uniform(0, 1, 3)\" or \"(1, 10, 2)\" turn the run into a search.",
+    )
+    .option("-y, --yes", "do not ask for confirmation")
+    .option("-l, --label <text>", "label for the run")
+    .option("--tag <tag>", "tag for the run (repeatable)", collect)
+    .option("--help-flags", "list the flags the script takes, with defaults, and exit")
+    .option("--force-flags", "pass flags the script does not declare")
+    .option("-o, --optimizer <name>", "grid, random, gp (alias bayesian) or tpe")
+    .option("--max-trials <n>", "number of trials (random/gp/tpe: default 20; grid: cap)")
+    .option("--strategy <name>", "Grid.ai: grid_search or random_search")
+    .option("--trials <n>", "Grid.ai: with random_search, how many grid points to run")
+    .option("--random-seed <n>", "seed for the search (same seed, same trials)")
+    .option("-j, --parallel <n>", "run up to N trials at once")
+    .option("--print-trials", "print the trials as a table (or --json) and exit")
+    .option("--json", "with --print-trials: JSON")
+    .option("--minimize <col>", "objective to minimize (default: loss)")
+    .option("--maximize <col>", "objective to maximize")
+    .option("--opt-flag <name=value>", "optimizer setting (repeatable; see --help-optimizer)", collect)
+    .option("--help-optimizer <name>", "show an optimizer's settings and exit")
+    .option("--learn-from <which>", "gp/tpe: learn from this batch only (batch) or also earlier runs of the same script and space (all)")
+    .option("--restart <run>", "continue an optimizer batch (gp, random, an index or id), or rerun a failed run")
+    .option("-q, --quiet", "do not echo the script's output")
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument("[args...]")
+    .helpOption("-h, --help", "show this help")
+    .action(async (_args: string[], _opts: unknown, cmd: Command) => {
+      const { runCommand } = await import("../commands/run.js");
+      await runCommand(rawArgsAfter(cmd, "run"));
+    });
+
+  const runs = program
+    .command("runs")
+    .description("List and manage runs (default: list).")
+    .enablePositionalOptions();
+
+  const listFilters = (c: Command) =>
+    c
+      .option("--op <text>", "only runs whose op contains TEXT")
+      .option("--status <status>", "only runs with this status (repeatable)", collect)
+      .option("--label <text>", "only runs whose label contains TEXT")
+      .option("--tag <tag>", "only runs with this tag (repeatable)", collect);
+
+  listFilters(
+    runs
+      .command("list", { isDefault: true })
+      .description("List runs, latest first: index, id, op, started, time, status, label.")
+      .argument("[run...]", "runs: 1 (latest), 1:20, :5, 3:, id or id prefix")
+      .option("--json", "print JSON")
+      .option("-a, --all", "show all runs (the default shows the latest 20 when no RUN is given)")
+      .option("--trash", "list deleted runs"),
+  ).action(async (specs: string[], opts) => (await import("../commands/runs.js")).listCommand(specs, opts));
+
+  runs
+    .command("info")
+    .description("Show a run: flags, scalars, files, command.")
+    .argument("[run]", "the run (default: 1, the latest)")
+    .option("--json", "print JSON")
+    .action(async (spec: string | undefined, opts) => (await import("../commands/runs.js")).infoCommand(spec, opts));
+
+  listFilters(
+    runs
+      .command("delete")
+      .alias("rm")
+      .description("Move runs to the trash (or delete them for good).")
+      .argument("[run...]")
+      .option("-y, --yes", "do not ask for confirmation")
+      .option("--permanent", "delete for good instead of moving to the trash"),
+  ).action(async (specs: string[], opts) => (await import("../commands/runs.js")).deleteCommand(specs, opts));
+
+  runs
+    .command("restore")
+    .description("Bring runs back from the trash.")
+    .argument("[run...]", "runs as listed by g runs list --trash")
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(async (specs: string[], opts) => (await import("../commands/runs.js")).restoreCommand(specs, opts));
+
+  runs
+    .command("purge")
+    .description("Delete runs in the trash for good.")
+    .argument("[run...]", "runs as listed by g runs list --trash (default: all)")
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(async (specs: string[], opts) => (await import("../commands/runs.js")).purgeCommand(specs, opts));
+
+  runs
+    .command("label")
+    .description("Set or clear the label of runs.")
+    .argument("<run...>")
+    .option("--set <text>", "the new label")
+    .option("--clear", "remove the label")
+    .action(async (specs: string[], opts) => (await import("../commands/runs.js")).labelCommand(specs, opts));
+
+  runs
+    .command("tag")
+    .description("Add or remove tags of runs.")
+    .argument("<run...>")
+    .option("--add <tag>", "tag to add (repeatable)", collect)
+    .option("--remove <tag>", "tag to remove (repeatable)", collect)
+    .action(async (specs: string[], opts) => (await import("../commands/runs.js")).tagCommand(specs, opts));
+
+  program
+    .command("stop")
+    .description("Stop running runs (default: every running run, after confirmation).")
+    .argument("[run...]")
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(async (specs: string[], opts) => (await import("../commands/runs.js")).stopCommand(specs, opts));
+
+  program
+    .command("compare")
+    .description("Compare runs: a table (-T), CSV, JSON, or an interactive view in a terminal.")
+    .argument("[run...]", "runs: 1 (latest), 1:20, :5, 3:, id or id prefix (default: all)")
+    .option("-T, --table", "print a table instead of the interactive view")
+    .addOption(new Option("--csv [file]", "write CSV to FILE (or stdout)"))
+    .option("--json", "print JSON: flags and every scalar's summary")
+    .option("-c, --cols <cols>", 'columns, e.g. "loss, min loss, =x, .time"')
+    .option("-m, --min <col>", "sort ascending by COL (repeatable)", collect)
+    .option("-M, --max <col>", "sort descending by COL (repeatable)", collect)
+    .option("-t, --top <n>", "show only the first N after sorting", toInt("--top"))
+    .option("--filter <expr>", 'keep rows matching EXPR, e.g. "loss < 0.2 and x > -1"')
+    .option("--skip-core", "leave out the run attribute columns")
+    .option("--skip-unchanged", "leave out columns whose value is the same in every row")
+    .option("--op <text>", "only runs whose op contains TEXT")
+    .option("--status <status>", "only runs with this status (repeatable)", collect)
+    .option("--label <text>", "only runs whose label contains TEXT")
+    .option("--tag <tag>", "only runs with this tag (repeatable)", collect)
+    .action(async (specs: string[], opts) => (await import("../commands/compare.js")).compareCommand(specs, opts));
+
+  program
+    .command("sweep")
+    .description("Create a W&B-style sweep from FILE.yaml and print its id; or stop/resume/cancel one.")
+    .argument("[file]", "the sweep configuration (YAML)")
+    .option("--stop <id>", "stop handing out new trials")
+    .option("--resume <id>", "hand out trials again")
+    .option("--cancel <id>", "stop the sweep and its running trials")
+    .action(async (file: string | undefined, opts) => (await import("../commands/sweep.js")).sweepCommand(file, opts));
+
+  program
+    .command("sweeps")
+    .description("List sweeps with their state and counts.")
+    .option("--json", "print JSON")
+    .action(async (opts) => (await import("../commands/sweeps.js")).sweepsCommand(opts));
+
+  program
+    .command("agent")
+    .description("Run trials of a sweep until it is done (start as many agents as you like).")
+    .argument("<sweep-id>")
+    .option("--count <n>", "run at most N trials", toInt("--count"))
+    .option("--no-retry", "do not re-run trials whose agent died")
+    .action(async (id: string, opts) => (await import("../commands/agent.js")).agentCommand(id, opts));
+
+  program
+    .command("ask-tell")
+    .description("A JSON-lines optimizer server on stdin/stdout (the protocol of shared bench/optimizers).")
+    .requiredOption("--optimizer <name>", "gp or tpe (random too)")
+    .action(async (opts: { optimizer: string }) => {
+      const { runAskTell } = await import("../commands/ask-tell.js");
+      await runAskTell({ optimizer: opts.optimizer, input: process.stdin, output: process.stdout });
+    });
+
+  const sdk = program.command("sdk").description("Logging SDK helpers.");
+  sdk
+    .command("python-path")
+    .description("Print the directory to put on PYTHONPATH to import g_runs outside g run.")
+    .action(async () => {
+      const { SDK_PYTHON_DIR } = await import("../runner/inspect.js");
+      process.stdout.write(SDK_PYTHON_DIR + "\n");
+    });
+
+  return program;
+}
+
+/** The arguments after the command's name, exactly as typed (g run parses its own). */
+function rawArgsAfter(cmd: Command, name: string): string[] {
+  const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv;
+  const at = raw.indexOf(name, 2);
+  return at < 0 ? [] : raw.slice(at + 1);
+}
+
+function packageVersion(): string {
+  return process.env.npm_package_version ?? "0.1.0";
+}

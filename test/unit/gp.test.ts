@@ -1,0 +1,182 @@
+import { describe, expect, it } from "vitest";
+import seedrandom from "seedrandom";
+import { UsageError } from "../../src/errors.js";
+import type { Observation, Point, Space } from "../../src/flags/space.js";
+import {
+  expectedImprovement,
+  fitGpFixed,
+  kernel,
+  matern52,
+  minimizeBox,
+  parseGpSettings,
+  predict,
+  proposeGp,
+  transformOutputs,
+  GP_SETTINGS_HELP,
+  type GpCache,
+} from "../../src/search/gp.js";
+
+/** The mock train.py of Guild's get-started example: minimum at x ≈ -0.28922. */
+const guild = (x: number): number => Math.sin(5 * x) * (1 - Math.tanh(x * x));
+
+function optimise(space: Space, f: (p: Point) => number | null, seed: string, n: number): Observation[] {
+  const rng = seedrandom(seed);
+  const cache: GpCache = {};
+  const history: Observation[] = [];
+  for (let k = 0; k < n; k++) {
+    const point = proposeGp(space, history, rng, {}, cache);
+    history.push({ point, value: f(point) });
+  }
+  return history;
+}
+
+describe("Matérn 5/2 kernel", () => {
+  it("matches hand-computed values", () => {
+    expect(matern52(0)).toBe(1);
+    // (1 + √5 + 5/3) e^{-√5} = 4.9027347 × 0.1068779
+    expect(matern52(1)).toBeCloseTo(0.5239941, 6);
+    // r = ‖(2, 0) / (2, 1)‖ = 1, variance 3
+    expect(kernel([0, 0], [2, 0], [2, 1], 3)).toBeCloseTo(3 * 0.5239941, 6);
+    // r = ‖(0.3, 0.4) / (1, 1)‖ = 0.5: (1 + 1.118034 + 0.4166667) e^{-1.118034}
+    expect(kernel([0.1, 0.1], [0.4, 0.5], [1, 1], 1)).toBeCloseTo(0.8286491, 6);
+  });
+});
+
+describe("GP posterior", () => {
+  const x = [0.1, 0.35, 0.5, 0.8, 0.95].map((v) => Float64Array.of(v));
+  const y = Float64Array.from(x, (u) => Math.sin(6 * u[0]!));
+  const model = fitGpFixed(x, y, [0.3], 1, 1e-10);
+
+  it("interpolates noise-free data with (almost) zero variance at the data", () => {
+    x.forEach((u, i) => {
+      const p = predict(model, u);
+      expect(p.mean).toBeCloseTo(y[i]!, 5);
+      expect(p.variance).toBeLessThan(1e-6);
+    });
+  });
+
+  it("is uncertain away from the data", () => {
+    expect(predict(model, [0.65]).variance).toBeGreaterThan(0.01);
+  });
+
+  it("has zero expected improvement where the variance is zero and the mean is not better", () => {
+    expect(expectedImprovement(1, 0, 0.5, 0)).toBe(0);
+    expect(expectedImprovement(0.5, 0, 0.5, 0.01)).toBe(0);
+    const best = Math.min(...y);
+    x.forEach((u) => {
+      const p = predict(model, u);
+      expect(expectedImprovement(p.mean, p.variance, best, 0.01)).toBeLessThan(1e-6);
+    });
+  });
+
+  it("computes EI = σ φ(0) when the mean equals the incumbent", () => {
+    expect(expectedImprovement(0, 4, 0, 0)).toBeCloseTo(2 * 0.3989423, 6);
+  });
+});
+
+describe("transformOutputs", () => {
+  it("standardises and keeps the order of the values", () => {
+    const v = [300, 2, 1, 50, 0.5, 120, 8];
+    const t = transformOutputs(v, "auto");
+    const mean = t.reduce((a, b) => a + b, 0) / t.length;
+    expect(mean).toBeCloseTo(0, 10);
+    const order = (a: ArrayLike<number>) => Array.from(a, (_, i) => i).sort((i, j) => a[i]! - a[j]!);
+    expect(order(t)).toEqual(order(v));
+  });
+
+  it("spreads out the low end of a heavily skewed objective", () => {
+    const v = [300, 2, 1, 50, 0.5, 120, 8];
+    const plain = transformOutputs(v, "none");
+    const warped = transformOutputs(v, "auto");
+    // gap between the two best values, relative to the total spread
+    const gap = (t: Float64Array) => (t[2]! - t[4]!) / (t[0]! - t[4]!);
+    expect(gap(warped)).toBeGreaterThan(3 * gap(plain));
+  });
+});
+
+describe("minimizeBox", () => {
+  it("finds the constrained minimum of a quadratic", () => {
+    const r = minimizeBox(
+      (x) => ({ f: (x[0]! - 2) ** 2 + 10 * (x[1]! - 0.5) ** 2, grad: () => Float64Array.of(2 * (x[0]! - 2), 20 * (x[1]! - 0.5)) }),
+      Float64Array.of(0, 0),
+      [-1, -1],
+      [1, 1],
+      50,
+    );
+    expect(r.x[0]).toBeCloseTo(1, 6);
+    expect(r.x[1]).toBeCloseTo(0.5, 4);
+  });
+});
+
+describe("proposeGp", () => {
+  const space: Space = { x: { type: "uniform", low: -2, high: 2 } };
+
+  it("gives the same proposals for the same seed and different ones for another", () => {
+    const f = (p: Point) => guild(p.x as number);
+    const a = optimise(space, f, "11", 8).map((o) => o.point.x);
+    const b = optimise(space, f, "11", 8).map((o) => o.point.x);
+    const c = optimise(space, f, "12", 8).map((o) => o.point.x);
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+  });
+
+  it("finds the minimum of sin(5x)(1 - tanh(x²)) within 0.1 of x = -0.289 in 20 evaluations for most seeds", () => {
+    const hits = ["0", "1", "2", "3", "4", "5"].filter((seed) => {
+      const h = optimise(space, (p) => guild(p.x as number), seed, 20);
+      const best = h.reduce((a, o) => (o.value! < a.value! ? o : a));
+      return Math.abs((best.point.x as number) + 0.28922) < 0.1;
+    });
+    expect(hits.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("does not start at the centre of the box", () => {
+    const firsts = ["0", "1", "2"].map((seed) => proposeGp(space, [], seedrandom(seed)).x);
+    for (const x of firsts) expect(x).not.toBe(0);
+    expect(new Set(firsts).size).toBe(3);
+  });
+
+  it("never proposes a tried point again, failed ones included, and models only numbers", () => {
+    const s: Space = { n: { type: "uniform", low: 1, high: 6, integer: true }, act: { type: "choice", values: ["a", "b"] } };
+    const history: Observation[] = [];
+    const rng = seedrandom("3");
+    for (let k = 0; k < 12; k++) {
+      const point = proposeGp(s, history, rng);
+      // every third trial fails
+      history.push({ point, value: k % 3 === 2 ? null : ((point.n as number) - 4) ** 2 + (point.act === "a" ? 0 : 1) });
+    }
+    const keys = history.map((o) => JSON.stringify(o.point));
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const o of history) {
+      expect(Number.isInteger(o.point.n)).toBe(true);
+      expect(["a", "b"]).toContain(o.point.act);
+    }
+  });
+
+  it("keeps const flags in its proposals", () => {
+    const p = proposeGp({ x: space.x!, epochs: { type: "const", value: 3 } }, [], seedrandom("1"));
+    expect(p.epochs).toBe(3);
+  });
+});
+
+describe("parseGpSettings", () => {
+  it("parses every documented setting", () => {
+    expect(parseGpSettings({ "random-starts": "3", "acq-func": "LCB", kappa: "2.5", xi: "0", noise: "1e-6", candidates: "100", warp: "none" })).toEqual({
+      randomStarts: 3,
+      acquisition: "lcb",
+      kappa: 2.5,
+      xi: 0,
+      noise: 1e-6,
+      candidates: 100,
+      warp: "none",
+    });
+    expect(parseGpSettings({ random_starts: "4", noise: "gaussian", "acq-func": "gp_hedge" })).toEqual({ randomStarts: 4, noise: "fit", acquisition: "hedge" });
+    for (const h of GP_SETTINGS_HELP) expect(h.help.length).toBeGreaterThan(10);
+  });
+
+  it("rejects unknown names and bad values with a usage error", () => {
+    expect(() => parseGpSettings({ foo: "1" })).toThrow(UsageError);
+    expect(() => parseGpSettings({ "random-starts": "-1" })).toThrow(/whole number/);
+    expect(() => parseGpSettings({ "acq-func": "ucb" })).toThrow(/ei, lcb, pi or hedge/);
+    expect(() => parseGpSettings({ noise: "-2" })).toThrow(UsageError);
+  });
+});
