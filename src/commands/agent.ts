@@ -22,7 +22,7 @@ import { RunStore, resolveHome, shortId, withDirLock } from "../store/store.js";
 import type { Objective, Run, RunStatus } from "../store/types.js";
 import { formatPoint } from "./batch.js";
 import { say } from "./prompt.js";
-import { appendTrialEntry, readSweep, readTrials, sweepTotal, type Sweep, type Trial } from "./sweep.js";
+import { appendTrialEntry, readSweep, readTrials, sweepTotal, type Sweep, type Trial } from "../store/sweeps.js";
 
 /** How often a running trial's sweep is checked for --cancel, and peers' histories refreshed. */
 export const SWEEP_POLL_MS = 1_000;

@@ -3,6 +3,7 @@
 // (in a terminal, without a format flag) the interactive view.
 
 import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.js";
 import { buildCompareData, type CompareData, type CompareInputRun } from "../query/compare-data.js";
 import { filterRuns, indexRuns, selectRuns } from "../query/select.js";
@@ -10,6 +11,7 @@ import { renderCsv } from "../format/csv.js";
 import { renderJson } from "../format/json.js";
 import { renderTable } from "../format/table.js";
 import { RunStore, resolveHome } from "../store/store.js";
+import { say } from "./prompt.js";
 
 /** The options as commander gives them (src/cli/main.ts). */
 export interface CompareOptions {
@@ -45,7 +47,14 @@ interface CompareViewModule {
   runCompareView(input: CompareViewInput): Promise<void>;
 }
 
+/** What commander hands `--csv [file]` when the user wrote `--csv 1:5`: a run spec, not a file name. */
+const RUN_SPEC_LIKE = /^(\d+|\d*:\d*)$/;
+
 export async function compareCommand(specs: string[], opts: CompareOptions): Promise<void> {
+  if (typeof opts.csv === "string" && RUN_SPEC_LIKE.test(opts.csv)) {
+    specs = [...specs, opts.csv];
+    opts = { ...opts, csv: true };
+  }
   const formats = [opts.table, opts.csv !== undefined, opts.json].filter(Boolean).length;
   if (formats > 1) throw new UsageError("choose one of -T/--table, --csv and --json");
   const top = parseTop(opts.top);
@@ -68,7 +77,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   if (interactive && (await runInteractiveView({ store, specs, options: opts, load, build }))) return;
 
   const { runs, warnings } = load();
-  for (const w of warnings) process.stderr.write(`g: warning: ${w}\n`);
+  for (const w of warnings) say(`warning: ${w}`);
   const data = build(runs);
 
   if (opts.json) {
@@ -79,13 +88,18 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     const csv = renderCsv(data);
     if (opts.csv === true || opts.csv === "-") process.stdout.write(csv);
     else {
-      writeFileSync(opts.csv, csv);
-      process.stderr.write(`g: wrote ${data.rows.length} run${data.rows.length === 1 ? "" : "s"} to ${opts.csv}\n`);
+      try {
+        writeFileSync(opts.csv, csv);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        throw new UsageError(`--csv: cannot write ${opts.csv} (${e.code ?? e.message}); give a file in an existing directory, or --csv alone for stdout`);
+      }
+      say(`wrote ${data.rows.length} run${data.rows.length === 1 ? "" : "s"} to ${opts.csv}`);
     }
     return;
   }
   if (data.rows.length === 0) {
-    process.stderr.write(runs.length === 0 ? "g: no runs to compare; see g runs\n" : "g: no runs match the filter\n");
+    say(runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
     return;
   }
   const tty = process.stdout.isTTY === true;
@@ -95,7 +109,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     width: tty && columns > 0 ? columns : undefined,
     color: tty && !noColor(),
     onHidden: (headers) =>
-      process.stderr.write(`g: ${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal\n`),
+      say(`${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal`),
   });
   process.stdout.write(text + "\n");
 }
@@ -126,13 +140,14 @@ export function loadCompareRuns(store: RunStore, specs: string[], opts: CompareO
  */
 async function runInteractiveView(input: CompareViewInput): Promise<boolean> {
   // A computed specifier, so this file compiles before the view exists.
-  const url = new URL("../ui/compare-view.js", import.meta.url).href;
+  const url = new URL("../ui/compare-view.js", import.meta.url);
   let mod: CompareViewModule;
   try {
-    mod = (await import(url)) as CompareViewModule;
+    mod = (await import(url.href)) as CompareViewModule;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === "ERR_MODULE_NOT_FOUND" && String(e.message).includes("compare-view")) return false;
+    // Only the view itself missing means "not there yet"; a dependency of it missing is a real error.
+    if (e.code === "ERR_MODULE_NOT_FOUND" && String(e.message).includes(`'${fileURLToPath(url)}'`)) return false;
     throw err;
   }
   if (typeof mod.runCompareView !== "function") return false;

@@ -4,7 +4,7 @@
 import { renderRows } from "../format/table.js";
 import { RunStore, resolveHome } from "../store/store.js";
 import { say } from "./prompt.js";
-import { countTrials, listSweeps, readTrials, sweepState, type SweepCounts, type SweepState } from "./sweep.js";
+import { countTrials, listSweeps, readTrials, sweepState, type SweepCounts, type SweepState } from "../store/sweeps.js";
 
 export interface SweepsOptions {
   json?: boolean;

@@ -2,7 +2,7 @@
 // the run's attributes, its flags and every scalar's full summary, so a
 // script can pick any statistic without knowing the columns shown.
 
-import type { CellValue, CompareData } from "../query/compare-data.js";
+import { runSeconds, type CellValue, type CompareData } from "../query/compare-data.js";
 import type { Flags, RunStatus, ScalarSummary } from "../store/types.js";
 
 export interface CompareJsonRow {
@@ -29,7 +29,6 @@ export interface CompareJsonRow {
 }
 
 export function toJsonRows(data: CompareData): CompareJsonRow[] {
-  const timeCol = data.columns.findIndex((c) => c.source.type === "attr" && c.source.attr === "time");
   return data.rows.map((row) => {
     const r = row.run.record;
     const out: CompareJsonRow = {
@@ -41,7 +40,7 @@ export function toJsonRows(data: CompareData): CompareJsonRow[] {
       created: r.created,
       started: r.started ?? null,
       stopped: r.stopped ?? null,
-      time: timeCol >= 0 ? (row.values[timeCol] as number | null) : durationSeconds(r.started, r.stopped),
+      time: runSeconds(row.run, data.now),
       exit_status: r.exit_status ?? null,
       label: r.label,
       tags: r.tags,
@@ -60,10 +59,4 @@ export function toJsonRows(data: CompareData): CompareJsonRow[] {
 /** Renders the rows as a JSON array (2-space indent, no trailing newline). */
 export function renderJson(data: CompareData): string {
   return JSON.stringify(toJsonRows(data), null, 2);
-}
-
-function durationSeconds(started: string | null, stopped: string | null): number | null {
-  if (!started || !stopped) return null;
-  const s = (Date.parse(stopped) - Date.parse(started)) / 1000;
-  return Number.isFinite(s) ? Math.max(0, s) : null;
 }

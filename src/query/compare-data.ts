@@ -17,7 +17,7 @@ import {
   type KnownNames,
   type ResolvedColumn,
 } from "./columns.js";
-import { evaluateFilter, parseFilter, type FilterValue } from "./filter.js";
+import { evaluateFilter, filterColumns, parseFilter, type FilterValue } from "./filter.js";
 
 /** One selected run: its index in the newest-first list (1 = latest) and its scalar summaries. */
 export interface CompareInputRun {
@@ -73,6 +73,8 @@ export interface CompareData {
   rows: CompareRow[];
   /** True when the columns came from `-c/--cols` rather than the defaults. */
   explicitColumns: boolean;
+  /** The `now` the data was built with (ms since the epoch): the end of a running run's time. */
+  now: number;
 }
 
 /** A sort key: a column and its direction. */
@@ -83,21 +85,13 @@ export interface SortKey {
 
 export function buildCompareData(input: CompareInput): CompareData {
   const known = collectNames(input.runs);
-  const get = (r: CompareInputRun, col: ResolvedColumn): CellValue => columnValue(col, r, input.now);
 
   let runs = input.runs;
   if (input.filter !== undefined && input.filter.trim() !== "") {
     const expr = parseFilter(input.filter);
-    const resolved = new Map<ColumnRef, ResolvedColumn>();
-    const lookup = (r: CompareInputRun) => (ref: ColumnRef): CellValue => {
-      let col = resolved.get(ref);
-      if (col === undefined) {
-        col = resolveColumn(ref, known);
-        resolved.set(ref, col);
-      }
-      return get(r, col);
-    };
-    runs = runs.filter((r) => evaluateFilter(expr, lookup(r)));
+    const getters = new Map<ColumnRef, (r: CompareInputRun) => CellValue>();
+    for (const ref of filterColumns(expr)) getters.set(ref, columnGetter(resolveColumn(ref, known), input.now));
+    runs = runs.filter((r) => evaluateFilter(expr, (ref) => getters.get(ref)!(r)));
   }
 
   const sortKeys = [
@@ -147,7 +141,7 @@ export function buildCompareData(input: CompareInput): CompareData {
     }
   }
   columns.forEach((col, i) => (col.numeric = seen[i]! && !other[i]));
-  return { columns, rows, explicitColumns: input.columns !== undefined };
+  return { columns, rows, explicitColumns: input.columns !== undefined, now: input.now };
 }
 
 /** Sorts runs by the keys in order; runs missing a key's value come last whichever the direction. Stable. */
@@ -298,7 +292,7 @@ function attributeValue(attr: Attribute, r: CompareInputRun, now: number): CellV
 }
 
 /** How long a run ran, in seconds; a running run counts up to `now`. */
-function runSeconds(run: Run, now: number): number | null {
+export function runSeconds(run: Run, now: number): number | null {
   const started = run.record.started ? Date.parse(run.record.started) : NaN;
   if (Number.isNaN(started)) return null;
   const end = run.record.stopped ? Date.parse(run.record.stopped) : run.status === "running" ? now : NaN;

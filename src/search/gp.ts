@@ -44,7 +44,7 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   kappa: 1.96,
   xi: 0.001,
   noise: "fit",
-  candidates: 500,
+  candidates: 300,
   warp: "auto",
 };
 
@@ -161,7 +161,7 @@ const LOG_SF_MAX = Math.log(20);
 const LOG_NOISE_MIN = Math.log(1e-6);
 const LOG_NOISE_MAX = Math.log(2);
 /** Best random/local candidates refined by gradient ascent on the acquisition. */
-const REFINE_TOP = 3;
+const REFINE_TOP = 2;
 /** Refit from fresh starts (not only the warm one) when the count of points is a multiple of this. */
 const FRESH_FIT_EVERY = 10;
 /** Diagonal jitter so the Cholesky factor exists even with near-zero noise. */
@@ -571,7 +571,7 @@ export function fitGp(x: Float64Array[], y: Float64Array, D: number, noise: "fit
   }
   let best: { x: Float64Array; f: number } | null = null;
   for (const s of starts) {
-    const r = minimizeBox((t) => negLogPosterior(data, t), s, lo, hi, s === warm ? 20 : 40);
+    const r = minimizeBox((t) => negLogPosterior(data, t), s, lo, hi, s === warm ? 15 : 40);
     if (best === null || r.f < best.f) best = r;
   }
   const theta = best!.x;
@@ -772,7 +772,7 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
       Float64Array.from(numeric, (o) => base[o]!),
       lo,
       hi,
-      30,
+      20,
     );
     const u = snap(embed(r.x));
     refined.push({ u, a: acquire(kind, model, u, best, s, false).a });

@@ -1,4 +1,4 @@
-import { cpSync, readFileSync } from "node:fs";
+import { cpSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { g } from "../helpers/g.js";
@@ -63,6 +63,18 @@ describe("g compare on the small fixture store", () => {
     expect(stdout.stdout.startsWith("#,run,op")).toBe(true);
   });
 
+  it("reads `--csv 1:3` as CSV of runs 1 to 3 on stdout, not a file named 1:3", () => {
+    const res = g(["compare", "--csv", "1:3"], { home, cwd: home });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout.split("\r\n").slice(1, -1).map((l) => l.split(",")[0])).toEqual(["1", "2", "3"]);
+  });
+
+  it("says so in one line when the CSV file cannot be written", () => {
+    const res = g(["compare", "--csv", join(home, "no", "such", "dir.csv")], { home });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--csv: cannot write .*dir\.csv \(ENOENT\)/);
+  });
+
   it("rejects a bad filter with exit 2 and the position, in one line", () => {
     const res = g(["compare", "-T", "--filter", "loss < and x"], { home });
     expect(res.code).toBe(2);
@@ -113,5 +125,25 @@ describe("g compare on a generated store", () => {
     expect(cells.slice(firstMissing).every((c) => c === "")).toBe(true);
     const values = cells.slice(0, firstMissing).map(Number);
     expect([...values].sort((a, b) => b - a)).toEqual(values);
+  });
+});
+
+describe("the run generator", () => {
+  afterAll(cleanTempDirs);
+
+  it("writes the same store for the same seed, and another for another seed", () => {
+    const [a, b, c] = [tempDir("g-gen-a-"), tempDir("g-gen-b-"), tempDir("g-gen-c-")];
+    generateStore({ runs: 30, out: a, seed: "7" });
+    generateStore({ runs: 30, out: b, seed: "7" });
+    generateStore({ runs: 30, out: c, seed: "8" });
+    const ids = (home: string) => readdirSync(join(home, "runs")).sort();
+    expect(ids(a)).toHaveLength(30);
+    expect(ids(b)).toEqual(ids(a));
+    expect(ids(c)).not.toEqual(ids(a));
+    for (const id of ids(a)) {
+      for (const file of ["run.json", "output.log"]) {
+        expect(readFileSync(join(b, "runs", id, file), "utf8")).toBe(readFileSync(join(a, "runs", id, file), "utf8"));
+      }
+    }
   });
 });

@@ -180,6 +180,11 @@ describe("renderJson", () => {
     expect(rows[1].scalars).toEqual({});
   });
 
+  it("gives the run time even when its column is not shown", () => {
+    const runs = [makeRun(1, {}, 0.5)];
+    expect(toJsonRows(buildCompareData({ runs, now: NOW, skipCore: true }))[0]!.time).toBe(30);
+  });
+
   it("adds the chosen columns' raw values with -c", () => {
     const rows = toJsonRows(data(1, { columns: "min loss, =lr" }));
     expect(rows[0]!.columns).toMatchObject({ "min loss": 0.5, lr: 0.001, "#": 1 });
