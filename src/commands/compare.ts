@@ -2,6 +2,7 @@
 // builds the comparison data once, and presents it as a table, CSV, JSON, or
 // (in a terminal, without a format flag) the interactive view.
 
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.js";
@@ -43,8 +44,11 @@ export interface CompareViewInput {
   build(runs: CompareInputRun[]): CompareData;
 }
 
+/** What the view resolves with when the user leaves it: quit, or restart a run (or its batch) in the terminal. */
+export type CompareViewExit = { kind: "quit" } | { kind: "restart"; runId: string; batch: boolean };
+
 interface CompareViewModule {
-  runCompareView(input: CompareViewInput): Promise<void>;
+  runCompareView(input: CompareViewInput): Promise<CompareViewExit | void>;
 }
 
 /** What commander hands `--csv [file]` when the user wrote `--csv 1:5`: a run spec, not a file name. */
@@ -119,18 +123,10 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
  * after the `g runs`-style filters. Damaged runs become warnings.
  */
 export function loadCompareRuns(store: RunStore, specs: string[], opts: CompareOptions): { runs: CompareInputRun[]; warnings: string[] } {
-  const { runs, warnings } = store.listRuns();
-  const selected = filterRuns(selectRuns(indexRuns(runs), specs), { op: opts.op, status: opts.status, label: opts.label, tag: opts.tag });
-  const out: CompareInputRun[] = [];
-  for (const { index, run } of selected) {
-    try {
-      out.push({ index, run, summaries: store.readSummaries(run) });
-    } catch (err) {
-      warnings.push(`cannot read the scalars of run ${run.id}: ${(err as Error).message}`);
-      out.push({ index, run, summaries: {} });
-    }
-  }
-  return { runs: out, warnings };
+  const { runs, warnings } = store.listRunsWithSummaries();
+  const summaries = new Map(runs.map((r) => [r.run.id, r.summaries]));
+  const selected = filterRuns(selectRuns(indexRuns(runs.map((r) => r.run)), specs), { op: opts.op, status: opts.status, label: opts.label, tag: opts.tag });
+  return { runs: selected.map(({ index, run }) => ({ index, run, summaries: summaries.get(run.id) ?? {} })), warnings };
 }
 
 /**
@@ -151,8 +147,21 @@ async function runInteractiveView(input: CompareViewInput): Promise<boolean> {
     throw err;
   }
   if (typeof mod.runCompareView !== "function") return false;
-  await mod.runCompareView(input);
+  const exit = await mod.runCompareView(input);
+  if (exit && exit.kind === "restart") restartInTerminal(exit.runId);
   return true;
+}
+
+/**
+ * Runs `g run --restart ID` in this terminal once the view has closed (the
+ * view asked for it with r/R), and passes on its exit code.
+ */
+function restartInTerminal(runId: string): void {
+  const bin = fileURLToPath(new URL("../../bin/g", import.meta.url));
+  say(`g run --restart ${runId}`);
+  const child = spawnSync(process.execPath, [bin, "run", "--restart", runId], { stdio: "inherit" });
+  if (child.error) throw child.error;
+  process.exitCode = child.status ?? 1;
 }
 
 function parseTop(top: number | string | undefined): number | undefined {

@@ -126,7 +126,7 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
         else if (stopReason !== null) r.terminated = true;
         if (params) r.flags = { ...params, ...r.flags };
       });
-      store.writeSummary(run.dir);
+      store.indexRun(run.id, record, store.writeSummary(run.dir));
       store.removeLock(run.id);
       const status: RunStatus = record.early_stopped ? "early-stopped" : record.terminated ? "terminated" : exitCode === 0 ? "completed" : "error";
       resolveDone({ exitCode, status, flags: record.flags });

@@ -27,7 +27,7 @@ export interface TpeSettings {
 export const DEFAULT_TPE_SETTINGS: TpeSettings = {
   randomStarts: 10,
   candidates: 24,
-  gamma: 0.2,
+  gamma: 0.1,
   maxGood: 25,
   priorWeight: 1,
 };

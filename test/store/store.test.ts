@@ -138,3 +138,55 @@ describe("run store", () => {
     expect(readdirSync(run.dir).filter((f) => f === "run.json")).toHaveLength(1);
   });
 });
+
+describe("store index (index.jsonl)", () => {
+  function finishedRun(store: RunStore, op: string, loss: number) {
+    const run = store.createRun({ op, started: "2026-01-01T00:00:00.000Z", stopped: "2026-01-01T00:00:01.000Z", exit_status: 0 });
+    store.appendScalars(run.id, [{ key: "loss", value: loss, step: null, t: 1 }]);
+    return run;
+  }
+
+  it("answers from the index once built, with the same runs and summaries", () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    finishedRun(store, "a.py", 1);
+    finishedRun(store, "b.py", 2);
+    const first = store.listRunsWithSummaries();
+    expect(readFileSync(join(home, "index.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
+    const second = store.listRunsWithSummaries();
+    expect(second.runs.map((r) => [r.run.id, r.run.status, r.summaries.loss!.last])).toEqual(first.runs.map((r) => [r.run.id, r.run.status, r.summaries.loss!.last]));
+    // Served from the index: the fields it leaves out are gone.
+    expect(second.runs[0]!.run.record.cmd).toBeUndefined();
+  });
+
+  it("sees a change made to run.json after indexing (label set by another command)", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const run = finishedRun(store, "a.py", 1);
+    store.listRunsWithSummaries();
+    await store.updateRun(run.id, (r) => void (r.label = "changed"));
+    expect(store.listRunsWithSummaries().runs[0]!.run.record.label).toBe("changed");
+  });
+
+  it("never serves an unfinished run from the index, and survives a damaged or missing index", () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const done = finishedRun(store, "a.py", 1);
+    const pending = store.createRun({ op: "p.py" });
+    store.listRunsWithSummaries();
+    expect(readFileSync(join(home, "index.jsonl"), "utf8")).not.toContain(pending.id);
+    writeFileSync(join(home, "index.jsonl"), readFileSync(join(home, "index.jsonl"), "utf8") + '{"id": "torn');
+    expect(store.listRunsWithSummaries().runs.map((r) => r.run.id).sort()).toEqual([done.id, pending.id].sort());
+    writeFileSync(join(home, "index.jsonl"), "garbage\n");
+    expect(store.listRunsWithSummaries().runs).toHaveLength(2);
+  });
+
+  it("leaves deleted runs out even though the index still lists them", () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const run = finishedRun(store, "a.py", 1);
+    store.listRunsWithSummaries();
+    store.deleteRun(run.id);
+    expect(store.listRunsWithSummaries().runs).toHaveLength(0);
+  });
+});

@@ -1,0 +1,78 @@
+// The table viewport: the visible slice of rows and columns, the cursor cell
+// drawn inverse, marked runs starred in the gutter.
+
+import { Box, Text } from "ink";
+import type { CompareRow } from "../query/compare-data.js";
+import type { RunStatus } from "../store/types.js";
+import { COLUMN_GAP, fittingColumns, type ViewState } from "./state.js";
+
+const STATUS_COLORS: Record<RunStatus, string> = {
+  running: "yellow",
+  completed: "green",
+  error: "red",
+  terminated: "magenta",
+  "early-stopped": "cyan",
+  pending: "gray",
+};
+
+export interface RunTableProps {
+  state: ViewState;
+  rows: CompareRow[];
+  color: boolean;
+}
+
+export function RunTable({ state, rows, color }: RunTableProps) {
+  const { data, widths } = state;
+  const cols = fittingColumns(widths, state.left, state.width);
+  const shown = rows.slice(state.top, state.top + state.pageSize);
+  const sortKey = state.sort?.col;
+  const gap = " ".repeat(COLUMN_GAP);
+
+  const header = cols.map((i) => {
+    const c = data.columns[i]!;
+    const arrow = c.key === sortKey ? (state.sort!.descending ? "↓" : "↑") : "";
+    return fit(c.header + arrow, widths[i]!, c.numeric);
+  });
+  const more = `${state.left > 0 ? "◀" : " "}${cols.length > 0 && cols[cols.length - 1]! < data.columns.length - 1 ? "▶" : " "}`;
+
+  return (
+    <Box flexDirection="column">
+      <Text bold>
+        {more}
+        {header.join(gap)}
+      </Text>
+      {shown.length === 0 ? <Text dimColor>{state.filter !== "" ? "  no runs match the filter" : "  no runs"}</Text> : null}
+      {shown.map((row, k) => {
+        const at = state.top + k;
+        const isCursorRow = at === state.row;
+        const mark = state.marked.has(row.run.id) ? "*" : " ";
+        return (
+          <Text key={row.run.id} bold={isCursorRow}>
+            {isCursorRow ? ">" : " "}
+            {mark}
+            {cols.map((i, j) => {
+              const c = data.columns[i]!;
+              const text = fit(row.cells[i]!, widths[i]!, c.numeric);
+              const statusColor = color && c.key === ".status" ? STATUS_COLORS[row.run.status] : undefined;
+              return (
+                <Text key={c.key}>
+                  {j > 0 ? gap : ""}
+                  <Text inverse={isCursorRow && i === state.col} color={statusColor}>
+                    {text}
+                  </Text>
+                </Text>
+              );
+            })}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}
+
+/** Pads to exactly `width` (numbers on the right), cutting long text with an ellipsis. */
+export function fit(text: string, width: number, right: boolean): string {
+  const oneLine = text.replace(/[\r\n\t]+/g, " ");
+  if (oneLine.length > width) return oneLine.slice(0, Math.max(0, width - 1)) + "…";
+  return right ? oneLine.padStart(width) : oneLine.padEnd(width);
+}

@@ -1,0 +1,33 @@
+// The bottom line: position, marks, sort, filter (with a cursor while it is
+// typed), and the last message.
+
+import { Text } from "ink";
+import type { ViewState } from "./state.js";
+
+export function StatusBar({ state, shown, refreshing }: { state: ViewState; shown: number; refreshing: boolean }) {
+  if (state.mode === "filter") {
+    return (
+      <Text>
+        /{state.filter}
+        <Text inverse> </Text>
+        <Text dimColor>  Enter keeps, Esc clears</Text>
+      </Text>
+    );
+  }
+  const total = state.data.rows.length;
+  const parts = [shown === 0 ? "0 runs" : `run ${state.row + 1}/${shown}${shown !== total ? ` (of ${total})` : ""}`];
+  if (state.marked.size > 0) parts.push(`${state.marked.size} marked`);
+  if (state.sort !== null) {
+    const col = state.data.columns.find((c) => c.key === state.sort!.col);
+    if (col !== undefined) parts.push(`sort ${col.header} ${state.sort.descending ? "desc" : "asc"}`);
+  }
+  if (state.filter !== "") parts.push(`filter "${state.filter}"`);
+  if (refreshing) parts.push("live");
+  return (
+    <Text wrap="truncate-end">
+      {parts.join(" · ")}
+      {state.message !== null ? `  ${state.message}` : ""}
+      <Text dimColor>  ? keys  q quit</Text>
+    </Text>
+  );
+}

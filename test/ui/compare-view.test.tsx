@@ -1,0 +1,203 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanup, render } from "ink-testing-library";
+import { CompareApp, type CompareAppProps } from "../../src/ui/CompareApp.js";
+import { readOutputTail } from "../../src/ui/compare-view.js";
+import type { ViewExit } from "../../src/ui/state.js";
+import type { ScalarRecord } from "../../src/store/types.js";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fakeData, fakeId, THREE, toInputRuns, type FakeRun } from "./fixtures.js";
+
+const DOWN = "\u001B[B";
+const RIGHT = "\u001B[C";
+const ENTER = "\r";
+const ESC = "\u001B";
+
+afterEach(() => cleanup());
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Lets Ink read the input and draw its (throttled) last frame. */
+const settle = (): Promise<void> => sleep(100);
+
+async function press(stdin: { write(s: string): void }, ...keys: string[]): Promise<void> {
+  for (const k of keys) {
+    stdin.write(k);
+    await sleep(10);
+  }
+  await settle();
+}
+
+function mount(props: Partial<CompareAppProps> = {}, runs: FakeRun[] = THREE) {
+  const exits: ViewExit[] = [];
+  const app = render(<CompareApp data={fakeData(runs)} color={false} width={100} height={24} onExit={(e) => exits.push(e)} {...props} />);
+  return { ...app, exits, frame: () => app.lastFrame() ?? "" };
+}
+
+/** The short ids of the table rows, top to bottom, as drawn. */
+function rowOrder(frame: string): string[] {
+  return [...frame.matchAll(/\b(aaaa|bbbb|cccc|dddd)0000\b/g)].map((m) => m[1]!);
+}
+
+/** Moves the cursor to the loss column (the last one) from the first. */
+async function toLossColumn(stdin: { write(s: string): void }, columns: number): Promise<void> {
+  await press(stdin, ...Array.from({ length: columns }, () => RIGHT));
+}
+
+describe("the interactive compare view", () => {
+  it("shows every run with its flags and scalars", async () => {
+    const { frame } = mount();
+    await settle();
+    expect(rowOrder(frame())).toEqual(["aaaa", "bbbb", "cccc"]);
+    expect(frame()).toMatch(/lr/);
+    expect(frame()).toMatch(/loss/);
+    expect(frame()).toMatch(/run 1\/3/);
+  });
+
+  it("moves the cursor down with j and the down arrow", async () => {
+    const { stdin, frame } = mount();
+    await press(stdin, "j");
+    expect(frame()).toMatch(/^>.*bbbb0000/m);
+    await press(stdin, DOWN);
+    expect(frame()).toMatch(/^>.*cccc0000/m);
+    await press(stdin, "k");
+    expect(frame()).toMatch(/run 2\/3/);
+  });
+
+  it("sorts by the column under the cursor with s and S", async () => {
+    const { stdin, frame } = mount();
+    await toLossColumn(stdin, 10);
+    await press(stdin, "s");
+    expect(rowOrder(frame())).toEqual(["bbbb", "aaaa", "cccc"]);
+    expect(frame()).toMatch(/sort loss asc/);
+    await press(stdin, "S");
+    expect(rowOrder(frame())).toEqual(["cccc", "aaaa", "bbbb"]);
+  });
+
+  it("filters as you type, keeps it on Enter and clears it on Esc", async () => {
+    const { stdin, frame } = mount();
+    await press(stdin, "/", "0", ".", "9");
+    expect(frame()).toMatch(/\/0\.9/);
+    expect(rowOrder(frame())).toEqual(["cccc"]);
+    await press(stdin, ENTER);
+    expect(frame()).toMatch(/filter "0\.9"/);
+    expect(rowOrder(frame())).toEqual(["cccc"]);
+    await press(stdin, "/", ESC);
+    expect(rowOrder(frame())).toEqual(["aaaa", "bbbb", "cccc"]);
+  });
+
+  it("opens the details pane with flags, sparklines and the output tail", async () => {
+    const scalars: ScalarRecord[] = [0.9, 0.7, 0.5, 0.3, 0.2].map((value, step) => ({ key: "loss", value, step, t: 0 }));
+    const { stdin, frame } = mount({ readScalars: () => scalars, readOutputTail: () => ["epoch 5 done"] });
+    await press(stdin, ENTER);
+    expect(frame()).toMatch(/flags: lr=0\.1/);
+    expect(frame()).toMatch(/loss +█▆▄▂▁ last 0\.2/);
+    expect(frame()).toMatch(/epoch 5 done/);
+    await press(stdin, "d");
+    expect(frame()).not.toMatch(/flags:/);
+  });
+
+  it("deletes the marked runs after y, through the delete callback", async () => {
+    const deleted: string[][] = [];
+    let runs = THREE;
+    const { stdin, frame } = mount({
+      deleteRuns: (ids) => {
+        deleted.push(ids);
+        runs = runs.filter((r) => !ids.includes(r.id));
+      },
+      reload: () => fakeData(runs),
+    });
+    await press(stdin, " ", " ");
+    expect(frame()).toMatch(/2 marked/);
+    await press(stdin, "x");
+    expect(frame()).toMatch(/Delete 2 runs \(aaaa0000 bbbb0000\) to the trash\?/);
+    await press(stdin, "y");
+    expect(deleted).toEqual([[fakeId("aaaa"), fakeId("bbbb")]]);
+    expect(rowOrder(frame())).toEqual(["cccc"]);
+    expect(frame()).toMatch(/moved 2 runs to the trash/);
+  });
+
+  it("does not delete when the confirmation is refused", async () => {
+    const deleted: string[][] = [];
+    const { stdin, frame } = mount({ deleteRuns: (ids) => deleted.push(ids) });
+    await press(stdin, "x", "n");
+    expect(deleted).toEqual([]);
+    expect(frame()).not.toMatch(/to the trash\?/);
+  });
+
+  it("shows the keys with ? and hides them again", async () => {
+    const { stdin, frame } = mount();
+    await press(stdin, "?");
+    expect(frame()).toMatch(/g compare keys/);
+    expect(frame()).toMatch(/restart this run/);
+    await press(stdin, "?");
+    expect(frame()).not.toMatch(/g compare keys/);
+    expect(rowOrder(frame())).toEqual(["aaaa", "bbbb", "cccc"]);
+  });
+
+  it("quits with q and reports it", async () => {
+    const { stdin, exits } = mount();
+    await press(stdin, "q");
+    expect(exits).toEqual([{ kind: "quit" }]);
+  });
+
+  it("quits with Ctrl-C", async () => {
+    const { stdin, exits } = mount();
+    await press(stdin, "\u0003");
+    expect(exits).toEqual([{ kind: "quit" }]);
+  });
+
+  it("leaves with a restart request for r and the batch for R", async () => {
+    const runs: FakeRun[] = [{ id: fakeId("aaaa"), batch: fakeId("bbbb") }, { id: fakeId("bbbb"), optimizer: "gp" }];
+    const one = mount({}, runs);
+    await press(one.stdin, "r");
+    expect(one.exits).toEqual([{ kind: "restart", runId: fakeId("aaaa"), batch: false }]);
+    cleanup();
+    const two = mount({}, runs);
+    await press(two.stdin, "R");
+    expect(two.exits).toEqual([{ kind: "restart", runId: fakeId("bbbb"), batch: true }]);
+  });
+
+  it("scrolls columns to fit a narrow terminal", async () => {
+    const flags = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`flag_${i}`, i]));
+    const { stdin, frame } = mount({ width: 60 }, [{ id: fakeId("aaaa"), flags }]);
+    await settle();
+    expect(frame()).not.toMatch(/flag_11/);
+    for (const line of frame().split("\n")) expect(line.length).toBeLessThanOrEqual(60);
+    await press(stdin, ...Array.from({ length: 30 }, () => "l"));
+    expect(frame()).toMatch(/flag_11/);
+    expect(frame()).not.toMatch(/#/);
+  });
+
+  it("reloads while a run is running, and stops when it is done", async () => {
+    let calls = 0;
+    const runs: FakeRun[] = [{ id: fakeId("aaaa"), status: "running", loss: 1 }];
+    const reload = () => {
+      calls++;
+      return fakeData(calls >= 2 ? [{ id: fakeId("aaaa"), status: "completed", loss: 0.25 }] : runs);
+    };
+    const { frame } = mount({ reload, refreshMs: 10 }, runs);
+    await settle();
+    await settle();
+    expect(frame()).toMatch(/0\.25/);
+    expect(frame()).toMatch(/completed/);
+    const after = calls;
+    await settle();
+    expect(calls).toBe(after);
+  });
+});
+
+describe("readOutputTail", () => {
+  it("returns the last lines of output.log, or nothing when there is none", () => {
+    const dir = mkdtempSync(join(tmpdir(), "g-tail-"));
+    try {
+      const [input] = toInputRuns([{ id: fakeId("aaaa") }]);
+      const run = { ...input!.run, dir };
+      expect(readOutputTail(run, 3)).toEqual([]);
+      writeFileSync(join(dir, "output.log"), Array.from({ length: 10 }, (_, i) => `line ${i}`).join("\n") + "\n");
+      expect(readOutputTail(run, 3)).toEqual(["line 7", "line 8", "line 9"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
