@@ -7,6 +7,7 @@ import { InterruptedError, RunFailedError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
 import { lossFor, objectiveValue } from "../query/objective.js";
 import { buildArgv, buildEnv } from "../runner/command.js";
+import { formatNumber } from "../format/values.js";
 import { createRng } from "../search/rng.js";
 import { startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
 import type { ScriptInfo } from "../runner/inspect.js";
@@ -195,12 +196,6 @@ export function formatPoint(point: Point): string {
     .join(" ");
 }
 
-export function formatNumber(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-4 || a >= 1e6)) return v.toExponential(4);
-  return String(Number(v.toPrecision(6)));
-}
 
 /** A seeded rng for a batch; restarts pass a new `stream` so they never repeat earlier draws. */
 export function batchRng(seed: number, stream = 0): Rng {

@@ -13,7 +13,8 @@ import { startRun, type OutputSink } from "../runner/execute.js";
 import { inspectScript, type ScriptInfo } from "../runner/inspect.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import type { Flags, FlagValue, Objective, Run } from "../store/types.js";
-import { batchRng, formatNumber, pointOf, runBatch, type BatchPlan } from "./batch.js";
+import { formatNumber } from "../format/values.js";
+import { batchRng, pointOf, runBatch, type BatchPlan } from "./batch.js";
 import { confirm, say } from "./prompt.js";
 
 const OPTIMIZER_ALIASES: Record<string, string> = { bayesian: "gp", gp: "gp", tpe: "tpe", grid: "grid", random: "random" };
@@ -386,17 +387,15 @@ async function confirmRun(args: RunArgs, heading: string, lines: string[]): Prom
   return ok;
 }
 
-function printTrials(points: Point[], json: boolean): void {
+async function printTrials(points: Point[], json: boolean): Promise<void> {
   if (json) {
     process.stdout.write(JSON.stringify(points.map((p, i) => ({ trial: i + 1, flags: p })), null, 2) + "\n");
     return;
   }
   const names = [...new Set(points.flatMap((p) => Object.keys(p)))];
   const rows = points.map((p, i) => [String(i + 1), ...names.map((n) => (p[n] === undefined ? "" : formatValue(p[n]!)))]);
-  const headers = ["trial", ...names];
-  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
-  process.stdout.write([line(headers), ...rows.map(line)].join("\n") + "\n");
+  const { renderRows } = await import("../format/table.js");
+  process.stdout.write(renderRows(["trial", ...names], rows, { color: false, align: ["right"] }) + "\n");
 }
 
 function formatValue(v: FlagValue): string {

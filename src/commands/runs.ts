@@ -8,7 +8,9 @@ import { NotFoundError, UsageError } from "../errors.js";
 import { filterRuns, indexRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
 import { OUTPUT_FILE, RunStore, isPidAlive, resolveHome, shortId } from "../store/store.js";
 import type { Run, ScalarSummary } from "../store/types.js";
-import { formatNumber } from "./batch.js";
+import { formatDuration as formatSeconds, formatNumber, formatTime as formatIsoTime } from "../format/values.js";
+import { renderRows } from "../format/table.js";
+import { runSeconds } from "../query/compare-data.js";
 import { confirm, say } from "./prompt.js";
 
 export const DEFAULT_LIST_LIMIT = 20;
@@ -248,38 +250,26 @@ function formatScalar(s: ScalarSummary): string {
   return `${formatNumber(s.last)} (last; min ${formatNumber(s.min)}, max ${formatNumber(s.max)}, ${s.count} value${s.count === 1 ? "" : "s"}${s.step !== null ? `, step ${s.step}` : ""})`;
 }
 
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return "";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
 
-export function durationSeconds(run: Run): number | null {
-  const start = run.record.started ? Date.parse(run.record.started) : NaN;
-  if (Number.isNaN(start)) return null;
-  const end = run.record.stopped ? Date.parse(run.record.stopped) : run.status === "running" ? Date.now() : NaN;
-  return Number.isNaN(end) ? null : Math.max(0, (end - start) / 1000);
-}
 
-export function formatDuration(run: Run): string {
-  const s = durationSeconds(run);
-  if (s === null) return "";
-  const total = Math.round(s);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const sec = total % 60;
-  return `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}`;
-}
 
 function quoteArg(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Plain padded columns (the compare table has its own renderer for big tables). */
+function formatTime(iso: string | null | undefined): string {
+  return iso ? formatIsoTime(iso) : "";
+}
+
+function durationSeconds(run: Run): number | null {
+  return runSeconds(run, Date.now());
+}
+
+function formatDuration(run: Run): string {
+  const s = durationSeconds(run);
+  return s === null ? "" : formatSeconds(s);
+}
+
 function renderColumns(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n") + "\n";
+  return renderRows(headers, rows, { color: false, align: ["right"] }) + "\n";
 }

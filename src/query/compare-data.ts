@@ -18,6 +18,9 @@ import {
   type ResolvedColumn,
 } from "./columns.js";
 import { evaluateFilter, filterColumns, parseFilter, type FilterValue } from "./filter.js";
+import { formatDuration, formatNumber, formatTime } from "../format/values.js";
+
+export { formatDuration, formatNumber, formatTime };
 
 /** One selected run: its index in the newest-first list (1 = latest) and its scalar summaries. */
 export interface CompareInputRun {
@@ -327,48 +330,3 @@ function formatPresent(v: number | string | boolean, col: ResolvedColumn): strin
   return String(v);
 }
 
-/** 6 significant digits, trailing zeros dropped; exponent form for the very large or small. */
-export function formatNumber(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  const abs = Math.abs(v);
-  if (abs !== 0 && (abs < 1e-4 || abs >= 1e15)) return trimExponent(v.toExponential(5));
-  const plain = String(v);
-  // Most logged values already have few digits; toPrecision is the slow part of a big table.
-  if (significantDigits(plain) <= 6) return plain;
-  return String(Number(v.toPrecision(6)));
-}
-
-/** Significant digits of a plain decimal ("-0.0012340" → 5); 99 for exponent forms. */
-function significantDigits(s: string): number {
-  let i = s.charCodeAt(0) === 45 /* - */ ? 1 : 0;
-  while (i < s.length && (s.charCodeAt(i) === 48 /* 0 */ || s.charCodeAt(i) === 46 /* . */)) i++;
-  let n = 0;
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) n++;
-    else if (c !== 46) return 99;
-  }
-  return n;
-}
-
-function trimExponent(s: string): string {
-  return s.replace(/\.?0+e/, "e");
-}
-
-/** H:MM:SS, as Guild shows a run's time. */
-export function formatDuration(seconds: number): string {
-  const total = Math.round(seconds);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  return `${h}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
-}
-
-/** An ISO time as local `YYYY-MM-DD HH:MM:SS`. */
-export function formatTime(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const p = (n: number): string => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
