@@ -3,8 +3,9 @@
 # g's gp and tpe optimizers: 20 seeds, budgets 20 and 50, all five functions,
 # with the stored skopt/Optuna anchors merged into the same tables.
 #
-#   bench/optimizers.sh            # both optimizers, ~10 min on 2 cores
-#   SEEDS=5 OPTIMIZERS=gp bench/optimizers.sh
+#   bench/optimizers.sh            # both optimizers, ~5 min on 2 cores
+#   SEEDS=5 BUDGETS=50 FUNCTIONS=branin,hartmann6 OPTIMIZERS=gp bench/optimizers.sh   # quick look
+#   SETTINGS="xi=0.01" OPTIMIZERS=gp bench/optimizers.sh                            # try --opt-flag values
 #
 # Needs numpy for the harness (apt-get install -y python3-numpy; /usr/bin/python3)
 # The optimizer is started through bench/ask-tell.mjs on a private build
@@ -17,6 +18,9 @@ ROOT=$PWD
 HARNESS=${HARNESS:-$ROOT/../shared/bench/optimizers}
 PYTHON=${PYTHON:-/usr/bin/python3}
 SEEDS=${SEEDS:-20}
+BUDGETS=${BUDGETS:-20,50}
+FUNCTIONS=${FUNCTIONS:-branin,hartmann6,rosenbrock4,ackley5,guild_noisy1d}
+SETTINGS=${SETTINGS:-}
 JOBS=${JOBS:-2}
 OPTIMIZERS=${OPTIMIZERS:-gp tpe}
 # Results of an interrupted run are reused only with RESUME=1 (a rebuilt
@@ -34,16 +38,15 @@ npx tsc -p tsconfig.json --outDir "$OUT/dist" --declaration false >/dev/null 2>&
 [ -f "$OUT/dist/commands/ask-tell.js" ] || { echo "build failed: no $OUT/dist/commands/ask-tell.js" >&2; exit 1; }
 launcher="env G_DIST=$OUT/dist node $ROOT/bench/ask-tell.mjs"
 
-results=""
 for opt in $OPTIMIZERS; do
   echo "== g_$opt ($launcher $opt), $SEEDS seeds" >&2
-  "$PYTHON" "$HARNESS/bench.py" --external "$launcher $opt" --external-name "g_$opt" \
-    --seeds "$SEEDS" --jobs "$JOBS" --out "$OUT/g_$opt.json" --md "$OUT/g_${opt}_vs_anchors.md" \
+  "$PYTHON" "$HARNESS/bench.py" --external "$launcher $opt $SETTINGS" --external-name "g_$opt" \
+    --functions "$FUNCTIONS" --budgets "$BUDGETS" --seeds "$SEEDS" --jobs "$JOBS" --out "$OUT/g_$opt.json" --md "$OUT/g_${opt}_vs_anchors.md" \
     --merge "$HARNESS/results/anchors.json" $FRESH
-  results="$results $OUT/g_$opt.json"
 done
 
-# One table with every optimizer side by side.
-# shellcheck disable=SC2086
-"$PYTHON" "$HARNESS/bench.py" --report-only "$HARNESS/results/anchors.json" $results --md "$OUT/optimizers.md"
+# One table with every optimizer side by side (also those of an earlier
+# invocation, e.g. OPTIMIZERS=gp after a full run).
+# shellcheck disable=SC2046
+"$PYTHON" "$HARNESS/bench.py" --report-only "$HARNESS/results/anchors.json" $(ls "$OUT"/g_*.json) --md "$OUT/optimizers.md"
 echo "wrote $OUT/optimizers.md" >&2

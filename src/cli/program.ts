@@ -178,9 +178,11 @@ export function buildProgram(): Command {
     .command("ask-tell")
     .description("A JSON-lines optimizer server on stdin/stdout (the protocol of shared bench/optimizers).")
     .requiredOption("--optimizer <name>", "gp or tpe (random too)")
-    .action(async (opts: { optimizer: string }) => {
+    .option("--opt-flag <name=value>", "optimizer setting (repeatable; see g run --help-optimizer NAME)", collect)
+    .action(async (opts: { optimizer: string; optFlag?: string[] }) => {
       const { runAskTell } = await import("../commands/ask-tell.js");
-      await runAskTell({ optimizer: opts.optimizer, input: process.stdin, output: process.stdout });
+      const { parseOptFlags } = await import("./run-args.js");
+      await runAskTell({ optimizer: opts.optimizer, input: process.stdin, output: process.stdout, settings: parseOptFlags(opts.optFlag ?? []) });
     });
 
   const sdk = program.command("sdk").description("Logging SDK helpers.");
@@ -188,8 +190,8 @@ export function buildProgram(): Command {
     .command("python-path")
     .description("Print the directory to put on PYTHONPATH to import g_runs outside g run.")
     .action(async () => {
-      const { SDK_PYTHON_DIR } = await import("../runner/inspect.js");
-      process.stdout.write(SDK_PYTHON_DIR + "\n");
+      const { sdkPythonDir } = await import("../runner/paths.js");
+      process.stdout.write(sdkPythonDir() + "\n");
     });
 
   return program;

@@ -14,7 +14,8 @@ import { buildSweepCommand, sweepGridPoints, type SweepConfig } from "../flags/s
 import { lossFor, objectiveValue } from "../query/objective.js";
 import { buildEnv } from "../runner/command.js";
 import { startRun, type RunningProcess } from "../runner/execute.js";
-import { BOOTSTRAP_PY, inspectScript, pythonCommand } from "../runner/inspect.js";
+import { inspectScript, pythonCommand } from "../runner/inspect.js";
+import { bootstrapPy } from "../runner/paths.js";
 import { shouldStop } from "../search/early-stop.js";
 import { proposeGp } from "../search/gp.js";
 import { samplePoint } from "../search/random.js";
@@ -154,7 +155,7 @@ export function trialArgv(config: SweepConfig, point: Point, cwd: string): strin
   if (config.command === null && ext === ".py") {
     const path = resolve(cwd, program);
     try {
-      if (inspectScript(path, null).style === "globals") return [interpreter, BOOTSTRAP_PY, path];
+      if (inspectScript(path, null).style === "globals") return [interpreter, bootstrapPy(), path];
     } catch {
       /* unreadable script: run it as written and let it fail in its own words */
     }

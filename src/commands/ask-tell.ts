@@ -4,7 +4,7 @@
 // and tpe optimizers exactly as `g run` would use them.
 
 import { createInterface } from "node:readline";
-import seedrandom from "seedrandom";
+import { createRng } from "../search/rng.js";
 import { UsageError } from "../errors.js";
 import type { FlagValue } from "../store/types.js";
 import type { Dimension, Observation, Point, Rng, Space } from "../flags/space.js";
@@ -98,7 +98,7 @@ export async function runAskTell(options: {
           space = {};
           for (const [k, v] of Object.entries(rawSpace)) space[k] = toDimension(k, v);
           sign = msg.direction === "maximize" ? -1 : 1;
-          rng = seedrandom(String(msg.seed ?? 0));
+          rng = createRng(String(msg.seed ?? 0));
           proposer = makeProposer(name, rawSettings);
           history.length = 0;
           send({ type: "ready", name: `g_${name}` });

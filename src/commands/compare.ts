@@ -4,7 +4,7 @@
 
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { gBin } from "../runner/paths.js";
 import { UsageError } from "../errors.js";
 import { buildCompareData, type CompareData, type CompareInputRun } from "../query/compare-data.js";
 import { filterRuns, indexRuns, selectRuns } from "../query/select.js";
@@ -77,7 +77,8 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
       now: Date.now(),
     });
 
-  const interactive = !opts.table && opts.csv === undefined && !opts.json && process.stdout.isTTY === true;
+  // Keys need a terminal on stdin too (`g compare < file` would fail to enter raw mode).
+  const interactive = !opts.table && opts.csv === undefined && !opts.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
   if (interactive && (await runInteractiveView({ store, specs, options: opts, load, build }))) return;
 
   const { runs, warnings } = load();
@@ -135,16 +136,16 @@ export function loadCompareRuns(store: RunStore, specs: string[], opts: CompareO
  * caller prints the table instead.
  */
 async function runInteractiveView(input: CompareViewInput): Promise<boolean> {
-  // A computed specifier, so this file compiles before the view exists.
-  const url = new URL("../ui/compare-view.js", import.meta.url);
+  // Ink and React load only here, when the view is about to render, in React's production
+  // build (the development one is slower and prints dev-only warnings); NODE_ENV is restored
+  // after, so a run restarted from the view does not inherit it.
+  const nodeEnv = process.env.NODE_ENV;
+  if (nodeEnv === undefined) process.env.NODE_ENV = "production";
   let mod: CompareViewModule;
   try {
-    mod = (await import(url.href)) as CompareViewModule;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    // Only the view itself missing means "not there yet"; a dependency of it missing is a real error.
-    if (e.code === "ERR_MODULE_NOT_FOUND" && String(e.message).includes(`'${fileURLToPath(url)}'`)) return false;
-    throw err;
+    mod = (await import("../ui/compare-view.js")) as CompareViewModule;
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
   }
   if (typeof mod.runCompareView !== "function") return false;
   const exit = await mod.runCompareView(input);
@@ -157,7 +158,7 @@ async function runInteractiveView(input: CompareViewInput): Promise<boolean> {
  * view asked for it with r/R), and passes on its exit code.
  */
 function restartInTerminal(runId: string): void {
-  const bin = fileURLToPath(new URL("../../bin/g", import.meta.url));
+  const bin = gBin();
   say(`g run --restart ${runId}`);
   const child = spawnSync(process.execPath, [bin, "run", "--restart", runId], { stdio: "inherit" });
   if (child.error) throw child.error;

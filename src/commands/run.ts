@@ -3,7 +3,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { parseRunArgs, type RunArgs } from "../cli/run-args.js";
+import { parseOptFlags, parseRunArgs, type RunArgs } from "../cli/run-args.js";
 import { InterruptedError, NotFoundError, RunFailedError, UsageError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
 import { lossFor, objectiveValue, parseObjective } from "../query/objective.js";
@@ -294,7 +294,9 @@ function inSpace(space: Space, point: Point): boolean {
 async function proposer(optimizer: string, space: Space, settings: Record<string, unknown>): Promise<(history: Observation[], rng: Rng) => Point> {
   if (optimizer === "gp") {
     const { proposeGp } = await import("../search/gp.js");
-    return (history, rng) => proposeGp(space, history, rng, settings);
+    // One cache per batch process: each proposal's model fit starts from the last one's.
+    const cache = {};
+    return (history, rng) => proposeGp(space, history, rng, settings, cache);
   }
   if (optimizer === "tpe") {
     const { proposeTpe } = await import("../search/tpe.js");
@@ -304,12 +306,7 @@ async function proposer(optimizer: string, space: Space, settings: Record<string
 }
 
 async function parseOptimizerSettings(optimizer: string, optFlags: string[]): Promise<Record<string, unknown>> {
-  const raw: Record<string, string> = {};
-  for (const f of optFlags) {
-    const eq = f.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--opt-flag takes name=value, e.g. --opt-flag random-starts=5 (got "${f}")`);
-    raw[f.slice(0, eq).trim()] = f.slice(eq + 1).trim();
-  }
+  const raw = parseOptFlags(optFlags);
   if (optimizer === "gp") return { ...(await import("../search/gp.js")).parseGpSettings(raw) };
   return { ...(await import("../search/tpe.js")).parseTpeSettings(raw) };
 }

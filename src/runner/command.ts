@@ -3,7 +3,8 @@
 
 import { delimiter, resolve } from "node:path";
 import type { Flags, FlagValue } from "../store/types.js";
-import { BOOTSTRAP_PY, SDK_PYTHON_DIR, pythonCommand, type ScriptInfo } from "./inspect.js";
+import { pythonCommand, type ScriptInfo } from "./inspect.js";
+import { bootstrapPy, sdkPythonDir } from "./paths.js";
 
 /** `--name value` arguments: true is the bare `--name`; false/null are left out for declared booleans. */
 export function flagArgs(flags: Flags, info?: ScriptInfo): string[] {
@@ -29,7 +30,7 @@ export function buildArgv(info: ScriptInfo, flags: Flags): string[] {
   switch (info.kind) {
     case "python":
       return info.style === "globals"
-        ? [pythonCommand(), BOOTSTRAP_PY, script]
+        ? [pythonCommand(), bootstrapPy(), script]
         : [pythonCommand(), script, ...flagArgs(flags, info)];
     case "node":
       return [process.execPath, script, ...flagArgs(flags, info)];
@@ -42,7 +43,7 @@ export function buildEnv(
   base: NodeJS.ProcessEnv,
   run: { id: string; dir: string; home: string; flags: Flags },
 ): NodeJS.ProcessEnv {
-  const pythonPath = [SDK_PYTHON_DIR, base.PYTHONPATH].filter((p) => p && p !== "").join(delimiter);
+  const pythonPath = [sdkPythonDir(), base.PYTHONPATH].filter((p) => p && p !== "").join(delimiter);
   return {
     ...base,
     G_RUN_ID: run.id,

@@ -6,10 +6,10 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.js";
 import { writeJsonAtomic } from "../store/fs-atomic.js";
 import type { FlagValue } from "../store/types.js";
+import { bootstrapPy } from "./paths.js";
 
 export type ScriptKind = "python" | "node" | "exec";
 export type FlagStyle = "globals" | "args";
@@ -27,8 +27,6 @@ export interface ScriptInfo {
   flags: Record<string, ScriptFlag>;
 }
 
-export const BOOTSTRAP_PY = fileURLToPath(new URL("../../src/runner/python/g_bootstrap.py", import.meta.url));
-export const SDK_PYTHON_DIR = fileURLToPath(new URL("../../src/sdk/python", import.meta.url));
 
 export function pythonCommand(env: NodeJS.ProcessEnv = process.env): string {
   return env.G_PYTHON || "python3";
@@ -54,7 +52,7 @@ export function inspectScript(path: string, cacheDir: string | null): ScriptInfo
       /* not cached yet */
     }
   }
-  const res = spawnSync(pythonCommand(), [BOOTSTRAP_PY, "--inspect", path], { encoding: "utf8" });
+  const res = spawnSync(pythonCommand(), [bootstrapPy(), "--inspect", path], { encoding: "utf8" });
   if (res.error) {
     throw new UsageError(`cannot run ${pythonCommand()} to inspect ${path} (${(res.error as NodeJS.ErrnoException).code}); install Python 3 or set G_PYTHON`);
   }

@@ -537,7 +537,8 @@ export function summarizeScalars(records: ScalarRecord[]): Record<string, Scalar
  * with a refreshed mtime, so it works over NFS and a dead holder goes stale).
  */
 export async function withDirLock<T>(dir: string, fn: () => T | Promise<T>, timeoutMs = RUN_LOCK_TIMEOUT_MS): Promise<T> {
-  const { lock } = await import("proper-lockfile");
+  // The default export is module.exports both under Node and in the esbuild bundle.
+  const { lock } = (await import("proper-lockfile")).default;
   let release: () => Promise<void>;
   try {
     release = await lock(dir, {

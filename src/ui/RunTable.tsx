@@ -31,9 +31,11 @@ export function RunTable({ state, rows, color }: RunTableProps) {
   const header = cols.map((i) => {
     const c = data.columns[i]!;
     const arrow = c.key === sortKey ? (state.sort!.descending ? "↓" : "↑") : "";
-    return fit(c.header + arrow, widths[i]!, c.numeric);
+    // The sort arrow must stay visible, so a header that fills its column gives way to it.
+    if (arrow === "") return fit(c.header, widths[i]!, c.numeric);
+    return c.header.length + 1 > widths[i]! ? fit(c.header, widths[i]! - 1, false) + arrow : fit(c.header + arrow, widths[i]!, c.numeric);
   });
-  const more = `${state.left > 0 ? "◀" : " "}${cols.length > 0 && cols[cols.length - 1]! < data.columns.length - 1 ? "▶" : " "}`;
+  const more = `${state.left > 0 ? "◀" : " "}${cols.length > 0 && cols[cols.length - 1]! < data.columns.length - 1 ? "▶" : " "} `;
 
   return (
     <Box flexDirection="column">
@@ -49,7 +51,7 @@ export function RunTable({ state, rows, color }: RunTableProps) {
         return (
           <Text key={row.run.id} bold={isCursorRow}>
             {isCursorRow ? ">" : " "}
-            {mark}
+            {mark}{" "}
             {cols.map((i, j) => {
               const c = data.columns[i]!;
               const text = fit(row.cells[i]!, widths[i]!, c.numeric);

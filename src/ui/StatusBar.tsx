@@ -15,7 +15,9 @@ export function StatusBar({ state, shown, refreshing }: { state: ViewState; show
     );
   }
   const total = state.data.rows.length;
-  const parts = [shown === 0 ? "0 runs" : `run ${state.row + 1}/${shown}${shown !== total ? ` (of ${total})` : ""}`];
+  // The short id too: once the columns scroll right, the run column is off screen.
+  const id = state.selectedId !== null ? ` ${state.selectedId.slice(0, 8)}` : "";
+  const parts = [shown === 0 ? "0 runs" : `run ${state.row + 1}/${shown}${shown !== total ? ` (of ${total})` : ""}${id}`];
   if (state.marked.size > 0) parts.push(`${state.marked.size} marked`);
   if (state.sort !== null) {
     const col = state.data.columns.find((c) => c.key === state.sort!.col);

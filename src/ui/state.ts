@@ -67,9 +67,9 @@ export type Action =
 
 /** Widest a column is drawn; longer cells are cut with an ellipsis. */
 export const MAX_COLUMN_WIDTH = 24;
-/** The gap between two columns, and the mark/cursor gutter before the first. */
+/** The gap between two columns, and the cursor/mark gutter (`>* `) before the first. */
 export const COLUMN_GAP = 2;
-export const GUTTER_WIDTH = 2;
+export const GUTTER_WIDTH = 3;
 
 export function initialState(data: CompareData, width = 80, pageSize = 20): ViewState {
   const base: ViewState = {
@@ -95,9 +95,17 @@ export function initialState(data: CompareData, width = 80, pageSize = 20): View
   return settle(base, 0);
 }
 
+/** Control characters inside a chunk of keys, as Ink reports them when they come alone. */
+const CHUNK_KEYS: Record<string, KeyInfo> = { "\r": { return: true }, "\n": { return: true }, "\x7f": { delete: true }, "\b": { backspace: true } };
+
 export function reduce(state: ViewState, action: Action): ViewState {
   switch (action.type) {
     case "key": {
+      // Keys typed faster than the terminal is read (or sent by tmux) come as one chunk: take them one by one.
+      const chars = Array.from(action.input);
+      if (chars.length > 1 && !action.key.ctrl && !action.key.meta) {
+        return chars.reduce((s, ch) => reduce(s, { type: "key", input: ch, key: CHUNK_KEYS[ch] ?? {} }), state);
+      }
       const mapped = keyToAction(action.input, action.key, state.mode);
       return mapped === null ? state : reduce(state, mapped);
     }
@@ -216,7 +224,8 @@ export function compareCells(a: CellValue, b: CellValue, descending: boolean): n
 /** Each column's drawn width: its widest cell or header, at most MAX_COLUMN_WIDTH. */
 export function columnWidths(data: CompareData): number[] {
   return data.columns.map((c, i) => {
-    let w = c.header.length;
+    // One more than the header, so the sort arrow fits beside it.
+    let w = c.header.length + 1;
     for (const r of data.rows) w = Math.max(w, r.cells[i]!.length);
     return Math.min(Math.max(w, 1), MAX_COLUMN_WIDTH);
   });

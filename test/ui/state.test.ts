@@ -142,3 +142,22 @@ describe("compare view state", () => {
     expect(w[data.columns.findIndex((c) => c.key === "=note")]).toBe(24);
   });
 });
+
+describe("compare view state, key presses", () => {
+  it("maps a key against the current mode", () => {
+    const s = run(initialState(fakeData(THREE)), { type: "key", input: "/", key: {} }, { type: "key", input: "q", key: {} });
+    expect([s.mode, s.filter, s.exit]).toEqual(["filter", "q", null]);
+  });
+
+  it("takes keys that arrive in one chunk one by one", () => {
+    const s = run(initialState(fakeData(THREE)), { type: "key", input: "jj", key: {} });
+    expect(s.selectedId).toBe(fakeId("cccc"));
+  });
+});
+
+describe("compare view state, chunks with control keys", () => {
+  it("reads Enter inside a chunk of keys", () => {
+    const s = run(initialState(fakeData(THREE)), { type: "key", input: "j\r", key: {} });
+    expect([s.selectedId, s.details]).toEqual([fakeId("bbbb"), true]);
+  });
+});

@@ -1,0 +1,32 @@
+// Where g's own files are, whether it runs from dist/ (tsc), dist/bundle/
+// (esbuild chunks at any depth) or an installed package: found by walking up
+// to the package root rather than by counting "../".
+
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+let root: string | null = null;
+
+export function packageRoot(): string {
+  if (root) return root;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "src", "runner", "python"))) return (root = dir);
+    const up = dirname(dir);
+    if (up === dir) throw new Error("cannot find g's package folder (src/runner/python is missing); reinstall g");
+    dir = up;
+  }
+}
+
+export function bootstrapPy(): string {
+  return join(packageRoot(), "src", "runner", "python", "g_bootstrap.py");
+}
+
+export function sdkPythonDir(): string {
+  return join(packageRoot(), "src", "sdk", "python");
+}
+
+export function gBin(): string {
+  return join(packageRoot(), "bin", "g");
+}
