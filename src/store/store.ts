@@ -43,7 +43,7 @@ export const SOURCE_DIR = "sourcecode";
 /** $G_HOME/index.jsonl: a cache of finished runs' records and summaries (see listRunsWithSummaries). */
 export const INDEX_FILE = "index.jsonl";
 /** Record fields the index leaves out: big, and not needed to compare runs. */
-const INDEX_DROPPED_FIELDS = ["cmd", "space", "points", "base_flags", "optimizer_settings"] as const;
+const INDEX_DROPPED_FIELDS = ["cmd", "space", "points", "base_flags", "optimizer_settings", "format", "id"] as const;
 
 /** Contents of a run's LOCK file: the process that records the run. */
 export interface RunLock {
@@ -52,14 +52,19 @@ export interface RunLock {
   child?: number;
 }
 
-/** One line of index.jsonl: valid while run.json's inode, size and mtime are unchanged. */
+/**
+ * One line of index.jsonl: valid while run.json's inode, size and mtime are
+ * unchanged. Summaries are packed as [last, first, min, max, total, count,
+ * step] (avg is total / count, as summarizeScalars computes it): a third
+ * less to parse than the objects.
+ */
 interface IndexEntry {
   id: string;
   ino: number;
   size: number;
   mtime: number;
   record: RunRecord;
-  summaries: Record<string, ScalarSummary>;
+  packed: Record<string, [number, number, number, number, number, number, number | null]>;
 }
 
 /** A run with its per-key scalar summaries, as compare needs it. */
@@ -189,7 +194,7 @@ export class RunStore {
     } catch {
       return { runs: [], warnings: [] };
     }
-    const index = this.readIndex();
+    const { entries: index, lines } = this.readIndex();
     const out: RunWithSummaries[] = [];
     const warnings: string[] = [];
     const fresh: string[] = [];
@@ -199,10 +204,15 @@ export class RunStore {
       live++;
       const dir = `${this.runsDir}/${name}`;
       const entry = index.get(name);
+      // Let the packed form go as soon as it is unpacked: at 100 000 runs that is ~100 MB.
+      index.delete(name);
       if (entry) {
         const st = statSync(`${dir}/${RUN_FILE}`, { throwIfNoEntry: false });
         if (st && st.ino === entry.ino && st.size === entry.size && st.mtimeMs === entry.mtime) {
-          out.push({ run: { id: name, dir, record: entry.record, status: deriveStatus(entry.record, dir) }, summaries: entry.summaries });
+          const record = entry.record;
+          record.format = STORE_FORMAT;
+          record.id = name;
+          out.push({ run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries: unpackSummaries(entry.packed) });
           continue;
         }
       }
@@ -221,8 +231,8 @@ export class RunStore {
     }
     out.sort((a, b) => compareNewestFirst(a.run, b.run));
     try {
-      if (index.size > 2 * live + 1000) {
-        // Mostly superseded lines: rewrite with the current entries only.
+      if (lines > 1.25 * live + 1000) {
+        // A quarter or more of the lines superseded or unreadable: rewrite with the current entries only.
         writeFileAtomic(join(this.home, INDEX_FILE), [...out.map((r) => indexLine(r.run.dir, r.run.record, r.summaries)).filter((l) => l !== null)].join(""));
       } else if (fresh.length > 0) {
         mkdirSync(this.home, { recursive: true });
@@ -244,13 +254,15 @@ export class RunStore {
     }
   }
 
-  private readIndex(): Map<string, IndexEntry> {
+  /** The index's current entries, and how many lines it has (superseded and unreadable ones included). */
+  private readIndex(): { entries: Map<string, IndexEntry>; lines: number } {
     const entries = new Map<string, IndexEntry>();
+    let lines = 0;
     let buf: Buffer;
     try {
       buf = readFileSync(join(this.home, INDEX_FILE));
     } catch {
-      return entries;
+      return { entries, lines };
     }
     // Line by line from the buffer: no giant string, and a torn line costs only itself.
     let start = 0;
@@ -258,16 +270,17 @@ export class RunStore {
       let end = buf.indexOf(10, start);
       if (end < 0) end = buf.length;
       if (end > start) {
+        lines++;
         try {
           const e = JSON.parse(buf.toString("utf8", start, end)) as IndexEntry;
-          if (typeof e.id === "string" && e.record && e.summaries) entries.set(e.id, e);
+          if (typeof e.id === "string" && e.record && e.packed) entries.set(e.id, e);
         } catch {
           /* torn line */
         }
       }
       start = end + 1;
     }
-    return entries;
+    return { entries, lines };
   }
 
   /** Read-modify-write of run.json under the run's lock; the write is atomic. */
@@ -378,7 +391,18 @@ function indexLine(dir: string, record: RunRecord, summaries: Record<string, Sca
   if (!st) return null;
   const slim: Record<string, unknown> = { ...record };
   for (const f of INDEX_DROPPED_FIELDS) delete slim[f];
-  return JSON.stringify({ id: record.id, ino: st.ino, size: st.size, mtime: st.mtimeMs, record: slim, summaries }) + "\n";
+  const packed: IndexEntry["packed"] = {};
+  for (const [k, v] of Object.entries(summaries)) packed[k] = [v.last, v.first, v.min, v.max, v.total, v.count, v.step];
+  return JSON.stringify({ id: record.id, ino: st.ino, size: st.size, mtime: st.mtimeMs, record: slim, packed }) + "\n";
+}
+
+function unpackSummaries(packed: IndexEntry["packed"]): Record<string, ScalarSummary> {
+  const out: Record<string, ScalarSummary> = {};
+  for (const k in packed) {
+    const [last, first, min, max, total, count, step] = packed[k]!;
+    out[k] = { last, first, min, max, avg: total / count, total, count, step };
+  }
+  return out;
 }
 
 function compareNewestFirst(a: Run, b: Run): number {
