@@ -312,7 +312,8 @@ function cellFormatter(col: ResolvedColumn): (v: number | string | boolean) => s
   if (col.type === "scalar" && col.qualifier !== "count" && col.qualifier !== "step") {
     return (v) => (typeof v === "number" ? formatNumber(v) : String(v));
   }
-  if (col.type === "flag") return String;
+  // Flags as given when short (lr=0.001 stays 0.001); an optimizer's 17-digit proposals to 6 significant digits.
+  if (col.type === "flag") return (v) => (typeof v === "number" ? formatNumber(v) : String(v));
   return (v) => formatPresent(v, col);
 }
 
@@ -323,8 +324,7 @@ function formatPresent(v: number | string | boolean, col: ResolvedColumn): strin
     return String(v);
   }
   if (typeof v === "number") {
-    // Flags show as given (lr=0.001 stays 0.001); scalars to 6 significant digits, like Guild.
-    if (col.type === "flag" || (col.type === "scalar" && (col.qualifier === "count" || col.qualifier === "step"))) return String(v);
+    if (col.type === "scalar" && (col.qualifier === "count" || col.qualifier === "step")) return String(v);
     return formatNumber(v);
   }
   return String(v);

@@ -191,3 +191,14 @@ describe("renderJson", () => {
     expect(toJsonRows(data(1))[0]!.columns).toBeUndefined();
   });
 });
+
+describe("flag values in the table", () => {
+  it("rounds an optimizer's long float to 6 significant digits but keeps short ones, while CSV keeps every digit", () => {
+    const d = buildCompareData({ runs: [makeRun(1, { x: -0.2889457024322004, lr: 0.001, n: 12 }, 1)], now: NOW, columns: "=x, =lr, =n" });
+    const table = renderTable(d, { color: false });
+    expect(table).toContain("-0.288946");
+    expect(table).not.toContain("-0.2889457");
+    expect(table).toMatch(/0\.001\b/);
+    expect(renderCsv(d)).toContain("-0.2889457024322004");
+  });
+});
