@@ -11,13 +11,7 @@ export async function main(argv: string[]): Promise<number> {
       await runCommand(argv.slice(3));
     } else {
       const { buildProgram } = await import("./program.js");
-      const program = buildProgram();
-      program.exitOverride();
-      program.configureOutput({
-        writeErr: (s) => process.stderr.write(s),
-        outputError: (s, write) => write(s.startsWith("error:") ? `g: ${s.slice(7)}` : s),
-      });
-      await program.parseAsync(argv);
+      await buildProgram().parseAsync(argv);
     }
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {

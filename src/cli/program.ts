@@ -16,7 +16,13 @@ export function buildProgram(): Command {
     .description("Run training scripts, record every run as plain files, and search for the best flags.")
     .version(packageVersion(), "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    // Set before any command is added: subcommands copy these when created.
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(s.startsWith("error:") ? `g: ${s.slice(7)}` : s),
+    });
 
   program
     .command("run")

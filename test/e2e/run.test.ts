@@ -237,3 +237,18 @@ describe("g runs", () => {
     expect(res.stderr).toMatch(/is running; stop it first/);
   });
 });
+
+describe("the command line", () => {
+  it("answers a usage error in any command with exit 2 and a g: line, and help with exit 0", () => {
+    const home = tempDir();
+    for (const args of [["ask-tell"], ["runs", "list", "--status"], ["compare", "--top"], ["bogus"]]) {
+      const res = g(args, { home });
+      expect(res.code, args.join(" ")).toBe(2);
+      expect(res.stderr, args.join(" ")).toMatch(/^g: /);
+      expect(res.stderr).not.toMatch(/\n\s+at /);
+    }
+    const help = g(["compare", "--help"], { home });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--min <col>");
+  });
+});
