@@ -1,8 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { collect, g, gAsync } from "../helpers/g.js";
-import { EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
+import { BIN, EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
 const SCRIPTS = join(ROOT, "test", "e2e", "scripts");
 const TRAIN = join(EXAMPLES, "train.py");
@@ -191,5 +192,49 @@ describe("Bayesian optimisation", () => {
     const res = g(["run", "--restart", "tpe", "-y"], { home: tempDir() });
     expect(res.code).toBe(3);
     expect(res.stderr).toMatch(/no tpe batch to restart/);
+  });
+});
+
+describe("restarts and objectives", () => {
+  it("resumes a grid batch stopped by Ctrl-C: the interrupted trial reruns in place, the rest run once", async () => {
+    const home = tempDir();
+    const child = gAsync(["run", "-y", join(SCRIPTS, "slow_trial.py"), "x=[1,2,3,4]"], { home });
+    const done = collect(child);
+    await new Promise<void>((resolve) => child.stdout!.on("data", (d: Buffer) => d.toString().includes("start:") && resolve()));
+    child.kill("SIGINT");
+    expect((await done).code).toBe(130);
+    const interrupted = trials(home);
+    expect(interrupted.map((t) => t.status)).toEqual(["terminated"]);
+    const batch = allRuns(home).find((r) => r.batch === null)!;
+
+    const res = g(["run", "--restart", batch.id.slice(0, 8), "-y", "-q"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const after = trials(home);
+    expect(after.map((t) => [t.trial, t.flags.x, t.status])).toEqual([
+      [1, 1, "completed"], [2, 2, "completed"], [3, 3, "completed"], [4, 4, "completed"],
+    ]);
+    expect(after[0]!.id).toBe(interrupted[0]!.id);
+    expect(allRuns(home).find((r) => r.batch === null)!.status).toBe("completed");
+  });
+
+  it("maximises the column given with --maximize", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", "-q", join(SCRIPTS, "maximize.py"), "x=[0:6]", "--optimizer", "gp", "--maximize", "accuracy", "--max-trials", "12", "--random-seed", "2"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/best accuracy (9\.\d+|10)/);
+    const best = trials(home).map((t) => t.flags.x as number).sort((a, b) => Math.abs(a - 3) - Math.abs(b - 3))[0]!;
+    expect(Math.abs(best - 3)).toBeLessThanOrEqual(1);
+  });
+
+  it("serves the optimizer protocol through g ask-tell", () => {
+    const space = { x: { type: "float", low: -2, high: 2 } };
+    const lines = [{ type: "init", protocol: 1, direction: "minimize", space, seed: 1, budget: 3, function: "f" }];
+    const input = [...lines, { type: "suggest", trial: 0 }].map((m) => JSON.stringify(m)).join("\n") + "\n";
+    const first = spawnSync(process.execPath, [BIN, "ask-tell", "--optimizer", "tpe"], { input: input + JSON.stringify({ type: "end" }) + "\n", encoding: "utf8" });
+    expect(first.status, first.stderr).toBe(0);
+    const out = first.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; params?: { x: number } });
+    expect(out[0]!.type).toBe("ready");
+    expect(out[1]!.type).toBe("suggestion");
+    expect(Math.abs(out[1]!.params!.x)).toBeLessThanOrEqual(2);
   });
 });
