@@ -3,12 +3,12 @@
 // the child's process group, and the record finished atomically.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
 import { appendLines, writeAll } from "../store/fs-atomic.js";
-import { OUTPUT_FILE, SCALARS_FILE, isoNow, type RunStore } from "../store/store.js";
+import { OUTPUT_FILE, SCALARS_FILE, isoNow, readSdkParams, type RunStore } from "../store/store.js";
 import type { Flags, Run, RunStatus, ScalarRecord } from "../store/types.js";
 import { LineSplitter, createScalarParser } from "./scalars.js";
 import { copySourceCode } from "./sourcecode.js";
@@ -175,14 +175,3 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
   };
 }
 
-/** Params an SDK wrote while running inside this run (params.json), merged into flags at the end. */
-function readSdkParams(dir: string): Flags | null {
-  const path = join(dir, "params.json");
-  if (!existsSync(path)) return null;
-  try {
-    const value = JSON.parse(readFileSync(path, "utf8")) as unknown;
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Flags) : null;
-  } catch {
-    return null;
-  }
-}

@@ -22,6 +22,7 @@ import {
   STORE_FORMAT,
   type Run,
   type RunRecord,
+  type Flags,
   type RunStatus,
   type ScalarRecord,
   type ScalarSummary,
@@ -33,6 +34,8 @@ export const SHORT_ID_LENGTH = 8;
 export const RUN_LOCK_TIMEOUT_MS = 10_000;
 /** A lock not refreshed for this long belongs to a dead process and may be taken over. */
 export const RUN_LOCK_STALE_MS = 10_000;
+/** An SDK's half-made run folder (runs/.new-<id>) older than this was abandoned. */
+export const ABANDONED_BUILD_MS = 60_000;
 
 export const RUN_FILE = "run.json";
 export const SCALARS_FILE = "scalars.jsonl";
@@ -147,7 +150,7 @@ export class RunStore {
   readRun(id: string, opts: { trash?: boolean } = {}): Run {
     const dir = this.runDir(id, opts.trash);
     if (!existsSync(dir)) throw new NotFoundError(`no run ${id}${opts.trash ? " in the trash" : ""}`);
-    const record = readRecord(dir, id);
+    const record = withLiveParams(readRecord(dir, id), dir);
     return { id, dir, record, status: deriveStatus(record, dir) };
   }
 
@@ -169,7 +172,7 @@ export class RunStore {
       if (!isRunId(name)) continue;
       const dir = `${root}/${name}`; // join() is measurable at 100 000 runs; names are validated ids
       try {
-        const record = readRecord(dir, name);
+        const record = withLiveParams(readRecord(dir, name), dir);
         runs.push({ id: name, dir, record, status: deriveStatus(record, dir) });
       } catch (err) {
         warnings.push(`skipping damaged run ${dir}: ${(err as Error).message}`);
@@ -218,7 +221,7 @@ export class RunStore {
       }
       let record: RunRecord;
       try {
-        record = readRecord(dir, name);
+        record = withLiveParams(readRecord(dir, name), dir);
       } catch (err) {
         warnings.push(`skipping damaged run ${dir}: ${(err as Error).message}`);
         continue;
@@ -382,6 +385,32 @@ export class RunStore {
   purgeRun(id: string): void {
     rmSync(this.runDir(id, true), { recursive: true, force: true });
   }
+
+  /**
+   * Removes `runs/.new-<id>` folders an SDK began but never renamed into place
+   * (its process died in between); younger ones may still be in the making.
+   */
+  removeAbandonedRuns(olderThanMs = ABANDONED_BUILD_MS, now = Date.now()): number {
+    let removed = 0;
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.runsDir);
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      if (!name.startsWith(".new-") || !isRunId(name.slice(5))) continue;
+      const path = join(this.runsDir, name);
+      try {
+        if (now - statSync(path).mtimeMs < olderThanMs) continue;
+        rmSync(path, { recursive: true, force: true });
+        removed++;
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    return removed;
+  }
 }
 
 /** The index line for a finished run, or null for one still going (those are always read fresh). */
@@ -502,6 +531,18 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * A record as shown to readers: an SDK inside a running g run keeps its params
+ * in params.json until the run ends (the runner merges them then); show them
+ * now. Not for read-modify-write, which must keep run.json's own flags.
+ */
+function withLiveParams(record: RunRecord, dir: string): RunRecord {
+  if (record.stopped != null) return record;
+  const params = readSdkParams(dir);
+  if (params) record.flags = { ...params, ...record.flags };
+  return record;
+}
+
 /** Status is derived from the record and the LOCK, never trusted from a field alone. */
 export function deriveStatus(record: RunRecord, dir: string): RunStatus {
   if (record.stopped == null) {
@@ -581,5 +622,16 @@ export async function withDirLock<T>(dir: string, fn: () => T | Promise<T>, time
     return await fn();
   } finally {
     await release().catch(() => undefined);
+  }
+}
+
+/** Params an SDK wrote while running inside this run (params.json), merged into flags at the end. */
+export function readSdkParams(dir: string): Flags | null {
+  const path = join(dir, "params.json");
+  try {
+    const value = JSON.parse(readFileSync(path, "utf8")) as unknown;
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Flags) : null;
+  } catch {
+    return null;
   }
 }

@@ -247,7 +247,9 @@ describe("short forms", () => {
     ]);
     expect(JSON.parse(readFileSync(join(run.dir, "params.json"), "utf8"))).toEqual({ lr: 0.5, "model.depth": 3, "model.act": "relu" });
     const record = store.readRun(run.id).record;
-    expect(record.flags).toEqual({ lr: 0.1 }); // the runner's flags are left to the runner
+    // Shown while the run goes on, g run's own flags winning; run.json itself is left to the runner.
+    expect(record.flags).toEqual({ lr: 0.1, "model.depth": 3, "model.act": "relu" });
+    expect(JSON.parse(readFileSync(join(run.dir, "run.json"), "utf8")).flags).toEqual({ lr: 0.1 });
     expect(record.tags).toEqual(["sdk"]);
     expect(record.label).toBe("named");
     expect(store.listRuns().runs).toHaveLength(1); // no standalone run was made

@@ -143,7 +143,9 @@ describe("inside g run (G_RUN_DIR set)", () => {
     });
     expect(JSON.parse(readFileSync(join(run.dir, "params.json"), "utf8"))).toEqual({ lr: 0.5, layers: "[64,32]" });
     const record = store.readRun(run.id).record;
-    expect(record.flags).toEqual({ lr: 0.1 });
+    // Shown while the run goes on; g run's own flags win, and run.json keeps only them.
+    expect(record.flags).toEqual({ lr: 0.1, layers: "[64,32]" });
+    expect(JSON.parse(readFileSync(join(run.dir, "run.json"), "utf8")).flags).toEqual({ lr: 0.1 });
     expect(record.tags).toEqual(["sdk"]);
     expect(record.label).toBe("named");
     expect(record.stopped).toBeNull(); // the runner ends the run, not the SDK

@@ -190,3 +190,28 @@ describe("store index (index.jsonl)", () => {
     expect(store.listRunsWithSummaries().runs).toHaveLength(0);
   });
 });
+
+describe("SDK params of a running run", () => {
+  it("shows params.json in the flags while the run is unfinished, without writing them into run.json", async () => {
+    const store = new RunStore(tempDir());
+    const run = store.createRun({ op: "x", flags: { lr: 0.1 }, started: "2026-01-01T00:00:00.000Z" });
+    writeFileSync(join(run.dir, "params.json"), JSON.stringify({ batch_size: 32, lr: 9 }));
+    expect(store.readRun(run.id).record.flags).toEqual({ batch_size: 32, lr: 0.1 });
+    await store.updateRun(run.id, (r) => void (r.label = "x"));
+    expect(JSON.parse(readFileSync(join(run.dir, "run.json"), "utf8")).flags).toEqual({ lr: 0.1 });
+  });
+});
+
+describe("abandoned SDK run folders", () => {
+  it("removes runs/.new-<id> folders older than a minute and keeps younger ones", () => {
+    const store = new RunStore(tempDir());
+    const old = join(store.runsDir, `.new-${"a".repeat(32)}`);
+    const young = join(store.runsDir, `.new-${"b".repeat(32)}`);
+    mkdirSync(old, { recursive: true });
+    mkdirSync(young, { recursive: true });
+    const later = Date.now() + 30_000;
+    expect(store.removeAbandonedRuns(60_000, later)).toBe(0);
+    expect(store.removeAbandonedRuns(60_000, later + 60_000)).toBe(2);
+    expect(readdirSync(store.runsDir)).toEqual([]);
+  });
+});
