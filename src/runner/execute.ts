@@ -98,38 +98,63 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
   if (child?.pid !== undefined) store.writeLock(run.id, { pid: process.pid, host: hostname(), child: child.pid });
   const sourceCopy = opts.sourceOf ? copySourceCode(opts.sourceOf, run.dir).catch(() => undefined) : Promise.resolve();
 
+  // A write that fails (disk full, store removed) stops the script rather than crash g:
+  // what was written stays whole, and the run ends recorded as far as the disk allows.
+  let ioError: NodeJS.ErrnoException | null = null;
   const onData = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
-    writeAll(outFd, chunk);
     const text = chunk.toString("utf8");
     opts.sink?.(text, stream);
-    recordLines(splitters[stream].push(text), stream);
+    if (ioError) return;
+    try {
+      writeAll(outFd, chunk);
+      recordLines(splitters[stream].push(text), stream);
+    } catch (err) {
+      ioError = err as NodeJS.ErrnoException;
+      opts.sink?.(`g: cannot write to ${run.dir} (${ioError.code ?? ioError.message}); stopping the script\n`, "stderr");
+      handle.stop("terminate");
+    }
   };
 
   const done = new Promise<ExecuteResult>((resolveDone) => {
     const finish = async (code: number | null, signal: NodeJS.Signals | null, error?: NodeJS.ErrnoException) => {
       if (killTimer) clearTimeout(killTimer);
-      recordLines(splitters.stdout.flush(), "stdout");
-      recordLines(splitters.stderr.flush(), "stderr");
+      const exitCode = error ? 127 : code ?? 128 + (signal ? osConstants.signals[signal] ?? 0 : 0);
+      try {
+        await finishRecord(exitCode, error);
+      } catch (err) {
+        // The disk or the store failed at the very end: run.json keeps its last whole version
+        // and the LOCK stays, so the run reads as `error`; say so instead of crashing.
+        const e = err as NodeJS.ErrnoException;
+        opts.sink?.(`g: cannot record the end of run ${run.id.slice(0, 8)} (${e.code ?? e.message}); it will show as error\n`, "stderr");
+        resolveDone({ exitCode: exitCode === 0 ? 1 : exitCode, status: "error", flags: run.record.flags });
+      }
+    };
+    const finishRecord = async (exitCode: number, error?: NodeJS.ErrnoException) => {
+      if (!ioError) {
+        recordLines(splitters.stdout.flush(), "stdout");
+        recordLines(splitters.stderr.flush(), "stderr");
+      }
       if (error) {
         const msg = `g: cannot start ${opts.argv[0]}: ${error.code ?? error.message}\n`;
-        writeAll(outFd, Buffer.from(msg));
+        if (!ioError) writeAll(outFd, Buffer.from(msg));
         opts.sink?.(msg, "stderr");
       }
       closeSync(outFd);
       await sourceCopy;
-      const exitCode = error ? 127 : code ?? 128 + (signal ? osConstants.signals[signal] ?? 0 : 0);
       const params = readSdkParams(run.dir);
       const record = await store.updateRun(run.id, (r) => {
         r.stopped = isoNow();
-        r.exit_status = exitCode;
-        if (stopReason === "early-stop") r.early_stopped = true;
+        // A run whose files could not be written is not `completed`, whatever the script said.
+        r.exit_status = ioError && exitCode === 0 ? 1 : exitCode;
+        if (ioError) r.error = `g could not write the run's files: ${ioError.code ?? ioError.message}`;
+        else if (stopReason === "early-stop") r.early_stopped = true;
         else if (stopReason !== null) r.terminated = true;
         if (params) r.flags = { ...params, ...r.flags };
       });
       store.indexRun(run.id, record, store.writeSummary(run.dir));
       store.removeLock(run.id);
-      const status: RunStatus = record.early_stopped ? "early-stopped" : record.terminated ? "terminated" : exitCode === 0 ? "completed" : "error";
-      resolveDone({ exitCode, status, flags: record.flags });
+      const status: RunStatus = ioError ? "error" : record.early_stopped ? "early-stopped" : record.terminated ? "terminated" : exitCode === 0 ? "completed" : "error";
+      resolveDone({ exitCode: ioError && exitCode === 0 ? 1 : exitCode, status, flags: record.flags });
     };
     if (spawnError || !child) {
       void finish(null, null, spawnError ?? new Error("spawn failed"));
@@ -157,7 +182,7 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
     }
   };
 
-  return {
+  const handle: RunningProcess = {
     pid: child?.pid,
     done,
     stop(reason) {
@@ -172,6 +197,5 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
       killTimer = setTimeout(() => signalGroup("SIGKILL"), STOP_GRACE_MS);
       killTimer.unref();
     },
-  };
+  };  return handle;
 }
-

@@ -252,3 +252,17 @@ describe("the command line", () => {
     expect(help.stdout).toContain("--min <col>");
   });
 });
+
+describe("when the store cannot be written", () => {
+  it("stops the script, says so in one line, records error, and never crashes", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", join(SCRIPTS, "break_store.py")], { home });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/g: cannot write to .* \(EISDIR\); stopping the script/);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(res.stdout).not.toContain("never reached");
+    const [run] = runs(home);
+    expect(run!.status).toBe("error");
+    expect(existsSync(join(run!.dir, "LOCK"))).toBe(false);
+  });
+});
