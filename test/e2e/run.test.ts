@@ -1,26 +1,12 @@
 import { cpSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { collect, g, gAsync } from "../helpers/g.js";
+import { collect, g, gAsync, listRunsJson } from "../helpers/g.js";
 import { EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
 const SCRIPTS = join(ROOT, "test", "e2e", "scripts");
 
-interface RunJson {
-  id: string;
-  op: string;
-  status: string;
-  flags: Record<string, unknown>;
-  dir: string;
-  label: string;
-  tags: string[];
-}
-
-function runs(home: string, args: string[] = []): RunJson[] {
-  const res = g(["runs", "list", "--json", ...args], { home });
-  expect(res.code, res.stderr).toBe(0);
-  return JSON.parse(res.stdout) as RunJson[];
-}
+const runs = listRunsJson;
 
 function scalars(dir: string): Array<{ key: string; value: number; step: number | null }> {
   const path = join(dir, "scalars.jsonl");

@@ -2,27 +2,15 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { collect, g, gAsync } from "../helpers/g.js";
+import { collect, g, gAsync, listRunsJson, type RunJson } from "../helpers/g.js";
 import { BIN, EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
 const SCRIPTS = join(ROOT, "test", "e2e", "scripts");
 const TRAIN = join(EXAMPLES, "train.py");
 const MAIN = join(EXAMPLES, "main.py");
 
-interface RunJson {
-  id: string;
-  op: string;
-  status: string;
-  flags: Record<string, unknown>;
-  dir: string;
-  batch: string | null;
-  trial: number | null;
-}
-
 function allRuns(home: string): RunJson[] {
-  const res = g(["runs", "list", "--json"], { home });
-  expect(res.code, res.stderr).toBe(0);
-  return JSON.parse(res.stdout) as RunJson[];
+  return listRunsJson(home);
 }
 
 function trials(home: string): RunJson[] {

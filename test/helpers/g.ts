@@ -34,3 +34,23 @@ export function collect(child: ChildProcess): Promise<GResult> {
   child.stderr?.on("data", (d) => (stderr += d));
   return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
 }
+
+/** A run as `g runs list --json` prints it. */
+export interface RunJson {
+  id: string;
+  op: string;
+  status: string;
+  flags: Record<string, unknown>;
+  dir: string;
+  label: string;
+  tags: string[];
+  batch: string | null;
+  trial: number | null;
+}
+
+/** `g runs list --json [args]`, failing the test if the command fails. */
+export function listRunsJson(home: string, args: string[] = []): RunJson[] {
+  const res = g(["runs", "list", "--json", ...args], { home });
+  if (res.code !== 0) throw new Error(`g runs list failed (${res.code}): ${res.stderr}`);
+  return JSON.parse(res.stdout) as RunJson[];
+}
