@@ -3,6 +3,7 @@
 
 import { Command, CommanderError, Option } from "commander";
 import { EXIT } from "../errors.js";
+import { parseTop } from "../query/top.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const toInt = (name: string) => (value: string) => {
@@ -147,7 +148,7 @@ export function buildProgram(): Command {
     .option("-c, --cols <cols>", 'columns, e.g. "loss, min loss, =x, .time"')
     .option("-m, --min <col>", "sort ascending by COL (repeatable)", collect)
     .option("-M, --max <col>", "sort descending by COL (repeatable)", collect)
-    .option("-t, --top <n>", "show only the first N after sorting", toInt("--top"))
+    .option("-t, --top <n>", "show only the first N after sorting", parseTop)
     .option("--filter <expr>", 'keep rows matching EXPR, e.g. "loss < 0.2 and x > -1"')
     .option("--skip-core", "leave out the run attribute columns")
     .option("--skip-unchanged", "leave out columns whose value is the same in every row")

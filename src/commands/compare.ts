@@ -22,7 +22,8 @@ export interface CompareOptions {
   json?: boolean;
   min?: string | string[];
   max?: string | string[];
-  top?: number | string;
+  /** Already checked by parseTop (src/query/top.ts) when commander read it. */
+  top?: number;
   cols?: string;
   filter?: string;
   skipCore?: boolean;
@@ -44,13 +45,6 @@ export interface CompareViewInput {
   build(runs: CompareInputRun[]): CompareData;
 }
 
-/** What the view resolves with when the user leaves it: quit, or restart a run (or its batch) in the terminal. */
-export type CompareViewExit = { kind: "quit" } | { kind: "restart"; runId: string; batch: boolean };
-
-interface CompareViewModule {
-  runCompareView(input: CompareViewInput): Promise<CompareViewExit | void>;
-}
-
 /** What commander hands `--csv [file]` when the user wrote `--csv 1:5`: a run spec, not a file name. */
 const RUN_SPEC_LIKE = /^(\d+|\d*:\d*)$/;
 
@@ -61,7 +55,6 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   }
   const formats = [opts.table, opts.csv !== undefined, opts.json].filter(Boolean).length;
   if (formats > 1) throw new UsageError("choose one of -T/--table, --csv and --json");
-  const top = parseTop(opts.top);
   const store = new RunStore(resolveHome());
   const load = (): { runs: CompareInputRun[]; warnings: string[] } => loadCompareRuns(store, specs, opts);
   const build = (runs: CompareInputRun[]): CompareData =>
@@ -70,7 +63,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
       columns: opts.cols,
       min: toList(opts.min),
       max: toList(opts.max),
-      top,
+      top: opts.top,
       filter: opts.filter,
       skipCore: opts.skipCore,
       skipUnchanged: opts.skipUnchanged,
@@ -79,7 +72,10 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
 
   // Keys need a terminal on stdin too (`g compare < file` would fail to enter raw mode).
   const interactive = !opts.table && opts.csv === undefined && !opts.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
-  if (interactive && (await runInteractiveView({ store, specs, options: opts, load, build }))) return;
+  if (interactive) {
+    await runInteractiveView({ store, specs, options: opts, load, build });
+    return;
+  }
 
   const { runs, warnings } = load();
   for (const w of warnings) say(`warning: ${w}`);
@@ -131,26 +127,23 @@ export function loadCompareRuns(store: RunStore, specs: string[], opts: CompareO
 }
 
 /**
- * HOOK for the interactive view: loads src/ui/compare-view.js if it exists
- * and runs it. Returns false when there is no such module yet, so the
- * caller prints the table instead.
+ * Runs the interactive view (src/ui/compare-view), then what the user asked
+ * for on leaving it: a restart of a run or its batch, in this terminal.
  */
-async function runInteractiveView(input: CompareViewInput): Promise<boolean> {
+async function runInteractiveView(input: CompareViewInput): Promise<void> {
   // Ink and React load only here, when the view is about to render, in React's production
   // build (the development one is slower and prints dev-only warnings); NODE_ENV is restored
   // after, so a run restarted from the view does not inherit it.
   const nodeEnv = process.env.NODE_ENV;
   if (nodeEnv === undefined) process.env.NODE_ENV = "production";
-  let mod: CompareViewModule;
+  let view: typeof import("../ui/compare-view.js");
   try {
-    mod = (await import("../ui/compare-view.js")) as CompareViewModule;
+    view = await import("../ui/compare-view.js");
   } finally {
     if (nodeEnv === undefined) delete process.env.NODE_ENV;
   }
-  if (typeof mod.runCompareView !== "function") return false;
-  const exit = await mod.runCompareView(input);
-  if (exit && exit.kind === "restart") restartInTerminal(exit.runId);
-  return true;
+  const exit = await view.runCompareView(input);
+  if (exit.kind === "restart") restartInTerminal(exit.runId);
 }
 
 /**
@@ -163,13 +156,6 @@ function restartInTerminal(runId: string): void {
   const child = spawnSync(process.execPath, [bin, "run", "--restart", runId], { stdio: "inherit" });
   if (child.error) throw child.error;
   process.exitCode = child.status ?? 1;
-}
-
-function parseTop(top: number | string | undefined): number | undefined {
-  if (top === undefined) return undefined;
-  const n = typeof top === "number" ? top : Number(top);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`-t/--top takes a whole number of runs >= 1, not "${top}" (e.g. -t 5)`);
-  return n;
 }
 
 function toList(v: string | string[] | undefined): string[] {

@@ -14,6 +14,11 @@ export function formatNumber(v: number): string {
   return String(Number(v.toPrecision(6)));
 }
 
+/** A number, text or boolean as a cell or a flag is shown: numbers by formatNumber, the rest as they are. */
+export function formatValue(v: number | string | boolean): string {
+  return typeof v === "number" ? formatNumber(v) : String(v);
+}
+
 /** Significant digits of a plain decimal ("-0.0012340" → 5); 99 for exponent forms. */
 function significantDigits(s: string): number {
   let i = s.charCodeAt(0) === 45 /* - */ ? 1 : 0;

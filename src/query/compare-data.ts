@@ -3,7 +3,6 @@
 // present. Filtering (--filter), sorting (-m/-M), --top and the column
 // choices (-c, --skip-core, --skip-unchanged) all happen here.
 
-import { UsageError } from "../errors.js";
 import type { Run, ScalarSummary } from "../store/types.js";
 import {
   CORE_ATTRIBUTES,
@@ -17,10 +16,9 @@ import {
   type KnownNames,
   type ResolvedColumn,
 } from "./columns.js";
+import { parseTop } from "./top.js";
 import { evaluateFilter, filterColumns, parseFilter, type FilterValue } from "./filter.js";
-import { formatDuration, formatNumber, formatTime } from "../format/values.js";
-
-export { formatDuration, formatNumber, formatTime };
+import { formatDuration, formatTime, formatValue } from "../format/values.js";
 
 /** One selected run: its index in the newest-first list (1 = latest) and its scalar summaries. */
 export interface CompareInputRun {
@@ -103,10 +101,7 @@ export function buildCompareData(input: CompareInput): CompareData {
   ];
   if (sortKeys.length > 0) runs = sortRuns(runs, sortKeys, input.now);
 
-  if (input.top !== undefined) {
-    if (!Number.isInteger(input.top) || input.top < 1) throw new UsageError(`-t/--top: expected a whole number of runs >= 1, got ${input.top}`);
-    runs = runs.slice(0, input.top);
-  }
+  if (input.top !== undefined) runs = runs.slice(0, parseTop(input.top));
 
   let columns = chooseColumns(input, runs === input.runs ? known : collectNames(runs), known);
   // One getter and one formatter per column, chosen once: a big table has millions of cells.
@@ -153,7 +148,7 @@ export function sortRuns<T extends CompareInputRun>(runs: T[], keys: SortKey[], 
   const decorated = runs.map((r, i) => ({ r, i, v: getters.map((get) => get(r)) }));
   decorated.sort((a, b) => {
     for (const [k, key] of keys.entries()) {
-      const c = compareForSort(a.v[k]!, b.v[k]!, key.descending);
+      const c = compareCells(a.v[k]!, b.v[k]!, key.descending);
       if (c !== 0) return c;
     }
     return a.i - b.i;
@@ -161,11 +156,16 @@ export function sortRuns<T extends CompareInputRun>(runs: T[], keys: SortKey[], 
   return decorated.map((d) => d.r);
 }
 
-function compareForSort(a: CellValue, b: CellValue, descending: boolean): number {
+/**
+ * The one order of cell values, shared by -m/-M and the interactive view's
+ * sort: missing values last in either direction, numbers before text (so a
+ * numeric column with a stray string still sorts), text by code unit.
+ */
+export function compareCells(a: CellValue, b: CellValue, descending: boolean): number {
   if (a === null || b === null) return a === null ? (b === null ? 0 : 1) : -1;
   let c: number;
   if (typeof a === "number" && typeof b === "number") c = a - b;
-  else if (typeof a === "number") c = -1; // numbers before text, so a numeric column with a stray string still sorts
+  else if (typeof a === "number") c = -1;
   else if (typeof b === "number") c = 1;
   else c = String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
   return descending ? -c : c;
@@ -224,11 +224,6 @@ function chooseColumns(input: CompareInput, shownNames: ReturnType<typeof collec
 
 function kindOf(col: ResolvedColumn): ColumnKind {
   return col.type === "attr" ? "core" : col.type;
-}
-
-/** The value of one column for one run. */
-export function columnValue(col: ResolvedColumn, r: CompareInputRun, now: number): CellValue {
-  return columnGetter(col, now)(r);
 }
 
 function columnGetter(col: ResolvedColumn, now: number): (r: CompareInputRun) => CellValue {
@@ -303,30 +298,16 @@ export function runSeconds(run: Run, now: number): number | null {
   return Math.max(0, (end - started) / 1000);
 }
 
-/** Formats a cell as the table shows it. */
-export function formatCell(v: CellValue, col: ResolvedColumn): string {
-  return v === null ? "" : cellFormatter(col)(v);
-}
-
+/** How a column's present values are printed; chosen once per column. */
 function cellFormatter(col: ResolvedColumn): (v: number | string | boolean) => string {
-  if (col.type === "scalar" && col.qualifier !== "count" && col.qualifier !== "step") {
-    return (v) => (typeof v === "number" ? formatNumber(v) : String(v));
-  }
-  // Flags as given when short (lr=0.001 stays 0.001); an optimizer's 17-digit proposals to 6 significant digits.
-  if (col.type === "flag") return (v) => (typeof v === "number" ? formatNumber(v) : String(v));
-  return (v) => formatPresent(v, col);
-}
-
-function formatPresent(v: number | string | boolean, col: ResolvedColumn): string {
   if (col.type === "attr") {
-    if (col.attr === "time" && typeof v === "number") return formatDuration(v);
-    if ((col.attr === "started" || col.attr === "stopped" || col.attr === "created") && typeof v === "string") return formatTime(v);
-    return String(v);
+    if (col.attr === "time") return (v) => (typeof v === "number" ? formatDuration(v) : String(v));
+    if (col.attr === "started" || col.attr === "stopped" || col.attr === "created") return (v) => (typeof v === "string" ? formatTime(v) : String(v));
+    return String;
   }
-  if (typeof v === "number") {
-    if (col.type === "scalar" && (col.qualifier === "count" || col.qualifier === "step")) return String(v);
-    return formatNumber(v);
-  }
-  return String(v);
+  // A count or a step is a whole number, shown in full.
+  if (col.type === "scalar" && (col.qualifier === "count" || col.qualifier === "step")) return String;
+  // Scalars to 6 significant digits; flags as given when short (lr=0.001 stays 0.001),
+  // an optimizer's 17-digit proposals to 6 significant digits.
+  return formatValue;
 }
-

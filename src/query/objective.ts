@@ -3,10 +3,9 @@
 
 import { UsageError } from "../errors.js";
 import type { Objective, ScalarSummary } from "../store/types.js";
+import { QUALIFIERS, isQualifier, type Qualifier } from "./columns.js";
 
 export const DEFAULT_OBJECTIVE: Objective = { column: "loss", goal: "minimize" };
-const QUALIFIERS = ["last", "first", "min", "max", "avg", "total", "count", "step"] as const;
-type Qualifier = (typeof QUALIFIERS)[number];
 
 export function parseObjective(minimize?: string, maximize?: string): Objective {
   const column = (maximize ?? minimize ?? DEFAULT_OBJECTIVE.column).trim();
@@ -17,7 +16,8 @@ export function parseObjective(minimize?: string, maximize?: string): Objective 
 function splitColumn(column: string): { qualifier: Qualifier; key: string } {
   const parts = column.split(/\s+/).filter((p) => p !== "");
   if (parts.length === 1 && !parts[0]!.startsWith("=") && !parts[0]!.startsWith(".")) return { qualifier: "last", key: parts[0]! };
-  if (parts.length === 2 && (QUALIFIERS as readonly string[]).includes(parts[0]!)) return { qualifier: parts[0] as Qualifier, key: parts[1]! };
+  const [first, second] = parts;
+  if (parts.length === 2 && first !== undefined && second !== undefined && isQualifier(first)) return { qualifier: first, key: second };
   throw new UsageError(`objective "${column}" is not a scalar column; write a scalar key, optionally after ${QUALIFIERS.join("|")}, e.g. "min val_loss"`);
 }
 

@@ -2,6 +2,7 @@
 // a sparkline per scalar, and the tail of its output.
 
 import { Box, Text } from "ink";
+import { formatNumber } from "../format/values.js";
 import type { CompareRow } from "../query/compare-data.js";
 import type { ScalarRecord } from "../store/types.js";
 import { groupScalars, renderSparkline } from "./sparkline.js";
@@ -61,8 +62,4 @@ export function DetailsPane({ row, scalars, output, width }: DetailsPaneProps) {
       ))}
     </Box>
   );
-}
-
-function formatNumber(v: number): string {
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
 }

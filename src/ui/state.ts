@@ -3,7 +3,7 @@
 // The Ink components only render this state and dispatch actions, so every
 // behaviour here is tested without a terminal.
 
-import type { CellValue, CompareData, CompareRow } from "../query/compare-data.js";
+import { compareCells, type CompareData, type CompareRow } from "../query/compare-data.js";
 import { keyToAction, type KeyInfo } from "./keys.js";
 
 /** What the view asks for when it closes. */
@@ -189,7 +189,7 @@ export function reduce(state: ViewState, action: Action): ViewState {
   }
 }
 
-/** The rows shown: the data's rows, filtered by the filter text, then sorted. */
+/** The rows shown: the data's rows, filtered by the filter text, then sorted as -m/-M sort (compareCells). */
 export function visibleRows(state: Pick<ViewState, "data" | "filter" | "sort">): CompareRow[] {
   let rows = state.data.rows;
   const needle = state.filter.trim().toLowerCase();
@@ -208,17 +208,6 @@ export function visibleRows(state: Pick<ViewState, "data" | "filter" | "sort">):
     }
   }
   return rows;
-}
-
-/** Missing values last in either direction; numbers before text. */
-export function compareCells(a: CellValue, b: CellValue, descending: boolean): number {
-  if (a === null || b === null) return a === null ? (b === null ? 0 : 1) : -1;
-  let c: number;
-  if (typeof a === "number" && typeof b === "number") c = a - b;
-  else if (typeof a === "number") c = -1;
-  else if (typeof b === "number") c = 1;
-  else c = String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
-  return descending ? -c : c;
 }
 
 /** Each column's drawn width: its widest cell or header, at most MAX_COLUMN_WIDTH. */

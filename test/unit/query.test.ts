@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { NotFoundError, UsageError } from "../../src/errors.js";
 import { parseColumns, resolveColumn } from "../../src/query/columns.js";
-import { buildCompareData, formatDuration, formatNumber, type CompareInput, type CompareInputRun } from "../../src/query/compare-data.js";
+import { buildCompareData, compareCells, type CompareInput, type CompareInputRun } from "../../src/query/compare-data.js";
+import { formatDuration, formatNumber } from "../../src/format/values.js";
+import { parseTop } from "../../src/query/top.js";
 import { evaluateFilter, parseFilter, type FilterValue } from "../../src/query/filter.js";
 import { indexRuns, selectRuns } from "../../src/query/select.js";
 import type { Flags, Run, RunStatus, ScalarSummary } from "../../src/store/types.js";
@@ -207,6 +209,18 @@ describe("buildCompareData", () => {
   it("keeps the list order under --top without a sort", () => {
     expect(column(build({ top: 3 }), "#")).toEqual([1, 2, 3]);
     expect(() => build({ top: 0 })).toThrow(UsageError);
+  });
+
+  it("reads --top as a whole number of runs of at least 1", () => {
+    expect(parseTop("5")).toBe(5);
+    expect(parseTop(2)).toBe(2);
+    for (const bad of ["0", "-1", "1.5", "five", "", 0]) expect(() => parseTop(bad)).toThrow(/-t\/--top takes a whole number of runs >= 1/);
+  });
+
+  it("orders cells with missing values last and numbers before text, either way", () => {
+    const cells = [3, null, "b", 1, "a"];
+    expect([...cells].sort((a, b) => compareCells(a, b, false))).toEqual([1, 3, "a", "b", null]);
+    expect([...cells].sort((a, b) => compareCells(a, b, true))).toEqual(["b", "a", 3, 1, null]);
   });
 
   it("filters rows, resolving bare names to scalars or flags", () => {
