@@ -1,0 +1,366 @@
+// Fitting the Gaussian process: hyperparameters by maximum a posteriori
+// (multi-start, warm-started L-BFGS on the log marginal likelihood plus weak
+// priors) and the output transform (standardise, optionally Yeo-Johnson warp)
+// that the model is fitted to.
+
+import type { Rng } from "../../flags/space.js";
+import { cholesky, cholInverse, cholLogDet, cholSolve, makeMatrix, type Matrix } from "../linalg.js";
+import { JITTER, SQRT5, fitGpFixed, type GpModel } from "./model.js";
+
+/** Mutable state an ask-tell loop may keep between calls to warm-start the fit. */
+export interface GpCache {
+  theta?: Float64Array;
+}
+
+/** Hyperparameters in log space: [log ℓ_1 .. log ℓ_D, log σf², log σn²], and their bounds. */
+const LOG_LS_MIN = Math.log(0.01);
+const LOG_LS_MAX = Math.log(20);
+const LOG_SF_MIN = Math.log(0.05);
+const LOG_SF_MAX = Math.log(20);
+const LOG_NOISE_MIN = Math.log(1e-6);
+const LOG_NOISE_MAX = Math.log(2);
+/** Beyond this many points the hyperparameters are refitted on every other trial only. */
+const SKIP_REFIT_AFTER = 20;
+/** Refit from fresh starts (not only the warm one) when the count of points is a multiple of this. */
+const FRESH_FIT_EVERY = 10;
+
+/** Weak log-normal priors (mean, sd of the log) that keep tiny data sets sane. */
+const PRIOR_LOG_LS = { mean: Math.log(0.5), sd: 1.5 };
+const PRIOR_LOG_SF = { mean: 0, sd: 1.5 };
+const PRIOR_LOG_NOISE = { mean: Math.log(1e-3), sd: 3 };
+
+interface FitData {
+  n: number;
+  D: number;
+  y: Float64Array;
+  /** Per dimension, the n×n squared differences (x_id − x_jd)². */
+  diff2: Float64Array[];
+  fitNoise: boolean;
+  fixedLogNoise: number;
+}
+
+function prepareFit(x: Float64Array[], y: Float64Array, D: number, noise: "fit" | number): FitData {
+  const n = x.length;
+  const diff2: Float64Array[] = [];
+  for (let d = 0; d < D; d++) {
+    const m = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < i; j++) {
+        const t = x[i]![d]! - x[j]![d]!;
+        m[i * n + j] = t * t;
+        m[j * n + i] = t * t;
+      }
+    }
+    diff2.push(m);
+  }
+  return { n, D, y, diff2, fitNoise: noise === "fit", fixedLogNoise: noise === "fit" ? 0 : Math.log(noise) };
+}
+
+function logPrior(t: number, p: { mean: number; sd: number }): { value: number; grad: number } {
+  const z = (t - p.mean) / p.sd;
+  return { value: -0.5 * z * z, grad: -z / p.sd };
+}
+
+/**
+ * Negative log posterior at theta (log lengthscales, log σf², log σn²) and a
+ * closure for its gradient: line searches reject many points, and only the
+ * accepted ones pay for the O(n³) inverse the gradient needs.
+ */
+function negLogPosterior(data: FitData, theta: Float64Array): Evaluation {
+  const { n, D, y, diff2 } = data;
+  const inv2 = new Float64Array(D);
+  for (let d = 0; d < D; d++) inv2[d] = Math.exp(-2 * theta[d]!);
+  const sf = Math.exp(theta[D]!);
+  const logNoise = data.fitNoise ? theta[D + 1]! : data.fixedLogNoise;
+  const noise = Math.exp(logNoise);
+  const K = makeMatrix(n);
+  const G = new Float64Array(n * n); // σf² (5/3)(1 + √5 r) e^{-√5 r}
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      let r2 = 0;
+      const ij = i * n + j;
+      for (let d = 0; d < D; d++) r2 += diff2[d]![ij]! * inv2[d]!;
+      const s = SQRT5 * Math.sqrt(r2);
+      const e = Math.exp(-s);
+      const k = sf * (1 + s + (s * s) / 3) * e;
+      K.data[ij] = k;
+      K.data[j * n + i] = k;
+      G[ij] = sf * (5 / 3) * (1 + s) * e;
+    }
+    K.data[i * n + i] = sf + noise + JITTER;
+  }
+  const L = cholesky(K);
+  if (L === null) return { f: Infinity, grad: () => new Float64Array(D + 2) };
+  const alpha = cholSolve(L, y);
+  let f = 0.5 * (y.reduce((s, yi, i) => s + yi * alpha[i]!, 0) + cholLogDet(L) + n * Math.log(2 * Math.PI));
+  for (let d = 0; d < D; d++) f -= logPrior(theta[d]!, PRIOR_LOG_LS).value;
+  f -= logPrior(theta[D]!, PRIOR_LOG_SF).value;
+  if (data.fitNoise) f -= logPrior(theta[D + 1]!, PRIOR_LOG_NOISE).value;
+  return { f, grad: () => negLogPosteriorGradient(data, theta, K, G, L, alpha, sf, noise, inv2) };
+}
+
+function negLogPosteriorGradient(
+  data: FitData,
+  theta: Float64Array,
+  K: Matrix,
+  G: Float64Array,
+  L: Matrix,
+  alpha: Float64Array,
+  sf: number,
+  noise: number,
+  inv2: Float64Array,
+): Float64Array {
+  const { n, D, diff2 } = data;
+  const grad = new Float64Array(D + 2);
+  const Kinv = cholInverse(L);
+  // dNLL/dθ = -½ tr((ααᵀ − K⁻¹) dK/dθ); W = ααᵀ − K⁻¹ is symmetric.
+  let gSf = 0;
+  let gNoise = 0;
+  for (let i = 0; i < n; i++) {
+    const ii = i * n + i;
+    const wii = alpha[i]! * alpha[i]! - Kinv.data[ii]!;
+    gSf += wii * sf;
+    gNoise += wii * noise;
+    for (let j = 0; j < i; j++) {
+      const ij = i * n + j;
+      const w = 2 * (alpha[i]! * alpha[j]! - Kinv.data[ij]!); // both triangles
+      gSf += w * K.data[ij]!;
+      const gw = w * G[ij]!;
+      for (let d = 0; d < D; d++) grad[d]! += gw * diff2[d]![ij]! * inv2[d]!;
+    }
+  }
+  for (let d = 0; d < D; d++) grad[d] = -0.5 * grad[d]!;
+  grad[D] = -0.5 * gSf;
+  grad[D + 1] = data.fitNoise ? -0.5 * gNoise : 0;
+  for (let d = 0; d < D; d++) grad[d]! -= logPrior(theta[d]!, PRIOR_LOG_LS).grad;
+  grad[D]! -= logPrior(theta[D]!, PRIOR_LOG_SF).grad;
+  if (data.fitNoise) grad[D + 1]! -= logPrior(theta[D + 1]!, PRIOR_LOG_NOISE).grad;
+  return grad;
+}
+
+/** An objective value with its gradient on demand. */
+export interface Evaluation {
+  f: number;
+  grad: () => Float64Array;
+}
+
+/**
+ * Minimises f over the box [lo, hi] with L-BFGS, projecting every step back
+ * into the box (a simple stand-in for L-BFGS-B that is good enough here).
+ */
+export function minimizeBox(
+  fg: (x: Float64Array) => Evaluation,
+  x0: Float64Array,
+  lo: ArrayLike<number>,
+  hi: ArrayLike<number>,
+  maxIter: number,
+): { x: Float64Array; f: number } {
+  const m = 6;
+  const dim = x0.length;
+  const project = (v: Float64Array): Float64Array => {
+    for (let i = 0; i < dim; i++) v[i] = Math.min(hi[i]!, Math.max(lo[i]!, v[i]!));
+    return v;
+  };
+  let x = project(Float64Array.from(x0));
+  const first = fg(x);
+  let f = first.f;
+  let grad = first.grad();
+  const S: Float64Array[] = [];
+  const Y: Float64Array[] = [];
+  for (let iter = 0; iter < maxIter; iter++) {
+    // Gradient components pushing out of an active bound are dropped.
+    const g = Float64Array.from(grad);
+    for (let i = 0; i < dim; i++) {
+      if ((x[i]! <= lo[i]! && g[i]! > 0) || (x[i]! >= hi[i]! && g[i]! < 0)) g[i] = 0;
+    }
+    let gnorm = 0;
+    for (let i = 0; i < dim; i++) gnorm = Math.max(gnorm, Math.abs(g[i]!));
+    if (gnorm < 1e-5) break;
+    // Two-loop recursion for the search direction.
+    const q = Float64Array.from(g);
+    const alphas: number[] = [];
+    for (let k = S.length - 1; k >= 0; k--) {
+      const rho = 1 / dotArr(Y[k]!, S[k]!);
+      const a = rho * dotArr(S[k]!, q);
+      alphas[k] = a;
+      for (let i = 0; i < dim; i++) q[i]! -= a * Y[k]![i]!;
+    }
+    let gamma = 1;
+    if (S.length > 0) {
+      const last = S.length - 1;
+      gamma = dotArr(S[last]!, Y[last]!) / dotArr(Y[last]!, Y[last]!);
+    } else {
+      gamma = Math.min(1, 1 / gnorm);
+    }
+    for (let i = 0; i < dim; i++) q[i]! *= gamma;
+    for (let k = 0; k < S.length; k++) {
+      const rho = 1 / dotArr(Y[k]!, S[k]!);
+      const b = rho * dotArr(Y[k]!, q);
+      for (let i = 0; i < dim; i++) q[i]! += S[k]![i]! * (alphas[k]! - b);
+    }
+    let dirSlope = 0;
+    for (let i = 0; i < dim; i++) dirSlope -= g[i]! * q[i]!;
+    if (!(dirSlope < 0)) {
+      // Not a descent direction: fall back to steepest descent and forget the history.
+      S.length = 0;
+      Y.length = 0;
+      for (let i = 0; i < dim; i++) q[i] = g[i]! * Math.min(1, 1 / gnorm);
+    }
+    // Backtracking (Armijo) line search along the projected path.
+    let step = 1;
+    let accepted = false;
+    let xNew = x;
+    let fNew = f;
+    let gradNew = grad;
+    for (let ls = 0; ls < 20; ls++) {
+      const cand = new Float64Array(dim);
+      for (let i = 0; i < dim; i++) cand[i] = x[i]! - step * q[i]!;
+      project(cand);
+      let decrease = 0;
+      for (let i = 0; i < dim; i++) decrease += grad[i]! * (cand[i]! - x[i]!);
+      const r = fg(cand);
+      if (Number.isFinite(r.f) && r.f <= f + 1e-4 * decrease) {
+        xNew = cand;
+        fNew = r.f;
+        gradNew = r.grad();
+        accepted = true;
+        break;
+      }
+      step *= 0.5;
+    }
+    if (!accepted) break;
+    const s = new Float64Array(dim);
+    const yv = new Float64Array(dim);
+    for (let i = 0; i < dim; i++) {
+      s[i] = xNew[i]! - x[i]!;
+      yv[i] = gradNew[i]! - grad[i]!;
+    }
+    const sy = dotArr(s, yv);
+    if (sy > 1e-12) {
+      S.push(s);
+      Y.push(yv);
+      if (S.length > m) {
+        S.shift();
+        Y.shift();
+      }
+    }
+    const df = f - fNew;
+    x = xNew;
+    f = fNew;
+    grad = gradNew;
+    if (df < 1e-7 * Math.max(1, Math.abs(f))) break;
+  }
+  return { x, f };
+}
+
+function dotArr(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** A standard normal draw. */
+export function gaussian(rng: Rng): number {
+  // Box–Muller; 1 − u keeps the log argument in (0, 1].
+  const u = 1 - rng();
+  const v = rng();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** Fits the hyperparameters to (x, y standardised) and returns the posterior. */
+export function fitGp(x: Float64Array[], y: Float64Array, D: number, noise: "fit" | number, rng: Rng, cache?: GpCache): GpModel {
+  const data = prepareFit(x, y, D, noise);
+  const lo = new Float64Array(D + 2);
+  const hi = new Float64Array(D + 2);
+  for (let d = 0; d < D; d++) {
+    lo[d] = LOG_LS_MIN;
+    hi[d] = LOG_LS_MAX;
+  }
+  lo[D] = LOG_SF_MIN;
+  hi[D] = LOG_SF_MAX;
+  lo[D + 1] = noise === "fit" ? LOG_NOISE_MIN : data.fixedLogNoise;
+  hi[D + 1] = noise === "fit" ? LOG_NOISE_MAX : data.fixedLogNoise;
+  // A warm start from the previous fit usually lands within a few steps of the
+  // optimum; the fresh starts guard against a stale local optimum and are
+  // only paid for on the first fit and on every FRESH_FIT_EVERY-th one.
+  const starts: Float64Array[] = [];
+  const warm = cache?.theta && cache.theta.length === D + 2 ? Float64Array.from(cache.theta) : null;
+  if (warm) starts.push(warm);
+  const fresh = warm === null || x.length % FRESH_FIT_EVERY === 0;
+  if (fresh) {
+    const base = new Float64Array(D + 2);
+    for (let d = 0; d < D; d++) base[d] = Math.log(0.3 * Math.sqrt(Math.max(1, D)));
+    base[D] = 0;
+    base[D + 1] = noise === "fit" ? Math.log(1e-2) : data.fixedLogNoise;
+    starts.push(base);
+    const random = new Float64Array(D + 2);
+    for (let d = 0; d < D; d++) random[d] = PRIOR_LOG_LS.mean + PRIOR_LOG_LS.sd * 0.7 * gaussian(rng);
+    random[D] = PRIOR_LOG_SF.mean + 0.5 * gaussian(rng);
+    random[D + 1] = noise === "fit" ? Math.log(1e-4) + 2 * gaussian(rng) : data.fixedLogNoise;
+    starts.push(random);
+  }
+  // Past SKIP_REFIT_AFTER points one more observation barely moves the
+  // hyperparameters: every other trial reuses the previous fit as it is.
+  const reuse = warm !== null && !fresh && x.length > SKIP_REFIT_AFTER && x.length % 2 === 1;
+  let best: { x: Float64Array; f: number } | null = reuse ? { x: warm, f: 0 } : null;
+  for (const s of reuse ? [] : starts) {
+    const r = minimizeBox((t) => negLogPosterior(data, t), s, lo, hi, s === warm ? 15 : 40);
+    if (best === null || r.f < best.f) best = r;
+  }
+  const theta = best!.x;
+  if (cache) cache.theta = Float64Array.from(theta);
+  const ls = new Float64Array(D);
+  for (let d = 0; d < D; d++) ls[d] = Math.exp(theta[d]!);
+  return fitGpFixed(x, y, ls, Math.exp(theta[D]!), Math.exp(noise === "fit" ? theta[D + 1]! : data.fixedLogNoise));
+}
+
+// ---------------------------------------------------------------------------
+// Output transform
+
+function standardise(v: ArrayLike<number>): Float64Array {
+  const n = v.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += v[i]! / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (v[i]! - mean) ** 2;
+  const sd = Math.sqrt(ss / n) || 1;
+  return Float64Array.from(v, (t) => (t - mean) / sd);
+}
+
+/** Yeo–Johnson transform of one value (defined for any real, monotone in t). */
+export function yeoJohnson(t: number, lambda: number): number {
+  if (t >= 0) return Math.abs(lambda) < 1e-9 ? Math.log1p(t) : ((t + 1) ** lambda - 1) / lambda;
+  return Math.abs(lambda - 2) < 1e-9 ? -Math.log1p(-t) : -((1 - t) ** (2 - lambda) - 1) / (2 - lambda);
+}
+
+const WARP_LAMBDAS = Array.from({ length: 21 }, (_, i) => -1 + i * 0.15);
+
+/**
+ * Standardised values, power-transformed when that makes them look more
+ * normal (HEBO's trick): heavy right tails (a few huge losses) otherwise
+ * dominate the fit and flatten the model where the minimum is. The transform
+ * is monotone, so the ranking of the observations is unchanged.
+ */
+export function transformOutputs(values: number[], warp: "auto" | "none"): Float64Array {
+  const z = standardise(values);
+  if (warp === "none" || values.length < 3) return z;
+  const n = z.length;
+  let bestLambda = 1;
+  let bestLl = -Infinity;
+  for (const lambda of WARP_LAMBDAS.concat([1])) {
+    const w = Float64Array.from(z, (t) => yeoJohnson(t, lambda));
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += w[i]! / n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (w[i]! - mean) ** 2;
+    if (!(ss > 0)) continue;
+    let jac = 0;
+    for (let i = 0; i < n; i++) jac += Math.sign(z[i]!) * Math.log1p(Math.abs(z[i]!));
+    const ll = -0.5 * n * Math.log(ss / n) + (lambda - 1) * jac;
+    if (ll > bestLl) {
+      bestLl = ll;
+      bestLambda = lambda;
+    }
+  }
+  return standardise(Float64Array.from(z, (t) => yeoJohnson(t, bestLambda)));
+}

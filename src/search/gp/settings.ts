@@ -1,0 +1,111 @@
+// The Gaussian-process optimizer's settings: their defaults, the help that
+// `g run --help-optimizer gp` prints, and `--opt-flag name=value` parsing.
+
+import { UsageError } from "../../errors.js";
+
+export type Acquisition = "ei" | "lcb" | "pi" | "hedge";
+
+export interface GpSettings {
+  /** Random points before the model is used. */
+  randomStarts: number;
+  acquisition: Acquisition;
+  /** LCB exploration weight (in posterior standard deviations). */
+  kappa: number;
+  /** EI/PI improvement margin, in standardised output units. */
+  xi: number;
+  /** "fit" (learn the noise variance) or a fixed noise variance in standardised units. */
+  noise: "fit" | number;
+  /** Random candidates scored per proposal before local refinement. */
+  candidates: number;
+  /** "auto": Yeo-Johnson power transform of the standardised values, chosen by likelihood; "none": standardise only. */
+  warp: "auto" | "none";
+}
+
+export const DEFAULT_GP_SETTINGS: GpSettings = {
+  randomStarts: 5,
+  acquisition: "ei",
+  kappa: 1.96,
+  xi: 0.001,
+  noise: "fit",
+  candidates: 300,
+  warp: "auto",
+};
+
+export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: string }> = [
+  { name: "random-starts", default: String(DEFAULT_GP_SETTINGS.randomStarts), help: "random trials before the model takes over" },
+  { name: "acq-func", default: DEFAULT_GP_SETTINGS.acquisition, help: "acquisition: ei (expected improvement), lcb (lower confidence bound), pi (probability of improvement), hedge (a random one of the three per trial)" },
+  { name: "kappa", default: String(DEFAULT_GP_SETTINGS.kappa), help: "lcb: how many standard deviations of optimism (larger explores more)" },
+  { name: "xi", default: String(DEFAULT_GP_SETTINGS.xi), help: "ei/pi: minimum improvement worth taking, in standard deviations of the objective (larger explores more)" },
+  { name: "noise", default: "fit", help: "fit (learn the noise level from the data; 'gaussian' is an alias) or a fixed noise variance relative to the objective's variance, e.g. 1e-6 for a deterministic objective" },
+  { name: "candidates", default: String(DEFAULT_GP_SETTINGS.candidates), help: "random candidate points scored per trial before local refinement" },
+  { name: "warp", default: DEFAULT_GP_SETTINGS.warp, help: "auto (power-transform skewed objectives so a few huge values do not flatten the model near the minimum) or none" },
+];
+
+export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings> {
+  const out: Partial<GpSettings> = {};
+  for (const [rawName, value] of Object.entries(raw)) {
+    const name = rawName.replace(/_/g, "-").toLowerCase();
+    switch (name) {
+      case "random-starts":
+        out.randomStarts = parseCount(rawName, value, 0);
+        break;
+      case "acq-func":
+      case "acquisition": {
+        const v = value.toLowerCase().replace("gp_hedge", "hedge");
+        if (v !== "ei" && v !== "lcb" && v !== "pi" && v !== "hedge") {
+          throw new UsageError(`--opt-flag ${rawName}=${value}: expected ei, lcb, pi or hedge (e.g. --opt-flag acq-func=ei)`);
+        }
+        out.acquisition = v;
+        break;
+      }
+      case "kappa":
+        out.kappa = parseNonNegative(rawName, value);
+        break;
+      case "xi":
+        out.xi = parseNonNegative(rawName, value);
+        break;
+      case "noise": {
+        const v = value.toLowerCase();
+        if (v === "fit" || v === "gaussian") out.noise = "fit";
+        else {
+          const n = Number(value);
+          if (!Number.isFinite(n) || n <= 0) {
+            throw new UsageError(`--opt-flag ${rawName}=${value}: expected fit or a positive variance (e.g. --opt-flag noise=1e-6)`);
+          }
+          out.noise = n;
+        }
+        break;
+      }
+      case "candidates":
+        out.candidates = parseCount(rawName, value, 1);
+        break;
+      case "warp": {
+        const v = value.toLowerCase();
+        if (v !== "auto" && v !== "none") throw new UsageError(`--opt-flag ${rawName}=${value}: expected auto or none (e.g. --opt-flag warp=none)`);
+        out.warp = v;
+        break;
+      }
+      default:
+        throw new UsageError(
+          `unknown gp setting '${rawName}': expected one of ${GP_SETTINGS_HELP.map((h) => h.name).join(", ")} (see g run --help-optimizer gp)`,
+        );
+    }
+  }
+  return out;
+}
+
+function parseCount(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError(`--opt-flag ${name}=${value}: expected a whole number >= ${min} (e.g. --opt-flag ${name}=5)`);
+  }
+  return n;
+}
+
+function parseNonNegative(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new UsageError(`--opt-flag ${name}=${value}: expected a number >= 0 (e.g. --opt-flag ${name}=0.01)`);
+  }
+  return n;
+}
