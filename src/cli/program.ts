@@ -1,9 +1,20 @@
 // The command line's definitions: commander options and help only; each
 // command's implementation is imported when it runs, so `g --help` stays fast.
+// Options are typed (@commander-js/extra-typings): each command's options
+// type is inferred from its declarations here, and `g run`'s come from the
+// table in run-options.ts.
 
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, Option, type CommandUnknownOpts, type OptionValues } from "@commander-js/extra-typings";
 import { EXIT } from "../errors.js";
 import { parseTop } from "../query/top.js";
+import { RUN_OPTIONS } from "./run-options.js";
+
+/** The options `g compare` is given (src/commands/compare.ts). */
+export type CompareOptions = ReturnType<ReturnType<typeof defineCompare>["opts"]>;
+/** The options `g sweep` is given (src/commands/sweep.ts). */
+export type SweepOptions = ReturnType<ReturnType<typeof defineSweep>["opts"]>;
+/** The options `g sweeps` is given (src/commands/sweeps.ts). */
+export type SweepsOptions = ReturnType<ReturnType<typeof defineSweeps>["opts"]>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const toInt = (name: string) => (value: string) => {
@@ -25,39 +36,22 @@ export function buildProgram(): Command {
       outputError: (s, write) => write(s.startsWith("error:") ? `g: ${s.slice(7)}` : s),
     });
 
-  program
+  const run = program
     .command("run")
     .usage("[OPTIONS] SCRIPT [FLAG ...]")
     .description(
       "Run SCRIPT once, or once per trial of a search, recording each run.\n" +
         "FLAG: name=value (Guild) or --name [value] (Grid.ai). Values such as [1,2,3], [-2:2],\n" +
         "loguniform[1e-5:1e-1], \"uniform(0, 1, 3)\" or \"(1, 10, 2)\" turn the run into a search.",
-    )
-    .option("-y, --yes", "do not ask for confirmation")
-    .option("-l, --label <text>", "label for the run")
-    .option("--tag <tag>", "tag for the run (repeatable)", collect)
-    .option("--help-flags", "list the flags the script takes, with defaults, and exit")
-    .option("--force-flags", "pass flags the script does not declare")
-    .option("-o, --optimizer <name>", "grid, random, gp (alias bayesian) or tpe")
-    .option("--max-trials <n>", "number of trials (random/gp/tpe: default 20; grid: cap)")
-    .option("--strategy <name>", "Grid.ai: grid_search or random_search")
-    .option("--trials <n>", "Grid.ai: with random_search, how many grid points to run")
-    .option("--random-seed <n>", "seed for the search (same seed, same trials)")
-    .option("-j, --parallel <n>", "run up to N trials at once")
-    .option("--print-trials", "print the trials as a table (or --json) and exit")
-    .option("--json", "with --print-trials: JSON")
-    .option("--minimize <col>", "objective to minimize (default: loss)")
-    .option("--maximize <col>", "objective to maximize")
-    .option("--opt-flag <name=value>", "optimizer setting (repeatable; see --help-optimizer)", collect)
-    .option("--help-optimizer <name>", "show an optimizer's settings and exit")
-    .option("--learn-from <which>", "gp/tpe: learn from this batch only (batch) or also earlier runs of the same script and space (all)")
-    .option("--restart <run>", "continue an optimizer batch (gp, random, an index or id), or rerun a failed run")
-    .option("-q, --quiet", "do not echo the script's output")
+    );
+  // For the help text only: g run parses its own argv (run-args.ts) from the same table.
+  for (const def of RUN_OPTIONS) run.option(def.flags, def.help);
+  run
     .allowUnknownOption()
     .allowExcessArguments()
     .argument("[args...]")
     .helpOption("-h, --help", "show this help")
-    .action(async (_args: string[], _opts: unknown, cmd: Command) => {
+    .action(async (_args, _opts, cmd) => {
       const { runCommand } = await import("../commands/run.js");
       await runCommand(rawArgsAfter(cmd, "run"));
     });
@@ -67,14 +61,7 @@ export function buildProgram(): Command {
     .description("List and manage runs (default: list).")
     .enablePositionalOptions();
 
-  const listFilters = (c: Command) =>
-    c
-      .option("--op <text>", "only runs whose op contains TEXT")
-      .option("--status <status>", "only runs with this status (repeatable)", collect)
-      .option("--label <text>", "only runs whose label contains TEXT")
-      .option("--tag <tag>", "only runs with this tag (repeatable)", collect);
-
-  listFilters(
+  addRunFilters(
     runs
       .command("list", { isDefault: true })
       .description("List runs, latest first: index, id, op, started, time, status, label.")
@@ -91,7 +78,7 @@ export function buildProgram(): Command {
     .option("--json", "print JSON")
     .action(async (spec: string | undefined, opts) => (await import("../commands/runs.js")).infoCommand(spec, opts));
 
-  listFilters(
+  addRunFilters(
     runs
       .command("delete")
       .alias("rm")
@@ -138,40 +125,9 @@ export function buildProgram(): Command {
     .option("-y, --yes", "do not ask for confirmation")
     .action(async (specs: string[], opts) => (await import("../commands/runs.js")).stopCommand(specs, opts));
 
-  program
-    .command("compare")
-    .description("Compare runs: a table (-T), CSV, JSON, or an interactive view in a terminal.")
-    .argument("[run...]", "runs: 1 (latest), 1:20, :5, 3:, id or id prefix (default: all)")
-    .option("-T, --table", "print a table instead of the interactive view")
-    .addOption(new Option("--csv [file]", "write CSV to FILE (or stdout)"))
-    .option("--json", "print JSON: flags and every scalar's summary")
-    .option("-c, --cols <cols>", 'columns, e.g. "loss, min loss, =x, .time"')
-    .option("-m, --min <col>", "sort ascending by COL (repeatable)", collect)
-    .option("-M, --max <col>", "sort descending by COL (repeatable)", collect)
-    .option("-t, --top <n>", "show only the first N after sorting", parseTop)
-    .option("--filter <expr>", 'keep rows matching EXPR, e.g. "loss < 0.2 and x > -1"')
-    .option("--skip-core", "leave out the run attribute columns")
-    .option("--skip-unchanged", "leave out columns whose value is the same in every row")
-    .option("--op <text>", "only runs whose op contains TEXT")
-    .option("--status <status>", "only runs with this status (repeatable)", collect)
-    .option("--label <text>", "only runs whose label contains TEXT")
-    .option("--tag <tag>", "only runs with this tag (repeatable)", collect)
-    .action(async (specs: string[], opts) => (await import("../commands/compare.js")).compareCommand(specs, opts));
-
-  program
-    .command("sweep")
-    .description("Create a W&B-style sweep from FILE.yaml and print its id; or stop/resume/cancel one.")
-    .argument("[file]", "the sweep configuration (YAML)")
-    .option("--stop <id>", "stop handing out new trials")
-    .option("--resume <id>", "hand out trials again")
-    .option("--cancel <id>", "stop the sweep and its running trials")
-    .action(async (file: string | undefined, opts) => (await import("../commands/sweep.js")).sweepCommand(file, opts));
-
-  program
-    .command("sweeps")
-    .description("List sweeps with their state and counts.")
-    .option("--json", "print JSON")
-    .action(async (opts) => (await import("../commands/sweeps.js")).sweepsCommand(opts));
+  defineCompare(program).action(async (specs, opts) => (await import("../commands/compare.js")).compareCommand(specs, opts));
+  defineSweep(program).action(async (file, opts) => (await import("../commands/sweep.js")).sweepCommand(file, opts));
+  defineSweeps(program).action(async (opts) => (await import("../commands/sweeps.js")).sweepsCommand(opts));
 
   program
     .command("agent")
@@ -204,8 +160,52 @@ export function buildProgram(): Command {
   return program;
 }
 
+function defineCompare(program: Command) {
+  const compare = program
+    .command("compare")
+    .description("Compare runs: a table (-T), CSV, JSON, or an interactive view in a terminal.")
+    .argument("[run...]", "runs: 1 (latest), 1:20, :5, 3:, id or id prefix (default: all)")
+    .option("-T, --table", "print a table instead of the interactive view")
+    .addOption(new Option("--csv [file]", "write CSV to FILE (or stdout)"))
+    .option("--json", "print JSON: flags and every scalar's summary")
+    .option("-c, --cols <cols>", 'columns, e.g. "loss, min loss, =x, .time"')
+    .option("-m, --min <col>", "sort ascending by COL (repeatable)", collect)
+    .option("-M, --max <col>", "sort descending by COL (repeatable)", collect)
+    .option("-t, --top <n>", "show only the first N after sorting", parseTop)
+    .option("--filter <expr>", 'keep rows matching EXPR, e.g. "loss < 0.2 and x > -1"')
+    .option("--skip-core", "leave out the run attribute columns")
+    .option("--skip-unchanged", "leave out columns whose value is the same in every row");
+  return addRunFilters(compare);
+}
+
+function defineSweep(program: Command) {
+  return program
+    .command("sweep")
+    .description("Create a W&B-style sweep from FILE.yaml and print its id; or stop/resume/cancel one.")
+    .argument("[file]", "the sweep configuration (YAML)")
+    .option("--stop <id>", "stop handing out new trials")
+    .option("--resume <id>", "hand out trials again")
+    .option("--cancel <id>", "stop the sweep and its running trials");
+}
+
+function defineSweeps(program: Command) {
+  return program
+    .command("sweeps")
+    .description("List sweeps with their state and counts.")
+    .option("--json", "print JSON");
+}
+
+/** The `g runs`-style filters (src/query/select.ts `filterRuns`), shared by runs list/delete and compare. */
+function addRunFilters<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {
+  return c
+    .option("--op <text>", "only runs whose op contains TEXT")
+    .option("--status <status>", "only runs with this status (repeatable)", collect)
+    .option("--label <text>", "only runs whose label contains TEXT")
+    .option("--tag <tag>", "only runs with this tag (repeatable)", collect);
+}
+
 /** The arguments after the command's name, exactly as typed (g run parses its own). */
-function rawArgsAfter(cmd: Command, name: string): string[] {
+function rawArgsAfter(cmd: CommandUnknownOpts, name: string): string[] {
   const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv;
   const at = raw.indexOf(name, 2);
   return at < 0 ? [] : raw.slice(at + 1);

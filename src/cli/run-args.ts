@@ -3,72 +3,23 @@
 // are the script's flags (shared/DESIGN.md, "Command line").
 
 import { UsageError } from "../errors.js";
+import { RUN_OPTIONS, optionNames, type RunOptionDef, type RunOptionValues } from "./run-options.js";
 
-export interface RunArgs {
-  yes: boolean;
-  label?: string;
-  tags: string[];
-  helpFlags: boolean;
-  forceFlags: boolean;
-  optimizer?: string;
-  maxTrials?: number;
-  strategy?: string;
-  trials?: number;
-  randomSeed?: number;
-  parallel: number;
-  printTrials: boolean;
-  json: boolean;
-  minimize?: string;
-  maximize?: string;
-  optFlags: string[];
-  helpOptimizer?: string;
-  learnFrom?: "batch" | "all";
-  restart?: string;
-  quiet: boolean;
+/** `g run`'s options (from RUN_OPTIONS), its script, and the script's flags. */
+export type RunArgs = RunOptionValues & {
   script?: string;
   /** The script's flags in the order given: text, or true for a bare `--name`. */
   flags: Array<{ name: string; text: string | true }>;
-}
-
-type Kind = "bool" | "string" | "int" | "list";
-interface OptionDef {
-  key: keyof RunArgs;
-  kind: Kind;
-}
-
-const OPTIONS: Record<string, OptionDef> = {
-  "-y": { key: "yes", kind: "bool" },
-  "--yes": { key: "yes", kind: "bool" },
-  "-l": { key: "label", kind: "string" },
-  "--label": { key: "label", kind: "string" },
-  "--tag": { key: "tags", kind: "list" },
-  "--help-flags": { key: "helpFlags", kind: "bool" },
-  "--force-flags": { key: "forceFlags", kind: "bool" },
-  "-o": { key: "optimizer", kind: "string" },
-  "--optimizer": { key: "optimizer", kind: "string" },
-  "--max-trials": { key: "maxTrials", kind: "int" },
-  "--strategy": { key: "strategy", kind: "string" },
-  "--trials": { key: "trials", kind: "int" },
-  "--random-seed": { key: "randomSeed", kind: "int" },
-  "-j": { key: "parallel", kind: "int" },
-  "--parallel": { key: "parallel", kind: "int" },
-  "--print-trials": { key: "printTrials", kind: "bool" },
-  "--json": { key: "json", kind: "bool" },
-  "--minimize": { key: "minimize", kind: "string" },
-  "--maximize": { key: "maximize", kind: "string" },
-  "--opt-flag": { key: "optFlags", kind: "list" },
-  "--help-optimizer": { key: "helpOptimizer", kind: "string" },
-  "--learn-from": { key: "learnFrom", kind: "string" },
-  "--restart": { key: "restart", kind: "string" },
-  "-q": { key: "quiet", kind: "bool" },
-  "--quiet": { key: "quiet", kind: "bool" },
 };
+
+/** Each way an option is written (`-y`, `--yes`) → its row of RUN_OPTIONS. */
+const OPTIONS: Record<string, RunOptionDef> = Object.fromEntries(RUN_OPTIONS.flatMap((def) => optionNames(def).map((name) => [name, def])));
 
 const FLAG_ASSIGN = /^([A-Za-z_][\w.-]*)=(.*)$/s;
 const LONG_FLAG = /^--([A-Za-z_][\w.-]*)(?:=(.*))?$/s;
 
 export function parseRunArgs(argv: string[]): RunArgs {
-  const out: RunArgs = { yes: false, tags: [], helpFlags: false, forceFlags: false, parallel: 1, printTrials: false, json: false, optFlags: [], quiet: false, flags: [] };
+  const out: RunArgs = { ...initialOptions(), flags: [] };
   const set = out as unknown as Record<string, unknown>;
   let afterDashes = false;
   for (let i = 0; i < argv.length; i++) {
@@ -90,7 +41,9 @@ export function parseRunArgs(argv: string[]): RunArgs {
       if (value === undefined) throw new UsageError(`${optionName} needs a value`);
       if (def.kind === "int") set[def.key] = parseCount(optionName, value);
       else if (def.kind === "list") (set[def.key] as string[]).push(value);
-      else set[def.key] = value;
+      else if (def.choices !== undefined && !def.choices.includes(value)) {
+        throw new UsageError(`${optionNames(def).at(-1)} takes ${def.choices.join(" or ")}, not "${value}"`);
+      } else set[def.key] = value;
       continue;
     }
     if (out.script === undefined && !afterDashes) {
@@ -130,9 +83,6 @@ export function parseRunArgs(argv: string[]): RunArgs {
     throw new UsageError(`unexpected argument "${arg}" after ${out.script}: write flags as name=value or --name value`);
   }
   if (out.parallel < 1) throw new UsageError("-j/--parallel takes a number of at least 1");
-  if (out.learnFrom !== undefined && out.learnFrom !== "batch" && out.learnFrom !== "all") {
-    throw new UsageError(`--learn-from takes batch or all, not "${out.learnFrom}"`);
-  }
   if (out.minimize !== undefined && out.maximize !== undefined) throw new UsageError("give --minimize or --maximize, not both");
   const seen = new Set<string>();
   for (const f of out.flags) {
@@ -140,6 +90,18 @@ export function parseRunArgs(argv: string[]): RunArgs {
     seen.add(f.name);
   }
   return out;
+}
+
+/** Every option's value before argv is read: switches off, lists empty, defaults set. */
+function initialOptions(): RunOptionValues {
+  const out: Record<string, unknown> = {};
+  for (const def of RUN_OPTIONS as readonly RunOptionDef[]) {
+    if (def.kind === "bool") out[def.key] = false;
+    else if (def.kind === "list") out[def.key] = [];
+    else if (def.default !== undefined) out[def.key] = def.default;
+  }
+  // The table's rows are exactly RunOptionValues' properties (run-options.ts derives one from the other).
+  return out as RunOptionValues;
 }
 
 function parseCount(option: string, value: string): number {

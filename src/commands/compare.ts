@@ -13,26 +13,10 @@ import { renderJson } from "../format/json.js";
 import { renderTable } from "../format/table.js";
 import { RunStore, resolveHome } from "../store/store.js";
 import { say } from "./prompt.js";
+import type { CompareOptions } from "../cli/program.js";
 
-/** The options as commander gives them (src/cli/main.ts). */
-export interface CompareOptions {
-  table?: boolean;
-  /** `--csv` alone is true (stdout); `--csv FILE` writes FILE (`-` is stdout too). */
-  csv?: string | true;
-  json?: boolean;
-  min?: string | string[];
-  max?: string | string[];
-  /** Already checked by parseTop (src/query/top.ts) when commander read it. */
-  top?: number;
-  cols?: string;
-  filter?: string;
-  skipCore?: boolean;
-  skipUnchanged?: boolean;
-  op?: string;
-  status?: string | string[];
-  label?: string;
-  tag?: string | string[];
-}
+/** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
+export type { CompareOptions };
 
 /** What the interactive view (src/ui/compare-view) is given. */
 export interface CompareViewInput {
@@ -61,8 +45,8 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     buildCompareData({
       runs,
       columns: opts.cols,
-      min: toList(opts.min),
-      max: toList(opts.max),
+      min: opts.min,
+      max: opts.max,
       top: opts.top,
       filter: opts.filter,
       skipCore: opts.skipCore,
@@ -156,11 +140,6 @@ function restartInTerminal(runId: string): void {
   const child = spawnSync(process.execPath, [bin, "run", "--restart", runId], { stdio: "inherit" });
   if (child.error) throw child.error;
   process.exitCode = child.status ?? 1;
-}
-
-function toList(v: string | string[] | undefined): string[] {
-  if (v === undefined) return [];
-  return Array.isArray(v) ? v : [v];
 }
 
 /** NO_COLOR (https://no-color.org): any non-empty value turns colour off. */

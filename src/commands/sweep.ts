@@ -7,12 +7,10 @@ import { UsageError } from "../errors.js";
 import { resolveHome } from "../store/store.js";
 import { createSweep, readSweep, sweepTotal, updateSweep, type SweepStoredState } from "../store/sweeps.js";
 import { say } from "./prompt.js";
+import type { SweepOptions } from "../cli/program.js";
 
-export interface SweepOptions {
-  stop?: string;
-  resume?: string;
-  cancel?: string;
-}
+/** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
+export type { SweepOptions };
 
 export async function sweepCommand(file: string | undefined, opts: SweepOptions): Promise<void> {
   const home = resolveHome();

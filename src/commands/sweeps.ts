@@ -4,11 +4,11 @@
 import { renderRows } from "../format/table.js";
 import { RunStore, resolveHome } from "../store/store.js";
 import { say } from "./prompt.js";
+import type { SweepsOptions } from "../cli/program.js";
 import { countTrials, listSweeps, readTrials, sweepState, type SweepCounts, type SweepState } from "../store/sweeps.js";
 
-export interface SweepsOptions {
-  json?: boolean;
-}
+/** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
+export type { SweepsOptions };
 
 export interface SweepListing {
   id: string;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseRunArgs } from "../../src/cli/run-args.js";
+import { RUN_OPTIONS, optionNames } from "../../src/cli/run-options.js";
+import { buildProgram } from "../../src/cli/program.js";
 
 describe("parseRunArgs", () => {
   it("takes Guild name=value flags after the script", () => {
@@ -52,6 +54,31 @@ describe("parseRunArgs", () => {
     expect(() => parseRunArgs(["train.py", "x=1", "x=2"])).toThrow(/flag x is given twice/);
     expect(() => parseRunArgs(["train.py", "--label"])).toThrow(/--label needs a value/);
     expect(() => parseRunArgs(["-j", "0", "train.py"])).toThrow(/at least 1/);
+  });
+
+  it("takes only the listed values for --learn-from", () => {
+    expect(parseRunArgs(["--learn-from", "all", "train.py"]).learnFrom).toBe("all");
+    expect(() => parseRunArgs(["--learn-from=some", "train.py"])).toThrow(/--learn-from takes batch or all, not "some"/);
+  });
+});
+
+describe("g run's option table", () => {
+  it("is what the parser reads: every name of every option, before the script", () => {
+    for (const def of RUN_OPTIONS) {
+      for (const name of optionNames(def)) {
+        const value = def.kind === "bool" ? [] : def.kind === "string" ? ["choices" in def ? def.choices[0] : "text"] : ["3"];
+        const parsed = parseRunArgs([name, ...value, "train.py"]) as unknown as Record<string, unknown>;
+        const expected = def.kind === "bool" ? true : def.kind === "int" ? 3 : def.kind === "list" ? [value[0]] : value[0];
+        expect(parsed[def.key], name).toEqual(expected);
+        expect(parsed.script).toBe("train.py");
+      }
+    }
+  });
+
+  it("is what g run --help lists, in the same order", () => {
+    const run = buildProgram().commands.find((c) => c.name() === "run")!;
+    const listed = run.options.map((o) => o.flags).filter((f) => f !== "-h, --help");
+    expect(listed).toEqual(RUN_OPTIONS.map((d) => d.flags));
   });
 });
 

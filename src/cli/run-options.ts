@@ -1,0 +1,74 @@
+// `g run`'s options, declared once (pure): this table is both what
+// `g run --help` lists (src/cli/program.ts) and what g run's own argv parser
+// recognises (src/cli/run-args.ts), and the type of the parsed options is
+// derived from it, so a new option is one row here.
+
+/** How an option's value is read: a switch, text, a whole number, or repeatable text. */
+export type RunOptionKind = "bool" | "string" | "int" | "list";
+
+export interface RunOptionDef {
+  /** As commander writes them: short and long names, then the value's placeholder. */
+  flags: string;
+  /** The property of the parsed options. */
+  key: string;
+  kind: RunOptionKind;
+  help: string;
+  /** For "string": the only values accepted. */
+  choices?: readonly string[];
+  /** For "int": the value when the option is not given. */
+  default?: number;
+}
+
+export const RUN_OPTIONS = [
+  { flags: "-y, --yes", key: "yes", kind: "bool", help: "do not ask for confirmation" },
+  { flags: "-l, --label <text>", key: "label", kind: "string", help: "label for the run" },
+  { flags: "--tag <tag>", key: "tags", kind: "list", help: "tag for the run (repeatable)" },
+  { flags: "--help-flags", key: "helpFlags", kind: "bool", help: "list the flags the script takes, with defaults, and exit" },
+  { flags: "--force-flags", key: "forceFlags", kind: "bool", help: "pass flags the script does not declare" },
+  { flags: "-o, --optimizer <name>", key: "optimizer", kind: "string", help: "grid, random, gp (alias bayesian) or tpe" },
+  { flags: "--max-trials <n>", key: "maxTrials", kind: "int", help: "number of trials (random/gp/tpe: default 20; grid: cap)" },
+  { flags: "--strategy <name>", key: "strategy", kind: "string", help: "Grid.ai: grid_search or random_search" },
+  { flags: "--trials <n>", key: "trials", kind: "int", help: "Grid.ai: with random_search, how many grid points to run" },
+  { flags: "--random-seed <n>", key: "randomSeed", kind: "int", help: "seed for the search (same seed, same trials)" },
+  { flags: "-j, --parallel <n>", key: "parallel", kind: "int", default: 1, help: "run up to N trials at once" },
+  { flags: "--print-trials", key: "printTrials", kind: "bool", help: "print the trials as a table (or --json) and exit" },
+  { flags: "--json", key: "json", kind: "bool", help: "with --print-trials: JSON" },
+  { flags: "--minimize <col>", key: "minimize", kind: "string", help: "objective to minimize (default: loss)" },
+  { flags: "--maximize <col>", key: "maximize", kind: "string", help: "objective to maximize" },
+  { flags: "--opt-flag <name=value>", key: "optFlags", kind: "list", help: "optimizer setting (repeatable; see --help-optimizer)" },
+  { flags: "--help-optimizer <name>", key: "helpOptimizer", kind: "string", help: "show an optimizer's settings and exit" },
+  {
+    flags: "--learn-from <which>",
+    key: "learnFrom",
+    kind: "string",
+    choices: ["batch", "all"],
+    help: "gp/tpe: learn from this batch only (batch) or also earlier runs of the same script and space (all)",
+  },
+  { flags: "--restart <run>", key: "restart", kind: "string", help: "continue an optimizer batch (gp, random, an index or id), or rerun a failed run" },
+  { flags: "-q, --quiet", key: "quiet", kind: "bool", help: "do not echo the script's output" },
+] as const satisfies readonly RunOptionDef[];
+
+type Def = (typeof RUN_OPTIONS)[number];
+type ValueOf<D> = D extends { kind: "bool" }
+  ? boolean
+  : D extends { kind: "list" }
+    ? string[]
+    : D extends { kind: "int" }
+      ? number
+      : D extends { choices: readonly (infer C)[] }
+        ? C
+        : string;
+/** Switches, lists and options with a default always have a value; the rest may be absent. */
+type AlwaysSet<D> = D extends { kind: "bool" | "list" } ? true : D extends { default: number } ? true : false;
+
+/** `g run`'s parsed options, one property per row of RUN_OPTIONS. */
+export type RunOptionValues = { [D in Def as AlwaysSet<D> extends true ? D["key"] : never]: ValueOf<D> } & {
+  [D in Def as AlwaysSet<D> extends true ? never : D["key"]]?: ValueOf<D>;
+};
+
+/** The names an option is written as: `-y, --yes` → ["-y", "--yes"]. */
+export function optionNames(def: RunOptionDef): string[] {
+  return def.flags
+    .split(/[ ,]+/)
+    .filter((w) => w.startsWith("-"));
+}
