@@ -7,7 +7,7 @@ import { InterruptedError, RunFailedError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
 import { lossFor, objectiveValue } from "../query/objective.js";
 import { buildArgv, buildEnv } from "../runner/command.js";
-import { formatNumber } from "../format/values.js";
+import { formatNumber, formatValue } from "../format/values.js";
 import { createRng } from "../search/rng.js";
 import { startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
 import type { ScriptInfo } from "../runner/inspect.js";
@@ -192,7 +192,7 @@ function signed(objective: Objective, loss: number): number {
 
 export function formatPoint(point: Point): string {
   return Object.entries(point)
-    .map(([k, v]) => `${k}=${typeof v === "number" ? formatNumber(v) : String(v)}`)
+    .map(([k, v]) => `${k}=${formatValue(v)}`)
     .join(" ");
 }
 

@@ -27,6 +27,8 @@ export interface CompareViewInput {
   load(): { runs: CompareInputRun[]; warnings: string[] };
   /** The comparison data for runs, with the command's -c/-m/-M/-t/--filter/--skip-* options. */
   build(runs: CompareInputRun[]): CompareData;
+  /** Draw in colour (false under NO_COLOR). */
+  color: boolean;
 }
 
 /** What commander hands `--csv [file]` when the user wrote `--csv 1:5`: a run spec, not a file name. */
@@ -57,7 +59,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   // Keys need a terminal on stdin too (`g compare < file` would fail to enter raw mode).
   const interactive = !opts.table && opts.csv === undefined && !opts.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
   if (interactive) {
-    await runInteractiveView({ store, specs, options: opts, load, build });
+    await runInteractiveView({ store, specs, options: opts, load, build, color: !noColor() });
     return;
   }
 

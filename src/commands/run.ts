@@ -13,7 +13,7 @@ import { startRun, type OutputSink } from "../runner/execute.js";
 import { inspectScript, type ScriptInfo } from "../runner/inspect.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import type { Flags, FlagValue, Objective, Run } from "../store/types.js";
-import { formatNumber } from "../format/values.js";
+import { formatValue as formatShownValue } from "../format/values.js";
 import { batchRng, pointOf, runBatch, type BatchPlan } from "./batch.js";
 import { confirm, say } from "./prompt.js";
 
@@ -395,10 +395,9 @@ async function printTrials(points: Point[], json: boolean): Promise<void> {
   process.stdout.write(renderRows(["trial", ...names], rows, { color: false, align: ["right"] }) + "\n");
 }
 
+/** A flag value as g run shows it: null as Python's None (defaults come from Python scripts). */
 function formatValue(v: FlagValue): string {
-  if (typeof v === "number") return formatNumber(v);
-  if (v === null) return "None";
-  return String(v);
+  return v === null ? "None" : formatShownValue(v);
 }
 
 function range(from: number, to: number): number[] {

@@ -14,8 +14,8 @@ export function formatNumber(v: number): string {
   return String(Number(v.toPrecision(6)));
 }
 
-/** A number, text or boolean as a cell or a flag is shown: numbers by formatNumber, the rest as they are. */
-export function formatValue(v: number | string | boolean): string {
+/** A value as a cell or a flag is shown: numbers by formatNumber, the rest as they are (null as "null"). */
+export function formatValue(v: number | string | boolean | null): string {
   return typeof v === "number" ? formatNumber(v) : String(v);
 }
 

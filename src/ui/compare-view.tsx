@@ -34,7 +34,7 @@ export async function runCompareView(input: CompareViewInput): Promise<ViewExit>
       readScalars={(run) => input.store.readScalars(run.id)}
       readOutputTail={readOutputTail}
       onExit={(exit) => (result = exit)}
-      color={!noColor()}
+      color={input.color}
     />,
     { exitOnCtrlC: false },
   );
@@ -64,9 +64,4 @@ export function readOutputTail(run: Run, lines: number): string[] {
   } finally {
     closeSync(fd);
   }
-}
-
-function noColor(): boolean {
-  const v = process.env.NO_COLOR;
-  return v !== undefined && v !== "";
 }
