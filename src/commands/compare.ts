@@ -14,22 +14,10 @@ import { renderTable } from "../format/table.js";
 import { RunStore, resolveHome } from "../store/store.js";
 import { say } from "./prompt.js";
 import type { CompareOptions } from "../cli/program.js";
+import type { CompareViewInput } from "../ui/compare-view.js";
 
 /** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
 export type { CompareOptions };
-
-/** What the interactive view (src/ui/compare-view) is given. */
-export interface CompareViewInput {
-  store: RunStore;
-  specs: string[];
-  options: CompareOptions;
-  /** Re-reads the store for the same selection (for live refresh and after deletes). */
-  load(): { runs: CompareInputRun[]; warnings: string[] };
-  /** The comparison data for runs, with the command's -c/-m/-M/-t/--filter/--skip-* options. */
-  build(runs: CompareInputRun[]): CompareData;
-  /** Draw in colour (false under NO_COLOR). */
-  color: boolean;
-}
 
 /** What commander hands `--csv [file]` when the user wrote `--csv 1:5`: a run spec, not a file name. */
 const RUN_SPEC_LIKE = /^(\d+|\d*:\d*)$/;
@@ -59,7 +47,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   // Keys need a terminal on stdin too (`g compare < file` would fail to enter raw mode).
   const interactive = !opts.table && opts.csv === undefined && !opts.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
   if (interactive) {
-    await runInteractiveView({ store, specs, options: opts, load, build, color: !noColor() });
+    await runInteractiveView({ store, load, build, color: !noColor() });
     return;
   }
 

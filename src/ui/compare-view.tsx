@@ -5,8 +5,8 @@
 import { openSync, readSync, closeSync, fstatSync } from "node:fs";
 import { join } from "node:path";
 import { render } from "ink";
-import type { CompareViewInput } from "../commands/compare.js";
-import { OUTPUT_FILE } from "../store/store.js";
+import type { CompareData, CompareInputRun } from "../query/compare-data.js";
+import { OUTPUT_FILE, type RunStore } from "../store/store.js";
 import type { Run } from "../store/types.js";
 import { CompareApp } from "./CompareApp.js";
 import type { ViewExit } from "./state.js";
@@ -15,6 +15,17 @@ import type { ViewExit } from "./state.js";
 const TAIL_BYTES = 16 * 1024;
 
 export type { ViewExit } from "./state.js";
+
+/** What the view is given by g compare (src/commands/compare.ts). */
+export interface CompareViewInput {
+  store: RunStore;
+  /** Re-reads the store for the same selection (for live refresh and after deletes). */
+  load(): { runs: CompareInputRun[]; warnings: string[] };
+  /** The comparison data for runs, with the command's -c/-m/-M/-t/--filter/--skip-* options. */
+  build(runs: CompareInputRun[]): CompareData;
+  /** Draw in colour (false under NO_COLOR). */
+  color: boolean;
+}
 
 export async function runCompareView(input: CompareViewInput): Promise<ViewExit> {
   const first = input.load();
