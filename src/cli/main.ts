@@ -37,13 +37,12 @@ interface CommanderLikeError {
 
 function isCommanderError(err: unknown): err is CommanderLikeError {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && (code.startsWith("commander.") || code === "g.usage") && typeof (err as { exitCode?: unknown }).exitCode === "number";
+  return typeof code === "string" && code.startsWith("commander.") && typeof (err as { exitCode?: unknown }).exitCode === "number";
 }
 
 export function reportError(err: unknown): number {
   if (isCommanderError(err)) {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
-    if (err.code === "g.usage") process.stderr.write(`g: ${err.message}\n`);
     return err.exitCode === 0 ? 0 : EXIT.usage;
   }
   if (err instanceof GError) {

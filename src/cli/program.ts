@@ -4,10 +4,9 @@
 // type is inferred from its declarations here, and `g run`'s come from the
 // table in run-options.ts.
 
-import { Command, CommanderError, Option, type CommandUnknownOpts, type OptionValues } from "@commander-js/extra-typings";
-import { EXIT } from "../errors.js";
+import { Command, Option, type CommandUnknownOpts, type OptionValues } from "@commander-js/extra-typings";
 import { parseTop } from "../query/top.js";
-import { RUN_OPTIONS } from "./run-options.js";
+import { RUN_OPTIONS, parseCount } from "./run-options.js";
 
 /** The options `g compare` is given (src/commands/compare.ts). */
 export type CompareOptions = ReturnType<ReturnType<typeof defineCompare>["opts"]>;
@@ -17,11 +16,6 @@ export type SweepOptions = ReturnType<ReturnType<typeof defineSweep>["opts"]>;
 export type SweepsOptions = ReturnType<ReturnType<typeof defineSweeps>["opts"]>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-const toInt = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CommanderError(EXIT.usage, "g.usage", `${name} takes a whole number, not "${value}"`);
-  return n;
-};
 
 export function buildProgram(): Command {
   const program = new Command("g")
@@ -133,7 +127,7 @@ export function buildProgram(): Command {
     .command("agent")
     .description("Run trials of a sweep until it is done (start as many agents as you like).")
     .argument("<sweep-id>")
-    .option("--count <n>", "run at most N trials", toInt("--count"))
+    .option("--count <n>", "run at most N trials", (value) => parseCount("--count", value))
     .option("--no-retry", "do not re-run trials whose agent died")
     .action(async (id: string, opts) => (await import("../commands/agent.js")).agentCommand(id, opts));
 

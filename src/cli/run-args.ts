@@ -3,7 +3,7 @@
 // are the script's flags (shared/DESIGN.md, "Command line").
 
 import { UsageError } from "../errors.js";
-import { RUN_OPTIONS, optionNames, type RunOptionDef, type RunOptionValues } from "./run-options.js";
+import { RUN_OPTIONS, optionNames, parseCount, type RunOptionDef, type RunOptionValues } from "./run-options.js";
 
 /** `g run`'s options (from RUN_OPTIONS), its script, and the script's flags. */
 export type RunArgs = RunOptionValues & {
@@ -102,14 +102,6 @@ function initialOptions(): RunOptionValues {
   }
   // The table's rows are exactly RunOptionValues' properties (run-options.ts derives one from the other).
   return out as RunOptionValues;
-}
-
-function parseCount(option: string, value: string): number {
-  const n = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 0) {
-    throw new UsageError(`${option} takes a whole number, not "${value}"`);
-  }
-  return n;
 }
 
 /** `--opt-flag name=value` items as a settings map (the optimizer checks names and values). */

@@ -3,6 +3,8 @@
 // recognises (src/cli/run-args.ts), and the type of the parsed options is
 // derived from it, so a new option is one row here.
 
+import { UsageError } from "../errors.js";
+
 /** How an option's value is read: a switch, text, a whole number, or repeatable text. */
 export type RunOptionKind = "bool" | "string" | "int" | "list";
 
@@ -65,6 +67,15 @@ type AlwaysSet<D> = D extends { kind: "bool" | "list" } ? true : D extends { def
 export type RunOptionValues = { [D in Def as AlwaysSet<D> extends true ? D["key"] : never]: ValueOf<D> } & {
   [D in Def as AlwaysSet<D> extends true ? never : D["key"]]?: ValueOf<D>;
 };
+
+/** A whole-number option value (`--max-trials 5`, `g agent --count 3`): digits only, at least 0. */
+export function parseCount(option: string, value: string): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 0) {
+    throw new UsageError(`${option} takes a whole number, not "${value}"`);
+  }
+  return n;
+}
 
 /** The names an option is written as: `-y, --yes` → ["-y", "--yes"]. */
 export function optionNames(def: RunOptionDef): string[] {
