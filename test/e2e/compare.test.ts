@@ -94,6 +94,14 @@ describe("g compare on the small fixture store", () => {
     const res = g(["compare", "--json", "-T"], { home });
     expect(res.code).toBe(2);
   });
+
+  it("answers any --top that is not a whole number >= 1 with the same one line, exit 2", () => {
+    for (const top of ["0", "abc", "1.5"]) {
+      const res = g(["compare", "-T", "--top", top], { home });
+      expect(res.code, top).toBe(2);
+      expect(res.stderr.trim(), top).toBe(`g: -t/--top takes a whole number of runs >= 1, not "${top}" (e.g. -t 5)`);
+    }
+  });
 });
 
 describe("g compare on a generated store", () => {
