@@ -138,7 +138,7 @@ export function buildProgram(): Command {
     .option("--opt-flag <name=value>", "optimizer setting (repeatable; see g run --help-optimizer NAME)", collect)
     .action(async (opts: { optimizer: string; optFlag?: string[] }) => {
       const { runAskTell } = await import("../commands/ask-tell.js");
-      const { parseOptFlags } = await import("./run-args.js");
+      const { parseOptFlags } = await import("../trials/optimizers.js");
       await runAskTell({ optimizer: opts.optimizer, input: process.stdin, output: process.stdout, settings: parseOptFlags(opts.optFlag ?? []) });
     });
 

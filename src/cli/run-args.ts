@@ -103,14 +103,3 @@ function initialOptions(): RunOptionValues {
   // The table's rows are exactly RunOptionValues' properties (run-options.ts derives one from the other).
   return out as RunOptionValues;
 }
-
-/** `--opt-flag name=value` items as a settings map (the optimizer checks names and values). */
-export function parseOptFlags(items: string[]): Record<string, string> {
-  const raw: Record<string, string> = {};
-  for (const f of items) {
-    const eq = f.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--opt-flag takes name=value, e.g. --opt-flag random-starts=5 (got "${f}")`);
-    raw[f.slice(0, eq).trim()] = f.slice(eq + 1).trim();
-  }
-  return raw;
-}

@@ -8,33 +8,17 @@ import { createRng } from "../search/rng.js";
 import { UsageError } from "../errors.js";
 import type { FlagValue } from "../store/types.js";
 import type { Dimension, Observation, Point, Rng, Space } from "../flags/space.js";
-import { parseGpSettings, proposeGp, type GpCache } from "../search/gp.js";
-import { samplePoint } from "../search/random.js";
-import { parseTpeSettings, proposeTpe } from "../search/tpe.js";
+import { findOptimizer, loadProposer, parseOptimizerSettings, type OptimizerName } from "../trials/optimizers.js";
 
 const PROTOCOL_VERSION = 1;
 
-type Proposer = (space: Space, history: Observation[], rng: Rng) => Point;
-
-/** Optimizer name (with aliases) → a proposer that may keep warm-start state. */
-function makeProposer(name: string, rawSettings: Record<string, string>): Proposer {
-  switch (name) {
-    case "gp":
-    case "bayesian": {
-      const settings = parseGpSettings(rawSettings);
-      const cache: GpCache = {};
-      return (space, history, rng) => proposeGp(space, history, rng, settings, cache);
-    }
-    case "tpe": {
-      const settings = parseTpeSettings(rawSettings);
-      return (space, history, rng) => proposeTpe(space, history, rng, settings);
-    }
-    case "random":
-      if (Object.keys(rawSettings).length > 0) throw new UsageError("the random optimizer has no settings; drop the --opt-flag options");
-      return (space, _history, rng) => samplePoint(space, rng);
-    default:
-      throw new UsageError(`unknown optimizer '${name}' for ask-tell: expected gp (alias bayesian), tpe or random (e.g. g ask-tell --optimizer gp)`);
+/** The optimizers ask-tell serves: those that propose (grid has no proposals to make). */
+function askTellOptimizer(name: string): Exclude<OptimizerName, "grid"> {
+  const found = findOptimizer(name);
+  if (found === undefined || found === "grid") {
+    throw new UsageError(`unknown optimizer '${name}' for ask-tell: expected gp (alias bayesian), tpe or random (e.g. g ask-tell --optimizer gp)`);
   }
+  return found;
 }
 
 interface ProtocolMessage {
@@ -70,9 +54,10 @@ export async function runAskTell(options: {
   settings?: Record<string, string>;
 }): Promise<void> {
   const name = options.optimizer.toLowerCase();
-  const rawSettings = options.settings ?? {};
-  makeProposer(name, rawSettings); // fail fast on a bad name or setting, before reading anything
-  let proposer: Proposer | null = null;
+  // A bad name or setting fails before anything is read.
+  const optimizer = askTellOptimizer(name);
+  const settings = await parseOptimizerSettings(optimizer, options.settings ?? {});
+  let proposer: ((history: Observation[], rng: Rng) => Point) | null = null;
   let space: Space | null = null;
   let rng: Rng | null = null;
   let sign = 1;
@@ -99,14 +84,15 @@ export async function runAskTell(options: {
           for (const [k, v] of Object.entries(rawSpace)) space[k] = toDimension(k, v);
           sign = msg.direction === "maximize" ? -1 : 1;
           rng = createRng(String(msg.seed ?? 0));
-          proposer = makeProposer(name, rawSettings);
+          // A fresh proposer per session: the gp's warm-start cache belongs to one space.
+          proposer = await loadProposer(optimizer, space, settings);
           history.length = 0;
           send({ type: "ready", name: `g_${name}` });
           break;
         }
         case "suggest": {
           if (!proposer || !space || !rng) throw new ProtocolError("suggest before init");
-          const params = proposer(space, history, rng);
+          const params = proposer(history, rng);
           send({ type: "suggestion", trial: msg.trial, params });
           break;
         }

@@ -3,22 +3,32 @@
 
 import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { parseOptFlags, parseRunArgs, type RunArgs } from "../cli/run-args.js";
+import { parseRunArgs, type RunArgs } from "../cli/run-args.js";
 import { InterruptedError, NotFoundError, RunFailedError, UsageError } from "../errors.js";
-import type { Observation, Point, Rng, Space } from "../flags/space.js";
-import { lossFor, objectiveValue, parseObjective } from "../query/objective.js";
+import type { Point, Space } from "../flags/space.js";
+import { parseObjective } from "../query/objective.js";
 import { indexRuns, selectRuns } from "../query/select.js";
-import { buildArgv, buildEnv } from "../runner/command.js";
+import { buildArgv, buildEnv, givenFlagNames } from "../runner/command.js";
 import { startRun, type OutputSink } from "../runner/execute.js";
 import { inspectScript, type ScriptInfo } from "../runner/inspect.js";
+import { withStopSignals } from "../runner/signals.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
-import type { Flags, FlagValue, Objective, Run } from "../store/types.js";
+import type { Flags, FlagValue, Run } from "../store/types.js";
 import { formatValue as formatShownValue } from "../format/values.js";
-import { batchRng, pointOf, runBatch, type BatchPlan } from "./batch.js";
+import { batchRng, runBatch } from "../trials/batch.js";
+import { learnFromEarlierRuns, runObjectiveValue } from "../trials/history.js";
+import {
+  DEFAULT_MAX_TRIALS,
+  OPTIMIZER_CHOICES,
+  findOptimizer,
+  isSequential,
+  loadProposer,
+  optimizerSettingsHelp,
+  parseOptFlags,
+  parseOptimizerSettings,
+} from "../trials/optimizers.js";
+import { planRestart, range } from "../trials/restart.js";
 import { confirm, say } from "./prompt.js";
-
-const OPTIMIZER_ALIASES: Record<string, string> = { bayesian: "gp", gp: "gp", tpe: "tpe", grid: "grid", random: "random" };
-const DEFAULT_MAX_TRIALS = 20;
 
 export async function runCommand(argv: string[]): Promise<void> {
   const args = parseRunArgs(argv);
@@ -34,7 +44,7 @@ export async function runCommand(argv: string[]): Promise<void> {
   checkFlagNames(args, info);
 
   const { parseFlagSpec } = await import("../flags/grammar.js");
-  const { planBatch } = await import("../search/plan.js");
+  const { planBatch } = await import("../trials/plan.js");
   const specs = Object.fromEntries(args.flags.map((f) => [f.name, parseFlagSpec(f.name, f.text)]));
   const seed = args.randomSeed ?? Math.floor(Math.random() * 2 ** 31);
   const rng = batchRng(seed);
@@ -46,7 +56,7 @@ export async function runCommand(argv: string[]): Promise<void> {
     if (args.printTrials) return printTrials([constants(plan.space)], args.json);
     const flags: Flags = { ...defaults, ...constants(plan.space) };
     if (!(await confirmRun(args, `You are about to run ${args.script}`, Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`)))) return;
-    return runSingle(store, args, info, flags, passedFlags(args, flags));
+    return runSingle(store, args, info, flags, args.flags.map((f) => f.name));
   }
 
   const optimizer = plan.optimizer;
@@ -55,17 +65,14 @@ export async function runCommand(argv: string[]): Promise<void> {
     if (!points) throw new UsageError(`${optimizer} proposes each trial from the results of the ones before; --print-trials works with grid and random searches`);
     return printTrials(points.map((p) => ({ ...constants(plan.space), ...p })), args.json);
   }
-  const settings = optimizer === "gp" || optimizer === "tpe" ? await parseOptimizerSettings(optimizer, args.optFlags) : {};
-  if ((optimizer === "grid" || optimizer === "random") && args.optFlags.length > 0) {
-    throw new UsageError(`--opt-flag is for gp and tpe; the ${optimizer} optimizer has no settings`);
-  }
+  const settings = await parseOptimizerSettings(optimizer, parseOptFlags(args.optFlags));
   const total = points ? points.length : plan.maxTrials;
   if (total === 0) throw new UsageError("the search has no trials to run; check --max-trials / --trials");
 
   const { describeDimension } = await import("../flags/describe.js");
   const lines = Object.entries(plan.space).map(([name, dim]) => describeDimension(name, dim));
   for (const [name, value] of Object.entries(defaults)) if (!(name in plan.space)) lines.push(`${name}: ${formatValue(value)}`);
-  if (optimizer === "gp" || optimizer === "tpe") lines.push(`objective: ${objective.goal} ${objective.column}`, `learns from: ${args.learnFrom === "all" ? "this batch and earlier runs of the same script and space" : "this batch"}`);
+  if (isSequential(optimizer)) lines.push(`objective: ${objective.goal} ${objective.column}`, `learns from: ${args.learnFrom === "all" ? "this batch and earlier runs of the same script and space" : "this batch"}`);
   lines.push(...plan.notes);
   const heading = `You are about to run ${args.script} with ${optimizer} optimizer (${total} trial${total === 1 ? "" : "s"}, seed ${seed}${args.parallel > 1 ? `, ${args.parallel} at once` : ""})`;
   if (!(await confirmRun(args, heading, lines))) return;
@@ -100,23 +107,27 @@ export async function runCommand(argv: string[]): Promise<void> {
     trialOp: args.script,
     space: plan.space,
     baseFlags: base,
+    givenFlags: Object.keys(plan.space),
     objective,
     points: points ? new Map(points.map((p, i) => [i + 1, p])) : null,
     trialNumbers: range(1, total),
-    propose: points ? undefined : await proposer(optimizer, plan.space, settings),
+    propose: points ? undefined : await loadProposer(optimizer, plan.space, settings),
     rng,
     history,
     rerun: new Map(),
+    bestSoFar: null,
     parallel: args.parallel,
     quiet: args.quiet,
     label: args.label ?? "",
     tags: args.tags,
     cwd: process.cwd(),
     total,
+    report: say,
   });
 }
 
-async function runSingle(store: RunStore, args: RunArgs, info: ScriptInfo, flags: Flags, passed: Flags, existing?: Run): Promise<void> {
+/** One run of a script: `flags` are recorded (defaults included), `given` names the ones the user set. */
+async function runSingle(store: RunStore, args: RunArgs, info: ScriptInfo, flags: Flags, given: string[], existing?: Run): Promise<void> {
   const run =
     existing ??
     store.createRun({
@@ -128,25 +139,19 @@ async function runSingle(store: RunStore, args: RunArgs, info: ScriptInfo, flags
       script: info.path,
     });
   const cwd = existing?.record.cwd && existsSync(existing.record.cwd) ? existing.record.cwd : process.cwd();
-  const proc = await startRun({
-    store,
-    run,
-    argv: buildArgv(info, info.style === "globals" ? flags : passed),
-    env: buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags }),
-    cwd,
-    sink: args.quiet ? null : directSink,
-    sourceOf: info.path,
+  const result = await withStopSignals(undefined, async (signals) => {
+    const proc = await startRun({
+      store,
+      run,
+      argv: buildArgv(info, flags, given),
+      env: buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags }),
+      cwd,
+      sink: args.quiet ? null : directSink,
+      sourceOf: info.path,
+    });
+    signals.subscribe((reason) => proc.stop(reason));
+    return proc.done;
   });
-  const onSignal = (sig: NodeJS.Signals) => proc.stop(sig === "SIGINT" ? "interrupt" : "terminate");
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  let result;
-  try {
-    result = await proc.done;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
   if (result.status === "terminated") throw new InterruptedError(`run ${shortId(run.id)} terminated`);
   if (result.status !== "completed") throw new RunFailedError(`run ${shortId(run.id)} failed (exit status ${result.exitCode})`);
   say(`run ${shortId(run.id)} completed`);
@@ -161,7 +166,7 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   const { runs, warnings } = store.listRuns();
   for (const w of warnings) say(`warning: ${w}`);
   const all = indexRuns(runs);
-  const name = OPTIMIZER_ALIASES[target];
+  const name = findOptimizer(target);
   let run: Run;
   if (name) {
     const found = runs.find((r) => r.record.batch === undefined && r.record.optimizer === name && r.record.space !== undefined);
@@ -182,145 +187,69 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   const info = inspectScript(script, join(store.home, "cache", "inspect"));
   const flags = run.record.flags;
   if (!(await confirmRun(args, `You are about to rerun ${shortId(run.id)} (${run.record.op}, ${run.status}) in its own directory`, Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`)))) return;
-  await runSingle(store, { ...args, script: run.record.op }, info, flags, flags, run);
+  await runSingle(store, { ...args, script: run.record.op }, info, flags, givenFlagNames(flags, run.record.cmd, info), run);
 }
 
 async function restartBatch(store: RunStore, args: RunArgs, batch: Run, runs: Run[]): Promise<void> {
   const rec = batch.record;
-  const optimizer = rec.optimizer as string;
-  const space = rec.space as Space;
-  const objective = (rec.objective as Objective | undefined) ?? parseObjective();
   const script = String(rec.script ?? "");
   if (!existsSync(script)) throw new UsageError(`cannot restart batch ${shortId(batch.id)}: its script ${script} is gone`);
   const info = inspectScript(script, join(store.home, "cache", "inspect"));
-  const trials = runs.filter((r) => r.record.batch === batch.id);
-  const byNumber = new Map<number, Run>();
-  for (const t of trials) if (t.record.trial !== undefined) byNumber.set(t.record.trial, t);
-  const interrupted = (r: Run) => r.status === "terminated" || r.status === "pending" || (r.status === "error" && r.record.exit_status == null);
-  const rerun = new Map<number, Run>();
-  for (const [n, t] of byNumber) if (interrupted(t)) rerun.set(n, t);
-
-  const maxTrials = (rec.max_trials as number | undefined) ?? DEFAULT_MAX_TRIALS;
-  const restarts = ((rec.restarts as number | undefined) ?? 0) + 1;
-  const seed = (rec.seed as number | undefined) ?? 0;
-  let trialNumbers: number[];
-  let points: Map<number, Point> | null = null;
-  let total: number;
-  if (optimizer === "grid" || optimizer === "random") {
-    // The fixed list was recorded with the batch; only what did not finish runs again.
-    const list = (rec.points as Point[] | undefined) ?? [];
-    points = new Map(list.map((p, i) => [i + 1, p]));
-    trialNumbers = range(1, list.length).filter((n) => !byNumber.has(n) || rerun.has(n));
-    total = list.length;
-    if (trialNumbers.length === 0) throw new UsageError(`batch ${shortId(batch.id)} (${optimizer}) has run all its ${list.length} trials; start a new search with g run`);
-  } else {
-    const done = [...byNumber.keys()].filter((n) => !rerun.has(n));
-    const wasInterrupted = batch.status !== "completed" && batch.status !== "error";
-    const next = Math.max(0, ...byNumber.keys()) + 1;
-    const more = args.maxTrials ?? (wasInterrupted ? Math.max(0, maxTrials - byNumber.size) : DEFAULT_MAX_TRIALS);
-    trialNumbers = [...[...rerun.keys()].sort((a, b) => a - b), ...range(next, next + more - 1)];
-    total = done.length + trialNumbers.length;
-    if (trialNumbers.length === 0) throw new UsageError(`batch ${shortId(batch.id)} has nothing left to run; give --max-trials N to run N more`);
-  }
-
-  const history: Observation[] = [];
-  for (const t of trials) {
-    if (rerun.has(t.record.trial ?? -1)) continue;
-    if (t.status !== "completed" && t.status !== "error") continue;
-    const value = t.status === "completed" ? objectiveValue(objective, store.readSummaries(t)) : null;
-    history.push({ point: pointOf(space, t.record.flags), value: lossFor(objective, value) });
-  }
-  if (rec.learn_from === "all" || args.learnFrom === "all") history.push(...learnFromEarlierRuns(store, script, space, objective, batch.id));
-
-  const settings = (rec.optimizer_settings as Record<string, unknown> | undefined) ?? {};
-  const lines = [
-    `${history.length} finished trial(s) to learn from; ${rerun.size} interrupted trial(s) to run again; ${trialNumbers.length - rerun.size} new trial(s)`,
-    `objective: ${objective.goal} ${objective.column}`,
-  ];
-  if (!(await confirmRun(args, `You are about to restart batch ${shortId(batch.id)} (${optimizer}, ${rec.script_op ?? basename(script)})`, lines))) return;
-  await store.updateRun(batch.id, (r) => {
-    r.restarts = restarts;
-    r.max_trials = Math.max(total, (r.max_trials as number | undefined) ?? 0);
+  const objective = rec.objective ?? parseObjective();
+  const plan = planRestart({
+    batch,
+    trials: runs.filter((r) => r.record.batch === batch.id),
+    valueOf: (t) => runObjectiveValue(store, objective, t),
+    ...(args.maxTrials !== undefined ? { maxTrials: args.maxTrials } : {}),
   });
-  const fresh = store.readRun(batch.id);
+  const history = [...plan.history];
+  if (rec.learn_from === "all" || args.learnFrom === "all") history.push(...learnFromEarlierRuns(store, script, plan.space, plan.objective, batch.id));
+
+  const settings = rec.optimizer_settings ?? {};
+  const lines = [
+    `${history.length} finished trial(s) to learn from; ${plan.rerun.size} interrupted trial(s) to run again; ${plan.trialNumbers.length - plan.rerun.size} new trial(s)`,
+    `objective: ${plan.objective.goal} ${plan.objective.column}`,
+  ];
+  if (!(await confirmRun(args, `You are about to restart batch ${shortId(batch.id)} (${plan.optimizer}, ${rec.script_op ?? basename(script)})`, lines))) return;
+  await store.updateRun(batch.id, (r) => {
+    r.restarts = plan.restarts;
+    r.max_trials = Math.max(plan.total, (r.max_trials as number | undefined) ?? 0);
+  });
   await runBatch({
     store,
-    batch: fresh,
+    batch: store.readRun(batch.id),
     info,
     trialOp: String(rec.script_op ?? basename(script)),
-    space,
+    space: plan.space,
     baseFlags: (rec.base_flags as Flags | undefined) ?? {},
-    objective,
-    points,
-    trialNumbers,
-    propose: points ? undefined : await proposer(optimizer, space, settings),
+    givenFlags: Object.keys(plan.space),
+    objective: plan.objective,
+    points: plan.points,
+    trialNumbers: plan.trialNumbers,
+    propose: plan.points ? undefined : await loadProposer(plan.optimizer, plan.space, settings),
     // A new stream for every restart: never the first run's random starts again.
-    rng: batchRng(seed, restarts),
+    rng: batchRng(plan.seed, plan.restarts),
     history,
-    rerun,
+    rerun: plan.rerun,
+    bestSoFar: plan.bestSoFar,
     parallel: args.parallel,
     quiet: args.quiet,
     label: rec.label ?? "",
     tags: rec.tags ?? [],
     cwd: rec.cwd && existsSync(rec.cwd) ? rec.cwd : process.cwd(),
-    total,
+    total: plan.total,
+    report: say,
   });
 }
 
-/** Earlier finished runs of the same script whose flags lie in the space (`--learn-from all`). */
-function learnFromEarlierRuns(store: RunStore, script: string, space: Space, objective: Objective, exceptBatch: string): Observation[] {
-  const out: Observation[] = [];
-  for (const r of store.listRuns().runs) {
-    if (r.record.script !== script || r.record.batch === exceptBatch || r.status !== "completed") continue;
-    if (r.record.space !== undefined) continue;
-    const point = pointOf(space, r.record.flags);
-    if (!inSpace(space, point)) continue;
-    out.push({ point, value: lossFor(objective, objectiveValue(objective, store.readSummaries(r))) });
-  }
-  return out;
-}
-
-function inSpace(space: Space, point: Point): boolean {
-  for (const [name, dim] of Object.entries(space)) {
-    if (dim.type === "const") continue;
-    const v = point[name];
-    if (v === undefined) return false;
-    if (dim.type === "choice" && !dim.values.some((c) => c === v)) return false;
-    if ((dim.type === "uniform" || dim.type === "loguniform") && (typeof v !== "number" || v < dim.low || v > dim.high)) return false;
-  }
-  return true;
-}
-
-async function proposer(optimizer: string, space: Space, settings: Record<string, unknown>): Promise<(history: Observation[], rng: Rng) => Point> {
-  if (optimizer === "gp") {
-    const { proposeGp } = await import("../search/gp.js");
-    // One cache per batch process: each proposal's model fit starts from the last one's.
-    const cache = {};
-    return (history, rng) => proposeGp(space, history, rng, settings, cache);
-  }
-  if (optimizer === "tpe") {
-    const { proposeTpe } = await import("../search/tpe.js");
-    return (history, rng) => proposeTpe(space, history, rng, settings);
-  }
-  throw new UsageError(`unknown optimizer "${optimizer}"; use grid, random, gp (bayesian) or tpe`);
-}
-
-async function parseOptimizerSettings(optimizer: string, optFlags: string[]): Promise<Record<string, unknown>> {
-  const raw = parseOptFlags(optFlags);
-  if (optimizer === "gp") return { ...(await import("../search/gp.js")).parseGpSettings(raw) };
-  return { ...(await import("../search/tpe.js")).parseTpeSettings(raw) };
-}
-
 async function printOptimizerHelp(name: string): Promise<void> {
-  const optimizer = OPTIMIZER_ALIASES[name];
+  const optimizer = findOptimizer(name);
+  if (optimizer === undefined) throw new UsageError(`unknown optimizer "${name}"; use ${OPTIMIZER_CHOICES}`);
   if (optimizer === "grid" || optimizer === "random") {
-    process.stdout.write(`${optimizer}: no settings. ${optimizer === "grid" ? "Runs every combination of the flags' lists." : "Samples the flags' ranges (lists are categorical choices); --max-trials N (default 20), --random-seed N."}\n`);
+    process.stdout.write(`${optimizer}: no settings. ${optimizer === "grid" ? "Runs every combination of the flags' lists." : `Samples the flags' ranges (lists are categorical choices); --max-trials N (default ${DEFAULT_MAX_TRIALS}), --random-seed N.`}\n`);
     return;
   }
-  let help: Array<{ name: string; default: string; help: string }>;
-  if (optimizer === "gp") help = (await import("../search/gp.js")).GP_SETTINGS_HELP;
-  else if (optimizer === "tpe") help = (await import("../search/tpe.js")).TPE_SETTINGS_HELP;
-  else throw new UsageError(`unknown optimizer "${name}"; use grid, random, gp (bayesian) or tpe`);
+  const help = await optimizerSettingsHelp(optimizer);
   const width = Math.max(...help.map((h) => h.name.length));
   const lines = [`${optimizer} settings (g run ... --optimizer ${optimizer} --opt-flag NAME=VALUE):`, ""];
   for (const h of help) lines.push(`  ${h.name.padEnd(width)}  ${h.help} (default: ${h.default})`);
@@ -363,13 +292,6 @@ function constants(space: Space): Flags {
   return out;
 }
 
-/** For argparse scripts and other programs only the flags the user gave are passed on. */
-function passedFlags(args: RunArgs, flags: Flags): Flags {
-  const out: Flags = {};
-  for (const f of args.flags) out[f.name] = flags[f.name] ?? null;
-  return out;
-}
-
 function searchedFlagTexts(args: RunArgs): Flags {
   const out: Flags = {};
   for (const f of args.flags) out[f.name] = f.text === true ? true : f.text;
@@ -398,11 +320,5 @@ async function printTrials(points: Point[], json: boolean): Promise<void> {
 /** A flag value as g run shows it: null as Python's None (defaults come from Python scripts). */
 function formatValue(v: FlagValue): string {
   return v === null ? "None" : formatShownValue(v);
-}
-
-function range(from: number, to: number): number[] {
-  const out: number[] = [];
-  for (let i = from; i <= to; i++) out.push(i);
-  return out;
 }
 

@@ -2,11 +2,11 @@
 // read the store, select with src/query/select, act, print.
 
 import { readdirSync, statSync } from "node:fs";
-import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import { NotFoundError, UsageError } from "../errors.js";
 import { filterRuns, indexRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
-import { OUTPUT_FILE, RunStore, isPidAlive, resolveHome, shortId } from "../store/store.js";
+import { requestStop } from "../runner/signals.js";
+import { OUTPUT_FILE, RunStore, resolveHome, shortId } from "../store/store.js";
 import type { Run, ScalarSummary } from "../store/types.js";
 import { formatDuration as formatSeconds, formatNumber, formatTime as formatIsoTime } from "../format/values.js";
 import { renderRows } from "../format/table.js";
@@ -169,22 +169,9 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
   for (const { run } of candidates) {
     const lock = store.readLock(run);
     if (!lock) continue;
-    if (lock.host !== hostname()) {
-      say(`run ${shortId(run.id)} runs on ${lock.host}; stop it there`);
-      continue;
-    }
-    // The recording g process forwards the stop to the script and records `terminated`.
-    if (isPidAlive(lock.pid)) {
-      process.kill(lock.pid, "SIGTERM");
-      stopped++;
-    } else if (lock.child && isPidAlive(lock.child)) {
-      try {
-        process.kill(-lock.child, "SIGTERM");
-      } catch {
-        process.kill(lock.child, "SIGTERM");
-      }
-      stopped++;
-    }
+    const outcome = requestStop(lock);
+    if (outcome === "other-host") say(`run ${shortId(run.id)} runs on ${lock.host}; stop it there`);
+    if (outcome === "sent") stopped++;
   }
   say(`Asked ${stopped} run(s) to stop`);
 }

@@ -397,42 +397,6 @@ export function sweepGridSize(space: Space): number {
   return n;
 }
 
-/**
- * The trial's argv from the command template and W&B's macros: `${args}` is
- * `--name=value` per flag, `${args_no_hyphens}` `name=value`, `${args_json}`
- * one JSON argument, `${interpreter}` the interpreter for the program (""
- * drops it), `${env}` /usr/bin/env. Never a shell string.
- */
-export function buildSweepCommand(config: Pick<SweepConfig, "command" | "program">, point: Point, interpreter: string): string[] {
-  const template = config.command ?? DEFAULT_COMMAND;
-  const out: string[] = [];
-  for (const part of template) {
-    switch (part) {
-      case "${args}":
-        for (const [k, v] of Object.entries(point)) out.push(`--${k}=${formatSweepValue(v)}`);
-        continue;
-      case "${args_no_hyphens}":
-        for (const [k, v] of Object.entries(point)) out.push(`${k}=${formatSweepValue(v)}`);
-        continue;
-      case "${args_json}":
-        out.push(JSON.stringify(point));
-        continue;
-      case "${interpreter}":
-        if (interpreter !== "") out.push(interpreter);
-        continue;
-      case "${env}":
-        out.push("/usr/bin/env");
-        continue;
-    }
-    out.push(part.replaceAll("${program}", config.program).replaceAll("${interpreter}", interpreter).replaceAll("${env}", "/usr/bin/env"));
-  }
-  return out;
-}
-
-export function formatSweepValue(v: FlagValue): string {
-  return v === null ? "null" : String(v);
-}
-
 function readCommand(pair: Pair<Node, Node | null> | undefined, fail: Fail): string[] | null {
   if (!pair) return null;
   const node = pair.value;

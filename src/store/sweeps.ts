@@ -11,12 +11,13 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
 import { NotFoundError, UsageError } from "../errors.js";
 import { parseSweepConfig, sweepGridSize, type SweepConfig } from "../flags/sweep-config.js";
 import { appendLines, writeJsonAtomic } from "./fs-atomic.js";
 import { RunStore, withDirLock } from "./store.js";
-import type { Run, RunStatus } from "./types.js";
+import type { Flags, Run, RunStatus } from "./types.js";
 
 export const SWEEP_ID_PATTERN = /^[0-9a-f]{8}$/;
 export const SWEEP_FILE = "sweep.json";
@@ -52,9 +53,12 @@ export interface TrialEntry {
   run: string;
 }
 
-/** A claimed trial as read back: its run (null when the run was deleted). */
-export interface Trial extends TrialEntry {
-  record: Run | null;
+/** A claimed trial as read back from its ledger entry. */
+export interface Trial {
+  trial: number;
+  runId: string;
+  /** The trial's run (null when the run was deleted). */
+  run: Run | null;
   /** The agent died while it ran (its LOCK names a dead process): to be run again. */
   orphaned: boolean;
   /** An orphaned trial that another run now stands for. */
@@ -160,34 +164,96 @@ export function appendTrialEntry(dir: string, entry: TrialEntry): void {
  */
 export function readTrials(store: RunStore, sweep: Sweep, finishedCache?: Map<string, Run>): Trial[] {
   return readTrialEntries(sweep.dir).map((e) => {
-    let record: Run | null = null;
+    let run: Run | null = null;
     const cached = finishedCache?.get(e.run);
     if (cached && existsSync(join(cached.dir, "run.json"))) {
-      record = cached;
+      run = cached;
     } else {
       try {
-        record = store.readRun(e.run);
-        if (record.record.stopped != null) finishedCache?.set(e.run, record);
+        run = store.readRun(e.run);
+        if (run.record.stopped != null) finishedCache?.set(e.run, run);
       } catch {
         /* deleted (or in the trash): the trial no longer counts */
       }
     }
-    const orphaned = record !== null && record.status === "error" && record.record.stopped == null;
-    const superseded = orphaned && typeof record!.record.retried_by === "string";
-    return { ...e, record, orphaned, superseded };
+    const orphaned = run !== null && run.status === "error" && run.record.stopped == null;
+    const superseded = orphaned && typeof run!.record.retried_by === "string";
+    return { trial: e.trial, runId: e.run, run, orphaned, superseded };
   });
+}
+
+/** The trials layer's decision for the next trial of a sweep (see claimTrial). */
+export type ClaimChoice =
+  | { kind: "trial"; trial: number; point: Flags; retryOf: Trial | null }
+  | { kind: "done"; reason: string };
+
+/** A trial this process now holds: its run is created, LOCKed and in the ledger. */
+export type SweepClaim =
+  | { kind: "trial"; run: Run; trial: number; point: Flags; retryOf: string | null }
+  | { kind: "done"; reason: string };
+
+/**
+ * Claims a sweep's next trial. Under the sweep's lock: re-reads the sweep (one
+ * no longer running claims nothing), reads the trials that count (run present,
+ * not superseded), asks `choose` which trial comes next, then creates its run
+ * with a LOCK naming this process, appends it to trials.jsonl and marks a
+ * retried orphan, all before the lock is released, so other agents see the
+ * trial taken the moment they can look.
+ */
+export async function claimTrial(
+  store: RunStore,
+  sweepId: string,
+  opts: {
+    /** Where the trial runs; its program is found there. */
+    cwd: string;
+    choose: (sweep: Sweep, trials: Trial[]) => ClaimChoice;
+    /** Runs known to have stopped (kept by a long-lived agent), so they are not read again. */
+    finishedCache?: Map<string, Run>;
+    lockTimeoutMs: number;
+  },
+): Promise<SweepClaim> {
+  const sweep = readSweep(store.home, sweepId);
+  return withDirLock(
+    sweep.dir,
+    async (): Promise<SweepClaim> => {
+      const fresh = readSweep(store.home, sweep.id);
+      if (fresh.record.state !== "running") return { kind: "done", reason: `sweep ${fresh.id} is ${fresh.record.state}` };
+      const trials = readTrials(store, fresh, opts.finishedCache).filter((t) => t.run !== null && !t.superseded);
+      const choice = opts.choose(fresh, trials);
+      if (choice.kind === "done") return choice;
+
+      const config = fresh.record.config;
+      const program = config.program;
+      const run = store.createRun({
+        op: `sweep:${fresh.id}:${program || config.command?.[0] || "command"}`,
+        flags: choice.point,
+        cwd: opts.cwd,
+        sweep: fresh.id,
+        trial: choice.trial,
+        label: "",
+        tags: [],
+        ...(program ? { script: resolve(opts.cwd, program) } : {}),
+      });
+      store.writeLock(run.id, { pid: process.pid, host: hostname() });
+      appendTrialEntry(fresh.dir, { trial: choice.trial, run: run.id });
+      const retryOf = choice.retryOf?.runId ?? null;
+      if (retryOf !== null) await store.updateRun(retryOf, (r) => void (r.retried_by = run.id));
+      return { kind: "trial", run, trial: choice.trial, point: choice.point, retryOf };
+    },
+    opts.lockTimeoutMs,
+  );
 }
 
 export function countTrials(sweep: Sweep, trials: Trial[]): SweepCounts {
   const c: SweepCounts = { claimed: 0, running: 0, completed: 0, error: 0, earlyStopped: 0, terminated: 0, orphaned: 0, total: sweepTotal(sweep.record.config) };
   for (const t of trials) {
-    if (!t.record || t.superseded) continue;
+    if (!t.run || t.superseded) continue;
     c.claimed++;
     if (t.orphaned) {
       c.orphaned++;
       continue;
     }
-    const s: RunStatus = t.record.status;
+    const s: RunStatus = t.run.status;
     if (s === "running" || s === "pending") c.running++;
     else if (s === "completed") c.completed++;
     else if (s === "early-stopped") c.earlyStopped++;

@@ -7,7 +7,7 @@ import { UsageError } from "../../src/errors.js";
 import { parseFlagSpec, type FlagSpec } from "../../src/flags/grammar.js";
 import type { Point, Space } from "../../src/flags/space.js";
 import { gridPoints, gridSize } from "../../src/search/grid.js";
-import { planBatch, type BatchInput } from "../../src/search/plan.js";
+import { planBatch, type BatchInput } from "../../src/trials/plan.js";
 import { gridSubset, randomPoints, samplePoint } from "../../src/search/random.js";
 
 /** Specs from `name=text` pairs as a command line gives them. */

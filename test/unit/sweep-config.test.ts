@@ -1,10 +1,9 @@
-// sweep.yaml parsing: every parameter form, the seed's example, W&B command
-// macros, and malformed files reported with their line and YAML path.
+// sweep.yaml parsing: every parameter form, the seed's example, the command
+// template's macros checked, and malformed files reported with their line and YAML path.
 
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import {
-  buildSweepCommand,
   parseSweepConfig,
   sweepGridPoints,
   sweepGridSize,
@@ -197,37 +196,5 @@ describe("sweepGridPoints", () => {
     expect(points.map((p) => p.n).filter((v, i, a) => a.indexOf(v) === i)).toEqual([1, 2, 3, 4]);
     expect(points.filter((p) => p.n === 1).map((p) => p.d)).toEqual([0, 0.1, 0.2, 0.3]);
     expect(sweepGridSize(c.space)).toBe(16);
-  });
-});
-
-describe("buildSweepCommand", () => {
-  const point = { lr: 0.01, optimizer: "adam", fast: true };
-
-  it("passes --name=value after the interpreter and program by default", () => {
-    expect(buildSweepCommand({ command: null, program: "cnn.py" }, point, "python3")).toEqual([
-      "python3",
-      "cnn.py",
-      "--lr=0.01",
-      "--optimizer=adam",
-      "--fast=true",
-    ]);
-  });
-
-  it("drops an empty interpreter", () => {
-    expect(buildSweepCommand({ command: null, program: "./run.sh" }, { a: 1 }, "")).toEqual(["./run.sh", "--a=1"]);
-  });
-
-  it("expands every W&B macro", () => {
-    const cmd = ["${env}", "${interpreter}", "${program}", "--config", "${args_json}", "${args_no_hyphens}", "-u=${program}"];
-    expect(buildSweepCommand({ command: cmd, program: "t.py" }, { a: 1, b: "x y" }, "python3")).toEqual([
-      "/usr/bin/env",
-      "python3",
-      "t.py",
-      "--config",
-      '{"a":1,"b":"x y"}',
-      "a=1",
-      "b=x y",
-      "-u=t.py",
-    ]);
   });
 });

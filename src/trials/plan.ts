@@ -7,13 +7,9 @@ import type { FlagSpec } from "../flags/grammar.js";
 import { materializeSpace } from "../flags/grammar.js";
 import type { Point, Rng, Space } from "../flags/space.js";
 import { formatFlagValue } from "../flags/value.js";
-import { gridPointAt, gridPoints, gridSize } from "./grid.js";
-import { gridSubset, randomPoints } from "./random.js";
-
-/** Trials of a random or sequential search when neither --max-trials nor --trials says (Guild's default). */
-export const DEFAULT_MAX_TRIALS = 20;
-
-export type PlannedOptimizer = "grid" | "random" | "gp" | "tpe";
+import { gridPointAt, gridPoints, gridSize } from "../search/grid.js";
+import { gridSubset, randomPoints } from "../search/random.js";
+import { DEFAULT_MAX_TRIALS, resolveOptimizer, type OptimizerName } from "./optimizers.js";
 
 export interface BatchInput {
   specs: Record<string, FlagSpec>;
@@ -27,9 +23,10 @@ export interface BatchInput {
   rng: Rng;
 }
 
-export interface BatchPlanResult {
+/** What `g run` will do with its flags: one run, or a batch and its trials. */
+export interface BatchPlan {
   /** null: no flag is searched and no optimizer was asked for, so a single run. */
-  optimizer: PlannedOptimizer | null;
+  optimizer: OptimizerName | null;
   /** Every flag given, draws materialised; constants included. */
   space: Space;
   /** The trials of a grid or random search (constants included); null for gp/tpe, which propose as they go, and for a single run. */
@@ -40,14 +37,10 @@ export interface BatchPlanResult {
   notes: string[];
 }
 
-const OPTIMIZERS: Record<string, PlannedOptimizer> = { grid: "grid", random: "random", gp: "gp", bayesian: "gp", tpe: "tpe" };
 const STRATEGIES: Record<string, "grid" | "random"> = { grid_search: "grid", random_search: "random" };
 
-export function planBatch(input: BatchInput): BatchPlanResult {
-  const optimizer = input.optimizer === undefined ? undefined : OPTIMIZERS[input.optimizer.toLowerCase()];
-  if (input.optimizer !== undefined && optimizer === undefined) {
-    throw new UsageError(`unknown optimizer "${input.optimizer}"; use grid, random, gp (also called bayesian) or tpe, e.g. --optimizer random`);
-  }
+export function planBatch(input: BatchInput): BatchPlan {
+  const optimizer = input.optimizer === undefined ? undefined : resolveOptimizer(input.optimizer);
   const strategy = input.strategy === undefined ? undefined : STRATEGIES[input.strategy.toLowerCase()];
   if (input.strategy !== undefined && strategy === undefined) {
     throw new UsageError(`unknown strategy "${input.strategy}"; use grid_search or random_search, e.g. --strategy random_search --trials 3`);

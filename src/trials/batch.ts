@@ -1,42 +1,52 @@
-// Runs a batch: a run of its own (op grid/random/gp/tpe) whose trials are runs
-// linked to it. Trials come from a fixed list (grid, random) or one at a time
-// from an optimizer that learns from the finished ones (gp, tpe).
+// The batch loop: a batch is a run of its own (op grid/random/gp/tpe) whose
+// trials are runs linked to it. Trials come from a fixed list (grid, random)
+// or one at a time from an optimizer that learns from the finished ones (gp,
+// tpe); `-j N` workers take trial numbers from one queue. Ctrl-C or SIGTERM
+// stops the running trials and starts no new ones.
 
 import { hostname } from "node:os";
 import { InterruptedError, RunFailedError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
-import { lossFor, objectiveValue } from "../query/objective.js";
+import { lossFor } from "../query/objective.js";
 import { buildArgv, buildEnv } from "../runner/command.js";
 import { formatNumber, formatValue } from "../format/values.js";
 import { createRng } from "../search/rng.js";
 import { startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
 import type { ScriptInfo } from "../runner/inspect.js";
+import { StopSignals } from "../runner/signals.js";
 import { isoNow, shortId, type RunStore } from "../store/store.js";
 import type { Flags, Objective, Run } from "../store/types.js";
-import { say } from "./prompt.js";
+import { pointOf, runObjectiveValue } from "./history.js";
+import type { Proposer } from "./optimizers.js";
 
-export type SequentialOptimizer = "gp" | "tpe";
-
-export interface BatchPlan {
+/** Everything the batch loop needs to run (or continue) a batch's trials. */
+export interface BatchJob {
   store: RunStore;
   batch: Run;
   info: ScriptInfo;
   /** The op of each trial: the script as the user named it. */
   trialOp: string;
   space: Space;
-  /** Flags every trial gets before the searched ones (the script's defaults and constants). */
+  /** Flags every trial records before the searched ones (the script's defaults and constants). */
   baseFlags: Flags;
+  /**
+   * The flags the user gave (searched or constant): the only ones an argparse-style
+   * script receives on its command line; the defaults in baseFlags stay off it.
+   */
+  givenFlags: string[];
   objective: Objective;
   /** Fixed trials (grid, random), by trial number; or null when an optimizer proposes them. */
   points: Map<number, Point> | null;
   /** For gp/tpe: trial numbers to run, and how to propose. */
   trialNumbers: number[];
-  propose?: (history: Observation[], rng: Rng) => Point;
+  propose?: Proposer;
   rng: Rng;
   /** Finished trials the optimizer learns from (earlier ones of this batch, or more with --learn-from all). */
   history: Observation[];
   /** Existing trial runs to re-run in place (interrupted ones), by trial number. */
   rerun: Map<number, Run>;
+  /** The best of the batch's trials that finished before this session (a restart), so the summary's best is over the whole batch. */
+  bestSoFar: BestTrial | null;
   parallel: number;
   quiet: boolean;
   label: string;
@@ -44,14 +54,18 @@ export interface BatchPlan {
   cwd: string;
   /** The number of trials in the whole batch, for "trial k/N". */
   total: number;
+  /** Progress lines for the user. */
+  report: (line: string) => void;
 }
 
-interface Best {
-  value: number;
+/** The trial with the lowest loss (the objective's value, negated when maximized). */
+export interface BestTrial {
+  loss: number;
   trial: number;
 }
 
-export async function runBatch(plan: BatchPlan): Promise<void> {
+/** Runs a batch's trials to the end, or until a stop signal; the batch's record says how it ended. */
+export async function runBatch(plan: BatchJob): Promise<void> {
   const { store, batch } = plan;
   store.writeLock(batch.id, { pid: process.pid, host: hostname() });
   await store.updateRun(batch.id, (r) => {
@@ -62,31 +76,24 @@ export async function runBatch(plan: BatchPlan): Promise<void> {
   });
 
   const running = new Set<RunningProcess>();
-  let interrupted: "interrupt" | "terminate" | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
-    const reason = sig === "SIGINT" ? "interrupt" : "terminate";
-    if (interrupted === null) say(`\n${sig === "SIGINT" ? "Interrupted" : "Stopping"}: stopping ${running.size} running trial(s); no new trials start.`);
-    interrupted ??= reason;
-    for (const r of running) r.stop(reason);
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-
   const queue = [...plan.trialNumbers];
   let failed = 0;
   let completed = 0;
-  let best: Best | null = null;
+  let best = plan.bestSoFar;
   const pending = new Map<number, Point>();
   const prefixOutput = plan.parallel > 1;
+  const announce = (reason: "interrupt" | "terminate") =>
+    plan.report(`\n${reason === "interrupt" ? "Interrupted" : "Stopping"}: stopping ${running.size} running trial(s); no new trials start.`);
 
+  const signals = new StopSignals(announce).install();
   const worker = async () => {
-    while (interrupted === null) {
+    while (signals.received === null) {
       const trial = queue.shift();
       if (trial === undefined) return;
       const point = nextPoint(plan, trial, pending);
       pending.set(trial, point);
       const flags: Flags = { ...plan.baseFlags, ...point };
-      say(`trial ${trial}/${plan.total}: ${formatPoint(point)}`);
+      plan.report(`trial ${trial}/${plan.total}: ${formatPoint(point)}`);
       const run =
         plan.rerun.get(trial) ??
         store.createRun({
@@ -103,49 +110,55 @@ export async function runBatch(plan: BatchPlan): Promise<void> {
       const proc = await startRun({
         store,
         run,
-        argv: buildArgv(plan.info, flags),
+        argv: buildArgv(plan.info, flags, plan.givenFlags),
         env: buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags }),
         cwd: plan.cwd,
         sink: plan.quiet ? null : outputSink(prefixOutput ? `[${trial}] ` : ""),
         sourceOf: plan.info.path,
       });
       running.add(proc);
+      const unsubscribe = signals.subscribe((reason) => proc.stop(reason));
       const result = await proc.done;
+      unsubscribe();
       running.delete(proc);
       pending.delete(trial);
-      const value = objectiveValue(plan.objective, store.readSummaries(store.readRun(run.id)));
+      const value = runObjectiveValue(store, plan.objective, store.readRun(run.id));
       if (result.status === "completed") completed++;
       else if (result.status !== "terminated") failed++;
       if (result.status === "completed" || result.status === "error") {
         plan.history.push({ point, value: result.status === "completed" ? lossFor(plan.objective, value) : null });
       }
       const loss = result.status === "completed" ? lossFor(plan.objective, value) : null;
-      if (loss !== null && (best === null || loss < best.value)) best = { value: loss, trial };
-      say(progressLine(plan, trial, result.status, value, best, running.size, failed));
+      if (loss !== null && (best === null || loss < best.loss)) best = { loss, trial };
+      plan.report(progressLine(plan, trial, result.status, value, best, running.size, failed));
     }
   };
-
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.parallel, plan.trialNumbers.length)) }, worker));
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    signals.uninstall();
+    // Also when a worker threw: the batch is recorded as ended, never left running.
     await store.updateRun(batch.id, (r) => {
       r.stopped = isoNow();
-      r.exit_status = interrupted ? 130 : failed > 0 ? 1 : 0;
-      if (interrupted) r.terminated = true;
+      r.exit_status = signals.received ? 130 : failed > 0 ? 1 : 0;
+      if (signals.received) r.terminated = true;
     });
     store.removeLock(batch.id);
   }
 
-  const bestText = best ? `; best ${plan.objective.column} ${formatNumber(signed(plan.objective, (best as Best).value))} (trial ${(best as Best).trial})` : "";
-  const summary = `batch ${shortId(batch.id)} (${batch.record.op}): ${completed} completed, ${failed} failed${bestText}`;
-  if (interrupted) throw new InterruptedError(`${summary}; interrupted; continue it with: g run --restart ${shortId(batch.id)}`);
+  const summary = batchSummary(plan, completed, failed, best);
+  if (signals.received) throw new InterruptedError(`${summary}; interrupted; continue it with: g run --restart ${shortId(batch.id)}`);
   if (failed > 0) throw new RunFailedError(summary);
-  say(summary);
+  plan.report(summary);
 }
 
-function nextPoint(plan: BatchPlan, trial: number, pending: Map<number, Point>): Point {
+/** The batch's closing line: this session's counts, and the best trial of the whole batch. */
+function batchSummary(plan: BatchJob, completed: number, failed: number, best: BestTrial | null): string {
+  const bestText = best ? `; best ${plan.objective.column} ${formatNumber(signed(plan.objective, best.loss))} (trial ${best.trial})` : "";
+  return `batch ${shortId(plan.batch.id)} (${plan.batch.record.op}): ${completed} completed, ${failed} failed${bestText}`;
+}
+
+function nextPoint(plan: BatchJob, trial: number, pending: Map<number, Point>): Point {
   const fixed = plan.points?.get(trial);
   if (fixed) return fixed;
   const rerun = plan.rerun.get(trial);
@@ -154,16 +167,6 @@ function nextPoint(plan: BatchPlan, trial: number, pending: Map<number, Point>):
   // Trials still running are shown to the optimizer as points not to propose again.
   const inFlight: Observation[] = [...pending.values()].map((point) => ({ point, value: null }));
   return plan.propose([...plan.history, ...inFlight], plan.rng);
-}
-
-/** The searched flags of a run's flags: the point it was in the space. */
-export function pointOf(space: Space, flags: Flags): Point {
-  const point: Point = {};
-  for (const [name, dim] of Object.entries(space)) {
-    if (dim.type === "const") continue;
-    if (name in flags) point[name] = flags[name]!;
-  }
-  return point;
 }
 
 function outputSink(prefix: string): OutputSink {
@@ -177,10 +180,10 @@ function outputSink(prefix: string): OutputSink {
   };
 }
 
-function progressLine(plan: BatchPlan, trial: number, status: string, value: number | null, best: Best | null, running: number, failed: number): string {
+function progressLine(plan: BatchJob, trial: number, status: string, value: number | null, best: BestTrial | null, running: number, failed: number): string {
   const parts = [`trial ${trial}/${plan.total} ${status}`];
   if (value !== null) parts.push(`${plan.objective.column} ${formatNumber(value)}`);
-  if (best) parts.push(`best ${formatNumber(signed(plan.objective, best.value))} (trial ${best.trial})`);
+  if (best) parts.push(`best ${formatNumber(signed(plan.objective, best.loss))} (trial ${best.trial})`);
   if (running > 0) parts.push(`${running} running`);
   if (failed > 0) parts.push(`${failed} failed`);
   return parts.join(" · ");

@@ -1,0 +1,93 @@
+// The one place g listens for SIGINT and SIGTERM while it records runs (a
+// single run, a batch, a sweep agent), and the one place it sends a stop to
+// another g's run (`g stop`). Ctrl-C becomes `interrupt` (SIGINT to the
+// script's group), SIGTERM becomes `terminate`; the runner's `stop` does the
+// forwarding and the SIGKILL after a grace period.
+
+import { hostname } from "node:os";
+import { isPidAlive, type RunLock } from "../store/store.js";
+
+export type StopReason = "interrupt" | "terminate";
+
+type Listener = (reason: StopReason) => void;
+
+/**
+ * Holds SIGINT/SIGTERM for as long as g records: every listener (a running
+ * process, a loop that should start nothing new) hears each signal; one that
+ * subscribes after the first signal hears it at once, so a trial that starts
+ * during shutdown is stopped too. `onFirst` runs once, at the first signal,
+ * to tell the user what happens now.
+ */
+export class StopSignals {
+  received: StopReason | null = null;
+  private readonly listeners = new Set<Listener>();
+  private readonly onFirst: ((reason: StopReason) => void) | undefined;
+  private readonly handler = (sig: NodeJS.Signals): void => {
+    const reason: StopReason = sig === "SIGINT" ? "interrupt" : "terminate";
+    if (this.received === null) this.onFirst?.(reason);
+    this.received ??= reason;
+    for (const l of [...this.listeners]) l(reason);
+  };
+
+  constructor(onFirst?: (reason: StopReason) => void) {
+    this.onFirst = onFirst;
+  }
+
+  install(): this {
+    process.on("SIGINT", this.handler);
+    process.on("SIGTERM", this.handler);
+    return this;
+  }
+
+  uninstall(): void {
+    process.off("SIGINT", this.handler);
+    process.off("SIGTERM", this.handler);
+  }
+
+  /** Calls `listener` at each signal until the returned function is called. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    if (this.received) listener(this.received);
+    return () => void this.listeners.delete(listener);
+  }
+}
+
+/** Runs `body` with SIGINT/SIGTERM handled by a hub that is removed afterwards, whatever happens. */
+export async function withStopSignals<T>(onFirst: ((reason: StopReason) => void) | undefined, body: (signals: StopSignals) => Promise<T>): Promise<T> {
+  const signals = new StopSignals(onFirst).install();
+  try {
+    return await body(signals);
+  } finally {
+    signals.uninstall();
+  }
+}
+
+/** What asking a running run to stop came to. */
+export type StopRequest = "sent" | "other-host" | "gone";
+
+/**
+ * Asks the g process recording a run to stop it (SIGTERM): that process
+ * forwards the stop to the script and records `terminated`. When the recorder
+ * is gone but the script lives on, the script's process group is stopped
+ * directly.
+ */
+export function requestStop(lock: RunLock): StopRequest {
+  if (lock.host !== hostname()) return "other-host";
+  if (isPidAlive(lock.pid)) {
+    process.kill(lock.pid, "SIGTERM");
+    return "sent";
+  }
+  if (lock.child && isPidAlive(lock.child)) {
+    try {
+      process.kill(-lock.child, "SIGTERM");
+    } catch {
+      try {
+        process.kill(lock.child, "SIGTERM");
+      } catch {
+        return "gone"; // it ended between the look and the signal
+      }
+    }
+    return "sent";
+  }
+  return "gone";
+}

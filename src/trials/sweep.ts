@@ -1,0 +1,170 @@
+// The rules of a sweep agent's trials: which trial comes next (an orphan to
+// run again, the next grid combination, a random sample, a bayes proposal),
+// claiming it through the store, and running it with early termination and
+// cancellation. The sweep id goes down: `g agent` → claimNextTrial → the
+// store's claimTrial, which holds the sweep's lock.
+
+import { resolve } from "node:path";
+import type { Point } from "../flags/space.js";
+import { sweepGridPoints, type SweepConfig } from "../flags/sweep-config.js";
+import { buildEnv, buildSweepArgv } from "../runner/command.js";
+import { startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
+import type { StopSignals } from "../runner/signals.js";
+import { shouldStop } from "../search/early-stop.js";
+import { proposeGp } from "../search/gp.js";
+import { samplePoint } from "../search/random.js";
+import { createRng } from "../search/rng.js";
+import { shortId, type RunStore } from "../store/store.js";
+import { claimTrial, readSweep, readTrials, sweepTotal, type ClaimChoice, type Sweep, type SweepClaim, type Trial } from "../store/sweeps.js";
+import type { Objective, Run, RunStatus } from "../store/types.js";
+import { pointOf, sweepHistory } from "./history.js";
+
+/** How often a running trial's sweep is checked for --cancel, and peers' histories refreshed. */
+export const SWEEP_POLL_MS = 1_000;
+/** How long an agent waits for the sweep's lock to claim a trial (exit 75 after). */
+export const CLAIM_LOCK_TIMEOUT_MS = 30_000;
+
+export type ClaimedTrial = Extract<SweepClaim, { kind: "trial" }>;
+
+/**
+ * Claims the sweep's next trial for this agent: an orphaned trial to run
+ * again first (unless `retry` is false), else the next one the method gives;
+ * `done` with the reason when there is none.
+ */
+export function claimNextTrial(store: RunStore, sweepId: string, opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run> }): Promise<SweepClaim> {
+  return claimTrial(store, sweepId, {
+    cwd: opts.cwd,
+    finishedCache: opts.finishedCache,
+    lockTimeoutMs: CLAIM_LOCK_TIMEOUT_MS,
+    choose: (sweep, trials) => chooseTrial(store, sweep, trials, opts.retry),
+  });
+}
+
+function chooseTrial(store: RunStore, sweep: Sweep, trials: Trial[], retry: boolean): ClaimChoice {
+  const config = sweep.record.config;
+  // An orphan whose trial another run already stands for (a crash mid-claim) is not run a third time.
+  const live = new Set(trials.filter((t) => !t.orphaned).map((t) => t.trial));
+  const orphan = retry ? trials.find((t) => t.orphaned && !live.has(t.trial)) : undefined;
+  if (orphan) return { kind: "trial", trial: orphan.trial, point: pointOf(config.space, orphan.run!.record.flags, "with-constants"), retryOf: orphan };
+  const next = nextTrial(store, sweep, trials);
+  if (next === null) return { kind: "done", reason: doneReason(sweep, trials.length) };
+  return { kind: "trial", ...next, retryOf: null };
+}
+
+function nextTrial(store: RunStore, sweep: Sweep, trials: Trial[]): { trial: number; point: Point } | null {
+  const config = sweep.record.config;
+  const total = sweepTotal(config);
+  if (config.method === "grid") {
+    const taken = new Set(trials.map((t) => t.trial));
+    const points = sweepGridPoints(config.space);
+    const limit = Math.min(points.length, total ?? points.length);
+    for (let i = 0; i < limit; i++) if (!taken.has(i + 1)) return { trial: i + 1, point: points[i]! };
+    return null;
+  }
+  if (total !== null && trials.length >= total) return null;
+  const trial = trials.reduce((m, t) => Math.max(m, t.trial), 0) + 1;
+  // Each trial has its own stream, so the same sweep seed gives the same trials whatever the agents' interleaving.
+  const rng = createRng(`${sweep.record.seed}:${trial}`);
+  if (config.method === "random") return { trial, point: samplePoint(config.space, rng) };
+  return { trial, point: proposeGp(config.space, sweepHistory(store, config.space, sweepObjective(config), trials), rng) };
+}
+
+/** The metric a sweep optimizes (W&B's `metric`), loss by default. */
+export function sweepObjective(config: SweepConfig): Objective {
+  return { column: config.metric?.name ?? "loss", goal: config.metric?.goal ?? "minimize" };
+}
+
+function doneReason(sweep: Sweep, claimed: number): string {
+  const total = sweepTotal(sweep.record.config);
+  return sweep.record.config.method === "grid"
+    ? `every one of the ${total} combinations of sweep ${sweep.id} is claimed`
+    : `sweep ${sweep.id} reached its run_cap of ${total} (${claimed} claimed)`;
+}
+
+export interface SweepTrialOptions {
+  cwd: string;
+  /** Where the trial's output is shown besides output.log (null: nowhere). */
+  sink: OutputSink | null;
+  signals: StopSignals;
+  /** Messages for the user (early stop, cancellation). */
+  report: (line: string) => void;
+}
+
+export interface TrialOutcome {
+  status: RunStatus;
+  interrupted: boolean;
+}
+
+/** Runs one claimed trial to its end, stopping it early when the sweep's rule says so or the sweep is cancelled. */
+export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: ClaimedTrial, opts: SweepTrialOptions): Promise<TrialOutcome> {
+  const config = sweep.record.config;
+  const { run, point } = claim;
+  const history: number[] = [];
+  let peers: { history: number[]; finished: boolean }[] = [];
+  let peersRead = 0;
+  const finishedCache = new Map<string, Run>();
+  const finishedHistories = new Map<string, number[]>();
+  let proc: RunningProcess | null = null;
+  let stopping = false;
+
+  const refreshPeers = () => {
+    if (Date.now() - peersRead < SWEEP_POLL_MS && peersRead !== 0) return;
+    peersRead = Date.now();
+    const metric = config.metric!.name;
+    peers = readTrials(store, sweep, finishedCache)
+      .filter((t) => t.run !== null && t.runId !== run.id && !t.orphaned)
+      .map((t) => {
+        const finished = t.run!.status !== "running" && t.run!.status !== "pending";
+        const known = finishedHistories.get(t.runId);
+        if (known) return { history: known, finished };
+        const history = store.readScalars(t.runId).filter((r) => r.key === metric).map((r) => r.value);
+        if (finished) finishedHistories.set(t.runId, history);
+        return { history, finished };
+      });
+  };
+
+  const onScalar = config.earlyTerminate && config.metric
+    ? (rec: { key: string; value: number }) => {
+        if (rec.key !== config.metric!.name || stopping) return;
+        history.push(rec.value);
+        refreshPeers();
+        const decision = shouldStop(config.earlyTerminate!, history, peers, config.metric!.goal);
+        if (decision.stop && proc) {
+          stopping = true;
+          opts.report(`trial ${claim.trial} (run ${shortId(run.id)}) stopped early: ${decision.reason}`);
+          proc.stop("early-stop");
+        }
+      }
+    : undefined;
+
+  proc = await startRun({
+    store,
+    run,
+    argv: buildSweepArgv(config, point, opts.cwd),
+    env: { ...buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags: point }), G_SWEEP_ID: sweep.id },
+    cwd: opts.cwd,
+    sink: opts.sink,
+    ...(config.program ? { sourceOf: resolve(opts.cwd, config.program) } : {}),
+    ...(onScalar ? { onScalar } : {}),
+  });
+  const running = proc;
+  const unsubscribe = opts.signals.subscribe((reason) => running.stop(reason));
+  const poll = setInterval(() => {
+    try {
+      if (readSweep(store.home, sweep.id).record.state === "cancelled" && !stopping) {
+        stopping = true;
+        opts.report(`sweep ${sweep.id} cancelled: stopping trial ${claim.trial}`);
+        running.stop("terminate");
+      }
+    } catch {
+      /* a sweep being rewritten: look again next time */
+    }
+  }, SWEEP_POLL_MS);
+  try {
+    const result = await running.done;
+    return { status: result.status, interrupted: opts.signals.received !== null };
+  } finally {
+    clearInterval(poll);
+    unsubscribe();
+  }
+}

@@ -1,0 +1,115 @@
+// The one path from flag values to a child's argv (src/runner/command.ts):
+// which flags reach the script, how each value is written, and W&B's macros.
+
+import { describe, expect, it } from "vitest";
+import { buildArgv, expandSweepCommand, flagArgs, formatArgValue, givenFlagNames } from "../../src/runner/command.js";
+import type { ScriptInfo } from "../../src/runner/inspect.js";
+
+const argparseScript: ScriptInfo = {
+  path: "/work/main2.py",
+  kind: "python",
+  style: "args",
+  flags: {
+    layers: { default: "[4]", type: "string" },
+    lr: { default: 0.1, type: "float" },
+    "no-aug": { default: true, type: "bool" },
+  },
+};
+const globalsScript: ScriptInfo = { path: "/work/train.py", kind: "python", style: "globals", flags: { x: { default: 1, type: "int" } } };
+
+describe("formatArgValue", () => {
+  it("writes strings as they are", () => expect(formatArgValue("[1, 2]")).toBe("[1, 2]"));
+  it("writes numbers in their shortest round-trip text", () => {
+    expect(formatArgValue(0.1)).toBe("0.1");
+    expect(formatArgValue(3)).toBe("3");
+    expect(formatArgValue(1e-7)).toBe("1e-7");
+    expect(Number(formatArgValue(0.1 + 0.2))).toBe(0.1 + 0.2);
+  });
+  it("writes booleans and null as words", () => {
+    expect(formatArgValue(true)).toBe("true");
+    expect(formatArgValue(false)).toBe("false");
+    expect(formatArgValue(null)).toBe("null");
+  });
+});
+
+describe("flagArgs", () => {
+  it("passes only the given flags, never a detected default", () => {
+    const flags = { layers: "[1, 2]", lr: 0.1, "no-aug": true };
+    expect(flagArgs(flags, ["layers"], argparseScript)).toEqual(["--layers", "[1, 2]"]);
+  });
+  it("passes a given true as the bare switch", () => {
+    expect(flagArgs({ "no-aug": true }, ["no-aug"], argparseScript)).toEqual(["--no-aug"]);
+  });
+  it("leaves out a given false for a declared boolean and a given null", () => {
+    expect(flagArgs({ "no-aug": false, lr: null }, ["no-aug", "lr"], argparseScript)).toEqual([]);
+  });
+  it("passes false as a value to a flag not declared boolean", () => {
+    expect(flagArgs({ fast: false }, ["fast"], argparseScript)).toEqual(["--fast", "false"]);
+  });
+  it("keeps the order of the flags, not of the given names", () => {
+    expect(flagArgs({ a: 1, b: 2 }, ["b", "a"])).toEqual(["--a", "1", "--b", "2"]);
+  });
+});
+
+describe("buildArgv", () => {
+  it("gives an argparse trial its searched and set flags only", () => {
+    const argv = buildArgv(argparseScript, { layers: "[1, 2]", lr: 0.5, "no-aug": true }, ["layers", "lr"]);
+    expect(argv.slice(1)).toEqual(["/work/main2.py", "--layers", "[1, 2]", "--lr", "0.5"]);
+  });
+  it("runs a globals script under the bootstrap with no flag arguments", () => {
+    const argv = buildArgv(globalsScript, { x: 2 }, ["x"]);
+    expect(argv).toHaveLength(3);
+    expect(argv[1]).toMatch(/g_bootstrap\.py$/);
+    expect(argv[2]).toBe("/work/train.py");
+  });
+  it("passes given flags to an executable", () => {
+    const exec: ScriptInfo = { path: "/work/run.sh", kind: "exec", style: "args", flags: {} };
+    expect(buildArgv(exec, { n: 3, s: "a b" }, ["n", "s"])).toEqual(["/work/run.sh", "--n", "3", "--s", "a b"]);
+  });
+});
+
+describe("givenFlagNames", () => {
+  it("reads the names from the run's recorded argv", () => {
+    const cmd = ["python3", "/work/main2.py", "--layers", "[1, 2]"];
+    expect(givenFlagNames({ layers: "[1, 2]", lr: 0.1, "no-aug": true }, cmd, argparseScript)).toEqual(["layers"]);
+  });
+  it("falls back to the values that differ from the defaults when the run never started", () => {
+    expect(givenFlagNames({ layers: "[4]", lr: 0.5, "no-aug": true, extra: 1 }, undefined, argparseScript)).toEqual(["lr", "extra"]);
+  });
+});
+
+describe("expandSweepCommand", () => {
+  const point = { lr: 0.01, optimizer: "adam", fast: true };
+
+  it("passes --name=value after the interpreter and program by default", () => {
+    expect(expandSweepCommand({ command: null, program: "cnn.py" }, point, "python3")).toEqual([
+      "python3",
+      "cnn.py",
+      "--lr=0.01",
+      "--optimizer=adam",
+      "--fast=true",
+    ]);
+  });
+
+  it("drops an empty interpreter", () => {
+    expect(expandSweepCommand({ command: null, program: "./run.sh" }, { a: 1 }, "")).toEqual(["./run.sh", "--a=1"]);
+  });
+
+  it("writes null as null, with the same formatter as g run", () => {
+    expect(expandSweepCommand({ command: null, program: "./run.sh" }, { a: null, b: 1e-7 }, "")).toEqual(["./run.sh", "--a=null", "--b=1e-7"]);
+  });
+
+  it("expands every W&B macro", () => {
+    const cmd = ["${env}", "${interpreter}", "${program}", "--config", "${args_json}", "${args_no_hyphens}", "-u=${program}"];
+    expect(expandSweepCommand({ command: cmd, program: "t.py" }, { a: 1, b: "x y" }, "python3")).toEqual([
+      "/usr/bin/env",
+      "python3",
+      "t.py",
+      "--config",
+      '{"a":1,"b":"x y"}',
+      "a=1",
+      "b=x y",
+      "-u=t.py",
+    ]);
+  });
+});
