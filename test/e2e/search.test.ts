@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { collect, g, gAsync, listRunsJson, type RunJson } from "../helpers/g.js";
@@ -143,6 +143,36 @@ describe("grid and random batches", () => {
   });
 });
 
+describe("which flags reach an argparse script", () => {
+  const AUG = join(SCRIPTS, "argparse_aug.py");
+  const outputOf = (t: RunJson) => readFileSync(join(t.dir, "output.log"), "utf8");
+
+  it("gives each trial only the searched flag: a store_false default (--no-aug) is never passed", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", "-q", AUG, "--layers", "[1, 2]"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const ts = trials(home);
+    expect(ts.map((t) => t.flags.layers)).toEqual([1, 2]);
+    for (const t of ts) {
+      expect(outputOf(t)).toContain("aug=True");
+      // The record still shows the script's defaults, for comparison.
+      expect(t.flags["no-aug"]).toBe(true);
+      expect(t.flags.lr).toBe(0.1);
+    }
+  });
+
+  it("passes the switch when the user gives it, to a single run and to trials", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", "-q", AUG, "--no-aug", "--lr", "[0.2, 0.3]"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const ts = trials(home);
+    expect(ts).toHaveLength(2);
+    for (const t of ts) expect(outputOf(t)).toContain("aug=False");
+    const single = g(["run", "-y", "-q", AUG, "--lr", "0.5"], { home: tempDir() });
+    expect(single.code, single.stderr).toBe(0);
+  });
+});
+
 describe("Bayesian optimisation", () => {
   it("finds x near -0.29 in 20 gp trials and learns from them on --restart gp", () => {
     const home = tempDir();
@@ -203,6 +233,25 @@ describe("restarts and objectives", () => {
     ]);
     expect(after[0]!.id).toBe(interrupted[0]!.id);
     expect(allRuns(home).find((r) => r.batch === null)!.status).toBe("completed");
+  });
+
+  it("reports the best over the whole batch after --restart, not only the new trials", () => {
+    const home = tempDir();
+    const cwd = tempDir();
+    const first = g(["run", "-y", "-q", join(SCRIPTS, "worse_later.py"), "x=[-2.0:2.0]", "--optimizer", "tpe", "--max-trials", "3", "--random-seed", "3"], { home, cwd });
+    expect(first.code, first.stderr).toBe(0);
+    const early = trials(home).map((t) => ({ trial: t.trial!, x: t.flags.x as number }));
+    const best = early.sort((a, b) => a.x - b.x)[0]!;
+    writeFileSync(join(cwd, "worse"), "");
+    const batch = allRuns(home).find((r) => r.batch === null)!;
+
+    const again = g(["run", "--restart", batch.id.slice(0, 8), "--max-trials", "2", "-y", "-q"], { home, cwd });
+    expect(again.code, again.stderr).toBe(0);
+    expect(trials(home)).toHaveLength(5);
+    const summary = again.stderr.trim().split("\n").pop()!;
+    expect(summary).toMatch(/2 completed, 0 failed; best loss /);
+    expect(summary).toContain(`(trial ${best.trial})`);
+    expect(Number(/best loss (\S+)/.exec(summary)![1])).toBeCloseTo(best.x, 4);
   });
 
   it("maximises the column given with --maximize", () => {

@@ -1,0 +1,84 @@
+// The trials layer's pure rules: restart planning (which trials run again,
+// how many new ones, the best so far) and the optimizer registry's names.
+
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../../src/errors.js";
+import type { Run, RunRecord, RunStatus } from "../../src/store/types.js";
+import { DEFAULT_MAX_TRIALS, findOptimizer, parseOptFlags, parseOptimizerSettings, resolveOptimizer } from "../../src/trials/optimizers.js";
+import { planRestart } from "../../src/trials/restart.js";
+
+const SPACE = { x: { type: "uniform", low: 0, high: 10, integer: false }, c: { type: "const", value: 1 } };
+
+function run(id: string, status: RunStatus, fields: Partial<RunRecord>): Run {
+  const record = { format: 1, id, op: "t.py", cmd: [], cwd: "/", flags: {}, created: "", started: null, stopped: null, exit_status: null, label: "", tags: [], ...fields } as RunRecord;
+  return { id, dir: `/runs/${id}`, record, status };
+}
+
+function batch(optimizer: string, status: RunStatus, fields: Partial<RunRecord> = {}): Run {
+  return run("b0000000", status, { op: optimizer, optimizer, space: SPACE, seed: 7, max_trials: 4, objective: { column: "loss", goal: "minimize" }, ...fields });
+}
+
+function trial(n: number, status: RunStatus, x: number, exit: number | null = status === "completed" ? 0 : 1): Run {
+  return run(`t${n}000000`, status, { batch: "b0000000", trial: n, flags: { x, c: 1 }, exit_status: exit });
+}
+
+const lossIsX = (t: Run) => t.record.flags.x as number;
+
+describe("planRestart", () => {
+  it("keeps the best of the earlier trials, so the summary's best is over the whole batch", () => {
+    const plan = planRestart({ batch: batch("gp", "completed"), trials: [trial(1, "completed", 5), trial(2, "completed", 2), trial(3, "error", 0)], valueOf: lossIsX, maxTrials: 2 });
+    expect(plan.bestSoFar).toEqual({ loss: 2, trial: 2 });
+    expect(plan.history).toEqual([{ point: { x: 5 }, value: 5 }, { point: { x: 2 }, value: 2 }, { point: { x: 0 }, value: null }]);
+  });
+
+  it("negates the best of a maximized objective into a loss", () => {
+    const b = batch("tpe", "completed", { objective: { column: "acc", goal: "maximize" } });
+    const plan = planRestart({ batch: b, trials: [trial(1, "completed", 5), trial(2, "completed", 9)], valueOf: lossIsX, maxTrials: 1 });
+    expect(plan.bestSoFar).toEqual({ loss: -9, trial: 2 });
+  });
+
+  it("runs interrupted gp trials again first, then --max-trials new ones, with the next restart stream", () => {
+    const interrupted = trial(2, "terminated", 3, null);
+    const plan = planRestart({ batch: batch("gp", "completed", { restarts: 1 }), trials: [trial(1, "completed", 1), interrupted], valueOf: lossIsX, maxTrials: 3 });
+    expect(plan.trialNumbers).toEqual([2, 3, 4, 5]);
+    expect(plan.rerun.get(2)).toBe(interrupted);
+    expect(plan.total).toBe(5);
+    expect(plan.restarts).toBe(2);
+    expect(plan.points).toBeNull();
+  });
+
+  it("runs what an interrupted gp batch had left, or the default number more for a finished one", () => {
+    const ts = [trial(1, "completed", 1)];
+    expect(planRestart({ batch: batch("gp", "terminated"), trials: ts, valueOf: lossIsX }).trialNumbers).toEqual([2, 3, 4]);
+    expect(planRestart({ batch: batch("gp", "completed"), trials: ts, valueOf: lossIsX }).trialNumbers).toHaveLength(DEFAULT_MAX_TRIALS);
+  });
+
+  it("runs only the unfinished trials of a grid's fixed list", () => {
+    const points = [{ x: 1 }, { x: 2 }, { x: 3 }];
+    const plan = planRestart({ batch: batch("grid", "terminated", { points }), trials: [trial(1, "completed", 1), trial(2, "pending", 2, null)], valueOf: lossIsX });
+    expect(plan.trialNumbers).toEqual([2, 3]);
+    expect(plan.points?.get(3)).toEqual({ x: 3 });
+    expect(plan.total).toBe(3);
+  });
+
+  it("refuses a grid batch that has run every trial", () => {
+    const points = [{ x: 1 }];
+    expect(() => planRestart({ batch: batch("grid", "completed", { points }), trials: [trial(1, "completed", 1)], valueOf: lossIsX })).toThrow(/has run all its 1 trials/);
+  });
+});
+
+describe("the optimizer registry", () => {
+  it("knows bayesian as gp, in any case", () => {
+    expect(findOptimizer("bayesian")).toBe("gp");
+    expect(findOptimizer("TPE")).toBe("tpe");
+    expect(findOptimizer("anneal")).toBeUndefined();
+    expect(() => resolveOptimizer("anneal")).toThrow(UsageError);
+  });
+
+  it("parses --opt-flag texts and refuses settings for grid and random", async () => {
+    expect(parseOptFlags(["xi=0.1", "random-starts = 5"])).toEqual({ xi: "0.1", "random-starts": "5" });
+    expect(() => parseOptFlags(["=1"])).toThrow(/--opt-flag takes name=value/);
+    await expect(parseOptimizerSettings("random", { xi: "1" })).rejects.toThrow(/random optimizer has no settings/);
+    await expect(parseOptimizerSettings("grid", {})).resolves.toEqual({});
+  });
+});
