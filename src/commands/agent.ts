@@ -1,8 +1,10 @@
-// `g agent SWEEP_ID`: claims the sweep's next trial under the sweep's lock,
-// runs it as an ordinary run linked to the sweep, watches it for early
-// termination and cancellation, and repeats until the sweep is done. Any
-// number of agents (processes, machines sharing the store) cooperate through
-// the lock and trials.jsonl; there is no other coordination.
+// `g agent SWEEP_ID`: claims the sweep's next trial, runs it as an ordinary
+// run linked to the sweep (stopped early by the sweep's rule or a cancel), and
+// repeats until the sweep is done, tallying what happened. The rules live in
+// src/trials/sweep.ts; the claim itself, under the sweep's lock, in
+// src/store/sweeps.ts. Any number of agents (processes, machines sharing the
+// store) cooperate through the lock and trials.jsonl; there is no other
+// coordination.
 
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
