@@ -171,6 +171,17 @@ describe("which flags reach an argparse script", () => {
     const single = g(["run", "-y", "-q", AUG, "--lr", "0.5"], { home: tempDir() });
     expect(single.code, single.stderr).toBe(0);
   });
+
+  it("reruns a run in place with the flags its command line had, not its recorded defaults", () => {
+    const home = tempDir();
+    expect(g(["run", "-y", "-q", AUG, "--lr", "0.5"], { home }).code).toBe(0);
+    const again = g(["run", "--restart", "1", "-y", "-q"], { home });
+    expect(again.code, again.stderr).toBe(0);
+    const [run] = allRuns(home);
+    const log = outputOf(run!);
+    expect(log.match(/aug=True/g)).toHaveLength(2);
+    expect(log).not.toContain("aug=False");
+  });
 });
 
 describe("Bayesian optimisation", () => {
