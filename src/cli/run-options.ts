@@ -4,6 +4,7 @@
 // derived from it, so a new option is one row here.
 
 import { UsageError } from "../errors.js";
+import { DEFAULT_MAX_TRIALS } from "../trials/optimizers.js";
 
 /** How an option's value is read: a switch, text, a whole number, or repeatable text. */
 export type RunOptionKind = "bool" | "string" | "int" | "list";
@@ -28,7 +29,7 @@ export const RUN_OPTIONS = [
   { flags: "--help-flags", key: "helpFlags", kind: "bool", help: "list the flags the script takes, with defaults, and exit" },
   { flags: "--force-flags", key: "forceFlags", kind: "bool", help: "pass flags the script does not declare" },
   { flags: "-o, --optimizer <name>", key: "optimizer", kind: "string", help: "grid, random, gp (alias bayesian) or tpe" },
-  { flags: "--max-trials <n>", key: "maxTrials", kind: "int", help: "number of trials (random/gp/tpe: default 20; grid: cap)" },
+  { flags: "--max-trials <n>", key: "maxTrials", kind: "int", help: `number of trials (random/gp/tpe: default ${DEFAULT_MAX_TRIALS}; grid: cap)` },
   { flags: "--strategy <name>", key: "strategy", kind: "string", help: "Grid.ai: grid_search or random_search" },
   { flags: "--trials <n>", key: "trials", kind: "int", help: "Grid.ai: with random_search, how many grid points to run" },
   { flags: "--random-seed <n>", key: "randomSeed", kind: "int", help: "seed for the search (same seed, same trials)" },
