@@ -12,7 +12,7 @@ import { buildArgv, buildEnv } from "../runner/command.js";
 import { startRun, type OutputSink } from "../runner/execute.js";
 import { inspectScript, type ScriptInfo } from "../runner/inspect.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
-import type { Flags, FlagValue, Objective, Run } from "../store/types.js";
+import { readBatchRecord, type BatchRecord, type Flags, type FlagValue, type Objective, type Run } from "../store/types.js";
 import { formatValue as formatShownValue } from "../format/values.js";
 import { batchRng, pointOf, runBatch, type BatchPlan } from "./batch.js";
 import { confirm, say } from "./prompt.js";
@@ -147,6 +147,8 @@ async function runSingle(store: RunStore, args: RunArgs, info: ScriptInfo, flags
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+  // A full disk: the script was stopped; say which file could not be written, not its exit status.
+  if (result.writeError) throw result.writeError;
   if (result.status === "terminated") throw new InterruptedError(`run ${shortId(run.id)} terminated`);
   if (result.status !== "completed") throw new RunFailedError(`run ${shortId(run.id)} failed (exit status ${result.exitCode})`);
   say(`run ${shortId(run.id)} completed`);
@@ -173,7 +175,11 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
     run = picked[0]!.run;
   }
   if (run.status === "running") throw new UsageError(`run ${shortId(run.id)} is still running; stop it first with g stop ${shortId(run.id)}`);
-  if (run.record.space !== undefined && run.record.optimizer !== undefined) return restartBatch(store, args, run, runs);
+  if (run.record.space !== undefined && run.record.optimizer !== undefined) {
+    const batchRecord = readBatchRecord<Space>(run.record);
+    if (!batchRecord) throw new UsageError(`cannot restart batch ${shortId(run.id)}: its run.json does not hold a whole batch record (${run.dir})`);
+    return restartBatch(store, args, run, batchRecord, runs);
+  }
   if (run.record.batch !== undefined && run.status === "completed") {
     throw new UsageError(`run ${shortId(run.id)} is a completed trial; restart its batch instead: g run --restart ${shortId(run.record.batch)}`);
   }
@@ -185,12 +191,11 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   await runSingle(store, { ...args, script: run.record.op }, info, flags, flags, run);
 }
 
-async function restartBatch(store: RunStore, args: RunArgs, batch: Run, runs: Run[]): Promise<void> {
-  const rec = batch.record;
-  const optimizer = rec.optimizer as string;
-  const space = rec.space as Space;
-  const objective = (rec.objective as Objective | undefined) ?? parseObjective();
-  const script = String(rec.script ?? "");
+async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: BatchRecord<Space>, runs: Run[]): Promise<void> {
+  const optimizer = rec.optimizer;
+  const space = rec.space;
+  const objective = rec.objective ?? parseObjective();
+  const script = rec.script ?? "";
   if (!existsSync(script)) throw new UsageError(`cannot restart batch ${shortId(batch.id)}: its script ${script} is gone`);
   const info = inspectScript(script, join(store.home, "cache", "inspect"));
   const trials = runs.filter((r) => r.record.batch === batch.id);
@@ -200,15 +205,15 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, runs: Ru
   const rerun = new Map<number, Run>();
   for (const [n, t] of byNumber) if (interrupted(t)) rerun.set(n, t);
 
-  const maxTrials = (rec.max_trials as number | undefined) ?? DEFAULT_MAX_TRIALS;
-  const restarts = ((rec.restarts as number | undefined) ?? 0) + 1;
-  const seed = (rec.seed as number | undefined) ?? 0;
+  const maxTrials = rec.max_trials ?? DEFAULT_MAX_TRIALS;
+  const restarts = (rec.restarts ?? 0) + 1;
+  const seed = rec.seed ?? 0;
   let trialNumbers: number[];
   let points: Map<number, Point> | null = null;
   let total: number;
   if (optimizer === "grid" || optimizer === "random") {
     // The fixed list was recorded with the batch; only what did not finish runs again.
-    const list = (rec.points as Point[] | undefined) ?? [];
+    const list = rec.points ?? [];
     points = new Map(list.map((p, i) => [i + 1, p]));
     trialNumbers = range(1, list.length).filter((n) => !byNumber.has(n) || rerun.has(n));
     total = list.length;
@@ -232,7 +237,7 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, runs: Ru
   }
   if (rec.learn_from === "all" || args.learnFrom === "all") history.push(...learnFromEarlierRuns(store, script, space, objective, batch.id));
 
-  const settings = (rec.optimizer_settings as Record<string, unknown> | undefined) ?? {};
+  const settings = rec.optimizer_settings ?? {};
   const lines = [
     `${history.length} finished trial(s) to learn from; ${rerun.size} interrupted trial(s) to run again; ${trialNumbers.length - rerun.size} new trial(s)`,
     `objective: ${objective.goal} ${objective.column}`,
@@ -240,16 +245,16 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, runs: Ru
   if (!(await confirmRun(args, `You are about to restart batch ${shortId(batch.id)} (${optimizer}, ${rec.script_op ?? basename(script)})`, lines))) return;
   await store.updateRun(batch.id, (r) => {
     r.restarts = restarts;
-    r.max_trials = Math.max(total, (r.max_trials as number | undefined) ?? 0);
+    r.max_trials = Math.max(total, r.max_trials ?? 0);
   });
   const fresh = store.readRun(batch.id);
   await runBatch({
     store,
     batch: fresh,
     info,
-    trialOp: String(rec.script_op ?? basename(script)),
+    trialOp: rec.script_op ?? basename(script),
     space,
-    baseFlags: (rec.base_flags as Flags | undefined) ?? {},
+    baseFlags: rec.base_flags ?? {},
     objective,
     points,
     trialNumbers,
