@@ -69,24 +69,27 @@ export function summarizeScalars(records: ScalarRecord[]): Record<string, Scalar
 
 /**
  * Per-key scalar summaries, from the run's cache when it is current, else
- * rebuilt. Throws when the run folder itself cannot be read (ENOTDIR, ELOOP),
- * for the caller to skip the run with a warning.
+ * rebuilt; {} when the run has no readable scalars. Never throws: a damaged
+ * cache or scalars file costs its values, not the run.
  */
 export function readRunSummaries(run: Run): Record<string, ScalarSummary> {
-  const cacheText = readTextFast(`${run.dir}/${SUMMARY_FILE}`);
   let cache: SummaryCache | null = null;
-  if (cacheText !== null) {
-    try {
-      cache = JSON.parse(cacheText) as SummaryCache;
-    } catch {
-      /* torn or hand-edited: rebuild */
-    }
+  try {
+    const cacheText = readTextFast(`${run.dir}/${SUMMARY_FILE}`);
+    if (cacheText !== null) cache = JSON.parse(cacheText) as SummaryCache;
+  } catch {
+    /* torn, hand-edited or not a file: rebuild */
   }
   // A stopped run's summary was written after its last scalar: trust it without a stat
   // (100 000 stats are 0.6 s). A running run's scalars grow, so check the size.
   if (cache?.scalars && run.record.stopped != null && run.status !== "running") return cache.scalars;
-  const st = statSync(`${run.dir}/${SCALARS_FILE}`, { throwIfNoEntry: false });
-  if (st === undefined) return {};
+  let st;
+  try {
+    st = statSync(`${run.dir}/${SCALARS_FILE}`, { throwIfNoEntry: false });
+  } catch {
+    return {};
+  }
+  if (st === undefined || !st.isFile()) return {};
   if (cache?.scalars && cache.bytes === st.size) return cache.scalars;
   return writeRunSummary(run.dir, st.size);
 }
