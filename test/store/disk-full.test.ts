@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RunStore } from "../../src/store/store.js";
 import { g } from "../helpers/g.js";
-import { cleanTempDirs, tempDir } from "../helpers/paths.js";
+import { ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
+
+const SDK_PYTHON_DIR = join(ROOT, "src", "sdk", "python");
 
 /** Small enough to fill in a moment, big enough for g's cache and a run's first files. */
 const TMPFS_SIZE = "1m";
@@ -73,6 +75,30 @@ describe.skipIf(cannotMount !== null)("a full disk", () => {
     const list = new RunStore(home).listRuns();
     expect(list.warnings).toEqual([]);
     expect(list.runs.map((r) => [r.id, r.status])).toEqual([[id, "error"]]);
+  });
+
+  it("keeps the Python SDK's scalars.jsonl whole when a script's logging fills it", () => {
+    freshHome();
+    const script = join(scripts, "sdk_fill.py");
+    writeFileSync(
+      script,
+      [
+        "import g_runs as g",
+        "try:",
+        "    for i in range(200000):",
+        "        g.log(step=i, **{f'metric_with_a_long_name_{k}': i * 0.5 for k in range(20)})",
+        "except OSError as e:",
+        "    print('stopped by', e.errno, flush=True)",
+        "",
+      ].join("\n"),
+    );
+    const res = spawnSync("python3", [script], { cwd: scripts, env: { ...process.env, G_HOME: home, PYTHONPATH: SDK_PYTHON_DIR, PYTHONDONTWRITEBYTECODE: "1" }, encoding: "utf8" });
+    expect(res.stdout, res.stderr).toContain("stopped by 28");
+    const [id] = readdirSync(join(home, "runs")).filter((name) => /^[0-9a-f]{32}$/.test(name));
+    const scalars = readFileSync(join(home, "runs", id!, "scalars.jsonl"), "utf8");
+    expect(scalars.length).toBeGreaterThan(0);
+    expect(scalars.endsWith("\n")).toBe(true);
+    for (const line of scalars.split("\n").slice(0, -1)) expect(() => JSON.parse(line)).not.toThrow();
   });
 
   it("creates no run folder when run.json cannot be written, and says which folder", () => {
