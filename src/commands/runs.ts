@@ -118,7 +118,7 @@ export async function restoreCommand(specs: string[], opts: { yes?: boolean }): 
 export async function purgeCommand(specs: string[], opts: { yes?: boolean }): Promise<void> {
   const store = openStore();
   const abandoned = store.removeAbandonedRuns();
-  if (abandoned > 0) say(`Removed ${abandoned} run folder(s) an SDK left half made`);
+  if (abandoned > 0) say(`Removed ${abandoned} run folder(s) left half made or half deleted`);
   const trash = loadRuns(store, true);
   if (trash.length === 0) {
     say("the trash is empty");

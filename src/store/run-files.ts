@@ -2,7 +2,7 @@
 // reading run.json (and the params an SDK keeps beside it), and listing the
 // folder's files. RunStore builds on these.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { syncDir, writeJsonAtomic } from "./fs-atomic.js";
 import { BUILDING_PREFIX, RUN_FILE, SDK_PARAMS_FILE, shortId } from "./paths.js";
@@ -36,6 +36,21 @@ export function createRunFolder(runsDir: string, record: RunRecord): string {
   return dir;
 }
 
+/** The run folder was deleted (or moved to the trash) between listing and reading it: not damage. */
+export class RunGoneError extends Error {
+  constructor(dir: string) {
+    super(`${dir} is gone`);
+  }
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * run.json of the run in `dir`, checked against the store format. Throws an
  * Error whose message says what is wrong (missing, unreadable with its code,
@@ -50,7 +65,11 @@ export function readRecord(dir: string, id: string): RunRecord {
     const why = code === "ENOTDIR" ? "the run folder is a file, not a folder" : code === "ELOOP" ? "the run folder is a symbolic link loop" : null;
     throw new Error(`run.json cannot be read${why ? `: ${why}` : ""} (${code ?? (err as Error).message})`);
   }
-  if (text === null) throw new Error(existsSync(dir) ? "run.json is missing" : "the run folder is gone (a broken link?)");
+  if (text === null) {
+    if (existsSync(dir)) throw new Error("run.json is missing");
+    if (isSymlink(dir)) throw new Error("the run folder is a broken symbolic link");
+    throw new RunGoneError(dir);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

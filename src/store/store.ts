@@ -8,14 +8,14 @@
 // This module re-exports what other layers import from it.
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { GError, NotFoundError, UsageError } from "../errors.js";
 import { writeJsonAtomic } from "./fs-atomic.js";
 import { appendIndexLines, indexLine, isEntryCurrent, readIndex, rewriteIndex, unpackSummaries } from "./index-cache.js";
 import { readRunLock, removeRunLock, withDirLock, writeRunLock, type RunLock } from "./locks.js";
 import { OutputLog, readOutputTail } from "./output.js";
 import { BUILDING_PREFIX, LOCK_FILE, RUN_FILE, SCALARS_FILE, isRunId, isoNow, newRunId, shortId } from "./paths.js";
-import { createRunFolder, listRunFiles, readRecord, readSdkParams, withLiveParams } from "./run-files.js";
+import { RunGoneError, createRunFolder, listRunFiles, readRecord, readSdkParams, withLiveParams } from "./run-files.js";
 import { appendScalarRecords, readRunSummaries, readScalarsFile, writeRunSummary } from "./scalar-files.js";
 import { deriveStatus } from "./status.js";
 import { STORE_FORMAT, type Flags, type Run, type RunRecord, type ScalarRecord, type ScalarSummary } from "./types.js";
@@ -49,6 +49,9 @@ export { StoreWriteError } from "./write-errors.js";
 
 /** An SDK's or g's half-made run folder (runs/.new-<id>) older than this was abandoned. */
 export const ABANDONED_BUILD_MS = 60_000;
+/** A run folder being removed for good is renamed to .gone-<id>-<pid> first. */
+const GONE_PREFIX = ".gone-";
+const GONE_NAME = /^\.gone-[0-9a-f]{32}-\d+$/;
 
 /** A run with its per-key scalar summaries, as compare needs it. */
 export interface RunWithSummaries {
@@ -130,7 +133,7 @@ export class RunStore {
         const record = withLiveParams(readRecord(dir, name), dir);
         runs.push({ id: name, dir, record, status: deriveStatus(record, dir) });
       } catch (err) {
-        warnings.push(damagedWarning(dir, err));
+        if (!(err instanceof RunGoneError)) warnings.push(damagedWarning(dir, err));
       }
     }
     runs.sort(compareNewestFirst);
@@ -171,7 +174,7 @@ export class RunStore {
         const line = indexLine(dir, record, summaries);
         if (line) fresh.push(line);
       } catch (err) {
-        warnings.push(damagedWarning(dir, err));
+        if (!(err instanceof RunGoneError)) warnings.push(damagedWarning(dir, err));
       }
     }
     out.sort((a, b) => compareNewestFirst(a.run, b.run));
@@ -272,7 +275,7 @@ export class RunStore {
   deleteRun(id: string, opts: { permanent?: boolean } = {}): void {
     const dir = this.runDir(id);
     if (opts.permanent) {
-      rmSync(dir, { recursive: true, force: true });
+      removeFolder(dir);
       return;
     }
     mkdirSync(this.trashDir, { recursive: true });
@@ -289,30 +292,34 @@ export class RunStore {
   }
 
   purgeRun(id: string): void {
-    rmSync(this.runDir(id, true), { recursive: true, force: true });
+    removeFolder(this.runDir(id, true));
   }
 
   /**
    * Removes `runs/.new-<id>` folders that g or an SDK began but never renamed
-   * into place (its process died in between); younger ones may still be in the making.
+   * into place, and `.gone-<id>-<pid>` folders a deletion left half removed
+   * (the process died in between); younger ones may still be in the making.
    */
   removeAbandonedRuns(olderThanMs = ABANDONED_BUILD_MS, now = Date.now()): number {
     let removed = 0;
-    let names: string[] = [];
-    try {
-      names = readdirSync(this.runsDir);
-    } catch {
-      return 0;
-    }
-    for (const name of names) {
-      if (!name.startsWith(BUILDING_PREFIX) || !isRunId(name.slice(BUILDING_PREFIX.length))) continue;
-      const path = join(this.runsDir, name);
+    for (const root of [this.runsDir, this.trashDir]) {
+      let names: string[] = [];
       try {
-        if (now - statSync(path).mtimeMs < olderThanMs) continue;
-        rmSync(path, { recursive: true, force: true });
-        removed++;
+        names = readdirSync(root);
       } catch {
-        /* gone meanwhile */
+        continue;
+      }
+      for (const name of names) {
+        const building = name.startsWith(BUILDING_PREFIX) && isRunId(name.slice(BUILDING_PREFIX.length));
+        if (!building && !GONE_NAME.test(name)) continue;
+        const path = join(root, name);
+        try {
+          if (now - statSync(path).mtimeMs < olderThanMs) continue;
+          rmSync(path, { recursive: true, force: true });
+          removed++;
+        } catch {
+          /* gone meanwhile */
+        }
       }
     }
     return removed;
@@ -332,6 +339,22 @@ function listRunNames(root: string): { names: string[]; warnings: string[] } {
     if (code === "ENOENT") return { names: [], warnings: [] };
     return { names: [], warnings: [`cannot read the runs folder ${root}: ${describeDamage(err)}`] };
   }
+}
+
+/**
+ * Removes a run folder for good. It is first renamed to a dot-name, so a
+ * reader listing meanwhile sees the whole run or none of it, never one
+ * half-deleted (without its run.json).
+ */
+function removeFolder(dir: string): void {
+  const doomed = join(dirname(dir), `${GONE_PREFIX}${basename(dir)}-${process.pid}`);
+  try {
+    renameSync(dir, doomed);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  rmSync(doomed, { recursive: true, force: true });
 }
 
 function damagedWarning(dir: string, err: unknown): string {

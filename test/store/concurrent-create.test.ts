@@ -1,5 +1,6 @@
-// Readers never see a run in the making (issue 12, item 16): while a writer
-// creates runs in a loop, every listing is whole, without "run.json is missing".
+// Readers never see a run in the making (issue 12, item 16): while writers
+// create, delete and purge runs in a loop, every listing is whole, without
+// "run.json is missing".
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -37,5 +38,26 @@ describe("runs created while others list", () => {
     const final = store.listRuns();
     expect(final.runs).toHaveLength(2 * RUNS_PER_WRITER);
     expect(final.warnings).toEqual([]);
+  });
+
+  it("lists no half-deleted run while a writer moves runs to the trash and purges them", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const writer = spawn(process.execPath, [join(ROOT, "test", "store", "workers", "create.mjs"), home, String(RUNS_PER_WRITER), "churn"], { stdio: "inherit" });
+    let alive = true;
+    const exit = new Promise<number | null>((resolve) => writer.on("close", (code) => ((alive = false), resolve(code))));
+    const warnings: string[] = [];
+    let listedWhileWriting = 0;
+    while (alive) {
+      const runs = store.listRuns();
+      const trash = store.listRuns({ trash: true });
+      warnings.push(...runs.warnings, ...trash.warnings, ...store.listRunsWithSummaries().warnings);
+      if (alive && trash.runs.length > 0) listedWhileWriting++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await exit).toBe(0);
+    expect(warnings).toEqual([]);
+    expect(listedWhileWriting).toBeGreaterThan(0);
+    expect(store.listRuns({ trash: true }).runs).toHaveLength(RUNS_PER_WRITER / 2);
   });
 });

@@ -214,4 +214,14 @@ describe("abandoned SDK run folders", () => {
     expect(store.removeAbandonedRuns(60_000, later + 60_000)).toBe(2);
     expect(readdirSync(store.runsDir)).toEqual([]);
   });
+
+  it("removes folders a deletion left half removed (.gone-<id>-<pid>), in runs/ and the trash", () => {
+    const store = new RunStore(tempDir());
+    const left = join(store.trashDir, `.gone-${"c".repeat(32)}-123`);
+    const kept = join(store.trashDir, `.gone-not-a-run`);
+    mkdirSync(left, { recursive: true });
+    mkdirSync(kept, { recursive: true });
+    expect(store.removeAbandonedRuns(60_000, Date.now() + 120_000)).toBe(1);
+    expect(readdirSync(store.trashDir)).toEqual([".gone-not-a-run"]);
+  });
 });
