@@ -120,6 +120,16 @@ describe("run store", () => {
     expect(store.readRun(run.id).record.counter).toBe(60);
   });
 
+  it("loses no update when the SDK's synchronous lock and the store's lock take turns", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const run = store.createRun({ op: "x" });
+    const modes = ["sync", "async", "sync", "async"];
+    const codes = await Promise.all(modes.map((mode) => runNode([join(workers, "update.mjs"), home, run.id, "15", mode])));
+    expect(codes).toEqual([0, 0, 0, 0]);
+    expect(store.readRun(run.id).record.counter).toBe(60);
+  });
+
   it("never shows a half-written run.json when the writer is killed with SIGKILL", async () => {
     const store = new RunStore(tempDir());
     const run = store.createRun({ op: "x" });
