@@ -136,6 +136,7 @@ async function runSingle(store: RunStore, args: RunArgs, info: ScriptInfo, flags
     cwd,
     sink: args.quiet ? null : directSink,
     sourceOf: info.path,
+    reportsWriteError: true,
   });
   const onSignal = (sig: NodeJS.Signals) => proc.stop(sig === "SIGINT" ? "interrupt" : "terminate");
   process.on("SIGINT", onSignal);

@@ -27,6 +27,11 @@ export interface ExecuteOptions {
   /** The script whose directory's source files are copied into sourcecode/. */
   sourceOf?: string;
   onScalar?: (record: ScalarRecord) => void;
+  /**
+   * The caller reports ExecuteResult.writeError itself (`g run` exits with it);
+   * otherwise (batch trials, agents) its line is shown on the sink when it happens.
+   */
+  reportsWriteError?: boolean;
 }
 
 export interface ExecuteResult {
@@ -106,6 +111,7 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
   let ioError: StoreWriteError | null = null;
   const failWrite = (err: unknown) => {
     ioError = err instanceof StoreWriteError ? err : new StoreWriteError(`cannot write ${run.dir} (${(err as Error).message})`, run.dir, undefined);
+    if (!opts.reportsWriteError) opts.sink?.(`g: ${ioError.message} (run ${run.id.slice(0, 8)} stopped)\n`, "stderr");
   };
   const onData = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
     const text = chunk.toString("utf8");
@@ -129,7 +135,7 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
       } catch (err) {
         // The disk or the store failed at the very end: run.json keeps its last whole version
         // and the LOCK stays, so the run reads as `error`; the caller reports the one line.
-        ioError ??= err instanceof StoreWriteError ? err : new StoreWriteError(`cannot record the end of run ${run.id.slice(0, 8)} in ${join(run.dir, RUN_FILE)} (${(err as Error).message}); it will show as error`, run.dir, undefined);
+        if (!ioError) failWrite(err instanceof StoreWriteError ? err : new StoreWriteError(`cannot record the end of run ${run.id.slice(0, 8)} in ${join(run.dir, RUN_FILE)} (${(err as Error).message}); it will show as error`, run.dir, undefined));
         resolveDone({ exitCode: exitCode === 0 ? 1 : exitCode, status: "error", flags: run.record.flags, writeError: ioError });
       }
     };

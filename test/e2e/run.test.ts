@@ -254,4 +254,12 @@ describe("when the store cannot be written", () => {
     expect(run!.status).toBe("error");
     expect(existsSync(join(run!.dir, "LOCK"))).toBe(false);
   });
+
+  it("says for each trial of a batch which file could not be written", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", "--force-flags", join(SCRIPTS, "break_store.py"), "x=[1,2]"], { home });
+    expect(res.code).toBe(1);
+    expect(res.stderr.match(/^g: cannot write \S*scalars\.jsonl \(EISDIR\) \(run [0-9a-f]{8} stopped\)$/gm)).toHaveLength(2);
+    expect(res.stderr).toMatch(/0 completed, 2 failed/);
+  });
 });
