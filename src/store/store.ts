@@ -5,6 +5,7 @@
 //   status.ts       deriveStatus                   locks.ts       .lock (proper-lockfile), LOCK
 //   scalar-files.ts scalars.jsonl, summary.json    output.ts      output.log
 //   index-cache.ts  index.jsonl                    fs-atomic.ts   atomic writes, whole appends
+//   write-errors.ts "no space left ... writing PATH" read-fast.ts   small files, fast
 // This module re-exports what other layers import from it.
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
