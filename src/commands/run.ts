@@ -13,7 +13,7 @@ import { startRun, type OutputSink } from "../runner/execute.js";
 import { inspectScript, type ScriptInfo } from "../runner/inspect.js";
 import { withStopSignals } from "../runner/signals.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
-import type { Flags, FlagValue, Run } from "../store/types.js";
+import { readBatchRecord, type BatchRecord, type Flags, type FlagValue, type Run } from "../store/types.js";
 import { formatValue as formatShownValue } from "../format/values.js";
 import { batchRng, runBatch } from "../trials/batch.js";
 import { learnFromEarlierRuns, runObjectiveValue } from "../trials/history.js";
@@ -148,10 +148,13 @@ async function runSingle(store: RunStore, args: RunArgs, info: ScriptInfo, flags
       cwd,
       sink: args.quiet ? null : directSink,
       sourceOf: info.path,
+      reportsWriteError: true,
     });
     signals.subscribe((reason) => proc.stop(reason));
     return proc.done;
   });
+  // A full disk: the script was stopped; say which file could not be written, not its exit status.
+  if (result.writeError) throw result.writeError;
   if (result.status === "terminated") throw new InterruptedError(`run ${shortId(run.id)} terminated`);
   if (result.status !== "completed") throw new RunFailedError(`run ${shortId(run.id)} failed (exit status ${result.exitCode})`);
   say(`run ${shortId(run.id)} completed`);
@@ -178,7 +181,11 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
     run = picked[0]!.run;
   }
   if (run.status === "running") throw new UsageError(`run ${shortId(run.id)} is still running; stop it first with g stop ${shortId(run.id)}`);
-  if (run.record.space !== undefined && run.record.optimizer !== undefined) return restartBatch(store, args, run, runs);
+  if (run.record.space !== undefined && run.record.optimizer !== undefined) {
+    const batchRecord = readBatchRecord<Space>(run.record);
+    if (!batchRecord) throw new UsageError(`cannot restart batch ${shortId(run.id)}: its run.json does not hold a whole batch record (${run.dir})`);
+    return restartBatch(store, args, run, batchRecord, runs);
+  }
   if (run.record.batch !== undefined && run.status === "completed") {
     throw new UsageError(`run ${shortId(run.id)} is a completed trial; restart its batch instead: g run --restart ${shortId(run.record.batch)}`);
   }
@@ -190,14 +197,14 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   await runSingle(store, { ...args, script: run.record.op }, info, flags, givenFlagNames(flags, run.record.cmd, info), run);
 }
 
-async function restartBatch(store: RunStore, args: RunArgs, batch: Run, runs: Run[]): Promise<void> {
-  const rec = batch.record;
-  const script = String(rec.script ?? "");
+async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: BatchRecord<Space>, runs: Run[]): Promise<void> {
+  const script = rec.script ?? "";
   if (!existsSync(script)) throw new UsageError(`cannot restart batch ${shortId(batch.id)}: its script ${script} is gone`);
   const info = inspectScript(script, join(store.home, "cache", "inspect"));
   const objective = rec.objective ?? parseObjective();
   const plan = planRestart({
     batch,
+    record: rec,
     trials: runs.filter((r) => r.record.batch === batch.id),
     valueOf: (t) => runObjectiveValue(store, objective, t),
     ...(args.maxTrials !== undefined ? { maxTrials: args.maxTrials } : {}),
@@ -213,15 +220,15 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, runs: Ru
   if (!(await confirmRun(args, `You are about to restart batch ${shortId(batch.id)} (${plan.optimizer}, ${rec.script_op ?? basename(script)})`, lines))) return;
   await store.updateRun(batch.id, (r) => {
     r.restarts = plan.restarts;
-    r.max_trials = Math.max(plan.total, (r.max_trials as number | undefined) ?? 0);
+    r.max_trials = Math.max(plan.total, r.max_trials ?? 0);
   });
   await runBatch({
     store,
     batch: store.readRun(batch.id),
     info,
-    trialOp: String(rec.script_op ?? basename(script)),
+    trialOp: rec.script_op ?? basename(script),
     space: plan.space,
-    baseFlags: (rec.base_flags as Flags | undefined) ?? {},
+    baseFlags: rec.base_flags ?? {},
     givenFlags: Object.keys(plan.space),
     objective: plan.objective,
     points: plan.points,

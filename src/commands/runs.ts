@@ -1,12 +1,10 @@
 // `g runs` (list, info, delete, restore, purge, label, tag) and `g stop`:
 // read the store, select with src/query/select, act, print.
 
-import { readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
 import { NotFoundError, UsageError } from "../errors.js";
 import { filterRuns, indexRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
 import { requestStop } from "../runner/signals.js";
-import { OUTPUT_FILE, RunStore, resolveHome, shortId } from "../store/store.js";
+import { RunStore, resolveHome, shortId } from "../store/store.js";
 import type { Run, ScalarSummary } from "../store/types.js";
 import { formatDuration as formatSeconds, formatNumber, formatTime as formatIsoTime } from "../format/values.js";
 import { renderRows } from "../format/table.js";
@@ -66,7 +64,7 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   if (picked.length !== 1) throw new UsageError(`g runs info takes one run; "${spec}" selects ${picked.length}`);
   const { index, run } = picked[0]!;
   const scalars = store.readSummaries(run);
-  const files = listFiles(run.dir);
+  const files = store.listFiles(run);
   if (opts.json) {
     process.stdout.write(JSON.stringify({ ...runJson({ index, run }), scalars, files }, null, 2) + "\n");
     return;
@@ -120,7 +118,7 @@ export async function restoreCommand(specs: string[], opts: { yes?: boolean }): 
 export async function purgeCommand(specs: string[], opts: { yes?: boolean }): Promise<void> {
   const store = openStore();
   const abandoned = store.removeAbandonedRuns();
-  if (abandoned > 0) say(`Removed ${abandoned} run folder(s) an SDK left half made`);
+  if (abandoned > 0) say(`Removed ${abandoned} run folder(s) left half made or half deleted`);
   const trash = loadRuns(store, true);
   if (trash.length === 0) {
     say("the trash is empty");
@@ -214,25 +212,6 @@ function runJson({ index, run }: IndexedRun): Record<string, unknown> {
     cwd: r.cwd,
     dir: run.dir,
   };
-}
-
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else out.push(`${relative(dir, p)} (${st.size} B)`);
-      if (out.length >= 200) return;
-    }
-  };
-  try {
-    walk(dir);
-  } catch {
-    /* a run being deleted meanwhile */
-  }
-  return out.filter((f) => !f.startsWith(".") || f.startsWith(OUTPUT_FILE));
 }
 
 function formatScalar(s: ScalarSummary): string {

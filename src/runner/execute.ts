@@ -3,12 +3,10 @@
 // the child's process group, and the record finished atomically.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
-import { appendLines, writeAll } from "../store/fs-atomic.js";
-import { OUTPUT_FILE, SCALARS_FILE, isoNow, readSdkParams, type RunStore } from "../store/store.js";
+import { RUN_FILE, StoreWriteError, isoNow, stoppedStatus, type RunStore } from "../store/store.js";
 import type { Flags, Run, RunStatus, ScalarRecord } from "../store/types.js";
 import { LineSplitter, createScalarParser } from "./scalars.js";
 import { copySourceCode } from "./sourcecode.js";
@@ -29,6 +27,11 @@ export interface ExecuteOptions {
   /** The script whose directory's source files are copied into sourcecode/. */
   sourceOf?: string;
   onScalar?: (record: ScalarRecord) => void;
+  /**
+   * The caller reports ExecuteResult.writeError itself (`g run` exits with it);
+   * otherwise (batch trials, agents) its line is shown on the sink when it happens.
+   */
+  reportsWriteError?: boolean;
 }
 
 export interface ExecuteResult {
@@ -36,6 +39,11 @@ export interface ExecuteResult {
   status: RunStatus;
   /** The record's flags after the run (an SDK may have added params). */
   flags: Flags;
+  /**
+   * Set when the run's files could not be written (disk full): the script was
+   * stopped, the run is `error`, and this one-line error names the file.
+   */
+  writeError: StoreWriteError | null;
 }
 
 export interface RunningProcess {
@@ -61,8 +69,7 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
     delete r.early_stopped;
   });
 
-  const outFd = openSync(join(run.dir, OUTPUT_FILE), "a", 0o644);
-  const scalarsPath = join(run.dir, SCALARS_FILE);
+  const output = store.openOutput(run);
   const parsers = { stdout: createScalarParser(), stderr: createScalarParser() };
   const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
   let stopReason: "interrupt" | "terminate" | "early-stop" | null = null;
@@ -76,7 +83,7 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
       if (rec) recs.push(rec);
     }
     if (recs.length === 0) return;
-    appendLines(scalarsPath, recs.map((r) => JSON.stringify(r) + "\n"));
+    store.appendScalars(run.id, recs);
     if (opts.onScalar) for (const r of recs) opts.onScalar(r);
   };
 
@@ -99,18 +106,22 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
   const sourceCopy = opts.sourceOf ? copySourceCode(opts.sourceOf, run.dir).catch(() => undefined) : Promise.resolve();
 
   // A write that fails (disk full, store removed) stops the script rather than crash g:
-  // what was written stays whole, and the run ends recorded as far as the disk allows.
-  let ioError: NodeJS.ErrnoException | null = null;
+  // the store leaves what was written whole (whole lines, or nothing), and the run
+  // ends recorded as far as the disk allows; the caller reports ioError's one line.
+  let ioError: StoreWriteError | null = null;
+  const failWrite = (err: unknown) => {
+    ioError = err instanceof StoreWriteError ? err : new StoreWriteError(`cannot write ${run.dir} (${(err as Error).message})`, run.dir, undefined);
+    if (!opts.reportsWriteError) opts.sink?.(`g: ${ioError.message} (run ${run.id.slice(0, 8)} stopped)\n`, "stderr");
+  };
   const onData = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
     const text = chunk.toString("utf8");
     opts.sink?.(text, stream);
     if (ioError) return;
     try {
-      writeAll(outFd, chunk);
+      output.append(chunk, stream);
       recordLines(splitters[stream].push(text), stream);
     } catch (err) {
-      ioError = err as NodeJS.ErrnoException;
-      opts.sink?.(`g: cannot write to ${run.dir} (${ioError.code ?? ioError.message}); stopping the script\n`, "stderr");
+      failWrite(err);
       handle.stop("terminate");
     }
   };
@@ -123,38 +134,44 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
         await finishRecord(exitCode, error);
       } catch (err) {
         // The disk or the store failed at the very end: run.json keeps its last whole version
-        // and the LOCK stays, so the run reads as `error`; say so instead of crashing.
-        const e = err as NodeJS.ErrnoException;
-        opts.sink?.(`g: cannot record the end of run ${run.id.slice(0, 8)} (${e.code ?? e.message}); it will show as error\n`, "stderr");
-        resolveDone({ exitCode: exitCode === 0 ? 1 : exitCode, status: "error", flags: run.record.flags });
+        // and the LOCK stays, so the run reads as `error`; the caller reports the one line.
+        if (!ioError) failWrite(err instanceof StoreWriteError ? err : new StoreWriteError(`cannot record the end of run ${run.id.slice(0, 8)} in ${join(run.dir, RUN_FILE)} (${(err as Error).message}); it will show as error`, run.dir, undefined));
+        resolveDone({ exitCode: exitCode === 0 ? 1 : exitCode, status: "error", flags: run.record.flags, writeError: ioError });
       }
     };
     const finishRecord = async (exitCode: number, error?: NodeJS.ErrnoException) => {
-      if (!ioError) {
-        recordLines(splitters.stdout.flush(), "stdout");
-        recordLines(splitters.stderr.flush(), "stderr");
+      try {
+        if (!ioError) {
+          recordLines(splitters.stdout.flush(), "stdout");
+          recordLines(splitters.stderr.flush(), "stderr");
+          output.flush();
+        }
+        if (error) {
+          const msg = `g: cannot start ${opts.argv[0]}: ${error.code ?? error.message}\n`;
+          opts.sink?.(msg, "stderr");
+          if (!ioError) output.appendText(msg);
+        }
+      } catch (err) {
+        failWrite(err);
+      } finally {
+        output.close();
       }
-      if (error) {
-        const msg = `g: cannot start ${opts.argv[0]}: ${error.code ?? error.message}\n`;
-        if (!ioError) writeAll(outFd, Buffer.from(msg));
-        opts.sink?.(msg, "stderr");
-      }
-      closeSync(outFd);
       await sourceCopy;
-      const params = readSdkParams(run.dir);
+      const params = store.readSdkParams(run);
+      const failedWrite = ioError as StoreWriteError | null;
       const record = await store.updateRun(run.id, (r) => {
         r.stopped = isoNow();
         // A run whose files could not be written is not `completed`, whatever the script said.
-        r.exit_status = ioError && exitCode === 0 ? 1 : exitCode;
-        if (ioError) r.error = `g could not write the run's files: ${ioError.code ?? ioError.message}`;
+        r.exit_status = failedWrite && exitCode === 0 ? 1 : exitCode;
+        if (failedWrite) r.error = `g could not write the run's files: ${failedWrite.message}`;
         else if (stopReason === "early-stop") r.early_stopped = true;
         else if (stopReason !== null) r.terminated = true;
         if (params) r.flags = { ...params, ...r.flags };
       });
       store.indexRun(run.id, record, store.writeSummary(run.dir));
       store.removeLock(run.id);
-      const status: RunStatus = ioError ? "error" : record.early_stopped ? "early-stopped" : record.terminated ? "terminated" : exitCode === 0 ? "completed" : "error";
-      resolveDone({ exitCode: ioError && exitCode === 0 ? 1 : exitCode, status, flags: record.flags });
+      const status: RunStatus = failedWrite ? "error" : stoppedStatus(record);
+      resolveDone({ exitCode: record.exit_status ?? exitCode, status, flags: record.flags, writeError: failedWrite });
     };
     if (spawnError || !child) {
       void finish(null, null, spawnError ?? new Error("spawn failed"));
@@ -197,5 +214,6 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
       killTimer = setTimeout(() => signalGroup("SIGKILL"), STOP_GRACE_MS);
       killTimer.unref();
     },
-  };  return handle;
+  };
+  return handle;
 }

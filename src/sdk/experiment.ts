@@ -17,10 +17,10 @@ import {
   isoNow,
   newRunId,
   resolveHome,
+  withDirLockSync,
   type RunLock,
 } from "../store/store.js";
 import { STORE_FORMAT, type FlagValue, type Flags, type RunRecord, type ScalarRecord } from "../store/types.js";
-import { withDirLockSync } from "./dir-lock.js";
 
 export const PARAMS_FILE = "params.json";
 

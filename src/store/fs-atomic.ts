@@ -1,7 +1,8 @@
 // Crash-safe file primitives shared by the store, the sweeps and the SDK:
-// whole-file replacement (temp + fsync + rename) and whole-line appends.
+// whole-file replacement (temp + fsync + rename) and whole-line appends that
+// leave a file as it was when the disk fills part-way through.
 
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 
@@ -37,24 +38,52 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 /**
  * Appends whole lines with one write on an O_APPEND descriptor: concurrent
  * writers (processes or threads) interleave lines, never bytes of a line.
+ * When the write fails part-way (disk full), the part is cut off again.
  */
 export function appendLines(path: string, lines: string[]): void {
   if (lines.length === 0) return;
   const fd = openSync(path, "a", 0o644);
   try {
-    writeAll(fd, Buffer.from(lines.join(""), "utf8"));
+    appendWhole(fd, Buffer.from(lines.join(""), "utf8"));
   } finally {
     closeSync(fd);
   }
 }
 
-export function writeAll(fd: number, buf: Buffer): void {
+/** The one system call appendWhole makes to write; tests pass one that fails part-way. */
+export type WriteChunk = (fd: number, buf: Buffer, offset: number, length: number) => number;
+
+/**
+ * Writes all of `buf` to `fd` (opened O_APPEND) or none of it: a write that
+ * fails after some bytes (ENOSPC, EDQUOT, EFBIG) truncates the file back to
+ * where those bytes began, so the file never ends in a torn line, and the
+ * error is rethrown. The bytes began at (size now − bytes written): with
+ * O_APPEND our partial bytes are the file's tail unless another writer
+ * appended after them, which on a full disk fails as ours did.
+ */
+export function appendWhole(fd: number, buf: Buffer, write: WriteChunk = writeSync): void {
+  let off = 0;
+  try {
+    while (off < buf.length) off += write(fd, buf, off, buf.length - off);
+  } catch (err) {
+    if (off > 0) {
+      try {
+        ftruncateSync(fd, Math.max(0, fstatSync(fd).size - off));
+      } catch {
+        /* nothing more can be done; the reader skips a torn last line */
+      }
+    }
+    throw err;
+  }
+}
+
+function writeAll(fd: number, buf: Buffer): void {
   let off = 0;
   while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
-function syncDir(dir: string): void {
-  // Makes the rename durable; not every file system allows fsync on a directory.
+/** Makes a rename or a new entry in `dir` durable; best effort (not every file system allows it). */
+export function syncDir(dir: string): void {
   try {
     const fd = openSync(dir, "r");
     try {

@@ -18,6 +18,7 @@ import { parseSweepConfig, sweepGridSize, type SweepConfig } from "../flags/swee
 import { appendLines, writeJsonAtomic } from "./fs-atomic.js";
 import { RunStore, withDirLock } from "./store.js";
 import type { Flags, Run, RunStatus } from "./types.js";
+import { toStoreWriteError } from "./write-errors.js";
 
 export const SWEEP_ID_PATTERN = /^[0-9a-f]{8}$/;
 export const SWEEP_FILE = "sweep.json";
@@ -100,7 +101,11 @@ export function readSweep(home: string, spec: string): Sweep {
   }
   const dir = sweepDir(home, id);
   if (!existsSync(join(dir, SWEEP_FILE))) throw new NotFoundError(`no sweep ${spec}; g sweeps lists them`);
-  return { id, dir, record: readSweepRecord(dir, id) };
+  try {
+    return { id, dir, record: readSweepRecord(dir, id) };
+  } catch (err) {
+    throw new NotFoundError(`sweep ${id} cannot be read (${join(dir, SWEEP_FILE)}): ${(err as Error).message}`);
+  }
 }
 
 function readSweepRecord(dir: string, id: string): SweepRecord {
@@ -154,7 +159,12 @@ export function readTrialEntries(dir: string): TrialEntry[] {
 }
 
 export function appendTrialEntry(dir: string, entry: TrialEntry): void {
-  appendLines(join(dir, TRIALS_FILE), [JSON.stringify(entry) + "\n"]);
+  const path = join(dir, TRIALS_FILE);
+  try {
+    appendLines(path, [JSON.stringify(entry) + "\n"]);
+  } catch (err) {
+    throw toStoreWriteError(err, path);
+  }
 }
 
 /**
@@ -320,7 +330,7 @@ export function createSweep(home: string, file: string, text: string, cwd: strin
     } catch (err) {
       rmSync(tmp, { recursive: true, force: true });
       if ((err as NodeJS.ErrnoException).code === "ENOTEMPTY" || (err as NodeJS.ErrnoException).code === "EEXIST") continue;
-      throw err;
+      throw toStoreWriteError(err, dir);
     }
     return { id, dir, record };
   }

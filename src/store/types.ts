@@ -85,3 +85,70 @@ export interface Run {
   record: RunRecord;
   status: RunStatus;
 }
+
+/**
+ * A dimension of a batch's search space as the store sees it: an object with
+ * a `type` (src/flags/space.ts's `Dimension` is what batches record).
+ */
+export interface StoredDimension {
+  type: string;
+}
+
+/**
+ * run.json of a batch (op grid, random, gp, tpe): what it searched and how,
+ * so that `g run --restart` can continue it. `TSpace` is the space type of
+ * the flags layer (the store does not import it).
+ */
+export interface BatchRecord<TSpace extends Record<string, StoredDimension> = Record<string, StoredDimension>> extends RunRecord {
+  optimizer: string;
+  space: TSpace;
+  objective?: Objective;
+  optimizer_settings?: Record<string, unknown>;
+  /** Seeds the random stream; restart k draws from `seed:k`. */
+  seed?: number;
+  max_trials?: number;
+  /** The script's absolute path, and as the user gave it (the trials' op). */
+  script?: string;
+  script_op?: string;
+  /** Flags every trial gets besides its point (script defaults, constants). */
+  base_flags?: Flags;
+  /** grid and random: the fixed trial list, trial n at index n − 1. */
+  points?: Flags[];
+  /** How many times the batch was restarted. */
+  restarts?: number;
+  /** "batch" or "all": what gp and tpe learn from. */
+  learn_from?: string;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isOptional(v: unknown, check: (v: unknown) => boolean): boolean {
+  return v === undefined || check(v);
+}
+
+/**
+ * The record as a BatchRecord when it is one (an optimizer and a space whose
+ * dimensions each have a type, and every other batch field of the right type
+ * when present); null for a plain run or a trial, or a damaged batch record.
+ */
+export function readBatchRecord<TSpace extends Record<string, StoredDimension>>(record: RunRecord): BatchRecord<TSpace> | null {
+  const r = record as Record<string, unknown>;
+  if (typeof r.optimizer !== "string" || !isPlainObject(r.space)) return null;
+  if (!Object.values(r.space).every((d) => isPlainObject(d) && typeof d.type === "string")) return null;
+  const isNumber = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+  const isString = (v: unknown) => typeof v === "string";
+  const ok =
+    isOptional(r.objective, (v) => isPlainObject(v) && typeof v.column === "string" && (v.goal === "minimize" || v.goal === "maximize")) &&
+    isOptional(r.optimizer_settings, isPlainObject) &&
+    isOptional(r.seed, isNumber) &&
+    isOptional(r.max_trials, isNumber) &&
+    isOptional(r.restarts, isNumber) &&
+    isOptional(r.script, isString) &&
+    isOptional(r.script_op, isString) &&
+    isOptional(r.learn_from, isString) &&
+    isOptional(r.base_flags, isPlainObject) &&
+    isOptional(r.points, (v) => Array.isArray(v) && v.every(isPlainObject));
+  return ok ? (record as BatchRecord<TSpace>) : null;
+}

@@ -8,13 +8,15 @@ import { UsageError } from "../errors.js";
 import type { Observation, Point, Space } from "../flags/space.js";
 import { DEFAULT_OBJECTIVE, lossFor } from "../query/objective.js";
 import { shortId } from "../store/store.js";
-import type { Objective, Run } from "../store/types.js";
+import type { BatchRecord, Objective, Run } from "../store/types.js";
 import type { BestTrial } from "./batch.js";
 import { pointOf } from "./history.js";
 import { DEFAULT_MAX_TRIALS, resolveOptimizer, type OptimizerName } from "./optimizers.js";
 
 export interface RestartRequest {
   batch: Run;
+  /** The batch's run.json, checked by readBatchRecord. */
+  record: BatchRecord<Space>;
   /** The batch's trial runs, as listed from the store. */
   trials: Run[];
   /** A finished trial's objective value (from its scalars), null when it logged none. */
@@ -51,9 +53,9 @@ export function wasInterrupted(run: Run): boolean {
 
 export function planRestart(req: RestartRequest): RestartPlan {
   const { batch } = req;
-  const rec = batch.record;
-  const optimizer = resolveOptimizer(String(rec.optimizer));
-  const space = rec.space as Space;
+  const rec = req.record;
+  const optimizer = resolveOptimizer(rec.optimizer);
+  const space = rec.space;
   const objective = rec.objective ?? DEFAULT_OBJECTIVE;
   const byNumber = new Map<number, Run>();
   for (const t of req.trials) if (t.record.trial !== undefined) byNumber.set(t.record.trial, t);
@@ -61,13 +63,13 @@ export function planRestart(req: RestartRequest): RestartPlan {
   for (const [n, t] of byNumber) if (wasInterrupted(t)) rerun.set(n, t);
 
   const maxTrials = rec.max_trials ?? DEFAULT_MAX_TRIALS;
-  const restarts = ((rec.restarts as number | undefined) ?? 0) + 1;
+  const restarts = (rec.restarts ?? 0) + 1;
   let trialNumbers: number[];
   let points: Map<number, Point> | null = null;
   let total: number;
   if (optimizer === "grid" || optimizer === "random") {
     // The fixed list was recorded with the batch; only what did not finish runs again.
-    const list = (rec.points as Point[] | undefined) ?? [];
+    const list: Point[] = rec.points ?? [];
     points = new Map(list.map((p, i) => [i + 1, p]));
     trialNumbers = range(1, list.length).filter((n) => !byNumber.has(n) || rerun.has(n));
     total = list.length;

@@ -2,17 +2,11 @@
 // src/commands/compare.ts): renders CompareApp with Ink against the store and
 // resolves, once the user leaves, with what to do next.
 
-import { openSync, readSync, closeSync, fstatSync } from "node:fs";
-import { join } from "node:path";
 import { render } from "ink";
 import type { CompareData, CompareInputRun } from "../query/compare-data.js";
-import { OUTPUT_FILE, type RunStore } from "../store/store.js";
-import type { Run } from "../store/types.js";
+import type { RunStore } from "../store/store.js";
 import { CompareApp } from "./CompareApp.js";
 import type { ViewExit } from "./state.js";
-
-/** Bytes read from the end of output.log for the tail: enough for a few lines, cheap for huge logs. */
-const TAIL_BYTES = 16 * 1024;
 
 export type { ViewExit } from "./state.js";
 
@@ -43,7 +37,7 @@ export async function runCompareView(input: CompareViewInput): Promise<ViewExit>
       reload={() => input.build(input.load().runs)}
       deleteRuns={(ids) => ids.forEach((id) => input.store.deleteRun(id))}
       readScalars={(run) => input.store.readScalars(run.id)}
-      readOutputTail={readOutputTail}
+      readOutputTail={(run, lines) => input.store.readOutputTail(run, lines)}
       onExit={(exit) => (result = exit)}
       color={input.color}
     />,
@@ -51,28 +45,4 @@ export async function runCompareView(input: CompareViewInput): Promise<ViewExit>
   );
   await app.waitUntilExit();
   return result;
-}
-
-/** The last `lines` lines of a run's output.log ([] when it has none). */
-export function readOutputTail(run: Run, lines: number): string[] {
-  let fd: number;
-  try {
-    fd = openSync(join(run.dir, OUTPUT_FILE), "r");
-  } catch {
-    return [];
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const len = Math.min(size, TAIL_BYTES);
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, size - len);
-    const text = buf.toString("utf8").replace(/\r/g, "");
-    const all = text.split("\n");
-    if (all[all.length - 1] === "") all.pop();
-    // The first line may be cut by the byte window; drop it unless the whole file was read.
-    if (len < size) all.shift();
-    return all.slice(-lines);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -244,11 +244,22 @@ describe("when the store cannot be written", () => {
     const home = tempDir();
     const res = g(["run", "-y", join(SCRIPTS, "break_store.py")], { home });
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/g: cannot write to .* \(EISDIR\); stopping the script/);
+    // One line naming the file that could not be written, not the exit status of the stopped script.
+    expect(res.stderr).toMatch(/g: cannot write \S*scalars\.jsonl \(EISDIR\)/);
+    expect(res.stderr.match(/^g: /gm)).toHaveLength(1);
+    expect(res.stderr).not.toContain("exit status");
     expect(res.stderr).not.toMatch(/\n\s+at /);
     expect(res.stdout).not.toContain("never reached");
     const [run] = runs(home);
     expect(run!.status).toBe("error");
     expect(existsSync(join(run!.dir, "LOCK"))).toBe(false);
+  });
+
+  it("says for each trial of a batch which file could not be written", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", "--force-flags", join(SCRIPTS, "break_store.py"), "x=[1,2]"], { home });
+    expect(res.code).toBe(1);
+    expect(res.stderr.match(/^g: cannot write \S*scalars\.jsonl \(EISDIR\) \(run [0-9a-f]{8} stopped\)$/gm)).toHaveLength(2);
+    expect(res.stderr).toMatch(/0 completed, 2 failed/);
   });
 });

@@ -3,7 +3,7 @@
 // (compiled once into a temporary node_modules/g-runs).
 
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -184,6 +184,8 @@ describe("the package g-runs in Node scripts", () => {
     );
     expect(res.status, res.stdout + res.stderr).toBe(0);
     writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "g-runs", type: "module", main: "dist/sdk/index.js" }));
+    // npm installs the package's dependencies beside it; the SDK locks run folders with proper-lockfile.
+    symlinkSync(join(ROOT, "node_modules", "proper-lockfile"), join(pkgRoot, "node_modules", "proper-lockfile"), "dir");
     mkdirSync(join(pkgRoot, "scripts"));
     cpSync(EXAMPLES, join(pkgRoot, "scripts"), { recursive: true });
   });

@@ -120,6 +120,16 @@ describe("run store", () => {
     expect(store.readRun(run.id).record.counter).toBe(60);
   });
 
+  it("loses no update when the SDK's synchronous lock and the store's lock take turns", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const run = store.createRun({ op: "x" });
+    const modes = ["sync", "async", "sync", "async"];
+    const codes = await Promise.all(modes.map((mode) => runNode([join(workers, "update.mjs"), home, run.id, "15", mode])));
+    expect(codes).toEqual([0, 0, 0, 0]);
+    expect(store.readRun(run.id).record.counter).toBe(60);
+  });
+
   it("never shows a half-written run.json when the writer is killed with SIGKILL", async () => {
     const store = new RunStore(tempDir());
     const run = store.createRun({ op: "x" });
@@ -213,5 +223,15 @@ describe("abandoned SDK run folders", () => {
     expect(store.removeAbandonedRuns(60_000, later)).toBe(0);
     expect(store.removeAbandonedRuns(60_000, later + 60_000)).toBe(2);
     expect(readdirSync(store.runsDir)).toEqual([]);
+  });
+
+  it("removes folders a deletion left half removed (.gone-<id>-<pid>), in runs/ and the trash", () => {
+    const store = new RunStore(tempDir());
+    const left = join(store.trashDir, `.gone-${"c".repeat(32)}-123`);
+    const kept = join(store.trashDir, `.gone-not-a-run`);
+    mkdirSync(left, { recursive: true });
+    mkdirSync(kept, { recursive: true });
+    expect(store.removeAbandonedRuns(60_000, Date.now() + 120_000)).toBe(1);
+    expect(readdirSync(store.trashDir)).toEqual([".gone-not-a-run"]);
   });
 });

@@ -1,12 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, render } from "ink-testing-library";
 import { CompareApp, type CompareAppProps } from "../../src/ui/CompareApp.js";
-import { readOutputTail } from "../../src/ui/compare-view.js";
 import type { ViewExit } from "../../src/ui/state.js";
 import type { ScalarRecord } from "../../src/store/types.js";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fakeData, fakeId, THREE, toInputRuns, type FakeRun } from "./fixtures.js";
 
 const DOWN = "\u001B[B";
@@ -185,20 +181,5 @@ describe("the interactive compare view", () => {
     const after = calls;
     await settle();
     expect(calls).toBe(after);
-  });
-});
-
-describe("readOutputTail", () => {
-  it("returns the last lines of output.log, or nothing when there is none", () => {
-    const dir = mkdtempSync(join(tmpdir(), "g-tail-"));
-    try {
-      const [input] = toInputRuns([{ id: fakeId("aaaa") }]);
-      const run = { ...input!.run, dir };
-      expect(readOutputTail(run, 3)).toEqual([]);
-      writeFileSync(join(dir, "output.log"), Array.from({ length: 10 }, (_, i) => `line ${i}`).join("\n") + "\n");
-      expect(readOutputTail(run, 3)).toEqual(["line 7", "line 8", "line 9"]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

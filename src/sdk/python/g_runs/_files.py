@@ -42,6 +42,27 @@ def write_all(fd, data):
         view = view[written:]
 
 
+def append_whole(fd, data):
+    """Writes all of `data` to `fd` (O_APPEND) or none of it.
+
+    A write that fails part-way (disk full) is cut back off, so the file never
+    ends in a torn line; the error is raised. Our partial bytes are the file's
+    tail (O_APPEND), so they start at (size now - bytes written).
+    """
+    view = memoryview(data)
+    done = 0
+    try:
+        while done < len(view):
+            done += os.write(fd, view[done:])
+    except OSError:
+        if done:
+            try:
+                os.ftruncate(fd, max(0, os.fstat(fd).st_size - done))
+            except OSError:
+                pass
+        raise
+
+
 def write_json_atomic(path, value):
     """Replaces `path` with `value` as JSON: temp file in the same dir, fsync, rename."""
     directory = os.path.dirname(path)
@@ -89,8 +110,9 @@ class LineAppender:
                 self._fd = fd
             else:
                 os.close(fd)
-        # One call for the whole line: a regular file takes it in one piece.
-        write_all(self._fd, text.encode("utf-8"))
+        # One call for the whole line: a regular file takes it in one piece,
+        # or none of it when the disk is full.
+        append_whole(self._fd, text.encode("utf-8"))
 
     def close(self):
         fd, self._fd = self._fd, None

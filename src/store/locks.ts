@@ -1,0 +1,127 @@
+// Locks on store folders, one implementation for g and the TypeScript SDK:
+//  - withDirLock / withDirLockSync: proper-lockfile's `.lock` directory for a
+//    read-modify-write of run.json (or a sweep's files). Its mtime is
+//    refreshed while held, so it works over NFS and a dead holder goes stale.
+//  - the run's LOCK file: which process records the run (pid, host), read to
+//    derive status, written by the runner and the SDK.
+
+import { createRequire } from "node:module";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { BusyError, NotFoundError } from "../errors.js";
+import { safeUnlink, writeJsonAtomic } from "./fs-atomic.js";
+import { LOCK_FILE } from "./paths.js";
+import { readTextFast } from "./read-fast.js";
+
+/** How long a command waits for another one's lock on a run before giving up (exit 75). */
+export const RUN_LOCK_TIMEOUT_MS = 10_000;
+/** A lock not refreshed for this long belongs to a dead process and may be taken over. */
+export const RUN_LOCK_STALE_MS = 10_000;
+/** The lock directory inside the locked folder (proper-lockfile's default would sit beside it). */
+const DIR_LOCK = ".lock";
+/** Pause between two tries of the synchronous lock: 20 ms plus up to this much jitter. */
+const SYNC_RETRY_JITTER_MS = 60;
+
+/** Contents of a run's LOCK file: the process that records the run. */
+export interface RunLock {
+  pid: number;
+  host: string;
+  child?: number;
+}
+
+export const THIS_HOST = hostname();
+
+type LockOptions = import("proper-lockfile").LockOptions;
+
+function lockOptions(dir: string): LockOptions {
+  return { lockfilePath: join(dir, DIR_LOCK), stale: RUN_LOCK_STALE_MS, realpath: false };
+}
+
+function busy(dir: string, timeoutMs: number): BusyError {
+  return new BusyError(`${dir} stayed locked for ${timeoutMs / 1000} s; another g command is using it, try again`);
+}
+
+/** Runs `fn` holding `dir`'s lock; waits up to `timeoutMs`, then throws BusyError (exit 75). */
+export async function withDirLock<T>(dir: string, fn: () => T | Promise<T>, timeoutMs = RUN_LOCK_TIMEOUT_MS): Promise<T> {
+  // Imported when first needed: most commands never lock. The default export is
+  // module.exports both under Node and in the esbuild bundle.
+  const { lock } = (await import("proper-lockfile")).default;
+  let release: () => Promise<void>;
+  try {
+    release = await lock(dir, {
+      ...lockOptions(dir),
+      retries: { retries: Math.ceil(timeoutMs / 50), factor: 1, minTimeout: 20, maxTimeout: 80, randomize: true },
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ELOCKED") throw busy(dir, timeoutMs);
+    if (code === "ENOENT") throw new NotFoundError(`${dir} does not exist`);
+    throw err;
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+let lockfileSync: typeof import("proper-lockfile") | null = null;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * withDirLock for callers that must stay synchronous (the SDK's params.set()
+ * and an experiment's end, which also runs in an exit hook). proper-lockfile's
+ * lockSync does not retry, so the waiting is done here.
+ */
+export function withDirLockSync<T>(dir: string, fn: () => T, timeoutMs = RUN_LOCK_TIMEOUT_MS): T {
+  lockfileSync ??= createRequire(import.meta.url)("proper-lockfile") as typeof import("proper-lockfile");
+  const deadline = Date.now() + timeoutMs;
+  let release: () => void;
+  for (;;) {
+    try {
+      release = lockfileSync.lockSync(dir, lockOptions(dir));
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") throw new NotFoundError(`${dir} does not exist`);
+      if (code !== "ELOCKED") throw err;
+    }
+    if (Date.now() > deadline) throw busy(dir, timeoutMs);
+    Atomics.wait(sleeper, 0, 0, 20 + Math.floor(Math.random() * SYNC_RETRY_JITTER_MS));
+  }
+  try {
+    return fn();
+  } finally {
+    try {
+      release();
+    } catch {
+      /* taken over as stale meanwhile */
+    }
+  }
+}
+
+export function writeRunLock(dir: string, lock: RunLock): void {
+  writeJsonAtomic(join(dir, LOCK_FILE), lock);
+}
+
+export function removeRunLock(dir: string): void {
+  safeUnlink(join(dir, LOCK_FILE));
+}
+
+/** The run's LOCK, or null when there is none (or the folder cannot be read). */
+export function readRunLock(dir: string): RunLock | null {
+  let text: string | null;
+  try {
+    text = readTextFast(`${dir}/${LOCK_FILE}`);
+  } catch {
+    return null;
+  }
+  if (text === null) return null;
+  try {
+    const lock = JSON.parse(text) as RunLock;
+    return typeof lock.pid === "number" ? lock : { pid: 0, host: THIS_HOST };
+  } catch {
+    // A LOCK cut short by a crash: its writer is gone.
+    return { pid: 0, host: THIS_HOST };
+  }
+}

@@ -1,0 +1,132 @@
+// The files of one run folder: making the folder so that it appears whole,
+// reading run.json (and the params an SDK keeps beside it), and listing the
+// folder's files. RunStore builds on these.
+
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { UsageError } from "../errors.js";
+import { syncDir, writeJsonAtomic } from "./fs-atomic.js";
+import { BUILDING_PREFIX, RUN_FILE, SDK_PARAMS_FILE, shortId } from "./paths.js";
+import { readTextFast } from "./read-fast.js";
+import { STORE_FORMAT, type Flags, type RunRecord } from "./types.js";
+import { toStoreWriteError } from "./write-errors.js";
+
+/** `g runs info` lists at most this many files of a run. */
+const MAX_LISTED_FILES = 200;
+
+/**
+ * Makes runs/<id> with its run.json. The folder is built as runs/.new-<id>
+ * and renamed into place once run.json is whole, so a reader never sees a run
+ * without its record, even when the disk fills or g dies in between (a
+ * leftover .new- folder is removed by `g runs purge`).
+ */
+export function createRunFolder(runsDir: string, record: RunRecord): string {
+  const dir = `${runsDir}/${record.id}`;
+  if (existsSync(dir)) throw new UsageError(`run ${shortId(record.id)} exists already`);
+  const building = `${runsDir}/${BUILDING_PREFIX}${record.id}`;
+  try {
+    mkdirSync(runsDir, { recursive: true });
+    mkdirSync(building);
+    writeJsonAtomic(`${building}/${RUN_FILE}`, record);
+    renameSync(building, dir);
+  } catch (err) {
+    rmSync(building, { recursive: true, force: true });
+    throw toStoreWriteError(err, dir);
+  }
+  syncDir(runsDir);
+  return dir;
+}
+
+/** The run folder was deleted (or moved to the trash) between listing and reading it: not damage. */
+export class RunGoneError extends Error {
+  constructor(dir: string) {
+    super(`${dir} is gone`);
+  }
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * run.json of the run in `dir`, checked against the store format. Throws an
+ * Error whose message says what is wrong (missing, unreadable with its code,
+ * not JSON, wrong format or id), for a warning naming the folder.
+ */
+export function readRecord(dir: string, id: string): RunRecord {
+  let text: string | null;
+  try {
+    text = readTextFast(`${dir}/${RUN_FILE}`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOTDIR" ? "the run folder is a file, not a folder" : code === "ELOOP" ? "the run folder is a symbolic link loop" : null;
+    throw new Error(`run.json cannot be read${why ? `: ${why}` : ""} (${code ?? (err as Error).message})`);
+  }
+  if (text === null) {
+    if (existsSync(dir)) throw new Error("run.json is missing");
+    if (isSymlink(dir)) throw new Error("the run folder is a broken symbolic link");
+    throw new RunGoneError(dir);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error("run.json is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("run.json is not an object");
+  const record = value as RunRecord;
+  if (record.format !== STORE_FORMAT) throw new Error(`run.json has format ${JSON.stringify(record.format)}, expected ${STORE_FORMAT}`);
+  if (record.id !== id) throw new Error(`run.json names id ${JSON.stringify(record.id)}, not its directory's`);
+  if (typeof record.op !== "string") throw new Error("run.json has no op");
+  record.flags ??= {};
+  record.tags ??= [];
+  record.label ??= "";
+  record.created ??= record.started ?? "";
+  return record;
+}
+
+/** Params an SDK wrote while running inside this run (params.json), merged into flags at the end. */
+export function readSdkParams(dir: string): Flags | null {
+  try {
+    const value = JSON.parse(readFileSync(`${dir}/${SDK_PARAMS_FILE}`, "utf8")) as unknown;
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Flags) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A record as shown to readers: an SDK inside a running g run keeps its params
+ * in params.json until the run ends (the runner merges them then); show them
+ * now. Not for read-modify-write, which must keep run.json's own flags.
+ */
+export function withLiveParams(record: RunRecord, dir: string): RunRecord {
+  if (record.stopped != null) return record;
+  const params = readSdkParams(dir);
+  if (params) record.flags = { ...params, ...record.flags };
+  return record;
+}
+
+/** The run's files as "path (size B)", sorted; [] when the folder cannot be read. */
+export function listRunFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, prefix: string) => {
+    for (const name of readdirSync(d).sort()) {
+      if (out.length >= MAX_LISTED_FILES) return;
+      // g's own hidden files (.lock, temp files) at the top; a script's dotfiles in sourcecode/ are listed.
+      if (prefix === "" && name.startsWith(".")) continue;
+      const st = statSync(`${d}/${name}`);
+      if (st.isDirectory()) walk(`${d}/${name}`, `${prefix}${name}/`);
+      else out.push(`${prefix}${name} (${st.size} B)`);
+    }
+  };
+  try {
+    walk(dir, "");
+  } catch {
+    /* a run being deleted meanwhile, or a damaged folder: list what was seen */
+  }
+  return out;
+}

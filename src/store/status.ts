@@ -1,0 +1,37 @@
+// Run status, derived when a run is read and never trusted from a field alone
+// (shared/DESIGN.md): the record says whether the run stopped and how; the
+// LOCK says whether the process recording an unfinished run still lives.
+// The runner uses the same rule for the status it reports when a run ends.
+
+import { readRunLock, THIS_HOST } from "./locks.js";
+import type { RunRecord, RunStatus } from "./types.js";
+
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The status of a stopped run, from its record alone. */
+export function stoppedStatus(record: Pick<RunRecord, "early_stopped" | "terminated" | "exit_status">): RunStatus {
+  if (record.early_stopped) return "early-stopped";
+  if (record.terminated) return "terminated";
+  return record.exit_status === 0 ? "completed" : "error";
+}
+
+/** Status is derived from the record and the LOCK in `dir`, never trusted from a field alone. */
+export function deriveStatus(record: RunRecord, dir: string): RunStatus {
+  if (record.stopped == null) {
+    const lock = readRunLock(dir);
+    if (lock) {
+      if (lock.host !== THIS_HOST) return "running";
+      return isPidAlive(lock.pid) ? "running" : "error";
+    }
+    return record.started ? "error" : "pending";
+  }
+  return stoppedStatus(record);
+}
