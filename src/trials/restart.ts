@@ -8,15 +8,15 @@ import { UsageError } from "../errors.js";
 import type { Observation, Point, Space } from "../flags/space.js";
 import { DEFAULT_OBJECTIVE, lossFor } from "../query/objective.js";
 import { shortId } from "../store/store.js";
-import type { BatchRecord, Objective, Run } from "../store/types.js";
+import { readBatchRecord, type BatchRecord, type Objective, type Run } from "../store/types.js";
 import type { BestTrial } from "./batch.js";
 import { pointOf } from "./history.js";
 import { DEFAULT_MAX_TRIALS, resolveOptimizer, type OptimizerName } from "./optimizers.js";
 
 export interface RestartRequest {
   batch: Run;
-  /** The batch's run.json, checked by readBatchRecord. */
-  record: BatchRecord<Space>;
+  /** The batch's run.json as checked by readBatchRecord (checked here when not given). */
+  record?: BatchRecord<Space>;
   /** The batch's trial runs, as listed from the store. */
   trials: Run[];
   /** A finished trial's objective value (from its scalars), null when it logged none. */
@@ -53,7 +53,8 @@ export function wasInterrupted(run: Run): boolean {
 
 export function planRestart(req: RestartRequest): RestartPlan {
   const { batch } = req;
-  const rec = req.record;
+  const rec = req.record ?? readBatchRecord<Space>(batch.record);
+  if (rec === null) throw new UsageError(`cannot restart batch ${shortId(batch.id)}: its run.json does not hold a whole batch record`);
   const optimizer = resolveOptimizer(rec.optimizer);
   const space = rec.space;
   const objective = rec.objective ?? DEFAULT_OBJECTIVE;
