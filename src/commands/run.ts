@@ -15,6 +15,7 @@ import { RunStore, resolveHome, shortId } from "../store/store.js";
 import type { Flags, FlagValue, Objective, Run } from "../store/types.js";
 import { formatValue as formatShownValue } from "../format/values.js";
 import { batchRng, pointOf, runBatch, type BatchPlan } from "./batch.js";
+import { restartRefusal } from "../trials/restartable.js";
 import { confirm, say } from "./prompt.js";
 
 const OPTIMIZER_ALIASES: Record<string, string> = { bayesian: "gp", gp: "gp", tpe: "tpe", grid: "grid", random: "random" };
@@ -172,11 +173,9 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
     if (picked.length !== 1) throw new UsageError(`--restart takes one run, "${target}" selects ${picked.length}`);
     run = picked[0]!.run;
   }
-  if (run.status === "running") throw new UsageError(`run ${shortId(run.id)} is still running; stop it first with g stop ${shortId(run.id)}`);
+  const refusal = restartRefusal(run);
+  if (refusal !== null) throw new UsageError(refusal);
   if (run.record.space !== undefined && run.record.optimizer !== undefined) return restartBatch(store, args, run, runs);
-  if (run.record.batch !== undefined && run.status === "completed") {
-    throw new UsageError(`run ${shortId(run.id)} is a completed trial; restart its batch instead: g run --restart ${shortId(run.record.batch)}`);
-  }
   const script = typeof run.record.script === "string" ? run.record.script : resolve(run.record.cwd, run.record.op);
   if (!existsSync(script)) throw new UsageError(`cannot rerun ${shortId(run.id)}: its script ${script} is gone`);
   const info = inspectScript(script, join(store.home, "cache", "inspect"));

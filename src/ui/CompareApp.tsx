@@ -106,6 +106,8 @@ export function CompareApp(props: CompareAppProps) {
     };
   }, [detailsKey]);
 
+  // Leaving draws nothing, so Ink's last frame is empty and the terminal is left as it was.
+  if (state.exit !== null) return null;
   if (state.mode === "help") return <HelpOverlay />;
   return (
     <Box flexDirection="column">
