@@ -45,7 +45,7 @@ export function CompareApp(props: CompareAppProps) {
   const color = props.color ?? true;
 
   const [state, dispatch] = useReducer(reduce, props.data, (d) => initialState(d, width, height - CHROME_LINES));
-  const rows = useMemo(() => visibleRows(state), [state.data, state.filter, state.sort]);
+  const rows = useMemo(() => visibleRows(state), [state.data, state.filter, state.sort, state.collapsed]);
   const selected = rows[state.row];
 
   useEffect(() => {
