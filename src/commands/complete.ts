@@ -5,7 +5,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.js";
 import {
   SHELLS,
@@ -91,8 +91,8 @@ export function trimForBash(completion: Completion, word: string, bashCur: strin
 }
 
 /** The commander program as the completion engine sees it. */
-export function commandShape(cmd: Command, path: string): CommandShape {
-  const hidden = (c: Command) => (c as unknown as { _hidden?: boolean })._hidden === true;
+export function commandShape(cmd: CommandUnknownOpts, path: string): CommandShape {
+  const hidden = (c: CommandUnknownOpts) => (c as unknown as { _hidden?: boolean })._hidden === true;
   const options = cmd.options
     .filter((o) => !o.hidden)
     .map((o) => ({
