@@ -9,6 +9,10 @@ export async function main(argv: string[]): Promise<number> {
     if (isPlainRun(argv)) {
       const { runCommand } = await import("../commands/run.js");
       await runCommand(argv.slice(3));
+    } else if (argv[2] === "__complete") {
+      // Called by the completion scripts at every <TAB>: its words are not g's options.
+      const { hiddenCompleteCommand } = await import("../commands/complete.js");
+      await hiddenCompleteCommand(argv.slice(3));
     } else {
       const { buildProgram } = await import("./program.js");
       await buildProgram().parseAsync(argv);

@@ -142,6 +142,17 @@ export function buildProgram(): Command {
       await runAskTell({ optimizer: opts.optimizer, input: process.stdin, output: process.stdout, settings: parseOptFlags(opts.optFlag ?? []) });
     });
 
+  program
+    .command("completion")
+    .description("Print a shell completion script (bash, zsh or fish); see docs/usage.md for installing it.")
+    .argument("<shell>", "bash, zsh or fish")
+    .addHelpText(
+      "after",
+      "\nInstall:\n  bash  g completion bash > ~/.local/share/bash-completion/completions/g\n" +
+        '  zsh   g completion zsh > "${fpath[1]}/_g"\n  fish  g completion fish > ~/.config/fish/completions/g.fish',
+    )
+    .action(async (shell: string) => (await import("../commands/complete.js")).completionCommand(shell));
+
   const sdk = program.command("sdk").description("Logging SDK helpers.");
   sdk
     .command("python-path")

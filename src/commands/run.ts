@@ -28,6 +28,7 @@ import {
   parseOptimizerSettings,
 } from "../trials/optimizers.js";
 import { planRestart, range } from "../trials/restart.js";
+import { restartRefusal } from "../trials/restartable.js";
 import { confirm, say } from "./prompt.js";
 
 export async function runCommand(argv: string[]): Promise<void> {
@@ -180,14 +181,12 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
     if (picked.length !== 1) throw new UsageError(`--restart takes one run, "${target}" selects ${picked.length}`);
     run = picked[0]!.run;
   }
-  if (run.status === "running") throw new UsageError(`run ${shortId(run.id)} is still running; stop it first with g stop ${shortId(run.id)}`);
+  const refusal = restartRefusal(run);
+  if (refusal !== null) throw new UsageError(refusal);
   if (run.record.space !== undefined && run.record.optimizer !== undefined) {
     const batchRecord = readBatchRecord<Space>(run.record);
     if (!batchRecord) throw new UsageError(`cannot restart batch ${shortId(run.id)}: its run.json does not hold a whole batch record (${run.dir})`);
     return restartBatch(store, args, run, batchRecord, runs);
-  }
-  if (run.record.batch !== undefined && run.status === "completed") {
-    throw new UsageError(`run ${shortId(run.id)} is a completed trial; restart its batch instead: g run --restart ${shortId(run.record.batch)}`);
   }
   const script = typeof run.record.script === "string" ? run.record.script : resolve(run.record.cwd, run.record.op);
   if (!existsSync(script)) throw new UsageError(`cannot rerun ${shortId(run.id)}: its script ${script} is gone`);

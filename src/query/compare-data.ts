@@ -88,12 +88,7 @@ export function buildCompareData(input: CompareInput): CompareData {
   const known = collectNames(input.runs);
 
   let runs = input.runs;
-  if (input.filter !== undefined && input.filter.trim() !== "") {
-    const expr = parseFilter(input.filter);
-    const getters = new Map<ColumnRef, (r: CompareInputRun) => CellValue>();
-    for (const ref of filterColumns(expr)) getters.set(ref, columnGetter(resolveColumn(ref, known), input.now));
-    runs = runs.filter((r) => evaluateFilter(expr, (ref) => getters.get(ref)!(r)));
-  }
+  if (input.filter !== undefined && input.filter.trim() !== "") runs = runs.filter(compileFilter(input.filter, known, input.now));
 
   const sortKeys = [
     ...(input.min ?? []).map((c) => ({ column: resolveSortColumn(c, "-m/--min", known), descending: false })),
@@ -132,6 +127,8 @@ export function buildCompareData(input: CompareInput): CompareData {
   const seen = columns.map(() => false);
   const other = columns.map(() => false);
   for (const row of rows) {
+    // A batch row holds its search spec ("[-2:2]") where its trials hold numbers: it does not make the column text.
+    if (isBatchRecord(row.run)) continue;
     for (let i = 0; i < columns.length; i++) {
       const v = row.values[i];
       if (typeof v === "number") seen[i] = true;
@@ -140,6 +137,23 @@ export function buildCompareData(input: CompareInput): CompareData {
   }
   columns.forEach((col, i) => (col.numeric = seen[i]! && !other[i]));
   return { columns, rows, explicitColumns: input.columns !== undefined, now: input.now };
+}
+
+/**
+ * The `--filter` language as a predicate over runs; throws UsageError for a bad
+ * expression. `known` is what names resolve against (collectRunNames of the runs
+ * the filter may see), so the interactive view filters with the same rules.
+ */
+export function compileFilter(text: string, known: KnownNames, now: number): (r: CompareInputRun) => boolean {
+  const expr = parseFilter(text);
+  const getters = new Map<ColumnRef, (r: CompareInputRun) => CellValue>();
+  for (const ref of filterColumns(expr)) getters.set(ref, columnGetter(resolveColumn(ref, known), now));
+  return (r) => evaluateFilter(expr, (ref) => getters.get(ref)!(r));
+}
+
+/** The flag and scalar names of runs, for resolving column names against. */
+export function collectRunNames(runs: CompareInputRun[]): KnownNames {
+  return collectNames(runs);
 }
 
 /** Sorts runs by the keys in order; runs missing a key's value come last whichever the direction. Stable. */
@@ -287,6 +301,11 @@ function attributeValue(attr: Attribute, r: CompareInputRun, now: number): CellV
     case "optimizer":
       return typeof rec.optimizer === "string" ? rec.optimizer : null;
   }
+}
+
+/** A batch (grid/random/gp/tpe) run: the parent of trials, recording its optimizer. */
+export function isBatchRecord(run: Run): boolean {
+  return run.record.optimizer !== undefined && run.record.batch === undefined;
 }
 
 /** How long a run ran, in seconds; a running run counts up to `now`. */

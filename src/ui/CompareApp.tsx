@@ -45,7 +45,7 @@ export function CompareApp(props: CompareAppProps) {
   const color = props.color ?? true;
 
   const [state, dispatch] = useReducer(reduce, props.data, (d) => initialState(d, width, height - CHROME_LINES));
-  const rows = useMemo(() => visibleRows(state), [state.data, state.filter, state.sort]);
+  const rows = useMemo(() => visibleRows(state), [state.data, state.filter, state.sort, state.collapsed]);
   const selected = rows[state.row];
 
   useEffect(() => {
@@ -106,6 +106,8 @@ export function CompareApp(props: CompareAppProps) {
     };
   }, [detailsKey]);
 
+  // Leaving draws nothing, so Ink's last frame is empty and the terminal is left as it was.
+  if (state.exit !== null) return null;
   if (state.mode === "help") return <HelpOverlay />;
   return (
     <Box flexDirection="column">

@@ -4,7 +4,7 @@
 import { Box, Text } from "ink";
 import type { CompareRow } from "../query/compare-data.js";
 import type { RunStatus } from "../store/types.js";
-import { COLUMN_GAP, fittingColumns, type ViewState } from "./state.js";
+import { COLUMN_GAP, fittingColumns, frozenCount, groupRole, type ViewState } from "./state.js";
 
 const STATUS_COLORS: Record<RunStatus, string> = {
   running: "yellow",
@@ -23,7 +23,8 @@ export interface RunTableProps {
 
 export function RunTable({ state, rows, color }: RunTableProps) {
   const { data, widths } = state;
-  const cols = fittingColumns(widths, state.left, state.width);
+  const frozen = frozenCount(data);
+  const cols = fittingColumns(widths, state.left, state.width, frozen);
   const shown = rows.slice(state.top, state.top + state.pageSize);
   const sortKey = state.sort?.col;
   const gap = " ".repeat(COLUMN_GAP);
@@ -35,23 +36,29 @@ export function RunTable({ state, rows, color }: RunTableProps) {
     if (arrow === "") return fit(c.header, widths[i]!, c.numeric);
     return c.header.length + 1 > widths[i]! ? fit(c.header, widths[i]! - 1, false) + arrow : fit(c.header + arrow, widths[i]!, c.numeric);
   });
-  const more = `${state.left > 0 ? "◀" : " "}${cols.length > 0 && cols[cols.length - 1]! < data.columns.length - 1 ? "▶" : " "} `;
+  // "More columns" markers: ◀ in the gutter when columns are scrolled off to the left, ▶ at the right edge.
+  const moreLeft = state.left > frozen ? "◀" : " ";
+  const moreRight = cols.length > 0 && cols[cols.length - 1]! < data.columns.length - 1 ? " ▶" : "";
 
   return (
     <Box flexDirection="column">
       <Text bold>
-        {more}
+        {`   ${moreLeft}`}
         {header.join(gap)}
+        {moreRight}
       </Text>
       {shown.length === 0 ? <Text dimColor>{state.filter !== "" ? "  no runs match the filter" : "  no runs"}</Text> : null}
       {shown.map((row, k) => {
         const at = state.top + k;
         const isCursorRow = at === state.row;
         const mark = state.marked.has(row.run.id) ? "*" : " ";
+        const role = groupRole(row);
+        const fold = role === "batch" ? (state.collapsed.has(row.run.id) ? "▸" : "▾") : role === "trial" ? "│" : " ";
         return (
           <Text key={row.run.id} bold={isCursorRow}>
             {isCursorRow ? ">" : " "}
-            {mark}{" "}
+            {mark}
+            {fold}{" "}
             {cols.map((i, j) => {
               const c = data.columns[i]!;
               const text = fit(row.cells[i]!, widths[i]!, c.numeric);

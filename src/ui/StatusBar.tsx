@@ -2,14 +2,17 @@
 // typed), and the last message.
 
 import { Text } from "ink";
-import type { ViewState } from "./state.js";
+import { applyFilter, type ViewState } from "./state.js";
 
 export function StatusBar({ state, shown, refreshing }: { state: ViewState; shown: number; refreshing: boolean }) {
+  // Text that is not the --filter language still filters, as plain text; the bar says why.
+  const filterError = state.filter.trim() !== "" ? applyFilter(state.data, state.filter).error : null;
   if (state.mode === "filter") {
     return (
-      <Text>
+      <Text wrap="truncate-end">
         /{state.filter}
         <Text inverse> </Text>
+        {filterError !== null ? <Text color="yellow">  text match ({filterError})</Text> : null}
         <Text dimColor>  Enter keeps, Esc clears</Text>
       </Text>
     );
@@ -23,7 +26,7 @@ export function StatusBar({ state, shown, refreshing }: { state: ViewState; show
     const col = state.data.columns.find((c) => c.key === state.sort!.col);
     if (col !== undefined) parts.push(`sort ${col.header} ${state.sort.descending ? "desc" : "asc"}`);
   }
-  if (state.filter !== "") parts.push(`filter "${state.filter}"`);
+  if (state.filter !== "") parts.push(`filter "${state.filter}"${filterError !== null ? " (text)" : ""}`);
   if (refreshing) parts.push("live");
   return (
     <Text wrap="truncate-end">

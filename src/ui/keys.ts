@@ -28,9 +28,10 @@ export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ["PgUp PgDn  Ctrl-U Ctrl-D", "scroll a page"],
   ["Home End  g G", "first / last run"],
   ["s / S", "sort by the column under the cursor, ascending / descending"],
-  ["/", "filter as you type (Enter keeps it, Esc clears it)"],
+  ["/", "filter: the --filter language (loss < 0.2 and x > 0) or text; Enter keeps, Esc clears"],
   ["Enter  d", "show / hide the details of the run"],
   ["space", "mark / unmark the run"],
+  ["c / C", "fold / unfold this batch's trials (all batches)"],
   ["x  Delete", "delete the marked runs (or this one) to the trash, after y"],
   ["r", "restart this run (g run --restart) after leaving"],
   ["R", "restart this run's optimizer batch after leaving"],
@@ -84,6 +85,10 @@ export function keyToAction(input: string, key: KeyInfo, mode: Mode): Action | n
       return { type: "filterStart" };
     case " ":
       return { type: "toggleMark" };
+    case "c":
+      return { type: "toggleGroup" };
+    case "C":
+      return { type: "toggleAllGroups" };
     case "r":
       return { type: "restart", batch: false };
     case "R":

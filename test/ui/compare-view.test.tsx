@@ -33,7 +33,7 @@ function mount(props: Partial<CompareAppProps> = {}, runs: FakeRun[] = THREE) {
 /** The short ids of the table rows, top to bottom, as drawn. */
 function rowOrder(frame: string): string[] {
   // Table lines start with the cursor/mark gutter; the status bar (which names the selected run) does not.
-  return [...frame.matchAll(/^[> ][* ] .*?\b(aaaa|bbbb|cccc|dddd)0000\b/gm)].map((m) => m[1]!);
+  return [...frame.matchAll(/^[> ][* ][▾▸│ ] .*?\b(aaaa|bbbb|cccc|dddd)0000\b/gm)].map((m) => m[1]!);
 }
 
 /** Moves the cursor to the loss column (the last one) from the first. */
@@ -132,10 +132,28 @@ describe("the interactive compare view", () => {
     expect(rowOrder(frame())).toEqual(["aaaa", "bbbb", "cccc"]);
   });
 
-  it("quits with q and reports it", async () => {
-    const { stdin, exits } = mount();
+  it("quits with q and reports it, leaving no last frame", async () => {
+    const { stdin, exits, frame } = mount();
+    await settle();
+    expect(frame()).toMatch(/aaaa0000/);
     await press(stdin, "q");
     expect(exits).toEqual([{ kind: "quit" }]);
+    expect(frame()).toBe("");
+  });
+
+  it("filters with the --filter language typed after /", async () => {
+    const { stdin, frame } = mount();
+    await press(stdin, "/", ..."loss < 0.6");
+    expect(rowOrder(frame())).toEqual(["aaaa", "bbbb"]);
+    await press(stdin, "\r");
+    expect(frame()).toMatch(/filter "loss < 0.6"/);
+  });
+
+  it("falls back to a text match and says why in the status bar", async () => {
+    const { stdin, frame } = mount();
+    await press(stdin, "/", ..."0.001");
+    expect(rowOrder(frame())).toEqual(["cccc"]);
+    expect(frame()).toMatch(/text match \(/);
   });
 
   it("quits with Ctrl-C", async () => {
@@ -145,9 +163,10 @@ describe("the interactive compare view", () => {
   });
 
   it("leaves with a restart request for r and the batch for R", async () => {
-    const runs: FakeRun[] = [{ id: fakeId("aaaa"), batch: fakeId("bbbb") }, { id: fakeId("bbbb"), optimizer: "gp" }];
+    const runs: FakeRun[] = [{ id: fakeId("aaaa"), batch: fakeId("bbbb"), status: "error" }, { id: fakeId("bbbb"), optimizer: "gp" }];
     const one = mount({}, runs);
-    await press(one.stdin, "r");
+    // The batch row heads its trials: the trial is the second row.
+    await press(one.stdin, "j", "r");
     expect(one.exits).toEqual([{ kind: "restart", runId: fakeId("aaaa"), batch: false }]);
     cleanup();
     const two = mount({}, runs);
@@ -161,9 +180,20 @@ describe("the interactive compare view", () => {
     await settle();
     expect(frame()).not.toMatch(/flag_11/);
     for (const line of frame().split("\n")) expect(line.length).toBeLessThanOrEqual(60);
+    expect(frame().split("\n")[0]).toMatch(/ ▶$/);
     await press(stdin, ...Array.from({ length: 30 }, () => "l"));
     expect(frame()).toMatch(/flag_11/);
-    expect(frame()).not.toMatch(/#/);
+    // The # and run-id columns stay while the others scroll; ◀ says some are off to the left.
+    expect(frame().split("\n")[0]).toMatch(/^ {3}◀\s*#\s+run\s/);
+    expect(frame()).toMatch(/aaaa0000/);
+  });
+
+  it("says in the status bar why r cannot restart a completed trial, and stays open", async () => {
+    const runs: FakeRun[] = [{ id: fakeId("aaaa"), batch: fakeId("bbbb") }, { id: fakeId("bbbb"), optimizer: "gp" }];
+    const { stdin, frame, exits } = mount({}, runs);
+    await press(stdin, "j", "r");
+    expect(exits).toEqual([]);
+    expect(frame()).toMatch(/is a completed trial; restart its batch instead/);
   });
 
   it("reloads while a run is running, and stops when it is done", async () => {

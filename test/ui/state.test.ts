@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { columnWidths, fittingColumns, initialState, reduce, visibleRows, type Action, type ViewState } from "../../src/ui/state.js";
+import { applyFilter, columnWidths, fittingColumns, frozenCount, initialState, reduce, visibleRows, type Action, type ViewState } from "../../src/ui/state.js";
 import { fakeData, fakeId, THREE, type FakeRun } from "./fixtures.js";
 
 function run(state: ViewState, ...actions: Action[]): ViewState {
@@ -7,6 +7,8 @@ function run(state: ViewState, ...actions: Action[]): ViewState {
 }
 const ids = (s: ViewState): string[] => visibleRows(s).map((r) => r.run.id.slice(0, 4));
 const colOf = (s: ViewState, key: string): number => s.data.columns.findIndex((c) => c.key === key);
+/** Moves the cursor to the row of the run whose id starts with `prefix`. */
+const at = (s: ViewState, prefix: string): ViewState => run(s, { type: "home" }, { type: "move", rows: ids(s).indexOf(prefix), cols: 0 });
 const many = (n: number): FakeRun[] => Array.from({ length: n }, (_, i) => ({ id: fakeId(String(i).padStart(4, "0")), loss: i }));
 
 describe("compare view state", () => {
@@ -37,9 +39,19 @@ describe("compare view state", () => {
     const data = fakeData([{ id: fakeId("aaaa"), flags: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`flag_${i}`, i])) }]);
     const s0 = initialState(data, 60, 10);
     const last = run(s0, { type: "move", rows: 0, cols: 99 });
-    expect(last.left).toBeGreaterThan(0);
-    expect(fittingColumns(last.widths, last.left, 60)).toContain(last.col);
-    expect(run(last, { type: "move", rows: 0, cols: -99 }).left).toBe(0);
+    const frozen = frozenCount(data);
+    expect(frozen).toBe(2);
+    expect(last.left).toBeGreaterThan(frozen);
+    expect(fittingColumns(last.widths, last.left, 60, frozen)).toContain(last.col);
+    expect(run(last, { type: "move", rows: 0, cols: -99 }).left).toBe(frozen);
+  });
+
+  it("keeps the # and run-id columns on screen while the others scroll", () => {
+    const data = fakeData([{ id: fakeId("aaaa"), flags: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`flag_${i}`, i])) }]);
+    const last = run(initialState(data, 60, 10), { type: "move", rows: 0, cols: 99 });
+    const shown = fittingColumns(last.widths, last.left, 60, frozenCount(data)).map((i) => data.columns[i]!.key);
+    expect(shown.slice(0, 2)).toEqual([".index", ".short_id"]);
+    expect(shown).toContain("=flag_19");
   });
 
   it("sorts by the column under the cursor, ascending then descending, missing values last", () => {
@@ -50,11 +62,39 @@ describe("compare view state", () => {
     expect(ids(run(s, { type: "sort", descending: true }))).toEqual(["cccc", "aaaa", "bbbb", "dddd"]);
   });
 
-  it("keeps the cursor on the same run when sorting", () => {
+  it("puts the cursor on the top row after sorting", () => {
     let s = initialState(fakeData(THREE));
     s = run(s, { type: "move", rows: 2, cols: colOf(s, "last loss") }, { type: "sort", descending: false });
-    expect(s.selectedId).toBe(fakeId("cccc"));
-    expect(s.row).toBe(2);
+    expect([s.row, s.top, s.selectedId]).toEqual([0, 0, fakeId("bbbb")]);
+  });
+
+  it("filters with the --filter language, and falls back to text with the reason", () => {
+    const s0 = initialState(fakeData(THREE));
+    const lang = run(s0, { type: "filterStart" }, { type: "filterType", text: "loss < 0.6 and lr >= 0.01" });
+    expect(ids(lang)).toEqual(["aaaa", "bbbb"]);
+    expect(applyFilter(lang.data, lang.filter).error).toBeNull();
+    const text = run(s0, { type: "filterStart" }, { type: "filterType", text: "0.001" });
+    expect(ids(text)).toEqual(["cccc"]);
+    expect(applyFilter(text.data, text.filter).error).not.toBeNull();
+  });
+
+  it("groups trials under their batch row, in the sorted order, and folds them with c", () => {
+    const data = fakeData([
+      { id: fakeId("t1t1"), batch: fakeId("bbbb"), loss: 0.5 },
+      { id: fakeId("t2t2"), batch: fakeId("bbbb"), loss: 0.1 },
+      { id: fakeId("pppp"), loss: 0.3 },
+      { id: fakeId("bbbb"), optimizer: "gp" },
+    ]);
+    let s = initialState(data);
+    expect(ids(s)).toEqual(["bbbb", "t1t1", "t2t2", "pppp"]);
+    s = run(s, { type: "move", rows: 0, cols: colOf(s, "last loss") }, { type: "sort", descending: false });
+    expect(ids(s)).toEqual(["bbbb", "t2t2", "t1t1", "pppp"]);
+    const folded = run(at(s, "t1t1"), { type: "toggleGroup" });
+    expect(ids(folded)).toEqual(["bbbb", "pppp"]);
+    expect(folded.selectedId).toBe(fakeId("bbbb"));
+    expect(ids(run(folded, { type: "toggleGroup" }))).toEqual(["bbbb", "t2t2", "t1t1", "pppp"]);
+    expect(ids(run(s, { type: "toggleAllGroups" }))).toEqual(["bbbb", "pppp"]);
+    expect(run(at(s, "pppp"), { type: "toggleGroup" }).message).toMatch(/not a batch/);
   });
 
   it("filters as the text is typed and clears on Esc", () => {
@@ -106,17 +146,31 @@ describe("compare view state", () => {
 
   it("requests a restart of the selected run, or of its batch", () => {
     const data = fakeData([
-      { id: fakeId("aaaa"), batch: fakeId("bbbb") },
+      { id: fakeId("aaaa"), batch: fakeId("bbbb"), status: "error" },
       { id: fakeId("bbbb"), optimizer: "gp" },
       { id: fakeId("cccc") },
     ]);
     const s0 = initialState(data);
-    expect(run(s0, { type: "restart", batch: false }).exit).toEqual({ kind: "restart", runId: fakeId("aaaa"), batch: false });
-    expect(run(s0, { type: "restart", batch: true }).exit).toEqual({ kind: "restart", runId: fakeId("bbbb"), batch: true });
-    expect(run(s0, { type: "move", rows: 1, cols: 0 }, { type: "restart", batch: true }).exit).toEqual({ kind: "restart", runId: fakeId("bbbb"), batch: true });
-    const plain = run(s0, { type: "move", rows: 2, cols: 0 }, { type: "restart", batch: true });
+    expect(run(at(s0, "aaaa"), { type: "restart", batch: false }).exit).toEqual({ kind: "restart", runId: fakeId("aaaa"), batch: false });
+    expect(run(at(s0, "aaaa"), { type: "restart", batch: true }).exit).toEqual({ kind: "restart", runId: fakeId("bbbb"), batch: true });
+    expect(run(at(s0, "bbbb"), { type: "restart", batch: true }).exit).toEqual({ kind: "restart", runId: fakeId("bbbb"), batch: true });
+    const plain = run(at(s0, "cccc"), { type: "restart", batch: true });
     expect(plain.exit).toBeNull();
     expect(plain.message).toMatch(/not part of a batch/);
+  });
+
+  it("says why a run cannot be restarted instead of leaving", () => {
+    const data = fakeData([
+      { id: fakeId("aaaa"), batch: fakeId("bbbb"), status: "completed" },
+      { id: fakeId("bbbb"), optimizer: "gp" },
+      { id: fakeId("cccc"), status: "running" },
+    ]);
+    const s0 = initialState(data);
+    const trial = run(at(s0, "aaaa"), { type: "restart", batch: false });
+    expect(trial.exit).toBeNull();
+    expect(trial.message).toBe("run aaaa0000 is a completed trial; restart its batch instead: g run --restart bbbb0000");
+    const running = run(at(s0, "cccc"), { type: "restart", batch: false });
+    expect([running.exit, running.message]).toEqual([null, "run cccc0000 is still running; stop it first with g stop cccc0000"]);
   });
 
   it("quits", () => {
@@ -159,5 +213,15 @@ describe("compare view state, chunks with control keys", () => {
   it("reads Enter inside a chunk of keys", () => {
     const s = run(initialState(fakeData(THREE)), { type: "key", input: "j\r", key: {} });
     expect([s.selectedId, s.details]).toEqual([fakeId("bbbb"), true]);
+  });
+});
+
+describe("compare data for batches", () => {
+  it("keeps a flag column numeric when a batch row holds its search spec", () => {
+    const data = fakeData([
+      { id: fakeId("t1t1"), batch: fakeId("bbbb"), flags: { x: 1.5 } },
+      { id: fakeId("bbbb"), optimizer: "gp", flags: { x: "[-2:2]" } },
+    ]);
+    expect(data.columns.find((c) => c.key === "=x")!.numeric).toBe(true);
   });
 });

@@ -1,0 +1,156 @@
+// `g completion bash|zsh|fish` prints a completion script; `g __complete`
+// (hidden, called by those scripts at every <TAB>) answers with candidates:
+// commands and options from the commander program, run ids, sweep ids and
+// column names from the store, and a script's flags after `g run SCRIPT`.
+
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
+import { UsageError } from "../errors.js";
+import {
+  SHELLS,
+  completeWords,
+  completionScript,
+  formatCompletion,
+  splitShellWords,
+  type Candidate,
+  type CommandShape,
+  type Completion,
+  type CompletionSources,
+  type PositionalKind,
+} from "../cli/complete.js";
+import { formatTime } from "../format/values.js";
+import { ATTRIBUTES } from "../query/columns.js";
+import { inspectScript } from "../runner/inspect.js";
+import { listSweeps } from "../store/sweeps.js";
+import { RunStore, resolveHome, shortId } from "../store/store.js";
+
+/** Run ids offered at most (newest first): enough for any prefix the user has in mind. */
+const MAX_RUN_CANDIDATES = 200;
+
+/** What each command's positional arguments are, by command path. */
+const POSITIONALS: Record<string, PositionalKind> = {
+  run: "script",
+  "runs list": "runs",
+  "runs info": "runs",
+  "runs delete": "runs",
+  "runs restore": "runs",
+  "runs purge": "runs",
+  "runs label": "runs",
+  "runs tag": "runs",
+  runs: "runs",
+  stop: "runs",
+  compare: "runs",
+  view: "runs",
+  agent: "sweep",
+  sweep: "file",
+  completion: "shell",
+};
+
+export function completionCommand(shell: string): void {
+  if (!(SHELLS as readonly string[]).includes(shell)) {
+    throw new UsageError(`no completion for shell "${shell}"; use one of ${SHELLS.join(", ")}`);
+  }
+  process.stdout.write(completionScript(shell as (typeof SHELLS)[number]));
+}
+
+/**
+ * `g __complete --words W...` (zsh, fish: the words after `g`, the last under the
+ * cursor) or `g __complete --bash-cur CUR --line LINE` (bash: the line up to the
+ * cursor, and bash's own current word, which stops at `=` and `:`).
+ */
+export async function hiddenCompleteCommand(argv: string[]): Promise<void> {
+  let words: string[];
+  let bashCur: string | undefined;
+  if (argv[0] === "--words") {
+    words = argv.slice(1);
+    if (words.length === 0) words = [""];
+  } else if (argv[0] === "--bash-cur" && argv[2] === "--line") {
+    bashCur = argv[1] ?? "";
+    words = splitShellWords(argv[3] ?? "").slice(1);
+    if (words.length === 0) words = [""];
+  } else {
+    throw new UsageError("g __complete is called by the completion scripts; see g completion --help");
+  }
+  const { buildProgram } = await import("../cli/program.js");
+  const shape = commandShape(buildProgram(), "");
+  let completion = completeWords(shape, words, storeSources());
+  if (bashCur !== undefined) completion = trimForBash(completion, words[words.length - 1] ?? "", bashCur);
+  process.stdout.write(formatCompletion(completion));
+}
+
+/** bash replaces only its own current word: drop the part of ours before it. */
+export function trimForBash(completion: Completion, word: string, bashCur: string): Completion {
+  if (completion.kind === "files" || !word.endsWith(bashCur)) return completion;
+  const head = word.slice(0, word.length - bashCur.length);
+  if (head === "") return completion;
+  return {
+    kind: "words",
+    candidates: completion.candidates.filter((c) => c.value.startsWith(head)).map((c) => ({ ...c, value: c.value.slice(head.length) })),
+  };
+}
+
+/** The commander program as the completion engine sees it. */
+export function commandShape(cmd: CommandUnknownOpts, path: string): CommandShape {
+  const hidden = (c: CommandUnknownOpts) => (c as unknown as { _hidden?: boolean })._hidden === true;
+  const options = cmd.options
+    .filter((o) => !o.hidden)
+    .map((o) => ({
+      names: [o.short, o.long].filter((n): n is string => typeof n === "string"),
+      takesValue: o.required || o.optional,
+      description: o.description,
+    }));
+  options.push({ names: ["-h", "--help"], takesValue: false, description: "show help" });
+  return {
+    name: cmd.name(),
+    aliases: cmd.aliases(),
+    description: cmd.description(),
+    options,
+    subcommands: cmd.commands.filter((c) => !hidden(c)).map((c) => commandShape(c, path ? `${path} ${c.name()}` : c.name())),
+    positional: POSITIONALS[path] ?? "none",
+  };
+}
+
+/** Store-backed candidates, each read only when asked for. */
+function storeSources(): CompletionSources {
+  const store = new RunStore(resolveHome());
+  let runsRead: ReturnType<RunStore["listRunsWithSummaries"]>["runs"] | null = null;
+  const runs = () => (runsRead ??= store.listRunsWithSummaries().runs);
+  return {
+    runs(): Candidate[] {
+      return runs()
+        .slice(0, MAX_RUN_CANDIDATES)
+        .map(({ run }) => ({
+          value: shortId(run.id),
+          description: [run.record.op, run.status, run.record.started ? formatTime(run.record.started) : "", run.record.label ?? ""].filter((s) => s !== "").join("  "),
+        }));
+    },
+    sweeps(): Candidate[] {
+      return listSweeps(store.home).sweeps.map((s) => ({ value: s.id, description: [s.record.config.method, s.record.file].join("  ") }));
+    },
+    columns(): string[] {
+      const flags = new Set<string>();
+      const scalars = new Set<string>();
+      for (const { run, summaries } of runs()) {
+        for (const name of Object.keys(run.record.flags ?? {})) flags.add(name);
+        for (const key of Object.keys(summaries)) scalars.add(key);
+      }
+      return [...[...scalars].sort(), ...[...flags].sort().map((f) => `=${f}`), ...ATTRIBUTES.map((a) => `.${a}`)];
+    },
+    scriptFlags(script: string): Candidate[] {
+      const path = resolve(script);
+      if (!existsSync(path) || !statSync(path).isFile()) return [];
+      return scriptFlagCandidates(path, join(store.home, "cache", "inspect"));
+    },
+  };
+}
+
+function scriptFlagCandidates(path: string, cacheDir: string): Candidate[] {
+  try {
+    const info = inspectScript(path, cacheDir);
+    return Object.entries(info.flags).map(([name, flag]) => ({ value: `${name}=`, description: `default ${JSON.stringify(flag.default)}` }));
+  } catch {
+    return [];
+  }
+}
+

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { completeWords, formatCompletion, splitShellWords, type CommandShape, type CompletionSources } from "../../src/cli/complete.js";
+import { trimForBash } from "../../src/commands/complete.js";
+
+const opt = (names: string[], takesValue = false) => ({ names, takesValue, description: names.at(-1)! });
+const cmd = (name: string, over: Partial<CommandShape> = {}): CommandShape => ({ name, aliases: [], description: name, options: [], subcommands: [], positional: "none", ...over });
+
+const tree = cmd("g", {
+  options: [opt(["-V", "--version"])],
+  subcommands: [
+    cmd("run", { positional: "script", options: [opt(["-o", "--optimizer"], true), opt(["-y", "--yes"]), opt(["--restart"], true)] }),
+    cmd("runs", { positional: "runs", subcommands: [cmd("info", { positional: "runs" }), cmd("delete", { aliases: ["rm"], positional: "runs" })] }),
+    cmd("compare", { positional: "runs", options: [opt(["-m", "--min"], true), opt(["-c", "--cols"], true), opt(["--csv"], true), opt(["--status"], true)] }),
+    cmd("agent", { positional: "sweep" }),
+    cmd("sweep", { positional: "file" }),
+    cmd("completion", { positional: "shell" }),
+  ],
+});
+
+const sources: CompletionSources = {
+  runs: () => [{ value: "5cdcbbbc", description: "train.py completed" }, { value: "f5d14ff9", description: "grid" }],
+  sweeps: () => [{ value: "a1b2c3d4" }],
+  columns: () => ["loss", "acc", "=x", ".time"],
+  scriptFlags: (script) => (script === "train.py" ? [{ value: "x=" }, { value: "noise=" }] : []),
+};
+
+const values = (words: string[]) => {
+  const c = completeWords(tree, words, sources);
+  return c.kind === "files" ? ":files" : c.candidates.map((x) => x.value);
+};
+
+describe("completion", () => {
+  it("offers commands after g", () => expect(values(["com"])).toEqual(["compare", "completion"]));
+  it("offers a command's long options after a dash", () => expect(values(["run", "--r"])).toEqual(["--restart"]));
+  it("offers optimizer names after --optimizer and -o", () => {
+    expect(values(["run", "--optimizer", "b"])).toEqual(["bayesian"]);
+    expect(values(["run", "-o", ""])).toContain("tpe");
+  });
+  it("offers file names for g run's script and g sweep's file", () => {
+    expect(values(["run", "-y", ""])).toBe(":files");
+    expect(values(["sweep", ""])).toBe(":files");
+  });
+  it("offers the script's flags after g run SCRIPT, skipping option values", () => {
+    expect(values(["run", "-o", "gp", "train.py", ""])).toEqual(["x=", "noise="]);
+    expect(values(["run", "train.py", "n"])).toEqual(["noise="]);
+  });
+  it("offers run ids for runs, compare and their subcommands (aliases too)", () => {
+    expect(values(["compare", "5"])).toEqual(["5cdcbbbc"]);
+    expect(values(["runs", "rm", ""])).toEqual(["5cdcbbbc", "f5d14ff9"]);
+    expect(values(["runs", "i"])).toEqual(["info"]);
+  });
+  it("offers column names after -m, and the next column of a -c list", () => {
+    expect(values(["compare", "-m", "l"])).toEqual(["loss"]);
+    expect(values(["compare", "-c", "loss, a"])).toEqual(["loss, acc"]);
+    expect(values(["compare", "--min="])).toEqual(["--min=loss", "--min=acc", "--min==x", "--min=.time"]);
+    expect(values(["compare", "--min=a"])).toEqual(["--min=acc"]);
+  });
+  it("offers statuses, sweep ids and shells", () => {
+    expect(values(["compare", "--status", "er"])).toEqual(["error"]);
+    expect(values(["agent", ""])).toEqual(["a1b2c3d4"]);
+    expect(values(["completion", "z"])).toEqual(["zsh"]);
+  });
+  it("offers file names for --csv", () => expect(values(["compare", "--csv", ""])).toBe(":files"));
+  it("formats value<TAB>description lines, and :files", () => {
+    expect(formatCompletion({ kind: "words", candidates: [{ value: "a", description: "one\ntwo" }, { value: "b" }] })).toBe("a\tone two\nb\n");
+    expect(formatCompletion({ kind: "files" })).toBe(":files\n");
+  });
+  it("splits a line as the shell does, with an empty word after a trailing space", () => {
+    expect(splitShellWords(`g run "a b.py" x='1 2' `)).toEqual(["g", "run", "a b.py", "x=1 2", ""]);
+    expect(splitShellWords("g comp")).toEqual(["g", "comp"]);
+  });
+  it("trims candidates to bash's current word, which stops at = and :", () => {
+    const c = { kind: "words" as const, candidates: [{ value: "--min=loss" }, { value: "--min=acc" }] };
+    expect(trimForBash(c, "--min=", "=")).toEqual({ kind: "words", candidates: [{ value: "=loss" }, { value: "=acc" }] });
+    expect(trimForBash(c, "--min=l", "l").kind).toBe("words");
+  });
+});
