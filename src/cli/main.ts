@@ -7,12 +7,16 @@ import { EXIT, GError } from "../errors.js";
 export async function main(argv: string[]): Promise<number> {
   try {
     if (isPlainRun(argv)) {
-      const { runCommand } = await import("../commands/run.js");
-      await runCommand(argv.slice(3));
+      const [{ runCommand }, { parseRunArgs }] = await Promise.all([import("../commands/run.js"), import("./run-args.js")]);
+      await runCommand(parseRunArgs(argv.slice(3)), argv.slice(3));
     } else if (argv[2] === "__complete") {
       // Called by the completion scripts at every <TAB>: its words are not g's options.
-      const { hiddenCompleteCommand } = await import("../commands/complete.js");
-      await hiddenCompleteCommand(argv.slice(3));
+      const [{ hiddenCompleteCommand }, { buildProgram }, { commandShape }] = await Promise.all([
+        import("../commands/complete.js"),
+        import("./program.js"),
+        import("./command-shape.js"),
+      ]);
+      await hiddenCompleteCommand(argv.slice(3), commandShape(buildProgram(), ""));
     } else {
       const { buildProgram } = await import("./program.js");
       await buildProgram().parseAsync(argv);

@@ -46,8 +46,9 @@ export function buildProgram(): Command {
     .argument("[args...]")
     .helpOption("-h, --help", "show this help")
     .action(async (_args, _opts, cmd) => {
-      const { runCommand } = await import("../commands/run.js");
-      await runCommand(rawArgsAfter(cmd, "run"));
+      const [{ runCommand }, { parseRunArgs }] = await Promise.all([import("../commands/run.js"), import("./run-args.js")]);
+      const argv = rawArgsAfter(cmd, "run");
+      await runCommand(parseRunArgs(argv), argv);
     });
 
   const runs = program

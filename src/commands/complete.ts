@@ -5,7 +5,6 @@
 
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.js";
 import {
   SHELLS,
@@ -17,8 +16,7 @@ import {
   type CommandShape,
   type Completion,
   type CompletionSources,
-  type PositionalKind,
-} from "../cli/complete.js";
+} from "../format/completion.js";
 import { formatTime } from "../format/values.js";
 import { ATTRIBUTES } from "../query/columns.js";
 import { inspectScript } from "../runner/inspect.js";
@@ -27,25 +25,6 @@ import { RunStore, resolveHome, shortId } from "../store/store.js";
 
 /** Run ids offered at most (newest first): enough for any prefix the user has in mind. */
 const MAX_RUN_CANDIDATES = 200;
-
-/** What each command's positional arguments are, by command path. */
-const POSITIONALS: Record<string, PositionalKind> = {
-  run: "script",
-  "runs list": "runs",
-  "runs info": "runs",
-  "runs delete": "runs",
-  "runs restore": "runs",
-  "runs purge": "runs",
-  "runs label": "runs",
-  "runs tag": "runs",
-  runs: "runs",
-  stop: "runs",
-  compare: "runs",
-  view: "runs",
-  agent: "sweep",
-  sweep: "file",
-  completion: "shell",
-};
 
 export function completionCommand(shell: string): void {
   if (!(SHELLS as readonly string[]).includes(shell)) {
@@ -59,7 +38,7 @@ export function completionCommand(shell: string): void {
  * cursor) or `g __complete --bash-cur CUR --line LINE` (bash: the line up to the
  * cursor, and bash's own current word, which stops at `=` and `:`).
  */
-export async function hiddenCompleteCommand(argv: string[]): Promise<void> {
+export async function hiddenCompleteCommand(argv: string[], shape: CommandShape): Promise<void> {
   let words: string[];
   let bashCur: string | undefined;
   if (argv[0] === "--words") {
@@ -72,8 +51,6 @@ export async function hiddenCompleteCommand(argv: string[]): Promise<void> {
   } else {
     throw new UsageError("g __complete is called by the completion scripts; see g completion --help");
   }
-  const { buildProgram } = await import("../cli/program.js");
-  const shape = commandShape(buildProgram(), "");
   let completion = completeWords(shape, words, storeSources());
   if (bashCur !== undefined) completion = trimForBash(completion, words[words.length - 1] ?? "", bashCur);
   process.stdout.write(formatCompletion(completion));
@@ -87,27 +64,6 @@ export function trimForBash(completion: Completion, word: string, bashCur: strin
   return {
     kind: "words",
     candidates: completion.candidates.filter((c) => c.value.startsWith(head)).map((c) => ({ ...c, value: c.value.slice(head.length) })),
-  };
-}
-
-/** The commander program as the completion engine sees it. */
-export function commandShape(cmd: CommandUnknownOpts, path: string): CommandShape {
-  const hidden = (c: CommandUnknownOpts) => (c as unknown as { _hidden?: boolean })._hidden === true;
-  const options = cmd.options
-    .filter((o) => !o.hidden)
-    .map((o) => ({
-      names: [o.short, o.long].filter((n): n is string => typeof n === "string"),
-      takesValue: o.required || o.optional,
-      description: o.description,
-    }));
-  options.push({ names: ["-h", "--help"], takesValue: false, description: "show help" });
-  return {
-    name: cmd.name(),
-    aliases: cmd.aliases(),
-    description: cmd.description(),
-    options,
-    subcommands: cmd.commands.filter((c) => !hidden(c)).map((c) => commandShape(c, path ? `${path} ${c.name()}` : c.name())),
-    positional: POSITIONALS[path] ?? "none",
   };
 }
 

@@ -3,7 +3,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { parseRunArgs, type RunArgs } from "../cli/run-args.js";
+import type { RunArgs } from "../cli/run-args.js";
 import { InterruptedError, NotFoundError, RunFailedError, UsageError } from "../errors.js";
 import type { Point, Space } from "../flags/space.js";
 import { parseObjective } from "../query/objective.js";
@@ -31,8 +31,8 @@ import { planRestart, range } from "../trials/restart.js";
 import { restartRefusal } from "../trials/restartable.js";
 import { confirm, say } from "./prompt.js";
 
-export async function runCommand(argv: string[]): Promise<void> {
-  const args = parseRunArgs(argv);
+/** `args` as parsed from `argv` by src/cli/run-args.ts; `argv` is kept as the batch's command line. */
+export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
   const store = new RunStore(resolveHome());
   if (args.helpOptimizer !== undefined) return printOptimizerHelp(args.helpOptimizer);
   if (args.restart !== undefined) return restartCommand(store, args);

@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { resolveHome } from "../store/store.js";
-import { createSweep, readSweep, sweepTotal, updateSweep, type SweepStoredState } from "../store/sweeps.js";
+import { parseSweepConfig, sweepTotal } from "../flags/sweep-config.js";
+import { createSweep, readSweep, updateSweep, type SweepStoredState } from "../store/sweeps.js";
 import { say } from "./prompt.js";
 import type { SweepOptions } from "../cli/program.js";
 
@@ -33,7 +34,7 @@ export async function sweepCommand(file: string | undefined, opts: SweepOptions)
     throw new UsageError(code === "ENOENT" ? `${file} does not exist; give the path of a sweep.yaml` : `cannot read ${file} (${code})`);
   }
   const cwd = process.cwd();
-  const sweep = createSweep(home, file, text, cwd);
+  const sweep = createSweep(home, file, text, parseSweepConfig(text, file), cwd);
   const c = sweep.record.config;
   if (c.program !== "" && !existsSync(resolve(cwd, c.program))) say(`warning: program ${c.program} is not in ${cwd}; agents look for it in their own directory`);
   const total = sweepTotal(c);

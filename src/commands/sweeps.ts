@@ -5,6 +5,7 @@ import { renderRows } from "../format/table.js";
 import { RunStore, resolveHome } from "../store/store.js";
 import { say } from "./prompt.js";
 import type { SweepsOptions } from "../cli/program.js";
+import { sweepTotal } from "../flags/sweep-config.js";
 import { countTrials, listSweeps, readTrials, sweepState, type SweepCounts, type SweepState } from "../store/sweeps.js";
 
 /** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
@@ -26,7 +27,7 @@ export function loadSweepListings(store: RunStore): { sweeps: SweepListing[]; wa
   return {
     warnings,
     sweeps: sweeps.map((sweep) => {
-      const counts = countTrials(sweep, readTrials(store, sweep));
+      const counts = countTrials(readTrials(store, sweep), sweepTotal(sweep.record.config));
       const c = sweep.record.config;
       return {
         id: sweep.id,

@@ -456,7 +456,7 @@ function readEarlyTerminate(pair: Pair<Node, Node | null> | undefined, fail: Fai
     const maxIter = int("max_iter", 1);
     if (minIter !== null && maxIter !== null) fail(keys.get("max_iter")!.key, "early_terminate", "give min_iter or max_iter, not both");
     if (minIter === null && maxIter === null) fail(pair.value, "early_terminate", "hyperband needs min_iter (or max_iter with s), e.g. {type: hyperband, min_iter: 3}");
-    let bands: number[] = [];
+    const bands: number[] = [];
     if (minIter !== null) {
       for (let b = minIter, i = 0; b <= HYPERBAND_MAX_BAND && (s === null || i < s); b *= eta, i++) bands.push(b);
     } else {
@@ -468,4 +468,11 @@ function readEarlyTerminate(pair: Pair<Node, Node | null> | undefined, fail: Fai
     return { type: "hyperband", bands, eta };
   }
   return fail(keys.get("type")!.value, "early_terminate.type", `unknown type "${type}"; use envelope or hyperband`);
+}
+
+/** How many trials the sweep runs in all: the grid's size (capped by run_cap), run_cap, or null (until stopped). */
+export function sweepTotal(config: SweepConfig): number | null {
+  const grid = config.method === "grid" ? sweepGridSize(config.space) : Infinity;
+  const cap = Math.min(grid, config.runCap ?? Infinity);
+  return Number.isFinite(cap) ? cap : null;
 }

@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { NotFoundError, UsageError } from "../errors.js";
-import { parseSweepConfig, sweepGridSize, type SweepConfig } from "../flags/sweep-config.js";
+import type { SweepConfig } from "../flags/sweep-config.js";
 import { appendLines, writeJsonAtomic } from "./fs-atomic.js";
 import { RunStore, withDirLock } from "./store.js";
 import type { Flags, Run, RunStatus } from "./types.js";
@@ -254,8 +254,8 @@ export async function claimTrial(
   );
 }
 
-export function countTrials(sweep: Sweep, trials: Trial[]): SweepCounts {
-  const c: SweepCounts = { claimed: 0, running: 0, completed: 0, error: 0, earlyStopped: 0, terminated: 0, orphaned: 0, total: sweepTotal(sweep.record.config) };
+export function countTrials(trials: Trial[], total: number | null): SweepCounts {
+  const c: SweepCounts = { claimed: 0, running: 0, completed: 0, error: 0, earlyStopped: 0, terminated: 0, orphaned: 0, total };
   for (const t of trials) {
     if (!t.run || t.superseded) continue;
     c.claimed++;
@@ -271,13 +271,6 @@ export function countTrials(sweep: Sweep, trials: Trial[]): SweepCounts {
     else c.error++;
   }
   return c;
-}
-
-/** How many trials the sweep runs in all: the grid's size (capped by run_cap), run_cap, or null (until stopped). */
-export function sweepTotal(config: SweepConfig): number | null {
-  const grid = config.method === "grid" ? sweepGridSize(config.space) : Infinity;
-  const cap = Math.min(grid, config.runCap ?? Infinity);
-  return Number.isFinite(cap) ? cap : null;
 }
 
 /** `finished` once every trial is claimed and none is running; otherwise what the user set. */
@@ -299,11 +292,10 @@ export async function updateSweep(sweep: Sweep, mutate: (r: SweepRecord) => void
 
 /**
  * Creates the sweep: built in a hidden directory and renamed into place, so
- * a sweep is either whole or absent. Returns it; nothing is created when the
- * file is invalid.
+ * a sweep is either whole or absent. `config` is `text` as parsed by the
+ * caller (flags/sweep-config.ts), so nothing is created for an invalid file.
  */
-export function createSweep(home: string, file: string, text: string, cwd: string, now: Date = new Date()): Sweep {
-  const config = parseSweepConfig(text, file);
+export function createSweep(home: string, file: string, text: string, config: SweepConfig, cwd: string, now: Date = new Date()): Sweep {
   const root = sweepsRoot(home);
   mkdirSync(root, { recursive: true });
   for (;;) {

@@ -15,7 +15,8 @@ import { proposeGp } from "../search/gp.js";
 import { samplePoint } from "../search/random.js";
 import { createRng } from "../search/rng.js";
 import { shortId, type RunStore } from "../store/store.js";
-import { claimTrial, readSweep, readTrials, sweepTotal, type ClaimChoice, type Sweep, type SweepClaim, type Trial } from "../store/sweeps.js";
+import { sweepTotal } from "../flags/sweep-config.js";
+import { claimTrial, readSweep, readTrials, type ClaimChoice, type Sweep, type SweepClaim, type Trial } from "../store/sweeps.js";
 import type { Objective, Run, RunStatus } from "../store/types.js";
 import { pointOf, sweepHistory } from "./history.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { completeWords, formatCompletion, splitShellWords, type CommandShape, type CompletionSources } from "../../src/cli/complete.js";
+import { completeWords, formatCompletion, splitShellWords, type CommandShape, type CompletionSources } from "../../src/format/completion.js";
 import { trimForBash } from "../../src/commands/complete.js";
 
 const opt = (names: string[], takesValue = false) => ({ names, takesValue, description: names.at(-1)! });
