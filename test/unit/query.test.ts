@@ -236,8 +236,27 @@ describe("buildCompareData", () => {
     expect(data.explicitColumns).toBe(true);
   });
 
-  it("drops the core columns with --skip-core", () => {
-    expect(build({ skipCore: true, columns: "loss, .time" }).columns.map((c) => c.header)).toEqual(["loss"]);
+  it("drops the core columns with --skip-core but keeps the .attr columns -c asked for", () => {
+    expect(build({ skipCore: true }).columns.map((c) => c.header)).not.toContain("time");
+    const data = build({ skipCore: true, columns: "loss, .time, .status" });
+    expect(data.columns.map((c) => c.header)).toEqual(["loss", "time", "status"]);
+    expect(column(data, "status")).toEqual(["completed", "completed", "error", "completed"]);
+  });
+
+  it("rejects a column no selected run has, suggesting the closest name", () => {
+    expect(usageMessage(() => build({ min: ["lsos"] }))).toBe('-m/--min: no selected run has a scalar or flag "lsos"; did you mean loss?');
+    expect(usageMessage(() => build({ max: ["min los"] }))).toMatch(/^-M\/--max: no selected run has a scalar "los" .*did you mean loss\?$/);
+    expect(usageMessage(() => build({ filter: "lsos < 0" }))).toMatch(/^--filter: .*"lsos"; did you mean loss\?$/);
+    expect(usageMessage(() => build({ columns: "loss, los" }))).toMatch(/^-c\/--cols: .*"los"; did you mean loss\?$/);
+    expect(usageMessage(() => build({ columns: "=opts" }))).toMatch(/flag "=opts"; did you mean =opt\?$/);
+    expect(usageMessage(() => build({ columns: "time" }))).toMatch(/did you mean \.time\?$/);
+    expect(usageMessage(() => build({ columns: "min x" }))).toMatch(/x is a flag, which has no min: write =x/);
+  });
+
+  it("accepts a column some selected runs have, and any column of an empty selection", () => {
+    // acc is logged by runs 1 and 4 only.
+    expect(column(build({ columns: "acc" }), "acc")).toEqual([0.9, null, null, 0.7]);
+    expect(buildCompareData({ runs: [], now: NOW, columns: "nothing", min: ["nothing"], filter: "nothing > 1" }).rows).toEqual([]);
   });
 
   it("drops columns whose value is the same in every row with --skip-unchanged", () => {
