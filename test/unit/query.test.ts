@@ -4,7 +4,7 @@ import { parseColumns, resolveColumn } from "../../src/query/columns.js";
 import { buildCompareData, compareCells, type CompareInput, type CompareInputRun } from "../../src/query/compare-data.js";
 import { formatDuration, formatNumber } from "../../src/format/values.js";
 import { parseTop } from "../../src/query/top.js";
-import { evaluateFilter, parseFilter, type FilterValue } from "../../src/query/filter.js";
+import { MAX_FILTER_NESTING, evaluateFilter, parseFilter, type FilterValue } from "../../src/query/filter.js";
 import { indexRuns, selectRuns } from "../../src/query/select.js";
 import type { Flags, Run, RunStatus, ScalarSummary } from "../../src/store/types.js";
 
@@ -160,6 +160,20 @@ describe("filter expressions", () => {
     expect(usageMessage(() => parseFilter("loss < 1)"))).toMatch(/unmatched "\)" at column 9/);
     expect(usageMessage(() => parseFilter("name = 'adam"))).toMatch(/string starting at column 8 has no closing '/);
     expect(usageMessage(() => parseFilter("loss < 1 x > 2"))).toMatch(/expected "and", "or" or the end at column 10/);
+  });
+
+  it("refuses ( and not nested past the limit with a usage error, not a stack overflow", () => {
+    const deep = (n: number, open: string, close: string) => open.repeat(n) + "loss < 1" + close.repeat(n);
+    expect(test(deep(MAX_FILTER_NESTING, "(", ")"))).toBe(true);
+    expect(test(deep(MAX_FILTER_NESTING, "not ", ""))).toBe(true); // an even number of nots
+    expect(usageMessage(() => parseFilter(deep(10_000, "(", ")")))).toMatch(/^--filter: "\(" and "not" nest more than 100 deep at column 101/);
+    expect(usageMessage(() => parseFilter(deep(20_000, "not ", "")))).toMatch(/nest more than 100 deep/);
+  });
+
+  it("evaluates a chain of 30 000 and/or terms without deep recursion", () => {
+    expect(test(Array(30_000).fill("loss < 1").join(" and "))).toBe(true);
+    expect(test([...Array(29_999).fill("loss > 1"), "x < 0"].join(" or "))).toBe(true);
+    expect(test([...Array(29_999).fill("loss < 1"), "x > 0"].join(" and "))).toBe(false);
   });
 });
 
