@@ -3,6 +3,7 @@
 // are the script's flags (shared/DESIGN.md, "Command line").
 
 import { UsageError } from "../errors.js";
+import { didYouMean } from "../format/suggest.js";
 import { RUN_OPTIONS, optionNames, parseCount, type RunOptionDef, type RunOptionValues } from "./run-options.js";
 
 /** `g run`'s options (from RUN_OPTIONS), its script, and the script's flags. */
@@ -14,6 +15,9 @@ export type RunArgs = RunOptionValues & {
 
 /** Each way an option is written (`-y`, `--yes`) → its row of RUN_OPTIONS. */
 const OPTIONS: Record<string, RunOptionDef> = Object.fromEntries(RUN_OPTIONS.flatMap((def) => optionNames(def).map((name) => [name, def])));
+
+/** g run's own option names (`--max-trials`, `-y`, ...), for did-you-mean on a mistyped one. */
+export const RUN_OPTION_NAMES: readonly string[] = Object.keys(OPTIONS);
 
 const FLAG_ASSIGN = /^([A-Za-z_][\w.-]*)=(.*)$/s;
 const LONG_FLAG = /^--([A-Za-z_][\w.-]*)(?:=(.*))?$/s;
@@ -48,7 +52,8 @@ export function parseRunArgs(argv: string[]): RunArgs {
     }
     if (out.script === undefined && !afterDashes) {
       if (arg.startsWith("-") && !/^-\d/.test(arg)) {
-        throw new UsageError(`unknown option ${optionName} for g run; script flags go after the script (g run train.py --${optionName.replace(/^-+/, "")} VALUE)`);
+        const hint = didYouMean(optionName, RUN_OPTION_NAMES) || `; script flags go after the script (g run train.py --${optionName.replace(/^-+/, "")} VALUE)`;
+        throw new UsageError(`unknown option ${optionName} for g run${hint}`);
       }
       if (!FLAG_ASSIGN.test(arg)) {
         out.script = arg;
@@ -68,7 +73,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
       }
       const next = argv[i + 1];
       // A bare --name is the boolean true when no value follows it.
-      if (next === undefined || next === "--" || LONG_FLAG.test(next) || FLAG_ASSIGN.test(next) || (!afterDashes && OPTIONS[next.split("=")[0]!])) {
+      if (next === undefined || next === "--" || LONG_FLAG.test(next) || isPlainAssign(next) || (!afterDashes && OPTIONS[next.split("=")[0]!])) {
         out.flags.push({ name: long[1]!, text: true });
       } else {
         out.flags.push({ name: long[1]!, text: next });
@@ -90,6 +95,16 @@ export function parseRunArgs(argv: string[]): RunArgs {
     seen.add(f.name);
   }
   return out;
+}
+
+/**
+ * Whether the word after a bare `--name` is a flag of its own (`--verbose x=1`)
+ * rather than the value of --name. A value holding "=" past its first one
+ * (`--v a=b=c`) is the value: a Guild flag's value has no "=".
+ */
+function isPlainAssign(word: string): boolean {
+  const m = FLAG_ASSIGN.exec(word);
+  return m !== null && !m[2]!.includes("=");
 }
 
 /** Every option's value before argv is read: switches off, lists empty, defaults set. */

@@ -3,7 +3,8 @@
 
 import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { parseRunArgs, type RunArgs } from "../cli/run-args.js";
+import { RUN_OPTION_NAMES, parseRunArgs, type RunArgs } from "../cli/run-args.js";
+import { checkScriptFlagNames } from "../flags/check-names.js";
 import { InterruptedError, NotFoundError, RunFailedError, UsageError } from "../errors.js";
 import type { Point, Space } from "../flags/space.js";
 import { parseObjective } from "../query/objective.js";
@@ -276,14 +277,8 @@ function printFlags(script: string, info: ScriptInfo): void {
 }
 
 function checkFlagNames(args: RunArgs, info: ScriptInfo): void {
-  if (args.forceFlags || info.kind !== "python" || info.style !== "globals") return;
-  const known = Object.keys(info.flags);
-  for (const f of args.flags) {
-    if (!(f.name in info.flags)) {
-      const list = known.length > 0 ? `its flags are ${known.join(", ")}` : "it has no module-level flags";
-      throw new UsageError(`${args.script} has no flag "${f.name}"; ${list} (use --force-flags to pass it anyway)`);
-    }
-  }
+  const script = { script: args.script ?? info.path, style: info.style, python: info.kind === "python", declared: Object.keys(info.flags) };
+  checkScriptFlagNames(script, args.flags.map((f) => f.name), RUN_OPTION_NAMES, args.forceFlags);
 }
 
 function defaultsOf(info: ScriptInfo): Flags {
