@@ -47,7 +47,9 @@ export async function runCommand(argv: string[]): Promise<void> {
 
   const { parseFlagSpec } = await import("../flags/grammar.js");
   const { planBatch } = await import("../trials/plan.js");
-  const specs = Object.fromEntries(args.flags.map((f) => [f.name, parseFlagSpec(f.name, f.text)]));
+  const { applyDefaultTypes } = await import("../flags/script-types.js");
+  const typed = applyDefaultTypes(Object.fromEntries(args.flags.map((f) => [f.name, parseFlagSpec(f.name, f.text)])), info.flags);
+  const specs = typed.specs;
   const seed = args.randomSeed ?? Math.floor(Math.random() * 2 ** 31);
   const rng = batchRng(seed);
   const plan = planBatch({ specs, optimizer: args.optimizer, strategy: args.strategy, maxTrials: args.maxTrials, trials: args.trials, rng });
@@ -75,7 +77,7 @@ export async function runCommand(argv: string[]): Promise<void> {
   const lines = Object.entries(plan.space).map(([name, dim]) => describeDimension(name, dim));
   for (const [name, value] of Object.entries(defaults)) if (!(name in plan.space)) lines.push(`${name}: ${formatValue(value)}`);
   if (isSequential(optimizer)) lines.push(`objective: ${objective.goal} ${objective.column}`, `learns from: ${args.learnFrom === "all" ? "this batch and earlier runs of the same script and space" : "this batch"}`);
-  lines.push(...plan.notes);
+  lines.push(...typed.notes, ...plan.notes);
   const heading = `You are about to run ${args.script} with ${optimizer} optimizer (${total} trial${total === 1 ? "" : "s"}, seed ${seed}${args.parallel > 1 ? `, ${args.parallel} at once` : ""})`;
   if (!(await confirmRun(args, heading, lines))) return;
 
