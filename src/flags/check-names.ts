@@ -6,6 +6,27 @@
 import { UsageError } from "../errors.js";
 import { didYouMean } from "../format/suggest.js";
 
+/** What a flag name may be (as `g run`'s name=value reads it): `lr`, `batch_size`, `model.depth`, `no-aug`. */
+export const FLAG_NAME = /^[A-Za-z_][\w.-]*$/;
+
+/** Why `name` cannot be a flag's name, or null when it can. */
+export function flagNameProblem(name: string): string | null {
+  if (name === "") return "is empty";
+  if (FLAG_NAME.test(name)) return null;
+  return "is not a flag name: use letters, digits, _ . - and start with a letter or _ (e.g. lr, batch_size)";
+}
+
+/**
+ * Throws a UsageError for a tag that could not be found again: `--tag x,y`
+ * is two tags to the `--tag` filter, and tags are shown separated by spaces.
+ */
+export function checkTags(tags: readonly string[], option: string): void {
+  for (const tag of tags) {
+    if (tag.trim() === "") throw new UsageError(`${option}: a tag cannot be empty`);
+    if (/[\s,]/.test(tag)) throw new UsageError(`${option}: tag ${JSON.stringify(tag)} has a space or comma; give each tag on its own (${option} a ${option} b)`);
+  }
+}
+
 export interface ScriptFlagNames {
   /** The script as the user named it, for the message. */
   script: string;

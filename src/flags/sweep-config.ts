@@ -4,6 +4,7 @@
 
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
 import { UsageError } from "../errors.js";
+import { flagNameProblem } from "./check-names.js";
 import type { FlagValue } from "../store/types.js";
 import type { Dimension, Point, Space } from "./space.js";
 
@@ -226,6 +227,9 @@ function readParameters(pair: Pair<Node, Node | null> | undefined, root: YAMLMap
   }
   const space: Space = {};
   for (const [name, p] of readMap(pair.value, "parameters", null, fail)) {
+    // The name becomes `--name=value` or `name=value` on the trial's command line: `a=b` or "" would change its meaning.
+    const problem = flagNameProblem(name);
+    if (problem !== null) fail(p.key, `parameters.${JSON.stringify(name)}`, problem);
     space[name] = readParameter(p, `parameters.${name}`, fail);
   }
   return space;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RUN_OPTION_NAMES } from "../../src/cli/run-args.js";
 import { UsageError } from "../../src/errors.js";
-import { checkScriptFlagNames } from "../../src/flags/check-names.js";
+import { checkScriptFlagNames, checkTags } from "../../src/flags/check-names.js";
 import { closestNames, didYouMean, editDistance } from "../../src/format/suggest.js";
 
 describe("editDistance", () => {
@@ -67,5 +67,14 @@ describe("checkScriptFlagNames", () => {
     expect(() => checkScriptFlagNames({ ...argparse, python: false }, ["anything"], RUN_OPTION_NAMES, false)).not.toThrow();
     expect(() => checkScriptFlagNames({ ...argparse, declared: [] }, ["anything"], RUN_OPTION_NAMES, false)).not.toThrow();
     expect(() => checkScriptFlagNames({ ...globals, declared: [] }, ["y"], RUN_OPTION_NAMES, false)).toThrow(/it has no module-level flags/);
+  });
+});
+
+describe("checkTags", () => {
+  it("accepts plain tags and rejects empty ones and ones the --tag filter would split", () => {
+    expect(() => checkTags(["best", "v1.2", "lr-sweep"], "--tag")).not.toThrow();
+    expect(() => checkTags([""], "--tag")).toThrow(/^--tag: a tag cannot be empty$/);
+    expect(() => checkTags(["x,y"], "--add")).toThrow(/^--add: tag "x,y" has a space or comma/);
+    expect(() => checkTags(["a b"], "--tag")).toThrow(UsageError);
   });
 });
