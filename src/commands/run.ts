@@ -12,6 +12,7 @@ import { indexRuns, selectRuns } from "../query/select.js";
 import { buildArgv, buildEnv, givenFlagNames } from "../runner/command.js";
 import { startRun, type OutputSink } from "../runner/execute.js";
 import { inspectScript, type ScriptInfo } from "../runner/inspect.js";
+import { checkCanStart } from "../runner/preflight.js";
 import { withStopSignals } from "../runner/signals.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import { readBatchRecord, type BatchRecord, type Flags, type FlagValue, type Run } from "../store/types.js";
@@ -44,6 +45,7 @@ export async function runCommand(argv: string[]): Promise<void> {
   const info = inspectScript(scriptPath, join(store.home, "cache", "inspect"));
   if (args.helpFlags) return printFlags(args.script, info);
   checkFlagNames(args, info);
+  checkCanStart(buildArgv(info, {}, []), args.script, process.cwd());
 
   const { parseFlagSpec } = await import("../flags/grammar.js");
   const { planBatch } = await import("../trials/plan.js");
@@ -194,6 +196,7 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   const script = typeof run.record.script === "string" ? run.record.script : resolve(run.record.cwd, run.record.op);
   if (!existsSync(script)) throw new UsageError(`cannot rerun ${shortId(run.id)}: its script ${script} is gone`);
   const info = inspectScript(script, join(store.home, "cache", "inspect"));
+  checkCanStart(buildArgv(info, {}, []), run.record.op, process.cwd());
   const flags = run.record.flags;
   if (!(await confirmRun(args, `You are about to rerun ${shortId(run.id)} (${run.record.op}, ${run.status}) in its own directory`, Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`)))) return;
   await runSingle(store, { ...args, script: run.record.op }, info, flags, givenFlagNames(flags, run.record.cmd, info), run);
@@ -203,6 +206,7 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
   const script = rec.script ?? "";
   if (!existsSync(script)) throw new UsageError(`cannot restart batch ${shortId(batch.id)}: its script ${script} is gone`);
   const info = inspectScript(script, join(store.home, "cache", "inspect"));
+  checkCanStart(buildArgv(info, {}, []), String(rec.script_op ?? basename(script)), process.cwd());
   const objective = rec.objective ?? parseObjective();
   const plan = planRestart({
     batch,
