@@ -101,7 +101,9 @@ export function parseSweepConfig(text: string, file: string): SweepConfig {
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const line = lines.linePos(err.pos[0]).line;
-    const first = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    const message = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    // The YAML parser reports its own stack overflow (10 000 nested "[") as a parse error.
+    const first = /call stack/i.test(message) ? "lists or mappings nested too deep" : message;
     // `[${env}, ...]` reads as a flow mapping in YAML, an easy trap with W&B's macros.
     const hint = (text.split("\n")[line - 1] ?? "").includes("${") ? "; quote macros inside [...] or write a block list (- ${args})" : "";
     throw new UsageError(`${file}:${line}: not valid YAML: ${first}${hint}`);

@@ -165,10 +165,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A JSON value shown short in a message: `null`, `"x"`, `an array`. */
+/** A JSON value shown short in a message: `null`, `"x"`, `an array`, `an object` (never stringified whole: it may nest 100 000 deep). */
 function describe(v: unknown): string {
   if (v === undefined) return "nothing";
   if (Array.isArray(v)) return "an array";
+  if (typeof v === "object" && v !== null) return "an object";
   const text = JSON.stringify(v);
   return text.length > 40 ? text.slice(0, 40) + "..." : text;
 }

@@ -63,6 +63,21 @@ describe("filters nested too deep", () => {
     expectUsageError(g(["compare", "-T", "--filter", "(".repeat(10_000) + "loss < 1" + ")".repeat(10_000)], { home }), /--filter: "\(" and "not" nest more than 100 deep/);
     expectUsageError(g(["compare", "-T", "--filter", "not ".repeat(20_000) + "loss < 1"], { home }), /nest more than 100 deep/);
   });
+
+  it("answers 20 000 nested brackets in a flag, a sweep file or an ask-tell line with exit 2", () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const deep = "[".repeat(20_000) + "]".repeat(20_000);
+    writeFileSync(join(dir, "t.py"), "x = 1\n");
+    expectUsageError(g(["run", "-y", "t.py", `x=${deep}`], { home, cwd: dir }), /^g: flag x: "\[{57}\.\.\." holds a nested list/);
+    writeFileSync(join(dir, "sweep.yaml"), `program: t.py\nmethod: grid\nparameters:\n  x: {values: ${deep}}\n`);
+    expectUsageError(g(["sweep", "sweep.yaml"], { home, cwd: dir }), /sweep\.yaml:4: not valid YAML: lists or mappings nested too deep/);
+    const nested = '{"a":'.repeat(50_000) + "1" + "}".repeat(50_000);
+    const res = spawnSync(process.execPath, [BIN, "ask-tell", "--optimizer", "gp"], { input: `{"type":"init","protocol":${nested}}\n`, encoding: "utf8" });
+    expect(res.status, res.stderr).toBe(2);
+    expect(res.stderr).toBe("g: ask-tell: line 1: unsupported protocol an object; g speaks protocol 1\n");
+    expect(listRunsJson(home)).toHaveLength(0);
+  });
 });
 
 describe("g run: flags and options", () => {
