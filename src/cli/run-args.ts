@@ -4,7 +4,7 @@
 
 import { UsageError } from "../errors.js";
 import { didYouMean } from "../format/suggest.js";
-import { checkTags } from "../flags/check-names.js";
+import { checkLabel, checkTags } from "../flags/check-names.js";
 import { RUN_OPTIONS, optionNames, parseCount, type RunOptionDef, type RunOptionValues } from "./run-options.js";
 
 /** `g run`'s options (from RUN_OPTIONS), its script, and the script's flags. */
@@ -91,6 +91,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
   if (out.parallel < 1) throw new UsageError("-j/--parallel takes a number of at least 1");
   if (out.minimize !== undefined && out.maximize !== undefined) throw new UsageError("give --minimize or --maximize, not both");
   checkTags(out.tags, "--tag");
+  checkLabel(out.label, "-l/--label");
   const seen = new Set<string>();
   for (const f of out.flags) {
     if (seen.has(f.name)) throw new UsageError(`flag ${f.name} is given twice; give it once (a list such as ${f.name}=[1,2] searches several values)`);

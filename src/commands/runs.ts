@@ -2,7 +2,7 @@
 // read the store, select with src/query/select, act, print.
 
 import { NotFoundError, UsageError } from "../errors.js";
-import { checkTags } from "../flags/check-names.js";
+import { checkLabel, checkTags } from "../flags/check-names.js";
 import { checkRunSpecs, filterRuns, indexRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
 import { requestStop } from "../runner/signals.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
@@ -136,6 +136,7 @@ export async function purgeCommand(specs: string[], opts: { yes?: boolean }): Pr
 
 export async function labelCommand(specs: string[], opts: { set?: string; clear?: boolean }): Promise<void> {
   if ((opts.set === undefined) === !opts.clear) throw new UsageError("give --set TEXT or --clear");
+  checkLabel(opts.set, "--set");
   const store = openStore();
   const picked = selectRuns(loadRuns(store), specs);
   for (const { run } of picked) await store.updateRun(run.id, (r) => void (r.label = opts.clear ? "" : opts.set!));

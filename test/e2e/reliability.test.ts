@@ -105,6 +105,14 @@ describe("g run: flags and options", () => {
     expect(listRunsJson(home)[0]!.flags).toMatchObject({ alpah: 0.1 });
   });
 
+  it("warns once when the trials log no scalar named by --minimize, suggesting the closest", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", "-q", join(EXAMPLES, "train.py"), "x=[-1:1]", "--minimize", "lsos", "--max-trials", "2", "--random-seed", "1"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const warnings = res.stderr.split("\n").filter((l) => l.startsWith("warning:"));
+    expect(warnings).toEqual(['warning: trial 1 logged no "lsos" (the objective), so the optimizer cannot learn from it; it logged loss; did you mean loss?']);
+  });
+
   it("searches floats for [-2:2] when the script's default is a float, integers when it is an int", () => {
     const home = tempDir();
     const floats = g(["run", join(EXAMPLES, "train.py"), "x=[-2:2]", "--print-trials", "--json", "--max-trials", "8", "--random-seed", "3"], { home });
@@ -169,6 +177,7 @@ describe("names and ids", () => {
     const home = tempDir();
     expectUsageError(g(["run", "-y", "--tag", "", join(SCRIPTS, "echo_args.js")], { home }), /--tag: a tag cannot be empty/);
     expectUsageError(g(["run", "-y", "--tag", "x,y", join(SCRIPTS, "echo_args.js")], { home }), /--tag: tag "x,y" has a space or comma/);
+    expectUsageError(g(["run", "-y", "-l", "a\nb", join(SCRIPTS, "echo_args.js")], { home }), /-l\/--label: a label is one line of text/);
     expect(listRunsJson(home)).toHaveLength(0);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { RUN_OPTION_NAMES } from "../../src/cli/run-args.js";
 import { UsageError } from "../../src/errors.js";
-import { checkScriptFlagNames, checkTags } from "../../src/flags/check-names.js";
+import { checkLabel, checkScriptFlagNames, checkTags } from "../../src/flags/check-names.js";
 import { closestNames, didYouMean, editDistance } from "../../src/format/suggest.js";
+import { missingObjectiveWarning } from "../../src/query/objective.js";
 
 describe("editDistance", () => {
   it("counts a swap of neighbouring letters as one edit", () => {
@@ -76,5 +77,27 @@ describe("checkTags", () => {
     expect(() => checkTags([""], "--tag")).toThrow(/^--tag: a tag cannot be empty$/);
     expect(() => checkTags(["x,y"], "--add")).toThrow(/^--add: tag "x,y" has a space or comma/);
     expect(() => checkTags(["a b"], "--tag")).toThrow(UsageError);
+  });
+
+  it("accepts a label of one line and rejects line breaks and control characters", () => {
+    expect(() => checkLabel("lr 0.1, best so far", "--set")).not.toThrow();
+    expect(() => checkLabel(undefined, "--set")).not.toThrow();
+    expect(() => checkLabel("a\nb", "-l/--label")).toThrow(/^-l\/--label: a label is one line of text/);
+    expect(() => checkLabel("a\tb", "--set")).toThrow(UsageError);
+  });
+});
+
+describe("missingObjectiveWarning", () => {
+  const summary = { last: 1, first: 1, min: 1, max: 1, avg: 1, total: 1, count: 1, step: null };
+  it("warns when a run logged scalars but not the objective, suggesting the closest key", () => {
+    expect(missingObjectiveWarning({ column: "lsos", goal: "minimize" }, { loss: summary, acc: summary }, "trial 1")).toBe(
+      'warning: trial 1 logged no "lsos" (the objective), so the optimizer cannot learn from it; it logged loss, acc; did you mean loss?',
+    );
+    expect(missingObjectiveWarning({ column: "min val_loss", goal: "minimize" }, { loss: summary }, "trial 2")).toMatch(/logged no "val_loss"/);
+  });
+
+  it("says nothing when the objective is there or nothing was logged", () => {
+    expect(missingObjectiveWarning({ column: "loss", goal: "minimize" }, { loss: summary }, "trial 1")).toBeNull();
+    expect(missingObjectiveWarning({ column: "loss", goal: "minimize" }, {}, "trial 1")).toBeNull();
   });
 });
