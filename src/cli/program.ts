@@ -21,13 +21,12 @@ export function buildProgram(): Command {
   const program = new Command("g")
     .description("Run training scripts, record every run as plain files, and search for the best flags.")
     .version(packageVersion(), "-V, --version")
-    .showHelpAfterError("(run with --help for usage)")
     .enablePositionalOptions()
     // Set before any command is added: subcommands copy these when created.
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(s.startsWith("error:") ? `g: ${s.slice(7)}` : s),
+      outputError: (s, write) => write(formatCommanderError(s)),
     });
 
   const run = program
@@ -208,6 +207,17 @@ function addRunFilters<A extends unknown[], O extends OptionValues, G extends Op
     .option("--status <status>", "only runs with this status (repeatable)", collect)
     .option("--label <text>", "only runs whose label contains TEXT")
     .option("--tag <tag>", "only runs with this tag (repeatable)", collect);
+}
+
+/**
+ * commander's "error: unknown option '--mn'\n(Did you mean --min?)\n" as one
+ * line, like every other g error: `g: unknown option '--mn'; did you mean --min?`.
+ */
+export function formatCommanderError(text: string): string {
+  const lines = text.trim().replace(/^error:\s*/, "").split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const [first = "", ...rest] = lines;
+  const hint = rest.map((l) => l.replace(/^\((Did you mean .*)\)$/, (_m, inner: string) => inner[0]!.toLowerCase() + inner.slice(1))).join(" ");
+  return `g: ${first}${hint ? `; ${hint}` : ""}\n`;
 }
 
 /** The arguments after the command's name, exactly as typed (g run parses its own). */

@@ -3,6 +3,8 @@
 // are the script's flags (shared/DESIGN.md, "Command line").
 
 import { UsageError } from "../errors.js";
+import { didYouMean } from "../format/suggest.js";
+import { checkLabel, checkTags } from "../flags/check-names.js";
 import { RUN_OPTIONS, optionNames, parseCount, type RunOptionDef, type RunOptionValues } from "./run-options.js";
 
 /** `g run`'s options (from RUN_OPTIONS), its script, and the script's flags. */
@@ -10,16 +12,21 @@ export type RunArgs = RunOptionValues & {
   script?: string;
   /** The script's flags in the order given: text, or true for a bare `--name`. */
   flags: Array<{ name: string; text: string | true }>;
+  /** g run's own option names, so a script flag that is a mistyped one gets a did-you-mean. */
+  optionNames: readonly string[];
 };
 
 /** Each way an option is written (`-y`, `--yes`) → its row of RUN_OPTIONS. */
 const OPTIONS: Record<string, RunOptionDef> = Object.fromEntries(RUN_OPTIONS.flatMap((def) => optionNames(def).map((name) => [name, def])));
 
+/** g run's own option names (`--max-trials`, `-y`, ...), for did-you-mean on a mistyped one. */
+export const RUN_OPTION_NAMES: readonly string[] = Object.keys(OPTIONS);
+
 const FLAG_ASSIGN = /^([A-Za-z_][\w.-]*)=(.*)$/s;
 const LONG_FLAG = /^--([A-Za-z_][\w.-]*)(?:=(.*))?$/s;
 
 export function parseRunArgs(argv: string[]): RunArgs {
-  const out: RunArgs = { ...initialOptions(), flags: [] };
+  const out: RunArgs = { ...initialOptions(), flags: [], optionNames: RUN_OPTION_NAMES };
   const set = out as unknown as Record<string, unknown>;
   let afterDashes = false;
   for (let i = 0; i < argv.length; i++) {
@@ -48,7 +55,8 @@ export function parseRunArgs(argv: string[]): RunArgs {
     }
     if (out.script === undefined && !afterDashes) {
       if (arg.startsWith("-") && !/^-\d/.test(arg)) {
-        throw new UsageError(`unknown option ${optionName} for g run; script flags go after the script (g run train.py --${optionName.replace(/^-+/, "")} VALUE)`);
+        const hint = didYouMean(optionName, RUN_OPTION_NAMES) || `; script flags go after the script (g run train.py --${optionName.replace(/^-+/, "")} VALUE)`;
+        throw new UsageError(`unknown option ${optionName} for g run${hint}`);
       }
       if (!FLAG_ASSIGN.test(arg)) {
         out.script = arg;
@@ -68,7 +76,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
       }
       const next = argv[i + 1];
       // A bare --name is the boolean true when no value follows it.
-      if (next === undefined || next === "--" || LONG_FLAG.test(next) || FLAG_ASSIGN.test(next) || (!afterDashes && OPTIONS[next.split("=")[0]!])) {
+      if (next === undefined || next === "--" || LONG_FLAG.test(next) || isPlainAssign(next) || (!afterDashes && OPTIONS[next.split("=")[0]!])) {
         out.flags.push({ name: long[1]!, text: true });
       } else {
         out.flags.push({ name: long[1]!, text: next });
@@ -84,12 +92,24 @@ export function parseRunArgs(argv: string[]): RunArgs {
   }
   if (out.parallel < 1) throw new UsageError("-j/--parallel takes a number of at least 1");
   if (out.minimize !== undefined && out.maximize !== undefined) throw new UsageError("give --minimize or --maximize, not both");
+  checkTags(out.tags, "--tag");
+  checkLabel(out.label, "-l/--label");
   const seen = new Set<string>();
   for (const f of out.flags) {
     if (seen.has(f.name)) throw new UsageError(`flag ${f.name} is given twice; give it once (a list such as ${f.name}=[1,2] searches several values)`);
     seen.add(f.name);
   }
   return out;
+}
+
+/**
+ * Whether the word after a bare `--name` is a flag of its own (`--verbose x=1`)
+ * rather than the value of --name. A value holding "=" past its first one
+ * (`--v a=b=c`) is the value: a Guild flag's value has no "=".
+ */
+function isPlainAssign(word: string): boolean {
+  const m = FLAG_ASSIGN.exec(word);
+  return m !== null && !m[2]!.includes("=");
 }
 
 /** Every option's value before argv is read: switches off, lists empty, defaults set. */

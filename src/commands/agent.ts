@@ -9,6 +9,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { InterruptedError, RunFailedError, UsageError } from "../errors.js";
+import { buildSweepArgv } from "../runner/command.js";
+import { checkCanStart } from "../runner/preflight.js";
 import { withStopSignals } from "../runner/signals.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import { readSweep, type Sweep } from "../store/sweeps.js";
@@ -36,6 +38,9 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
   const sweep = readSweep(store.home, sweepSpec);
   const config = sweep.record.config;
   const cwd = agentCwd(sweep);
+  // Before any trial is claimed: a missing interpreter would fail every one of them.
+  const argv = buildSweepArgv(config, {}, cwd);
+  checkCanStart(argv, config.program || argv[0] || "the sweep's command", cwd);
   const retry = opts.retry !== false;
   const tally = { completed: 0, error: 0, earlyStopped: 0, terminated: 0 };
   let failuresInRow = 0;

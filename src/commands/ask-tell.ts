@@ -6,11 +6,9 @@
 import { createInterface } from "node:readline";
 import { createRng } from "../search/rng.js";
 import { UsageError } from "../errors.js";
-import type { FlagValue } from "../store/types.js";
-import type { Dimension, Observation, Point, Rng, Space } from "../flags/space.js";
+import type { Observation, Point, Rng, Space } from "../flags/space.js";
+import { AskTellError, parseAskTellLine } from "../search/ask-tell-protocol.js";
 import { findOptimizer, loadProposer, parseOptimizerSettings, type OptimizerName } from "../trials/optimizers.js";
-
-const PROTOCOL_VERSION = 1;
 
 /** The optimizers ask-tell serves: those that propose (grid has no proposals to make). */
 function askTellOptimizer(name: string): Exclude<OptimizerName, "grid"> {
@@ -20,30 +18,6 @@ function askTellOptimizer(name: string): Exclude<OptimizerName, "grid"> {
   }
   return found;
 }
-
-interface ProtocolMessage {
-  type?: unknown;
-  [key: string]: unknown;
-}
-
-/** The harness's space entry → a Dimension: float (optionally "log": true), int, categorical. */
-function toDimension(name: string, spec: unknown): Dimension {
-  if (typeof spec !== "object" || spec === null) throw new ProtocolError(`space entry ${name} is not an object`);
-  const s = spec as Record<string, unknown>;
-  if (s.type === "categorical") {
-    if (!Array.isArray(s.values) || s.values.length === 0) throw new ProtocolError(`space entry ${name}: categorical needs values`);
-    return { type: "choice", values: s.values as FlagValue[] };
-  }
-  const low = Number(s.low);
-  const high = Number(s.high);
-  if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) throw new ProtocolError(`space entry ${name}: bad bounds`);
-  const integer = s.type === "int";
-  if (s.type !== "float" && !integer) throw new ProtocolError(`space entry ${name}: unsupported type ${String(s.type)}`);
-  if (s.log === true) return { type: "loguniform", low, high, integer };
-  return { type: "uniform", low, high, integer };
-}
-
-class ProtocolError extends Error {}
 
 /** Runs one session: reads messages from input until `end` (or EOF), answers on output. */
 export async function runAskTell(options: {
@@ -66,52 +40,38 @@ export async function runAskTell(options: {
     options.output.write(JSON.stringify(msg) + "\n");
   };
   const lines = createInterface({ input: options.input, crlfDelay: Infinity });
+  let lineNumber = 0;
   try {
     for await (const line of lines) {
+      lineNumber++;
       if (line.trim() === "") continue;
-      let msg: ProtocolMessage;
-      try {
-        msg = JSON.parse(line) as ProtocolMessage;
-      } catch {
-        throw new ProtocolError(`not a JSON line: ${line.slice(0, 200)}`);
-      }
+      const msg = parseAskTellLine(line, space);
       switch (msg.type) {
-        case "init": {
-          if (msg.protocol !== PROTOCOL_VERSION) throw new ProtocolError(`unsupported protocol ${String(msg.protocol)}`);
-          const rawSpace = msg.space;
-          if (typeof rawSpace !== "object" || rawSpace === null) throw new ProtocolError("init without a space");
-          space = {};
-          for (const [k, v] of Object.entries(rawSpace)) space[k] = toDimension(k, v);
+        case "init":
+          space = msg.space;
           sign = msg.direction === "maximize" ? -1 : 1;
-          rng = createRng(String(msg.seed ?? 0));
+          rng = createRng(msg.seed);
           // A fresh proposer per session: the gp's warm-start cache belongs to one space.
           proposer = await loadProposer(optimizer, space, settings);
           history.length = 0;
           send({ type: "ready", name: `g_${name}` });
           break;
-        }
         case "suggest": {
-          if (!proposer || !space || !rng) throw new ProtocolError("suggest before init");
-          const params = proposer(history, rng);
+          // parseAskTellLine refuses suggest before init, which sets all three.
+          const params = proposer!(history, rng!);
           send({ type: "suggestion", trial: msg.trial, params });
           break;
         }
-        case "observe": {
-          if (!space) throw new ProtocolError("observe before init");
-          const params = msg.params as Point;
-          const value = typeof msg.value === "number" && Number.isFinite(msg.value) ? sign * msg.value : null;
-          history.push({ point: params, value });
+        case "observe":
+          history.push({ point: msg.params, value: msg.value === null ? null : sign * msg.value });
           send({ type: "ok" });
           break;
-        }
         case "end":
           return;
-        default:
-          throw new ProtocolError(`unknown message type ${JSON.stringify(msg.type)}`);
       }
     }
   } catch (err) {
-    if (err instanceof ProtocolError) throw new UsageError(`ask-tell: ${err.message}`);
+    if (err instanceof AskTellError) throw new UsageError(`ask-tell: line ${lineNumber}: ${err.message}`);
     throw err;
   } finally {
     lines.close();

@@ -4,6 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { RunArgs } from "../cli/run-args.js";
+import { checkScriptFlagNames } from "../flags/check-names.js";
 import { InterruptedError, NotFoundError, RunFailedError, UsageError } from "../errors.js";
 import type { Point, Space } from "../flags/space.js";
 import { parseObjective } from "../query/objective.js";
@@ -11,6 +12,7 @@ import { indexRuns, selectRuns } from "../query/select.js";
 import { buildArgv, buildEnv, givenFlagNames } from "../runner/command.js";
 import { startRun, type OutputSink } from "../runner/execute.js";
 import { inspectScript, type ScriptInfo } from "../runner/inspect.js";
+import { checkCanStart } from "../runner/preflight.js";
 import { withStopSignals } from "../runner/signals.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import { readBatchRecord, type BatchRecord, type Flags, type FlagValue, type Run } from "../store/types.js";
@@ -43,10 +45,13 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
   const info = inspectScript(scriptPath, join(store.home, "cache", "inspect"));
   if (args.helpFlags) return printFlags(args.script, info);
   checkFlagNames(args, info);
+  checkCanStart(buildArgv(info, {}, []), args.script, process.cwd());
 
   const { parseFlagSpec } = await import("../flags/grammar.js");
   const { planBatch } = await import("../trials/plan.js");
-  const specs = Object.fromEntries(args.flags.map((f) => [f.name, parseFlagSpec(f.name, f.text)]));
+  const { applyDefaultTypes } = await import("../flags/script-types.js");
+  const typed = applyDefaultTypes(Object.fromEntries(args.flags.map((f) => [f.name, parseFlagSpec(f.name, f.text)])), info.flags);
+  const specs = typed.specs;
   const seed = args.randomSeed ?? Math.floor(Math.random() * 2 ** 31);
   const rng = batchRng(seed);
   const plan = planBatch({ specs, optimizer: args.optimizer, strategy: args.strategy, maxTrials: args.maxTrials, trials: args.trials, rng });
@@ -74,7 +79,7 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
   const lines = Object.entries(plan.space).map(([name, dim]) => describeDimension(name, dim));
   for (const [name, value] of Object.entries(defaults)) if (!(name in plan.space)) lines.push(`${name}: ${formatValue(value)}`);
   if (isSequential(optimizer)) lines.push(`objective: ${objective.goal} ${objective.column}`, `learns from: ${args.learnFrom === "all" ? "this batch and earlier runs of the same script and space" : "this batch"}`);
-  lines.push(...plan.notes);
+  lines.push(...typed.notes, ...plan.notes);
   const heading = `You are about to run ${args.script} with ${optimizer} optimizer (${total} trial${total === 1 ? "" : "s"}, seed ${seed}${args.parallel > 1 ? `, ${args.parallel} at once` : ""})`;
   if (!(await confirmRun(args, heading, lines))) return;
 
@@ -191,6 +196,7 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   const script = typeof run.record.script === "string" ? run.record.script : resolve(run.record.cwd, run.record.op);
   if (!existsSync(script)) throw new UsageError(`cannot rerun ${shortId(run.id)}: its script ${script} is gone`);
   const info = inspectScript(script, join(store.home, "cache", "inspect"));
+  checkCanStart(buildArgv(info, {}, []), run.record.op, process.cwd());
   const flags = run.record.flags;
   if (!(await confirmRun(args, `You are about to rerun ${shortId(run.id)} (${run.record.op}, ${run.status}) in its own directory`, Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`)))) return;
   await runSingle(store, { ...args, script: run.record.op }, info, flags, givenFlagNames(flags, run.record.cmd, info), run);
@@ -200,6 +206,7 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
   const script = rec.script ?? "";
   if (!existsSync(script)) throw new UsageError(`cannot restart batch ${shortId(batch.id)}: its script ${script} is gone`);
   const info = inspectScript(script, join(store.home, "cache", "inspect"));
+  checkCanStart(buildArgv(info, {}, []), String(rec.script_op ?? basename(script)), process.cwd());
   const objective = rec.objective ?? parseObjective();
   const plan = planRestart({
     batch,
@@ -276,14 +283,8 @@ function printFlags(script: string, info: ScriptInfo): void {
 }
 
 function checkFlagNames(args: RunArgs, info: ScriptInfo): void {
-  if (args.forceFlags || info.kind !== "python" || info.style !== "globals") return;
-  const known = Object.keys(info.flags);
-  for (const f of args.flags) {
-    if (!(f.name in info.flags)) {
-      const list = known.length > 0 ? `its flags are ${known.join(", ")}` : "it has no module-level flags";
-      throw new UsageError(`${args.script} has no flag "${f.name}"; ${list} (use --force-flags to pass it anyway)`);
-    }
-  }
+  const script = { script: args.script ?? info.path, style: info.style, python: info.kind === "python", declared: Object.keys(info.flags) };
+  checkScriptFlagNames(script, args.flags.map((f) => f.name), args.optionNames, args.forceFlags);
 }
 
 function defaultsOf(info: ScriptInfo): Flags {

@@ -2,7 +2,8 @@
 // read the store, select with src/query/select, act, print.
 
 import { NotFoundError, UsageError } from "../errors.js";
-import { filterRuns, indexRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
+import { checkLabel, checkTags } from "../flags/check-names.js";
+import { checkRunSpecs, filterRuns, indexRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
 import { requestStop } from "../runner/signals.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import type { Run, ScalarSummary } from "../store/types.js";
@@ -107,6 +108,7 @@ export async function deleteCommand(specs: string[], opts: RunFilters & { yes?: 
 
 export async function restoreCommand(specs: string[], opts: { yes?: boolean }): Promise<void> {
   const store = openStore();
+  checkRunSpecs(specs);
   const trash = loadRuns(store, true);
   if (trash.length === 0) throw new NotFoundError("the trash is empty");
   const picked = specs.length === 0 ? trash : selectRuns(trash, specs);
@@ -116,6 +118,8 @@ export async function restoreCommand(specs: string[], opts: { yes?: boolean }): 
 }
 
 export async function purgeCommand(specs: string[], opts: { yes?: boolean }): Promise<void> {
+  // Before anything is removed, and even when the trash is empty: `../../x` is never a run.
+  checkRunSpecs(specs);
   const store = openStore();
   const abandoned = store.removeAbandonedRuns();
   if (abandoned > 0) say(`Removed ${abandoned} run folder(s) left half made or half deleted`);
@@ -132,6 +136,7 @@ export async function purgeCommand(specs: string[], opts: { yes?: boolean }): Pr
 
 export async function labelCommand(specs: string[], opts: { set?: string; clear?: boolean }): Promise<void> {
   if ((opts.set === undefined) === !opts.clear) throw new UsageError("give --set TEXT or --clear");
+  checkLabel(opts.set, "--set");
   const store = openStore();
   const picked = selectRuns(loadRuns(store), specs);
   for (const { run } of picked) await store.updateRun(run.id, (r) => void (r.label = opts.clear ? "" : opts.set!));
@@ -142,6 +147,7 @@ export async function tagCommand(specs: string[], opts: { add?: string[]; remove
   const add = opts.add ?? [];
   const remove = opts.remove ?? [];
   if (add.length === 0 && remove.length === 0) throw new UsageError("give --add TAG and/or --remove TAG");
+  checkTags(add, "--add");
   const store = openStore();
   const picked = selectRuns(loadRuns(store), specs);
   for (const { run } of picked) {

@@ -70,10 +70,10 @@ export function parseFlagSpec(name: string, text: string | true): FlagSpec {
   // A quoted text is always a plain string: the way to pass "[1:2]" literally.
   const quoted = unquote(t);
   if (quoted !== undefined) return { type: "const", value: quoted };
-  const err = (problem: string, fix: string) => new UsageError(`flag ${name}: "${text}" ${problem}; ${fix}`);
+  const err = (problem: string, fix: string) => new UsageError(`flag ${name}: "${shorten(text)}" ${problem}; ${fix}`);
 
   if (t.startsWith("[")) {
-    if (!t.endsWith("]")) throw err("opens a bracket it does not close", `write ${name}=[A,B,C] for a list or ${name}=[LOW:HIGH] for a range, e.g. ${name}=[0.1,0.2] (quote it, ${name}="'${t}'", for that text)`);
+    if (!t.endsWith("]")) throw err("opens a bracket it does not close", `write ${name}=[A,B,C] for a list or ${name}=[LOW:HIGH] for a range, e.g. ${name}=[0.1,0.2] (quote it, ${name}="'${shorten(t)}'", for that text)`);
     return parseBracket(name, t.slice(1, -1), err);
   }
 
@@ -88,7 +88,7 @@ export function parseFlagSpec(name: string, text: string | true): FlagSpec {
     const inner = t.slice(fn[1]!.length + 1, -1);
     if (known) return parseGuildFunction(name, fname, inner, err);
     if (topLevelIncludes(inner, ":")) {
-      throw err(`uses an unknown function ${fn[1]}[...]`, `the functions are ${GUILD_FUNCTIONS.join(", ")}, e.g. ${name}=uniform[0:1] (quote it, ${name}="'${t}'", for that text)`);
+      throw err(`uses an unknown function ${fn[1]}[...]`, `the functions are ${GUILD_FUNCTIONS.join(", ")}, e.g. ${name}=uniform[0:1] (quote it, ${name}="'${shorten(t)}'", for that text)`);
     }
     return constOf(text);
   }
@@ -161,6 +161,13 @@ export function drawStandardNormal(rng: Rng): number {
 
 type Err = (problem: string, fix: string) => UsageError;
 
+/** Flag text longer than this is cut in error messages, which stay one readable line. */
+const MAX_SHOWN_TEXT = 60;
+
+function shorten(text: string): string {
+  return text.length > MAX_SHOWN_TEXT ? `${text.slice(0, MAX_SHOWN_TEXT - 3)}...` : text;
+}
+
 function constOf(text: string): Dimension {
   return { type: "const", value: parseFlagValue(text) };
 }
@@ -204,7 +211,7 @@ function parseBracket(name: string, inner: string, err: Err): Dimension {
   if (items.length === 0) throw err("is an empty list", `give at least one value, e.g. ${name}=[1,2,3]`);
   const values: FlagValue[] = [];
   for (const item of items) {
-    if (item.startsWith("[") || item.startsWith("(")) throw err(`holds a nested list ${item}`, `flag values are numbers, strings or booleans; quote the item to make it text, e.g. ${name}=['${item}']`);
+    if (item.startsWith("[") || item.startsWith("(")) throw err(`holds a nested list ${shorten(item)}`, `flag values are numbers, strings or booleans; quote the item to make it text, e.g. ${name}=['${shorten(item)}']`);
     values.push(parseFlagValue(item));
   }
   return { type: "choice", values };

@@ -4,6 +4,7 @@
 
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
 import { UsageError } from "../errors.js";
+import { flagNameProblem } from "./check-names.js";
 import type { FlagValue } from "../store/types.js";
 import type { Dimension, Point, Space } from "./space.js";
 
@@ -100,7 +101,9 @@ export function parseSweepConfig(text: string, file: string): SweepConfig {
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const line = lines.linePos(err.pos[0]).line;
-    const first = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    const message = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    // The YAML parser reports its own stack overflow (10 000 nested "[") as a parse error.
+    const first = /call stack/i.test(message) ? "lists or mappings nested too deep" : message;
     // `[${env}, ...]` reads as a flow mapping in YAML, an easy trap with W&B's macros.
     const hint = (text.split("\n")[line - 1] ?? "").includes("${") ? "; quote macros inside [...] or write a block list (- ${args})" : "";
     throw new UsageError(`${file}:${line}: not valid YAML: ${first}${hint}`);
@@ -226,6 +229,9 @@ function readParameters(pair: Pair<Node, Node | null> | undefined, root: YAMLMap
   }
   const space: Space = {};
   for (const [name, p] of readMap(pair.value, "parameters", null, fail)) {
+    // The name becomes `--name=value` or `name=value` on the trial's command line: `a=b` or "" would change its meaning.
+    const problem = flagNameProblem(name);
+    if (problem !== null) fail(p.key, `parameters.${JSON.stringify(name)}`, problem);
     space[name] = readParameter(p, `parameters.${name}`, fail);
   }
   return space;

@@ -3,6 +3,7 @@
 // (a qualified scalar), `=x` (a flag), `.time` (a run attribute).
 
 import { UsageError } from "../errors.js";
+import { didYouMean } from "../format/suggest.js";
 
 export const QUALIFIERS = ["last", "first", "min", "max", "avg", "total", "count", "step"] as const;
 export type Qualifier = (typeof QUALIFIERS)[number];
@@ -213,6 +214,37 @@ export function resolveColumn(ref: ColumnRef, known: KnownNames, as?: string): R
         return { type: "flag", name: ref.name, header: as ?? ref.name };
       }
       return { type: "scalar", key: ref.name, qualifier: "last", header: as ?? ref.name };
+  }
+}
+
+/**
+ * Throws when a column names a scalar or flag that none of the selected runs
+ * has: a typo (`lsos`) would otherwise give an empty column, an unsorted
+ * table or "no runs match". A name some runs have is fine. Callers skip this
+ * for an empty selection, where nothing can be known.
+ */
+export function checkColumnKnown(ref: ColumnRef, known: KnownNames, what: string): void {
+  const scalars = [...known.scalars];
+  const flags = [...known.flags];
+  const attrs = ATTRIBUTES.map((a) => `.${a}`);
+  switch (ref.type) {
+    case "attr":
+      return;
+    case "flag":
+      if (known.flags.has(ref.name)) return;
+      throw new UsageError(
+        `${what}: no selected run has a flag "=${ref.name}"` +
+          (known.scalars.has(ref.name) ? ` (${ref.name} is a scalar: write ${ref.name})` : didYouMean(ref.name, flags, (n) => `=${n}`)),
+      );
+    case "scalar":
+      if (known.scalars.has(ref.key)) return;
+      throw new UsageError(
+        `${what}: no selected run has a scalar "${ref.key}" for "${ref.qualifier} ${ref.key}"` +
+          (known.flags.has(ref.key) ? ` (${ref.key} is a flag, which has no ${ref.qualifier}: write =${ref.key})` : didYouMean(ref.key, scalars)),
+      );
+    case "bare":
+      if (known.scalars.has(ref.name) || known.flags.has(ref.name)) return;
+      throw new UsageError(`${what}: no selected run has a scalar or flag "${ref.name}"${didYouMean(ref.name, [...scalars, ...flags, ...attrs]) || "; see the names with g compare -T --json 1"}`);
   }
 }
 

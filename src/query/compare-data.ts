@@ -7,6 +7,7 @@ import type { Run, ScalarSummary } from "../store/types.js";
 import {
   CORE_ATTRIBUTES,
   attributeHeader,
+  checkColumnKnown,
   columnKey,
   parseColumn,
   parseColumns,
@@ -78,6 +79,9 @@ export interface CompareData {
   now: number;
 }
 
+/** Throws a UsageError when no selected run has the column's name (see checkColumnKnown). */
+type ColumnCheck = (ref: ColumnRef, what: string) => void;
+
 /** A sort key: a column and its direction. */
 export interface SortKey {
   column: ResolvedColumn;
@@ -86,19 +90,23 @@ export interface SortKey {
 
 export function buildCompareData(input: CompareInput): CompareData {
   const known = collectNames(input.runs);
+  // Names are checked against every selected run, before filtering: a typo is an error, not an empty answer.
+  const check = (ref: ColumnRef, what: string): void => {
+    if (input.runs.length > 0) checkColumnKnown(ref, known, what);
+  };
 
   let runs = input.runs;
-  if (input.filter !== undefined && input.filter.trim() !== "") runs = runs.filter(compileFilter(input.filter, known, input.now));
+  if (input.filter !== undefined && input.filter.trim() !== "") runs = runs.filter(compileFilter(input.filter, known, input.now, check));
 
   const sortKeys = [
-    ...(input.min ?? []).map((c) => ({ column: resolveSortColumn(c, "-m/--min", known), descending: false })),
-    ...(input.max ?? []).map((c) => ({ column: resolveSortColumn(c, "-M/--max", known), descending: true })),
+    ...(input.min ?? []).map((c) => ({ column: resolveSortColumn(c, "-m/--min", known, check), descending: false })),
+    ...(input.max ?? []).map((c) => ({ column: resolveSortColumn(c, "-M/--max", known, check), descending: true })),
   ];
   if (sortKeys.length > 0) runs = sortRuns(runs, sortKeys, input.now);
 
   if (input.top !== undefined) runs = runs.slice(0, parseTop(input.top));
 
-  let columns = chooseColumns(input, runs === input.runs ? known : collectNames(runs), known);
+  let columns = chooseColumns(input, runs === input.runs ? known : collectNames(runs), known, check);
   // One getter and one formatter per column, chosen once: a big table has millions of cells.
   const getters = columns.map((c) => columnGetter(c.source, input.now));
   const formatters = columns.map((c) => cellFormatter(c.source));
@@ -143,11 +151,15 @@ export function buildCompareData(input: CompareInput): CompareData {
  * The `--filter` language as a predicate over runs; throws UsageError for a bad
  * expression. `known` is what names resolve against (collectRunNames of the runs
  * the filter may see), so the interactive view filters with the same rules.
+ * `check` (g compare's --filter) refuses names no selected run has.
  */
-export function compileFilter(text: string, known: KnownNames, now: number): (r: CompareInputRun) => boolean {
+export function compileFilter(text: string, known: KnownNames, now: number, check?: ColumnCheck): (r: CompareInputRun) => boolean {
   const expr = parseFilter(text);
   const getters = new Map<ColumnRef, (r: CompareInputRun) => CellValue>();
-  for (const ref of filterColumns(expr)) getters.set(ref, columnGetter(resolveColumn(ref, known), now));
+  for (const ref of filterColumns(expr)) {
+    check?.(ref, "--filter");
+    getters.set(ref, columnGetter(resolveColumn(ref, known), now));
+  }
   return (r) => evaluateFilter(expr, (ref) => getters.get(ref)!(r));
 }
 
@@ -185,8 +197,9 @@ export function compareCells(a: CellValue, b: CellValue, descending: boolean): n
   return descending ? -c : c;
 }
 
-function resolveSortColumn(text: string, what: string, known: KnownNames): ResolvedColumn {
+function resolveSortColumn(text: string, what: string, known: KnownNames, check: ColumnCheck): ResolvedColumn {
   const spec = parseColumn(text, what);
+  check(spec.ref, what);
   return resolveColumn(spec.ref, known, spec.as);
 }
 
@@ -207,7 +220,7 @@ function collectNames(runs: CompareInputRun[]): { scalars: Set<string>; flags: S
  * list or every flag and scalar that the shown rows have (`shownNames`, so
  * `--top 5` of a mixed store is not padded with empty columns).
  */
-function chooseColumns(input: CompareInput, shownNames: ReturnType<typeof collectNames>, known: KnownNames): CompareColumn[] {
+function chooseColumns(input: CompareInput, shownNames: ReturnType<typeof collectNames>, known: KnownNames, check: ColumnCheck): CompareColumn[] {
   const out: CompareColumn[] = [];
   const seen = new Set<string>();
   const add = (source: ResolvedColumn, kind: ColumnKind): void => {
@@ -221,8 +234,9 @@ function chooseColumns(input: CompareInput, shownNames: ReturnType<typeof collec
   }
   if (input.columns !== undefined) {
     for (const spec of parseColumns(input.columns)) {
+      check(spec.ref, "-c/--cols");
+      // --skip-core leaves out the default core columns only; a `.name` asked for with -c stays.
       const col = resolveColumn(spec.ref, known, spec.as);
-      if (input.skipCore && col.type === "attr") continue;
       add(col, kindOf(col));
     }
     return out;

@@ -25,6 +25,12 @@ export type FilterExpr =
 export type FilterValue = number | string | boolean | null;
 
 const WHAT = "--filter";
+/**
+ * Parentheses and `not`s nested deeper than this are refused with a usage
+ * error: parsing and evaluating recurse once per level, and 10 000 "(" would
+ * overflow the stack. (Long and/or chains are not nested: they become balanced trees.)
+ */
+export const MAX_FILTER_NESTING = 100;
 const OPERATORS = ["<=", ">=", "==", "!=", "<", ">", "="] as const;
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/;
 
@@ -40,35 +46,47 @@ type Token =
 export function parseFilter(text: string): FilterExpr {
   const tokens = tokenize(text);
   let i = 0;
+  let nesting = 0;
   const peek = (): Token => tokens[i]!;
   const next = (): Token => tokens[i++]!;
 
   const parseOr = (): FilterExpr => {
-    let left = parseAnd();
+    const terms = [parseAnd()];
     while (isWord(peek(), "or")) {
       next();
-      left = { type: "or", left, right: parseAnd() };
+      terms.push(parseAnd());
     }
-    return left;
+    return joinBalanced("or", terms);
   };
   const parseAnd = (): FilterExpr => {
-    let left = parseNot();
+    const terms = [parseNot()];
     while (isWord(peek(), "and")) {
       next();
-      left = { type: "and", left, right: parseNot() };
+      terms.push(parseNot());
     }
-    return left;
+    return joinBalanced("and", terms);
   };
   const parseNot = (): FilterExpr => {
     const t = next();
-    if (t.type === "word" && t.word === "not") return { type: "not", expr: parseNot() };
-    if (t.type === "(") {
-      const inner = parseOr();
-      const close = next();
-      if (close.type !== ")") throw error(`expected ")" to close the "(" at column ${t.pos + 1}`, close);
+    if ((t.type === "word" && t.word === "not") || t.type === "(") {
+      if (++nesting > MAX_FILTER_NESTING) {
+        throw new UsageError(`${WHAT}: "(" and "not" nest more than ${MAX_FILTER_NESTING} deep at column ${t.pos + 1}; simplify the expression`);
+      }
+      const inner = parseNested(t);
+      nesting--;
       return inner;
     }
     if (t.type !== "operand") throw error("expected a comparison such as loss < 0.2", t);
+    return parseComparison(t);
+  };
+  const parseNested = (t: Token): FilterExpr => {
+    if (t.type !== "(") return { type: "not", expr: parseNot() };
+    const inner = parseOr();
+    const close = next();
+    if (close.type !== ")") throw error(`expected ")" to close the "(" at column ${t.pos + 1}`, close);
+    return inner;
+  };
+  const parseComparison = (t: Extract<Token, { type: "operand" }>): FilterExpr => {
     const op = next();
     if (op.type !== "op") throw error(`expected an operator (< <= > >= = !=) after "${t.text}"`, op);
     const right = next();
@@ -87,6 +105,13 @@ export function parseFilter(text: string): FilterExpr {
     const where = at.type === "end" ? "at the end" : `at column ${at.pos + 1}`;
     return new UsageError(`${WHAT}: ${message} ${where} (e.g. --filter "loss < 0.2 and =x > -1")`);
   }
+}
+
+/** `a and b and c ...` as a balanced tree: the same truth value, but log(n) deep instead of n. */
+function joinBalanced(type: "and" | "or", terms: FilterExpr[]): FilterExpr {
+  if (terms.length === 1) return terms[0]!;
+  const mid = terms.length >> 1;
+  return { type, left: joinBalanced(type, terms.slice(0, mid)), right: joinBalanced(type, terms.slice(mid)) };
 }
 
 function isWord(t: Token, word: string): boolean {

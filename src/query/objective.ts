@@ -2,6 +2,7 @@
 // "loss" or "min val_loss", read from a run's scalar summaries.
 
 import { UsageError } from "../errors.js";
+import { didYouMean } from "../format/suggest.js";
 import type { Objective, ScalarSummary } from "../store/types.js";
 import { QUALIFIERS, isQualifier, type Qualifier } from "./columns.js";
 
@@ -34,4 +35,17 @@ export function objectiveValue(objective: Objective, summaries: Record<string, S
 export function lossFor(objective: Objective, value: number | null): number | null {
   if (value === null) return null;
   return objective.goal === "maximize" ? -value : value;
+}
+
+/**
+ * A warning when a completed run logged scalars but not the objective's key
+ * (`--minimize lsos`): the optimizer would learn nothing from it, silently.
+ * Null when the key is there, or when the run logged no scalars at all.
+ */
+export function missingObjectiveWarning(objective: Objective, summaries: Record<string, ScalarSummary>, run: string): string | null {
+  const { key } = splitColumn(objective.column);
+  const keys = Object.keys(summaries);
+  if (keys.length === 0 || key in summaries) return null;
+  const shown = keys.slice(0, 8).join(", ") + (keys.length > 8 ? ", ..." : "");
+  return `warning: ${run} logged no "${key}" (the objective), so the optimizer cannot learn from it; it logged ${shown}${didYouMean(key, keys)}`;
 }

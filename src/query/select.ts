@@ -41,6 +41,26 @@ export function selectRuns(all: IndexedRun[], specs: string[]): IndexedRun[] {
   return all.filter((r) => chosen.has(r.index));
 }
 
+/**
+ * Throws a UsageError for a spec that cannot name a run in any store
+ * (`../../x`, "", `5:2`), so commands check what they were given before
+ * looking at the store, even when it (or the trash) is empty.
+ */
+export function checkRunSpecs(specs: string[]): void {
+  for (const raw of specs) {
+    const spec = raw.trim();
+    const m = INDEX_SPEC.exec(spec);
+    if (m && spec !== "") {
+      const [, a, colon, b] = m;
+      if (colon !== undefined && ((a !== "" && Number(a) < 1) || (a !== "" && b !== "" && Number(b) < Number(a)))) {
+        throw new UsageError(`bad run range "${spec}": write START:END with 1 <= START <= END, e.g. 1:20`);
+      }
+      continue;
+    }
+    if (!/^[0-9a-f]+$/i.test(spec)) throw new UsageError(`bad run "${spec}": use an index (1 = latest), a range like 1:20, or a run id or its prefix`);
+  }
+}
+
 function resolveSpec(all: IndexedRun[], spec: string): number[] {
   const m = INDEX_SPEC.exec(spec);
   const prefixLike = m !== null && m[2] === undefined && (spec.length >= MIN_NUMERIC_PREFIX || spec.startsWith("0"));

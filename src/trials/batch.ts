@@ -7,7 +7,7 @@
 import { hostname } from "node:os";
 import { InterruptedError, RunFailedError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
-import { lossFor } from "../query/objective.js";
+import { lossFor, missingObjectiveWarning, objectiveValue } from "../query/objective.js";
 import { buildArgv, buildEnv } from "../runner/command.js";
 import { formatNumber, formatValue } from "../format/values.js";
 import { createRng } from "../search/rng.js";
@@ -16,7 +16,7 @@ import type { ScriptInfo } from "../runner/inspect.js";
 import { StopSignals } from "../runner/signals.js";
 import { isoNow, shortId, type RunStore } from "../store/store.js";
 import type { Flags, Objective, Run } from "../store/types.js";
-import { pointOf, runObjectiveValue } from "./history.js";
+import { pointOf } from "./history.js";
 import type { Proposer } from "./optimizers.js";
 
 /** Everything the batch loop needs to run (or continue) a batch's trials. */
@@ -80,6 +80,8 @@ export async function runBatch(plan: BatchJob): Promise<void> {
   let failed = 0;
   let completed = 0;
   let best = plan.bestSoFar;
+  /** Said once per batch: a mistyped --minimize/--maximize column. */
+  let objectiveWarned = false;
   const pending = new Map<number, Point>();
   const prefixOutput = plan.parallel > 1;
   const announce = (reason: "interrupt" | "terminate") =>
@@ -122,7 +124,13 @@ export async function runBatch(plan: BatchJob): Promise<void> {
       unsubscribe();
       running.delete(proc);
       pending.delete(trial);
-      const value = runObjectiveValue(store, plan.objective, store.readRun(run.id));
+      const summaries = store.readSummaries(store.readRun(run.id));
+      const value = objectiveValue(plan.objective, summaries);
+      if (result.status === "completed" && value === null && !objectiveWarned) {
+        const warning = missingObjectiveWarning(plan.objective, summaries, `trial ${trial}`);
+        if (warning !== null) plan.report(warning);
+        objectiveWarned = warning !== null;
+      }
       if (result.status === "completed") completed++;
       else if (result.status !== "terminated") failed++;
       if (result.status === "completed" || result.status === "error") {

@@ -89,7 +89,11 @@ describe("grid and random batches", () => {
     const c = printTrials(["--random-seed", "2", TRAIN, "x=[-2:2]", "--max-trials", "5"]);
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
-    expect(a.every((p) => Number.isInteger(p.x))).toBe(true); // integer bounds sample integers, as Guild does
+    // train.py's default x = 0.1 is a float, so [-2:2] is a float range (as Guild reads it).
+    expect(a.some((p) => !Number.isInteger(p.x))).toBe(true);
+    // main.py's --layers defaults to an int: integer bounds sample integers.
+    const ints = printTrials(["--random-seed", "1", MAIN, "--layers", "[-2:2]", "--max-trials", "5"]);
+    expect(ints.every((p) => Number.isInteger(p.layers))).toBe(true);
   });
 
   it("rejects an almost-form with one line naming the flag (exit 2) and runs nothing", () => {

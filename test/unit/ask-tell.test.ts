@@ -112,4 +112,61 @@ describe("runAskTell", () => {
     await expect(session("gp", [{ type: "suggest", trial: 0 }])).rejects.toThrow(/suggest before init/);
     await expect(session("gp", [{ ...init, protocol: 2 }])).rejects.toThrow(/unsupported protocol 2/);
   });
+
+  it("names the line and what is wrong with every bad field", async () => {
+    const bad = async (messages: unknown[], optimizer = "gp"): Promise<string> => {
+      try {
+        await session(optimizer, messages as object[]);
+      } catch (err) {
+        expect(err).toBeInstanceOf(UsageError);
+        return (err as Error).message;
+      }
+      throw new Error("expected a UsageError");
+    };
+    const observe = (params: unknown, value: unknown = 1) => ({ type: "observe", trial: 0, params, value });
+    expect(await bad([null])).toBe('ask-tell: line 1: expected a JSON object with a "type", got null');
+    expect(await bad([init, [1]])).toMatch(/^ask-tell: line 2: expected a JSON object .* got an array$/);
+    expect(await bad([init, observe(null), { type: "suggest", trial: 1 }])).toMatch(/^ask-tell: line 2: observe: "params" must be an object with x0, x1, got null$/);
+    expect(await bad([init, observe({ x0: 1 })])).toMatch(/line 2: observe: "params" lacks "x1"/);
+    expect(await bad([init, observe({ x0: 1, x1: 2, x2: 3 })])).toMatch(/"x2", which is not in the space/);
+    expect(await bad([init, observe({ x0: 11, x1: 2 })])).toMatch(/param "x0" 11 is outside \[-5, 10\]/);
+    expect(await bad([init, observe({ x0: "1", x1: 2 })])).toMatch(/param "x0" must be a number, got "1"/);
+    expect(await bad([init, observe({ x0: 1, x1: 2 }, "3")])).toMatch(/"value" must be a number or null, got "3"/);
+    expect(await bad([init, { type: "observe", params: { x0: 1, x1: 2 } }])).toMatch(/"value" is missing/);
+    expect(await bad([init, { type: "suggest", trial: -1 }])).toMatch(/line 2: "trial" must be a whole number >= 0, got -1/);
+    expect(await bad([{ type: 3 }])).toMatch(/unknown message type 3/);
+    expect(await bad([{ ...init, direction: "max" }])).toMatch(/"direction" must be "minimize" or "maximize"/);
+    expect(await bad([{ ...init, seed: 1.5 }])).toMatch(/"seed" must be a whole number or a string/);
+    expect(await bad([{ ...init, space: {} }])).toMatch(/the space has no parameters/);
+    expect(await bad([{ ...init, space: { x: { type: "float", low: 0, hgih: 1 } } }])).toMatch(/parameter "x" has an unknown field "hgih"/);
+    expect(await bad([{ ...init, space: { x: { type: "float", low: "0", high: 1 } } }])).toMatch(/"low" must be a finite number, got "0"/);
+    expect(await bad([{ ...init, space: { x: { type: "float", low: 0, high: 1, log: true } } }])).toMatch(/a log range needs "low" above 0, got 0/);
+    expect(await bad([{ ...init, space: { x: { type: "float", low: -1, high: 1, log: "yes" } } }])).toMatch(/"log" must be true or false/);
+    expect(await bad([{ ...init, space: { n: { type: "int", low: 0.2, high: 0.8 } } }])).toMatch(/no whole number lies in \[0.2, 0.8\]/);
+    expect(await bad([{ ...init, space: { c: { type: "categorical", values: [] } } }])).toMatch(/non-empty "values"/);
+    expect(await bad([{ ...init, space: { c: { type: "categorical", values: ["a", "a"] } } }])).toMatch(/"a" is given twice/);
+    expect(await bad([{ ...init, space: { c: { type: "categorical", values: [{}] } } }])).toMatch(/strings, numbers or booleans/);
+  });
+
+  it("suggests only points inside int, log and categorical spaces", async () => {
+    const space = {
+      n: { type: "int", low: 0.5, high: 3.5 },
+      lr: { type: "float", low: 1e-4, high: 1e-1, log: true },
+      k: { type: "int", low: 1, high: 1000, log: true },
+      c: { type: "categorical", values: ["a", "b"] },
+    };
+    for (const optimizer of ["gp", "tpe", "random"]) {
+      const messages: object[] = [{ ...init, space }];
+      for (let t = 0; t < 6; t++) messages.push({ type: "suggest", trial: t });
+      const replies = await session(optimizer, messages);
+      for (const r of replies.slice(1)) {
+        const p = r.params as Record<string, unknown>;
+        expect([1, 2, 3]).toContain(p.n);
+        expect(p.lr as number).toBeGreaterThanOrEqual(1e-4);
+        expect(p.lr as number).toBeLessThanOrEqual(1e-1);
+        expect(Number.isInteger(p.k)).toBe(true);
+        expect(["a", "b"]).toContain(p.c);
+      }
+    }
+  });
 });

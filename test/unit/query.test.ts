@@ -4,7 +4,7 @@ import { parseColumns, resolveColumn } from "../../src/query/columns.js";
 import { buildCompareData, compareCells, type CompareInput, type CompareInputRun } from "../../src/query/compare-data.js";
 import { formatDuration, formatNumber } from "../../src/format/values.js";
 import { parseTop } from "../../src/query/top.js";
-import { evaluateFilter, parseFilter, type FilterValue } from "../../src/query/filter.js";
+import { MAX_FILTER_NESTING, evaluateFilter, parseFilter, type FilterValue } from "../../src/query/filter.js";
 import { indexRuns, selectRuns } from "../../src/query/select.js";
 import type { Flags, Run, RunStatus, ScalarSummary } from "../../src/store/types.js";
 
@@ -161,6 +161,20 @@ describe("filter expressions", () => {
     expect(usageMessage(() => parseFilter("name = 'adam"))).toMatch(/string starting at column 8 has no closing '/);
     expect(usageMessage(() => parseFilter("loss < 1 x > 2"))).toMatch(/expected "and", "or" or the end at column 10/);
   });
+
+  it("refuses ( and not nested past the limit with a usage error, not a stack overflow", () => {
+    const deep = (n: number, open: string, close: string) => open.repeat(n) + "loss < 1" + close.repeat(n);
+    expect(test(deep(MAX_FILTER_NESTING, "(", ")"))).toBe(true);
+    expect(test(deep(MAX_FILTER_NESTING, "not ", ""))).toBe(true); // an even number of nots
+    expect(usageMessage(() => parseFilter(deep(10_000, "(", ")")))).toMatch(/^--filter: "\(" and "not" nest more than 100 deep at column 101/);
+    expect(usageMessage(() => parseFilter(deep(20_000, "not ", "")))).toMatch(/nest more than 100 deep/);
+  });
+
+  it("evaluates a chain of 30 000 and/or terms without deep recursion", () => {
+    expect(test(Array(30_000).fill("loss < 1").join(" and "))).toBe(true);
+    expect(test([...Array(29_999).fill("loss > 1"), "x < 0"].join(" or "))).toBe(true);
+    expect(test([...Array(29_999).fill("loss < 1"), "x > 0"].join(" and "))).toBe(false);
+  });
 });
 
 describe("buildCompareData", () => {
@@ -236,8 +250,27 @@ describe("buildCompareData", () => {
     expect(data.explicitColumns).toBe(true);
   });
 
-  it("drops the core columns with --skip-core", () => {
-    expect(build({ skipCore: true, columns: "loss, .time" }).columns.map((c) => c.header)).toEqual(["loss"]);
+  it("drops the core columns with --skip-core but keeps the .attr columns -c asked for", () => {
+    expect(build({ skipCore: true }).columns.map((c) => c.header)).not.toContain("time");
+    const data = build({ skipCore: true, columns: "loss, .time, .status" });
+    expect(data.columns.map((c) => c.header)).toEqual(["loss", "time", "status"]);
+    expect(column(data, "status")).toEqual(["completed", "completed", "error", "completed"]);
+  });
+
+  it("rejects a column no selected run has, suggesting the closest name", () => {
+    expect(usageMessage(() => build({ min: ["lsos"] }))).toBe('-m/--min: no selected run has a scalar or flag "lsos"; did you mean loss?');
+    expect(usageMessage(() => build({ max: ["min los"] }))).toMatch(/^-M\/--max: no selected run has a scalar "los" .*did you mean loss\?$/);
+    expect(usageMessage(() => build({ filter: "lsos < 0" }))).toMatch(/^--filter: .*"lsos"; did you mean loss\?$/);
+    expect(usageMessage(() => build({ columns: "loss, los" }))).toMatch(/^-c\/--cols: .*"los"; did you mean loss\?$/);
+    expect(usageMessage(() => build({ columns: "=opts" }))).toMatch(/flag "=opts"; did you mean =opt\?$/);
+    expect(usageMessage(() => build({ columns: "time" }))).toMatch(/did you mean \.time\?$/);
+    expect(usageMessage(() => build({ columns: "min x" }))).toMatch(/x is a flag, which has no min: write =x/);
+  });
+
+  it("accepts a column some selected runs have, and any column of an empty selection", () => {
+    // acc is logged by runs 1 and 4 only.
+    expect(column(build({ columns: "acc" }), "acc")).toEqual([0.9, null, null, 0.7]);
+    expect(buildCompareData({ runs: [], now: NOW, columns: "nothing", min: ["nothing"], filter: "nothing > 1" }).rows).toEqual([]);
   });
 
   it("drops columns whose value is the same in every row with --skip-unchanged", () => {

@@ -26,6 +26,21 @@ describe("parseRunArgs", () => {
     ]);
   });
 
+  it("keeps a value containing = whole, in every form", () => {
+    expect(parseRunArgs(["main.py", "--v", "a=b=c"]).flags).toEqual([{ name: "v", text: "a=b=c" }]);
+    expect(parseRunArgs(["main.py", "--v=a=b"]).flags).toEqual([{ name: "v", text: "a=b" }]);
+    expect(parseRunArgs(["main.py", "v=a=b", "--w", "x==1"]).flags).toEqual([
+      { name: "v", text: "a=b" },
+      { name: "w", text: "x==1" },
+    ]);
+    expect(parseRunArgs(["main.py", "--v", "=x"]).flags).toEqual([{ name: "v", text: "=x" }]);
+    expect(parseRunArgs(["--label=a=b", "main.py", "--opt-flag", "xi=a=b"])).toMatchObject({ label: "a=b", optFlags: ["xi=a=b"] });
+  });
+
+  it("suggests the closest g run option for a mistyped one before the script", () => {
+    expect(() => parseRunArgs(["--max-trails", "3", "train.py"])).toThrow(/^unknown option --max-trails for g run; did you mean --max-trials\?$/);
+  });
+
   it("takes a negative number as a flag's value", () => {
     expect(parseRunArgs(["main.py", "--x", "-0.5"]).flags).toEqual([{ name: "x", text: "-0.5" }]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NotFoundError, UsageError } from "../../src/errors.js";
-import { filterRuns, indexRuns, selectRuns } from "../../src/query/select.js";
+import { checkRunSpecs, filterRuns, indexRuns, selectRuns } from "../../src/query/select.js";
 import type { Run, RunStatus } from "../../src/store/types.js";
 
 function run(id: string, status: RunStatus = "completed", extra: Partial<Run["record"]> = {}): Run {
@@ -79,5 +79,17 @@ describe("filterRuns", () => {
 
   it("rejects an unknown status", () => {
     expect(() => filterRuns(runs, { status: "done" })).toThrow(/unknown status "done"/);
+  });
+});
+
+describe("checkRunSpecs", () => {
+  it("accepts indexes, ranges and id prefixes without looking at a store", () => {
+    expect(() => checkRunSpecs(["1", "1:20", ":5", "3:", ":", "a1b2c3", "0123456"])).not.toThrow();
+  });
+
+  it("rejects what cannot name a run: paths, empty text, reversed or zero ranges", () => {
+    for (const spec of ["../../x", "", " ", "x/y", "5:2", "0:3", "1:2:3"]) {
+      expect(() => checkRunSpecs([spec]), spec).toThrow(UsageError);
+    }
   });
 });

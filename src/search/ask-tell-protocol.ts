@@ -1,0 +1,175 @@
+// The messages of `g ask-tell`'s JSON-lines protocol (pure): one line of
+// text → a checked message, or an AskTellError saying what is wrong with it.
+// Every field the optimizer uses is validated here, at the edge, so a `null`
+// line, an observe without params or a log range through 0 is one clear
+// error instead of a crash or a suggestion outside the space.
+// The protocol is described in docs/optimizers.md (init → ready, suggest →
+// suggestion, observe → ok, end).
+
+import type { FlagValue } from "../store/types.js";
+import type { Dimension, Point, Space } from "../flags/space.js";
+
+export const PROTOCOL_VERSION = 1;
+
+/** Observed params this far outside a float range (relative to its width) are clipped, as the harness does. */
+const CLIP_TOLERANCE = 1e-9;
+
+export type AskTellMessage =
+  | { type: "init"; space: Space; direction: "minimize" | "maximize"; seed: string }
+  | { type: "suggest"; trial: number | undefined }
+  | { type: "observe"; trial: number | undefined; params: Point; value: number | null }
+  | { type: "end" };
+
+/** A line that breaks the protocol; the message says what is wrong, without the line number. */
+export class AskTellError extends Error {}
+
+const DIMENSION_KEYS = new Set(["type", "low", "high", "log", "values"]);
+
+/**
+ * Parses one non-empty line. `space` is the space of the last init (null
+ * before any), which suggest and observe need.
+ */
+export function parseAskTellLine(line: string, space: Space | null): AskTellMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    throw new AskTellError(`not a JSON line: ${line.length > 80 ? line.slice(0, 80) + "..." : line}`);
+  }
+  if (!isObject(raw)) throw new AskTellError(`expected a JSON object with a "type", got ${describe(raw)}`);
+  switch (raw.type) {
+    case "init":
+      return parseInit(raw);
+    case "suggest":
+      if (space === null) throw new AskTellError("suggest before init");
+      return { type: "suggest", trial: parseTrial(raw.trial) };
+    case "observe":
+      if (space === null) throw new AskTellError("observe before init");
+      return { type: "observe", trial: parseTrial(raw.trial), params: parseParams(raw.params, space), value: parseValue(raw) };
+    case "end":
+      return { type: "end" };
+    default:
+      throw new AskTellError(`unknown message type ${describe(raw.type)}; expected init, suggest, observe or end`);
+  }
+}
+
+function parseInit(msg: Record<string, unknown>): AskTellMessage {
+  if (msg.protocol !== PROTOCOL_VERSION) throw new AskTellError(`unsupported protocol ${describe(msg.protocol)}; g speaks protocol ${PROTOCOL_VERSION}`);
+  if (!isObject(msg.space)) throw new AskTellError(`init: "space" must be an object of parameter → range, got ${describe(msg.space)}`);
+  const entries = Object.entries(msg.space);
+  if (entries.length === 0) throw new AskTellError("init: the space has no parameters");
+  const space: Space = {};
+  for (const [name, spec] of entries) {
+    if (name.trim() === "") throw new AskTellError("init: a parameter has an empty name");
+    space[name] = parseDimension(name, spec);
+  }
+  const direction = msg.direction ?? "minimize";
+  if (direction !== "minimize" && direction !== "maximize") throw new AskTellError(`init: "direction" must be "minimize" or "maximize", got ${describe(direction)}`);
+  const seed = msg.seed ?? 0;
+  if (!(typeof seed === "string" || (typeof seed === "number" && Number.isSafeInteger(seed)))) {
+    throw new AskTellError(`init: "seed" must be a whole number or a string, got ${describe(seed)}`);
+  }
+  if (msg.budget !== undefined && !(typeof msg.budget === "number" && Number.isSafeInteger(msg.budget) && msg.budget >= 0)) {
+    throw new AskTellError(`init: "budget" must be a whole number >= 0, got ${describe(msg.budget)}`);
+  }
+  if (msg.function !== undefined && typeof msg.function !== "string") throw new AskTellError(`init: "function" must be a string, got ${describe(msg.function)}`);
+  return { type: "init", space, direction, seed: String(seed) };
+}
+
+/** The harness's space entry → a Dimension: float (optionally "log": true), int, categorical. */
+function parseDimension(name: string, spec: unknown): Dimension {
+  const where = `init: parameter ${JSON.stringify(name)}`;
+  if (!isObject(spec)) throw new AskTellError(`${where} must be an object such as {"type":"float","low":0,"high":1}, got ${describe(spec)}`);
+  for (const key of Object.keys(spec)) {
+    if (!DIMENSION_KEYS.has(key)) throw new AskTellError(`${where} has an unknown field "${key}" (fields: ${[...DIMENSION_KEYS].join(", ")})`);
+  }
+  if (spec.type === "categorical") {
+    if (spec.low !== undefined || spec.high !== undefined || spec.log !== undefined) throw new AskTellError(`${where}: a categorical takes "values", not low/high/log`);
+    const values = spec.values;
+    if (!Array.isArray(values) || values.length === 0) throw new AskTellError(`${where}: a categorical needs a non-empty "values" array`);
+    const seen = new Set<FlagValue>();
+    for (const v of values) {
+      if (!(typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v)))) {
+        throw new AskTellError(`${where}: categorical values must be strings, numbers or booleans, got ${describe(v)}`);
+      }
+      if (seen.has(v)) throw new AskTellError(`${where}: categorical value ${JSON.stringify(v)} is given twice`);
+      seen.add(v);
+    }
+    return { type: "choice", values: values as FlagValue[] };
+  }
+  if (spec.type !== "float" && spec.type !== "int") throw new AskTellError(`${where}: unsupported type ${describe(spec.type)}; use float, int or categorical`);
+  if (spec.values !== undefined) throw new AskTellError(`${where}: "values" is for categorical parameters`);
+  const { low, high } = spec;
+  if (typeof low !== "number" || !Number.isFinite(low)) throw new AskTellError(`${where}: "low" must be a finite number, got ${describe(low)}`);
+  if (typeof high !== "number" || !Number.isFinite(high)) throw new AskTellError(`${where}: "high" must be a finite number, got ${describe(high)}`);
+  if (low > high) throw new AskTellError(`${where}: "low" ${low} is above "high" ${high}`);
+  if (spec.log !== undefined && typeof spec.log !== "boolean") throw new AskTellError(`${where}: "log" must be true or false, got ${describe(spec.log)}`);
+  const log = spec.log === true;
+  if (log && low <= 0) throw new AskTellError(`${where}: a log range needs "low" above 0, got ${low}`);
+  if (spec.type === "int") {
+    // Integer dimensions keep their integer bounds, so no proposal rounds outside the range.
+    const lo = Math.ceil(low);
+    const hi = Math.floor(high);
+    if (lo > hi) throw new AskTellError(`${where}: no whole number lies in [${low}, ${high}]`);
+    return { type: log ? "loguniform" : "uniform", low: lo, high: hi, integer: true };
+  }
+  return { type: log ? "loguniform" : "uniform", low, high };
+}
+
+function parseTrial(trial: unknown): number | undefined {
+  if (trial === undefined) return undefined;
+  if (typeof trial !== "number" || !Number.isSafeInteger(trial) || trial < 0) throw new AskTellError(`"trial" must be a whole number >= 0, got ${describe(trial)}`);
+  return trial;
+}
+
+function parseValue(msg: Record<string, unknown>): number | null {
+  if (!("value" in msg)) throw new AskTellError('observe: "value" is missing (a number, or null for a failed trial)');
+  const value = msg.value;
+  if (value === null) return null;
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new AskTellError(`observe: "value" must be a number or null, got ${describe(value)}`);
+  return value;
+}
+
+/** Observed params: exactly the space's parameters, each a value the space can hold (floats a hair outside are clipped). */
+function parseParams(params: unknown, space: Space): Point {
+  const names = Object.keys(space);
+  if (!isObject(params)) throw new AskTellError(`observe: "params" must be an object with ${names.join(", ")}, got ${describe(params)}`);
+  for (const key of Object.keys(params)) if (!(key in space)) throw new AskTellError(`observe: "params" has ${JSON.stringify(key)}, which is not in the space (${names.join(", ")})`);
+  const point: Point = {};
+  for (const name of names) {
+    if (!(name in params)) throw new AskTellError(`observe: "params" lacks ${JSON.stringify(name)}`);
+    point[name] = checkParam(name, params[name], space[name]!);
+  }
+  return point;
+}
+
+function checkParam(name: string, value: unknown, dim: Dimension): FlagValue {
+  const where = `observe: param ${JSON.stringify(name)}`;
+  if (dim.type === "choice") {
+    if (!dim.values.some((v) => v === value)) throw new AskTellError(`${where} is ${describe(value)}, not one of ${JSON.stringify(dim.values)}`);
+    return value as FlagValue;
+  }
+  if (dim.type !== "uniform" && dim.type !== "loguniform") return value as FlagValue;
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new AskTellError(`${where} must be a number, got ${describe(value)}`);
+  if (dim.integer) {
+    if (!Number.isInteger(value)) throw new AskTellError(`${where} must be a whole number, got ${value}`);
+    if (value < dim.low || value > dim.high) throw new AskTellError(`${where} ${value} is outside [${dim.low}, ${dim.high}]`);
+    return value;
+  }
+  const slack = CLIP_TOLERANCE * (dim.high - dim.low);
+  if (value < dim.low - slack || value > dim.high + slack) throw new AskTellError(`${where} ${value} is outside [${dim.low}, ${dim.high}]`);
+  return Math.min(dim.high, Math.max(dim.low, value));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A JSON value shown short in a message: `null`, `"x"`, `an array`, `an object` (never stringified whole: it may nest 100 000 deep). */
+function describe(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object" && v !== null) return "an object";
+  const text = JSON.stringify(v);
+  return text.length > 40 ? text.slice(0, 40) + "..." : text;
+}
