@@ -39,6 +39,13 @@ export interface RunRecord {
   trial?: number;
   /** For a sweep run: the sweep id. */
   sweep?: string;
+  /**
+   * For a child run: the id of the enclosing run. An SDK script under `g run`
+   * that records several experiments makes each one a child of that run.
+   */
+  parent?: string;
+  /** Free text about the run (the SDKs' `description`). */
+  description?: string;
   /** For a batch: what it searched and how. */
   space?: unknown;
   objective?: Objective;
