@@ -129,9 +129,14 @@ export class Experiment {
     return result;
   }
 
+  /** Every write goes through here: a finished run takes nothing more, and says so. */
+  private assertOpen(): void {
+    if (this.finished) throw new Error(`g-runs: run ${this.id} has finished; start a new Experiment to record more`);
+  }
+
   /** Starts the run (once); every write starts it on first use. */
   start(): this {
-    if (this.finished) throw new Error(`g-runs: run ${this.id} has finished; start a new Experiment to record more`);
+    this.assertOpen();
     if (this.started) return this;
     const runDir = this.env.G_RUN_DIR;
     if (runDir) this.attach(runDir);
@@ -168,6 +173,7 @@ export class Experiment {
 
   /** Appends a timestamped line to the run's output.log. */
   log(message: string, level = "info"): this {
+    this.assertOpen();
     const line = `${isoNow()} ${level.toUpperCase()} ${message}\n`;
     this.start();
     // Inside `g run` the runner owns output.log and tees stdout into it;
@@ -179,6 +185,7 @@ export class Experiment {
 
   /** Writes scalars now, unbuffered; a `step` entry is the step (null when absent). */
   logScalars(values: MetricValues): this {
+    this.assertOpen();
     const { step, rest } = splitStep(values);
     return this.writeScalars(toNumbers(rest), step);
   }
@@ -200,6 +207,7 @@ export class Experiment {
     };
     const metrics = writer as Metrics;
     metrics.log = (values: MetricValues) => {
+      this.assertOpen();
       const { step, rest } = splitStep(values);
       const named: Record<string, number> = {};
       for (const [key, value] of Object.entries(toNumbers(rest))) named[namespace + key] = value;
@@ -207,6 +215,7 @@ export class Experiment {
       return metrics;
     };
     metrics.flush = () => {
+      this.assertOpen();
       this.flushRow();
       return metrics;
     };
@@ -232,6 +241,7 @@ export class Experiment {
   }
 
   private setParams(values: ParamValues): void {
+    this.assertOpen();
     const flat = flattenParams(values);
     this.start();
     Object.assign(this.paramValues, flat);
@@ -311,29 +321,69 @@ export function flattenParams(values: ParamValues, prefix = ""): Flags {
   const out: Flags = {};
   for (const [key, value] of Object.entries(values)) {
     const name = `${prefix}${key}`;
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    if (isPlainObject(value)) {
       Object.assign(out, flattenParams(value as ParamValues, `${name}.`));
     } else {
-      out[name] = toFlagValue(value);
+      out[name] = toFlagValue(name, value);
     }
   }
   return out;
 }
 
-function toFlagValue(value: unknown): FlagValue {
-  if (value === null || value === undefined) return null;
-  if (typeof value === "string" || typeof value === "boolean") return value;
-  if (typeof value === "number") return Number.isFinite(value) ? value : String(value);
-  if (typeof value === "bigint") return Number(value);
-  if (Array.isArray(value)) return JSON.stringify(value);
-  return String(value);
+function isPlainObject(value: unknown): boolean {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
+/** A param as a flag value; anything JSON cannot hold as the user meant it throws. */
+function toFlagValue(name: string, value: unknown): FlagValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new RangeError(`g-runs: param "${name}" is ${value}; flags hold finite numbers (JSON has no NaN or Infinity)`);
+    return value;
+  }
+  if (typeof value === "bigint") return bigintToNumber(`param "${name}"`, value);
+  if (Array.isArray(value)) return JSON.stringify(toJsonValue(name, value));
+  throw new TypeError(
+    `g-runs: param "${name}" must be text, a number, a boolean, null, an array or a plain object, got ${describeType(value)}; pass String(value) to record its text`,
+  );
+}
+
+/** `value` checked to be plain JSON (what an array param is stored as). */
+function toJsonValue(name: string, value: unknown): unknown {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new RangeError(`g-runs: param "${name}" holds ${value}; JSON has no NaN or Infinity`);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v) => toJsonValue(name, v));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, toJsonValue(name, v)]));
+  throw new TypeError(`g-runs: param "${name}" holds ${describeType(value)}, which JSON cannot store`);
+}
+
+function describeType(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "object" && value !== null) return `an object of type ${value.constructor?.name ?? "Object"}`;
+  return `a ${typeof value}`;
+}
+
+function bigintToNumber(what: string, value: bigint): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`g-runs: ${what} is ${value}, too large to store exactly`);
+  return n;
+}
+
+/** Takes the `step` entry out of metric values; a step is a whole number or absent. */
 function splitStep(values: MetricValues): { step: number | null; rest: MetricValues } {
   const { step, ...rest } = values;
   if (step === undefined || step === null) return { step: null, rest };
-  const n = Number(step);
-  if (!Number.isInteger(n)) throw new TypeError(`g-runs: step must be a whole number, got ${String(step)}`);
+  let n: number;
+  if (typeof step === "number") n = step;
+  else if (typeof step === "bigint") n = bigintToNumber("step", step);
+  else throw new TypeError(`g-runs: step must be a whole number, got ${typeof step} ${JSON.stringify(step)}`);
+  if (!Number.isInteger(n)) throw new TypeError(`g-runs: step must be a whole number, got ${n}`);
   return { step: n, rest };
 }
 
@@ -344,7 +394,7 @@ function toNumbers(values: MetricValues): Record<string, number> {
     let n: number;
     if (typeof value === "number") n = value;
     else if (typeof value === "boolean") n = value ? 1 : 0;
-    else if (typeof value === "bigint") n = Number(value);
+    else if (typeof value === "bigint") n = bigintToNumber(`metric "${key}"`, value);
     else throw new TypeError(`g-runs: metric "${key}" must be a number, got ${typeof value} ${JSON.stringify(value)}`);
     // JSON has no NaN or Infinity; like g's output parser, such values are not recorded.
     if (Number.isFinite(n)) out[key] = n;

@@ -64,11 +64,15 @@ class Experiment:
     def __exit__(self, exc_type, exc, tb):
         return self.run.__exit__(exc_type, exc, tb)
 
+    def _check_open(self):
+        """Every write goes through here: a finished run takes nothing more, and says so."""
+        if self._finished:
+            raise RuntimeError(f"g_runs: run {self.id} has finished; start a new Experiment to record more")
+
     def start(self):
         """Starts the run (idempotent); every write starts it on first use."""
         with self._lock:
-            if self._finished:
-                raise RuntimeError(f"g_runs: run {self.id} has finished; start a new Experiment to record more")
+            self._check_open()
             if self._started:
                 return self
             run_dir = os.environ.get("G_RUN_DIR")
@@ -176,6 +180,7 @@ class Experiment:
 
     def log(self, message, level="info"):
         """Appends a timestamped line to the run's output.log."""
+        self._check_open()
         text = str(message)
         line = f"{files.iso_now()} {str(level).upper()} {text}\n"
         self.start()
@@ -190,6 +195,8 @@ class Experiment:
 
     def log_scalars(self, values, step=None):
         """Writes scalars now (no buffering): {key: number}; non-finite values are skipped."""
+        self._check_open()
+        step = _step(step)
         t = time.time()
         lines = []
         for key, value in values.items():
@@ -203,6 +210,7 @@ class Experiment:
 
     def _buffer(self, values, step):
         with self._lock:
+            self._check_open()
             if any(key in self._row for key in values):
                 # A key logged twice before a flush starts a new row rather than
                 # overwriting the first value.
@@ -256,8 +264,9 @@ class Params:
         self._values = {}
 
     def set(self, **values):
-        flat = flatten_params(values)
         exp = self._experiment
+        exp._check_open()
+        flat = flatten_params(values)
         exp.start()
         with exp._lock:
             self._values.update(flat)
@@ -294,10 +303,15 @@ class Metrics:
         return Metrics(self._experiment, f"{self._namespace}{name}/" if name else self._namespace)
 
     def log(self, step=None, **values):
+        step = _step(step)
+        # Checked now, not at flush: a bad value is reported by the line that logged it.
+        for key, value in values.items():
+            _number(self._namespace + key, value)
         self._experiment._buffer({self._namespace + k: v for k, v in values.items()}, step)
         return self
 
     def flush(self):
+        self._experiment._check_open()
         self._experiment._flush_row()
         return self
 
@@ -310,23 +324,70 @@ def flatten_params(values, prefix=""):
         if isinstance(value, dict):
             out.update(flatten_params(value, name + "."))
         else:
-            out[name] = _flag_value(value)
+            out[name] = _flag_value(name, value)
     return out
 
 
-def _flag_value(value):
+def _flag_value(name, value):
+    """A param as a flag value; anything JSON cannot hold as the user meant it raises."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if hasattr(value, "item"):  # numpy and torch scalars
+        if not math.isfinite(value):
+            raise ValueError(f"g_runs: param {name!r} is {value}; flags hold finite numbers (JSON has no NaN or infinity)")
+        return value
+    if hasattr(value, "item") and not isinstance(value, (list, tuple)):  # numpy and torch scalars
         try:
-            return _flag_value(value.item())
+            item = value.item()
+        except (TypeError, ValueError):
+            item = value
+        if item is not value:
+            return _flag_value(name, item)
+    if isinstance(value, (list, tuple)):
+        return json.dumps(_json_value(name, list(value)), allow_nan=False)
+    raise TypeError(
+        f"g_runs: param {name!r} must be text, a number, a boolean, None, a list or a dict, "
+        f"got {type(value).__name__}; pass str(value) to record its text"
+    )
+
+
+def _json_value(name, value):
+    """`value` checked to be plain JSON (what a list param is stored as)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"g_runs: param {name!r} holds {value}; JSON has no NaN or infinity")
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_value(name, v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(name, v) for k, v in value.items()}
+    if hasattr(value, "item"):
+        try:
+            return _json_value(name, value.item())
+        except (TypeError, ValueError, AttributeError):
+            pass
+    raise TypeError(f"g_runs: param {name!r} holds a value of type {type(value).__name__}, which JSON cannot store")
+
+
+def _step(step):
+    """A step as recorded: None, or a whole number (ints, whole floats, numpy integers)."""
+    if step is None:
+        return None
+    value = step
+    if hasattr(value, "item") and not isinstance(value, (int, float)):
+        try:
+            value = value.item()
         except (TypeError, ValueError):
             pass
-    if isinstance(value, (list, tuple)):
-        return json.dumps(list(value), default=str)
-    return str(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"g_runs: step must be a whole number, got {type(step).__name__} {step!r}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise TypeError(f"g_runs: step must be a whole number, got {step!r}")
+        value = int(value)
+    return value
 
 
 def _number(key, value):
