@@ -43,7 +43,8 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
     return;
   }
   const showBatch = limited.some((r) => r.run.record.batch !== undefined);
-  const headers = ["#", "id", "op", "started", "time", "status", "label", ...(showBatch ? ["batch"] : [])];
+  const showParent = limited.some((r) => typeof r.run.record.parent === "string");
+  const headers = ["#", "id", "op", "started", "time", "status", "label", ...(showBatch ? ["batch"] : []), ...(showParent ? ["parent"] : [])];
   const rows = limited.map(({ index, run }) => [
     String(index),
     shortId(run.id),
@@ -53,6 +54,7 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
     run.status,
     run.record.label ?? "",
     ...(showBatch ? [run.record.batch ? `${shortId(run.record.batch)} #${run.record.trial ?? "?"}` : ""] : []),
+    ...(showParent ? [typeof run.record.parent === "string" ? shortId(run.record.parent) : ""] : []),
   ]);
   process.stdout.write(renderColumns(headers, rows));
   if (limited.length < selected.length) say(`(showing ${limited.length} of ${selected.length} runs; -a shows all, g runs 1:50 a range)`);
