@@ -1,13 +1,18 @@
 // Experiments in ml_dash style that record into g's run store (format 1);
 // the TypeScript twin of src/sdk/python/g_runs. Standalone, an Experiment
 // creates a run under $G_HOME/runs (op from the prefix, label from the name).
-// Inside a `g run` process (G_RUN_DIR set) it writes into that run: params go
-// to params.json, which the runner merges into the run's flags when the
-// process ends, because the runner owns run.json's flags.
+// Inside a `g run` process (G_RUN_DIR set) the first Experiment writes into
+// that run: params go to params.json, which the runner merges into the run's
+// flags when the process ends, because the runner owns run.json's flags.
+// A script that records several experiments (a prefix or name different from
+// the first one's) makes each a child run of the g run (run.json `parent`),
+// and the first one is moved out of the g run into a child too, so no two
+// experiments are ever merged (docs/sdk.md, "Several experiments inside g run").
 
 import { mkdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
 import { appendLines, writeJsonAtomic } from "../store/fs-atomic.js";
 import {
   LOCK_FILE,
@@ -21,6 +26,7 @@ import {
   type RunLock,
 } from "../store/store.js";
 import { STORE_FORMAT, type FlagValue, type Flags, type RunRecord, type ScalarRecord } from "../store/types.js";
+import { moveMarkedLines } from "./move-lines.js";
 
 export const PARAMS_FILE = "params.json";
 
@@ -65,6 +71,30 @@ export interface Params {
 const active: Experiment[] = [];
 let hooksInstalled = false;
 let uncaught: unknown = undefined;
+/**
+ * The Experiment with a prefix or name that this process attached to its g
+ * run, until a second one makes every experiment a child run (then it is moved out).
+ */
+let attachedHere: Experiment | undefined;
+/** Messages of that experiment kept to move them into its child run; at most this many. */
+const MAX_KEPT_MESSAGES = 10_000;
+
+/** How an experiment tells itself apart from another inside one g run. */
+interface Identity {
+  prefix: string | null;
+  name: string | null;
+}
+
+/** What an attached experiment added to the g run's record, to take back when it is moved out. */
+interface ParentUndo {
+  tags: string[];
+  description?: { before: string | undefined; ours: string };
+  prefix?: string;
+  label?: string;
+}
+
+/** How a run ended, kept so a move into a child run can record it. */
+type RunEnd = { stopped: string; exit_status: number; error?: string; terminated?: boolean };
 
 /** The innermost started, unfinished experiment of this process, if any. */
 export function currentExperiment(): Experiment | undefined {
@@ -80,7 +110,10 @@ export class Experiment {
   readonly metrics: Metrics;
   id: string | null = null;
   dir: string | null = null;
+  /** True while writing into the enclosing g run; false for a run of its own (standalone, or a child). */
   insideGRun = false;
+  /** For a child run of a g run: that run's id. */
+  parentId: string | null = null;
 
   private readonly home: string | undefined;
   private readonly env: NodeJS.ProcessEnv;
@@ -90,6 +123,12 @@ export class Experiment {
   private rowStep: number | null = null;
   private rowsWritten = 0;
   private paramValues: Flags = {};
+  private readonly token = randomBytes(16).toString("hex");
+  private parentUndo: ParentUndo | null = null;
+  private keptMessages: string[] = [];
+  private droppedMessages = 0;
+  private startedAt: string | null = null;
+  private end: RunEnd | null = null;
 
   constructor(opts: ExperimentOptions = {}) {
     this.prefix = opts.prefix;
@@ -138,8 +177,9 @@ export class Experiment {
   start(): this {
     this.assertOpen();
     if (this.started) return this;
+    this.startedAt = isoNow();
     const runDir = this.env.G_RUN_DIR;
-    if (runDir) this.attach(runDir);
+    if (runDir) this.enterGRun(resolve(runDir));
     else this.create();
     this.started = true;
     active.push(this);
@@ -154,14 +194,16 @@ export class Experiment {
     this.finished = true;
     const index = active.indexOf(this);
     if (index >= 0) active.splice(index, 1);
+    const failed = error !== undefined;
+    // Kept for a move into a child run, should a later experiment cause one.
+    const end: RunEnd = { stopped: isoNow(), exit_status: exitStatus ?? (failed ? 1 : 0) };
+    if (failed) end.error = describeError(error);
+    this.end = end;
     if (this.insideGRun) return;
     const dir = this.dir!;
-    const failed = error !== undefined;
     withDirLockSync(dir, () => {
       const record = readJson(join(dir, RUN_FILE)) as RunRecord;
-      record.stopped = isoNow();
-      record.exit_status = exitStatus ?? (failed ? 1 : 0);
-      if (failed) record.error = describeError(error);
+      Object.assign(record, end);
       writeJsonAtomic(join(dir, RUN_FILE), record);
     });
     try {
@@ -176,10 +218,14 @@ export class Experiment {
     this.assertOpen();
     const line = `${isoNow()} ${level.toUpperCase()} ${message}\n`;
     this.start();
-    // Inside `g run` the runner owns output.log and tees stdout into it;
-    // writing there directly could land inside one of its partial lines.
-    if (this.insideGRun) process.stdout.write(line);
-    else appendLines(join(this.dir!, OUTPUT_FILE), [line]);
+    if (this.insideGRun && this === attachedHere) {
+      if (this.keptMessages.length < MAX_KEPT_MESSAGES) this.keptMessages.push(line);
+      else this.droppedMessages++;
+    }
+    if (!this.insideGRun) appendLines(join(this.dir!, OUTPUT_FILE), [line]);
+    // Under `g run` stdout is shown and teed into the g run's output.log;
+    // writing that file directly could land inside one of the runner's partial lines.
+    if (this.insideGRun || this.parentId !== null) process.stdout.write(line);
     return this;
   }
 
@@ -192,9 +238,12 @@ export class Experiment {
 
   private writeScalars(values: Record<string, number>, step: number | null): this {
     const t = Date.now() / 1000;
-    const lines = Object.entries(values).map(([key, value]) => JSON.stringify({ key, value, step, t } satisfies ScalarRecord) + "\n");
-    if (lines.length === 0) return this;
+    if (Object.keys(values).length === 0) return this;
     this.start();
+    // Lines this experiment writes into a g run carry its token, so they can be
+    // moved into a child run if the script starts another experiment.
+    const mark = this.insideGRun && this === attachedHere ? { exp: this.token } : {};
+    const lines = Object.entries(values).map(([key, value]) => JSON.stringify({ key, value, step, t, ...mark } satisfies ScalarRecord) + "\n");
     // One write for the whole row: concurrent writers interleave rows, never bytes.
     appendLines(join(this.dir!, SCALARS_FILE), [lines.join("")]);
     return this;
@@ -260,19 +309,89 @@ export class Experiment {
     });
   }
 
-  private create(): void {
-    const runs = join(resolve(this.home ?? resolveHome(this.env)), "runs");
+  /** Inside `g run`: write into that run, or become a child run of it (see the module comment). */
+  private enterGRun(runDir: string): void {
+    const identity = this.identity();
+    if (identity === null) {
+      // No prefix or name (the short forms' default too): always the g run itself.
+      this.attach(runDir);
+      return;
+    }
+    const parentId = this.env.G_RUN_ID || basename(runDir);
+    const attach = withDirLockSync(runDir, () => {
+      const path = join(runDir, RUN_FILE);
+      const record = readJson(path) as RunRecord;
+      const first = record.sdk_experiment as Identity | undefined;
+      const same = first !== undefined && first.prefix === identity.prefix && first.name === identity.name;
+      if (!record.sdk_children && (first === undefined || same)) {
+        if (first === undefined) record.sdk_experiment = identity;
+        this.parentUndo = describeParent(record, this.tags, this.description, this.prefix, this.name);
+        writeJsonAtomic(path, record);
+        this.insideGRun = true;
+        this.dir = runDir;
+        this.id = parentId;
+        if (first === undefined) attachedHere = this;
+        return true;
+      }
+      // A second experiment: from now on every one is a child run of the g run.
+      record.sdk_children = true;
+      const moving = attachedHere !== undefined && attachedHere !== this ? attachedHere : undefined;
+      if (moving) moving.undoParent(record);
+      writeJsonAtomic(path, record);
+      if (moving) {
+        attachedHere = undefined;
+        moving.moveOut(runDir, parentId);
+      }
+      return false;
+    });
+    if (!attach) this.create({ parentId, home: homeOf(runDir) });
+  }
+
+  private identity(): Identity | null {
+    if (!this.prefix && this.name === undefined) return null;
+    return { prefix: this.prefix || null, name: this.name ?? null };
+  }
+
+  /** Takes back what this experiment wrote into the g run's record (under its lock). */
+  private undoParent(record: RunRecord): void {
+    undoDescribe(record, this.parentUndo ?? { tags: [] });
+    delete record.sdk_experiment;
+    this.parentUndo = null;
+  }
+
+  /** Moves this experiment's params, metrics and messages out of the g run into a child run; called holding its lock. */
+  private moveOut(runDir: string, parentId: string): void {
+    const params = { ...this.paramValues };
+    this.create({ parentId, home: homeOf(runDir), flags: params, created: this.startedAt ?? undefined, end: this.end ?? undefined });
+    const paramsPath = join(runDir, PARAMS_FILE);
+    const values = readJson(paramsPath, null) as Flags | null;
+    if (values && Object.keys(params).length > 0) {
+      for (const [key, value] of Object.entries(params)) if (key in values && values[key] === value) delete values[key];
+      if (Object.keys(values).length > 0) writeJsonAtomic(paramsPath, values);
+      else unlinkSync(paramsPath);
+    }
+    const moved = moveMarkedLines(join(runDir, SCALARS_FILE), this.token);
+    if (moved.length > 0) appendLines(join(this.dir!, SCALARS_FILE), [moved.join("")]);
+    const messages = [...this.keptMessages];
+    if (this.droppedMessages > 0) messages.unshift(`${isoNow()} INFO (${this.droppedMessages} earlier messages are in the output.log of run ${parentId})\n`);
+    if (messages.length > 0) appendLines(join(this.dir!, OUTPUT_FILE), [messages.join("")]);
+    this.keptMessages = [];
+    this.insideGRun = false;
+  }
+
+  private create(opts: { parentId?: string; home?: string; flags?: Flags; created?: string; end?: RunEnd } = {}): void {
+    const runs = join(resolve(opts.home ?? this.home ?? resolveHome(this.env)), "runs");
     mkdirSync(runs, { recursive: true });
     const id = newRunId();
     const { op, label } = opAndLabel(this.prefix, this.name);
-    const now = isoNow();
+    const now = opts.created ?? isoNow();
     const record: RunRecord = {
       format: STORE_FORMAT,
       id,
       op,
       cmd: [...process.argv],
       cwd: process.cwd(),
-      flags: {},
+      flags: { ...(opts.flags ?? {}) },
       created: now,
       started: now,
       stopped: null,
@@ -283,11 +402,16 @@ export class Experiment {
     };
     if (this.prefix) record.prefix = this.prefix;
     if (this.description) record.description = this.description;
+    if (opts.parentId) {
+      record.parent = opts.parentId;
+      this.parentId = opts.parentId;
+    }
+    if (opts.end) Object.assign(record, opts.end);
     // Built under a name the store skips, then renamed: readers never see a
     // run without its run.json or its LOCK (which would read as `error`).
     const building = join(runs, `.new-${id}`);
     mkdirSync(building);
-    writeJsonAtomic(join(building, LOCK_FILE), { pid: process.pid, host: hostname() } satisfies RunLock);
+    if (!opts.end) writeJsonAtomic(join(building, LOCK_FILE), { pid: process.pid, host: hostname() } satisfies RunLock);
     writeJsonAtomic(join(building, RUN_FILE), record);
     const dir = join(runs, id);
     renameSync(building, dir);
@@ -295,25 +419,58 @@ export class Experiment {
     this.dir = dir;
   }
 
+  /** Writes into the g run itself (an experiment without prefix or name). */
   private attach(runDir: string): void {
     this.insideGRun = true;
     this.dir = resolve(runDir);
     this.id = this.env.G_RUN_ID || basename(this.dir);
-    if (this.tags.length === 0 && !this.description && !this.name && !this.prefix) return;
-    const { label } = opAndLabel(this.prefix, this.name);
+    if (this.tags.length === 0 && !this.description) return;
     const dir = this.dir;
     withDirLockSync(dir, () => {
       const path = join(dir, RUN_FILE);
       const record = readJson(path) as RunRecord;
-      const tags = (record.tags ??= []);
-      for (const t of this.tags) if (!tags.includes(t)) tags.push(t);
-      if (this.description) record.description = this.description;
-      if (this.prefix && !record.prefix) record.prefix = this.prefix;
-      // A label given to `g run` wins over the experiment's name.
-      if (label && !record.label) record.label = label;
+      describeParent(record, this.tags, this.description, undefined, undefined);
       writeJsonAtomic(path, record);
     });
   }
+}
+
+/** The store a run directory belongs to: $G_HOME/runs/<id> → $G_HOME. */
+function homeOf(runDir: string): string {
+  return dirname(dirname(resolve(runDir)));
+}
+
+/** Adds an experiment's tags, description, prefix and label to a g run's record; returns what to undo. */
+function describeParent(record: RunRecord, tags: string[], description: string | undefined, prefix: string | undefined, name: string | undefined): ParentUndo {
+  const recordTags = (record.tags ??= []);
+  const undo: ParentUndo = { tags: tags.filter((t, i) => !recordTags.includes(t) && tags.indexOf(t) === i) };
+  recordTags.push(...undo.tags);
+  if (description) {
+    undo.description = { before: record.description, ours: description };
+    record.description = description;
+  }
+  if (prefix && !record.prefix) {
+    undo.prefix = prefix;
+    record.prefix = prefix;
+  }
+  const label = prefix || name !== undefined ? opAndLabel(prefix, name).label : "";
+  // A label given to `g run` wins over the experiment's name.
+  if (label && !record.label) {
+    undo.label = label;
+    record.label = label;
+  }
+  return undo;
+}
+
+/** Takes back what describeParent added, where nobody changed it since. */
+function undoDescribe(record: RunRecord, undo: ParentUndo): void {
+  record.tags = (record.tags ?? []).filter((t) => !undo.tags.includes(t));
+  if (undo.description && record.description === undo.description.ours) {
+    if (undo.description.before === undefined) delete record.description;
+    else record.description = undo.description.before;
+  }
+  if (undo.prefix !== undefined && record.prefix === undo.prefix) delete record.prefix;
+  if (undo.label !== undefined && record.label === undo.label) record.label = "";
 }
 
 /** Nested objects become dotted names; values become flag values (string, number, boolean, null). */

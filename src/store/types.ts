@@ -70,6 +70,11 @@ export interface ScalarRecord {
   step: number | null;
   /** Seconds since the epoch. */
   t: number;
+  /**
+   * Set on the lines an SDK experiment writes into an enclosing g run, so they
+   * can be moved into a child run of it later (docs/sdk.md); readers ignore it.
+   */
+  exp?: string;
 }
 
 /** Per-key summary of a run's scalars; what compare and optimizers read. */
