@@ -91,12 +91,13 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   lines.push(`cwd:       ${r.cwd}`, `command:   ${r.cmd.map(quoteArg).join(" ")}`, `dir:       ${run.dir}`);
   if (r.batch) lines.push(`batch:     ${r.batch} (trial ${r.trial ?? "?"})`);
   if (r.parent) lines.push(`parent:    ${r.parent}${describeIndexed(all.find((p) => p.run.id === r.parent))}`);
+  if (typeof r.sweep === "string") lines.push(`sweep:     ${r.sweep}`);
   if (r.space) {
     lines.push(`optimizer: ${r.optimizer ?? r.op}${r.seed !== undefined ? ` (seed ${r.seed})` : ""}`);
-    if (settings) {
-      const entries = Object.entries(settings);
-      lines.push(`settings:  ${entries.length === 0 ? "(defaults)" : entries.map(([k, v]) => `${k}=${formatSetting(v)}`).join(", ")}`);
-    }
+    if (r.objective) lines.push(`objective: ${r.objective.goal} ${r.objective.column}`);
+    if (typeof r.max_trials === "number") lines.push(`trials:    ${r.max_trials}${typeof r.restarts === "number" && r.restarts > 0 ? ` (restarted ${r.restarts} time${r.restarts === 1 ? "" : "s"})` : ""}`);
+    const entries = Object.entries(settings ?? {});
+    if (entries.length > 0) lines.push(`settings:  ${entries.map(([k, v]) => `${k}=${formatSetting(v)}`).join(", ")}`);
   }
   if (children.length > 0) {
     lines.push(`children:  ${children.length}`);
