@@ -97,7 +97,8 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
     if (r.objective) lines.push(`objective: ${r.objective.goal} ${r.objective.column}`);
     if (typeof r.max_trials === "number") lines.push(`trials:    ${r.max_trials}${typeof r.restarts === "number" && r.restarts > 0 ? ` (restarted ${r.restarts} time${r.restarts === 1 ? "" : "s"})` : ""}`);
     const entries = Object.entries(settings ?? {});
-    if (entries.length > 0) lines.push(`settings:  ${entries.map(([k, v]) => `${k}=${formatSetting(v)}`).join(", ")}`);
+    // Shown as --opt-flag spells them (randomStarts is random-starts); the rest are the optimizer's defaults.
+    if (entries.length > 0) lines.push(`settings:  ${entries.map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}=${formatSetting(v)}`).join(", ")}`);
   }
   if (children.length > 0) {
     lines.push(`children:  ${children.length}`);
