@@ -72,10 +72,11 @@ const active: Experiment[] = [];
 let hooksInstalled = false;
 let uncaught: unknown = undefined;
 /**
- * The Experiment with a prefix or name that this process attached to its g
- * run, until a second one makes every experiment a child run (then it is moved out).
+ * By g run directory: the Experiment with a prefix or name that this process
+ * attached to that run, until a second one makes every experiment a child run
+ * (then it is moved out).
  */
-let attachedHere: Experiment | undefined;
+const attachedHere = new Map<string, Experiment>();
 /** Messages of that experiment kept to move them into its child run; at most this many. */
 const MAX_KEPT_MESSAGES = 10_000;
 
@@ -218,7 +219,7 @@ export class Experiment {
     this.assertOpen();
     const line = `${isoNow()} ${level.toUpperCase()} ${message}\n`;
     this.start();
-    if (this.insideGRun && this === attachedHere) {
+    if (this.insideGRun && attachedHere.get(this.dir!) === this) {
       if (this.keptMessages.length < MAX_KEPT_MESSAGES) this.keptMessages.push(line);
       else this.droppedMessages++;
     }
@@ -242,7 +243,7 @@ export class Experiment {
     this.start();
     // Lines this experiment writes into a g run carry its token, so they can be
     // moved into a child run if the script starts another experiment.
-    const mark = this.insideGRun && this === attachedHere ? { exp: this.token } : {};
+    const mark = this.insideGRun && attachedHere.get(this.dir!) === this ? { exp: this.token } : {};
     const lines = Object.entries(values).map(([key, value]) => JSON.stringify({ key, value, step, t, ...mark } satisfies ScalarRecord) + "\n");
     // One write for the whole row: concurrent writers interleave rows, never bytes.
     appendLines(join(this.dir!, SCALARS_FILE), [lines.join("")]);
@@ -330,16 +331,16 @@ export class Experiment {
         this.insideGRun = true;
         this.dir = runDir;
         this.id = parentId;
-        if (first === undefined) attachedHere = this;
+        if (first === undefined) attachedHere.set(runDir, this);
         return true;
       }
       // A second experiment: from now on every one is a child run of the g run.
       record.sdk_children = true;
-      const moving = attachedHere !== undefined && attachedHere !== this ? attachedHere : undefined;
+      const moving = attachedHere.get(runDir);
       if (moving) moving.undoParent(record);
       writeJsonAtomic(path, record);
       if (moving) {
-        attachedHere = undefined;
+        attachedHere.delete(runDir);
         moving.moveOut(runDir, parentId);
       }
       return false;

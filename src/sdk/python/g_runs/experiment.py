@@ -29,9 +29,10 @@ _state_lock = threading.RLock()
 _active = []  # started, unfinished experiments of this process, innermost last
 _uncaught = []  # the exception that is ending the interpreter, if any
 _hooks_installed = False
-# The Experiment with a prefix or name that this process attached to its g run,
-# until a second one makes every experiment a child run (then it is moved out).
-_attached_here = None
+# By g run directory: the Experiment with a prefix or name that this process
+# attached to that run, until a second one makes every experiment a child run
+# (then it is moved out).
+_attached_here = {}
 # Messages of that experiment, kept to move them into its child run; at most this many.
 MAX_KEPT_MESSAGES = 10_000
 
@@ -148,7 +149,6 @@ class Experiment:
 
     def _enter_g_run(self, run_dir):
         """Inside `g run`: write into that run, or become a child run of it (see the module doc)."""
-        global _attached_here
         identity = self._identity()
         if identity is None:
             # No prefix or name (the short forms' default too): always the g run itself.
@@ -171,16 +171,15 @@ class Experiment:
                 self.dir = run_dir
                 self.id = parent_id
                 if first is None:
-                    _attached_here = self
+                    _attached_here[run_dir] = self
                 return
             # A second experiment: from now on every one is a child run of the g run.
             record["sdk_children"] = True
-            moving = _attached_here if _attached_here is not None and _attached_here is not self else None
+            moving = _attached_here.pop(run_dir, None)
             if moving is not None:
                 moving._undo_parent(record)
             files.write_json_atomic(path, record)
             if moving is not None:
-                _attached_here = None
                 moving._move_out(run_dir, parent_id)
         self._create(parent_id=parent_id, home=_home_of(run_dir))
 
@@ -286,7 +285,7 @@ class Experiment:
         line = f"{files.iso_now()} {str(level).upper()} {text}\n"
         self.start()
         with self._lock:
-            if self.inside_g_run and self is _attached_here:
+            if self.inside_g_run and _attached_here.get(self.dir) is self:
                 if len(self._kept_messages) < MAX_KEPT_MESSAGES:
                     self._kept_messages.append(line)
                 else:
@@ -316,7 +315,7 @@ class Experiment:
             with self._lock:
                 # Lines this experiment writes into a g run carry its token, so they
                 # can be moved into a child run if the script starts another experiment.
-                mark = {"exp": self._token} if self.inside_g_run and self is _attached_here else {}
+                mark = {"exp": self._token} if self.inside_g_run and _attached_here.get(self.dir) is self else {}
                 lines = [
                     json.dumps({"key": key, "value": number, "step": step, "t": t, **mark}, separators=(",", ":")) + "\n"
                     for key, number in numbers.items()
