@@ -3,6 +3,7 @@
 // skips loading commander unless help is asked for.
 
 import { EXIT, GError } from "../errors.js";
+import { handleClosedOutput } from "../runner/terminal.js";
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -25,6 +26,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
+}
+
+/** `g run` and `g agent` run scripts, which must not die with the reader of g's output. */
+function runsScripts(argv: string[]): boolean {
+  return argv[2] === "run" || argv[2] === "agent";
 }
 
 /** `g run ...` without -h/--help before `--`: parsed by run-args.ts alone. */
@@ -73,8 +79,8 @@ export function reportError(err: unknown): number {
   return 1;
 }
 
-process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-  if (err.code === "EPIPE") process.exit(0);
-});
+// A closed stdout (`g run train.py | head`) is not a failure: commands that run
+// scripts carry on without printing; the others end quietly (src/runner/terminal.ts).
+handleClosedOutput(runsScripts(process.argv));
 
 process.exitCode = await main(process.argv);

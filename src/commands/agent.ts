@@ -17,6 +17,7 @@ import { readSweep, type Sweep } from "../store/sweeps.js";
 import type { Run } from "../store/types.js";
 import { formatPoint } from "../trials/batch.js";
 import { claimNextTrial, runSweepTrial } from "../trials/sweep.js";
+import { terminalSink } from "../runner/terminal.js";
 import { say } from "./prompt.js";
 
 /** An agent whose trials keep failing gives up rather than burn through the sweep. */
@@ -46,7 +47,7 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
   let failuresInRow = 0;
   let ran = 0;
   const finishedCache = new Map<string, Run>();
-  const sink = opts.quiet === true ? null : (text: string, stream: "stdout" | "stderr") => void (stream === "stdout" ? process.stdout : process.stderr).write(text);
+  const sink = opts.quiet === true ? null : terminalSink;
   const announce = (reason: "interrupt" | "terminate") =>
     say(`\n${reason === "interrupt" ? "Interrupted" : "Stopping"}: stopping the running trial; no new trials are claimed.`);
   const interrupted = await withStopSignals(announce, async (signals) => {

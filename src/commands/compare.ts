@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { gBin } from "../runner/paths.js";
 import { UsageError } from "../errors.js";
 import { buildCompareData, type CompareData, type CompareInputRun } from "../query/compare-data.js";
-import { filterRuns, indexRuns, selectRuns } from "../query/select.js";
+import { filterRuns, indexRuns, selectRuns, splitEnclosingRuns } from "../query/select.js";
 import { renderCsv } from "../format/csv.js";
 import { renderJson } from "../format/json.js";
 import { renderTable } from "../format/table.js";
@@ -51,8 +51,15 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     return;
   }
 
-  const { runs, warnings } = load();
+  const { runs, warnings, enclosing } = loadCompareRuns(store, specs, opts);
   for (const w of warnings) say(`warning: ${w}`);
+  if (enclosing.length > 0) {
+    const ids = enclosing.slice(0, 3).map((r) => r.run.id.slice(0, 8));
+    say(
+      `(${enclosing.length} run${enclosing.length === 1 ? "" : "s"} enclosing SDK experiments not listed, their experiments are; ` +
+        `name ${enclosing.length === 1 ? "it" : "them"} to compare ${enclosing.length === 1 ? "it" : "them"}: g compare ${ids.join(" ")}${enclosing.length > 3 ? " ..." : ""})`,
+    );
+  }
   const data = build(runs);
 
   if (opts.json) {
@@ -91,13 +98,19 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
 
 /**
  * The selected runs with their index (1 = latest) and scalar summaries,
- * after the `g runs`-style filters. Damaged runs become warnings.
+ * after the `g runs`-style filters. Damaged runs become warnings. Without
+ * RUN specs, runs that enclose child runs (SDK experiments recorded under
+ * `g run`) are left out and returned as `enclosing`: the rows are the experiments.
  */
-export function loadCompareRuns(store: RunStore, specs: string[], opts: CompareOptions): { runs: CompareInputRun[]; warnings: string[] } {
+export function loadCompareRuns(store: RunStore, specs: string[], opts: CompareOptions): { runs: CompareInputRun[]; warnings: string[]; enclosing: CompareInputRun[] } {
   const { runs, warnings } = store.listRunsWithSummaries();
   const summaries = new Map(runs.map((r) => [r.run.id, r.summaries]));
-  const selected = filterRuns(selectRuns(indexRuns(runs.map((r) => r.run)), specs), { op: opts.op, status: opts.status, label: opts.label, tag: opts.tag });
-  return { runs: selected.map(({ index, run }) => ({ index, run, summaries: summaries.get(run.id) ?? {} })), warnings };
+  const all = runs.map((r) => r.run);
+  const selected = filterRuns(selectRuns(indexRuns(all), specs), { op: opts.op, status: opts.status, label: opts.label, tag: opts.tag });
+  const rows = selected.map(({ index, run }) => ({ index, run, summaries: summaries.get(run.id) ?? {} }));
+  if (specs.length > 0) return { runs: rows, warnings, enclosing: [] };
+  const { shown, enclosing } = splitEnclosingRuns(rows, all);
+  return { runs: shown, warnings, enclosing };
 }
 
 /**

@@ -2,6 +2,7 @@
 // is not a terminal nothing blocks: the default answer is taken.
 
 import { createInterface } from "node:readline";
+import { writeErr } from "../runner/terminal.js";
 
 export async function confirm(question: string, defaultYes: boolean): Promise<boolean> {
   if (!process.stdin.isTTY) return defaultYes;
@@ -21,5 +22,5 @@ export async function confirm(question: string, defaultYes: boolean): Promise<bo
 
 /** Messages for people go to stderr; stdout is for data. */
 export function say(text: string): void {
-  process.stderr.write(text.endsWith("\n") ? text : text + "\n");
+  writeErr(text.endsWith("\n") ? text : text + "\n");
 }

@@ -11,6 +11,7 @@ import { parseObjective } from "../query/objective.js";
 import { indexRuns, selectRuns } from "../query/select.js";
 import { buildArgv, buildEnv, givenFlagNames } from "../runner/command.js";
 import { startRun, type OutputSink } from "../runner/execute.js";
+import { terminalSink } from "../runner/terminal.js";
 import { inspectScript, type ScriptInfo } from "../runner/inspect.js";
 import { checkCanStart } from "../runner/preflight.js";
 import { withStopSignals } from "../runner/signals.js";
@@ -166,7 +167,7 @@ async function runSingle(store: RunStore, args: RunArgs, info: ScriptInfo, flags
   say(`run ${shortId(run.id)} completed`);
 }
 
-const directSink: OutputSink = (text, stream) => void (stream === "stdout" ? process.stdout : process.stderr).write(text);
+const directSink: OutputSink = terminalSink;
 
 /** `g run --restart gp|RUN`: continue an optimizer batch, or rerun one run in its directory. */
 async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {

@@ -44,7 +44,8 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
     return;
   }
   const showBatch = limited.some((r) => r.run.record.batch !== undefined);
-  const headers = ["#", "id", "op", "started", "time", "status", "label", ...(showBatch ? ["batch"] : [])];
+  const showParent = limited.some((r) => typeof r.run.record.parent === "string");
+  const headers = ["#", "id", "op", "started", "time", "status", "label", ...(showBatch ? ["batch"] : []), ...(showParent ? ["parent"] : [])];
   const rows = limited.map(({ index, run }) => [
     String(index),
     shortId(run.id),
@@ -54,6 +55,7 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
     run.status,
     run.record.label ?? "",
     ...(showBatch ? [run.record.batch ? `${shortId(run.record.batch)} #${run.record.trial ?? "?"}` : ""] : []),
+    ...(showParent ? [typeof run.record.parent === "string" ? shortId(run.record.parent) : ""] : []),
   ]);
   process.stdout.write(renderColumns(headers, rows));
   if (limited.length < selected.length) say(`(showing ${limited.length} of ${selected.length} runs; -a shows all, g runs 1:50 a range)`);
@@ -61,13 +63,17 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
 
 export async function infoCommand(spec: string | undefined, opts: { json?: boolean }): Promise<void> {
   const store = openStore();
-  const picked = selectRuns(loadRuns(store), [spec ?? "1"]);
+  const all = loadRuns(store);
+  const picked = selectRuns(all, [spec ?? "1"]);
   if (picked.length !== 1) throw new UsageError(`g runs info takes one run; "${spec}" selects ${picked.length}`);
   const { index, run } = picked[0]!;
   const scalars = store.readSummaries(run);
   const files = store.listFiles(run);
+  const children = all.filter((c) => c.run.record.parent === run.id);
+  const settings = optimizerSettings(run);
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ ...runJson({ index, run }), scalars, files }, null, 2) + "\n");
+    const extra = { optimizer_settings: settings, children: children.map((c) => c.run.id), scalars, files };
+    process.stdout.write(JSON.stringify({ ...runJson({ index, run }), ...extra }, null, 2) + "\n");
     return;
   }
   const r = run.record;
@@ -80,12 +86,25 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
     `time:      ${formatDuration(run)}`,
     `label:     ${r.label ?? ""}`,
     `tags:      ${(r.tags ?? []).join(", ")}`,
-    `cwd:       ${r.cwd}`,
-    `command:   ${r.cmd.map(quoteArg).join(" ")}`,
-    `dir:       ${run.dir}`,
   ];
+  if (typeof r.description === "string" && r.description !== "") lines.push(`description: ${r.description}`);
+  if (typeof r.error === "string") lines.push(`error:     ${r.error}`);
+  lines.push(`cwd:       ${r.cwd}`, `command:   ${r.cmd.map(quoteArg).join(" ")}`, `dir:       ${run.dir}`);
   if (r.batch) lines.push(`batch:     ${r.batch} (trial ${r.trial ?? "?"})`);
-  if (r.space) lines.push(`optimizer: ${r.optimizer ?? r.op}${r.seed !== undefined ? ` (seed ${r.seed})` : ""}`);
+  if (r.parent) lines.push(`parent:    ${r.parent}${describeIndexed(all.find((p) => p.run.id === r.parent))}`);
+  if (typeof r.sweep === "string") lines.push(`sweep:     ${r.sweep}`);
+  if (r.space) {
+    lines.push(`optimizer: ${r.optimizer ?? r.op}${r.seed !== undefined ? ` (seed ${r.seed})` : ""}`);
+    if (r.objective) lines.push(`objective: ${r.objective.goal} ${r.objective.column}`);
+    if (typeof r.max_trials === "number") lines.push(`trials:    ${r.max_trials}${typeof r.restarts === "number" && r.restarts > 0 ? ` (restarted ${r.restarts} time${r.restarts === 1 ? "" : "s"})` : ""}`);
+    const entries = Object.entries(settings ?? {});
+    // Shown as --opt-flag spells them (randomStarts is random-starts); the rest are the optimizer's defaults.
+    if (entries.length > 0) lines.push(`settings:  ${entries.map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}=${formatSetting(v)}`).join(", ")}`);
+  }
+  if (children.length > 0) {
+    lines.push(`children:  ${children.length}`);
+    for (const c of children) lines.push(`  ${shortId(c.run.id)}${describeIndexed(c)}`);
+  }
   lines.push("flags:");
   for (const [k, v] of Object.entries(r.flags)) lines.push(`  ${k}: ${typeof v === "number" ? formatNumber(v) : String(v)}`);
   lines.push("scalars:");
@@ -214,10 +233,29 @@ function runJson({ index, run }: IndexedRun): Record<string, unknown> {
     flags: r.flags,
     batch: r.batch ?? null,
     trial: r.trial ?? null,
+    parent: r.parent ?? null,
+    description: r.description ?? null,
     cmd: r.cmd,
     cwd: r.cwd,
     dir: run.dir,
   };
+}
+
+/** ` [3] label (status)`: a related run as a line of `g runs info` shows it; "" when it is gone. */
+function describeIndexed(r: IndexedRun | undefined): string {
+  if (!r) return " (not in the store)";
+  return ` [${r.index}]${r.run.record.label ? ` ${r.run.record.label}` : ""} (${r.run.status})`;
+}
+
+/** A batch's optimizer settings (`--opt-flag`), or null for a run that is not a batch. */
+function optimizerSettings(run: Run): Record<string, unknown> | null {
+  if (run.record.space === undefined) return null;
+  const s = run.record.optimizer_settings;
+  return s && typeof s === "object" && !Array.isArray(s) ? (s as Record<string, unknown>) : {};
+}
+
+function formatSetting(v: unknown): string {
+  return typeof v === "number" ? formatNumber(v) : typeof v === "string" ? v : JSON.stringify(v);
 }
 
 function formatScalar(s: ScalarSummary): string {

@@ -21,6 +21,9 @@ export interface CompareJsonRow {
   tags: string[];
   batch: string | null;
   trial: number | null;
+  /** The enclosing run's id, for a child run (see docs/sdk.md). */
+  parent: string | null;
+  description: string | null;
   flags: Flags;
   /** Key → last, first, min, max, avg, total, count, step. */
   scalars: Record<string, ScalarSummary>;
@@ -46,6 +49,8 @@ export function toJsonRows(data: CompareData): CompareJsonRow[] {
       tags: r.tags,
       batch: typeof r.batch === "string" ? r.batch : null,
       trial: typeof r.trial === "number" ? r.trial : null,
+      parent: typeof r.parent === "string" ? r.parent : null,
+      description: typeof r.description === "string" ? r.description : null,
       flags: r.flags,
       scalars: row.summaries,
     };

@@ -26,6 +26,8 @@ export const ATTRIBUTES = [
   "trial",
   "sweep",
   "optimizer",
+  "description",
+  "parent",
 ] as const;
 export type Attribute = (typeof ATTRIBUTES)[number];
 
@@ -42,6 +44,7 @@ const ATTRIBUTE_ALIASES: Record<string, Attribute> = {
   exit: "exit_status",
   "exit-status": "exit_status",
   tag: "tags",
+  desc: "description",
 };
 
 /** Headers of the attribute columns, Guild-like (`run` is the short id). */
@@ -62,6 +65,8 @@ const ATTRIBUTE_HEADERS: Record<Attribute, string> = {
   trial: "trial",
   sweep: "sweep",
   optimizer: "optimizer",
+  description: "description",
+  parent: "parent",
 };
 
 /**

@@ -314,6 +314,10 @@ function attributeValue(attr: Attribute, r: CompareInputRun, now: number): CellV
       return typeof rec.sweep === "string" ? rec.sweep : null;
     case "optimizer":
       return typeof rec.optimizer === "string" ? rec.optimizer : null;
+    case "description":
+      return typeof rec.description === "string" && rec.description !== "" ? rec.description : null;
+    case "parent":
+      return typeof rec.parent === "string" ? rec.parent.slice(0, 8) : null;
   }
 }
 

@@ -94,6 +94,22 @@ function resolveSpec(all: IndexedRun[], spec: string): number[] {
   return [hits[0]!.index];
 }
 
+/**
+ * Splits off the runs that enclose child runs (an SDK script under `g run`
+ * that recorded several experiments: each is a child run naming it as
+ * `parent`). `g compare` lists the experiments, not the process that ran
+ * them, unless runs are named. `all` is every run in the store, so a child
+ * filtered out by --op still marks its parent.
+ */
+export function splitEnclosingRuns<T extends { run: Run }>(runs: T[], all: readonly Run[]): { shown: T[]; enclosing: T[] } {
+  const parents = new Set<string>();
+  for (const r of all) if (typeof r.record.parent === "string") parents.add(r.record.parent);
+  const shown: T[] = [];
+  const enclosing: T[] = [];
+  for (const r of runs) (parents.has(r.run.id) ? enclosing : shown).push(r);
+  return { shown, enclosing };
+}
+
 /** Applies --op (substring), --status, --label (substring), --tag (all given) filters. */
 export function filterRuns(runs: IndexedRun[], f: RunFilters): IndexedRun[] {
   const statuses = toList(f.status);

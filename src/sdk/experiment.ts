@@ -1,13 +1,18 @@
 // Experiments in ml_dash style that record into g's run store (format 1);
 // the TypeScript twin of src/sdk/python/g_runs. Standalone, an Experiment
 // creates a run under $G_HOME/runs (op from the prefix, label from the name).
-// Inside a `g run` process (G_RUN_DIR set) it writes into that run: params go
-// to params.json, which the runner merges into the run's flags when the
-// process ends, because the runner owns run.json's flags.
+// Inside a `g run` process (G_RUN_DIR set) the first Experiment writes into
+// that run: params go to params.json, which the runner merges into the run's
+// flags when the process ends, because the runner owns run.json's flags.
+// A script that records several experiments (a prefix or name different from
+// the first one's) makes each a child run of the g run (run.json `parent`),
+// and the first one is moved out of the g run into a child too, so no two
+// experiments are ever merged (docs/sdk.md, "Several experiments inside g run").
 
 import { mkdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
 import { appendLines, writeJsonAtomic } from "../store/fs-atomic.js";
 import {
   LOCK_FILE,
@@ -21,6 +26,7 @@ import {
   type RunLock,
 } from "../store/store.js";
 import { STORE_FORMAT, type FlagValue, type Flags, type RunRecord, type ScalarRecord } from "../store/types.js";
+import { moveMarkedLines } from "./move-lines.js";
 
 export const PARAMS_FILE = "params.json";
 
@@ -65,6 +71,31 @@ export interface Params {
 const active: Experiment[] = [];
 let hooksInstalled = false;
 let uncaught: unknown = undefined;
+/**
+ * By g run directory: the Experiment with a prefix or name that this process
+ * attached to that run, until a second one makes every experiment a child run
+ * (then it is moved out).
+ */
+const attachedHere = new Map<string, Experiment>();
+/** Messages of that experiment kept to move them into its child run; at most this many. */
+const MAX_KEPT_MESSAGES = 10_000;
+
+/** How an experiment tells itself apart from another inside one g run. */
+interface Identity {
+  prefix: string | null;
+  name: string | null;
+}
+
+/** What an attached experiment added to the g run's record, to take back when it is moved out. */
+interface ParentUndo {
+  tags: string[];
+  description?: { before: string | undefined; ours: string };
+  prefix?: string;
+  label?: string;
+}
+
+/** How a run ended, kept so a move into a child run can record it. */
+type RunEnd = { stopped: string; exit_status: number; error?: string; terminated?: boolean };
 
 /** The innermost started, unfinished experiment of this process, if any. */
 export function currentExperiment(): Experiment | undefined {
@@ -80,7 +111,10 @@ export class Experiment {
   readonly metrics: Metrics;
   id: string | null = null;
   dir: string | null = null;
+  /** True while writing into the enclosing g run; false for a run of its own (standalone, or a child). */
   insideGRun = false;
+  /** For a child run of a g run: that run's id. */
+  parentId: string | null = null;
 
   private readonly home: string | undefined;
   private readonly env: NodeJS.ProcessEnv;
@@ -90,6 +124,12 @@ export class Experiment {
   private rowStep: number | null = null;
   private rowsWritten = 0;
   private paramValues: Flags = {};
+  private readonly token = randomBytes(16).toString("hex");
+  private parentUndo: ParentUndo | null = null;
+  private keptMessages: string[] = [];
+  private droppedMessages = 0;
+  private startedAt: string | null = null;
+  private end: RunEnd | null = null;
 
   constructor(opts: ExperimentOptions = {}) {
     this.prefix = opts.prefix;
@@ -129,12 +169,18 @@ export class Experiment {
     return result;
   }
 
+  /** Every write goes through here: a finished run takes nothing more, and says so. */
+  private assertOpen(): void {
+    if (this.finished) throw new Error(`g-runs: run ${this.id} has finished; start a new Experiment to record more`);
+  }
+
   /** Starts the run (once); every write starts it on first use. */
   start(): this {
-    if (this.finished) throw new Error(`g-runs: run ${this.id} has finished; start a new Experiment to record more`);
+    this.assertOpen();
     if (this.started) return this;
+    this.startedAt = isoNow();
     const runDir = this.env.G_RUN_DIR;
-    if (runDir) this.attach(runDir);
+    if (runDir) this.enterGRun(resolve(runDir));
     else this.create();
     this.started = true;
     active.push(this);
@@ -149,14 +195,16 @@ export class Experiment {
     this.finished = true;
     const index = active.indexOf(this);
     if (index >= 0) active.splice(index, 1);
+    const failed = error !== undefined;
+    // Kept for a move into a child run, should a later experiment cause one.
+    const end: RunEnd = { stopped: isoNow(), exit_status: exitStatus ?? (failed ? 1 : 0) };
+    if (failed) end.error = describeError(error);
+    this.end = end;
     if (this.insideGRun) return;
     const dir = this.dir!;
-    const failed = error !== undefined;
     withDirLockSync(dir, () => {
       const record = readJson(join(dir, RUN_FILE)) as RunRecord;
-      record.stopped = isoNow();
-      record.exit_status = exitStatus ?? (failed ? 1 : 0);
-      if (failed) record.error = describeError(error);
+      Object.assign(record, end);
       writeJsonAtomic(join(dir, RUN_FILE), record);
     });
     try {
@@ -168,26 +216,35 @@ export class Experiment {
 
   /** Appends a timestamped line to the run's output.log. */
   log(message: string, level = "info"): this {
+    this.assertOpen();
     const line = `${isoNow()} ${level.toUpperCase()} ${message}\n`;
     this.start();
-    // Inside `g run` the runner owns output.log and tees stdout into it;
-    // writing there directly could land inside one of its partial lines.
-    if (this.insideGRun) process.stdout.write(line);
-    else appendLines(join(this.dir!, OUTPUT_FILE), [line]);
+    if (this.insideGRun && attachedHere.get(this.dir!) === this) {
+      if (this.keptMessages.length < MAX_KEPT_MESSAGES) this.keptMessages.push(line);
+      else this.droppedMessages++;
+    }
+    if (!this.insideGRun) appendLines(join(this.dir!, OUTPUT_FILE), [line]);
+    // Under `g run` stdout is shown and teed into the g run's output.log;
+    // writing that file directly could land inside one of the runner's partial lines.
+    if (this.insideGRun || this.parentId !== null) process.stdout.write(line);
     return this;
   }
 
   /** Writes scalars now, unbuffered; a `step` entry is the step (null when absent). */
   logScalars(values: MetricValues): this {
+    this.assertOpen();
     const { step, rest } = splitStep(values);
     return this.writeScalars(toNumbers(rest), step);
   }
 
   private writeScalars(values: Record<string, number>, step: number | null): this {
     const t = Date.now() / 1000;
-    const lines = Object.entries(values).map(([key, value]) => JSON.stringify({ key, value, step, t } satisfies ScalarRecord) + "\n");
-    if (lines.length === 0) return this;
+    if (Object.keys(values).length === 0) return this;
     this.start();
+    // Lines this experiment writes into a g run carry its token, so they can be
+    // moved into a child run if the script starts another experiment.
+    const mark = this.insideGRun && attachedHere.get(this.dir!) === this ? { exp: this.token } : {};
+    const lines = Object.entries(values).map(([key, value]) => JSON.stringify({ key, value, step, t, ...mark } satisfies ScalarRecord) + "\n");
     // One write for the whole row: concurrent writers interleave rows, never bytes.
     appendLines(join(this.dir!, SCALARS_FILE), [lines.join("")]);
     return this;
@@ -200,6 +257,7 @@ export class Experiment {
     };
     const metrics = writer as Metrics;
     metrics.log = (values: MetricValues) => {
+      this.assertOpen();
       const { step, rest } = splitStep(values);
       const named: Record<string, number> = {};
       for (const [key, value] of Object.entries(toNumbers(rest))) named[namespace + key] = value;
@@ -207,6 +265,7 @@ export class Experiment {
       return metrics;
     };
     metrics.flush = () => {
+      this.assertOpen();
       this.flushRow();
       return metrics;
     };
@@ -232,6 +291,7 @@ export class Experiment {
   }
 
   private setParams(values: ParamValues): void {
+    this.assertOpen();
     const flat = flattenParams(values);
     this.start();
     Object.assign(this.paramValues, flat);
@@ -250,19 +310,89 @@ export class Experiment {
     });
   }
 
-  private create(): void {
-    const runs = join(resolve(this.home ?? resolveHome(this.env)), "runs");
+  /** Inside `g run`: write into that run, or become a child run of it (see the module comment). */
+  private enterGRun(runDir: string): void {
+    const identity = this.identity();
+    if (identity === null) {
+      // No prefix or name (the short forms' default too): always the g run itself.
+      this.attach(runDir);
+      return;
+    }
+    const parentId = this.env.G_RUN_ID || basename(runDir);
+    const attach = withDirLockSync(runDir, () => {
+      const path = join(runDir, RUN_FILE);
+      const record = readJson(path) as RunRecord;
+      const first = record.sdk_experiment as Identity | undefined;
+      const same = first !== undefined && first.prefix === identity.prefix && first.name === identity.name;
+      if (!record.sdk_children && (first === undefined || same)) {
+        if (first === undefined) record.sdk_experiment = identity;
+        this.parentUndo = describeParent(record, this.tags, this.description, this.prefix, this.name);
+        writeJsonAtomic(path, record);
+        this.insideGRun = true;
+        this.dir = runDir;
+        this.id = parentId;
+        if (first === undefined) attachedHere.set(runDir, this);
+        return true;
+      }
+      // A second experiment: from now on every one is a child run of the g run.
+      record.sdk_children = true;
+      const moving = attachedHere.get(runDir);
+      if (moving) moving.undoParent(record);
+      writeJsonAtomic(path, record);
+      if (moving) {
+        attachedHere.delete(runDir);
+        moving.moveOut(runDir, parentId);
+      }
+      return false;
+    });
+    if (!attach) this.create({ parentId, home: homeOf(runDir) });
+  }
+
+  private identity(): Identity | null {
+    if (!this.prefix && this.name === undefined) return null;
+    return { prefix: this.prefix || null, name: this.name ?? null };
+  }
+
+  /** Takes back what this experiment wrote into the g run's record (under its lock). */
+  private undoParent(record: RunRecord): void {
+    undoDescribe(record, this.parentUndo ?? { tags: [] });
+    delete record.sdk_experiment;
+    this.parentUndo = null;
+  }
+
+  /** Moves this experiment's params, metrics and messages out of the g run into a child run; called holding its lock. */
+  private moveOut(runDir: string, parentId: string): void {
+    const params = { ...this.paramValues };
+    this.create({ parentId, home: homeOf(runDir), flags: params, created: this.startedAt ?? undefined, end: this.end ?? undefined });
+    const paramsPath = join(runDir, PARAMS_FILE);
+    const values = readJson(paramsPath, null) as Flags | null;
+    if (values && Object.keys(params).length > 0) {
+      for (const [key, value] of Object.entries(params)) if (key in values && values[key] === value) delete values[key];
+      if (Object.keys(values).length > 0) writeJsonAtomic(paramsPath, values);
+      else unlinkSync(paramsPath);
+    }
+    const moved = moveMarkedLines(join(runDir, SCALARS_FILE), this.token);
+    if (moved.length > 0) appendLines(join(this.dir!, SCALARS_FILE), [moved.join("")]);
+    const messages = [...this.keptMessages];
+    if (this.droppedMessages > 0) messages.unshift(`${isoNow()} INFO (${this.droppedMessages} earlier messages are in the output.log of run ${parentId})\n`);
+    if (messages.length > 0) appendLines(join(this.dir!, OUTPUT_FILE), [messages.join("")]);
+    this.keptMessages = [];
+    this.insideGRun = false;
+  }
+
+  private create(opts: { parentId?: string; home?: string; flags?: Flags; created?: string; end?: RunEnd } = {}): void {
+    const runs = join(resolve(opts.home ?? this.home ?? resolveHome(this.env)), "runs");
     mkdirSync(runs, { recursive: true });
     const id = newRunId();
     const { op, label } = opAndLabel(this.prefix, this.name);
-    const now = isoNow();
+    const now = opts.created ?? isoNow();
     const record: RunRecord = {
       format: STORE_FORMAT,
       id,
       op,
       cmd: [...process.argv],
       cwd: process.cwd(),
-      flags: {},
+      flags: { ...(opts.flags ?? {}) },
       created: now,
       started: now,
       stopped: null,
@@ -273,11 +403,16 @@ export class Experiment {
     };
     if (this.prefix) record.prefix = this.prefix;
     if (this.description) record.description = this.description;
+    if (opts.parentId) {
+      record.parent = opts.parentId;
+      this.parentId = opts.parentId;
+    }
+    if (opts.end) Object.assign(record, opts.end);
     // Built under a name the store skips, then renamed: readers never see a
     // run without its run.json or its LOCK (which would read as `error`).
     const building = join(runs, `.new-${id}`);
     mkdirSync(building);
-    writeJsonAtomic(join(building, LOCK_FILE), { pid: process.pid, host: hostname() } satisfies RunLock);
+    if (!opts.end) writeJsonAtomic(join(building, LOCK_FILE), { pid: process.pid, host: hostname() } satisfies RunLock);
     writeJsonAtomic(join(building, RUN_FILE), record);
     const dir = join(runs, id);
     renameSync(building, dir);
@@ -285,25 +420,58 @@ export class Experiment {
     this.dir = dir;
   }
 
+  /** Writes into the g run itself (an experiment without prefix or name). */
   private attach(runDir: string): void {
     this.insideGRun = true;
     this.dir = resolve(runDir);
     this.id = this.env.G_RUN_ID || basename(this.dir);
-    if (this.tags.length === 0 && !this.description && !this.name && !this.prefix) return;
-    const { label } = opAndLabel(this.prefix, this.name);
+    if (this.tags.length === 0 && !this.description) return;
     const dir = this.dir;
     withDirLockSync(dir, () => {
       const path = join(dir, RUN_FILE);
       const record = readJson(path) as RunRecord;
-      const tags = (record.tags ??= []);
-      for (const t of this.tags) if (!tags.includes(t)) tags.push(t);
-      if (this.description) record.description = this.description;
-      if (this.prefix && !record.prefix) record.prefix = this.prefix;
-      // A label given to `g run` wins over the experiment's name.
-      if (label && !record.label) record.label = label;
+      describeParent(record, this.tags, this.description, undefined, undefined);
       writeJsonAtomic(path, record);
     });
   }
+}
+
+/** The store a run directory belongs to: $G_HOME/runs/<id> → $G_HOME. */
+function homeOf(runDir: string): string {
+  return dirname(dirname(resolve(runDir)));
+}
+
+/** Adds an experiment's tags, description, prefix and label to a g run's record; returns what to undo. */
+function describeParent(record: RunRecord, tags: string[], description: string | undefined, prefix: string | undefined, name: string | undefined): ParentUndo {
+  const recordTags = (record.tags ??= []);
+  const undo: ParentUndo = { tags: tags.filter((t, i) => !recordTags.includes(t) && tags.indexOf(t) === i) };
+  recordTags.push(...undo.tags);
+  if (description) {
+    undo.description = { before: record.description, ours: description };
+    record.description = description;
+  }
+  if (prefix && !record.prefix) {
+    undo.prefix = prefix;
+    record.prefix = prefix;
+  }
+  const label = prefix || name !== undefined ? opAndLabel(prefix, name).label : "";
+  // A label given to `g run` wins over the experiment's name.
+  if (label && !record.label) {
+    undo.label = label;
+    record.label = label;
+  }
+  return undo;
+}
+
+/** Takes back what describeParent added, where nobody changed it since. */
+function undoDescribe(record: RunRecord, undo: ParentUndo): void {
+  record.tags = (record.tags ?? []).filter((t) => !undo.tags.includes(t));
+  if (undo.description && record.description === undo.description.ours) {
+    if (undo.description.before === undefined) delete record.description;
+    else record.description = undo.description.before;
+  }
+  if (undo.prefix !== undefined && record.prefix === undo.prefix) delete record.prefix;
+  if (undo.label !== undefined && record.label === undo.label) record.label = "";
 }
 
 /** Nested objects become dotted names; values become flag values (string, number, boolean, null). */
@@ -311,29 +479,69 @@ export function flattenParams(values: ParamValues, prefix = ""): Flags {
   const out: Flags = {};
   for (const [key, value] of Object.entries(values)) {
     const name = `${prefix}${key}`;
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    if (isPlainObject(value)) {
       Object.assign(out, flattenParams(value as ParamValues, `${name}.`));
     } else {
-      out[name] = toFlagValue(value);
+      out[name] = toFlagValue(name, value);
     }
   }
   return out;
 }
 
-function toFlagValue(value: unknown): FlagValue {
-  if (value === null || value === undefined) return null;
-  if (typeof value === "string" || typeof value === "boolean") return value;
-  if (typeof value === "number") return Number.isFinite(value) ? value : String(value);
-  if (typeof value === "bigint") return Number(value);
-  if (Array.isArray(value)) return JSON.stringify(value);
-  return String(value);
+function isPlainObject(value: unknown): boolean {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
+/** A param as a flag value; anything JSON cannot hold as the user meant it throws. */
+function toFlagValue(name: string, value: unknown): FlagValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new RangeError(`g-runs: param "${name}" is ${value}; flags hold finite numbers (JSON has no NaN or Infinity)`);
+    return value;
+  }
+  if (typeof value === "bigint") return bigintToNumber(`param "${name}"`, value);
+  if (Array.isArray(value)) return JSON.stringify(toJsonValue(name, value));
+  throw new TypeError(
+    `g-runs: param "${name}" must be text, a number, a boolean, null, an array or a plain object, got ${describeType(value)}; pass String(value) to record its text`,
+  );
+}
+
+/** `value` checked to be plain JSON (what an array param is stored as). */
+function toJsonValue(name: string, value: unknown): unknown {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new RangeError(`g-runs: param "${name}" holds ${value}; JSON has no NaN or Infinity`);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v) => toJsonValue(name, v));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, toJsonValue(name, v)]));
+  throw new TypeError(`g-runs: param "${name}" holds ${describeType(value)}, which JSON cannot store`);
+}
+
+function describeType(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "object" && value !== null) return `an object of type ${value.constructor?.name ?? "Object"}`;
+  return `a ${typeof value}`;
+}
+
+function bigintToNumber(what: string, value: bigint): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`g-runs: ${what} is ${value}, too large to store exactly`);
+  return n;
+}
+
+/** Takes the `step` entry out of metric values; a step is a whole number or absent. */
 function splitStep(values: MetricValues): { step: number | null; rest: MetricValues } {
   const { step, ...rest } = values;
   if (step === undefined || step === null) return { step: null, rest };
-  const n = Number(step);
-  if (!Number.isInteger(n)) throw new TypeError(`g-runs: step must be a whole number, got ${String(step)}`);
+  let n: number;
+  if (typeof step === "number") n = step;
+  else if (typeof step === "bigint") n = bigintToNumber("step", step);
+  else throw new TypeError(`g-runs: step must be a whole number, got ${typeof step} ${JSON.stringify(step)}`);
+  if (!Number.isInteger(n)) throw new TypeError(`g-runs: step must be a whole number, got ${n}`);
   return { step: n, rest };
 }
 
@@ -344,7 +552,7 @@ function toNumbers(values: MetricValues): Record<string, number> {
     let n: number;
     if (typeof value === "number") n = value;
     else if (typeof value === "boolean") n = value ? 1 : 0;
-    else if (typeof value === "bigint") n = Number(value);
+    else if (typeof value === "bigint") n = bigintToNumber(`metric "${key}"`, value);
     else throw new TypeError(`g-runs: metric "${key}" must be a number, got ${typeof value} ${JSON.stringify(value)}`);
     // JSON has no NaN or Infinity; like g's output parser, such values are not recorded.
     if (Number.isFinite(n)) out[key] = n;

@@ -39,6 +39,13 @@ export interface RunRecord {
   trial?: number;
   /** For a sweep run: the sweep id. */
   sweep?: string;
+  /**
+   * For a child run: the id of the enclosing run. An SDK script under `g run`
+   * that records several experiments makes each one a child of that run.
+   */
+  parent?: string;
+  /** Free text about the run (the SDKs' `description`). */
+  description?: string;
   /** For a batch: what it searched and how. */
   space?: unknown;
   objective?: Objective;
@@ -63,6 +70,11 @@ export interface ScalarRecord {
   step: number | null;
   /** Seconds since the epoch. */
   t: number;
+  /**
+   * Set on the lines an SDK experiment writes into an enclosing g run, so they
+   * can be moved into a child run of it later (docs/sdk.md); readers ignore it.
+   */
+  exp?: string;
 }
 
 /** Per-key summary of a run's scalars; what compare and optimizers read. */

@@ -12,6 +12,7 @@ import { buildArgv, buildEnv } from "../runner/command.js";
 import { formatNumber, formatValue } from "../format/values.js";
 import { createRng } from "../search/rng.js";
 import { startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
+import { terminalSink } from "../runner/terminal.js";
 import type { ScriptInfo } from "../runner/inspect.js";
 import { StopSignals } from "../runner/signals.js";
 import { isoNow, shortId, type RunStore } from "../store/store.js";
@@ -178,13 +179,13 @@ function nextPoint(plan: BatchJob, trial: number, pending: Map<number, Point>): 
 }
 
 function outputSink(prefix: string): OutputSink {
-  if (prefix === "") return (text, stream) => void (stream === "stdout" ? process.stdout : process.stderr).write(text);
+  if (prefix === "") return terminalSink;
   const tails = { stdout: "", stderr: "" };
   return (text, stream) => {
     const all = tails[stream] + text;
     const lines = all.split("\n");
     tails[stream] = lines.pop() ?? "";
-    if (lines.length > 0) (stream === "stdout" ? process.stdout : process.stderr).write(lines.map((l) => prefix + l + "\n").join(""));
+    if (lines.length > 0) terminalSink(lines.map((l) => prefix + l + "\n").join(""), stream);
   };
 }
 

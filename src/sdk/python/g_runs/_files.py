@@ -96,28 +96,92 @@ def read_json(path, default=None):
 
 
 class LineAppender:
-    """An O_APPEND descriptor on one file; each append is a single os.write."""
+    """Appends to one file, each append a single os.write on an O_APPEND descriptor.
+
+    The file is opened for each append, as g's own appendLines does: a
+    descriptor kept open would go on writing into the old file after
+    move_marked_lines replaced it.
+    """
 
     def __init__(self, path):
         self.path = path
-        self._fd = None
 
     def append(self, text):
-        if self._fd is None:
-            # Two threads may both open; the loser closes its descriptor.
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            if self._fd is None:
-                self._fd = fd
-            else:
-                os.close(fd)
-        # One call for the whole line: a regular file takes it in one piece,
-        # or none of it when the disk is full.
-        append_whole(self._fd, text.encode("utf-8"))
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            # One call for the whole line: a regular file takes it in one piece,
+            # or none of it when the disk is full.
+            append_whole(fd, text.encode("utf-8"))
+        finally:
+            os.close(fd)
 
     def close(self):
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            os.close(fd)
+        """Nothing stays open between appends; kept so callers can say they are done."""
+
+
+def move_marked_lines(path, token):
+    """Takes the lines whose "exp" field is `token` out of a JSON-lines file; returns them without it.
+
+    The file is replaced atomically with the other lines. Others may append
+    meanwhile (the runner, other threads, each a whole line per write): lines
+    that reach the old file after it was read are carried over to the new one.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return []
+    try:
+        data = _read_from(fd, 0)
+        # A line still being written is left for the catch-up below.
+        whole = data[: data.rfind(b"\n") + 1]
+        kept, moved = _split_marked(whole, token)
+        directory = os.path.dirname(path)
+        tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{random.getrandbits(32):08x}.tmp")
+        out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            write_all(out, kept)
+            os.fsync(out)
+        finally:
+            os.close(out)
+        os.replace(tmp, path)
+        late = _read_from(fd, len(whole))
+        if late:
+            late_kept, late_moved = _split_marked(late, token)
+            moved.extend(late_moved)
+            if late_kept:
+                LineAppender(path).append(late_kept.decode("utf-8"))
+        _sync_dir(directory)
+        return moved
+    finally:
+        os.close(fd)
+
+
+def _read_from(fd, offset):
+    chunks = []
+    while True:
+        chunk = os.pread(fd, 1 << 20, offset)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        offset += len(chunk)
+
+
+def _split_marked(data, token):
+    """(bytes of the lines to keep, [the marked lines as text, without their mark])."""
+    kept = []
+    moved = []
+    for line in data.splitlines(keepends=True):
+        if b'"exp"' in line:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if isinstance(record, dict) and record.get("exp") == token:
+                del record["exp"]
+                moved.append(json.dumps(record, separators=(",", ":")) + "\n")
+                continue
+        kept.append(line)
+    return b"".join(kept), moved
 
 
 class DirLock:

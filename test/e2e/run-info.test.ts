@@ -1,0 +1,56 @@
+// `g runs info` and `g compare` show what a run records about itself: an SDK
+// run's description, a batch's optimizer settings (--opt-flag), and the
+// parent/children links of an SDK script's experiments (issue 12, item 19).
+
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { g } from "../helpers/g.js";
+import { EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
+
+const SDK_DIR = join(ROOT, "src", "sdk", "python");
+
+afterEach(cleanTempDirs);
+
+/** A standalone SDK run with a description, made by python3 against `home`. */
+function sdkRunWithDescription(home: string, description: string): void {
+  const script = join(home, "describe.py");
+  writeFileSync(script, `from g_runs import Experiment\nwith Experiment(prefix="alice/info/one", description=${JSON.stringify(description)}).run as e:\n    e.metrics.log(loss=0.5).flush()\n`);
+  const res = spawnSync("python3", [script], { cwd: home, env: { ...process.env, G_HOME: home, PYTHONPATH: SDK_DIR, G_RUN_DIR: "" }, encoding: "utf8" });
+  expect(res.status, res.stderr).toBe(0);
+}
+
+describe("g runs info", () => {
+  it("shows an SDK run's description, and compare takes .description as a column", () => {
+    const home = tempDir();
+    sdkRunWithDescription(home, "Grid search: lr=0.1, batch_size=16");
+    const info = g(["runs", "info", "1"], { home });
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.stdout).toContain("description: Grid search: lr=0.1, batch_size=16\n");
+    expect(JSON.parse(g(["runs", "info", "1", "--json"], { home }).stdout).description).toBe("Grid search: lr=0.1, batch_size=16");
+
+    const csv = g(["compare", "--csv", "-c", ".description, loss"], { home });
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout.split("\n")[0]).toContain("description");
+    expect(csv.stdout).toContain('"Grid search: lr=0.1, batch_size=16"');
+    const json = JSON.parse(g(["compare", "--json", "-c", ".desc"], { home }).stdout) as Array<{ description: string; columns: Record<string, unknown> }>;
+    expect(json[0]!.description).toBe("Grid search: lr=0.1, batch_size=16");
+    expect(json[0]!.columns.description).toBe("Grid search: lr=0.1, batch_size=16");
+  });
+
+  it("shows a batch's --opt-flag settings", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", "-q", join(EXAMPLES, "train.py"), "x=[-2.0:2.0]", "noise=0", "--optimizer", "gp", "--max-trials", "3", "--opt-flag", "xi=0.3", "--opt-flag", "random-starts=2"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const list = JSON.parse(g(["runs", "list", "--json"], { home }).stdout) as Array<{ id: string; batch: string | null; op: string }>;
+    const batch = list.find((r) => r.op === "gp")!;
+    const info = g(["runs", "info", batch.id], { home });
+    expect(info.code, info.stderr).toBe(0);
+    const settings = info.stdout.split("\n").find((l) => l.startsWith("settings:"));
+    expect(settings).toMatch(/xi=0\.3/);
+    expect(settings).toMatch(/random-starts=2/);
+    const json = JSON.parse(g(["runs", "info", batch.id, "--json"], { home }).stdout) as { optimizer_settings: Record<string, unknown> };
+    expect(Object.values(json.optimizer_settings)).toContain(0.3);
+  });
+});
