@@ -6,6 +6,7 @@
 
 import { Command, Option, type CommandUnknownOpts, type OptionValues } from "@commander-js/extra-typings";
 import { parseTop } from "../query/top.js";
+import { packageVersion } from "../runner/paths.js";
 import { RUN_OPTIONS, parseCount } from "./run-options.js";
 
 /** The options `g compare` is given (src/commands/compare.ts). */
@@ -133,7 +134,10 @@ export function buildProgram(): Command {
 
   program
     .command("ask-tell")
-    .description("A JSON-lines optimizer server on stdin/stdout (the protocol of shared bench/optimizers).")
+    .description(
+      "A JSON-lines optimizer server on stdin/stdout: init → ready, suggest → suggestion, observe → ok, end.\n" +
+        "The protocol is described in docs/optimizers.md (\"g ask-tell\").",
+    )
     .requiredOption("--optimizer <name>", "gp or tpe (random too)")
     .option("--opt-flag <name=value>", "optimizer setting (repeatable; see g run --help-optimizer NAME)", collect)
     .action(async (opts: { optimizer: string; optFlag?: string[] }) => {
@@ -214,8 +218,4 @@ function rawArgsAfter(cmd: CommandUnknownOpts, name: string): string[] {
   const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv;
   const at = raw.indexOf(name, 2);
   return at < 0 ? [] : raw.slice(at + 1);
-}
-
-function packageVersion(): string {
-  return process.env.npm_package_version ?? "0.1.0";
 }

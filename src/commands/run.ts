@@ -264,19 +264,30 @@ async function printOptimizerHelp(name: string): Promise<void> {
 
 function printFlags(script: string, info: ScriptInfo): void {
   const names = Object.keys(info.flags);
-  const how = info.kind !== "python" ? "passed as --name value" : info.style === "globals" ? "module-level globals, replaced when the script runs" : "command-line arguments (--name value)";
+  const style = info.kind !== "python" ? "passed as --name value" : info.style === "globals" ? "module-level globals, replaced when the script runs" : "command-line arguments (--name value)";
+  const sdk = info.sdkFlags === "open" ? "; read with g_runs.flags(), which takes any name" : info.sdkFlags === "named" ? "; read with g_runs.flags()" : "";
+  const how = style + sdk;
   if (names.length === 0) {
     process.stdout.write(`${script}: no flags detected (${how}); any name=value is passed on as --name value\n`);
     return;
   }
   const width = Math.max(...names.map((n) => n.length));
   const lines = [`${script} flags (${how}):`];
-  for (const n of names) lines.push(`  ${n.padEnd(width)}  ${formatValue(info.flags[n]!.default)}${info.flags[n]!.type !== "none" ? `  (${info.flags[n]!.type})` : ""}`);
+  for (const n of names) {
+    const f = info.flags[n]!;
+    lines.push(`  ${n.padEnd(width)}  ${f.required ? "(no default)" : formatValue(f.default)}${f.type !== "none" ? `  (${f.type})` : ""}`);
+  }
   process.stdout.write(lines.join("\n") + "\n");
 }
 
+/**
+ * Refuses a flag a globals-style script does not have (a typo would
+ * otherwise run every trial with the default). A script that reads
+ * `g_runs.flags()` declares the names it reads; when it hands the dict on
+ * (`open`), any name may be read and every flag is accepted.
+ */
 function checkFlagNames(args: RunArgs, info: ScriptInfo): void {
-  if (args.forceFlags || info.kind !== "python" || info.style !== "globals") return;
+  if (args.forceFlags || info.kind !== "python" || info.style !== "globals" || info.sdkFlags === "open") return;
   const known = Object.keys(info.flags);
   for (const f of args.flags) {
     if (!(f.name in info.flags)) {
@@ -288,7 +299,7 @@ function checkFlagNames(args: RunArgs, info: ScriptInfo): void {
 
 function defaultsOf(info: ScriptInfo): Flags {
   const out: Flags = {};
-  for (const [name, f] of Object.entries(info.flags)) out[name] = f.default;
+  for (const [name, f] of Object.entries(info.flags)) if (!f.required) out[name] = f.default;
   return out;
 }
 
@@ -304,9 +315,16 @@ function searchedFlagTexts(args: RunArgs): Flags {
   return out;
 }
 
+/**
+ * Shows the plan (how each flag was read, the trial count, the seed) on
+ * stderr and, at a terminal without -y, asks before running. The plan is
+ * shown with -y and without a terminal too, so a log says what ran and which
+ * seed reproduces it; -q leaves it out unless g is asking.
+ */
 async function confirmRun(args: RunArgs, heading: string, lines: string[]): Promise<boolean> {
-  if (args.yes || !process.stdin.isTTY) return true;
-  say([heading, ...lines.map((l) => `  ${l}`)].join("\n"));
+  const ask = !args.yes && process.stdin.isTTY === true;
+  if (ask || !args.quiet) say([heading, ...lines.map((l) => `  ${l}`)].join("\n"));
+  if (!ask) return true;
   const ok = await confirm("Continue?", true);
   if (!ok) say("Nothing was run.");
   return ok;
