@@ -116,16 +116,18 @@ describe("grid and random batches", () => {
 
   it("overlaps trials with -j 4 and keeps each trial's output whole", () => {
     const home = tempDir();
-    const res = g(["run", "-y", "-j", "4", join(SCRIPTS, "slow_trial.py"), "x=[1,2,3,4]"], { home });
-    expect(res.code, res.stderr).toBe(0);
-    const spans = trials(home).map((t) => {
-      const out = readFileSync(join(t.dir, "output.log"), "utf8");
-      return { start: Number(/start: ([\d.]+)/.exec(out)![1]), end: Number(/end: ([\d.]+)/.exec(out)![1]) };
-    });
-    expect(spans).toHaveLength(4);
-    // Every trial started before any of them ended: they ran at the same time.
-    expect(Math.max(...spans.map((s) => s.start))).toBeLessThan(Math.min(...spans.map((s) => s.end)));
-    expect(res.stdout).toMatch(/^\[\d\] start: /m);
+    const meet = tempDir("g-meet-");
+    // Each trial waits until all four have arrived: a runner that ran them
+    // one at a time would leave the first waiting, and it gives up (exit 1).
+    const res = g(["run", "-y", "-j", "4", join(SCRIPTS, "rendezvous_trial.py"), "x=[1,2,3,4]", `meet=${meet}`], { home });
+    expect(res.code, res.stderr + res.stdout).toBe(0);
+    const outputs = trials(home).map((t) => ({ x: t.flags.x, out: readFileSync(join(t.dir, "output.log"), "utf8") }));
+    expect(outputs).toHaveLength(4);
+    for (const { x, out } of outputs) {
+      // only its own lines, whole: arrived, met all four, its loss
+      expect(out.trim().split("\n")).toEqual([`arrived: ${x}`, "met: 4", `loss: ${x}`]);
+    }
+    expect(res.stdout).toMatch(/^\[\d\] arrived: /m);
   });
 
   it("stops a batch on Ctrl-C: running trials terminated, nothing further starts", async () => {
