@@ -21,6 +21,18 @@ describe("g --version", () => {
   });
 });
 
+describe("g ask-tell --help", () => {
+  it("points to the protocol in docs that ship with the package", () => {
+    const res = g(["ask-tell", "--help"], { home: tempDir() });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain("docs/optimizers.md");
+    expect(res.stdout).not.toContain("bench.py");
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { files: string[] };
+    expect(pkg.files).toContain("docs");
+    expect(readFileSync(join(ROOT, "docs", "optimizers.md"), "utf8")).toMatch(/## `g ask-tell`[\s\S]*"type":"suggestion"/);
+  });
+});
+
 describe("the preview of g run", () => {
   it("is printed on stderr with -y: optimizer, trials, seed and how each flag was read", () => {
     const res = g(["run", "-y", TRAIN, "noise=0", "x=[-0.4:-0.2]", "--max-trials", "2", "--random-seed", "7"], { home: tempDir() });

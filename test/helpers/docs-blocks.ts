@@ -39,24 +39,33 @@ export function extractBlocks(markdown: string): DocBlock[] {
       pending = applyDirective(pending, directive[1] ?? "", i + 1);
       continue;
     }
-    const fence = FENCE.exec(text);
+    const fence = openingFence(text);
     if (!fence) {
       if (text.trim() !== "") pending = { skip: null, cwd: null };
       continue;
     }
-    const marker = fence[2] ?? "```";
     const body: string[] = [];
     let j = i + 1;
     for (; j < lines.length; j++) {
       const inner = lines[j] ?? "";
-      if (inner.trim().startsWith(marker) && inner.trim().replace(/[`~]/g, "") === "") break;
-      body.push(inner.slice(Math.min(fence[1]?.length ?? 0, inner.length - inner.trimStart().length)));
+      if (inner.trim().startsWith(fence.marker) && inner.trim().replace(/[`~]/g, "") === "") break;
+      body.push(inner.slice(Math.min(fence.indent, inner.length - inner.trimStart().length)));
     }
-    blocks.push({ lang: (fence[3] ?? "").toLowerCase(), line: i + 1, body, ...pending });
+    blocks.push({ lang: fence.lang, line: i + 1, body, ...pending });
     pending = { skip: null, cwd: null };
     i = j;
   }
   return blocks;
+}
+
+/** The opening fence on a line: its indent, marker (``` or ~~~, any longer) and language. */
+function openingFence(text: string): { indent: number; marker: string; lang: string } | null {
+  const m = FENCE.exec(text);
+  if (!m) return null;
+  const marker = m[2] ?? "```";
+  // CommonMark: after a backtick fence no backtick may follow (```` `x` ```` is inline code)
+  if (marker.startsWith("`") && text.slice((m[1] ?? "").length + marker.length).includes("`")) return null;
+  return { indent: (m[1] ?? "").length, marker, lang: (m[3] ?? "").toLowerCase() };
 }
 
 function applyDirective(

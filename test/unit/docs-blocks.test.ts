@@ -32,6 +32,12 @@ describe("extractBlocks", () => {
     expect(() => extractBlocks("<!-- docs-test: skp — x -->\n```sh\ng a\n```")).toThrow(/unknown docs-test directive/);
   });
 
+  it("takes inline code at the start of a line for text, not a fence", () => {
+    expect(extractBlocks("```` ```sh ```` is how a block is marked\n\n```sh\ng a\n```")).toEqual([
+      { lang: "sh", line: 3, body: ["g a"], skip: null, cwd: null },
+    ]);
+  });
+
   it("keeps a longer fence open across a shorter one", () => {
     const md = ["````md", "```sh", "g inner", "```", "````"].join("\n");
     expect(extractBlocks(md)).toHaveLength(1);
