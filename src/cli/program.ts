@@ -37,7 +37,7 @@ export function buildProgram(): Command {
     .description(
       "Run SCRIPT once, or once per trial of a search, recording each run.\n" +
         "FLAG: name=value (Guild) or --name [value] (Grid.ai). Values such as [1,2,3], [-2:2],\n" +
-        "loguniform[1e-5:1e-1], \"uniform(0, 1, 3)\" or \"(1, 10, 2)\" turn the run into a search.",
+        'loguniform[1e-5:1e-1], "uniform(0, 1, 3)" or "(1, 10, 2)" turn the run into a search.',
     );
   // For the help text only: g run parses its own argv (run-args.ts) from the same table.
   for (const def of RUN_OPTIONS) run.option(def.flags, def.help);
@@ -51,10 +51,7 @@ export function buildProgram(): Command {
       await runCommand(rawArgsAfter(cmd, "run"));
     });
 
-  const runs = program
-    .command("runs")
-    .description("List and manage runs (default: list).")
-    .enablePositionalOptions();
+  const runs = program.command("runs").description("List and manage runs (default: list).").enablePositionalOptions();
 
   addRunFilters(
     runs
@@ -136,14 +133,19 @@ export function buildProgram(): Command {
     .command("ask-tell")
     .description(
       "A JSON-lines optimizer server on stdin/stdout: init → ready, suggest → suggestion, observe → ok, end.\n" +
-        "The protocol is described in docs/optimizers.md (\"g ask-tell\").",
+        'The protocol is described in docs/optimizers.md ("g ask-tell").',
     )
     .requiredOption("--optimizer <name>", "gp or tpe (random too)")
     .option("--opt-flag <name=value>", "optimizer setting (repeatable; see g run --help-optimizer NAME)", collect)
     .action(async (opts: { optimizer: string; optFlag?: string[] }) => {
       const { runAskTell } = await import("../commands/ask-tell.js");
       const { parseOptFlags } = await import("../trials/optimizers.js");
-      await runAskTell({ optimizer: opts.optimizer, input: process.stdin, output: process.stdout, settings: parseOptFlags(opts.optFlag ?? []) });
+      await runAskTell({
+        optimizer: opts.optimizer,
+        input: process.stdin,
+        output: process.stdout,
+        settings: parseOptFlags(opts.optFlag ?? []),
+      });
     });
 
   program
@@ -198,10 +200,7 @@ function defineSweep(program: Command) {
 }
 
 function defineSweeps(program: Command) {
-  return program
-    .command("sweeps")
-    .description("List sweeps with their state and counts.")
-    .option("--json", "print JSON");
+  return program.command("sweeps").description("List sweeps with their state and counts.").option("--json", "print JSON");
 }
 
 /** The `g runs`-style filters (src/query/select.ts `filterRuns`), shared by runs list/delete and compare. */

@@ -16,7 +16,9 @@ const PROTOCOL_VERSION = 1;
 function askTellOptimizer(name: string): Exclude<OptimizerName, "grid"> {
   const found = findOptimizer(name);
   if (found === undefined || found === "grid") {
-    throw new UsageError(`unknown optimizer '${name}' for ask-tell: expected gp (alias bayesian), tpe or random (e.g. g ask-tell --optimizer gp)`);
+    throw new UsageError(
+      `unknown optimizer '${name}' for ask-tell: expected gp (alias bayesian), tpe or random (e.g. g ask-tell --optimizer gp)`,
+    );
   }
   return found;
 }

@@ -49,22 +49,48 @@ export async function runCommand(argv: string[]): Promise<void> {
   const specs = Object.fromEntries(args.flags.map((f) => [f.name, parseFlagSpec(f.name, f.text)]));
   const seed = args.randomSeed ?? Math.floor(Math.random() * 2 ** 31);
   const rng = batchRng(seed);
-  const plan = planBatch({ specs, optimizer: args.optimizer, strategy: args.strategy, maxTrials: args.maxTrials, trials: args.trials, rng });
+  const plan = planBatch({
+    specs,
+    optimizer: args.optimizer,
+    strategy: args.strategy,
+    maxTrials: args.maxTrials,
+    trials: args.trials,
+    rng,
+  });
   const defaults = defaultsOf(info);
   const objective = parseObjective(args.minimize, args.maximize);
 
   if (plan.optimizer === null) {
     if (args.printTrials) return printTrials([constants(plan.space)], args.json);
     const flags: Flags = { ...defaults, ...constants(plan.space) };
-    if (!(await confirmRun(args, `You are about to run ${args.script}`, Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`)))) return;
-    return runSingle(store, args, info, flags, args.flags.map((f) => f.name));
+    if (
+      !(await confirmRun(
+        args,
+        `You are about to run ${args.script}`,
+        Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`),
+      ))
+    )
+      return;
+    return runSingle(
+      store,
+      args,
+      info,
+      flags,
+      args.flags.map((f) => f.name),
+    );
   }
 
   const optimizer = plan.optimizer;
   const points = plan.points;
   if (args.printTrials) {
-    if (!points) throw new UsageError(`${optimizer} proposes each trial from the results of the ones before; --print-trials works with grid and random searches`);
-    return printTrials(points.map((p) => ({ ...constants(plan.space), ...p })), args.json);
+    if (!points)
+      throw new UsageError(
+        `${optimizer} proposes each trial from the results of the ones before; --print-trials works with grid and random searches`,
+      );
+    return printTrials(
+      points.map((p) => ({ ...constants(plan.space), ...p })),
+      args.json,
+    );
   }
   const settings = await parseOptimizerSettings(optimizer, parseOptFlags(args.optFlags));
   const total = points ? points.length : plan.maxTrials;
@@ -73,7 +99,11 @@ export async function runCommand(argv: string[]): Promise<void> {
   const { describeDimension } = await import("../flags/describe.js");
   const lines = Object.entries(plan.space).map(([name, dim]) => describeDimension(name, dim));
   for (const [name, value] of Object.entries(defaults)) if (!(name in plan.space)) lines.push(`${name}: ${formatValue(value)}`);
-  if (isSequential(optimizer)) lines.push(`objective: ${objective.goal} ${objective.column}`, `learns from: ${args.learnFrom === "all" ? "this batch and earlier runs of the same script and space" : "this batch"}`);
+  if (isSequential(optimizer))
+    lines.push(
+      `objective: ${objective.goal} ${objective.column}`,
+      `learns from: ${args.learnFrom === "all" ? "this batch and earlier runs of the same script and space" : "this batch"}`,
+    );
   lines.push(...plan.notes);
   const heading = `You are about to run ${args.script} with ${optimizer} optimizer (${total} trial${total === 1 ? "" : "s"}, seed ${seed}${args.parallel > 1 ? `, ${args.parallel} at once` : ""})`;
   if (!(await confirmRun(args, heading, lines))) return;
@@ -166,7 +196,8 @@ const directSink: OutputSink = (text, stream) => void (stream === "stdout" ? pro
 /** `g run --restart gp|RUN`: continue an optimizer batch, or rerun one run in its directory. */
 async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   const target = args.restart!;
-  if (args.script !== undefined) throw new UsageError(`--restart takes no script (got ${args.script}); the run's own script and flags are used`);
+  if (args.script !== undefined)
+    throw new UsageError(`--restart takes no script (got ${args.script}); the run's own script and flags are used`);
   const { runs, warnings } = store.listRuns();
   for (const w of warnings) say(`warning: ${w}`);
   const all = indexRuns(runs);
@@ -185,14 +216,22 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   if (refusal !== null) throw new UsageError(refusal);
   if (run.record.space !== undefined && run.record.optimizer !== undefined) {
     const batchRecord = readBatchRecord<Space>(run.record);
-    if (!batchRecord) throw new UsageError(`cannot restart batch ${shortId(run.id)}: its run.json does not hold a whole batch record (${run.dir})`);
+    if (!batchRecord)
+      throw new UsageError(`cannot restart batch ${shortId(run.id)}: its run.json does not hold a whole batch record (${run.dir})`);
     return restartBatch(store, args, run, batchRecord, runs);
   }
   const script = typeof run.record.script === "string" ? run.record.script : resolve(run.record.cwd, run.record.op);
   if (!existsSync(script)) throw new UsageError(`cannot rerun ${shortId(run.id)}: its script ${script} is gone`);
   const info = inspectScript(script, join(store.home, "cache", "inspect"));
   const flags = run.record.flags;
-  if (!(await confirmRun(args, `You are about to rerun ${shortId(run.id)} (${run.record.op}, ${run.status}) in its own directory`, Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`)))) return;
+  if (
+    !(await confirmRun(
+      args,
+      `You are about to rerun ${shortId(run.id)} (${run.record.op}, ${run.status}) in its own directory`,
+      Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`),
+    ))
+  )
+    return;
   await runSingle(store, { ...args, script: run.record.op }, info, flags, givenFlagNames(flags, run.record.cmd, info), run);
 }
 
@@ -209,14 +248,22 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
     ...(args.maxTrials !== undefined ? { maxTrials: args.maxTrials } : {}),
   });
   const history = [...plan.history];
-  if (rec.learn_from === "all" || args.learnFrom === "all") history.push(...learnFromEarlierRuns(store, script, plan.space, plan.objective, batch.id));
+  if (rec.learn_from === "all" || args.learnFrom === "all")
+    history.push(...learnFromEarlierRuns(store, script, plan.space, plan.objective, batch.id));
 
   const settings = rec.optimizer_settings ?? {};
   const lines = [
     `${history.length} finished trial(s) to learn from; ${plan.rerun.size} interrupted trial(s) to run again; ${plan.trialNumbers.length - plan.rerun.size} new trial(s)`,
     `objective: ${plan.objective.goal} ${plan.objective.column}`,
   ];
-  if (!(await confirmRun(args, `You are about to restart batch ${shortId(batch.id)} (${plan.optimizer}, ${rec.script_op ?? basename(script)})`, lines))) return;
+  if (
+    !(await confirmRun(
+      args,
+      `You are about to restart batch ${shortId(batch.id)} (${plan.optimizer}, ${rec.script_op ?? basename(script)})`,
+      lines,
+    ))
+  )
+    return;
   await store.updateRun(batch.id, (r) => {
     r.restarts = plan.restarts;
     r.max_trials = Math.max(plan.total, r.max_trials ?? 0);
@@ -252,7 +299,9 @@ async function printOptimizerHelp(name: string): Promise<void> {
   const optimizer = findOptimizer(name);
   if (optimizer === undefined) throw new UsageError(`unknown optimizer "${name}"; use ${OPTIMIZER_CHOICES}`);
   if (optimizer === "grid" || optimizer === "random") {
-    process.stdout.write(`${optimizer}: no settings. ${optimizer === "grid" ? "Runs every combination of the flags' lists." : `Samples the flags' ranges (lists are categorical choices); --max-trials N (default ${DEFAULT_MAX_TRIALS}), --random-seed N.`}\n`);
+    process.stdout.write(
+      `${optimizer}: no settings. ${optimizer === "grid" ? "Runs every combination of the flags' lists." : `Samples the flags' ranges (lists are categorical choices); --max-trials N (default ${DEFAULT_MAX_TRIALS}), --random-seed N.`}\n`,
+    );
     return;
   }
   const help = await optimizerSettingsHelp(optimizer);
@@ -264,8 +313,18 @@ async function printOptimizerHelp(name: string): Promise<void> {
 
 function printFlags(script: string, info: ScriptInfo): void {
   const names = Object.keys(info.flags);
-  const style = info.kind !== "python" ? "passed as --name value" : info.style === "globals" ? "module-level globals, replaced when the script runs" : "command-line arguments (--name value)";
-  const sdk = info.sdkFlags === "open" ? "; read with g_runs.flags(), which takes any name" : info.sdkFlags === "named" ? "; read with g_runs.flags()" : "";
+  const style =
+    info.kind !== "python"
+      ? "passed as --name value"
+      : info.style === "globals"
+        ? "module-level globals, replaced when the script runs"
+        : "command-line arguments (--name value)";
+  const sdk =
+    info.sdkFlags === "open"
+      ? "; read with g_runs.flags(), which takes any name"
+      : info.sdkFlags === "named"
+        ? "; read with g_runs.flags()"
+        : "";
   const how = style + sdk;
   if (names.length === 0) {
     process.stdout.write(`${script}: no flags detected (${how}); any name=value is passed on as --name value\n`);
@@ -332,7 +391,13 @@ async function confirmRun(args: RunArgs, heading: string, lines: string[]): Prom
 
 async function printTrials(points: Point[], json: boolean): Promise<void> {
   if (json) {
-    process.stdout.write(JSON.stringify(points.map((p, i) => ({ trial: i + 1, flags: p })), null, 2) + "\n");
+    process.stdout.write(
+      JSON.stringify(
+        points.map((p, i) => ({ trial: i + 1, flags: p })),
+        null,
+        2,
+      ) + "\n",
+    );
     return;
   }
   const names = [...new Set(points.flatMap((p) => Object.keys(p)))];
@@ -345,4 +410,3 @@ async function printTrials(points: Point[], json: boolean): Promise<void> {
 function formatValue(v: FlagValue): string {
   return v === null ? "None" : formatShownValue(v);
 }
-

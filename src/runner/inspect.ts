@@ -38,7 +38,6 @@ export interface ScriptInfo {
   sdkFlags?: "named" | "open";
 }
 
-
 export function pythonCommand(env: NodeJS.ProcessEnv = process.env): string {
   return env.G_PYTHON || "python3";
 }
@@ -65,7 +64,9 @@ export function inspectScript(path: string, cacheDir: string | null): ScriptInfo
   }
   const res = spawnSync(pythonCommand(), [bootstrapPy(), "--inspect", path], { encoding: "utf8" });
   if (res.error) {
-    throw new UsageError(`cannot run ${pythonCommand()} to inspect ${path} (${(res.error as NodeJS.ErrnoException).code}); install Python 3 or set G_PYTHON`);
+    throw new UsageError(
+      `cannot run ${pythonCommand()} to inspect ${path} (${(res.error as NodeJS.ErrnoException).code}); install Python 3 or set G_PYTHON`,
+    );
   }
   let parsed: { style?: FlagStyle; flags?: Record<string, ScriptFlag>; sdk_flags?: "named" | "open"; error?: string };
   try {

@@ -63,7 +63,10 @@ describe("a script that reads its flags with g_runs.flags()", () => {
     expect(res.code, res.stderr).toBe(0);
     const [run] = listRunsJson(home);
     expect(run!.flags).toEqual({ lr: 0.3, epochs: 5 });
-    const losses = readFileSync(join(run!.dir, "scalars.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { key: string; value: number });
+    const losses = readFileSync(join(run!.dir, "scalars.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { key: string; value: number });
     expect(losses).toHaveLength(5);
     // the script computed with lr = 0.3, not its default 0.1: |0.3 - 0.03| * 10 + 1
     expect(losses[0]!.value).toBeCloseTo(3.7, 6);

@@ -67,7 +67,9 @@ function spawnArgv(argv: string[], cwd: string, ws: Workspace, env: Record<strin
     file = PROGRAMS[program]!;
     fileArgs = args;
   } else {
-    throw new Error(`"${program}" is not run by the docs test (only g, ${Object.keys(PROGRAMS).join(", ")}); mark the block skip with a reason`);
+    throw new Error(
+      `"${program}" is not run by the docs test (only g, ${Object.keys(PROGRAMS).join(", ")}); mark the block skip with a reason`,
+    );
   }
   const res = spawnSync(file, fileArgs, {
     cwd,

@@ -162,7 +162,10 @@ describe("the interactive compare view", () => {
   });
 
   it("leaves with a restart request for r and the batch for R", async () => {
-    const runs: FakeRun[] = [{ id: fakeId("aaaa"), batch: fakeId("bbbb"), status: "error" }, { id: fakeId("bbbb"), optimizer: "gp" }];
+    const runs: FakeRun[] = [
+      { id: fakeId("aaaa"), batch: fakeId("bbbb"), status: "error" },
+      { id: fakeId("bbbb"), optimizer: "gp" },
+    ];
     const one = await mount({}, runs);
     // The batch row heads its trials: the trial is the second row.
     press(one.stdin, "j", "r");
@@ -188,7 +191,10 @@ describe("the interactive compare view", () => {
   });
 
   it("says in the status bar why r cannot restart a completed trial, and stays open", async () => {
-    const runs: FakeRun[] = [{ id: fakeId("aaaa"), batch: fakeId("bbbb") }, { id: fakeId("bbbb"), optimizer: "gp" }];
+    const runs: FakeRun[] = [
+      { id: fakeId("aaaa"), batch: fakeId("bbbb") },
+      { id: fakeId("bbbb"), optimizer: "gp" },
+    ];
     const { stdin, frame, exits } = await mount({}, runs);
     press(stdin, "j", "r");
     await eventually(() => expect(frame()).toMatch(/is a completed trial; restart its batch instead/));

@@ -16,7 +16,17 @@ describe("extractBlocks", () => {
   });
 
   it("attaches skip and cwd directives to the next block only", () => {
-    const md = ["<!-- docs-test: skip — needs a GPU -->", "", "<!-- docs-test: cwd examples -->", "```sh", "g a", "```", "```sh", "g b", "```"].join("\n");
+    const md = [
+      "<!-- docs-test: skip — needs a GPU -->",
+      "",
+      "<!-- docs-test: cwd examples -->",
+      "```sh",
+      "g a",
+      "```",
+      "```sh",
+      "g b",
+      "```",
+    ].join("\n");
     const [first, second] = extractBlocks(md);
     expect(first).toMatchObject({ skip: "needs a GPU", cwd: "examples" });
     expect(second).toMatchObject({ skip: null, cwd: null });
@@ -59,7 +69,14 @@ describe("commandLines", () => {
 describe("splitShellWords", () => {
   it("splits on blanks and removes quotes as a shell does", () => {
     expect(words(`g run main.py --alpha "uniform(1e-5, 1e-1, 3)" --model 'a b' x=[1,2]`)).toEqual([
-      "g", "run", "main.py", "--alpha", "uniform(1e-5, 1e-1, 3)", "--model", "a b", "x=[1,2]",
+      "g",
+      "run",
+      "main.py",
+      "--alpha",
+      "uniform(1e-5, 1e-1, 3)",
+      "--model",
+      "a b",
+      "x=[1,2]",
     ]);
   });
 
@@ -73,7 +90,11 @@ describe("splitShellWords", () => {
   });
 
   it("takes # as a comment only at the start of a word", () => {
-    expect(splitShellWords("g run a#b  # exit 2: bad", {}, noSubstitute)).toEqual({ assignments: [], argv: ["g", "run", "a#b"], comment: "exit 2: bad" });
+    expect(splitShellWords("g run a#b  # exit 2: bad", {}, noSubstitute)).toEqual({
+      assignments: [],
+      argv: ["g", "run", "a#b"],
+      comment: "exit 2: bad",
+    });
   });
 
   it("expands $NAME and ${NAME}, not inside single quotes", () => {
@@ -119,7 +140,7 @@ describe("looksLikeGCommand", () => {
   it("tells a g command from g's output and from code", () => {
     expect(looksLikeGCommand("g run train.py x=1")).toBe(true);
     expect(looksLikeGCommand("$ g compare -T")).toBe(true);
-    expect(looksLikeGCommand('ID=$(g sweep s.yaml)')).toBe(true);
+    expect(looksLikeGCommand("ID=$(g sweep s.yaml)")).toBe(true);
     expect(looksLikeGCommand("g: flag x: bad")).toBe(false);
     expect(looksLikeGCommand("g.log(loss=1)")).toBe(false);
   });
