@@ -6,6 +6,7 @@
 
 import { Command, Option, type CommandUnknownOpts, type OptionValues } from "@commander-js/extra-typings";
 import { parseTop } from "../query/top.js";
+import { packageVersion } from "../runner/paths.js";
 import { RUN_OPTIONS, parseCount } from "./run-options.js";
 
 /** The options `g compare` is given (src/commands/compare.ts). */
@@ -35,7 +36,7 @@ export function buildProgram(): Command {
     .description(
       "Run SCRIPT once, or once per trial of a search, recording each run.\n" +
         "FLAG: name=value (Guild) or --name [value] (Grid.ai). Values such as [1,2,3], [-2:2],\n" +
-        "loguniform[1e-5:1e-1], \"uniform(0, 1, 3)\" or \"(1, 10, 2)\" turn the run into a search.",
+        'loguniform[1e-5:1e-1], "uniform(0, 1, 3)" or "(1, 10, 2)" turn the run into a search.',
     );
   // For the help text only: g run parses its own argv (run-args.ts) from the same table.
   for (const def of RUN_OPTIONS) run.option(def.flags, def.help);
@@ -50,10 +51,7 @@ export function buildProgram(): Command {
       await runCommand(parseRunArgs(argv), argv);
     });
 
-  const runs = program
-    .command("runs")
-    .description("List and manage runs (default: list).")
-    .enablePositionalOptions();
+  const runs = program.command("runs").description("List and manage runs (default: list).").enablePositionalOptions();
 
   addRunFilters(
     runs
@@ -133,13 +131,21 @@ export function buildProgram(): Command {
 
   program
     .command("ask-tell")
-    .description("A JSON-lines optimizer server on stdin/stdout (the protocol of shared bench/optimizers).")
+    .description(
+      "A JSON-lines optimizer server on stdin/stdout: init → ready, suggest → suggestion, observe → ok, end.\n" +
+        'The protocol is described in docs/optimizers.md ("g ask-tell").',
+    )
     .requiredOption("--optimizer <name>", "gp or tpe (random too)")
     .option("--opt-flag <name=value>", "optimizer setting (repeatable; see g run --help-optimizer NAME)", collect)
     .action(async (opts: { optimizer: string; optFlag?: string[] }) => {
       const { runAskTell } = await import("../commands/ask-tell.js");
       const { parseOptFlags } = await import("../trials/optimizers.js");
-      await runAskTell({ optimizer: opts.optimizer, input: process.stdin, output: process.stdout, settings: parseOptFlags(opts.optFlag ?? []) });
+      await runAskTell({
+        optimizer: opts.optimizer,
+        input: process.stdin,
+        output: process.stdout,
+        settings: parseOptFlags(opts.optFlag ?? []),
+      });
     });
 
   program
@@ -194,10 +200,7 @@ function defineSweep(program: Command) {
 }
 
 function defineSweeps(program: Command) {
-  return program
-    .command("sweeps")
-    .description("List sweeps with their state and counts.")
-    .option("--json", "print JSON");
+  return program.command("sweeps").description("List sweeps with their state and counts.").option("--json", "print JSON");
 }
 
 /** The `g runs`-style filters (src/query/select.ts `filterRuns`), shared by runs list/delete and compare. */
@@ -225,8 +228,4 @@ function rawArgsAfter(cmd: CommandUnknownOpts, name: string): string[] {
   const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv;
   const at = raw.indexOf(name, 2);
   return at < 0 ? [] : raw.slice(at + 1);
-}
-
-function packageVersion(): string {
-  return process.env.npm_package_version ?? "0.1.0";
 }

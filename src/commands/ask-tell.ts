@@ -1,7 +1,7 @@
-// `g ask-tell --optimizer NAME`: a JSON-lines optimizer server speaking the
-// protocol of shared/bench/optimizers/bench.py (init → ready, suggest →
-// suggestion, observe → ok, end), so the benchmark harness can drive the gp
-// and tpe optimizers exactly as `g run` would use them.
+// `g ask-tell --optimizer NAME`: a JSON-lines optimizer server (init → ready,
+// suggest → suggestion, observe → ok, end; the protocol of the shared
+// optimizer benchmark, written out in docs/optimizers.md), so a harness can
+// drive the gp and tpe optimizers exactly as `g run` would use them.
 
 import { createInterface } from "node:readline";
 import { createRng } from "../search/rng.js";
@@ -14,7 +14,9 @@ import { findOptimizer, loadProposer, parseOptimizerSettings, type OptimizerName
 function askTellOptimizer(name: string): Exclude<OptimizerName, "grid"> {
   const found = findOptimizer(name);
   if (found === undefined || found === "grid") {
-    throw new UsageError(`unknown optimizer '${name}' for ask-tell: expected gp (alias bayesian), tpe or random (e.g. g ask-tell --optimizer gp)`);
+    throw new UsageError(
+      `unknown optimizer '${name}' for ask-tell: expected gp (alias bayesian), tpe or random (e.g. g ask-tell --optimizer gp)`,
+    );
   }
   return found;
 }

@@ -55,22 +55,48 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
   const specs = typed.specs;
   const seed = args.randomSeed ?? Math.floor(Math.random() * 2 ** 31);
   const rng = batchRng(seed);
-  const plan = planBatch({ specs, optimizer: args.optimizer, strategy: args.strategy, maxTrials: args.maxTrials, trials: args.trials, rng });
+  const plan = planBatch({
+    specs,
+    optimizer: args.optimizer,
+    strategy: args.strategy,
+    maxTrials: args.maxTrials,
+    trials: args.trials,
+    rng,
+  });
   const defaults = defaultsOf(info);
   const objective = parseObjective(args.minimize, args.maximize);
 
   if (plan.optimizer === null) {
     if (args.printTrials) return printTrials([constants(plan.space)], args.json);
     const flags: Flags = { ...defaults, ...constants(plan.space) };
-    if (!(await confirmRun(args, `You are about to run ${args.script}`, Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`)))) return;
-    return runSingle(store, args, info, flags, args.flags.map((f) => f.name));
+    if (
+      !(await confirmRun(
+        args,
+        `You are about to run ${args.script}`,
+        Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`),
+      ))
+    )
+      return;
+    return runSingle(
+      store,
+      args,
+      info,
+      flags,
+      args.flags.map((f) => f.name),
+    );
   }
 
   const optimizer = plan.optimizer;
   const points = plan.points;
   if (args.printTrials) {
-    if (!points) throw new UsageError(`${optimizer} proposes each trial from the results of the ones before; --print-trials works with grid and random searches`);
-    return printTrials(points.map((p) => ({ ...constants(plan.space), ...p })), args.json);
+    if (!points)
+      throw new UsageError(
+        `${optimizer} proposes each trial from the results of the ones before; --print-trials works with grid and random searches`,
+      );
+    return printTrials(
+      points.map((p) => ({ ...constants(plan.space), ...p })),
+      args.json,
+    );
   }
   const settings = await parseOptimizerSettings(optimizer, parseOptFlags(args.optFlags));
   const total = points ? points.length : plan.maxTrials;
@@ -172,7 +198,8 @@ const directSink: OutputSink = terminalSink;
 /** `g run --restart gp|RUN`: continue an optimizer batch, or rerun one run in its directory. */
 async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   const target = args.restart!;
-  if (args.script !== undefined) throw new UsageError(`--restart takes no script (got ${args.script}); the run's own script and flags are used`);
+  if (args.script !== undefined)
+    throw new UsageError(`--restart takes no script (got ${args.script}); the run's own script and flags are used`);
   const { runs, warnings } = store.listRuns();
   for (const w of warnings) say(`warning: ${w}`);
   const all = indexRuns(runs);
@@ -191,7 +218,8 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   if (refusal !== null) throw new UsageError(refusal);
   if (run.record.space !== undefined && run.record.optimizer !== undefined) {
     const batchRecord = readBatchRecord<Space>(run.record);
-    if (!batchRecord) throw new UsageError(`cannot restart batch ${shortId(run.id)}: its run.json does not hold a whole batch record (${run.dir})`);
+    if (!batchRecord)
+      throw new UsageError(`cannot restart batch ${shortId(run.id)}: its run.json does not hold a whole batch record (${run.dir})`);
     return restartBatch(store, args, run, batchRecord, runs);
   }
   const script = typeof run.record.script === "string" ? run.record.script : resolve(run.record.cwd, run.record.op);
@@ -199,7 +227,14 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   const info = inspectScript(script, join(store.home, "cache", "inspect"));
   checkCanStart(buildArgv(info, {}, []), run.record.op, process.cwd());
   const flags = run.record.flags;
-  if (!(await confirmRun(args, `You are about to rerun ${shortId(run.id)} (${run.record.op}, ${run.status}) in its own directory`, Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`)))) return;
+  if (
+    !(await confirmRun(
+      args,
+      `You are about to rerun ${shortId(run.id)} (${run.record.op}, ${run.status}) in its own directory`,
+      Object.entries(flags).map(([k, v]) => `${k}: ${formatValue(v)}`),
+    ))
+  )
+    return;
   await runSingle(store, { ...args, script: run.record.op }, info, flags, givenFlagNames(flags, run.record.cmd, info), run);
 }
 
@@ -217,14 +252,22 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
     ...(args.maxTrials !== undefined ? { maxTrials: args.maxTrials } : {}),
   });
   const history = [...plan.history];
-  if (rec.learn_from === "all" || args.learnFrom === "all") history.push(...learnFromEarlierRuns(store, script, plan.space, plan.objective, batch.id));
+  if (rec.learn_from === "all" || args.learnFrom === "all")
+    history.push(...learnFromEarlierRuns(store, script, plan.space, plan.objective, batch.id));
 
   const settings = rec.optimizer_settings ?? {};
   const lines = [
     `${history.length} finished trial(s) to learn from; ${plan.rerun.size} interrupted trial(s) to run again; ${plan.trialNumbers.length - plan.rerun.size} new trial(s)`,
     `objective: ${plan.objective.goal} ${plan.objective.column}`,
   ];
-  if (!(await confirmRun(args, `You are about to restart batch ${shortId(batch.id)} (${plan.optimizer}, ${rec.script_op ?? basename(script)})`, lines))) return;
+  if (
+    !(await confirmRun(
+      args,
+      `You are about to restart batch ${shortId(batch.id)} (${plan.optimizer}, ${rec.script_op ?? basename(script)})`,
+      lines,
+    ))
+  )
+    return;
   await store.updateRun(batch.id, (r) => {
     r.restarts = plan.restarts;
     r.max_trials = Math.max(plan.total, r.max_trials ?? 0);
@@ -260,7 +303,9 @@ async function printOptimizerHelp(name: string): Promise<void> {
   const optimizer = findOptimizer(name);
   if (optimizer === undefined) throw new UsageError(`unknown optimizer "${name}"; use ${OPTIMIZER_CHOICES}`);
   if (optimizer === "grid" || optimizer === "random") {
-    process.stdout.write(`${optimizer}: no settings. ${optimizer === "grid" ? "Runs every combination of the flags' lists." : `Samples the flags' ranges (lists are categorical choices); --max-trials N (default ${DEFAULT_MAX_TRIALS}), --random-seed N.`}\n`);
+    process.stdout.write(
+      `${optimizer}: no settings. ${optimizer === "grid" ? "Runs every combination of the flags' lists." : `Samples the flags' ranges (lists are categorical choices); --max-trials N (default ${DEFAULT_MAX_TRIALS}), --random-seed N.`}\n`,
+    );
     return;
   }
   const help = await optimizerSettingsHelp(optimizer);
@@ -272,17 +317,38 @@ async function printOptimizerHelp(name: string): Promise<void> {
 
 function printFlags(script: string, info: ScriptInfo): void {
   const names = Object.keys(info.flags);
-  const how = info.kind !== "python" ? "passed as --name value" : info.style === "globals" ? "module-level globals, replaced when the script runs" : "command-line arguments (--name value)";
+  const style =
+    info.kind !== "python"
+      ? "passed as --name value"
+      : info.style === "globals"
+        ? "module-level globals, replaced when the script runs"
+        : "command-line arguments (--name value)";
+  const sdk =
+    info.sdkFlags === "open"
+      ? "; read with g_runs.flags(), which takes any name"
+      : info.sdkFlags === "named"
+        ? "; read with g_runs.flags()"
+        : "";
+  const how = style + sdk;
   if (names.length === 0) {
     process.stdout.write(`${script}: no flags detected (${how}); any name=value is passed on as --name value\n`);
     return;
   }
   const width = Math.max(...names.map((n) => n.length));
   const lines = [`${script} flags (${how}):`];
-  for (const n of names) lines.push(`  ${n.padEnd(width)}  ${formatValue(info.flags[n]!.default)}${info.flags[n]!.type !== "none" ? `  (${info.flags[n]!.type})` : ""}`);
+  for (const n of names) {
+    const f = info.flags[n]!;
+    lines.push(`  ${n.padEnd(width)}  ${f.required ? "(no default)" : formatValue(f.default)}${f.type !== "none" ? `  (${f.type})` : ""}`);
+  }
   process.stdout.write(lines.join("\n") + "\n");
 }
 
+/**
+ * Refuses a flag a globals-style script does not have (a typo would
+ * otherwise run every trial with the default). A script that reads
+ * `g_runs.flags()` declares the names it reads; when it hands the dict on
+ * (`open`), any name may be read and every flag is accepted.
+ */
 function checkFlagNames(args: RunArgs, info: ScriptInfo): void {
   const script = { script: args.script ?? info.path, style: info.style, python: info.kind === "python", declared: Object.keys(info.flags) };
   checkScriptFlagNames(script, args.flags.map((f) => f.name), args.optionNames, args.forceFlags);
@@ -290,7 +356,7 @@ function checkFlagNames(args: RunArgs, info: ScriptInfo): void {
 
 function defaultsOf(info: ScriptInfo): Flags {
   const out: Flags = {};
-  for (const [name, f] of Object.entries(info.flags)) out[name] = f.default;
+  for (const [name, f] of Object.entries(info.flags)) if (!f.required) out[name] = f.default;
   return out;
 }
 
@@ -306,9 +372,16 @@ function searchedFlagTexts(args: RunArgs): Flags {
   return out;
 }
 
+/**
+ * Shows the plan (how each flag was read, the trial count, the seed) on
+ * stderr and, at a terminal without -y, asks before running. The plan is
+ * shown with -y and without a terminal too, so a log says what ran and which
+ * seed reproduces it; -q leaves it out unless g is asking.
+ */
 async function confirmRun(args: RunArgs, heading: string, lines: string[]): Promise<boolean> {
-  if (args.yes || !process.stdin.isTTY) return true;
-  say([heading, ...lines.map((l) => `  ${l}`)].join("\n"));
+  const ask = !args.yes && process.stdin.isTTY === true;
+  if (ask || !args.quiet) say([heading, ...lines.map((l) => `  ${l}`)].join("\n"));
+  if (!ask) return true;
   const ok = await confirm("Continue?", true);
   if (!ok) say("Nothing was run.");
   return ok;
@@ -316,7 +389,13 @@ async function confirmRun(args: RunArgs, heading: string, lines: string[]): Prom
 
 async function printTrials(points: Point[], json: boolean): Promise<void> {
   if (json) {
-    process.stdout.write(JSON.stringify(points.map((p, i) => ({ trial: i + 1, flags: p })), null, 2) + "\n");
+    process.stdout.write(
+      JSON.stringify(
+        points.map((p, i) => ({ trial: i + 1, flags: p })),
+        null,
+        2,
+      ) + "\n",
+    );
     return;
   }
   const names = [...new Set(points.flatMap((p) => Object.keys(p)))];
@@ -329,4 +408,3 @@ async function printTrials(points: Point[], json: boolean): Promise<void> {
 function formatValue(v: FlagValue): string {
   return v === null ? "None" : formatShownValue(v);
 }
-

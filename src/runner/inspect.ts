@@ -11,12 +11,17 @@ import { writeJsonAtomic } from "../store/fs-atomic.js";
 import type { FlagValue } from "../store/types.js";
 import { bootstrapPy } from "./paths.js";
 
+/** Part of the cache key: bump when the inspection's output changes, so old entries are not reused. */
+const INSPECT_FORMAT = 2;
+
 export type ScriptKind = "python" | "node" | "exec";
 export type FlagStyle = "globals" | "args";
 
 export interface ScriptFlag {
   default: FlagValue;
   type: "int" | "float" | "bool" | "string" | "none";
+  /** Read as `g_runs.flags()["name"]`: no default, so the run records it only when given. */
+  required?: boolean;
 }
 
 export interface ScriptInfo {
@@ -25,8 +30,13 @@ export interface ScriptInfo {
   style: FlagStyle;
   /** Flags the script declares, in source order (empty when unknown). */
   flags: Record<string, ScriptFlag>;
+  /**
+   * The script reads its flags with the Python SDK's `g_runs.flags()`:
+   * `named` when only as `.get("name", default)` / `["name"]` (those names are
+   * in `flags`), `open` when the dict is used otherwise and any name may be read.
+   */
+  sdkFlags?: "named" | "open";
 }
-
 
 export function pythonCommand(env: NodeJS.ProcessEnv = process.env): string {
   return env.G_PYTHON || "python3";
@@ -43,7 +53,7 @@ export function inspectScript(path: string, cacheDir: string | null): ScriptInfo
   const kind = scriptKind(path);
   if (kind !== "python") return { path, kind, style: "args", flags: {} };
   const st = statSync(path);
-  const key = createHash("sha1").update(`${path}\0${st.size}\0${st.mtimeMs}`).digest("hex");
+  const key = createHash("sha1").update(`${INSPECT_FORMAT}\0${path}\0${st.size}\0${st.mtimeMs}`).digest("hex");
   const cachePath = cacheDir ? join(cacheDir, `${key}.json`) : null;
   if (cachePath) {
     try {
@@ -54,9 +64,11 @@ export function inspectScript(path: string, cacheDir: string | null): ScriptInfo
   }
   const res = spawnSync(pythonCommand(), [bootstrapPy(), "--inspect", path], { encoding: "utf8" });
   if (res.error) {
-    throw new UsageError(`cannot run ${pythonCommand()} to inspect ${path} (${(res.error as NodeJS.ErrnoException).code}); install Python 3 or set G_PYTHON`);
+    throw new UsageError(
+      `cannot run ${pythonCommand()} to inspect ${path} (${(res.error as NodeJS.ErrnoException).code}); install Python 3 or set G_PYTHON`,
+    );
   }
-  let parsed: { style?: FlagStyle; flags?: Record<string, ScriptFlag>; error?: string };
+  let parsed: { style?: FlagStyle; flags?: Record<string, ScriptFlag>; sdk_flags?: "named" | "open"; error?: string };
   try {
     parsed = JSON.parse(res.stdout) as typeof parsed;
   } catch {
@@ -64,6 +76,7 @@ export function inspectScript(path: string, cacheDir: string | null): ScriptInfo
   }
   if (parsed.error) throw new UsageError(`cannot read flags of ${path}: ${parsed.error}`);
   const info: ScriptInfo = { path, kind, style: parsed.style ?? "globals", flags: parsed.flags ?? {} };
+  if (parsed.sdk_flags) info.sdkFlags = parsed.sdk_flags;
   if (cachePath && cacheDir) {
     try {
       mkdirSync(cacheDir, { recursive: true });

@@ -2,7 +2,7 @@
 // (esbuild chunks at any depth) or an installed package: found by walking up
 // to the package root rather than by counting "../".
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,4 +29,10 @@ export function sdkPythonDir(): string {
 
 export function gBin(): string {
   return join(packageRoot(), "bin", "g");
+}
+
+/** The version in g's package.json: `g --version` says what is installed, never a copy of it. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: unknown };
+  return typeof pkg.version === "string" ? pkg.version : "unknown";
 }

@@ -34,7 +34,12 @@ describe("grid and random batches", () => {
     expect(res.code, res.stderr).toBe(0);
     const pairs = trials(home).map((t) => [t.flags.x, t.flags.noise]);
     expect(pairs).toEqual([
-      [-0.25, 0], [-0.25, 0.1], [-0.3, 0], [-0.3, 0.1], [-0.35, 0], [-0.35, 0.1],
+      [-0.25, 0],
+      [-0.25, 0.1],
+      [-0.3, 0],
+      [-0.3, 0.1],
+      [-0.35, 0],
+      [-0.35, 0.1],
     ]);
     const batch = allRuns(home).find((r) => r.batch === null)!;
     expect(batch.op).toBe("grid");
@@ -56,9 +61,29 @@ describe("grid and random batches", () => {
   });
 
   it("runs a random subset of the grid without repeats for --strategy random_search --trials 3", () => {
-    const grid = printTrials(["--random-seed", "9", MAIN, "--alpha", "uniform(1e-5, 1e-1, 3)", "--beta", "[1, 2, 3, 4]"]).map((p) => JSON.stringify(p));
+    const grid = printTrials(["--random-seed", "9", MAIN, "--alpha", "uniform(1e-5, 1e-1, 3)", "--beta", "[1, 2, 3, 4]"]).map((p) =>
+      JSON.stringify(p),
+    );
     const home = tempDir();
-    const res = g(["run", "-y", "-q", "--strategy", "random_search", "--trials", "3", "--random-seed", "9", MAIN, "--alpha", "uniform(1e-5, 1e-1, 3)", "--beta", "[1, 2, 3, 4]"], { home });
+    const res = g(
+      [
+        "run",
+        "-y",
+        "-q",
+        "--strategy",
+        "random_search",
+        "--trials",
+        "3",
+        "--random-seed",
+        "9",
+        MAIN,
+        "--alpha",
+        "uniform(1e-5, 1e-1, 3)",
+        "--beta",
+        "[1, 2, 3, 4]",
+      ],
+      { home },
+    );
     expect(res.code, res.stderr).toBe(0);
     const chosen = trials(home).map((t) => JSON.stringify({ alpha: t.flags.alpha, beta: t.flags.beta }));
     expect(chosen).toHaveLength(3);
@@ -66,7 +91,7 @@ describe("grid and random batches", () => {
     for (const c of chosen) expect(grid).toContain(c);
   });
 
-  it("follows Python range semantics for --layers \"(1, 10, 2)\"", () => {
+  it('follows Python range semantics for --layers "(1, 10, 2)"', () => {
     const home = tempDir();
     expect(g(["run", "-y", "-q", MAIN, "--layers", "(1, 10, 2)"], { home }).code).toBe(0);
     expect(trials(home).map((t) => t.flags.layers)).toEqual([1, 3, 5, 7, 9]);
@@ -120,16 +145,18 @@ describe("grid and random batches", () => {
 
   it("overlaps trials with -j 4 and keeps each trial's output whole", () => {
     const home = tempDir();
-    const res = g(["run", "-y", "-j", "4", join(SCRIPTS, "slow_trial.py"), "x=[1,2,3,4]"], { home });
-    expect(res.code, res.stderr).toBe(0);
-    const spans = trials(home).map((t) => {
-      const out = readFileSync(join(t.dir, "output.log"), "utf8");
-      return { start: Number(/start: ([\d.]+)/.exec(out)![1]), end: Number(/end: ([\d.]+)/.exec(out)![1]) };
-    });
-    expect(spans).toHaveLength(4);
-    // Every trial started before any of them ended: they ran at the same time.
-    expect(Math.max(...spans.map((s) => s.start))).toBeLessThan(Math.min(...spans.map((s) => s.end)));
-    expect(res.stdout).toMatch(/^\[\d\] start: /m);
+    const meet = tempDir("g-meet-");
+    // Each trial waits until all four have arrived: a runner that ran them
+    // one at a time would leave the first waiting, and it gives up (exit 1).
+    const res = g(["run", "-y", "-j", "4", join(SCRIPTS, "rendezvous_trial.py"), "x=[1,2,3,4]", `meet=${meet}`], { home });
+    expect(res.code, res.stderr + res.stdout).toBe(0);
+    const outputs = trials(home).map((t) => ({ x: t.flags.x, out: readFileSync(join(t.dir, "output.log"), "utf8") }));
+    expect(outputs).toHaveLength(4);
+    for (const { x, out } of outputs) {
+      // only its own lines, whole: arrived, met all four, its loss
+      expect(out.trim().split("\n")).toEqual([`arrived: ${x}`, "met: 4", `loss: ${x}`]);
+    }
+    expect(res.stdout).toMatch(/^\[\d\] arrived: /m);
   });
 
   it("stops a batch on Ctrl-C: running trials terminated, nothing further starts", async () => {
@@ -244,7 +271,10 @@ describe("restarts and objectives", () => {
     expect(res.code, res.stderr).toBe(0);
     const after = trials(home);
     expect(after.map((t) => [t.trial, t.flags.x, t.status])).toEqual([
-      [1, 1, "completed"], [2, 2, "completed"], [3, 3, "completed"], [4, 4, "completed"],
+      [1, 1, "completed"],
+      [2, 2, "completed"],
+      [3, 3, "completed"],
+      [4, 4, "completed"],
     ]);
     expect(after[0]!.id).toBe(interrupted[0]!.id);
     expect(allRuns(home).find((r) => r.batch === null)!.status).toBe("completed");
@@ -253,7 +283,10 @@ describe("restarts and objectives", () => {
   it("reports the best over the whole batch after --restart, not only the new trials", () => {
     const home = tempDir();
     const cwd = tempDir();
-    const first = g(["run", "-y", "-q", join(SCRIPTS, "worse_later.py"), "x=[-2.0:2.0]", "--optimizer", "tpe", "--max-trials", "3", "--random-seed", "3"], { home, cwd });
+    const first = g(
+      ["run", "-y", "-q", join(SCRIPTS, "worse_later.py"), "x=[-2.0:2.0]", "--optimizer", "tpe", "--max-trials", "3", "--random-seed", "3"],
+      { home, cwd },
+    );
     expect(first.code, first.stderr).toBe(0);
     const early = trials(home).map((t) => ({ trial: t.trial!, x: t.flags.x as number }));
     const best = early.sort((a, b) => a.x - b.x)[0]!;
@@ -271,10 +304,29 @@ describe("restarts and objectives", () => {
 
   it("maximises the column given with --maximize", () => {
     const home = tempDir();
-    const res = g(["run", "-y", "-q", join(SCRIPTS, "maximize.py"), "x=[0:6]", "--optimizer", "gp", "--maximize", "accuracy", "--max-trials", "12", "--random-seed", "2"], { home });
+    const res = g(
+      [
+        "run",
+        "-y",
+        "-q",
+        join(SCRIPTS, "maximize.py"),
+        "x=[0:6]",
+        "--optimizer",
+        "gp",
+        "--maximize",
+        "accuracy",
+        "--max-trials",
+        "12",
+        "--random-seed",
+        "2",
+      ],
+      { home },
+    );
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/best accuracy (9\.\d+|10)/);
-    const best = trials(home).map((t) => t.flags.x as number).sort((a, b) => Math.abs(a - 3) - Math.abs(b - 3))[0]!;
+    const best = trials(home)
+      .map((t) => t.flags.x as number)
+      .sort((a, b) => Math.abs(a - 3) - Math.abs(b - 3))[0]!;
     expect(Math.abs(best - 3)).toBeLessThanOrEqual(1);
   });
 
@@ -282,9 +334,15 @@ describe("restarts and objectives", () => {
     const space = { x: { type: "float", low: -2, high: 2 } };
     const lines = [{ type: "init", protocol: 1, direction: "minimize", space, seed: 1, budget: 3, function: "f" }];
     const input = [...lines, { type: "suggest", trial: 0 }].map((m) => JSON.stringify(m)).join("\n") + "\n";
-    const first = spawnSync(process.execPath, [BIN, "ask-tell", "--optimizer", "tpe"], { input: input + JSON.stringify({ type: "end" }) + "\n", encoding: "utf8" });
+    const first = spawnSync(process.execPath, [BIN, "ask-tell", "--optimizer", "tpe"], {
+      input: input + JSON.stringify({ type: "end" }) + "\n",
+      encoding: "utf8",
+    });
     expect(first.status, first.stderr).toBe(0);
-    const out = first.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; params?: { x: number } });
+    const out = first.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; params?: { x: number } });
     expect(out[0]!.type).toBe("ready");
     expect(out[1]!.type).toBe("suggestion");
     expect(Math.abs(out[1]!.params!.x)).toBeLessThanOrEqual(2);

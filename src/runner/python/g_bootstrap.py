@@ -1,7 +1,8 @@
 """g's Python helper: inspects a script's flags and runs globals-style scripts.
 
     python3 g_bootstrap.py --inspect SCRIPT
-        prints JSON: {"style": "globals"|"args", "flags": {name: {"default": v, "type": t}}}
+        prints JSON: {"style": "globals"|"args", "flags": {name: {"default": v, "type": t}},
+                      "sdk_flags": "named"|"open" (only when the script reads g_runs.flags())}
     python3 g_bootstrap.py SCRIPT [ARG ...]
         runs SCRIPT as __main__ with the module-level globals named in the
         G_FLAGS environment variable (JSON) replaced, without editing the file.
@@ -97,12 +98,86 @@ def argparse_flags(tree):
     return flags
 
 
+def sdk_flag_reads(tree):
+    """How the script reads its flags through the SDK's `g_runs.flags()`.
+
+    Returns (None, {}) when it does not call it. Otherwise ("named", flags)
+    when every use of the returned dict is `.get("name", default)` or
+    `["name"]` (directly or through a variable assigned from the call), so
+    the names are known and a misspelt flag can be refused; ("open", flags)
+    when the dict goes anywhere else (`**flags`, a loop, a function), where
+    any name may be read.
+    """
+    modules, functions = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(a.asname or a.name for a in node.names if a.name == "g_runs")
+        elif isinstance(node, ast.ImportFrom) and node.module == "g_runs":
+            functions.update(a.asname or a.name for a in node.names if a.name == "flags")
+
+    def is_flags_call(node):
+        if not isinstance(node, ast.Call) or node.args or node.keywords:
+            return False
+        f = node.func
+        if isinstance(f, ast.Attribute):
+            return f.attr == "flags" and isinstance(f.value, ast.Name) and f.value.id in modules
+        return isinstance(f, ast.Name) and f.id in functions
+
+    parents = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    calls = [n for n in ast.walk(tree) if is_flags_call(n)]
+    if not calls:
+        return None, {}
+    # Variables holding the dict: `cfg = g.flags()`.
+    holders = set()
+    for call in calls:
+        parent = parents.get(call)
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+            holders.add(parent.targets[0].id)
+    uses = calls + [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in holders and isinstance(n.ctx, ast.Load)]
+    flags, mode = {}, "named"
+    for use in uses:
+        parent = parents.get(use)
+        if use in calls and isinstance(parent, ast.Assign) and parent.value is use:
+            continue  # held in a variable; its own uses are checked
+        key, default, required = None, None, False
+        if isinstance(parent, ast.Attribute) and parent.attr == "get":
+            call = parents.get(parent)
+            if isinstance(call, ast.Call) and call.func is parent and call.args and isinstance(call.args[0], ast.Constant):
+                key = call.args[0].value
+                if len(call.args) > 1:
+                    try:
+                        default = literal(call.args[1])
+                    except (ValueError, TypeError, SyntaxError, RecursionError):
+                        default = None
+        elif isinstance(parent, ast.Subscript) and parent.value is use and isinstance(parent.slice, ast.Constant):
+            key, required = parent.slice.value, True
+        if isinstance(key, str):
+            if key not in flags or flags[key].get("required") or flags[key]["default"] is None:
+                flags[key] = {"default": default, "type": type_name(default)}
+                if required:
+                    # read without a default: given or absent, never recorded as null
+                    flags[key]["required"] = True
+        else:
+            mode = "open"
+    return mode, flags
+
+
 def inspect(path):
     with open(path, "rb") as f:
         tree = ast.parse(f.read(), filename=path)
     if uses_arg_parser(tree):
-        return {"style": "args", "flags": argparse_flags(tree)}
-    return {"style": "globals", "flags": global_flags(tree)}
+        info = {"style": "args", "flags": argparse_flags(tree)}
+    else:
+        info = {"style": "globals", "flags": global_flags(tree)}
+    mode, read = sdk_flag_reads(tree)
+    if mode:
+        info["sdk_flags"] = mode
+        for name, flag in read.items():
+            info["flags"].setdefault(name, flag)
+    return info
 
 
 class ReplaceGlobals(ast.NodeTransformer):
