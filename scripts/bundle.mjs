@@ -28,3 +28,21 @@ await build({
   logLevel: "warning",
   legalComments: "none",
 });
+
+// The `g view` browser app (src/view/app/): one minified script and one
+// stylesheet (the app's CSS with uPlot's) that the server sends and
+// `g view --export` inlines. A separate build, so the CLI bundle never holds it.
+const viewOut = join(root, "dist", "view");
+await build({
+  entryPoints: [join(root, "src", "view", "app", "main.ts")],
+  outfile: join(viewOut, "app.js"),
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: "es2020",
+  minify: true,
+  // The app is inlined in one <script> of an export: esbuild escapes "</script" in it.
+  supported: { "inline-script": true },
+  logLevel: "warning",
+  legalComments: "none",
+});
