@@ -18,16 +18,43 @@ export function smoothEma(ys: readonly number[], weight: number): number[] {
   });
 }
 
-/** A colour for a run that stays the same on every page and selection (hue from a hash of its id). */
-export function colorForRun(id: string): string {
+/** Distinct, saturated line colours (Tableau 10 and D3's category colours, greys and browns left out). */
+export const RUN_PALETTE: readonly string[] = [
+  "#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7",
+  "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#17becf", "#ff7f0e", "#e377c2", "#bcbd22",
+];
+
+/** A run's own slot in the palette, from a hash of its id: the same on every page and reload. */
+export function paletteSlot(id: string): number {
   let hash = 2166136261;
   for (let i = 0; i < id.length; i++) {
     hash ^= id.charCodeAt(i);
     hash = Math.imul(hash, 16777619);
   }
-  const hue = (hash >>> 0) % 360;
-  const lightness = 38 + ((hash >>> 9) % 3) * 8;
-  return `hsl(${hue}, 70%, ${lightness}%)`;
+  return (hash >>> 0) % RUN_PALETTE.length;
+}
+
+/** A run's colour on its own (its palette slot). */
+export function colorForRun(id: string): string {
+  return RUN_PALETTE[paletteSlot(id)]!;
+}
+
+/**
+ * Colours for runs drawn together: each run keeps its own slot unless a run
+ * before it (by id) took it, then the next free one, so two lines never share
+ * a colour while there are colours left, and a run's colour does not depend
+ * on the order the runs were picked in.
+ */
+export function assignRunColors(ids: readonly string[]): Map<string, string> {
+  const colors = new Map<string, string>();
+  const taken = new Set<number>();
+  for (const id of [...new Set(ids)].sort()) {
+    let slot = paletteSlot(id);
+    for (let tries = 0; taken.has(slot) && tries < RUN_PALETTE.length; tries++) slot = (slot + 1) % RUN_PALETTE.length;
+    if (taken.size < RUN_PALETTE.length) taken.add(slot);
+    colors.set(id, RUN_PALETTE[slot]!);
+  }
+  return colors;
 }
 
 /** The best objective value seen up to each point (null until the first value). */

@@ -4,7 +4,7 @@
 
 import uPlot from "uplot";
 import type { ScalarSeries, ScalarsResponse } from "../api.js";
-import { colorForRun, smoothEma } from "./chart-math.js";
+import { assignRunColors, smoothEma } from "./chart-math.js";
 import { el, replaceChildren } from "./dom.js";
 import type { Page, PageContext } from "./page.js";
 import { formatRoute } from "./router.js";
@@ -117,6 +117,7 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
     message.hidden = true;
     const missing = runs.filter((id) => !response!.series.some((s) => s.run === id || s.run.startsWith(id)));
     if (missing.length > 0) showMessage(`No scalars for ${missing.map((id) => id.slice(0, 8)).join(", ")}.`);
+    const colors = assignRunColors(response.series.map((s) => s.run));
     let pending = byKey.size;
     for (const [key, series] of byKey) {
       const card = el("div", { class: "chart-card", "data-key": key }, el("h2", {}, key));
@@ -137,7 +138,7 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
           { label: x },
           ...series.map((s) => ({
             label: legendLabel(s.run),
-            stroke: colorForRun(s.run),
+            stroke: colors.get(s.run),
             width: 1.5,
             spanGaps: true,
             points: { show: false },

@@ -211,8 +211,8 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     scroller.style.setProperty("--grid", `${FIXED_COLUMNS} ${widths.join(" ")}`);
     replaceChildren(
       header,
-      el("span", { class: "cell" }),
-      el("span", { class: "cell" }),
+      el("span", { class: "cell pick" }),
+      el("span", { class: "cell toggle" }),
       ...data.columns.map((column, i) => {
         const arrow = sort?.column === i ? (sort.descending ? " ▼" : " ▲") : "";
         return el(
@@ -267,7 +267,7 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
       return el(
         "div",
         { class: "row group-row", "data-sweep": item.sweep },
-        el("span", { class: "cell" }, box),
+        el("span", { class: "cell pick" }, box),
         el("span", { class: "cell toggle", "data-group": item.sweep, title: item.collapsed ? "expand" : "collapse" }, item.collapsed ? "▸" : "▾"),
         el(
           "span",
@@ -287,7 +287,7 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     const line = el(
       "div",
       { class: `row status-${row.status}${item.depth === 1 ? " child" : ""}${selection.has(row.id) ? " selected" : ""}`, "data-id": row.id },
-      el("span", { class: "cell" }, box),
+      el("span", { class: "cell pick" }, box),
       toggle,
     );
     data!.columns.forEach((column, i) => {

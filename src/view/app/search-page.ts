@@ -24,6 +24,8 @@ export interface ChartElement extends HTMLElement {
 const GOOD_COLOR = "#1a9850";
 const BAD_COLOR = "#d73027";
 const MID_COLOR = "#fee08b";
+const TRIAL_COLOR = "#4575b4";
+const BEST_COLOR = "#d73027";
 
 export function createSearchPage(ctx: PageContext, id: string): Page {
   const charts: echarts.ECharts[] = [];
@@ -60,7 +62,7 @@ export function createSearchPage(ctx: PageContext, id: string): Page {
           "div",
           { class: "toolbar" },
           el("a", { href: "#/runs" }, "← runs"),
-          el("h1", {}, `${search.op} search `, el("a", { href: formatRoute({ page: "run", id: search.id }) }, search.id.slice(0, 8))),
+          el("h1", {}, "Search ", el("a", { href: formatRoute({ page: "run", id: search.id }) }, search.id.slice(0, 8)), el("span", { class: "label" }, search.op)),
           el("span", { class: "count" }, `${search.trials.length} trials, ${done.length} with ${search.objective.column} · ${search.objective.goal}imize`),
         ),
         best === null
@@ -106,7 +108,7 @@ function drawParallel(chart: echarts.ECharts, search: SearchResponse): void {
   const objectiveAxis = dims.length;
   chart.setOption({
     animation: false,
-    parallel: { left: 60, right: 110, top: 40, bottom: 30, parallelAxisDefault: { nameLocation: "end", nameGap: 14, areaSelectStyle: { width: 18 } } },
+    parallel: { left: 60, right: 150, top: 40, bottom: 30, parallelAxisDefault: { nameLocation: "end", nameGap: 14, areaSelectStyle: { width: 18 } } },
     parallelAxis: [
       ...dims.map((d, i) => {
         if (d.type === "categorical") return { dim: i, name: d.name, type: "category", data: (d.choices ?? choicesOf(trials, d.name)).map(String) };
@@ -125,6 +127,7 @@ function drawParallel(chart: echarts.ECharts, search: SearchResponse): void {
             top: 40,
             itemHeight: 140,
             calculable: true,
+            formatter: (v: number) => formatNumber(Number(Number(v).toPrecision(3)) || 0),
             text: [search.objective.goal === "min" ? "worse" : "better", search.objective.goal === "min" ? "better" : "worse"],
             inRange: { color: search.objective.goal === "min" ? [GOOD_COLOR, MID_COLOR, BAD_COLOR] : [BAD_COLOR, MID_COLOR, GOOD_COLOR] },
           }
@@ -162,8 +165,8 @@ function drawTrials(chart: echarts.ECharts, search: SearchResponse): void {
     xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 26, minInterval: 1 },
     yAxis: { type: "value", name: search.objective.column, scale: true },
     series: [
-      { name: "trial", type: "scatter", symbolSize: 8, data: ordered.filter((t) => t.value !== null).map((t) => [t.trial, t.value]) },
-      { name: "best so far", type: "line", step: "end", showSymbol: false, data: ordered.flatMap((t, i) => (best[i] === null ? [] : [[t.trial, best[i]]])) },
+      { name: "trial", type: "scatter", symbolSize: 8, itemStyle: { color: TRIAL_COLOR }, data: ordered.filter((t) => t.value !== null).map((t) => [t.trial, t.value]) },
+      { name: "best so far", type: "line", step: "end", showSymbol: false, itemStyle: { color: BEST_COLOR }, lineStyle: { color: BEST_COLOR, width: 2 }, data: ordered.flatMap((t, i) => (best[i] === null ? [] : [[t.trial, best[i]]])) },
     ],
   });
   chart.on("click", (params) => {
@@ -184,7 +187,7 @@ function drawImportance(chart: echarts.ECharts, search: SearchResponse): void {
     },
     xAxis: { type: "value", min: 0, max: 1 },
     yAxis: { type: "category", data: rows.map((r) => r.flag) },
-    series: [{ type: "bar", data: rows.map((r) => r.score), itemStyle: { color: "#4575b4" }, barMaxWidth: 24 }],
+    series: [{ type: "bar", data: rows.map((r) => r.score), itemStyle: { color: TRIAL_COLOR }, barMaxWidth: 24 }],
   });
 }
 
