@@ -5,13 +5,14 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { gBin } from "../runner/paths.js";
-import { UsageError } from "../errors.js";
+import { NotFoundError, UsageError } from "../errors.js";
 import { buildCompareData, type CompareData, type CompareInputRun } from "../query/compare-data.js";
-import { filterRuns, indexRuns, selectRuns } from "../query/select.js";
+import { filterRuns, indexRuns, selectRuns, type IndexedRun } from "../query/select.js";
 import { renderCsv } from "../format/csv.js";
 import { renderJson } from "../format/json.js";
 import { renderTable } from "../format/table.js";
-import { RunStore, resolveHome } from "../store/store.js";
+import { RunStore, resolveHome, type RunWithSummaries } from "../store/store.js";
+import { readSweep } from "../store/sweeps.js";
 import { say } from "./prompt.js";
 import type { CompareOptions } from "../cli/program.js";
 import type { CompareViewInput } from "../ui/compare-view.js";
@@ -93,11 +94,35 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
  * The selected runs with their index (1 = latest) and scalar summaries,
  * after the `g runs`-style filters. Damaged runs become warnings.
  */
-export function loadCompareRuns(store: RunStore, specs: string[], opts: CompareOptions): { runs: CompareInputRun[]; warnings: string[] } {
+export function loadCompareRuns(store: RunStore, specs: string[], opts: RunSelection): { runs: CompareInputRun[]; warnings: string[] } {
   const { runs, warnings } = store.listRunsWithSummaries();
+  return { runs: selectCompareRuns(store, runs, specs, opts), warnings };
+}
+
+/** The options that choose runs (not how they are shown): what `g view` shares with `g compare`. */
+export type RunSelection = Pick<CompareOptions, "op" | "status" | "label" | "tag" | "batch" | "sweep">;
+
+/**
+ * The selection of `g compare` (RUN specs, --op, --status, --label, --tag,
+ * --batch, --sweep) applied to an already read, newest-first list of runs;
+ * `g view` shares it so both commands select the same runs.
+ */
+export function selectCompareRuns(store: RunStore, runs: RunWithSummaries[], specs: string[], opts: RunSelection): CompareInputRun[] {
   const summaries = new Map(runs.map((r) => [r.run.id, r.summaries]));
-  const selected = filterRuns(selectRuns(indexRuns(runs.map((r) => r.run)), specs), { op: opts.op, status: opts.status, label: opts.label, tag: opts.tag });
-  return { runs: selected.map(({ index, run }) => ({ index, run, summaries: summaries.get(run.id) ?? {} })), warnings };
+  const all = indexRuns(runs.map((r) => r.run));
+  const batch = opts.batch === undefined ? undefined : resolveBatch(all, opts.batch);
+  const sweep = opts.sweep === undefined ? undefined : readSweep(store.home, opts.sweep).id;
+  const selected = filterRuns(selectRuns(all, specs), { op: opts.op, status: opts.status, label: opts.label, tag: opts.tag, batch, sweep });
+  return selected.map(({ index, run }) => ({ index, run, summaries: summaries.get(run.id) ?? {} }));
+}
+
+/** The full id of the batch named by `--batch SPEC` (a run spec naming one run that has trials). */
+function resolveBatch(all: IndexedRun[], spec: string): string {
+  const hits = selectRuns(all, [spec]);
+  if (hits.length !== 1) throw new UsageError(`--batch takes one batch run (an index, id or id prefix), not "${spec}"`);
+  const id = hits[0]!.run.id;
+  if (!all.some((r) => r.run.record.batch === id)) throw new NotFoundError(`run ${id.slice(0, 8)} is not a batch (no run names it as its batch); see g runs`);
+  return id;
 }
 
 /**

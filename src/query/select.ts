@@ -15,6 +15,10 @@ export interface RunFilters {
   status?: string | string[];
   label?: string;
   tag?: string | string[];
+  /** Only the trials of this batch (the batch run's full id). */
+  batch?: string;
+  /** Only the runs of this sweep (its full 8-character id). */
+  sweep?: string;
 }
 
 const STATUSES: RunStatus[] = ["running", "completed", "error", "terminated", "early-stopped", "pending"];
@@ -74,7 +78,7 @@ function resolveSpec(all: IndexedRun[], spec: string): number[] {
   return [hits[0]!.index];
 }
 
-/** Applies --op (substring), --status, --label (substring), --tag (all given) filters. */
+/** Applies --op (substring), --status, --label (substring), --tag (all given), --batch and --sweep filters. */
 export function filterRuns(runs: IndexedRun[], f: RunFilters): IndexedRun[] {
   const statuses = toList(f.status);
   for (const s of statuses) {
@@ -87,6 +91,8 @@ export function filterRuns(runs: IndexedRun[], f: RunFilters): IndexedRun[] {
     if (statuses.length > 0 && !statuses.includes(run.status)) return false;
     if (f.label !== undefined && !(r.label ?? "").includes(f.label)) return false;
     for (const t of tags) if (!(r.tags ?? []).includes(t)) return false;
+    if (f.batch !== undefined && r.batch !== f.batch) return false;
+    if (f.sweep !== undefined && r.sweep !== f.sweep) return false;
     return true;
   });
 }
