@@ -7,7 +7,8 @@
 import { NotFoundError, UsageError } from "../errors.js";
 import { selectCompareRuns, type CompareOptions } from "../commands/compare.js";
 import { buildCompareData, type CompareInputRun } from "../query/compare-data.js";
-import { parseFilter } from "../query/filter.js";
+import { parseColumn, parseColumns, type ColumnRef } from "../query/columns.js";
+import { filterColumns, parseFilter } from "../query/filter.js";
 import { DEFAULT_OBJECTIVE, objectiveValue } from "../query/objective.js";
 import { listSourceFiles, readOutputTail } from "../store/viewer-files.js";
 import { isRunId, shortId, type RunStore, type RunWithSummaries } from "../store/store.js";
@@ -31,6 +32,26 @@ export interface RunsQuery {
   max?: string[];
 }
 
+/** Refuses a flag or scalar that none of the selected runs has (a typo would otherwise show no rows). */
+function checkKnownColumns(refs: ColumnRef[], snap: Snapshot): void {
+  if (refs.length === 0 || snap.selected.length === 0) return;
+  if (!snap.names) {
+    const flags = new Set<string>();
+    const scalars = new Set<string>();
+    for (const r of snap.selected) {
+      for (const k of Object.keys(r.run.record.flags)) flags.add(k);
+      for (const k of Object.keys(r.summaries)) scalars.add(k);
+    }
+    snap.names = { flags, scalars };
+  }
+  const { flags, scalars } = snap.names;
+  for (const ref of refs) {
+    if (ref.type === "flag" && !flags.has(ref.name)) throw new UsageError(`unknown flag "=${ref.name}": no run shown has it`);
+    if (ref.type === "scalar" && !scalars.has(ref.key)) throw new UsageError(`unknown scalar "${ref.key}": no run shown logged it`);
+    if (ref.type === "bare" && !flags.has(ref.name) && !scalars.has(ref.name)) throw new UsageError(`unknown column "${ref.name}": no run shown has a flag or scalar of that name`);
+  }
+}
+
 interface Snapshot {
   version: number;
   /** The whole store, newest first (for children, searches and details). */
@@ -39,6 +60,8 @@ interface Snapshot {
   /** The command line's selection, after its --filter. */
   selected: CompareInputRun[];
   warnings: string[];
+  /** The flag and scalar names of the selected runs, worked out on first need. */
+  names?: { flags: Set<string>; scalars: Set<string> };
 }
 
 export class ViewData {
@@ -73,7 +96,13 @@ export class ViewData {
   runs(version: number, query: RunsQuery = {}): RunsResponse {
     const snap = this.load(version);
     const filter = query.filter?.trim();
-    if (filter) parseFilter(filter);
+    // g compare reads an unknown name as an empty column; a page's filter box says so instead.
+    const refs: ColumnRef[] = [];
+    if (filter) refs.push(...filterColumns(parseFilter(filter)));
+    if (query.cols?.trim()) refs.push(...parseColumns(query.cols).map((c) => c.ref));
+    for (const m of query.min ?? []) refs.push(parseColumn(m, "min").ref);
+    for (const m of query.max ?? []) refs.push(parseColumn(m, "max").ref);
+    checkKnownColumns(refs, snap);
     const data = buildCompareData({
       runs: snap.selected,
       columns: query.cols?.trim() ? query.cols : undefined,
