@@ -297,6 +297,23 @@ describe("g view selection, token and export", () => {
     }
   });
 
+  it("a batch prints the g view command that shows its trials", async () => {
+    const home = tempDir("g-view-batch-");
+    const run = g(["run", "-y", join(ROOT, "test", "e2e", "scripts", "count.js"), "--steps", "[1,2,3]"], { home });
+    expect(run.code, run.stderr).toBe(0);
+    const m = /^view: g view --batch ([0-9a-f]{8})$/m.exec(run.stderr);
+    expect(m, run.stderr).not.toBeNull();
+    const s = await serve(home, ["--batch", m![1]!]);
+    try {
+      const { body } = await getJson<RunsResponse>(`${s.url}api/runs`);
+      expect(body.rows.map((r) => r.trial).sort()).toEqual([1, 2, 3]);
+      expect(new Set(body.rows.map((r) => r.batch)).size).toBe(1);
+      expect(body.rows[0]!.batch!.startsWith(m![1]!)).toBe(true);
+    } finally {
+      await stop(s);
+    }
+  });
+
   it("fails like g compare on a bad selection, before printing a URL", () => {
     const res = g(["view", "--no-open", "--port", "0", "--batch", "07"], { home });
     expect(res.code).toBe(3);
