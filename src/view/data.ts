@@ -206,7 +206,9 @@ export class ViewData {
     const snap = this.load(version);
     const wanted = spec.toLowerCase();
     if (!/^[0-9a-f]{1,32}$/.test(wanted)) throw new NotFoundError(`no batch or sweep ${spec}`);
-    const batches = snap.all.filter((r) => r.run.id.startsWith(wanted) && snap.all.some((t) => t.run.record.batch === r.run.id));
+    const batchIds = new Set<string>();
+    for (const r of snap.all) if (typeof r.run.record.batch === "string") batchIds.add(r.run.record.batch);
+    const batches = snap.all.filter((r) => batchIds.has(r.run.id) && r.run.id.startsWith(wanted));
     if (batches.length === 1) {
       const batch = batches[0]!.run;
       const trials = snap.all.filter((r) => r.run.record.batch === batch.id);
