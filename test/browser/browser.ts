@@ -57,9 +57,12 @@ export interface ViewServer {
   stop(): Promise<void>;
 }
 
+/** How often the server checks for changes in tests (ms; 1000 by default): live updates show sooner. */
+const VIEW_TICK_MS = "200";
+
 /** `g view ARGS --port 0 --no-open` on a store; resolves with the URL it prints first. */
 export function startView(home: string, args: string[] = []): Promise<ViewServer> {
-  const child = gAsync(["view", ...args, "--port", "0", "--no-open"], { home });
+  const child = gAsync(["view", ...args, "--port", "0", "--no-open"], { home, env: { G_VIEW_TICK_MS: VIEW_TICK_MS } });
   let stderr = "";
   child.stderr?.on("data", (d) => (stderr += d));
   return new Promise((resolve, reject) => {

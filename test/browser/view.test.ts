@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collect, g, gAsync, listRunsJson, type RunJson } from "../helpers/g.js";
 import { EXAMPLES, FIXTURES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 import { browserSkipReason, launchBrowser, startView, type Browser, type ViewServer } from "./browser.js";
+// @ts-expect-error: plain JS generator, no type declarations
+import { generateStore } from "../../runs-fixtures/generate.mjs";
 
 const XSS_LABEL = "<img src=x onerror=alert(1)>";
 const SCREENSHOTS = process.env.G_SCREENSHOTS === "1";
@@ -171,8 +173,12 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     if (SCREENSHOTS) await page.screenshot({ path: join(ROOT, "docs", "view-curves.png") });
   });
 
-  it("shows a gp batch's search page: parallel axes are the batch's flags and the objective", async () => {
-    await page.goto(`${server.url}#/search/${gpBatch.id}`);
+  it("opens a gp batch's search page from its selected trials: parallel axes are the batch's flags and the objective", async () => {
+    await openRuns();
+    expect(await page.isDisabled(".search-button")).toBe(true);
+    for (const trial of runs.filter((r) => r.batch === gpBatch.id).slice(0, 2)) await page.check(`.runs-window .row[data-id="${trial.id}"] input[type=checkbox]`);
+    await page.click(".search-button");
+    expect(page.url()).toContain(`#/search/${gpBatch.id}`);
     await page.waitForSelector(".parallel-chart canvas", { timeout: WAIT_MS });
     const axes = await page.evaluate(() => {
       const chart = (document.querySelector(".parallel-chart") as HTMLElement & { gChart?: { getOption(): { parallelAxis: { name: string }[] } } }).gChart!;
@@ -275,3 +281,44 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     await offline.close();
   });
 });
+
+describe.skipIf(skipReason !== null)("g view of a large store in headless Chromium", () => {
+  const RUNS = 2000;
+  /** Writing the store and listing it the first time take a while on a loaded machine. */
+  const SETUP_MS = 240_000;
+  let server: ViewServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const home = tempDir("g-view-large-");
+    generateStore({ runs: RUNS, out: home, steps: 3 });
+    server = await startView(home);
+    browser = await launchBrowser();
+  }, SETUP_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    cleanTempDirs();
+  });
+
+  it("keeps only the rows in view in the page, and reaches the last run by scrolling", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}#/runs`);
+    await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+    expect(await page.textContent(".count")).toBe(`${RUNS} runs`);
+    const inDom = await page.$$eval(".runs-window .row", (rows) => rows.length);
+    expect(inDom).toBeGreaterThan(10);
+    expect(inDom).toBeLessThan(100);
+    // newest first: the oldest run (# = RUNS) is at the bottom, with its batch's trials if it is a batch
+    await page.$eval(".runs-scroll", (s) => (s.scrollTop = s.scrollHeight));
+    await page.waitForFunction(
+      (n) => [...document.querySelectorAll(".runs-window .row")].some((r) => r.children[2]?.textContent === String(n)),
+      RUNS,
+      { timeout: WAIT_MS },
+    );
+    expect(await page.$$eval(".runs-window .row", (rows) => rows.length)).toBeLessThan(100);
+    await page.close();
+  }, SETUP_MS);
+});
+

@@ -62,7 +62,8 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
   for (const radio of [stepRadio, timeRadio]) {
     radio.addEventListener("change", () => {
       x = radio.value === "time" ? "time" : "step";
-      void load();
+      response = null;
+      load().catch((error: unknown) => showMessage(error instanceof Error ? error.message : String(error)));
     });
   }
   slider.addEventListener("input", () => {
@@ -88,6 +89,9 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
     if (destroyed) return;
     if (table !== null) names = new Map(table.rows.map((r) => [r.id, { shortId: r.shortId, label: r.label }]));
     performance.mark("g:curves-data");
+    // a change elsewhere in the store must not redraw (and reset zoom and cursor) for nothing;
+    // compared only on a refresh, so the first draw does not pay for it
+    if (response !== null && response.x === scalars.x && JSON.stringify(scalars) === JSON.stringify(response)) return;
     response = scalars;
     draw();
   }

@@ -106,14 +106,26 @@ function startApp(): void {
     if (page !== null) refresh(page, true);
   }
 
-  function refreshCurrent(): void {
+  /**
+   * The server sends its current version when the feed opens, then one per
+   * change; the first only says where we are (the page has just loaded), so
+   * only a different version later re-fetches.
+   */
+  let knownVersion: number | null = null;
+  function onChange(version: number): void {
+    const first = knownVersion === null;
+    if (!Number.isNaN(version)) {
+      if (version === knownVersion) return;
+      knownVersion = version;
+      if (first) return;
+    }
     if (page !== null) refresh(page, false);
   }
 
   window.addEventListener("hashchange", route);
   if (location.hash === "" || location.hash === "#") history.replaceState(null, "", "#/runs");
   route();
-  if (source.live) source.subscribe(refreshCurrent);
+  if (source.live) source.subscribe(onChange);
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startApp);

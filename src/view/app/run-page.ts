@@ -19,12 +19,17 @@ export function createRunPage(ctx: PageContext, id: string): Page {
   const { source } = ctx;
   let destroyed = false;
   let openFile: string | null = null;
+  /** What is drawn, so a change elsewhere in the store does not redraw this page. */
+  let shown = "";
   let fileText = "";
 
   async function load(): Promise<void> {
     const detail = await source.run(id);
     const scalars = await source.scalars([detail.id], "step", SPARK_POINTS).catch(() => null);
     if (destroyed) return;
+    const text = JSON.stringify([detail, scalars]);
+    if (text === shown) return;
+    shown = text;
     draw(detail, scalars?.series ?? []);
   }
 

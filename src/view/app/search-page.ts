@@ -30,12 +30,17 @@ const BEST_COLOR = "#d73027";
 export function createSearchPage(ctx: PageContext, id: string): Page {
   const charts: echarts.ECharts[] = [];
   let destroyed = false;
+  let shown = "";
   const onResize = (): void => charts.forEach((c) => c.resize());
   window.addEventListener("resize", onResize);
 
   async function load(): Promise<void> {
     const search = await ctx.source.search(id);
     if (destroyed) return;
+    // a change elsewhere in the store must not redraw (and drop the reader's brushing) for nothing
+    const text = JSON.stringify(search);
+    if (text === shown) return;
+    shown = text;
     for (const chart of charts.splice(0)) chart.dispose();
     draw(search);
   }

@@ -3,7 +3,7 @@
 // page works the same in both. Static mode has no live updates and filters
 // the runs table by text on the client.
 
-import type { ExportData, RunDetail, RunsResponse, ScalarsResponse, ScalarsX, SearchResponse } from "../api.js";
+import type { ChangeEvent, ExportData, RunDetail, RunsResponse, ScalarsResponse, ScalarsX, SearchResponse } from "../api.js";
 
 export type XAxis = ScalarsX;
 
@@ -27,8 +27,8 @@ export interface DataSource {
   sourceFile(id: string, path: string): Promise<string>;
   scalars(runs: string[], x: XAxis, points?: number): Promise<ScalarsResponse>;
   search(id: string): Promise<SearchResponse>;
-  /** Calls `onChange` whenever the server says the runs changed; returns the unsubscribe. */
-  subscribe(onChange: () => void): () => void;
+  /** Calls `onChange` with the store's change counter whenever the server sends one; returns the unsubscribe. */
+  subscribe(onChange: (version: number) => void): () => void;
 }
 
 /** Talks to the `g view` server; carries the page's `?token=` on every request. */
@@ -69,9 +69,17 @@ export class HttpSource implements DataSource {
     return this.getJson<SearchResponse>(`api/search/${encodeURIComponent(id)}`, {});
   }
 
-  subscribe(onChange: () => void): () => void {
+  subscribe(onChange: (version: number) => void): () => void {
     const events = new EventSource(this.url("api/events", {}));
-    events.addEventListener("change", () => onChange());
+    events.addEventListener("change", (event) => {
+      let version = NaN;
+      try {
+        version = Number((JSON.parse((event as MessageEvent<string>).data) as ChangeEvent).version);
+      } catch {
+        // a change without a readable version still means "re-fetch"
+      }
+      onChange(version);
+    });
     return () => events.close();
   }
 
