@@ -5,7 +5,7 @@
 // 10 000 steps (series received → every chart drawn). Also the bundle's size.
 // Figures only; goals in docs/benchmarks.md, never asserted.
 //
-//   npm run build && node bench/view-browser.mjs [--runs 10000] [--curve-runs 50] [--steps 10000] [--repeat 3]
+//   npm run build && npm run bench:view-browser -- [--runs 10000] [--curve-runs 50] [--steps 10000] [--repeat 3]
 import { spawn } from "node:child_process";
 import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
