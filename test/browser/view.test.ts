@@ -109,7 +109,12 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     const banner = await page.textContent(".warnings");
     for (const id of ["0b", "0c", "0d"]) expect(banner).toContain(id.repeat(16));
     expect(await page.textContent(".count")).toBe(`${runs.length} runs`);
-    if (SCREENSHOTS) await page.screenshot({ path: join(ROOT, "docs", "view-runs.png") });
+    if (SCREENSHOTS) {
+      // wide enough for every column of this store
+      await page.setViewportSize({ width: 1760, height: 760 });
+      await page.screenshot({ path: join(ROOT, "docs", "view-runs.png") });
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 
   it("sorts by a column on a click (numbers by value, missing last), descending on a second click", async () => {
