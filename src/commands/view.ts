@@ -55,10 +55,25 @@ export async function viewCommand(specs: string[], opts: ViewOptions): Promise<v
   const view = createViewServer({ data, token, tickMs: tickFromEnv() });
   for (const w of data.load(view.watcher.version).warnings) say(`warning: ${w}`);
 
+  // Handlers before the URL is printed: a script that reads it may signal at once.
+  let stop = (): void => {};
+  const stopped = new Promise<void>((_resolve, reject) => {
+    stop = (): void => {
+      removeHandlers();
+      void view.close().then(() => reject(new InterruptedError("")));
+    };
+  });
+  const removeHandlers = (): void => {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   let port: number;
   try {
     port = await listen(view.server, host, opts.port);
   } catch (err) {
+    removeHandlers();
     await view.close();
     throw err;
   }
@@ -69,15 +84,7 @@ export async function viewCommand(specs: string[], opts: ViewOptions): Promise<v
   say("Press Ctrl-C to stop.");
   if (opts.open !== false && process.stdout.isTTY === true) openBrowser(url);
 
-  await new Promise<void>((_resolve, reject) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      void view.close().then(() => reject(new InterruptedError("")));
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await stopped;
 }
 
 /**
