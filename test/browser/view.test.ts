@@ -159,6 +159,10 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     await openRuns();
     for (const run of picked) await page.check(`.runs-window .row[data-id="${run.id}"] input[type=checkbox]`);
     expect(page.url()).toContain(`sel=${picked.map((r) => r.id).join("%2C")}`);
+    await page.reload();
+    await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+    for (const run of picked) expect(await page.isChecked(`.runs-window .row[data-id="${run.id}"] input[type=checkbox]`)).toBe(true);
+    expect(await page.textContent(".curves-button")).toBe(`Curves (${picked.length})`);
     await page.click(".curves-button");
     await page.waitForSelector('.chart-card[data-key="loss"] .u-legend', { timeout: WAIT_MS });
     const charts = await page.$$eval(".chart-card", (cards) =>
@@ -230,6 +234,25 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
       { timeout: WAIT_MS },
     );
     expect((await shownIds()).length).toBe(before + 1);
+    runs = listRunsJson(home);
+  });
+
+  it("follows a running run on its page: output, scalars and status come without a reload", async () => {
+    const child = gAsync(["run", "curve.py", "epochs=30", "pause=0.2", "--label", "watched", "--yes", "--quiet"], { home, cwd: work });
+    const done = collect(child);
+    let watched: RunJson | undefined;
+    for (let i = 0; i < 100 && watched === undefined; i++) {
+      watched = listRunsJson(home).find((r) => r.label === "watched" && r.status === "running");
+      if (watched === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(watched, "the run never showed as running").toBeDefined();
+    await page.goto(`${server.url}#/run/${watched!.id}`);
+    await page.waitForSelector(".run-page .badge.status-running", { timeout: WAIT_MS });
+    await page.waitForSelector(".run-page .badge.status-completed", { timeout: WAIT_MS });
+    expect((await done).code).toBe(0);
+    await page.waitForFunction(() => document.querySelector(".output")?.textContent?.includes("step: 29"), undefined, { timeout: WAIT_MS });
+    const count = await page.$$eval(".scalars tr", (rows) => rows.find((r) => r.querySelector("th")?.textContent === "loss")?.children[5]?.textContent);
+    expect(count).toBe("30");
     runs = listRunsJson(home);
   });
 
