@@ -240,17 +240,25 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     }
   }
 
-  /** Draws the rows in view (and a margin) at their offset; the rest of the table is the spacer's height. */
+  /**
+   * Draws the rows in view and a margin on each side at their offset; the
+   * rest of the table is the spacer's height. While the rows in view stay
+   * inside the drawn ones, a scroll redraws nothing.
+   */
   function drawWindow(): void {
     if (data === null) return;
     const offset = header.offsetHeight;
     const top = Math.max(0, scroller.scrollTop - offset);
     const height = scroller.clientHeight || window.innerHeight;
-    const start = Math.max(0, Math.floor(top / ROW_HEIGHT_PX) - OVERSCAN_ROWS);
-    const end = Math.min(items.length, Math.ceil((top + height) / ROW_HEIGHT_PX) + OVERSCAN_ROWS);
-    const range = `${start}:${end}`;
-    if (range === drawnRange) return;
-    drawnRange = range;
+    const first = Math.floor(top / ROW_HEIGHT_PX);
+    const last = Math.min(items.length, Math.ceil((top + height) / ROW_HEIGHT_PX));
+    if (drawnRange !== "") {
+      const [drawnStart, drawnEnd] = drawnRange.split(":").map(Number) as [number, number];
+      if (first >= drawnStart && last <= drawnEnd) return;
+    }
+    const start = Math.max(0, first - OVERSCAN_ROWS);
+    const end = Math.min(items.length, last + OVERSCAN_ROWS);
+    drawnRange = `${start}:${end}`;
     windowEl.style.transform = `translateY(${start * ROW_HEIGHT_PX}px)`;
     const fragment = document.createDocumentFragment();
     for (let i = start; i < end; i++) fragment.appendChild(drawItem(items[i]!));
