@@ -12,7 +12,7 @@ import { RunStore, resolveHome } from "../store/store.js";
 import { ViewData } from "../view/data.js";
 import { collectExportData, renderExportHtml } from "../view/export.js";
 import { createViewServer } from "../view/server.js";
-import type { CompareOptions } from "./compare.js";
+import type { ViewOptions } from "../cli/program.js";
 import { say } from "./prompt.js";
 
 /** TensorBoard's port, which users of `guild view` know. */
@@ -22,13 +22,7 @@ const PORT_ATTEMPTS = 100;
 /** Bytes of randomness in the token a non-loopback server asks for. */
 const TOKEN_BYTES = 16;
 
-export interface ViewOptions extends CompareOptions {
-  host?: string;
-  port?: number;
-  /** commander's `--no-open`: false when given. */
-  open?: boolean;
-  export?: string;
-}
+export type { ViewOptions };
 
 export async function viewCommand(specs: string[], opts: ViewOptions): Promise<void> {
   const store = new RunStore(resolveHome());

@@ -5,7 +5,7 @@
 // version (the watcher in changes.ts bumps it), not once per request.
 
 import { NotFoundError, UsageError } from "../errors.js";
-import { selectCompareRuns, type CompareOptions } from "../commands/compare.js";
+import { selectCompareRuns, type RunSelection } from "../commands/compare.js";
 import { buildCompareData, type CompareInputRun } from "../query/compare-data.js";
 import { parseColumn, parseColumns, type ColumnRef } from "../query/columns.js";
 import { filterColumns, parseFilter } from "../query/filter.js";
@@ -70,7 +70,8 @@ export class ViewData {
   constructor(
     readonly store: RunStore,
     readonly specs: string[],
-    readonly options: CompareOptions,
+    /** `g compare`'s selection options, and `--filter`. */
+    readonly options: RunSelection & { filter?: string },
   ) {}
 
   /** Reads the store and applies the selection; cached until the version changes. Throws on a bad command line. */
