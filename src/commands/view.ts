@@ -17,6 +17,7 @@ import { say } from "./prompt.js";
 
 /** TensorBoard's port, which users of `guild view` know. */
 export const DEFAULT_VIEW_PORT = 6006;
+const MAX_PORT = 65535;
 /** How many ports after the default are tried when it is taken. */
 const PORT_ATTEMPTS = 100;
 /** Bytes of randomness in the token a non-loopback server asks for. */
@@ -86,6 +87,7 @@ export async function viewCommand(specs: string[], opts: ViewOptions): Promise<v
  * An explicit port that is taken is an error; 0 lets the system choose.
  */
 async function listen(server: Server, host: string, port: number | undefined): Promise<number> {
+  if (port !== undefined && port > MAX_PORT) throw new UsageError(`--port takes 0 to ${MAX_PORT}, not ${port}`);
   const first = port ?? DEFAULT_VIEW_PORT;
   const attempts = port === undefined ? PORT_ATTEMPTS : 1;
   for (let i = 0; i < attempts; i++) {
