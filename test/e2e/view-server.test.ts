@@ -314,6 +314,37 @@ describe("g view selection, token and export", () => {
     }
   });
 
+  it("a sweep prints the g view command; its runs and search page follow", async () => {
+    const home = tempDir("g-view-sweep-");
+    const work = tempDir("g-view-sweep-work-");
+    writeFileSync(
+      join(work, "quick.py"),
+      'import argparse\np = argparse.ArgumentParser()\np.add_argument("--a", type=float)\np.add_argument("--b")\na = p.parse_args()\nprint("loss: %s" % (a.a * 2 + (1 if a.b == "y" else 0)))\n',
+    );
+    writeFileSync(join(work, "s.yaml"), "program: quick.py\nmethod: grid\nmetric: {name: loss, goal: minimize}\nparameters:\n  a: {values: [1, 2, 3]}\n  b: {values: [x, y]}\n");
+    const created = g(["sweep", "s.yaml"], { home, cwd: work });
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.stdout.trim();
+    expect(created.stderr).toContain(`view: g view --sweep ${id}`);
+    const agent = g(["agent", id], { home, cwd: work });
+    expect(agent.code, agent.stderr).toBe(0);
+    const s = await serve(home, ["--sweep", id]);
+    try {
+      const { body } = await getJson<RunsResponse>(`${s.url}api/runs`);
+      expect(body.rows).toHaveLength(6);
+      expect(body.rows.every((r) => r.sweep === id)).toBe(true);
+      const search = (await getJson<SearchResponse>(`${s.url}api/search/${id}`)).body;
+      expect(search.objective).toEqual({ column: "loss", goal: "min" });
+      expect(search.dims.map((d) => [d.name, d.type])).toEqual([["a", "int"], ["b", "categorical"]]);
+      expect(search.trials.map((t) => t.value).sort()).toEqual([2, 3, 4, 5, 6, 7]);
+      expect(search.importance[0]!.flag).toBe("a");
+      const detail = (await getJson<RunDetail>(`${s.url}api/run/${body.rows[0]!.id}`)).body;
+      expect(detail.children).toHaveLength(6);
+    } finally {
+      await stop(s);
+    }
+  });
+
   it("fails like g compare on a bad selection, before printing a URL", () => {
     const res = g(["view", "--no-open", "--port", "0", "--batch", "07"], { home });
     expect(res.code).toBe(3);
