@@ -296,8 +296,14 @@ function buildSearch(id: string, op: string, objective: Objective, space: Space,
   }));
   const dims: SearchDim[] = [];
   const categorical = new Set<string>();
-  for (const [name, dim] of Object.entries(space)) {
-    const d = toSearchDim(name, dim, trials);
+  for (const [name, dim] of Object.entries(space ?? {})) {
+    // A hand-edited or older batch record may hold anything here: such a dimension is left out.
+    let d: SearchDim | null = null;
+    try {
+      d = typeof dim === "object" && dim !== null ? toSearchDim(name, dim, trials) : null;
+    } catch {
+      d = null;
+    }
     if (!d) continue;
     dims.push(d);
     if (d.type === "categorical") categorical.add(name);
@@ -318,6 +324,8 @@ function safeObjective(objective: Objective, summaries: Record<string, ScalarSum
 /** A searched dimension as the page draws it; constants are not searched and are left out. */
 function toSearchDim(name: string, dim: Dimension, trials: SearchTrial[]): SearchDim | null {
   switch (dim.type) {
+    default:
+      return null;
     case "const":
       return null;
     case "choice": {
