@@ -28,10 +28,12 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
   const collapsed = new Set<string>();
   let data: RunsResponse | null = null;
   let items: TableItem[] = [];
-  let sort: SortState | null = null;
+  /** The sort, by column key: a live refresh may add or move columns. */
+  let sortBy: { key: string; descending: boolean } | null = null;
   let filter = initialFilter;
   let filterTimer: number | undefined;
-  let drawnRange = "";
+  /** The item range whose rows are in the DOM; null forces the next draw. */
+  let drawn: { start: number; end: number } | null = null;
   let drawnOnce = false;
   let destroyed = false;
 
@@ -90,13 +92,13 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     selectionChanged();
   });
   header.addEventListener("click", (event) => {
-    const cell = (event.target as Element).closest<HTMLElement>("[data-col]");
+    const cell = (event.target as Element).closest<HTMLElement>(".head[data-key]");
     if (cell === null) return;
-    const column = Number(cell.dataset.col);
+    const key = cell.dataset.key!;
     // ascending, then descending, then the server's order again
-    if (sort === null || sort.column !== column) sort = { column, descending: false };
-    else if (!sort.descending) sort = { column, descending: true };
-    else sort = null;
+    if (sortBy === null || sortBy.key !== key) sortBy = { key, descending: false };
+    else if (!sortBy.descending) sortBy = { key, descending: true };
+    else sortBy = null;
     rebuild();
   });
   windowEl.addEventListener("change", (event) => {
@@ -144,7 +146,7 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
   function selectionChanged(): void {
     ctx.replaceHash(formatRoute({ page: "runs", selected: selectedInOrder(), filter }));
     updateButtons();
-    drawnRange = "";
+    drawn = null;
     drawWindow();
   }
 
@@ -173,7 +175,7 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
       filterError.hidden = true;
       filterError.textContent = "";
       data = response;
-      drawHeader();
+      setColumnWidths();
       rebuild();
       drawWarnings();
     } catch (error) {
@@ -197,7 +199,8 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     );
   }
 
-  function drawHeader(): void {
+  /** Each column as wide as its longest cell or header (within bounds), for the header and every row alike. */
+  function setColumnWidths(): void {
     if (data === null) return;
     const widths = data.columns.map((column, i) => {
       let chars = column.header.length + 2;
@@ -209,15 +212,19 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
       return `${Math.max(MIN_COLUMN_CH, Math.min(MAX_COLUMN_CH, chars)) + 2}ch`;
     });
     scroller.style.setProperty("--grid", `${FIXED_COLUMNS} ${widths.join(" ")}`);
+  }
+
+  function drawHeader(): void {
+    if (data === null) return;
     replaceChildren(
       header,
       el("span", { class: "cell pick" }),
       el("span", { class: "cell toggle" }),
-      ...data.columns.map((column, i) => {
-        const arrow = sort?.column === i ? (sort.descending ? " ▼" : " ▲") : "";
+      ...data.columns.map((column) => {
+        const arrow = sortBy?.key === column.key ? (sortBy.descending ? " ▼" : " ▲") : "";
         return el(
           "span",
-          { class: `cell head${column.numeric ? " num" : ""}`, "data-col": i, "data-key": column.key, title: `sort by ${column.header}`, role: "columnheader" },
+          { class: `cell head${column.numeric ? " num" : ""}`, "data-key": column.key, title: `sort by ${column.header}`, role: "columnheader" },
           column.header + arrow,
         );
       }),
@@ -226,13 +233,15 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
 
   function rebuild(): void {
     if (data === null) return;
+    const column = sortBy === null ? -1 : data.columns.findIndex((c) => c.key === sortBy!.key);
+    const sort: SortState | null = column < 0 ? null : { column, descending: sortBy!.descending };
     items = buildTableItems(data.rows, data.columns, sort, collapsed);
     drawHeader();
     body.style.height = `${items.length * ROW_HEIGHT_PX}px`;
     const shown = data.rows.length;
     count.textContent = shown === data.total ? `${shown} runs` : `${shown} of ${data.total} runs`;
     updateButtons();
-    drawnRange = "";
+    drawn = null;
     drawWindow();
     if (!drawnOnce) {
       drawnOnce = true;
@@ -252,13 +261,10 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     const height = scroller.clientHeight || window.innerHeight;
     const first = Math.floor(top / ROW_HEIGHT_PX);
     const last = Math.min(items.length, Math.ceil((top + height) / ROW_HEIGHT_PX));
-    if (drawnRange !== "") {
-      const [drawnStart, drawnEnd] = drawnRange.split(":").map(Number) as [number, number];
-      if (first >= drawnStart && last <= drawnEnd) return;
-    }
+    if (drawn !== null && first >= drawn.start && last <= drawn.end) return;
     const start = Math.max(0, first - OVERSCAN_ROWS);
     const end = Math.min(items.length, last + OVERSCAN_ROWS);
-    drawnRange = `${start}:${end}`;
+    drawn = { start, end };
     windowEl.style.transform = `translateY(${start * ROW_HEIGHT_PX}px)`;
     const fragment = document.createDocumentFragment();
     for (let i = start; i < end; i++) fragment.appendChild(drawItem(items[i]!));
