@@ -88,10 +88,7 @@ async function connectEvents(url) {
   };
 }
 
-/**
- * fetch, once more when the pooled keep-alive socket was closed by the server's idle timeout
- * (5 s) just as it was reused: that happens when g compare ran longer than that in between.
- */
+/** fetch, once more when a pooled keep-alive socket was closed by the server just as it was reused. */
 async function fetchRetry(url) {
   try {
     return await fetch(url);

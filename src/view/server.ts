@@ -15,6 +15,8 @@ import { escapeHtml } from "./html.js";
 
 /** A comment line on idle event streams so proxies and browsers keep them open (ms). */
 const SSE_HEARTBEAT_MS = 15_000;
+/** How long an idle keep-alive connection stays open (ms). */
+const KEEP_ALIVE_MS = 65_000;
 /** Most runs one /api/scalars request may name. */
 const MAX_SCALAR_RUNS = 500;
 
@@ -65,6 +67,10 @@ export function createViewServer(opts: ViewServerOptions): ViewServer {
       sendError(res, err);
     }
   });
+  // Node's 5 s idle timeout races with clients that reuse a socket just as it closes (fetch then
+  // fails with "other side closed"); a minute is what proxies and browsers expect.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const raw = req.url ?? "/";
