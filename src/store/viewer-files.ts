@@ -16,11 +16,12 @@ const SOURCE_LIST_MAX_FILES = 1000;
 export const SOURCE_READ_MAX_BYTES = 2 * 1024 * 1024;
 
 /**
- * The last `maxBytes` of the run's output.log as text ("" when there is
- * none). A cut in the middle of a line drops that partial line, and a cut
+ * The last `maxBytes` of the run's output.log as one text ("" when there is
+ * none), as the web view shows it; output.ts's readOutputTail gives the Ink
+ * view a fixed 16 KiB as lines. A cut in the middle of a line drops that partial line, and a cut
  * inside a UTF-8 character cannot produce a broken character at the start.
  */
-export function readOutputTail(run: Run, maxBytes = OUTPUT_TAIL_BYTES): string {
+export function readOutputTailText(run: Run, maxBytes = OUTPUT_TAIL_BYTES): string {
   let fd: number;
   try {
     fd = openSync(join(run.dir, OUTPUT_FILE), "r");

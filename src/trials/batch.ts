@@ -68,7 +68,7 @@ export interface BestTrial {
 export async function runBatch(plan: BatchJob): Promise<void> {
   const { store, batch } = plan;
   // In place of W&B's dashboard URL: the command that shows this batch's trials as they come in.
-  say(`view: g view --batch ${shortId(batch.id)}`);
+  plan.report(`view: g view --batch ${shortId(batch.id)}`);
   store.writeLock(batch.id, { pid: process.pid, host: hostname() });
   await store.updateRun(batch.id, (r) => {
     r.started ??= isoNow();

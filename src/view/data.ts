@@ -10,7 +10,7 @@ import { buildCompareData, type CompareInputRun } from "../query/compare-data.js
 import { parseColumn, parseColumns, type ColumnRef } from "../query/columns.js";
 import { filterColumns, parseFilter } from "../query/filter.js";
 import { DEFAULT_OBJECTIVE, objectiveValue } from "../query/objective.js";
-import { listSourceFiles, readOutputTail } from "../store/viewer-files.js";
+import { listSourceFiles, readOutputTailText } from "../store/viewer-files.js";
 import { isRunId, shortId, type RunStore, type RunWithSummaries } from "../store/store.js";
 import { readSweep, SWEEP_ID_PATTERN } from "../store/sweeps.js";
 import type { Dimension, Space } from "../flags/space.js";
@@ -172,7 +172,7 @@ export class ViewData {
       sweep,
       summaries: toApiSummaries(this.store.readSummaries(run)),
       children,
-      outputTail: readOutputTail(run, outputTailBytes),
+      outputTail: readOutputTailText(run, outputTailBytes),
       sourceFiles: listSourceFiles(run),
     };
     if (typeof rec.description === "string") detail.description = rec.description;

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listSourceFiles, readOutputTail, readSourceFile } from "../../src/store/run-files.js";
+import { listSourceFiles, readOutputTailText, readSourceFile } from "../../src/store/viewer-files.js";
 import { RunStore } from "../../src/store/store.js";
 import type { Run } from "../../src/store/types.js";
 import { cleanTempDirs, tempDir } from "../helpers/paths.js";
@@ -41,11 +41,11 @@ describe("run files for viewers", () => {
   });
 
   it("returns the tail of output.log from a line start", () => {
-    expect(readOutputTail(run)).toBe("");
+    expect(readOutputTailText(run)).toBe("");
     const lines = Array.from({ length: 2000 }, (_, i) => `line ${i}`).join("\n") + "\n";
     writeFileSync(join(run.dir, "output.log"), lines);
-    expect(readOutputTail(run)).toBe(lines);
-    const tail = readOutputTail(run, 100);
+    expect(readOutputTailText(run)).toBe(lines);
+    const tail = readOutputTailText(run, 100);
     expect(tail.length).toBeLessThanOrEqual(100);
     expect(tail.endsWith("line 1999\n")).toBe(true);
     expect(tail.startsWith("line ")).toBe(true);
