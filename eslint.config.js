@@ -54,7 +54,15 @@ export default tseslint.config(
   },
   {
     files: ["src/view/*.ts"],
-    rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns: forbid(["commands", "cli", "ui", "runner", "trials"], "the web view reads through store and query only") }] },
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", {
+        patterns: [
+          ...forbid(["commands", "cli", "ui", "trials"], "the web view reads through store and query only"),
+          // runner/paths.ts only finds g's own files (the page's bundle); nothing else of the runner.
+          { group: ["../runner/*", "!../runner/paths.js"], allowTypeImports: true, message: "the web view starts no processes (runner)" },
+        ],
+      }],
+    },
   },
   {
     files: ["src/view/app/**"],

@@ -9,22 +9,48 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const outdir = join(root, "dist", "bundle");
-rmSync(outdir, { recursive: true, force: true });
 
-await build({
-  entryPoints: [join(root, "src", "cli", "main.ts")],
-  outdir,
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  // Ink, React and their dependencies load from node_modules, and only for the interactive view.
-  external: ["ink", "react", "react/*", "react-reconciler", "yoga-layout"],
-  // Bundled CommonJS dependencies call require() for Node's built-ins.
-  banner: { js: 'import { createRequire as __gCreateRequire } from "node:module"; const require = __gCreateRequire(import.meta.url);' },
-  chunkNames: "[name]-[hash]",
-  logLevel: "warning",
-  legalComments: "none",
-});
+async function bundleCli() {
+  const outdir = join(root, "dist", "bundle");
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: [join(root, "src", "cli", "main.ts")],
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    // Ink, React and their dependencies load from node_modules, and only for the interactive view.
+    external: ["ink", "react", "react/*", "react-reconciler", "yoga-layout"],
+    // Bundled CommonJS dependencies call require() for Node's built-ins.
+    banner: { js: 'import { createRequire as __gCreateRequire } from "node:module"; const require = __gCreateRequire(import.meta.url);' },
+    chunkNames: "[name]-[hash]",
+    logLevel: "warning",
+    legalComments: "none",
+  });
+}
+
+// The `g view` browser app (src/view/app/): one minified script and one
+// stylesheet (the app's CSS with uPlot's) that the server sends and
+// `g view --export` inlines. A separate build, so the CLI bundle never holds it.
+async function bundleApp() {
+  const viewOut = join(root, "dist", "view");
+  await build({
+    entryPoints: [join(root, "src", "view", "app", "main.ts")],
+    outfile: join(viewOut, "app.js"),
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: "es2020",
+    minify: true,
+    // The app is inlined in one <script> of an export: esbuild escapes "</script" in it.
+    supported: { "inline-script": true },
+    logLevel: "warning",
+    legalComments: "none",
+  });
+}
+
+// `node scripts/bundle.mjs app` rebuilds only the page (quicker while working on it).
+if (process.argv[2] !== "app") await bundleCli();
+await bundleApp();

@@ -15,6 +15,8 @@ export type CompareOptions = ReturnType<ReturnType<typeof defineCompare>["opts"]
 export type SweepOptions = ReturnType<ReturnType<typeof defineSweep>["opts"]>;
 /** The options `g sweeps` is given (src/commands/sweeps.ts). */
 export type SweepsOptions = ReturnType<ReturnType<typeof defineSweeps>["opts"]>;
+/** The options `g view` is given (src/commands/view.ts). */
+export type ViewOptions = ReturnType<ReturnType<typeof defineView>["opts"]>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -120,6 +122,7 @@ export function buildProgram(): Command {
   defineCompare(program).action(async (specs, opts) => (await import("../commands/compare.js")).compareCommand(specs, opts));
   defineSweep(program).action(async (file, opts) => (await import("../commands/sweep.js")).sweepCommand(file, opts));
   defineSweeps(program).action(async (opts) => (await import("../commands/sweeps.js")).sweepsCommand(opts));
+  defineView(program).action(async (specs, opts) => (await import("../commands/view.js")).viewCommand(specs, opts));
 
   program
     .command("agent")
@@ -186,7 +189,20 @@ function defineCompare(program: Command) {
     .option("--filter <expr>", 'keep rows matching EXPR, e.g. "loss < 0.2 and x > -1"')
     .option("--skip-core", "leave out the run attribute columns")
     .option("--skip-unchanged", "leave out columns whose value is the same in every row");
-  return addRunFilters(compare);
+  return addSearchFilters(addRunFilters(compare));
+}
+
+function defineView(program: Command) {
+  const view = program
+    .command("view")
+    .description("Serve a web page of runs (table, curves, search plots), or write it as one HTML file with --export.")
+    .argument("[run...]", "runs: 1 (latest), 1:20, :5, 3:, id or id prefix (default: all)")
+    .option("--host <host>", "address to listen on; not loopback: the URL carries a token", "127.0.0.1")
+    .option("--port <n>", "port (default 6006, or the next free one; 0: any free port)", (value) => parseCount("--port", value))
+    .option("--no-open", "do not open a browser")
+    .option("--export <file>", "write a self-contained HTML report to FILE instead of serving")
+    .option("--filter <expr>", 'keep runs matching EXPR, e.g. "loss < 0.2 and x > -1"');
+  return addSearchFilters(addRunFilters(view));
 }
 
 function defineSweep(program: Command) {
@@ -221,6 +237,13 @@ export function formatCommanderError(text: string): string {
   const [first = "", ...rest] = lines;
   const hint = rest.map((l) => l.replace(/^\((Did you mean .*)\)$/, (_m, inner: string) => inner[0]!.toLowerCase() + inner.slice(1))).join(" ");
   return `g: ${first}${hint ? `; ${hint}` : ""}\n`;
+}
+
+/** The trials of one batch or the runs of one sweep (compare and view; resolved in commands/compare.ts). */
+function addSearchFilters<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {
+  return c
+    .option("--batch <run>", "only the trials of this batch (index, id or id prefix of the batch run)")
+    .option("--sweep <id>", "only the runs of this sweep");
 }
 
 /** The arguments after the command's name, exactly as typed (g run parses its own). */

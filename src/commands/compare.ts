@@ -7,11 +7,12 @@ import { writeFileSync } from "node:fs";
 import { gBin } from "../runner/paths.js";
 import { UsageError } from "../errors.js";
 import { buildCompareData, type CompareData, type CompareInputRun } from "../query/compare-data.js";
-import { filterRuns, indexRuns, selectRuns, splitEnclosingRuns } from "../query/select.js";
+import { selectCompareRuns, type RunSelection } from "../query/select.js";
 import { renderCsv } from "../format/csv.js";
 import { renderJson } from "../format/json.js";
 import { renderTable } from "../format/table.js";
 import { RunStore, resolveHome } from "../store/store.js";
+import { readSweep } from "../store/sweeps.js";
 import { say } from "./prompt.js";
 import type { CompareOptions } from "../cli/program.js";
 import type { CompareViewInput } from "../ui/compare-view.js";
@@ -102,15 +103,10 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
  * RUN specs, runs that enclose child runs (SDK experiments recorded under
  * `g run`) are left out and returned as `enclosing`: the rows are the experiments.
  */
-export function loadCompareRuns(store: RunStore, specs: string[], opts: CompareOptions): { runs: CompareInputRun[]; warnings: string[]; enclosing: CompareInputRun[] } {
+export function loadCompareRuns(store: RunStore, specs: string[], opts: RunSelection): { runs: CompareInputRun[]; warnings: string[]; enclosing: CompareInputRun[] } {
   const { runs, warnings } = store.listRunsWithSummaries();
-  const summaries = new Map(runs.map((r) => [r.run.id, r.summaries]));
-  const all = runs.map((r) => r.run);
-  const selected = filterRuns(selectRuns(indexRuns(all), specs), { op: opts.op, status: opts.status, label: opts.label, tag: opts.tag });
-  const rows = selected.map(({ index, run }) => ({ index, run, summaries: summaries.get(run.id) ?? {} }));
-  if (specs.length > 0) return { runs: rows, warnings, enclosing: [] };
-  const { shown, enclosing } = splitEnclosingRuns(rows, all);
-  return { runs: shown, warnings, enclosing };
+  const selected = selectCompareRuns(runs, specs, opts, (spec) => readSweep(store.home, spec).id);
+  return { ...selected, warnings };
 }
 
 /**

@@ -41,6 +41,7 @@ export async function sweepCommand(file: string | undefined, opts: SweepOptions)
   const size = total === null ? "until stopped (no run_cap)" : `${total} trial${total === 1 ? "" : "s"}`;
   say(`Created sweep ${sweep.id}: ${c.method}, ${Object.keys(c.space).length} parameter(s), ${size}${c.metric ? `, ${c.metric.goal} ${c.metric.name}` : ""}.`);
   say(`Run agents (as many as you like, in any terminal sharing ${home}) with:\n  g agent ${sweep.id}`);
+  say(`view: g view --sweep ${sweep.id}`);
   process.stdout.write(sweep.id + "\n");
 }
 

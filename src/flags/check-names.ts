@@ -29,7 +29,6 @@ export function checkTags(tags: readonly string[], option: string): void {
 
 /** Throws a UsageError for a label with a line break or other control character: it would break every table it is shown in. */
 export function checkLabel(label: string | undefined, option: string): void {
-  // eslint-disable-next-line no-control-regex
   if (label !== undefined && /[\u0000-\u001f\u007f]/.test(label)) {
     throw new UsageError(`${option}: a label is one line of text, without line breaks, tabs or other control characters`);
   }

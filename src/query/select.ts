@@ -15,6 +15,10 @@ export interface RunFilters {
   status?: string | string[];
   label?: string;
   tag?: string | string[];
+  /** Only the trials of this batch (the batch run's full id). */
+  batch?: string;
+  /** Only the runs of this sweep (its full 8-character id). */
+  sweep?: string;
 }
 
 const STATUSES: RunStatus[] = ["running", "completed", "error", "terminated", "early-stopped", "pending"];
@@ -110,7 +114,7 @@ export function splitEnclosingRuns<T extends { run: Run }>(runs: T[], all: reado
   return { shown, enclosing };
 }
 
-/** Applies --op (substring), --status, --label (substring), --tag (all given) filters. */
+/** Applies --op (substring), --status, --label (substring), --tag (all given), --batch and --sweep filters. */
 export function filterRuns(runs: IndexedRun[], f: RunFilters): IndexedRun[] {
   const statuses = toList(f.status);
   for (const s of statuses) {
@@ -123,6 +127,8 @@ export function filterRuns(runs: IndexedRun[], f: RunFilters): IndexedRun[] {
     if (statuses.length > 0 && !statuses.includes(run.status)) return false;
     if (f.label !== undefined && !(r.label ?? "").includes(f.label)) return false;
     for (const t of tags) if (!(r.tags ?? []).includes(t)) return false;
+    if (f.batch !== undefined && r.batch !== f.batch) return false;
+    if (f.sweep !== undefined && r.sweep !== f.sweep) return false;
     return true;
   });
 }
@@ -130,4 +136,50 @@ export function filterRuns(runs: IndexedRun[], f: RunFilters): IndexedRun[] {
 function toList(v: string | string[] | undefined): string[] {
   if (v === undefined) return [];
   return (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/** The options that choose runs (not how they are shown): what `g view` shares with `g compare`. */
+export interface RunSelection {
+  op?: string;
+  status?: string | string[];
+  label?: string;
+  tag?: string | string[];
+  /** `--batch SPEC`: the trials of one batch run (an index, id or id prefix). */
+  batch?: string;
+  /** `--sweep ID`: the runs of one sweep. */
+  sweep?: string;
+}
+
+/**
+ * The selection of `g compare` and `g view` (RUN specs, --op, --status,
+ * --label, --tag, --batch, --sweep) over a newest-first list of runs with
+ * their summaries. `sweepId` resolves `--sweep` (a prefix) against the store.
+ * Without RUN specs, runs that enclose child runs are returned apart as
+ * `enclosing`: the rows are the experiments (see splitEnclosingRuns).
+ */
+export function selectCompareRuns<S>(
+  runs: ReadonlyArray<{ run: Run; summaries: S }>,
+  specs: string[],
+  opts: RunSelection,
+  sweepId: (spec: string) => string,
+): { runs: Array<{ index: number; run: Run; summaries: S }>; enclosing: Array<{ index: number; run: Run; summaries: S }> } {
+  const summaries = new Map(runs.map((r) => [r.run.id, r.summaries]));
+  const plain = runs.map((r) => r.run);
+  const all = indexRuns(plain);
+  const batch = opts.batch === undefined ? undefined : resolveBatch(all, opts.batch);
+  const sweep = opts.sweep === undefined ? undefined : sweepId(opts.sweep);
+  const selected = filterRuns(selectRuns(all, specs), { op: opts.op, status: opts.status, label: opts.label, tag: opts.tag, batch, sweep });
+  const rows = selected.map(({ index, run }) => ({ index, run, summaries: summaries.get(run.id)! }));
+  if (specs.length > 0) return { runs: rows, enclosing: [] };
+  const { shown, enclosing } = splitEnclosingRuns(rows, plain);
+  return { runs: shown, enclosing };
+}
+
+/** The full id of the batch named by `--batch SPEC` (a run spec naming one run that has trials). */
+function resolveBatch(all: IndexedRun[], spec: string): string {
+  const hits = selectRuns(all, [spec]);
+  if (hits.length !== 1) throw new UsageError(`--batch takes one batch run (an index, id or id prefix), not "${spec}"`);
+  const id = hits[0]!.run.id;
+  if (!all.some((r) => r.run.record.batch === id)) throw new NotFoundError(`run ${id.slice(0, 8)} is not a batch (no run names it as its batch); see g runs`);
+  return id;
 }

@@ -68,6 +68,8 @@ export interface BestTrial {
 /** Runs a batch's trials to the end, or until a stop signal; the batch's record says how it ended. */
 export async function runBatch(plan: BatchJob): Promise<void> {
   const { store, batch } = plan;
+  // In place of W&B's dashboard URL: the command that shows this batch's trials as they come in.
+  plan.report(`view: g view --batch ${shortId(batch.id)}`);
   store.writeLock(batch.id, { pid: process.pid, host: hostname() });
   await store.updateRun(batch.id, (r) => {
     r.started ??= isoNow();

@@ -1,0 +1,222 @@
+// The search page of a batch or sweep: parallel coordinates of every flag and
+// the objective (drag along an axis to brush a range), the objective against
+// the trial number with the best-so-far line, and each flag's importance.
+// ECharts is imported piece by piece so the bundle holds only these charts.
+
+import { BarChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
+import { GridComponent, LegendComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
+import * as echarts from "echarts/core";
+import { CanvasRenderer } from "echarts/renderers";
+import type { ApiFlagValue, SearchResponse, SearchTrial } from "../api.js";
+import { formatNumber } from "../../format/values.js";
+import { bestSoFar } from "./chart-math.js";
+import { el, replaceChildren } from "./dom.js";
+import type { Page, PageContext } from "./page.js";
+import { formatRoute } from "./router.js";
+
+echarts.use([BarChart, LineChart, ParallelChart, ScatterChart, GridComponent, LegendComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+
+/** The chart instance hangs on its element, so a test (or a console) can read what was drawn. */
+export interface ChartElement extends HTMLElement {
+  gChart?: echarts.ECharts;
+}
+
+const GOOD_COLOR = "#1a9850";
+const BAD_COLOR = "#d73027";
+const MID_COLOR = "#fee08b";
+const TRIAL_COLOR = "#4575b4";
+const BEST_COLOR = "#d73027";
+
+export function createSearchPage(ctx: PageContext, id: string): Page {
+  const charts: echarts.ECharts[] = [];
+  let destroyed = false;
+  let shown = "";
+  const onResize = (): void => charts.forEach((c) => c.resize());
+  window.addEventListener("resize", onResize);
+
+  async function load(): Promise<void> {
+    const search = await ctx.source.search(id);
+    if (destroyed) return;
+    // a change elsewhere in the store must not redraw (and drop the reader's brushing) for nothing
+    const text = JSON.stringify(search);
+    if (text === shown) return;
+    shown = text;
+    for (const chart of charts.splice(0)) chart.dispose();
+    draw(search);
+  }
+
+  function makeChart(container: ChartElement): echarts.ECharts {
+    const chart = echarts.init(container, undefined, { renderer: "canvas" });
+    container.gChart = chart;
+    charts.push(chart);
+    return chart;
+  }
+
+  function draw(search: SearchResponse): void {
+    const done = search.trials.filter((t) => t.value !== null);
+    const best = bestTrial(search);
+    const parallelEl: ChartElement = el("div", { class: "chart parallel-chart" });
+    const trialsEl: ChartElement = el("div", { class: "chart trials-chart" });
+    const importanceEl: ChartElement = el("div", { class: "chart importance-chart" });
+    replaceChildren(
+      ctx.root,
+      el(
+        "section",
+        { class: "search-page" },
+        el(
+          "div",
+          { class: "toolbar" },
+          el("a", { href: "#/runs" }, "← runs"),
+          el("h1", {}, "Search ", el("a", { href: formatRoute({ page: "run", id: search.id }) }, search.id.slice(0, 8)), el("span", { class: "label" }, search.op)),
+          el("span", { class: "count" }, `${search.trials.length} trials, ${done.length} with ${search.objective.column} · ${search.objective.goal}imize`),
+        ),
+        best === null
+          ? el("p", { class: "note" }, "No trial has an objective value yet.")
+          : el(
+              "p",
+              { class: "best" },
+              `Best: trial ${best.trial ?? "?"} (`,
+              el("a", { href: formatRoute({ page: "run", id: best.id }) }, best.id.slice(0, 8)),
+              `) ${search.objective.column} = ${formatValue(best.value)} with `,
+              Object.entries(best.flags)
+                .map(([k, v]) => `${k}=${formatValue(v)}`)
+                .join(" "),
+            ),
+        el("div", { class: "chart-card wide" }, el("h2", {}, "Flags → objective (drag along an axis to select a range)"), parallelEl),
+        el(
+          "div",
+          { class: "charts two" },
+          el("div", { class: "chart-card" }, el("h2", {}, `${search.objective.column} by trial`), trialsEl),
+          el("div", { class: "chart-card" }, el("h2", {}, "Flag importance"), importanceEl),
+        ),
+      ),
+    );
+    drawParallel(makeChart(parallelEl), search);
+    drawTrials(makeChart(trialsEl), search);
+    drawImportance(makeChart(importanceEl), search);
+  }
+
+  return {
+    refresh: load,
+    destroy(): void {
+      destroyed = true;
+      window.removeEventListener("resize", onResize);
+      for (const chart of charts.splice(0)) chart.dispose();
+    },
+  };
+}
+
+function drawParallel(chart: echarts.ECharts, search: SearchResponse): void {
+  const dims = search.dims;
+  const trials = search.trials.filter((t) => t.value !== null);
+  const values = trials.map((t) => t.value as number);
+  const objectiveAxis = dims.length;
+  chart.setOption({
+    animation: false,
+    parallel: { left: 60, right: 150, top: 40, bottom: 30, parallelAxisDefault: { nameLocation: "end", nameGap: 14, areaSelectStyle: { width: 18 } } },
+    parallelAxis: [
+      ...dims.map((d, i) => {
+        if (d.type === "categorical") return { dim: i, name: d.name, type: "category", data: (d.choices ?? choicesOf(trials, d.name)).map(String) };
+        return { dim: i, name: d.name, type: d.type === "log" ? "log" : "value", min: d.low, max: d.high, scale: true };
+      }),
+      { dim: objectiveAxis, name: search.objective.column, type: "value", scale: true },
+    ],
+    visualMap:
+      values.length > 0
+        ? {
+            type: "continuous",
+            dimension: objectiveAxis,
+            min: Math.min(...values),
+            max: Math.max(...values),
+            right: 10,
+            top: 40,
+            itemHeight: 140,
+            calculable: true,
+            formatter: (v: number) => formatNumber(Number(Number(v).toPrecision(3)) || 0),
+            text: [search.objective.goal === "min" ? "worse" : "better", search.objective.goal === "min" ? "better" : "worse"],
+            inRange: { color: search.objective.goal === "min" ? [GOOD_COLOR, MID_COLOR, BAD_COLOR] : [BAD_COLOR, MID_COLOR, GOOD_COLOR] },
+          }
+        : undefined,
+    series: [
+      {
+        type: "parallel",
+        lineStyle: { width: 1.6, opacity: 0.75 },
+        inactiveOpacity: 0.05,
+        activeOpacity: 1,
+        data: trials.map((t) => [...dims.map((d) => axisValue(t.flags[d.name], d.type === "categorical")), t.value]),
+      },
+    ],
+  });
+}
+
+function drawTrials(chart: echarts.ECharts, search: SearchResponse): void {
+  const ordered = search.trials.filter((t) => t.trial !== null).sort((a, b) => (a.trial as number) - (b.trial as number));
+  const best = bestSoFar(
+    ordered.map((t) => t.value),
+    search.objective.goal,
+  );
+  chart.setOption({
+    animation: false,
+    grid: { left: 60, right: 20, top: 30, bottom: 40 },
+    legend: { data: ["trial", "best so far"], top: 0 },
+    tooltip: {
+      trigger: "item",
+      formatter: (p: { seriesName?: string; data?: unknown }) => {
+        const [trial, value] = p.data as [number, number];
+        const run = ordered.find((t) => t.trial === trial);
+        return el("div", {}, `trial ${trial}${run ? ` (${run.id.slice(0, 8)})` : ""}`, el("br"), `${p.seriesName}: ${formatValue(value)}`);
+      },
+    },
+    xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 26, minInterval: 1 },
+    yAxis: { type: "value", name: search.objective.column, scale: true },
+    series: [
+      { name: "trial", type: "scatter", symbolSize: 8, itemStyle: { color: TRIAL_COLOR }, data: ordered.filter((t) => t.value !== null).map((t) => [t.trial, t.value]) },
+      { name: "best so far", type: "line", step: "end", showSymbol: false, itemStyle: { color: BEST_COLOR }, lineStyle: { color: BEST_COLOR, width: 2 }, data: ordered.flatMap((t, i) => (best[i] === null ? [] : [[t.trial, best[i]]])) },
+    ],
+  });
+  chart.on("click", (params) => {
+    const [trial] = (params.data ?? []) as number[];
+    const run = ordered.find((t) => t.trial === trial);
+    if (run !== undefined) location.hash = formatRoute({ page: "run", id: run.id });
+  });
+}
+
+function drawImportance(chart: echarts.ECharts, search: SearchResponse): void {
+  const rows = [...search.importance].reverse(); // highest at the top of a category y axis
+  chart.setOption({
+    animation: false,
+    grid: { left: 110, right: 30, top: 10, bottom: 30 },
+    tooltip: {
+      trigger: "item",
+      formatter: (p: { name?: string; value?: unknown }) => el("div", {}, `${p.name}: ${formatValue(p.value as number)}`),
+    },
+    xAxis: { type: "value", min: 0, max: 1 },
+    yAxis: { type: "category", data: rows.map((r) => r.flag) },
+    series: [{ type: "bar", data: rows.map((r) => r.score), itemStyle: { color: TRIAL_COLOR }, barMaxWidth: 24 }],
+  });
+}
+
+/** The trial with the best objective value, or null when none has one. */
+function bestTrial(search: SearchResponse): SearchTrial | null {
+  let best: SearchTrial | null = null;
+  for (const t of search.trials) {
+    if (t.value === null) continue;
+    if (best === null || (search.objective.goal === "min" ? t.value < (best.value as number) : t.value > (best.value as number))) best = t;
+  }
+  return best;
+}
+
+function choicesOf(trials: SearchTrial[], name: string): ApiFlagValue[] {
+  return [...new Set(trials.map((t) => t.flags[name] ?? null))];
+}
+
+function axisValue(value: ApiFlagValue | undefined, categorical: boolean): number | string | null {
+  if (value === undefined || value === null) return null;
+  if (categorical) return String(value);
+  return typeof value === "number" ? value : Number(value);
+}
+
+function formatValue(value: ApiFlagValue | number | null | undefined): string {
+  if (typeof value === "number") return formatNumber(value);
+  return value === null || value === undefined ? "" : String(value);
+}

@@ -1,0 +1,354 @@
+// What `g view` shows, as the API's JSON (src/view/api.ts): the runs table
+// (built by buildCompareData, the function behind `g compare`, on the runs
+// `g compare` would select), one run's detail, down-sampled scalar series
+// and a batch's or sweep's search summary. The store is read once per change
+// version (the watcher in changes.ts bumps it), not once per request.
+
+import { NotFoundError, UsageError } from "../errors.js";
+import { selectCompareRuns, type RunSelection } from "../query/select.js";
+import { buildCompareData, type CompareInputRun } from "../query/compare-data.js";
+import { parseColumn, parseColumns, type ColumnRef } from "../query/columns.js";
+import { filterColumns, parseFilter } from "../query/filter.js";
+import { DEFAULT_OBJECTIVE, objectiveValue } from "../query/objective.js";
+import { listSourceFiles, readOutputTailText } from "../store/viewer-files.js";
+import { isRunId, shortId, type RunStore, type RunWithSummaries } from "../store/store.js";
+import { readSweep, SWEEP_ID_PATTERN } from "../store/sweeps.js";
+import type { Dimension, Space } from "../flags/space.js";
+import type { Objective, Run, ScalarRecord, ScalarSummary } from "../store/types.js";
+import type { ApiScalarSummary, RunChild, RunDetail, RunsResponse, ScalarSeries, ScalarsResponse, ScalarsX, SearchDim, SearchResponse, SearchTrial } from "./api.js";
+import { computeImportance } from "./importance.js";
+import { downsampleLttb } from "./lttb.js";
+
+/** Points per series when the request does not say (the contract's default). */
+export const DEFAULT_SERIES_POINTS = 1000;
+/** Most points per series a request may ask for. */
+export const MAX_SERIES_POINTS = 100_000;
+
+/** The parameters of `GET /api/runs`. */
+export interface RunsQuery {
+  filter?: string;
+  cols?: string;
+  min?: string[];
+  max?: string[];
+}
+
+/** Refuses a flag or scalar that none of the selected runs has (a typo would otherwise show no rows). */
+function checkKnownColumns(refs: ColumnRef[], snap: Snapshot): void {
+  if (refs.length === 0 || snap.selected.length === 0) return;
+  if (!snap.names) {
+    const flags = new Set<string>();
+    const scalars = new Set<string>();
+    for (const r of snap.selected) {
+      for (const k of Object.keys(r.run.record.flags)) flags.add(k);
+      for (const k of Object.keys(r.summaries)) scalars.add(k);
+    }
+    snap.names = { flags, scalars };
+  }
+  const { flags, scalars } = snap.names;
+  for (const ref of refs) {
+    if (ref.type === "flag" && !flags.has(ref.name)) throw new UsageError(`unknown flag "=${ref.name}": no run shown has it`);
+    if (ref.type === "scalar" && !scalars.has(ref.key)) throw new UsageError(`unknown scalar "${ref.key}": no run shown logged it`);
+    if (ref.type === "bare" && !flags.has(ref.name) && !scalars.has(ref.name)) throw new UsageError(`unknown column "${ref.name}": no run shown has a flag or scalar of that name`);
+  }
+}
+
+interface Snapshot {
+  version: number;
+  /** The whole store, newest first (for children, searches and details). */
+  all: RunWithSummaries[];
+  byId: Map<string, RunWithSummaries>;
+  /** The command line's selection, after its --filter. */
+  selected: CompareInputRun[];
+  warnings: string[];
+  /** The flag and scalar names of the selected runs, worked out on first need. */
+  names?: { flags: Set<string>; scalars: Set<string> };
+}
+
+export class ViewData {
+  private snapshot: Snapshot | null = null;
+
+  constructor(
+    readonly store: RunStore,
+    readonly specs: string[],
+    /** `g compare`'s selection options, and `--filter`. */
+    readonly options: RunSelection & { filter?: string },
+  ) {}
+
+  /** Reads the store and applies the selection; cached until the version changes. Throws on a bad command line. */
+  load(version: number): Snapshot {
+    if (this.snapshot && this.snapshot.version === version) return this.snapshot;
+    const { runs, warnings } = this.store.listRunsWithSummaries();
+    let selected: CompareInputRun[] = selectCompareRuns(runs, this.specs, this.options, (spec) => readSweep(this.store.home, spec).id).runs;
+    if (this.options.filter !== undefined && this.options.filter.trim() !== "") {
+      // Only the filter matters here: one cheap column instead of the whole table.
+      const data = buildCompareData({ runs: selected, columns: ".id", skipCore: true, filter: this.options.filter, now: Date.now() });
+      selected = data.rows.map((r) => ({ index: r.index, run: r.run, summaries: r.summaries }));
+    }
+    this.snapshot = { version, all: runs, byId: new Map(runs.map((r) => [r.run.id, r])), selected, warnings };
+    return this.snapshot;
+  }
+
+  /** The ids of the runs not yet finished in the last snapshot (what the change watcher stats). */
+  unfinishedIds(): string[] {
+    return (this.snapshot?.all ?? []).filter((r) => r.run.record.stopped == null).map((r) => r.run.id);
+  }
+
+  /** `GET /api/runs`: a bad filter or unknown column is a UsageError (HTTP 400). */
+  runs(version: number, query: RunsQuery = {}): RunsResponse {
+    const snap = this.load(version);
+    const filter = query.filter?.trim();
+    // g compare reads an unknown name as an empty column; a page's filter box says so instead.
+    const refs: ColumnRef[] = [];
+    if (filter) refs.push(...filterColumns(parseFilter(filter)));
+    if (query.cols?.trim()) refs.push(...parseColumns(query.cols).map((c) => c.ref));
+    for (const m of query.min ?? []) refs.push(parseColumn(m, "min").ref);
+    for (const m of query.max ?? []) refs.push(parseColumn(m, "max").ref);
+    checkKnownColumns(refs, snap);
+    const data = buildCompareData({
+      runs: snap.selected,
+      columns: query.cols?.trim() ? query.cols : undefined,
+      min: query.min,
+      max: query.max,
+      filter: filter || undefined,
+      now: Date.now(),
+    });
+    return {
+      columns: data.columns.map((c) => ({ key: c.key, header: c.header, kind: c.kind, numeric: c.numeric })),
+      rows: data.rows.map((row) => {
+        const r = row.run.record;
+        return {
+          id: row.run.id,
+          shortId: shortId(row.run.id),
+          index: row.index,
+          status: row.run.status,
+          label: r.label ?? "",
+          op: r.op,
+          batch: typeof r.batch === "string" ? r.batch : null,
+          trial: typeof r.trial === "number" ? r.trial : null,
+          sweep: typeof r.sweep === "string" ? r.sweep : null,
+          values: row.values,
+          cells: row.cells,
+        };
+      }),
+      warnings: snap.warnings,
+      version,
+      total: snap.selected.length,
+    };
+  }
+
+  /** The ids of the selected runs, newest first. */
+  selectedIds(version: number): string[] {
+    return this.load(version).selected.map((r) => r.run.id);
+  }
+
+  /** `GET /api/run/<id>`: any run of the store by full id; NotFoundError for an unknown or damaged one. */
+  detail(version: number, id: string, outputTailBytes?: number): RunDetail {
+    const run = this.readRun(version, id);
+    const snap = this.load(version);
+    const rec = run.record;
+    const children: RunChild[] = [];
+    const sweep = typeof rec.sweep === "string" ? rec.sweep : null;
+    for (const r of snap.all) {
+      const c = r.run.record;
+      if (c.batch === run.id || (sweep !== null && c.sweep === sweep)) {
+        children.push({ id: r.run.id, shortId: shortId(r.run.id), status: r.run.status, trial: typeof c.trial === "number" ? c.trial : null });
+      }
+    }
+    children.sort((a, b) => (a.trial ?? Infinity) - (b.trial ?? Infinity));
+    const detail: RunDetail = {
+      id: run.id,
+      shortId: shortId(run.id),
+      status: run.status,
+      op: rec.op,
+      label: rec.label ?? "",
+      tags: rec.tags ?? [],
+      flags: rec.flags,
+      started: rec.started ?? null,
+      stopped: rec.stopped ?? null,
+      exit_status: rec.exit_status ?? null,
+      cmd: rec.cmd ?? [],
+      batch: typeof rec.batch === "string" ? rec.batch : null,
+      trial: typeof rec.trial === "number" ? rec.trial : null,
+      sweep,
+      summaries: toApiSummaries(this.store.readSummaries(run)),
+      children,
+      outputTail: readOutputTailText(run, outputTailBytes),
+      sourceFiles: listSourceFiles(run),
+    };
+    if (typeof rec.description === "string") detail.description = rec.description;
+    return detail;
+  }
+
+  /** A run of the store by full id, read fresh (a running run changes between versions). */
+  readRun(_version: number, id: string): Run {
+    if (!isRunId(id)) throw new NotFoundError(`no run ${id}`);
+    try {
+      return this.store.readRun(id);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw err;
+      throw new NotFoundError(`run ${id} cannot be read: ${(err as Error).message}`);
+    }
+  }
+
+  /** `GET /api/scalars`: one series per (run, key), LTTB-down-sampled to at most `points`. */
+  scalars(version: number, ids: string[], x: ScalarsX, points: number): ScalarsResponse {
+    const series: ScalarSeries[] = [];
+    for (const id of ids) series.push(...this.runSeries(this.readRun(version, id), x, points));
+    return { x, series };
+  }
+
+  /** One run's series (x = step, or seconds since it started). */
+  runSeries(run: Run, x: ScalarsX, points: number): ScalarSeries[] {
+    return seriesOf(run, this.store.readScalars(run.id), x, points);
+  }
+
+  /** `GET /api/search/<id>`: a batch (run id or prefix) or a sweep (its id); NotFoundError when neither. */
+  search(version: number, spec: string): SearchResponse {
+    const snap = this.load(version);
+    const wanted = spec.toLowerCase();
+    if (!/^[0-9a-f]{1,32}$/.test(wanted)) throw new NotFoundError(`no batch or sweep ${spec}`);
+    const batchIds = new Set<string>();
+    for (const r of snap.all) if (typeof r.run.record.batch === "string") batchIds.add(r.run.record.batch);
+    const batches = snap.all.filter((r) => batchIds.has(r.run.id) && r.run.id.startsWith(wanted));
+    if (batches.length === 1) {
+      const batch = batches[0]!.run;
+      const trials = snap.all.filter((r) => r.run.record.batch === batch.id);
+      const space = (batch.record.space ?? {}) as Space;
+      return buildSearch(batch.id, trials[0]?.run.record.op ?? batch.record.op, batch.record.objective ?? DEFAULT_OBJECTIVE, space, trials);
+    }
+    if (batches.length > 1) throw new UsageError(`batch "${spec}" is ambiguous; give more of the id`);
+    if (SWEEP_ID_PATTERN.test(wanted) || wanted.length < 8) {
+      let sweepId: string;
+      let config;
+      try {
+        const sweep = readSweep(this.store.home, wanted);
+        sweepId = sweep.id;
+        config = sweep.record.config;
+      } catch (err) {
+        if (err instanceof UsageError && !(err instanceof NotFoundError)) throw err;
+        throw new NotFoundError(`no batch or sweep ${spec}`);
+      }
+      const trials = snap.all.filter((r) => r.run.record.sweep === sweepId);
+      const objective: Objective = config.metric ? { column: config.metric.name, goal: config.metric.goal } : DEFAULT_OBJECTIVE;
+      return buildSearch(sweepId, config.program || `sweep:${sweepId}`, objective, config.space, trials);
+    }
+    throw new NotFoundError(`no batch or sweep ${spec}`);
+  }
+
+  /** The batches and sweeps the selected runs belong to (for the export's search pages). */
+  searchIds(version: number): string[] {
+    const ids = new Set<string>();
+    for (const r of this.load(version).selected) {
+      const rec = r.run.record;
+      if (typeof rec.batch === "string") ids.add(rec.batch);
+      if (typeof rec.sweep === "string") ids.add(rec.sweep);
+    }
+    return [...ids];
+  }
+}
+
+function toApiSummaries(s: Record<string, ScalarSummary>): Record<string, ApiScalarSummary> {
+  const out: Record<string, ApiScalarSummary> = {};
+  for (const [k, v] of Object.entries(s)) out[k] = { last: v.last, first: v.first, min: v.min, max: v.max, avg: v.avg, count: v.count, step: v.step };
+  return out;
+}
+
+/**
+ * Groups a run's scalar records by key. x = the record's step (its position
+ * among the key's values when the script gave none), or seconds since the
+ * run started. Out-of-order x (a restarted run logging steps again) is sorted
+ * so the chart and LTTB see ascending x.
+ */
+export function seriesOf(run: Run, records: ScalarRecord[], x: ScalarsX, points: number): ScalarSeries[] {
+  const started = run.record.started ? Date.parse(run.record.started) / 1000 : records.length > 0 ? records[0]!.t : 0;
+  const byKey = new Map<string, { xs: number[]; ys: number[]; sorted: boolean }>();
+  for (const r of records) {
+    if (!Number.isFinite(r.value)) continue;
+    let s = byKey.get(r.key);
+    if (!s) byKey.set(r.key, (s = { xs: [], ys: [], sorted: true }));
+    const xv = x === "time" ? r.t - started : typeof r.step === "number" ? r.step : s.xs.length;
+    if (s.xs.length > 0 && xv < s.xs[s.xs.length - 1]!) s.sorted = false;
+    s.xs.push(xv);
+    s.ys.push(r.value);
+  }
+  const out: ScalarSeries[] = [];
+  for (const [key, s] of byKey) {
+    let { xs, ys } = s;
+    if (!s.sorted) {
+      const order = xs.map((_, i) => i).sort((a, b) => xs[a]! - xs[b]! || a - b);
+      xs = order.map((i) => s.xs[i]!);
+      ys = order.map((i) => s.ys[i]!);
+    }
+    const d = downsampleLttb(xs, ys, points);
+    out.push({ run: run.id, key, xs: d.xs, ys: d.ys });
+  }
+  return out;
+}
+
+function buildSearch(id: string, op: string, objective: Objective, space: Space, runs: RunWithSummaries[]): SearchResponse {
+  const sorted = [...runs].sort((a, b) => (a.run.record.trial ?? Infinity) - (b.run.record.trial ?? Infinity));
+  const trials: SearchTrial[] = sorted.map((r) => ({
+    id: r.run.id,
+    trial: typeof r.run.record.trial === "number" ? r.run.record.trial : null,
+    status: r.run.status,
+    flags: r.run.record.flags,
+    value: safeObjective(objective, r.summaries),
+  }));
+  const dims: SearchDim[] = [];
+  const categorical = new Set<string>();
+  for (const [name, dim] of Object.entries(space ?? {})) {
+    // A hand-edited or older batch record may hold anything here: such a dimension is left out.
+    let d: SearchDim | null = null;
+    try {
+      d = typeof dim === "object" && dim !== null ? toSearchDim(name, dim, trials) : null;
+    } catch {
+      d = null;
+    }
+    if (!d) continue;
+    dims.push(d);
+    if (d.type === "categorical") categorical.add(name);
+  }
+  const importance = computeImportance(trials, dims.map((d) => d.name), categorical);
+  return { id, op, objective: { column: objective.column, goal: objective.goal === "maximize" ? "max" : "min" }, dims, trials, importance };
+}
+
+/** A malformed objective column in a hand-edited run.json gives no values rather than a failed page. */
+function safeObjective(objective: Objective, summaries: Record<string, ScalarSummary>): number | null {
+  try {
+    return objectiveValue(objective, summaries);
+  } catch {
+    return null;
+  }
+}
+
+/** A searched dimension as the page draws it; constants are not searched and are left out. */
+function toSearchDim(name: string, dim: Dimension, trials: SearchTrial[]): SearchDim | null {
+  switch (dim.type) {
+    default:
+      return null;
+    case "const":
+      return null;
+    case "choice": {
+      if (dim.values.every((v) => typeof v === "number")) {
+        const nums = dim.values as number[];
+        return { name, type: nums.every(Number.isInteger) ? "int" : "float", low: Math.min(...nums), high: Math.max(...nums), choices: dim.values };
+      }
+      return { name, type: "categorical", choices: dim.values };
+    }
+    case "uniform":
+      return { name, type: dim.integer ? "int" : "float", low: dim.low, high: dim.high };
+    case "loguniform":
+      return { name, type: "log", low: dim.low, high: dim.high };
+    case "normal":
+    case "lognormal": {
+      // Unbounded: the axis spans what the trials drew.
+      const seen = trials.map((t) => t.flags[name]).filter((v): v is number => typeof v === "number");
+      const d: SearchDim = { name, type: dim.type === "lognormal" ? "log" : "float" };
+      if (seen.length > 0) {
+        d.low = Math.min(...seen);
+        d.high = Math.max(...seen);
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,352 @@
+// `g view` in a real headless Chromium: the runs table (rows, sort, filter,
+// inline filter errors), curves of selected runs, the search page of a gp
+// batch, live updates, escaping of run text, 404s, and the exported report
+// opened from file:// with the network blocked. With G_SCREENSHOTS=1 the
+// suite also writes the screenshots of docs/view.md (docs/view-*.png).
+import { cpSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collect, g, gAsync, listRunsJson, type RunJson } from "../helpers/g.js";
+import { EXAMPLES, FIXTURES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
+import { browserSkipReason, launchBrowser, startView, type Browser, type ViewServer } from "./browser.js";
+// @ts-expect-error: plain JS generator, no type declarations
+import { generateStore } from "../../runs-fixtures/generate.mjs";
+
+const XSS_LABEL = "<img src=x onerror=alert(1)>";
+const SCREENSHOTS = process.env.G_SCREENSHOTS === "1";
+/** Waits in the page: generous, the test machine is shared. */
+const WAIT_MS = 30_000;
+
+/** A training script that logs `step:`, `loss:` and `acc:` lines, its flags as globals. */
+const CURVE_SCRIPT = `import math, time
+lr = 0.1
+epochs = 40
+pause = 0.0
+for step in range(epochs):
+    print("step: %d" % step)
+    print("loss: %f" % (math.exp(-lr * step) + 0.05 * math.sin(step)))
+    print("acc: %f" % (1 - math.exp(-lr * step) * 0.9))
+    time.sleep(pause)
+`;
+
+const skipReason = browserSkipReason();
+if (skipReason !== null) console.warn(`test/browser/view.test.ts: ${skipReason}`);
+
+describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
+  let home: string;
+  let work: string;
+  let server: ViewServer;
+  let browser: Browser;
+  let page: Page;
+  let runs: RunJson[];
+  let gpBatch: RunJson;
+  const dialogs: string[] = [];
+
+  function gOk(args: string[]): void {
+    const res = g(args, { home, cwd: work });
+    if (res.code !== 0) throw new Error(`g ${args.join(" ")} failed (${res.code}): ${res.stderr}`);
+  }
+
+  beforeAll(async () => {
+    home = tempDir("g-view-");
+    work = tempDir("g-view-work-");
+    cpSync(join(FIXTURES, "small"), home, { recursive: true });
+    writeFileSync(join(work, "curve.py"), CURVE_SCRIPT);
+    cpSync(join(EXAMPLES, "train.py"), join(work, "train.py"));
+    gOk(["run", "curve.py", "lr=0.05", "--label", "slow", "--yes", "--quiet"]);
+    gOk(["run", "curve.py", "lr=0.2", "--label", "fast", "--yes", "--quiet"]);
+    gOk(["run", "train.py", "x=[-2.0:2.0]", "noise=[0.0:0.2]", "--optimizer", "gp", "--max-trials", "6", "--yes", "--quiet"]);
+    gOk(["run", "train.py", "x=0.2", "--label", XSS_LABEL, "--yes", "--quiet"]);
+    runs = listRunsJson(home);
+    gpBatch = runs.find((r) => r.op === "gp")!;
+    server = await startView(home);
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    cleanTempDirs();
+  });
+
+  async function openRuns(hash = "#/runs"): Promise<void> {
+    await page.goto(`${server.url}${hash}`);
+    await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+  }
+
+  /** Ids of the table's rows in the order shown. */
+  function shownIds(): Promise<string[]> {
+    return page.$$eval(".runs-window .row[data-id]", (rows) => rows.map((r) => (r as HTMLElement).dataset.id!));
+  }
+
+  /** The text of one column (by its key, e.g. `last loss`) for every row shown, with each row's depth. */
+  function columnOf(key: string): Promise<{ text: string; child: boolean }[]> {
+    return page.evaluate((k) => {
+      const heads = [...document.querySelectorAll<HTMLElement>(".runs-header .cell")];
+      const index = heads.findIndex((h) => h.dataset.key === k);
+      if (index < 0) throw new Error(`no column ${k}`);
+      return [...document.querySelectorAll<HTMLElement>(".runs-window .row[data-id]")].map((row) => ({
+        text: row.children[index]!.textContent ?? "",
+        child: row.classList.contains("child"),
+      }));
+    }, key);
+  }
+
+  it("shows every run of the store, trials under their batch, and warns about the damaged ones", async () => {
+    await openRuns();
+    expect((await shownIds()).sort()).toEqual(runs.map((r) => r.id).sort());
+    const trialRows = await page.$$eval(".runs-window .row.child", (rows) => rows.map((r) => (r as HTMLElement).dataset.id!));
+    expect(trialRows.sort()).toEqual(runs.filter((r) => r.batch !== null).map((r) => r.id).sort());
+    const order = await shownIds();
+    for (const trial of runs.filter((r) => r.batch !== null)) expect(order.indexOf(trial.id)).toBeGreaterThan(order.indexOf(trial.batch!));
+    const banner = await page.textContent(".warnings");
+    for (const id of ["0b", "0c", "0d"]) expect(banner).toContain(id.repeat(16));
+    expect(await page.textContent(".count")).toBe(`${runs.length} runs`);
+    if (SCREENSHOTS) {
+      // wide enough for every column of this store
+      await page.setViewportSize({ width: 1760, height: 760 });
+      await page.screenshot({ path: join(ROOT, "docs", "view-runs.png") });
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it("sorts by a column on a click (numbers by value, missing last), descending on a second click", async () => {
+    await openRuns();
+    await page.click('.runs-header [data-key="last loss"]');
+    const numbersOf = (cells: { text: string; child: boolean }[], child: boolean): number[] =>
+      cells.filter((c) => c.child === child && c.text !== "").map((c) => Number(c.text));
+    const ascending = await columnOf("last loss");
+    const top = numbersOf(ascending, false);
+    expect(top.length).toBeGreaterThan(3);
+    expect(top).toEqual([...top].sort((a, b) => a - b));
+    expect(numbersOf(ascending, true)).toHaveLength(runs.filter((r) => r.batch !== null).length);
+    const topTexts = ascending.filter((c) => !c.child).map((c) => c.text);
+    expect(topTexts.slice(topTexts.indexOf(""))).toEqual(topTexts.filter((t) => t === ""));
+    await page.click('.runs-header [data-key="last loss"]');
+    const descending = numbersOf(await columnOf("last loss"), false);
+    expect(descending).toEqual([...top].sort((a, b) => b - a));
+    const descTexts = (await columnOf("last loss")).filter((c) => !c.child).map((c) => c.text);
+    expect(descTexts[descTexts.length - 1]).toBe("");
+  });
+
+  it("filters with the --filter language, and shows a bad filter's error under the box, keeping the table", async () => {
+    await openRuns();
+    await page.fill(".filter-input", "loss < 0");
+    await page.press(".filter-input", "Enter");
+    await page.waitForFunction(() => document.querySelector(".count")?.textContent?.includes(" of "), undefined, { timeout: WAIT_MS });
+    const losses = (await columnOf("last loss")).map((c) => Number(c.text));
+    expect(losses.length).toBeGreaterThan(0);
+    expect(losses.length).toBeLessThan(runs.length);
+    for (const loss of losses) expect(loss).toBeLessThan(0);
+    const kept = await shownIds();
+    await page.fill(".filter-input", "loss < and x");
+    await page.press(".filter-input", "Enter");
+    await page.waitForSelector(".filter-error:not([hidden])", { timeout: WAIT_MS });
+    expect((await page.textContent(".filter-error"))!.length).toBeGreaterThan(5);
+    expect(await shownIds()).toEqual(kept);
+    expect(page.url()).toContain("filter=");
+  });
+
+  it("draws one line per selected run on each curves chart, the selection kept in the URL", async () => {
+    const picked = runs.filter((r) => r.label === "slow" || r.label === "fast");
+    await openRuns();
+    for (const run of picked) await page.check(`.runs-window .row[data-id="${run.id}"] input[type=checkbox]`);
+    expect(page.url()).toContain(`sel=${picked.map((r) => r.id).join("%2C")}`);
+    await page.reload();
+    await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+    for (const run of picked) expect(await page.isChecked(`.runs-window .row[data-id="${run.id}"] input[type=checkbox]`)).toBe(true);
+    expect(await page.textContent(".curves-button")).toBe(`Curves (${picked.length})`);
+    await page.click(".curves-button");
+    await page.waitForSelector('.chart-card[data-key="loss"] .u-legend', { timeout: WAIT_MS });
+    const charts = await page.$$eval(".chart-card", (cards) =>
+      cards.map((c) => ({ key: (c as HTMLElement).dataset.key, series: c.querySelectorAll(".u-legend .u-series").length - 1 })),
+    );
+    expect(charts.map((c) => c.key).sort()).toEqual(["acc", "loss"]);
+    for (const chart of charts) expect(chart.series).toBe(picked.length);
+    const labels = await page.$$eval('.chart-card[data-key="loss"] .u-legend .u-series .u-label', (ls) => ls.map((l) => l.textContent));
+    expect(labels.slice(1).sort()).toEqual(picked.map((r) => `${r.id.slice(0, 8)} ${r.label}`).sort());
+    await page.fill(".smoothing", "0.6");
+    await page.check(".log-y");
+    await page.waitForSelector('.chart-card[data-key="loss"] .u-legend', { timeout: WAIT_MS });
+    expect(await page.$$eval(".chart-card", (cards) => cards.length)).toBe(2);
+    await page.fill(".smoothing", "0.3");
+    await page.uncheck(".log-y");
+    await page.hover('.chart-card[data-key="loss"] .u-over', { position: { x: 200, y: 100 } });
+    if (SCREENSHOTS) await page.screenshot({ path: join(ROOT, "docs", "view-curves.png") });
+  });
+
+  it("opens a gp batch's search page from its selected trials: parallel axes are the batch's flags and the objective", async () => {
+    await openRuns();
+    expect(await page.isDisabled(".search-button")).toBe(true);
+    for (const trial of runs.filter((r) => r.batch === gpBatch.id).slice(0, 2)) await page.check(`.runs-window .row[data-id="${trial.id}"] input[type=checkbox]`);
+    await page.click(".search-button");
+    expect(page.url()).toContain(`#/search/${gpBatch.id}`);
+    await page.waitForSelector(".parallel-chart canvas", { timeout: WAIT_MS });
+    const axes = await page.evaluate(() => {
+      const chart = (document.querySelector(".parallel-chart") as HTMLElement & { gChart?: { getOption(): { parallelAxis: { name: string }[] } } }).gChart!;
+      return chart.getOption().parallelAxis.map((a) => a.name);
+    });
+    expect(axes).toEqual([...Object.keys(gpBatch.flags), "loss"]);
+    const trialPoints = await page.evaluate(() => {
+      const chart = (document.querySelector(".trials-chart") as HTMLElement & { gChart?: { getOption(): { series: { data: unknown[] }[] } } }).gChart!;
+      return chart.getOption().series.map((s) => s.data.length);
+    });
+    expect(trialPoints[0]).toBe(runs.filter((r) => r.batch === gpBatch.id).length);
+    expect(await page.textContent(".best")).toMatch(/^Best: trial \d+/);
+    if (SCREENSHOTS) await page.screenshot({ path: join(ROOT, "docs", "view-search.png"), fullPage: true });
+  });
+
+  it("shows a run's flags, scalars with sparklines, output and source files", async () => {
+    const run = runs.find((r) => r.label === "slow")!;
+    await page.goto(`${server.url}#/run/${run.id}`);
+    await page.waitForSelector(".run-page .flags", { timeout: WAIT_MS });
+    expect(await page.textContent(".run-page h1")).toContain(run.id.slice(0, 8));
+    expect(await page.$$eval(".flags th", (ths) => ths.map((t) => t.textContent))).toEqual(["epochs", "lr", "pause"]);
+    expect(await page.$$eval(".scalars polyline", (ls) => ls.filter((l) => (l.getAttribute("points") ?? "").split(" ").length > 10).length)).toBe(2);
+    expect(await page.textContent(".output")).toContain("loss:");
+    await page.click('.source-files [data-path="curve.py"]');
+    await page.waitForSelector(".source-view:not([hidden])", { timeout: WAIT_MS });
+    expect(await page.textContent(".source-view")).toBe(CURVE_SCRIPT);
+    if (SCREENSHOTS) await page.screenshot({ path: join(ROOT, "docs", "view-run.png"), fullPage: true });
+  });
+
+  it("shows a run started while the page is open, without a reload", async () => {
+    await openRuns();
+    const before = (await shownIds()).length;
+    const child = gAsync(["run", "curve.py", "lr=0.3", "pause=0.05", "--label", "live-one", "--yes", "--quiet"], { home, cwd: work });
+    const done = collect(child);
+    await page.waitForFunction(
+      () => [...document.querySelectorAll(".runs-window .row")].some((r) => r.textContent?.includes("live-one")),
+      undefined,
+      { timeout: WAIT_MS },
+    );
+    expect((await done).code).toBe(0);
+    await page.waitForFunction(
+      () => [...document.querySelectorAll(".runs-window .row")].some((r) => r.textContent?.includes("live-one") && r.classList.contains("status-completed")),
+      undefined,
+      { timeout: WAIT_MS },
+    );
+    expect((await shownIds()).length).toBe(before + 1);
+    runs = listRunsJson(home);
+  });
+
+  it("follows a running run on its page: output, scalars and status come without a reload", async () => {
+    const child = gAsync(["run", "curve.py", "epochs=30", "pause=0.2", "--label", "watched", "--yes", "--quiet"], { home, cwd: work });
+    const done = collect(child);
+    let watched: RunJson | undefined;
+    for (let i = 0; i < 100 && watched === undefined; i++) {
+      watched = listRunsJson(home).find((r) => r.label === "watched" && r.status === "running");
+      if (watched === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(watched, "the run never showed as running").toBeDefined();
+    await page.goto(`${server.url}#/run/${watched!.id}`);
+    await page.waitForSelector(".run-page .badge.status-running", { timeout: WAIT_MS });
+    await page.waitForSelector(".run-page .badge.status-completed", { timeout: WAIT_MS });
+    expect((await done).code).toBe(0);
+    await page.waitForFunction(() => document.querySelector(".output")?.textContent?.includes("step: 29"), undefined, { timeout: WAIT_MS });
+    const count = await page.$$eval(".scalars tr", (rows) => rows.find((r) => r.querySelector("th")?.textContent === "loss")?.children[5]?.textContent);
+    expect(count).toBe("30");
+    runs = listRunsJson(home);
+  });
+
+  it("shows a label with HTML in it as text, on the runs page and the run page, and runs no script", async () => {
+    const run = runs.find((r) => r.label === XSS_LABEL)!;
+    await openRuns();
+    const cell = await page.$$eval(".runs-window .row", (rows, label) => rows.flatMap((r) => [...r.children].filter((c) => c.textContent === label)).length, XSS_LABEL);
+    expect(cell).toBe(1);
+    expect(await page.$$eval("main img", (imgs) => imgs.length)).toBe(0);
+    await page.goto(`${server.url}#/run/${run.id}`);
+    await page.waitForSelector(".run-page .label", { timeout: WAIT_MS });
+    expect(await page.textContent(".run-page .label")).toBe(XSS_LABEL);
+    expect(await page.$$eval("main img", (imgs) => imgs.length)).toBe(0);
+    expect(dialogs).toEqual([]);
+  });
+
+  it("shows 'not found' with a link back to the runs for an unknown run, search or page", async () => {
+    for (const hash of ["#/run/ffffffffffff", "#/search/ffffffffffff", "#/no/such/page"]) {
+      await page.goto(`${server.url}${hash}`);
+      await page.waitForSelector(".not-found", { timeout: WAIT_MS });
+      expect(await page.getAttribute('.not-found a[href="#/runs"]', "href")).toBe("#/runs");
+    }
+    await page.click('.not-found a[href="#/runs"]');
+    await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+  });
+
+  it("opens the exported report from file:// with every network request blocked: table and a curve", async () => {
+    const report = join(work, "report.html");
+    const res = g(["view", "--export", report], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const offline = await browser.context.newPage();
+    const requested: string[] = [];
+    await offline.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith("file:")) return route.continue();
+      requested.push(url);
+      return route.abort();
+    });
+    const curveRun = runs.find((r) => r.label === "fast")!;
+    await offline.goto(pathToFileURL(report).href);
+    await offline.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+    expect(await offline.textContent(".mode")).toBe("exported report");
+    expect(await offline.$$eval(".runs-window .row[data-id]", (rows) => rows.length)).toBe(runs.length);
+    await offline.fill(".filter-input", "fast");
+    await offline.press(".filter-input", "Enter");
+    await offline.waitForFunction(() => document.querySelectorAll(".runs-window .row[data-id]").length === 1, undefined, { timeout: WAIT_MS });
+    await offline.check(`.runs-window .row[data-id="${curveRun.id}"] input[type=checkbox]`);
+    await offline.click(".curves-button");
+    await offline.waitForSelector('.chart-card[data-key="loss"] .u-legend', { timeout: WAIT_MS });
+    expect(await offline.$$eval('.chart-card[data-key="loss"] .u-legend .u-series', (s) => s.length - 1)).toBe(1);
+    await offline.goto(`${pathToFileURL(report).href}#/search/${gpBatch.id}`);
+    await offline.waitForSelector(".parallel-chart canvas", { timeout: WAIT_MS });
+    expect(requested).toEqual([]);
+    await offline.close();
+  });
+});
+
+describe.skipIf(skipReason !== null)("g view of a large store in headless Chromium", () => {
+  const RUNS = 2000;
+  /** Writing the store and listing it the first time take a while on a loaded machine. */
+  const SETUP_MS = 240_000;
+  let server: ViewServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const home = tempDir("g-view-large-");
+    generateStore({ runs: RUNS, out: home, steps: 3 });
+    server = await startView(home);
+    browser = await launchBrowser();
+  }, SETUP_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    cleanTempDirs();
+  });
+
+  it("keeps only the rows in view in the page, and reaches the last run by scrolling", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}#/runs`);
+    await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+    expect(await page.textContent(".count")).toBe(`${RUNS} runs`);
+    const inDom = await page.$$eval(".runs-window .row", (rows) => rows.length);
+    expect(inDom).toBeGreaterThan(10);
+    expect(inDom).toBeLessThan(100);
+    // newest first: the oldest run (# = RUNS) is at the bottom, with its batch's trials if it is a batch
+    await page.$eval(".runs-scroll", (s) => (s.scrollTop = s.scrollHeight));
+    await page.waitForFunction(
+      (n) => [...document.querySelectorAll(".runs-window .row")].some((r) => r.children[2]?.textContent === String(n)),
+      RUNS,
+      { timeout: WAIT_MS },
+    );
+    expect(await page.$$eval(".runs-window .row", (rows) => rows.length)).toBeLessThan(100);
+    await page.close();
+  }, SETUP_MS);
+});
+

@@ -1,0 +1,120 @@
+// The view app's pure parts: hash routes, the runs table's sort and grouping,
+// smoothing, run colours, best-so-far and sparkline points.
+import { describe, expect, it } from "vitest";
+import type { RunsColumn, RunsRow } from "../../src/view/api.js";
+import { assignRunColors, bestSoFar, colorForRun, smoothEma, sparklinePoints } from "../../src/view/app/chart-math.js";
+import { formatRoute, parseRoute } from "../../src/view/app/router.js";
+import { buildTableItems, findSearchTarget, rowComparator } from "../../src/view/app/table-model.js";
+
+const COLUMNS: RunsColumn[] = [
+  { key: ".short_id", header: "run", kind: "core", numeric: false },
+  { key: "last loss", header: "loss", kind: "scalar", numeric: true },
+  { key: "=opt", header: "opt", kind: "flag", numeric: false },
+];
+
+function row(id: string, loss: number | null, extra: Partial<RunsRow> = {}): RunsRow {
+  return {
+    id,
+    shortId: id.slice(0, 8),
+    index: 0,
+    status: "completed",
+    label: "",
+    op: "train.py",
+    batch: null,
+    trial: null,
+    sweep: null,
+    values: [id.slice(0, 8), loss, "adam"],
+    cells: [id.slice(0, 8), loss === null ? "" : String(loss), "adam"],
+    ...extra,
+  };
+}
+
+const ids = (items: ReturnType<typeof buildTableItems>): string[] => items.map((i) => (i.kind === "run" ? i.row.id : `sweep:${i.sweep}`));
+
+describe("view app routes", () => {
+  it("reads each page's hash and writes it back the same", () => {
+    expect(parseRoute("")).toEqual({ page: "runs", selected: [], filter: "" });
+    expect(parseRoute("#/runs?sel=a,b&filter=loss%20%3C%201")).toEqual({ page: "runs", selected: ["a", "b"], filter: "loss < 1" });
+    expect(parseRoute("#/curves?runs=a,b,a")).toEqual({ page: "curves", runs: ["a", "b"] });
+    expect(parseRoute("#/search/abc")).toEqual({ page: "search", id: "abc" });
+    expect(parseRoute("#/run/abc")).toEqual({ page: "run", id: "abc" });
+    for (const hash of ["#/runs?sel=a%2Cb&filter=x+%3E+1", "#/curves?runs=a,b", "#/search/abc", "#/run/abc"]) expect(parseRoute(formatRoute(parseRoute(hash)))).toEqual(parseRoute(hash));
+  });
+
+  it("calls anything else not found, including a bad escape", () => {
+    for (const hash of ["#/nope", "#/run", "#/run/a/b", "#/run/%E0%A4%A"]) expect(parseRoute(hash).page).toBe("not-found");
+  });
+});
+
+describe("runs table model", () => {
+  it("sorts numbers by value with missing values last in both directions", () => {
+    const rows = [row("a", 10), row("b", null), row("c", 9), row("d", -1)];
+    expect(ids(buildTableItems(rows, COLUMNS, { column: 1, descending: false }, new Set()))).toEqual(["d", "c", "a", "b"]);
+    expect(ids(buildTableItems(rows, COLUMNS, { column: 1, descending: true }, new Set()))).toEqual(["a", "c", "d", "b"]);
+    expect(ids(buildTableItems(rows, COLUMNS, null, new Set()))).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("compares text with digits by value (run10 after run9)", () => {
+    const compare = rowComparator(COLUMNS, { column: 0, descending: false })!;
+    expect(compare(row("run10xxx", 1), row("run9xxxx", 1))).toBeGreaterThan(0);
+  });
+
+  it("puts trials under their batch, sorted within it, and hides them when collapsed", () => {
+    const rows = [row("t2", 3, { batch: "b", trial: 2 }), row("t1", 1, { batch: "b", trial: 1 }), row("b", null, { op: "gp" }), row("x", 2)];
+    const items = buildTableItems(rows, COLUMNS, { column: 1, descending: false }, new Set());
+    expect(ids(items)).toEqual(["x", "b", "t1", "t2"]);
+    expect(items.map((i) => (i.kind === "run" ? i.depth : -1))).toEqual([0, 0, 1, 1]);
+    expect(ids(buildTableItems(rows, COLUMNS, null, new Set(["b"])))).toEqual(["b", "x"]);
+  });
+
+  it("shows a trial whose batch is not in the table at the top level", () => {
+    expect(ids(buildTableItems([row("t1", 1, { batch: "gone", trial: 1 })], COLUMNS, null, new Set()))).toEqual(["t1"]);
+  });
+
+  it("groups a sweep's runs under one heading", () => {
+    const rows = [row("s1", 2, { sweep: "sw" }), row("x", 5), row("s2", 1, { sweep: "sw" })];
+    expect(ids(buildTableItems(rows, COLUMNS, { column: 1, descending: false }, new Set()))).toEqual(["sweep:sw", "s2", "s1", "x"]);
+    expect(ids(buildTableItems(rows, COLUMNS, null, new Set(["sw"])))).toEqual(["sweep:sw", "x"]);
+  });
+
+  it("finds the batch or sweep a selection points at, or none when it is mixed", () => {
+    const rows = [row("b", null), row("t1", 1, { batch: "b" }), row("t2", 1, { batch: "b" }), row("s1", 1, { sweep: "sw" }), row("x", 1)];
+    expect(findSearchTarget(rows, new Set(["b"]))).toBe("b");
+    expect(findSearchTarget(rows, new Set(["t1", "t2"]))).toBe("b");
+    expect(findSearchTarget(rows, new Set(["s1"]))).toBe("sw");
+    expect(findSearchTarget(rows, new Set(["t1", "s1"]))).toBeNull();
+    expect(findSearchTarget(rows, new Set(["x"]))).toBeNull();
+    expect(findSearchTarget(rows, new Set())).toBeNull();
+  });
+});
+
+describe("chart helpers", () => {
+  it("smooths as TensorBoard does: a debiased EMA that starts at the first value", () => {
+    expect(smoothEma([1, 2, 3], 0)).toEqual([1, 2, 3]);
+    const smoothed = smoothEma([4, 0, 0], 0.5);
+    expect(smoothed[0]).toBeCloseTo(4);
+    // the average is 2, then 1, then 0.5; debiased by 1 - 0.5^n
+    expect(smoothed[1]).toBeCloseTo(1 / 0.75);
+    expect(smoothed[2]).toBeCloseTo(0.5 / 0.875);
+    expect(smoothEma([1, NaN, 1], 0.9)[1]).toBeNaN();
+  });
+
+  it("keeps the best value so far, for min and max", () => {
+    expect(bestSoFar([null, 3, 5, 1, null, 2], "min")).toEqual([null, 3, 3, 1, 1, 1]);
+    expect(bestSoFar([2, 1, 4], "max")).toEqual([2, 2, 4]);
+  });
+
+  it("gives a run the same colour every time, and runs drawn together different ones", () => {
+    expect(colorForRun("abc")).toBe(colorForRun("abc"));
+    const runs = Array.from({ length: 12 }, (_, i) => `run${i}`);
+    const colors = assignRunColors(runs);
+    expect(new Set(colors.values()).size).toBe(12);
+    expect(assignRunColors([...runs].reverse())).toEqual(colors);
+  });
+
+  it("draws a sparkline across the whole box, y upwards", () => {
+    expect(sparklinePoints([0, 1, 2], [0, 10, 5], 100, 20)).toBe("0,20 50,0 100,10");
+    expect(sparklinePoints([0], [3], 100, 20)).toBe("50,10");
+    expect(sparklinePoints([], [], 100, 20)).toBe("");
+  });
+});
