@@ -1,5 +1,5 @@
 // Two projects: `unit` (pure code and the Ink view, no processes: seconds)
-// and `e2e` (real temp dirs, real processes, bin/g: minutes, needs a build).
+// and `e2e` (real temp dirs, real processes, bin/g, the page in Chromium: minutes, needs a build).
 // `npm test` runs both; `npm run test:unit` only the first.
 import { defineConfig } from "vitest/config";
 
@@ -25,7 +25,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts", "test/store/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "test/store/**/*.test.ts", "test/browser/**/*.test.ts"],
           testTimeout: E2E_TIMEOUT_MS,
           hookTimeout: E2E_TIMEOUT_MS,
         },
