@@ -138,6 +138,16 @@ function negLogPosteriorGradient(
   return grad;
 }
 
+/** Change of the length scales' log prior when every scale is multiplied by `factor`. */
+export function lengthscalePriorShift(lengthscales: ArrayLike<number>, factor: number): number {
+  let shift = 0;
+  for (let d = 0; d < lengthscales.length; d++) {
+    const t = Math.log(lengthscales[d]!);
+    shift += logPrior(t + Math.log(factor), PRIOR_LOG_LS).value - logPrior(t, PRIOR_LOG_LS).value;
+  }
+  return shift;
+}
+
 /** An objective value with its gradient on demand. */
 export interface Evaluation {
   f: number;
