@@ -232,6 +232,16 @@ export function sampleUntried(enc: Encoding, seen: Set<string>, rng: () => numbe
   return point;
 }
 
+/** Uniform draws per random start, of which the best spread one is run. */
+export const SPREAD_CANDIDATES = 10;
+/**
+ * Random starts are spread out only in spaces of at most this many flags:
+ * there a handful of uniform draws often leave a gap wider than a basin,
+ * while in more dimensions spreading them pushed gp's starts towards the
+ * faces of the box and measured worse (rosenbrock4, ackley5).
+ */
+export const SPREAD_MAX_FLAGS = 2;
+
 /**
  * A random start that keeps away from the points already tried, flag by
  * flag (Mitchell's best candidate with a Latin-hypercube score: of

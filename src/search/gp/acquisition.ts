@@ -3,7 +3,7 @@
 // refine the best by gradient ascent, and return the best point not yet tried.
 
 import type { Observation, Point, Rng, Space } from "../../flags/space.js";
-import { buildEncoding, decodePoint, encodePoint, pointKey, sampleUnit, sampleSpread, sampleUntried, snapUnit, isContinuous } from "../encode.js";
+import { buildEncoding, decodePoint, encodePoint, pointKey, sampleUnit, sampleSpread, sampleUntried, snapUnit, SPREAD_CANDIDATES, SPREAD_MAX_FLAGS, isContinuous } from "../encode.js";
 import { normalCdf, normalPdf } from "../linalg.js";
 import { fitGp, gaussian, lengthscalePriorShift, minimizeBox, transformOutputs, type GpCache } from "./fit.js";
 import { fitGpFixed, logEvidence, predict, predictWithGradient, type GpModel } from "./model.js";
@@ -11,15 +11,6 @@ import { DEFAULT_GP_SETTINGS, type Acquisition, type GpSettings } from "./settin
 
 /** Best random/local candidates refined by gradient ascent on the acquisition. */
 const REFINE_TOP = 2;
-/** Uniform draws per random start, of which the one farthest from the tried points is run. */
-const SPREAD_CANDIDATES = 10;
-/**
- * Random starts are spread out only in spaces of at most this many flags:
- * there five uniform draws often leave a gap wider than a basin, while in
- * more dimensions spreading them pushed the starts towards the faces of the
- * box and measured worse (rosenbrock4, ackley5).
- */
-const SPREAD_MAX_FLAGS = 2;
 
 /** Expected improvement below `best` (minimisation); exactly 0 where the variance is 0 and μ ≥ best − ξ. */
 export function expectedImprovement(mean: number, variance: number, best: number, xi: number): number {

@@ -10,11 +10,12 @@ import { fitGp, transformOutputs } from "./fit.js";
 import { predict } from "./model.js";
 
 /**
- * Fitted noise variance (standardised units) above which the model's pick is
- * preferred over the lowest observation: below it the fit says the values
- * are exact and both picks agree anyway.
+ * Fitted noise variance (standardised units, so a noise sd of a tenth of the
+ * values' sd) above which the model's pick is preferred over the lowest
+ * observation. Exact values fit at about the noise prior's mode (1e-3),
+ * where the data do not decide and both picks agree anyway.
  */
-export const NOISY_FIT_MIN = 1e-3;
+export const NOISY_FIT_MIN = 1e-2;
 /** Fewer finished trials than this are too few to fit noise to. */
 const MIN_TRIALS = 5;
 
