@@ -95,6 +95,27 @@ export const FUNCTIONS = {
   },
 };
 
+/** Issue 14 goal 4: a mixed space of the kinds g's flags have; the best act is relu. */
+export const MIXED_ACT_PENALTY = { relu: 0, elu: 0.15, tanh: 0.35, sigmoid: 0.8 };
+FUNCTIONS.mixed5 = {
+  space: {
+    lr: { type: "loguniform", low: 1e-5, high: 1e-1 },
+    layers: { type: "uniform", low: 1, high: 8, integer: true },
+    act: { type: "choice", values: ["tanh", "sigmoid", "relu", "elu"] },
+    dropout: { type: "uniform", low: 0, high: 0.8 },
+    batch: { type: "loguniform", low: 16, high: 512, integer: true },
+  },
+  fmin: 0,
+  bestChoice: ["act", "relu"],
+  f: ({ lr, layers, act, dropout, batch }) =>
+    // tanh and sigmoid want a larger learning rate, so the flags interact.
+    0.25 * (Math.log10(lr) + (act === "relu" || act === "elu" ? 3 : 2)) ** 2 +
+    0.08 * (layers - 4) ** 2 +
+    MIXED_ACT_PENALTY[act] +
+    2 * (dropout - 0.3) ** 2 +
+    0.1 * (Math.log2(batch) - 6) ** 2,
+};
+
 function ackley(x) {
   const d = x.length;
   const s2 = x.reduce((s, v) => s + v * v, 0);

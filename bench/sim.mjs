@@ -20,6 +20,7 @@ for (const fname of fnList.split(",")) {
   const fn = FUNCTIONS[fname];
   const regrets = [];
   const believed = [];
+  let rightChoice = 0;
   let ms = 0;
   for (let seed = 0; seed < seeds; seed++) {
     const rng = createRng(String(seed));
@@ -27,6 +28,7 @@ for (const fname of fnList.split(",")) {
     const history = [];
     let bestObs = Infinity;
     let bestTrue = Infinity;
+    let bestPoint = null;
     for (let k = 0; k < budget; k++) {
       const t0 = performance.now();
       const p =
@@ -42,9 +44,11 @@ for (const fname of fnList.split(",")) {
       if (y < bestObs) {
         bestObs = y;
         bestTrue = f;
+        bestPoint = p;
       }
     }
     regrets.push(bestTrue - fn.fmin);
+    if (fn.bestChoice && bestPoint[fn.bestChoice[0]] === fn.bestChoice[1]) rightChoice++;
     if (fn.noise) {
       // The trial the batch summary reports: the model's pick when it fits noise.
       const pick = believedBest(fn.space, history, createRng(`report:${seed}`));
@@ -55,5 +59,6 @@ for (const fname of fnList.split(",")) {
   const q = (p) => regrets[Math.min(regrets.length - 1, Math.floor(p * (regrets.length - 1) + 0.5))];
   const within = fn.within !== undefined ? ` within ${fn.within}: ${regrets.filter((r) => r <= fn.within).length}/${seeds}` : "";
   if (believed.length > 0) console.log(`  reported by the noise model: within ${fn.within}: ${believed.filter((r) => r <= fn.within).length}/${seeds}`);
+  if (fn.bestChoice) console.log(`  best trial has ${fn.bestChoice.join("=")}: ${rightChoice}/${seeds}`);
   console.log(`${opt} ${fname} b${budget}: median ${q(0.5).toPrecision(3)} [${q(0.25).toPrecision(3)}, ${q(0.75).toPrecision(3)}]${within} ${(ms / seeds / budget).toFixed(1)} ms/eval`);
 }

@@ -3,7 +3,7 @@
 // refine the best by gradient ascent, and return the best point not yet tried.
 
 import type { Observation, Point, Rng, Space } from "../../flags/space.js";
-import { buildEncoding, decodePoint, encodePoint, pointKey, sampleUnit, sampleSpread, sampleUntried, snapUnit, SPREAD_CANDIDATES, SPREAD_MAX_FLAGS, isContinuous } from "../encode.js";
+import { buildEncoding, decodePoint, encodePoint, pointKey, sampleUnit, sampleSpread, sampleUntried, snapUnit, SPREAD_CANDIDATES, SPREAD_MAX_FLAGS, type Encoding, isContinuous } from "../encode.js";
 import { normalCdf, normalPdf } from "../linalg.js";
 import { fitGp, gaussian, lengthscalePriorShift, minimizeBox, transformOutputs, type GpCache } from "./fit.js";
 import { fitGpFixed, logEvidence, predict, predictWithGradient, type GpModel } from "./model.js";
@@ -177,6 +177,16 @@ function acquireAll(kind: Exclude<Acquisition, "hedge">, beliefs: Belief[], u: F
 // ---------------------------------------------------------------------------
 // Proposal
 
+/** One length scale per flag: a choice's one-hot coordinates share theirs. */
+export function lengthscaleGroups(enc: Encoding): Int32Array {
+  const groups = new Int32Array(enc.width);
+  enc.coords.forEach((c, g) => {
+    const size = c.kind === "categorical" ? c.values.length : 1;
+    for (let i = 0; i < size; i++) groups[c.offset + i] = g;
+  });
+  return groups;
+}
+
 /**
  * The next point to evaluate, minimising the observations' values. Failed
  * observations (value null) are not modelled, and no point already tried is
@@ -192,7 +202,7 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
 
   const x = done.map((o) => encodePoint(enc, o.point));
   const y = transformOutputs(done.map((o) => o.value), s.warp);
-  const model = fitGp(x, y, enc.width, s.noise, rng, cache);
+  const model = fitGp(x, y, enc.width, s.noise, rng, cache, lengthscaleGroups(enc));
 
   const beliefs = buildBeliefs(model, x, y);
   const ranked = x.map((u) => predict(model, u).mean);
