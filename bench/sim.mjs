@@ -22,6 +22,7 @@ for (const fname of fnList.split(",")) {
   const believed = [];
   let rightChoice = 0;
   let ms = 0;
+  let cpu = 0;
   for (let seed = 0; seed < seeds; seed++) {
     const rng = createRng(String(seed));
     const cache = {};
@@ -31,6 +32,7 @@ for (const fname of fnList.split(",")) {
     let bestPoint = null;
     for (let k = 0; k < budget; k++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const p =
         opt === "gp"
           ? proposeGp(fn.space, history, rng, settings, cache)
@@ -38,6 +40,8 @@ for (const fname of fnList.split(",")) {
             ? proposeTpe(fn.space, history, rng, settings)
             : Object.fromEntries(Object.entries(fn.space).map(([n, d]) => [n, d.low + (d.high - d.low) * rng()]));
       ms += performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      cpu += (c.user + c.system) / 1000;
       const f = fn.f(p);
       const y = f + (fn.noise ?? 0) * (noise[seed][k] ?? 0);
       history.push({ point: p, value: y });
@@ -60,5 +64,5 @@ for (const fname of fnList.split(",")) {
   const within = fn.within !== undefined ? ` within ${fn.within}: ${regrets.filter((r) => r <= fn.within).length}/${seeds}` : "";
   if (believed.length > 0) console.log(`  reported by the noise model: within ${fn.within}: ${believed.filter((r) => r <= fn.within).length}/${seeds}`);
   if (fn.bestChoice) console.log(`  best trial has ${fn.bestChoice.join("=")}: ${rightChoice}/${seeds}`);
-  console.log(`${opt} ${fname} b${budget}: median ${q(0.5).toPrecision(3)} [${q(0.25).toPrecision(3)}, ${q(0.75).toPrecision(3)}]${within} ${(ms / seeds / budget).toFixed(1)} ms/eval`);
+  console.log(`${opt} ${fname} b${budget}: median ${q(0.5).toPrecision(3)} [${q(0.25).toPrecision(3)}, ${q(0.75).toPrecision(3)}]${within} ${(ms / seeds / budget).toFixed(1)} ms/eval wall, ${(cpu / seeds / budget).toFixed(1)} ms/eval CPU`);
 }
