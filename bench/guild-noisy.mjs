@@ -42,7 +42,19 @@ for (const opt of optimizers) {
     const t0 = process.hrtime.bigint();
     const res = spawnSync(
       BIN,
-      ["run", "-y", "-q", join(ROOT, "examples", "train.py"), "x=[-2.0:2.0]", "--optimizer", opt, "--random-seed", String(seed), "--max-trials", String(trials)],
+      [
+        "run",
+        "-y",
+        "-q",
+        join(ROOT, "examples", "train.py"),
+        "x=[-2.0:2.0]",
+        "--optimizer",
+        opt,
+        "--random-seed",
+        String(seed),
+        "--max-trials",
+        String(trials),
+      ],
       { env: { ...process.env, G_HOME: home }, cwd: home, encoding: "utf8" },
     );
     wall += Number(process.hrtime.bigint() - t0) / 1e9;
@@ -60,8 +72,17 @@ for (const opt of optimizers) {
     process.stderr.write(`${opt} seed ${seed}: ${summary}\n`);
   }
   const count = (r) => `${r.filter((v) => v <= WITHIN).length}/${r.length}`;
-  rows.push([opt, count(reported), count(lowest), median(reported).toPrecision(3), median(lowest).toPrecision(3), (wall / seeds).toFixed(1)]);
+  rows.push([
+    opt,
+    count(reported),
+    count(lowest),
+    median(reported).toPrecision(3),
+    median(lowest).toPrecision(3),
+    (wall / seeds).toFixed(1),
+  ]);
 }
-console.log(`| optimizer | within ${WITHIN}, reported best | within ${WITHIN}, lowest observed | median regret, reported | median regret, lowest | s per batch |`);
+console.log(
+  `| optimizer | within ${WITHIN}, reported best | within ${WITHIN}, lowest observed | median regret, reported | median regret, lowest | s per batch |`,
+);
 console.log("|---|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);

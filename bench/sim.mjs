@@ -62,7 +62,10 @@ for (const fname of fnList.split(",")) {
   regrets.sort((a, b) => a - b);
   const q = (p) => regrets[Math.min(regrets.length - 1, Math.floor(p * (regrets.length - 1) + 0.5))];
   const within = fn.within !== undefined ? ` within ${fn.within}: ${regrets.filter((r) => r <= fn.within).length}/${seeds}` : "";
-  if (believed.length > 0) console.log(`  reported by the noise model: within ${fn.within}: ${believed.filter((r) => r <= fn.within).length}/${seeds}`);
+  if (believed.length > 0)
+    console.log(`  reported by the noise model: within ${fn.within}: ${believed.filter((r) => r <= fn.within).length}/${seeds}`);
   if (fn.bestChoice) console.log(`  best trial has ${fn.bestChoice.join("=")}: ${rightChoice}/${seeds}`);
-  console.log(`${opt} ${fname} b${budget}: median ${q(0.5).toPrecision(3)} [${q(0.25).toPrecision(3)}, ${q(0.75).toPrecision(3)}]${within} ${(ms / seeds / budget).toFixed(1)} ms/eval wall, ${(cpu / seeds / budget).toFixed(1)} ms/eval CPU`);
+  console.log(
+    `${opt} ${fname} b${budget}: median ${q(0.5).toPrecision(3)} [${q(0.25).toPrecision(3)}, ${q(0.75).toPrecision(3)}]${within} ${(ms / seeds / budget).toFixed(1)} ms/eval wall, ${(cpu / seeds / budget).toFixed(1)} ms/eval CPU`,
+  );
 }
