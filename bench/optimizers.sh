@@ -16,6 +16,8 @@ set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 HARNESS=${HARNESS:-$ROOT/../shared/bench/optimizers}
+# From a git worktree under /work/wt/NAME the shared folder is one level further up.
+[ -f "$HARNESS/bench.py" ] || HARNESS=$ROOT/../../shared/bench/optimizers
 PYTHON=${PYTHON:-/usr/bin/python3}
 SEEDS=${SEEDS:-20}
 BUDGETS=${BUDGETS:-20,50}

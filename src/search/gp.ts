@@ -9,9 +9,11 @@
 // This module is the optimizer's public face; the parts live in gp/:
 // settings.ts (defaults, help, --opt-flag parsing), model.ts (kernel,
 // posterior), fit.ts (marginal likelihood, restarts, output transform) and
-// acquisition.ts (acquisition functions, proposal).
+// acquisition.ts (acquisition functions, noise-aware EI, proposal) and
+// belief.ts (the best trial by the model's mean, for noisy objectives).
 
 export { DEFAULT_GP_SETTINGS, GP_SETTINGS_HELP, parseGpSettings, type Acquisition, type GpSettings } from "./gp/settings.js";
 export { fitGpFixed, kernel, matern52, predict, type GpModel, type Prediction } from "./gp/model.js";
 export { fitGp, minimizeBox, transformOutputs, yeoJohnson, type Evaluation, type GpCache } from "./gp/fit.js";
-export { expectedImprovement, proposeGp } from "./gp/acquisition.js";
+export { expectedImprovement, noiseFactor, proposeGp } from "./gp/acquisition.js";
+export { believedBest, NOISY_FIT_MIN, type BelievedBest } from "./gp/belief.js";

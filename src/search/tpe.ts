@@ -8,7 +8,7 @@
 
 import { UsageError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
-import { buildEncoding, decodePoint, encodePoint, pointKey, sampleUntried, snapUnit, type Encoding } from "./encode.js";
+import { buildEncoding, decodePoint, encodePoint, pointKey, sampleSpread, sampleUntried, snapUnit, SPREAD_CANDIDATES, SPREAD_MAX_FLAGS, type Encoding } from "./encode.js";
 import { normalCdf } from "./linalg.js";
 
 export interface TpeSettings {
@@ -227,7 +227,7 @@ export function proposeTpe(space: Space, history: Observation[], rng: Rng, setti
   const seen = new Set(history.map((o) => pointKey(enc, o.point)));
   if (enc.width === 0) return decodePoint(enc, new Float64Array(0));
   const done = history.filter((o): o is { point: Point; value: number } => o.value !== null && Number.isFinite(o.value));
-  if (done.length < Math.max(1, s.randomStarts)) return sampleUntried(enc, seen, rng);
+  if (done.length < Math.max(1, s.randomStarts)) return sampleSpread(enc, history.map((o) => o.point), seen, rng, enc.coords.length <= SPREAD_MAX_FLAGS ? SPREAD_CANDIDATES : 1);
 
   // Stable sort by value keeps earlier trials first on ties.
   const order = done.map((o, i) => i).sort((a, b) => done[a]!.value - done[b]!.value || a - b);

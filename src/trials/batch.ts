@@ -85,6 +85,7 @@ export async function runBatch(plan: BatchJob): Promise<void> {
   let best = plan.bestSoFar;
   /** Said once per batch: a mistyped --minimize/--maximize column. */
   let objectiveWarned = false;
+  const scored: Array<Observation & BestTrial> = [];
   const pending = new Map<number, Point>();
   const prefixOutput = plan.parallel > 1;
   const announce = (reason: "interrupt" | "terminate") =>
@@ -141,6 +142,7 @@ export async function runBatch(plan: BatchJob): Promise<void> {
       }
       const loss = result.status === "completed" ? lossFor(plan.objective, value) : null;
       if (loss !== null && (best === null || loss < best.loss)) best = { loss, trial };
+      if (loss !== null) scored.push({ point, value: loss, loss, trial });
       plan.report(progressLine(plan, trial, result.status, value, best, running.size, failed));
     }
   };
@@ -157,7 +159,7 @@ export async function runBatch(plan: BatchJob): Promise<void> {
     store.removeLock(batch.id);
   }
 
-  const summary = batchSummary(plan, completed, failed, best);
+  const summary = batchSummary(plan, completed, failed, best) + (best ? await noiseModelNote(plan, best, scored) : "");
   if (signals.received) throw new InterruptedError(`${summary}; interrupted; continue it with: g run --restart ${shortId(batch.id)}`);
   if (failed > 0) throw new RunFailedError(summary);
   plan.report(summary);
@@ -167,6 +169,24 @@ export async function runBatch(plan: BatchJob): Promise<void> {
 function batchSummary(plan: BatchJob, completed: number, failed: number, best: BestTrial | null): string {
   const bestText = best ? `; best ${plan.objective.column} ${formatNumber(signed(plan.objective, best.loss))} (trial ${best.trial})` : "";
   return `batch ${shortId(plan.batch.id)} (${plan.batch.record.op}): ${completed} completed, ${failed} failed${bestText}`;
+}
+
+/**
+ * For gp and tpe, what a GP with fitted noise makes of the trials
+ * (search/gp/belief.ts): with noisy values the lowest one is often a lucky
+ * draw, so when the fit finds noise the line names the trial with the lowest
+ * posterior mean and says so. Only over the trials of one session (a restart
+ * keeps the lowest value over the whole batch).
+ */
+async function noiseModelNote(plan: BatchJob, lowest: BestTrial, scored: Array<Observation & BestTrial>): Promise<string> {
+  if (!plan.propose || plan.bestSoFar !== null || scored.length === 0) return "";
+  const { believedBest } = await import("../search/gp.js");
+  const pick = believedBest(plan.space, scored, createRng(`best:${plan.batch.id}`));
+  if (pick === null) return "; no noise found, best by lowest value";
+  const noise = `noise sd ≈ ${pick.noiseSd.toPrecision(2)}`;
+  const chosen = scored[pick.index]!;
+  if (chosen.trial === lowest.trial) return `, also best by the noise model (${noise})`;
+  return `; best by the noise model (${noise}): trial ${chosen.trial}, ${plan.objective.column} ${formatNumber(signed(plan.objective, chosen.loss))}`;
 }
 
 function nextPoint(plan: BatchJob, trial: number, pending: Map<number, Point>): Point {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import seedrandom from "seedrandom";
-import type { Space } from "../../src/flags/space.js";
-import { buildEncoding, decodePoint, encodePoint, isContinuous, sampleUnit } from "../../src/search/encode.js";
+import type { Point, Space } from "../../src/flags/space.js";
+import { buildEncoding, decodePoint, encodePoint, isContinuous, pointKey, sampleSpread, sampleUnit } from "../../src/search/encode.js";
 
 const space: Space = {
   lr: { type: "loguniform", low: 1e-4, high: 1e-1 },
@@ -80,5 +80,42 @@ describe("encode/decode round trip", () => {
   it("matches choice values that come back as strings", () => {
     const e = buildEncoding({ n: { type: "choice", values: [16, 32, 64] } });
     expect(Array.from(encodePoint(e, { n: "32" }))).toEqual([0, 1, 0]);
+  });
+});
+
+describe("sampleSpread", () => {
+  const space: Space = { x: { type: "uniform", low: 0, high: 1 } };
+  const enc = buildEncoding(space);
+  const largestGap = (xs: number[]): number => {
+    const s = [0, ...xs.sort((a, b) => a - b), 1];
+    return Math.max(...s.slice(1).map((v, i) => v - s[i]!));
+  };
+  const draw = (seed: string, candidates: number): number[] => {
+    const rng = seedrandom(seed);
+    const tried: Point[] = [];
+    for (let k = 0; k < 5; k++) tried.push(sampleSpread(enc, tried, new Set(), rng, candidates));
+    return tried.map((p) => p.x as number);
+  };
+
+  it("covers a range more evenly than uniform draws", () => {
+    const seeds = Array.from({ length: 20 }, (_, i) => `s${i}`);
+    const spread = seeds.map((s) => largestGap(draw(s, 10)));
+    const uniform = seeds.map((s) => largestGap(draw(s, 1)));
+    expect(Math.max(...spread)).toBeLessThan(0.45);
+    expect(spread.reduce((a, b) => a + b)).toBeLessThan(0.75 * uniform.reduce((a, b) => a + b));
+  });
+
+  it("never repeats a tried point of a small integer range", () => {
+    const ints: Space = { n: { type: "uniform", low: 1, high: 4, integer: true } };
+    const e = buildEncoding(ints);
+    const rng = seedrandom("3");
+    const tried: Point[] = [];
+    const seen = new Set<string>();
+    for (let k = 0; k < 4; k++) {
+      const p = sampleSpread(e, tried, seen, rng, 10);
+      expect(seen.has(pointKey(e, p))).toBe(false);
+      tried.push(p);
+      seen.add(pointKey(e, p));
+    }
   });
 });

@@ -13,8 +13,14 @@ import {
   proposeGp,
   transformOutputs,
   GP_SETTINGS_HELP,
+  believedBest,
+  noiseFactor,
   type GpCache,
 } from "../../src/search/gp.js";
+import { logEvidence } from "../../src/search/gp/model.js";
+import { fitGp } from "../../src/search/gp/fit.js";
+import { lengthscaleGroups } from "../../src/search/gp/acquisition.js";
+import { buildEncoding, decodePoint, sampleUnit } from "../../src/search/encode.js";
 
 /** The mock train.py of Guild's get-started example: minimum at x ≈ -0.28922. */
 const guild = (x: number): number => Math.sin(5 * x) * (1 - Math.tanh(x * x));
@@ -178,5 +184,99 @@ describe("parseGpSettings", () => {
     expect(() => parseGpSettings({ "random-starts": "-1" })).toThrow(/whole number/);
     expect(() => parseGpSettings({ "acq-func": "ucb" })).toThrow(/ei, lcb, pi or hedge/);
     expect(() => parseGpSettings({ noise: "-2" })).toThrow(UsageError);
+  });
+});
+
+describe("noise-aware expected improvement", () => {
+  it("leaves EI alone without noise and damps it where the model is surer than the noise", () => {
+    expect(noiseFactor(0.5, 0).factor).toBe(1);
+    // s² = 0.01 against σn² = 0.25: 1 − 0.5/√0.26
+    expect(noiseFactor(0.01, 0.25).factor).toBeCloseTo(1 - 0.5 / Math.sqrt(0.26), 12);
+    expect(noiseFactor(0.01, 0.25).factor).toBeLessThan(noiseFactor(1, 0.25).factor);
+  });
+
+  it("gives the factor's derivative in the variance", () => {
+    const h = 1e-6;
+    for (const [v, n] of [[0.3, 0.1], [0.01, 0.5], [2, 1e-4]] as const) {
+      const numeric = (noiseFactor(v + h, n).factor - noiseFactor(v - h, n).factor) / (2 * h);
+      expect(noiseFactor(v, n).dVar).toBeCloseTo(numeric, 5);
+    }
+  });
+});
+
+describe("log evidence", () => {
+  it("is the log density of one value under N(0, σf² + σn²)", () => {
+    const model = fitGpFixed([Float64Array.of(0.3)], [1.5], [0.2], 2, 0.5);
+    const v = 2 + 0.5 + 1e-8;
+    expect(logEvidence(model, [1.5])).toBeCloseTo(-0.5 * (1.5 * 1.5) / v - 0.5 * Math.log(2 * Math.PI * v), 6);
+  });
+});
+
+describe("gp on a noisy objective", () => {
+  const space: Space = { x: { type: "uniform", low: -2, high: 2 } };
+  const noisy = (x: number, rng: () => number): number => guild(x) + 0.1 * Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+
+  it("finds the basin of the Guild seed's noisy function in 20 trials for 9 of 10 seeds", () => {
+    let hits = 0;
+    for (let seed = 0; seed < 10; seed++) {
+      const noise = seedrandom(`noise${seed}`);
+      const h = optimise(space, (p) => noisy(p.x as number, noise), `s${seed}`, 20);
+      if (h.some((o) => guild(o.point.x as number) < -0.9094 + 0.1)) hits++;
+    }
+    expect(hits).toBeGreaterThanOrEqual(9);
+  });
+
+  it("names the trial the fitted model believes best, not the luckiest draw", () => {
+    // Pairs of nearby trials (so the noise shows), and in the flat tail one
+    // trial that drew a huge negative noise next to its ordinary twin.
+    const history: Observation[] = [];
+    const noise = seedrandom("lucky");
+    for (const x of [-1.8, -1.2, -0.6, -0.3, 0.3, 0.9, 1.5]) {
+      history.push({ point: { x }, value: noisy(x, noise) });
+      history.push({ point: { x: x + 0.03 }, value: x === 1.5 ? -1.2 : noisy(x + 0.03, noise) });
+    }
+    const pick = believedBest(space, history, seedrandom("fit"));
+    expect(pick).not.toBeNull();
+    expect(Math.abs((history[pick!.index]!.point.x as number) + 0.29)).toBeLessThan(0.1);
+    expect(pick!.noiseSd).toBeGreaterThan(0.02);
+  });
+
+  it("reports no noise for exact values", () => {
+    const history: Observation[] = [-1.8, -1.2, -0.6, -0.3, 0.2, 0.7, 1.3, 1.9].map((x) => ({ point: { x }, value: guild(x) }));
+    expect(believedBest(space, history, seedrandom("fit"))).toBeNull();
+  });
+});
+
+describe("choices in the gp", () => {
+  const mixed: Space = {
+    lr: { type: "loguniform", low: 1e-5, high: 1e-1 },
+    layers: { type: "uniform", low: 1, high: 8, integer: true },
+    act: { type: "choice", values: ["tanh", "sigmoid", "relu", "elu"] },
+    dropout: { type: "uniform", low: 0, high: 0.8 },
+  };
+  const penalty: Record<string, number> = { relu: 0, elu: 0.15, tanh: 0.35, sigmoid: 0.8 };
+  const loss = (p: Point): number =>
+    0.25 * (Math.log10(p.lr as number) + 3) ** 2 + 0.08 * ((p.layers as number) - 4) ** 2 + penalty[p.act as string]! + 2 * ((p.dropout as number) - 0.3) ** 2;
+
+  it("gives each flag one length scale: a choice's values share theirs", () => {
+    const enc = buildEncoding(mixed);
+    expect(Array.from(lengthscaleGroups(enc))).toEqual([0, 1, 2, 2, 2, 2, 3]);
+    const rng = seedrandom("g");
+    const x = Array.from({ length: 12 }, () => sampleUnit(enc, rng));
+    const y = transformOutputs(x.map((u) => loss(decodePoint(enc, u))), "none");
+    const model = fitGp(x, y, enc.width, "fit", seedrandom("fit"), undefined, lengthscaleGroups(enc));
+    const block = Array.from(model.lengthscales.subarray(2, 6));
+    expect(new Set(block).size).toBe(1);
+  });
+
+  it("settles on the best choice of a mixed space in 30 trials for 5 of 6 seeds", () => {
+    let right = 0;
+    for (let seed = 0; seed < 6; seed++) {
+      const h = optimise(mixed, loss, `m${seed}`, 30);
+      const best = h.reduce((a, o) => (o.value! < a.value! ? o : a));
+      if (best.point.act === "relu") right++;
+      for (const o of h) expect(Number.isInteger(o.point.layers)).toBe(true);
+    }
+    expect(right).toBeGreaterThanOrEqual(5);
   });
 });

@@ -39,19 +39,20 @@ interface FitData {
   fixedLogNoise: number;
 }
 
-function prepareFit(x: Float64Array[], y: Float64Array, D: number, noise: "fit" | number): FitData {
+/** D here counts length scales: coordinates sharing a group share one. */
+function prepareFit(x: Float64Array[], y: Float64Array, groupOf: ArrayLike<number>, D: number, noise: "fit" | number): FitData {
   const n = x.length;
   const diff2: Float64Array[] = [];
-  for (let d = 0; d < D; d++) {
-    const m = new Float64Array(n * n);
+  for (let d = 0; d < D; d++) diff2.push(new Float64Array(n * n));
+  for (let c = 0; c < groupOf.length; c++) {
+    const m = diff2[groupOf[c]!]!;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < i; j++) {
-        const t = x[i]![d]! - x[j]![d]!;
-        m[i * n + j] = t * t;
-        m[j * n + i] = t * t;
+        const t = x[i]![c]! - x[j]![c]!;
+        m[i * n + j]! += t * t;
+        m[j * n + i]! += t * t;
       }
     }
-    diff2.push(m);
   }
   return { n, D, y, diff2, fitNoise: noise === "fit", fixedLogNoise: noise === "fit" ? 0 : Math.log(noise) };
 }
@@ -136,6 +137,16 @@ function negLogPosteriorGradient(
   grad[D]! -= logPrior(theta[D]!, PRIOR_LOG_SF).grad;
   if (data.fitNoise) grad[D + 1]! -= logPrior(theta[D + 1]!, PRIOR_LOG_NOISE).grad;
   return grad;
+}
+
+/** Change of the length scales' log prior when every scale is multiplied by `factor`. */
+export function lengthscalePriorShift(lengthscales: ArrayLike<number>, factor: number): number {
+  let shift = 0;
+  for (let d = 0; d < lengthscales.length; d++) {
+    const t = Math.log(lengthscales[d]!);
+    shift += logPrior(t + Math.log(factor), PRIOR_LOG_LS).value - logPrior(t, PRIOR_LOG_LS).value;
+  }
+  return shift;
 }
 
 /** An objective value with its gradient on demand. */
@@ -267,9 +278,19 @@ export function gaussian(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
-/** Fits the hyperparameters to (x, y standardised) and returns the posterior. */
-export function fitGp(x: Float64Array[], y: Float64Array, D: number, noise: "fit" | number, rng: Rng, cache?: GpCache): GpModel {
-  const data = prepareFit(x, y, D, noise);
+/**
+ * Fits the hyperparameters to (x, y standardised) and returns the posterior.
+ * `groups` maps each of the `width` coordinates to a length scale; by default
+ * each has its own. A choice's one-hot block shares one, which makes its
+ * kernel factor exp-like in the Hamming distance (same value or not) with a
+ * single scale per flag, rather than one scale per value to learn from a
+ * handful of trials.
+ */
+export function fitGp(x: Float64Array[], y: Float64Array, width: number, noise: "fit" | number, rng: Rng, cache?: GpCache, groups?: ArrayLike<number>): GpModel {
+  const groupOf = groups ?? Array.from({ length: width }, (_, c) => c);
+  let D = 0;
+  for (let c = 0; c < width; c++) D = Math.max(D, groupOf[c]! + 1);
+  const data = prepareFit(x, y, groupOf, D, noise);
   const lo = new Float64Array(D + 2);
   const hi = new Float64Array(D + 2);
   for (let d = 0; d < D; d++) {
@@ -309,8 +330,8 @@ export function fitGp(x: Float64Array[], y: Float64Array, D: number, noise: "fit
   }
   const theta = best!.x;
   if (cache) cache.theta = Float64Array.from(theta);
-  const ls = new Float64Array(D);
-  for (let d = 0; d < D; d++) ls[d] = Math.exp(theta[d]!);
+  const ls = new Float64Array(width);
+  for (let c = 0; c < width; c++) ls[c] = Math.exp(theta[groupOf[c]!]!);
   return fitGpFixed(x, y, ls, Math.exp(theta[D]!), Math.exp(noise === "fit" ? theta[D + 1]! : data.fixedLogNoise));
 }
 

@@ -149,3 +149,13 @@ export function predictWithGradient(model: GpModel, u: ArrayLike<number>): { mea
   }
   return { mean, variance: Math.max(0, model.variance - vv), dMean, dVar };
 }
+
+/** log p(y | hyperparameters) of a fitted model: −½ yᵀK⁻¹y − ½ log|K| − (n/2) log 2π. */
+export function logEvidence(model: GpModel, y: ArrayLike<number>): number {
+  const n = model.x.length;
+  let fit = 0;
+  for (let i = 0; i < n; i++) fit += y[i]! * model.alpha[i]!;
+  let logDet = 0;
+  for (let i = 0; i < n; i++) logDet += 2 * Math.log(model.L.data[i * n + i]!);
+  return -0.5 * (fit + logDet + n * Math.log(2 * Math.PI));
+}

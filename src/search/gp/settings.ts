@@ -25,7 +25,7 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   randomStarts: 5,
   acquisition: "ei",
   kappa: 1.96,
-  xi: 0.001,
+  xi: 0.0001,
   noise: "fit",
   candidates: 300,
   warp: "auto",

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Quick in-process optimizer check while tuning (no harness, no processes):
+// node bench/sim.mjs OPT FN[,FN] SEEDS BUDGET [name=value ...]
+// Uses the build in bench/out/dist (npx tsc --outDir bench/out/dist).
+import { readFileSync } from "node:fs";
+const dist = process.env.G_DIST ?? new URL("./out/dist/", import.meta.url).pathname;
+const { proposeGp, parseGpSettings, believedBest } = await import(`${dist}/search/gp.js`);
+const { proposeTpe, parseTpeSettings } = await import(`${dist}/search/tpe.js`);
+const { createRng } = await import(`${dist}/search/rng.js`);
+const { FUNCTIONS } = await import(new URL("./functions.mjs", import.meta.url).pathname);
+
+const noise = JSON.parse(readFileSync(new URL("./out/noise.json", import.meta.url), "utf8"));
+const [opt, fnList, seedsText, budgetText, ...rest] = process.argv.slice(2);
+const raw = Object.fromEntries(rest.map((a) => [a.split("=")[0], a.slice(a.indexOf("=") + 1)]));
+const settings = opt === "gp" ? parseGpSettings(raw) : opt === "tpe" ? parseTpeSettings(raw) : {};
+const seeds = Number(seedsText ?? 10);
+const budget = Number(budgetText ?? 50);
+
+for (const fname of fnList.split(",")) {
+  const fn = FUNCTIONS[fname];
+  const regrets = [];
+  const believed = [];
+  let rightChoice = 0;
+  let ms = 0;
+  let cpu = 0;
+  for (let seed = 0; seed < seeds; seed++) {
+    const rng = createRng(String(seed));
+    const cache = {};
+    const history = [];
+    let bestObs = Infinity;
+    let bestTrue = Infinity;
+    let bestPoint = null;
+    for (let k = 0; k < budget; k++) {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const p =
+        opt === "gp"
+          ? proposeGp(fn.space, history, rng, settings, cache)
+          : opt === "tpe"
+            ? proposeTpe(fn.space, history, rng, settings)
+            : Object.fromEntries(Object.entries(fn.space).map(([n, d]) => [n, d.low + (d.high - d.low) * rng()]));
+      ms += performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      cpu += (c.user + c.system) / 1000;
+      const f = fn.f(p);
+      const y = f + (fn.noise ?? 0) * (noise[seed][k] ?? 0);
+      history.push({ point: p, value: y });
+      if (y < bestObs) {
+        bestObs = y;
+        bestTrue = f;
+        bestPoint = p;
+      }
+    }
+    regrets.push(bestTrue - fn.fmin);
+    if (fn.bestChoice && bestPoint[fn.bestChoice[0]] === fn.bestChoice[1]) rightChoice++;
+    if (fn.noise) {
+      // The trial the batch summary reports: the model's pick when it fits noise.
+      const pick = believedBest(fn.space, history, createRng(`report:${seed}`));
+      believed.push((pick === null ? bestTrue : fn.f(history[pick.index].point)) - fn.fmin);
+    }
+  }
+  regrets.sort((a, b) => a - b);
+  const q = (p) => regrets[Math.min(regrets.length - 1, Math.floor(p * (regrets.length - 1) + 0.5))];
+  const within = fn.within !== undefined ? ` within ${fn.within}: ${regrets.filter((r) => r <= fn.within).length}/${seeds}` : "";
+  if (believed.length > 0)
+    console.log(`  reported by the noise model: within ${fn.within}: ${believed.filter((r) => r <= fn.within).length}/${seeds}`);
+  if (fn.bestChoice) console.log(`  best trial has ${fn.bestChoice.join("=")}: ${rightChoice}/${seeds}`);
+  console.log(
+    `${opt} ${fname} b${budget}: median ${q(0.5).toPrecision(3)} [${q(0.25).toPrecision(3)}, ${q(0.75).toPrecision(3)}]${within} ${(ms / seeds / budget).toFixed(1)} ms/eval wall, ${(cpu / seeds / budget).toFixed(1)} ms/eval CPU`,
+  );
+}
