@@ -350,6 +350,7 @@ function printFlags(script: string, info: ScriptInfo): void {
  * (`open`), any name may be read and every flag is accepted.
  */
 function checkFlagNames(args: RunArgs, info: ScriptInfo): void {
+  if (info.sdkFlags === "open") return;
   const script = { script: args.script ?? info.path, style: info.style, python: info.kind === "python", declared: Object.keys(info.flags) };
   checkScriptFlagNames(script, args.flags.map((f) => f.name), args.optionNames, args.forceFlags);
 }
