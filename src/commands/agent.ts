@@ -13,11 +13,15 @@ import { buildSweepArgv } from "../runner/command.js";
 import { checkCanStart } from "../runner/preflight.js";
 import { withStopSignals } from "../runner/signals.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
+import { sweepTotal } from "../flags/sweep-config.js";
 import { readSweep, type Sweep } from "../store/sweeps.js";
-import type { Run } from "../store/types.js";
+import type { Objective, Run } from "../store/types.js";
+import { lossFor } from "../query/objective.js";
 import { formatPoint } from "../trials/batch.js";
-import { claimNextTrial, runSweepTrial } from "../trials/sweep.js";
-import { terminalSink } from "../runner/terminal.js";
+import { runObjectiveValue } from "../trials/history.js";
+import { claimNextTrial, runSweepTrial, sweepObjective } from "../trials/sweep.js";
+import { withProgress, type ProgressReporter } from "../ui/progress.js";
+import type { ProgressBest } from "../ui/progress-state.js";
 import { say } from "./prompt.js";
 
 /** An agent whose trials keep failing gives up rather than burn through the sweep. */
@@ -43,40 +47,89 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
   const argv = buildSweepArgv(config, {}, cwd);
   checkCanStart(argv, config.program || argv[0] || "the sweep's command", cwd);
   const retry = opts.retry !== false;
-  const tally = { completed: 0, error: 0, earlyStopped: 0, terminated: 0 };
-  let failuresInRow = 0;
-  let ran = 0;
-  const finishedCache = new Map<string, Run>();
-  const sink = opts.quiet === true ? null : terminalSink;
-  const announce = (reason: "interrupt" | "terminate") =>
-    say(`\n${reason === "interrupt" ? "Interrupted" : "Stopping"}: stopping the running trial; no new trials are claimed.`);
-  const interrupted = await withStopSignals(announce, async (signals) => {
-    say(`agent ${process.pid} on sweep ${sweep.id} (${config.method}${config.program ? `, ${config.program}` : ""}) in ${cwd}`);
-    while (signals.received === null && (opts.count === undefined || ran < opts.count)) {
-      const claim = await claimNextTrial(store, sweep.id, { retry, cwd, finishedCache });
-      if (claim.kind === "done") {
-        say(`${claim.reason}; agent done`);
-        break;
-      }
-      ran++;
-      say(`trial ${claim.trial}${claim.retryOf ? ` (again: run ${shortId(claim.retryOf)} died with its agent)` : ""}: run ${shortId(claim.run.id)} ${formatPoint(claim.point)}`);
-      const outcome = await runSweepTrial(store, sweep, claim, { cwd, sink, signals, report: say });
-      say(`trial ${claim.trial} ${outcome.status}`);
-      if (outcome.status === "completed") tally.completed++;
-      else if (outcome.status === "early-stopped") tally.earlyStopped++;
-      else if (outcome.status === "terminated") tally.terminated++;
-      else tally.error++;
-      failuresInRow = outcome.status === "error" ? failuresInRow + 1 : 0;
-      if (failuresInRow >= MAX_CONSECUTIVE_FAILURES) {
-        throw new RunFailedError(`${failuresInRow} trials in a row failed; agent stopped (see g runs info 1 for the last one's output)`);
-      }
-    }
-    return signals.received !== null;
-  });
+  const objective = sweepObjective(config);
+  const init = {
+    kind: "agent" as const,
+    id: sweep.id,
+    title: config.method,
+    ...(config.program ? { subject: config.program } : {}),
+    total: sweepTotal(config),
+    objective,
+    startedMs: Date.now(),
+  };
+  const { ran, tally, interrupted } = await withProgress(init, { quiet: opts.quiet === true }, (progress) =>
+    runTrials(store, sweep, { count: opts.count, retry, cwd, progress, objective }),
+  );
   const summary = `agent ran ${ran} trial(s): ${tally.completed} completed, ${tally.earlyStopped} early-stopped, ${tally.error} failed${tally.terminated ? `, ${tally.terminated} terminated` : ""}`;
   if (interrupted) throw new InterruptedError(`${summary}; interrupted`);
   if (tally.error > 0) throw new RunFailedError(summary);
   say(summary);
+}
+
+interface AgentLoop {
+  count: number | undefined;
+  retry: boolean;
+  cwd: string;
+  progress: ProgressReporter;
+  objective: Objective;
+}
+
+/** Claims and runs trials until the sweep is done, --count is reached, a stop signal, or too many failures in a row. */
+async function runTrials(store: RunStore, sweep: Sweep, loop: AgentLoop) {
+  const { progress, objective, cwd } = loop;
+  const config = sweep.record.config;
+  const tally = { completed: 0, error: 0, earlyStopped: 0, terminated: 0 };
+  let failuresInRow = 0;
+  let ran = 0;
+  let best: (ProgressBest & { loss: number }) | null = null;
+  let doneNote: string | undefined;
+  const finishedCache = new Map<string, Run>();
+  const announce = (reason: "interrupt" | "terminate") =>
+    progress.message(`\n${reason === "interrupt" ? "Interrupted" : "Stopping"}: stopping the running trial; no new trials are claimed.`);
+  const interrupted = await withStopSignals(announce, async (signals) => {
+    progress.message(`agent ${process.pid} on sweep ${sweep.id} (${config.method}${config.program ? `, ${config.program}` : ""}) in ${cwd}`);
+    try {
+      while (signals.received === null && (loop.count === undefined || ran < loop.count)) {
+        const claim = await claimNextTrial(store, sweep.id, { retry: loop.retry, cwd, finishedCache });
+        if (claim.kind === "done") {
+          // Said by the closing event: the line presenter prints it, the panel keeps it in its summary.
+          doneNote = `${claim.reason}; agent done`;
+          break;
+        }
+        ran++;
+        const flags = formatPoint(claim.point);
+        const note = claim.retryOf ? `again: run ${shortId(claim.retryOf)} died with its agent` : undefined;
+        progress.emit({ type: "trialStarted", trial: claim.trial, runId: claim.run.id, flags, ...(note ? { note } : {}), nowMs: Date.now() });
+        const outcome = await runSweepTrial(store, sweep, claim, {
+          cwd,
+          sink: progress.sinkFor(claim.trial),
+          signals,
+          report: (line) => progress.message(line),
+          onScalar: (rec) => progress.emit({ type: "trialScalar", trial: claim.trial, key: rec.key, value: rec.value, step: rec.step }),
+        });
+        const value = runObjectiveValue(store, objective, store.readRun(claim.run.id));
+        const loss = outcome.status === "completed" ? lossFor(objective, value) : null;
+        if (loss !== null && (best === null || loss < best.loss)) best = { loss, trial: claim.trial, value: value!, flags, runId: claim.run.id };
+        progress.emit({ type: "trialFinished", trial: claim.trial, status: outcome.status, value, best, nowMs: Date.now() });
+        if (outcome.status === "completed") tally.completed++;
+        else if (outcome.status === "early-stopped") tally.earlyStopped++;
+        else if (outcome.status === "terminated") tally.terminated++;
+        else tally.error++;
+        failuresInRow = outcome.status === "error" ? failuresInRow + 1 : 0;
+        if (failuresInRow >= MAX_CONSECUTIVE_FAILURES) {
+          throw new RunFailedError(`${failuresInRow} trials in a row failed; agent stopped (see g runs info 1 for the last one's output)`);
+        }
+      }
+    } catch (err) {
+      progress.emit({ type: "ended", outcome: "failed", note: (err as Error).message, nowMs: Date.now() });
+      throw err;
+    }
+    return signals.received !== null;
+  });
+  const outcome = interrupted ? "interrupted" : tally.error > 0 ? "failed" : "completed";
+  // The summary line is the command's; the panel's summary shows why the agent stopped.
+  progress.emit({ type: "ended", outcome, ...(doneNote ? { note: doneNote } : {}), nowMs: Date.now() });
+  return { ran, tally, interrupted };
 }
 
 /** The agent's own directory when the program is there (as W&B does), else where `g sweep` ran. */

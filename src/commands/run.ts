@@ -10,16 +10,16 @@ import type { Point, Space } from "../flags/space.js";
 import { parseObjective } from "../query/objective.js";
 import { indexRuns, selectRuns } from "../query/select.js";
 import { buildArgv, buildEnv, givenFlagNames } from "../runner/command.js";
-import { startRun, type OutputSink } from "../runner/execute.js";
-import { terminalSink } from "../runner/terminal.js";
+import { startRun } from "../runner/execute.js";
 import { inspectScript, type ScriptInfo } from "../runner/inspect.js";
 import { checkCanStart } from "../runner/preflight.js";
 import { withStopSignals } from "../runner/signals.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import { readBatchRecord, type BatchRecord, type Flags, type FlagValue, type Run } from "../store/types.js";
 import { formatValue as formatShownValue } from "../format/values.js";
-import { batchRng, runBatch } from "../trials/batch.js";
-import { learnFromEarlierRuns, runObjectiveValue } from "../trials/history.js";
+import { batchRng, formatPoint, runBatch, signed } from "../trials/batch.js";
+import { learnFromEarlierRuns, pointOf, runObjectiveValue } from "../trials/history.js";
+import { withProgress } from "../ui/progress.js";
 import {
   DEFAULT_MAX_TRIALS,
   OPTIMIZER_CHOICES,
@@ -133,18 +133,21 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
   });
   say(`batch ${shortId(batch.id)} (${optimizer}): ${total} trial(s)`);
   const history = args.learnFrom === "all" && !points ? learnFromEarlierRuns(store, scriptPath, plan.space, objective, batch.id) : [];
-  await runBatch({
+  const propose = points ? undefined : await loadProposer(optimizer, plan.space, settings);
+  const trialOp = args.script;
+  const init = { kind: "batch" as const, id: batch.id, title: optimizer, subject: trialOp, total, parallel: args.parallel, objective, startedMs: Date.now() };
+  await withProgress(init, { quiet: args.quiet }, (progress) => runBatch({
     store,
     batch,
     info,
-    trialOp: args.script,
+    trialOp,
     space: plan.space,
     baseFlags: base,
     givenFlags: Object.keys(plan.space),
     objective,
     points: points ? new Map(points.map((p, i) => [i + 1, p])) : null,
     trialNumbers: range(1, total),
-    propose: points ? undefined : await loadProposer(optimizer, plan.space, settings),
+    propose,
     rng,
     history,
     rerun: new Map(),
@@ -155,8 +158,8 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
     tags: args.tags,
     cwd: process.cwd(),
     total,
-    report: say,
-  });
+    progress,
+  }));
 }
 
 /** One run of a script: `flags` are recorded (defaults included), `given` names the ones the user set. */
@@ -172,28 +175,34 @@ async function runSingle(store: RunStore, args: RunArgs, info: ScriptInfo, flags
       script: info.path,
     });
   const cwd = existing?.record.cwd && existsSync(existing.record.cwd) ? existing.record.cwd : process.cwd();
-  const result = await withStopSignals(undefined, async (signals) => {
-    const proc = await startRun({
-      store,
-      run,
-      argv: buildArgv(info, flags, given),
-      env: buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags }),
-      cwd,
-      sink: args.quiet ? null : directSink,
-      sourceOf: info.path,
-      reportsWriteError: true,
-    });
-    signals.subscribe((reason) => proc.stop(reason));
-    return proc.done;
-  });
+  const init = { kind: "single" as const, id: run.id, title: run.record.op, total: 1, startedMs: Date.now() };
+  const result = await withProgress(init, { quiet: args.quiet }, (progress) =>
+    withStopSignals(undefined, async (signals) => {
+      progress.emit({ type: "trialStarted", trial: 1, runId: run.id, flags: "", nowMs: Date.now() });
+      const proc = await startRun({
+        store,
+        run,
+        argv: buildArgv(info, flags, given),
+        env: buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags }),
+        cwd,
+        sink: progress.sinkFor(null),
+        sourceOf: info.path,
+        onScalar: (rec) => progress.emit({ type: "trialScalar", trial: 1, key: rec.key, value: rec.value, step: rec.step }),
+        reportsWriteError: true,
+      });
+      signals.subscribe((reason) => proc.stop(reason));
+      const done = await proc.done;
+      progress.emit({ type: "trialFinished", trial: 1, status: done.status, value: null, best: null, nowMs: Date.now() });
+      const outcome = done.status === "completed" ? "completed" : done.status === "terminated" ? "interrupted" : "failed";
+      progress.emit({ type: "ended", outcome, note: `run ${shortId(run.id)} completed`, nowMs: Date.now() });
+      return done;
+    }),
+  );
   // A full disk: the script was stopped; say which file could not be written, not its exit status.
   if (result.writeError) throw result.writeError;
   if (result.status === "terminated") throw new InterruptedError(`run ${shortId(run.id)} terminated`);
   if (result.status !== "completed") throw new RunFailedError(`run ${shortId(run.id)} failed (exit status ${result.exitCode})`);
-  say(`run ${shortId(run.id)} completed`);
 }
-
-const directSink: OutputSink = terminalSink;
 
 /** `g run --restart gp|RUN`: continue an optimizer batch, or rerun one run in its directory. */
 async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
@@ -272,7 +281,26 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
     r.restarts = plan.restarts;
     r.max_trials = Math.max(plan.total, r.max_trials ?? 0);
   });
-  await runBatch({
+  const propose = plan.points ? undefined : await loadProposer(plan.optimizer, plan.space, settings);
+  const best = plan.bestSoFar;
+  const bestRun = best ? runs.find((r) => r.record.batch === batch.id && r.record.trial === best.trial) : undefined;
+  const init = {
+    kind: "batch" as const,
+    id: batch.id,
+    title: plan.optimizer,
+    subject: String(rec.script_op ?? basename(script)),
+    total: plan.total,
+    doneBefore: plan.total - plan.trialNumbers.length,
+    parallel: args.parallel,
+    objective: plan.objective,
+    best: best && {
+      trial: best.trial,
+      value: signed(plan.objective, best.loss),
+      ...(bestRun ? { runId: bestRun.id, flags: formatPoint(pointOf(plan.space, bestRun.record.flags)) } : {}),
+    },
+    startedMs: Date.now(),
+  };
+  await withProgress(init, { quiet: args.quiet }, (progress) => runBatch({
     store,
     batch: store.readRun(batch.id),
     info,
@@ -283,7 +311,7 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
     objective: plan.objective,
     points: plan.points,
     trialNumbers: plan.trialNumbers,
-    propose: plan.points ? undefined : await loadProposer(plan.optimizer, plan.space, settings),
+    propose,
     // A new stream for every restart: never the first run's random starts again.
     rng: batchRng(plan.seed, plan.restarts),
     history,
@@ -295,8 +323,8 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
     tags: rec.tags ?? [],
     cwd: rec.cwd && existsSync(rec.cwd) ? rec.cwd : process.cwd(),
     total: plan.total,
-    report: say,
-  });
+    progress,
+  }));
 }
 
 async function printOptimizerHelp(name: string): Promise<void> {

@@ -11,12 +11,12 @@ import { lossFor, missingObjectiveWarning, objectiveValue } from "../query/objec
 import { buildArgv, buildEnv } from "../runner/command.js";
 import { formatNumber, formatValue } from "../format/values.js";
 import { createRng } from "../search/rng.js";
-import { startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
-import { terminalSink } from "../runner/terminal.js";
+import { startRun, type RunningProcess } from "../runner/execute.js";
 import type { ScriptInfo } from "../runner/inspect.js";
 import { StopSignals } from "../runner/signals.js";
 import { isoNow, shortId, type RunStore } from "../store/store.js";
 import type { Flags, Objective, Run } from "../store/types.js";
+import type { ProgressReporter } from "../ui/progress.js";
 import { pointOf } from "./history.js";
 import type { Proposer } from "./optimizers.js";
 
@@ -55,8 +55,8 @@ export interface BatchJob {
   cwd: string;
   /** The number of trials in the whole batch, for "trial k/N". */
   total: number;
-  /** Progress lines for the user. */
-  report: (line: string) => void;
+  /** Shows the trials' progress and output: a live panel or plain lines (src/ui/progress.ts). */
+  progress: ProgressReporter;
 }
 
 /** The trial with the lowest loss (the objective's value, negated when maximized). */
@@ -69,7 +69,7 @@ export interface BestTrial {
 export async function runBatch(plan: BatchJob): Promise<void> {
   const { store, batch } = plan;
   // In place of W&B's dashboard URL: the command that shows this batch's trials as they come in.
-  plan.report(`view: g view --batch ${shortId(batch.id)}`);
+  plan.progress.message(`view: g view --batch ${shortId(batch.id)}`);
   store.writeLock(batch.id, { pid: process.pid, host: hostname() });
   await store.updateRun(batch.id, (r) => {
     r.started ??= isoNow();
@@ -87,9 +87,9 @@ export async function runBatch(plan: BatchJob): Promise<void> {
   let objectiveWarned = false;
   const scored: Array<Observation & BestTrial> = [];
   const pending = new Map<number, Point>();
-  const prefixOutput = plan.parallel > 1;
+  const { progress } = plan;
   const announce = (reason: "interrupt" | "terminate") =>
-    plan.report(`\n${reason === "interrupt" ? "Interrupted" : "Stopping"}: stopping ${running.size} running trial(s); no new trials start.`);
+    progress.message(`\n${reason === "interrupt" ? "Interrupted" : "Stopping"}: stopping ${running.size} running trial(s); no new trials start.`);
 
   const signals = new StopSignals(announce).install();
   const worker = async () => {
@@ -99,7 +99,6 @@ export async function runBatch(plan: BatchJob): Promise<void> {
       const point = nextPoint(plan, trial, pending);
       pending.set(trial, point);
       const flags: Flags = { ...plan.baseFlags, ...point };
-      plan.report(`trial ${trial}/${plan.total}: ${formatPoint(point)}`);
       const run =
         plan.rerun.get(trial) ??
         store.createRun({
@@ -113,14 +112,16 @@ export async function runBatch(plan: BatchJob): Promise<void> {
           script: plan.info.path,
         });
       if (plan.rerun.has(trial)) await store.updateRun(run.id, (r) => void (r.flags = flags));
+      progress.emit({ type: "trialStarted", trial, runId: run.id, flags: formatPoint(point), nowMs: Date.now() });
       const proc = await startRun({
         store,
         run,
         argv: buildArgv(plan.info, flags, plan.givenFlags),
         env: buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags }),
         cwd: plan.cwd,
-        sink: plan.quiet ? null : outputSink(prefixOutput ? `[${trial}] ` : ""),
+        sink: plan.quiet ? null : progress.sinkFor(trial),
         sourceOf: plan.info.path,
+        onScalar: (rec) => progress.emit({ type: "trialScalar", trial, key: rec.key, value: rec.value, step: rec.step }),
       });
       running.add(proc);
       const unsubscribe = signals.subscribe((reason) => proc.stop(reason));
@@ -132,7 +133,7 @@ export async function runBatch(plan: BatchJob): Promise<void> {
       const value = objectiveValue(plan.objective, summaries);
       if (result.status === "completed" && value === null && !objectiveWarned) {
         const warning = missingObjectiveWarning(plan.objective, summaries, `trial ${trial}`);
-        if (warning !== null) plan.report(warning);
+        if (warning !== null) progress.message(warning);
         objectiveWarned = warning !== null;
       }
       if (result.status === "completed") completed++;
@@ -143,7 +144,8 @@ export async function runBatch(plan: BatchJob): Promise<void> {
       const loss = result.status === "completed" ? lossFor(plan.objective, value) : null;
       if (loss !== null && (best === null || loss < best.loss)) best = { loss, trial };
       if (loss !== null) scored.push({ point, value: loss, loss, trial });
-      plan.report(progressLine(plan, trial, result.status, value, best, running.size, failed));
+      const bestValue = best && { trial: best.trial, value: signed(plan.objective, best.loss) };
+      progress.emit({ type: "trialFinished", trial, status: result.status, value, best: bestValue, nowMs: Date.now() });
     }
   };
   try {
@@ -160,9 +162,10 @@ export async function runBatch(plan: BatchJob): Promise<void> {
   }
 
   const summary = batchSummary(plan, completed, failed, best) + (best ? await noiseModelNote(plan, best, scored) : "");
+  const outcome = signals.received ? "interrupted" : failed > 0 ? "failed" : "completed";
+  progress.emit({ type: "ended", outcome, note: summary, nowMs: Date.now() });
   if (signals.received) throw new InterruptedError(`${summary}; interrupted; continue it with: g run --restart ${shortId(batch.id)}`);
   if (failed > 0) throw new RunFailedError(summary);
-  plan.report(summary);
 }
 
 /** The batch's closing line: this session's counts, and the best trial of the whole batch. */
@@ -200,27 +203,8 @@ function nextPoint(plan: BatchJob, trial: number, pending: Map<number, Point>): 
   return plan.propose([...plan.history, ...inFlight], plan.rng);
 }
 
-function outputSink(prefix: string): OutputSink {
-  if (prefix === "") return terminalSink;
-  const tails = { stdout: "", stderr: "" };
-  return (text, stream) => {
-    const all = tails[stream] + text;
-    const lines = all.split("\n");
-    tails[stream] = lines.pop() ?? "";
-    if (lines.length > 0) terminalSink(lines.map((l) => prefix + l + "\n").join(""), stream);
-  };
-}
-
-function progressLine(plan: BatchJob, trial: number, status: string, value: number | null, best: BestTrial | null, running: number, failed: number): string {
-  const parts = [`trial ${trial}/${plan.total} ${status}`];
-  if (value !== null) parts.push(`${plan.objective.column} ${formatNumber(value)}`);
-  if (best) parts.push(`best ${formatNumber(signed(plan.objective, best.loss))} (trial ${best.trial})`);
-  if (running > 0) parts.push(`${running} running`);
-  if (failed > 0) parts.push(`${failed} failed`);
-  return parts.join(" · ");
-}
-
-function signed(objective: Objective, loss: number): number {
+/** The objective's value of a loss (the loss negated back when the objective is maximized). */
+export function signed(objective: Objective, loss: number): number {
   return objective.goal === "maximize" ? -loss : loss;
 }
 

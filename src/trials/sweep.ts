@@ -17,7 +17,7 @@ import { createRng } from "../search/rng.js";
 import { shortId, type RunStore } from "../store/store.js";
 import { sweepTotal } from "../flags/sweep-config.js";
 import { claimTrial, readSweep, readTrials, type ClaimChoice, type Sweep, type SweepClaim, type Trial } from "../store/sweeps.js";
-import type { Objective, Run, RunStatus } from "../store/types.js";
+import type { Objective, Run, RunStatus, ScalarRecord } from "../store/types.js";
 import { pointOf, sweepHistory } from "./history.js";
 
 /** How often a running trial's sweep is checked for --cancel, and peers' histories refreshed. */
@@ -89,6 +89,8 @@ export interface SweepTrialOptions {
   signals: StopSignals;
   /** Messages for the user (early stop, cancellation). */
   report: (line: string) => void;
+  /** Each scalar the trial logs, as it comes (for the progress display). */
+  onScalar?: (record: ScalarRecord) => void;
 }
 
 export interface TrialOutcome {
@@ -124,7 +126,7 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
       });
   };
 
-  const onScalar = config.earlyTerminate && config.metric
+  const earlyStop = config.earlyTerminate && config.metric
     ? (rec: { key: string; value: number }) => {
         if (rec.key !== config.metric!.name || stopping) return;
         history.push(rec.value);
@@ -146,7 +148,14 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
     cwd: opts.cwd,
     sink: opts.sink,
     ...(config.program ? { sourceOf: resolve(opts.cwd, config.program) } : {}),
-    ...(onScalar ? { onScalar } : {}),
+    ...(earlyStop || opts.onScalar
+      ? {
+          onScalar: (rec: ScalarRecord) => {
+            opts.onScalar?.(rec);
+            earlyStop?.(rec);
+          },
+        }
+      : {}),
   });
   const running = proc;
   const unsubscribe = opts.signals.subscribe((reason) => running.stop(reason));
