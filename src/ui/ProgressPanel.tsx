@@ -75,7 +75,11 @@ function Live({ state, color }: { state: ProgressState; color: boolean }) {
   const eta = etaMs(state);
   const total = init.total;
   const k = progressCount(state);
-  const head = total === null ? `trial ${k}` : `trial ${k}/${total} ${formatBar(doneCount(state), total, BAR_WIDTH)} ${Math.floor((100 * Math.min(doneCount(state), total)) / Math.max(1, total))}%`;
+  const done = doneCount(state);
+  const head =
+    init.kind === "agent"
+      ? `trial ${k}${total === null ? "" : `/${total}`} claimed · ${done} finished by this agent`
+      : `${k}/${total} trials ${formatBar(k, total ?? k, BAR_WIDTH)} ${Math.floor((100 * k) / Math.max(1, total ?? k))}%`;
   const timing = [`elapsed ${elapsed}`];
   if (eta !== null) timing.push(`ETA ${formatDuration(eta / 1000)}`);
   if (state.failed > 0) timing.push(`${state.failed} failed`);

@@ -134,8 +134,9 @@ export function reduceProgress(state: ProgressState, event: ProgressEvent): Prog
         scalars: was?.scalars ?? [],
         step: was?.step ?? null,
       };
+      // The loop names the best trial; its flags and run are known here if it ran in this session.
       let best = event.best ?? state.best;
-      // The loop names the best trial; its flags are known here if it ran in this session.
+      if (best && best.trial === state.best?.trial) best = { ...state.best, ...best };
       if (best && best.flags === undefined && best.trial === event.trial && was) best = { ...best, flags: was.flags, runId: was.runId };
       return {
         ...state,
