@@ -288,7 +288,7 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
     kind: "batch" as const,
     id: batch.id,
     title: plan.optimizer,
-    subject: String(rec.script_op ?? basename(script)),
+    subject: rec.script_op ?? basename(script),
     total: plan.total,
     doneBefore: plan.total - plan.trialNumbers.length,
     parallel: args.parallel,
