@@ -8,7 +8,7 @@
 import { Box, Static, Text } from "ink";
 import { formatDuration, formatNumber } from "../format/values.js";
 import { doneCount, elapsedMs, etaMs, formatBar, progressCount, type ProgressState, type RunningTrial } from "./progress-state.js";
-import { compareCommand, countsText, scalarsText } from "./progress-text.js";
+import { lookFurtherCommand, countsText, scalarsText } from "./progress-text.js";
 
 /** A line logged above the panel. */
 export interface LogLine {
@@ -143,7 +143,7 @@ function Summary({ state, color }: { state: ProgressState; color: boolean }) {
           run {init.id.slice(0, 8)} {init.title} {last?.status ?? "interrupted"} · {elapsed}
           {scalars ? ` · ${scalars}` : ""}
         </Text>
-        <Text dimColor={color}>look further: {compareCommand(state)}</Text>
+        <Text dimColor={color}>look further: {lookFurtherCommand(state)}</Text>
       </Box>
     );
   }
@@ -165,7 +165,7 @@ function Summary({ state, color }: { state: ProgressState; color: boolean }) {
         <Text>no trial has a {column} value</Text>
       )}
       <Text dimColor={color}>
-        look further: {compareCommand(state)} · g view
+        look further: {lookFurtherCommand(state)}
       </Text>
     </Box>
   );

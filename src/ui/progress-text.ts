@@ -67,8 +67,8 @@ export function countsText(state: ProgressState): string {
   return parts.join(", ");
 }
 
-/** The `g compare` command that lists what this display followed, best first. */
-export function compareCommand(state: ProgressState): string {
+/** The command to look further: `g compare` of the batch's or sweep's runs, best first; `g runs info` of a single run. */
+export function lookFurtherCommand(state: ProgressState): string {
   const { kind, id, objective } = state.init;
   const sort = objective ? ` ${objective.goal === "maximize" ? "-M" : "-m"} ${quoteColumn(objective.column)}` : "";
   if (kind === "batch") return `g compare --filter '.batch = "${shortOf(id)}"'${sort}`;

@@ -79,7 +79,7 @@ describe("progress panel", () => {
     const frame = frameOf(s);
     expect(frame).toContain("grid batch 1a2b3c4d · train.py finished in 0:01:10: 1 completed, 1 failed");
     expect(frame).toContain("best loss 0.1 at trial 1 (run run10000): x=-0.3 noise=0");
-    expect(frame).toContain(`look further: g compare --filter '.batch = "1a2b3c4d"' -m loss · g view`);
+    expect(frame).toContain(`look further: g compare --filter '.batch = "1a2b3c4d"' -m loss`);
     expect(frame).not.toMatch(/trials [█░]/);
   });
 

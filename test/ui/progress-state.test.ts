@@ -12,7 +12,7 @@ import {
   type ProgressInit,
   type ProgressState,
 } from "../../src/ui/progress-state.js";
-import { compareCommand, countsText, finishedLine, startedLine, trialEndText } from "../../src/ui/progress-text.js";
+import { lookFurtherCommand, countsText, finishedLine, startedLine, trialEndText } from "../../src/ui/progress-text.js";
 import { LineProgress, shouldShowPanel, type Terminal } from "../../src/ui/progress.js";
 
 const BATCH: ProgressInit = {
@@ -162,8 +162,8 @@ describe("progress text", () => {
   });
 
   it("points to g compare for the batch's trials, best first", () => {
-    expect(compareCommand(initialProgress(BATCH))).toBe(`g compare --filter '.batch = "1a2b3c4d"' -m loss`);
-    expect(compareCommand(initialProgress({ ...BATCH, kind: "agent", id: "7f3e", objective: { column: "val acc", goal: "maximize" } }))).toBe(
+    expect(lookFurtherCommand(initialProgress(BATCH))).toBe(`g compare --filter '.batch = "1a2b3c4d"' -m loss`);
+    expect(lookFurtherCommand(initialProgress({ ...BATCH, kind: "agent", id: "7f3e", objective: { column: "val acc", goal: "maximize" } }))).toBe(
       `g compare --filter '.sweep = "7f3e"' -M 'val acc'`,
     );
   });
