@@ -12,6 +12,7 @@ import { InterruptedError, RunFailedError, UsageError } from "../errors.js";
 import { buildSweepArgv } from "../runner/command.js";
 import { checkCanStart } from "../runner/preflight.js";
 import { withStopSignals } from "../runner/signals.js";
+import { terminalWriters } from "../runner/terminal.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import { sweepTotal } from "../flags/sweep-config.js";
 import { readSweep, type Sweep } from "../store/sweeps.js";
@@ -57,7 +58,7 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
     objective,
     startedMs: Date.now(),
   };
-  const { ran, tally, interrupted } = await withProgress(init, { quiet: opts.quiet === true }, (progress) =>
+  const { ran, tally, interrupted } = await withProgress(init, { quiet: opts.quiet === true, out: terminalWriters }, (progress) =>
     runTrials(store, sweep, { count: opts.count, retry, cwd, progress, objective }),
   );
   const summary = `agent ran ${ran} trial(s): ${tally.completed} completed, ${tally.earlyStopped} early-stopped, ${tally.error} failed${tally.terminated ? `, ${tally.terminated} terminated` : ""}`;

@@ -14,6 +14,7 @@ import { startRun } from "../runner/execute.js";
 import { inspectScript, type ScriptInfo } from "../runner/inspect.js";
 import { checkCanStart } from "../runner/preflight.js";
 import { withStopSignals } from "../runner/signals.js";
+import { terminalWriters } from "../runner/terminal.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import { readBatchRecord, type BatchRecord, type Flags, type FlagValue, type Run } from "../store/types.js";
 import { formatValue as formatShownValue } from "../format/values.js";
@@ -136,7 +137,7 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
   const propose = points ? undefined : await loadProposer(optimizer, plan.space, settings);
   const trialOp = args.script;
   const init = { kind: "batch" as const, id: batch.id, title: optimizer, subject: trialOp, total, parallel: args.parallel, objective, startedMs: Date.now() };
-  await withProgress(init, { quiet: args.quiet }, (progress) => runBatch({
+  await withProgress(init, { quiet: args.quiet, out: terminalWriters }, (progress) => runBatch({
     store,
     batch,
     info,
@@ -176,7 +177,7 @@ async function runSingle(store: RunStore, args: RunArgs, info: ScriptInfo, flags
     });
   const cwd = existing?.record.cwd && existsSync(existing.record.cwd) ? existing.record.cwd : process.cwd();
   const init = { kind: "single" as const, id: run.id, title: run.record.op, total: 1, startedMs: Date.now() };
-  const result = await withProgress(init, { quiet: args.quiet }, (progress) =>
+  const result = await withProgress(init, { quiet: args.quiet, out: terminalWriters }, (progress) =>
     withStopSignals(undefined, async (signals) => {
       progress.emit({ type: "trialStarted", trial: 1, runId: run.id, flags: "", nowMs: Date.now() });
       const proc = await startRun({
@@ -300,7 +301,7 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
     },
     startedMs: Date.now(),
   };
-  await withProgress(init, { quiet: args.quiet }, (progress) => runBatch({
+  await withProgress(init, { quiet: args.quiet, out: terminalWriters }, (progress) => runBatch({
     store,
     batch: store.readRun(batch.id),
     info,

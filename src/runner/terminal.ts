@@ -47,3 +47,6 @@ export function writeErr(text: string): void {
 
 /** A run's output shown on g's own stdout/stderr, until they close. */
 export const terminalSink: OutputSink = (text, stream) => (stream === "stdout" ? writeOut(text) : writeErr(text));
+
+/** g's stdout and stderr as writers, for presenters that take them as arguments (src/ui/progress.ts). */
+export const terminalWriters = { stdout: writeOut, stderr: writeErr };

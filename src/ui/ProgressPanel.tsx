@@ -98,7 +98,7 @@ function Live({ state, color }: { state: ProgressState; color: boolean }) {
       {shown.map((t) => (
         <RunningLine key={t.trial} trial={t} nowMs={state.nowMs} />
       ))}
-      {state.running.length > shown.length ? <Text dimColor={color}>  … {state.running.length - shown.length} more running</Text> : null}
+      {state.running.length > shown.length ? <Text dimColor={color}> … {state.running.length - shown.length} more running</Text> : null}
     </Box>
   );
 }
@@ -106,7 +106,9 @@ function Live({ state, color }: { state: ProgressState; color: boolean }) {
 /** "grid batch 1a2b3c4d · train.py", "agent on sweep 7f3e (random · train.py)". */
 function heading({ init }: ProgressState): string {
   const subject = init.subject ? ` · ${init.subject}` : "";
-  return init.kind === "batch" ? `${init.title} batch ${init.id.slice(0, 8)}${subject}` : `agent on sweep ${init.id} (${init.title}${subject})`;
+  return init.kind === "batch"
+    ? `${init.title} batch ${init.id.slice(0, 8)}${subject}`
+    : `agent on sweep ${init.id} (${init.title}${subject})`;
 }
 
 function BestLine({ state, color }: { state: ProgressState; color: boolean }) {
@@ -150,7 +152,12 @@ function Summary({ state, color }: { state: ProgressState; color: boolean }) {
   const best = state.best;
   const column = init.objective?.column ?? "value";
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor={color ? (state.outcome === "completed" ? "green" : "yellow") : undefined} paddingX={1}>
+    <Box
+      flexDirection="column"
+      borderStyle="round"
+      borderColor={color ? (state.outcome === "completed" ? "green" : "yellow") : undefined}
+      paddingX={1}
+    >
       <Text bold={color}>
         {heading(state)} {how}: {countsText(state)}
       </Text>
@@ -164,9 +171,7 @@ function Summary({ state, color }: { state: ProgressState; color: boolean }) {
       ) : (
         <Text>no trial has a {column} value</Text>
       )}
-      <Text dimColor={color}>
-        look further: {lookFurtherCommand(state)}
-      </Text>
+      <Text dimColor={color}>look further: {lookFurtherCommand(state)}</Text>
     </Box>
   );
 }

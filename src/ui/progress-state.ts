@@ -111,7 +111,14 @@ export function initialProgress(init: ProgressInit): ProgressState {
 export function reduceProgress(state: ProgressState, event: ProgressEvent): ProgressState {
   switch (event.type) {
     case "trialStarted": {
-      const trial: RunningTrial = { trial: event.trial, runId: event.runId, flags: event.flags, startedMs: event.nowMs, scalars: [], step: null };
+      const trial: RunningTrial = {
+        trial: event.trial,
+        runId: event.runId,
+        flags: event.flags,
+        startedMs: event.nowMs,
+        scalars: [],
+        step: null,
+      };
       return {
         ...state,
         nowMs: Math.max(state.nowMs, event.nowMs),

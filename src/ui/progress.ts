@@ -6,7 +6,6 @@
 // in CI, with a dumb terminal or with -q, the plain lines of before.
 
 import type { OutputSink } from "../runner/execute.js";
-import { writeErr, writeOut } from "../runner/terminal.js";
 import { initialProgress, reduceProgress, type ProgressEvent, type ProgressInit, type ProgressState } from "./progress-state.js";
 import { finishedLine, startedLine } from "./progress-text.js";
 
@@ -23,6 +22,8 @@ export interface ProgressReporter {
 export interface ProgressOptions {
   /** -q: the scripts' output is not echoed, and no panel is drawn. */
   quiet: boolean;
+  /** g's own stdout and stderr for the plain lines (the command passes runner/terminal.ts's, which survive a closed pipe). */
+  out: LineWriters;
 }
 
 /** Where and how the panel may draw: process.stdout/stderr and the environment, passed in for tests. */
@@ -48,13 +49,17 @@ function currentTerminal(): Terminal {
 
 /** Opens the presenter this terminal calls for. */
 export async function openProgress(init: ProgressInit, opts: ProgressOptions): Promise<ProgressReporter> {
-  if (!shouldShowPanel(currentTerminal(), opts.quiet)) return new LineProgress(init, opts.quiet, lineWriters());
+  if (!shouldShowPanel(currentTerminal(), opts.quiet)) return new LineProgress(init, opts.quiet, opts.out);
   const { openProgressPanel } = await import("./progress-view.js");
   return openProgressPanel(init, { stream: process.stderr });
 }
 
 /** Runs `body` with a presenter and closes it however `body` ends, so the panel is gone before an error line is printed. */
-export async function withProgress<T>(init: ProgressInit, opts: ProgressOptions, body: (progress: ProgressReporter) => Promise<T>): Promise<T> {
+export async function withProgress<T>(
+  init: ProgressInit,
+  opts: ProgressOptions,
+  body: (progress: ProgressReporter) => Promise<T>,
+): Promise<T> {
   const progress = await openProgress(init, opts);
   try {
     return await body(progress);
@@ -66,11 +71,6 @@ export async function withProgress<T>(init: ProgressInit, opts: ProgressOptions,
 export interface LineWriters {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-}
-
-/** g's own stdout and stderr, which stop being written to once their reader has gone (runner/terminal.ts). */
-function lineWriters(): LineWriters {
-  return { stdout: writeOut, stderr: writeErr };
 }
 
 /**

@@ -46,7 +46,28 @@ beforeAll(() => {
   writeFileSync(join(dir, "gated.py"), GATED);
   // A wrapper, so the shell in tmux runs exactly this checkout's g with this store.
   writeFileSync(join(dir, "g"), `#!/bin/sh\nG_HOME="${join(dir, "home")}" exec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
-  tmux("new-session", "-d", "-s", SESSION, "-x", "100", "-y", "30", "-c", dir, "env", "-u", "NO_COLOR", "-u", "CI", "TERM=xterm-256color", "PS1=$ ", "bash", "--norc", "--noprofile");
+  tmux(
+    "new-session",
+    "-d",
+    "-s",
+    SESSION,
+    "-x",
+    "100",
+    "-y",
+    "30",
+    "-c",
+    dir,
+    "env",
+    "-u",
+    "NO_COLOR",
+    "-u",
+    "CI",
+    "TERM=xterm-256color",
+    "PS1=$ ",
+    "bash",
+    "--norc",
+    "--noprofile",
+  );
 });
 
 afterAll(() => {

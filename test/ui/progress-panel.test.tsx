@@ -21,10 +21,27 @@ const BATCH: ProgressInit = {
 const NO_LOG = { key: 0, lines: [] as LogLine[] };
 
 const play = (init: ProgressInit, ...events: ProgressEvent[]): ProgressState => events.reduce(reduceProgress, initialProgress(init));
-const started = (trial: number, nowMs: number, flags = `x=${trial}`): ProgressEvent => ({ type: "trialStarted", trial, runId: `run${trial}`.padEnd(32, "0"), flags, nowMs });
-const scalar = (trial: number, key: string, value: number, step: number | null = null): ProgressEvent => ({ type: "trialScalar", trial, key, value, step });
-const finished = (trial: number, nowMs: number, value: number | null, best: { trial: number; value: number } | null, status: "completed" | "error" = "completed"): ProgressEvent =>
-  ({ type: "trialFinished", trial, status, value, best, nowMs });
+const started = (trial: number, nowMs: number, flags = `x=${trial}`): ProgressEvent => ({
+  type: "trialStarted",
+  trial,
+  runId: `run${trial}`.padEnd(32, "0"),
+  flags,
+  nowMs,
+});
+const scalar = (trial: number, key: string, value: number, step: number | null = null): ProgressEvent => ({
+  type: "trialScalar",
+  trial,
+  key,
+  value,
+  step,
+});
+const finished = (
+  trial: number,
+  nowMs: number,
+  value: number | null,
+  best: { trial: number; value: number } | null,
+  status: "completed" | "error" = "completed",
+): ProgressEvent => ({ type: "trialFinished", trial, status, value, best, nowMs });
 
 function frameOf(state: ProgressState, log = NO_LOG): string {
   return render(<ProgressPanel state={state} log={log} width={100} color={false} />).lastFrame() ?? "";
@@ -32,7 +49,15 @@ function frameOf(state: ProgressState, log = NO_LOG): string {
 
 describe("progress panel", () => {
   it("shows the batch, k/N with a bar, elapsed and ETA, the best so far and the running trials with their scalars", () => {
-    const s = play(BATCH, started(1, 0, "x=-1"), finished(1, 2_000, 0.25, { trial: 1, value: 0.25 }), started(2, 2_000), started(3, 2_000), scalar(2, "loss", 0.5, 3), { type: "tick", nowMs: 3_000 });
+    const s = play(
+      BATCH,
+      started(1, 0, "x=-1"),
+      finished(1, 2_000, 0.25, { trial: 1, value: 0.25 }),
+      started(2, 2_000),
+      started(3, 2_000),
+      scalar(2, "loss", 0.5, 3),
+      { type: "tick", nowMs: 3_000 },
+    );
     const frame = frameOf(s);
     expect(frame).toContain("grid batch 1a2b3c4d · train.py · minimize loss");
     expect(frame).toMatch(/1\/4 trials ██████░+ 25% · elapsed 0:00:03 · ETA 0:00:02/);
@@ -71,11 +96,18 @@ describe("progress panel", () => {
   });
 
   it("leaves a summary when the batch ends: counts, the best trial with its run and flags, where to look further", () => {
-    const s = play(BATCH, started(1, 0, "x=-0.3 noise=0"), finished(1, 65_000, 0.1, { trial: 1, value: 0.1 }), started(2, 65_000), finished(2, 70_000, null, { trial: 1, value: 0.1 }, "error"), {
-      type: "ended",
-      outcome: "failed",
-      nowMs: 70_000,
-    });
+    const s = play(
+      BATCH,
+      started(1, 0, "x=-0.3 noise=0"),
+      finished(1, 65_000, 0.1, { trial: 1, value: 0.1 }),
+      started(2, 65_000),
+      finished(2, 70_000, null, { trial: 1, value: 0.1 }, "error"),
+      {
+        type: "ended",
+        outcome: "failed",
+        nowMs: 70_000,
+      },
+    );
     const frame = frameOf(s);
     expect(frame).toContain("grid batch 1a2b3c4d · train.py finished in 0:01:10: 1 completed, 1 failed");
     expect(frame).toContain("best loss 0.1 at trial 1 (run run10000): x=-0.3 noise=0");
@@ -84,13 +116,20 @@ describe("progress panel", () => {
   });
 
   it("says an interrupted batch was interrupted", () => {
-    expect(frameOf(play(BATCH, { type: "ended", outcome: "interrupted", nowMs: 5_000 }))).toContain("interrupted after 0:00:05: 0 completed, 0 failed");
+    expect(frameOf(play(BATCH, { type: "ended", outcome: "interrupted", nowMs: 5_000 }))).toContain(
+      "interrupted after 0:00:05: 0 completed, 0 failed",
+    );
   });
 
   it("shows an agent's claimed trial over the sweep's cap, and why it stopped", () => {
     const agent: ProgressInit = { ...BATCH, kind: "agent", id: "7f3e9a1b", title: "random", total: 20 };
     expect(frameOf(play(agent, started(7, 0)))).toContain("trial 7/20 claimed · 0 finished by this agent");
-    const done = play(agent, started(7, 0), finished(7, 1_000, 0.2, { trial: 7, value: 0.2 }), { type: "ended", outcome: "completed", note: "sweep 7f3e9a1b reached its run_cap of 20 (20 claimed); agent done", nowMs: 1_000 });
+    const done = play(agent, started(7, 0), finished(7, 1_000, 0.2, { trial: 7, value: 0.2 }), {
+      type: "ended",
+      outcome: "completed",
+      note: "sweep 7f3e9a1b reached its run_cap of 20 (20 claimed); agent done",
+      nowMs: 1_000,
+    });
     const frame = frameOf(done);
     expect(frame).toContain("agent on sweep 7f3e9a1b (random · train.py) finished in 0:00:01: 1 completed, 0 failed");
     expect(frame).toContain("reached its run_cap of 20");
@@ -101,7 +140,11 @@ describe("progress panel", () => {
     const single: ProgressInit = { kind: "single", id: ID, title: "train.py", total: 1, startedMs: 0 };
     const live = play(single, started(1, 0, ""), scalar(1, "loss", 0.75, 2), { type: "tick", nowMs: 4_000 });
     expect(frameOf(live)).toContain("run 1a2b3c4d train.py · 0:00:04 · step 2 · loss 0.75");
-    const done = reduceProgress(reduceProgress(live, finished(1, 5_000, null, null)), { type: "ended", outcome: "completed", nowMs: 5_000 });
+    const done = reduceProgress(reduceProgress(live, finished(1, 5_000, null, null)), {
+      type: "ended",
+      outcome: "completed",
+      nowMs: 5_000,
+    });
     expect(frameOf(done)).toContain("run 1a2b3c4d train.py completed · 0:00:05 · step 2 · loss 0.75");
     expect(frameOf(done)).toContain("look further: g runs info 1a2b3c4d");
   });
@@ -141,7 +184,14 @@ describe("progress panel presenter", () => {
     p.emit({ type: "ended", outcome: "interrupted", nowMs: 2_000 });
     await p.close();
     const text = term.plain();
-    for (const line of ["[1] loss: 0.5", "[1] 100%", "[1] oops", "[1] no newline at the end", "Trial 1 finished with loss 0.5 (x=-1). Best is trial 1 with value 0.5.", "Interrupted: stopping"]) {
+    for (const line of [
+      "[1] loss: 0.5",
+      "[1] 100%",
+      "[1] oops",
+      "[1] no newline at the end",
+      "Trial 1 finished with loss 0.5 (x=-1). Best is trial 1 with value 0.5.",
+      "Interrupted: stopping",
+    ]) {
       expect(text).toContain(line);
     }
     expect(text).not.toContain("10%");

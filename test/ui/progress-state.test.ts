@@ -26,9 +26,20 @@ const BATCH: ProgressInit = {
   startedMs: 1_000,
 };
 
-const started = (trial: number, nowMs: number, flags = `x=${trial}`): ProgressEvent => ({ type: "trialStarted", trial, runId: `run${trial}`.padEnd(32, "0"), flags, nowMs });
-const finished = (trial: number, nowMs: number, value: number | null, best: { trial: number; value: number } | null, status: "completed" | "error" = "completed"): ProgressEvent =>
-  ({ type: "trialFinished", trial, status, value, best, nowMs });
+const started = (trial: number, nowMs: number, flags = `x=${trial}`): ProgressEvent => ({
+  type: "trialStarted",
+  trial,
+  runId: `run${trial}`.padEnd(32, "0"),
+  flags,
+  nowMs,
+});
+const finished = (
+  trial: number,
+  nowMs: number,
+  value: number | null,
+  best: { trial: number; value: number } | null,
+  status: "completed" | "error" = "completed",
+): ProgressEvent => ({ type: "trialFinished", trial, status, value, best, nowMs });
 const play = (init: ProgressInit, ...events: ProgressEvent[]): ProgressState => events.reduce(reduceProgress, initialProgress(init));
 
 describe("progress state", () => {
@@ -42,18 +53,31 @@ describe("progress state", () => {
   });
 
   it("keeps the latest value of each scalar key and the step", () => {
-    const s = play(BATCH, started(1, 0), { type: "trialScalar", trial: 1, key: "loss", value: 0.5, step: 1 }, { type: "trialScalar", trial: 1, key: "loss", value: 0.25, step: 2 });
+    const s = play(
+      BATCH,
+      started(1, 0),
+      { type: "trialScalar", trial: 1, key: "loss", value: 0.5, step: 1 },
+      { type: "trialScalar", trial: 1, key: "loss", value: 0.25, step: 2 },
+    );
     expect([s.running[0]!.scalars, s.running[0]!.step]).toEqual([[["loss", 0.25]], 2]);
   });
 
   it("keeps at most a few scalar keys per trial, the latest ones", () => {
-    const keys = Array.from({ length: MAX_SCALARS_PER_TRIAL + 2 }, (_, i): ProgressEvent => ({ type: "trialScalar", trial: 1, key: `k${i}`, value: i, step: null }));
+    const keys = Array.from({ length: MAX_SCALARS_PER_TRIAL + 2 }, (_, i): ProgressEvent => ({
+      type: "trialScalar",
+      trial: 1,
+      key: `k${i}`,
+      value: i,
+      step: null,
+    }));
     const s = play(BATCH, started(1, 0), ...keys);
     expect(s.running[0]!.scalars.map(([k]) => k)).toEqual(keys.slice(2).map((e) => (e as { key: string }).key));
   });
 
   it("ignores a scalar of a trial that is not running", () => {
-    expect(play(BATCH, started(1, 0), { type: "trialScalar", trial: 9, key: "loss", value: 1, step: null }).running[0]!.scalars).toEqual([]);
+    expect(play(BATCH, started(1, 0), { type: "trialScalar", trial: 9, key: "loss", value: 1, step: null }).running[0]!.scalars).toEqual(
+      [],
+    );
   });
 
   it("moves a finished trial out of running, with its duration", () => {
@@ -77,7 +101,13 @@ describe("progress state", () => {
   });
 
   it("keeps the best trial's flags when later trials name it again", () => {
-    const s = play(BATCH, started(1, 0, "x=-0.3"), finished(1, 1, 0.1, { trial: 1, value: 0.1 }), started(2, 1), finished(2, 2, 0.9, { trial: 1, value: 0.1 }));
+    const s = play(
+      BATCH,
+      started(1, 0, "x=-0.3"),
+      finished(1, 1, 0.1, { trial: 1, value: 0.1 }),
+      started(2, 1),
+      finished(2, 2, 0.9, { trial: 1, value: 0.1 }),
+    );
     expect(s.best?.flags).toBe("x=-0.3");
   });
 
@@ -108,7 +138,10 @@ describe("progress state", () => {
   });
 
   it("divides the time left by the trials run at once, less the time running trials have spent", () => {
-    const s = play({ ...BATCH, parallel: 2 }, started(1, 0), finished(1, 2_000, 1, null), started(2, 2_000), started(3, 2_000), { type: "tick", nowMs: 3_000 });
+    const s = play({ ...BATCH, parallel: 2 }, started(1, 0), finished(1, 2_000, 1, null), started(2, 2_000), started(3, 2_000), {
+      type: "tick",
+      nowMs: 3_000,
+    });
     // 3 left × 2 s = 6 s, minus 1 s spent by each of the 2 running = 4 s, over 2 lanes.
     expect(etaMs(s)).toBe(2_000);
   });
@@ -118,11 +151,21 @@ describe("progress state", () => {
   });
 
   it("records how the loop ended", () => {
-    expect(play(BATCH, { type: "ended", outcome: "interrupted", note: "why", nowMs: 9_000 })).toMatchObject({ outcome: "interrupted", endNote: "why", nowMs: 9_000 });
+    expect(play(BATCH, { type: "ended", outcome: "interrupted", note: "why", nowMs: 9_000 })).toMatchObject({
+      outcome: "interrupted",
+      endNote: "why",
+      nowMs: 9_000,
+    });
   });
 
   it("draws a bar of the done share", () => {
-    expect([formatBar(0, 4, 8), formatBar(2, 4, 8), formatBar(4, 4, 8), formatBar(9, 4, 4), formatBar(1, 0, 4)]).toEqual(["░░░░░░░░", "████░░░░", "████████", "████", "░░░░"]);
+    expect([formatBar(0, 4, 8), formatBar(2, 4, 8), formatBar(4, 4, 8), formatBar(9, 4, 4), formatBar(1, 0, 4)]).toEqual([
+      "░░░░░░░░",
+      "████░░░░",
+      "████████",
+      "████",
+      "░░░░",
+    ]);
   });
 });
 
@@ -133,7 +176,9 @@ describe("progress text", () => {
 
   it("says an agent's trial starts with its run and why it runs again", () => {
     const e = { ...(started(3, 0) as object), note: "again: run deadbeef died with its agent" } as never;
-    expect(startedLine(initialProgress({ ...BATCH, kind: "agent" }), e)).toBe("trial 3 (again: run deadbeef died with its agent): run run30000 x=3");
+    expect(startedLine(initialProgress({ ...BATCH, kind: "agent" }), e)).toBe(
+      "trial 3 (again: run deadbeef died with its agent): run run30000 x=3",
+    );
   });
 
   it("says a batch trial ends with its value, the best, running and failed counts", () => {
@@ -163,9 +208,9 @@ describe("progress text", () => {
 
   it("points to g compare for the batch's trials, best first", () => {
     expect(lookFurtherCommand(initialProgress(BATCH))).toBe(`g compare --filter '.batch = "1a2b3c4d"' -m loss`);
-    expect(lookFurtherCommand(initialProgress({ ...BATCH, kind: "agent", id: "7f3e", objective: { column: "val acc", goal: "maximize" } }))).toBe(
-      `g compare --filter '.sweep = "7f3e"' -M 'val acc'`,
-    );
+    expect(
+      lookFurtherCommand(initialProgress({ ...BATCH, kind: "agent", id: "7f3e", objective: { column: "val acc", goal: "maximize" } })),
+    ).toBe(`g compare --filter '.sweep = "7f3e"' -M 'val acc'`);
   });
 });
 
