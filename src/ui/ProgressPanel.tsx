@@ -8,7 +8,7 @@
 import { Box, Static, Text } from "ink";
 import { formatDuration, formatNumber } from "../format/values.js";
 import { doneCount, elapsedMs, etaMs, formatBar, progressCount, type ProgressState, type RunningTrial } from "./progress-state.js";
-import { lookFurtherCommand, countsText, scalarsText } from "./progress-text.js";
+import { lookFurtherCommand, countsText, scalarsText, viewCommand } from "./progress-text.js";
 
 /** A line logged above the panel. */
 export interface LogLine {
@@ -171,7 +171,9 @@ function Summary({ state, color }: { state: ProgressState; color: boolean }) {
       ) : (
         <Text>no trial has a {column} value</Text>
       )}
-      <Text dimColor={color}>look further: {lookFurtherCommand(state)}</Text>
+      <Text dimColor={color}>
+        look further: {lookFurtherCommand(state)} · {viewCommand(state)}
+      </Text>
     </Box>
   );
 }

@@ -76,6 +76,14 @@ export function lookFurtherCommand(state: ProgressState): string {
   return `g runs info ${shortOf(id)}`;
 }
 
+/** The `g view` command that shows the batch's or sweep's runs in the browser (none for a single run). */
+export function viewCommand(state: ProgressState): string | null {
+  const { kind, id } = state.init;
+  if (kind === "batch") return `g view --batch ${shortOf(id)}`;
+  if (kind === "agent") return `g view --sweep ${id}`;
+  return null;
+}
+
 function quoteColumn(column: string): string {
   return /^[\w.=-]+$/.test(column) ? column : `'${column.replace(/'/g, "'\\''")}'`;
 }

@@ -103,6 +103,6 @@ describe.skipIf(!hasTmux && !process.env.CI)("g run's progress panel in a real t
     expect(text).toContain("Trial 3 finished with loss -0.228613 (x=1 noise=0). Best is trial 3 with value -0.228613.");
     expect(text).toMatch(/3 completed, 0 failed/);
     expect(text).toContain("best loss -0.228613 at trial 3");
-    expect(text).toMatch(/look further: g compare --filter '\.batch = "\w{8}"' -m loss/);
+    expect(text).toMatch(/look further: g compare --filter '\.batch = "\w{8}"' -m loss · g view --batch \w{8}/);
   });
 });

@@ -111,7 +111,7 @@ describe("progress panel", () => {
     const frame = frameOf(s);
     expect(frame).toContain("grid batch 1a2b3c4d · train.py finished in 0:01:10: 1 completed, 1 failed");
     expect(frame).toContain("best loss 0.1 at trial 1 (run run10000): x=-0.3 noise=0");
-    expect(frame).toContain(`look further: g compare --filter '.batch = "1a2b3c4d"' -m loss`);
+    expect(frame).toContain(`look further: g compare --filter '.batch = "1a2b3c4d"' -m loss · g view --batch 1a2b3c4d`);
     expect(frame).not.toMatch(/trials [█░]/);
   });
 
@@ -133,7 +133,7 @@ describe("progress panel", () => {
     const frame = frameOf(done);
     expect(frame).toContain("agent on sweep 7f3e9a1b (random · train.py) finished in 0:00:01: 1 completed, 0 failed");
     expect(frame).toContain("reached its run_cap of 20");
-    expect(frame).toContain(`g compare --filter '.sweep = "7f3e9a1b"' -m loss`);
+    expect(frame).toContain(`g compare --filter '.sweep = "7f3e9a1b"' -m loss · g view --sweep 7f3e9a1b`);
   });
 
   it("shows a single run's elapsed time and last scalars, then how it ended", () => {
