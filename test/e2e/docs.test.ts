@@ -2,11 +2,12 @@
 // line by line and in order per file, against a temporary G_HOME and a
 // temporary copy of examples/. Each line is split into an argument array
 // (test/helpers/docs-blocks.ts) and spawned without a shell; it must exit 0,
-// or the code its comment documents (`# ... exit 2`). A block that cannot run
+// or the code its comment documents (`# ... exit 2`); a `g view` that serves is
+// started, its page fetched, and stopped with Ctrl-C. A block that cannot run
 // says why in a `<!-- docs-test: skip — reason -->` line before it. New docs
 // are covered without touching this file.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -89,13 +90,47 @@ function spawnArgv(argv: string[], cwd: string, ws: Workspace, env: Record<strin
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
+/** `g view` without `--export` serves until Ctrl-C: such a documented line is checked by its URL. */
+function isServer(argv: string[]): boolean {
+  return argv[0] === "g" && argv[1] === "view" && !argv.includes("--export") && !argv.includes("--help");
+}
+
+/**
+ * Starts a documented `g view`, reads the URL it prints first, checks that the
+ * page answers, then stops it as a user would (Ctrl-C: exit 130).
+ */
+async function serveAndStop(argv: string[], cwd: string, ws: Workspace): Promise<Outcome & { page: number }> {
+  const child = spawn(process.execPath, [BIN, ...argv.slice(1), "--port", "0", "--no-open"], {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1", G_HOME: ws.home },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
+  const url = await new Promise<string | null>((done) => {
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      if (stdout.includes("\n")) done(stdout.split("\n")[0]!);
+    });
+    child.on("close", () => done(null));
+  });
+  let page = 0;
+  if (url !== null) {
+    page = (await fetch(url)).status;
+    child.kill("SIGINT");
+  }
+  return { code: await exited, stdout, stderr, page };
+}
+
 function describeFailure(file: string, line: number, text: string, out: Outcome, want: number): string {
   const tail = (s: string) => s.trim().split("\n").slice(-15).join("\n");
   return `${file}:${line}: \`${text}\` exited ${out.code}, expected ${want}\n--- stderr\n${tail(out.stderr)}\n--- stdout\n${tail(out.stdout)}`;
 }
 
 /** Runs one shell block's lines in order; variables set by `NAME=$(g ...)` carry over. */
-function runBlock(file: string, block: DocBlock, ws: Workspace): void {
+async function runBlock(file: string, block: DocBlock, ws: Workspace): Promise<void> {
   const cwd = resolve(ws.root, block.cwd ?? ".");
   expect(relative(ws.root, cwd).startsWith(".."), `${file}:${block.line}: cwd leaves the workspace`).toBe(false);
   for (const { line, text } of commandLines(block)) {
@@ -110,6 +145,12 @@ function runBlock(file: string, block: DocBlock, ws: Workspace): void {
       continue;
     }
     const want = expectedExitCode(split.comment);
+    if (isServer(split.argv)) {
+      const served = await serveAndStop(split.argv, cwd, ws);
+      expect(served.page, describeFailure(file, line, text, served, 130)).toBe(200);
+      expect(served.code, describeFailure(file, line, text, served, 130)).toBe(130);
+      continue;
+    }
     const out = spawnArgv(split.argv, cwd, ws, Object.fromEntries(split.assignments));
     expect(out.code, describeFailure(file, line, text, out, want)).toBe(want);
   }
@@ -143,7 +184,7 @@ for (const file of DOC_FILES) {
         it.skip(`${title} (skipped: ${block.skip})`, () => {});
         continue;
       }
-      it(title, () => runBlock(file, block, ws), COMMAND_TIMEOUT_MS * Math.max(1, commandLines(block).length));
+      it(title, async () => runBlock(file, block, ws), COMMAND_TIMEOUT_MS * Math.max(1, commandLines(block).length));
     }
   });
 }
