@@ -7,13 +7,15 @@
 // coordination.
 
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { currentPlacement, selectBackend, splitSlurmOptions } from "../backends/index.js";
 import { InterruptedError, RunFailedError, UsageError } from "../errors.js";
 import { buildSweepArgv } from "../runner/command.js";
 import { checkCanStart } from "../runner/preflight.js";
 import { withStopSignals } from "../runner/signals.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
-import { readSweep, type Sweep } from "../store/sweeps.js";
+import { sweepTotal } from "../flags/sweep-config.js";
+import { countTrials, readSweep, readTrials, type Sweep } from "../store/sweeps.js";
 import type { Run } from "../store/types.js";
 import { formatPoint } from "../trials/batch.js";
 import { claimNextTrial, runSweepTrial } from "../trials/sweep.js";
@@ -25,6 +27,12 @@ export const MAX_CONSECUTIVE_FAILURES = 5;
 
 export interface AgentOptions {
   count?: number;
+  /** Start `agents` agents on a backend (local, slurm) instead of being one. */
+  backend?: string;
+  agents?: number;
+  slurmArrayParallel?: number;
+  slurmOpt?: string[];
+  wait?: boolean;
   /** commander's --no-retry sets this false. */
   retry?: boolean;
   /** Echo the trials' output (default true). */
@@ -37,6 +45,9 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
   }
   const store = new RunStore(resolveHome());
   const sweep = readSweep(store.home, sweepSpec);
+  if (opts.backend !== undefined || opts.agents !== undefined) return submitAgents(store, sweep, opts);
+  if (opts.slurmOpt || opts.slurmArrayParallel !== undefined || opts.wait) throw new UsageError("--slurm-opt, --slurm-array-parallel and --wait go with --backend, e.g. g agent ID --backend slurm --agents 16");
+  const placement = currentPlacement();
   const config = sweep.record.config;
   const cwd = agentCwd(sweep);
   // Before any trial is claimed: a missing interpreter would fail every one of them.
@@ -60,7 +71,7 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
       }
       ran++;
       say(`trial ${claim.trial}${claim.retryOf ? ` (again: run ${shortId(claim.retryOf)} died with its agent)` : ""}: run ${shortId(claim.run.id)} ${formatPoint(claim.point)}`);
-      const outcome = await runSweepTrial(store, sweep, claim, { cwd, sink, signals, report: say });
+      const outcome = await runSweepTrial(store, sweep, claim, { cwd, sink, signals, report: say, ...(placement ? { placement } : {}) });
       say(`trial ${claim.trial} ${outcome.status}`);
       if (outcome.status === "completed") tally.completed++;
       else if (outcome.status === "early-stopped") tally.earlyStopped++;
@@ -77,6 +88,36 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
   if (interrupted) throw new InterruptedError(`${summary}; interrupted`);
   if (tally.error > 0) throw new RunFailedError(summary);
   say(summary);
+}
+
+/**
+ * `g agent ID --backend slurm --agents 16`: the agents run elsewhere, as one
+ * job (a Slurm job array, or local child processes); each is a plain `g agent`
+ * against this store. Prints the job id on stdout; with --wait, waits for the
+ * agents and shows the sweep's counts.
+ */
+async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): Promise<void> {
+  const backend = selectBackend(opts.backend ?? "local");
+  if (backend.name !== "slurm" && (opts.slurmOpt || opts.slurmArrayParallel !== undefined)) {
+    throw new UsageError("--slurm-opt and --slurm-array-parallel go with --backend slurm");
+  }
+  const gArgs = ["agent", sweep.id, ...(opts.count !== undefined ? ["--count", String(opts.count)] : []), ...(opts.retry === false ? ["--no-retry"] : [])];
+  const tasks = opts.agents ?? 1;
+  const job = await backend.submit({
+    gArgs,
+    tasks,
+    ...(opts.slurmArrayParallel !== undefined ? { parallel: opts.slurmArrayParallel } : {}),
+    name: `g-agent-${sweep.id}`,
+    cwd: agentCwd(sweep),
+    logDir: join(sweep.dir, "agents"),
+    options: splitSlurmOptions(opts.slurmOpt ?? []),
+  });
+  say(`${tasks} agent(s) on sweep ${sweep.id} submitted to ${backend.name}: job ${job.job} (their own output: ${join(sweep.dir, "agents")})`);
+  process.stdout.write(`${job.job}\n`);
+  if (!opts.wait) return;
+  await backend.wait(job);
+  const counts = countTrials(readTrials(store, sweep), sweepTotal(sweep.record.config));
+  say(`agents of job ${job.job} ended: ${counts.claimed} trial(s) claimed, ${counts.completed} completed, ${counts.error} failed, ${counts.terminated} terminated`);
 }
 
 /** The agent's own directory when the program is there (as W&B does), else where `g sweep` ran. */

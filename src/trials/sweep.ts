@@ -17,7 +17,7 @@ import { createRng } from "../search/rng.js";
 import { shortId, type RunStore } from "../store/store.js";
 import { sweepTotal } from "../flags/sweep-config.js";
 import { claimTrial, readSweep, readTrials, type ClaimChoice, type Sweep, type SweepClaim, type Trial } from "../store/sweeps.js";
-import type { Objective, Run, RunStatus } from "../store/types.js";
+import type { Objective, Placement, Run, RunStatus } from "../store/types.js";
 import { pointOf, sweepHistory } from "./history.js";
 
 /** How often a running trial's sweep is checked for --cancel, and peers' histories refreshed. */
@@ -134,6 +134,8 @@ export interface SweepTrialOptions {
   signals: StopSignals;
   /** Messages for the user (early stop, cancellation). */
   report: (line: string) => void;
+  /** The scheduler job this agent runs in, recorded with the trial's run. */
+  placement?: Placement;
 }
 
 export interface TrialOutcome {
@@ -192,6 +194,7 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
     sink: opts.sink,
     ...(config.program ? { sourceOf: resolve(opts.cwd, config.program) } : {}),
     ...(onScalar ? { onScalar } : {}),
+    ...(opts.placement ? { placement: opts.placement } : {}),
   });
   const running = proc;
   const unsubscribe = opts.signals.subscribe((reason) => running.stop(reason));
