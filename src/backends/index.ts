@@ -20,3 +20,13 @@ export function selectBackend(name: string): Backend {
 export function currentPlacement(env: NodeJS.ProcessEnv = process.env): Placement | null {
   return slurmPlacement(env);
 }
+
+/**
+ * Cancels the scheduler task a run's process is (Slurm: `scancel JOB_TASK`),
+ * for `g stop` on a run another host records. False when no scheduler started it.
+ */
+export async function cancelPlacement(placement: Placement | undefined): Promise<boolean> {
+  if (placement?.backend !== "slurm") return false;
+  await slurmBackend.cancel(placement.task !== undefined ? `${placement.job}_${placement.task}` : placement.job);
+  return true;
+}

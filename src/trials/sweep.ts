@@ -48,7 +48,7 @@ export interface Proposal {
  */
 export function claimNextTrial(store: RunStore, sweepId: string, opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run> }): Promise<SweepClaim> {
   const sweep = readSweep(store.home, sweepId);
-  const proposal = sweep.record.config.method === "bayes" ? proposeOutsideLock(store, sweep, opts.finishedCache) : null;
+  const proposal = sweep.record.config.method === "bayes" ? proposeBayesTrial(store, sweep, opts.finishedCache) : null;
   return claimTrial(store, sweepId, {
     cwd: opts.cwd,
     finishedCache: opts.finishedCache,
@@ -57,8 +57,8 @@ export function claimNextTrial(store: RunStore, sweepId: string, opts: { retry: 
   });
 }
 
-/** The bayes proposal for the ledger as it stands now, read without the lock. */
-function proposeOutsideLock(store: RunStore, sweep: Sweep, finishedCache?: Map<string, Run>): Proposal {
+/** The bayes proposal for the ledger as it stands now, read without the lock (exported for bench/claims.mjs). */
+export function proposeBayesTrial(store: RunStore, sweep: Sweep, finishedCache?: Map<string, Run>): Proposal {
   const config = sweep.record.config;
   const trials = readTrials(store, sweep, finishedCache).filter((t) => t.run !== null && !t.superseded);
   const trial = nextTrialNumber(trials);
