@@ -48,7 +48,8 @@ if (process.argv[2] === "--worker") {
     if (claim.kind === "done") break;
     times.push({ propose: mode === "outside" ? t1 - t0 : inside, claim: t2 - t1 });
     await new Promise((r) => setTimeout(r, Number(sleepS) * 1000));
-    const a = Number(claim.point.a), b = Number(claim.point.b);
+    const a = Number(claim.point.a),
+      b = Number(claim.point.b);
     store.appendScalars(claim.run.id, [{ key: "loss", value: (a - 0.3) ** 2 + (b - 0.6) ** 2, step: null, t: Date.now() / 1000 }]);
     await store.updateRun(claim.run.id, (r) => {
       r.started = r.stopped = new Date().toISOString();
@@ -77,9 +78,9 @@ try {
       Array.from({ length: AGENTS }, (_, i) => {
         const out = join(work, `${mode}-${i}.json`);
         return new Promise((res, rej) =>
-          spawn(process.execPath, [fileURLToPath(import.meta.url), "--worker", home, sweep.id, mode, String(SLEEP_S), out], { stdio: "inherit" }).on("close", (code) =>
-            code === 0 ? res(out) : rej(new Error(`worker exited ${code}`)),
-          ),
+          spawn(process.execPath, [fileURLToPath(import.meta.url), "--worker", home, sweep.id, mode, String(SLEEP_S), out], {
+            stdio: "inherit",
+          }).on("close", (code) => (code === 0 ? res(out) : rej(new Error(`worker exited ${code}`)))),
         );
       }),
     );

@@ -4,8 +4,6 @@
 // nothing of it. The only thing that flows back is a Placement (which job and
 // task a worker is), recorded in the run's LOCK and run.json.
 
-import type { Placement } from "../store/types.js";
-
 /** N copies of one g command, started together. */
 export interface WorkerJob {
   /** g's own arguments for every task, e.g. ["agent", "1a2b3c4d"]. */

@@ -28,7 +28,11 @@ export const localBackend: Backend = {
     return { backend: "local", job: id };
   },
   async wait(job: SubmittedJob): Promise<void> {
-    await Promise.all((children.get(job.job) ?? []).map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once("close", r)))));
+    await Promise.all(
+      (children.get(job.job) ?? []).map((c) =>
+        c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once("close", r)),
+      ),
+    );
   },
   async cancel(job: string): Promise<void> {
     for (const pid of job.split(",").map(Number)) {

@@ -29,7 +29,9 @@ export function slurmPlacement(env: NodeJS.ProcessEnv): Placement | null {
 /** `--slurm-opt "--partition=gpu --time=1:00:00"` → separate arguments (split on blanks, never by a shell). */
 export function splitSlurmOptions(texts: string[]): string[] {
   const out = texts.flatMap((t) => t.split(/\s+/).filter(Boolean));
-  for (const o of out) if (!o.startsWith("-")) throw new UsageError(`--slurm-opt takes sbatch options such as --partition=gpu; "${o}" is not one (write --opt=value)`);
+  for (const o of out)
+    if (!o.startsWith("-"))
+      throw new UsageError(`--slurm-opt takes sbatch options such as --partition=gpu; "${o}" is not one (write --opt=value)`);
   return out;
 }
 
@@ -66,9 +68,15 @@ function runTool(cmd: string, args: string[]): Promise<string> {
     child.stdout.on("data", (d: Buffer) => (out += d));
     child.stderr.on("data", (d: Buffer) => (err += d));
     child.on("error", (e: NodeJS.ErrnoException) =>
-      reject(new UsageError(e.code === "ENOENT" ? `${cmd} not found: --backend slurm needs Slurm's client commands on PATH` : `${cmd}: ${e.message}`)),
+      reject(
+        new UsageError(
+          e.code === "ENOENT" ? `${cmd} not found: --backend slurm needs Slurm's client commands on PATH` : `${cmd}: ${e.message}`,
+        ),
+      ),
     );
-    child.on("close", (code) => (code === 0 ? resolveRun(out) : reject(new UsageError(`${cmd} failed (exit ${code}): ${err.trim().split("\n").pop() ?? ""}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolveRun(out) : reject(new UsageError(`${cmd} failed (exit ${code}): ${err.trim().split("\n").pop() ?? ""}`)),
+    );
   });
 }
 

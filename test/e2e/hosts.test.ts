@@ -29,7 +29,11 @@ afterAll(() => {
 });
 
 function g(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env, G_HOME: home, NO_COLOR: "1", G_LEASE_MS: String(TEST_LEASE_MS), ...env }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: work,
+    env: { ...process.env, G_HOME: home, NO_COLOR: "1", G_LEASE_MS: String(TEST_LEASE_MS), ...env },
+    encoding: "utf8",
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -42,7 +46,9 @@ function agentOnHost(host: string, args: string[], env: Record<string, string> =
   });
   let err = "";
   child.stderr!.on("data", (d) => (err += d));
-  const exit = new Promise<{ code: number; stderr: string }>((res) => child.on("close", (code, signal) => res({ code: code ?? (signal ? 128 : -1), stderr: err })));
+  const exit = new Promise<{ code: number; stderr: string }>((res) =>
+    child.on("close", (code, signal) => res({ code: code ?? (signal ? 128 : -1), stderr: err })),
+  );
   return { child, exit };
 }
 
@@ -71,12 +77,20 @@ function sweepRuns(id: string, env: Record<string, string> = {}): TrialRun[] {
     .map((line) => {
       const { run } = JSON.parse(line) as { run: string };
       const record = JSON.parse(readFileSync(join(home, "runs", run, "run.json"), "utf8")) as TrialRun;
-      return { id: run, trial: record.trial, flags: record.flags, status: status.get(run) ?? "missing", ...(record.retried_by ? { retried_by: record.retried_by } : {}) };
+      return {
+        id: run,
+        trial: record.trial,
+        flags: record.flags,
+        status: status.get(run) ?? "missing",
+        ...(record.retried_by ? { retried_by: record.retried_by } : {}),
+      };
     });
 }
 
 function sweepCounts(id: string): { state: string; counts: Record<string, number> } {
-  return (JSON.parse(g(["sweeps", "--json"]).stdout) as { id: string; state: string; counts: Record<string, number> }[]).find((s) => s.id === id)!;
+  return (JSON.parse(g(["sweeps", "--json"]).stdout) as { id: string; state: string; counts: Record<string, number> }[]).find(
+    (s) => s.id === id,
+  )!;
 }
 
 describe.skipIf(!CAN_UNSHARE)("agents on two hosts sharing one store", () => {
@@ -139,19 +153,28 @@ print("loss: %d" % a.x)
   }, 120_000);
 
   it("runs a 64-point grid exactly once with 8 agents across 2 hosts, 2 times out of 2", async () => {
-    writeFileSync(join(work, "quick.py"), `import argparse\np = argparse.ArgumentParser()\np.add_argument("--a")\np.add_argument("--b")\na = p.parse_args()\nprint("loss: 1.0")\n`);
-    const yaml = "program: quick.py\nmethod: grid\nparameters:\n  a: {values: [1, 2, 3, 4, 5, 6, 7, 8]}\n  b: {values: [1, 2, 3, 4, 5, 6, 7, 8]}\n";
+    writeFileSync(
+      join(work, "quick.py"),
+      `import argparse\np = argparse.ArgumentParser()\np.add_argument("--a")\np.add_argument("--b")\na = p.parse_args()\nprint("loss: 1.0")\n`,
+    );
+    const yaml =
+      "program: quick.py\nmethod: grid\nparameters:\n  a: {values: [1, 2, 3, 4, 5, 6, 7, 8]}\n  b: {values: [1, 2, 3, 4, 5, 6, 7, 8]}\n";
     for (let round = 0; round < 2; round++) {
       const id = createSweep(`grid64-${round}.yaml`, yaml);
       // The documented lease: nobody dies here, and a loaded machine may stall an agent past a 1 s one.
       const agents = Array.from({ length: 8 }, (_, i) => agentOnHost(i % 2 === 0 ? "host-a" : "host-b", [id], { G_LEASE_MS: "60000" }));
       const exits = await Promise.all(agents.map((x) => x.exit));
-      expect(exits.map((e) => e.code), exits.map((e) => e.stderr).join("\n")).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+      expect(
+        exits.map((e) => e.code),
+        exits.map((e) => e.stderr).join("\n"),
+      ).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
       const runs = sweepRuns(id, { G_LEASE_MS: "60000" });
       expect(runs).toHaveLength(64);
       expect(new Set(runs.map((r) => `${r.flags.a}/${r.flags.b}`)).size).toBe(64);
       expect(runs.every((r) => r.status === "completed")).toBe(true);
-      expect(JSON.parse(g(["sweeps", "--json"], { G_LEASE_MS: "60000" }).stdout).find((s: { id: string }) => s.id === id).counts.completed).toBe(64);
+      expect(
+        JSON.parse(g(["sweeps", "--json"], { G_LEASE_MS: "60000" }).stdout).find((s: { id: string }) => s.id === id).counts.completed,
+      ).toBe(64);
     }
   }, 400_000);
 });

@@ -27,7 +27,11 @@ afterAll(() => {
 });
 
 function g(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env, G_HOME: home, NO_COLOR: "1" }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: work,
+    env: { ...process.env, G_HOME: home, NO_COLOR: "1" },
+    encoding: "utf8",
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -54,7 +58,7 @@ function counts(id: string): Record<string, number> {
 }
 
 async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; Date.now() < end; ) {
+  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
     if (check()) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -63,9 +67,27 @@ async function until(check: () => boolean, what: string, timeoutMs = 60_000): Pr
 
 describe.skipIf(!CLUSTER_UP)("g agent --backend slurm", () => {
   it("runs a 12-point grid with 4 agents as one job array, each trial once, each naming its array task", () => {
-    writeFileSync(join(work, "quick.py"), `import argparse\np = argparse.ArgumentParser()\np.add_argument("--a")\na = p.parse_args()\nprint("loss: %s" % a.a)\n`);
-    const id = createSweep("grid.yaml", "program: quick.py\nmethod: grid\nparameters:\n  a: {values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}\n");
-    const r = g(["agent", id, "--backend", "slurm", "--agents", "4", "--slurm-array-parallel", "2", "--slurm-opt", "--time=10:00", "--wait"]);
+    writeFileSync(
+      join(work, "quick.py"),
+      `import argparse\np = argparse.ArgumentParser()\np.add_argument("--a")\na = p.parse_args()\nprint("loss: %s" % a.a)\n`,
+    );
+    const id = createSweep(
+      "grid.yaml",
+      "program: quick.py\nmethod: grid\nparameters:\n  a: {values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}\n",
+    );
+    const r = g([
+      "agent",
+      id,
+      "--backend",
+      "slurm",
+      "--agents",
+      "4",
+      "--slurm-array-parallel",
+      "2",
+      "--slurm-opt",
+      "--time=10:00",
+      "--wait",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const job = r.stdout.trim();
     expect(job).toMatch(/^\d+$/);
@@ -114,8 +136,16 @@ it("g agent --backend names the backends it knows", () => {
   const bad = (() => {
     const dir = mkdtempSync(join(tmpdir(), "g-backend-"));
     writeFileSync(join(dir, "s.yaml"), "program: q.py\nmethod: grid\nparameters:\n  a: {values: [1]}\n");
-    const r = spawnSync(process.execPath, [BIN, "sweep", "s.yaml"], { cwd: dir, env: { ...process.env, G_HOME: join(dir, "home") }, encoding: "utf8" });
-    const out = spawnSync(process.execPath, [BIN, "agent", r.stdout.trim(), "--backend", "k8s"], { cwd: dir, env: { ...process.env, G_HOME: join(dir, "home") }, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [BIN, "sweep", "s.yaml"], {
+      cwd: dir,
+      env: { ...process.env, G_HOME: join(dir, "home") },
+      encoding: "utf8",
+    });
+    const out = spawnSync(process.execPath, [BIN, "agent", r.stdout.trim(), "--backend", "k8s"], {
+      cwd: dir,
+      env: { ...process.env, G_HOME: join(dir, "home") },
+      encoding: "utf8",
+    });
     rmSync(dir, { recursive: true, force: true });
     return out;
   })();
