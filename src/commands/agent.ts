@@ -94,7 +94,7 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
  * `g agent ID --backend slurm --agents 16`: the agents run elsewhere, as one
  * job (a Slurm job array, or local child processes); each is a plain `g agent`
  * against this store. Prints the job id on stdout; with --wait, waits for the
- * agents and shows the sweep's counts.
+ * agents and shows the sweep's counts (exit 1 when trials failed).
  */
 async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): Promise<void> {
   const backend = selectBackend(opts.backend ?? "local");
@@ -117,7 +117,10 @@ async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): 
   if (!opts.wait) return;
   await backend.wait(job);
   const counts = countTrials(readTrials(store, sweep), sweepTotal(sweep.record.config));
-  say(`agents of job ${job.job} ended: ${counts.claimed} trial(s) claimed, ${counts.completed} completed, ${counts.error} failed, ${counts.terminated} terminated`);
+  const line = `agents of job ${job.job} ended: ${counts.claimed} trial(s) claimed, ${counts.completed} completed, ${counts.error} failed, ${counts.terminated} terminated`;
+  // As a lone agent does: exit 1 when trials failed.
+  if (counts.error > 0) throw new RunFailedError(line);
+  say(line);
 }
 
 /** The agent's own directory when the program is there (as W&B does), else where `g sweep` ran. */
