@@ -12,8 +12,9 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const { RunStore } = await import(join(root, "dist/store/store.js"));
-const { createSweep } = await import(join(root, "dist/commands/sweep.js"));
-const { claimTrial } = await import(join(root, "dist/commands/agent.js"));
+const { createSweep } = await import(join(root, "dist/store/sweeps.js"));
+// What `g agent` calls between trials (the sweep store moved to src/store, the rules to src/trials).
+const { claimNextTrial: claimTrial } = await import(join(root, "dist/trials/sweep.js"));
 
 const arg = (name, fallback) => {
   const at = process.argv.indexOf(`--${name}`);

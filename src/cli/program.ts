@@ -130,6 +130,11 @@ export function buildProgram(): Command {
     .argument("<sweep-id>")
     .option("--count <n>", "run at most N trials", (value) => parseCount("--count", value))
     .option("--no-retry", "do not re-run trials whose agent died")
+    .option("--backend <name>", "start --agents agents elsewhere: local (child processes) or slurm (one job array)")
+    .option("--agents <n>", "how many agents --backend starts (default 1)", (value) => parseCount("--agents", value))
+    .option("--slurm-array-parallel <n>", "at most N array tasks at once (sbatch --array=...%N)", (value) => parseCount("--slurm-array-parallel", value))
+    .option("--slurm-opt <options>", 'sbatch options, e.g. "--partition=gpu --time=1:00:00" (repeatable)', (value: string, prev: string[] = []) => [...prev, value])
+    .option("--wait", "with --backend: wait until every agent has ended, then show the sweep's counts")
     .action(async (id: string, opts) => (await import("../commands/agent.js")).agentCommand(id, opts));
 
   program

@@ -7,7 +7,8 @@
 // coordination.
 
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { currentPlacement, selectBackend, splitSlurmOptions } from "../backends/index.js";
 import { InterruptedError, RunFailedError, UsageError } from "../errors.js";
 import { buildSweepArgv } from "../runner/command.js";
 import { checkCanStart } from "../runner/preflight.js";
@@ -15,8 +16,8 @@ import { withStopSignals } from "../runner/signals.js";
 import { terminalWriters } from "../runner/terminal.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import { sweepTotal } from "../flags/sweep-config.js";
-import { readSweep, type Sweep } from "../store/sweeps.js";
-import type { Objective, Run } from "../store/types.js";
+import { countTrials, readSweep, readTrials, type Sweep } from "../store/sweeps.js";
+import type { Objective, Placement, Run } from "../store/types.js";
 import { lossFor } from "../query/objective.js";
 import { formatPoint } from "../trials/batch.js";
 import { runObjectiveValue } from "../trials/history.js";
@@ -30,6 +31,12 @@ export const MAX_CONSECUTIVE_FAILURES = 5;
 
 export interface AgentOptions {
   count?: number;
+  /** Start `agents` agents on a backend (local, slurm) instead of being one. */
+  backend?: string;
+  agents?: number;
+  slurmArrayParallel?: number;
+  slurmOpt?: string[];
+  wait?: boolean;
   /** commander's --no-retry sets this false. */
   retry?: boolean;
   /** Echo the trials' output (default true). */
@@ -42,6 +49,9 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
   }
   const store = new RunStore(resolveHome());
   const sweep = readSweep(store.home, sweepSpec);
+  if (opts.backend !== undefined || opts.agents !== undefined) return submitAgents(store, sweep, opts);
+  if (opts.slurmOpt || opts.slurmArrayParallel !== undefined || opts.wait) throw new UsageError("--slurm-opt, --slurm-array-parallel and --wait go with --backend, e.g. g agent ID --backend slurm --agents 16");
+  const placement = currentPlacement();
   const config = sweep.record.config;
   const cwd = agentCwd(sweep);
   // Before any trial is claimed: a missing interpreter would fail every one of them.
@@ -59,7 +69,7 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
     startedMs: Date.now(),
   };
   const { ran, tally, interrupted } = await withProgress(init, { quiet: opts.quiet === true, out: terminalWriters }, (progress) =>
-    runTrials(store, sweep, { count: opts.count, retry, cwd, progress, objective }),
+    runTrials(store, sweep, { count: opts.count, retry, cwd, progress, objective, ...(placement ? { placement } : {}) }),
   );
   const summary = `agent ran ${ran} trial(s): ${tally.completed} completed, ${tally.earlyStopped} early-stopped, ${tally.error} failed${tally.terminated ? `, ${tally.terminated} terminated` : ""}`;
   if (interrupted) throw new InterruptedError(`${summary}; interrupted`);
@@ -73,6 +83,8 @@ interface AgentLoop {
   cwd: string;
   progress: ProgressReporter;
   objective: Objective;
+  /** The scheduler job this agent runs in (Slurm), recorded with each trial's run. */
+  placement?: Placement;
 }
 
 /** Claims and runs trials until the sweep is done, --count is reached, a stop signal, or too many failures in a row. */
@@ -107,6 +119,7 @@ async function runTrials(store: RunStore, sweep: Sweep, loop: AgentLoop) {
           signals,
           report: (line) => progress.message(line),
           onScalar: (rec) => progress.emit({ type: "trialScalar", trial: claim.trial, key: rec.key, value: rec.value, step: rec.step }),
+          ...(loop.placement ? { placement: loop.placement } : {}),
         });
         const value = runObjectiveValue(store, objective, store.readRun(claim.run.id));
         const loss = outcome.status === "completed" ? lossFor(objective, value) : null;
@@ -131,6 +144,39 @@ async function runTrials(store: RunStore, sweep: Sweep, loop: AgentLoop) {
   // The summary line is the command's; the panel's summary shows why the agent stopped.
   progress.emit({ type: "ended", outcome, ...(doneNote ? { note: doneNote } : {}), nowMs: Date.now() });
   return { ran, tally, interrupted };
+}
+
+/**
+ * `g agent ID --backend slurm --agents 16`: the agents run elsewhere, as one
+ * job (a Slurm job array, or local child processes); each is a plain `g agent`
+ * against this store. Prints the job id on stdout; with --wait, waits for the
+ * agents and shows the sweep's counts (exit 1 when trials failed).
+ */
+async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): Promise<void> {
+  const backend = selectBackend(opts.backend ?? "local");
+  if (backend.name !== "slurm" && (opts.slurmOpt || opts.slurmArrayParallel !== undefined)) {
+    throw new UsageError("--slurm-opt and --slurm-array-parallel go with --backend slurm");
+  }
+  const gArgs = ["agent", sweep.id, ...(opts.count !== undefined ? ["--count", String(opts.count)] : []), ...(opts.retry === false ? ["--no-retry"] : [])];
+  const tasks = opts.agents ?? 1;
+  const job = await backend.submit({
+    gArgs,
+    tasks,
+    ...(opts.slurmArrayParallel !== undefined ? { parallel: opts.slurmArrayParallel } : {}),
+    name: `g-agent-${sweep.id}`,
+    cwd: agentCwd(sweep),
+    logDir: join(sweep.dir, "agents"),
+    options: splitSlurmOptions(opts.slurmOpt ?? []),
+  });
+  say(`${tasks} agent(s) on sweep ${sweep.id} submitted to ${backend.name}: job ${job.job} (their own output: ${join(sweep.dir, "agents")})`);
+  process.stdout.write(`${job.job}\n`);
+  if (!opts.wait) return;
+  await backend.wait(job);
+  const counts = countTrials(readTrials(store, sweep), sweepTotal(sweep.record.config));
+  const line = `agents of job ${job.job} ended: ${counts.claimed} trial(s) claimed, ${counts.completed} completed, ${counts.error} failed, ${counts.terminated} terminated`;
+  // As a lone agent does: exit 1 when trials failed.
+  if (counts.error > 0) throw new RunFailedError(line);
+  say(line);
 }
 
 /** The agent's own directory when the program is there (as W&B does), else where `g sweep` ran. */

@@ -6,7 +6,8 @@ import { checkLabel, checkTags } from "../flags/check-names.js";
 import { checkRunSpecs, filterRuns, indexRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
 import { requestStop } from "../runner/signals.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
-import type { Run, ScalarSummary } from "../store/types.js";
+import type { Placement, Run, ScalarSummary } from "../store/types.js";
+import { cancelPlacement } from "../backends/index.js";
 import { formatDuration as formatSeconds, formatNumber, formatTime as formatIsoTime } from "../format/values.js";
 import { renderRows } from "../format/table.js";
 import { runSeconds } from "../query/compare-data.js";
@@ -45,7 +46,8 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
   }
   const showBatch = limited.some((r) => r.run.record.batch !== undefined);
   const showParent = limited.some((r) => typeof r.run.record.parent === "string");
-  const headers = ["#", "id", "op", "started", "time", "status", "label", ...(showBatch ? ["batch"] : []), ...(showParent ? ["parent"] : [])];
+  const showJob = limited.some((r) => r.run.record.placement !== undefined);
+  const headers = ["#", "id", "op", "started", "time", "status", "label", ...(showBatch ? ["batch"] : []), ...(showParent ? ["parent"] : []), ...(showJob ? ["job"] : [])];
   const rows = limited.map(({ index, run }) => [
     String(index),
     shortId(run.id),
@@ -56,6 +58,7 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
     run.record.label ?? "",
     ...(showBatch ? [run.record.batch ? `${shortId(run.record.batch)} #${run.record.trial ?? "?"}` : ""] : []),
     ...(showParent ? [typeof run.record.parent === "string" ? shortId(run.record.parent) : ""] : []),
+    ...(showJob ? [run.record.placement ? formatPlacement(run.record.placement) : ""] : []),
   ]);
   process.stdout.write(renderColumns(headers, rows));
   if (limited.length < selected.length) say(`(showing ${limited.length} of ${selected.length} runs; -a shows all, g runs 1:50 a range)`);
@@ -91,6 +94,7 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   if (typeof r.error === "string") lines.push(`error:     ${r.error}`);
   lines.push(`cwd:       ${r.cwd}`, `command:   ${r.cmd.map(quoteArg).join(" ")}`, `dir:       ${run.dir}`);
   if (r.batch) lines.push(`batch:     ${r.batch} (trial ${r.trial ?? "?"})`);
+  if (r.placement) lines.push(`job:       ${formatPlacement(r.placement)}`);
   if (r.parent) lines.push(`parent:    ${r.parent}${describeIndexed(all.find((p) => p.run.id === r.parent))}`);
   if (typeof r.sweep === "string") lines.push(`sweep:     ${r.sweep}`);
   if (r.space) {
@@ -193,6 +197,12 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
     const lock = store.readLock(run);
     if (!lock) continue;
     const outcome = requestStop(lock);
+    // Another host cannot be signalled, but a scheduler's task can be cancelled from anywhere.
+    if (outcome === "other-host" && (await cancelPlacement(lock.placement))) {
+      say(`run ${shortId(run.id)} runs on ${lock.host} in ${lock.placement!.backend} job ${lock.placement!.job}${lock.placement!.task !== undefined ? `_${lock.placement!.task}` : ""}: cancelled`);
+      stopped++;
+      continue;
+    }
     if (outcome === "other-host") say(`run ${shortId(run.id)} runs on ${lock.host}; stop it there`);
     if (outcome === "sent") stopped++;
   }
@@ -235,6 +245,7 @@ function runJson({ index, run }: IndexedRun): Record<string, unknown> {
     trial: r.trial ?? null,
     parent: r.parent ?? null,
     description: r.description ?? null,
+    job: r.placement ? formatPlacement(r.placement) : null,
     cmd: r.cmd,
     cwd: r.cwd,
     dir: run.dir,
@@ -256,6 +267,11 @@ function optimizerSettings(run: Run): Record<string, unknown> | null {
 
 function formatSetting(v: unknown): string {
   return typeof v === "number" ? formatNumber(v) : typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** A scheduler job as its own tools name it: Slurm's `1234_5` for array task 5 of job 1234. */
+function formatPlacement(p: Placement): string {
+  return `${p.backend} ${p.job}${p.task !== undefined ? `_${p.task}` : ""}`;
 }
 
 function formatScalar(s: ScalarSummary): string {

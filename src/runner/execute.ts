@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
 import { RUN_FILE, StoreWriteError, isoNow, stoppedStatus, type RunStore } from "../store/store.js";
-import type { Flags, Run, RunStatus, ScalarRecord } from "../store/types.js";
+import type { Flags, Placement, Run, RunStatus, ScalarRecord } from "../store/types.js";
 import { LineSplitter, createScalarParser } from "./scalars.js";
 import { copySourceCode } from "./sourcecode.js";
 
@@ -32,6 +32,8 @@ export interface ExecuteOptions {
    * otherwise (batch trials, agents) its line is shown on the sink when it happens.
    */
   reportsWriteError?: boolean;
+  /** The scheduler job this process runs in (kept in the LOCK and run.json), when a backend started it. */
+  placement?: Placement;
 }
 
 export interface ExecuteResult {
@@ -59,12 +61,15 @@ export interface RunningProcess {
 
 export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
   const { store, run } = opts;
-  store.writeLock(run.id, { pid: process.pid, host: hostname() });
+  // The LOCK's lease is refreshed while the run lives, so hosts sharing the store see it alive.
+  const lease = store.holdLease(run.id, { pid: process.pid, host: hostname(), ...(opts.placement ? { placement: opts.placement } : {}) });
   await store.updateRun(run.id, (r) => {
     r.started = isoNow();
     r.stopped = null;
     r.exit_status = null;
     r.cmd = opts.argv;
+    if (opts.placement) r.placement = opts.placement;
+    else delete r.placement;
     delete r.terminated;
     delete r.early_stopped;
   });
@@ -102,7 +107,7 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
     child = null as unknown as ChildProcess;
   }
 
-  if (child?.pid !== undefined) store.writeLock(run.id, { pid: process.pid, host: hostname(), child: child.pid });
+  if (child?.pid !== undefined) lease.update({ child: child.pid });
   const sourceCopy = opts.sourceOf ? copySourceCode(opts.sourceOf, run.dir).catch(() => undefined) : Promise.resolve();
 
   // A write that fails (disk full, store removed) stops the script rather than crash g:
@@ -129,6 +134,8 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
   const done = new Promise<ExecuteResult>((resolveDone) => {
     const finish = async (code: number | null, signal: NodeJS.Signals | null, error?: NodeJS.ErrnoException) => {
       if (killTimer) clearTimeout(killTimer);
+      // The process is gone: what is left is recording its end, well within a lease.
+      lease.stop();
       const exitCode = error ? 127 : code ?? 128 + (signal ? osConstants.signals[signal] ?? 0 : 0);
       try {
         await finishRecord(exitCode, error);

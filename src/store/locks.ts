@@ -2,8 +2,15 @@
 //  - withDirLock / withDirLockSync: proper-lockfile's `.lock` directory for a
 //    read-modify-write of run.json (or a sweep's files). Its mtime is
 //    refreshed while held, so it works over NFS and a dead holder goes stale.
-//  - the run's LOCK file: which process records the run (pid, host), read to
-//    derive status, written by the runner and the SDK.
+//  - the run's LOCK file: which process records the run (pid, host) and its
+//    lease (`beat`, refreshed while the run lives), read to derive status,
+//    written by the runner, a sweep's claim and the SDK.
+//
+// Liveness across hosts is a lease, not a pid: a process on another machine
+// sharing the store cannot be signalled, so a LOCK from another host counts
+// as alive only while its heartbeat is younger than the lease (LEASE_MS,
+// 60 s; `G_LEASE_MS` overrides it, for tests). Hosts sharing a store need
+// clocks that agree to within a few seconds (NTP), as NFS itself does.
 
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
@@ -12,6 +19,7 @@ import { BusyError, NotFoundError } from "../errors.js";
 import { safeUnlink, writeJsonAtomic } from "./fs-atomic.js";
 import { LOCK_FILE } from "./paths.js";
 import { readTextFast } from "./read-fast.js";
+import type { Placement } from "./types.js";
 
 /** How long a command waits for another one's lock on a run before giving up (exit 75). */
 export const RUN_LOCK_TIMEOUT_MS = 10_000;
@@ -22,11 +30,74 @@ const DIR_LOCK = ".lock";
 /** Pause between two tries of the synchronous lock: 20 ms plus up to this much jitter. */
 const SYNC_RETRY_JITTER_MS = 60;
 
+/** How long a lease lasts without a heartbeat before another host may take the run over. */
+export const LEASE_MS = 60_000;
+/** Heartbeats per lease: a LOCK is rewritten every lease / LEASE_BEATS (15 s by default). */
+const LEASE_BEATS = 4;
+
 /** Contents of a run's LOCK file: the process that records the run. */
 export interface RunLock {
   pid: number;
   host: string;
   child?: number;
+  /** The last heartbeat (ms since the epoch); absent in LOCKs of older g and of the SDKs. */
+  beat?: number;
+  /** The scheduler's job when one started the process (see Placement). */
+  placement?: Placement;
+}
+
+/** The lease in ms: `G_LEASE_MS` when set to a positive whole number, else LEASE_MS. */
+export function leaseMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.G_LEASE_MS);
+  return Number.isInteger(v) && v > 0 ? v : LEASE_MS;
+}
+
+/**
+ * Whether a LOCK from another host still stands for a live process: its
+ * heartbeat is younger than the lease. A LOCK without one (older g, the SDKs,
+ * which do not beat) counts as alive, as before leases: nothing refreshes it,
+ * so its age says nothing about its writer.
+ */
+export function isLeaseFresh(lock: RunLock, now: number = Date.now(), lease: number = leaseMs()): boolean {
+  if (typeof lock.beat !== "number") return true;
+  return now - lock.beat < lease;
+}
+
+/** A LOCK kept fresh: rewritten with a new heartbeat every lease / LEASE_BEATS until stopped. */
+export interface Lease {
+  /** Rewrites the LOCK at once with these fields changed (e.g. the child's pid). */
+  update(fields: Partial<RunLock>): void;
+  /** Stops the heartbeat (the LOCK itself is left for the caller to remove). */
+  stop(): void;
+}
+
+/**
+ * Writes `dir`'s LOCK with a heartbeat and keeps it fresh. A heartbeat that
+ * cannot be written (disk full for a moment) is retried at the next beat; if
+ * the lease runs out meanwhile, another host may take the run over, which is
+ * the point of a lease.
+ */
+export function holdLease(dir: string, lock: RunLock): Lease {
+  let current: RunLock = { ...lock, beat: Date.now() };
+  writeRunLock(dir, current);
+  const timer = setInterval(() => {
+    current = { ...current, beat: Date.now() };
+    try {
+      writeRunLock(dir, current);
+    } catch {
+      /* retried at the next beat */
+    }
+  }, Math.max(10, Math.floor(leaseMs() / LEASE_BEATS)));
+  timer.unref();
+  return {
+    update(fields) {
+      current = { ...current, ...fields, beat: Date.now() };
+      writeRunLock(dir, current);
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
 }
 
 export const THIS_HOST = hostname();

@@ -1,9 +1,10 @@
 // Run status, derived when a run is read and never trusted from a field alone
 // (shared/DESIGN.md): the record says whether the run stopped and how; the
-// LOCK says whether the process recording an unfinished run still lives.
+// LOCK says whether the process recording an unfinished run still lives (its
+// pid on this host, its lease's heartbeat on another).
 // The runner uses the same rule for the status it reports when a run ends.
 
-import { readRunLock, THIS_HOST } from "./locks.js";
+import { isLeaseFresh, readRunLock, THIS_HOST } from "./locks.js";
 import type { RunRecord, RunStatus } from "./types.js";
 
 export function isPidAlive(pid: number): boolean {
@@ -28,7 +29,8 @@ export function deriveStatus(record: RunRecord, dir: string): RunStatus {
   if (record.stopped == null) {
     const lock = readRunLock(dir);
     if (lock) {
-      if (lock.host !== THIS_HOST) return "running";
+      // Another host's process cannot be signalled: its lease says whether it lives.
+      if (lock.host !== THIS_HOST) return isLeaseFresh(lock) ? "running" : "error";
       return isPidAlive(lock.pid) ? "running" : "error";
     }
     return record.started ? "error" : "pending";

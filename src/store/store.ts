@@ -13,7 +13,7 @@ import { basename, dirname, join } from "node:path";
 import { GError, NotFoundError, UsageError } from "../errors.js";
 import { writeJsonAtomic } from "./fs-atomic.js";
 import { appendIndexLines, indexLine, isEntryCurrent, readIndex, rewriteIndex, unpackSummaries } from "./index-cache.js";
-import { readRunLock, removeRunLock, withDirLock, writeRunLock, type RunLock } from "./locks.js";
+import { holdLease, readRunLock, removeRunLock, withDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
 import { OutputLog, readOutputTail } from "./output.js";
 import { BUILDING_PREFIX, LOCK_FILE, RUN_FILE, SCALARS_FILE, isRunId, isoNow, newRunId, shortId } from "./paths.js";
 import { RunGoneError, createRunFolder, listRunFiles, readRecord, readSdkParams, withLiveParams } from "./run-files.js";
@@ -40,7 +40,7 @@ export {
   resolveHome,
   shortId,
 } from "./paths.js";
-export { RUN_LOCK_STALE_MS, RUN_LOCK_TIMEOUT_MS, withDirLock, withDirLockSync, type RunLock } from "./locks.js";
+export { LEASE_MS, RUN_LOCK_STALE_MS, RUN_LOCK_TIMEOUT_MS, leaseMs, withDirLock, withDirLockSync, type Lease, type RunLock } from "./locks.js";
 export { deriveStatus, isPidAlive, stoppedStatus } from "./status.js";
 export { readScalarsFile, summarizeScalars } from "./scalar-files.js";
 export { readTextFast } from "./read-fast.js";
@@ -259,6 +259,16 @@ export class RunStore {
     const dir = this.runDir(id);
     try {
       writeRunLock(dir, lock);
+    } catch (err) {
+      throw toStoreWriteError(err, join(dir, LOCK_FILE));
+    }
+  }
+
+  /** Writes the run's LOCK with a heartbeat and keeps it fresh until the lease is stopped (see locks.ts). */
+  holdLease(id: string, lock: RunLock): Lease {
+    const dir = this.runDir(id);
+    try {
+      return holdLease(dir, lock);
     } catch (err) {
       throw toStoreWriteError(err, join(dir, LOCK_FILE));
     }

@@ -244,7 +244,8 @@ export async function claimTrial(
         tags: [],
         ...(program ? { script: resolve(opts.cwd, program) } : {}),
       });
-      store.writeLock(run.id, { pid: process.pid, host: hostname() });
+      // A heartbeat from the start: the claim is a lease until the runner's own takes over.
+      store.writeLock(run.id, { pid: process.pid, host: hostname(), beat: Date.now() });
       appendTrialEntry(fresh.dir, { trial: choice.trial, run: run.id });
       const retryOf = choice.retryOf?.runId ?? null;
       if (retryOf !== null) await store.updateRun(retryOf, (r) => void (r.retried_by = run.id));

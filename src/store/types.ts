@@ -53,8 +53,19 @@ export interface RunRecord {
   optimizer_settings?: Record<string, unknown>;
   seed?: number;
   max_trials?: number;
+  /** The scheduler job the run's process ran in, when a backend such as Slurm started it. */
+  placement?: Placement;
+  /** The reason a scheduler gave for ending the run (e.g. Slurm's TIMEOUT, CANCELLED). */
+  error?: string;
   /** Anything else a command wants to keep; readers ignore unknown fields. */
   [extra: string]: unknown;
+}
+
+/** Which scheduler job a process runs in (a backend's business; the store only keeps it). */
+export interface Placement {
+  backend: string;
+  job: string;
+  task?: number;
 }
 
 export interface Objective {

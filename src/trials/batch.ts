@@ -70,7 +70,7 @@ export async function runBatch(plan: BatchJob): Promise<void> {
   const { store, batch } = plan;
   // In place of W&B's dashboard URL: the command that shows this batch's trials as they come in.
   plan.progress.message(`view: g view --batch ${shortId(batch.id)}`);
-  store.writeLock(batch.id, { pid: process.pid, host: hostname() });
+  const lease = store.holdLease(batch.id, { pid: process.pid, host: hostname() });
   await store.updateRun(batch.id, (r) => {
     r.started ??= isoNow();
     r.stopped = null;
@@ -152,6 +152,7 @@ export async function runBatch(plan: BatchJob): Promise<void> {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.parallel, plan.trialNumbers.length)) }, worker));
   } finally {
     signals.uninstall();
+    lease.stop();
     // Also when a worker threw: the batch is recorded as ended, never left running.
     await store.updateRun(batch.id, (r) => {
       r.stopped = isoNow();

@@ -4,6 +4,7 @@
 // sweep agents (every trial of the sweep, running ones included).
 
 import type { Observation, Point, Space } from "../flags/space.js";
+import { DEFAULT_GP_SETTINGS } from "../search/gp/settings.js";
 import { lossFor, objectiveValue } from "../query/objective.js";
 import type { RunStore } from "../store/store.js";
 import type { Trial } from "../store/sweeps.js";
@@ -54,15 +55,26 @@ export function learnFromEarlierRuns(store: RunStore, script: string, space: Spa
 
 /**
  * Every trial of a sweep as the bayes method sees it: finished ones with
- * their loss (null when failed), running and orphaned ones as points not to
- * propose again.
+ * their loss (null when failed), orphaned ones as points not to propose
+ * again, and running ones likewise or, with `liar`, with a made-up loss.
+ *
+ * The constant liar (Ginsbourger et al., 2010): a running trial is modelled
+ * as if it had ended with the mean of the finished losses, so the model's
+ * uncertainty collapses there and agents proposing at the same time spread
+ * out instead of all picking the same promising spot. Lies start only once
+ * the model has taken over (after the random starts), so they never stand in
+ * for real observations in the count that decides it.
  */
-export function sweepHistory(store: RunStore, space: Space, objective: Objective, trials: Trial[]): Observation[] {
-  return trials.map((t) => {
+export function sweepHistory(store: RunStore, space: Space, objective: Objective, trials: Trial[], opts: { liar?: boolean } = {}): Observation[] {
+  const observed = trials.map((t) => {
     const run = t.run!;
     const point = pointOf(space, run.record.flags, "with-constants");
-    if (t.orphaned || run.status === "running" || run.status === "pending") return { point, value: null };
+    const pending = run.status === "running" || run.status === "pending";
+    if (t.orphaned || pending) return { point, value: null, pending: pending && !t.orphaned };
     const value = run.status === "error" ? null : runObjectiveValue(store, objective, run);
-    return { point, value: lossFor(objective, value) };
+    return { point, value: lossFor(objective, value), pending: false };
   });
+  const finished = observed.map((o) => o.value).filter((v): v is number => v !== null && Number.isFinite(v));
+  const lie = opts.liar && finished.length >= DEFAULT_GP_SETTINGS.randomStarts ? finished.reduce((a, b) => a + b, 0) / finished.length : null;
+  return observed.map((o) => ({ point: o.point, value: o.pending && lie !== null ? lie : o.value }));
 }

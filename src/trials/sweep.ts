@@ -17,7 +17,7 @@ import { createRng } from "../search/rng.js";
 import { shortId, type RunStore } from "../store/store.js";
 import { sweepTotal } from "../flags/sweep-config.js";
 import { claimTrial, readSweep, readTrials, type ClaimChoice, type Sweep, type SweepClaim, type Trial } from "../store/sweeps.js";
-import type { Objective, Run, RunStatus, ScalarRecord } from "../store/types.js";
+import type { Objective, Placement, Run, RunStatus, ScalarRecord } from "../store/types.js";
 import { pointOf, sweepHistory } from "./history.js";
 
 /** How often a running trial's sweep is checked for --cancel, and peers' histories refreshed. */
@@ -28,31 +28,70 @@ export const CLAIM_LOCK_TIMEOUT_MS = 30_000;
 export type ClaimedTrial = Extract<SweepClaim, { kind: "trial" }>;
 
 /**
+ * A bayes proposal made outside the sweep's lock: the point, and the runs the
+ * ledger held when it was made (to tell, under the lock, what was claimed since).
+ */
+export interface Proposal {
+  point: Point;
+  seenRuns: ReadonlySet<string>;
+}
+
+/**
  * Claims the sweep's next trial for this agent: an orphaned trial to run
  * again first (unless `retry` is false), else the next one the method gives;
  * `done` with the reason when there is none.
+ *
+ * A bayes proposal (a model fit: tens of ms to seconds) is made before the
+ * lock is taken, from the ledger as it stands, with the points other agents
+ * hold as pending (constant liar); the lock is held only to check the ledger
+ * and append the claim, as Optuna's journal storage does.
  */
 export function claimNextTrial(store: RunStore, sweepId: string, opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run> }): Promise<SweepClaim> {
+  const sweep = readSweep(store.home, sweepId);
+  const proposal = sweep.record.config.method === "bayes" ? proposeBayesTrial(store, sweep, opts.finishedCache) : null;
   return claimTrial(store, sweepId, {
     cwd: opts.cwd,
     finishedCache: opts.finishedCache,
     lockTimeoutMs: CLAIM_LOCK_TIMEOUT_MS,
-    choose: (sweep, trials) => chooseTrial(store, sweep, trials, opts.retry),
+    choose: (fresh, trials) => chooseTrial(fresh, trials, opts.retry, proposal),
   });
 }
 
-function chooseTrial(store: RunStore, sweep: Sweep, trials: Trial[], retry: boolean): ClaimChoice {
+/** The bayes proposal for the ledger as it stands now, read without the lock (exported for bench/claims.mjs). */
+export function proposeBayesTrial(store: RunStore, sweep: Sweep, finishedCache?: Map<string, Run>): Proposal {
+  const config = sweep.record.config;
+  const trials = readTrials(store, sweep, finishedCache).filter((t) => t.run !== null && !t.superseded);
+  const trial = nextTrialNumber(trials);
+  // Each trial has its own stream, so a proposal does not depend on how many other agents drew before it.
+  const rng = createRng(`${sweep.record.seed}:${trial}`);
+  const history = sweepHistory(store, config.space, sweepObjective(config), trials, { liar: true });
+  return { point: proposeGp(config.space, history, rng), seenRuns: new Set(trials.map((t) => t.runId)) };
+}
+
+/**
+ * The store's chooser, called under the sweep's lock with the ledger's trials
+ * that count (pure, and cheap: no model fit here). An orphan first, then the
+ * method's next trial; for bayes, the proposal made outside the lock, unless
+ * a trial claimed since then took the same point, in which case a random point
+ * of the space stands in (an unlucky tie is rare; re-fitting here would hold
+ * every other agent up).
+ */
+export function chooseTrial(sweep: Sweep, trials: Trial[], retry: boolean, proposal: Proposal | null): ClaimChoice {
   const config = sweep.record.config;
   // An orphan whose trial another run already stands for (a crash mid-claim) is not run a third time.
   const live = new Set(trials.filter((t) => !t.orphaned).map((t) => t.trial));
   const orphan = retry ? trials.find((t) => t.orphaned && !live.has(t.trial)) : undefined;
   if (orphan) return { kind: "trial", trial: orphan.trial, point: pointOf(config.space, orphan.run!.record.flags, "with-constants"), retryOf: orphan };
-  const next = nextTrial(store, sweep, trials);
+  const next = nextTrial(sweep, trials, proposal);
   if (next === null) return { kind: "done", reason: doneReason(sweep, trials.length) };
   return { kind: "trial", ...next, retryOf: null };
 }
 
-function nextTrial(store: RunStore, sweep: Sweep, trials: Trial[]): { trial: number; point: Point } | null {
+function nextTrialNumber(trials: Trial[]): number {
+  return trials.reduce((m, t) => Math.max(m, t.trial), 0) + 1;
+}
+
+function nextTrial(sweep: Sweep, trials: Trial[], proposal: Proposal | null): { trial: number; point: Point } | null {
   const config = sweep.record.config;
   const total = sweepTotal(config);
   if (config.method === "grid") {
@@ -63,11 +102,17 @@ function nextTrial(store: RunStore, sweep: Sweep, trials: Trial[]): { trial: num
     return null;
   }
   if (total !== null && trials.length >= total) return null;
-  const trial = trials.reduce((m, t) => Math.max(m, t.trial), 0) + 1;
+  const trial = nextTrialNumber(trials);
   // Each trial has its own stream, so the same sweep seed gives the same trials whatever the agents' interleaving.
   const rng = createRng(`${sweep.record.seed}:${trial}`);
-  if (config.method === "random") return { trial, point: samplePoint(config.space, rng) };
-  return { trial, point: proposeGp(config.space, sweepHistory(store, config.space, sweepObjective(config), trials), rng) };
+  if (config.method === "random" || proposal === null) return { trial, point: samplePoint(config.space, rng) };
+  const key = pointKey(proposal.point);
+  const takenSince = trials.some((t) => !proposal.seenRuns.has(t.runId) && pointKey(pointOf(config.space, t.run!.record.flags, "with-constants")) === key);
+  return { trial, point: takenSince ? samplePoint(config.space, rng) : proposal.point };
+}
+
+function pointKey(point: Point): string {
+  return JSON.stringify(Object.keys(point).sort().map((k) => [k, point[k]]));
 }
 
 /** The metric a sweep optimizes (W&B's `metric`), loss by default. */
@@ -91,6 +136,8 @@ export interface SweepTrialOptions {
   report: (line: string) => void;
   /** Each scalar the trial logs, as it comes (for the progress display). */
   onScalar?: (record: ScalarRecord) => void;
+  /** The scheduler job this agent runs in, recorded with the trial's run. */
+  placement?: Placement;
 }
 
 export interface TrialOutcome {
@@ -156,6 +203,7 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
           },
         }
       : {}),
+    ...(opts.placement ? { placement: opts.placement } : {}),
   });
   const running = proc;
   const unsubscribe = opts.signals.subscribe((reason) => running.stop(reason));

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostname } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
-import { RunStore, deriveStatus, summarizeScalars } from "../../src/store/store.js";
+import { RunStore, deriveStatus, leaseMs, summarizeScalars } from "../../src/store/store.js";
 import { ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
 const workers = join(ROOT, "test", "store", "workers");
@@ -59,6 +59,33 @@ describe("run store", () => {
     expect(deriveStatus({ ...run.record, started: "t", stopped: "t", exit_status: 0 }, run.dir)).toBe("completed");
     expect(deriveStatus({ ...run.record, started: "t", stopped: "t", exit_status: 130, terminated: true }, run.dir)).toBe("terminated");
     expect(deriveStatus({ ...run.record, started: "t", stopped: "t", exit_status: 143, early_stopped: true }, run.dir)).toBe("early-stopped");
+  });
+
+  it("counts a LOCK from another host as running only while its lease is fresh", () => {
+    const store = new RunStore(tempDir());
+    const run = store.createRun({ op: "x", started: "2026-01-01T00:00:00.000Z" });
+    const lease = leaseMs();
+    // The pid means nothing on another host (here it is dead on this one): only the heartbeat counts.
+    store.writeLock(run.id, { pid: 2 ** 22 + 12345, host: "other-host", beat: Date.now() - lease / 2 });
+    expect(store.readRun(run.id).status).toBe("running");
+    store.writeLock(run.id, { pid: process.pid, host: "other-host", beat: Date.now() - lease - 1000 });
+    expect(store.readRun(run.id).status).toBe("error");
+    // A LOCK without a heartbeat (older g, the SDKs) cannot expire.
+    store.writeLock(run.id, { pid: 2 ** 22 + 12345, host: "other-host" });
+    expect(store.readRun(run.id).status).toBe("running");
+  });
+
+  it("keeps a held lease fresh and stops beating when released", async () => {
+    const store = new RunStore(tempDir());
+    const run = store.createRun({ op: "x", started: "2026-01-01T00:00:00.000Z" });
+    const held = store.holdLease(run.id, { pid: process.pid, host: hostname() });
+    const first = store.readLock(store.readRun(run.id))!.beat!;
+    expect(first).toBeGreaterThan(0);
+    held.update({ child: 42 });
+    expect(store.readLock(store.readRun(run.id))!.child).toBe(42);
+    // G_LEASE_MS is not set here: the beat comes every 15 s, so wait for none; update() wrote one.
+    expect(store.readLock(store.readRun(run.id))!.beat!).toBeGreaterThanOrEqual(first);
+    held.stop();
   });
 
   it("moves runs to the trash and restores them", () => {

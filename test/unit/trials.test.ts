@@ -1,11 +1,15 @@
 // The trials layer's pure rules: restart planning (which trials run again,
-// how many new ones, the best so far) and the optimizer registry's names.
+// how many new ones, the best so far), the optimizer registry's names, and a
+// sweep claim's chooser.
 
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import type { Run, RunRecord, RunStatus } from "../../src/store/types.js";
 import { DEFAULT_MAX_TRIALS, findOptimizer, parseOptFlags, parseOptimizerSettings, resolveOptimizer } from "../../src/trials/optimizers.js";
 import { planRestart } from "../../src/trials/restart.js";
+import { chooseTrial } from "../../src/trials/sweep.js";
+import { parseSweepConfig } from "../../src/flags/sweep-config.js";
+import type { Sweep, Trial } from "../../src/store/sweeps.js";
 
 const SPACE = { x: { type: "uniform", low: 0, high: 10, integer: false }, c: { type: "const", value: 1 } };
 
@@ -80,5 +84,43 @@ describe("the optimizer registry", () => {
     expect(() => parseOptFlags(["=1"])).toThrow(/--opt-flag takes name=value/);
     await expect(parseOptimizerSettings("random", { xi: "1" })).rejects.toThrow(/random optimizer has no settings/);
     await expect(parseOptimizerSettings("grid", {})).resolves.toEqual({});
+  });
+});
+
+describe("chooseTrial (the claim's pure chooser, under the sweep's lock)", () => {
+  const sweepOf = (yaml: string): Sweep => ({
+    id: "0000abcd",
+    dir: "/sweeps/0000abcd",
+    record: { format: 1, id: "0000abcd", created: "", state: "running", file: "s.yaml", cwd: "/", seed: 3, config: parseSweepConfig(yaml, "s.yaml") },
+  });
+  const bayes = sweepOf("program: t.py\nmethod: bayes\nrun_cap: 4\nmetric: {name: loss}\nparameters:\n  x: {values: [1, 2, 3, 4]}\n");
+  const claimed = (n: number, x: number, status: RunStatus = "running"): Trial => ({
+    trial: n,
+    runId: `r${n}`,
+    run: run(`r${n}`, status, { sweep: "0000abcd", trial: n, flags: { x } }),
+    orphaned: false,
+    superseded: false,
+  });
+
+  it("takes the proposal made outside the lock when no trial claimed since took its point", () => {
+    const proposal = { point: { x: 3 }, seenRuns: new Set(["r1"]) };
+    const choice = chooseTrial(bayes, [claimed(1, 1), claimed(2, 2)], true, proposal);
+    expect(choice).toEqual({ kind: "trial", trial: 3, point: { x: 3 }, retryOf: null });
+  });
+
+  it("draws another point when a trial claimed since the proposal took the same one", () => {
+    const proposal = { point: { x: 2 }, seenRuns: new Set(["r1"]) };
+    const choice = chooseTrial(bayes, [claimed(1, 1), claimed(2, 2)], true, proposal);
+    expect(choice.kind).toBe("trial");
+    expect(choice.kind === "trial" && choice.trial).toBe(3);
+    // The stand-in comes from trial 3's own random stream: the same whatever the interleaving.
+    expect(chooseTrial(bayes, [claimed(1, 1), claimed(2, 2)], true, proposal)).toEqual(choice);
+  });
+
+  it("runs an orphan again before anything new, and is done at run_cap", () => {
+    const orphan = { ...claimed(1, 1, "error"), orphaned: true };
+    expect(chooseTrial(bayes, [orphan, claimed(2, 2)], true, { point: { x: 4 }, seenRuns: new Set() })).toMatchObject({ kind: "trial", trial: 1, point: { x: 1 }, retryOf: orphan });
+    const full = [claimed(1, 1), claimed(2, 2), claimed(3, 3), claimed(4, 4)];
+    expect(chooseTrial(bayes, full, true, { point: { x: 4 }, seenRuns: new Set() }).kind).toBe("done");
   });
 });

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# A one-node Slurm cluster on this machine, for g's Slurm tests and for trying
+# `--backend slurm` without a cluster: munged, slurmctld and slurmd from
+# Debian's packages (22.05), no systemd, no slurmdbd.
+#
+#   scripts/slurm-local.sh start    install when missing (apt-get, as root), configure, start; prints SLURM_CONF=...
+#   scripts/slurm-local.sh stop     stop the daemons this script started
+#   scripts/slurm-local.sh env      print SLURM_CONF=... (for `export $(scripts/slurm-local.sh env)`)
+#
+# Everything lives in G_SLURM_DIR (default /tmp/g-slurm): slurm.conf, state,
+# logs, pid files, the job completion log. Clients find the cluster through
+# SLURM_CONF. Pitfalls this config avoids (see issue 15): munged refuses a
+# socket whose parent folders lack o+x; the default MailProg is missing; jobs
+# wait 2-3 s unless batch_sched_delay=0; cgroups are not available, hence
+# proctrack/linuxproc and task/none; without slurmdbd there is no sacct, so
+# finished jobs are logged by jobcomp/filetxt.
+set -euo pipefail
+
+DIR=${G_SLURM_DIR:-/tmp/g-slurm}
+CONF=$DIR/slurm.conf
+NODE=$(hostname -s)
+# More slots than cores: the tests run many short tasks at once (config_overrides lets slurmd accept it).
+CPUS=${G_SLURM_CPUS:-16}
+
+install_when_missing() {
+  if command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v sbatch >/dev/null && command -v munged >/dev/null; then return; fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "slurm-local: slurmctld, slurmd, slurm-client and munge are not installed; as root: apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null ||
+    { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null; }
+}
+
+write_config() {
+  mkdir -p "$DIR/state" "$DIR/spool" "$DIR/munge"
+  # munged checks every parent folder of its socket for o+x.
+  chmod 755 "$DIR" "$DIR/munge"
+  cat >"$CONF" <<EOF
+ClusterName=glocal
+SlurmctldHost=$NODE
+SlurmUser=$(id -un)
+SlurmdUser=root
+AuthType=auth/munge
+AuthInfo=socket=$DIR/munge/munge.socket
+CredType=cred/munge
+StateSaveLocation=$DIR/state
+SlurmdSpoolDir=$DIR/spool
+SlurmctldPidFile=$DIR/slurmctld.pid
+SlurmdPidFile=$DIR/slurmd.pid
+SlurmctldLogFile=$DIR/slurmctld.log
+SlurmdLogFile=$DIR/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+MailProg=/bin/true
+SchedulerType=sched/backfill
+SchedulerParameters=batch_sched_delay=0
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+SlurmdParameters=config_overrides
+JobCompType=jobcomp/filetxt
+JobCompLoc=$DIR/jobcomp.log
+MinJobAge=600
+ReturnToService=2
+MaxArraySize=10001
+NodeName=$NODE CPUs=$CPUS State=UNKNOWN
+PartitionName=debug Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
+EOF
+}
+
+alive() {
+  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+start() {
+  install_when_missing
+  write_config
+  if ! alive "$DIR/munge/munged.pid"; then
+    [ -f /etc/munge/munge.key ] || { mkdir -p /etc/munge && dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 2>/dev/null && chmod 400 /etc/munge/munge.key; }
+    # munged runs as the key's owner; root may run it with --force.
+    local owner
+    owner=$(stat -c %U /etc/munge/munge.key)
+    chown "$owner" "$DIR/munge" 2>/dev/null || true
+    if [ "$(id -un)" = root ] && [ "$owner" != root ]; then
+      runuser -u "$owner" -- munged --socket="$DIR/munge/munge.socket" --pid-file="$DIR/munge/munged.pid" --log-file="$DIR/munge/munged.log" --seed-file="$DIR/munge/munge.seed"
+    else
+      munged --force --socket="$DIR/munge/munge.socket" --pid-file="$DIR/munge/munged.pid" --log-file="$DIR/munge/munged.log" --seed-file="$DIR/munge/munge.seed"
+    fi
+  fi
+  export SLURM_CONF=$CONF
+  alive "$DIR/slurmctld.pid" || slurmctld -f "$CONF"
+  alive "$DIR/slurmd.pid" || slurmd -f "$CONF"
+  # Ready when the node takes jobs.
+  for _ in $(seq 1 100); do
+    if sinfo -h -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
+      echo "SLURM_CONF=$CONF"
+      return
+    fi
+    sleep 0.2
+  done
+  echo "slurm-local: the node did not become idle within 20 s; see $DIR/slurmctld.log and $DIR/slurmd.log" >&2
+  exit 1
+}
+
+stop() {
+  for pidfile in "$DIR/slurmd.pid" "$DIR/slurmctld.pid" "$DIR/munge/munged.pid"; do
+    if alive "$pidfile"; then
+      kill "$(cat "$pidfile")" 2>/dev/null || true
+      for _ in $(seq 1 50); do alive "$pidfile" || break; sleep 0.1; done
+    fi
+    rm -f "$pidfile"
+  done
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  env) echo "SLURM_CONF=$CONF" ;;
+  *) echo "usage: scripts/slurm-local.sh start|stop|env" >&2; exit 2 ;;
+esac
