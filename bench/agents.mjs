@@ -58,16 +58,29 @@ try {
     const s = createSweep(home, "bench.yaml", yaml.replace("method: random", `method: random\nrun_cap: ${TRIALS}`), work);
     const t0 = Date.now();
     await Promise.all(
-      Array.from({ length: n }, () =>
-        new Promise((res, rej) => {
-          const child = spawn(process.execPath, [join(root, "bin/g"), "agent", s.id], { cwd: work, env: { ...process.env, G_HOME: home }, stdio: "ignore" });
-          child.on("close", (code) => (code === 0 ? res() : rej(new Error(`agent exited ${code}`))));
-        }),
+      Array.from(
+        { length: n },
+        () =>
+          new Promise((res, rej) => {
+            const child = spawn(process.execPath, [join(root, "bin/g"), "agent", s.id], {
+              cwd: work,
+              env: { ...process.env, G_HOME: home },
+              stdio: "ignore",
+            });
+            child.on("close", (code) => (code === 0 ? res() : rej(new Error(`agent exited ${code}`))));
+          }),
       ),
     );
     const wall = (Date.now() - t0) / 1000;
     const ideal = Math.ceil(TRIALS / n) * SLEEP_S;
-    rows.push([String(n), String(TRIALS), wall.toFixed(2), (TRIALS / wall).toFixed(2), ideal.toFixed(2), `${((ideal / wall) * 100).toFixed(0)}%`]);
+    rows.push([
+      String(n),
+      String(TRIALS),
+      wall.toFixed(2),
+      (TRIALS / wall).toFixed(2),
+      ideal.toFixed(2),
+      `${((ideal / wall) * 100).toFixed(0)}%`,
+    ]);
   }
 
   // Fixed cost per agent process: start node, load g, find the sweep done, exit.
@@ -77,7 +90,13 @@ try {
   const startups = [];
   for (let i = 0; i < 5; i++) {
     const t0 = Date.now();
-    await new Promise((res) => spawn(process.execPath, [join(root, "bin/g"), "agent", done.id], { cwd: work, env: { ...process.env, G_HOME: doneHome }, stdio: "ignore" }).on("close", res));
+    await new Promise((res) =>
+      spawn(process.execPath, [join(root, "bin/g"), "agent", done.id], {
+        cwd: work,
+        env: { ...process.env, G_HOME: doneHome },
+        stdio: "ignore",
+      }).on("close", res),
+    );
     startups.push(Date.now() - t0);
   }
 

@@ -28,7 +28,9 @@ function parseArgs(argv) {
     else if (a === "--repeat") opts.repeat = Number(argv[++i]);
     else if (a === "--bin") opts.bin = argv[++i];
     else {
-      process.stderr.write(`bench: unknown argument "${a}"\nusage: node bench/compare.mjs [--sizes 1000,10000] [--repeat 5] [--bin bin/g]\n`);
+      process.stderr.write(
+        `bench: unknown argument "${a}"\nusage: node bench/compare.mjs [--sizes 1000,10000] [--repeat 5] [--bin bin/g]\n`,
+      );
       process.exit(2);
     }
   }
@@ -128,9 +130,12 @@ function main() {
   ];
   for (const r of rows) {
     const perRun = r.n > 0 && r.cpu !== null && base.cpu !== null ? (((r.cpu - base.cpu) / r.n) * 1e6).toFixed(0) : "";
-    const target = !r.cold && TARGET_SECONDS[r.n] !== undefined ? `≤ ${TARGET_SECONDS[r.n]} s${r.n >= 100000 ? `, ≤ ${TARGET_RSS_MB} MB` : ""}` : "";
+    const target =
+      !r.cold && TARGET_SECONDS[r.n] !== undefined ? `≤ ${TARGET_SECONDS[r.n]} s${r.n >= 100000 ? `, ≤ ${TARGET_RSS_MB} MB` : ""}` : "";
     const guild = !r.cold && GUILD_SECONDS[r.n] !== undefined ? `${GUILD_SECONDS[r.n]} s` : "";
-    lines.push(`| ${r.label} | ${fmt(r.seconds)} | ${fmt(r.best)} | ${fmt(r.cpu, 2)} | ${perRun} | ${r.rssMb.toFixed(0)} | ${target} | ${guild} |`);
+    lines.push(
+      `| ${r.label} | ${fmt(r.seconds)} | ${fmt(r.best)} | ${fmt(r.cpu, 2)} | ${perRun} | ${r.rssMb.toFixed(0)} | ${target} | ${guild} |`,
+    );
   }
   lines.push("", "CPU µs per run: (CPU s − the empty store's CPU s) / runs; a flat column means linear growth.");
   process.stdout.write(lines.join("\n") + "\n");

@@ -14,8 +14,14 @@ const perTrial = (grid - bare) / TRIALS;
 
 const SLEEP_TRIALS = 8;
 const sleepList = `x=[${Array.from({ length: SLEEP_TRIALS }, (_, i) => i + 1).join(",")}]`;
-const j1 = timeOnce(process.execPath, [BIN, "run", "-y", "-q", sleepy, sleepList], { env: { ...process.env, G_HOME: tempDir() }, cwd: dir });
-const j2 = timeOnce(process.execPath, [BIN, "run", "-y", "-q", "-j", "2", sleepy, sleepList], { env: { ...process.env, G_HOME: tempDir() }, cwd: dir });
+const j1 = timeOnce(process.execPath, [BIN, "run", "-y", "-q", sleepy, sleepList], {
+  env: { ...process.env, G_HOME: tempDir() },
+  cwd: dir,
+});
+const j2 = timeOnce(process.execPath, [BIN, "run", "-y", "-q", "-j", "2", sleepy, sleepList], {
+  env: { ...process.env, G_HOME: tempDir() },
+  cwd: dir,
+});
 
 console.log(`grid overhead (${new Date().toISOString().slice(0, 10)}, node ${process.version})\n`);
 console.log(

@@ -5,7 +5,11 @@ import { BIN, ROOT, median, ms, table, tempDir, timeMedian, timeOnce, writeScrip
 const N = Number(process.env.N ?? 20);
 const dir = tempDir();
 const script = writeScript(dir, "trivial.py", 'x = 1\nprint("loss: %s" % x)\n');
-const argScript = writeScript(dir, "trivial_args.py", 'import argparse\np = argparse.ArgumentParser()\np.add_argument("--x", type=int, default=1)\na = p.parse_args()\nprint("loss: %s" % a.x)\n');
+const argScript = writeScript(
+  dir,
+  "trivial_args.py",
+  'import argparse\np = argparse.ArgumentParser()\np.add_argument("--x", type=int, default=1)\na = p.parse_args()\nprint("loss: %s" % a.x)\n',
+);
 const env = { ...process.env, G_HOME: tempDir() };
 
 const node = timeMedian(N, 2, () => timeOnce(process.execPath, ["-e", "0"]));

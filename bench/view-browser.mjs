@@ -21,11 +21,23 @@ for (let i = 2; i < process.argv.length; i += 2) {
   opts[key] = Number(process.argv[i + 1]);
 }
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 /** `g view --port 0 --no-open` on a store; resolves with its URL and a stop function. */
 function startView(home) {
-  const child = spawn(process.execPath, [BIN, "view", "--port", "0", "--no-open"], { env: { ...process.env, G_HOME: home }, stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn(process.execPath, [BIN, "view", "--port", "0", "--no-open"], {
+    env: { ...process.env, G_HOME: home },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d) => {
@@ -39,14 +51,22 @@ function startView(home) {
 /** Milliseconds between two performance marks of the page (or since navigation start when `from` is null). */
 async function waitForMarks(page, from, to) {
   await page.waitForFunction((name) => performance.getEntriesByName(name).length > 0, to, { timeout: 120_000, polling: 50 });
-  return page.evaluate(([a, b]) => {
-    const end = performance.getEntriesByName(b)[0].startTime;
-    return a === null ? end : end - performance.getEntriesByName(a)[0].startTime;
-  }, [from, to]);
+  return page.evaluate(
+    ([a, b]) => {
+      const end = performance.getEntriesByName(b)[0].startTime;
+      return a === null ? end : end - performance.getEntriesByName(a)[0].startTime;
+    },
+    [from, to],
+  );
 }
 
 const profile = tempDir("g-bench-chromium-");
-const context = await chromium.launchPersistentContext(profile, { executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 } });
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: CHROMIUM_ARGS,
+  viewport: { width: 1280, height: 800 },
+});
 const rows = [];
 try {
   // the runs table
@@ -81,8 +101,18 @@ try {
     await page.close();
   }
   big.stop();
-  rows.push([`runs page, ${opts.runs} runs: navigation → table drawn`, `${median(drawn).toFixed(0)} ms`, drawn.map((t) => t.toFixed(0)).join(", "), "≤ 2000 ms"]);
-  rows.push([`scrolling that table: mean frame`, `${median(scrollFrames).toFixed(1)} ms`, scrollFrames.map((t) => t.toFixed(1)).join(", "), "≤ 16.7 ms (60 fps)"]);
+  rows.push([
+    `runs page, ${opts.runs} runs: navigation → table drawn`,
+    `${median(drawn).toFixed(0)} ms`,
+    drawn.map((t) => t.toFixed(0)).join(", "),
+    "≤ 2000 ms",
+  ]);
+  rows.push([
+    `scrolling that table: mean frame`,
+    `${median(scrollFrames).toFixed(1)} ms`,
+    scrollFrames.map((t) => t.toFixed(1)).join(", "),
+    "≤ 16.7 ms (60 fps)",
+  ]);
   rmSync(bigStore, { recursive: true, force: true });
 
   // the curves
@@ -95,11 +125,18 @@ try {
     const page = await context.newPage();
     await page.goto(`${curves.url}#/curves?runs=${ids.join(",")}`);
     curveTimes.push(await waitForMarks(page, "g:curves-data", "g:curves-drawn"));
-    series = await page.$$eval(".chart-card", (cards) => cards.reduce((n, c) => n + c.querySelectorAll(".u-legend .u-series").length - 1, 0));
+    series = await page.$$eval(".chart-card", (cards) =>
+      cards.reduce((n, c) => n + c.querySelectorAll(".u-legend .u-series").length - 1, 0),
+    );
     await page.close();
   }
   curves.stop();
-  rows.push([`curves, ${opts.curveRuns} runs × ${opts.steps} steps (${series} lines): data → drawn`, `${median(curveTimes).toFixed(0)} ms`, curveTimes.map((t) => t.toFixed(0)).join(", "), "≤ 500 ms"]);
+  rows.push([
+    `curves, ${opts.curveRuns} runs × ${opts.steps} steps (${series} lines): data → drawn`,
+    `${median(curveTimes).toFixed(0)} ms`,
+    curveTimes.map((t) => t.toFixed(0)).join(", "),
+    "≤ 500 ms",
+  ]);
   rmSync(curveStore, { recursive: true, force: true });
 } finally {
   await context.close();
@@ -109,6 +146,11 @@ try {
 for (const name of ["app.js", "app.css"]) {
   const file = join(ROOT, "dist", "view", name);
   const size = statSync(file).size;
-  rows.push([`dist/view/${name}`, `${(size / 1024).toFixed(0)} KiB`, `gzip ${(gzipSync(readFileSync(file)).length / 1024).toFixed(0)} KiB`, ""]);
+  rows.push([
+    `dist/view/${name}`,
+    `${(size / 1024).toFixed(0)} KiB`,
+    `gzip ${(gzipSync(readFileSync(file)).length / 1024).toFixed(0)} KiB`,
+    "",
+  ]);
 }
 console.log(table(["what", "median", "each", "goal"], rows));

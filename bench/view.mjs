@@ -48,7 +48,10 @@ function ensureStore(n) {
 function timeCompare(home) {
   const devnull = openSync("/dev/null", "w");
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, "compare", "--json"], { env: { ...process.env, G_HOME: home }, stdio: ["ignore", devnull, "pipe"] });
+  const r = spawnSync(process.execPath, [BIN, "compare", "--json"], {
+    env: { ...process.env, G_HOME: home },
+    stdio: ["ignore", devnull, "pipe"],
+  });
   const s = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`g compare --json exited ${r.status}: ${r.stderr}`);
   return s;
@@ -56,7 +59,10 @@ function timeCompare(home) {
 
 /** Starts `g view` and resolves with { child, url } once the URL is printed. */
 function startView(home) {
-  const child = spawn(process.execPath, [BIN, "view", "--port", "0", "--no-open"], { env: { ...process.env, G_HOME: home }, stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn(process.execPath, [BIN, "view", "--port", "0", "--no-open"], {
+    env: { ...process.env, G_HOME: home },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d) => {
@@ -161,7 +167,12 @@ async function main() {
   const rows = [
     ["`g compare --json` > /dev/null (whole process)", (c * 1000).toFixed(0), "1.00", ""],
     ["`g view` start + first GET /api/runs", (median(cold) * 1000).toFixed(0), (median(cold) / c).toFixed(2), ""],
-    ["GET /api/runs after a change (reads the store)", (median(changed) * 1000).toFixed(0), (median(changed) / c).toFixed(2), `${(bytes / 1024 / 1024).toFixed(1)} MB`],
+    [
+      "GET /api/runs after a change (reads the store)",
+      (median(changed) * 1000).toFixed(0),
+      (median(changed) / c).toFixed(2),
+      `${(bytes / 1024 / 1024).toFixed(1)} MB`,
+    ],
     ["GET /api/runs, later (store read cached)", (median(later) * 1000).toFixed(0), (median(later) / c).toFixed(2), ""],
   ];
 
@@ -173,7 +184,10 @@ async function main() {
   const dir = tempDir("g-bench-view-");
   const file = join(dir, "report.html");
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, "view", "--export", file], { env: { ...process.env, G_HOME: exportHome }, stdio: ["ignore", "ignore", "pipe"] });
+  const r = spawnSync(process.execPath, [BIN, "view", "--export", file], {
+    env: { ...process.env, G_HOME: exportHome },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const exportSeconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`g view --export exited ${r.status}: ${r.stderr}`);
   const exportBytes = statSync(file).size;
@@ -193,7 +207,11 @@ async function main() {
         [
           ["dist/view/app.js", kb(js), kb(gz(join(ROOT, "dist", "view", "app.js")))],
           ["dist/view/app.css", kb(css), kb(gz(join(ROOT, "dist", "view", "app.css")))],
-          [`export of ${opts.exportRuns.toLocaleString("en")} runs (${exportSeconds.toFixed(1)} s to write)`, mb(exportBytes), mb(exportGz)],
+          [
+            `export of ${opts.exportRuns.toLocaleString("en")} runs (${exportSeconds.toFixed(1)} s to write)`,
+            mb(exportBytes),
+            mb(exportGz),
+          ],
         ],
       ),
       "",

@@ -26,4 +26,6 @@ for (const args of steps) {
     process.exit(res.status ?? 1);
   }
 }
-process.stderr.write(`\nThe runs are in ${relative(process.cwd(), home) || home}. Explore them with:\n  G_HOME=${home} node bin/g compare\n`);
+process.stderr.write(
+  `\nThe runs are in ${relative(process.cwd(), home) || home}. Explore them with:\n  G_HOME=${home} node bin/g compare\n`,
+);

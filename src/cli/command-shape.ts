@@ -44,4 +44,3 @@ export function commandShape(cmd: CommandUnknownOpts, path: string): CommandShap
     positional: POSITIONALS[path] ?? "none",
   };
 }
-

@@ -74,7 +74,9 @@ export function reportError(err: unknown): number {
     process.stderr.write(`g: permission denied: ${e.path ?? e.message}\n`);
     return EXIT.usage;
   }
-  process.stderr.write(`g: internal error: ${e?.message ?? String(err)}${process.env.G_DEBUG === "1" ? "" : " (set G_DEBUG=1 for details)"}\n`);
+  process.stderr.write(
+    `g: internal error: ${e?.message ?? String(err)}${process.env.G_DEBUG === "1" ? "" : " (set G_DEBUG=1 for details)"}\n`,
+  );
   if (process.env.G_DEBUG === "1" && e?.stack) process.stderr.write(e.stack + "\n");
   return 1;
 }

@@ -132,8 +132,14 @@ export function buildProgram(): Command {
     .option("--no-retry", "do not re-run trials whose agent died")
     .option("--backend <name>", "start --agents agents elsewhere: local (child processes) or slurm (one job array)")
     .option("--agents <n>", "how many agents --backend starts (default 1)", (value) => parseCount("--agents", value))
-    .option("--slurm-array-parallel <n>", "at most N array tasks at once (sbatch --array=...%N)", (value) => parseCount("--slurm-array-parallel", value))
-    .option("--slurm-opt <options>", 'sbatch options, e.g. "--partition=gpu --time=1:00:00" (repeatable)', (value: string, prev: string[] = []) => [...prev, value])
+    .option("--slurm-array-parallel <n>", "at most N array tasks at once (sbatch --array=...%N)", (value) =>
+      parseCount("--slurm-array-parallel", value),
+    )
+    .option(
+      "--slurm-opt <options>",
+      'sbatch options, e.g. "--partition=gpu --time=1:00:00" (repeatable)',
+      (value: string, prev: string[] = []) => [...prev, value],
+    )
     .option("--wait", "with --backend: wait until every agent has ended, then show the sweep's counts")
     .action(async (id: string, opts) => (await import("../commands/agent.js")).agentCommand(id, opts));
 
@@ -238,9 +244,16 @@ function addRunFilters<A extends unknown[], O extends OptionValues, G extends Op
  * line, like every other g error: `g: unknown option '--mn'; did you mean --min?`.
  */
 export function formatCommanderError(text: string): string {
-  const lines = text.trim().replace(/^error:\s*/, "").split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const lines = text
+    .trim()
+    .replace(/^error:\s*/, "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
   const [first = "", ...rest] = lines;
-  const hint = rest.map((l) => l.replace(/^\((Did you mean .*)\)$/, (_m, inner: string) => inner[0]!.toLowerCase() + inner.slice(1))).join(" ");
+  const hint = rest
+    .map((l) => l.replace(/^\((Did you mean .*)\)$/, (_m, inner: string) => inner[0]!.toLowerCase() + inner.slice(1)))
+    .join(" ");
   return `g: ${first}${hint ? `; ${hint}` : ""}\n`;
 }
 

@@ -55,7 +55,9 @@ export function parseRunArgs(argv: string[]): RunArgs {
     }
     if (out.script === undefined && !afterDashes) {
       if (arg.startsWith("-") && !/^-\d/.test(arg)) {
-        const hint = didYouMean(optionName, RUN_OPTION_NAMES) || `; script flags go after the script (g run train.py --${optionName.replace(/^-+/, "")} VALUE)`;
+        const hint =
+          didYouMean(optionName, RUN_OPTION_NAMES) ||
+          `; script flags go after the script (g run train.py --${optionName.replace(/^-+/, "")} VALUE)`;
         throw new UsageError(`unknown option ${optionName} for g run${hint}`);
       }
       if (!FLAG_ASSIGN.test(arg)) {
@@ -76,7 +78,13 @@ export function parseRunArgs(argv: string[]): RunArgs {
       }
       const next = argv[i + 1];
       // A bare --name is the boolean true when no value follows it.
-      if (next === undefined || next === "--" || LONG_FLAG.test(next) || isPlainAssign(next) || (!afterDashes && OPTIONS[next.split("=")[0]!])) {
+      if (
+        next === undefined ||
+        next === "--" ||
+        LONG_FLAG.test(next) ||
+        isPlainAssign(next) ||
+        (!afterDashes && OPTIONS[next.split("=")[0]!])
+      ) {
         out.flags.push({ name: long[1]!, text: true });
       } else {
         out.flags.push({ name: long[1]!, text: next });
@@ -96,7 +104,8 @@ export function parseRunArgs(argv: string[]): RunArgs {
   checkLabel(out.label, "-l/--label");
   const seen = new Set<string>();
   for (const f of out.flags) {
-    if (seen.has(f.name)) throw new UsageError(`flag ${f.name} is given twice; give it once (a list such as ${f.name}=[1,2] searches several values)`);
+    if (seen.has(f.name))
+      throw new UsageError(`flag ${f.name} is given twice; give it once (a list such as ${f.name}=[1,2] searches several values)`);
     seen.add(f.name);
   }
   return out;

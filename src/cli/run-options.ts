@@ -29,7 +29,12 @@ export const RUN_OPTIONS = [
   { flags: "--help-flags", key: "helpFlags", kind: "bool", help: "list the flags the script takes, with defaults, and exit" },
   { flags: "--force-flags", key: "forceFlags", kind: "bool", help: "pass flags the script does not declare" },
   { flags: "-o, --optimizer <name>", key: "optimizer", kind: "string", help: "grid, random, gp (alias bayesian) or tpe" },
-  { flags: "--max-trials <n>", key: "maxTrials", kind: "int", help: `number of trials (random/gp/tpe: default ${DEFAULT_MAX_TRIALS}; grid: cap)` },
+  {
+    flags: "--max-trials <n>",
+    key: "maxTrials",
+    kind: "int",
+    help: `number of trials (random/gp/tpe: default ${DEFAULT_MAX_TRIALS}; grid: cap)`,
+  },
   { flags: "--strategy <name>", key: "strategy", kind: "string", help: "Grid.ai: grid_search or random_search" },
   { flags: "--trials <n>", key: "trials", kind: "int", help: "Grid.ai: with random_search, how many grid points to run" },
   { flags: "--random-seed <n>", key: "randomSeed", kind: "int", help: "seed for the search (same seed, same trials)" },
@@ -47,7 +52,12 @@ export const RUN_OPTIONS = [
     choices: ["batch", "all"],
     help: "gp/tpe: learn from this batch only (batch) or also earlier runs of the same script and space (all)",
   },
-  { flags: "--restart <run>", key: "restart", kind: "string", help: "continue an optimizer batch (gp, random, an index or id), or rerun a failed run" },
+  {
+    flags: "--restart <run>",
+    key: "restart",
+    kind: "string",
+    help: "continue an optimizer batch (gp, random, an index or id), or rerun a failed run",
+  },
   { flags: "-q, --quiet", key: "quiet", kind: "bool", help: "do not echo the script's output" },
 ] as const satisfies readonly RunOptionDef[];
 
@@ -80,7 +90,5 @@ export function parseCount(option: string, value: string): number {
 
 /** The names an option is written as: `-y, --yes` → ["-y", "--yes"]. */
 export function optionNames(def: RunOptionDef): string[] {
-  return def.flags
-    .split(/[ ,]+/)
-    .filter((w) => w.startsWith("-"));
+  return def.flags.split(/[ ,]+/).filter((w) => w.startsWith("-"));
 }

@@ -50,7 +50,8 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
   const store = new RunStore(resolveHome());
   const sweep = readSweep(store.home, sweepSpec);
   if (opts.backend !== undefined || opts.agents !== undefined) return submitAgents(store, sweep, opts);
-  if (opts.slurmOpt || opts.slurmArrayParallel !== undefined || opts.wait) throw new UsageError("--slurm-opt, --slurm-array-parallel and --wait go with --backend, e.g. g agent ID --backend slurm --agents 16");
+  if (opts.slurmOpt || opts.slurmArrayParallel !== undefined || opts.wait)
+    throw new UsageError("--slurm-opt, --slurm-array-parallel and --wait go with --backend, e.g. g agent ID --backend slurm --agents 16");
   const placement = currentPlacement();
   const config = sweep.record.config;
   const cwd = agentCwd(sweep);
@@ -100,7 +101,9 @@ async function runTrials(store: RunStore, sweep: Sweep, loop: AgentLoop) {
   const announce = (reason: "interrupt" | "terminate") =>
     progress.message(`\n${reason === "interrupt" ? "Interrupted" : "Stopping"}: stopping the running trial; no new trials are claimed.`);
   const interrupted = await withStopSignals(announce, async (signals) => {
-    progress.message(`agent ${process.pid} on sweep ${sweep.id} (${config.method}${config.program ? `, ${config.program}` : ""}) in ${cwd}`);
+    progress.message(
+      `agent ${process.pid} on sweep ${sweep.id} (${config.method}${config.program ? `, ${config.program}` : ""}) in ${cwd}`,
+    );
     try {
       while (signals.received === null && (loop.count === undefined || ran < loop.count)) {
         const claim = await claimNextTrial(store, sweep.id, { retry: loop.retry, cwd, finishedCache });
@@ -112,7 +115,14 @@ async function runTrials(store: RunStore, sweep: Sweep, loop: AgentLoop) {
         ran++;
         const flags = formatPoint(claim.point);
         const note = claim.retryOf ? `again: run ${shortId(claim.retryOf)} died with its agent` : undefined;
-        progress.emit({ type: "trialStarted", trial: claim.trial, runId: claim.run.id, flags, ...(note ? { note } : {}), nowMs: Date.now() });
+        progress.emit({
+          type: "trialStarted",
+          trial: claim.trial,
+          runId: claim.run.id,
+          flags,
+          ...(note ? { note } : {}),
+          nowMs: Date.now(),
+        });
         const outcome = await runSweepTrial(store, sweep, claim, {
           cwd,
           sink: progress.sinkFor(claim.trial),
@@ -123,7 +133,8 @@ async function runTrials(store: RunStore, sweep: Sweep, loop: AgentLoop) {
         });
         const value = runObjectiveValue(store, objective, store.readRun(claim.run.id));
         const loss = outcome.status === "completed" ? lossFor(objective, value) : null;
-        if (loss !== null && (best === null || loss < best.loss)) best = { loss, trial: claim.trial, value: value!, flags, runId: claim.run.id };
+        if (loss !== null && (best === null || loss < best.loss))
+          best = { loss, trial: claim.trial, value: value!, flags, runId: claim.run.id };
         progress.emit({ type: "trialFinished", trial: claim.trial, status: outcome.status, value, best, nowMs: Date.now() });
         if (outcome.status === "completed") tally.completed++;
         else if (outcome.status === "early-stopped") tally.earlyStopped++;
@@ -157,7 +168,12 @@ async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): 
   if (backend.name !== "slurm" && (opts.slurmOpt || opts.slurmArrayParallel !== undefined)) {
     throw new UsageError("--slurm-opt and --slurm-array-parallel go with --backend slurm");
   }
-  const gArgs = ["agent", sweep.id, ...(opts.count !== undefined ? ["--count", String(opts.count)] : []), ...(opts.retry === false ? ["--no-retry"] : [])];
+  const gArgs = [
+    "agent",
+    sweep.id,
+    ...(opts.count !== undefined ? ["--count", String(opts.count)] : []),
+    ...(opts.retry === false ? ["--no-retry"] : []),
+  ];
   const tasks = opts.agents ?? 1;
   const job = await backend.submit({
     gArgs,
@@ -168,7 +184,9 @@ async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): 
     logDir: join(sweep.dir, "agents"),
     options: splitSlurmOptions(opts.slurmOpt ?? []),
   });
-  say(`${tasks} agent(s) on sweep ${sweep.id} submitted to ${backend.name}: job ${job.job} (their own output: ${join(sweep.dir, "agents")})`);
+  say(
+    `${tasks} agent(s) on sweep ${sweep.id} submitted to ${backend.name}: job ${job.job} (their own output: ${join(sweep.dir, "agents")})`,
+  );
   process.stdout.write(`${job.job}\n`);
   if (!opts.wait) return;
   await backend.wait(job);

@@ -75,7 +75,9 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
         writeFileSync(opts.csv, csv);
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        throw new UsageError(`--csv: cannot write ${opts.csv} (${e.code ?? e.message}); give a file in an existing directory, or --csv alone for stdout`);
+        throw new UsageError(
+          `--csv: cannot write ${opts.csv} (${e.code ?? e.message}); give a file in an existing directory, or --csv alone for stdout`,
+        );
       }
       say(`wrote ${data.rows.length} run${data.rows.length === 1 ? "" : "s"} to ${opts.csv}`);
     }
@@ -92,7 +94,9 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     width: tty && columns > 0 ? columns : undefined,
     color: tty && !noColor(),
     onHidden: (headers) =>
-      say(`${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal`),
+      say(
+        `${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal`,
+      ),
   });
   process.stdout.write(text + "\n");
 }
@@ -103,7 +107,11 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
  * RUN specs, runs that enclose child runs (SDK experiments recorded under
  * `g run`) are left out and returned as `enclosing`: the rows are the experiments.
  */
-export function loadCompareRuns(store: RunStore, specs: string[], opts: RunSelection): { runs: CompareInputRun[]; warnings: string[]; enclosing: CompareInputRun[] } {
+export function loadCompareRuns(
+  store: RunStore,
+  specs: string[],
+  opts: RunSelection,
+): { runs: CompareInputRun[]; warnings: string[]; enclosing: CompareInputRun[] } {
   const { runs, warnings } = store.listRunsWithSummaries();
   const selected = selectCompareRuns(runs, specs, opts, (spec) => readSweep(store.home, spec).id);
   return { ...selected, warnings };

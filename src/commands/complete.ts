@@ -78,7 +78,9 @@ function storeSources(): CompletionSources {
         .slice(0, MAX_RUN_CANDIDATES)
         .map(({ run }) => ({
           value: shortId(run.id),
-          description: [run.record.op, run.status, run.record.started ? formatTime(run.record.started) : "", run.record.label ?? ""].filter((s) => s !== "").join("  "),
+          description: [run.record.op, run.status, run.record.started ? formatTime(run.record.started) : "", run.record.label ?? ""]
+            .filter((s) => s !== "")
+            .join("  "),
         }));
     },
     sweeps(): Candidate[] {
@@ -104,9 +106,11 @@ function storeSources(): CompletionSources {
 function scriptFlagCandidates(path: string, cacheDir: string): Candidate[] {
   try {
     const info = inspectScript(path, cacheDir);
-    return Object.entries(info.flags).map(([name, flag]) => ({ value: `${name}=`, description: `default ${JSON.stringify(flag.default)}` }));
+    return Object.entries(info.flags).map(([name, flag]) => ({
+      value: `${name}=`,
+      description: `default ${JSON.stringify(flag.default)}`,
+    }));
   } catch {
     return [];
   }
 }
-

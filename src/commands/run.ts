@@ -106,7 +106,11 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
   const { describeDimension } = await import("../flags/describe.js");
   const lines = Object.entries(plan.space).map(([name, dim]) => describeDimension(name, dim));
   for (const [name, value] of Object.entries(defaults)) if (!(name in plan.space)) lines.push(`${name}: ${formatValue(value)}`);
-  if (isSequential(optimizer)) lines.push(`objective: ${objective.goal} ${objective.column}`, `learns from: ${args.learnFrom === "all" ? "this batch and earlier runs of the same script and space" : "this batch"}`);
+  if (isSequential(optimizer))
+    lines.push(
+      `objective: ${objective.goal} ${objective.column}`,
+      `learns from: ${args.learnFrom === "all" ? "this batch and earlier runs of the same script and space" : "this batch"}`,
+    );
   lines.push(...typed.notes, ...plan.notes);
   const heading = `You are about to run ${args.script} with ${optimizer} optimizer (${total} trial${total === 1 ? "" : "s"}, seed ${seed}${args.parallel > 1 ? `, ${args.parallel} at once` : ""})`;
   if (!(await confirmRun(args, heading, lines))) return;
@@ -136,31 +140,42 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
   const history = args.learnFrom === "all" && !points ? learnFromEarlierRuns(store, scriptPath, plan.space, objective, batch.id) : [];
   const propose = points ? undefined : await loadProposer(optimizer, plan.space, settings);
   const trialOp = args.script;
-  const init = { kind: "batch" as const, id: batch.id, title: optimizer, subject: trialOp, total, parallel: args.parallel, objective, startedMs: Date.now() };
-  await withProgress(init, { quiet: args.quiet, out: terminalWriters }, (progress) => runBatch({
-    store,
-    batch,
-    info,
-    trialOp,
-    space: plan.space,
-    baseFlags: base,
-    givenFlags: Object.keys(plan.space),
-    objective,
-    points: points ? new Map(points.map((p, i) => [i + 1, p])) : null,
-    trialNumbers: range(1, total),
-    propose,
-    rng,
-    history,
-    rerun: new Map(),
-    bestSoFar: null,
-    parallel: args.parallel,
-    quiet: args.quiet,
-    label: args.label ?? "",
-    tags: args.tags,
-    cwd: process.cwd(),
+  const init = {
+    kind: "batch" as const,
+    id: batch.id,
+    title: optimizer,
+    subject: trialOp,
     total,
-    progress,
-  }));
+    parallel: args.parallel,
+    objective,
+    startedMs: Date.now(),
+  };
+  await withProgress(init, { quiet: args.quiet, out: terminalWriters }, (progress) =>
+    runBatch({
+      store,
+      batch,
+      info,
+      trialOp,
+      space: plan.space,
+      baseFlags: base,
+      givenFlags: Object.keys(plan.space),
+      objective,
+      points: points ? new Map(points.map((p, i) => [i + 1, p])) : null,
+      trialNumbers: range(1, total),
+      propose,
+      rng,
+      history,
+      rerun: new Map(),
+      bestSoFar: null,
+      parallel: args.parallel,
+      quiet: args.quiet,
+      label: args.label ?? "",
+      tags: args.tags,
+      cwd: process.cwd(),
+      total,
+      progress,
+    }),
+  );
 }
 
 /** One run of a script: `flags` are recorded (defaults included), `given` names the ones the user set. */
@@ -301,31 +316,33 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
     },
     startedMs: Date.now(),
   };
-  await withProgress(init, { quiet: args.quiet, out: terminalWriters }, (progress) => runBatch({
-    store,
-    batch: store.readRun(batch.id),
-    info,
-    trialOp: rec.script_op ?? basename(script),
-    space: plan.space,
-    baseFlags: rec.base_flags ?? {},
-    givenFlags: Object.keys(plan.space),
-    objective: plan.objective,
-    points: plan.points,
-    trialNumbers: plan.trialNumbers,
-    propose,
-    // A new stream for every restart: never the first run's random starts again.
-    rng: batchRng(plan.seed, plan.restarts),
-    history,
-    rerun: plan.rerun,
-    bestSoFar: plan.bestSoFar,
-    parallel: args.parallel,
-    quiet: args.quiet,
-    label: rec.label ?? "",
-    tags: rec.tags ?? [],
-    cwd: rec.cwd && existsSync(rec.cwd) ? rec.cwd : process.cwd(),
-    total: plan.total,
-    progress,
-  }));
+  await withProgress(init, { quiet: args.quiet, out: terminalWriters }, (progress) =>
+    runBatch({
+      store,
+      batch: store.readRun(batch.id),
+      info,
+      trialOp: rec.script_op ?? basename(script),
+      space: plan.space,
+      baseFlags: rec.base_flags ?? {},
+      givenFlags: Object.keys(plan.space),
+      objective: plan.objective,
+      points: plan.points,
+      trialNumbers: plan.trialNumbers,
+      propose,
+      // A new stream for every restart: never the first run's random starts again.
+      rng: batchRng(plan.seed, plan.restarts),
+      history,
+      rerun: plan.rerun,
+      bestSoFar: plan.bestSoFar,
+      parallel: args.parallel,
+      quiet: args.quiet,
+      label: rec.label ?? "",
+      tags: rec.tags ?? [],
+      cwd: rec.cwd && existsSync(rec.cwd) ? rec.cwd : process.cwd(),
+      total: plan.total,
+      progress,
+    }),
+  );
 }
 
 async function printOptimizerHelp(name: string): Promise<void> {
@@ -381,7 +398,12 @@ function printFlags(script: string, info: ScriptInfo): void {
 function checkFlagNames(args: RunArgs, info: ScriptInfo): void {
   if (info.sdkFlags === "open") return;
   const script = { script: args.script ?? info.path, style: info.style, python: info.kind === "python", declared: Object.keys(info.flags) };
-  checkScriptFlagNames(script, args.flags.map((f) => f.name), args.optionNames, args.forceFlags);
+  checkScriptFlagNames(
+    script,
+    args.flags.map((f) => f.name),
+    args.optionNames,
+    args.forceFlags,
+  );
 }
 
 function defaultsOf(info: ScriptInfo): Flags {

@@ -47,7 +47,18 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
   const showBatch = limited.some((r) => r.run.record.batch !== undefined);
   const showParent = limited.some((r) => typeof r.run.record.parent === "string");
   const showJob = limited.some((r) => r.run.record.placement !== undefined);
-  const headers = ["#", "id", "op", "started", "time", "status", "label", ...(showBatch ? ["batch"] : []), ...(showParent ? ["parent"] : []), ...(showJob ? ["job"] : [])];
+  const headers = [
+    "#",
+    "id",
+    "op",
+    "started",
+    "time",
+    "status",
+    "label",
+    ...(showBatch ? ["batch"] : []),
+    ...(showParent ? ["parent"] : []),
+    ...(showJob ? ["job"] : []),
+  ];
   const rows = limited.map(({ index, run }) => [
     String(index),
     shortId(run.id),
@@ -100,10 +111,16 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   if (r.space) {
     lines.push(`optimizer: ${r.optimizer ?? r.op}${r.seed !== undefined ? ` (seed ${r.seed})` : ""}`);
     if (r.objective) lines.push(`objective: ${r.objective.goal} ${r.objective.column}`);
-    if (typeof r.max_trials === "number") lines.push(`trials:    ${r.max_trials}${typeof r.restarts === "number" && r.restarts > 0 ? ` (restarted ${r.restarts} time${r.restarts === 1 ? "" : "s"})` : ""}`);
+    if (typeof r.max_trials === "number")
+      lines.push(
+        `trials:    ${r.max_trials}${typeof r.restarts === "number" && r.restarts > 0 ? ` (restarted ${r.restarts} time${r.restarts === 1 ? "" : "s"})` : ""}`,
+      );
     const entries = Object.entries(settings ?? {});
     // Shown as --opt-flag spells them (randomStarts is random-starts); the rest are the optimizer's defaults.
-    if (entries.length > 0) lines.push(`settings:  ${entries.map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}=${formatSetting(v)}`).join(", ")}`);
+    if (entries.length > 0)
+      lines.push(
+        `settings:  ${entries.map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}=${formatSetting(v)}`).join(", ")}`,
+      );
   }
   if (children.length > 0) {
     lines.push(`children:  ${children.length}`);
@@ -122,11 +139,14 @@ export async function deleteCommand(specs: string[], opts: RunFilters & { yes?: 
   const store = openStore();
   const picked = pick(loadRuns(store), specs, opts, "delete");
   const running = picked.filter((r) => r.run.status === "running");
-  if (running.length > 0) throw new UsageError(`run ${shortId(running[0]!.run.id)} is running; stop it first with g stop ${shortId(running[0]!.run.id)}`);
+  if (running.length > 0)
+    throw new UsageError(`run ${shortId(running[0]!.run.id)} is running; stop it first with g stop ${shortId(running[0]!.run.id)}`);
   const verb = opts.permanent ? "permanently delete" : "delete (move to the trash)";
   if (!(await ask(opts.yes, `You are about to ${verb} ${picked.length} run(s):`, picked))) return;
   for (const { run } of picked) store.deleteRun(run.id, { permanent: opts.permanent });
-  say(`${opts.permanent ? "Deleted" : "Moved to the trash"}: ${picked.length} run(s)${opts.permanent ? "" : " (g runs restore brings them back)"}`);
+  say(
+    `${opts.permanent ? "Deleted" : "Moved to the trash"}: ${picked.length} run(s)${opts.permanent ? "" : " (g runs restore brings them back)"}`,
+  );
 }
 
 export async function restoreCommand(specs: string[], opts: { yes?: boolean }): Promise<void> {
@@ -199,7 +219,9 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
     const outcome = requestStop(lock);
     // Another host cannot be signalled, but a scheduler's task can be cancelled from anywhere.
     if (outcome === "other-host" && (await cancelPlacement(lock.placement))) {
-      say(`run ${shortId(run.id)} runs on ${lock.host} in ${lock.placement!.backend} job ${lock.placement!.job}${lock.placement!.task !== undefined ? `_${lock.placement!.task}` : ""}: cancelled`);
+      say(
+        `run ${shortId(run.id)} runs on ${lock.host} in ${lock.placement!.backend} job ${lock.placement!.job}${lock.placement!.task !== undefined ? `_${lock.placement!.task}` : ""}: cancelled`,
+      );
       stopped++;
       continue;
     }
@@ -210,8 +232,10 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
 }
 
 function pick(all: IndexedRun[], specs: string[], filters: RunFilters, verb: string): IndexedRun[] {
-  const hasFilter = filters.op !== undefined || filters.label !== undefined || (filters.status?.length ?? 0) > 0 || (filters.tag?.length ?? 0) > 0;
-  if (specs.length === 0 && !hasFilter) throw new UsageError(`g runs ${verb} needs runs: e.g. g runs ${verb} 1, 1:5 or an id (or a filter such as --status error)`);
+  const hasFilter =
+    filters.op !== undefined || filters.label !== undefined || (filters.status?.length ?? 0) > 0 || (filters.tag?.length ?? 0) > 0;
+  if (specs.length === 0 && !hasFilter)
+    throw new UsageError(`g runs ${verb} needs runs: e.g. g runs ${verb} 1, 1:5 or an id (or a filter such as --status error)`);
   const picked = filterRuns(selectRuns(all, specs), filters);
   if (picked.length === 0) throw new NotFoundError("no runs match");
   return picked;
@@ -220,7 +244,11 @@ function pick(all: IndexedRun[], specs: string[], filters: RunFilters, verb: str
 async function ask(yes: boolean | undefined, heading: string, runs: IndexedRun[]): Promise<boolean> {
   if (yes) return true;
   if (!process.stdin.isTTY) throw new UsageError("not asking without a terminal: add -y to confirm");
-  const shown = runs.slice(0, 10).map(({ index, run }) => `  [${index}] ${shortId(run.id)} ${run.record.op} ${run.status}${run.record.label ? ` ${run.record.label}` : ""}`);
+  const shown = runs
+    .slice(0, 10)
+    .map(
+      ({ index, run }) => `  [${index}] ${shortId(run.id)} ${run.record.op} ${run.status}${run.record.label ? ` ${run.record.label}` : ""}`,
+    );
   if (runs.length > 10) shown.push(`  ... and ${runs.length - 10} more`);
   say([heading, ...shown].join("\n"));
   return confirm("Continue?", false);
@@ -277,9 +305,6 @@ function formatPlacement(p: Placement): string {
 function formatScalar(s: ScalarSummary): string {
   return `${formatNumber(s.last)} (last; min ${formatNumber(s.min)}, max ${formatNumber(s.max)}, ${s.count} value${s.count === 1 ? "" : "s"}${s.step !== null ? `, step ${s.step}` : ""})`;
 }
-
-
-
 
 function quoteArg(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;

@@ -17,7 +17,9 @@ export async function sweepCommand(file: string | undefined, opts: SweepOptions)
   const home = resolveHome();
   const actions = (["stop", "resume", "cancel"] as const).filter((a) => opts[a] !== undefined);
   if (actions.length > 1 || (actions.length === 1 && file !== undefined)) {
-    throw new UsageError("give either a sweep file or one of --stop/--resume/--cancel ID, e.g. g sweep sweep.yaml or g sweep --stop 3fa9c2d1");
+    throw new UsageError(
+      "give either a sweep file or one of --stop/--resume/--cancel ID, e.g. g sweep sweep.yaml or g sweep --stop 3fa9c2d1",
+    );
   }
   if (actions.length === 1) {
     await changeState(home, actions[0]!, opts[actions[0]!]!);
@@ -36,10 +38,13 @@ export async function sweepCommand(file: string | undefined, opts: SweepOptions)
   const cwd = process.cwd();
   const sweep = createSweep(home, file, text, parseSweepConfig(text, file), cwd);
   const c = sweep.record.config;
-  if (c.program !== "" && !existsSync(resolve(cwd, c.program))) say(`warning: program ${c.program} is not in ${cwd}; agents look for it in their own directory`);
+  if (c.program !== "" && !existsSync(resolve(cwd, c.program)))
+    say(`warning: program ${c.program} is not in ${cwd}; agents look for it in their own directory`);
   const total = sweepTotal(c);
   const size = total === null ? "until stopped (no run_cap)" : `${total} trial${total === 1 ? "" : "s"}`;
-  say(`Created sweep ${sweep.id}: ${c.method}, ${Object.keys(c.space).length} parameter(s), ${size}${c.metric ? `, ${c.metric.goal} ${c.metric.name}` : ""}.`);
+  say(
+    `Created sweep ${sweep.id}: ${c.method}, ${Object.keys(c.space).length} parameter(s), ${size}${c.metric ? `, ${c.metric.goal} ${c.metric.name}` : ""}.`,
+  );
   say(`Run agents (as many as you like, in any terminal sharing ${home}) with:\n  g agent ${sweep.id}`);
   say(`view: g view --sweep ${sweep.id}`);
   process.stdout.write(sweep.id + "\n");
@@ -48,7 +53,8 @@ export async function sweepCommand(file: string | undefined, opts: SweepOptions)
 async function changeState(home: string, action: "stop" | "resume" | "cancel", spec: string): Promise<void> {
   const sweep = readSweep(home, spec);
   const before = sweep.record.state;
-  if (action === "resume" && before === "cancelled") throw new UsageError(`sweep ${sweep.id} was cancelled; create a new one with g sweep ${sweep.record.file}`);
+  if (action === "resume" && before === "cancelled")
+    throw new UsageError(`sweep ${sweep.id} was cancelled; create a new one with g sweep ${sweep.record.file}`);
   const state: SweepStoredState = action === "stop" ? "stopped" : action === "resume" ? "running" : "cancelled";
   await updateSweep(sweep, (r) => void (r.state = state));
   const what = {

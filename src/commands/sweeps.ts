@@ -55,7 +55,20 @@ export async function sweepsCommand(opts: SweepsOptions): Promise<void> {
     say(`no sweeps yet in ${store.home}; create one with g sweep sweep.yaml`);
     return;
   }
-  const headers = ["id", "created", "method", "program", "metric", "state", "trials", "running", "completed", "early-stopped", "failed", "name"];
+  const headers = [
+    "id",
+    "created",
+    "method",
+    "program",
+    "metric",
+    "state",
+    "trials",
+    "running",
+    "completed",
+    "early-stopped",
+    "failed",
+    "name",
+  ];
   const rows = sweeps.map((s) => [
     s.id,
     s.created.slice(0, 16).replace("T", " "),

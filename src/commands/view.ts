@@ -112,9 +112,14 @@ async function listen(server: Server, host: string, port: number | undefined): P
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE" && i + 1 < attempts) continue;
       if (code === "EADDRINUSE") {
-        throw new UsageError(port === undefined ? `ports ${first}-${p} are all in use; choose one with --port N (0: any free port)` : `port ${p} is in use; choose another with --port N (0: any free port)`);
+        throw new UsageError(
+          port === undefined
+            ? `ports ${first}-${p} are all in use; choose one with --port N (0: any free port)`
+            : `port ${p} is in use; choose another with --port N (0: any free port)`,
+        );
       }
-      if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN") throw new UsageError(`--host ${host}: not an address of this machine`);
+      if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN")
+        throw new UsageError(`--host ${host}: not an address of this machine`);
       if (code === "EACCES") throw new UsageError(`port ${p} needs privileges; choose one above 1023 with --port N`);
       throw err;
     }

@@ -23,7 +23,10 @@ export function flagNameProblem(name: string): string | null {
 export function checkTags(tags: readonly string[], option: string): void {
   for (const tag of tags) {
     if (tag.trim() === "") throw new UsageError(`${option}: a tag cannot be empty`);
-    if (/[\s,]/.test(tag)) throw new UsageError(`${option}: tag ${JSON.stringify(tag)} has a space or comma; give each tag on its own (${option} a ${option} b)`);
+    if (/[\s,]/.test(tag))
+      throw new UsageError(
+        `${option}: tag ${JSON.stringify(tag)} has a space or comma; give each tag on its own (${option} a ${option} b)`,
+      );
   }
 }
 
@@ -53,7 +56,12 @@ export interface ScriptFlagNames {
  * `force`, for non-Python scripts, or for an argparse-style script with no
  * options detected (click, sys.argv...).
  */
-export function checkScriptFlagNames(script: ScriptFlagNames, given: readonly string[], runOptions: readonly string[], force: boolean): void {
+export function checkScriptFlagNames(
+  script: ScriptFlagNames,
+  given: readonly string[],
+  runOptions: readonly string[],
+  force: boolean,
+): void {
   if (force || !script.python) return;
   if (script.style === "args" && script.declared.length === 0) return;
   const declared = new Set(script.declared);
@@ -68,7 +76,8 @@ function unknownFlagMessage(script: ScriptFlagNames, name: string, runOptions: r
   const ownFlags = new Set(script.declared);
   const show = (n: string): string => (ownFlags.has(n) ? (script.style === "args" ? `--${n}` : n) : `--${n} (a g run option)`);
   const prefixOf = script.declared.filter((d) => d.startsWith(name));
-  const hint = prefixOf.length === 1 ? `; did you mean ${show(prefixOf[0]!)}?` : didYouMean(name, [...script.declared, ...longOptions], show);
+  const hint =
+    prefixOf.length === 1 ? `; did you mean ${show(prefixOf[0]!)}?` : didYouMean(name, [...script.declared, ...longOptions], show);
   const list =
     script.declared.length === 0
       ? "it has no module-level flags"

@@ -33,24 +33,70 @@ export const MAX_FLAG_VALUES = 10_000;
 
 /** numpy's parameter names, in numpy's order, with their defaults (undefined: required). */
 const DRAW_PARAMS: Record<DrawDistribution, Array<[string, number | undefined]>> = {
-  uniform: [["low", 0], ["high", 1]],
-  normal: [["loc", 0], ["scale", 1]],
-  lognormal: [["mean", 0], ["sigma", 1]],
+  uniform: [
+    ["low", 0],
+    ["high", 1],
+  ],
+  normal: [
+    ["loc", 0],
+    ["scale", 1],
+  ],
+  lognormal: [
+    ["mean", 0],
+    ["sigma", 1],
+  ],
   // Not in numpy.random; named like scipy.stats.loguniform(a, b), ordered like uniform.
-  loguniform: [["low", undefined], ["high", undefined]],
-  randint: [["low", undefined], ["high", undefined]],
+  loguniform: [
+    ["low", undefined],
+    ["high", undefined],
+  ],
+  randint: [
+    ["low", undefined],
+    ["high", undefined],
+  ],
   exponential: [["scale", 1]],
 };
 const DRAW_NAMES = Object.keys(DRAW_PARAMS) as DrawDistribution[];
 
 // Other numpy.random names: a draw with one of these is clearly meant as one, so it is an error, not a string.
 const UNSUPPORTED_NUMPY = new Set([
-  "beta", "binomial", "chisquare", "choice", "dirichlet", "f", "gamma", "geometric", "gumbel",
-  "hypergeometric", "laplace", "logistic", "logseries", "multinomial", "multivariate_normal",
-  "negative_binomial", "noncentral_chisquare", "noncentral_f", "pareto", "poisson", "power",
-  "rand", "randn", "random", "random_integers", "random_sample", "rayleigh", "standard_cauchy",
-  "standard_exponential", "standard_gamma", "standard_normal", "standard_t", "triangular",
-  "vonmises", "wald", "weibull", "zipf",
+  "beta",
+  "binomial",
+  "chisquare",
+  "choice",
+  "dirichlet",
+  "f",
+  "gamma",
+  "geometric",
+  "gumbel",
+  "hypergeometric",
+  "laplace",
+  "logistic",
+  "logseries",
+  "multinomial",
+  "multivariate_normal",
+  "negative_binomial",
+  "noncentral_chisquare",
+  "noncentral_f",
+  "pareto",
+  "poisson",
+  "power",
+  "rand",
+  "randn",
+  "random",
+  "random_integers",
+  "random_sample",
+  "rayleigh",
+  "standard_cauchy",
+  "standard_exponential",
+  "standard_gamma",
+  "standard_normal",
+  "standard_t",
+  "triangular",
+  "vonmises",
+  "wald",
+  "weibull",
+  "zipf",
 ]);
 
 const GUILD_FUNCTIONS = ["uniform", "loguniform", "log-uniform", "range", "linspace", "logspace"];
@@ -73,7 +119,11 @@ export function parseFlagSpec(name: string, text: string | true): FlagSpec {
   const err = (problem: string, fix: string) => new UsageError(`flag ${name}: "${shorten(text)}" ${problem}; ${fix}`);
 
   if (t.startsWith("[")) {
-    if (!t.endsWith("]")) throw err("opens a bracket it does not close", `write ${name}=[A,B,C] for a list or ${name}=[LOW:HIGH] for a range, e.g. ${name}=[0.1,0.2] (quote it, ${name}="'${shorten(t)}'", for that text)`);
+    if (!t.endsWith("]"))
+      throw err(
+        "opens a bracket it does not close",
+        `write ${name}=[A,B,C] for a list or ${name}=[LOW:HIGH] for a range, e.g. ${name}=[0.1,0.2] (quote it, ${name}="'${shorten(t)}'", for that text)`,
+      );
     return parseBracket(name, t.slice(1, -1), err);
   }
 
@@ -88,7 +138,10 @@ export function parseFlagSpec(name: string, text: string | true): FlagSpec {
     const inner = t.slice(fn[1]!.length + 1, -1);
     if (known) return parseGuildFunction(name, fname, inner, err);
     if (topLevelIncludes(inner, ":")) {
-      throw err(`uses an unknown function ${fn[1]}[...]`, `the functions are ${GUILD_FUNCTIONS.join(", ")}, e.g. ${name}=uniform[0:1] (quote it, ${name}="'${shorten(t)}'", for that text)`);
+      throw err(
+        `uses an unknown function ${fn[1]}[...]`,
+        `the functions are ${GUILD_FUNCTIONS.join(", ")}, e.g. ${name}=uniform[0:1] (quote it, ${name}="'${shorten(t)}'", for that text)`,
+      );
     }
     return constOf(text);
   }
@@ -97,17 +150,25 @@ export function parseFlagSpec(name: string, text: string | true): FlagSpec {
   if (call) {
     const dname = call[2]!.toLowerCase();
     if ((DRAW_NAMES as string[]).includes(dname)) {
-      if (!t.endsWith(")")) throw err(`opens ${call[2]}( but does not close it`, `write ${name}="${dname}(${drawExampleArgs(dname as DrawDistribution)})"`);
+      if (!t.endsWith(")"))
+        throw err(`opens ${call[2]}( but does not close it`, `write ${name}="${dname}(${drawExampleArgs(dname as DrawDistribution)})"`);
       return parseDraw(name, dname as DrawDistribution, t.slice(t.indexOf("(") + 1, -1), text, err);
     }
     if (UNSUPPORTED_NUMPY.has(dname) || call[1] !== "") {
-      throw err(`draws from ${call[2]}, which g does not support`, `use one of ${DRAW_NAMES.join(", ")}, e.g. ${name}="uniform(1e-5, 1e-1, 3)"`);
+      throw err(
+        `draws from ${call[2]}, which g does not support`,
+        `use one of ${DRAW_NAMES.join(", ")}, e.g. ${name}="uniform(1e-5, 1e-1, 3)"`,
+      );
     }
     return constOf(text);
   }
 
   if (t.startsWith("(")) {
-    if (!t.endsWith(")")) throw err("opens a parenthesis it does not close", `write ${name}="(START, STOP, STEP)" for Python's range, e.g. ${name}="(1, 10, 2)"`);
+    if (!t.endsWith(")"))
+      throw err(
+        "opens a parenthesis it does not close",
+        `write ${name}="(START, STOP, STEP)" for Python's range, e.g. ${name}="(1, 10, 2)"`,
+      );
     const spec = parseTuple(name, t.slice(1, -1), err);
     if (spec) return spec;
   }
@@ -211,7 +272,11 @@ function parseBracket(name: string, inner: string, err: Err): Dimension {
   if (items.length === 0) throw err("is an empty list", `give at least one value, e.g. ${name}=[1,2,3]`);
   const values: FlagValue[] = [];
   for (const item of items) {
-    if (item.startsWith("[") || item.startsWith("(")) throw err(`holds a nested list ${shorten(item)}`, `flag values are numbers, strings or booleans; quote the item to make it text, e.g. ${name}=['${shorten(item)}']`);
+    if (item.startsWith("[") || item.startsWith("("))
+      throw err(
+        `holds a nested list ${shorten(item)}`,
+        `flag values are numbers, strings or booleans; quote the item to make it text, e.g. ${name}=['${shorten(item)}']`,
+      );
     values.push(parseFlagValue(item));
   }
   return { type: "choice", values };
@@ -221,7 +286,10 @@ function parseUniform(name: string, fname: string, parts: string[], err: Err): D
   const fix = `write ${example(name, fname)}`;
   const kind = fname === "uniform" ? "a range" : `a ${fname} range`;
   if (parts.length > 2) {
-    const why = parts.length === 3 ? "has a third value (Guild's initial value for skopt, which g does not use)" : `has ${parts.length} values where a range has 2`;
+    const why =
+      parts.length === 3
+        ? "has a third value (Guild's initial value for skopt, which g does not use)"
+        : `has ${parts.length} values where a range has 2`;
     throw err(`looks like ${kind} but ${why}`, fix);
   }
   const [lowText, highText] = parts.map((p) => p.trim()) as [string, string];
@@ -230,7 +298,10 @@ function parseUniform(name: string, fname: string, parts: string[], err: Err): D
   const low = parseNumberText(lowText);
   const high = parseNumberText(highText);
   if (low === undefined || high === undefined) {
-    throw err(`looks like ${kind} but its bounds are not both numbers`, `${fix} (a list of texts with colons needs quotes: ${name}=['a:b','c'])`);
+    throw err(
+      `looks like ${kind} but its bounds are not both numbers`,
+      `${fix} (a list of texts with colons needs quotes: ${name}=['a:b','c'])`,
+    );
   }
   if (!(low < high)) throw err(`looks like ${kind} but its lower bound is not below its upper bound`, fix);
   const integer = isIntText(lowText) && isIntText(highText);
@@ -256,14 +327,19 @@ function parseGuildFunction(name: string, fname: string, inner: string, err: Err
     if (step === 0) throw err("has a step of 0", fix);
     const count = Math.floor((stop - start) / step + 1e-9) + 1;
     if (count < 1) throw err(`has no values: a step of ${step} never reaches ${stop} from ${start}`, fix);
-    if (count > MAX_FLAG_VALUES) throw err(`has ${count} values, more than ${MAX_FLAG_VALUES}`, `use a larger step, e.g. ${name}=range[${start}:${stop}:${(stop - start) / 10}]`);
+    if (count > MAX_FLAG_VALUES)
+      throw err(
+        `has ${count} values, more than ${MAX_FLAG_VALUES}`,
+        `use a larger step, e.g. ${name}=range[${start}:${stop}:${(stop - start) / 10}]`,
+      );
     // Guild's range includes STOP; float steps are rounded so 0.1 steps read 0.3, not 0.30000000000000004.
     const values = Array.from({ length: count }, (_, i) => clean(start + i * step));
     return { type: "choice", values };
   }
   // linspace and logspace: START:STOP[:COUNT] (logspace also [:BASE]); COUNT defaults to 5, as in Guild.
   const maxArgs = fname === "logspace" ? 4 : 3;
-  if (n.length < 2 || n.length > maxArgs) throw err(`gives ${fname} ${n.length} value(s) where it takes START:STOP${fname === "logspace" ? "[:COUNT[:BASE]]" : "[:COUNT]"}`, fix);
+  if (n.length < 2 || n.length > maxArgs)
+    throw err(`gives ${fname} ${n.length} value(s) where it takes START:STOP${fname === "logspace" ? "[:COUNT[:BASE]]" : "[:COUNT]"}`, fix);
   const [start, stop] = n as [number, number];
   const count = n[2] ?? 5;
   if (!Number.isInteger(count) || count < 1) throw err(`asks for ${count} values; COUNT is a whole number of at least 1`, fix);
@@ -321,7 +397,8 @@ function parseDraw(name: string, d: DrawDistribution, inner: string, text: strin
     throw err(`gives ${d} a low that is not below its high`, fix);
   }
   if (d === "loguniform" && params.low! <= 0) throw err("gives loguniform a low at or below 0", fix);
-  if (d === "randint" && !(Number.isInteger(params.low) && Number.isInteger(params.high))) throw err("gives randint bounds that are not whole numbers", fix);
+  if (d === "randint" && !(Number.isInteger(params.low) && Number.isInteger(params.high)))
+    throw err("gives randint bounds that are not whole numbers", fix);
   for (const p of ["scale", "sigma"]) {
     if (params[p] !== undefined && params[p]! <= 0) throw err(`gives ${d} a ${p} at or below 0`, fix);
   }
@@ -336,7 +413,8 @@ function parseTuple(name: string, inner: string, err: Err): Dimension | null {
   const fix = `write ${name}="(START, STOP, STEP)" with whole numbers, e.g. ${name}="(1, 10, 2)" (for fractional steps use ${name}=range[0.1:0.5:0.1])`;
   if (parts.length > 3) throw err(`gives Python's range ${parts.length} values where it takes at most 3`, fix);
   const nums = parts.map((p) => parseNumberText(p));
-  if (nums.some((v, i) => v === undefined || !isIntText(parts[i]!))) throw err("is read as Python's range(...) but not all its values are whole numbers", fix);
+  if (nums.some((v, i) => v === undefined || !isIntText(parts[i]!)))
+    throw err("is read as Python's range(...) but not all its values are whole numbers", fix);
   const n = nums as number[];
   const [start, stop, step] = n.length === 1 ? [0, n[0]!, 1] : [n[0]!, n[1]!, n[2] ?? 1];
   if (step === 0) throw err("has a step of 0", fix);

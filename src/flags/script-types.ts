@@ -24,7 +24,9 @@ export function applyDefaultTypes(
     if ((spec.type === "uniform" || spec.type === "loguniform") && spec.integer && dflt?.type === "float") {
       const { integer: _integer, ...floatRange } = spec;
       out[name] = floatRange;
-      notes.push(`${name}: searched as floats, since the script's default ${pythonFloat(dflt.default)} is a float (${name}=range[${spec.low}:${spec.high}] gives the whole numbers)`);
+      notes.push(
+        `${name}: searched as floats, since the script's default ${pythonFloat(dflt.default)} is a float (${name}=range[${spec.low}:${spec.high}] gives the whole numbers)`,
+      );
       continue;
     }
     out[name] = spec;

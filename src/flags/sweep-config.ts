@@ -55,7 +55,19 @@ export interface SweepConfig {
 export const DEFAULT_COMMAND = ["${interpreter}", "${program}", "${args}"];
 const MACROS = ["${env}", "${interpreter}", "${program}", "${args}", "${args_no_hyphens}", "${args_json}"];
 
-const TOP_KEYS = ["name", "description", "program", "method", "metric", "parameters", "early_terminate", "run_cap", "command", "project", "entity"];
+const TOP_KEYS = [
+  "name",
+  "description",
+  "program",
+  "method",
+  "metric",
+  "parameters",
+  "early_terminate",
+  "run_cap",
+  "command",
+  "project",
+  "entity",
+];
 const DISTRIBUTIONS = [
   "constant",
   "categorical",
@@ -118,19 +130,26 @@ export function parseSweepConfig(text: string, file: string): SweepConfig {
   }
 
   const metric = readMetric(top.get("metric"), fail);
-  if (method === "bayes" && !metric) fail(top.get("method")!.value, "method", "bayes needs a metric to optimize; add metric: {name: val_loss, goal: minimize}");
+  if (method === "bayes" && !metric)
+    fail(top.get("method")!.value, "method", "bayes needs a metric to optimize; add metric: {name: val_loss, goal: minimize}");
 
   const space = readParameters(top.get("parameters"), root as YAMLMap, fail);
   if (method === "grid") checkGriddable(space, top.get("parameters")!, fail);
 
   const earlyTerminate = readEarlyTerminate(top.get("early_terminate"), fail);
-  if (earlyTerminate && !metric) fail(top.get("early_terminate")!.value, "early_terminate", "needs a metric to judge runs by; add metric: {name: val_loss, goal: minimize}");
+  if (earlyTerminate && !metric)
+    fail(
+      top.get("early_terminate")!.value,
+      "early_terminate",
+      "needs a metric to judge runs by; add metric: {name: val_loss, goal: minimize}",
+    );
 
   let runCap: number | null = null;
   const capPair = top.get("run_cap");
   if (capPair) {
     const v = scalarValue(capPair.value);
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 1) fail(capPair.value, "run_cap", `must be a whole number of runs, at least 1, not ${show(capPair.value)}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
+      fail(capPair.value, "run_cap", `must be a whole number of runs, at least 1, not ${show(capPair.value)}`);
     runCap = v as number;
   }
 
@@ -239,9 +258,13 @@ function readParameters(pair: Pair<Node, Node | null> | undefined, root: YAMLMap
 
 function readParameter(pair: Pair<Node, Node | null>, path: string, fail: Fail): Dimension {
   if (!isMap(pair.value)) {
-    return fail(pair.value ?? pair, path, `must be a mapping such as {values: [1, 2]}, {min: 0, max: 1} or {value: 3}, not ${show(pair.value)}`);
+    return fail(
+      pair.value ?? pair,
+      path,
+      `must be a mapping such as {values: [1, 2]}, {min: 0, max: 1} or {value: 3}, not ${show(pair.value)}`,
+    );
   }
-  if (pair.value.items.some((i) => isScalar((i as Pair).key) && ((i as Pair<Scalar>).key.value === "parameters"))) {
+  if (pair.value.items.some((i) => isScalar((i as Pair).key) && (i as Pair<Scalar>).key.value === "parameters")) {
     fail(pair.value, path, "nested parameters are not supported; give each flag its own entry under parameters");
   }
   const keys = readMap(pair.value, path, PARAMETER_KEYS, fail);
@@ -250,7 +273,11 @@ function readParameter(pair: Pair<Node, Node | null>, path: string, fail: Fail):
   for (const [key, p] of keys) {
     if (key === "distribution") continue;
     if (!required.includes(key) && !optional.includes(key)) {
-      fail(p.key, `${path}.${key}`, `does not apply to distribution ${distribution} (it takes ${[...required, ...optional].join(", ") || "no other keys"})`);
+      fail(
+        p.key,
+        `${path}.${key}`,
+        `does not apply to distribution ${distribution} (it takes ${[...required, ...optional].join(", ") || "no other keys"})`,
+      );
     }
   }
   for (const key of required) {
@@ -280,14 +307,16 @@ function readParameter(pair: Pair<Node, Node | null>, path: string, fail: Fail):
       return { type: "const", value: readFlagValue(keys.get("value")!.value, `${path}.value`, fail) };
     case "categorical": {
       const node = keys.get("values")!.value;
-      if (!isSeq(node)) return fail(node ?? keys.get("values"), `${path}.values`, `must be a list, e.g. values: [32, 64, 128], not ${show(node)}`);
+      if (!isSeq(node))
+        return fail(node ?? keys.get("values"), `${path}.values`, `must be a list, e.g. values: [32, 64, 128], not ${show(node)}`);
       if (node.items.length === 0) return fail(node, `${path}.values`, "is empty; list at least one value, e.g. values: [32, 64]");
       const values = node.items.map((item, i) => readFlagValue(item as Node, `${path}.values[${i}]`, fail));
       return { type: "choice", values };
     }
     case "int_uniform": {
       for (const key of ["min", "max"]) {
-        if (!isIntegerScalar(keys.get(key)!.value)) fail(keys.get(key)!.value, `${path}.${key}`, `int_uniform needs whole numbers, not ${show(keys.get(key)!.value)}`);
+        if (!isIntegerScalar(keys.get(key)!.value))
+          fail(keys.get(key)!.value, `${path}.${key}`, `int_uniform needs whole numbers, not ${show(keys.get(key)!.value)}`);
       }
       return { type: "uniform", ...range(), integer: true };
     }
@@ -316,7 +345,12 @@ function readParameter(pair: Pair<Node, Node | null>, path: string, fail: Fail):
 }
 
 /** W&B's rules: an explicit distribution wins; else value → constant, values → categorical, int min/max → int_uniform, else uniform. */
-function inferDistribution(keys: Map<string, Pair<Node, Node | null>>, path: string, pair: Pair<Node, Node | null>, fail: Fail): Distribution {
+function inferDistribution(
+  keys: Map<string, Pair<Node, Node | null>>,
+  path: string,
+  pair: Pair<Node, Node | null>,
+  fail: Fail,
+): Distribution {
   const given = keys.get("distribution");
   if (given) {
     const d = readString(given, `${path}.distribution`, fail, true);
@@ -349,8 +383,14 @@ function readFlagValue(node: Node | null, path: string, fail: Fail): FlagValue {
 function checkGriddable(space: Space, pair: Pair<Node, Node | null>, fail: Fail): void {
   for (const [name, dim] of Object.entries(space)) {
     if (gridAxis(dim) === null) {
-      const node = isMap(pair.value) ? (pair.value.items as Pair<Node, Node | null>[]).find((p) => isScalar(p.key) && p.key.value === name) : null;
-      fail(node ?? pair, `parameters.${name}`, "method grid needs a finite list of values; write values: [...], whole-number min/max, or use method: random");
+      const node = isMap(pair.value)
+        ? (pair.value.items as Pair<Node, Node | null>[]).find((p) => isScalar(p.key) && p.key.value === name)
+        : null;
+      fail(
+        node ?? pair,
+        `parameters.${name}`,
+        "method grid needs a finite list of values; write values: [...], whole-number min/max, or use method: random",
+      );
     }
   }
 }
@@ -423,8 +463,14 @@ function readCommand(pair: Pair<Node, Node | null> | undefined, fail: Fail): str
 
 function readEarlyTerminate(pair: Pair<Node, Node | null> | undefined, fail: Fail): EarlyTerminate | null {
   if (!pair) return null;
-  if (!isMap(pair.value)) return fail(pair.value ?? pair, "early_terminate", "must be a mapping, e.g. early_terminate: {type: hyperband, min_iter: 3}");
-  const keys = readMap(pair.value, "early_terminate", ["type", "min_iter", "max_iter", "s", "eta", "fraction", "min_runs", "start_iter"], fail);
+  if (!isMap(pair.value))
+    return fail(pair.value ?? pair, "early_terminate", "must be a mapping, e.g. early_terminate: {type: hyperband, min_iter: 3}");
+  const keys = readMap(
+    pair.value,
+    "early_terminate",
+    ["type", "min_iter", "max_iter", "s", "eta", "fraction", "min_runs", "start_iter"],
+    fail,
+  );
   if (!keys.get("type")) fail(pair.value, "early_terminate.type", "is missing; use envelope or hyperband");
   const type = readString(keys.get("type"), "early_terminate.type", fail, true);
   const int = (key: string, min: number): number | null => {
@@ -437,7 +483,8 @@ function readEarlyTerminate(pair: Pair<Node, Node | null> | undefined, fail: Fai
   };
   const only = (allowed: string[]) => {
     for (const [key, p] of keys) {
-      if (key !== "type" && !allowed.includes(key)) fail(p.key, `early_terminate.${key}`, `does not apply to type ${type} (it takes ${allowed.join(", ")})`);
+      if (key !== "type" && !allowed.includes(key))
+        fail(p.key, `early_terminate.${key}`, `does not apply to type ${type} (it takes ${allowed.join(", ")})`);
     }
   };
   if (type === "envelope") {
@@ -445,7 +492,8 @@ function readEarlyTerminate(pair: Pair<Node, Node | null> | undefined, fail: Fai
     let fraction: number = ENVELOPE_DEFAULTS.fraction;
     if (keys.get("fraction")) {
       fraction = readNumber(keys.get("fraction"), "early_terminate.fraction", fail);
-      if (fraction <= 0 || fraction > 1) fail(keys.get("fraction")!.value, "early_terminate.fraction", `must be in (0, 1], not ${fraction}`);
+      if (fraction <= 0 || fraction > 1)
+        fail(keys.get("fraction")!.value, "early_terminate.fraction", `must be in (0, 1], not ${fraction}`);
     }
     return {
       type: "envelope",
@@ -461,7 +509,8 @@ function readEarlyTerminate(pair: Pair<Node, Node | null> | undefined, fail: Fai
     const minIter = int("min_iter", 1);
     const maxIter = int("max_iter", 1);
     if (minIter !== null && maxIter !== null) fail(keys.get("max_iter")!.key, "early_terminate", "give min_iter or max_iter, not both");
-    if (minIter === null && maxIter === null) fail(pair.value, "early_terminate", "hyperband needs min_iter (or max_iter with s), e.g. {type: hyperband, min_iter: 3}");
+    if (minIter === null && maxIter === null)
+      fail(pair.value, "early_terminate", "hyperband needs min_iter (or max_iter with s), e.g. {type: hyperband, min_iter: 3}");
     const bands: number[] = [];
     if (minIter !== null) {
       for (let b = minIter, i = 0; b <= HYPERBAND_MAX_BAND && (s === null || i < s); b *= eta, i++) bands.push(b);
@@ -469,7 +518,12 @@ function readEarlyTerminate(pair: Pair<Node, Node | null> | undefined, fail: Fai
       if (s === null) fail(keys.get("max_iter")!.key, "early_terminate.s", "is needed with max_iter (the number of brackets), e.g. s: 2");
       for (let i = 1, b = maxIter! / eta; i <= s! && b >= 1; i++, b /= eta) bands.push(Math.floor(b));
       bands.sort((a, b) => a - b);
-      if (bands.length === 0) fail(keys.get("max_iter")!.value, "early_terminate.max_iter", `max_iter ${maxIter} is smaller than eta ${eta}: no band to judge at`);
+      if (bands.length === 0)
+        fail(
+          keys.get("max_iter")!.value,
+          "early_terminate.max_iter",
+          `max_iter ${maxIter} is smaller than eta ${eta}: no band to judge at`,
+        );
     }
     return { type: "hyperband", bands, eta };
   }

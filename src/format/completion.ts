@@ -128,17 +128,44 @@ function firstPositional(cmd: CommandShape, rest: string[]): string | undefined 
 }
 
 function valuesFor(option: string, current: string, sources: CompletionSources): Completion {
-  if (COLUMN_OPTIONS.has(option)) return words_(matching(sources.columns().map((value) => ({ value })), current));
+  if (COLUMN_OPTIONS.has(option))
+    return words_(
+      matching(
+        sources.columns().map((value) => ({ value })),
+        current,
+      ),
+    );
   if (COLUMN_LIST_OPTIONS.has(option)) {
     const comma = current.lastIndexOf(",");
     const head = comma < 0 ? "" : current.slice(0, comma + 1);
     const piece = current.slice(head.length).trimStart();
     const spaced = head + current.slice(head.length, current.length - piece.length);
-    return prefixWith(spaced, words_(matching(sources.columns().map((value) => ({ value })), piece)));
+    return prefixWith(
+      spaced,
+      words_(
+        matching(
+          sources.columns().map((value) => ({ value })),
+          piece,
+        ),
+      ),
+    );
   }
-  if (option === "-o" || option === "--optimizer" || option === "--help-optimizer") return words_(matching(OPTIMIZERS.map((value) => ({ value })), current));
-  if (option === "--restart") return words_(matching([...OPTIMIZERS.filter((o) => o !== "grid").map((value) => ({ value })), ...sources.runs()], current));
-  if (option === "--status") return words_(matching(STATUSES.map((value) => ({ value })), current));
+  if (option === "-o" || option === "--optimizer" || option === "--help-optimizer")
+    return words_(
+      matching(
+        OPTIMIZERS.map((value) => ({ value })),
+        current,
+      ),
+    );
+  if (option === "--restart")
+    return words_(matching([...OPTIMIZERS.filter((o) => o !== "grid").map((value) => ({ value })), ...sources.runs()], current));
+  if (option === "--status")
+    return words_(
+      matching(
+        STATUSES.map((value) => ({ value })),
+        current,
+      ),
+    );
   if (SWEEP_OPTIONS.has(option)) return words_(matching(sources.sweeps(), current));
   if (option === "--learn-from") return words_(matching([{ value: "batch" }, { value: "all" }], current));
   if (FILE_OPTIONS.has(option)) return { kind: "files" };
@@ -188,7 +215,10 @@ function words_(candidates: Candidate[]): Completion {
  */
 export function formatCompletion(completion: Completion): string {
   if (completion.kind === "files") return ":files\n";
-  return completion.candidates.map((c) => (c.description ? `${c.value}\t${oneLine(c.description)}` : c.value)).join("\n") + (completion.candidates.length ? "\n" : "");
+  return (
+    completion.candidates.map((c) => (c.description ? `${c.value}\t${oneLine(c.description)}` : c.value)).join("\n") +
+    (completion.candidates.length ? "\n" : "")
+  );
 }
 
 function oneLine(text: string): string {

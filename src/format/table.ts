@@ -148,7 +148,8 @@ function layOut(headers: string[], rows: string[][], width: number | undefined, 
 }
 
 function renderWithCliTable(headers: string[], rows: string[][], layout: Layout, align: Align[], opts: RowsOptions): string {
-  const paint = (text: string, code: string | undefined): string => (opts.color && code && text !== "" ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const paint = (text: string, code: string | undefined): string =>
+    opts.color && code && text !== "" ? `\x1b[${code}m${text}\x1b[0m` : text;
   const Table = loadCliTable();
   const table = new Table({
     head: layout.shown.map((i) => paint(headers[i]!, "1")),
@@ -157,10 +158,21 @@ function renderWithCliTable(headers: string[], rows: string[][], layout: Layout,
     wordWrap: false,
     truncate: ELLIPSIS,
     chars: {
-      top: "", "top-mid": "", "top-left": "", "top-right": "",
-      bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-      left: "", "left-mid": "", mid: "", "mid-mid": "",
-      right: "", "right-mid": "", middle: GAP,
+      top: "",
+      "top-mid": "",
+      "top-left": "",
+      "top-right": "",
+      bottom: "",
+      "bottom-mid": "",
+      "bottom-left": "",
+      "bottom-right": "",
+      left: "",
+      "left-mid": "",
+      mid: "",
+      "mid-mid": "",
+      right: "",
+      "right-mid": "",
+      middle: GAP,
     },
     style: { "padding-left": 0, "padding-right": 0, head: [], border: [], compact: true },
   });

@@ -22,7 +22,7 @@ export function formatValue(v: number | string | boolean | null): string {
 /** Significant digits of a plain decimal ("-0.0012340" → 5); 99 for exponent forms. */
 function significantDigits(s: string): number {
   let i = s.charCodeAt(0) === 45 /* - */ ? 1 : 0;
-  while (i < s.length && (s.charCodeAt(i) === 48 /* 0 */ || s.charCodeAt(i) === 46 /* . */)) i++;
+  while (i < s.length && (s.charCodeAt(i) === 48 /* 0 */ || s.charCodeAt(i) === 46) /* . */) i++;
   let n = 0;
   for (; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -154,7 +154,9 @@ function parseAttribute(name: string, what: string, column: number): Attribute {
   if ((ATTRIBUTES as readonly string[]).includes(lower)) return lower as Attribute;
   const alias = ATTRIBUTE_ALIASES[lower];
   if (alias) return alias;
-  throw new UsageError(`${what}: unknown run attribute ".${name}" at column ${column}; use one of ${ATTRIBUTES.map((a) => "." + a).join(", ")}`);
+  throw new UsageError(
+    `${what}: unknown run attribute ".${name}" at column ${column}; use one of ${ATTRIBUTES.map((a) => "." + a).join(", ")}`,
+  );
 }
 
 /**
@@ -245,11 +247,15 @@ export function checkColumnKnown(ref: ColumnRef, known: KnownNames, what: string
       if (known.scalars.has(ref.key)) return;
       throw new UsageError(
         `${what}: no selected run has a scalar "${ref.key}" for "${ref.qualifier} ${ref.key}"` +
-          (known.flags.has(ref.key) ? ` (${ref.key} is a flag, which has no ${ref.qualifier}: write =${ref.key})` : didYouMean(ref.key, scalars)),
+          (known.flags.has(ref.key)
+            ? ` (${ref.key} is a flag, which has no ${ref.qualifier}: write =${ref.key})`
+            : didYouMean(ref.key, scalars)),
       );
     case "bare":
       if (known.scalars.has(ref.name) || known.flags.has(ref.name)) return;
-      throw new UsageError(`${what}: no selected run has a scalar or flag "${ref.name}"${didYouMean(ref.name, [...scalars, ...flags, ...attrs]) || "; see the names with g compare -T --json 1"}`);
+      throw new UsageError(
+        `${what}: no selected run has a scalar or flag "${ref.name}"${didYouMean(ref.name, [...scalars, ...flags, ...attrs]) || "; see the names with g compare -T --json 1"}`,
+      );
   }
 }
 

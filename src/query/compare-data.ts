@@ -220,7 +220,12 @@ function collectNames(runs: CompareInputRun[]): { scalars: Set<string>; flags: S
  * list or every flag and scalar that the shown rows have (`shownNames`, so
  * `--top 5` of a mixed store is not padded with empty columns).
  */
-function chooseColumns(input: CompareInput, shownNames: ReturnType<typeof collectNames>, known: KnownNames, check: ColumnCheck): CompareColumn[] {
+function chooseColumns(
+  input: CompareInput,
+  shownNames: ReturnType<typeof collectNames>,
+  known: KnownNames,
+  check: ColumnCheck,
+): CompareColumn[] {
   const out: CompareColumn[] = [];
   const seen = new Set<string>();
   const add = (source: ResolvedColumn, kind: ColumnKind): void => {
@@ -339,7 +344,8 @@ export function runSeconds(run: Run, now: number): number | null {
 function cellFormatter(col: ResolvedColumn): (v: number | string | boolean) => string {
   if (col.type === "attr") {
     if (col.attr === "time") return (v) => (typeof v === "number" ? formatDuration(v) : String(v));
-    if (col.attr === "started" || col.attr === "stopped" || col.attr === "created") return (v) => (typeof v === "string" ? formatTime(v) : String(v));
+    if (col.attr === "started" || col.attr === "stopped" || col.attr === "created")
+      return (v) => (typeof v === "string" ? formatTime(v) : String(v));
     return String;
   }
   // A count or a step is a whole number, shown in full.

@@ -70,7 +70,9 @@ export function parseFilter(text: string): FilterExpr {
     const t = next();
     if ((t.type === "word" && t.word === "not") || t.type === "(") {
       if (++nesting > MAX_FILTER_NESTING) {
-        throw new UsageError(`${WHAT}: "(" and "not" nest more than ${MAX_FILTER_NESTING} deep at column ${t.pos + 1}; simplify the expression`);
+        throw new UsageError(
+          `${WHAT}: "(" and "not" nest more than ${MAX_FILTER_NESTING} deep at column ${t.pos + 1}; simplify the expression`,
+        );
       }
       const inner = parseNested(t);
       nesting--;

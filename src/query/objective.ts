@@ -19,7 +19,9 @@ function splitColumn(column: string): { qualifier: Qualifier; key: string } {
   if (parts.length === 1 && !parts[0]!.startsWith("=") && !parts[0]!.startsWith(".")) return { qualifier: "last", key: parts[0]! };
   const [first, second] = parts;
   if (parts.length === 2 && first !== undefined && second !== undefined && isQualifier(first)) return { qualifier: first, key: second };
-  throw new UsageError(`objective "${column}" is not a scalar column; write a scalar key, optionally after ${QUALIFIERS.join("|")}, e.g. "min val_loss"`);
+  throw new UsageError(
+    `objective "${column}" is not a scalar column; write a scalar key, optionally after ${QUALIFIERS.join("|")}, e.g. "min val_loss"`,
+  );
 }
 
 /** The objective's value for a run, or null when the run did not record it. */

@@ -61,7 +61,8 @@ export function checkRunSpecs(specs: string[]): void {
       }
       continue;
     }
-    if (!/^[0-9a-f]+$/i.test(spec)) throw new UsageError(`bad run "${spec}": use an index (1 = latest), a range like 1:20, or a run id or its prefix`);
+    if (!/^[0-9a-f]+$/i.test(spec))
+      throw new UsageError(`bad run "${spec}": use an index (1 = latest), a range like 1:20, or a run id or its prefix`);
   }
 }
 
@@ -135,7 +136,10 @@ export function filterRuns(runs: IndexedRun[], f: RunFilters): IndexedRun[] {
 
 function toList(v: string | string[] | undefined): string[] {
   if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s !== "");
+  return (Array.isArray(v) ? v : [v])
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 /** The options that choose runs (not how they are shown): what `g view` shares with `g compare`. */
@@ -180,6 +184,7 @@ function resolveBatch(all: IndexedRun[], spec: string): string {
   const hits = selectRuns(all, [spec]);
   if (hits.length !== 1) throw new UsageError(`--batch takes one batch run (an index, id or id prefix), not "${spec}"`);
   const id = hits[0]!.run.id;
-  if (!all.some((r) => r.run.record.batch === id)) throw new NotFoundError(`run ${id.slice(0, 8)} is not a batch (no run names it as its batch); see g runs`);
+  if (!all.some((r) => r.run.record.batch === id))
+    throw new NotFoundError(`run ${id.slice(0, 8)} is not a batch (no run names it as its batch); see g runs`);
   return id;
 }

@@ -130,10 +130,7 @@ export function buildSweepArgv(config: Pick<SweepConfig, "command" | "program">,
   return expandSweepCommand(config, point, interpreter);
 }
 
-export function buildEnv(
-  base: NodeJS.ProcessEnv,
-  run: { id: string; dir: string; home: string; flags: Flags },
-): NodeJS.ProcessEnv {
+export function buildEnv(base: NodeJS.ProcessEnv, run: { id: string; dir: string; home: string; flags: Flags }): NodeJS.ProcessEnv {
   const pythonPath = [sdkPythonDir(), base.PYTHONPATH].filter((p) => p && p !== "").join(delimiter);
   return {
     ...base,

@@ -115,7 +115,8 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
   // ends recorded as far as the disk allows; the caller reports ioError's one line.
   let ioError: StoreWriteError | null = null;
   const failWrite = (err: unknown) => {
-    ioError = err instanceof StoreWriteError ? err : new StoreWriteError(`cannot write ${run.dir} (${(err as Error).message})`, run.dir, undefined);
+    ioError =
+      err instanceof StoreWriteError ? err : new StoreWriteError(`cannot write ${run.dir} (${(err as Error).message})`, run.dir, undefined);
     if (!opts.reportsWriteError) opts.sink?.(`g: ${ioError.message} (run ${run.id.slice(0, 8)} stopped)\n`, "stderr");
   };
   const onData = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
@@ -136,13 +137,22 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
       if (killTimer) clearTimeout(killTimer);
       // The process is gone: what is left is recording its end, well within a lease.
       lease.stop();
-      const exitCode = error ? 127 : code ?? 128 + (signal ? osConstants.signals[signal] ?? 0 : 0);
+      const exitCode = error ? 127 : (code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0));
       try {
         await finishRecord(exitCode, error);
       } catch (err) {
         // The disk or the store failed at the very end: run.json keeps its last whole version
         // and the LOCK stays, so the run reads as `error`; the caller reports the one line.
-        if (!ioError) failWrite(err instanceof StoreWriteError ? err : new StoreWriteError(`cannot record the end of run ${run.id.slice(0, 8)} in ${join(run.dir, RUN_FILE)} (${(err as Error).message}); it will show as error`, run.dir, undefined));
+        if (!ioError)
+          failWrite(
+            err instanceof StoreWriteError
+              ? err
+              : new StoreWriteError(
+                  `cannot record the end of run ${run.id.slice(0, 8)} in ${join(run.dir, RUN_FILE)} (${(err as Error).message}); it will show as error`,
+                  run.dir,
+                  undefined,
+                ),
+          );
         resolveDone({ exitCode: exitCode === 0 ? 1 : exitCode, status: "error", flags: run.record.flags, writeError: ioError });
       }
     };

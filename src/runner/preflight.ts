@@ -47,7 +47,9 @@ export function checkCanStart(argv: readonly string[], script: string, cwd: stri
   }
   if (path !== null) throw new UsageError(`cannot run ${script}: ${program} does not exist`);
   if (/python/i.test(program)) {
-    throw new UsageError(`cannot run ${script}: ${program} is not on PATH; install Python 3, or put it on PATH (or set G_PYTHON to the interpreter's path)`);
+    throw new UsageError(
+      `cannot run ${script}: ${program} is not on PATH; install Python 3, or put it on PATH (or set G_PYTHON to the interpreter's path)`,
+    );
   }
   throw new UsageError(`cannot run ${script}: ${program} is not on PATH; install it or add its folder to PATH`);
 }

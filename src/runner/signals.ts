@@ -53,7 +53,10 @@ export class StopSignals {
 }
 
 /** Runs `body` with SIGINT/SIGTERM handled by a hub that is removed afterwards, whatever happens. */
-export async function withStopSignals<T>(onFirst: ((reason: StopReason) => void) | undefined, body: (signals: StopSignals) => Promise<T>): Promise<T> {
+export async function withStopSignals<T>(
+  onFirst: ((reason: StopReason) => void) | undefined,
+  body: (signals: StopSignals) => Promise<T>,
+): Promise<T> {
   const signals = new StopSignals(onFirst).install();
   try {
     return await body(signals);

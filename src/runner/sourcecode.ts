@@ -5,7 +5,17 @@ import { copyFile, mkdir, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 
 export const SOURCE_PATTERNS = ["**/*.{py,js,mjs,cjs,ts,sh,r,R,jl,json,yaml,yml,toml,cfg,ini,txt,md}"];
-export const SOURCE_IGNORE = ["**/node_modules/**", "**/.git/**", "**/__pycache__/**", "**/venv/**", "**/.venv/**", "**/dist/**", "**/build/**", "**/.g/**", "**/runs/**"];
+export const SOURCE_IGNORE = [
+  "**/node_modules/**",
+  "**/.git/**",
+  "**/__pycache__/**",
+  "**/venv/**",
+  "**/.venv/**",
+  "**/dist/**",
+  "**/build/**",
+  "**/.g/**",
+  "**/runs/**",
+];
 export const SOURCE_MAX_DEPTH = 3;
 export const SOURCE_MAX_FILES = 100;
 export const SOURCE_MAX_FILE_BYTES = 1024 * 1024;

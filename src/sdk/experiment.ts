@@ -244,7 +244,9 @@ export class Experiment {
     // Lines this experiment writes into a g run carry its token, so they can be
     // moved into a child run if the script starts another experiment.
     const mark = this.insideGRun && attachedHere.get(this.dir!) === this ? { exp: this.token } : {};
-    const lines = Object.entries(values).map(([key, value]) => JSON.stringify({ key, value, step, t, ...mark } satisfies ScalarRecord) + "\n");
+    const lines = Object.entries(values).map(
+      ([key, value]) => JSON.stringify({ key, value, step, t, ...mark } satisfies ScalarRecord) + "\n",
+    );
     // One write for the whole row: concurrent writers interleave rows, never bytes.
     appendLines(join(this.dir!, SCALARS_FILE), [lines.join("")]);
     return this;
@@ -374,7 +376,8 @@ export class Experiment {
     const moved = moveMarkedLines(join(runDir, SCALARS_FILE), this.token);
     if (moved.length > 0) appendLines(join(this.dir!, SCALARS_FILE), [moved.join("")]);
     const messages = [...this.keptMessages];
-    if (this.droppedMessages > 0) messages.unshift(`${isoNow()} INFO (${this.droppedMessages} earlier messages are in the output.log of run ${parentId})\n`);
+    if (this.droppedMessages > 0)
+      messages.unshift(`${isoNow()} INFO (${this.droppedMessages} earlier messages are in the output.log of run ${parentId})\n`);
     if (messages.length > 0) appendLines(join(this.dir!, OUTPUT_FILE), [messages.join("")]);
     this.keptMessages = [];
     this.insideGRun = false;
@@ -442,7 +445,13 @@ function homeOf(runDir: string): string {
 }
 
 /** Adds an experiment's tags, description, prefix and label to a g run's record; returns what to undo. */
-function describeParent(record: RunRecord, tags: string[], description: string | undefined, prefix: string | undefined, name: string | undefined): ParentUndo {
+function describeParent(
+  record: RunRecord,
+  tags: string[],
+  description: string | undefined,
+  prefix: string | undefined,
+  name: string | undefined,
+): ParentUndo {
   const recordTags = (record.tags ??= []);
   const undo: ParentUndo = { tags: tags.filter((t, i) => !recordTags.includes(t) && tags.indexOf(t) === i) };
   recordTags.push(...undo.tags);
@@ -499,7 +508,8 @@ function toFlagValue(name: string, value: unknown): FlagValue {
   if (value === null || value === undefined) return null;
   if (typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new RangeError(`g-runs: param "${name}" is ${value}; flags hold finite numbers (JSON has no NaN or Infinity)`);
+    if (!Number.isFinite(value))
+      throw new RangeError(`g-runs: param "${name}" is ${value}; flags hold finite numbers (JSON has no NaN or Infinity)`);
     return value;
   }
   if (typeof value === "bigint") return bigintToNumber(`param "${name}"`, value);

@@ -54,7 +54,8 @@ export function parseAskTellLine(line: string, space: Space | null): AskTellMess
 }
 
 function parseInit(msg: Record<string, unknown>): AskTellMessage {
-  if (msg.protocol !== PROTOCOL_VERSION) throw new AskTellError(`unsupported protocol ${describe(msg.protocol)}; g speaks protocol ${PROTOCOL_VERSION}`);
+  if (msg.protocol !== PROTOCOL_VERSION)
+    throw new AskTellError(`unsupported protocol ${describe(msg.protocol)}; g speaks protocol ${PROTOCOL_VERSION}`);
   if (!isObject(msg.space)) throw new AskTellError(`init: "space" must be an object of parameter → range, got ${describe(msg.space)}`);
   const entries = Object.entries(msg.space);
   if (entries.length === 0) throw new AskTellError("init: the space has no parameters");
@@ -64,7 +65,8 @@ function parseInit(msg: Record<string, unknown>): AskTellMessage {
     space[name] = parseDimension(name, spec);
   }
   const direction = msg.direction ?? "minimize";
-  if (direction !== "minimize" && direction !== "maximize") throw new AskTellError(`init: "direction" must be "minimize" or "maximize", got ${describe(direction)}`);
+  if (direction !== "minimize" && direction !== "maximize")
+    throw new AskTellError(`init: "direction" must be "minimize" or "maximize", got ${describe(direction)}`);
   const seed = msg.seed ?? 0;
   if (!(typeof seed === "string" || (typeof seed === "number" && Number.isSafeInteger(seed)))) {
     throw new AskTellError(`init: "seed" must be a whole number or a string, got ${describe(seed)}`);
@@ -72,19 +74,23 @@ function parseInit(msg: Record<string, unknown>): AskTellMessage {
   if (msg.budget !== undefined && !(typeof msg.budget === "number" && Number.isSafeInteger(msg.budget) && msg.budget >= 0)) {
     throw new AskTellError(`init: "budget" must be a whole number >= 0, got ${describe(msg.budget)}`);
   }
-  if (msg.function !== undefined && typeof msg.function !== "string") throw new AskTellError(`init: "function" must be a string, got ${describe(msg.function)}`);
+  if (msg.function !== undefined && typeof msg.function !== "string")
+    throw new AskTellError(`init: "function" must be a string, got ${describe(msg.function)}`);
   return { type: "init", space, direction, seed: String(seed) };
 }
 
 /** The harness's space entry → a Dimension: float (optionally "log": true), int, categorical. */
 function parseDimension(name: string, spec: unknown): Dimension {
   const where = `init: parameter ${JSON.stringify(name)}`;
-  if (!isObject(spec)) throw new AskTellError(`${where} must be an object such as {"type":"float","low":0,"high":1}, got ${describe(spec)}`);
+  if (!isObject(spec))
+    throw new AskTellError(`${where} must be an object such as {"type":"float","low":0,"high":1}, got ${describe(spec)}`);
   for (const key of Object.keys(spec)) {
-    if (!DIMENSION_KEYS.has(key)) throw new AskTellError(`${where} has an unknown field "${key}" (fields: ${[...DIMENSION_KEYS].join(", ")})`);
+    if (!DIMENSION_KEYS.has(key))
+      throw new AskTellError(`${where} has an unknown field "${key}" (fields: ${[...DIMENSION_KEYS].join(", ")})`);
   }
   if (spec.type === "categorical") {
-    if (spec.low !== undefined || spec.high !== undefined || spec.log !== undefined) throw new AskTellError(`${where}: a categorical takes "values", not low/high/log`);
+    if (spec.low !== undefined || spec.high !== undefined || spec.log !== undefined)
+      throw new AskTellError(`${where}: a categorical takes "values", not low/high/log`);
     const values = spec.values;
     if (!Array.isArray(values) || values.length === 0) throw new AskTellError(`${where}: a categorical needs a non-empty "values" array`);
     const seen = new Set<FlagValue>();
@@ -97,13 +103,17 @@ function parseDimension(name: string, spec: unknown): Dimension {
     }
     return { type: "choice", values: values as FlagValue[] };
   }
-  if (spec.type !== "float" && spec.type !== "int") throw new AskTellError(`${where}: unsupported type ${describe(spec.type)}; use float, int or categorical`);
+  if (spec.type !== "float" && spec.type !== "int")
+    throw new AskTellError(`${where}: unsupported type ${describe(spec.type)}; use float, int or categorical`);
   if (spec.values !== undefined) throw new AskTellError(`${where}: "values" is for categorical parameters`);
   const { low, high } = spec;
-  if (typeof low !== "number" || !Number.isFinite(low)) throw new AskTellError(`${where}: "low" must be a finite number, got ${describe(low)}`);
-  if (typeof high !== "number" || !Number.isFinite(high)) throw new AskTellError(`${where}: "high" must be a finite number, got ${describe(high)}`);
+  if (typeof low !== "number" || !Number.isFinite(low))
+    throw new AskTellError(`${where}: "low" must be a finite number, got ${describe(low)}`);
+  if (typeof high !== "number" || !Number.isFinite(high))
+    throw new AskTellError(`${where}: "high" must be a finite number, got ${describe(high)}`);
   if (low > high) throw new AskTellError(`${where}: "low" ${low} is above "high" ${high}`);
-  if (spec.log !== undefined && typeof spec.log !== "boolean") throw new AskTellError(`${where}: "log" must be true or false, got ${describe(spec.log)}`);
+  if (spec.log !== undefined && typeof spec.log !== "boolean")
+    throw new AskTellError(`${where}: "log" must be true or false, got ${describe(spec.log)}`);
   const log = spec.log === true;
   if (log && low <= 0) throw new AskTellError(`${where}: a log range needs "low" above 0, got ${low}`);
   if (spec.type === "int") {
@@ -118,7 +128,8 @@ function parseDimension(name: string, spec: unknown): Dimension {
 
 function parseTrial(trial: unknown): number | undefined {
   if (trial === undefined) return undefined;
-  if (typeof trial !== "number" || !Number.isSafeInteger(trial) || trial < 0) throw new AskTellError(`"trial" must be a whole number >= 0, got ${describe(trial)}`);
+  if (typeof trial !== "number" || !Number.isSafeInteger(trial) || trial < 0)
+    throw new AskTellError(`"trial" must be a whole number >= 0, got ${describe(trial)}`);
   return trial;
 }
 
@@ -126,7 +137,8 @@ function parseValue(msg: Record<string, unknown>): number | null {
   if (!("value" in msg)) throw new AskTellError('observe: "value" is missing (a number, or null for a failed trial)');
   const value = msg.value;
   if (value === null) return null;
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new AskTellError(`observe: "value" must be a number or null, got ${describe(value)}`);
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new AskTellError(`observe: "value" must be a number or null, got ${describe(value)}`);
   return value;
 }
 
@@ -134,7 +146,9 @@ function parseValue(msg: Record<string, unknown>): number | null {
 function parseParams(params: unknown, space: Space): Point {
   const names = Object.keys(space);
   if (!isObject(params)) throw new AskTellError(`observe: "params" must be an object with ${names.join(", ")}, got ${describe(params)}`);
-  for (const key of Object.keys(params)) if (!(key in space)) throw new AskTellError(`observe: "params" has ${JSON.stringify(key)}, which is not in the space (${names.join(", ")})`);
+  for (const key of Object.keys(params))
+    if (!(key in space))
+      throw new AskTellError(`observe: "params" has ${JSON.stringify(key)}, which is not in the space (${names.join(", ")})`);
   const point: Point = {};
   for (const name of names) {
     if (!(name in params)) throw new AskTellError(`observe: "params" lacks ${JSON.stringify(name)}`);
@@ -146,7 +160,8 @@ function parseParams(params: unknown, space: Space): Point {
 function checkParam(name: string, value: unknown, dim: Dimension): FlagValue {
   const where = `observe: param ${JSON.stringify(name)}`;
   if (dim.type === "choice") {
-    if (!dim.values.some((v) => v === value)) throw new AskTellError(`${where} is ${describe(value)}, not one of ${JSON.stringify(dim.values)}`);
+    if (!dim.values.some((v) => v === value))
+      throw new AskTellError(`${where} is ${describe(value)}, not one of ${JSON.stringify(dim.values)}`);
     return value as FlagValue;
   }
   if (dim.type !== "uniform" && dim.type !== "loguniform") return value as FlagValue;

@@ -18,10 +18,25 @@ export interface StopDecision {
  * `others` are the histories of the sweep's other trials (finished ones for
  * envelope; for hyperband any that reached a band, running ones included).
  */
-export function shouldStop(rule: EarlyTerminate, current: number[], others: { history: number[]; finished: boolean }[], goal: Goal): StopDecision {
+export function shouldStop(
+  rule: EarlyTerminate,
+  current: number[],
+  others: { history: number[]; finished: boolean }[],
+  goal: Goal,
+): StopDecision {
   return rule.type === "envelope"
-    ? envelopeDecision(rule, current, others.filter((o) => o.finished).map((o) => o.history), goal)
-    : hyperbandDecision(rule, current, others.map((o) => o.history), goal);
+    ? envelopeDecision(
+        rule,
+        current,
+        others.filter((o) => o.finished).map((o) => o.history),
+        goal,
+      )
+    : hyperbandDecision(
+        rule,
+        current,
+        others.map((o) => o.history),
+        goal,
+      );
 }
 
 const better = (goal: Goal) => (a: number, b: number) => (goal === "minimize" ? a < b : a > b);
@@ -57,7 +72,10 @@ export function envelopeDecision(rule: EnvelopeRule, current: number[], finished
   }
   const mine = bestOfFirst(current, step, goal);
   if (isBetter(envelope, mine)) {
-    return { stop: true, reason: `envelope at step ${step}: best ${mine} is worse than ${envelope}, the envelope of the best ${kept.length} of ${done.length} finished runs` };
+    return {
+      stop: true,
+      reason: `envelope at step ${step}: best ${mine} is worse than ${envelope}, the envelope of the best ${kept.length} of ${done.length} finished runs`,
+    };
   }
   return { stop: false, reason: "" };
 }
@@ -82,7 +100,10 @@ export function hyperbandDecision(rule: HyperbandRule, current: number[], others
   const keep = Math.max(1, Math.ceil(n / rule.eta));
   const rank = 1 + peers.filter((v) => isBetter(v, mine)).length;
   if (rank > keep) {
-    return { stop: true, reason: `hyperband band ${band}: best ${mine} ranks ${rank} of ${n}, only the best ${keep} continue (eta ${rule.eta})` };
+    return {
+      stop: true,
+      reason: `hyperband band ${band}: best ${mine} ranks ${rank} of ${n}, only the best ${keep} continue (eta ${rule.eta})`,
+    };
   }
   return { stop: false, reason: "" };
 }

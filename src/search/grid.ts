@@ -42,7 +42,7 @@ export function gridPoints(space: Space): Point[] {
   return Array.from({ length: size }, (_, i) => gridPointAt(space, i));
 }
 
-function axis(name: string, dim: Dimension): readonly (Point[string])[] {
+function axis(name: string, dim: Dimension): readonly Point[string][] {
   if (dim.type === "const") return [dim.value];
   if (dim.type === "choice") return dim.values;
   throw new UsageError(

@@ -8,7 +8,18 @@
 
 import { UsageError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
-import { buildEncoding, decodePoint, encodePoint, pointKey, sampleSpread, sampleUntried, snapUnit, SPREAD_CANDIDATES, SPREAD_MAX_FLAGS, type Encoding } from "./encode.js";
+import {
+  buildEncoding,
+  decodePoint,
+  encodePoint,
+  pointKey,
+  sampleSpread,
+  sampleUntried,
+  snapUnit,
+  SPREAD_CANDIDATES,
+  SPREAD_MAX_FLAGS,
+  type Encoding,
+} from "./encode.js";
 import { normalCdf } from "./linalg.js";
 
 export interface TpeSettings {
@@ -34,10 +45,18 @@ export const DEFAULT_TPE_SETTINGS: TpeSettings = {
 
 export const TPE_SETTINGS_HELP: Array<{ name: string; default: string; help: string }> = [
   { name: "random-starts", default: String(DEFAULT_TPE_SETTINGS.randomStarts), help: "random trials before the estimator takes over" },
-  { name: "candidates", default: String(DEFAULT_TPE_SETTINGS.candidates), help: "candidates drawn from the good trials' density per trial (more exploits harder)" },
+  {
+    name: "candidates",
+    default: String(DEFAULT_TPE_SETTINGS.candidates),
+    help: "candidates drawn from the good trials' density per trial (more exploits harder)",
+  },
   { name: "gamma", default: String(DEFAULT_TPE_SETTINGS.gamma), help: "fraction of finished trials counted as good (0 < gamma < 1)" },
   { name: "max-good", default: String(DEFAULT_TPE_SETTINGS.maxGood), help: "at most this many trials in the good group" },
-  { name: "prior-weight", default: String(DEFAULT_TPE_SETTINGS.priorWeight), help: "weight of the uniform prior in each density (larger explores more)" },
+  {
+    name: "prior-weight",
+    default: String(DEFAULT_TPE_SETTINGS.priorWeight),
+    help: "weight of the uniform prior in each density (larger explores more)",
+  },
 ];
 
 export function parseTpeSettings(raw: Record<string, string>): Partial<TpeSettings> {
@@ -227,7 +246,14 @@ export function proposeTpe(space: Space, history: Observation[], rng: Rng, setti
   const seen = new Set(history.map((o) => pointKey(enc, o.point)));
   if (enc.width === 0) return decodePoint(enc, new Float64Array(0));
   const done = history.filter((o): o is { point: Point; value: number } => o.value !== null && Number.isFinite(o.value));
-  if (done.length < Math.max(1, s.randomStarts)) return sampleSpread(enc, history.map((o) => o.point), seen, rng, enc.coords.length <= SPREAD_MAX_FLAGS ? SPREAD_CANDIDATES : 1);
+  if (done.length < Math.max(1, s.randomStarts))
+    return sampleSpread(
+      enc,
+      history.map((o) => o.point),
+      seen,
+      rng,
+      enc.coords.length <= SPREAD_MAX_FLAGS ? SPREAD_CANDIDATES : 1,
+    );
 
   // Stable sort by value keeps earlier trials first on ties.
   const order = done.map((o, i) => i).sort((a, b) => done[a]!.value - done[b]!.value || a - b);

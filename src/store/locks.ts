@@ -80,14 +80,17 @@ export interface Lease {
 export function holdLease(dir: string, lock: RunLock): Lease {
   let current: RunLock = { ...lock, beat: Date.now() };
   writeRunLock(dir, current);
-  const timer = setInterval(() => {
-    current = { ...current, beat: Date.now() };
-    try {
-      writeRunLock(dir, current);
-    } catch {
-      /* retried at the next beat */
-    }
-  }, Math.max(10, Math.floor(leaseMs() / LEASE_BEATS)));
+  const timer = setInterval(
+    () => {
+      current = { ...current, beat: Date.now() };
+      try {
+        writeRunLock(dir, current);
+      } catch {
+        /* retried at the next beat */
+      }
+    },
+    Math.max(10, Math.floor(leaseMs() / LEASE_BEATS)),
+  );
   timer.unref();
   return {
     update(fields) {

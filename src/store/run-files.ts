@@ -62,7 +62,8 @@ export function readRecord(dir: string, id: string): RunRecord {
     text = readTextFast(`${dir}/${RUN_FILE}`);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOTDIR" ? "the run folder is a file, not a folder" : code === "ELOOP" ? "the run folder is a symbolic link loop" : null;
+    const why =
+      code === "ENOTDIR" ? "the run folder is a file, not a folder" : code === "ELOOP" ? "the run folder is a symbolic link loop" : null;
     throw new Error(`run.json cannot be read${why ? `: ${why}` : ""} (${code ?? (err as Error).message})`);
   }
   if (text === null) {

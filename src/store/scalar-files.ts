@@ -53,7 +53,16 @@ export function summarizeScalars(records: ScalarRecord[]): Record<string, Scalar
   for (const r of records) {
     const s = out[r.key];
     if (!s) {
-      out[r.key] = { last: r.value, first: r.value, min: r.value, max: r.value, avg: r.value, total: r.value, count: 1, step: r.step ?? null };
+      out[r.key] = {
+        last: r.value,
+        first: r.value,
+        min: r.value,
+        max: r.value,
+        avg: r.value,
+        total: r.value,
+        count: 1,
+        step: r.step ?? null,
+      };
       continue;
     }
     s.last = r.value;

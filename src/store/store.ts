@@ -40,7 +40,16 @@ export {
   resolveHome,
   shortId,
 } from "./paths.js";
-export { LEASE_MS, RUN_LOCK_STALE_MS, RUN_LOCK_TIMEOUT_MS, leaseMs, withDirLock, withDirLockSync, type Lease, type RunLock } from "./locks.js";
+export {
+  LEASE_MS,
+  RUN_LOCK_STALE_MS,
+  RUN_LOCK_TIMEOUT_MS,
+  leaseMs,
+  withDirLock,
+  withDirLockSync,
+  type Lease,
+  type RunLock,
+} from "./locks.js";
 export { deriveStatus, isPidAlive, stoppedStatus } from "./status.js";
 export { readScalarsFile, summarizeScalars } from "./scalar-files.js";
 export { readTextFast } from "./read-fast.js";
@@ -181,7 +190,10 @@ export class RunStore {
     out.sort((a, b) => compareNewestFirst(a.run, b.run));
     if (lines > 1.25 * names.length + 1000) {
       // A quarter or more of the lines superseded or unreadable: rewrite with the current entries only.
-      rewriteIndex(this.home, out.map((r) => indexLine(r.run.dir, r.run.record, r.summaries)).filter((l) => l !== null));
+      rewriteIndex(
+        this.home,
+        out.map((r) => indexLine(r.run.dir, r.run.record, r.summaries)).filter((l) => l !== null),
+      );
     } else {
       appendIndexLines(this.home, fresh);
     }
@@ -210,7 +222,8 @@ export class RunStore {
     } catch (err) {
       if (err instanceof GError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOTDIR" || code === "ELOOP") throw new NotFoundError(`run ${shortId(id)} cannot be updated (${dir}): ${describeDamage(err)}`);
+      if (code === "ENOTDIR" || code === "ELOOP")
+        throw new NotFoundError(`run ${shortId(id)} cannot be updated (${dir}): ${describeDamage(err)}`);
       if (code === undefined) throw new NotFoundError(`run ${shortId(id)} cannot be updated (${dir}): ${(err as Error).message}`);
       throw toStoreWriteError(err, path);
     }

@@ -110,7 +110,8 @@ export function readSweep(home: string, spec: string): Sweep {
 
 function readSweepRecord(dir: string, id: string): SweepRecord {
   const value = JSON.parse(readFileSync(join(dir, SWEEP_FILE), "utf8")) as SweepRecord;
-  if (value.format !== SWEEP_FORMAT || value.id !== id || !value.config) throw new Error(`${join(dir, SWEEP_FILE)} is not a sweep of format ${SWEEP_FORMAT}`);
+  if (value.format !== SWEEP_FORMAT || value.id !== id || !value.config)
+    throw new Error(`${join(dir, SWEEP_FILE)} is not a sweep of format ${SWEEP_FORMAT}`);
   return value;
 }
 
@@ -193,14 +194,11 @@ export function readTrials(store: RunStore, sweep: Sweep, finishedCache?: Map<st
 }
 
 /** The trials layer's decision for the next trial of a sweep (see claimTrial). */
-export type ClaimChoice =
-  | { kind: "trial"; trial: number; point: Flags; retryOf: Trial | null }
-  | { kind: "done"; reason: string };
+export type ClaimChoice = { kind: "trial"; trial: number; point: Flags; retryOf: Trial | null } | { kind: "done"; reason: string };
 
 /** A trial this process now holds: its run is created, LOCKed and in the ledger. */
 export type SweepClaim =
-  | { kind: "trial"; run: Run; trial: number; point: Flags; retryOf: string | null }
-  | { kind: "done"; reason: string };
+  { kind: "trial"; run: Run; trial: number; point: Flags; retryOf: string | null } | { kind: "done"; reason: string };
 
 /**
  * Claims a sweep's next trial. Under the sweep's lock: re-reads the sweep (one

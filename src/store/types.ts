@@ -7,13 +7,7 @@ export type Flags = Record<string, FlagValue>;
 
 export const STORE_FORMAT = 1 as const;
 
-export type RunStatus =
-  | "running"
-  | "completed"
-  | "error"
-  | "terminated"
-  | "early-stopped"
-  | "pending";
+export type RunStatus = "running" | "completed" | "error" | "terminated" | "early-stopped" | "pending";
 
 /** run.json. Times are ISO 8601 strings (UTC), so they sort as text. */
 export interface RunRecord {

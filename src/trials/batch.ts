@@ -89,7 +89,9 @@ export async function runBatch(plan: BatchJob): Promise<void> {
   const pending = new Map<number, Point>();
   const { progress } = plan;
   const announce = (reason: "interrupt" | "terminate") =>
-    progress.message(`\n${reason === "interrupt" ? "Interrupted" : "Stopping"}: stopping ${running.size} running trial(s); no new trials start.`);
+    progress.message(
+      `\n${reason === "interrupt" ? "Interrupted" : "Stopping"}: stopping ${running.size} running trial(s); no new trials start.`,
+    );
 
   const signals = new StopSignals(announce).install();
   const worker = async () => {
@@ -214,7 +216,6 @@ export function formatPoint(point: Point): string {
     .map(([k, v]) => `${k}=${formatValue(v)}`)
     .join(" ");
 }
-
 
 /** A seeded rng for a batch; restarts pass a new `stream` so they never repeat earlier draws. */
 export function batchRng(seed: number, stream = 0): Rng {

@@ -41,7 +41,13 @@ export function runObjectiveValue(store: RunStore, objective: Objective, run: Ru
 }
 
 /** Earlier finished runs of the same script whose flags lie in the space (`--learn-from all`). */
-export function learnFromEarlierRuns(store: RunStore, script: string, space: Space, objective: Objective, exceptBatch: string): Observation[] {
+export function learnFromEarlierRuns(
+  store: RunStore,
+  script: string,
+  space: Space,
+  objective: Objective,
+  exceptBatch: string,
+): Observation[] {
   const out: Observation[] = [];
   for (const r of store.listRuns().runs) {
     if (r.record.script !== script || r.record.batch === exceptBatch || r.status !== "completed") continue;
@@ -65,7 +71,13 @@ export function learnFromEarlierRuns(store: RunStore, script: string, space: Spa
  * the model has taken over (after the random starts), so they never stand in
  * for real observations in the count that decides it.
  */
-export function sweepHistory(store: RunStore, space: Space, objective: Objective, trials: Trial[], opts: { liar?: boolean } = {}): Observation[] {
+export function sweepHistory(
+  store: RunStore,
+  space: Space,
+  objective: Objective,
+  trials: Trial[],
+  opts: { liar?: boolean } = {},
+): Observation[] {
   const observed = trials.map((t) => {
     const run = t.run!;
     const point = pointOf(space, run.record.flags, "with-constants");
@@ -75,6 +87,7 @@ export function sweepHistory(store: RunStore, space: Space, objective: Objective
     return { point, value: lossFor(objective, value), pending: false };
   });
   const finished = observed.map((o) => o.value).filter((v): v is number => v !== null && Number.isFinite(v));
-  const lie = opts.liar && finished.length >= DEFAULT_GP_SETTINGS.randomStarts ? finished.reduce((a, b) => a + b, 0) / finished.length : null;
+  const lie =
+    opts.liar && finished.length >= DEFAULT_GP_SETTINGS.randomStarts ? finished.reduce((a, b) => a + b, 0) / finished.length : null;
   return observed.map((o) => ({ point: o.point, value: o.pending && lie !== null ? lie : o.value }));
 }

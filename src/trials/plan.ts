@@ -43,7 +43,9 @@ export function planBatch(input: BatchInput): BatchPlan {
   const optimizer = input.optimizer === undefined ? undefined : resolveOptimizer(input.optimizer);
   const strategy = input.strategy === undefined ? undefined : STRATEGIES[input.strategy.toLowerCase()];
   if (input.strategy !== undefined && strategy === undefined) {
-    throw new UsageError(`unknown strategy "${input.strategy}"; use grid_search or random_search, e.g. --strategy random_search --trials 3`);
+    throw new UsageError(
+      `unknown strategy "${input.strategy}"; use grid_search or random_search, e.g. --strategy random_search --trials 3`,
+    );
   }
   checkCount("--max-trials", input.maxTrials);
   checkCount("--trials", input.trials);
@@ -54,13 +56,16 @@ export function planBatch(input: BatchInput): BatchPlan {
     throw new UsageError(`--optimizer ${input.optimizer} and --strategy ${input.strategy} disagree; give one of them`);
   }
   if (input.trials !== undefined && (optimizer === "gp" || optimizer === "tpe" || strategy === "grid")) {
-    throw new UsageError(`--trials sets how many grid combinations random_search runs; with ${optimizer ? `--optimizer ${input.optimizer}` : "--strategy grid_search"} use --max-trials N`);
+    throw new UsageError(
+      `--trials sets how many grid combinations random_search runs; with ${optimizer ? `--optimizer ${input.optimizer}` : "--strategy grid_search"} use --max-trials N`,
+    );
   }
 
   const notes: string[] = [];
   const space = materializeSpace(input.specs, input.rng);
   for (const [name, spec] of Object.entries(input.specs)) {
-    if (spec.type === "draw") notes.push(`${name}: ${spec.size === 1 ? "1 value" : `${spec.size} values`} drawn from ${spec.text} with the batch's seed`);
+    if (spec.type === "draw")
+      notes.push(`${name}: ${spec.size === 1 ? "1 value" : `${spec.size} values`} drawn from ${spec.text} with the batch's seed`);
   }
   const searched = Object.keys(space).filter((n) => space[n]!.type !== "const");
   const ranges = searched.filter((n) => space[n]!.type !== "choice");
@@ -79,7 +84,9 @@ export function planBatch(input: BatchInput): BatchPlan {
   if (kind === "grid") {
     const range = ranges[0];
     if (range !== undefined) {
-      throw new UsageError(`a grid search cannot enumerate the range ${range}=${rangeText(space, range)}; give a list, e.g. ${range}=[1,2,3], or use --optimizer random`);
+      throw new UsageError(
+        `a grid search cannot enumerate the range ${range}=${rangeText(space, range)}; give a list, e.g. ${range}=[1,2,3], or use --optimizer random`,
+      );
     }
     const size = gridSize(space);
     if (count !== undefined && count < size) {
@@ -95,7 +102,8 @@ export function planBatch(input: BatchInput): BatchPlan {
     if (ranges.length > 0) return { optimizer: "random", space, points: randomPoints(space, n, input.rng), maxTrials: n, notes };
     // Lists only: a random subset of the grid, never repeating a combination.
     const size = gridSize(space);
-    if (n >= size) notes.push(`${count === undefined ? "" : `${n} trials asked for; `}the grid has ${size} combinations: each runs once, in grid order`);
+    if (n >= size)
+      notes.push(`${count === undefined ? "" : `${n} trials asked for; `}the grid has ${size} combinations: each runs once, in grid order`);
     else notes.push(`${n} of the grid's ${size} combinations, chosen at random without repeats`);
     const points = gridSubset(space, n, input.rng);
     return { optimizer: "random", space, points, maxTrials: points.length, notes };

@@ -74,7 +74,10 @@ export function planRestart(req: RestartRequest): RestartPlan {
     points = new Map(list.map((p, i) => [i + 1, p]));
     trialNumbers = range(1, list.length).filter((n) => !byNumber.has(n) || rerun.has(n));
     total = list.length;
-    if (trialNumbers.length === 0) throw new UsageError(`batch ${shortId(batch.id)} (${optimizer}) has run all its ${list.length} trials; start a new search with g run`);
+    if (trialNumbers.length === 0)
+      throw new UsageError(
+        `batch ${shortId(batch.id)} (${optimizer}) has run all its ${list.length} trials; start a new search with g run`,
+      );
   } else {
     const done = [...byNumber.keys()].filter((n) => !rerun.has(n));
     const batchInterrupted = batch.status !== "completed" && batch.status !== "error";
@@ -82,7 +85,8 @@ export function planRestart(req: RestartRequest): RestartPlan {
     const more = req.maxTrials ?? (batchInterrupted ? Math.max(0, maxTrials - byNumber.size) : DEFAULT_MAX_TRIALS);
     trialNumbers = [...[...rerun.keys()].sort((a, b) => a - b), ...range(next, next + more - 1)];
     total = done.length + trialNumbers.length;
-    if (trialNumbers.length === 0) throw new UsageError(`batch ${shortId(batch.id)} has nothing left to run; give --max-trials N to run N more`);
+    if (trialNumbers.length === 0)
+      throw new UsageError(`batch ${shortId(batch.id)} has nothing left to run; give --max-trials N to run N more`);
   }
 
   const history: Observation[] = [];
@@ -93,7 +97,8 @@ export function planRestart(req: RestartRequest): RestartPlan {
     if (t.status !== "completed" && t.status !== "error") continue;
     const loss = t.status === "completed" ? lossFor(objective, req.valueOf(t)) : null;
     history.push({ point: pointOf(space, t.record.flags), value: loss });
-    if (loss !== null && (bestSoFar === null || loss < bestSoFar.loss || (loss === bestSoFar.loss && trial < bestSoFar.trial))) bestSoFar = { loss, trial };
+    if (loss !== null && (bestSoFar === null || loss < bestSoFar.loss || (loss === bestSoFar.loss && trial < bestSoFar.trial)))
+      bestSoFar = { loss, trial };
   }
 
   return { optimizer, space, objective, seed: rec.seed ?? 0, restarts, trialNumbers, points, rerun, history, bestSoFar, total };

@@ -46,7 +46,11 @@ export interface Proposal {
  * hold as pending (constant liar); the lock is held only to check the ledger
  * and append the claim, as Optuna's journal storage does.
  */
-export function claimNextTrial(store: RunStore, sweepId: string, opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run> }): Promise<SweepClaim> {
+export function claimNextTrial(
+  store: RunStore,
+  sweepId: string,
+  opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run> },
+): Promise<SweepClaim> {
   const sweep = readSweep(store.home, sweepId);
   const proposal = sweep.record.config.method === "bayes" ? proposeBayesTrial(store, sweep, opts.finishedCache) : null;
   return claimTrial(store, sweepId, {
@@ -81,7 +85,13 @@ export function chooseTrial(sweep: Sweep, trials: Trial[], retry: boolean, propo
   // An orphan whose trial another run already stands for (a crash mid-claim) is not run a third time.
   const live = new Set(trials.filter((t) => !t.orphaned).map((t) => t.trial));
   const orphan = retry ? trials.find((t) => t.orphaned && !live.has(t.trial)) : undefined;
-  if (orphan) return { kind: "trial", trial: orphan.trial, point: pointOf(config.space, orphan.run!.record.flags, "with-constants"), retryOf: orphan };
+  if (orphan)
+    return {
+      kind: "trial",
+      trial: orphan.trial,
+      point: pointOf(config.space, orphan.run!.record.flags, "with-constants"),
+      retryOf: orphan,
+    };
   const next = nextTrial(sweep, trials, proposal);
   if (next === null) return { kind: "done", reason: doneReason(sweep, trials.length) };
   return { kind: "trial", ...next, retryOf: null };
@@ -107,12 +117,18 @@ function nextTrial(sweep: Sweep, trials: Trial[], proposal: Proposal | null): { 
   const rng = createRng(`${sweep.record.seed}:${trial}`);
   if (config.method === "random" || proposal === null) return { trial, point: samplePoint(config.space, rng) };
   const key = pointKey(proposal.point);
-  const takenSince = trials.some((t) => !proposal.seenRuns.has(t.runId) && pointKey(pointOf(config.space, t.run!.record.flags, "with-constants")) === key);
+  const takenSince = trials.some(
+    (t) => !proposal.seenRuns.has(t.runId) && pointKey(pointOf(config.space, t.run!.record.flags, "with-constants")) === key,
+  );
   return { trial, point: takenSince ? samplePoint(config.space, rng) : proposal.point };
 }
 
 function pointKey(point: Point): string {
-  return JSON.stringify(Object.keys(point).sort().map((k) => [k, point[k]]));
+  return JSON.stringify(
+    Object.keys(point)
+      .sort()
+      .map((k) => [k, point[k]]),
+  );
 }
 
 /** The metric a sweep optimizes (W&B's `metric`), loss by default. */
@@ -167,25 +183,29 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
         const finished = t.run!.status !== "running" && t.run!.status !== "pending";
         const known = finishedHistories.get(t.runId);
         if (known) return { history: known, finished };
-        const history = store.readScalars(t.runId).filter((r) => r.key === metric).map((r) => r.value);
+        const history = store
+          .readScalars(t.runId)
+          .filter((r) => r.key === metric)
+          .map((r) => r.value);
         if (finished) finishedHistories.set(t.runId, history);
         return { history, finished };
       });
   };
 
-  const earlyStop = config.earlyTerminate && config.metric
-    ? (rec: { key: string; value: number }) => {
-        if (rec.key !== config.metric!.name || stopping) return;
-        history.push(rec.value);
-        refreshPeers();
-        const decision = shouldStop(config.earlyTerminate!, history, peers, config.metric!.goal);
-        if (decision.stop && proc) {
-          stopping = true;
-          opts.report(`trial ${claim.trial} (run ${shortId(run.id)}) stopped early: ${decision.reason}`);
-          proc.stop("early-stop");
+  const earlyStop =
+    config.earlyTerminate && config.metric
+      ? (rec: { key: string; value: number }) => {
+          if (rec.key !== config.metric!.name || stopping) return;
+          history.push(rec.value);
+          refreshPeers();
+          const decision = shouldStop(config.earlyTerminate!, history, peers, config.metric!.goal);
+          if (decision.stop && proc) {
+            stopping = true;
+            opts.report(`trial ${claim.trial} (run ${shortId(run.id)}) stopped early: ${decision.reason}`);
+            proc.stop("early-stop");
+          }
         }
-      }
-    : undefined;
+      : undefined;
 
   proc = await startRun({
     store,

@@ -4,7 +4,10 @@ import { Box, Text } from "ink";
 
 export function ConfirmDialog({ ids }: { ids: string[] }) {
   const n = ids.length;
-  const shown = ids.slice(0, 5).map((id) => id.slice(0, 8)).join(" ");
+  const shown = ids
+    .slice(0, 5)
+    .map((id) => id.slice(0, 8))
+    .join(" ");
   return (
     <Box borderStyle="round" paddingX={1}>
       <Text>

@@ -48,8 +48,8 @@ export function DetailsPane({ row, scalars, output, width }: DetailsPaneProps) {
         const last = values[values.length - 1]!;
         return (
           <Text key={key} wrap="truncate-end">
-            {key.length > nameWidth ? key.slice(0, nameWidth - 1) + "…" : key.padEnd(nameWidth)} {renderSparkline(values, SPARK_WIDTH)}{" "}
-            last {formatNumber(last)} min {formatNumber(Math.min(...values))} max {formatNumber(Math.max(...values))}
+            {key.length > nameWidth ? key.slice(0, nameWidth - 1) + "…" : key.padEnd(nameWidth)} {renderSparkline(values, SPARK_WIDTH)} last{" "}
+            {formatNumber(last)} min {formatNumber(Math.min(...values))} max {formatNumber(Math.max(...values))}
           </Text>
         );
       })}

@@ -10,7 +10,7 @@ export function HelpOverlay() {
       <Text bold>g compare keys</Text>
       {KEY_HELP.map(([keys, what]) => (
         <Text key={keys}>
-          <Text bold>{keys.padEnd(w)}</Text>  {what}
+          <Text bold>{keys.padEnd(w)}</Text> {what}
         </Text>
       ))}
       <Text dimColor>? or Esc closes this help</Text>

@@ -12,8 +12,8 @@ export function StatusBar({ state, shown, refreshing }: { state: ViewState; show
       <Text wrap="truncate-end">
         /{state.filter}
         <Text inverse> </Text>
-        {filterError !== null ? <Text color="yellow">  text match ({filterError})</Text> : null}
-        <Text dimColor>  Enter keeps, Esc clears</Text>
+        {filterError !== null ? <Text color="yellow"> text match ({filterError})</Text> : null}
+        <Text dimColor> Enter keeps, Esc clears</Text>
       </Text>
     );
   }
@@ -32,7 +32,7 @@ export function StatusBar({ state, shown, refreshing }: { state: ViewState; show
     <Text wrap="truncate-end">
       {parts.join(" · ")}
       {state.message !== null ? `  ${state.message}` : ""}
-      <Text dimColor>  ? keys  q quit</Text>
+      <Text dimColor> ? keys q quit</Text>
     </Text>
   );
 }

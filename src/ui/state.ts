@@ -102,7 +102,12 @@ export function initialState(data: CompareData, width = 80, pageSize = 20): View
 }
 
 /** Control characters inside a chunk of keys, as Ink reports them when they come alone. */
-const CHUNK_KEYS: Record<string, KeyInfo> = { "\r": { return: true }, "\n": { return: true }, "\x7f": { delete: true }, "\b": { backspace: true } };
+const CHUNK_KEYS: Record<string, KeyInfo> = {
+  "\r": { return: true },
+  "\n": { return: true },
+  "\x7f": { delete: true },
+  "\b": { backspace: true },
+};
 
 export function reduce(state: ViewState, action: Action): ViewState {
   switch (action.type) {
@@ -179,7 +184,8 @@ export function reduce(state: ViewState, action: Action): ViewState {
         const batch = row.run.record.batch;
         // A batch run restarts itself; a plain run has no batch to restart.
         const batchId = batch !== undefined ? batch : isBatchRecord(row.run) ? row.run.id : null;
-        if (batchId === null) return { ...state, message: `run ${row.run.id.slice(0, 8)} is not part of a batch; r restarts the run itself` };
+        if (batchId === null)
+          return { ...state, message: `run ${row.run.id.slice(0, 8)} is not part of a batch; r restarts the run itself` };
         const batchRow = batchId === row.run.id ? row : state.data.rows.find((r) => r.run.id === batchId);
         const refusal = batchRow !== undefined ? restartRefusal(batchRow.run) : null;
         if (refusal !== null) return { ...state, message: refusal };
@@ -205,7 +211,10 @@ export function reduce(state: ViewState, action: Action): ViewState {
       const batches = state.data.rows.filter((r) => isBatchRecord(r.run)).map((r) => r.run.id);
       const allFolded = batches.length > 0 && batches.every((id) => state.collapsed.has(id));
       const collapsed = allFolded ? new Set<string>() : new Set(batches);
-      const keep = state.selectedId !== null ? (state.data.rows.find((r) => r.run.id === state.selectedId)?.run.record.batch ?? state.selectedId) : null;
+      const keep =
+        state.selectedId !== null
+          ? (state.data.rows.find((r) => r.run.id === state.selectedId)?.run.record.batch ?? state.selectedId)
+          : null;
       return follow({ ...state, collapsed, message: null }, keep);
     }
     case "toggleHelp":
@@ -213,7 +222,10 @@ export function reduce(state: ViewState, action: Action): ViewState {
     case "quit":
       return { ...state, exit: { kind: "quit" } };
     case "data":
-      return follow({ ...state, data: action.data, widths: columnWidths(action.data), col: clamp(state.col, 0, action.data.columns.length - 1) }, state.selectedId);
+      return follow(
+        { ...state, data: action.data, widths: columnWidths(action.data), col: clamp(state.col, 0, action.data.columns.length - 1) },
+        state.selectedId,
+      );
     case "resize":
       return settle({ ...state, width: action.width, pageSize: Math.max(1, action.pageSize) }, state.row);
   }
@@ -301,7 +313,11 @@ export function groupTrials(rows: CompareRow[], collapsed: ReadonlySet<string>):
   const placed = new Set<string>();
   const out: CompareRow[] = [];
   for (const r of rows) {
-    const groupId = batchesShown.has(r.run.id) ? r.run.id : r.run.record.batch !== undefined && batchesShown.has(r.run.record.batch) ? r.run.record.batch : null;
+    const groupId = batchesShown.has(r.run.id)
+      ? r.run.id
+      : r.run.record.batch !== undefined && batchesShown.has(r.run.record.batch)
+        ? r.run.record.batch
+        : null;
     if (groupId === null) {
       out.push(r);
       continue;

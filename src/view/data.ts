@@ -15,7 +15,18 @@ import { isRunId, shortId, type RunStore, type RunWithSummaries } from "../store
 import { readSweep, SWEEP_ID_PATTERN } from "../store/sweeps.js";
 import type { Dimension, Space } from "../flags/space.js";
 import type { Objective, Run, ScalarRecord, ScalarSummary } from "../store/types.js";
-import type { ApiScalarSummary, RunChild, RunDetail, RunsResponse, ScalarSeries, ScalarsResponse, ScalarsX, SearchDim, SearchResponse, SearchTrial } from "./api.js";
+import type {
+  ApiScalarSummary,
+  RunChild,
+  RunDetail,
+  RunsResponse,
+  ScalarSeries,
+  ScalarsResponse,
+  ScalarsX,
+  SearchDim,
+  SearchResponse,
+  SearchTrial,
+} from "./api.js";
 import { computeImportance } from "./importance.js";
 import { downsampleLttb } from "./lttb.js";
 
@@ -48,7 +59,8 @@ function checkKnownColumns(refs: ColumnRef[], snap: Snapshot): void {
   for (const ref of refs) {
     if (ref.type === "flag" && !flags.has(ref.name)) throw new UsageError(`unknown flag "=${ref.name}": no run shown has it`);
     if (ref.type === "scalar" && !scalars.has(ref.key)) throw new UsageError(`unknown scalar "${ref.key}": no run shown logged it`);
-    if (ref.type === "bare" && !flags.has(ref.name) && !scalars.has(ref.name)) throw new UsageError(`unknown column "${ref.name}": no run shown has a flag or scalar of that name`);
+    if (ref.type === "bare" && !flags.has(ref.name) && !scalars.has(ref.name))
+      throw new UsageError(`unknown column "${ref.name}": no run shown has a flag or scalar of that name`);
   }
 }
 
@@ -151,7 +163,12 @@ export class ViewData {
     for (const r of snap.all) {
       const c = r.run.record;
       if (c.batch === run.id || (sweep !== null && c.sweep === sweep)) {
-        children.push({ id: r.run.id, shortId: shortId(r.run.id), status: r.run.status, trial: typeof c.trial === "number" ? c.trial : null });
+        children.push({
+          id: r.run.id,
+          shortId: shortId(r.run.id),
+          status: r.run.status,
+          trial: typeof c.trial === "number" ? c.trial : null,
+        });
       }
     }
     children.sort((a, b) => (a.trial ?? Infinity) - (b.trial ?? Infinity));
@@ -249,7 +266,8 @@ export class ViewData {
 
 function toApiSummaries(s: Record<string, ScalarSummary>): Record<string, ApiScalarSummary> {
   const out: Record<string, ApiScalarSummary> = {};
-  for (const [k, v] of Object.entries(s)) out[k] = { last: v.last, first: v.first, min: v.min, max: v.max, avg: v.avg, count: v.count, step: v.step };
+  for (const [k, v] of Object.entries(s))
+    out[k] = { last: v.last, first: v.first, min: v.min, max: v.max, avg: v.avg, count: v.count, step: v.step };
   return out;
 }
 
@@ -308,7 +326,11 @@ function buildSearch(id: string, op: string, objective: Objective, space: Space,
     dims.push(d);
     if (d.type === "categorical") categorical.add(name);
   }
-  const importance = computeImportance(trials, dims.map((d) => d.name), categorical);
+  const importance = computeImportance(
+    trials,
+    dims.map((d) => d.name),
+    categorical,
+  );
   return { id, op, objective: { column: objective.column, goal: objective.goal === "maximize" ? "max" : "min" }, dims, trials, importance };
 }
 
@@ -331,7 +353,13 @@ function toSearchDim(name: string, dim: Dimension, trials: SearchTrial[]): Searc
     case "choice": {
       if (dim.values.every((v) => typeof v === "number")) {
         const nums = dim.values as number[];
-        return { name, type: nums.every(Number.isInteger) ? "int" : "float", low: Math.min(...nums), high: Math.max(...nums), choices: dim.values };
+        return {
+          name,
+          type: nums.every(Number.isInteger) ? "int" : "float",
+          low: Math.min(...nums),
+          high: Math.max(...nums),
+          choices: dim.values,
+        };
       }
       return { name, type: "categorical", choices: dim.values };
     }

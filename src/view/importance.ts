@@ -32,10 +32,22 @@ export function computeImportance(trials: ImportanceTrial[], flags: string[], ca
   if (usable.length < MIN_TRIALS_FOR_IMPORTANCE) return [];
   const out: FlagScore[] = [];
   for (const flag of flags) {
-    const pairs = usable.filter((t) => t.flags[flag] !== undefined && t.flags[flag] !== null).map((t) => ({ x: t.flags[flag]!, y: t.value! }));
+    const pairs = usable
+      .filter((t) => t.flags[flag] !== undefined && t.flags[flag] !== null)
+      .map((t) => ({ x: t.flags[flag]!, y: t.value! }));
     if (pairs.length < MIN_TRIALS_FOR_IMPORTANCE) continue;
     const numeric = !categorical.has(flag) && pairs.every((p) => typeof p.x === "number");
-    const score = numeric ? Math.abs(spearman(pairs.map((p) => p.x as number), pairs.map((p) => p.y))) : etaSquared(pairs.map((p) => String(p.x)), rank(pairs.map((p) => p.y)));
+    const score = numeric
+      ? Math.abs(
+          spearman(
+            pairs.map((p) => p.x as number),
+            pairs.map((p) => p.y),
+          ),
+        )
+      : etaSquared(
+          pairs.map((p) => String(p.x)),
+          rank(pairs.map((p) => p.y)),
+        );
     out.push({ flag, score: Number.isFinite(score) ? score : 0 });
   }
   return out.sort((a, b) => b.score - a.score || (a.flag < b.flag ? -1 : 1));

@@ -17,7 +17,12 @@ export interface Series {
 export function downsampleLttb(xs: number[], ys: number[], threshold: number): Series {
   const n = Math.min(xs.length, ys.length);
   if (threshold >= n || n <= 2) return { xs: xs.slice(0, n), ys: ys.slice(0, n) };
-  if (threshold < 3) return threshold <= 0 ? { xs: [], ys: [] } : threshold === 1 ? { xs: [xs[0]!], ys: [ys[0]!] } : { xs: [xs[0]!, xs[n - 1]!], ys: [ys[0]!, ys[n - 1]!] };
+  if (threshold < 3)
+    return threshold <= 0
+      ? { xs: [], ys: [] }
+      : threshold === 1
+        ? { xs: [xs[0]!], ys: [ys[0]!] }
+        : { xs: [xs[0]!, xs[n - 1]!], ys: [ys[0]!, ys[n - 1]!] };
   const outX: number[] = [xs[0]!];
   const outY: number[] = [ys[0]!];
   const every = (n - 2) / (threshold - 2);

@@ -114,7 +114,10 @@ export function createViewServer(opts: ViewServerOptions): ViewServer {
       return;
     }
     if (what === "scalars" && rest.length === 0) {
-      const ids = (params.get("runs") ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+      const ids = (params.get("runs") ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
       if (ids.length > MAX_SCALAR_RUNS) throw new HttpError(400, `at most ${MAX_SCALAR_RUNS} runs per request, got ${ids.length}`);
       const x = params.get("x") ?? "step";
       if (x !== "step" && x !== "time") throw new HttpError(400, `x is step or time, not "${x}"`);
@@ -191,13 +194,18 @@ function tokenMatches(given: string | null, token: string): boolean {
 function parsePoints(text: string | null): number {
   if (text === null || text === "") return DEFAULT_SERIES_POINTS;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 2 || n > MAX_SERIES_POINTS) throw new HttpError(400, `points is a whole number from 2 to ${MAX_SERIES_POINTS}, not "${text}"`);
+  if (!Number.isInteger(n) || n < 2 || n > MAX_SERIES_POINTS)
+    throw new HttpError(400, `points is a whole number from 2 to ${MAX_SERIES_POINTS}, not "${text}"`);
   return n;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  });
   res.end(text);
 }
 
@@ -242,5 +250,7 @@ function sendAsset(res: ServerResponse, name: "app.js" | "app.css"): void {
 function notFoundPage(res: ServerResponse, token: string | null): void {
   const home = token === null ? "/" : `/?token=${encodeURIComponent(token)}`;
   res.writeHead(404, { "content-type": "text/html; charset=utf-8", "x-content-type-options": "nosniff" });
-  res.end(`<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Not found - g view</title></head><body><h1>Not found</h1><p>g view has no such page. <a href="${escapeHtml(home)}">Back to the runs</a></p></body></html>\n`);
+  res.end(
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Not found - g view</title></head><body><h1>Not found</h1><p>g view has no such page. <a href="${escapeHtml(home)}">Back to the runs</a></p></body></html>\n`,
+  );
 }

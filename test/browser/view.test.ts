@@ -103,7 +103,12 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     await openRuns();
     expect((await shownIds()).sort()).toEqual(runs.map((r) => r.id).sort());
     const trialRows = await page.$$eval(".runs-window .row.child", (rows) => rows.map((r) => (r as HTMLElement).dataset.id!));
-    expect(trialRows.sort()).toEqual(runs.filter((r) => r.batch !== null).map((r) => r.id).sort());
+    expect(trialRows.sort()).toEqual(
+      runs
+        .filter((r) => r.batch !== null)
+        .map((r) => r.id)
+        .sort(),
+    );
     const order = await shownIds();
     for (const trial of runs.filter((r) => r.batch !== null)) expect(order.indexOf(trial.id)).toBeGreaterThan(order.indexOf(trial.batch!));
     const banner = await page.textContent(".warnings");
@@ -185,17 +190,22 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
   it("opens a gp batch's search page from its selected trials: parallel axes are the batch's flags and the objective", async () => {
     await openRuns();
     expect(await page.isDisabled(".search-button")).toBe(true);
-    for (const trial of runs.filter((r) => r.batch === gpBatch.id).slice(0, 2)) await page.check(`.runs-window .row[data-id="${trial.id}"] input[type=checkbox]`);
+    for (const trial of runs.filter((r) => r.batch === gpBatch.id).slice(0, 2))
+      await page.check(`.runs-window .row[data-id="${trial.id}"] input[type=checkbox]`);
     await page.click(".search-button");
     expect(page.url()).toContain(`#/search/${gpBatch.id}`);
     await page.waitForSelector(".parallel-chart canvas", { timeout: WAIT_MS });
     const axes = await page.evaluate(() => {
-      const chart = (document.querySelector(".parallel-chart") as HTMLElement & { gChart?: { getOption(): { parallelAxis: { name: string }[] } } }).gChart!;
+      const chart = (
+        document.querySelector(".parallel-chart") as HTMLElement & { gChart?: { getOption(): { parallelAxis: { name: string }[] } } }
+      ).gChart!;
       return chart.getOption().parallelAxis.map((a) => a.name);
     });
     expect(axes).toEqual([...Object.keys(gpBatch.flags), "loss"]);
     const trialPoints = await page.evaluate(() => {
-      const chart = (document.querySelector(".trials-chart") as HTMLElement & { gChart?: { getOption(): { series: { data: unknown[] }[] } } }).gChart!;
+      const chart = (
+        document.querySelector(".trials-chart") as HTMLElement & { gChart?: { getOption(): { series: { data: unknown[] }[] } } }
+      ).gChart!;
       return chart.getOption().series.map((s) => s.data.length);
     });
     expect(trialPoints[0]).toBe(runs.filter((r) => r.batch === gpBatch.id).length);
@@ -209,7 +219,9 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     await page.waitForSelector(".run-page .flags", { timeout: WAIT_MS });
     expect(await page.textContent(".run-page h1")).toContain(run.id.slice(0, 8));
     expect(await page.$$eval(".flags th", (ths) => ths.map((t) => t.textContent))).toEqual(["epochs", "lr", "pause"]);
-    expect(await page.$$eval(".scalars polyline", (ls) => ls.filter((l) => (l.getAttribute("points") ?? "").split(" ").length > 10).length)).toBe(2);
+    expect(
+      await page.$$eval(".scalars polyline", (ls) => ls.filter((l) => (l.getAttribute("points") ?? "").split(" ").length > 10).length),
+    ).toBe(2);
     expect(await page.textContent(".output")).toContain("loss:");
     await page.click('.source-files [data-path="curve.py"]');
     await page.waitForSelector(".source-view:not([hidden])", { timeout: WAIT_MS });
@@ -229,7 +241,10 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     );
     expect((await done).code).toBe(0);
     await page.waitForFunction(
-      () => [...document.querySelectorAll(".runs-window .row")].some((r) => r.textContent?.includes("live-one") && r.classList.contains("status-completed")),
+      () =>
+        [...document.querySelectorAll(".runs-window .row")].some(
+          (r) => r.textContent?.includes("live-one") && r.classList.contains("status-completed"),
+        ),
       undefined,
       { timeout: WAIT_MS },
     );
@@ -251,7 +266,10 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     await page.waitForSelector(".run-page .badge.status-completed", { timeout: WAIT_MS });
     expect((await done).code).toBe(0);
     await page.waitForFunction(() => document.querySelector(".output")?.textContent?.includes("step: 29"), undefined, { timeout: WAIT_MS });
-    const count = await page.$$eval(".scalars tr", (rows) => rows.find((r) => r.querySelector("th")?.textContent === "loss")?.children[5]?.textContent);
+    const count = await page.$$eval(
+      ".scalars tr",
+      (rows) => rows.find((r) => r.querySelector("th")?.textContent === "loss")?.children[5]?.textContent,
+    );
     expect(count).toBe("30");
     runs = listRunsJson(home);
   });
@@ -259,7 +277,11 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
   it("shows a label with HTML in it as text, on the runs page and the run page, and runs no script", async () => {
     const run = runs.find((r) => r.label === XSS_LABEL)!;
     await openRuns();
-    const cell = await page.$$eval(".runs-window .row", (rows, label) => rows.flatMap((r) => [...r.children].filter((c) => c.textContent === label)).length, XSS_LABEL);
+    const cell = await page.$$eval(
+      ".runs-window .row",
+      (rows, label) => rows.flatMap((r) => [...r.children].filter((c) => c.textContent === label)).length,
+      XSS_LABEL,
+    );
     expect(cell).toBe(1);
     expect(await page.$$eval("main img", (imgs) => imgs.length)).toBe(0);
     await page.goto(`${server.url}#/run/${run.id}`);
@@ -298,7 +320,9 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     expect(await offline.$$eval(".runs-window .row[data-id]", (rows) => rows.length)).toBe(runs.length);
     await offline.fill(".filter-input", "fast");
     await offline.press(".filter-input", "Enter");
-    await offline.waitForFunction(() => document.querySelectorAll(".runs-window .row[data-id]").length === 1, undefined, { timeout: WAIT_MS });
+    await offline.waitForFunction(() => document.querySelectorAll(".runs-window .row[data-id]").length === 1, undefined, {
+      timeout: WAIT_MS,
+    });
     await offline.check(`.runs-window .row[data-id="${curveRun.id}"] input[type=checkbox]`);
     await offline.click(".curves-button");
     await offline.waitForSelector('.chart-card[data-key="loss"] .u-legend', { timeout: WAIT_MS });
@@ -330,23 +354,26 @@ describe.skipIf(skipReason !== null)("g view of a large store in headless Chromi
     cleanTempDirs();
   });
 
-  it("keeps only the rows in view in the page, and reaches the last run by scrolling", async () => {
-    const page = await browser.context.newPage();
-    await page.goto(`${server.url}#/runs`);
-    await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
-    expect(await page.textContent(".count")).toBe(`${RUNS} runs`);
-    const inDom = await page.$$eval(".runs-window .row", (rows) => rows.length);
-    expect(inDom).toBeGreaterThan(10);
-    expect(inDom).toBeLessThan(100);
-    // newest first: the oldest run (# = RUNS) is at the bottom, with its batch's trials if it is a batch
-    await page.$eval(".runs-scroll", (s) => (s.scrollTop = s.scrollHeight));
-    await page.waitForFunction(
-      (n) => [...document.querySelectorAll(".runs-window .row")].some((r) => r.children[2]?.textContent === String(n)),
-      RUNS,
-      { timeout: WAIT_MS },
-    );
-    expect(await page.$$eval(".runs-window .row", (rows) => rows.length)).toBeLessThan(100);
-    await page.close();
-  }, SETUP_MS);
+  it(
+    "keeps only the rows in view in the page, and reaches the last run by scrolling",
+    async () => {
+      const page = await browser.context.newPage();
+      await page.goto(`${server.url}#/runs`);
+      await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+      expect(await page.textContent(".count")).toBe(`${RUNS} runs`);
+      const inDom = await page.$$eval(".runs-window .row", (rows) => rows.length);
+      expect(inDom).toBeGreaterThan(10);
+      expect(inDom).toBeLessThan(100);
+      // newest first: the oldest run (# = RUNS) is at the bottom, with its batch's trials if it is a batch
+      await page.$eval(".runs-scroll", (s) => (s.scrollTop = s.scrollHeight));
+      await page.waitForFunction(
+        (n) => [...document.querySelectorAll(".runs-window .row")].some((r) => r.children[2]?.textContent === String(n)),
+        RUNS,
+        { timeout: WAIT_MS },
+      );
+      expect(await page.$$eval(".runs-window .row", (rows) => rows.length)).toBeLessThan(100);
+      await page.close();
+    },
+    SETUP_MS,
+  );
 });
-

@@ -18,7 +18,10 @@ const LINES = 300;
 /** A script that prints LINES lines and a scalar per line, slowly enough to outlive the reader. */
 function chattyScript(dir: string): string {
   const path = join(dir, "chatty.py");
-  writeFileSync(path, `import time\nfor i in range(${LINES}):\n    print(f"line {i}\\nloss: {1 / (i + 1)}", flush=True)\n    time.sleep(0.002)\n`);
+  writeFileSync(
+    path,
+    `import time\nfor i in range(${LINES}):\n    print(f"line {i}\\nloss: {1 / (i + 1)}", flush=True)\n    time.sleep(0.002)\n`,
+  );
   return path;
 }
 
@@ -27,7 +30,11 @@ function chattyScript(dir: string): string {
  * as `| head -1` does; resolves with the exit code and all of stderr.
  */
 function runAndCloseStdout(args: string[], home: string): Promise<{ code: number | null; stderr: string; sawOutput: boolean }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: home, env: { ...process.env, NO_COLOR: "1", G_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: home,
+    env: { ...process.env, NO_COLOR: "1", G_HOME: home },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   let sawOutput = false;
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -67,7 +74,11 @@ describe("g run with its stdout closed", () => {
     expect(all).toHaveLength(3);
     expect(all.map((r) => r.status)).toEqual(["completed", "completed", "completed"]);
     for (const trial of all.filter((r) => r.batch !== null)) {
-      expect(readFileSync(join(trial.dir, "output.log"), "utf8").split("\n").filter((l) => l.startsWith("line "))).toHaveLength(LINES);
+      expect(
+        readFileSync(join(trial.dir, "output.log"), "utf8")
+          .split("\n")
+          .filter((l) => l.startsWith("line ")),
+      ).toHaveLength(LINES);
     }
   });
 });
@@ -75,8 +86,16 @@ describe("g run with its stdout closed", () => {
 describe("listings with their stdout closed", () => {
   it("g runs, g runs --json, g compare -T/--csv/--json end with status 0 and no stack", async () => {
     const home = tempDir();
-    execFileSync(process.execPath, [join(ROOT, "runs-fixtures", "generate.mjs"), "--runs", "1500", "--out", home, "--steps", "2"], { stdio: "ignore" });
-    for (const args of [["runs", "-a"], ["runs", "list", "--json"], ["compare", "-T"], ["compare", "--csv"], ["compare", "--json"]]) {
+    execFileSync(process.execPath, [join(ROOT, "runs-fixtures", "generate.mjs"), "--runs", "1500", "--out", home, "--steps", "2"], {
+      stdio: "ignore",
+    });
+    for (const args of [
+      ["runs", "-a"],
+      ["runs", "list", "--json"],
+      ["compare", "-T"],
+      ["compare", "--csv"],
+      ["compare", "--json"],
+    ]) {
       const res = await runAndCloseStdout(args, home);
       expect(res.sawOutput, args.join(" ")).toBe(true);
       expect(res.code, `${args.join(" ")}: ${res.stderr}`).toBe(0);

@@ -40,7 +40,25 @@ beforeAll(() => {
   expect(g(["run", "-y", "-q", "train.py", "x=[-1,0,1]", "noise=0"], { home, cwd: dir }).code).toBe(0);
   // A wrapper, so the shell in tmux runs exactly this checkout's g with this store.
   writeFileSync(join(dir, "g"), `#!/bin/sh\nG_HOME="${home}" exec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
-  tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "24", "-c", dir, "env", "-u", "NO_COLOR", "PS1=$ ", "bash", "--norc", "--noprofile");
+  tmux(
+    "new-session",
+    "-d",
+    "-s",
+    SESSION,
+    "-x",
+    "120",
+    "-y",
+    "24",
+    "-c",
+    dir,
+    "env",
+    "-u",
+    "NO_COLOR",
+    "PS1=$ ",
+    "bash",
+    "--norc",
+    "--noprofile",
+  );
 });
 
 afterAll(() => {

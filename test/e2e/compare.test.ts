@@ -66,7 +66,12 @@ describe("g compare on the small fixture store", () => {
   it("reads `--csv 1:3` as CSV of runs 1 to 3 on stdout, not a file named 1:3", () => {
     const res = g(["compare", "--csv", "1:3"], { home, cwd: home });
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout.split("\r\n").slice(1, -1).map((l) => l.split(",")[0])).toEqual(["1", "2", "3"]);
+    expect(
+      res.stdout
+        .split("\r\n")
+        .slice(1, -1)
+        .map((l) => l.split(",")[0]),
+    ).toEqual(["1", "2", "3"]);
   });
 
   it("says so in one line when the CSV file cannot be written", () => {
@@ -78,9 +83,12 @@ describe("g compare on the small fixture store", () => {
   it("rejects a bad filter with exit 2 and the position, in one line", () => {
     const res = g(["compare", "-T", "--filter", "loss < and x"], { home });
     expect(res.code).toBe(2);
-    expect(res.stderr.trim().split("\n").filter((l) => !l.includes("warning"))).toEqual([
-      expect.stringMatching(/--filter: expected a value after "<" at column 8/),
-    ]);
+    expect(
+      res.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => !l.includes("warning")),
+    ).toEqual([expect.stringMatching(/--filter: expected a value after "<" at column 8/)]);
     expect(res.stdout).toBe("");
   });
 

@@ -36,7 +36,11 @@ function bashComplete(line: string): string[] {
     `_g_complete`,
     `printf '%s\\n' "\${COMPREPLY[@]}"`,
   ].join("\n");
-  const res = spawnSync("bash", ["-c", script], { cwd: dir, encoding: "utf8", env: { ...process.env, G_HOME: home, PATH: `${join(dir, "bin")}:${process.env.PATH}` } });
+  const res = spawnSync("bash", ["-c", script], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, G_HOME: home, PATH: `${join(dir, "bin")}:${process.env.PATH}` },
+  });
   expect(res.stderr).toBe("");
   return res.stdout.split("\n").filter((l) => l !== "");
 }

@@ -42,7 +42,12 @@ describe("compare: names that no selected run has", () => {
   it("still sorts and filters by names the runs have", () => {
     const res = g(["compare", "--csv", "-c", "=x, loss", "--skip-core", "-m", "loss", "--filter", "loss < 1"], { home });
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout.trim().split("\n").map((l) => l.split(",")[0])).toEqual(["x", "-0.3", "0.1"]);
+    expect(
+      res.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split(",")[0]),
+    ).toEqual(["x", "-0.3", "0.1"]);
   });
 
   it("keeps the .attr columns -c asks for under --skip-core, in the table and in JSON", () => {
@@ -60,7 +65,10 @@ describe("compare: names that no selected run has", () => {
 describe("filters nested too deep", () => {
   it("answers 10 000 ( or 20 000 not with exit 2, not a stack overflow", () => {
     const home = tempDir();
-    expectUsageError(g(["compare", "-T", "--filter", "(".repeat(10_000) + "loss < 1" + ")".repeat(10_000)], { home }), /--filter: "\(" and "not" nest more than 100 deep/);
+    expectUsageError(
+      g(["compare", "-T", "--filter", "(".repeat(10_000) + "loss < 1" + ")".repeat(10_000)], { home }),
+      /--filter: "\(" and "not" nest more than 100 deep/,
+    );
     expectUsageError(g(["compare", "-T", "--filter", "not ".repeat(20_000) + "loss < 1"], { home }), /nest more than 100 deep/);
   });
 
@@ -73,7 +81,10 @@ describe("filters nested too deep", () => {
     writeFileSync(join(dir, "sweep.yaml"), `program: t.py\nmethod: grid\nparameters:\n  x: {values: ${deep}}\n`);
     expectUsageError(g(["sweep", "sweep.yaml"], { home, cwd: dir }), /sweep\.yaml:4: not valid YAML: lists or mappings nested too deep/);
     const nested = '{"a":'.repeat(50_000) + "1" + "}".repeat(50_000);
-    const res = spawnSync(process.execPath, [BIN, "ask-tell", "--optimizer", "gp"], { input: `{"type":"init","protocol":${nested}}\n`, encoding: "utf8" });
+    const res = spawnSync(process.execPath, [BIN, "ask-tell", "--optimizer", "gp"], {
+      input: `{"type":"init","protocol":${nested}}\n`,
+      encoding: "utf8",
+    });
     expect(res.status, res.stderr).toBe(2);
     expect(res.stderr).toBe("g: ask-tell: line 1: unsupported protocol an object; g speaks protocol 1\n");
     expect(listRunsJson(home)).toHaveLength(0);
@@ -91,10 +102,22 @@ describe("g run: flags and options", () => {
 
   it("refuses a mistyped g run option after the script, and an unknown argparse flag, before any run", () => {
     const home = tempDir();
-    expectUsageError(g(["run", "-y", join(EXAMPLES, "main.py"), "--max-trails", "3", "--alpha", "[0.1, 0.2]"], { home }), /main\.py has no flag "max-trails"; did you mean --max-trials \(a g run option\)\?/);
-    expectUsageError(g(["run", "-y", join(EXAMPLES, "main.py"), "--alpah", "0.1"], { home }), /main\.py has no flag "alpah"; did you mean --alpha\?/);
-    expectUsageError(g(["run", "-y", join(EXAMPLES, "train.py"), "--max-trails", "3", "x=[1,2]"], { home }), /did you mean --max-trials \(a g run option\)\?/);
-    expectUsageError(g(["run", "--max-trails", "3", "-y", join(EXAMPLES, "train.py")], { home }), /unknown option --max-trails for g run; did you mean --max-trials\?/);
+    expectUsageError(
+      g(["run", "-y", join(EXAMPLES, "main.py"), "--max-trails", "3", "--alpha", "[0.1, 0.2]"], { home }),
+      /main\.py has no flag "max-trails"; did you mean --max-trials \(a g run option\)\?/,
+    );
+    expectUsageError(
+      g(["run", "-y", join(EXAMPLES, "main.py"), "--alpah", "0.1"], { home }),
+      /main\.py has no flag "alpah"; did you mean --alpha\?/,
+    );
+    expectUsageError(
+      g(["run", "-y", join(EXAMPLES, "train.py"), "--max-trails", "3", "x=[1,2]"], { home }),
+      /did you mean --max-trials \(a g run option\)\?/,
+    );
+    expectUsageError(
+      g(["run", "--max-trails", "3", "-y", join(EXAMPLES, "train.py")], { home }),
+      /unknown option --max-trails for g run; did you mean --max-trials\?/,
+    );
     expect(listRunsJson(home)).toHaveLength(0);
   });
 
@@ -107,20 +130,31 @@ describe("g run: flags and options", () => {
 
   it("warns once when the trials log no scalar named by --minimize, suggesting the closest", () => {
     const home = tempDir();
-    const res = g(["run", "-y", "-q", join(EXAMPLES, "train.py"), "x=[-1:1]", "--minimize", "lsos", "--max-trials", "2", "--random-seed", "1"], { home });
+    const res = g(
+      ["run", "-y", "-q", join(EXAMPLES, "train.py"), "x=[-1:1]", "--minimize", "lsos", "--max-trials", "2", "--random-seed", "1"],
+      { home },
+    );
     expect(res.code, res.stderr).toBe(0);
     const warnings = res.stderr.split("\n").filter((l) => l.startsWith("warning:"));
-    expect(warnings).toEqual(['warning: trial 1 logged no "lsos" (the objective), so the optimizer cannot learn from it; it logged loss; did you mean loss?']);
+    expect(warnings).toEqual([
+      'warning: trial 1 logged no "lsos" (the objective), so the optimizer cannot learn from it; it logged loss; did you mean loss?',
+    ]);
   });
 
   it("searches floats for [-2:2] when the script's default is a float, integers when it is an int", () => {
     const home = tempDir();
-    const floats = g(["run", join(EXAMPLES, "train.py"), "x=[-2:2]", "--print-trials", "--json", "--max-trials", "8", "--random-seed", "3"], { home });
+    const floats = g(
+      ["run", join(EXAMPLES, "train.py"), "x=[-2:2]", "--print-trials", "--json", "--max-trials", "8", "--random-seed", "3"],
+      { home },
+    );
     expect(floats.code, floats.stderr).toBe(0);
     const xs = (JSON.parse(floats.stdout) as Array<{ flags: { x: number } }>).map((t) => t.flags.x);
     expect(xs.some((x) => !Number.isInteger(x))).toBe(true);
     for (const x of xs) expect(Math.abs(x)).toBeLessThanOrEqual(2);
-    const ints = g(["run", join(EXAMPLES, "main.py"), "--layers", "[1:4]", "--print-trials", "--json", "--max-trials", "8", "--random-seed", "3"], { home });
+    const ints = g(
+      ["run", join(EXAMPLES, "main.py"), "--layers", "[1:4]", "--print-trials", "--json", "--max-trials", "8", "--random-seed", "3"],
+      { home },
+    );
     expect(ints.code, ints.stderr).toBe(0);
     for (const t of JSON.parse(ints.stdout) as Array<{ flags: { layers: number } }>) expect(Number.isInteger(t.flags.layers)).toBe(true);
   });
@@ -132,7 +166,10 @@ describe("scripts that cannot start", () => {
     const dir = tempDir();
     const script = join(dir, "train.sh");
     writeFileSync(script, "#!/bin/sh\necho loss: 1\n");
-    expectUsageError(g(["run", "-y", "train.sh"], { home, cwd: dir }), /cannot run train\.sh: it is not executable; make it so with chmod \+x train\.sh/);
+    expectUsageError(
+      g(["run", "-y", "train.sh"], { home, cwd: dir }),
+      /cannot run train\.sh: it is not executable; make it so with chmod \+x train\.sh/,
+    );
     expect(listRunsJson(home)).toHaveLength(0);
     chmodSync(script, 0o755);
     expect(g(["run", "-y", "train.sh"], { home, cwd: dir }).code).toBe(0);
@@ -146,7 +183,10 @@ describe("scripts that cannot start", () => {
     expect(g(["run", "-y", "-q", "train.py"], { home, cwd: dir }).code).toBe(0);
     // bin/g is started by its absolute node path, so an empty PATH hides only python3.
     const noPython = { PATH: "/nonexistent" };
-    expectUsageError(g(["run", "-y", "train.py", "x=[0.1,0.2]"], { home, cwd: dir, env: noPython }), /python3 is not on PATH; install Python 3, or put it on PATH/);
+    expectUsageError(
+      g(["run", "-y", "train.py", "x=[0.1,0.2]"], { home, cwd: dir, env: noPython }),
+      /python3 is not on PATH; install Python 3, or put it on PATH/,
+    );
     writeFileSync(join(dir, "sweep.yaml"), "program: train.py\nmethod: random\nrun_cap: 3\nparameters:\n  x: {min: 0.0, max: 1.0}\n");
     const sweep = g(["sweep", "sweep.yaml"], { home, cwd: dir });
     expect(sweep.code, sweep.stderr).toBe(0);
@@ -159,7 +199,10 @@ describe("names and ids", () => {
   it("refuses sweep parameter names that are not flag names", () => {
     const home = tempDir();
     const dir = tempDir();
-    for (const [name, message] of [["'a=b'", /parameters\."a=b": is not a flag name/], ["''", /parameters\."": is empty/]] as const) {
+    for (const [name, message] of [
+      ["'a=b'", /parameters\."a=b": is not a flag name/],
+      ["''", /parameters\."": is empty/],
+    ] as const) {
       writeFileSync(join(dir, "sweep.yaml"), `program: train.py\nmethod: random\nparameters:\n  ${name}: {values: [1, 2]}\n`);
       expectUsageError(g(["sweep", "sweep.yaml"], { home, cwd: dir }), message);
     }
@@ -167,7 +210,13 @@ describe("names and ids", () => {
 
   it("refuses run specs that are paths, even with an empty trash", () => {
     const home = tempDir();
-    for (const args of [["runs", "purge", "-y", "../../x"], ["runs", "restore", "-y", "../x"], ["runs", "info", "../x"], ["stop", "-y", "a/b"], ["runs", "delete", "-y", "../x"]]) {
+    for (const args of [
+      ["runs", "purge", "-y", "../../x"],
+      ["runs", "restore", "-y", "../x"],
+      ["runs", "info", "../x"],
+      ["stop", "-y", "a/b"],
+      ["runs", "delete", "-y", "../x"],
+    ]) {
       expectUsageError(g(args, { home }), /bad run "/);
     }
     expectUsageError(g(["agent", "../../x"], { home }), /is not a sweep id/);
@@ -185,14 +234,33 @@ describe("names and ids", () => {
 describe("g ask-tell: bad lines", () => {
   const init = { type: "init", protocol: 1, direction: "minimize", space: { x: { type: "float", low: -2, high: 2 } }, seed: 1 };
   const askTell = (lines: unknown[]) =>
-    spawnSync(process.execPath, [BIN, "ask-tell", "--optimizer", "gp"], { input: lines.map((l) => JSON.stringify(l)).join("\n") + "\n", encoding: "utf8" });
+    spawnSync(process.execPath, [BIN, "ask-tell", "--optimizer", "gp"], {
+      input: lines.map((l) => JSON.stringify(l)).join("\n") + "\n",
+      encoding: "utf8",
+    });
 
   it.each([
     ["a null line", [null], /^g: ask-tell: line 1: expected a JSON object with a "type", got null$/],
-    ["an observe with null params, then suggest", [init, { type: "observe", trial: 0, params: null, value: 1 }, { type: "suggest", trial: 1 }], /^g: ask-tell: line 2: observe: "params" must be an object/],
-    ["a log range from 0", [{ ...init, space: { x: { type: "float", low: 0, high: 1, log: true } } }], /^g: ask-tell: line 1: .*a log range needs "low" above 0/],
-    ["an int range without an integer", [{ ...init, space: { n: { type: "int", low: 0.2, high: 0.7 } } }], /line 1: .*no whole number lies in \[0\.2, 0\.7\]/],
-    ["a string value", [init, { type: "observe", trial: 0, params: { x: 0 }, value: "1" }], /line 2: observe: "value" must be a number or null/],
+    [
+      "an observe with null params, then suggest",
+      [init, { type: "observe", trial: 0, params: null, value: 1 }, { type: "suggest", trial: 1 }],
+      /^g: ask-tell: line 2: observe: "params" must be an object/,
+    ],
+    [
+      "a log range from 0",
+      [{ ...init, space: { x: { type: "float", low: 0, high: 1, log: true } } }],
+      /^g: ask-tell: line 1: .*a log range needs "low" above 0/,
+    ],
+    [
+      "an int range without an integer",
+      [{ ...init, space: { n: { type: "int", low: 0.2, high: 0.7 } } }],
+      /line 1: .*no whole number lies in \[0\.2, 0\.7\]/,
+    ],
+    [
+      "a string value",
+      [init, { type: "observe", trial: 0, params: { x: 0 }, value: "1" }],
+      /line 2: observe: "value" must be a number or null/,
+    ],
   ])("answers %s with exit 2 and one line", (_what, lines, message) => {
     const res = askTell(lines);
     expect(res.status, res.stderr).toBe(2);

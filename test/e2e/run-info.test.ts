@@ -16,8 +16,15 @@ afterEach(cleanTempDirs);
 /** A standalone SDK run with a description, made by python3 against `home`. */
 function sdkRunWithDescription(home: string, description: string): void {
   const script = join(home, "describe.py");
-  writeFileSync(script, `from g_runs import Experiment\nwith Experiment(prefix="alice/info/one", description=${JSON.stringify(description)}).run as e:\n    e.metrics.log(loss=0.5).flush()\n`);
-  const res = spawnSync("python3", [script], { cwd: home, env: { ...process.env, G_HOME: home, PYTHONPATH: SDK_DIR, G_RUN_DIR: "" }, encoding: "utf8" });
+  writeFileSync(
+    script,
+    `from g_runs import Experiment\nwith Experiment(prefix="alice/info/one", description=${JSON.stringify(description)}).run as e:\n    e.metrics.log(loss=0.5).flush()\n`,
+  );
+  const res = spawnSync("python3", [script], {
+    cwd: home,
+    env: { ...process.env, G_HOME: home, PYTHONPATH: SDK_DIR, G_RUN_DIR: "" },
+    encoding: "utf8",
+  });
   expect(res.status, res.stderr).toBe(0);
 }
 
@@ -34,14 +41,35 @@ describe("g runs info", () => {
     expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout.split("\n")[0]).toContain("description");
     expect(csv.stdout).toContain('"Grid search: lr=0.1, batch_size=16"');
-    const json = JSON.parse(g(["compare", "--json", "-c", ".desc"], { home }).stdout) as Array<{ description: string; columns: Record<string, unknown> }>;
+    const json = JSON.parse(g(["compare", "--json", "-c", ".desc"], { home }).stdout) as Array<{
+      description: string;
+      columns: Record<string, unknown>;
+    }>;
     expect(json[0]!.description).toBe("Grid search: lr=0.1, batch_size=16");
     expect(json[0]!.columns.description).toBe("Grid search: lr=0.1, batch_size=16");
   });
 
   it("shows a batch's --opt-flag settings", () => {
     const home = tempDir();
-    const res = g(["run", "-y", "-q", join(EXAMPLES, "train.py"), "x=[-2.0:2.0]", "noise=0", "--optimizer", "gp", "--max-trials", "3", "--opt-flag", "xi=0.3", "--opt-flag", "random-starts=2"], { home });
+    const res = g(
+      [
+        "run",
+        "-y",
+        "-q",
+        join(EXAMPLES, "train.py"),
+        "x=[-2.0:2.0]",
+        "noise=0",
+        "--optimizer",
+        "gp",
+        "--max-trials",
+        "3",
+        "--opt-flag",
+        "xi=0.3",
+        "--opt-flag",
+        "random-starts=2",
+      ],
+      { home },
+    );
     expect(res.code, res.stderr).toBe(0);
     const list = JSON.parse(g(["runs", "list", "--json"], { home }).stdout) as Array<{ id: string; batch: string | null; op: string }>;
     const batch = list.find((r) => r.op === "gp")!;

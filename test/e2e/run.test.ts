@@ -11,7 +11,11 @@ const runs = listRunsJson;
 function scalars(dir: string): Array<{ key: string; value: number; step: number | null }> {
   const path = join(dir, "scalars.jsonl");
   if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(path, "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 function waitFor(child: ReturnType<typeof gAsync>, text: string): Promise<void> {
@@ -82,7 +86,11 @@ describe("g run", () => {
     const [run] = runs(home);
     expect(res.stdout).toContain(`run id: ${run!.id}`);
     expect(res.stdout).toContain('flags: {"steps":4}');
-    expect(scalars(run!.dir).filter((s) => s.key === "loss").map((s) => s.step)).toEqual([0, 1, 2, 3]);
+    expect(
+      scalars(run!.dir)
+        .filter((s) => s.key === "loss")
+        .map((s) => s.step),
+    ).toEqual([0, 1, 2, 3]);
   });
 
   it("exits 1 and records error when the script fails", () => {

@@ -35,7 +35,10 @@ function runsOf(home: string): RunRow[] {
 function scalarLines(dir: string): Array<{ key: string; value: number; step: number | null; exp?: string }> {
   const path = join(dir, "scalars.jsonl");
   if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 /** Checks the 9 experiments of the seed's grid, recorded under g run as children of one run. */
@@ -69,7 +72,10 @@ function expectSeedGrid(home: string, messages: RegExp[]): void {
     expect(run.flags).toEqual({ learning_rate: lr, batch_size: bs, optimizer: "sgd", epochs: 10 });
     const lines = scalarLines(run.dir);
     for (const key of ["train/loss", "train/accuracy", "epoch"]) {
-      expect(lines.filter((s) => s.key === key).map((s) => s.step), `${run.label} ${key}`).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(
+        lines.filter((s) => s.key === key).map((s) => s.step),
+        `${run.label} ${key}`,
+      ).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     }
     expect(lines.some((s) => "exp" in s)).toBe(false);
     expect(existsSync(join(run.dir, "LOCK"))).toBe(false);
@@ -181,7 +187,10 @@ describe("neighbouring cases", () => {
     expect(Object.keys(byLabel).sort()).toEqual(["broken", "inner", "outer"]);
 
     expect(byLabel.outer).toMatchObject({ status: "completed", tags: ["outer"], flags: { depth: 2 } });
-    expect(scalarLines(byLabel.outer!.dir).map((s) => [s.key, s.value, s.step])).toEqual([["loss", 0.9, 0], ["loss", 0.8, 1]]);
+    expect(scalarLines(byLabel.outer!.dir).map((s) => [s.key, s.value, s.step])).toEqual([
+      ["loss", 0.9, 0],
+      ["loss", 0.8, 1],
+    ]);
     expect(readFileSync(join(byLabel.outer!.dir, "output.log"), "utf8")).toMatch(/INFO outer begins\n.*INFO outer ends\n$/);
     expect(byLabel.inner).toMatchObject({ status: "completed", tags: ["inner"], flags: { depth: 5 } });
     expect(byLabel.broken!.status).toBe("error");
@@ -192,7 +201,15 @@ describe("neighbouring cases", () => {
     expect(parent.status).toBe("completed");
     expect(parent.tags).toEqual([]);
     expect(parent.flags).toEqual({});
-    expect(scalarLines(parent.dir).map((s) => [s.key, s.value]).sort()).toEqual([["own", 1.5], ["steps_total", 3], ["steps_total", 4]]);
+    expect(
+      scalarLines(parent.dir)
+        .map((s) => [s.key, s.value])
+        .sort(),
+    ).toEqual([
+      ["own", 1.5],
+      ["steps_total", 3],
+      ["steps_total", 4],
+    ]);
   });
 
   it("TypeScript: moves a first experiment that is still running; the g run keeps its own scalars", () => {
@@ -224,12 +241,22 @@ await new Experiment({ prefix: "p/broken" }).run(() => { throw new Error("diverg
     const parent = all.find((r) => r.parent === null)!;
     const byLabel = Object.fromEntries(all.filter((r) => r.parent === parent.id).map((r) => [r.label, r]));
     expect(byLabel.outer).toMatchObject({ status: "completed", tags: ["outer"], flags: { depth: 2 } });
-    expect(scalarLines(byLabel.outer!.dir).map((s) => [s.key, s.value, s.step])).toEqual([["loss", 0.9, 0], ["loss", 0.8, 1]]);
+    expect(scalarLines(byLabel.outer!.dir).map((s) => [s.key, s.value, s.step])).toEqual([
+      ["loss", 0.9, 0],
+      ["loss", 0.8, 1],
+    ]);
     expect(readFileSync(join(byLabel.outer!.dir, "output.log"), "utf8")).toMatch(/INFO outer begins\n.*INFO outer ends\n$/);
     expect(byLabel.inner).toMatchObject({ status: "completed", tags: ["inner"], flags: { depth: 5 } });
     expect(byLabel.broken!.status).toBe("error");
     expect(parent).toMatchObject({ status: "completed", tags: [], flags: {}, label: "" });
-    expect(scalarLines(parent.dir).map((s) => [s.key, s.value]).sort()).toEqual([["own", 1.5], ["steps_total", 3]]);
+    expect(
+      scalarLines(parent.dir)
+        .map((s) => [s.key, s.value])
+        .sort(),
+    ).toEqual([
+      ["own", 1.5],
+      ["steps_total", 3],
+    ]);
   });
 
   it("an Experiment started again with the same prefix keeps writing into the g run", () => {

@@ -38,7 +38,12 @@ function python(home: string, body: string): Record<string, string> {
   for (const name of ["G_RUN_DIR", "G_RUN_ID", "G_FLAGS"]) delete env[name];
   const res = spawnSync("python3", [script], { cwd: home, env, encoding: "utf8" });
   expect(res.status, res.stderr).toBe(0);
-  return Object.fromEntries(res.stdout.trim().split("\n").map((l) => l.split("\t") as [string, string]));
+  return Object.fromEntries(
+    res.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split("\t") as [string, string]),
+  );
 }
 
 describe("Python SDK misuse", () => {
@@ -115,7 +120,9 @@ describe("Python SDK misuse", () => {
         "    check('good', lambda: x.params.set(lr=0.1, layers=[1, 2], model={'depth': 3}, note=None))",
       ].join("\n"),
     );
-    expect(out["function"]).toMatch(/^TypeError: g_runs: param 'fn' must be text, a number, a boolean, None, a list or a dict, got builtin_function_or_method/);
+    expect(out["function"]).toMatch(
+      /^TypeError: g_runs: param 'fn' must be text, a number, a boolean, None, a list or a dict, got builtin_function_or_method/,
+    );
     expect(out["object"]).toMatch(/^TypeError: g_runs: param 'obj' must be/);
     expect(out["nan"]).toMatch(/^ValueError: g_runs: param 'lr' is nan; flags hold finite numbers/);
     expect(out["inf in list"]).toMatch(/^ValueError: g_runs: param 'lrs' holds inf/);
@@ -166,7 +173,9 @@ describe("TypeScript SDK misuse", () => {
     const home = tempDir();
     const exp = new Experiment({ prefix: "p/params", env: { G_HOME: home } });
     await exp.run((x) => {
-      expect(() => x.params.set({ fn: () => 1 })).toThrow(/^g-runs: param "fn" must be text, a number, a boolean, null, an array or a plain object, got a function/);
+      expect(() => x.params.set({ fn: () => 1 })).toThrow(
+        /^g-runs: param "fn" must be text, a number, a boolean, null, an array or a plain object, got a function/,
+      );
       expect(() => x.params.set({ when: new Date(0) })).toThrow(/param "when" must be .* got an object of type Date/);
       expect(() => x.params.set({ lr: NaN })).toThrow(/param "lr" is NaN; flags hold finite numbers/);
       expect(() => x.params.set({ lrs: [0.1, Infinity] })).toThrow(/param "lrs" holds Infinity/);

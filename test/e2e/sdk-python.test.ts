@@ -59,7 +59,10 @@ function runs(): Run[] {
 }
 
 function scalarSteps(run: Run, key: string): (number | null)[] {
-  return store.readScalars(run.id).filter((r) => r.key === key).map((r) => r.step);
+  return store
+    .readScalars(run.id)
+    .filter((r) => r.key === key)
+    .map((r) => r.step);
 }
 
 describe("the seed's grid search with g_runs", () => {
@@ -97,14 +100,21 @@ describe("the seed's grid search with g_runs", () => {
 
       const log = readFileSync(join(run.dir, "output.log"), "utf8").trimEnd().split("\n");
       expect(log).toHaveLength(2);
-      expect(log[0]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z INFO Starting training with lr=${lr}, bs=${bs}$`));
+      expect(log[0]).toMatch(
+        new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z INFO Starting training with lr=${lr}, bs=${bs}$`),
+      );
       expect(log[1]).toMatch(/ INFO Final accuracy: 0\.\d{4}$/);
     }
 
     // What `g compare --json` shows for them.
     const compare = g(["compare", "--json"]);
     expect(compare.stderr).toBe("");
-    const rows = JSON.parse(compare.stdout) as { op: string; status: string; flags: Record<string, unknown>; scalars: Record<string, { count: number; step: number | null }> }[];
+    const rows = JSON.parse(compare.stdout) as {
+      op: string;
+      status: string;
+      flags: Record<string, unknown>;
+      scalars: Record<string, { count: number; step: number | null }>;
+    }[];
     expect(rows).toHaveLength(9);
     for (const row of rows) {
       expect(row).toMatchObject({ op: "alice/hyperparameter-search", status: "completed", flags: { optimizer: "sgd", epochs: 10 } });
@@ -203,7 +213,10 @@ describe("a block that raises", () => {
 
   it("reads as running while the block runs and as error when the process is killed", async () => {
     const script = join(home, "hang.py");
-    writeFileSync(script, "import sys, time\nfrom g_runs import Experiment\nwith Experiment(prefix='p/hang').run:\n    print('ready', flush=True)\n    time.sleep(60)\n");
+    writeFileSync(
+      script,
+      "import sys, time\nfrom g_runs import Experiment\nwith Experiment(prefix='p/hang').run:\n    print('ready', flush=True)\n    time.sleep(60)\n",
+    );
     const child = spawn("python3", [script], { cwd: home, env: pyEnv() });
     await new Promise<void>((ready) => child.stdout.once("data", () => ready()));
     expect(runs()[0]!.status).toBe("running");
@@ -308,7 +321,13 @@ describe("concurrent writers", () => {
     const writers = ["a", "b", "c", "d"];
     const results = await Promise.all(
       writers.map((w) =>
-        pythonAsync([join(EXAMPLES, "concurrent_writers.py")], { G_RUN_DIR: run.dir, G_RUN_ID: run.id, WRITER: w, THREADS: String(THREADS), LINES: String(LINES) }),
+        pythonAsync([join(EXAMPLES, "concurrent_writers.py")], {
+          G_RUN_DIR: run.dir,
+          G_RUN_ID: run.id,
+          WRITER: w,
+          THREADS: String(THREADS),
+          LINES: String(LINES),
+        }),
       ),
     );
     for (const r of results) {
@@ -337,11 +356,15 @@ describe("concurrent writers", () => {
 describe("installing", () => {
   it("pip installs the package offline, without network or build dependencies", () => {
     const target = join(home, "site");
-    const res = spawnSync("python3", ["-m", "pip", "install", "--no-index", "--no-build-isolation", "--disable-pip-version-check", "--target", target, SDK_DIR], {
-      cwd: home,
-      encoding: "utf8",
-      env: { ...process.env, PIP_NO_INPUT: "1", PYTHONDONTWRITEBYTECODE: "1" },
-    });
+    const res = spawnSync(
+      "python3",
+      ["-m", "pip", "install", "--no-index", "--no-build-isolation", "--disable-pip-version-check", "--target", target, SDK_DIR],
+      {
+        cwd: home,
+        encoding: "utf8",
+        env: { ...process.env, PIP_NO_INPUT: "1", PYTHONDONTWRITEBYTECODE: "1" },
+      },
+    );
     expect(res.status, res.stderr).toBe(0);
     const check = spawnSync("python3", ["-c", "import g_runs, os; print(os.path.dirname(g_runs.__file__))"], {
       cwd: home,

@@ -65,11 +65,20 @@ interface RunJson {
 function sweepRuns(id: string): { id: string; status: string; flags: Record<string, unknown>; trial: number; retried_by?: string }[] {
   const listed = JSON.parse(g(["runs", "list", "--op", `sweep:${id}`, "--all", "--json"]).stdout) as { id: string; status: string }[];
   const status = new Map(listed.map((r) => [r.id, r.status]));
-  const entries = readFileSync(join(home, "sweeps", id, "trials.jsonl"), "utf8").trim().split("\n").filter(Boolean);
+  const entries = readFileSync(join(home, "sweeps", id, "trials.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean);
   return entries.map((line) => {
     const { run } = JSON.parse(line) as { run: string };
     const record = JSON.parse(readFileSync(join(home, "runs", run, "run.json"), "utf8")) as RunJson & { retried_by?: string };
-    return { id: run, status: status.get(run) ?? "missing", flags: record.flags, trial: record.trial!, ...(record.retried_by ? { retried_by: record.retried_by } : {}) };
+    return {
+      id: run,
+      status: status.get(run) ?? "missing",
+      flags: record.flags,
+      trial: record.trial!,
+      ...(record.retried_by ? { retried_by: record.retried_by } : {}),
+    };
   });
 }
 
@@ -121,7 +130,10 @@ describe("g sweep and g agent", () => {
   });
 
   it("stops a random sweep at run_cap exactly with 4 agents", async () => {
-    const id = createSweep("random.yaml", "program: quick.py\nmethod: random\nrun_cap: 10\nparameters:\n  a: {min: 0.0, max: 1.0}\n  b: {values: [x, y]}\n");
+    const id = createSweep(
+      "random.yaml",
+      "program: quick.py\nmethod: random\nrun_cap: 10\nparameters:\n  a: {min: 0.0, max: 1.0}\n  b: {values: [x, y]}\n",
+    );
     const agents = Array.from({ length: 4 }, () => startAgent([id]));
     expect(await Promise.all(agents.map((a) => a.exit))).toEqual([0, 0, 0, 0]);
     const runs = sweepRuns(id);
@@ -219,9 +231,13 @@ for step in range(8):
     expect(byQuality.good!.status).toBe("completed");
     expect(byQuality.better!.status).toBe("completed");
     expect(byQuality.bad!.status).toBe("early-stopped");
-    const badScalars = readFileSync(join(home, "runs", byQuality.bad!.id, "scalars.jsonl"), "utf8").trim().split("\n");
+    const badScalars = readFileSync(join(home, "runs", byQuality.bad!.id, "scalars.jsonl"), "utf8")
+      .trim()
+      .split("\n");
     expect(badScalars.length).toBeLessThan(8);
-    const betterScalars = readFileSync(join(home, "runs", byQuality.better!.id, "scalars.jsonl"), "utf8").trim().split("\n");
+    const betterScalars = readFileSync(join(home, "runs", byQuality.better!.id, "scalars.jsonl"), "utf8")
+      .trim()
+      .split("\n");
     expect(betterScalars).toHaveLength(8);
     expect(sweepListing(id).counts.earlyStopped).toBe(1);
   });
@@ -251,7 +267,10 @@ print("val_loss: %f" % ((a.x - 0.3) ** 2 + (0.1 if a.opt == "sgd" else 0.0)))
   });
 
   it("cancelling a sweep stops its running trial and its agent", async () => {
-    writeFileSync(join(work, "forever.py"), "import time\nfor i in range(600):\n    print('loss: %d' % i, flush=True)\n    time.sleep(0.1)\n");
+    writeFileSync(
+      join(work, "forever.py"),
+      "import time\nfor i in range(600):\n    print('loss: %d' % i, flush=True)\n    time.sleep(0.1)\n",
+    );
     const id = createSweep("cancel.yaml", "program: forever.py\nmethod: grid\nparameters:\n  a: {values: [1, 2]}\n");
     const agent = startAgent([id]);
     for (let i = 0; i < 200 && sweepListing(id).counts.running === 0; i++) await new Promise((r) => setTimeout(r, 50));

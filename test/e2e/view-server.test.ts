@@ -248,7 +248,9 @@ describe("g view on the small fixture store", () => {
     let text = "";
     const versions = async (n: number): Promise<number[]> => {
       for (;;) {
-        const found = [...text.matchAll(/event: change\ndata: (\{.*\})\n\n/g)].map((m) => (JSON.parse(m[1]!) as { version: number }).version);
+        const found = [...text.matchAll(/event: change\ndata: (\{.*\})\n\n/g)].map(
+          (m) => (JSON.parse(m[1]!) as { version: number }).version,
+        );
         if (found.length >= n) return found;
         const { value, done } = await reader.read();
         if (done) return found;
@@ -321,7 +323,10 @@ describe("g view selection, token and export", () => {
       join(work, "quick.py"),
       'import argparse\np = argparse.ArgumentParser()\np.add_argument("--a", type=float)\np.add_argument("--b")\na = p.parse_args()\nprint("loss: %s" % (a.a * 2 + (1 if a.b == "y" else 0)))\n',
     );
-    writeFileSync(join(work, "s.yaml"), "program: quick.py\nmethod: grid\nmetric: {name: loss, goal: minimize}\nparameters:\n  a: {values: [1, 2, 3]}\n  b: {values: [x, y]}\n");
+    writeFileSync(
+      join(work, "s.yaml"),
+      "program: quick.py\nmethod: grid\nmetric: {name: loss, goal: minimize}\nparameters:\n  a: {values: [1, 2, 3]}\n  b: {values: [x, y]}\n",
+    );
     const created = g(["sweep", "s.yaml"], { home, cwd: work });
     expect(created.code, created.stderr).toBe(0);
     const id = created.stdout.trim();
@@ -335,7 +340,10 @@ describe("g view selection, token and export", () => {
       expect(body.rows.every((r) => r.sweep === id)).toBe(true);
       const search = (await getJson<SearchResponse>(`${s.url}api/search/${id}`)).body;
       expect(search.objective).toEqual({ column: "loss", goal: "min" });
-      expect(search.dims.map((d) => [d.name, d.type])).toEqual([["a", "int"], ["b", "categorical"]]);
+      expect(search.dims.map((d) => [d.name, d.type])).toEqual([
+        ["a", "int"],
+        ["b", "categorical"],
+      ]);
       expect(search.trials.map((t) => t.value).sort()).toEqual([2, 3, 4, 5, 6, 7]);
       expect(search.importance[0]!.flag).toBe("a");
       const detail = (await getJson<RunDetail>(`${s.url}api/run/${body.rows[0]!.id}`)).body;

@@ -16,7 +16,9 @@ describe("runs created while others list", () => {
   it("lists only whole runs: no warning in any listing while 2 writers create runs", async () => {
     const home = tempDir();
     const store = new RunStore(home);
-    const writers = [0, 1].map(() => spawn(process.execPath, [join(ROOT, "test", "store", "workers", "create.mjs"), home, String(RUNS_PER_WRITER)], { stdio: "inherit" }));
+    const writers = [0, 1].map(() =>
+      spawn(process.execPath, [join(ROOT, "test", "store", "workers", "create.mjs"), home, String(RUNS_PER_WRITER)], { stdio: "inherit" }),
+    );
     let alive = writers.length;
     const exits = writers.map((w) => new Promise<number | null>((resolve) => w.on("close", (code) => (alive--, resolve(code)))));
     const warnings: string[] = [];
@@ -43,7 +45,9 @@ describe("runs created while others list", () => {
   it("lists no half-deleted run while a writer moves runs to the trash and purges them", async () => {
     const home = tempDir();
     const store = new RunStore(home);
-    const writer = spawn(process.execPath, [join(ROOT, "test", "store", "workers", "create.mjs"), home, String(RUNS_PER_WRITER), "churn"], { stdio: "inherit" });
+    const writer = spawn(process.execPath, [join(ROOT, "test", "store", "workers", "create.mjs"), home, String(RUNS_PER_WRITER), "churn"], {
+      stdio: "inherit",
+    });
     let alive = true;
     const exit = new Promise<number | null>((resolve) => writer.on("close", (code) => ((alive = false), resolve(code))));
     const warnings: string[] = [];

@@ -91,7 +91,11 @@ describe("damaged run folders", () => {
   });
 
   it("g compare and g runs list the others with one warning line per damaged folder, exit 0", () => {
-    for (const args of [["compare", "--json"], ["compare", "--csv"], ["runs", "--json"]]) {
+    for (const args of [
+      ["compare", "--json"],
+      ["compare", "--csv"],
+      ["runs", "--json"],
+    ]) {
       const res = g(args, { home });
       expect(res.code, res.stderr).toBe(0);
       expect(res.stderr).not.toContain("internal error");

@@ -18,7 +18,11 @@ const DISK_FULL_LINE = /^g: no space left on device writing (\S+); free space an
 
 const mountPoint = tempDir("g-tmpfs-");
 const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${TMPFS_SIZE}`, "tmpfs", mountPoint], { encoding: "utf8" });
-const cannotMount = mounted.error ? mounted.error.message : mounted.status !== 0 ? (mounted.stderr.trim() || `mount exited ${mounted.status}`) : null;
+const cannotMount = mounted.error
+  ? mounted.error.message
+  : mounted.status !== 0
+    ? mounted.stderr.trim() || `mount exited ${mounted.status}`
+    : null;
 if (cannotMount) console.log(`skipping the disk-full tests: cannot mount a tmpfs (${cannotMount})`);
 
 afterAll(() => {
@@ -66,7 +70,12 @@ describe.skipIf(cannotMount !== null)("a full disk", () => {
     const output = readFileSync(join(dir, "output.log"), "utf8");
     expect(output.length).toBeGreaterThan(0);
     expect(output.endsWith("\n")).toBe(true);
-    expect(output.split("\n").slice(0, -1).every((l) => l === "" || /^(step: \d+|loss: [\d.e-]+|x{4000})$/.test(l))).toBe(true);
+    expect(
+      output
+        .split("\n")
+        .slice(0, -1)
+        .every((l) => l === "" || /^(step: \d+|loss: [\d.e-]+|x{4000})$/.test(l)),
+    ).toBe(true);
     const scalars = readFileSync(join(dir, "scalars.jsonl"), "utf8");
     expect(scalars.endsWith("\n")).toBe(true);
     for (const line of scalars.split("\n").slice(0, -1)) expect(() => JSON.parse(line)).not.toThrow();
@@ -92,7 +101,11 @@ describe.skipIf(cannotMount !== null)("a full disk", () => {
         "",
       ].join("\n"),
     );
-    const res = spawnSync("python3", [script], { cwd: scripts, env: { ...process.env, G_HOME: home, PYTHONPATH: SDK_PYTHON_DIR, PYTHONDONTWRITEBYTECODE: "1" }, encoding: "utf8" });
+    const res = spawnSync("python3", [script], {
+      cwd: scripts,
+      env: { ...process.env, G_HOME: home, PYTHONPATH: SDK_PYTHON_DIR, PYTHONDONTWRITEBYTECODE: "1" },
+      encoding: "utf8",
+    });
     expect(res.stdout, res.stderr).toContain("stopped by 28");
     const [id] = readdirSync(join(home, "runs")).filter((name) => /^[0-9a-f]{32}$/.test(name));
     const scalars = readFileSync(join(home, "runs", id!, "scalars.jsonl"), "utf8");
@@ -147,4 +160,3 @@ function fillDisk(path: string): void {
     closeSync(tiny);
   }
 }
-

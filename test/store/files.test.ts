@@ -138,10 +138,30 @@ describe("making a run folder", () => {
 });
 
 describe("batch records", () => {
-  const base: RunRecord = { format: 1, id: "a".repeat(32), op: "gp", cmd: [], cwd: "/", flags: {}, created: "", started: null, stopped: null, exit_status: null, label: "", tags: [] };
+  const base: RunRecord = {
+    format: 1,
+    id: "a".repeat(32),
+    op: "gp",
+    cmd: [],
+    cwd: "/",
+    flags: {},
+    created: "",
+    started: null,
+    stopped: null,
+    exit_status: null,
+    label: "",
+    tags: [],
+  };
 
   it("reads a batch's record with its fields typed", () => {
-    const rec = readBatchRecord({ ...base, optimizer: "grid", space: { x: { type: "choice", values: [1, 2] } }, points: [{ x: 1 }, { x: 2 }], seed: 7, max_trials: 2 });
+    const rec = readBatchRecord({
+      ...base,
+      optimizer: "grid",
+      space: { x: { type: "choice", values: [1, 2] } },
+      points: [{ x: 1 }, { x: 2 }],
+      seed: 7,
+      max_trials: 2,
+    });
     expect(rec?.points).toEqual([{ x: 1 }, { x: 2 }]);
     expect(rec?.seed).toBe(7);
   });

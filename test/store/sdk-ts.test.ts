@@ -97,9 +97,18 @@ describe("metrics rows", () => {
     });
     const steps = rows(onlyRun()).map(([key, , step]) => `${key}@${step}`);
     expect(steps).toEqual([
-      "train/loss@0", "train/accuracy@0", "val/loss@0", "epoch@0",
-      "train/loss@1", "train/accuracy@1", "val/loss@1", "epoch@1",
-      "train/loss@2", "train/accuracy@2", "val/loss@2", "epoch@2",
+      "train/loss@0",
+      "train/accuracy@0",
+      "val/loss@0",
+      "epoch@0",
+      "train/loss@1",
+      "train/accuracy@1",
+      "val/loss@1",
+      "epoch@1",
+      "train/loss@2",
+      "train/accuracy@2",
+      "val/loss@2",
+      "epoch@2",
     ]);
   });
 
@@ -124,7 +133,9 @@ describe("metrics rows", () => {
     const exp = new Experiment({ prefix: "p/values", env });
     await exp.run(() => {
       exp.logScalars({ nan: NaN, inf: Infinity, ok: true, big: 7n, step: 2 });
-      expect(() => exp.metrics.log({ loss: "low" as unknown as number })).toThrow('g-runs: metric "loss" must be a number, got string "low"');
+      expect(() => exp.metrics.log({ loss: "low" as unknown as number })).toThrow(
+        'g-runs: metric "loss" must be a number, got string "low"',
+      );
     });
     expect(rows(onlyRun())).toEqual([
       ["ok", 1, 2],
@@ -179,7 +190,26 @@ describe("the package g-runs in Node scripts", () => {
     const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
     const res = spawnSync(
       process.execPath,
-      [tsc, "--outDir", join(pkg, "dist"), "--rootDir", join(ROOT, "src"), "--module", "NodeNext", "--moduleResolution", "NodeNext", "--target", "ES2022", "--lib", "ES2023", "--strict", "--skipLibCheck", "--types", "node", join(ROOT, "src/sdk/index.ts")],
+      [
+        tsc,
+        "--outDir",
+        join(pkg, "dist"),
+        "--rootDir",
+        join(ROOT, "src"),
+        "--module",
+        "NodeNext",
+        "--moduleResolution",
+        "NodeNext",
+        "--target",
+        "ES2022",
+        "--lib",
+        "ES2023",
+        "--strict",
+        "--skipLibCheck",
+        "--types",
+        "node",
+        join(ROOT, "src/sdk/index.ts"),
+      ],
       { cwd: ROOT, encoding: "utf8" },
     );
     expect(res.status, res.stdout + res.stderr).toBe(0);
@@ -223,8 +253,14 @@ describe("the package g-runs in Node scripts", () => {
   });
 
   it("finishes a short-form run at exit: completed, or error after an uncaught exception", () => {
-    writeFileSync(join(pkgRoot, "scripts", "quick.mjs"), 'import { log } from "g-runs";\nlog({ loss: 1.5, step: 0 });\nlog({ loss: 0.5, step: 1 });\n');
-    writeFileSync(join(pkgRoot, "scripts", "crash.mjs"), 'import { log } from "g-runs";\nlog({ loss: 1.5 });\nthrow new Error("out of memory");\n');
+    writeFileSync(
+      join(pkgRoot, "scripts", "quick.mjs"),
+      'import { log } from "g-runs";\nlog({ loss: 1.5, step: 0 });\nlog({ loss: 0.5, step: 1 });\n',
+    );
+    writeFileSync(
+      join(pkgRoot, "scripts", "crash.mjs"),
+      'import { log } from "g-runs";\nlog({ loss: 1.5 });\nthrow new Error("out of memory");\n',
+    );
     expect(nodeScript("quick.mjs").status).toBe(0);
     const quick = onlyRun();
     expect(quick.record.op).toBe("quick.mjs");

@@ -58,7 +58,9 @@ describe("run store", () => {
     expect(store.readRun(run.id).status).toBe("error");
     expect(deriveStatus({ ...run.record, started: "t", stopped: "t", exit_status: 0 }, run.dir)).toBe("completed");
     expect(deriveStatus({ ...run.record, started: "t", stopped: "t", exit_status: 130, terminated: true }, run.dir)).toBe("terminated");
-    expect(deriveStatus({ ...run.record, started: "t", stopped: "t", exit_status: 143, early_stopped: true }, run.dir)).toBe("early-stopped");
+    expect(deriveStatus({ ...run.record, started: "t", stopped: "t", exit_status: 143, early_stopped: true }, run.dir)).toBe(
+      "early-stopped",
+    );
   });
 
   it("counts a LOCK from another host as running only while its lease is fresh", () => {
@@ -114,7 +116,9 @@ describe("run store", () => {
     const store = new RunStore(tempDir());
     const run = store.createRun({ op: "x" });
     store.appendScalars(run.id, [{ key: "loss", value: 1, step: null, t: 1 }]);
-    writeFileSync(join(run.dir, "scalars.jsonl"), readFileSync(join(run.dir, "scalars.jsonl"), "utf8") + '{"key":"loss","val', { flag: "w" });
+    writeFileSync(join(run.dir, "scalars.jsonl"), readFileSync(join(run.dir, "scalars.jsonl"), "utf8") + '{"key":"loss","val', {
+      flag: "w",
+    });
     expect(store.readScalars(run.id)).toHaveLength(1);
     expect(summarizeScalars(store.readScalars(run.id)).loss!.count).toBe(1);
   });
@@ -128,7 +132,9 @@ describe("run store", () => {
       Array.from({ length: 8 }, (_, w) => runNode([join(workers, "append.mjs"), home, run.id, String(w), String(perWorker)])),
     );
     expect(codes).toEqual(Array(8).fill(0));
-    const lines = readFileSync(join(run.dir, "scalars.jsonl"), "utf8").split("\n").filter((l) => l !== "");
+    const lines = readFileSync(join(run.dir, "scalars.jsonl"), "utf8")
+      .split("\n")
+      .filter((l) => l !== "");
     expect(lines).toHaveLength(8 * perWorker);
     const perKey = new Map<string, number[]>();
     for (const line of lines) {
@@ -191,7 +197,9 @@ describe("store index (index.jsonl)", () => {
     const first = store.listRunsWithSummaries();
     expect(readFileSync(join(home, "index.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
     const second = store.listRunsWithSummaries();
-    expect(second.runs.map((r) => [r.run.id, r.run.status, r.summaries.loss!.last])).toEqual(first.runs.map((r) => [r.run.id, r.run.status, r.summaries.loss!.last]));
+    expect(second.runs.map((r) => [r.run.id, r.run.status, r.summaries.loss!.last])).toEqual(
+      first.runs.map((r) => [r.run.id, r.run.status, r.summaries.loss!.last]),
+    );
     // Served from the index: the fields it leaves out are gone.
     expect(second.runs[0]!.run.record.cmd).toBeUndefined();
   });
@@ -213,7 +221,12 @@ describe("store index (index.jsonl)", () => {
     store.listRunsWithSummaries();
     expect(readFileSync(join(home, "index.jsonl"), "utf8")).not.toContain(pending.id);
     writeFileSync(join(home, "index.jsonl"), readFileSync(join(home, "index.jsonl"), "utf8") + '{"id": "torn');
-    expect(store.listRunsWithSummaries().runs.map((r) => r.run.id).sort()).toEqual([done.id, pending.id].sort());
+    expect(
+      store
+        .listRunsWithSummaries()
+        .runs.map((r) => r.run.id)
+        .sort(),
+    ).toEqual([done.id, pending.id].sort());
     writeFileSync(join(home, "index.jsonl"), "garbage\n");
     expect(store.listRunsWithSummaries().runs).toHaveLength(2);
   });

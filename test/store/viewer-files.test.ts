@@ -35,7 +35,21 @@ describe("run files for viewers", () => {
   });
 
   it("refuses paths leaving the sourcecode folder", () => {
-    for (const bad of ["../run.json", "pkg/../../run.json", "/etc/passwd", outside, "leak.txt", "up/secret.txt", "./train.py", "pkg//model.py", "pkg\\model.py", "", "pkg", "nope.py", "train.py\0"]) {
+    for (const bad of [
+      "../run.json",
+      "pkg/../../run.json",
+      "/etc/passwd",
+      outside,
+      "leak.txt",
+      "up/secret.txt",
+      "./train.py",
+      "pkg//model.py",
+      "pkg\\model.py",
+      "",
+      "pkg",
+      "nope.py",
+      "train.py\0",
+    ]) {
       expect(readSourceFile(run, bad), bad).toBeNull();
     }
   });

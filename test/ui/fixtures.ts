@@ -21,7 +21,8 @@ export function fakeId(prefix: string): string {
 export function toInputRuns(runs: FakeRun[]): CompareInputRun[] {
   return runs.map((r, i) => {
     const summaries: Record<string, ScalarSummary> = {};
-    if (r.loss !== undefined) summaries.loss = { last: r.loss, first: r.loss, min: r.loss, max: r.loss, avg: r.loss, total: r.loss, count: 1, step: null };
+    if (r.loss !== undefined)
+      summaries.loss = { last: r.loss, first: r.loss, min: r.loss, max: r.loss, avg: r.loss, total: r.loss, count: 1, step: null };
     const started = new Date(Date.UTC(2026, 0, 1, 0, 0, runs.length - i)).toISOString();
     return {
       index: i + 1,

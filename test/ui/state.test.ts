@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { applyFilter, columnWidths, fittingColumns, frozenCount, initialState, reduce, visibleRows, type Action, type ViewState } from "../../src/ui/state.js";
+import {
+  applyFilter,
+  columnWidths,
+  fittingColumns,
+  frozenCount,
+  initialState,
+  reduce,
+  visibleRows,
+  type Action,
+  type ViewState,
+} from "../../src/ui/state.js";
 import { fakeData, fakeId, THREE, type FakeRun } from "./fixtures.js";
 
 function run(state: ViewState, ...actions: Action[]): ViewState {
@@ -186,7 +196,13 @@ describe("compare view state", () => {
   });
 
   it("copes with no runs at all", () => {
-    const s = run(initialState(fakeData([])), { type: "move", rows: 1, cols: 1 }, { type: "askDelete" }, { type: "restart", batch: false }, { type: "toggleMark" });
+    const s = run(
+      initialState(fakeData([])),
+      { type: "move", rows: 1, cols: 1 },
+      { type: "askDelete" },
+      { type: "restart", batch: false },
+      { type: "toggleMark" },
+    );
     expect([s.row, s.selectedId, s.mode, s.exit]).toEqual([0, null, "table", null]);
   });
 

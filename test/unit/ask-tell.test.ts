@@ -126,7 +126,9 @@ describe("runAskTell", () => {
     const observe = (params: unknown, value: unknown = 1) => ({ type: "observe", trial: 0, params, value });
     expect(await bad([null])).toBe('ask-tell: line 1: expected a JSON object with a "type", got null');
     expect(await bad([init, [1]])).toMatch(/^ask-tell: line 2: expected a JSON object .* got an array$/);
-    expect(await bad([init, observe(null), { type: "suggest", trial: 1 }])).toMatch(/^ask-tell: line 2: observe: "params" must be an object with x0, x1, got null$/);
+    expect(await bad([init, observe(null), { type: "suggest", trial: 1 }])).toMatch(
+      /^ask-tell: line 2: observe: "params" must be an object with x0, x1, got null$/,
+    );
     expect(await bad([init, observe({ x0: 1 })])).toMatch(/line 2: observe: "params" lacks "x1"/);
     expect(await bad([init, observe({ x0: 1, x1: 2, x2: 3 })])).toMatch(/"x2", which is not in the space/);
     expect(await bad([init, observe({ x0: 11, x1: 2 })])).toMatch(/param "x0" 11 is outside \[-5, 10\]/);
@@ -140,7 +142,9 @@ describe("runAskTell", () => {
     expect(await bad([{ ...init, space: {} }])).toMatch(/the space has no parameters/);
     expect(await bad([{ ...init, space: { x: { type: "float", low: 0, hgih: 1 } } }])).toMatch(/parameter "x" has an unknown field "hgih"/);
     expect(await bad([{ ...init, space: { x: { type: "float", low: "0", high: 1 } } }])).toMatch(/"low" must be a finite number, got "0"/);
-    expect(await bad([{ ...init, space: { x: { type: "float", low: 0, high: 1, log: true } } }])).toMatch(/a log range needs "low" above 0, got 0/);
+    expect(await bad([{ ...init, space: { x: { type: "float", low: 0, high: 1, log: true } } }])).toMatch(
+      /a log range needs "low" above 0, got 0/,
+    );
     expect(await bad([{ ...init, space: { x: { type: "float", low: -1, high: 1, log: "yes" } } }])).toMatch(/"log" must be true or false/);
     expect(await bad([{ ...init, space: { n: { type: "int", low: 0.2, high: 0.8 } } }])).toMatch(/no whole number lies in \[0.2, 0.8\]/);
     expect(await bad([{ ...init, space: { c: { type: "categorical", values: [] } } }])).toMatch(/non-empty "values"/);

@@ -96,7 +96,11 @@ describe("expandSweepCommand", () => {
   });
 
   it("writes null as null, with the same formatter as g run", () => {
-    expect(expandSweepCommand({ command: null, program: "./run.sh" }, { a: null, b: 1e-7 }, "")).toEqual(["./run.sh", "--a=null", "--b=1e-7"]);
+    expect(expandSweepCommand({ command: null, program: "./run.sh" }, { a: null, b: 1e-7 }, "")).toEqual([
+      "./run.sh",
+      "--a=null",
+      "--b=1e-7",
+    ]);
   });
 
   it("expands every W&B macro", () => {

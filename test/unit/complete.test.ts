@@ -1,16 +1,36 @@
 import { describe, expect, it } from "vitest";
-import { completeWords, formatCompletion, splitShellWords, type CommandShape, type CompletionSources } from "../../src/format/completion.js";
+import {
+  completeWords,
+  formatCompletion,
+  splitShellWords,
+  type CommandShape,
+  type CompletionSources,
+} from "../../src/format/completion.js";
 import { trimForBash } from "../../src/commands/complete.js";
 
 const opt = (names: string[], takesValue = false) => ({ names, takesValue, description: names.at(-1)! });
-const cmd = (name: string, over: Partial<CommandShape> = {}): CommandShape => ({ name, aliases: [], description: name, options: [], subcommands: [], positional: "none", ...over });
+const cmd = (name: string, over: Partial<CommandShape> = {}): CommandShape => ({
+  name,
+  aliases: [],
+  description: name,
+  options: [],
+  subcommands: [],
+  positional: "none",
+  ...over,
+});
 
 const tree = cmd("g", {
   options: [opt(["-V", "--version"])],
   subcommands: [
     cmd("run", { positional: "script", options: [opt(["-o", "--optimizer"], true), opt(["-y", "--yes"]), opt(["--restart"], true)] }),
-    cmd("runs", { positional: "runs", subcommands: [cmd("info", { positional: "runs" }), cmd("delete", { aliases: ["rm"], positional: "runs" })] }),
-    cmd("compare", { positional: "runs", options: [opt(["-m", "--min"], true), opt(["-c", "--cols"], true), opt(["--csv"], true), opt(["--status"], true)] }),
+    cmd("runs", {
+      positional: "runs",
+      subcommands: [cmd("info", { positional: "runs" }), cmd("delete", { aliases: ["rm"], positional: "runs" })],
+    }),
+    cmd("compare", {
+      positional: "runs",
+      options: [opt(["-m", "--min"], true), opt(["-c", "--cols"], true), opt(["--csv"], true), opt(["--status"], true)],
+    }),
     cmd("agent", { positional: "sweep" }),
     cmd("sweep", { positional: "file" }),
     cmd("completion", { positional: "shell" }),
@@ -18,7 +38,10 @@ const tree = cmd("g", {
 });
 
 const sources: CompletionSources = {
-  runs: () => [{ value: "5cdcbbbc", description: "train.py completed" }, { value: "f5d14ff9", description: "grid" }],
+  runs: () => [
+    { value: "5cdcbbbc", description: "train.py completed" },
+    { value: "f5d14ff9", description: "grid" },
+  ],
   sweeps: () => [{ value: "a1b2c3d4" }],
   columns: () => ["loss", "acc", "=x", ".time"],
   scriptFlags: (script) => (script === "train.py" ? [{ value: "x=" }, { value: "noise=" }] : []),
@@ -62,7 +85,9 @@ describe("completion", () => {
   });
   it("offers file names for --csv", () => expect(values(["compare", "--csv", ""])).toBe(":files"));
   it("formats value<TAB>description lines, and :files", () => {
-    expect(formatCompletion({ kind: "words", candidates: [{ value: "a", description: "one\ntwo" }, { value: "b" }] })).toBe("a\tone two\nb\n");
+    expect(formatCompletion({ kind: "words", candidates: [{ value: "a", description: "one\ntwo" }, { value: "b" }] })).toBe(
+      "a\tone two\nb\n",
+    );
     expect(formatCompletion({ kind: "files" })).toBe(":files\n");
   });
   it("splits a line as the shell does, with an empty word after a trailing space", () => {

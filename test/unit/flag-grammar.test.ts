@@ -185,8 +185,16 @@ describe("parseFlagSpec: Grid.ai draws", () => {
   });
 
   it("takes numpy's keyword arguments and np.random. prefixes", () => {
-    expect(parseFlagSpec("a", "np.random.normal(loc=1, scale=0.5, size=4)")).toMatchObject({ distribution: "normal", params: { loc: 1, scale: 0.5 }, size: 4 });
-    expect(parseFlagSpec("a", "lognormal(0, 1, size=2)")).toMatchObject({ distribution: "lognormal", params: { mean: 0, sigma: 1 }, size: 2 });
+    expect(parseFlagSpec("a", "np.random.normal(loc=1, scale=0.5, size=4)")).toMatchObject({
+      distribution: "normal",
+      params: { loc: 1, scale: 0.5 },
+      size: 4,
+    });
+    expect(parseFlagSpec("a", "lognormal(0, 1, size=2)")).toMatchObject({
+      distribution: "lognormal",
+      params: { mean: 0, sigma: 1 },
+      size: 2,
+    });
     expect(parseFlagSpec("a", "normal(size=2)")).toMatchObject({ params: { loc: 0, scale: 1 }, size: 2 });
   });
 
@@ -287,7 +295,9 @@ describe("parseFlagSpec: almost-forms are one-line usage errors", () => {
   });
 
   it("gives the documented message for x=[1:]", () => {
-    expect(() => parseFlagSpec("x", "[1:]")).toThrow('flag x: "[1:]" looks like a range but has no upper bound; write x=[LOW:HIGH], e.g. x=[-0.4:-0.2]');
+    expect(() => parseFlagSpec("x", "[1:]")).toThrow(
+      'flag x: "[1:]" looks like a range but has no upper bound; write x=[LOW:HIGH], e.g. x=[-0.4:-0.2]',
+    );
   });
 });
 
@@ -313,7 +323,9 @@ describe("describeDimension", () => {
 
 describe("describeDimension: long numbers", () => {
   it("shows drawn values to 6 significant digits", () => {
-    expect(describeDimension("alpha", { type: "choice", values: [0.08652641742695602, 0.05173720272686999] })).toBe("alpha: one of 0.0865264, 0.0517372");
+    expect(describeDimension("alpha", { type: "choice", values: [0.08652641742695602, 0.05173720272686999] })).toBe(
+      "alpha: one of 0.0865264, 0.0517372",
+    );
   });
 
   it("shows more digits when 6 would make two values look alike", () => {

@@ -35,13 +35,22 @@ function makeRun(n: number, flags: Flags, loss: number | null, label = ""): Comp
 }
 
 function data(n: number, opts: { columns?: string } = {}) {
-  const runs = Array.from({ length: n }, (_, i) => makeRun(i + 1, { lr: 0.001 * (i + 1), optimizer: i % 2 ? "sgd" : "adam" }, i === 1 ? null : 1 / (i + 1)));
+  const runs = Array.from({ length: n }, (_, i) =>
+    makeRun(i + 1, { lr: 0.001 * (i + 1), optimizer: i % 2 ? "sgd" : "adam" }, i === 1 ? null : 1 / (i + 1)),
+  );
   return buildCompareData({ runs, now: NOW, ...opts });
 }
 
 describe("renderRows", () => {
   it("pads columns two spaces apart and right-aligns the numeric ones", () => {
-    const text = renderRows(["name", "n"], [["a", "1"], ["bbb", "100"]], { color: false, align: ["left", "right"] });
+    const text = renderRows(
+      ["name", "n"],
+      [
+        ["a", "1"],
+        ["bbb", "100"],
+      ],
+      { color: false, align: ["left", "right"] },
+    );
     expect(text.split("\n")).toEqual(["name    n", "a       1", "bbb   100"]);
   });
 
@@ -70,7 +79,12 @@ describe("renderRows", () => {
     const headers = Array.from({ length: 12 }, (_, i) => `column_${i}`);
     const rows = [headers.map((_, i) => `value_${i}_long`)];
     let hidden: string[] = [];
-    const text = renderRows(headers, rows, { color: false, width: 50, dropOrder: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0], onHidden: (h) => (hidden = h) });
+    const text = renderRows(headers, rows, {
+      color: false,
+      width: 50,
+      dropOrder: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0],
+      onHidden: (h) => (hidden = h),
+    });
     for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(50);
     expect(hidden).toContain("column_1");
     expect(hidden).not.toContain("column_0");
@@ -79,7 +93,12 @@ describe("renderRows", () => {
 
   it("never cuts a number: its column goes instead", () => {
     let hidden: string[] = [];
-    const text = renderRows(["name", "loss"], [["a", "0.123456789012"]], { color: false, width: 10, align: ["left", "right"], onHidden: (h) => (hidden = h) });
+    const text = renderRows(["name", "loss"], [["a", "0.123456789012"]], {
+      color: false,
+      width: 10,
+      align: ["left", "right"],
+      onHidden: (h) => (hidden = h),
+    });
     expect(hidden).toEqual(["loss"]);
     expect(text).not.toContain("…");
   });

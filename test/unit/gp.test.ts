@@ -166,7 +166,9 @@ describe("proposeGp", () => {
 
 describe("parseGpSettings", () => {
   it("parses every documented setting", () => {
-    expect(parseGpSettings({ "random-starts": "3", "acq-func": "LCB", kappa: "2.5", xi: "0", noise: "1e-6", candidates: "100", warp: "none" })).toEqual({
+    expect(
+      parseGpSettings({ "random-starts": "3", "acq-func": "LCB", kappa: "2.5", xi: "0", noise: "1e-6", candidates: "100", warp: "none" }),
+    ).toEqual({
       randomStarts: 3,
       acquisition: "lcb",
       kappa: 2.5,
@@ -175,7 +177,11 @@ describe("parseGpSettings", () => {
       candidates: 100,
       warp: "none",
     });
-    expect(parseGpSettings({ random_starts: "4", noise: "gaussian", "acq-func": "gp_hedge" })).toEqual({ randomStarts: 4, noise: "fit", acquisition: "hedge" });
+    expect(parseGpSettings({ random_starts: "4", noise: "gaussian", "acq-func": "gp_hedge" })).toEqual({
+      randomStarts: 4,
+      noise: "fit",
+      acquisition: "hedge",
+    });
     for (const h of GP_SETTINGS_HELP) expect(h.help.length).toBeGreaterThan(10);
   });
 
@@ -197,7 +203,11 @@ describe("noise-aware expected improvement", () => {
 
   it("gives the factor's derivative in the variance", () => {
     const h = 1e-6;
-    for (const [v, n] of [[0.3, 0.1], [0.01, 0.5], [2, 1e-4]] as const) {
+    for (const [v, n] of [
+      [0.3, 0.1],
+      [0.01, 0.5],
+      [2, 1e-4],
+    ] as const) {
       const numeric = (noiseFactor(v + h, n).factor - noiseFactor(v - h, n).factor) / (2 * h);
       expect(noiseFactor(v, n).dVar).toBeCloseTo(numeric, 5);
     }
@@ -208,13 +218,14 @@ describe("log evidence", () => {
   it("is the log density of one value under N(0, σf² + σn²)", () => {
     const model = fitGpFixed([Float64Array.of(0.3)], [1.5], [0.2], 2, 0.5);
     const v = 2 + 0.5 + 1e-8;
-    expect(logEvidence(model, [1.5])).toBeCloseTo(-0.5 * (1.5 * 1.5) / v - 0.5 * Math.log(2 * Math.PI * v), 6);
+    expect(logEvidence(model, [1.5])).toBeCloseTo((-0.5 * (1.5 * 1.5)) / v - 0.5 * Math.log(2 * Math.PI * v), 6);
   });
 });
 
 describe("gp on a noisy objective", () => {
   const space: Space = { x: { type: "uniform", low: -2, high: 2 } };
-  const noisy = (x: number, rng: () => number): number => guild(x) + 0.1 * Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const noisy = (x: number, rng: () => number): number =>
+    guild(x) + 0.1 * Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 
   it("finds the basin of the Guild seed's noisy function in 20 trials for 9 of 10 seeds", () => {
     let hits = 0;
@@ -256,14 +267,20 @@ describe("choices in the gp", () => {
   };
   const penalty: Record<string, number> = { relu: 0, elu: 0.15, tanh: 0.35, sigmoid: 0.8 };
   const loss = (p: Point): number =>
-    0.25 * (Math.log10(p.lr as number) + 3) ** 2 + 0.08 * ((p.layers as number) - 4) ** 2 + penalty[p.act as string]! + 2 * ((p.dropout as number) - 0.3) ** 2;
+    0.25 * (Math.log10(p.lr as number) + 3) ** 2 +
+    0.08 * ((p.layers as number) - 4) ** 2 +
+    penalty[p.act as string]! +
+    2 * ((p.dropout as number) - 0.3) ** 2;
 
   it("gives each flag one length scale: a choice's values share theirs", () => {
     const enc = buildEncoding(mixed);
     expect(Array.from(lengthscaleGroups(enc))).toEqual([0, 1, 2, 2, 2, 2, 3]);
     const rng = seedrandom("g");
     const x = Array.from({ length: 12 }, () => sampleUnit(enc, rng));
-    const y = transformOutputs(x.map((u) => loss(decodePoint(enc, u))), "none");
+    const y = transformOutputs(
+      x.map((u) => loss(decodePoint(enc, u))),
+      "none",
+    );
     const model = fitGp(x, y, enc.width, "fit", seedrandom("fit"), undefined, lengthscaleGroups(enc));
     const block = Array.from(model.lengthscales.subarray(2, 6));
     expect(new Set(block).size).toBe(1);

@@ -33,7 +33,14 @@ describe("cholesky", () => {
   });
 
   it("returns null for a matrix that is not positive definite", () => {
-    expect(cholesky(matrix([[1, 2], [2, 1]]))).toBeNull();
+    expect(
+      cholesky(
+        matrix([
+          [1, 2],
+          [2, 1],
+        ]),
+      ),
+    ).toBeNull();
     expect(cholesky(matrix([[0]]))).toBeNull();
   });
 

@@ -15,7 +15,12 @@ function summary(last: number, extra: Partial<ScalarSummary> = {}): ScalarSummar
 }
 
 /** A run as the store would give it; n makes the id (n repeated) and orders creation. */
-function makeRun(n: number, flags: Flags, scalars: Record<string, ScalarSummary>, more: { status?: RunStatus; label?: string; started?: string | null; stopped?: string | null } = {}): CompareInputRun {
+function makeRun(
+  n: number,
+  flags: Flags,
+  scalars: Record<string, ScalarSummary>,
+  more: { status?: RunStatus; label?: string; started?: string | null; stopped?: string | null } = {},
+): CompareInputRun {
   const id = n.toString(16).padStart(2, "0").repeat(16);
   const run: Run = {
     id,
@@ -113,7 +118,9 @@ describe("column expressions", () => {
 describe("filter expressions", () => {
   const values: Record<string, FilterValue> = { loss: 0.15, x: -0.5, name: "adam", done: true, missing: null };
   const test = (expr: string): boolean =>
-    evaluateFilter(parseFilter(expr), (ref) => (ref.type === "bare" ? values[ref.name] ?? null : ref.type === "flag" ? values[ref.name] ?? null : null));
+    evaluateFilter(parseFilter(expr), (ref) =>
+      ref.type === "bare" ? (values[ref.name] ?? null) : ref.type === "flag" ? (values[ref.name] ?? null) : null,
+    );
 
   it("compares numbers with every operator", () => {
     expect(test("loss < 0.2")).toBe(true);
@@ -166,7 +173,9 @@ describe("filter expressions", () => {
     const deep = (n: number, open: string, close: string) => open.repeat(n) + "loss < 1" + close.repeat(n);
     expect(test(deep(MAX_FILTER_NESTING, "(", ")"))).toBe(true);
     expect(test(deep(MAX_FILTER_NESTING, "not ", ""))).toBe(true); // an even number of nots
-    expect(usageMessage(() => parseFilter(deep(10_000, "(", ")")))).toMatch(/^--filter: "\(" and "not" nest more than 100 deep at column 101/);
+    expect(usageMessage(() => parseFilter(deep(10_000, "(", ")")))).toMatch(
+      /^--filter: "\(" and "not" nest more than 100 deep at column 101/,
+    );
     expect(usageMessage(() => parseFilter(deep(20_000, "not ", "")))).toMatch(/nest more than 100 deep/);
   });
 
@@ -181,7 +190,19 @@ describe("buildCompareData", () => {
   it("shows the core columns, every flag and every scalar's last value by default", () => {
     const data = build({});
     expect(data.columns.map((c) => c.header)).toEqual(["#", "run", "op", "started", "time", "status", "label", "x", "opt", "loss", "acc"]);
-    expect(data.columns.map((c) => c.kind)).toEqual(["core", "core", "core", "core", "core", "core", "core", "flag", "flag", "scalar", "scalar"]);
+    expect(data.columns.map((c) => c.kind)).toEqual([
+      "core",
+      "core",
+      "core",
+      "core",
+      "core",
+      "core",
+      "core",
+      "flag",
+      "flag",
+      "scalar",
+      "scalar",
+    ]);
     expect(column(data, "loss")).toEqual([0.5, 0.1, null, 0.3]);
     expect(column(data, "time")).toEqual([65, 65, 65, 65]);
     expect(data.rows[0]!.cells[4]).toBe("0:01:05");
@@ -245,7 +266,18 @@ describe("buildCompareData", () => {
 
   it("shows the core columns then the -c columns, with their headers", () => {
     const data = build({ columns: "min loss, =x, acc as accuracy" });
-    expect(data.columns.map((c) => c.header)).toEqual(["#", "run", "op", "started", "time", "status", "label", "min loss", "x", "accuracy"]);
+    expect(data.columns.map((c) => c.header)).toEqual([
+      "#",
+      "run",
+      "op",
+      "started",
+      "time",
+      "status",
+      "label",
+      "min loss",
+      "x",
+      "accuracy",
+    ]);
     expect(column(data, "min loss")).toEqual([0.2, 0.1, null, 0.05]);
     expect(data.explicitColumns).toBe(true);
   });
@@ -259,7 +291,9 @@ describe("buildCompareData", () => {
 
   it("rejects a column no selected run has, suggesting the closest name", () => {
     expect(usageMessage(() => build({ min: ["lsos"] }))).toBe('-m/--min: no selected run has a scalar or flag "lsos"; did you mean loss?');
-    expect(usageMessage(() => build({ max: ["min los"] }))).toMatch(/^-M\/--max: no selected run has a scalar "los" .*did you mean loss\?$/);
+    expect(usageMessage(() => build({ max: ["min los"] }))).toMatch(
+      /^-M\/--max: no selected run has a scalar "los" .*did you mean loss\?$/,
+    );
     expect(usageMessage(() => build({ filter: "lsos < 0" }))).toMatch(/^--filter: .*"lsos"; did you mean loss\?$/);
     expect(usageMessage(() => build({ columns: "loss, los" }))).toMatch(/^-c\/--cols: .*"los"; did you mean loss\?$/);
     expect(usageMessage(() => build({ columns: "=opts" }))).toMatch(/flag "=opts"; did you mean =opt\?$/);

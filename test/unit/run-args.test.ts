@@ -7,7 +7,10 @@ describe("parseRunArgs", () => {
   it("takes Guild name=value flags after the script", () => {
     const a = parseRunArgs(["train.py", "x=[-0.5,-0.4]", "noise=0"]);
     expect(a.script).toBe("train.py");
-    expect(a.flags).toEqual([{ name: "x", text: "[-0.5,-0.4]" }, { name: "noise", text: "0" }]);
+    expect(a.flags).toEqual([
+      { name: "x", text: "[-0.5,-0.4]" },
+      { name: "noise", text: "0" },
+    ]);
   });
 
   it("takes Grid.ai --name value flags, and a bare --name as true", () => {
@@ -38,7 +41,9 @@ describe("parseRunArgs", () => {
   });
 
   it("suggests the closest g run option for a mistyped one before the script", () => {
-    expect(() => parseRunArgs(["--max-trails", "3", "train.py"])).toThrow(/^unknown option --max-trails for g run; did you mean --max-trials\?$/);
+    expect(() => parseRunArgs(["--max-trails", "3", "train.py"])).toThrow(
+      /^unknown option --max-trails for g run; did you mean --max-trials\?$/,
+    );
   });
 
   it("takes a negative number as a flag's value", () => {
@@ -46,7 +51,20 @@ describe("parseRunArgs", () => {
   });
 
   it("recognises run options before and after the script", () => {
-    const a = parseRunArgs(["--strategy", "random_search", "--trials", "3", "main.py", "--alpha", "1", "--optimizer", "bayesian", "-y", "-j", "2"]);
+    const a = parseRunArgs([
+      "--strategy",
+      "random_search",
+      "--trials",
+      "3",
+      "main.py",
+      "--alpha",
+      "1",
+      "--optimizer",
+      "bayesian",
+      "-y",
+      "-j",
+      "2",
+    ]);
     expect(a).toMatchObject({ strategy: "random_search", trials: 3, optimizer: "bayesian", yes: true, parallel: 2, script: "main.py" });
     expect(a.flags).toEqual([{ name: "alpha", text: "1" }]);
   });

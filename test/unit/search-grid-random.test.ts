@@ -50,7 +50,11 @@ describe("gridPoints", () => {
   });
 
   it("puts constants into every point, keeping the flag order", () => {
-    const points = gridPoints({ a: { type: "choice", values: [1, 2] }, c: { type: "const", value: "k" }, b: { type: "choice", values: [true, false] } });
+    const points = gridPoints({
+      a: { type: "choice", values: [1, 2] },
+      c: { type: "const", value: "k" },
+      b: { type: "choice", values: [true, false] },
+    });
     expect(points).toHaveLength(4);
     expect(points[1]).toStrictEqual({ a: 1, c: "k", b: false });
     expect(Object.keys(points[3]!)).toStrictEqual(["a", "c", "b"]);
@@ -86,7 +90,9 @@ describe("samplePoint and randomPoints", () => {
   });
 
   it("samples log-uniform integers within their bounds", () => {
-    const values = randomPoints({ n: { type: "loguniform", low: 1, high: 1000, integer: true } }, 300, seedrandom("1")).map((p) => p.n as number);
+    const values = randomPoints({ n: { type: "loguniform", low: 1, high: 1000, integer: true } }, 300, seedrandom("1")).map(
+      (p) => p.n as number,
+    );
     for (const v of values) expect(Number.isInteger(v) && v >= 1 && v <= 1000).toBe(true);
     // Log-uniform: about a third below 10.
     expect(values.filter((v) => v < 10).length).toBeGreaterThan(60);
@@ -161,7 +167,12 @@ describe("planBatch", () => {
     expect(p.optimizer).toBe("grid");
     expect(p.maxTrials).toBe(6);
     expect(p.points!.map((q) => [q.x, q.noise])).toStrictEqual([
-      [-0.25, 0], [-0.25, 0.1], [-0.3, 0], [-0.3, 0.1], [-0.35, 0], [-0.35, 0.1],
+      [-0.25, 0],
+      [-0.25, 0.1],
+      [-0.3, 0],
+      [-0.3, 0.1],
+      [-0.35, 0],
+      [-0.35, 0.1],
     ]);
   });
 
@@ -223,7 +234,12 @@ describe("planBatch", () => {
 
   it("caps a grid with --max-trials to its first N trials", () => {
     const p = plan({ a: "[1,2,3]", b: "[1,2]" }, { maxTrials: 4 });
-    expect(p.points).toStrictEqual([{ a: 1, b: 1 }, { a: 1, b: 2 }, { a: 2, b: 1 }, { a: 2, b: 2 }]);
+    expect(p.points).toStrictEqual([
+      { a: 1, b: 1 },
+      { a: 1, b: 2 },
+      { a: 2, b: 1 },
+      { a: 2, b: 2 },
+    ]);
     expect(p.maxTrials).toBe(4);
     expect(p.notes.join("\n")).toContain("runs the first 4");
   });
@@ -266,7 +282,12 @@ describe("planBatch", () => {
   });
 
   const errors: Array<[string, Record<string, string | true>, Omit<BatchInput, "specs" | "rng">, string[]]> = [
-    ["a grid with a range", { a: "[1,2]", x: "[-0.4:-0.2]" }, { optimizer: "grid" }, ["grid search cannot enumerate the range x=[-0.4:-0.2]", "--optimizer random"]],
+    [
+      "a grid with a range",
+      { a: "[1,2]", x: "[-0.4:-0.2]" },
+      { optimizer: "grid" },
+      ["grid search cannot enumerate the range x=[-0.4:-0.2]", "--optimizer random"],
+    ],
     ["grid_search with a range", { x: "loguniform[1e-5:1e-1]" }, { strategy: "grid_search" }, ["x=loguniform[1e-05:0.1]"]],
     ["an unknown optimizer", { x: "[0:1]" }, { optimizer: "anneal" }, ['unknown optimizer "anneal"', "grid, random, gp", "tpe"]],
     ["an unknown strategy", { x: "[1,2]" }, { strategy: "hyperband" }, ['unknown strategy "hyperband"', "grid_search or random_search"]],

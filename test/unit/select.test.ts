@@ -8,7 +8,21 @@ function run(id: string, status: RunStatus = "completed", extra: Partial<Run["re
     id,
     dir: `/x/${id}`,
     status,
-    record: { format: 1, id, op: "train.py", cmd: [], cwd: "/", flags: {}, created: "", started: null, stopped: null, exit_status: null, label: "", tags: [], ...extra },
+    record: {
+      format: 1,
+      id,
+      op: "train.py",
+      cmd: [],
+      cwd: "/",
+      flags: {},
+      created: "",
+      started: null,
+      stopped: null,
+      exit_status: null,
+      label: "",
+      tags: [],
+      ...extra,
+    },
   };
 }
 

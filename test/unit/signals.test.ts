@@ -39,10 +39,12 @@ describe("StopSignals", () => {
 
   it("removes its handlers when the body ends, even by throwing", async () => {
     const before = process.listenerCount("SIGINT");
-    await expect(withStopSignals(undefined, async () => {
-      expect(process.listenerCount("SIGINT")).toBe(before + 1);
-      throw new Error("boom");
-    })).rejects.toThrow("boom");
+    await expect(
+      withStopSignals(undefined, async () => {
+        expect(process.listenerCount("SIGINT")).toBe(before + 1);
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
     expect(process.listenerCount("SIGINT")).toBe(before);
   });
 });

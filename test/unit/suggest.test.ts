@@ -54,11 +54,15 @@ describe("checkScriptFlagNames", () => {
     expect(message(() => checkScriptFlagNames(globals, ["max-trails"], RUN_OPTION_NAMES, false))).toBe(
       'train.py has no flag "max-trails"; did you mean --max-trials (a g run option)? (its flags are x, noise; --force-flags passes it anyway)',
     );
-    expect(message(() => checkScriptFlagNames(argparse, ["max-trails"], RUN_OPTION_NAMES, false))).toMatch(/did you mean --max-trials \(a g run option\)\?/);
+    expect(message(() => checkScriptFlagNames(argparse, ["max-trails"], RUN_OPTION_NAMES, false))).toMatch(
+      /did you mean --max-trials \(a g run option\)\?/,
+    );
   });
 
   it("rejects an unknown flag of an argparse script, suggesting its closest option", () => {
-    expect(message(() => checkScriptFlagNames(argparse, ["alpah"], RUN_OPTION_NAMES, false))).toMatch(/^main.py has no flag "alpah"; did you mean --alpha\?/);
+    expect(message(() => checkScriptFlagNames(argparse, ["alpah"], RUN_OPTION_NAMES, false))).toMatch(
+      /^main.py has no flag "alpah"; did you mean --alpha\?/,
+    );
     // An abbreviation argparse would expand is refused too, naming the full option.
     expect(message(() => checkScriptFlagNames(argparse, ["do"], RUN_OPTION_NAMES, false))).toMatch(/did you mean --do_something\?/);
   });
@@ -67,7 +71,9 @@ describe("checkScriptFlagNames", () => {
     expect(() => checkScriptFlagNames(argparse, ["anything"], RUN_OPTION_NAMES, true)).not.toThrow();
     expect(() => checkScriptFlagNames({ ...argparse, python: false }, ["anything"], RUN_OPTION_NAMES, false)).not.toThrow();
     expect(() => checkScriptFlagNames({ ...argparse, declared: [] }, ["anything"], RUN_OPTION_NAMES, false)).not.toThrow();
-    expect(() => checkScriptFlagNames({ ...globals, declared: [] }, ["y"], RUN_OPTION_NAMES, false)).toThrow(/it has no module-level flags/);
+    expect(() => checkScriptFlagNames({ ...globals, declared: [] }, ["y"], RUN_OPTION_NAMES, false)).toThrow(
+      /it has no module-level flags/,
+    );
   });
 });
 
@@ -93,7 +99,9 @@ describe("missingObjectiveWarning", () => {
     expect(missingObjectiveWarning({ column: "lsos", goal: "minimize" }, { loss: summary, acc: summary }, "trial 1")).toBe(
       'warning: trial 1 logged no "lsos" (the objective), so the optimizer cannot learn from it; it logged loss, acc; did you mean loss?',
     );
-    expect(missingObjectiveWarning({ column: "min val_loss", goal: "minimize" }, { loss: summary }, "trial 2")).toMatch(/logged no "val_loss"/);
+    expect(missingObjectiveWarning({ column: "min val_loss", goal: "minimize" }, { loss: summary }, "trial 2")).toMatch(
+      /logged no "val_loss"/,
+    );
   });
 
   it("says nothing when the objective is there or nothing was logged", () => {

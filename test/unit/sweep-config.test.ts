@@ -3,11 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
-import {
-  parseSweepConfig,
-  sweepGridPoints,
-  sweepGridSize,
-} from "../../src/flags/sweep-config.js";
+import { parseSweepConfig, sweepGridPoints, sweepGridSize } from "../../src/flags/sweep-config.js";
 
 const SEED_EXAMPLE = `description: random sweep for my little cnn
 
@@ -93,18 +89,22 @@ describe("parseSweepConfig", () => {
   });
 
   it("reads hyperband with min_iter as bands min_iter * eta^i", () => {
-    const c = parse("program: t.py\nmethod: random\nmetric: {name: loss}\nearly_terminate: {type: hyperband, min_iter: 2, eta: 3, s: 3}\nparameters: {x: {values: [1]}}\n");
+    const c = parse(
+      "program: t.py\nmethod: random\nmetric: {name: loss}\nearly_terminate: {type: hyperband, min_iter: 2, eta: 3, s: 3}\nparameters: {x: {values: [1]}}\n",
+    );
     expect(c.earlyTerminate).toEqual({ type: "hyperband", bands: [2, 6, 18], eta: 3 });
   });
 
   it("reads hyperband with max_iter and s as bands max_iter / eta^i", () => {
-    const c = parse("program: t.py\nmethod: random\nmetric: {name: loss}\nearly_terminate: {type: hyperband, max_iter: 27, s: 2}\nparameters: {x: {values: [1]}}\n");
+    const c = parse(
+      "program: t.py\nmethod: random\nmetric: {name: loss}\nearly_terminate: {type: hyperband, max_iter: 27, s: 2}\nparameters: {x: {values: [1]}}\n",
+    );
     expect(c.earlyTerminate).toEqual({ type: "hyperband", bands: [3, 9], eta: 3 });
   });
 
   it("reads run_cap, goal maximize, name and a command", () => {
     const c = parse(
-      "name: s1\nprogram: t.py\nmethod: random\nrun_cap: 10\nmetric: {name: acc, goal: maximize}\ncommand:\n  - ${env}\n  - python3\n  - \"${program}\"\n  - ${args}\nparameters: {x: {values: [1]}}\n",
+      'name: s1\nprogram: t.py\nmethod: random\nrun_cap: 10\nmetric: {name: acc, goal: maximize}\ncommand:\n  - ${env}\n  - python3\n  - "${program}"\n  - ${args}\nparameters: {x: {values: [1]}}\n',
     );
     expect(c.name).toBe("s1");
     expect(c.runCap).toBe(10);
@@ -113,7 +113,7 @@ describe("parseSweepConfig", () => {
   });
 
   it("allows no program when the command does not use one", () => {
-    const c = parse("method: grid\ncommand: [./train.sh, \"${args_no_hyphens}\"]\nparameters: {x: {values: [1]}}\n");
+    const c = parse('method: grid\ncommand: [./train.sh, "${args_no_hyphens}"]\nparameters: {x: {values: [1]}}\n');
     expect(c.program).toBe("");
   });
 });
@@ -123,49 +123,185 @@ describe("malformed sweep files", () => {
   it.each([
     ["bad YAML", "program: t.py\nmethod: [grid\n", /^sweep\.yaml:\d+: not valid YAML/],
     ["not a mapping", "- a\n- b\n", /^sweep\.yaml:1: a sweep file is a mapping/],
-    ["unknown top-level key", "program: t.py\nmethod: grid\nmethd: grid\nparameters: {x: {value: 1}}\n", /^sweep\.yaml:3: methd: unknown key/],
-    ["duplicate key", "program: t.py\nmethod: grid\nmethod: random\nparameters: {x: {value: 1}}\n", /^sweep\.yaml:\d+: not valid YAML.*[Uu]nique/],
-    ["unknown method", "program: t.py\nmethod: hillclimb\nparameters: {x: {value: 1}}\n", /^sweep\.yaml:2: method: unknown method "hillclimb"; use one of grid, random, bayes/],
+    [
+      "unknown top-level key",
+      "program: t.py\nmethod: grid\nmethd: grid\nparameters: {x: {value: 1}}\n",
+      /^sweep\.yaml:3: methd: unknown key/,
+    ],
+    [
+      "duplicate key",
+      "program: t.py\nmethod: grid\nmethod: random\nparameters: {x: {value: 1}}\n",
+      /^sweep\.yaml:\d+: not valid YAML.*[Uu]nique/,
+    ],
+    [
+      "unknown method",
+      "program: t.py\nmethod: hillclimb\nparameters: {x: {value: 1}}\n",
+      /^sweep\.yaml:2: method: unknown method "hillclimb"; use one of grid, random, bayes/,
+    ],
     ["missing method", "program: t.py\nparameters: {x: {value: 1}}\n", /method: must be a text value/],
     ["missing parameters", "program: t.py\nmethod: grid\n", /^sweep\.yaml:1: parameters: is missing/],
     ["empty parameters", "program: t.py\nmethod: grid\nparameters: {}\n", /^sweep\.yaml:3: parameters: must map/],
     ["missing program", "method: grid\nparameters: {x: {value: 1}}\n", /program: is missing/],
-    ["min > max", "program: t.py\nmethod: random\nparameters:\n  lr: {min: 0.1, max: 0.01}\n", /^sweep\.yaml:4: parameters\.lr: min \(0\.1\) is greater than max \(0\.01\)/],
-    ["min without max", "program: t.py\nmethod: random\nparameters:\n  lr:\n    min: 0.1\n", /^sweep\.yaml:5: parameters\.lr: needs both min and max/],
+    [
+      "min > max",
+      "program: t.py\nmethod: random\nparameters:\n  lr: {min: 0.1, max: 0.01}\n",
+      /^sweep\.yaml:4: parameters\.lr: min \(0\.1\) is greater than max \(0\.01\)/,
+    ],
+    [
+      "min without max",
+      "program: t.py\nmethod: random\nparameters:\n  lr:\n    min: 0.1\n",
+      /^sweep\.yaml:5: parameters\.lr: needs both min and max/,
+    ],
     ["empty values", "program: t.py\nmethod: grid\nparameters:\n  x:\n    values: []\n", /^sweep\.yaml:5: parameters\.x\.values: is empty/],
     ["values not a list", "program: t.py\nmethod: grid\nparameters:\n  x:\n    values: 3\n", /parameters\.x\.values: must be a list/],
-    ["nested value in values", "program: t.py\nmethod: grid\nparameters:\n  x:\n    values: [1, [2, 3]]\n", /parameters\.x\.values\[1\]: must be a single value/],
-    ["unknown parameter key", "program: t.py\nmethod: random\nparameters:\n  x:\n    min: 1\n    max: 2\n    step: 1\n", /^sweep\.yaml:7: parameters\.x\.step: unknown key/],
-    ["unknown distribution", "program: t.py\nmethod: random\nparameters:\n  x: {distribution: beta, min: 0, max: 1}\n", /parameters\.x\.distribution: unknown distribution "beta"/],
-    ["key foreign to the distribution", "program: t.py\nmethod: random\nparameters:\n  x: {distribution: uniform, min: 0, max: 1, mu: 3}\n", /parameters\.x\.mu: does not apply to distribution uniform/],
-    ["int_uniform with floats", "program: t.py\nmethod: random\nparameters:\n  x: {distribution: int_uniform, min: 0.5, max: 3}\n", /parameters\.x\.min: int_uniform needs whole numbers/],
-    ["log range through zero", "program: t.py\nmethod: random\nparameters:\n  x: {distribution: log_uniform_values, min: 0, max: 1}\n", /parameters\.x\.min: log_uniform_values needs min > 0/],
-    ["negative sigma", "program: t.py\nmethod: random\nparameters:\n  x: {distribution: normal, sigma: -1}\n", /parameters\.x\.sigma: must be greater than 0/],
-    ["q of zero", "program: t.py\nmethod: random\nparameters:\n  x: {distribution: q_uniform, min: 0, max: 1, q: 0}\n", /parameters\.x\.q: must be greater than 0/],
-    ["non-numeric min", "program: t.py\nmethod: random\nparameters:\n  x: {min: low, max: 1}\n", /parameters\.x\.min: must be a number, not "low"/],
-    ["a parameter name with =", "program: t.py\nmethod: random\nparameters:\n  'a=b': {values: [1]}\n", /^sweep\.yaml:4: parameters\."a=b": is not a flag name/],
-    ["an empty parameter name", "program: t.py\nmethod: random\nparameters:\n  '': {values: [1]}\n", /^sweep\.yaml:4: parameters\."": is empty/],
-    ["a parameter name with a space", "program: t.py\nmethod: random\nparameters:\n  'a b': {values: [1]}\n", /parameters\."a b": is not a flag name/],
-    ["a parameter name starting with -", "program: t.py\nmethod: random\nparameters:\n  '--lr': {values: [1]}\n", /parameters\."--lr": is not a flag name/],
+    [
+      "nested value in values",
+      "program: t.py\nmethod: grid\nparameters:\n  x:\n    values: [1, [2, 3]]\n",
+      /parameters\.x\.values\[1\]: must be a single value/,
+    ],
+    [
+      "unknown parameter key",
+      "program: t.py\nmethod: random\nparameters:\n  x:\n    min: 1\n    max: 2\n    step: 1\n",
+      /^sweep\.yaml:7: parameters\.x\.step: unknown key/,
+    ],
+    [
+      "unknown distribution",
+      "program: t.py\nmethod: random\nparameters:\n  x: {distribution: beta, min: 0, max: 1}\n",
+      /parameters\.x\.distribution: unknown distribution "beta"/,
+    ],
+    [
+      "key foreign to the distribution",
+      "program: t.py\nmethod: random\nparameters:\n  x: {distribution: uniform, min: 0, max: 1, mu: 3}\n",
+      /parameters\.x\.mu: does not apply to distribution uniform/,
+    ],
+    [
+      "int_uniform with floats",
+      "program: t.py\nmethod: random\nparameters:\n  x: {distribution: int_uniform, min: 0.5, max: 3}\n",
+      /parameters\.x\.min: int_uniform needs whole numbers/,
+    ],
+    [
+      "log range through zero",
+      "program: t.py\nmethod: random\nparameters:\n  x: {distribution: log_uniform_values, min: 0, max: 1}\n",
+      /parameters\.x\.min: log_uniform_values needs min > 0/,
+    ],
+    [
+      "negative sigma",
+      "program: t.py\nmethod: random\nparameters:\n  x: {distribution: normal, sigma: -1}\n",
+      /parameters\.x\.sigma: must be greater than 0/,
+    ],
+    [
+      "q of zero",
+      "program: t.py\nmethod: random\nparameters:\n  x: {distribution: q_uniform, min: 0, max: 1, q: 0}\n",
+      /parameters\.x\.q: must be greater than 0/,
+    ],
+    [
+      "non-numeric min",
+      "program: t.py\nmethod: random\nparameters:\n  x: {min: low, max: 1}\n",
+      /parameters\.x\.min: must be a number, not "low"/,
+    ],
+    [
+      "a parameter name with =",
+      "program: t.py\nmethod: random\nparameters:\n  'a=b': {values: [1]}\n",
+      /^sweep\.yaml:4: parameters\."a=b": is not a flag name/,
+    ],
+    [
+      "an empty parameter name",
+      "program: t.py\nmethod: random\nparameters:\n  '': {values: [1]}\n",
+      /^sweep\.yaml:4: parameters\."": is empty/,
+    ],
+    [
+      "a parameter name with a space",
+      "program: t.py\nmethod: random\nparameters:\n  'a b': {values: [1]}\n",
+      /parameters\."a b": is not a flag name/,
+    ],
+    [
+      "a parameter name starting with -",
+      "program: t.py\nmethod: random\nparameters:\n  '--lr': {values: [1]}\n",
+      /parameters\."--lr": is not a flag name/,
+    ],
     ["parameter not a mapping", "program: t.py\nmethod: random\nparameters:\n  x: 3\n", /^sweep\.yaml:4: parameters\.x: must be a mapping/],
     ["parameter with nothing to search", "program: t.py\nmethod: random\nparameters:\n  x: {}\n", /parameters\.x: says nothing to search/],
-    ["nested parameters", "program: t.py\nmethod: random\nparameters:\n  opt:\n    parameters:\n      lr: {value: 1}\n", /parameters\.opt: nested parameters are not supported/],
-    ["grid over a continuous range", "program: t.py\nmethod: grid\nparameters:\n  a: {values: [1, 2]}\n  lr: {min: 0.1, max: 0.2}\n", /^sweep\.yaml:5: parameters\.lr: method grid needs a finite list/],
-    ["bayes without a metric", "program: t.py\nmethod: bayes\nparameters: {x: {min: 0.0, max: 1.0}}\n", /^sweep\.yaml:2: method: bayes needs a metric/],
-    ["metric without a name", "program: t.py\nmethod: random\nmetric: {goal: minimize}\nparameters: {x: {value: 1}}\n", /metric\.name: is missing/],
-    ["bad goal", "program: t.py\nmethod: random\nmetric: {name: loss, goal: lowest}\nparameters: {x: {value: 1}}\n", /^sweep\.yaml:3: metric\.goal: must be minimize or maximize, not "lowest"/],
-    ["run_cap zero", "program: t.py\nmethod: random\nrun_cap: 0\nparameters: {x: {value: 1}}\n", /^sweep\.yaml:3: run_cap: must be a whole number of runs/],
+    [
+      "nested parameters",
+      "program: t.py\nmethod: random\nparameters:\n  opt:\n    parameters:\n      lr: {value: 1}\n",
+      /parameters\.opt: nested parameters are not supported/,
+    ],
+    [
+      "grid over a continuous range",
+      "program: t.py\nmethod: grid\nparameters:\n  a: {values: [1, 2]}\n  lr: {min: 0.1, max: 0.2}\n",
+      /^sweep\.yaml:5: parameters\.lr: method grid needs a finite list/,
+    ],
+    [
+      "bayes without a metric",
+      "program: t.py\nmethod: bayes\nparameters: {x: {min: 0.0, max: 1.0}}\n",
+      /^sweep\.yaml:2: method: bayes needs a metric/,
+    ],
+    [
+      "metric without a name",
+      "program: t.py\nmethod: random\nmetric: {goal: minimize}\nparameters: {x: {value: 1}}\n",
+      /metric\.name: is missing/,
+    ],
+    [
+      "bad goal",
+      "program: t.py\nmethod: random\nmetric: {name: loss, goal: lowest}\nparameters: {x: {value: 1}}\n",
+      /^sweep\.yaml:3: metric\.goal: must be minimize or maximize, not "lowest"/,
+    ],
+    [
+      "run_cap zero",
+      "program: t.py\nmethod: random\nrun_cap: 0\nparameters: {x: {value: 1}}\n",
+      /^sweep\.yaml:3: run_cap: must be a whole number of runs/,
+    ],
     ["run_cap fractional", "program: t.py\nmethod: random\nrun_cap: 2.5\nparameters: {x: {value: 1}}\n", /run_cap: must be a whole number/],
-    ["early_terminate without a metric", "program: t.py\nmethod: random\nearly_terminate: {type: envelope}\nparameters: {x: {value: 1}}\n", /early_terminate: needs a metric/],
-    ["unknown early_terminate type", "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: median}\nparameters: {x: {value: 1}}\n", /early_terminate\.type: unknown type "median"/],
-    ["hyperband without min_iter or max_iter", "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, eta: 3}\nparameters: {x: {value: 1}}\n", /hyperband needs min_iter/],
-    ["hyperband with both", "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, min_iter: 1, max_iter: 9, s: 2}\nparameters: {x: {value: 1}}\n", /give min_iter or max_iter, not both/],
-    ["hyperband max_iter without s", "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, max_iter: 27}\nparameters: {x: {value: 1}}\n", /early_terminate\.s: is needed with max_iter/],
-    ["hyperband eta 1", "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, min_iter: 1, eta: 1}\nparameters: {x: {value: 1}}\n", /early_terminate\.eta: must be a whole number, at least 2/],
-    ["envelope with a hyperband key", "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: envelope, eta: 3}\nparameters: {x: {value: 1}}\n", /early_terminate\.eta: does not apply to type envelope/],
-    ["unquoted macros in a flow list", "program: t.py\nmethod: random\ncommand: [${env}, ${program}]\nparameters: {x: {value: 1}}\n", /^sweep\.yaml:3: not valid YAML: .*quote macros/],
-    ["command not a list", "program: t.py\nmethod: random\ncommand: python t.py\nparameters: {x: {value: 1}}\n", /^sweep\.yaml:3: command: must be a list/],
-    ["unknown macro", "program: t.py\nmethod: random\ncommand:\n  - ${python}\n  - ${program}\nparameters: {x: {value: 1}}\n", /^sweep\.yaml:4: command\[0\]: unknown macro \$\{python\}/],
+    [
+      "early_terminate without a metric",
+      "program: t.py\nmethod: random\nearly_terminate: {type: envelope}\nparameters: {x: {value: 1}}\n",
+      /early_terminate: needs a metric/,
+    ],
+    [
+      "unknown early_terminate type",
+      "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: median}\nparameters: {x: {value: 1}}\n",
+      /early_terminate\.type: unknown type "median"/,
+    ],
+    [
+      "hyperband without min_iter or max_iter",
+      "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, eta: 3}\nparameters: {x: {value: 1}}\n",
+      /hyperband needs min_iter/,
+    ],
+    [
+      "hyperband with both",
+      "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, min_iter: 1, max_iter: 9, s: 2}\nparameters: {x: {value: 1}}\n",
+      /give min_iter or max_iter, not both/,
+    ],
+    [
+      "hyperband max_iter without s",
+      "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, max_iter: 27}\nparameters: {x: {value: 1}}\n",
+      /early_terminate\.s: is needed with max_iter/,
+    ],
+    [
+      "hyperband eta 1",
+      "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, min_iter: 1, eta: 1}\nparameters: {x: {value: 1}}\n",
+      /early_terminate\.eta: must be a whole number, at least 2/,
+    ],
+    [
+      "envelope with a hyperband key",
+      "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: envelope, eta: 3}\nparameters: {x: {value: 1}}\n",
+      /early_terminate\.eta: does not apply to type envelope/,
+    ],
+    [
+      "unquoted macros in a flow list",
+      "program: t.py\nmethod: random\ncommand: [${env}, ${program}]\nparameters: {x: {value: 1}}\n",
+      /^sweep\.yaml:3: not valid YAML: .*quote macros/,
+    ],
+    [
+      "command not a list",
+      "program: t.py\nmethod: random\ncommand: python t.py\nparameters: {x: {value: 1}}\n",
+      /^sweep\.yaml:3: command: must be a list/,
+    ],
+    [
+      "unknown macro",
+      "program: t.py\nmethod: random\ncommand:\n  - ${python}\n  - ${program}\nparameters: {x: {value: 1}}\n",
+      /^sweep\.yaml:4: command\[0\]: unknown macro \$\{python\}/,
+    ],
   ])("rejects %s", (_what, text, message) => {
     let thrown: unknown;
     try {

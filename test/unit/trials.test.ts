@@ -14,12 +14,34 @@ import type { Sweep, Trial } from "../../src/store/sweeps.js";
 const SPACE = { x: { type: "uniform", low: 0, high: 10, integer: false }, c: { type: "const", value: 1 } };
 
 function run(id: string, status: RunStatus, fields: Partial<RunRecord>): Run {
-  const record = { format: 1, id, op: "t.py", cmd: [], cwd: "/", flags: {}, created: "", started: null, stopped: null, exit_status: null, label: "", tags: [], ...fields } as RunRecord;
+  const record = {
+    format: 1,
+    id,
+    op: "t.py",
+    cmd: [],
+    cwd: "/",
+    flags: {},
+    created: "",
+    started: null,
+    stopped: null,
+    exit_status: null,
+    label: "",
+    tags: [],
+    ...fields,
+  } as RunRecord;
   return { id, dir: `/runs/${id}`, record, status };
 }
 
 function batch(optimizer: string, status: RunStatus, fields: Partial<RunRecord> = {}): Run {
-  return run("b0000000", status, { op: optimizer, optimizer, space: SPACE, seed: 7, max_trials: 4, objective: { column: "loss", goal: "minimize" }, ...fields });
+  return run("b0000000", status, {
+    op: optimizer,
+    optimizer,
+    space: SPACE,
+    seed: 7,
+    max_trials: 4,
+    objective: { column: "loss", goal: "minimize" },
+    ...fields,
+  });
 }
 
 function trial(n: number, status: RunStatus, x: number, exit: number | null = status === "completed" ? 0 : 1): Run {
@@ -30,9 +52,18 @@ const lossIsX = (t: Run) => t.record.flags.x as number;
 
 describe("planRestart", () => {
   it("keeps the best of the earlier trials, so the summary's best is over the whole batch", () => {
-    const plan = planRestart({ batch: batch("gp", "completed"), trials: [trial(1, "completed", 5), trial(2, "completed", 2), trial(3, "error", 0)], valueOf: lossIsX, maxTrials: 2 });
+    const plan = planRestart({
+      batch: batch("gp", "completed"),
+      trials: [trial(1, "completed", 5), trial(2, "completed", 2), trial(3, "error", 0)],
+      valueOf: lossIsX,
+      maxTrials: 2,
+    });
     expect(plan.bestSoFar).toEqual({ loss: 2, trial: 2 });
-    expect(plan.history).toEqual([{ point: { x: 5 }, value: 5 }, { point: { x: 2 }, value: 2 }, { point: { x: 0 }, value: null }]);
+    expect(plan.history).toEqual([
+      { point: { x: 5 }, value: 5 },
+      { point: { x: 2 }, value: 2 },
+      { point: { x: 0 }, value: null },
+    ]);
   });
 
   it("negates the best of a maximized objective into a loss", () => {
@@ -43,7 +74,12 @@ describe("planRestart", () => {
 
   it("runs interrupted gp trials again first, then --max-trials new ones, with the next restart stream", () => {
     const interrupted = trial(2, "terminated", 3, null);
-    const plan = planRestart({ batch: batch("gp", "completed", { restarts: 1 }), trials: [trial(1, "completed", 1), interrupted], valueOf: lossIsX, maxTrials: 3 });
+    const plan = planRestart({
+      batch: batch("gp", "completed", { restarts: 1 }),
+      trials: [trial(1, "completed", 1), interrupted],
+      valueOf: lossIsX,
+      maxTrials: 3,
+    });
     expect(plan.trialNumbers).toEqual([2, 3, 4, 5]);
     expect(plan.rerun.get(2)).toBe(interrupted);
     expect(plan.total).toBe(5);
@@ -59,7 +95,11 @@ describe("planRestart", () => {
 
   it("runs only the unfinished trials of a grid's fixed list", () => {
     const points = [{ x: 1 }, { x: 2 }, { x: 3 }];
-    const plan = planRestart({ batch: batch("grid", "terminated", { points }), trials: [trial(1, "completed", 1), trial(2, "pending", 2, null)], valueOf: lossIsX });
+    const plan = planRestart({
+      batch: batch("grid", "terminated", { points }),
+      trials: [trial(1, "completed", 1), trial(2, "pending", 2, null)],
+      valueOf: lossIsX,
+    });
     expect(plan.trialNumbers).toEqual([2, 3]);
     expect(plan.points?.get(3)).toEqual({ x: 3 });
     expect(plan.total).toBe(3);
@@ -67,7 +107,9 @@ describe("planRestart", () => {
 
   it("refuses a grid batch that has run every trial", () => {
     const points = [{ x: 1 }];
-    expect(() => planRestart({ batch: batch("grid", "completed", { points }), trials: [trial(1, "completed", 1)], valueOf: lossIsX })).toThrow(/has run all its 1 trials/);
+    expect(() =>
+      planRestart({ batch: batch("grid", "completed", { points }), trials: [trial(1, "completed", 1)], valueOf: lossIsX }),
+    ).toThrow(/has run all its 1 trials/);
   });
 });
 
@@ -91,7 +133,16 @@ describe("chooseTrial (the claim's pure chooser, under the sweep's lock)", () =>
   const sweepOf = (yaml: string): Sweep => ({
     id: "0000abcd",
     dir: "/sweeps/0000abcd",
-    record: { format: 1, id: "0000abcd", created: "", state: "running", file: "s.yaml", cwd: "/", seed: 3, config: parseSweepConfig(yaml, "s.yaml") },
+    record: {
+      format: 1,
+      id: "0000abcd",
+      created: "",
+      state: "running",
+      file: "s.yaml",
+      cwd: "/",
+      seed: 3,
+      config: parseSweepConfig(yaml, "s.yaml"),
+    },
   });
   const bayes = sweepOf("program: t.py\nmethod: bayes\nrun_cap: 4\nmetric: {name: loss}\nparameters:\n  x: {values: [1, 2, 3, 4]}\n");
   const claimed = (n: number, x: number, status: RunStatus = "running"): Trial => ({
@@ -119,7 +170,12 @@ describe("chooseTrial (the claim's pure chooser, under the sweep's lock)", () =>
 
   it("runs an orphan again before anything new, and is done at run_cap", () => {
     const orphan = { ...claimed(1, 1, "error"), orphaned: true };
-    expect(chooseTrial(bayes, [orphan, claimed(2, 2)], true, { point: { x: 4 }, seenRuns: new Set() })).toMatchObject({ kind: "trial", trial: 1, point: { x: 1 }, retryOf: orphan });
+    expect(chooseTrial(bayes, [orphan, claimed(2, 2)], true, { point: { x: 4 }, seenRuns: new Set() })).toMatchObject({
+      kind: "trial",
+      trial: 1,
+      point: { x: 1 },
+      retryOf: orphan,
+    });
     const full = [claimed(1, 1), claimed(2, 2), claimed(3, 3), claimed(4, 4)];
     expect(chooseTrial(bayes, full, true, { point: { x: 4 }, seenRuns: new Set() }).kind).toBe("done");
   });

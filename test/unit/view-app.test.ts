@@ -38,7 +38,8 @@ describe("view app routes", () => {
     expect(parseRoute("#/curves?runs=a,b,a")).toEqual({ page: "curves", runs: ["a", "b"] });
     expect(parseRoute("#/search/abc")).toEqual({ page: "search", id: "abc" });
     expect(parseRoute("#/run/abc")).toEqual({ page: "run", id: "abc" });
-    for (const hash of ["#/runs?sel=a%2Cb&filter=x+%3E+1", "#/curves?runs=a,b", "#/search/abc", "#/run/abc"]) expect(parseRoute(formatRoute(parseRoute(hash)))).toEqual(parseRoute(hash));
+    for (const hash of ["#/runs?sel=a%2Cb&filter=x+%3E+1", "#/curves?runs=a,b", "#/search/abc", "#/run/abc"])
+      expect(parseRoute(formatRoute(parseRoute(hash)))).toEqual(parseRoute(hash));
   });
 
   it("calls anything else not found, including a bad escape", () => {
@@ -60,7 +61,12 @@ describe("runs table model", () => {
   });
 
   it("puts trials under their batch, sorted within it, and hides them when collapsed", () => {
-    const rows = [row("t2", 3, { batch: "b", trial: 2 }), row("t1", 1, { batch: "b", trial: 1 }), row("b", null, { op: "gp" }), row("x", 2)];
+    const rows = [
+      row("t2", 3, { batch: "b", trial: 2 }),
+      row("t1", 1, { batch: "b", trial: 1 }),
+      row("b", null, { op: "gp" }),
+      row("x", 2),
+    ];
     const items = buildTableItems(rows, COLUMNS, { column: 1, descending: false }, new Set());
     expect(ids(items)).toEqual(["x", "b", "t1", "t2"]);
     expect(items.map((i) => (i.kind === "run" ? i.depth : -1))).toEqual([0, 0, 1, 1]);

@@ -8,8 +8,18 @@ describe("flag importance", () => {
 
   it("Spearman is 1 for any increasing relation and -1 for a decreasing one", () => {
     const xs = [1, 2, 3, 4, 5, 6];
-    expect(spearman(xs, xs.map((x) => Math.exp(x)))).toBeCloseTo(1, 12);
-    expect(spearman(xs, xs.map((x) => -(x ** 3)))).toBeCloseTo(-1, 12);
+    expect(
+      spearman(
+        xs,
+        xs.map((x) => Math.exp(x)),
+      ),
+    ).toBeCloseTo(1, 12);
+    expect(
+      spearman(
+        xs,
+        xs.map((x) => -(x ** 3)),
+      ),
+    ).toBeCloseTo(-1, 12);
     expect(spearman(xs, [3, 3, 3, 3, 3, 3])).toBe(0);
   });
 
@@ -49,6 +59,14 @@ describe("flag importance", () => {
   });
 
   it("gives no scores from fewer than three trials", () => {
-    expect(computeImportance([{ flags: { x: 1 }, value: 1 }, { flags: { x: 2 }, value: 2 }], ["x"])).toEqual([]);
+    expect(
+      computeImportance(
+        [
+          { flags: { x: 1 }, value: 1 },
+          { flags: { x: 2 }, value: 2 },
+        ],
+        ["x"],
+      ),
+    ).toEqual([]);
   });
 });

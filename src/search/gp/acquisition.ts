@@ -3,7 +3,20 @@
 // refine the best by gradient ascent, and return the best point not yet tried.
 
 import type { Observation, Point, Rng, Space } from "../../flags/space.js";
-import { buildEncoding, decodePoint, encodePoint, pointKey, sampleUnit, sampleSpread, sampleUntried, snapUnit, SPREAD_CANDIDATES, SPREAD_MAX_FLAGS, type Encoding, isContinuous } from "../encode.js";
+import {
+  buildEncoding,
+  decodePoint,
+  encodePoint,
+  pointKey,
+  sampleUnit,
+  sampleSpread,
+  sampleUntried,
+  snapUnit,
+  SPREAD_CANDIDATES,
+  SPREAD_MAX_FLAGS,
+  type Encoding,
+  isContinuous,
+} from "../encode.js";
 import { normalCdf, normalPdf } from "../linalg.js";
 import { fitGp, gaussian, lengthscalePriorShift, minimizeBox, transformOutputs, type GpCache } from "./fit.js";
 import { fitGpFixed, logEvidence, predict, predictWithGradient, type GpModel } from "./model.js";
@@ -91,7 +104,14 @@ function acquire(
   return { a: acquisitionValue(kind, p.mean, p.variance, best, s, noise), grad };
 }
 
-function acquisitionValue(kind: Exclude<Acquisition, "hedge">, mean: number, variance: number, best: number, s: GpSettings, noise: number): number {
+function acquisitionValue(
+  kind: Exclude<Acquisition, "hedge">,
+  mean: number,
+  variance: number,
+  best: number,
+  s: GpSettings,
+  noise: number,
+): number {
   const sd = Math.sqrt(variance);
   if (kind === "ei") return expectedImprovement(mean, variance, best, s.xi) * noiseFactor(variance, noise).factor;
   if (kind === "lcb") return -(mean - s.kappa * sd);
@@ -159,7 +179,13 @@ function incumbent(model: GpModel, x: Float64Array[]): number {
   return best;
 }
 
-function acquireAll(kind: Exclude<Acquisition, "hedge">, beliefs: Belief[], u: Float64Array, s: GpSettings, withGrad: boolean): { a: number; grad: Float64Array | null } {
+function acquireAll(
+  kind: Exclude<Acquisition, "hedge">,
+  beliefs: Belief[],
+  u: Float64Array,
+  s: GpSettings,
+  withGrad: boolean,
+): { a: number; grad: Float64Array | null } {
   if (beliefs.length === 1) {
     const b = beliefs[0]!;
     return acquire(kind, b.model, u, b.best, s, withGrad, b.model.noise);
@@ -198,10 +224,20 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   const seen = new Set(history.map((o) => pointKey(enc, o.point)));
   const done = history.filter((o): o is { point: Point; value: number } => o.value !== null && Number.isFinite(o.value));
   if (enc.width === 0) return decodePoint(enc, new Float64Array(0));
-  if (done.length < Math.max(2, s.randomStarts)) return sampleSpread(enc, history.map((o) => o.point), seen, rng, enc.coords.length <= SPREAD_MAX_FLAGS ? SPREAD_CANDIDATES : 1);
+  if (done.length < Math.max(2, s.randomStarts))
+    return sampleSpread(
+      enc,
+      history.map((o) => o.point),
+      seen,
+      rng,
+      enc.coords.length <= SPREAD_MAX_FLAGS ? SPREAD_CANDIDATES : 1,
+    );
 
   const x = done.map((o) => encodePoint(enc, o.point));
-  const y = transformOutputs(done.map((o) => o.value), s.warp);
+  const y = transformOutputs(
+    done.map((o) => o.value),
+    s.warp,
+  );
   const model = fitGp(x, y, enc.width, s.noise, rng, cache, lengthscaleGroups(enc));
 
   const beliefs = buildBeliefs(model, x, y);
@@ -211,7 +247,10 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
 
   // Candidates: uniform over the cube, plus Gaussian perturbations of the
   // best few observations at a scale tied to the fitted length scales.
-  const order = ranked.map((m, i) => [m, i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
+  const order = ranked
+    .map((m, i) => [m, i] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, i]) => i);
   const elite = order.slice(0, Math.min(5, order.length));
   const numeric = enc.coords.filter((c) => c.kind === "numeric").map((c) => c.offset);
   // Snapping only matters for integers, q steps and choices; skip the decode round trip otherwise.

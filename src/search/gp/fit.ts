@@ -286,7 +286,15 @@ export function gaussian(rng: Rng): number {
  * single scale per flag, rather than one scale per value to learn from a
  * handful of trials.
  */
-export function fitGp(x: Float64Array[], y: Float64Array, width: number, noise: "fit" | number, rng: Rng, cache?: GpCache, groups?: ArrayLike<number>): GpModel {
+export function fitGp(
+  x: Float64Array[],
+  y: Float64Array,
+  width: number,
+  noise: "fit" | number,
+  rng: Rng,
+  cache?: GpCache,
+  groups?: ArrayLike<number>,
+): GpModel {
   const groupOf = groups ?? Array.from({ length: width }, (_, c) => c);
   let D = 0;
   for (let c = 0; c < width; c++) D = Math.max(D, groupOf[c]! + 1);

@@ -39,7 +39,13 @@ export interface GpModel {
 }
 
 /** Exact GP posterior with the given hyperparameters (y already standardised). */
-export function fitGpFixed(x: Float64Array[], y: ArrayLike<number>, lengthscales: ArrayLike<number>, variance: number, noise: number): GpModel {
+export function fitGpFixed(
+  x: Float64Array[],
+  y: ArrayLike<number>,
+  lengthscales: ArrayLike<number>,
+  variance: number,
+  noise: number,
+): GpModel {
   const n = x.length;
   const K = makeMatrix(n);
   for (let i = 0; i < n; i++) {
@@ -112,7 +118,10 @@ export function predict(model: GpModel, u: ArrayLike<number>): Prediction {
 }
 
 /** Mean, variance and their gradients with respect to the (continuous) input. */
-export function predictWithGradient(model: GpModel, u: ArrayLike<number>): { mean: number; variance: number; dMean: Float64Array; dVar: Float64Array } {
+export function predictWithGradient(
+  model: GpModel,
+  u: ArrayLike<number>,
+): { mean: number; variance: number; dMean: Float64Array; dVar: Float64Array } {
   const n = model.x.length;
   const D = model.lengthscales.length;
   const ks = new Float64Array(n);

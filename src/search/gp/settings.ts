@@ -33,12 +33,36 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
 
 export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: string }> = [
   { name: "random-starts", default: String(DEFAULT_GP_SETTINGS.randomStarts), help: "random trials before the model takes over" },
-  { name: "acq-func", default: DEFAULT_GP_SETTINGS.acquisition, help: "acquisition: ei (expected improvement), lcb (lower confidence bound), pi (probability of improvement), hedge (a random one of the three per trial)" },
-  { name: "kappa", default: String(DEFAULT_GP_SETTINGS.kappa), help: "lcb: how many standard deviations of optimism (larger explores more)" },
-  { name: "xi", default: String(DEFAULT_GP_SETTINGS.xi), help: "ei/pi: minimum improvement worth taking, in standard deviations of the objective (larger explores more)" },
-  { name: "noise", default: "fit", help: "fit (learn the noise level from the data; 'gaussian' is an alias) or a fixed noise variance relative to the objective's variance, e.g. 1e-6 for a deterministic objective" },
-  { name: "candidates", default: String(DEFAULT_GP_SETTINGS.candidates), help: "random candidate points scored per trial before local refinement" },
-  { name: "warp", default: DEFAULT_GP_SETTINGS.warp, help: "auto (power-transform skewed objectives so a few huge values do not flatten the model near the minimum) or none" },
+  {
+    name: "acq-func",
+    default: DEFAULT_GP_SETTINGS.acquisition,
+    help: "acquisition: ei (expected improvement), lcb (lower confidence bound), pi (probability of improvement), hedge (a random one of the three per trial)",
+  },
+  {
+    name: "kappa",
+    default: String(DEFAULT_GP_SETTINGS.kappa),
+    help: "lcb: how many standard deviations of optimism (larger explores more)",
+  },
+  {
+    name: "xi",
+    default: String(DEFAULT_GP_SETTINGS.xi),
+    help: "ei/pi: minimum improvement worth taking, in standard deviations of the objective (larger explores more)",
+  },
+  {
+    name: "noise",
+    default: "fit",
+    help: "fit (learn the noise level from the data; 'gaussian' is an alias) or a fixed noise variance relative to the objective's variance, e.g. 1e-6 for a deterministic objective",
+  },
+  {
+    name: "candidates",
+    default: String(DEFAULT_GP_SETTINGS.candidates),
+    help: "random candidate points scored per trial before local refinement",
+  },
+  {
+    name: "warp",
+    default: DEFAULT_GP_SETTINGS.warp,
+    help: "auto (power-transform skewed objectives so a few huge values do not flatten the model near the minimum) or none",
+  },
 ];
 
 export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings> {
@@ -81,7 +105,8 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
         break;
       case "warp": {
         const v = value.toLowerCase();
-        if (v !== "auto" && v !== "none") throw new UsageError(`--opt-flag ${rawName}=${value}: expected auto or none (e.g. --opt-flag warp=none)`);
+        if (v !== "auto" && v !== "none")
+          throw new UsageError(`--opt-flag ${rawName}=${value}: expected auto or none (e.g. --opt-flag warp=none)`);
         out.warp = v;
         break;
       }

@@ -20,8 +20,22 @@ export function smoothEma(ys: readonly number[], weight: number): number[] {
 
 /** Distinct, saturated line colours (Tableau 10 and D3's category colours, greys and browns left out). */
 export const RUN_PALETTE: readonly string[] = [
-  "#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7",
-  "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#17becf", "#ff7f0e", "#e377c2", "#bcbd22",
+  "#4e79a7",
+  "#f28e2b",
+  "#e15759",
+  "#59a14f",
+  "#b07aa1",
+  "#76b7b2",
+  "#edc948",
+  "#ff9da7",
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#9467bd",
+  "#17becf",
+  "#ff7f0e",
+  "#e377c2",
+  "#bcbd22",
 ];
 
 /** A run's own slot in the palette, from a hash of its id: the same on every page and reload. */

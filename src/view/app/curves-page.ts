@@ -33,7 +33,15 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
 
   const stepRadio = el("input", { type: "radio", name: "x", value: "step", checked: true });
   const timeRadio = el("input", { type: "radio", name: "x", value: "time", disabled: !source.hasTimeAxis });
-  const slider = el("input", { type: "range", min: 0, max: MAX_SMOOTHING, step: 0.01, value: 0, class: "smoothing", "aria-label": "smoothing" });
+  const slider = el("input", {
+    type: "range",
+    min: 0,
+    max: MAX_SMOOTHING,
+    step: 0.01,
+    value: 0,
+    class: "smoothing",
+    "aria-label": "smoothing",
+  });
   const sliderValue = el("output", { class: "smoothing-value" }, "0.00");
   const logBox = el("input", { type: "checkbox", class: "log-y" });
   const grid = el("div", { class: "charts" });
@@ -50,7 +58,13 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
         el("a", { href: formatRoute({ page: "runs", selected: runs, filter: "" }) }, "← runs"),
         el("span", { class: "count" }, `${runs.length} ${runs.length === 1 ? "run" : "runs"}`),
         el("span", { class: "spacer" }),
-        el("span", { class: "control" }, "x: ", el("label", {}, stepRadio, "step"), el("label", { title: source.hasTimeAxis ? "" : "an exported report holds step series only" }, timeRadio, "time (s)")),
+        el(
+          "span",
+          { class: "control" },
+          "x: ",
+          el("label", {}, stepRadio, "step"),
+          el("label", { title: source.hasTimeAxis ? "" : "an exported report holds step series only" }, timeRadio, "time (s)"),
+        ),
         el("label", { class: "control" }, "smoothing ", slider, sliderValue),
         el("label", { class: "control" }, logBox, "log y"),
       ),
@@ -85,7 +99,10 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
       showMessage("No runs selected: pick some with the checkboxes on the runs page.");
       return;
     }
-    const [scalars, table] = await Promise.all([source.scalars(runs, x), names.size === 0 ? source.runs("").catch(() => null) : Promise.resolve(null)]);
+    const [scalars, table] = await Promise.all([
+      source.scalars(runs, x),
+      names.size === 0 ? source.runs("").catch(() => null) : Promise.resolve(null),
+    ]);
     if (destroyed) return;
     if (table !== null) names = new Map(table.rows.map((r) => [r.id, { shortId: r.shortId, label: r.label }]));
     performance.mark("g:curves-data");

@@ -34,11 +34,25 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
 export function renderNotFound(root: HTMLElement, what: string): void {
   replaceChildren(
     root,
-    el("section", { class: "not-found" }, el("h1", {}, "Not found"), el("p", {}, what), el("p", {}, el("a", { href: "#/runs" }, "← back to runs"))),
+    el(
+      "section",
+      { class: "not-found" },
+      el("h1", {}, "Not found"),
+      el("p", {}, what),
+      el("p", {}, el("a", { href: "#/runs" }, "← back to runs")),
+    ),
   );
 }
 
 /** An inline error line (a failed request), kept short. */
 export function renderError(root: HTMLElement, message: string): void {
-  replaceChildren(root, el("section", { class: "page-error" }, el("p", { class: "error" }, message), el("p", {}, el("a", { href: "#/runs" }, "← back to runs"))));
+  replaceChildren(
+    root,
+    el(
+      "section",
+      { class: "page-error" },
+      el("p", { class: "error" }, message),
+      el("p", {}, el("a", { href: "#/runs" }, "← back to runs")),
+    ),
+  );
 }

@@ -28,7 +28,11 @@ function startApp(): void {
     el("a", { class: "brand", href: "#/runs" }, "g view"),
     el("a", { href: "#/runs" }, "Runs"),
     el("span", { class: "spacer" }),
-    el("span", { class: `mode ${source.live ? "live" : "static"}`, title: source.live ? "updates as runs change" : "a snapshot: nothing updates" }, source.live ? "● live" : "exported report"),
+    el(
+      "span",
+      { class: `mode ${source.live ? "live" : "static"}`, title: source.live ? "updates as runs change" : "a snapshot: nothing updates" },
+      source.live ? "● live" : "exported report",
+    ),
   );
   replaceChildren(app, nav, main);
 

@@ -16,10 +16,14 @@ export function parseRoute(hash: string): Route {
   const q = text.indexOf("?");
   const path = q < 0 ? text : text.slice(0, q);
   const params = new URLSearchParams(q < 0 ? "" : text.slice(q + 1));
-  const parts = path.split("/").filter((p) => p !== "").map(decodeSegment);
+  const parts = path
+    .split("/")
+    .filter((p) => p !== "")
+    .map(decodeSegment);
   if (parts.some((p) => p === null)) return { page: "not-found", hash: text };
   const [first, second, ...rest] = parts as string[];
-  if (first === "runs" && second === undefined) return { page: "runs", selected: splitIds(params.get("sel")), filter: params.get("filter") ?? "" };
+  if (first === "runs" && second === undefined)
+    return { page: "runs", selected: splitIds(params.get("sel")), filter: params.get("filter") ?? "" };
   if (first === "curves" && second === undefined) return { page: "curves", runs: splitIds(params.get("runs")) };
   if (first === "search" && second !== undefined && rest.length === 0) return { page: "search", id: second };
   if (first === "run" && second !== undefined && rest.length === 0) return { page: "run", id: second };
@@ -49,7 +53,14 @@ export function formatRoute(route: Route): string {
 
 function splitIds(value: string | null): string[] {
   if (value === null) return [];
-  return [...new Set(value.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
+  return [
+    ...new Set(
+      value
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+    ),
+  ];
 }
 
 function decodeSegment(segment: string): string | null {

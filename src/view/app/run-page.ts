@@ -45,7 +45,13 @@ export function createRunPage(ctx: PageContext, id: string): Page {
       el(
         "section",
         { class: "run-page" },
-        el("div", { class: "toolbar" }, el("a", { href: "#/runs" }, "← runs"), el("span", { class: "spacer" }), el("a", { href: formatRoute({ page: "curves", runs: [run.id] }) }, "curves")),
+        el(
+          "div",
+          { class: "toolbar" },
+          el("a", { href: "#/runs" }, "← runs"),
+          el("span", { class: "spacer" }),
+          el("a", { href: formatRoute({ page: "curves", runs: [run.id] }) }, "curves"),
+        ),
         el(
           "h1",
           {},
@@ -78,7 +84,9 @@ export function createRunPage(ctx: PageContext, id: string): Page {
     const list = el(
       "ul",
       { class: "source-files" },
-      ...run.sourceFiles.map((path) => el("li", {}, el("button", { type: "button", class: `link${path === openFile ? " open" : ""}`, "data-path": path }, path))),
+      ...run.sourceFiles.map((path) =>
+        el("li", {}, el("button", { type: "button", class: `link${path === openFile ? " open" : ""}`, "data-path": path }, path)),
+      ),
     );
     list.addEventListener("click", async (event) => {
       const button = (event.target as Element).closest<HTMLElement>("[data-path]");
@@ -138,7 +146,15 @@ function drawRelations(run: RunDetail): HTMLElement | null {
     );
   }
   if (run.sweep !== null) {
-    parts.push(el("p", {}, "Run of sweep ", el("a", { href: formatRoute({ page: "search", id: run.sweep }) }, run.sweep.slice(0, 8)), " (search plots)"));
+    parts.push(
+      el(
+        "p",
+        {},
+        "Run of sweep ",
+        el("a", { href: formatRoute({ page: "search", id: run.sweep }) }, run.sweep.slice(0, 8)),
+        " (search plots)",
+      ),
+    );
   }
   if (run.children.length > 0) {
     parts.push(
@@ -147,7 +163,13 @@ function drawRelations(run: RunDetail): HTMLElement | null {
         "ul",
         { class: "children" },
         ...run.children.map((c) =>
-          el("li", {}, el("a", { href: formatRoute({ page: "run", id: c.id }) }, `${c.trial === null ? "" : `trial ${c.trial} `}${c.shortId}`), " ", el("span", { class: `badge status-${c.status}` }, c.status)),
+          el(
+            "li",
+            {},
+            el("a", { href: formatRoute({ page: "run", id: c.id }) }, `${c.trial === null ? "" : `trial ${c.trial} `}${c.shortId}`),
+            " ",
+            el("span", { class: `badge status-${c.status}` }, c.status),
+          ),
         ),
       ),
     );
@@ -158,7 +180,11 @@ function drawRelations(run: RunDetail): HTMLElement | null {
 function drawFlags(flags: Record<string, ApiFlagValue>): HTMLElement {
   const names = Object.keys(flags).sort();
   if (names.length === 0) return el("p", { class: "note" }, "No flags.");
-  return el("table", { class: "flags" }, ...names.map((name) => el("tr", {}, el("th", {}, name), el("td", {}, formatFlag(flags[name] ?? null)))));
+  return el(
+    "table",
+    { class: "flags" },
+    ...names.map((name) => el("tr", {}, el("th", {}, name), el("td", {}, formatFlag(flags[name] ?? null)))),
+  );
 }
 
 function drawScalars(run: RunDetail, series: ScalarSeries[]): HTMLElement {

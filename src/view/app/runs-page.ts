@@ -55,7 +55,13 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
   const windowEl = el("div", { class: "runs-window" });
   const body = el("div", { class: "runs-body" }, windowEl);
   const scroller = el("div", { class: "runs-scroll" }, header, body);
-  const staticNote = source.live ? null : el("p", { class: "note" }, "Exported report: the filter matches text in any cell (no --filter expressions), and nothing updates live.");
+  const staticNote = source.live
+    ? null
+    : el(
+        "p",
+        { class: "note" },
+        "Exported report: the filter matches text in any cell (no --filter expressions), and nothing updates live.",
+      );
 
   replaceChildren(
     ctx.root,
@@ -132,7 +138,9 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
   window.addEventListener("resize", onScroll);
 
   function rowsOfSweep(sweep: string): RunsRow[] {
-    return data === null ? [] : data.rows.filter((r) => r.sweep === sweep && (r.batch === null || !data!.rows.some((b) => b.id === r.batch)));
+    return data === null
+      ? []
+      : data.rows.filter((r) => r.sweep === sweep && (r.batch === null || !data!.rows.some((b) => b.id === r.batch)));
   }
 
   function selectedInOrder(): string[] {
@@ -224,7 +232,12 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
         const arrow = sortBy?.key === column.key ? (sortBy.descending ? " ▼" : " ▲") : "";
         return el(
           "span",
-          { class: `cell head${column.numeric ? " num" : ""}`, "data-key": column.key, title: `sort by ${column.header}`, role: "columnheader" },
+          {
+            class: `cell head${column.numeric ? " num" : ""}`,
+            "data-key": column.key,
+            title: `sort by ${column.header}`,
+            role: "columnheader",
+          },
           column.header + arrow,
         );
       }),
@@ -270,7 +283,10 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     for (let i = start; i < end; i++) fragment.appendChild(drawItem(items[i]!));
     windowEl.textContent = "";
     windowEl.appendChild(fragment);
-    if (items.length === 0) windowEl.appendChild(el("p", { class: "empty" }, data.total === 0 ? "No runs yet: start one with g run." : "No run matches the filter."));
+    if (items.length === 0)
+      windowEl.appendChild(
+        el("p", { class: "empty" }, data.total === 0 ? "No runs yet: start one with g run." : "No run matches the filter."),
+      );
   }
 
   function drawItem(item: TableItem): HTMLElement {
@@ -282,7 +298,11 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
         "div",
         { class: "row group-row", "data-sweep": item.sweep },
         el("span", { class: "cell pick" }, box),
-        el("span", { class: "cell toggle", "data-group": item.sweep, title: item.collapsed ? "expand" : "collapse" }, item.collapsed ? "▸" : "▾"),
+        el(
+          "span",
+          { class: "cell toggle", "data-group": item.sweep, title: item.collapsed ? "expand" : "collapse" },
+          item.collapsed ? "▸" : "▾",
+        ),
         el(
           "span",
           { class: "cell span-all" },
@@ -300,7 +320,10 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
         : el("span", { class: "cell toggle" }, item.depth === 1 ? "└" : "");
     const line = el(
       "div",
-      { class: `row status-${row.status}${item.depth === 1 ? " child" : ""}${selection.has(row.id) ? " selected" : ""}`, "data-id": row.id },
+      {
+        class: `row status-${row.status}${item.depth === 1 ? " child" : ""}${selection.has(row.id) ? " selected" : ""}`,
+        "data-id": row.id,
+      },
       el("span", { class: "cell pick" }, box),
       toggle,
     );

@@ -4,7 +4,14 @@
 // ECharts is imported piece by piece so the bundle holds only these charts.
 
 import { BarChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
-import { GridComponent, LegendComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
+import {
+  GridComponent,
+  LegendComponent,
+  ParallelComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import type { ApiFlagValue, SearchResponse, SearchTrial } from "../api.js";
@@ -14,7 +21,19 @@ import { el, replaceChildren } from "./dom.js";
 import type { Page, PageContext } from "./page.js";
 import { formatRoute } from "./router.js";
 
-echarts.use([BarChart, LineChart, ParallelChart, ScatterChart, GridComponent, LegendComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+echarts.use([
+  BarChart,
+  LineChart,
+  ParallelChart,
+  ScatterChart,
+  GridComponent,
+  LegendComponent,
+  ParallelComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  CanvasRenderer,
+]);
 
 /** The chart instance hangs on its element, so a test (or a console) can read what was drawn. */
 export interface ChartElement extends HTMLElement {
@@ -67,8 +86,18 @@ export function createSearchPage(ctx: PageContext, id: string): Page {
           "div",
           { class: "toolbar" },
           el("a", { href: "#/runs" }, "← runs"),
-          el("h1", {}, "Search ", el("a", { href: formatRoute({ page: "run", id: search.id }) }, search.id.slice(0, 8)), el("span", { class: "label" }, search.op)),
-          el("span", { class: "count" }, `${search.trials.length} trials, ${done.length} with ${search.objective.column} · ${search.objective.goal}imize`),
+          el(
+            "h1",
+            {},
+            "Search ",
+            el("a", { href: formatRoute({ page: "run", id: search.id }) }, search.id.slice(0, 8)),
+            el("span", { class: "label" }, search.op),
+          ),
+          el(
+            "span",
+            { class: "count" },
+            `${search.trials.length} trials, ${done.length} with ${search.objective.column} · ${search.objective.goal}imize`,
+          ),
         ),
         best === null
           ? el("p", { class: "note" }, "No trial has an objective value yet.")
@@ -113,10 +142,17 @@ function drawParallel(chart: echarts.ECharts, search: SearchResponse): void {
   const objectiveAxis = dims.length;
   chart.setOption({
     animation: false,
-    parallel: { left: 60, right: 150, top: 40, bottom: 30, parallelAxisDefault: { nameLocation: "end", nameGap: 14, areaSelectStyle: { width: 18 } } },
+    parallel: {
+      left: 60,
+      right: 150,
+      top: 40,
+      bottom: 30,
+      parallelAxisDefault: { nameLocation: "end", nameGap: 14, areaSelectStyle: { width: 18 } },
+    },
     parallelAxis: [
       ...dims.map((d, i) => {
-        if (d.type === "categorical") return { dim: i, name: d.name, type: "category", data: (d.choices ?? choicesOf(trials, d.name)).map(String) };
+        if (d.type === "categorical")
+          return { dim: i, name: d.name, type: "category", data: (d.choices ?? choicesOf(trials, d.name)).map(String) };
         return { dim: i, name: d.name, type: d.type === "log" ? "log" : "value", min: d.low, max: d.high, scale: true };
       }),
       { dim: objectiveAxis, name: search.objective.column, type: "value", scale: true },
@@ -170,8 +206,22 @@ function drawTrials(chart: echarts.ECharts, search: SearchResponse): void {
     xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 26, minInterval: 1 },
     yAxis: { type: "value", name: search.objective.column, scale: true },
     series: [
-      { name: "trial", type: "scatter", symbolSize: 8, itemStyle: { color: TRIAL_COLOR }, data: ordered.filter((t) => t.value !== null).map((t) => [t.trial, t.value]) },
-      { name: "best so far", type: "line", step: "end", showSymbol: false, itemStyle: { color: BEST_COLOR }, lineStyle: { color: BEST_COLOR, width: 2 }, data: ordered.flatMap((t, i) => (best[i] === null ? [] : [[t.trial, best[i]]])) },
+      {
+        name: "trial",
+        type: "scatter",
+        symbolSize: 8,
+        itemStyle: { color: TRIAL_COLOR },
+        data: ordered.filter((t) => t.value !== null).map((t) => [t.trial, t.value]),
+      },
+      {
+        name: "best so far",
+        type: "line",
+        step: "end",
+        showSymbol: false,
+        itemStyle: { color: BEST_COLOR },
+        lineStyle: { color: BEST_COLOR, width: 2 },
+        data: ordered.flatMap((t, i) => (best[i] === null ? [] : [[t.trial, best[i]]])),
+      },
     ],
   });
   chart.on("click", (params) => {

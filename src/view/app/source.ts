@@ -123,7 +123,10 @@ export class StaticSource implements DataSource {
 
   async runs(filter: string): Promise<RunsResponse> {
     const all = this.data.runs;
-    const words = filter.toLowerCase().split(/\s+/).filter((w) => w !== "");
+    const words = filter
+      .toLowerCase()
+      .split(/\s+/)
+      .filter((w) => w !== "");
     if (words.length === 0) return all;
     const rows = all.rows.filter((row) => {
       const text = [row.id, row.label, row.status, row.op, ...row.cells].join(" ").toLowerCase();

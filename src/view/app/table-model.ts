@@ -61,7 +61,12 @@ interface Unit {
  * best member under the sort), each group's members sorted the same way
  * under it unless the group is collapsed.
  */
-export function buildTableItems(rows: RunsRow[], columns: RunsColumn[], sort: SortState | null, collapsed: ReadonlySet<string>): TableItem[] {
+export function buildTableItems(
+  rows: RunsRow[],
+  columns: RunsColumn[],
+  sort: SortState | null,
+  collapsed: ReadonlySet<string>,
+): TableItem[] {
   const present = new Set(rows.map((r) => r.id));
   const units = new Map<string, Unit>();
   const order: Unit[] = [];
@@ -105,11 +110,13 @@ export function buildTableItems(rows: RunsRow[], columns: RunsColumn[], sort: So
       const key = unit.head.id;
       const isCollapsed = collapsed.has(key);
       items.push({ kind: "run", row: unit.head, depth: 0, children: unit.members.length, collapsed: isCollapsed });
-      if (!isCollapsed) for (const member of unit.members) items.push({ kind: "run", row: member, depth: 1, children: 0, collapsed: false });
+      if (!isCollapsed)
+        for (const member of unit.members) items.push({ kind: "run", row: member, depth: 1, children: 0, collapsed: false });
     } else if (unit.sweep !== null) {
       const isCollapsed = collapsed.has(unit.sweep);
       items.push({ kind: "sweep", sweep: unit.sweep, runs: unit.members.length, collapsed: isCollapsed });
-      if (!isCollapsed) for (const member of unit.members) items.push({ kind: "run", row: member, depth: 1, children: 0, collapsed: false });
+      if (!isCollapsed)
+        for (const member of unit.members) items.push({ kind: "run", row: member, depth: 1, children: 0, collapsed: false });
     }
   }
   return items;
