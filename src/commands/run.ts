@@ -1,9 +1,10 @@
 // `g run`: one run of a script, or a batch of trials when a flag is a search
 // (grid, random, gp, tpe), and `g run --restart` to continue or rerun.
 
-import { existsSync, statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import type { RunArgs } from "../cli/run-args.js";
+import { didYouMean } from "../format/suggest.js";
 import { checkScriptFlagNames } from "../flags/check-names.js";
 import { InterruptedError, NotFoundError, RunFailedError, UsageError } from "../errors.js";
 import type { Point, Space } from "../flags/space.js";
@@ -43,7 +44,8 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
   if (args.script === undefined) throw new UsageError("g run needs a script, e.g. g run train.py x=0.5 (see g run --help)");
 
   const scriptPath = resolve(args.script);
-  if (!existsSync(scriptPath) || !statSync(scriptPath).isFile()) throw new UsageError(`no such script: ${args.script}`);
+  if (!existsSync(scriptPath) || !statSync(scriptPath).isFile())
+    throw new UsageError(`no such script: ${args.script}${scriptSuggestion(args.script)}`);
   const info = inspectScript(scriptPath, join(store.home, "cache", "inspect"));
   if (args.helpFlags) return printFlags(args.script, info);
   checkFlagNames(args, info);
@@ -459,4 +461,18 @@ async function printTrials(points: Point[], json: boolean): Promise<void> {
 /** A flag value as g run shows it: null as Python's None (defaults come from Python scripts). */
 function formatValue(v: FlagValue): string {
   return v === null ? "None" : formatShownValue(v);
+}
+
+/** "; did you mean train.py?" for a mistyped script: the closest file name in the folder it names. */
+function scriptSuggestion(script: string): string {
+  const folder = dirname(script);
+  let names: string[];
+  try {
+    names = readdirSync(resolve(folder), { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name);
+  } catch {
+    return "";
+  }
+  return didYouMean(basename(script), names, (n) => (folder === "." && !script.startsWith("./") ? n : join(folder, n)));
 }

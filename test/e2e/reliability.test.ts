@@ -278,3 +278,17 @@ describe("usage errors", () => {
     expectUsageError(g(["agent"], { home }), /^g: missing required argument 'sweep-id'$/);
   });
 });
+
+describe("g run: a mistyped script name", () => {
+  it("is exit 2 naming the closest file in the folder it names", () => {
+    const dir = tempDir();
+    copyFileSync(join(EXAMPLES, "train.py"), join(dir, "train.py"));
+    const home = tempDir();
+    expectUsageError(g(["run", "-y", "trian.py"], { home, cwd: dir }), /^g: no such script: trian\.py; did you mean train\.py\?$/);
+    expectUsageError(
+      g(["run", "-y", join(dir, "trian.py")], { home }),
+      new RegExp(`did you mean ${join(dir, "train.py").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\?$`),
+    );
+    expect(listRunsJson(home)).toEqual([]);
+  });
+});

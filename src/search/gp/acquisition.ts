@@ -203,6 +203,9 @@ function acquireAll(
 // ---------------------------------------------------------------------------
 // Proposal
 
+/** What `acquisition=hedge` picks from, one at random per proposal. */
+const HEDGE_CHOICES = ["ei", "lcb", "pi"] as const;
+
 /** One length scale per flag: a choice's one-hot coordinates share theirs. */
 export function lengthscaleGroups(enc: Encoding): Int32Array {
   const groups = new Int32Array(enc.width);
@@ -243,7 +246,7 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   const beliefs = buildBeliefs(model, x, y);
   const ranked = x.map((u) => predict(model, u).mean);
   const kind: Exclude<Acquisition, "hedge"> =
-    s.acquisition === "hedge" ? (["ei", "lcb", "pi"] as const)[Math.min(2, Math.floor(rng() * 3))] : s.acquisition;
+    s.acquisition === "hedge" ? HEDGE_CHOICES[Math.min(2, Math.floor(rng() * 3))]! : s.acquisition;
 
   // Candidates: uniform over the cube, plus Gaussian perturbations of the
   // best few observations at a scale tied to the fitted length scales.
