@@ -54,6 +54,9 @@ beforeAll(() => {
     "env",
     "-u",
     "NO_COLOR",
+    // A user's terminal: with CI set, Ink draws only the last frame.
+    "-u",
+    "CI",
     "PS1=$ ",
     "bash",
     "--norc",
