@@ -127,7 +127,7 @@ export function buildProgram(): Command {
   program
     .command("agent")
     .description("Run trials of a sweep until it is done (start as many agents as you like).")
-    .argument("<sweep-id>")
+    .argument("<sweep-id>", "the id g sweep printed; W&B's entity/project/ID works too")
     .option("--count <n>", "run at most N trials", (value) => parseCount("--count", value))
     .option("--no-retry", "do not re-run trials whose agent died")
     .option("--backend <name>", "start --agents agents elsewhere: local (child processes) or slurm (one job array)")
@@ -219,11 +219,12 @@ function defineView(program: Command) {
 function defineSweep(program: Command) {
   return program
     .command("sweep")
-    .description("Create a W&B-style sweep from FILE.yaml and print its id; or stop/resume/cancel one.")
+    .description("Create a W&B-style sweep from FILE.yaml and print its id; or stop/resume/cancel/delete one.")
     .argument("[file]", "the sweep configuration (YAML)")
     .option("--stop <id>", "stop handing out new trials")
     .option("--resume <id>", "hand out trials again")
-    .option("--cancel <id>", "stop the sweep and its running trials");
+    .option("--cancel <id>", "stop the sweep and its running trials")
+    .option("--delete <id>", "remove a sweep that has no running trial (its trials' runs stay)");
 }
 
 function defineSweeps(program: Command) {

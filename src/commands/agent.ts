@@ -7,7 +7,7 @@
 // coordination.
 
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { currentPlacement, selectBackend, splitSlurmOptions } from "../backends/index.js";
 import { InterruptedError, RunFailedError, UsageError } from "../errors.js";
 import { buildSweepArgv } from "../runner/command.js";
@@ -16,7 +16,7 @@ import { withStopSignals } from "../runner/signals.js";
 import { terminalWriters } from "../runner/terminal.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import { sweepTotal } from "../flags/sweep-config.js";
-import { countTrials, readSweep, readTrials, type Sweep } from "../store/sweeps.js";
+import { countTrials, readSweep, readTrials, sweepIdFromPath, type Sweep } from "../store/sweeps.js";
 import type { Objective, Placement, Run } from "../store/types.js";
 import { lossFor } from "../query/objective.js";
 import { formatPoint } from "../trials/batch.js";
@@ -48,7 +48,7 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
     throw new UsageError(`--count takes a whole number of trials, at least 1, e.g. g agent ${sweepSpec} --count 5`);
   }
   const store = new RunStore(resolveHome());
-  const sweep = readSweep(store.home, sweepSpec);
+  const sweep = readSweep(store.home, sweepIdFromPath(sweepSpec));
   if (opts.backend !== undefined || opts.agents !== undefined) return submitAgents(store, sweep, opts);
   if (opts.slurmOpt || opts.slurmArrayParallel !== undefined || opts.wait)
     throw new UsageError("--slurm-opt, --slurm-array-parallel and --wait go with --backend, e.g. g agent ID --backend slurm --agents 16");
@@ -197,10 +197,14 @@ async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): 
   say(line);
 }
 
-/** The agent's own directory when the program is there (as W&B does), else where `g sweep` ran. */
+/**
+ * Where the trials run: the agent's own directory when the program is there
+ * (as W&B does), else the sweep file's folder, else where `g sweep` ran.
+ */
 function agentCwd(sweep: Sweep): string {
   const program = sweep.record.config.program;
   const here = process.cwd();
   if (program === "" || existsSync(resolve(here, program))) return here;
-  return existsSync(resolve(sweep.record.cwd, program)) ? sweep.record.cwd : here;
+  const candidates = [dirname(resolve(sweep.record.cwd, sweep.record.file)), sweep.record.cwd];
+  return candidates.find((dir) => existsSync(resolve(dir, program))) ?? here;
 }

@@ -1,12 +1,14 @@
 // `g sweep FILE` creates a W&B-style sweep in the store (src/store/sweeps.ts)
-// and prints its id; `g sweep --stop | --resume | --cancel ID` changes its state.
+// and prints its id; `g sweep --stop | --resume | --cancel ID` changes its
+// state; `g sweep --delete ID` removes one that has no running trial.
 
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { resolveHome } from "../store/store.js";
+import { RunStore, resolveHome } from "../store/store.js";
 import { parseSweepConfig, sweepTotal } from "../flags/sweep-config.js";
-import { createSweep, readSweep, updateSweep, type SweepStoredState } from "../store/sweeps.js";
+import { createSweep, deleteSweep, readSweep, sweepIdFromPath, updateSweep, type SweepStoredState } from "../store/sweeps.js";
+import { CLAIM_LOCK_TIMEOUT_MS } from "../trials/sweep.js";
 import { say } from "./prompt.js";
 import type { SweepOptions } from "../cli/program.js";
 
@@ -15,11 +17,15 @@ export type { SweepOptions };
 
 export async function sweepCommand(file: string | undefined, opts: SweepOptions): Promise<void> {
   const home = resolveHome();
-  const actions = (["stop", "resume", "cancel"] as const).filter((a) => opts[a] !== undefined);
+  const actions = (["stop", "resume", "cancel", "delete"] as const).filter((a) => opts[a] !== undefined);
   if (actions.length > 1 || (actions.length === 1 && file !== undefined)) {
     throw new UsageError(
-      "give either a sweep file or one of --stop/--resume/--cancel ID, e.g. g sweep sweep.yaml or g sweep --stop 3fa9c2d1",
+      "give either a sweep file or one of --stop/--resume/--cancel/--delete ID, e.g. g sweep sweep.yaml or g sweep --stop 3fa9c2d1",
     );
+  }
+  if (actions[0] === "delete") {
+    await removeSweep(home, opts.delete!);
+    return;
   }
   if (actions.length === 1) {
     await changeState(home, actions[0]!, opts[actions[0]!]!);
@@ -50,8 +56,16 @@ export async function sweepCommand(file: string | undefined, opts: SweepOptions)
   process.stdout.write(sweep.id + "\n");
 }
 
+async function removeSweep(home: string, spec: string): Promise<void> {
+  const store = new RunStore(home);
+  const sweep = readSweep(home, sweepIdFromPath(spec));
+  const runs = await deleteSweep(store, sweep, CLAIM_LOCK_TIMEOUT_MS);
+  const kept = runs.length === 0 ? "" : `; its ${runs.length} trial run(s) stay (g runs delete --op sweep:${sweep.id} removes them)`;
+  say(`deleted sweep ${sweep.id}${kept}`);
+}
+
 async function changeState(home: string, action: "stop" | "resume" | "cancel", spec: string): Promise<void> {
-  const sweep = readSweep(home, spec);
+  const sweep = readSweep(home, sweepIdFromPath(spec));
   const before = sweep.record.state;
   if (action === "resume" && before === "cancelled")
     throw new UsageError(`sweep ${sweep.id} was cancelled; create a new one with g sweep ${sweep.record.file}`);

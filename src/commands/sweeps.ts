@@ -6,6 +6,7 @@ import { RunStore, resolveHome } from "../store/store.js";
 import { say } from "./prompt.js";
 import type { SweepsOptions } from "../cli/program.js";
 import { sweepTotal } from "../flags/sweep-config.js";
+import { findTargetReached, type TargetReached } from "../trials/sweep.js";
 import { countTrials, listSweeps, readTrials, sweepState, type SweepCounts, type SweepState } from "../store/sweeps.js";
 
 /** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
@@ -20,6 +21,8 @@ export interface SweepListing {
   metric: string | null;
   state: SweepState;
   counts: SweepCounts;
+  /** metric.target, and the trial that reached it (then the sweep proposes no more). */
+  target: { value: number; reachedBy: TargetReached | null } | null;
 }
 
 export function loadSweepListings(store: RunStore): { sweeps: SweepListing[]; warnings: string[] } {
@@ -29,6 +32,10 @@ export function loadSweepListings(store: RunStore): { sweeps: SweepListing[]; wa
     sweeps: sweeps.map((sweep) => {
       const counts = countTrials(readTrials(store, sweep), sweepTotal(sweep.record.config));
       const c = sweep.record.config;
+      const reachedBy = findTargetReached(store, sweep);
+      const stateNow = sweepState(sweep, counts);
+      // A sweep whose target was reached claims nothing more: finished once its running trials end.
+      const state = reachedBy !== null && stateNow === "running" && counts.running === 0 ? "finished" : stateNow;
       return {
         id: sweep.id,
         created: sweep.record.created,
@@ -36,8 +43,9 @@ export function loadSweepListings(store: RunStore): { sweeps: SweepListing[]; wa
         method: c.method,
         program: c.program,
         metric: c.metric ? `${c.metric.goal === "maximize" ? "max" : "min"} ${c.metric.name}` : null,
-        state: sweepState(sweep, counts),
+        state,
         counts,
+        target: c.metric?.target !== undefined ? { value: c.metric.target, reachedBy } : null,
       };
     }),
   };
@@ -55,6 +63,7 @@ export async function sweepsCommand(opts: SweepsOptions): Promise<void> {
     say(`no sweeps yet in ${store.home}; create one with g sweep sweep.yaml`);
     return;
   }
+  const withTarget = sweeps.some((s) => s.target !== null);
   const headers = [
     "id",
     "created",
@@ -67,6 +76,7 @@ export async function sweepsCommand(opts: SweepsOptions): Promise<void> {
     "completed",
     "early-stopped",
     "failed",
+    ...(withTarget ? ["target"] : []),
     "name",
   ];
   const rows = sweeps.map((s) => [
@@ -81,8 +91,16 @@ export async function sweepsCommand(opts: SweepsOptions): Promise<void> {
     String(s.counts.completed),
     String(s.counts.earlyStopped),
     String(s.counts.error + s.counts.orphaned),
+    ...(withTarget ? [targetCell(s)] : []),
     s.name,
   ]);
   const table = renderRows(headers, rows, { color: false, width: process.stdout.isTTY ? process.stdout.columns : undefined });
   process.stdout.write(table.endsWith("\n") ? table : table + "\n");
+}
+
+/** "0.1" while no trial reached metric.target; "0.1 reached by 3fa9c2d1 (0.08)" once one did. */
+function targetCell(s: SweepListing): string {
+  if (s.target === null) return "";
+  const r = s.target.reachedBy;
+  return r === null ? String(s.target.value) : `${s.target.value} reached by ${r.runId.slice(0, 8)} (${r.value})`;
 }

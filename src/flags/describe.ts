@@ -24,7 +24,8 @@ function describe(dim: Dimension): string {
       if (dim.values.length === 1) return `${f(dim.values[0]!)} (a list of one)`;
       const shown = dim.values.slice(0, MAX_LISTED_VALUES).map(shortener(dim.values)).join(", ");
       const more = dim.values.length > MAX_LISTED_VALUES ? `, … (${dim.values.length} values)` : "";
-      return `one of ${shown}${more}`;
+      const weights = dim.probabilities ? ` with probabilities ${dim.probabilities.map((p) => f(p)).join(", ")}` : "";
+      return `one of ${shown}${more}${weights}`;
     }
     case "uniform":
     case "loguniform": {
@@ -35,6 +36,8 @@ function describe(dim: Dimension): string {
       return `normal float, mean ${f(dim.mu)}, sd ${f(dim.sigma)}${step(dim.q)}`;
     case "lognormal":
       return `log-normal float, exp of normal(mean ${f(dim.mu)}, sd ${f(dim.sigma)})${step(dim.q)}`;
+    case "beta":
+      return `beta float in [0, 1], a ${f(dim.a)}, b ${f(dim.b)}${step(dim.q)}`;
   }
 }
 

@@ -6,8 +6,8 @@ import type { FlagValue } from "../store/types.js";
 export type Dimension =
   /** A single value: not searched. */
   | { type: "const"; value: FlagValue }
-  /** Discrete values: a grid axis, or a categorical for random/gp/tpe. */
-  | { type: "choice"; values: FlagValue[] }
+  /** Discrete values: a grid axis, or a categorical for random/gp/tpe; `probabilities` (summing to 1) weight random draws. */
+  | { type: "choice"; values: FlagValue[]; probabilities?: number[] }
   /** Uniform on [low, high]; integer → integers in [low, high] inclusive; q → rounded to multiples of q. */
   | { type: "uniform"; low: number; high: number; integer?: boolean; q?: number }
   /** Log-uniform on [low, high] (low > 0). */
@@ -15,7 +15,9 @@ export type Dimension =
   /** Normal(mu, sigma); unbounded. */
   | { type: "normal"; mu: number; sigma: number; q?: number }
   /** exp(Normal(mu, sigma)). */
-  | { type: "lognormal"; mu: number; sigma: number; q?: number };
+  | { type: "lognormal"; mu: number; sigma: number; q?: number }
+  /** Beta(a, b) on [0, 1] (W&B's beta and q_beta). */
+  | { type: "beta"; a: number; b: number; q?: number };
 
 /** Flag name → dimension, in the order the user gave them. */
 export type Space = Record<string, Dimension>;

@@ -48,7 +48,7 @@ const STATUSES = ["running", "completed", "error", "terminated", "early-stopped"
 /** Options whose value is a column (or a comma-separated list of them for `-c`). */
 const COLUMN_OPTIONS = new Set(["-m", "--min", "-M", "--max", "--minimize", "--maximize"]);
 const COLUMN_LIST_OPTIONS = new Set(["-c", "--cols"]);
-const SWEEP_OPTIONS = new Set(["--stop", "--resume", "--cancel"]);
+const SWEEP_OPTIONS = new Set(["--stop", "--resume", "--cancel", "--delete"]);
 const FILE_OPTIONS = new Set(["--csv", "--export"]);
 
 /** Completes the last of `words` (the words after `g`). */

@@ -11,6 +11,9 @@
 import { delimiter, extname, resolve } from "node:path";
 import type { Point } from "../flags/space.js";
 import { DEFAULT_COMMAND, type SweepConfig } from "../flags/sweep-config.js";
+import { sweepMacroArgs } from "../flags/sweep-args.js";
+import { closeSync, openSync, readSync } from "node:fs";
+import { findExecutable } from "./preflight.js";
 import type { Flags, FlagValue } from "../store/types.js";
 import { inspectScript, pythonCommand, type ScriptInfo } from "./inspect.js";
 import { bootstrapPy, sdkPythonDir } from "./paths.js";
@@ -77,37 +80,109 @@ export function givenFlagNames(flags: Flags, cmd: string[] | undefined, info: Sc
   return Object.keys(flags).filter((name) => !(name in info.flags) || info.flags[name]!.default !== flags[name]);
 }
 
+/** How a sweep's program starts: what `${interpreter}` and `${program}` become. */
+export interface SweepProgram {
+  interpreter: string[];
+  program: string;
+}
+
+/** Longest `#!` line read from a program. */
+const SHEBANG_MAX_BYTES = 256;
+
 /**
- * The argv of a sweep trial from the sweep's command template and W&B's
- * macros: `${args}` is `--name=value` per flag, `${args_no_hyphens}`
- * `name=value`, `${args_json}` one JSON argument, `${interpreter}` the
- * interpreter for the program ("" drops it), `${env}` /usr/bin/env. Never a
- * shell string.
+ * What runs a sweep's program found in `cwd`: python for `.py`, node for
+ * `.js/.mjs/.cjs`; any other program runs itself when it is executable, else
+ * through the interpreter its `#!` line names (W&B's `${interpreter}` is
+ * always python, which only suits Python). A program named without a folder
+ * is written `./name`, since spawn looks such names up on PATH.
  */
-export function expandSweepCommand(config: Pick<SweepConfig, "command" | "program">, point: Point, interpreter: string): string[] {
+export function resolveSweepProgram(program: string, cwd: string): SweepProgram {
+  if (program === "") return { interpreter: [], program: "" };
+  const ext = extname(program).toLowerCase();
+  if (ext === ".py") return { interpreter: [pythonCommand()], program };
+  if (ext === ".js" || ext === ".mjs" || ext === ".cjs") return { interpreter: [process.execPath], program };
+  const token = program.includes("/") ? program : `./${program}`;
+  const path = resolve(cwd, program);
+  if (findExecutable(path, cwd) !== null) return { interpreter: [], program: token };
+  return { interpreter: readShebang(path) ?? [], program: token };
+}
+
+/** The interpreter argv of a `#!` line (as Linux reads it: the path, then the rest as one argument), or null. */
+export function readShebang(path: string): string[] | null {
+  let head: string;
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const buf = Buffer.alloc(SHEBANG_MAX_BYTES);
+      head = buf.subarray(0, readSync(fd, buf, 0, SHEBANG_MAX_BYTES, 0)).toString("utf8");
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  if (!head.startsWith("#!")) return null;
+  const line = head.slice(2).split("\n")[0]!.trim();
+  if (line === "") return null;
+  const space = line.search(/\s/);
+  return space < 0 ? [line] : [line.slice(0, space), line.slice(space).trim()];
+}
+
+/** What a trial's command needs besides its flags. */
+export interface SweepCommandContext {
+  program: SweepProgram;
+  /** The file `${args_json_file}` names (written by the caller), or null when the command does not use it. */
+  argsJsonFile: string | null;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The argv of a sweep trial from the sweep's command template, expanded as
+ * W&B's agent does: an argument that is exactly a macro becomes its
+ * arguments (`${args}`: `--name=value` per parameter, values as Python's
+ * str(); `${env}`: /usr/bin/env; ...), `${envvar:NAME}` inside any argument
+ * becomes $NAME (NAME itself when unset). Never a shell string.
+ */
+export function expandSweepCommand(
+  config: Pick<SweepConfig, "command" | "space" | "params">,
+  point: Point,
+  ctx: SweepCommandContext,
+): string[] {
   const template = config.command ?? DEFAULT_COMMAND;
+  const macros = sweepMacroArgs(config, point);
   const out: string[] = [];
   for (const part of template) {
     switch (part) {
       case "${args}":
-        for (const [k, v] of Object.entries(point)) out.push(`--${k}=${formatArgValue(v)}`);
-        continue;
       case "${args_no_hyphens}":
-        for (const [k, v] of Object.entries(point)) out.push(`${k}=${formatArgValue(v)}`);
+      case "${args_no_boolean_flags}":
+      case "${args_no_equals}":
+        out.push(...macros[part.slice(2, -1) as "args"]);
         continue;
       case "${args_json}":
-        out.push(JSON.stringify(point));
+        out.push(macros.args_json);
+        continue;
+      case "${args_json_file}":
+        if (ctx.argsJsonFile !== null) out.push(ctx.argsJsonFile);
         continue;
       case "${interpreter}":
-        if (interpreter !== "") out.push(interpreter);
+        out.push(...ctx.program.interpreter);
+        continue;
+      case "${program}":
+        out.push(ctx.program.program);
         continue;
       case "${env}":
         out.push("/usr/bin/env");
         continue;
     }
-    out.push(part.replaceAll("${program}", config.program).replaceAll("${interpreter}", interpreter).replaceAll("${env}", "/usr/bin/env"));
+    out.push(part.replace(/\$\{envvar:([A-Z0-9_]*)\}/g, (_, name: string) => ctx.env[name] ?? name));
   }
   return out;
+}
+
+/** Whether the sweep's command writes its parameters to a file (`${args_json_file}`). */
+export function usesArgsJsonFile(config: Pick<SweepConfig, "command">): boolean {
+  return (config.command ?? DEFAULT_COMMAND).includes("${args_json_file}");
 }
 
 /**
@@ -115,19 +190,22 @@ export function expandSweepCommand(config: Pick<SweepConfig, "command" | "progra
  * Python program without argparse (globals style, and no command of its own)
  * runs under the bootstrap, which sets its globals from G_FLAGS.
  */
-export function buildSweepArgv(config: Pick<SweepConfig, "command" | "program">, point: Point, cwd: string): string[] {
-  const program = config.program;
-  const ext = extname(program).toLowerCase();
-  const interpreter = ext === ".py" ? pythonCommand() : ext === ".js" || ext === ".mjs" || ext === ".cjs" ? process.execPath : "";
-  if (config.command === null && ext === ".py") {
-    const path = resolve(cwd, program);
+export function buildSweepArgv(
+  config: Pick<SweepConfig, "command" | "program" | "space" | "params">,
+  point: Point,
+  cwd: string,
+  argsJsonFile: string | null = null,
+): string[] {
+  const program = resolveSweepProgram(config.program, cwd);
+  if (config.command === null && extname(config.program).toLowerCase() === ".py") {
+    const path = resolve(cwd, config.program);
     try {
-      if (inspectScript(path, null).style === "globals") return [interpreter, bootstrapPy(), path];
+      if (inspectScript(path, null).style === "globals") return [pythonCommand(), bootstrapPy(), path];
     } catch {
       /* unreadable script: run it as written and let it fail in its own words */
     }
   }
-  return expandSweepCommand(config, point, interpreter);
+  return expandSweepCommand(config, point, { program, argsJsonFile, env: process.env });
 }
 
 export function buildEnv(base: NodeJS.ProcessEnv, run: { id: string; dir: string; home: string; flags: Flags }): NodeJS.ProcessEnv {

@@ -81,28 +81,33 @@ export function envelopeDecision(rule: EnvelopeRule, current: number[], finished
 }
 
 /**
- * Hyperband: at each band b (a number of logged values), a trial whose best
- * of its first b values is not among the best ceil(n / eta) of the n trials
- * that reached b (itself included; ties count in its favour) is stopped. It
- * is judged at the highest band its history has reached, each time it logs
- * (as W&B does), so peers that reach the band later still count; with no
- * other trial at b yet it continues.
+ * Hyperband, as W&B's sweeps library computes it (hyperband_stopping.py).
+ * Every trial's history counts, this one's and running ones included
+ * (negated when maximising). At each band b, the threshold is the value at
+ * index floor(n / eta) of the n trials' b-th values sorted (the b-th value,
+ * not the best so far). A trial is judged at the highest band its history
+ * has reached: with `strict` (W&B's default) by its own b-th value, else by
+ * the best value of its whole history; worse than the threshold stops it.
  */
 export function hyperbandDecision(rule: HyperbandRule, current: number[], others: number[][], goal: Goal): StopDecision {
-  const reached = rule.bands.filter((b) => b <= current.length);
+  const sign = goal === "maximize" ? -1 : 1;
+  const mine = current.filter(Number.isFinite).map((v) => sign * v);
+  const reached = rule.bands.filter((b) => b <= mine.length);
   if (reached.length === 0) return { stop: false, reason: "" };
   const band = reached[reached.length - 1]!;
-  const isBetter = better(goal);
-  const mine = bestOfFirst(current, band, goal);
-  const peers = others.filter((h) => h.length >= band).map((h) => bestOfFirst(h, band, goal));
-  if (peers.length === 0) return { stop: false, reason: "" };
-  const n = peers.length + 1;
-  const keep = Math.max(1, Math.ceil(n / rule.eta));
-  const rank = 1 + peers.filter((v) => isBetter(v, mine)).length;
-  if (rank > keep) {
+  const histories = [mine, ...others.map((h) => h.filter(Number.isFinite).map((v) => sign * v))];
+  const atBand = histories
+    .filter((h) => h.length >= band)
+    .map((h) => h[band - 1]!)
+    .sort((a, b) => a - b);
+  const threshold = atBand[Math.floor((1 / rule.eta) * atBand.length)]!;
+  const strict = rule.strict !== false;
+  const condition = strict ? mine[band - 1]! : Math.min(...mine);
+  if (condition > threshold) {
+    const shown = (v: number) => sign * v;
     return {
       stop: true,
-      reason: `hyperband band ${band}: best ${mine} ranks ${rank} of ${n}, only the best ${keep} continue (eta ${rule.eta})`,
+      reason: `hyperband band ${band}: ${strict ? `value ${shown(condition)} at the band` : `best ${shown(condition)}`} is worse than ${shown(threshold)}, the threshold of the ${atBand.length} trial(s) that reached it (eta ${rule.eta})`,
     };
   }
   return { stop: false, reason: "" };

@@ -1,6 +1,6 @@
 // Maps a search Space to and from the unit cube, which is where the model-based
 // optimizers (gp, tpe) work: uniform ranges linearly, log ranges in log space,
-// normal/lognormal over mu ± 3 sigma (clipped), integers and q steps rounded on
+// normal/lognormal over mu ± 3 sigma (clipped), beta linearly on [0, 1], integers and q steps rounded on
 // the way out, choices one-hot (one coordinate per value). Const dimensions
 // take no coordinates and are added back on decode.
 
@@ -73,6 +73,7 @@ type NumericDimension = Exclude<Dimension, { type: "const" } | { type: "choice" 
 
 function numericConst(dim: NumericDimension): number {
   if (dim.type === "uniform" || dim.type === "loguniform") return dim.low;
+  if (dim.type === "beta") return dim.a / (dim.a + dim.b);
   return dim.type === "normal" ? dim.mu : Math.exp(dim.mu);
 }
 
@@ -105,6 +106,13 @@ function buildNumericCoord(name: string, dim: NumericDimension, offset: number):
       q = dim.q;
       valueLow = log ? Math.exp(lo) : lo;
       valueHigh = log ? Math.exp(hi) : hi;
+      break;
+    case "beta":
+      // Bounded on [0, 1]: linear, as a uniform on [0, 1] would be.
+      log = false;
+      lo = valueLow = 0;
+      hi = valueHigh = 1;
+      q = dim.q;
       break;
   }
   const round = makeRounder(valueLow, valueHigh, integer, q);

@@ -41,7 +41,7 @@ export function sampleDimension(dim: Dimension, rng: Rng): FlagValue {
     case "const":
       return dim.value;
     case "choice":
-      return dim.values[Math.floor(rng() * dim.values.length)]!;
+      return dim.probabilities ? pickWeighted(dim.values, dim.probabilities, rng()) : dim.values[Math.floor(rng() * dim.values.length)]!;
     case "uniform": {
       if (dim.integer && dim.q === undefined) {
         const low = Math.ceil(dim.low);
@@ -57,7 +57,46 @@ export function sampleDimension(dim: Dimension, rng: Rng): FlagValue {
       return quantize(dim.mu + dim.sigma * drawStandardNormal(rng), dim.q);
     case "lognormal":
       return quantize(Math.exp(dim.mu + dim.sigma * drawStandardNormal(rng)), dim.q);
+    case "beta":
+      return quantize(drawBeta(dim.a, dim.b, rng), dim.q);
   }
+}
+
+/** The value whose cumulative probability first exceeds u (W&B's categorical with probabilities). */
+export function pickWeighted(values: FlagValue[], probabilities: number[], u: number): FlagValue {
+  let cumulative = 0;
+  for (let i = 0; i < values.length; i++) {
+    cumulative += probabilities[i] ?? 0;
+    if (u < cumulative) return values[i]!;
+  }
+  // Rounding can leave the sum a hair under 1: the last value with any weight takes the rest.
+  for (let i = values.length - 1; i >= 0; i--) if ((probabilities[i] ?? 0) > 0) return values[i]!;
+  return values[values.length - 1]!;
+}
+
+/** Gamma(shape, 1) by Marsaglia and Tsang's method (shape < 1 boosted by U^(1/shape)). */
+export function drawGamma(shape: number, rng: Rng): number {
+  if (shape < 1) return drawGamma(shape + 1, rng) * Math.pow(1 - rng(), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = drawStandardNormal(rng);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = 1 - rng();
+    if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+/** Beta(a, b) as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b). */
+export function drawBeta(a: number, b: number, rng: Rng): number {
+  const x = drawGamma(a, rng);
+  const y = drawGamma(b, rng);
+  return x + y === 0 ? (a >= b ? 1 : 0) : x / (x + y);
 }
 
 /** Applies q and integer rounding, staying inside [low, high]. */

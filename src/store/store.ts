@@ -8,7 +8,7 @@
 //   write-errors.ts "no space left ... writing PATH" read-fast.ts   small files, fast
 // This module re-exports what other layers import from it.
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { GError, NotFoundError, UsageError } from "../errors.js";
 import { writeJsonAtomic } from "./fs-atomic.js";
@@ -261,6 +261,22 @@ export class RunStore {
   /** The run's files as "path (size B)", for `g runs info`. */
   listFiles(run: Run): string[] {
     return listRunFiles(run.dir);
+  }
+
+  /**
+   * Writes a file for the run's program to read (W&B's `${args_json_file}`)
+   * into the run's folder and returns its path. Written before the program
+   * starts and never changed, so a plain write is enough.
+   */
+  writeRunInput(id: string, name: string, text: string): string {
+    if (!/^[\w.-]+$/.test(name) || name.startsWith(".")) throw new UsageError(`"${name}" is not a plain file name`);
+    const path = join(this.runDir(id), name);
+    try {
+      writeFileSync(path, text);
+    } catch (err) {
+      throw toStoreWriteError(err, path);
+    }
+    return path;
   }
 
   /** Params an SDK logged inside the run (params.json), or null. */

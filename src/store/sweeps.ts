@@ -88,6 +88,17 @@ export function sweepDir(home: string, id: string): string {
   return join(sweepsRoot(home), id);
 }
 
+/**
+ * The sweep id of W&B's path forms: `ID`, `project/ID` or `entity/project/ID`
+ * (g has no server, so entity and project name nothing and are dropped).
+ */
+export function sweepIdFromPath(spec: string): string {
+  const parts = spec.split("/");
+  if (parts.length > 3 || parts[parts.length - 1] === "")
+    throw new UsageError(`"${spec}" is not a sweep id; give ID, project/ID or entity/project/ID (g sweeps lists the ids)`);
+  return parts[parts.length - 1]!;
+}
+
 /** Reads a sweep by id or unique prefix; NotFoundError (exit 3) when there is none. */
 export function readSweep(home: string, spec: string): Sweep {
   const wanted = spec.trim().toLowerCase();
@@ -277,6 +288,36 @@ export function sweepState(sweep: Sweep, counts: SweepCounts): SweepState {
   if (sweep.record.state !== "running") return sweep.record.state;
   if (counts.total !== null && counts.claimed - counts.orphaned >= counts.total && counts.running === 0) return "finished";
   return "running";
+}
+
+/**
+ * Deletes a sweep with no live trial: under its lock (so no agent claims
+ * meanwhile), the folder is renamed out of sight, then removed. The trials'
+ * runs stay in the store. Returns the runs of its trials; a UsageError when
+ * a trial is still running (its agent alive).
+ */
+export async function deleteSweep(store: RunStore, sweep: Sweep, lockTimeoutMs: number): Promise<string[]> {
+  return withDirLock(
+    sweep.dir,
+    () => {
+      const trials = readTrials(store, sweep).filter((t) => t.run !== null && !t.superseded);
+      const live = trials.filter((t) => !t.orphaned && (t.run!.status === "running" || t.run!.status === "pending"));
+      if (live.length > 0) {
+        throw new UsageError(
+          `sweep ${sweep.id} has ${live.length} running trial(s) (run ${live.map((t) => t.runId.slice(0, 8)).join(", ")}); stop them with g sweep --cancel ${sweep.id}, wait for their agents to exit, then delete it`,
+        );
+      }
+      const gone = join(sweepsRoot(store.home), `.gone-${sweep.id}-${process.pid}`);
+      try {
+        renameSync(sweep.dir, gone);
+      } catch (err) {
+        throw toStoreWriteError(err, sweep.dir);
+      }
+      rmSync(gone, { recursive: true, force: true });
+      return trials.map((t) => t.runId);
+    },
+    lockTimeoutMs,
+  );
 }
 
 /** Read-modify-write of sweep.json under the sweep's lock. */

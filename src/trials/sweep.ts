@@ -7,7 +7,8 @@
 import { resolve } from "node:path";
 import type { Point } from "../flags/space.js";
 import { sweepGridPoints, type SweepConfig } from "../flags/sweep-config.js";
-import { buildEnv, buildSweepArgv } from "../runner/command.js";
+import { buildEnv, buildSweepArgv, usesArgsJsonFile } from "../runner/command.js";
+import { sweepMacroArgs } from "../flags/sweep-args.js";
 import { startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
 import type { StopSignals } from "../runner/signals.js";
 import { shouldStop } from "../search/early-stop.js";
@@ -18,10 +19,12 @@ import { shortId, type RunStore } from "../store/store.js";
 import { sweepTotal } from "../flags/sweep-config.js";
 import { claimTrial, readSweep, readTrials, type ClaimChoice, type Sweep, type SweepClaim, type Trial } from "../store/sweeps.js";
 import type { Objective, Placement, Run, RunStatus, ScalarRecord } from "../store/types.js";
-import { pointOf, sweepHistory } from "./history.js";
+import { pointOf, runObjectiveValue, sweepHistory } from "./history.js";
 
 /** How often a running trial's sweep is checked for --cancel, and peers' histories refreshed. */
 export const SWEEP_POLL_MS = 1_000;
+/** The file in a trial's run folder that `${args_json_file}` names. */
+export const ARGS_JSON_FILE = "sweep-args.json";
 /** How long an agent waits for the sweep's lock to claim a trial (exit 75 after). */
 export const CLAIM_LOCK_TIMEOUT_MS = 30_000;
 
@@ -52,6 +55,9 @@ export function claimNextTrial(
   opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run> },
 ): Promise<SweepClaim> {
   const sweep = readSweep(store.home, sweepId);
+  // Read outside the lock, like the bayes proposal: an agent claiming at this very moment may still start one more.
+  const reached = sweep.record.config.metric?.target !== undefined ? findTargetReached(store, sweep, opts.finishedCache) : null;
+  if (reached !== null) return Promise.resolve({ kind: "done", reason: targetReason(sweep, reached) });
   const proposal = sweep.record.config.method === "bayes" ? proposeBayesTrial(store, sweep, opts.finishedCache) : null;
   return claimTrial(store, sweepId, {
     cwd: opts.cwd,
@@ -59,6 +65,38 @@ export function claimNextTrial(
     lockTimeoutMs: CLAIM_LOCK_TIMEOUT_MS,
     choose: (fresh, trials) => chooseTrial(fresh, trials, opts.retry, proposal),
   });
+}
+
+/** A completed trial whose metric reached the sweep's metric.target. */
+export interface TargetReached {
+  trial: number;
+  runId: string;
+  value: number;
+}
+
+/** Whether `value` reaches `target` for the goal: at or below it when minimising, at or above when maximising. */
+export function reachesTarget(value: number, target: number, goal: "minimize" | "maximize"): boolean {
+  return goal === "minimize" ? value <= target : value >= target;
+}
+
+/** The first completed trial (by trial number) whose metric (its last value) reached metric.target, or null. */
+export function findTargetReached(store: RunStore, sweep: Sweep, finishedCache?: Map<string, Run>): TargetReached | null {
+  const metric = sweep.record.config.metric;
+  if (metric?.target === undefined) return null;
+  const objective = sweepObjective(sweep.record.config);
+  const done = readTrials(store, sweep, finishedCache)
+    .filter((t) => t.run !== null && !t.superseded && t.run.status === "completed")
+    .sort((a, b) => a.trial - b.trial);
+  for (const t of done) {
+    const value = runObjectiveValue(store, objective, t.run!);
+    if (value !== null && reachesTarget(value, metric.target, metric.goal)) return { trial: t.trial, runId: t.runId, value };
+  }
+  return null;
+}
+
+export function targetReason(sweep: Sweep, reached: TargetReached): string {
+  const m = sweep.record.config.metric!;
+  return `trial ${reached.trial} (run ${shortId(reached.runId)}) of sweep ${sweep.id} reached metric.target: ${m.name} ${reached.value} ${m.goal === "minimize" ? "<=" : ">="} ${m.target}; no more trials`;
 }
 
 /** The bayes proposal for the ledger as it stands now, read without the lock (exported for bench/claims.mjs). */
@@ -207,10 +245,14 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
         }
       : undefined;
 
+  // W&B's ${args_json_file}: the parameters as JSON in a file, here one in the trial's own run folder.
+  const argsJsonFile = usesArgsJsonFile(config)
+    ? store.writeRunInput(run.id, ARGS_JSON_FILE, sweepMacroArgs(config, point).args_json)
+    : null;
   proc = await startRun({
     store,
     run,
-    argv: buildSweepArgv(config, point, opts.cwd),
+    argv: buildSweepArgv(config, point, opts.cwd, argsJsonFile),
     env: { ...buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags: point }), G_SWEEP_ID: sweep.id },
     cwd: opts.cwd,
     sink: opts.sink,

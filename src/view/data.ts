@@ -367,6 +367,8 @@ function toSearchDim(name: string, dim: Dimension, trials: SearchTrial[]): Searc
       return { name, type: dim.integer ? "int" : "float", low: dim.low, high: dim.high };
     case "loguniform":
       return { name, type: "log", low: dim.low, high: dim.high };
+    case "beta":
+      return { name, type: "float", low: 0, high: 1 };
     case "normal":
     case "lognormal": {
       // Unbounded: the axis spans what the trials drew.

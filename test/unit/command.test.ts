@@ -80,40 +80,77 @@ describe("givenFlagNames", () => {
 
 describe("expandSweepCommand", () => {
   const point = { lr: 0.01, optimizer: "adam", fast: true };
+  const py = { interpreter: ["python3"], program: "cnn.py" };
+  const ctx = (program = py, argsJsonFile: string | null = null) => ({ program, argsJsonFile, env: { HOME_DIR: "/home/u" } });
 
-  it("passes --name=value after the interpreter and program by default", () => {
-    expect(expandSweepCommand({ command: null, program: "cnn.py" }, point, "python3")).toEqual([
+  it("passes --name=value after the interpreter and program by default, values as Python's str()", () => {
+    expect(expandSweepCommand({ command: null, space: {} }, point, ctx())).toEqual([
       "python3",
       "cnn.py",
       "--lr=0.01",
       "--optimizer=adam",
-      "--fast=true",
+      "--fast=True",
     ]);
   });
 
   it("drops an empty interpreter", () => {
-    expect(expandSweepCommand({ command: null, program: "./run.sh" }, { a: 1 }, "")).toEqual(["./run.sh", "--a=1"]);
-  });
-
-  it("writes null as null, with the same formatter as g run", () => {
-    expect(expandSweepCommand({ command: null, program: "./run.sh" }, { a: null, b: 1e-7 }, "")).toEqual([
+    expect(expandSweepCommand({ command: null, space: {} }, { a: 1 }, ctx({ interpreter: [], program: "./run.sh" }))).toEqual([
       "./run.sh",
-      "--a=null",
-      "--b=1e-7",
+      "--a=1",
     ]);
   });
 
-  it("expands every W&B macro", () => {
-    const cmd = ["${env}", "${interpreter}", "${program}", "--config", "${args_json}", "${args_no_hyphens}", "-u=${program}"];
-    expect(expandSweepCommand({ command: cmd, program: "t.py" }, { a: 1, b: "x y" }, "python3")).toEqual([
+  it("writes null as None and small floats as Python does", () => {
+    expect(expandSweepCommand({ command: null, space: {} }, { a: null, b: 1e-7 }, ctx({ interpreter: [], program: "./run.sh" }))).toEqual([
+      "./run.sh",
+      "--a=None",
+      "--b=1e-07",
+    ]);
+  });
+
+  it("expands every W&B macro, whole arguments only, and ${envvar:NAME} anywhere", () => {
+    const cmd = [
+      "${env}",
+      "${interpreter}",
+      "${program}",
+      "--config",
+      "${args_json}",
+      "${args_no_hyphens}",
+      "${args_no_equals}",
+      "${args_no_boolean_flags}",
+      "--file",
+      "${args_json_file}",
+      "--home=${envvar:HOME_DIR}",
+      "${envvar:NOT_SET}",
+    ];
+    const point = { a: 1, b: "x y", c: false, d: true };
+    expect(
+      expandSweepCommand({ command: cmd, space: {} }, point, ctx({ interpreter: ["python3"], program: "t.py" }, "/r/args.json")),
+    ).toEqual([
       "/usr/bin/env",
       "python3",
       "t.py",
       "--config",
-      '{"a":1,"b":"x y"}',
+      '{"a": 1, "b": "x y", "c": false, "d": true}',
       "a=1",
       "b=x y",
-      "-u=t.py",
+      "c=False",
+      "d=True",
+      "--a",
+      "1",
+      "--b",
+      "x y",
+      "--c",
+      "False",
+      "--d",
+      "True",
+      "--a=1",
+      "--b=x y",
+      "--d",
+      "--file",
+      "/r/args.json",
+      "--home=/home/u",
+      "NOT_SET",
     ]);
   });
 });

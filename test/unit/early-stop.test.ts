@@ -73,7 +73,7 @@ describe("hyperband", () => {
     expect(hyperbandDecision(hyperband, [5], [[1.0, 0.5]], "minimize").stop).toBe(false);
   });
 
-  it("keeps the best ceil(n / eta) of the runs at a band", () => {
+  it("keeps the trials at or better than the value at floor(n / eta) of the sorted band values (W&B)", () => {
     const peers = [
       [0.1, 0.1],
       [0.2, 0.2],
@@ -81,9 +81,20 @@ describe("hyperband", () => {
       [0.5, 0.5],
       [0.6, 0.6],
     ];
-    // n = 6, keep 2: a 0.15 ranks second and continues, a 0.3 ranks third and stops.
-    expect(hyperbandDecision(hyperband, [0.15, 0.9], peers, "minimize").stop).toBe(false);
-    expect(hyperbandDecision(hyperband, [0.3, 0.9], peers, "minimize").stop).toBe(true);
+    // n = 6, index floor(6 / 3) = 2 of the sorted values at band 2 (the run's own included).
+    expect(hyperbandDecision(hyperband, [0.9, 0.15], peers, "minimize").stop).toBe(false);
+    expect(hyperbandDecision(hyperband, [0.9, 0.3], peers, "minimize").stop).toBe(false);
+    expect(hyperbandDecision(hyperband, [0.9, 0.45], peers, "minimize").stop).toBe(true);
+  });
+
+  it("judges the value at the band when strict (W&B's default), the best so far when not", () => {
+    const peers = [
+      [0.2, 0.2],
+      [0.3, 0.3],
+    ];
+    expect(hyperbandDecision(hyperband, [0.1, 0.9], peers, "minimize").stop).toBe(true);
+    expect(hyperbandDecision({ ...hyperband, strict: true }, [0.1, 0.9], peers, "minimize").stop).toBe(true);
+    expect(hyperbandDecision({ ...hyperband, strict: false }, [0.1, 0.9], peers, "minimize").stop).toBe(false);
   });
 
   it("counts ties in the run's favour", () => {
@@ -93,9 +104,9 @@ describe("hyperband", () => {
   it("judges at the highest band reached, with peers that got there", () => {
     const good = Array.from({ length: 8 }, (_, i) => 1 / (i + 1));
     const early = [0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4];
-    // At band 6 the good run's best is 1/6; this run's 0.45 is worse.
+    // At band 6 the good run's 6th value is 1/6; this run's 0.45 is worse.
     expect(hyperbandDecision(hyperband, early, [good], "minimize").stop).toBe(true);
-    // Against a peer that only reached band 2, this run's band-2 best (0.8) is judged there.
+    // A peer that only reached band 2 does not count at band 6, where this run is judged: alone, it goes on.
     expect(hyperbandDecision(hyperband, early, [[0.95, 0.85]], "minimize").stop).toBe(false);
   });
 

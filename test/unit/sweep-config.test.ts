@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
-import { parseSweepConfig, sweepGridPoints, sweepGridSize } from "../../src/flags/sweep-config.js";
+import { parseSweepConfig, sweepGridPoints, sweepGridSize, type HyperbandRule } from "../../src/flags/sweep-config.js";
 
 const SEED_EXAMPLE = `description: random sweep for my little cnn
 
@@ -92,14 +92,18 @@ describe("parseSweepConfig", () => {
     const c = parse(
       "program: t.py\nmethod: random\nmetric: {name: loss}\nearly_terminate: {type: hyperband, min_iter: 2, eta: 3, s: 3}\nparameters: {x: {values: [1]}}\n",
     );
-    expect(c.earlyTerminate).toEqual({ type: "hyperband", bands: [2, 6, 18], eta: 3 });
+    // As W&B: 100 bands min_iter * eta^i; s counts only with max_iter.
+    const et = c.earlyTerminate as HyperbandRule;
+    expect(et.bands.slice(0, 4)).toEqual([2, 6, 18, 54]);
+    expect(et.bands).toHaveLength(100);
+    expect(et.strict).toBe(true);
   });
 
   it("reads hyperband with max_iter and s as bands max_iter / eta^i", () => {
     const c = parse(
       "program: t.py\nmethod: random\nmetric: {name: loss}\nearly_terminate: {type: hyperband, max_iter: 27, s: 2}\nparameters: {x: {values: [1]}}\n",
     );
-    expect(c.earlyTerminate).toEqual({ type: "hyperband", bands: [3, 9], eta: 3 });
+    expect(c.earlyTerminate).toEqual({ type: "hyperband", bands: [3, 9], eta: 3, strict: true });
   });
 
   it("reads run_cap, goal maximize, name and a command", () => {
@@ -145,7 +149,7 @@ describe("malformed sweep files", () => {
     [
       "min > max",
       "program: t.py\nmethod: random\nparameters:\n  lr: {min: 0.1, max: 0.01}\n",
-      /^sweep\.yaml:4: parameters\.lr: min \(0\.1\) is greater than max \(0\.01\)/,
+      /^sweep\.yaml:4: parameters\.lr: min \(0\.1\) is not less than max \(0\.01\)/,
     ],
     [
       "min without max",
@@ -155,19 +159,14 @@ describe("malformed sweep files", () => {
     ["empty values", "program: t.py\nmethod: grid\nparameters:\n  x:\n    values: []\n", /^sweep\.yaml:5: parameters\.x\.values: is empty/],
     ["values not a list", "program: t.py\nmethod: grid\nparameters:\n  x:\n    values: 3\n", /parameters\.x\.values: must be a list/],
     [
-      "nested value in values",
-      "program: t.py\nmethod: grid\nparameters:\n  x:\n    values: [1, [2, 3]]\n",
-      /parameters\.x\.values\[1\]: must be a single value/,
-    ],
-    [
       "unknown parameter key",
       "program: t.py\nmethod: random\nparameters:\n  x:\n    min: 1\n    max: 2\n    step: 1\n",
       /^sweep\.yaml:7: parameters\.x\.step: unknown key/,
     ],
     [
       "unknown distribution",
-      "program: t.py\nmethod: random\nparameters:\n  x: {distribution: beta, min: 0, max: 1}\n",
-      /parameters\.x\.distribution: unknown distribution "beta"/,
+      "program: t.py\nmethod: random\nparameters:\n  x: {distribution: gamma, min: 0, max: 1}\n",
+      /parameters\.x\.distribution: unknown distribution "gamma"/,
     ],
     [
       "key foreign to the distribution",
@@ -222,9 +221,86 @@ describe("malformed sweep files", () => {
     ["parameter not a mapping", "program: t.py\nmethod: random\nparameters:\n  x: 3\n", /^sweep\.yaml:4: parameters\.x: must be a mapping/],
     ["parameter with nothing to search", "program: t.py\nmethod: random\nparameters:\n  x: {}\n", /parameters\.x: says nothing to search/],
     [
-      "nested parameters",
-      "program: t.py\nmethod: random\nparameters:\n  opt:\n    parameters:\n      lr: {value: 1}\n",
-      /parameters\.opt: nested parameters are not supported/,
+      "nested parameters beside other keys",
+      "program: t.py\nmethod: random\nparameters:\n  opt:\n    value: 2\n    parameters:\n      lr: {value: 1}\n",
+      /^sweep\.yaml:5: parameters\.opt\.value: unknown key; parameters\.opt takes parameters/,
+    ],
+    [
+      "a nested name given twice",
+      "program: t.py\nmethod: random\nparameters:\n  opt.lr: {value: 2}\n  opt:\n    parameters:\n      lr: {value: 1}\n",
+      /parameters\.opt\.parameters\.lr: names the flag opt\.lr a second time/,
+    ],
+    [
+      "mu and sigma without a distribution (W&B infers none)",
+      "program: t.py\nmethod: random\nparameters:\n  x: {mu: 0, sigma: 1}\n",
+      /^sweep\.yaml:4: parameters\.x: W&B infers a distribution only from .* e\.g\. distribution: normal/,
+    ],
+    ["q without a distribution", "program: t.py\nmethod: random\nparameters:\n  x: {min: 0, max: 10, q: 2}\n", /distribution: q_uniform/],
+    [
+      "min equal to max",
+      "program: t.py\nmethod: random\nparameters:\n  x: {min: 1, max: 1}\n",
+      /parameters\.x: min \(1\) is not less than max \(1\)/,
+    ],
+    [
+      "probabilities that do not sum to 1",
+      "program: t.py\nmethod: random\nparameters:\n  x: {values: [a, b], probabilities: [0.5, 0.6]}\n",
+      /^sweep\.yaml:4: parameters\.x\.probabilities: must sum to 1, not 1\.1/,
+    ],
+    [
+      "probabilities of another length",
+      "program: t.py\nmethod: random\nparameters:\n  x: {values: [a, b], probabilities: [1]}\n",
+      /parameters\.x\.probabilities: has 1 numbers for 2 values/,
+    ],
+    [
+      "a negative probability",
+      "program: t.py\nmethod: random\nparameters:\n  x: {values: [a, b], probabilities: [1.5, -0.5]}\n",
+      /parameters\.x\.probabilities\[1\]: must be a number at least 0/,
+    ],
+    [
+      "grid over weighted values",
+      "program: t.py\nmethod: grid\nparameters:\n  x: {values: [a, b], probabilities: [0.5, 0.5]}\n",
+      /parameters\.x: method grid takes no probabilities/,
+    ],
+    [
+      "grid over a log range",
+      "program: t.py\nmethod: grid\nparameters:\n  x: {distribution: q_log_uniform_values, min: 1, max: 8, q: 1}\n",
+      /parameters\.x: method grid needs a finite list/,
+    ],
+    [
+      "beta with a = 0",
+      "program: t.py\nmethod: random\nparameters:\n  x: {distribution: beta, a: 0}\n",
+      /parameters\.x\.a: must be greater than 0/,
+    ],
+    [
+      "a key of W&B's server",
+      "program: t.py\nmethod: random\njob: wandb/jobs/train:latest\nparameters: {x: {value: 1}}\n",
+      /^sweep\.yaml:3: job: is not supported: W&B Launch jobs/,
+    ],
+    ["method custom", "program: t.py\nmethod: custom\nparameters: {x: {value: 1}}\n", /method: custom needs W&B's Launch scheduler/],
+    [
+      "metric.impute",
+      "program: t.py\nmethod: random\nmetric: {name: loss, impute: best}\nparameters: {x: {value: 1}}\n",
+      /metric\.impute: is not supported/,
+    ],
+    [
+      "a non-numeric target",
+      "program: t.py\nmethod: random\nmetric: {name: loss, target: low}\nparameters: {x: {value: 1}}\n",
+      /metric\.target: must be a number/,
+    ],
+    [
+      "a bad controller",
+      "program: t.py\nmethod: random\ncontroller: {type: remote}\nparameters: {x: {value: 1}}\n",
+      /controller\.type: must be local or cloud/,
+    ],
+    [
+      "a macro inside an argument",
+      "program: t.py\nmethod: random\ncommand:\n  - python3\n  - --script=${program}\nparameters: {x: {value: 1}}\n",
+      /command\[1\]: \$\{program\} must be a whole argument/,
+    ],
+    [
+      "hyperband strict not a boolean",
+      "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, min_iter: 1, strict: yes please}\nparameters: {x: {value: 1}}\n",
+      /early_terminate\.strict: must be true or false/,
     ],
     [
       "grid over a continuous range",
@@ -268,11 +344,6 @@ describe("malformed sweep files", () => {
       /hyperband needs min_iter/,
     ],
     [
-      "hyperband with both",
-      "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, min_iter: 1, max_iter: 9, s: 2}\nparameters: {x: {value: 1}}\n",
-      /give min_iter or max_iter, not both/,
-    ],
-    [
       "hyperband max_iter without s",
       "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, max_iter: 27}\nparameters: {x: {value: 1}}\n",
       /early_terminate\.s: is needed with max_iter/,
@@ -280,7 +351,7 @@ describe("malformed sweep files", () => {
     [
       "hyperband eta 1",
       "program: t.py\nmethod: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, min_iter: 1, eta: 1}\nparameters: {x: {value: 1}}\n",
-      /early_terminate\.eta: must be a whole number, at least 2/,
+      /early_terminate\.eta: must be greater than 1, not 1/,
     ],
     [
       "envelope with a hyperband key",
@@ -330,11 +401,18 @@ describe("sweepGridPoints", () => {
     expect(sweepGridSize(c.space)).toBe(6);
   });
 
-  it("turns whole-number and q ranges into grid axes", () => {
-    const c = withParams("  n: {min: 1, max: 4}\n  d: {distribution: q_uniform, min: 0, max: 0.3, q: 0.1}\n", "grid");
+  it("turns int_uniform and q_uniform into grid axes as W&B does (q: numpy.arange, max left out)", () => {
+    const c = withParams("  n: {min: 1, max: 4}\n  d: {distribution: q_uniform, min: 0, max: 0.4, q: 0.1}\n", "grid");
     const points = sweepGridPoints(c.space);
     expect(points.map((p) => p.n).filter((v, i, a) => a.indexOf(v) === i)).toEqual([1, 2, 3, 4]);
     expect(points.filter((p) => p.n === 1).map((p) => p.d)).toEqual([0, 0.1, 0.2, 0.3]);
     expect(sweepGridSize(c.space)).toBe(16);
+    // arange starts at min, not at a multiple of q.
+    expect(sweepGridPoints(withParams("  d: {distribution: q_uniform, min: 0.1, max: 1, q: 0.25}\n", "grid").space)).toEqual([
+      { d: 0.1 },
+      { d: 0.35 },
+      { d: 0.6 },
+      { d: 0.85 },
+    ]);
   });
 });
