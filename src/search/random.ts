@@ -102,6 +102,11 @@ export function drawBeta(a: number, b: number, rng: Rng): number {
 /** Applies q and integer rounding, staying inside [low, high]. */
 function finish(v: number, dim: { low: number; high: number; integer?: boolean; q?: number }): number {
   let out = quantize(v, dim.q);
+  // A rounding that leaves the range steps back onto the nearest multiple of q inside it, when there is one.
+  if (dim.q !== undefined && dim.q > 0) {
+    if (out < dim.low && out + dim.q <= dim.high) out = quantize(out + dim.q, dim.q);
+    else if (out > dim.high && out - dim.q >= dim.low) out = quantize(out - dim.q, dim.q);
+  }
   if (dim.integer) out = Math.round(out);
   const low = dim.integer ? Math.ceil(dim.low) : dim.low;
   const high = dim.integer ? Math.floor(dim.high) : dim.high;
