@@ -133,7 +133,11 @@ describe("W&B distributions drawn", () => {
   });
 
   it("gives the same draws for the same seed, others for another", () => {
-    for (const p of ["{distribution: beta, a: 2, b: 3}", "{distribution: q_log_normal, mu: 2, sigma: 1, q: 0.5}", "{values: [a, b], probabilities: [0.3, 0.7]}"]) {
+    for (const p of [
+      "{distribution: beta, a: 2, b: 3}",
+      "{distribution: q_log_normal, mu: 2, sigma: 1, q: 0.5}",
+      "{values: [a, b], probabilities: [0.3, 0.7]}",
+    ]) {
       expect(draw(p, "seed-1")).toEqual(draw(p, "seed-1"));
       expect(draw(p, "seed-1")).not.toEqual(draw(p, "seed-2"));
     }
