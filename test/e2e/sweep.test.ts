@@ -101,7 +101,7 @@ describe("g sweep and g agent", () => {
     writeFileSync(join(work, "bad.yaml"), "program: t.py\nmethod: grid\nparameters:\n  lr: {min: 0.5, max: 0.01}\n");
     const r = g(["sweep", "bad.yaml"]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe("g: bad.yaml:4: parameters.lr: min (0.5) is greater than max (0.01)");
+    expect(r.stderr.trim()).toBe("g: bad.yaml:4: parameters.lr: min (0.5) is not less than max (0.01)");
     expect(r.stdout).toBe("");
     expect(existsSync(join(home, "sweeps")) ? readdirSync(join(home, "sweeps")) : []).toEqual([]);
   });
