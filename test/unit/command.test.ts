@@ -2,7 +2,19 @@
 // which flags reach the script, how each value is written, and W&B's macros.
 
 import { describe, expect, it } from "vitest";
-import { buildArgv, expandSweepCommand, flagArgs, formatArgValue, givenFlagNames } from "../../src/runner/command.js";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  buildArgv,
+  expandSweepCommand,
+  flagArgs,
+  formatArgValue,
+  givenFlagNames,
+  readShebang,
+  resolveSweepProgram,
+} from "../../src/runner/command.js";
+import { sweepIdFromPath } from "../../src/store/sweeps.js";
 import type { ScriptInfo } from "../../src/runner/inspect.js";
 
 const argparseScript: ScriptInfo = {
@@ -152,5 +164,37 @@ describe("expandSweepCommand", () => {
       "--home=/home/u",
       "NOT_SET",
     ]);
+  });
+});
+
+describe("resolveSweepProgram", () => {
+  it("runs scripts by extension, executables directly and others by their #! line", () => {
+    const dir = mkdtempSync(join(tmpdir(), "g-prog-"));
+    try {
+      writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho hi\n");
+      chmodSync(join(dir, "run.sh"), 0o755);
+      writeFileSync(join(dir, "plain.sh"), "#!/usr/bin/env  bash -e \necho hi\n");
+      writeFileSync(join(dir, "none"), "echo hi\n");
+      expect(resolveSweepProgram("t.py", dir).interpreter).toHaveLength(1);
+      expect(resolveSweepProgram("t.mjs", dir).interpreter).toEqual([process.execPath]);
+      expect(resolveSweepProgram("run.sh", dir)).toEqual({ interpreter: [], program: "./run.sh" });
+      // As Linux reads #!: the interpreter, then the rest of the line as one argument.
+      expect(resolveSweepProgram("plain.sh", dir)).toEqual({ interpreter: ["/usr/bin/env", "bash -e"], program: "./plain.sh" });
+      expect(resolveSweepProgram("none", dir)).toEqual({ interpreter: [], program: "./none" });
+      expect(resolveSweepProgram("bin/tool", dir).program).toBe("bin/tool");
+      expect(readShebang(join(dir, "missing"))).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sweepIdFromPath", () => {
+  it("takes the id from W&B's path forms", () => {
+    expect(sweepIdFromPath("3fa9c2d1")).toBe("3fa9c2d1");
+    expect(sweepIdFromPath("proj/3fa9c2d1")).toBe("3fa9c2d1");
+    expect(sweepIdFromPath("me/proj/3fa9")).toBe("3fa9");
+    expect(() => sweepIdFromPath("a/b/c/3fa9c2d1")).toThrow(/ID, project\/ID or entity\/project\/ID/);
+    expect(() => sweepIdFromPath("me/proj/")).toThrow(/not a sweep id/);
   });
 });

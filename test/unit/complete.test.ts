@@ -32,7 +32,7 @@ const tree = cmd("g", {
       options: [opt(["-m", "--min"], true), opt(["-c", "--cols"], true), opt(["--csv"], true), opt(["--status"], true)],
     }),
     cmd("agent", { positional: "sweep" }),
-    cmd("sweep", { positional: "file" }),
+    cmd("sweep", { positional: "file", options: [opt(["--cancel"], true), opt(["--delete"], true)] }),
     cmd("completion", { positional: "shell" }),
   ],
 });
@@ -81,6 +81,7 @@ describe("completion", () => {
   it("offers statuses, sweep ids and shells", () => {
     expect(values(["compare", "--status", "er"])).toEqual(["error"]);
     expect(values(["agent", ""])).toEqual(["a1b2c3d4"]);
+    expect(values(["sweep", "--delete", ""])).toEqual(["a1b2c3d4"]);
     expect(values(["completion", "z"])).toEqual(["zsh"]);
   });
   it("offers file names for --csv", () => expect(values(["compare", "--csv", ""])).toBe(":files"));
