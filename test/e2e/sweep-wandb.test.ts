@@ -137,6 +137,45 @@ parameters:
     expect(record.flags.const_list).toBe("[1,2]");
   });
 
+  it("runs bayes over W&B's continuous distributions (beta, inverse log, quantised log-normal) and weighted values", () => {
+    writeFileSync(
+      join(work, "bowl.py"),
+      `import sys
+a = dict(x.lstrip("-").split("=", 1) for x in sys.argv[1:])
+loss = (float(a["b"]) - 0.3) ** 2 + abs(float(a["w"]) - 0.05) + (0 if a["opt"] == "adam" else 1) + float(a["n"]) / 1000
+print("loss: %f" % loss)
+`,
+    );
+    const id = createSweep(
+      "bayes.yaml",
+      `program: bowl.py
+method: bayes
+metric: {name: loss, goal: minimize}
+run_cap: 8
+command: ["\${interpreter}", "\${program}", "\${args}"]
+parameters:
+  b: {distribution: beta, a: 2, b: 2}
+  w: {distribution: inv_log_uniform_values, min: 0.001, max: 1}
+  n: {distribution: q_log_normal, mu: 2, sigma: 0.5, q: 1}
+  opt: {values: [adam, sgd], probabilities: [0.5, 0.5]}
+`,
+    );
+    const r = g(["agent", id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/agent ran 8 trial\(s\): 8 completed/);
+    const listed = JSON.parse(g(["runs", "list", "--op", `sweep:${id}`, "--json"]).stdout) as { id: string }[];
+    for (const run of listed) {
+      const flags = (JSON.parse(readFileSync(join(home, "runs", run.id, "run.json"), "utf8")) as { flags: Record<string, number | string> })
+        .flags;
+      expect(flags.b as number).toBeGreaterThanOrEqual(0);
+      expect(flags.b as number).toBeLessThanOrEqual(1);
+      expect(flags.w as number).toBeGreaterThanOrEqual(0.001);
+      expect(flags.w as number).toBeLessThanOrEqual(1);
+      expect(Number.isInteger(flags.n)).toBe(true);
+      expect(["adam", "sgd"]).toContain(flags.opt);
+    }
+  });
+
   it("expands every command macro, ${args_json_file} a file the program reads", () => {
     writeFileSync(
       join(work, "macros.py"),
