@@ -4,7 +4,7 @@
 
 import type { Dimension, Point, Rng, Space } from "../flags/space.js";
 import type { FlagValue } from "../store/types.js";
-import { drawStandardNormal } from "../flags/grammar.js";
+import { drawStandardNormal } from "./distributions.js";
 import { gridPointAt, gridSize } from "./grid.js";
 
 /** One point: a uniform pick from each list, a draw from each range, constants as they are. */
