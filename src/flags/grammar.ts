@@ -177,14 +177,9 @@ function parseBracket(name: string, inner: string, err: Err): Dimension {
 function parseUniform(name: string, fname: string, parts: string[], err: Err): Dimension {
   const fix = `write ${example(name, fname)}`;
   const kind = fname === "uniform" ? "a range" : `a ${fname} range`;
-  if (parts.length > 2) {
-    const why =
-      parts.length === 3
-        ? "has a third value (Guild's initial value for skopt, which g does not use)"
-        : `has ${parts.length} values where a range has 2`;
-    throw err(`looks like ${kind} but ${why}`, fix);
-  }
-  const [lowText, highText] = parts.map((p) => p.trim()) as [string, string];
+  if (parts.length > 3)
+    throw err(`looks like ${kind} but has ${parts.length} values where a range has 2 (or 3 with an initial value)`, fix);
+  const [lowText, highText, initialText] = parts.map((p) => p.trim()) as [string, string, string | undefined];
   if (lowText === "") throw err(`looks like ${kind} but has no lower bound`, fix);
   if (highText === "") throw err(`looks like ${kind} but has no upper bound`, fix);
   const low = parseNumberText(lowText);
@@ -196,10 +191,21 @@ function parseUniform(name: string, fname: string, parts: string[], err: Err): D
     );
   }
   if (!(low < high)) throw err(`looks like ${kind} but its lower bound is not below its upper bound`, fix);
-  const integer = isIntText(lowText) && isIntText(highText);
-  if (fname === "uniform") return integer ? { type: "uniform", low, high, integer } : { type: "uniform", low, high };
-  if (low <= 0) throw err("is a log-uniform range that starts at or below 0", fix);
-  return integer ? { type: "loguniform", low, high, integer } : { type: "loguniform", low, high };
+  // As with [1.0:10], one value written as a float (the initial one included) makes it a float range.
+  const integer = isIntText(lowText) && isIntText(highText) && (initialText === undefined || isIntText(initialText));
+  if (fname !== "uniform" && low <= 0) throw err("is a log-uniform range that starts at or below 0", fix);
+  const dim: Extract<Dimension, { type: "uniform" | "loguniform" }> = { type: fname === "uniform" ? "uniform" : "loguniform", low, high };
+  if (integer) dim.integer = true;
+  // Guild's [LOW:HIGH:INITIAL]: the first trial's value.
+  if (initialText !== undefined) {
+    const initialFix = `write ${name}=[LOW:HIGH:INITIAL] with INITIAL inside the range, e.g. ${name}=[0.1:0.5:0.2]`;
+    const initial = parseNumberText(initialText);
+    if (initial === undefined) throw err(`gives the initial value "${shorten(initialText)}", which is not a number`, initialFix);
+    if (initial < low || initial > high)
+      throw err(`gives the initial value ${initialText}, which is outside [${lowText}, ${highText}]`, initialFix);
+    dim.initial = initial;
+  }
+  return dim;
 }
 
 function parseGuildFunction(name: string, fname: string, inner: string, err: Err): Dimension {

@@ -14,9 +14,26 @@ export function samplePoint(space: Space, rng: Rng): Point {
   return point;
 }
 
-/** `n` independent points (repeats possible, as in any random search over lists). */
+/**
+ * The first trial of a batch when a range has an initial value (Guild's
+ * `[LOW:HIGH:INITIAL]`): those flags at their initial values, the others
+ * drawn as usual. null when no range has one.
+ */
+export function initialPoint(space: Space, rng: Rng): Point | null {
+  const dims = Object.values(space);
+  if (!dims.some((d) => (d.type === "uniform" || d.type === "loguniform") && d.initial !== undefined)) return null;
+  const point = samplePoint(space, rng);
+  for (const [name, dim] of Object.entries(space)) {
+    if ((dim.type === "uniform" || dim.type === "loguniform") && dim.initial !== undefined) point[name] = dim.initial;
+  }
+  return point;
+}
+
+/** `n` independent points (repeats possible, as in any random search over lists); the first is the initial point when the space has one. */
 export function randomPoints(space: Space, n: number, rng: Rng): Point[] {
-  return Array.from({ length: n }, () => samplePoint(space, rng));
+  const first = n > 0 ? initialPoint(space, rng) : null;
+  const rest = Array.from({ length: first ? n - 1 : n }, () => samplePoint(space, rng));
+  return first ? [first, ...rest] : rest;
 }
 
 /**

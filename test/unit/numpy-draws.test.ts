@@ -109,7 +109,10 @@ describe("numpy draws: the right distribution", () => {
   });
 
   it("choice picks with the probabilities p, and without replacement never repeats", () => {
-    const picks = drawValues({ ...(parseFlagSpec("x", "choice(['a', 'b', 'c'], p=[0.2, 0.3, 0.5])") as DrawSpec), size: N }, seedrandom("c"));
+    const picks = drawValues(
+      { ...(parseFlagSpec("x", "choice(['a', 'b', 'c'], p=[0.2, 0.3, 0.5])") as DrawSpec), size: N },
+      seedrandom("c"),
+    );
     for (const [v, p] of [
       ["a", 0.2],
       ["b", 0.3],
@@ -118,7 +121,9 @@ describe("numpy draws: the right distribution", () => {
       expect(Math.abs(picks.filter((x) => x === v).length / N - p)).toBeLessThan(0.015);
     const perm = drawValues(parseFlagSpec("x", "choice(5, 5, replace=False)") as DrawSpec, seedrandom("p"));
     expect([...perm].sort()).toStrictEqual([0, 1, 2, 3, 4]);
-    expect(drawValues(parseFlagSpec("x", "choice([16, 32], 50)") as DrawSpec, seedrandom("q")).every((v) => v === 16 || v === 32)).toBe(true);
+    expect(drawValues(parseFlagSpec("x", "choice([16, 32], 50)") as DrawSpec, seedrandom("q")).every((v) => v === 16 || v === 32)).toBe(
+      true,
+    );
   });
 
   it("covers every distribution numpy's Generator has for one value", () => {
@@ -139,8 +144,14 @@ describe("numpy draws: reading the call", () => {
     expect(parseFlagSpec("x", "np.random.binomial(n=10, p=0.5, size=4)")).toMatchObject({ params: { n: 10, p: 0.5 }, size: 4 });
     expect(parseFlagSpec("x", "poisson(size=2)")).toMatchObject({ params: { lam: 1 }, size: 2 });
     expect(parseFlagSpec("x", "integers(5, size=2)")).toMatchObject({ params: { low: 0, high: 5, endpoint: false }, size: 2 });
-    expect(parseFlagSpec("x", "integers(1, 10, 3, np.int64, True)")).toMatchObject({ params: { low: 1, high: 10, endpoint: true }, size: 3 });
-    expect(parseFlagSpec("x", "choice([1, 'b'], 2, False, None)")).toMatchObject({ params: { a: [1, "b"], replace: false, p: null }, size: 2 });
+    expect(parseFlagSpec("x", "integers(1, 10, 3, np.int64, True)")).toMatchObject({
+      params: { low: 1, high: 10, endpoint: true },
+      size: 3,
+    });
+    expect(parseFlagSpec("x", "choice([1, 'b'], 2, False, None)")).toMatchObject({
+      params: { a: [1, "b"], replace: false, p: null },
+      size: 2,
+    });
     expect(parseFlagSpec("x", "triangular(0, 0.5, 1, 3)")).toMatchObject({ params: { left: 0, mode: 0.5, right: 1 }, size: 3 });
   });
 
