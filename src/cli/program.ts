@@ -163,6 +163,11 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("init")
+    .description("Make a project-local store, .g/ in this folder: g commands here and below use it (unless G_HOME is set).")
+    .action(async () => (await import("../commands/init.js")).initCommand());
+
+  program
     .command("completion")
     .description("Print a shell completion script (bash, zsh or fish); see docs/usage.md for installing it.")
     .argument("<shell>", "bash, zsh or fish")
