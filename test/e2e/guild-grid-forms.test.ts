@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { g, listRunsJson, type RunJson } from "../helpers/g.js";
-import { BIN, EXAMPLES, cleanTempDirs, tempDir } from "../helpers/paths.js";
+import { BIN, EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
 const TRAIN = join(EXAMPLES, "train.py");
 const MAIN = join(EXAMPLES, "main.py");
@@ -198,5 +198,26 @@ describe("g init: a project store", () => {
     expect(gHere(["run", "-y", "-q", TRAIN, "noise=0"], project, { G_HOME: elsewhere }).code).toBe(0);
     expect(readdirSync(join(elsewhere, "runs"))).toHaveLength(1);
     expect(readdirSync(join(project, ".g", "runs"))).toHaveLength(0);
+  });
+
+  it("is where a standalone SDK experiment in the project records, as the W&B/ml_dash scripts run", () => {
+    userHome = tempDir();
+    const project = tempDir();
+    expect(gHere(["init"], project).code).toBe(0);
+    const script = [
+      "from g_runs import Experiment",
+      "with Experiment(prefix='alice/search/lr0.1').run as experiment:",
+      "    experiment.params.set(learning_rate=0.1)",
+      "    experiment.metrics('train').log(loss=0.5)",
+    ].join("\n");
+    const { G_HOME: _ignored, ...rest } = process.env;
+    const py = spawnSync("python3", ["-c", script], {
+      cwd: project,
+      env: { ...rest, HOME: userHome, PYTHONPATH: join(ROOT, "src", "sdk", "python"), PYTHONDONTWRITEBYTECODE: "1" },
+      encoding: "utf8",
+    });
+    expect(py.status, py.stderr).toBe(0);
+    expect(readdirSync(join(project, ".g", "runs"))).toHaveLength(1);
+    expect(existsSync(join(userHome, ".g"))).toBe(false);
   });
 });
