@@ -7,7 +7,7 @@
 import { Command, Option, type CommandUnknownOpts, type OptionValues } from "@commander-js/extra-typings";
 import { parseTop } from "../query/top.js";
 import { packageVersion } from "../runner/paths.js";
-import { RUN_OPTIONS, parseCount } from "./run-options.js";
+import { RUN_OPTIONS, optionNames, parseCount, type RunOptionDef } from "./run-options.js";
 
 /** The options `g compare` is given (src/commands/compare.ts). */
 export type CompareOptions = ReturnType<ReturnType<typeof defineCompare>["opts"]>;
@@ -41,7 +41,7 @@ export function buildProgram(): Command {
         'loguniform[1e-5:1e-1], "uniform(0, 1, 3)" or "(1, 10, 2)" turn the run into a search.',
     );
   // For the help text only: g run parses its own argv (run-args.ts) from the same table.
-  for (const def of RUN_OPTIONS) run.option(def.flags, def.help);
+  for (const def of RUN_OPTIONS) run.addOption(commanderOption(def));
   run
     .allowUnknownOption()
     .allowExcessArguments()
@@ -163,6 +163,11 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("init")
+    .description("Make a project-local store, .g/ in this folder: g commands here and below use it (unless G_HOME is set).")
+    .action(async () => (await import("../commands/init.js")).initCommand());
+
+  program
     .command("completion")
     .description("Print a shell completion script (bash, zsh or fish); see docs/usage.md for installing it.")
     .argument("<shell>", "bash, zsh or fish")
@@ -270,4 +275,19 @@ function rawArgsAfter(cmd: CommandUnknownOpts, name: string): string[] {
   const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv;
   const at = raw.indexOf(name, 2);
   return at < 0 ? [] : raw.slice(at + 1);
+}
+
+/**
+ * A row of RUN_OPTIONS as a commander option, for help and completion.
+ * Commander takes one-letter short names only; Guild's two-letter `-Fo` is set
+ * on the option after it is made, so `g run --help` and completion show it
+ * (g run's own parser, run-args.ts, reads it from the same row).
+ */
+function commanderOption(def: RunOptionDef): Option {
+  const longShort = optionNames(def).find((n) => /^-[^-]{2,}$/.test(n));
+  if (longShort === undefined) return new Option(def.flags, def.help);
+  const option = new Option(def.flags.replace(`${longShort}, `, ""), def.help);
+  option.short = longShort;
+  option.flags = def.flags;
+  return option;
 }

@@ -43,7 +43,12 @@ export const RUN_OPTIONS = [
   { flags: "--json", key: "json", kind: "bool", help: "with --print-trials: JSON" },
   { flags: "--minimize <col>", key: "minimize", kind: "string", help: "objective to minimize (default: loss)" },
   { flags: "--maximize <col>", key: "maximize", kind: "string", help: "objective to maximize" },
-  { flags: "--opt-flag <name=value>", key: "optFlags", kind: "list", help: "optimizer setting (repeatable; see --help-optimizer)" },
+  {
+    flags: "-Fo, --opt-flag <name=value>",
+    key: "optFlags",
+    kind: "list",
+    help: "optimizer setting (repeatable; see --help-optimizer); -Fo is Guild's short form",
+  },
   { flags: "--help-optimizer <name>", key: "helpOptimizer", kind: "string", help: "show an optimizer's settings and exit" },
   {
     flags: "--learn-from <which>",

@@ -298,6 +298,8 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
   await store.updateRun(batch.id, (r) => {
     r.restarts = plan.restarts;
     r.max_trials = Math.max(plan.total, r.max_trials ?? 0);
+    // A random batch's list grows by the new points, so a later restart knows them.
+    if (plan.newPoints.length > 0) r.points = [...((r.points as Point[] | undefined) ?? []), ...plan.newPoints];
   });
   const propose = plan.points ? undefined : await loadProposer(plan.optimizer, plan.space, settings);
   const best = plan.bestSoFar;

@@ -5,7 +5,7 @@ import { NotFoundError, UsageError } from "../errors.js";
 import { checkLabel, checkTags } from "../flags/check-names.js";
 import { checkRunSpecs, filterRuns, indexRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
 import { requestStop } from "../runner/signals.js";
-import { RunStore, resolveHome, shortId } from "../store/store.js";
+import { RunStore, findProjectStore, locateStore, resolveHome, shortId } from "../store/store.js";
 import type { Placement, Run, ScalarSummary } from "../store/types.js";
 import { cancelPlacement } from "../backends/index.js";
 import { formatDuration as formatSeconds, formatNumber, formatTime as formatIsoTime } from "../format/values.js";
@@ -25,6 +25,20 @@ function openStore(): RunStore {
   return new RunStore(resolveHome());
 }
 
+/**
+ * One stderr line naming the store when it is not the usual one: a project's
+ * `.g/` (g init), or G_HOME set where a project store would otherwise be used.
+ * Nothing for ~/.g, or for G_HOME alone.
+ */
+function sayWhichStore(): void {
+  const where = locateStore();
+  if (where.source === "project") say(`store: ${where.home} (this project's, from g init)`);
+  else if (where.source === "G_HOME") {
+    const project = findProjectStore(process.cwd());
+    if (project !== null && project !== where.home) say(`store: ${where.home} (G_HOME; not this project's ${project})`);
+  }
+}
+
 function loadRuns(store: RunStore, trash = false): IndexedRun[] {
   const { runs, warnings } = store.listRuns({ trash });
   for (const w of warnings) say(`warning: ${w}`);
@@ -32,6 +46,7 @@ function loadRuns(store: RunStore, trash = false): IndexedRun[] {
 }
 
 export async function listCommand(specs: string[], opts: ListOptions): Promise<void> {
+  sayWhichStore();
   const store = openStore();
   const all = loadRuns(store, opts.trash);
   const selected = filterRuns(selectRuns(all, specs), opts);

@@ -30,7 +30,8 @@ function describe(dim: Dimension): string {
     case "uniform":
     case "loguniform": {
       const kind = dim.type === "uniform" ? "uniform" : "log-uniform";
-      return `${kind} ${dim.integer ? "integer" : "float"} in [${f(dim.low)}, ${f(dim.high)}]${step(dim.q)}`;
+      const first = dim.initial === undefined ? "" : `, first trial ${f(dim.initial)}`;
+      return `${kind} ${dim.integer ? "integer" : "float"} in [${f(dim.low)}, ${f(dim.high)}]${step(dim.q)}${first}`;
     }
     case "normal":
       return `normal float, mean ${f(dim.mu)}, sd ${f(dim.sigma)}${step(dim.q)}`;

@@ -7,20 +7,19 @@
 import { UsageError } from "../errors.js";
 import type { FlagValue } from "../store/types.js";
 import type { Dimension, Rng, Space } from "./space.js";
+import { findBrokenRequirement, drawNumpyValues, NON_SCALAR_DRAWS, NUMPY_DISTRIBUTIONS } from "./numpy-draws.js";
+import type { DrawArg, DrawArgs, DrawParam } from "./numpy-draws.js";
 import { isIntText, parseFlagValue, parseNumberText, unquote } from "./value.js";
-
-/** The numpy distributions a Grid.ai draw can name. */
-export type DrawDistribution = "uniform" | "normal" | "lognormal" | "loguniform" | "randint" | "exponential";
 
 /**
  * A Grid.ai draw, `uniform(1e-5, 1e-1, 3)`: `size` values from a numpy
- * distribution, drawn when the space is materialised with the batch's rng.
- * `params` are named as numpy names them.
+ * distribution (flags/numpy-draws.ts), drawn when the space is materialised
+ * with the batch's rng. `params` are named as numpy names them, defaults filled in.
  */
 export interface DrawSpec {
   type: "draw";
-  distribution: DrawDistribution;
-  params: Record<string, number>;
+  distribution: string;
+  params: DrawArgs;
   size: number;
   /** The text as the user wrote it, for notes. */
   text: string;
@@ -30,74 +29,6 @@ export type FlagSpec = Dimension | DrawSpec;
 
 /** More values than this from one flag is almost certainly a typo (range[0:1e9]). */
 export const MAX_FLAG_VALUES = 10_000;
-
-/** numpy's parameter names, in numpy's order, with their defaults (undefined: required). */
-const DRAW_PARAMS: Record<DrawDistribution, Array<[string, number | undefined]>> = {
-  uniform: [
-    ["low", 0],
-    ["high", 1],
-  ],
-  normal: [
-    ["loc", 0],
-    ["scale", 1],
-  ],
-  lognormal: [
-    ["mean", 0],
-    ["sigma", 1],
-  ],
-  // Not in numpy.random; named like scipy.stats.loguniform(a, b), ordered like uniform.
-  loguniform: [
-    ["low", undefined],
-    ["high", undefined],
-  ],
-  randint: [
-    ["low", undefined],
-    ["high", undefined],
-  ],
-  exponential: [["scale", 1]],
-};
-const DRAW_NAMES = Object.keys(DRAW_PARAMS) as DrawDistribution[];
-
-// Other numpy.random names: a draw with one of these is clearly meant as one, so it is an error, not a string.
-const UNSUPPORTED_NUMPY = new Set([
-  "beta",
-  "binomial",
-  "chisquare",
-  "choice",
-  "dirichlet",
-  "f",
-  "gamma",
-  "geometric",
-  "gumbel",
-  "hypergeometric",
-  "laplace",
-  "logistic",
-  "logseries",
-  "multinomial",
-  "multivariate_normal",
-  "negative_binomial",
-  "noncentral_chisquare",
-  "noncentral_f",
-  "pareto",
-  "poisson",
-  "power",
-  "rand",
-  "randn",
-  "random",
-  "random_integers",
-  "random_sample",
-  "rayleigh",
-  "standard_cauchy",
-  "standard_exponential",
-  "standard_gamma",
-  "standard_normal",
-  "standard_t",
-  "triangular",
-  "vonmises",
-  "wald",
-  "weibull",
-  "zipf",
-]);
 
 const GUILD_FUNCTIONS = ["uniform", "loguniform", "log-uniform", "range", "linspace", "logspace"];
 
@@ -149,15 +80,22 @@ export function parseFlagSpec(name: string, text: string | true): FlagSpec {
   const call = CALL.exec(t);
   if (call) {
     const dname = call[2]!.toLowerCase();
-    if ((DRAW_NAMES as string[]).includes(dname)) {
-      if (!t.endsWith(")"))
-        throw err(`opens ${call[2]}( but does not close it`, `write ${name}="${dname}(${drawExampleArgs(dname as DrawDistribution)})"`);
-      return parseDraw(name, dname as DrawDistribution, t.slice(t.indexOf("(") + 1, -1), text, err);
+    const dist = Object.hasOwn(NUMPY_DISTRIBUTIONS, dname) ? NUMPY_DISTRIBUTIONS[dname] : undefined;
+    if (dist) {
+      if (!t.endsWith(")")) throw err(`opens ${call[2]}( but does not close it`, `write ${name}="${dname}(${dist.example})"`);
+      return parseDraw(name, dname, t.slice(t.indexOf("(") + 1, -1), text, err);
     }
-    if (UNSUPPORTED_NUMPY.has(dname) || call[1] !== "") {
+    const nonScalar = Object.hasOwn(NON_SCALAR_DRAWS, dname) ? NON_SCALAR_DRAWS[dname] : undefined;
+    if (nonScalar !== undefined) {
       throw err(
-        `draws from ${call[2]}, which g does not support`,
-        `use one of ${DRAW_NAMES.join(", ")}, e.g. ${name}="uniform(1e-5, 1e-1, 3)"`,
+        `calls numpy's ${dname}, which ${nonScalar}, and a flag takes one value per trial`,
+        `draw each value as a flag of its own, e.g. ${name}="beta(2, 5, 3)"`,
+      );
+    }
+    if (call[1] !== "") {
+      throw err(
+        `draws from ${call[2]}, which is not a numpy distribution`,
+        `use one of numpy's, e.g. ${name}="uniform(1e-5, 1e-1, 3)" (docs/flags.md lists them)`,
       );
     }
     return constOf(text);
@@ -185,39 +123,8 @@ export function materializeSpace(specs: Record<string, FlagSpec>, rng: Rng): Spa
 }
 
 /** The values of a draw, as numpy would produce them (repeats possible, as in numpy). */
-export function drawValues(spec: DrawSpec, rng: Rng): number[] {
-  const p = spec.params;
-  const out: number[] = [];
-  for (let i = 0; i < spec.size; i++) {
-    switch (spec.distribution) {
-      case "uniform":
-        out.push(p.low! + (p.high! - p.low!) * rng());
-        break;
-      case "loguniform":
-        out.push(Math.exp(Math.log(p.low!) + (Math.log(p.high!) - Math.log(p.low!)) * rng()));
-        break;
-      case "normal":
-        out.push(p.loc! + p.scale! * drawStandardNormal(rng));
-        break;
-      case "lognormal":
-        out.push(Math.exp(p.mean! + p.sigma! * drawStandardNormal(rng)));
-        break;
-      case "randint":
-        out.push(p.low! + Math.floor(rng() * (p.high! - p.low!)));
-        break;
-      case "exponential":
-        out.push(-p.scale! * Math.log(1 - rng()));
-        break;
-    }
-  }
-  return out;
-}
-
-/** A standard normal number (Box–Muller); 1 - rng() keeps the log's argument above 0. */
-export function drawStandardNormal(rng: Rng): number {
-  const u1 = 1 - rng();
-  const u2 = rng();
-  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+export function drawValues(spec: DrawSpec, rng: Rng): FlagValue[] {
+  return drawNumpyValues(NUMPY_DISTRIBUTIONS[spec.distribution]!, spec.params, spec.size, rng);
 }
 
 type Err = (problem: string, fix: string) => UsageError;
@@ -249,21 +156,6 @@ function example(name: string, fname: string): string {
   }
 }
 
-function drawExampleArgs(d: DrawDistribution): string {
-  switch (d) {
-    case "uniform":
-    case "loguniform":
-      return "1e-5, 1e-1, 3";
-    case "normal":
-    case "lognormal":
-      return "0, 1, 3";
-    case "randint":
-      return "1, 10, 3";
-    case "exponential":
-      return "1.0, 3";
-  }
-}
-
 /** `[...]`: a range `[LOW:HIGH]` when it has a top-level colon, else a list. */
 function parseBracket(name: string, inner: string, err: Err): Dimension {
   if (topLevelIncludes(inner, ":")) return parseUniform(name, "uniform", splitTop(inner, ":"), err);
@@ -285,14 +177,9 @@ function parseBracket(name: string, inner: string, err: Err): Dimension {
 function parseUniform(name: string, fname: string, parts: string[], err: Err): Dimension {
   const fix = `write ${example(name, fname)}`;
   const kind = fname === "uniform" ? "a range" : `a ${fname} range`;
-  if (parts.length > 2) {
-    const why =
-      parts.length === 3
-        ? "has a third value (Guild's initial value for skopt, which g does not use)"
-        : `has ${parts.length} values where a range has 2`;
-    throw err(`looks like ${kind} but ${why}`, fix);
-  }
-  const [lowText, highText] = parts.map((p) => p.trim()) as [string, string];
+  if (parts.length > 3)
+    throw err(`looks like ${kind} but has ${parts.length} values where a range has 2 (or 3 with an initial value)`, fix);
+  const [lowText, highText, initialText] = parts.map((p) => p.trim()) as [string, string, string | undefined];
   if (lowText === "") throw err(`looks like ${kind} but has no lower bound`, fix);
   if (highText === "") throw err(`looks like ${kind} but has no upper bound`, fix);
   const low = parseNumberText(lowText);
@@ -304,10 +191,21 @@ function parseUniform(name: string, fname: string, parts: string[], err: Err): D
     );
   }
   if (!(low < high)) throw err(`looks like ${kind} but its lower bound is not below its upper bound`, fix);
-  const integer = isIntText(lowText) && isIntText(highText);
-  if (fname === "uniform") return integer ? { type: "uniform", low, high, integer } : { type: "uniform", low, high };
-  if (low <= 0) throw err("is a log-uniform range that starts at or below 0", fix);
-  return integer ? { type: "loguniform", low, high, integer } : { type: "loguniform", low, high };
+  // As with [1.0:10], one value written as a float (the initial one included) makes it a float range.
+  const integer = isIntText(lowText) && isIntText(highText) && (initialText === undefined || isIntText(initialText));
+  if (fname !== "uniform" && low <= 0) throw err("is a log-uniform range that starts at or below 0", fix);
+  const dim: Extract<Dimension, { type: "uniform" | "loguniform" }> = { type: fname === "uniform" ? "uniform" : "loguniform", low, high };
+  if (integer) dim.integer = true;
+  // Guild's [LOW:HIGH:INITIAL]: the first trial's value.
+  if (initialText !== undefined) {
+    const initialFix = `write ${name}=[LOW:HIGH:INITIAL] with INITIAL inside the range, e.g. ${name}=[0.1:0.5:0.2]`;
+    const initial = parseNumberText(initialText);
+    if (initial === undefined) throw err(`gives the initial value "${shorten(initialText)}", which is not a number`, initialFix);
+    if (initial < low || initial > high)
+      throw err(`gives the initial value ${initialText}, which is outside [${lowText}, ${highText}]`, initialFix);
+    dim.initial = initial;
+  }
+  return dim;
 }
 
 function parseGuildFunction(name: string, fname: string, inner: string, err: Err): Dimension {
@@ -358,10 +256,11 @@ function clean(v: number): number {
   return Number(v.toPrecision(15));
 }
 
-function parseDraw(name: string, d: DrawDistribution, inner: string, text: string, err: Err): DrawSpec {
-  const fix = `write ${name}="${d}(${drawExampleArgs(d)})" (${[...DRAW_PARAMS[d].map(([p]) => p), "size"].join(", ")})`;
-  const params: Record<string, number> = {};
-  const order = [...DRAW_PARAMS[d].map(([p]) => p), "size"];
+function parseDraw(name: string, d: string, inner: string, text: string, err: Err): DrawSpec {
+  const dist = NUMPY_DISTRIBUTIONS[d]!;
+  const order = dist.params.map((p) => p.name);
+  const fix = `write ${name}="${d}(${dist.example})" (${order.join(", ")})`;
+  const given: Record<string, string> = {};
   const args = inner.trim() === "" ? [] : splitTop(inner, ",").map((a) => a.trim());
   let position = 0;
   let keywordSeen = false;
@@ -373,36 +272,69 @@ function parseDraw(name: string, d: DrawDistribution, inner: string, text: strin
     else if (keywordSeen) throw err(`has a positional value after a keyword one in ${d}(...)`, fix);
     if (key === undefined) throw err(`gives ${d} more than ${order.length} values`, fix);
     if (!order.includes(key)) throw err(`gives ${d} an unknown parameter ${key}`, fix);
-    if (key in params) throw err(`gives ${d} its ${key} twice`, fix);
-    const v = parseNumberText(valueText);
-    if (v === undefined) throw err(`gives ${d} a ${key} "${valueText}" that is not a number`, fix);
-    params[key] = v;
+    if (key in given) throw err(`gives ${d} its ${key} twice`, fix);
+    given[key] = valueText;
   }
-  const size = params.size ?? 1;
+  const params: DrawArgs = {};
+  for (const param of dist.params) {
+    const valueText = given[param.name];
+    if (valueText === undefined || (param.default !== undefined && valueText === "None")) {
+      if (param.default === undefined) throw err(`does not give ${d} its ${param.name}`, fix);
+      params[param.name] = param.default;
+    } else params[param.name] = readDrawArg(d, param, valueText, err, fix);
+  }
+  const size = params.size as number;
   delete params.size;
   if (!Number.isInteger(size) || size < 1) throw err(`asks for ${size} values; size is a whole number of at least 1`, fix);
   if (size > MAX_FLAG_VALUES) throw err(`asks for ${size} values, more than ${MAX_FLAG_VALUES}`, fix);
-  // numpy's randint(high) means [0, high): one bound given is the upper one.
-  if (d === "randint" && params.low !== undefined && params.high === undefined) {
-    params.high = params.low;
-    params.low = 0;
-  }
-  for (const [p, dflt] of DRAW_PARAMS[d]) {
-    if (params[p] === undefined) {
-      if (dflt === undefined) throw err(`does not give ${d} its ${p}`, fix);
-      params[p] = dflt;
+  const broken = findBrokenRequirement(dist, { ...params, size });
+  if (broken !== null) throw err(`gives ${d} ${broken}`, fix);
+  return { type: "draw", distribution: d, params: dist.normalize ? dist.normalize(params) : params, size, text: text.trim() };
+}
+
+/** One argument of a numpy call, read as its parameter's kind says. */
+function readDrawArg(d: string, param: DrawParam, valueText: string, err: Err, fix: string): DrawArg {
+  const what = `gives ${d} a ${param.name} "${shorten(valueText)}" that is not`;
+  switch (param.kind) {
+    case "number":
+    case "int": {
+      const v = parseNumberText(valueText);
+      if (param.name === "size") {
+        if (valueText.startsWith("(") || valueText.startsWith("["))
+          throw err(`gives ${d} the shape ${shorten(valueText)} as its size; a flag's values are a list, so size is one whole number`, fix);
+        if (v === undefined) throw err(`${what} a number`, fix);
+        return v; // checked with its own message by parseDraw
+      }
+      if (v === undefined) throw err(`${what} a number`, fix);
+      if (param.kind === "int" && !Number.isInteger(v)) throw err(`${what} a whole number`, fix);
+      return v;
+    }
+    case "bool":
+      if (/^true$/i.test(valueText)) return true;
+      if (/^false$/i.test(valueText)) return false;
+      throw err(`${what} True or False`, fix);
+    case "dtype": {
+      const type = (unquote(valueText) ?? valueText).replace(/^(?:np|numpy)\./, "");
+      if (/^(?:u?int(?:8|16|32|64)?|int_)$/.test(type)) return null;
+      throw err(`${what} an integer dtype (int64, int32, ...); flag values drawn by ${d} are whole numbers`, fix);
+    }
+    case "population":
+    case "numbers": {
+      const v = parseNumberText(valueText);
+      if (param.kind === "population" && v !== undefined) {
+        if (!Number.isInteger(v)) throw err(`${what} a list or a whole number`, fix);
+        return v;
+      }
+      if (!valueText.startsWith("[") || !valueText.endsWith("]")) throw err(`${what} a list, e.g. [0.2, 0.8]`, fix);
+      const items = splitListItems(valueText.slice(1, -1));
+      if (typeof items === "string") throw err(`gives ${d} a ${param.name} that ${items}`, fix);
+      if (items.some((i) => i.startsWith("[") || i.startsWith("(")))
+        throw err(`gives ${d} a nested list as ${param.name}; a flag takes one value per trial`, fix);
+      const values = items.map(parseFlagValue);
+      if (param.kind === "numbers" && values.some((x) => typeof x !== "number")) throw err(`${what} a list of numbers`, fix);
+      return values;
     }
   }
-  if ((d === "uniform" || d === "loguniform" || d === "randint") && !(params.low! < params.high!)) {
-    throw err(`gives ${d} a low that is not below its high`, fix);
-  }
-  if (d === "loguniform" && params.low! <= 0) throw err("gives loguniform a low at or below 0", fix);
-  if (d === "randint" && !(Number.isInteger(params.low) && Number.isInteger(params.high)))
-    throw err("gives randint bounds that are not whole numbers", fix);
-  for (const p of ["scale", "sigma"]) {
-    if (params[p] !== undefined && params[p]! <= 0) throw err(`gives ${d} a ${p} at or below 0`, fix);
-  }
-  return { type: "draw", distribution: d, params, size, text: text.trim() };
 }
 
 /** `(START, STOP[, STEP])` is Python's range (STOP excluded); null when the parentheses hold no commas and no number (plain text such as "(default)"). */

@@ -8,10 +8,13 @@ export type Dimension =
   | { type: "const"; value: FlagValue }
   /** Discrete values: a grid axis, or a categorical for random/gp/tpe; `probabilities` (summing to 1) weight random draws. */
   | { type: "choice"; values: FlagValue[]; probabilities?: number[] }
-  /** Uniform on [low, high]; integer → integers in [low, high] inclusive; q → rounded to multiples of q. */
-  | { type: "uniform"; low: number; high: number; integer?: boolean; q?: number }
-  /** Log-uniform on [low, high] (low > 0). */
-  | { type: "loguniform"; low: number; high: number; integer?: boolean; q?: number }
+  /**
+   * Uniform on [low, high]; integer → integers in [low, high] inclusive; q → rounded to multiples of q;
+   * initial → the value of the batch's first trial (Guild's `[LOW:HIGH:INITIAL]`).
+   */
+  | { type: "uniform"; low: number; high: number; integer?: boolean; q?: number; initial?: number }
+  /** Log-uniform on [low, high] (low > 0); initial as for uniform. */
+  | { type: "loguniform"; low: number; high: number; integer?: boolean; q?: number; initial?: number }
   /** Normal(mu, sigma); unbounded. */
   | { type: "normal"; mu: number; sigma: number; q?: number }
   /** exp(Normal(mu, sigma)). */

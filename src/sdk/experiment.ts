@@ -37,7 +37,7 @@ export interface ExperimentOptions {
   tags?: string[];
   /** The run's label; defaults to the prefix's last part. */
   name?: string;
-  /** The store to create a standalone run in; defaults to G_HOME, then ~/.g. */
+  /** The store to create a standalone run in; defaults to G_HOME, then the nearest .g/ (g init), then ~/.g. */
   home?: string;
   /** The environment to read G_RUN_DIR / G_HOME from (tests); defaults to process.env. */
   env?: NodeJS.ProcessEnv;

@@ -4,7 +4,7 @@
 
 import type { Dimension, Point, Rng, Space } from "../flags/space.js";
 import type { FlagValue } from "../store/types.js";
-import { drawStandardNormal } from "../flags/grammar.js";
+import { drawStandardNormal } from "./distributions.js";
 import { gridPointAt, gridSize } from "./grid.js";
 
 /** One point: a uniform pick from each list, a draw from each range, constants as they are. */
@@ -14,9 +14,26 @@ export function samplePoint(space: Space, rng: Rng): Point {
   return point;
 }
 
-/** `n` independent points (repeats possible, as in any random search over lists). */
+/**
+ * The first trial of a batch when a range has an initial value (Guild's
+ * `[LOW:HIGH:INITIAL]`): those flags at their initial values, the others
+ * drawn as usual. null when no range has one.
+ */
+export function initialPoint(space: Space, rng: Rng): Point | null {
+  const dims = Object.values(space);
+  if (!dims.some((d) => (d.type === "uniform" || d.type === "loguniform") && d.initial !== undefined)) return null;
+  const point = samplePoint(space, rng);
+  for (const [name, dim] of Object.entries(space)) {
+    if ((dim.type === "uniform" || dim.type === "loguniform") && dim.initial !== undefined) point[name] = dim.initial;
+  }
+  return point;
+}
+
+/** `n` independent points (repeats possible, as in any random search over lists); the first is the initial point when the space has one. */
 export function randomPoints(space: Space, n: number, rng: Rng): Point[] {
-  return Array.from({ length: n }, () => samplePoint(space, rng));
+  const first = n > 0 ? initialPoint(space, rng) : null;
+  const rest = Array.from({ length: first ? n - 1 : n }, () => samplePoint(space, rng));
+  return first ? [first, ...rest] : rest;
 }
 
 /**
@@ -34,6 +51,41 @@ export function gridSubset(space: Space, n: number, rng: Rng): Point[] {
     chosen.add(chosen.has(t) ? j : t);
   }
   return [...chosen].sort((a, b) => a - b).map((i) => gridPointAt(space, i));
+}
+
+/** Draws of a point that repeats an earlier one are redrawn up to this many times (then the repeat is kept: a tiny space). */
+const MAX_REDRAWS = 100;
+
+/**
+ * `n` more random points that repeat none of `earlier` (a finished random
+ * batch's trials, when `--restart random` extends it). Over lists only, they
+ * are distinct unused grid combinations, in grid order, fewer than `n` when
+ * fewer are left; with ranges, fresh draws.
+ */
+export function freshRandomPoints(space: Space, n: number, rng: Rng, earlier: readonly Point[]): Point[] {
+  const names = Object.keys(space);
+  const keyOf = (p: Point) => JSON.stringify(names.map((name) => p[name] ?? null));
+  const seen = new Set(earlier.map(keyOf));
+  const ranged = Object.values(space).some((d) => d.type !== "const" && d.type !== "choice");
+  if (!ranged) {
+    const unused: number[] = [];
+    for (let i = 0; i < gridSize(space); i++) if (!seen.has(keyOf(gridPointAt(space, i)))) unused.push(i);
+    if (n >= unused.length) return unused.map((i) => gridPointAt(space, i));
+    const chosen = new Set<number>();
+    for (let j = unused.length - n; j < unused.length; j++) {
+      const t = Math.floor(rng() * (j + 1));
+      chosen.add(chosen.has(t) ? j : t);
+    }
+    return [...chosen].sort((a, b) => a - b).map((k) => gridPointAt(space, unused[k]!));
+  }
+  const out: Point[] = [];
+  while (out.length < n) {
+    let point = samplePoint(space, rng);
+    for (let redraw = 0; redraw < MAX_REDRAWS && seen.has(keyOf(point)); redraw++) point = samplePoint(space, rng);
+    seen.add(keyOf(point));
+    out.push(point);
+  }
+  return out;
 }
 
 export function sampleDimension(dim: Dimension, rng: Rng): FlagValue {

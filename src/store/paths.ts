@@ -1,9 +1,11 @@
 // Where things live in a store (shared/DESIGN.md, "Run store, format 1"):
-// the home, run ids and the names of a run folder's files. Pure naming; the
-// modules beside this one do the reading and writing.
+// which store (G_HOME, the nearest project `.g/`, or ~/.g), run ids and the
+// names of a run folder's files. Naming only, but for the few stats that find
+// a project store; the modules beside this one do the reading and writing.
 
+import { statSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 
 export const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
@@ -26,9 +28,55 @@ export const INDEX_FILE = "index.jsonl";
  */
 export const BUILDING_PREFIX = ".new-";
 
-export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
+/** The folder `g init` makes in a project; g commands in that folder or below use it. */
+export const PROJECT_STORE_DIR = ".g";
+
+/** Which store a command reads, and why: G_HOME, a project's `.g/` (`g init`), or the default ~/.g. */
+export interface StoreLocation {
+  home: string;
+  source: "G_HOME" | "project" | "default";
+}
+
+/** G_HOME wins; otherwise the nearest `.g/` folder at or above `cwd`; otherwise ~/.g. */
+export function locateStore(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): StoreLocation {
   const home = env.G_HOME;
-  return home && home.trim() !== "" ? resolve(home) : join(homedir(), ".g");
+  if (home && home.trim() !== "") return { home: resolve(home), source: "G_HOME" };
+  const project = findProjectStore(cwd);
+  return project ? { home: project, source: "project" } : { home: defaultHome(), source: "default" };
+}
+
+export function resolveHome(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  return locateStore(env, cwd).home;
+}
+
+/** ~/.g: the store when neither G_HOME nor a project store says otherwise. */
+export function defaultHome(): string {
+  return join(homedir(), PROJECT_STORE_DIR);
+}
+
+/**
+ * The nearest `.g/` folder at or above `cwd`, one stat per level (a file
+ * named .g is not a store). ~/.g, met on the way up from a folder under
+ * the home, is the default store, not a project's: null then.
+ */
+export function findProjectStore(cwd: string): string | null {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, PROJECT_STORE_DIR);
+    if (isDirectory(candidate)) return candidate === defaultHome() ? null : candidate;
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+/** Whether `path` is a folder; unreadable counts as absent (a store g cannot read is no store). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
 }
 
 export function isRunId(id: string): boolean {

@@ -37,8 +37,12 @@ export {
   isRunId,
   isoNow,
   newRunId,
+  PROJECT_STORE_DIR,
+  findProjectStore,
+  locateStore,
   resolveHome,
   shortId,
+  type StoreLocation,
 } from "./paths.js";
 export {
   LEASE_MS,

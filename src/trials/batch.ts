@@ -10,6 +10,7 @@ import type { Observation, Point, Rng, Space } from "../flags/space.js";
 import { lossFor, missingObjectiveWarning, objectiveValue } from "../query/objective.js";
 import { buildArgv, buildEnv } from "../runner/command.js";
 import { formatNumber, formatValue } from "../format/values.js";
+import { initialPoint } from "../search/random.js";
 import { createRng } from "../search/rng.js";
 import { startRun, type RunningProcess } from "../runner/execute.js";
 import type { ScriptInfo } from "../runner/inspect.js";
@@ -201,6 +202,11 @@ function nextPoint(plan: BatchJob, trial: number, pending: Map<number, Point>): 
   const rerun = plan.rerun.get(trial);
   if (rerun) return pointOf(plan.space, rerun.record.flags);
   if (!plan.propose) throw new Error(`no point for trial ${trial}`);
+  // Guild's [LOW:HIGH:INITIAL]: the batch's first trial tries the initial values.
+  if (trial === 1) {
+    const first = initialPoint(plan.space, plan.rng);
+    if (first) return first;
+  }
   // Trials still running are shown to the optimizer as points not to propose again.
   const inFlight: Observation[] = [...pending.values()].map((point) => ({ point, value: null }));
   return plan.propose([...plan.history, ...inFlight], plan.rng);

@@ -2,7 +2,9 @@
 // its trials, which trials run now. Interrupted trials run again in their own
 // directories; grid and random run what is left of their fixed list; gp and
 // tpe run `--max-trials` more (or what an interrupted batch had left) with a
-// new random stream, learning from every finished trial.
+// new random stream, learning from every finished trial. A random batch that
+// has run its whole list gets `--max-trials` new points the same way, drawn
+// from the new stream and repeating none of its earlier trials.
 
 import { UsageError } from "../errors.js";
 import type { Observation, Point, Space } from "../flags/space.js";
@@ -10,6 +12,8 @@ import { DEFAULT_OBJECTIVE, lossFor } from "../query/objective.js";
 import { shortId } from "../store/store.js";
 import { readBatchRecord, type BatchRecord, type Objective, type Run } from "../store/types.js";
 import type { BestTrial } from "./batch.js";
+import { freshRandomPoints } from "../search/random.js";
+import { batchRng } from "./batch.js";
 import { pointOf } from "./history.js";
 import { DEFAULT_MAX_TRIALS, resolveOptimizer, type OptimizerName } from "./optimizers.js";
 
@@ -36,6 +40,8 @@ export interface RestartPlan {
   trialNumbers: number[];
   /** Grid/random: the batch's fixed list by trial number; null for gp/tpe. */
   points: Map<number, Point> | null;
+  /** A finished random batch extended: the points added to its list (record them), else empty. */
+  newPoints: Point[];
   /** Interrupted trials to run again in their own directories, by trial number. */
   rerun: Map<number, Run>;
   /** The batch's finished trials as observations (failed ones with a null value). */
@@ -67,6 +73,7 @@ export function planRestart(req: RestartRequest): RestartPlan {
   const restarts = (rec.restarts ?? 0) + 1;
   let trialNumbers: number[];
   let points: Map<number, Point> | null = null;
+  let newPoints: Point[] = [];
   let total: number;
   if (optimizer === "grid" || optimizer === "random") {
     // The fixed list was recorded with the batch; only what did not finish runs again.
@@ -74,6 +81,17 @@ export function planRestart(req: RestartRequest): RestartPlan {
     points = new Map(list.map((p, i) => [i + 1, p]));
     trialNumbers = range(1, list.length).filter((n) => !byNumber.has(n) || rerun.has(n));
     total = list.length;
+    if (trialNumbers.length === 0 && optimizer === "random") {
+      // As gp does: more trials, from this restart's own stream, none a repeat of an earlier one.
+      newPoints = freshRandomPoints(space, req.maxTrials ?? DEFAULT_MAX_TRIALS, batchRng(rec.seed ?? 0, restarts), list);
+      if (newPoints.length === 0)
+        throw new UsageError(
+          `batch ${shortId(batch.id)} (random) has run every one of its grid's ${list.length} combinations; add values to a list or a range and start a new search with g run`,
+        );
+      for (const [i, p] of newPoints.entries()) points.set(list.length + i + 1, p);
+      trialNumbers = range(list.length + 1, list.length + newPoints.length);
+      total = list.length + newPoints.length;
+    }
     if (trialNumbers.length === 0)
       throw new UsageError(
         `batch ${shortId(batch.id)} (${optimizer}) has run all its ${list.length} trials; start a new search with g run`,
@@ -101,7 +119,7 @@ export function planRestart(req: RestartRequest): RestartPlan {
       bestSoFar = { loss, trial };
   }
 
-  return { optimizer, space, objective, seed: rec.seed ?? 0, restarts, trialNumbers, points, rerun, history, bestSoFar, total };
+  return { optimizer, space, objective, seed: rec.seed ?? 0, restarts, trialNumbers, points, newPoints, rerun, history, bestSoFar, total };
 }
 
 export function range(from: number, to: number): number[] {

@@ -51,6 +51,8 @@ describe("g completion", () => {
     expect(bashComplete("g compare --sk")).toEqual(["--skip-core", "--skip-unchanged"]);
     expect(bashComplete("g run train.py ")).toEqual(["x=", "noise="]);
     expect(bashComplete("g run --optimizer ba")).toEqual(["bayesian"]);
+    expect(bashComplete("g run -Fo xi=0.1 train.py ")).toEqual(["x=", "noise="]);
+    expect(bashComplete("g ini")).toEqual(["init"]);
     const ids = g(["runs", "list", "--json"], { home }).stdout;
     const first = (JSON.parse(ids) as { id: string }[])[0]!.id.slice(0, 8);
     expect(bashComplete(`g runs info ${first.slice(0, 3)}`)).toContain(first);

@@ -241,7 +241,8 @@ describe("parseFlagSpec: almost-forms are one-line usage errors", () => {
     ["[1:]", ["flag x", '"[1:]"', "no upper bound", "x=[LOW:HIGH]", "e.g. x=[-0.4:-0.2]"]],
     ["[:1]", ["no lower bound", "x=[LOW:HIGH]"]],
     ["[1:2:3:4]", ["4 values", "x=[LOW:HIGH]"]],
-    ["[1:2:3]", ["third value", "x=[LOW:HIGH]"]],
+    ["[1:2:3]", ["initial value 3", "outside [1, 2]"]],
+    ["[0:1:a]", ['initial value "a"', "not a number"]],
     ["[2:1]", ["not below", "x=[LOW:HIGH]"]],
     ["[a:b]", ["not both numbers", "quotes"]],
     ["[1,2", ["does not close", "x=[A,B,C]"]],
@@ -261,19 +262,19 @@ describe("parseFlagSpec: almost-forms are one-line usage errors", () => {
     ["linspace[0:1:2.5]", ["whole number"]],
     ["unifrom[0:1]", ["unknown function unifrom", "uniform", "loguniform"]],
     ["uniform(1, 2", ["does not close", 'x="uniform(1e-5, 1e-1, 3)"']],
-    ["uniform(2, 1, 3)", ["low that is not below its high"]],
+    ["uniform(2, 1, 3)", ["low=2, high=1", "numpy requires low < high"]],
     ["uniform(1, 2, 0)", ["size is a whole number of at least 1"]],
     ["uniform(1, 2, 2.5)", ["size is a whole number"]],
     ["uniform(1, 2, 3, 4)", ["more than 3 values"]],
     ["uniform(1, b)", ['"b"', "not a number"]],
     ["uniform(low=1, 2)", ["positional value after a keyword"]],
-    ["normal(0, -1, 3)", ["scale at or below 0"]],
+    ["normal(0, -1, 3)", ["scale=-1", "scale >= 0"]],
     ["normal(mu=0)", ["unknown parameter mu", "loc, scale, size"]],
-    ["loguniform(0, 1, 3)", ["at or below 0"]],
+    ["loguniform(0, 1, 3)", ["low=0", "low > 0"]],
     ["loguniform(1, size=3)", ["does not give loguniform its high"]],
-    ["randint(1.5, 4, 3)", ["not whole numbers"]],
-    ["poisson(3, 10)", ["poisson", "does not support", "uniform"]],
-    ["np.random.foo(3)", ["does not support"]],
+    ["randint(1.5, 4, 3)", ["not a whole number"]],
+    ["dirichlet([1, 1], 3)", ["dirichlet", "vector", "one value per trial"]],
+    ["np.random.foo(3)", ["not a numpy distribution"]],
     ["(1, 10", ["does not close", 'x="(1, 10, 2)"']],
     ["(1, 10, 0)", ["step of 0"]],
     ["(10, 1)", ["empty range"]],
@@ -330,5 +331,20 @@ describe("describeDimension: long numbers", () => {
 
   it("shows more digits when 6 would make two values look alike", () => {
     expect(describeDimension("a", { type: "choice", values: [0.12345671, 0.12345678] })).toBe("a: one of 0.1234567, 0.1234568");
+  });
+});
+
+describe("Guild's [LOW:HIGH:INITIAL]", () => {
+  it("reads the third value as the first trial's value", () => {
+    expect(parseFlagSpec("x", "[-0.4:-0.2:-0.3]")).toStrictEqual({ type: "uniform", low: -0.4, high: -0.2, initial: -0.3 });
+    expect(parseFlagSpec("n", "[1:10:4]")).toStrictEqual({ type: "uniform", low: 1, high: 10, integer: true, initial: 4 });
+    expect(parseFlagSpec("x", "[0:1:0.25]")).toStrictEqual({ type: "uniform", low: 0, high: 1, initial: 0.25 });
+    expect(parseFlagSpec("lr", "loguniform[1e-5:1e-1:1e-3]")).toStrictEqual({ type: "loguniform", low: 1e-5, high: 0.1, initial: 1e-3 });
+  });
+
+  it("says the first trial's value in the preview", () => {
+    expect(describeDimension("x", parseFlagSpec("x", "[-0.4:-0.2:-0.3]") as Dimension)).toBe(
+      "x: uniform float in [-0.4, -0.2], first trial -0.3",
+    );
   });
 });

@@ -8,7 +8,7 @@ import { parseFlagSpec, type FlagSpec } from "../../src/flags/grammar.js";
 import type { Point, Space } from "../../src/flags/space.js";
 import { gridPoints, gridSize } from "../../src/search/grid.js";
 import { planBatch, type BatchInput } from "../../src/trials/plan.js";
-import { gridSubset, randomPoints, samplePoint } from "../../src/search/random.js";
+import { gridSubset, initialPoint, randomPoints, samplePoint } from "../../src/search/random.js";
 
 /** Specs from `name=text` pairs as a command line gives them. */
 function specs(flags: Record<string, string | true>): Record<string, FlagSpec> {
@@ -309,3 +309,40 @@ describe("planBatch", () => {
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
+
+describe("initial values ([LOW:HIGH:INITIAL])", () => {
+  const space: Space = {
+    x: { type: "uniform", low: -0.4, high: -0.2, initial: -0.3 },
+    n: { type: "uniform", low: 1, high: 10, integer: true },
+    c: { type: "choice", values: ["a", "b"] },
+  };
+
+  it("makes the first random trial the initial values, the other flags drawn, and the rest random", () => {
+    const points = randomPoints(space, 20, seedrandom("i"));
+    expect(points).toHaveLength(20);
+    expect(points[0]!.x).toBe(-0.3);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).toContain(points[0]!.n);
+    expect(points.slice(1).some((p) => p.x !== -0.3)).toBe(true);
+    for (const p of points) expect((p.x as number) >= -0.4 && (p.x as number) <= -0.2).toBe(true);
+  });
+
+  it("is null without initial values, and random search is unchanged then", () => {
+    const plain: Space = { x: { type: "uniform", low: 0, high: 1 } };
+    expect(initialPoint(plain, seedrandom("i"))).toBeNull();
+    expect(randomPoints(plain, 3, seedrandom("s"))).toStrictEqual(
+      Array.from(
+        { length: 3 },
+        (
+          (rng) => () =>
+            samplePoint(plain, rng)
+        )(seedrandom("s")),
+      ),
+    );
+  });
+
+  it("plans a random batch whose first trial is the initial value", () => {
+    const plan = planBatch({ specs: { x: parseFlagSpec("x", "[0:1:0.25]") }, rng: seedrandom("p"), maxTrials: 5 });
+    expect(plan.optimizer).toBe("random");
+    expect(plan.points![0]).toStrictEqual({ x: 0.25 });
+  });
+});

@@ -113,6 +113,64 @@ describe("planRestart", () => {
   });
 });
 
+describe("planRestart: --restart random extends a finished random batch", () => {
+  const points = [
+    { x: 1.5, c: 1 },
+    { x: 7.25, c: 1 },
+  ];
+  const done = [trial(1, "completed", 1.5), trial(2, "completed", 7.25)];
+
+  it("adds --max-trials new points after the old ones, none a repeat, from the next restart's stream", () => {
+    const plan = planRestart({ batch: batch("random", "completed", { points }), trials: done, valueOf: lossIsX, maxTrials: 3 });
+    expect(plan.trialNumbers).toEqual([3, 4, 5]);
+    expect(plan.newPoints).toHaveLength(3);
+    expect(plan.points?.get(3)).toEqual(plan.newPoints[0]);
+    expect(plan.total).toBe(5);
+    expect(plan.restarts).toBe(1);
+    for (const p of plan.newPoints) {
+      expect(points.some((old) => old.x === p.x)).toBe(false);
+      expect(p.c).toBe(1);
+      expect((p.x as number) >= 0 && (p.x as number) <= 10).toBe(true);
+    }
+    expect(plan.bestSoFar).toEqual({ loss: 1.5, trial: 1 });
+    // The same restart of the same batch draws the same points; the next restart others.
+    const again = planRestart({ batch: batch("random", "completed", { points }), trials: done, valueOf: lossIsX, maxTrials: 3 });
+    expect(again.newPoints).toEqual(plan.newPoints);
+    const later = planRestart({
+      batch: batch("random", "completed", { points, restarts: 1 }),
+      trials: done,
+      valueOf: lossIsX,
+      maxTrials: 3,
+    });
+    expect(later.newPoints).not.toEqual(plan.newPoints);
+  });
+
+  it("runs the default number more without --max-trials", () => {
+    const plan = planRestart({ batch: batch("random", "completed", { points }), trials: done, valueOf: lossIsX });
+    expect(plan.trialNumbers).toHaveLength(DEFAULT_MAX_TRIALS);
+  });
+
+  it("over lists only, adds the grid combinations not yet run, and refuses when none is left", () => {
+    const space = { m: { type: "choice", values: ["a", "b", "c"] } };
+    const ran = [{ m: "b" }];
+    const t1 = run("t1000000", "completed", { batch: "b0000000", trial: 1, flags: { m: "b" }, exit_status: 0 });
+    const plan = planRestart({ batch: batch("random", "completed", { space, points: ran }), trials: [t1], valueOf: () => 1, maxTrials: 5 });
+    expect(plan.newPoints).toEqual([{ m: "a" }, { m: "c" }]);
+    expect(plan.trialNumbers).toEqual([2, 3]);
+    const all = [{ m: "a" }, { m: "b" }, { m: "c" }];
+    const ts = all.map((p, i) => run(`t${i + 1}000000`, "completed", { batch: "b0000000", trial: i + 1, flags: p, exit_status: 0 }));
+    expect(() => planRestart({ batch: batch("random", "completed", { space, points: all }), trials: ts, valueOf: () => 1 })).toThrow(
+      /every one of its grid's 3 combinations/,
+    );
+  });
+
+  it("still runs only what an interrupted random batch had left", () => {
+    const plan = planRestart({ batch: batch("random", "terminated", { points }), trials: [done[0]!], valueOf: lossIsX, maxTrials: 3 });
+    expect(plan.trialNumbers).toEqual([2]);
+    expect(plan.newPoints).toEqual([]);
+  });
+});
+
 describe("the optimizer registry", () => {
   it("knows bayesian as gp, in any case", () => {
     expect(findOptimizer("bayesian")).toBe("gp");

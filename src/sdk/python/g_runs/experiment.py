@@ -223,7 +223,7 @@ class Experiment:
             self._open_files()
 
     def _create(self, parent_id=None, home=None, flags=None, created=None, end=None):
-        home = home or self._home or os.environ.get("G_HOME") or os.path.join(os.path.expanduser("~"), ".g")
+        home = home or self._home or os.environ.get("G_HOME") or _default_home()
         runs = os.path.join(os.path.abspath(home), "runs")
         os.makedirs(runs, exist_ok=True)
         self.id = uuid.uuid4().hex
@@ -535,6 +535,20 @@ def _op_and_label(prefix, name):
         return script or "python", name or ""
     op = "/".join(parts[:-1]) or parts[-1]
     return op, name if name is not None else parts[-1]
+
+
+def _default_home():
+    """The nearest .g/ folder at or above the working folder (g init), else ~/.g: as g itself resolves it."""
+    user_store = os.path.join(os.path.expanduser("~"), ".g")
+    folder = os.path.abspath(os.getcwd())
+    while True:
+        candidate = os.path.join(folder, ".g")
+        if os.path.isdir(candidate):
+            return candidate
+        up = os.path.dirname(folder)
+        if up == folder:
+            return user_store
+        folder = up
 
 
 def _home_of(run_dir):
