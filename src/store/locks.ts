@@ -174,8 +174,13 @@ export function withDirLockSync<T>(dir: string, fn: () => T, timeoutMs = RUN_LOC
   }
 }
 
+/**
+ * Replaces the LOCK whole (a reader never sees half of one) without an fsync:
+ * it stands for a live process, and a power loss ends that process anyway; a
+ * LOCK left empty by one reads as a dead writer's (readRunLock).
+ */
 export function writeRunLock(dir: string, lock: RunLock): void {
-  writeJsonAtomic(join(dir, LOCK_FILE), lock);
+  writeJsonAtomic(join(dir, LOCK_FILE), lock, "atomic");
 }
 
 export function removeRunLock(dir: string): void {

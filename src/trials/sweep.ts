@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import type { Point } from "../flags/space.js";
 import { sweepGridPoints, type SweepConfig } from "../flags/sweep-config.js";
 import { buildEnv, buildSweepArgv } from "../runner/command.js";
-import { startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
+import { startRun, startedFields, type OutputSink, type RunningProcess } from "../runner/execute.js";
 import type { StopSignals } from "../runner/signals.js";
 import { shouldStop } from "../search/early-stop.js";
 import { proposeGp } from "../search/gp.js";
@@ -49,15 +49,18 @@ export interface Proposal {
 export function claimNextTrial(
   store: RunStore,
   sweepId: string,
-  opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run> },
+  opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run>; placement?: Placement },
 ): Promise<SweepClaim> {
   const sweep = readSweep(store.home, sweepId);
-  const proposal = sweep.record.config.method === "bayes" ? proposeBayesTrial(store, sweep, opts.finishedCache) : null;
+  const config = sweep.record.config;
+  const proposal = config.method === "bayes" ? proposeBayesTrial(store, sweep, opts.finishedCache) : null;
   return claimTrial(store, sweepId, {
     cwd: opts.cwd,
     finishedCache: opts.finishedCache,
     lockTimeoutMs: CLAIM_LOCK_TIMEOUT_MS,
     choose: (fresh, trials) => chooseTrial(fresh, trials, opts.retry, proposal),
+    // The agent starts the trial at once: its run is created started (runSweepTrial sees it).
+    started: (point) => startedFields(buildSweepArgv(config, point, opts.cwd), opts.placement),
   });
 }
 
@@ -211,6 +214,8 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
     store,
     run,
     argv: buildSweepArgv(config, point, opts.cwd),
+    // Claimed by claimNextTrial, the run is already started; a claim made without `started` is pending.
+    createdStarted: run.record.started != null && run.record.stopped == null,
     env: { ...buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags: point }), G_SWEEP_ID: sweep.id },
     cwd: opts.cwd,
     sink: opts.sink,
