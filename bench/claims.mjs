@@ -22,7 +22,8 @@ if (process.argv[2] === "--worker") {
   const [, , , home, sweepId, mode, sleepS, outFile] = process.argv;
   const { RunStore } = await import(join(root, "dist/store/store.js"));
   const { claimTrial, readSweep } = await import(join(root, "dist/store/sweeps.js"));
-  const { chooseTrial, proposeBayesTrial, CLAIM_LOCK_TIMEOUT_MS } = await import(join(root, "dist/trials/sweep.js"));
+  const { chooseTrial, loadBayesProposer, proposeBayesTrial, CLAIM_LOCK_TIMEOUT_MS } = await import(join(root, "dist/trials/sweep.js"));
+  await loadBayesProposer();
   const store = new RunStore(home);
   const sweep = readSweep(home, sweepId);
   const finishedCache = new Map();

@@ -34,7 +34,8 @@ try {
     'program: nap.sh\nmethod: random\nrun_cap: 1\ncommand: [sh, "${program}"]\nparameters:\n  a: {min: 0.0, max: 1.0}\n',
   );
   // A sweep whose one trial is already run: an agent on it starts, finds nothing to claim, exits.
-  const g = (bin, args, home, cwd = work) => spawnSync(process.execPath, [bin, ...args], { cwd, env: { ...process.env, G_HOME: home }, encoding: "utf8" });
+  const g = (bin, args, home, cwd = work) =>
+    spawnSync(process.execPath, [bin, ...args], { cwd, env: { ...process.env, G_HOME: home }, encoding: "utf8" });
   const made = g(BIN, ["sweep", "done.yaml"], sweepHome);
   if (made.status !== 0) throw new Error(`g sweep failed: ${made.stderr}`);
   const sweepId = made.stdout.trim();
@@ -47,25 +48,31 @@ try {
     rows.push([`g runs, empty store (${name})`, [process.execPath, bin, "runs"], emptyHome]);
     rows.push([`g agent, nothing to claim (${name})`, [process.execPath, bin, "agent", sweepId], sweepHome]);
   }
-  const times = rows.map(() => []);
+  // bash's `time` reports the command's wall time and its CPU time (user + system, from
+  // getrusage): on a loaded machine the wall time mostly measures the queue for a core,
+  // the CPU time much less so.
+  const TIMED = 'TIMEFORMAT="%3R %3U %3S"; time "$@" >/dev/null 2>/dev/null';
+  const wall = rows.map(() => []);
+  const cpu = rows.map(() => []);
   const loads = [];
   for (let round = -1; round < ROUNDS; round++) {
     loads.push(loadavg()[0]);
     rows.forEach(([, cmd, home], i) => {
-      const t0 = process.hrtime.bigint();
-      const res = spawnSync(cmd[0], cmd.slice(1), { cwd: work, env: { ...process.env, G_HOME: home }, stdio: ["ignore", "ignore", "pipe"] });
-      const t = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (res.status !== 0) throw new Error(`${cmd.join(" ")} exited ${res.status}: ${res.stderr}`);
-      if (round >= 0) times[i].push(t); // round -1 warms the page cache
+      const res = spawnSync("bash", ["-c", TIMED, "timed", ...cmd], { cwd: work, env: { ...process.env, G_HOME: home }, encoding: "utf8" });
+      const m = /([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(res.stderr);
+      if (res.status !== 0 || !m) throw new Error(`${cmd.join(" ")} exited ${res.status}: ${res.stderr}`);
+      if (round < 0) return; // round -1 warms the page cache
+      wall[i].push(Number(m[1]) * 1000);
+      cpu[i].push((Number(m[2]) + Number(m[3])) * 1000);
     });
   }
-  const floor = median(times[0]);
   const load = `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`;
   console.log(`start-up, median of ${ROUNDS} interleaved rounds, ${new Date().toISOString().slice(0, 16)} UTC, load average ${load}:\n`);
+  const over = (xs, i) => (i === 0 ? "" : `+${(median(xs[i]) - median(xs[0])).toFixed(0)}`);
   console.log(
     table(
-      ["command", "median ms", "over node -e 0"],
-      rows.map(([name], i) => [name, median(times[i]).toFixed(1), i === 0 ? "" : `+${(median(times[i]) - floor).toFixed(1)}`]),
+      ["command", "wall ms", "wall over node -e 0", "CPU ms", "CPU over node -e 0"],
+      rows.map(([name], i) => [name, median(wall[i]).toFixed(0), over(wall, i), median(cpu[i]).toFixed(0), over(cpu, i)]),
     ),
   );
 
@@ -82,12 +89,27 @@ try {
       const out = join(work, `strace-${name}.txt`);
       const res = spawnSync(
         "strace",
-        ["-f", "-c", "-o", out, "-e", "trace=fsync,fdatasync,sync_file_range,syncfs", process.execPath, bin, "run", "-y", "-q", "trivial.py"],
+        [
+          "-f",
+          "-c",
+          "-o",
+          out,
+          "-e",
+          "trace=fsync,fdatasync,sync_file_range,syncfs",
+          process.execPath,
+          bin,
+          "run",
+          "-y",
+          "-q",
+          "trivial.py",
+        ],
         { cwd: work, env: { ...process.env, G_HOME: home }, encoding: "utf8" },
       );
       if (res.status !== 0 || !existsSync(out)) throw new Error(`strace g run failed: ${res.stderr}`);
       // strace -c's last line: "100.00 SECONDS USECS/CALL CALLS [ERRORS] total"; no line when there was no call.
-      const total = readFileSync(out, "utf8").split("\n").find((line) => line.trim().endsWith("total"));
+      const total = readFileSync(out, "utf8")
+        .split("\n")
+        .find((line) => line.trim().endsWith("total"));
       fsyncRows.push([`g run (${name})`, total ? total.trim().split(/\s+/)[3] : "0"]);
     }
     console.log(table(["command", "sync calls"], fsyncRows));

@@ -5,7 +5,7 @@ import { renderRows } from "../format/table.js";
 import { RunStore, resolveHome } from "../store/store.js";
 import { say } from "./prompt.js";
 import type { SweepsOptions } from "../cli/program.js";
-import { sweepTotal } from "../flags/sweep-config.js";
+import { sweepTotal } from "../flags/sweep-space.js";
 import { countTrials, listSweeps, readTrials, sweepState, type SweepCounts, type SweepState } from "../store/sweeps.js";
 
 /** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */

@@ -6,53 +6,23 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pai
 import { UsageError } from "../errors.js";
 import { flagNameProblem } from "./check-names.js";
 import type { FlagValue } from "../store/types.js";
-import type { Dimension, Point, Space } from "./space.js";
+import type { Dimension, Space } from "./space.js";
+import {
+  DEFAULT_COMMAND,
+  ENVELOPE_DEFAULTS,
+  HYPERBAND_DEFAULT_ETA,
+  HYPERBAND_MAX_BAND,
+  SWEEP_METHODS,
+  gridAxis,
+  type EarlyTerminate,
+  type SweepConfig,
+  type SweepMethod,
+  type SweepMetric,
+} from "./sweep-space.js";
 
-export type SweepMethod = "grid" | "random" | "bayes";
-export const SWEEP_METHODS: readonly SweepMethod[] = ["grid", "random", "bayes"];
+// The types and the space's arithmetic live in sweep-space.ts (no YAML parser); re-exported for the parser's callers.
+export * from "./sweep-space.js";
 
-export interface SweepMetric {
-  name: string;
-  goal: "minimize" | "maximize";
-}
-
-/** Envelope rule settings; defaults in ENVELOPE_DEFAULTS (docs/sweeps.md). */
-export interface EnvelopeRule {
-  type: "envelope";
-  fraction: number;
-  min_runs: number;
-  start_iter: number;
-}
-
-/** Hyperband: the bands (numbers of logged metric values) at which runs are judged. */
-export interface HyperbandRule {
-  type: "hyperband";
-  bands: number[];
-  eta: number;
-}
-
-export type EarlyTerminate = EnvelopeRule | HyperbandRule;
-
-export const ENVELOPE_DEFAULTS = { fraction: 0.3, min_runs: 3, start_iter: 3 } as const;
-export const HYPERBAND_DEFAULT_ETA = 3;
-/** Without `s`, min_iter bands continue up to this many logged values (a run's lifetime in practice). */
-export const HYPERBAND_MAX_BAND = 1_000_000;
-
-export interface SweepConfig {
-  name: string;
-  description: string;
-  /** The script, as written (relative to the directory `g sweep` ran in); "" when the command does not use it. */
-  program: string;
-  method: SweepMethod;
-  metric: SweepMetric | null;
-  space: Space;
-  earlyTerminate: EarlyTerminate | null;
-  runCap: number | null;
-  /** The command template (W&B macros kept); null means DEFAULT_COMMAND. */
-  command: string[] | null;
-}
-
-export const DEFAULT_COMMAND = ["${interpreter}", "${program}", "${args}"];
 const MACROS = ["${env}", "${interpreter}", "${program}", "${args}", "${args_no_hyphens}", "${args_json}"];
 
 const TOP_KEYS = [
@@ -98,8 +68,6 @@ const DISTRIBUTION_KEYS: Record<Distribution, { required: string[]; optional: st
   log_normal: { required: [], optional: ["mu", "sigma"] },
 };
 const PARAMETER_KEYS = ["distribution", "value", "values", "min", "max", "q", "mu", "sigma"];
-/** A grid axis from an integer or q range longer than this is a mistake, not a plan. */
-export const MAX_GRID_AXIS = 10_000;
 
 /** Parses sweep.yaml text; `file` is only used in messages (`sweep.yaml:12: ...`). */
 export function parseSweepConfig(text: string, file: string): SweepConfig {
@@ -395,54 +363,6 @@ function checkGriddable(space: Space, pair: Pair<Node, Node | null>, fail: Fail)
   }
 }
 
-/** The values a grid takes for a dimension, or null when it is continuous (or too long). */
-export function gridAxis(dim: Dimension): FlagValue[] | null {
-  switch (dim.type) {
-    case "const":
-      return [dim.value];
-    case "choice":
-      return dim.values;
-    case "uniform": {
-      const step = dim.q ?? (dim.integer ? 1 : null);
-      if (step === null) return null;
-      const first = Math.ceil(dim.low / step - 1e-9);
-      const last = Math.floor(dim.high / step + 1e-9);
-      if (last - first + 1 > MAX_GRID_AXIS) return null;
-      const out: number[] = [];
-      for (let k = first; k <= last; k++) out.push(roundStep(k * step, step));
-      return out;
-    }
-    default:
-      return null;
-  }
-}
-
-function roundStep(value: number, step: number): number {
-  // 3 * 0.1 is 0.30000000000000004; keep the decimals of the step.
-  const decimals = Math.max(0, -Math.floor(Math.log10(step)) + 1);
-  return Number(value.toFixed(Math.min(decimals + 2, 15)));
-}
-
-/** Every grid combination, first parameter varying slowest (as the Grid.ai seed lists them). */
-export function sweepGridPoints(space: Space): Point[] {
-  let points: Point[] = [{}];
-  for (const [name, dim] of Object.entries(space)) {
-    const axis = gridAxis(dim);
-    if (axis === null) throw new UsageError(`parameters.${name}: method grid needs a finite list of values`);
-    const next: Point[] = [];
-    for (const p of points) for (const v of axis) next.push({ ...p, [name]: v });
-    points = next;
-  }
-  return points;
-}
-
-/** The number of grid combinations (without building them). */
-export function sweepGridSize(space: Space): number {
-  let n = 1;
-  for (const dim of Object.values(space)) n *= gridAxis(dim)?.length ?? Infinity;
-  return n;
-}
-
 function readCommand(pair: Pair<Node, Node | null> | undefined, fail: Fail): string[] | null {
   if (!pair) return null;
   const node = pair.value;
@@ -528,11 +448,4 @@ function readEarlyTerminate(pair: Pair<Node, Node | null> | undefined, fail: Fai
     return { type: "hyperband", bands, eta };
   }
   return fail(keys.get("type")!.value, "early_terminate.type", `unknown type "${type}"; use envelope or hyperband`);
-}
-
-/** How many trials the sweep runs in all: the grid's size (capped by run_cap), run_cap, or null (until stopped). */
-export function sweepTotal(config: SweepConfig): number | null {
-  const grid = config.method === "grid" ? sweepGridSize(config.space) : Infinity;
-  const cap = Math.min(grid, config.runCap ?? Infinity);
-  return Number.isFinite(cap) ? cap : null;
 }

@@ -10,7 +10,7 @@
 
 import { delimiter, extname, resolve } from "node:path";
 import type { Point } from "../flags/space.js";
-import { DEFAULT_COMMAND, type SweepConfig } from "../flags/sweep-config.js";
+import { DEFAULT_COMMAND, type SweepConfig } from "../flags/sweep-space.js";
 import type { Flags, FlagValue } from "../store/types.js";
 import { inspectScript, pythonCommand, type ScriptInfo } from "./inspect.js";
 import { bootstrapPy, sdkPythonDir } from "./paths.js";

@@ -3,7 +3,7 @@
 // is the metric's values in the order logged; its step is how many values it
 // holds, as in W&B. The exact rules are documented in docs/sweeps.md.
 
-import type { EarlyTerminate, EnvelopeRule, HyperbandRule } from "../flags/sweep-config.js";
+import type { EarlyTerminate, EnvelopeRule, HyperbandRule } from "../flags/sweep-space.js";
 
 export type Goal = "minimize" | "maximize";
 

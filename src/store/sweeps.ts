@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { NotFoundError, UsageError } from "../errors.js";
-import type { SweepConfig } from "../flags/sweep-config.js";
+import type { SweepConfig } from "../flags/sweep-space.js";
 import { appendLines, writeJsonAtomic } from "./fs-atomic.js";
 import { RunStore, withDirLock } from "./store.js";
 import type { Flags, Run, RunRecord, RunStatus } from "./types.js";

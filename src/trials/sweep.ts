@@ -6,16 +6,14 @@
 
 import { resolve } from "node:path";
 import type { Point } from "../flags/space.js";
-import { sweepGridPoints, type SweepConfig } from "../flags/sweep-config.js";
+import { sweepGridPoints, sweepTotal, type SweepConfig } from "../flags/sweep-space.js";
 import { buildEnv, buildSweepArgv } from "../runner/command.js";
 import { startRun, startedFields, type OutputSink, type RunningProcess } from "../runner/execute.js";
 import type { StopSignals } from "../runner/signals.js";
 import { shouldStop } from "../search/early-stop.js";
-import { proposeGp } from "../search/gp.js";
 import { samplePoint } from "../search/random.js";
 import { createRng } from "../search/rng.js";
 import { shortId, type RunStore } from "../store/store.js";
-import { sweepTotal } from "../flags/sweep-config.js";
 import { claimTrial, readSweep, readTrials, type ClaimChoice, type Sweep, type SweepClaim, type Trial } from "../store/sweeps.js";
 import type { Objective, Placement, Run, RunStatus, ScalarRecord } from "../store/types.js";
 import { pointOf, sweepHistory } from "./history.js";
@@ -46,13 +44,14 @@ export interface Proposal {
  * hold as pending (constant liar); the lock is held only to check the ledger
  * and append the claim, as Optuna's journal storage does.
  */
-export function claimNextTrial(
+export async function claimNextTrial(
   store: RunStore,
   sweepId: string,
   opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run>; placement?: Placement },
 ): Promise<SweepClaim> {
   const sweep = readSweep(store.home, sweepId);
   const config = sweep.record.config;
+  if (config.method === "bayes") await loadBayesProposer();
   const proposal = config.method === "bayes" ? proposeBayesTrial(store, sweep, opts.finishedCache) : null;
   return claimTrial(store, sweepId, {
     cwd: opts.cwd,
@@ -64,15 +63,27 @@ export function claimNextTrial(
   });
 }
 
-/** The bayes proposal for the ledger as it stands now, read without the lock (exported for bench/claims.mjs). */
+/** The gp optimizer, loaded for the first bayes claim: agents of grid and random sweeps never load it. */
+let gp: typeof import("../search/gp.js") | null = null;
+
+/** Loads what proposeBayesTrial needs (once per process). */
+export async function loadBayesProposer(): Promise<void> {
+  gp ??= await import("../search/gp.js");
+}
+
+/**
+ * The bayes proposal for the ledger as it stands now, read without the lock
+ * (exported for bench/claims.mjs); loadBayesProposer() first.
+ */
 export function proposeBayesTrial(store: RunStore, sweep: Sweep, finishedCache?: Map<string, Run>): Proposal {
+  if (gp === null) throw new Error("proposeBayesTrial before loadBayesProposer()");
   const config = sweep.record.config;
   const trials = readTrials(store, sweep, finishedCache).filter((t) => t.run !== null && !t.superseded);
   const trial = nextTrialNumber(trials);
   // Each trial has its own stream, so a proposal does not depend on how many other agents drew before it.
   const rng = createRng(`${sweep.record.seed}:${trial}`);
   const history = sweepHistory(store, config.space, sweepObjective(config), trials, { liar: true });
-  return { point: proposeGp(config.space, history, rng), seenRuns: new Set(trials.map((t) => t.runId)) };
+  return { point: gp.proposeGp(config.space, history, rng), seenRuns: new Set(trials.map((t) => t.runId)) };
 }
 
 /**
