@@ -4,7 +4,7 @@
 // and the Ink view, in chunks loaded only when used. `tsc` still type-checks
 // and emits dist/ (the SDK and the store, which tests and users import).
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -31,6 +31,46 @@ async function bundleCli() {
   });
 }
 
+/**
+ * Every command's --help, as commander prints it to a pipe (80 columns), in
+ * dist/bundle/help.json: `g --help` and `g CMD --help` print it without loading
+ * commander or building the program (src/cli/main.ts), which is most of their
+ * start-up. Captured from the program tsc just built, so it cannot go stale.
+ */
+async function writeHelpTexts() {
+  const { buildProgram } = await import(join(root, "dist", "cli", "program.js"));
+  const paths = [];
+  const walk = (cmd, path) => {
+    paths.push(path);
+    for (const sub of cmd.commands) walk(sub, [...path, sub.name()]);
+  };
+  walk(buildProgram(), []);
+  const texts = {};
+  const stdout = process.stdout;
+  const write = stdout.write;
+  const tty = Object.getOwnPropertyDescriptor(stdout, "isTTY");
+  // As to a pipe: commander wraps at the terminal's width only on a TTY.
+  Object.defineProperty(stdout, "isTTY", { value: false, configurable: true });
+  try {
+    for (const path of paths) {
+      let text = "";
+      stdout.write = (chunk) => ((text += chunk), true);
+      try {
+        await buildProgram().parseAsync(["node", "g", ...path, "--help"]);
+      } catch (err) {
+        if (err.code !== "commander.helpDisplayed" && err.code !== "commander.help") throw err;
+      } finally {
+        stdout.write = write;
+      }
+      texts[path.join(" ")] = text;
+    }
+  } finally {
+    if (tty) Object.defineProperty(stdout, "isTTY", tty);
+    else delete stdout.isTTY;
+  }
+  writeFileSync(join(root, "dist", "bundle", "help.json"), JSON.stringify(texts));
+}
+
 // The `g view` browser app (src/view/app/): one minified script and one
 // stylesheet (the app's CSS with uPlot's) that the server sends and
 // `g view --export` inlines. A separate build, so the CLI bundle never holds it.
@@ -52,5 +92,8 @@ async function bundleApp() {
 }
 
 // `node scripts/bundle.mjs app` rebuilds only the page (quicker while working on it).
-if (process.argv[2] !== "app") await bundleCli();
+if (process.argv[2] !== "app") {
+  await bundleCli();
+  await writeHelpTexts();
+}
 await bundleApp();
