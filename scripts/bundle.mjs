@@ -10,6 +10,14 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
+/** A `require` for a chunk's bundled CommonJS code, created by the first call (with `require.resolve`). */
+const LAZY_REQUIRE = [
+  'import { createRequire as __gCreateRequire } from "node:module";',
+  "let __gRequire;",
+  "const __gReal = () => (__gRequire ??= __gCreateRequire(import.meta.url));",
+  "const require = Object.assign((id) => __gReal()(id), { resolve: (id, options) => __gReal().resolve(id, options) });",
+].join(" ");
+
 async function bundleCli() {
   const outdir = join(root, "dist", "bundle");
   rmSync(outdir, { recursive: true, force: true });
@@ -23,8 +31,9 @@ async function bundleCli() {
     target: "node20",
     // Ink, React and their dependencies load from node_modules, and only for the interactive view.
     external: ["ink", "react", "react/*", "react-reconciler", "yoga-layout"],
-    // Bundled CommonJS dependencies call require() for Node's built-ins.
-    banner: { js: 'import { createRequire as __gCreateRequire } from "node:module"; const require = __gCreateRequire(import.meta.url);' },
+    // Bundled CommonJS dependencies call require() for Node's built-ins. esbuild puts the banner
+    // in every chunk, and createRequire costs about a millisecond each: made on first use only.
+    banner: { js: LAZY_REQUIRE },
     chunkNames: "[name]-[hash]",
     logLevel: "warning",
     legalComments: "none",

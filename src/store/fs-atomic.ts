@@ -8,7 +8,7 @@
 
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "./paths.js";
 
 /**
  * What a replacement survives. Each level is atomic for readers and against a
@@ -45,7 +45,7 @@ function syncFd(fd: number): void {
  * loss, as `durability` says (by default the new file is durable).
  */
 export function writeFileAtomic(path: string, text: string, durability: Durability = "durable"): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
   const fd = openSync(tmp, "wx", 0o644);
   try {
     writeAll(fd, Buffer.from(text, "utf8"));

@@ -10,12 +10,12 @@
 // `trial` = n); its status is derived from the run store like any run's.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { NotFoundError, UsageError } from "../errors.js";
 import type { SweepConfig } from "../flags/sweep-space.js";
 import { appendLines, writeJsonAtomic } from "./fs-atomic.js";
+import { randomHex } from "./paths.js";
 import { RunStore, withDirLock } from "./store.js";
 import type { Flags, Run, RunRecord, RunStatus } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
@@ -307,7 +307,7 @@ export function createSweep(home: string, file: string, text: string, config: Sw
   const root = sweepsRoot(home);
   mkdirSync(root, { recursive: true });
   for (;;) {
-    const id = randomBytes(4).toString("hex");
+    const id = randomHex(4);
     const dir = join(root, id);
     if (existsSync(dir)) continue;
     const tmp = join(root, `.${id}.${process.pid}.tmp`);
@@ -319,7 +319,7 @@ export function createSweep(home: string, file: string, text: string, config: Sw
       state: "running",
       file,
       cwd,
-      seed: randomBytes(4).readUInt32BE(0),
+      seed: Number.parseInt(randomHex(4), 16),
       config,
     };
     try {
