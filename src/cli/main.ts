@@ -2,8 +2,8 @@
 // errors into exit codes. Commander (its code and building the program are
 // most of a short command's start-up) is skipped where it adds nothing:
 // `g run` (the hot path: once per trial in scripts) unless help is asked for,
-// `--help` of any command (texts captured at build time), `--version`, and a
-// bare `g runs`.
+// `--help` of any command (texts captured at build time), `--version`, a bare
+// `g runs`, and `g agent ID [--count N] [--no-retry]` (as backends start agents).
 
 import { readFileSync } from "node:fs";
 import { EXIT, GError } from "../errors.js";
@@ -21,6 +21,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${packageVersion()}\n`);
     } else if (isBareRunsList(argv.slice(2))) {
       await (await import("../commands/runs.js")).listCommand([], {});
+    } else if (plainAgentArgs(argv.slice(2))) {
+      const { id, opts } = plainAgentArgs(argv.slice(2))!;
+      await (await import("../commands/agent.js")).agentCommand(id, opts);
     } else if (isPlainRun(argv)) {
       const [{ runCommand }, { parseRunArgs }] = await Promise.all([import("../commands/run.js"), import("./run-args.js")]);
       await runCommand(parseRunArgs(argv.slice(3)), argv.slice(3));
@@ -73,6 +76,23 @@ function isVersion(args: string[]): boolean {
 /** `g runs` or `g runs list` with nothing else: the list's defaults, as commander would pass them. */
 function isBareRunsList(args: string[]): boolean {
   return args[0] === "runs" && (args.length === 1 || (args.length === 2 && args[1] === "list"));
+}
+
+/**
+ * `g agent SWEEP_ID [--count N] [--no-retry]`, each option at most once and N
+ * digits only: the options as commander gives them (`retry` true unless
+ * --no-retry). Anything else (other options, mistakes) goes to commander.
+ */
+function plainAgentArgs(args: string[]): { id: string; opts: { retry: boolean; count?: number } } | null {
+  const [command, id, ...rest] = args;
+  if (command !== "agent" || id === undefined || id.startsWith("-")) return null;
+  const opts: { retry: boolean; count?: number } = { retry: true };
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === "--no-retry" && opts.retry) opts.retry = false;
+    else if (rest[i] === "--count" && opts.count === undefined && /^\d{1,9}$/.test(rest[i + 1] ?? "")) opts.count = Number(rest[++i]);
+    else return null;
+  }
+  return { id, opts };
 }
 
 /** `g run` and `g agent` run scripts, which must not die with the reader of g's output. */

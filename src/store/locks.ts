@@ -27,6 +27,12 @@ export const RUN_LOCK_TIMEOUT_MS = 10_000;
 export const RUN_LOCK_STALE_MS = 10_000;
 /** The lock directory inside the locked folder (proper-lockfile's default would sit beside it). */
 const DIR_LOCK = ".lock";
+/**
+ * Pause between two tries of a held lock (withDirLock): this to twice this, at random. A claim
+ * holds a sweep's lock for a few ms, so eight agents queueing for it poll often; a mkdir and a
+ * stat a try are cheap.
+ */
+const LOCK_RETRY_MS = 5;
 /** Pause between two tries of the synchronous lock: 20 ms plus up to this much jitter. */
 const SYNC_RETRY_JITTER_MS = 60;
 
@@ -124,7 +130,13 @@ export async function withDirLock<T>(dir: string, fn: () => T | Promise<T>, time
   try {
     release = await lock(dir, {
       ...lockOptions(dir),
-      retries: { retries: Math.ceil(timeoutMs / 50), factor: 1, minTimeout: 20, maxTimeout: 80, randomize: true },
+      retries: {
+        retries: Math.ceil(timeoutMs / LOCK_RETRY_MS),
+        factor: 1,
+        minTimeout: LOCK_RETRY_MS,
+        maxTimeout: 2 * LOCK_RETRY_MS,
+        randomize: true,
+      },
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -51,6 +51,13 @@ export async function claimNextTrial(
 ): Promise<SweepClaim> {
   const sweep = readSweep(store.home, sweepId);
   const config = sweep.record.config;
+  // A sweep that is done says so without the lock or a model fit: trials are only ever added, so
+  // "done" from this read stands as it would under the lock (an agent that starts, or stays, with
+  // nothing to claim costs a read). The lock is for taking a trial.
+  if (sweep.record.state !== "running") return { kind: "done", reason: `sweep ${sweep.id} is ${sweep.record.state}` };
+  const seen = readTrials(store, sweep, opts.finishedCache).filter((t) => t.run !== null && !t.superseded);
+  const peek = chooseTrial(sweep, seen, opts.retry, null);
+  if (peek.kind === "done") return peek;
   if (config.method === "bayes") await loadBayesProposer();
   const proposal = config.method === "bayes" ? proposeBayesTrial(store, sweep, opts.finishedCache) : null;
   return claimTrial(store, sweepId, {
