@@ -131,7 +131,8 @@ export async function withDirLock<T>(dir: string, fn: () => T | Promise<T>, time
     release = await lock(dir, {
       ...lockOptions(dir),
       retries: {
-        retries: Math.ceil(timeoutMs / LOCK_RETRY_MS),
+        // The average pause is 1.5 × LOCK_RETRY_MS: give up after about timeoutMs.
+        retries: Math.ceil(timeoutMs / (1.5 * LOCK_RETRY_MS)),
         factor: 1,
         minTimeout: LOCK_RETRY_MS,
         maxTimeout: 2 * LOCK_RETRY_MS,
