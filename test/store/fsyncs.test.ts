@@ -39,7 +39,9 @@ describe("fsyncs counted in process", () => {
     const argv = ["sh", "-c", "true"];
     const before = countSyncs();
     const run = store.createRun({ op: "pending" });
-    await (await startRun({ store, run, argv, env: process.env, cwd: store.home, sink: null })).done;
+    await (
+      await startRun({ store, run, argv, env: process.env, cwd: store.home, sink: null })
+    ).done;
     expect(countSyncs() - before).toBe(FSYNCS_PER_RUN + 1);
   });
 
