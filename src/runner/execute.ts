@@ -88,7 +88,12 @@ export function createStartedRun(store: RunStore, fields: Partial<RunRecord> & {
 export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
   const { store, run } = opts;
   // The LOCK's lease is refreshed while the run lives, so hosts sharing the store see it alive.
-  const lease = store.holdLease(run.id, { pid: process.pid, host: hostname(), ...(opts.placement ? { placement: opts.placement } : {}) });
+  const lease = store.holdLease(
+    run.id,
+    { pid: process.pid, host: hostname(), ...(opts.placement ? { placement: opts.placement } : {}) },
+    // Created started, the run has this process's LOCK already; the child's pid rewrites it in a moment.
+    { written: opts.createdStarted === true },
+  );
   if (!opts.createdStarted)
     await store.updateRun(
       run.id,

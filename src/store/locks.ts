@@ -78,14 +78,15 @@ export interface Lease {
 }
 
 /**
- * Writes `dir`'s LOCK with a heartbeat and keeps it fresh. A heartbeat that
+ * Writes `dir`'s LOCK with a heartbeat (unless `written`: a LOCK of this
+ * process with a fresh beat is there already) and keeps it fresh. A heartbeat that
  * cannot be written (disk full for a moment) is retried at the next beat; if
  * the lease runs out meanwhile, another host may take the run over, which is
  * the point of a lease.
  */
-export function holdLease(dir: string, lock: RunLock): Lease {
+export function holdLease(dir: string, lock: RunLock, written = false): Lease {
   let current: RunLock = { ...lock, beat: Date.now() };
-  writeRunLock(dir, current);
+  if (!written) writeRunLock(dir, current);
   const timer = setInterval(
     () => {
       current = { ...current, beat: Date.now() };

@@ -287,11 +287,15 @@ export class RunStore {
     }
   }
 
-  /** Writes the run's LOCK with a heartbeat and keeps it fresh until the lease is stopped (see locks.ts). */
-  holdLease(id: string, lock: RunLock): Lease {
+  /**
+   * Writes the run's LOCK with a heartbeat and keeps it fresh until the lease
+   * is stopped (see locks.ts); `written`: the run was just created with this
+   * process's LOCK, which the first beat or update replaces.
+   */
+  holdLease(id: string, lock: RunLock, opts: { written?: boolean } = {}): Lease {
     const dir = this.runDir(id);
     try {
-      return holdLease(dir, lock);
+      return holdLease(dir, lock, opts.written === true);
     } catch (err) {
       throw toStoreWriteError(err, join(dir, LOCK_FILE));
     }
