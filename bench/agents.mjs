@@ -3,16 +3,20 @@
 // run). Build first (npm run build); run with: node bench/agents.mjs
 // Options: --trials N (default 16), --sleep S seconds per trial (0.5),
 // --claims N claims to time (200). --trials 0 times the claims only.
+// --smoke: 4 trials of 0.05 s, 5 claims, 1 and 2 agents (CI runs it so the bench cannot rot).
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const { RunStore } = await import(join(root, "dist/store/store.js"));
-const { createSweep } = await import(join(root, "dist/store/sweeps.js"));
+const { createSweep: createSweepRecord } = await import(join(root, "dist/store/sweeps.js"));
+const { parseSweepConfig } = await import(join(root, "dist/flags/sweep-config.js"));
+/** A sweep from its YAML text, as `g sweep` makes it. */
+const createSweep = (home, file, text, cwd) => createSweepRecord(home, file, text, parseSweepConfig(text, file), cwd);
 // What `g agent` calls between trials (the sweep store moved to src/store, the rules to src/trials).
 const { claimNextTrial: claimTrial } = await import(join(root, "dist/trials/sweep.js"));
 
@@ -20,10 +24,12 @@ const arg = (name, fallback) => {
   const at = process.argv.indexOf(`--${name}`);
   return at > 0 ? Number(process.argv[at + 1]) : fallback;
 };
-const TRIALS = arg("trials", 16);
-const SLEEP_S = arg("sleep", 0.5);
-const CLAIMS = arg("claims", 200);
-const AGENTS = [1, 2, 4, 8];
+const SMOKE = process.argv.includes("--smoke");
+const TRIALS = SMOKE ? 4 : arg("trials", 16);
+const SLEEP_S = SMOKE ? 0.05 : arg("sleep", 0.5);
+const CLAIMS = SMOKE ? 5 : arg("claims", 200);
+const AGENTS = SMOKE ? [1, 2] : [1, 2, 4, 8];
+const STARTUPS = SMOKE ? 1 : 5;
 
 const work = mkdtempSync(join(tmpdir(), "g-bench-agents-"));
 try {
@@ -73,6 +79,7 @@ try {
     );
     const wall = (Date.now() - t0) / 1000;
     const ideal = Math.ceil(TRIALS / n) * SLEEP_S;
+    const perSecond = TRIALS / wall;
     rows.push([
       String(n),
       String(TRIALS),
@@ -80,6 +87,7 @@ try {
       (TRIALS / wall).toFixed(2),
       ideal.toFixed(2),
       `${((ideal / wall) * 100).toFixed(0)}%`,
+      `${(perSecond / (TRIALS / Number(rows[0]?.[2] ?? wall))).toFixed(1)}×`,
     ]);
   }
 
@@ -88,7 +96,7 @@ try {
   const done = createSweep(doneHome, "bench.yaml", yaml.replace("method: random", "method: random\nrun_cap: 1"), work);
   await claimTrial(new RunStore(doneHome), done.id, { retry: true, cwd: work });
   const startups = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < STARTUPS; i++) {
     const t0 = Date.now();
     await new Promise((res) =>
       spawn(process.execPath, [join(root, "bin/g"), "agent", done.id], {
@@ -116,9 +124,14 @@ try {
       ],
     ),
   );
-  console.log(`\nagent start-up and exit with nothing to claim: median ${pct(startups, 0.5)} ms of 5`);
+  console.log(`\nagent start-up and exit with nothing to claim: median ${pct(startups, 0.5)} ms of ${STARTUPS}`);
   console.log(`\nthroughput (${TRIALS} trials of sleep ${SLEEP_S} s, random sweep with run_cap ${TRIALS}):`);
-  console.log(table(["agents", "trials", "wall s", "trials/s", "ideal s", "efficiency"], rows));
+  console.log(table(["agents", "trials", "wall s", "trials/s", "ideal s", "efficiency", "× 1 agent"], rows));
+  console.log(
+    `\n${new Date().toISOString().slice(0, 16)} UTC, load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

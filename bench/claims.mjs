@@ -7,7 +7,7 @@
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,7 +22,8 @@ if (process.argv[2] === "--worker") {
   const [, , , home, sweepId, mode, sleepS, outFile] = process.argv;
   const { RunStore } = await import(join(root, "dist/store/store.js"));
   const { claimTrial, readSweep } = await import(join(root, "dist/store/sweeps.js"));
-  const { chooseTrial, proposeBayesTrial, CLAIM_LOCK_TIMEOUT_MS } = await import(join(root, "dist/trials/sweep.js"));
+  const { chooseTrial, loadBayesProposer, proposeBayesTrial, CLAIM_LOCK_TIMEOUT_MS } = await import(join(root, "dist/trials/sweep.js"));
+  await loadBayesProposer();
   const store = new RunStore(home);
   const sweep = readSweep(home, sweepId);
   const finishedCache = new Map();
@@ -61,10 +62,15 @@ if (process.argv[2] === "--worker") {
   process.exit(0);
 }
 
-const AGENTS = arg("agents", 8);
-const TRIALS = arg("trials", 64);
-const SLEEP_S = arg("sleep", 0.2);
-const { createSweep } = await import(join(root, "dist/store/sweeps.js"));
+// --smoke (what CI runs so the bench cannot rot): 2 agents, 4 trials of 0.05 s.
+const SMOKE = process.argv.includes("--smoke");
+const AGENTS = SMOKE ? 2 : arg("agents", 8);
+const TRIALS = SMOKE ? 4 : arg("trials", 64);
+const SLEEP_S = SMOKE ? 0.05 : arg("sleep", 0.2);
+const { createSweep: createSweepRecord } = await import(join(root, "dist/store/sweeps.js"));
+const { parseSweepConfig } = await import(join(root, "dist/flags/sweep-config.js"));
+/** A sweep from its YAML text, as `g sweep` makes it. */
+const createSweep = (home, file, text, cwd) => createSweepRecord(home, file, text, parseSweepConfig(text, file), cwd);
 const work = mkdtempSync(join(tmpdir(), "g-bench-claims-"));
 const pct = (xs, p) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 try {
@@ -103,6 +109,11 @@ try {
   const line = (cells) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
   console.log(`${AGENTS} bayes agents, ${TRIALS} trials of ${SLEEP_S} s, one store (claim = waiting for the sweep lock + holding it):`);
   console.log([line(headers), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...rows.map(line)].join("\n"));
+  console.log(
+    `\n${new Date().toISOString().slice(0, 16)} UTC, load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@
 //
 //   node bench/compare.mjs [--sizes 1000,10000,100000] [--repeat 5] [--bin bin/g]
 
-import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +14,10 @@ import os, { tmpdir } from "node:os";
 import { generateStore } from "../runs-fixtures/generate.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const OUT = join(ROOT, "bench", "out");
+/** --smoke (what CI runs so the bench cannot rot): one store of 20 runs, once, in a temporary folder. */
+const SMOKE = process.argv.includes("--smoke");
+const OUT = SMOKE ? mkdtempSync(join(tmpdir(), "g-bench-compare-")) : join(ROOT, "bench", "out");
+if (SMOKE) process.on("exit", () => rmSync(OUT, { recursive: true, force: true }));
 const GUILD_SECONDS = { 1000: 2.2 };
 const TARGET_SECONDS = { 1000: 0.15, 100000: 5 };
 const TARGET_RSS_MB = 500;
@@ -24,7 +27,8 @@ function parseArgs(argv) {
   const opts = { sizes: [1000, 10000, 100000], repeat: 5, bin: join(ROOT, "bin", "g") };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--sizes") opts.sizes = argv[++i].split(",").map(Number);
+    if (a === "--smoke") Object.assign(opts, { sizes: [20], repeat: 1 });
+    else if (a === "--sizes") opts.sizes = argv[++i].split(",").map(Number);
     else if (a === "--repeat") opts.repeat = Number(argv[++i]);
     else if (a === "--bin") opts.bin = argv[++i];
     else {
@@ -115,9 +119,16 @@ function main() {
 
   // The first compare of runs whose summary caches are missing (a store from before the
   // cache, or copied without it) reads every scalars.jsonl and writes the caches.
+  // The smoke run makes this store of 20 runs too (1 000 takes seconds).
+  const coldRuns = SMOKE ? 20 : 1000;
   const cold = join(tmpdir(), `g-bench-nosummary-${process.pid}`);
-  generateStore({ runs: 1000, out: cold, seed: "bench", summary: false });
-  rows.push({ ...summarize("1,000 without summary caches (first run)", 1000, [timeOnce(opts.bin, ["compare", "-T"], cold)]), cold: true });
+  generateStore({ runs: coldRuns, out: cold, seed: "bench", summary: false });
+  rows.push({
+    ...summarize(`${coldRuns.toLocaleString("en")} without summary caches (first run)`, coldRuns, [
+      timeOnce(opts.bin, ["compare", "-T"], cold),
+    ]),
+    cold: true,
+  });
   rmSync(cold, { recursive: true, force: true });
 
   const base = rows[0];

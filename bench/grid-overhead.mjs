@@ -2,7 +2,9 @@
 // trials against 50 bare python3 runs, and -j 2 against -j 1 on sleep-bound trials.
 import { BIN, ms, sec, table, tempDir, timeOnce, writeScript } from "./util.mjs";
 
-const TRIALS = Number(process.env.TRIALS ?? 50);
+// --smoke (what CI runs so the bench cannot rot): 3 trials, 2 sleeping ones.
+const SMOKE = process.argv.includes("--smoke");
+const TRIALS = SMOKE ? 3 : Number(process.env.TRIALS ?? 50);
 const dir = tempDir();
 const script = writeScript(dir, "trivial.py", 'x = 1\nprint("loss: %s" % x)\n');
 const sleepy = writeScript(dir, "sleepy.py", 'import time\nx = 1\ntime.sleep(0.5)\nprint("loss: %s" % x)\n');
@@ -12,7 +14,7 @@ const bare = timeOnce("bash", ["-c", `for i in $(seq ${TRIALS}); do python3 ${sc
 const grid = timeOnce(process.execPath, [BIN, "run", "-y", "-q", script, list], { env: { ...process.env, G_HOME: tempDir() }, cwd: dir });
 const perTrial = (grid - bare) / TRIALS;
 
-const SLEEP_TRIALS = 8;
+const SLEEP_TRIALS = SMOKE ? 2 : 8;
 const sleepList = `x=[${Array.from({ length: SLEEP_TRIALS }, (_, i) => i + 1).join(",")}]`;
 const j1 = timeOnce(process.execPath, [BIN, "run", "-y", "-q", sleepy, sleepList], {
   env: { ...process.env, G_HOME: tempDir() },

@@ -28,9 +28,11 @@ const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
+// --smoke (what CI runs so the bench cannot rot): one seed of 3 trials per optimizer.
+const SMOKE = args.includes("--smoke");
 const optimizers = option("--optimizers", "gp,tpe").split(",");
-const seeds = Number(option("--seeds", "20"));
-const trials = Number(option("--trials", "20"));
+const seeds = SMOKE ? 1 : Number(option("--seeds", "20"));
+const trials = SMOKE ? 3 : Number(option("--trials", "20"));
 
 const rows = [];
 for (const opt of optimizers) {

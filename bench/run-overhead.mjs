@@ -2,7 +2,8 @@
 // on a trivial Python script, against running that script bare with python3.
 import { BIN, ROOT, median, ms, table, tempDir, timeMedian, timeOnce, writeScript } from "./util.mjs";
 
-const N = Number(process.env.N ?? 20);
+// --smoke (what CI runs so the bench cannot rot): one timing of each.
+const N = process.argv.includes("--smoke") ? 1 : Number(process.env.N ?? 20);
 const dir = tempDir();
 const script = writeScript(dir, "trivial.py", 'x = 1\nprint("loss: %s" % x)\n');
 const argScript = writeScript(

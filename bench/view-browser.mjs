@@ -7,7 +7,7 @@
 //
 //   npm run build && npm run bench:view-browser -- [--runs 10000] [--curve-runs 50] [--steps 10000] [--repeat 3]
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
@@ -15,7 +15,17 @@ import { generateStore } from "../runs-fixtures/generate.mjs";
 import { BIN, ROOT, median, table, tempDir } from "./util.mjs";
 
 const opts = { runs: 10_000, curveRuns: 50, steps: 10_000, repeat: 3 };
-for (let i = 2; i < process.argv.length; i += 2) {
+// --smoke (what CI runs so the bench cannot rot): tiny sizes, once; skipped without Chromium.
+const SMOKE = process.argv.includes("--smoke");
+if (SMOKE) {
+  Object.assign(opts, { runs: 30, curveRuns: 2, steps: 50, repeat: 1 });
+  if (!existsSync("/usr/bin/chromium")) {
+    console.log("bench: no /usr/bin/chromium here; the browser bench is skipped");
+    process.exit(0);
+  }
+}
+for (let i = 2; i < process.argv.length; i += SMOKE && process.argv[i] === "--smoke" ? 1 : 2) {
+  if (process.argv[i] === "--smoke") continue;
   const key = { "--runs": "runs", "--curve-runs": "curveRuns", "--steps": "steps", "--repeat": "repeat" }[process.argv[i]];
   if (key === undefined) throw new Error(`unknown argument ${process.argv[i]}`);
   opts[key] = Number(process.argv[i + 1]);

@@ -9,20 +9,24 @@
 //   node bench/view.mjs [--runs 10000] [--repeat 5] [--export-runs 1000]
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import os from "node:os";
 import { generateStore } from "../runs-fixtures/generate.mjs";
 import { BIN, ROOT, median, table, tempDir } from "./util.mjs";
 
-const OUT = join(ROOT, "bench", "out");
+/** --smoke (what CI runs so the bench cannot rot): 20 runs, once, in a temporary folder. */
+const SMOKE = process.argv.includes("--smoke");
+const OUT = SMOKE ? mkdtempSync(join(os.tmpdir(), "g-bench-view-")) : join(ROOT, "bench", "out");
+if (SMOKE) process.on("exit", () => rmSync(OUT, { recursive: true, force: true }));
 const GOAL_RATIO = 1.5;
 
 function parseArgs(argv) {
   const opts = { runs: 10000, repeat: 5, exportRuns: 1000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--runs") opts.runs = Number(argv[++i]);
+    if (a === "--smoke") Object.assign(opts, { runs: 20, repeat: 1, exportRuns: 5 });
+    else if (a === "--runs") opts.runs = Number(argv[++i]);
     else if (a === "--repeat") opts.repeat = Number(argv[++i]);
     else if (a === "--export-runs") opts.exportRuns = Number(argv[++i]);
     else {

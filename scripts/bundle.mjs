@@ -4,11 +4,19 @@
 // and the Ink view, in chunks loaded only when used. `tsc` still type-checks
 // and emits dist/ (the SDK and the store, which tests and users import).
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** A `require` for a chunk's bundled CommonJS code, created by the first call (with `require.resolve`). */
+const LAZY_REQUIRE = [
+  'import { createRequire as __gCreateRequire } from "node:module";',
+  "let __gRequire;",
+  "const __gReal = () => (__gRequire ??= __gCreateRequire(import.meta.url));",
+  "const require = Object.assign((id) => __gReal()(id), { resolve: (id, options) => __gReal().resolve(id, options) });",
+].join(" ");
 
 async function bundleCli() {
   const outdir = join(root, "dist", "bundle");
@@ -23,12 +31,53 @@ async function bundleCli() {
     target: "node20",
     // Ink, React and their dependencies load from node_modules, and only for the interactive view.
     external: ["ink", "react", "react/*", "react-reconciler", "yoga-layout"],
-    // Bundled CommonJS dependencies call require() for Node's built-ins.
-    banner: { js: 'import { createRequire as __gCreateRequire } from "node:module"; const require = __gCreateRequire(import.meta.url);' },
+    // Bundled CommonJS dependencies call require() for Node's built-ins. esbuild puts the banner
+    // in every chunk, and createRequire costs about a millisecond each: made on first use only.
+    banner: { js: LAZY_REQUIRE },
     chunkNames: "[name]-[hash]",
     logLevel: "warning",
     legalComments: "none",
   });
+}
+
+/**
+ * Every command's --help, as commander prints it to a pipe (80 columns), in
+ * dist/bundle/help.json: `g --help` and `g CMD --help` print it without loading
+ * commander or building the program (src/cli/main.ts), which is most of their
+ * start-up. Captured from the program tsc just built, so it cannot go stale.
+ */
+async function writeHelpTexts() {
+  const { buildProgram } = await import(join(root, "dist", "cli", "program.js"));
+  const paths = [];
+  const walk = (cmd, path) => {
+    paths.push(path);
+    for (const sub of cmd.commands) walk(sub, [...path, sub.name()]);
+  };
+  walk(buildProgram(), []);
+  const texts = {};
+  const stdout = process.stdout;
+  const write = stdout.write;
+  const tty = Object.getOwnPropertyDescriptor(stdout, "isTTY");
+  // As to a pipe: commander wraps at the terminal's width only on a TTY.
+  Object.defineProperty(stdout, "isTTY", { value: false, configurable: true });
+  try {
+    for (const path of paths) {
+      let text = "";
+      stdout.write = (chunk) => ((text += chunk), true);
+      try {
+        await buildProgram().parseAsync(["node", "g", ...path, "--help"]);
+      } catch (err) {
+        if (err.code !== "commander.helpDisplayed" && err.code !== "commander.help") throw err;
+      } finally {
+        stdout.write = write;
+      }
+      texts[path.join(" ")] = text;
+    }
+  } finally {
+    if (tty) Object.defineProperty(stdout, "isTTY", tty);
+    else delete stdout.isTTY;
+  }
+  writeFileSync(join(root, "dist", "bundle", "help.json"), JSON.stringify(texts));
 }
 
 // The `g view` browser app (src/view/app/): one minified script and one
@@ -52,5 +101,8 @@ async function bundleApp() {
 }
 
 // `node scripts/bundle.mjs app` rebuilds only the page (quicker while working on it).
-if (process.argv[2] !== "app") await bundleCli();
+if (process.argv[2] !== "app") {
+  await bundleCli();
+  await writeHelpTexts();
+}
 await bundleApp();

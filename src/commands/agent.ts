@@ -106,7 +106,12 @@ async function runTrials(store: RunStore, sweep: Sweep, loop: AgentLoop) {
     );
     try {
       while (signals.received === null && (loop.count === undefined || ran < loop.count)) {
-        const claim = await claimNextTrial(store, sweep.id, { retry: loop.retry, cwd, finishedCache });
+        const claim = await claimNextTrial(store, sweep.id, {
+          retry: loop.retry,
+          cwd,
+          finishedCache,
+          ...(loop.placement ? { placement: loop.placement } : {}),
+        });
         if (claim.kind === "done") {
           // Said by the closing event: the line presenter prints it, the panel keeps it in its summary.
           doneNote = `${claim.reason}; agent done`;

@@ -11,7 +11,7 @@ import type { Point, Space } from "../flags/space.js";
 import { parseObjective } from "../query/objective.js";
 import { indexRuns, selectRuns } from "../query/select.js";
 import { buildArgv, buildEnv, givenFlagNames } from "../runner/command.js";
-import { startRun } from "../runner/execute.js";
+import { createStartedRun, startRun } from "../runner/execute.js";
 import { inspectScript, type ScriptInfo } from "../runner/inspect.js";
 import { checkCanStart } from "../runner/preflight.js";
 import { withStopSignals } from "../runner/signals.js";
@@ -182,16 +182,15 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
 
 /** One run of a script: `flags` are recorded (defaults included), `given` names the ones the user set. */
 async function runSingle(store: RunStore, args: RunArgs, info: ScriptInfo, flags: Flags, given: string[], existing?: Run): Promise<void> {
+  const argv = buildArgv(info, flags, given);
+  // A new run is created already started (one run.json write less); a rerun in place is started by startRun.
   const run =
     existing ??
-    store.createRun({
-      op: args.script ?? basename(info.path),
-      flags,
-      cwd: process.cwd(),
-      label: args.label ?? "",
-      tags: args.tags,
-      script: info.path,
-    });
+    createStartedRun(
+      store,
+      { op: args.script ?? basename(info.path), flags, cwd: process.cwd(), label: args.label ?? "", tags: args.tags, script: info.path },
+      argv,
+    );
   const cwd = existing?.record.cwd && existsSync(existing.record.cwd) ? existing.record.cwd : process.cwd();
   const init = { kind: "single" as const, id: run.id, title: run.record.op, total: 1, startedMs: Date.now() };
   const result = await withProgress(init, { quiet: args.quiet, out: terminalWriters }, (progress) =>
@@ -200,7 +199,8 @@ async function runSingle(store: RunStore, args: RunArgs, info: ScriptInfo, flags
       const proc = await startRun({
         store,
         run,
-        argv: buildArgv(info, flags, given),
+        argv,
+        createdStarted: existing === undefined,
         env: buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags }),
         cwd,
         sink: progress.sinkFor(null),

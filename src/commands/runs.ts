@@ -7,7 +7,6 @@ import { checkRunSpecs, filterRuns, indexRuns, selectRuns, type IndexedRun, type
 import { requestStop } from "../runner/signals.js";
 import { RunStore, findProjectStore, locateStore, resolveHome, shortId } from "../store/store.js";
 import type { Placement, Run, ScalarSummary } from "../store/types.js";
-import { cancelPlacement } from "../backends/index.js";
 import { formatDuration as formatSeconds, formatNumber, formatTime as formatIsoTime } from "../format/values.js";
 import { renderRows } from "../format/table.js";
 import { runSeconds } from "../query/compare-data.js";
@@ -233,7 +232,8 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
     if (!lock) continue;
     const outcome = requestStop(lock);
     // Another host cannot be signalled, but a scheduler's task can be cancelled from anywhere.
-    if (outcome === "other-host" && (await cancelPlacement(lock.placement))) {
+    // The backends are loaded only here: listing runs does without them.
+    if (outcome === "other-host" && (await (await import("../backends/index.js")).cancelPlacement(lock.placement))) {
       say(
         `run ${shortId(run.id)} runs on ${lock.host} in ${lock.placement!.backend} job ${lock.placement!.job}${lock.placement!.task !== undefined ? `_${lock.placement!.task}` : ""}: cancelled`,
       );

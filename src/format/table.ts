@@ -10,10 +10,9 @@ import type CliTable from "cli-table3";
 import type { CompareData } from "../query/compare-data.js";
 
 // cli-table3 is loaded only for a screenful: the fast path (and start-up) does without it.
-const requireCjs = createRequire(import.meta.url);
 let TableClass: typeof CliTable | undefined;
 function loadCliTable(): typeof CliTable {
-  TableClass ??= requireCjs("cli-table3") as typeof CliTable;
+  TableClass ??= createRequire(import.meta.url)("cli-table3") as typeof CliTable;
   return TableClass;
 }
 

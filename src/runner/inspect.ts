@@ -80,7 +80,7 @@ export function inspectScript(path: string, cacheDir: string | null): ScriptInfo
   if (cachePath && cacheDir) {
     try {
       mkdirSync(cacheDir, { recursive: true });
-      writeJsonAtomic(cachePath, info);
+      writeJsonAtomic(cachePath, info, "atomic");
     } catch {
       /* the cache is an optimisation only */
     }

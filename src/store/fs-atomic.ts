@@ -1,21 +1,55 @@
 // Crash-safe file primitives shared by the store, the sweeps and the SDK:
 // whole-file replacement (temp + fsync + rename) and whole-line appends that
 // leave a file as it was when the disk fills part-way through.
+//
+// An fsync costs 1–200 ms on a busy disk, so each write asks for only the
+// durability it needs (Durability). Every fsync goes through syncFd, which
+// counts them: test/store/fsyncs.test.ts holds `g run` to its budget of 3.
 
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "./paths.js";
+
+/**
+ * What a replacement survives. Each level is atomic for readers and against a
+ * killed writer (temp file + rename: a reader sees the old file or the new
+ * one); they differ in what a power loss may do:
+ *  - "durable": the new file is on disk when the call returns (temp fsynced,
+ *    renamed, folder fsynced): sweep.json, the SDK's files.
+ *  - "whole": the temp file is fsynced before the rename, so power loss leaves
+ *    the old file or the new one, never a torn or empty one; the rename itself
+ *    becomes durable with the folder's next fsync or the file system's next
+ *    commit (ext4: 5 s). run.json: the runner fsyncs the run folder once, at the end.
+ *  - "atomic": no fsync; power loss may leave the file empty or cut short.
+ *    Only for files readers treat as absent when unreadable: caches (summary.json,
+ *    index.jsonl, the inspect cache), which are rebuilt, and a run's LOCK, whose
+ *    process a power loss has ended anyway.
+ */
+export type Durability = "durable" | "whole" | "atomic";
+
+let syncCalls = 0;
+
+/** fsync/fdatasync calls made by this process so far (for tests that hold a path to its budget). */
+export function countSyncs(): number {
+  return syncCalls;
+}
+
+function syncFd(fd: number): void {
+  syncCalls++;
+  fsyncSync(fd);
+}
 
 /**
  * Replaces `path` with `text` so that a reader sees either the old file or
- * the new one, never a half-written one, even after kill -9 or power loss.
+ * the new one, never a half-written one, even after kill -9; after a power
+ * loss, as `durability` says (by default the new file is durable).
  */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+export function writeFileAtomic(path: string, text: string, durability: Durability = "durable"): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
   const fd = openSync(tmp, "wx", 0o644);
   try {
     writeAll(fd, Buffer.from(text, "utf8"));
-    fsyncSync(fd);
+    if (durability !== "atomic") syncFd(fd);
   } catch (err) {
     closeSync(fd);
     safeUnlink(tmp);
@@ -28,11 +62,11 @@ export function writeFileAtomic(path: string, text: string): void {
     safeUnlink(tmp);
     throw err;
   }
-  syncDir(dirname(path));
+  if (durability === "durable") syncDir(dirname(path));
 }
 
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+export function writeJsonAtomic(path: string, value: unknown, durability: Durability = "durable"): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n", durability);
 }
 
 /**
@@ -87,7 +121,7 @@ export function syncDir(dir: string): void {
   try {
     const fd = openSync(dir, "r");
     try {
-      fsyncSync(fd);
+      syncFd(fd);
     } finally {
       closeSync(fd);
     }

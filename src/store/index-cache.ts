@@ -109,7 +109,7 @@ export function appendIndexLines(home: string, lines: string[]): void {
 /** Replaces the index with `lines` (compaction); best effort. */
 export function rewriteIndex(home: string, lines: string[]): void {
   try {
-    writeFileAtomic(`${home}/${INDEX_FILE}`, lines.join(""));
+    writeFileAtomic(`${home}/${INDEX_FILE}`, lines.join(""), "atomic");
   } catch {
     /* the index is a cache */
   }

@@ -27,6 +27,12 @@ export const RUN_LOCK_TIMEOUT_MS = 10_000;
 export const RUN_LOCK_STALE_MS = 10_000;
 /** The lock directory inside the locked folder (proper-lockfile's default would sit beside it). */
 const DIR_LOCK = ".lock";
+/**
+ * Pause between two tries of a held lock (withDirLock): this to twice this, at random. A claim
+ * holds a sweep's lock for a few ms, so eight agents queueing for it poll often; a mkdir and a
+ * stat a try are cheap.
+ */
+const LOCK_RETRY_MS = 5;
 /** Pause between two tries of the synchronous lock: 20 ms plus up to this much jitter. */
 const SYNC_RETRY_JITTER_MS = 60;
 
@@ -72,14 +78,15 @@ export interface Lease {
 }
 
 /**
- * Writes `dir`'s LOCK with a heartbeat and keeps it fresh. A heartbeat that
+ * Writes `dir`'s LOCK with a heartbeat (unless `written`: a LOCK of this
+ * process with a fresh beat is there already) and keeps it fresh. A heartbeat that
  * cannot be written (disk full for a moment) is retried at the next beat; if
  * the lease runs out meanwhile, another host may take the run over, which is
  * the point of a lease.
  */
-export function holdLease(dir: string, lock: RunLock): Lease {
+export function holdLease(dir: string, lock: RunLock, written = false): Lease {
   let current: RunLock = { ...lock, beat: Date.now() };
-  writeRunLock(dir, current);
+  if (!written) writeRunLock(dir, current);
   const timer = setInterval(
     () => {
       current = { ...current, beat: Date.now() };
@@ -124,7 +131,14 @@ export async function withDirLock<T>(dir: string, fn: () => T | Promise<T>, time
   try {
     release = await lock(dir, {
       ...lockOptions(dir),
-      retries: { retries: Math.ceil(timeoutMs / 50), factor: 1, minTimeout: 20, maxTimeout: 80, randomize: true },
+      retries: {
+        // The average pause is 1.5 × LOCK_RETRY_MS: give up after about timeoutMs.
+        retries: Math.ceil(timeoutMs / (1.5 * LOCK_RETRY_MS)),
+        factor: 1,
+        minTimeout: LOCK_RETRY_MS,
+        maxTimeout: 2 * LOCK_RETRY_MS,
+        randomize: true,
+      },
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -174,8 +188,13 @@ export function withDirLockSync<T>(dir: string, fn: () => T, timeoutMs = RUN_LOC
   }
 }
 
+/**
+ * Replaces the LOCK whole (a reader never sees half of one) without an fsync:
+ * it stands for a live process, and a power loss ends that process anyway; a
+ * LOCK left empty by one reads as a dead writer's (readRunLock).
+ */
 export function writeRunLock(dir: string, lock: RunLock): void {
-  writeJsonAtomic(join(dir, LOCK_FILE), lock);
+  writeJsonAtomic(join(dir, LOCK_FILE), lock, "atomic");
 }
 
 export function removeRunLock(dir: string): void {

@@ -6,7 +6,6 @@
 import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { randomBytes } from "node:crypto";
 
 export const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
 export const SHORT_ID_LENGTH = 8;
@@ -88,7 +87,16 @@ export function shortId(id: string): string {
 }
 
 export function newRunId(): string {
-  return randomBytes(16).toString("hex");
+  return randomHex(16);
+}
+
+/**
+ * `bytes` random bytes as hex, from the global Web Crypto: node:crypto would
+ * load with the store in every command (a few ms of start-up), this only when
+ * an id or a temp name is made.
+ */
+export function randomHex(bytes: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 }
 
 export function isoNow(): string {

@@ -4,7 +4,8 @@
 
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import { syncDir, writeJsonAtomic } from "./fs-atomic.js";
+import { writeJsonAtomic } from "./fs-atomic.js";
+import { writeRunLock, type RunLock } from "./locks.js";
 import { BUILDING_PREFIX, RUN_FILE, SDK_PARAMS_FILE, shortId } from "./paths.js";
 import { readTextFast } from "./read-fast.js";
 import { STORE_FORMAT, type Flags, type RunRecord } from "./types.js";
@@ -14,25 +15,30 @@ import { toStoreWriteError } from "./write-errors.js";
 const MAX_LISTED_FILES = 200;
 
 /**
- * Makes runs/<id> with its run.json. The folder is built as runs/.new-<id>
- * and renamed into place once run.json is whole, so a reader never sees a run
- * without its record, even when the disk fills or g dies in between (a
- * leftover .new- folder is removed by `g runs purge`).
+ * Makes runs/<id> with its run.json (and its LOCK, when the run starts at
+ * once). The folder is built as runs/.new-<id> and renamed into place once
+ * run.json is whole, so a reader never sees a run without its record, even
+ * when the disk fills or g dies in between (a leftover .new- folder is removed
+ * by `g runs purge`). One fsync, run.json's, before the rename: a power loss
+ * leaves the run whole or absent. The rename becomes durable with the run's
+ * next durable update (its end: updateRun fsyncs the run folder, which on
+ * journalling file systems commits the earlier rename too) or the file
+ * system's own next commit (ext4: within 5 s).
  */
-export function createRunFolder(runsDir: string, record: RunRecord): string {
+export function createRunFolder(runsDir: string, record: RunRecord, lock?: RunLock): string {
   const dir = `${runsDir}/${record.id}`;
   if (existsSync(dir)) throw new UsageError(`run ${shortId(record.id)} exists already`);
   const building = `${runsDir}/${BUILDING_PREFIX}${record.id}`;
   try {
     mkdirSync(runsDir, { recursive: true });
     mkdirSync(building);
-    writeJsonAtomic(`${building}/${RUN_FILE}`, record);
+    if (lock) writeRunLock(building, lock);
+    writeJsonAtomic(`${building}/${RUN_FILE}`, record, "whole");
     renameSync(building, dir);
   } catch (err) {
     rmSync(building, { recursive: true, force: true });
     throw toStoreWriteError(err, dir);
   }
-  syncDir(runsDir);
   return dir;
 }
 

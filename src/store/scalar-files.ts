@@ -116,7 +116,7 @@ export function writeRunSummary(dir: string, knownBytes?: number): Record<string
   }
   const scalars = summarizeScalars(readScalarsFile(scalarsPath));
   try {
-    writeJsonAtomic(`${dir}/${SUMMARY_FILE}`, { bytes, scalars } satisfies SummaryCache);
+    writeJsonAtomic(`${dir}/${SUMMARY_FILE}`, { bytes, scalars } satisfies SummaryCache, "atomic");
   } catch {
     /* a read-only or full store still answers; the cache is only an optimisation */
   }

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { GError, NotFoundError, UsageError } from "../errors.js";
-import { writeJsonAtomic } from "./fs-atomic.js";
+import { writeJsonAtomic, type Durability } from "./fs-atomic.js";
 import { appendIndexLines, indexLine, isEntryCurrent, readIndex, rewriteIndex, unpackSummaries } from "./index-cache.js";
 import { holdLease, readRunLock, removeRunLock, withDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
 import { OutputLog, readOutputTail } from "./output.js";
@@ -98,9 +98,13 @@ export class RunStore {
 
   /**
    * Creates the run's folder with its run.json, visible only once whole; the
-   * run is `pending` until started. A full disk is a StoreWriteError naming the folder.
+   * run is `pending` until started. A process that starts the run at once
+   * passes `started` (and `cmd`) in `fields` and its `lock`: the folder then
+   * appears with its LOCK, and run.json is written once instead of twice
+   * (one fsync less; see createRunFolder). A full disk is a StoreWriteError
+   * naming the folder.
    */
-  createRun(fields: Partial<RunRecord> & { op: string }): Run {
+  createRun(fields: Partial<RunRecord> & { op: string }, opts: { lock?: RunLock } = {}): Run {
     const id = fields.id ?? newRunId();
     this.runDir(id);
     const record: RunRecord = {
@@ -117,7 +121,7 @@ export class RunStore {
       id,
       created: fields.created ?? isoNow(),
     };
-    const dir = createRunFolder(this.runsDir, record);
+    const dir = createRunFolder(this.runsDir, record, opts.lock && { ...opts.lock, beat: opts.lock.beat ?? Date.now() });
     return { id, dir, record, status: deriveStatus(record, dir) };
   }
 
@@ -210,8 +214,14 @@ export class RunStore {
     if (line) appendIndexLines(this.home, [line]);
   }
 
-  /** Read-modify-write of run.json under the run's lock; the write is atomic. */
-  async updateRun(id: string, mutate: (record: RunRecord) => void): Promise<RunRecord> {
+  /**
+   * Read-modify-write of run.json under the run's lock. The write is atomic;
+   * by default it is durable when this returns (two fsyncs: the file, then
+   * the folder, which on journalling file systems also commits the folder's
+   * creation). The runner's start of a rerun passes "whole": never torn by a
+   * power loss, made durable by the run's final update.
+   */
+  async updateRun(id: string, mutate: (record: RunRecord) => void, durability: Durability = "durable"): Promise<RunRecord> {
     const dir = this.runDir(id);
     const path = join(dir, RUN_FILE);
     try {
@@ -220,7 +230,7 @@ export class RunStore {
         mutate(record);
         record.format = STORE_FORMAT;
         record.id = id;
-        writeJsonAtomic(path, record);
+        writeJsonAtomic(path, record, durability);
         return record;
       });
     } catch (err) {
@@ -297,11 +307,15 @@ export class RunStore {
     }
   }
 
-  /** Writes the run's LOCK with a heartbeat and keeps it fresh until the lease is stopped (see locks.ts). */
-  holdLease(id: string, lock: RunLock): Lease {
+  /**
+   * Writes the run's LOCK with a heartbeat and keeps it fresh until the lease
+   * is stopped (see locks.ts); `written`: the run was just created with this
+   * process's LOCK, which the first beat or update replaces.
+   */
+  holdLease(id: string, lock: RunLock, opts: { written?: boolean } = {}): Lease {
     const dir = this.runDir(id);
     try {
-      return holdLease(dir, lock);
+      return holdLease(dir, lock, opts.written === true);
     } catch (err) {
       throw toStoreWriteError(err, join(dir, LOCK_FILE));
     }

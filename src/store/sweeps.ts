@@ -10,14 +10,14 @@
 // `trial` = n); its status is derived from the run store like any run's.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { NotFoundError, UsageError } from "../errors.js";
 import type { SweepConfig } from "../flags/sweep-config.js";
 import { appendLines, writeJsonAtomic } from "./fs-atomic.js";
+import { randomHex } from "./paths.js";
 import { RunStore, withDirLock } from "./store.js";
-import type { Flags, Run, RunStatus } from "./types.js";
+import type { Flags, Run, RunRecord, RunStatus } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
 
 export const SWEEP_ID_PATTERN = /^[0-9a-f]{8}$/;
@@ -229,6 +229,12 @@ export async function claimTrial(
     /** Runs known to have stopped (kept by a long-lived agent), so they are not read again. */
     finishedCache?: Map<string, Run>;
     lockTimeoutMs: number;
+    /**
+     * Fields that make the trial's run start as it is created (the runner's
+     * startedFields for the claimed point): its run.json is then written once
+     * less. Without it the run is created pending.
+     */
+    started?: (point: Flags) => Partial<RunRecord>;
   },
 ): Promise<SweepClaim> {
   const sweep = readSweep(store.home, sweepId);
@@ -243,18 +249,21 @@ export async function claimTrial(
 
       const config = fresh.record.config;
       const program = config.program;
-      const run = store.createRun({
-        op: `sweep:${fresh.id}:${program || config.command?.[0] || "command"}`,
-        flags: choice.point,
-        cwd: opts.cwd,
-        sweep: fresh.id,
-        trial: choice.trial,
-        label: "",
-        tags: [],
-        ...(program ? { script: resolve(opts.cwd, program) } : {}),
-      });
-      // A heartbeat from the start: the claim is a lease until the runner's own takes over.
-      store.writeLock(run.id, { pid: process.pid, host: hostname(), beat: Date.now() });
+      const run = store.createRun(
+        {
+          op: `sweep:${fresh.id}:${program || config.command?.[0] || "command"}`,
+          flags: choice.point,
+          cwd: opts.cwd,
+          sweep: fresh.id,
+          trial: choice.trial,
+          label: "",
+          tags: [],
+          ...(program ? { script: resolve(opts.cwd, program) } : {}),
+          ...opts.started?.(choice.point),
+        },
+        // The run appears with its LOCK, a heartbeat from the start: the claim is a lease until the runner's own takes over.
+        { lock: { pid: process.pid, host: hostname(), beat: Date.now() } },
+      );
       appendTrialEntry(fresh.dir, { trial: choice.trial, run: run.id });
       const retryOf = choice.retryOf?.runId ?? null;
       if (retryOf !== null) await store.updateRun(retryOf, (r) => void (r.retried_by = run.id));
@@ -339,7 +348,7 @@ export function createSweep(home: string, file: string, text: string, config: Sw
   const root = sweepsRoot(home);
   mkdirSync(root, { recursive: true });
   for (;;) {
-    const id = randomBytes(4).toString("hex");
+    const id = randomHex(4);
     const dir = join(root, id);
     if (existsSync(dir)) continue;
     const tmp = join(root, `.${id}.${process.pid}.tmp`);
@@ -351,7 +360,7 @@ export function createSweep(home: string, file: string, text: string, config: Sw
       state: "running",
       file,
       cwd,
-      seed: randomBytes(4).readUInt32BE(0),
+      seed: Number.parseInt(randomHex(4), 16),
       config,
     };
     try {

@@ -12,7 +12,7 @@ import { buildArgv, buildEnv } from "../runner/command.js";
 import { formatNumber, formatValue } from "../format/values.js";
 import { initialPoint } from "../search/random.js";
 import { createRng } from "../search/rng.js";
-import { startRun, type RunningProcess } from "../runner/execute.js";
+import { createStartedRun, startRun, type RunningProcess } from "../runner/execute.js";
 import type { ScriptInfo } from "../runner/inspect.js";
 import { StopSignals } from "../runner/signals.js";
 import { isoNow, shortId, type RunStore } from "../store/store.js";
@@ -102,24 +102,23 @@ export async function runBatch(plan: BatchJob): Promise<void> {
       const point = nextPoint(plan, trial, pending);
       pending.set(trial, point);
       const flags: Flags = { ...plan.baseFlags, ...point };
+      const argv = buildArgv(plan.info, flags, plan.givenFlags);
+      const rerun = plan.rerun.get(trial);
+      // A new trial's run is created already started (one run.json write less); a rerun is started by startRun.
       const run =
-        plan.rerun.get(trial) ??
-        store.createRun({
-          op: plan.trialOp,
-          flags,
-          cwd: plan.cwd,
-          label: plan.label,
-          tags: plan.tags,
-          batch: batch.id,
-          trial,
-          script: plan.info.path,
-        });
-      if (plan.rerun.has(trial)) await store.updateRun(run.id, (r) => void (r.flags = flags));
+        rerun ??
+        createStartedRun(
+          store,
+          { op: plan.trialOp, flags, cwd: plan.cwd, label: plan.label, tags: plan.tags, batch: batch.id, trial, script: plan.info.path },
+          argv,
+        );
+      if (rerun) await store.updateRun(run.id, (r) => void (r.flags = flags));
       progress.emit({ type: "trialStarted", trial, runId: run.id, flags: formatPoint(point), nowMs: Date.now() });
       const proc = await startRun({
         store,
         run,
-        argv: buildArgv(plan.info, flags, plan.givenFlags),
+        argv,
+        createdStarted: rerun === undefined,
         env: buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags }),
         cwd: plan.cwd,
         sink: plan.quiet ? null : progress.sinkFor(trial),

@@ -6,17 +6,15 @@
 
 import { resolve } from "node:path";
 import type { Point } from "../flags/space.js";
-import { sweepGridPoints, type SweepConfig } from "../flags/sweep-config.js";
+import { sweepGridPoints, sweepTotal, type SweepConfig } from "../flags/sweep-config.js";
 import { buildEnv, buildSweepArgv, usesArgsJsonFile } from "../runner/command.js";
 import { sweepMacroArgs } from "../flags/sweep-args.js";
-import { startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
+import { startRun, startedFields, type OutputSink, type RunningProcess } from "../runner/execute.js";
 import type { StopSignals } from "../runner/signals.js";
 import { shouldStop } from "../search/early-stop.js";
-import { proposeGp } from "../search/gp.js";
 import { samplePoint } from "../search/random.js";
 import { createRng } from "../search/rng.js";
 import { shortId, type RunStore } from "../store/store.js";
-import { sweepTotal } from "../flags/sweep-config.js";
 import { claimTrial, readSweep, readTrials, type ClaimChoice, type Sweep, type SweepClaim, type Trial } from "../store/sweeps.js";
 import type { Objective, Placement, Run, RunStatus, ScalarRecord } from "../store/types.js";
 import { pointOf, runObjectiveValue, sweepHistory } from "./history.js";
@@ -49,21 +47,35 @@ export interface Proposal {
  * hold as pending (constant liar); the lock is held only to check the ledger
  * and append the claim, as Optuna's journal storage does.
  */
-export function claimNextTrial(
+export async function claimNextTrial(
   store: RunStore,
   sweepId: string,
-  opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run> },
+  opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run>; placement?: Placement },
 ): Promise<SweepClaim> {
   const sweep = readSweep(store.home, sweepId);
+  const config = sweep.record.config;
+  // A sweep that is done says so without the lock or a model fit: trials are only ever added, so
+  // "done" from this read stands as it would under the lock (an agent that starts, or stays, with
+  // nothing to claim costs a read). The lock is for taking a trial.
+  if (sweep.record.state !== "running") return { kind: "done", reason: `sweep ${sweep.id} is ${sweep.record.state}` };
   // Read outside the lock, like the bayes proposal: an agent claiming at this very moment may still start one more.
-  const reached = sweep.record.config.metric?.target !== undefined ? findTargetReached(store, sweep, opts.finishedCache) : null;
-  if (reached !== null) return Promise.resolve({ kind: "done", reason: targetReason(sweep, reached) });
-  const proposal = sweep.record.config.method === "bayes" ? proposeBayesTrial(store, sweep, opts.finishedCache) : null;
+  const reached = config.metric?.target !== undefined ? findTargetReached(store, sweep, opts.finishedCache) : null;
+  if (reached !== null) return { kind: "done", reason: targetReason(sweep, reached) };
+  const seen = readTrials(store, sweep, opts.finishedCache).filter((t) => t.run !== null && !t.superseded);
+  const peek = chooseTrial(sweep, seen, opts.retry, null);
+  if (peek.kind === "done") return peek;
+  if (config.method === "bayes") await loadBayesProposer();
+  const proposal = config.method === "bayes" ? proposeBayesTrial(store, sweep, opts.finishedCache) : null;
   return claimTrial(store, sweepId, {
     cwd: opts.cwd,
     finishedCache: opts.finishedCache,
     lockTimeoutMs: CLAIM_LOCK_TIMEOUT_MS,
     choose: (fresh, trials) => chooseTrial(fresh, trials, opts.retry, proposal),
+    // The agent starts the trial at once: its run is created started (runSweepTrial sees it). Not
+    // with ${args_json_file}: that argv names a file the claim's run folder must hold first.
+    started: usesArgsJsonFile(config)
+      ? undefined
+      : (point) => startedFields(buildSweepArgv(config, point, opts.cwd), opts.placement),
   });
 }
 
@@ -100,14 +112,27 @@ export function targetReason(sweep: Sweep, reached: TargetReached): string {
 }
 
 /** The bayes proposal for the ledger as it stands now, read without the lock (exported for bench/claims.mjs). */
+/** The gp optimizer, loaded for the first bayes claim: agents of grid and random sweeps never load it. */
+let gp: typeof import("../search/gp.js") | null = null;
+
+/** Loads what proposeBayesTrial needs (once per process). */
+export async function loadBayesProposer(): Promise<void> {
+  gp ??= await import("../search/gp.js");
+}
+
+/**
+ * The bayes proposal for the ledger as it stands now, read without the lock
+ * (exported for bench/claims.mjs); loadBayesProposer() first.
+ */
 export function proposeBayesTrial(store: RunStore, sweep: Sweep, finishedCache?: Map<string, Run>): Proposal {
+  if (gp === null) throw new Error("proposeBayesTrial before loadBayesProposer()");
   const config = sweep.record.config;
   const trials = readTrials(store, sweep, finishedCache).filter((t) => t.run !== null && !t.superseded);
   const trial = nextTrialNumber(trials);
   // Each trial has its own stream, so a proposal does not depend on how many other agents drew before it.
   const rng = createRng(`${sweep.record.seed}:${trial}`);
   const history = sweepHistory(store, config.space, sweepObjective(config), trials, { liar: true });
-  return { point: proposeGp(config.space, history, rng), seenRuns: new Set(trials.map((t) => t.runId)) };
+  return { point: gp.proposeGp(config.space, history, rng), seenRuns: new Set(trials.map((t) => t.runId)) };
 }
 
 /**
@@ -253,6 +278,8 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
     store,
     run,
     argv: buildSweepArgv(config, point, opts.cwd, argsJsonFile),
+    // Claimed by claimNextTrial, the run is already started; a claim made without `started` is pending.
+    createdStarted: run.record.started != null && run.record.stopped == null,
     env: { ...buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags: point }), G_SWEEP_ID: sweep.id },
     cwd: opts.cwd,
     sink: opts.sink,
