@@ -85,7 +85,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     return;
   }
   if (data.rows.length === 0) {
-    say(runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
+    if (prefixNote === null) say(runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
     return;
   }
   const tty = process.stdout.isTTY === true;
