@@ -156,7 +156,8 @@ export function describePrefixMiss(runs: readonly Run[], filter: string): string
     }
     depth = d;
   }
-  if (known.size === 0) return `no run has a prefix under "${want.join("/")}" (no run here has a prefix; the SDKs' Experiment(prefix=...) sets one)`;
+  if (known.size === 0)
+    return `no run has a prefix under "${want.join("/")}" (no run here has a prefix; the SDKs' Experiment(prefix=...) sets one)`;
   const listed = [...known].sort().slice(0, 8);
   return `no run has a prefix under "${want.join("/")}"; prefixes ${depth === 0 ? "here" : `under ${want.slice(0, depth).join("/")}`}: ${listed.join(", ")}${known.size > 8 ? ", ..." : ""}`;
 }

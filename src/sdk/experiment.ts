@@ -35,7 +35,21 @@ export const PARAMS_FILE = "params.json";
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "fatal"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 /** ml_dash's metrics.buffer.log_summary() aggregations. */
-export const SUMMARY_AGGREGATIONS = ["mean", "std", "min", "max", "count", "median", "sum", "p50", "p90", "p95", "p99", "first", "last"] as const;
+export const SUMMARY_AGGREGATIONS = [
+  "mean",
+  "std",
+  "min",
+  "max",
+  "count",
+  "median",
+  "sum",
+  "p50",
+  "p90",
+  "p95",
+  "p99",
+  "first",
+  "last",
+] as const;
 export type SummaryAggregation = (typeof SUMMARY_AGGREGATIONS)[number];
 
 export interface ExperimentOptions {
@@ -111,7 +125,8 @@ export type MetricBuffer = ((values: MetricValues) => Metrics) & {
 };
 
 /** `experiment.metrics("train")` for a namespace, `experiment.metrics.log(...)` for none. */
-export type Metrics = ((namespace: string, info?: { description?: string; tags?: string[]; metadata?: unknown }) => Metrics) & MetricsWriter;
+export type Metrics = ((namespace: string, info?: { description?: string; tags?: string[]; metadata?: unknown }) => Metrics) &
+  MetricsWriter;
 
 export interface Params {
   /** Merges values into the run's flags (params.json inside `g run`). */
@@ -278,7 +293,14 @@ export class Experiment {
     const write = (level: LogLevel) => (message: string, metadata?: Record<string, unknown>) => {
       this.writeLog(String(message), level, metadata);
     };
-    return { debug: write("debug"), info: write("info"), warn: write("warn"), warning: write("warn"), error: write("error"), fatal: write("fatal") };
+    return {
+      debug: write("debug"),
+      info: write("info"),
+      warn: write("warn"),
+      warning: write("warn"),
+      error: write("error"),
+      fatal: write("fatal"),
+    };
   }
 
   /** Writes the metrics row being built (ml_dash's flush of buffered data). */
@@ -371,7 +393,10 @@ export class Experiment {
   private writeLog(message: string, level: LogLevel, metadata: Record<string, unknown> | undefined): void {
     this.assertOpen();
     const stamp = isoNow();
-    const meta = metadata !== undefined && Object.keys(metadata).length > 0 ? (JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>) : undefined;
+    const meta =
+      metadata !== undefined && Object.keys(metadata).length > 0
+        ? (JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>)
+        : undefined;
     const line = `${stamp} ${level.toUpperCase()} ${message}${meta ? ` ${JSON.stringify(meta)}` : ""}\n`;
     this.start();
     const entry = { timestamp: stamp, level, message, ...(meta ? { metadata: meta } : {}), ...this.markFields() };
@@ -447,7 +472,8 @@ export class Experiment {
     metrics.append = (nameOrValues: string | MetricValues, values?: MetricValues) => {
       const named = typeof nameOrValues === "string";
       const data = named ? values : nameOrValues;
-      if (data === undefined || Object.keys(data).length === 0) throw new Error("g-runs: append() needs values, e.g. append({ value: 0.5, step: 1 })");
+      if (data === undefined || Object.keys(data).length === 0)
+        throw new Error("g-runs: append() needs values, e.g. append({ value: 0.5, step: 1 })");
       return this.appendPoint(target(named ? nameOrValues : undefined, "append"), data);
     };
     metrics.appendBatch = (nameOrPoints: string | MetricValues[], points?: MetricValues[]) => {
@@ -461,7 +487,13 @@ export class Experiment {
     metrics.read = (startIndex = 0, limit = 1000) => {
       const points = this.series(namespace);
       const data = points.slice(startIndex, startIndex + limit);
-      return { data, startIndex, endIndex: startIndex + data.length - 1, total: data.length, hasMore: startIndex + data.length < points.length };
+      return {
+        data,
+        startIndex,
+        endIndex: startIndex + data.length - 1,
+        total: data.length,
+        hasMore: startIndex + data.length < points.length,
+      };
     };
     metrics.stats = () => {
       const points = this.series(namespace);
@@ -494,7 +526,8 @@ export class Experiment {
           throw new Error(`g-runs: unknown aggregation "${agg}"; use ${SUMMARY_AGGREGATIONS.join(", ")}`);
       for (const [ns, bucket] of this.buffered) {
         const out: MetricValues = { ...extra };
-        for (const [key, values] of bucket) for (const [agg, v] of Object.entries(summarize(values, aggs.length > 0 ? aggs : ["mean"]))) out[`${key}.${agg}`] = v;
+        for (const [key, values] of bucket)
+          for (const [agg, v] of Object.entries(summarize(values, aggs.length > 0 ? aggs : ["mean"]))) out[`${key}.${agg}`] = v;
         if (Object.keys(out).length > 0) this.metricsFor(ns).log(out);
       }
       this.buffered.clear();
@@ -512,7 +545,8 @@ export class Experiment {
   /** ml_dash's `_ts`: seconds since the epoch, or -1 for the previous point's time. */
   private resolveTs(ts: unknown): number | undefined {
     if (ts === undefined || ts === null) return undefined;
-    if (typeof ts !== "number" || !Number.isFinite(ts)) throw new TypeError(`g-runs: _ts must be seconds since the epoch or -1, got ${JSON.stringify(ts)}`);
+    if (typeof ts !== "number" || !Number.isFinite(ts))
+      throw new TypeError(`g-runs: _ts must be seconds since the epoch or -1, got ${JSON.stringify(ts)}`);
     return ts === -1 ? (this.lastT ?? undefined) : ts;
   }
 
@@ -770,7 +804,8 @@ export class Experiment {
 export function checkLevel(level: string): LogLevel {
   let name = String(level).toLowerCase();
   if (name === "warning") name = "warn";
-  if (!(LOG_LEVELS as readonly string[]).includes(name)) throw new Error(`g-runs: invalid log level "${level}"; use one of ${LOG_LEVELS.join(", ")}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(name))
+    throw new Error(`g-runs: invalid log level "${level}"; use one of ${LOG_LEVELS.join(", ")}`);
   return name as LogLevel;
 }
 

@@ -106,7 +106,8 @@ export class Optimizer {
     let best: { params: Point; target: number } | null = null;
     for (const r of this.res) {
       if (r.target === null) continue;
-      if (best === null || (this.direction === "maximize" ? r.target > best.target : r.target < best.target)) best = { params: r.params, target: r.target };
+      if (best === null || (this.direction === "maximize" ? r.target > best.target : r.target < best.target))
+        best = { params: r.params, target: r.target };
     }
     return best;
   }
