@@ -161,3 +161,90 @@ describe("the seed's Bayesian-optimisation variation (examples/sdk/bayesian_opti
     expect(table.stdout).toMatch(/prefix\n.*alice\/bayes-opt\/trial-\d+\s*\n$/);
   }, 300_000);
 });
+
+describe("prefix and description", () => {
+  it("g runs and g compare select the seed's grid by --prefix and show .prefix and .description", () => {
+    const res = python([join(EXAMPLES, "grid_search.py")]);
+    expect(res.status).toBe(0);
+    const listed = gJson<Array<{ label: string }>>(["runs", "--json", "--prefix", "alice/hyperparameter-search"]);
+    expect(listed).toHaveLength(9);
+    expect(gJson<unknown[]>(["runs", "--json", "--prefix", "alice/hyperparameter-search/search-lr0.1-bs16"])).toHaveLength(1);
+
+    const table = g(["compare", "-T", "--prefix", "alice/hyperparameter-search", "-c", ".prefix,.description", "-t", "9"]);
+    expect(table.status).toBe(0);
+    expect(table.stdout).toContain("alice/hyperparameter-search/search-lr0.001-bs64");
+    expect(table.stdout).toContain("Grid search: lr=0.001, batch_size=64");
+    expect(table.stdout.trim().split("\n")).toHaveLength(10);
+
+    const info = g(["runs", "info", "1"]).stdout;
+    expect(info).toContain("prefix:    alice/hyperparameter-search/search-lr0.001-bs64\n");
+    expect(info).toContain("description: Grid search: lr=0.001, batch_size=64\n");
+    expect(info).toContain("logs:      2 (info 2)\n");
+
+    // A prefix no run has: nothing selected, exit 0, and a note naming the prefixes there are.
+    const miss = g(["runs", "--prefix", "alice/hyperparameter"]);
+    expect([miss.status, miss.stdout]).toEqual([0, ""]);
+    expect(miss.stderr).toBe('no run has a prefix under "alice/hyperparameter"; prefixes under alice: alice/hyperparameter-search\n');
+    const missCompare = g(["compare", "-T", "--prefix", "bob"]);
+    expect([missCompare.status, missCompare.stdout, missCompare.stderr]).toEqual([
+      0,
+      "",
+      'no run has a prefix under "bob"; prefixes here: alice\n',
+    ]);
+    const bad = g(["compare", "-T", "--prefix", "/"]);
+    expect([bad.status, bad.stderr]).toEqual([2, 'g: --prefix needs a path such as alice/hyperparameter-search, got "/"\n']);
+  }, 120_000);
+});
+
+describe("inside g run", () => {
+  it("files and log lines of a first experiment move with it into its child run when a second one starts", () => {
+    writeFileSync(
+      join(work, "two.py"),
+      [
+        "from g_runs import Experiment",
+        "for name in ['first', 'second']:",
+        "    with Experiment(prefix=f'alice/two/{name}').run as exp:",
+        "        exp.log(f'hello from {name}', level='warn')",
+        "        exp.files('out').save_text(name, to=f'{name}.txt')",
+        "",
+      ].join("\n"),
+    );
+    const res = g(["run", "-y", "two.py"]);
+    expect(res.status).toBe(0);
+    const children = gJson<Array<{ id: string; label: string }>>(["runs", "--json", "--prefix", "alice/two"]);
+    expect(children.map((c) => c.label).sort()).toEqual(["first", "second"]);
+    for (const child of children) {
+      const info = gJson<InfoJson>(["runs", "info", child.id, "--json"]);
+      expect(info.artifacts.map((a) => `${a.path}/${a.filename}`)).toEqual([`out/${child.label}.txt`]);
+      expect(info.logs).toEqual({ count: 1, levels: { warn: 1 } });
+      expect(readFileSync(join(home, "runs", child.id, "files/out", `${child.label}.txt`), "utf8")).toBe(child.label);
+    }
+    const parent = gJson<Array<{ id: string; op: string }>>(["runs", "--json"]).find((r) => r.op === "two.py")!;
+    const info = gJson<InfoJson>(["runs", "info", parent.id, "--json"]);
+    expect([info.artifacts, info.logs.count]).toEqual([[], 0]);
+  }, 120_000);
+});
+
+describe("the Python Optimizer client", () => {
+  it("speaks g ask-tell: ranges, log ranges and choices, tpe, and one clear error for a bad space", () => {
+    const script = [
+      "from g_runs import Optimizer",
+      "opt = Optimizer({'lr': (1e-4, 1e-1, 'log'), 'bs': [16, 32, 64], 'depth': {'type': 'int', 'low': 1, 'high': 4}}, optimizer='tpe', seed=3)",
+      "for i in range(12):",
+      "    p = opt.suggest()",
+      "    assert 1e-4 <= p['lr'] <= 1e-1 and p['bs'] in (16, 32, 64) and p['depth'] in (1, 2, 3, 4), p",
+      "    opt.register(p, (p['bs'] - 32) ** 2 + p['depth'])",
+      "print(len(opt.res), opt.max['target'] == min(r['target'] for r in opt.res))",
+      "opt.close()",
+      "try:",
+      "    Optimizer({'x': (2, 1)}).suggest()",
+      "except RuntimeError as e:",
+      "    print(e)",
+    ].join("\n");
+    const res = python(["-c", script]);
+    expect(res.stderr).toBe("");
+    expect(res.stdout).toBe(
+      '12 True\ng_runs: the optimizer stopped: g: ask-tell: line 1: init: parameter "x": "low" 2 is above "high" 1\n',
+    );
+  }, 120_000);
+});
