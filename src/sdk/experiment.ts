@@ -303,6 +303,13 @@ export class Experiment {
     };
   }
 
+  /** ml_dash's Track API is not part of g: said at once rather than as a missing property. */
+  get tracks(): never {
+    throw new Error(
+      "g-runs: tracks (ml_dash's Track API) are not supported; record numbers with experiment.metrics(...) and other data with experiment.files(...)",
+    );
+  }
+
   /** Writes the metrics row being built (ml_dash's flush of buffered data). */
   flush(): void {
     this.metrics.flush();

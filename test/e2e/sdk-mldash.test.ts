@@ -122,6 +122,10 @@ describe("ml_dash's Experiment API (examples/sdk/ml_dash_tour.py)", () => {
       ],
       ['Experiment(prefix="a/b/c").run.start().files("nope.txt").download()', /ValueError: g_runs: file not found: nope.txt/],
       ['Experiment(prefix="a/b/c", job_name="x")', /TypeError: .*unexpected keyword argument 'job_name'/],
+      [
+        'Experiment(prefix="a/b/c").tracks("robot/pos").append(x=1.0)',
+        /NotImplementedError: g_runs: tracks \(ml_dash's Track API\) are not supported/,
+      ],
     ];
     for (const [code, message] of cases) {
       const res = python(["-c", `from g_runs import Experiment\n${code}`]);

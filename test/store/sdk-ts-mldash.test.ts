@@ -142,6 +142,7 @@ describe("the run manager, decorator and options", () => {
       ["cancelled", "terminated"],
     ]);
     expect(() => new Experiment({ prefix: "a/b/c", dashUrl: "https://api.dash.ml" })).toThrow(/dashUrl selects ml_dash's remote server/);
+    expect(() => new Experiment({ prefix: "a/b/c", env }).tracks).toThrow(/tracks \(ml_dash's Track API\) are not supported/);
   });
 });
 

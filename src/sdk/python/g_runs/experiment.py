@@ -135,6 +135,14 @@ class Experiment:
         """ml_dash's fluent logging: `experiment.logs.info("message", epoch=1)`."""
         return LogBuilder(self, None)
 
+    @property
+    def tracks(self):
+        """ml_dash's Track API is not part of g: said at once rather than as a missing attribute."""
+        raise NotImplementedError(
+            "g_runs: tracks (ml_dash's Track API) are not supported; record numbers with "
+            "experiment.metrics(...) and other data with experiment.files(...)"
+        )
+
     def flush(self):
         """Writes the metrics row being built (ml_dash's flush of buffered data)."""
         self.metrics.flush()
