@@ -487,7 +487,7 @@ class Experiment:
         values = {}
         for key, value in data.items():
             full = (base if key == "value" else f"{base}/{key}") if base else key
-            if _number(full, value) is not None or value is not None:
+            if value is not None:  # an optional field left empty, as in metrics.log
                 values[full] = value
         if step is None and _is_whole(data.get("epoch")):
             step = int(data["epoch"])
