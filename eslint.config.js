@@ -80,6 +80,15 @@ export default tseslint.config(
   },
   {
     files: ["src/sdk/**"],
-    rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns: forbid(["commands", "cli", "ui", "view", "trials", "runner"], "the SDK is a library users import") }] },
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", {
+        patterns: [
+          ...forbid(["commands", "cli", "ui", "view", "runner"], "the SDK is a library users import"),
+          // The Optimizer runs the ask/tell session g ask-tell serves (optimizer registry and proposers,
+          // no processes or store); nothing else of the trials layer.
+          { group: ["../trials/*", "!../trials/ask-tell-session.js"], allowTypeImports: true, message: "the SDK is a library users import (trials)" },
+        ],
+      }],
+    },
   },
 );

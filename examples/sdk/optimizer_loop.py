@@ -1,7 +1,8 @@
-# The seed's "Bayesian optimization" variation (shared/seeds/002): a script
-# that runs its own search loop, suggesting each trial from the ones before
-# and recording every trial as a g run. The optimizer here is a minimal
-# stand-in (perturb the best point so far); any suggest/register optimizer fits.
+# A script that runs its own search loop (the shape of the seed's "Bayesian
+# optimization" variation, shared/seeds/002), suggesting each trial from the
+# ones before and recording every trial as a g run. The optimizer here is a
+# hand-written one (perturb the best point so far): any suggest/register
+# optimizer fits. For g's own gp, see bayesian_optimization.py.
 #   PYTHONPATH=$(g sdk python-path) python3 examples/sdk/optimizer_loop.py
 import math
 import os

@@ -242,7 +242,8 @@ function addRunFilters<A extends unknown[], O extends OptionValues, G extends Op
     .option("--op <text>", "only runs whose op contains TEXT")
     .option("--status <status>", "only runs with this status (repeatable)", collect)
     .option("--label <text>", "only runs whose label contains TEXT")
-    .option("--tag <tag>", "only runs with this tag (repeatable)", collect);
+    .option("--tag <tag>", "only runs with this tag (repeatable)", collect)
+    .option("--prefix <path>", "only SDK runs whose prefix starts with PATH (whole segments: alice/search)");
 }
 
 /**

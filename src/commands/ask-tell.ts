@@ -4,22 +4,11 @@
 // drive the gp and tpe optimizers exactly as `g run` would use them.
 
 import { createInterface } from "node:readline";
-import { createRng } from "../search/rng.js";
-import { UsageError } from "../errors.js";
-import type { Observation, Point, Rng, Space } from "../flags/space.js";
 import { AskTellError, parseAskTellLine } from "../search/ask-tell-protocol.js";
-import { findOptimizer, loadProposer, parseOptimizerSettings, type OptimizerName } from "../trials/optimizers.js";
-
-/** The optimizers ask-tell serves: those that propose (grid has no proposals to make). */
-function askTellOptimizer(name: string): Exclude<OptimizerName, "grid"> {
-  const found = findOptimizer(name);
-  if (found === undefined || found === "grid") {
-    throw new UsageError(
-      `unknown optimizer '${name}' for ask-tell: expected gp (alias bayesian), tpe or random (e.g. g ask-tell --optimizer gp)`,
-    );
-  }
-  return found;
-}
+import { AskTellSession, askTellOptimizer } from "../trials/ask-tell-session.js";
+import { parseOptimizerSettings } from "../trials/optimizers.js";
+import { UsageError } from "../errors.js";
+import type { Space } from "../flags/space.js";
 
 /** Runs one session: reads messages from input until `end` (or EOF), answers on output. */
 export async function runAskTell(options: {
@@ -32,12 +21,9 @@ export async function runAskTell(options: {
   const name = options.optimizer.toLowerCase();
   // A bad name or setting fails before anything is read.
   const optimizer = askTellOptimizer(name);
-  const settings = await parseOptimizerSettings(optimizer, options.settings ?? {});
-  let proposer: ((history: Observation[], rng: Rng) => Point) | null = null;
+  await parseOptimizerSettings(optimizer, options.settings ?? {});
+  let session: AskTellSession | null = null;
   let space: Space | null = null;
-  let rng: Rng | null = null;
-  let sign = 1;
-  const history: Observation[] = [];
   const send = (msg: Record<string, unknown>): void => {
     options.output.write(JSON.stringify(msg) + "\n");
   };
@@ -51,21 +37,21 @@ export async function runAskTell(options: {
       switch (msg.type) {
         case "init":
           space = msg.space;
-          sign = msg.direction === "maximize" ? -1 : 1;
-          rng = createRng(msg.seed);
-          // A fresh proposer per session: the gp's warm-start cache belongs to one space.
-          proposer = await loadProposer(optimizer, space, settings);
-          history.length = 0;
+          session = await AskTellSession.start({
+            optimizer,
+            space,
+            direction: msg.direction,
+            seed: msg.seed,
+            settings: options.settings,
+          });
           send({ type: "ready", name: `g_${name}` });
           break;
-        case "suggest": {
-          // parseAskTellLine refuses suggest before init, which sets all three.
-          const params = proposer!(history, rng!);
-          send({ type: "suggestion", trial: msg.trial, params });
+        case "suggest":
+          // parseAskTellLine refuses suggest before init, which starts the session.
+          send({ type: "suggestion", trial: msg.trial, params: session!.suggest() });
           break;
-        }
         case "observe":
-          history.push({ point: msg.params, value: msg.value === null ? null : sign * msg.value });
+          session!.observe(msg.params, msg.value);
           send({ type: "ok" });
           break;
         case "end":

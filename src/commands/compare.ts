@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { gBin } from "../runner/paths.js";
 import { UsageError } from "../errors.js";
 import { buildCompareData, type CompareData, type CompareInputRun } from "../query/compare-data.js";
-import { selectCompareRuns, type RunSelection } from "../query/select.js";
+import { describePrefixMiss, matchesPrefix, selectCompareRuns, type RunSelection } from "../query/select.js";
 import { renderCsv } from "../format/csv.js";
 import { renderJson } from "../format/json.js";
 import { renderTable } from "../format/table.js";
@@ -52,8 +52,9 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     return;
   }
 
-  const { runs, warnings, enclosing } = loadCompareRuns(store, specs, opts);
+  const { runs, warnings, enclosing, prefixNote } = loadCompareRuns(store, specs, opts);
   for (const w of warnings) say(`warning: ${w}`);
+  if (prefixNote !== null) say(prefixNote);
   if (enclosing.length > 0) {
     const ids = enclosing.slice(0, 3).map((r) => r.run.id.slice(0, 8));
     say(
@@ -84,7 +85,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     return;
   }
   if (data.rows.length === 0) {
-    say(runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
+    if (prefixNote === null) say(runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
     return;
   }
   const tty = process.stdout.isTTY === true;
@@ -111,10 +112,18 @@ export function loadCompareRuns(
   store: RunStore,
   specs: string[],
   opts: RunSelection,
-): { runs: CompareInputRun[]; warnings: string[]; enclosing: CompareInputRun[] } {
+): { runs: CompareInputRun[]; warnings: string[]; enclosing: CompareInputRun[]; prefixNote: string | null } {
   const { runs, warnings } = store.listRunsWithSummaries();
   const selected = selectCompareRuns(runs, specs, opts, (spec) => readSweep(store.home, spec).id);
-  return { ...selected, warnings };
+  // An unknown --prefix selects nothing, as other filters do; the note names the prefixes there are.
+  const prefixNote =
+    opts.prefix !== undefined && !runs.some((r) => matchesPrefix(r.run.record.prefix, opts.prefix!))
+      ? describePrefixMiss(
+          runs.map((r) => r.run),
+          opts.prefix,
+        )
+      : null;
+  return { ...selected, warnings, prefixNote };
 }
 
 /**

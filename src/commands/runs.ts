@@ -3,9 +3,18 @@
 
 import { NotFoundError, UsageError } from "../errors.js";
 import { checkLabel, checkTags } from "../flags/check-names.js";
-import { checkRunSpecs, filterRuns, indexRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
+import {
+  checkRunSpecs,
+  describePrefixMiss,
+  filterRuns,
+  indexRuns,
+  matchesPrefix,
+  selectRuns,
+  type IndexedRun,
+  type RunFilters,
+} from "../query/select.js";
 import { requestStop } from "../runner/signals.js";
-import { RunStore, findProjectStore, locateStore, resolveHome, shortId } from "../store/store.js";
+import { FILES_DIR, RunStore, findProjectStore, locateStore, resolveHome, shortId, type SdkFile } from "../store/store.js";
 import type { Placement, Run, ScalarSummary } from "../store/types.js";
 import { formatDuration as formatSeconds, formatNumber, formatTime as formatIsoTime } from "../format/values.js";
 import { renderRows } from "../format/table.js";
@@ -55,7 +64,7 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
     return;
   }
   if (limited.length === 0) {
-    say(all.length === 0 ? `no runs yet in ${store.home}; start one with g run SCRIPT` : "no runs match");
+    say(all.length === 0 ? `no runs yet in ${store.home}; start one with g run SCRIPT` : (prefixMiss(all, opts.prefix) ?? "no runs match"));
     return;
   }
   const showBatch = limited.some((r) => r.run.record.batch !== undefined);
@@ -97,10 +106,12 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   const { index, run } = picked[0]!;
   const scalars = store.readSummaries(run);
   const files = store.listFiles(run);
+  const artifacts = store.readSdkFiles(run);
+  const logs = store.summarizeSdkLogs(run);
   const children = all.filter((c) => c.run.record.parent === run.id);
   const settings = optimizerSettings(run);
   if (opts.json) {
-    const extra = { optimizer_settings: settings, children: children.map((c) => c.run.id), scalars, files };
+    const extra = { optimizer_settings: settings, children: children.map((c) => c.run.id), scalars, files, artifacts, logs };
     process.stdout.write(JSON.stringify({ ...runJson({ index, run }), ...extra }, null, 2) + "\n");
     return;
   }
@@ -115,6 +126,7 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
     `label:     ${r.label ?? ""}`,
     `tags:      ${(r.tags ?? []).join(", ")}`,
   ];
+  if (typeof r.prefix === "string" && r.prefix !== "") lines.push(`prefix:    ${r.prefix}`);
   if (typeof r.description === "string" && r.description !== "") lines.push(`description: ${r.description}`);
   if (typeof r.error === "string") lines.push(`error:     ${r.error}`);
   lines.push(`cwd:       ${r.cwd}`, `command:   ${r.cmd.map(quoteArg).join(" ")}`, `dir:       ${run.dir}`);
@@ -144,6 +156,15 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   for (const [k, v] of Object.entries(r.flags)) lines.push(`  ${k}: ${typeof v === "number" ? formatNumber(v) : String(v)}`);
   lines.push("scalars:");
   for (const [k, s] of Object.entries(scalars)) lines.push(`  ${k}: ${formatScalar(s)}`);
+  if (logs.count > 0) {
+    const levels = Object.entries(logs.levels).map(([level, n]) => `${level} ${n}`);
+    lines.push(`logs:      ${logs.count} (${levels.join(", ")})`);
+  }
+  if (artifacts.length > 0) {
+    // The files an SDK saved (experiment.files(...)), with what it said about them.
+    lines.push("artifacts:");
+    for (const a of artifacts) lines.push(`  ${describeArtifact(a)}`);
+  }
   lines.push("files:");
   for (const f of files) lines.push(`  ${f}`);
   process.stdout.write(lines.join("\n") + "\n");
@@ -248,12 +269,25 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
 
 function pick(all: IndexedRun[], specs: string[], filters: RunFilters, verb: string): IndexedRun[] {
   const hasFilter =
-    filters.op !== undefined || filters.label !== undefined || (filters.status?.length ?? 0) > 0 || (filters.tag?.length ?? 0) > 0;
+    filters.op !== undefined ||
+    filters.label !== undefined ||
+    filters.prefix !== undefined ||
+    (filters.status?.length ?? 0) > 0 ||
+    (filters.tag?.length ?? 0) > 0;
   if (specs.length === 0 && !hasFilter)
     throw new UsageError(`g runs ${verb} needs runs: e.g. g runs ${verb} 1, 1:5 or an id (or a filter such as --status error)`);
   const picked = filterRuns(selectRuns(all, specs), filters);
-  if (picked.length === 0) throw new NotFoundError("no runs match");
+  if (picked.length === 0) throw new NotFoundError(prefixMiss(all, filters.prefix) ?? "no runs match");
   return picked;
+}
+
+/** The note for a --prefix no run in the store has, or null (no --prefix, or some run has it). */
+function prefixMiss(all: IndexedRun[], prefix: string | undefined): string | null {
+  if (prefix === undefined || all.some((r) => matchesPrefix(r.run.record.prefix, prefix))) return null;
+  return describePrefixMiss(
+    all.map((r) => r.run),
+    prefix,
+  );
 }
 
 async function ask(yes: boolean | undefined, heading: string, runs: IndexedRun[]): Promise<boolean> {
@@ -293,6 +327,13 @@ function runJson({ index, run }: IndexedRun): Record<string, unknown> {
     cwd: r.cwd,
     dir: run.dir,
   };
+}
+
+/** `models/model.pt (1234 B) best checkpoint [best, v1]`: an SDK file as `g runs info` lists it. */
+function describeArtifact(a: SdkFile): string {
+  const where = `${FILES_DIR}/${a.path === "" ? "" : `${a.path}/`}${a.filename}`;
+  const tags = Array.isArray(a.tags) && a.tags.length > 0 ? ` [${a.tags.join(", ")}]` : "";
+  return `${where} (${a.sizeBytes} B)${a.description ? ` ${a.description}` : ""}${tags}`;
 }
 
 /** ` [3] label (status)`: a related run as a line of `g runs info` shows it; "" when it is gone. */

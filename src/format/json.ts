@@ -24,6 +24,8 @@ export interface CompareJsonRow {
   /** The enclosing run's id, for a child run (see docs/sdk.md). */
   parent: string | null;
   description: string | null;
+  /** An SDK run's prefix (`alice/search/lr-0.1`). */
+  prefix: string | null;
   flags: Flags;
   /** Key → last, first, min, max, avg, total, count, step. */
   scalars: Record<string, ScalarSummary>;
@@ -51,6 +53,7 @@ export function toJsonRows(data: CompareData): CompareJsonRow[] {
       trial: typeof r.trial === "number" ? r.trial : null,
       parent: typeof r.parent === "string" ? r.parent : null,
       description: typeof r.description === "string" ? r.description : null,
+      prefix: typeof r.prefix === "string" ? r.prefix : null,
       flags: r.flags,
       scalars: row.summaries,
     };

@@ -28,6 +28,7 @@ export const ATTRIBUTES = [
   "optimizer",
   "description",
   "parent",
+  "prefix",
 ] as const;
 export type Attribute = (typeof ATTRIBUTES)[number];
 
@@ -67,6 +68,7 @@ const ATTRIBUTE_HEADERS: Record<Attribute, string> = {
   optimizer: "optimizer",
   description: "description",
   parent: "parent",
+  prefix: "prefix",
 };
 
 /**

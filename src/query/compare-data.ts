@@ -323,6 +323,8 @@ function attributeValue(attr: Attribute, r: CompareInputRun, now: number): CellV
       return typeof rec.description === "string" && rec.description !== "" ? rec.description : null;
     case "parent":
       return typeof rec.parent === "string" ? rec.parent.slice(0, 8) : null;
+    case "prefix":
+      return typeof rec.prefix === "string" && rec.prefix !== "" ? rec.prefix : null;
   }
 }
 

@@ -19,6 +19,8 @@ export interface RunFilters {
   batch?: string;
   /** Only the runs of this sweep (its full 8-character id). */
   sweep?: string;
+  /** Only SDK runs whose prefix starts with these path segments (`alice/hyperparameter-search`). */
+  prefix?: string;
 }
 
 const STATUSES: RunStatus[] = ["running", "completed", "error", "terminated", "early-stopped", "pending"];
@@ -115,13 +117,59 @@ export function splitEnclosingRuns<T extends { run: Run }>(runs: T[], all: reado
   return { shown, enclosing };
 }
 
-/** Applies --op (substring), --status, --label (substring), --tag (all given), --batch and --sweep filters. */
+/** A prefix's path segments: `/alice//search/` and `alice/search` are the same path. */
+function prefixSegments(prefix: string): string[] {
+  return prefix.split("/").filter((p) => p !== "");
+}
+
+/**
+ * True when the run's prefix starts with `filter`'s whole path segments:
+ * `alice/search` selects `alice/search/lr-0.1` and `alice/search` itself,
+ * not `alice/search-2`. Runs without a prefix (not from an SDK) never match.
+ */
+export function matchesPrefix(runPrefix: unknown, filter: string): boolean {
+  if (typeof runPrefix !== "string") return false;
+  const want = prefixSegments(filter);
+  const have = prefixSegments(runPrefix);
+  return want.length <= have.length && want.every((part, i) => have[i] === part);
+}
+
+/** Refuses a --prefix that cannot select anything: empty, or only slashes. */
+export function checkPrefixFilter(prefix: string | undefined): void {
+  if (prefix !== undefined && prefixSegments(prefix).length === 0)
+    throw new UsageError(`--prefix needs a path such as alice/hyperparameter-search, got "${prefix}"`);
+}
+
+/**
+ * The note for a --prefix that selects no run: which prefixes the store has
+ * one segment below the longest part of the filter that does match, so a typo is easy to see.
+ */
+export function describePrefixMiss(runs: readonly Run[], filter: string): string {
+  const want = prefixSegments(filter);
+  const known = new Set<string>();
+  let depth = 0;
+  for (let d = want.length - 1; d >= 0 && known.size === 0; d--) {
+    const stem = want.slice(0, d);
+    for (const r of runs) {
+      const have = typeof r.record.prefix === "string" ? prefixSegments(r.record.prefix) : [];
+      if (have.length > d && stem.every((part, i) => have[i] === part)) known.add(have.slice(0, d + 1).join("/"));
+    }
+    depth = d;
+  }
+  if (known.size === 0)
+    return `no run has a prefix under "${want.join("/")}" (no run here has a prefix; the SDKs' Experiment(prefix=...) sets one)`;
+  const listed = [...known].sort().slice(0, 8);
+  return `no run has a prefix under "${want.join("/")}"; prefixes ${depth === 0 ? "here" : `under ${want.slice(0, depth).join("/")}`}: ${listed.join(", ")}${known.size > 8 ? ", ..." : ""}`;
+}
+
+/** Applies --op (substring), --status, --label (substring), --tag (all given), --batch, --sweep and --prefix (path segments) filters. */
 export function filterRuns(runs: IndexedRun[], f: RunFilters): IndexedRun[] {
   const statuses = toList(f.status);
   for (const s of statuses) {
     if (!STATUSES.includes(s as RunStatus)) throw new UsageError(`unknown status "${s}"; use one of ${STATUSES.join(", ")}`);
   }
   const tags = toList(f.tag);
+  checkPrefixFilter(f.prefix);
   return runs.filter(({ run }) => {
     const r = run.record;
     if (f.op !== undefined && !r.op.includes(f.op)) return false;
@@ -130,6 +178,7 @@ export function filterRuns(runs: IndexedRun[], f: RunFilters): IndexedRun[] {
     for (const t of tags) if (!(r.tags ?? []).includes(t)) return false;
     if (f.batch !== undefined && r.batch !== f.batch) return false;
     if (f.sweep !== undefined && r.sweep !== f.sweep) return false;
+    if (f.prefix !== undefined && !matchesPrefix(r.prefix, f.prefix)) return false;
     return true;
   });
 }
@@ -152,6 +201,8 @@ export interface RunSelection {
   batch?: string;
   /** `--sweep ID`: the runs of one sweep. */
   sweep?: string;
+  /** `--prefix PATH`: SDK runs under this path. */
+  prefix?: string;
 }
 
 /**
@@ -172,7 +223,15 @@ export function selectCompareRuns<S>(
   const all = indexRuns(plain);
   const batch = opts.batch === undefined ? undefined : resolveBatch(all, opts.batch);
   const sweep = opts.sweep === undefined ? undefined : sweepId(opts.sweep);
-  const selected = filterRuns(selectRuns(all, specs), { op: opts.op, status: opts.status, label: opts.label, tag: opts.tag, batch, sweep });
+  const selected = filterRuns(selectRuns(all, specs), {
+    op: opts.op,
+    status: opts.status,
+    label: opts.label,
+    tag: opts.tag,
+    batch,
+    sweep,
+    prefix: opts.prefix,
+  });
   const rows = selected.map(({ index, run }) => ({ index, run, summaries: summaries.get(run.id)! }));
   if (specs.length > 0) return { runs: rows, enclosing: [] };
   const { shown, enclosing } = splitEnclosingRuns(rows, plain);

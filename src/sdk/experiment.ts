@@ -25,10 +25,32 @@ import {
   withDirLockSync,
   type RunLock,
 } from "../store/store.js";
+import { SDK_LOGS_FILE } from "../store/store.js";
 import { STORE_FORMAT, type FlagValue, type Flags, type RunRecord, type ScalarRecord } from "../store/types.js";
+import { filesFor, moveFiles, type Files } from "./artifacts.js";
 import { moveMarkedLines } from "./move-lines.js";
 
 export const PARAMS_FILE = "params.json";
+/** ml_dash's log levels; "warning" (in its API reference) is taken as "warn". */
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "fatal"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** ml_dash's metrics.buffer.log_summary() aggregations. */
+export const SUMMARY_AGGREGATIONS = [
+  "mean",
+  "std",
+  "min",
+  "max",
+  "count",
+  "median",
+  "sum",
+  "p50",
+  "p90",
+  "p95",
+  "p99",
+  "first",
+  "last",
+] as const;
+export type SummaryAggregation = (typeof SUMMARY_AGGREGATIONS)[number];
 
 export interface ExperimentOptions {
   /** "owner/project/name": op is the part before the last slash, label the last part. */
@@ -41,6 +63,22 @@ export interface ExperimentOptions {
   home?: string;
   /** The environment to read G_RUN_DIR / G_HOME from (tests); defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /** ml_dash's other name for description. */
+  readme?: string;
+  /** ml_dash's binders and metadata, kept in run.json. */
+  bindrs?: string[];
+  metadata?: unknown;
+  /** ml_dash's older form: `{ name, project, folder }` makes the prefix folder/project/name. */
+  project?: string;
+  folder?: string;
+  /** ml_dash's local storage root (localPath, or dashRoot): here, the store, like `home`. */
+  localPath?: string;
+  dashRoot?: string;
+  /** ml_dash's remote server options: refused, g has no server. */
+  dashUrl?: string | boolean;
+  remote?: string | boolean;
+  apiKey?: string;
+  userName?: string;
 }
 
 /** A metric value: numbers, booleans (1/0) and bigints are recorded; non-finite numbers are skipped. */
@@ -52,20 +90,64 @@ export interface ParamValues {
   [name: string]: unknown;
 }
 
-export interface MetricsWriter {
-  /** Adds values to the row being built; a key the row already holds writes the row first. */
-  log(values: MetricValues): MetricsWriter;
-  /** Writes the row: every value with one step (see docs/sdk.md). */
-  flush(): MetricsWriter;
+/** Values for metrics.log: numbers, or an object of numbers for a namespace (`{ train: { loss } }`). */
+export type MetricRow = Record<string, MetricValue | null | undefined | Record<string, MetricValue | null | undefined>>;
+
+/** One metric's data point as read back (ml_dash's read()): its fields and step. */
+export interface MetricPoint {
+  index: number;
+  data: Record<string, number>;
+  createdAt: number;
 }
 
+export interface MetricsWriter {
+  /** Adds values to the row being built; a key the row already holds writes the row first. */
+  log(values: MetricRow): MetricsWriter;
+  /** Writes the row: every value with one step (see docs/sdk.md). */
+  flush(): MetricsWriter;
+  /** ml_dash's append: one data point now (`value` is the metric itself); on `metrics`, name it first. */
+  append(nameOrValues: string | MetricValues, values?: MetricValues): { index: number; name: string | null };
+  /** Several data points: `appendBatch([{ value: 0.5, step: 1 }, ...])`, or `appendBatch(name, points)` on `metrics`. */
+  appendBatch(nameOrPoints: string | MetricValues[], points?: MetricValues[]): { count: number; name: string };
+  /** The metric's data points by index (ml_dash's read): data, startIndex, endIndex, total, hasMore. */
+  read(startIndex?: number, limit?: number): { data: MetricPoint[]; startIndex: number; endIndex: number; total: number; hasMore: boolean };
+  /** How many data points the metric has, and when the first and last were written. */
+  stats(): { name: string | null; totalDataPoints: number; firstDataAt: number | null; lastDataAt: number | null; [k: string]: unknown };
+  /** Every metric of the run with its number of data points. */
+  listAll(): Array<{ name: string; totalDataPoints: number }>;
+  /** ml_dash's buffer API: keep values, then `metrics.buffer.logSummary("mean", "p95")` logs their statistics. */
+  readonly buffer: MetricBuffer;
+}
+
+export type MetricBuffer = ((values: MetricValues) => Metrics) & {
+  logSummary(...aggs: Array<SummaryAggregation | MetricValues>): void;
+  peek(prefix?: string | null, ...keys: string[]): Record<string, number[]>;
+};
+
 /** `experiment.metrics("train")` for a namespace, `experiment.metrics.log(...)` for none. */
-export type Metrics = ((namespace: string) => Metrics) & MetricsWriter;
+export type Metrics = ((namespace: string, info?: { description?: string; tags?: string[]; metadata?: unknown }) => Metrics) &
+  MetricsWriter;
 
 export interface Params {
   /** Merges values into the run's flags (params.json inside `g run`). */
   set(values: ParamValues): Params;
-  get(): Flags;
+  /** ml_dash: the same as set(). */
+  log(values: ParamValues): Params;
+  /** The params set so far: dotted names, or nested objects with `get(false)`. */
+  get(flatten?: boolean): Flags | Record<string, unknown>;
+}
+
+/** ml_dash's fluent logging: `experiment.logs.warn("GPU memory low", { free: "1GB" })`. */
+export type LogBuilder = Record<LogLevel | "warning", (message: string, metadata?: Record<string, unknown>) => void>;
+
+/** `experiment.run`: call it with the block (ml_dash's decorator and context manager), or start/complete/fail/cancel. */
+export interface RunManager {
+  <T>(fn: (experiment: Experiment) => T | Promise<T>): Promise<T>;
+  start(): Experiment;
+  complete(): void;
+  fail(error?: unknown): void;
+  /** ml_dash's CANCELLED: the run ends `terminated`. */
+  cancel(): void;
 }
 
 const active: Experiment[] = [];
@@ -97,6 +179,9 @@ interface ParentUndo {
 /** How a run ended, kept so a move into a child run can record it. */
 type RunEnd = { stopped: string; exit_status: number; error?: string; terminated?: boolean };
 
+/** run.cancel(): the run ends `terminated`, not `error`. */
+class Cancelled extends Error {}
+
 /** The innermost started, unfinished experiment of this process, if any. */
 export function currentExperiment(): Experiment | undefined {
   return active[active.length - 1];
@@ -109,6 +194,10 @@ export class Experiment {
   readonly name: string | undefined;
   readonly params: Params;
   readonly metrics: Metrics;
+  readonly files: Files;
+  readonly run: RunManager;
+  readonly bindrs: string[];
+  readonly metadata: unknown;
   id: string | null = null;
   dir: string | null = null;
   /** True while writing into the enclosing g run; false for a run of its own (standalone, or a child). */
@@ -130,22 +219,105 @@ export class Experiment {
   private droppedMessages = 0;
   private startedAt: string | null = null;
   private end: RunEnd | null = null;
+  /** Data points appended to each named metric: its step when none is given. */
+  private readonly appended = new Map<string, number>();
+  /** The last time written, for ml_dash's `_ts: -1`. */
+  private lastT: number | null = null;
+  private rowT: number | null = null;
+  private readonly buffered = new Map<string, Map<string, number[]>>();
 
   constructor(opts: ExperimentOptions = {}) {
-    this.prefix = opts.prefix;
-    this.description = opts.description;
+    // ml_dash's remote mode needs its server; g has none and never sends anything anywhere.
+    for (const option of ["dashUrl", "remote", "apiKey", "userName"] as const) {
+      if (opts[option])
+        throw new Error(
+          `g-runs: ${option} selects ml_dash's remote server, which g does not have; runs are written to the local store (G_HOME, or localPath/dashRoot)`,
+        );
+    }
+    const roots = [opts.home, opts.localPath, opts.dashRoot].filter((r): r is string => r !== undefined);
+    if (new Set(roots).size > 1) throw new Error("g-runs: give the store once: home, localPath or dashRoot");
+    if (opts.description !== undefined && opts.readme !== undefined && opts.description !== opts.readme)
+      throw new Error("g-runs: give description or readme (the same thing), not both");
+    let prefix = opts.prefix;
+    if (prefix === undefined && opts.project !== undefined)
+      prefix = [String(opts.folder ?? "").replace(/^\/+|\/+$/g, ""), opts.project, opts.name].filter((p) => p).join("/");
+    this.prefix = prefix;
+    this.description = opts.description ?? opts.readme;
     this.tags = (opts.tags ?? []).map(String);
+    this.bindrs = (opts.bindrs ?? []).map(String);
+    this.metadata = opts.metadata;
     this.name = opts.name;
-    this.home = opts.home;
+    this.home = roots[0];
     this.env = opts.env ?? process.env;
     this.params = {
       set: (values) => {
         this.setParams(values);
         return this.params;
       },
-      get: () => ({ ...this.paramValues }),
+      log: (values) => this.params.set(values),
+      get: (flatten = true) => (flatten ? { ...this.paramValues } : nestParams(this.paramValues)),
     };
     this.metrics = this.metricsFor("");
+    const getId = (): string | null => this.id;
+    this.files = filesFor({
+      openDir: () => {
+        this.assertOpen();
+        this.start();
+        return this.dir!;
+      },
+      mark: () => this.markFields(),
+      get id() {
+        return getId();
+      },
+    });
+    const run = (<T>(fn: (experiment: Experiment) => T | Promise<T>) => this.runBlock(fn)) as RunManager;
+    run.start = () => this.start();
+    run.complete = () => this.finish();
+    run.fail = (error?: unknown) => this.finish(error ?? new Error("marked failed with run.fail()"));
+    run.cancel = () => this.finish(new Cancelled("cancelled"));
+    this.run = run;
+  }
+
+  /** The prefix's first part (ml_dash: `owner/project/.../name`). */
+  get owner(): string | undefined {
+    return (this.prefix ?? "").split("/").filter((p) => p)[0];
+  }
+
+  /** The prefix's second part. */
+  get project(): string | undefined {
+    return (this.prefix ?? "").split("/").filter((p) => p)[1];
+  }
+
+  /** ml_dash's fluent logging: `experiment.logs.info("message", { epoch: 1 })`. */
+  get logs(): LogBuilder {
+    const write = (level: LogLevel) => (message: string, metadata?: Record<string, unknown>) => {
+      this.writeLog(String(message), level, metadata);
+    };
+    return {
+      debug: write("debug"),
+      info: write("info"),
+      warn: write("warn"),
+      warning: write("warn"),
+      error: write("error"),
+      fatal: write("fatal"),
+    };
+  }
+
+  /** ml_dash's Track API is not part of g: said at once rather than as a missing property. */
+  get tracks(): never {
+    throw new Error(
+      "g-runs: tracks (ml_dash's Track API) are not supported; record numbers with experiment.metrics(...) and other data with experiment.files(...)",
+    );
+  }
+
+  /** Writes the metrics row being built (ml_dash's flush of buffered data). */
+  flush(): void {
+    this.metrics.flush();
+  }
+
+  /** `{ exp: token }` on what this experiment writes into a g run it may later leave for a child run. */
+  private markFields(): { exp?: string } {
+    return this.insideGRun && attachedHere.get(this.dir!) === this ? { exp: this.token } : {};
   }
 
   get isFinished(): boolean {
@@ -156,7 +328,7 @@ export class Experiment {
    * Runs `fn` as the experiment's run: completed when it returns, error (with
    * the exception's text in run.json) when it throws, and the error rethrown.
    */
-  async run<T>(fn: (experiment: Experiment) => T | Promise<T>): Promise<T> {
+  private async runBlock<T>(fn: (experiment: Experiment) => T | Promise<T>): Promise<T> {
     this.start();
     let result: T;
     try {
@@ -198,7 +370,8 @@ export class Experiment {
     const failed = error !== undefined;
     // Kept for a move into a child run, should a later experiment cause one.
     const end: RunEnd = { stopped: isoNow(), exit_status: exitStatus ?? (failed ? 1 : 0) };
-    if (failed) end.error = describeError(error);
+    if (error instanceof Cancelled) end.terminated = true;
+    else if (failed) end.error = describeError(error);
     this.end = end;
     if (this.insideGRun) return;
     const dir = this.dir!;
@@ -214,11 +387,27 @@ export class Experiment {
     }
   }
 
-  /** Appends a timestamped line to the run's output.log. */
-  log(message: string, level = "info"): this {
+  /**
+   * Logs a message: `log("text", "warn", { epoch: 1 })`. The line goes to
+   * output.log (`<time> WARN text {"epoch":1}`) and, as ml_dash keeps it, to
+   * logs.jsonl ({timestamp, level, message, metadata}).
+   */
+  log(message: string, level = "info", metadata?: Record<string, unknown>): this {
+    this.writeLog(String(message), checkLevel(level), metadata);
+    return this;
+  }
+
+  private writeLog(message: string, level: LogLevel, metadata: Record<string, unknown> | undefined): void {
     this.assertOpen();
-    const line = `${isoNow()} ${level.toUpperCase()} ${message}\n`;
+    const stamp = isoNow();
+    const meta =
+      metadata !== undefined && Object.keys(metadata).length > 0
+        ? (JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>)
+        : undefined;
+    const line = `${stamp} ${level.toUpperCase()} ${message}${meta ? ` ${JSON.stringify(meta)}` : ""}\n`;
     this.start();
+    const entry = { timestamp: stamp, level, message, ...(meta ? { metadata: meta } : {}), ...this.markFields() };
+    appendLines(join(this.dir!, SDK_LOGS_FILE), [JSON.stringify(entry) + "\n"]);
     if (this.insideGRun && attachedHere.get(this.dir!) === this) {
       if (this.keptMessages.length < MAX_KEPT_MESSAGES) this.keptMessages.push(line);
       else this.droppedMessages++;
@@ -226,8 +415,8 @@ export class Experiment {
     if (!this.insideGRun) appendLines(join(this.dir!, OUTPUT_FILE), [line]);
     // Under `g run` stdout is shown and teed into the g run's output.log;
     // writing that file directly could land inside one of the runner's partial lines.
-    if (this.insideGRun || this.parentId !== null) process.stdout.write(line);
-    return this;
+    // Errors go to stderr, as ml_dash prints them.
+    if (this.insideGRun || this.parentId !== null) (level === "error" || level === "fatal" ? process.stderr : process.stdout).write(line);
   }
 
   /** Writes scalars now, unbuffered; a `step` entry is the step (null when absent). */
@@ -237,13 +426,13 @@ export class Experiment {
     return this.writeScalars(toNumbers(rest), step);
   }
 
-  private writeScalars(values: Record<string, number>, step: number | null): this {
-    const t = Date.now() / 1000;
+  private writeScalars(values: Record<string, number>, step: number | null, at?: number): this {
+    const t = at ?? Date.now() / 1000;
     if (Object.keys(values).length === 0) return this;
     this.start();
     // Lines this experiment writes into a g run carry its token, so they can be
     // moved into a child run if the script starts another experiment.
-    const mark = this.insideGRun && attachedHere.get(this.dir!) === this ? { exp: this.token } : {};
+    const mark = this.markFields();
     const lines = Object.entries(values).map(
       ([key, value]) => JSON.stringify({ key, value, step, t, ...mark } satisfies ScalarRecord) + "\n",
     );
@@ -253,17 +442,25 @@ export class Experiment {
   }
 
   private metricsFor(namespace: string): Metrics {
-    const writer = (name: string): Metrics => {
+    const writer = (name: string, info?: { description?: string; tags?: string[]; metadata?: unknown }): Metrics => {
       const part = String(name).replace(/^\/+|\/+$/g, "");
+      if (part && info !== undefined) this.describeMetric(`${namespace}${part}`, info);
       return this.metricsFor(part ? `${namespace}${part}/` : namespace);
     };
     const metrics = writer as Metrics;
-    metrics.log = (values: MetricValues) => {
+    metrics.log = (values: MetricRow) => {
       this.assertOpen();
-      const { step, rest } = splitStep(values);
+      const flat: MetricValues = {};
+      for (const [key, value] of Object.entries(values)) {
+        if (value !== null && typeof value === "object") for (const [inner, v] of Object.entries(value)) flat[`${key}/${inner}`] = v;
+        else flat[key] = value;
+      }
+      const { _ts, ...withStep } = flat;
+      const at = this.resolveTs(_ts);
+      const { step, rest } = splitStep(withStep);
       const named: Record<string, number> = {};
       for (const [key, value] of Object.entries(toNumbers(rest))) named[namespace + key] = value;
-      this.bufferRow(named, step);
+      this.bufferRow(named, step, at);
       return metrics;
     };
     metrics.flush = () => {
@@ -271,25 +468,191 @@ export class Experiment {
       this.flushRow();
       return metrics;
     };
+    const target = (name: string | undefined, what: string): string => {
+      if (namespace !== "") {
+        if (name !== undefined) throw new TypeError(`g-runs: metrics("${namespace.slice(0, -1)}").${what}() already names its metric`);
+        return namespace.slice(0, -1);
+      }
+      if (name === undefined) throw new TypeError(`g-runs: metrics.${what}() needs a name first, or use metrics(NAME).${what}()`);
+      return String(name).replace(/^\/+|\/+$/g, "");
+    };
+    metrics.append = (nameOrValues: string | MetricValues, values?: MetricValues) => {
+      const named = typeof nameOrValues === "string";
+      const data = named ? values : nameOrValues;
+      if (data === undefined || Object.keys(data).length === 0)
+        throw new Error("g-runs: append() needs values, e.g. append({ value: 0.5, step: 1 })");
+      return this.appendPoint(target(named ? nameOrValues : undefined, "append"), data);
+    };
+    metrics.appendBatch = (nameOrPoints: string | MetricValues[], points?: MetricValues[]) => {
+      const named = typeof nameOrPoints === "string";
+      const list = named ? points : nameOrPoints;
+      const name = target(named ? nameOrPoints : undefined, "appendBatch");
+      if (!Array.isArray(list)) throw new TypeError("g-runs: appendBatch() takes an array of data points, e.g. [{ value: 0.5, step: 1 }]");
+      for (const point of list) this.appendPoint(name, point);
+      return { count: list.length, name };
+    };
+    metrics.read = (startIndex = 0, limit = 1000) => {
+      const points = this.series(namespace);
+      const data = points.slice(startIndex, startIndex + limit);
+      return {
+        data,
+        startIndex,
+        endIndex: startIndex + data.length - 1,
+        total: data.length,
+        hasMore: startIndex + data.length < points.length,
+      };
+    };
+    metrics.stats = () => {
+      const points = this.series(namespace);
+      return {
+        name: namespace.slice(0, -1) || null,
+        totalDataPoints: points.length,
+        firstDataAt: points[0]?.createdAt ?? null,
+        lastDataAt: points[points.length - 1]?.createdAt ?? null,
+      };
+    };
+    metrics.listAll = () => {
+      const names = new Set<string>();
+      for (const line of this.readOwnScalars()) names.add(line.key.includes("/") ? line.key.slice(0, line.key.lastIndexOf("/")) : line.key);
+      return [...names].sort().map((name) => ({ name, totalDataPoints: this.series(`${name}/`).length }));
+    };
+    const keep = ((values: MetricValues) => {
+      const bucket = this.buffered.get(namespace) ?? new Map<string, number[]>();
+      this.buffered.set(namespace, bucket);
+      for (const [key, value] of Object.entries(values)) {
+        const n = value === null || value === undefined ? NaN : (toNumbers({ [namespace + key]: value })[namespace + key] ?? NaN);
+        bucket.set(key, [...(bucket.get(key) ?? []), n]);
+      }
+      return metrics;
+    }) as MetricBuffer;
+    keep.logSummary = (...args) => {
+      const extra = args.find((a): a is MetricValues => typeof a === "object") ?? {};
+      const aggs = args.filter((a): a is SummaryAggregation => typeof a === "string");
+      for (const agg of aggs)
+        if (!(SUMMARY_AGGREGATIONS as readonly string[]).includes(agg))
+          throw new Error(`g-runs: unknown aggregation "${agg}"; use ${SUMMARY_AGGREGATIONS.join(", ")}`);
+      for (const [ns, bucket] of this.buffered) {
+        const out: MetricValues = { ...extra };
+        for (const [key, values] of bucket)
+          for (const [agg, v] of Object.entries(summarize(values, aggs.length > 0 ? aggs : ["mean"]))) out[`${key}.${agg}`] = v;
+        if (Object.keys(out).length > 0) this.metricsFor(ns).log(out);
+      }
+      this.buffered.clear();
+    };
+    keep.peek = (prefix?: string | null, ...keys: string[]) => {
+      const ns = prefix === undefined || prefix === null ? namespace : `${String(prefix).replace(/^\/+|\/+$/g, "")}/`.replace(/^\/$/, "");
+      const out: Record<string, number[]> = {};
+      for (const [key, values] of this.buffered.get(ns) ?? []) if (keys.length === 0 || keys.includes(key)) out[key] = values.slice(-5);
+      return out;
+    };
+    Object.defineProperty(metrics, "buffer", { value: keep, enumerable: true });
     return metrics;
   }
 
-  private bufferRow(values: Record<string, number>, step: number | null): void {
+  /** ml_dash's `_ts`: seconds since the epoch, or -1 for the previous point's time. */
+  private resolveTs(ts: unknown): number | undefined {
+    if (ts === undefined || ts === null) return undefined;
+    if (typeof ts !== "number" || !Number.isFinite(ts))
+      throw new TypeError(`g-runs: _ts must be seconds since the epoch or -1, got ${JSON.stringify(ts)}`);
+    return ts === -1 ? (this.lastT ?? undefined) : ts;
+  }
+
+  /** One data point now: `value` under the metric's own name, other fields as name/field (see docs/sdk.md). */
+  private appendPoint(name: string, data: MetricValues): { index: number; name: string | null } {
+    this.assertOpen();
+    const { _ts, ...withStep } = data;
+    const at = this.resolveTs(_ts);
+    const { step, rest } = splitStep(withStep);
+    const values: Record<string, number> = {};
+    for (const [key, value] of Object.entries(toNumbers(rest))) values[name ? (key === "value" ? name : `${name}/${key}`) : key] = value;
+    const epoch = rest.epoch;
+    const count = this.appended.get(name) ?? 0;
+    this.appended.set(name, count + 1);
+    this.lastT = at ?? Date.now() / 1000;
+    const chosen = step ?? (typeof epoch === "number" && Number.isInteger(epoch) ? epoch : count);
+    this.writeScalars(values, chosen, this.lastT);
+    return { index: count, name: name || null };
+  }
+
+  /** This experiment's lines of scalars.jsonl (inside a g run, only those it marked). */
+  private readOwnScalars(): ScalarRecord[] {
+    this.start();
+    const mark = this.markFields().exp;
+    let text = "";
+    try {
+      text = readFileSync(join(this.dir!, SCALARS_FILE), "utf8");
+    } catch {
+      return [];
+    }
+    const out: ScalarRecord[] = [];
+    for (const line of text.split("\n")) {
+      if (line === "") continue;
+      try {
+        const rec = JSON.parse(line) as ScalarRecord;
+        if (typeof rec.key === "string" && (mark === undefined || rec.exp === mark)) out.push(rec);
+      } catch {
+        /* a torn last line */
+      }
+    }
+    return out;
+  }
+
+  /** A metric's data points: values written together (same time and step) form one point. */
+  private series(namespace: string): MetricPoint[] {
+    const base = namespace.replace(/\/$/, "");
+    const points: MetricPoint[] = [];
+    let last: { t: number; step: number | null; point: MetricPoint } | null = null;
+    for (const rec of this.readOwnScalars()) {
+      let field: string;
+      if (base) {
+        if (rec.key === base) field = "value";
+        else if (rec.key.startsWith(`${base}/`)) field = rec.key.slice(base.length + 1);
+        else continue;
+      } else if (rec.key.includes("/")) continue;
+      else field = rec.key;
+      if (last === null || last.t !== rec.t || last.step !== rec.step || field in last.point.data) {
+        const point: MetricPoint = { index: points.length, data: rec.step !== null ? { step: rec.step } : {}, createdAt: rec.t };
+        points.push(point);
+        last = { t: rec.t, step: rec.step, point };
+      }
+      last.point.data[field] = rec.value;
+    }
+    return points;
+  }
+
+  /** Keeps a named metric's ml_dash options (description, tags, metadata) in run.json's `metrics`. */
+  private describeMetric(name: string, info: { description?: string; tags?: string[]; metadata?: unknown }): void {
+    this.start();
+    if (this.insideGRun) return;
+    const dir = this.dir!;
+    withDirLockSync(dir, () => {
+      const record = readJson(join(dir, RUN_FILE)) as RunRecord;
+      const metrics = (record.metrics ?? {}) as Record<string, unknown>;
+      metrics[name] = { description: info.description ?? null, tags: (info.tags ?? []).map(String), metadata: info.metadata ?? null };
+      record.metrics = metrics;
+      writeJsonAtomic(join(dir, RUN_FILE), record);
+    });
+  }
+
+  private bufferRow(values: Record<string, number>, step: number | null, at?: number): void {
     // A key logged twice before a flush starts a new row rather than overwriting.
     if (Object.keys(values).some((k) => k in this.row)) this.flushRow();
     Object.assign(this.row, values);
     if (step !== null) this.rowStep = step;
+    if (at !== undefined) this.rowT = at;
   }
 
   private flushRow(): void {
     const row = this.row;
     if (Object.keys(row).length === 0) return;
-    const epoch = row.epoch;
-    const step = this.rowStep ?? (epoch !== undefined && Number.isInteger(epoch) ? epoch : this.rowsWritten);
+    const step = this.rowStep ?? epochOf(row) ?? this.rowsWritten;
+    const at = this.rowT ?? Date.now() / 1000;
     this.row = {};
     this.rowStep = null;
+    this.rowT = null;
     this.rowsWritten += 1;
-    this.writeScalars(row, step);
+    this.lastT = at;
+    this.writeScalars(row, step, at);
   }
 
   private setParams(values: ParamValues): void {
@@ -375,6 +738,9 @@ export class Experiment {
     }
     const moved = moveMarkedLines(join(runDir, SCALARS_FILE), this.token);
     if (moved.length > 0) appendLines(join(this.dir!, SCALARS_FILE), [moved.join("")]);
+    const logs = moveMarkedLines(join(runDir, SDK_LOGS_FILE), this.token);
+    if (logs.length > 0) appendLines(join(this.dir!, SDK_LOGS_FILE), [logs.join("")]);
+    moveFiles(this.token, runDir, this.dir!);
     const messages = [...this.keptMessages];
     if (this.droppedMessages > 0)
       messages.unshift(`${isoNow()} INFO (${this.droppedMessages} earlier messages are in the output.log of run ${parentId})\n`);
@@ -406,6 +772,8 @@ export class Experiment {
     };
     if (this.prefix) record.prefix = this.prefix;
     if (this.description) record.description = this.description;
+    if (this.bindrs.length > 0) record.bindrs = [...this.bindrs];
+    if (this.metadata !== undefined) record.metadata = JSON.parse(JSON.stringify(this.metadata)) as unknown;
     if (opts.parentId) {
       record.parent = opts.parentId;
       this.parentId = opts.parentId;
@@ -437,6 +805,73 @@ export class Experiment {
       writeJsonAtomic(path, record);
     });
   }
+}
+
+/** A log level as stored (lower case); anything but ml_dash's five levels throws. */
+export function checkLevel(level: string): LogLevel {
+  let name = String(level).toLowerCase();
+  if (name === "warning") name = "warn";
+  if (!(LOG_LEVELS as readonly string[]).includes(name))
+    throw new Error(`g-runs: invalid log level "${level}"; use one of ${LOG_LEVELS.join(", ")}`);
+  return name as LogLevel;
+}
+
+/** ml_dash's decorator: `mlDashExperiment({ prefix })(fn)` runs fn(experiment, ...args) in a new Experiment per call. */
+export function mlDashExperiment(opts: ExperimentOptions) {
+  return <A extends unknown[], T>(fn: (experiment: Experiment, ...args: A) => T | Promise<T>) =>
+    (...args: A): Promise<T> =>
+      new Experiment(opts).run((experiment) => fn(experiment, ...args));
+}
+
+/** `{ "model.depth": 3 }` → `{ model: { depth: 3 } }` (ml_dash's params.get(flatten=False)). */
+function nestParams(flat: Flags): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const parts = key.split(".");
+    let node = out;
+    for (const part of parts.slice(0, -1)) {
+      const child = node[part];
+      node = (child !== null && typeof child === "object" ? child : (node[part] = {})) as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1]!] = value;
+  }
+  return out;
+}
+
+/** The step a row's epoch gives: `epoch`, else a namespaced `.../epoch`, when it is a whole number. */
+function epochOf(row: Record<string, number>): number | null {
+  if (Number.isInteger(row.epoch)) return row.epoch!;
+  for (const [key, value] of Object.entries(row)) if (key.endsWith("/epoch") && Number.isInteger(value)) return value;
+  return null;
+}
+
+/** ml_dash's summary statistics of buffered values (NaN left out). */
+function summarize(values: number[], aggs: string[]): Record<string, number> {
+  const clean = values.filter((v) => !Number.isNaN(v));
+  if (clean.length === 0) return {};
+  const sorted = [...clean].sort((a, b) => a - b);
+  const mean = clean.reduce((a, b) => a + b, 0) / clean.length;
+  const pct = (p: number): number => {
+    const k = ((sorted.length - 1) * p) / 100;
+    const lo = Math.floor(k);
+    const hi = Math.min(lo + 1, sorted.length - 1);
+    return sorted[lo]! + (k - lo) * (sorted[hi]! - sorted[lo]!);
+  };
+  const out: Record<string, number> = {};
+  for (const agg of aggs) {
+    if (agg === "mean") out[agg] = mean;
+    else if (agg === "std")
+      out[agg] = clean.length > 1 ? Math.sqrt(clean.reduce((a, v) => a + (v - mean) ** 2, 0) / (clean.length - 1)) : 0;
+    else if (agg === "min") out[agg] = sorted[0]!;
+    else if (agg === "max") out[agg] = sorted[sorted.length - 1]!;
+    else if (agg === "count") out[agg] = clean.length;
+    else if (agg === "median" || agg === "p50") out[agg] = pct(50);
+    else if (agg === "sum") out[agg] = clean.reduce((a, b) => a + b, 0);
+    else if (agg === "p90" || agg === "p95" || agg === "p99") out[agg] = pct(Number(agg.slice(1)));
+    else if (agg === "first") out[agg] = clean[0]!;
+    else if (agg === "last") out[agg] = clean[clean.length - 1]!;
+  }
+  return out;
 }
 
 /** The store a run directory belongs to: $G_HOME/runs/<id> → $G_HOME. */

@@ -3,13 +3,25 @@
 //   import { Experiment, log, flags } from "g-runs";
 
 import { Experiment, currentExperiment, type MetricValues } from "./experiment.js";
+export { FileBuilder, type FileRecord, type FileOptions, type Files } from "./artifacts.js";
+export { Optimizer, BayesianOptimization, type OptimizerOptions, type ParamSpec } from "./optimizer.js";
 import type { Flags } from "../store/types.js";
 
 export {
   Experiment,
   currentExperiment,
   flattenParams,
+  mlDashExperiment,
+  checkLevel,
+  LOG_LEVELS,
+  SUMMARY_AGGREGATIONS,
   PARAMS_FILE,
+  type LogBuilder,
+  type LogLevel,
+  type MetricBuffer,
+  type MetricPoint,
+  type MetricRow,
+  type RunManager,
   type ExperimentOptions,
   type MetricValue,
   type MetricValues,

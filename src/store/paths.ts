@@ -18,6 +18,11 @@ export const LOCK_FILE = "LOCK";
 export const SOURCE_DIR = "sourcecode";
 /** Params an SDK logged inside a g run; the runner merges them into flags at the end. */
 export const SDK_PARAMS_FILE = "params.json";
+/** Files an SDK saved into the run (`experiment.files(...)`): FILES_DIR/<path>/<name>, described in SDK_FILES_FILE. */
+export const FILES_DIR = "files";
+export const SDK_FILES_FILE = "files.json";
+/** Messages an SDK logged (`experiment.log(msg, level=..., metadata=...)`), one JSON object a line. */
+export const SDK_LOGS_FILE = "logs.jsonl";
 /** $G_HOME/index.jsonl: a cache of finished runs' records and summaries (see index-cache.ts). */
 export const INDEX_FILE = "index.jsonl";
 /**

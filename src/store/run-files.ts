@@ -6,7 +6,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { UsageError } from "../errors.js";
 import { writeJsonAtomic } from "./fs-atomic.js";
 import { writeRunLock, type RunLock } from "./locks.js";
-import { BUILDING_PREFIX, RUN_FILE, SDK_PARAMS_FILE, shortId } from "./paths.js";
+import { BUILDING_PREFIX, RUN_FILE, SDK_FILES_FILE, SDK_LOGS_FILE, SDK_PARAMS_FILE, shortId } from "./paths.js";
 import { readTextFast } from "./read-fast.js";
 import { STORE_FORMAT, type Flags, type RunRecord } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
@@ -136,4 +136,64 @@ export function listRunFiles(dir: string): string[] {
     /* a run being deleted meanwhile, or a damaged folder: list what was seen */
   }
   return out;
+}
+
+/** A file an SDK saved into the run, as files.json describes it (ml_dash's file record). */
+export interface SdkFile {
+  id: string;
+  /** The folder inside the run's files/ ("" for files/ itself), "/"-separated. */
+  path: string;
+  filename: string;
+  sizeBytes: number;
+  checksum: string;
+  contentType?: string;
+  description?: string | null;
+  tags?: string[];
+  metadata?: unknown;
+  uploadedAt?: string;
+}
+
+/** The files an SDK saved into the run (files.json), oldest first; [] when there are none or it cannot be read. */
+export function readSdkFiles(dir: string): SdkFile[] {
+  try {
+    const value = JSON.parse(readFileSync(`${dir}/${SDK_FILES_FILE}`, "utf8")) as { files?: unknown };
+    const files = Array.isArray(value?.files) ? (value.files as unknown[]) : [];
+    return files.filter(
+      (f): f is SdkFile =>
+        typeof f === "object" && f !== null && typeof (f as SdkFile).filename === "string" && typeof (f as SdkFile).path === "string",
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** How many messages an SDK logged into the run (logs.jsonl), by level in order of first use. */
+export interface LogSummary {
+  count: number;
+  levels: Record<string, number>;
+}
+
+/** Counts logs.jsonl's lines by level; a torn or foreign line is skipped. */
+export function summarizeSdkLogs(dir: string): LogSummary {
+  const summary: LogSummary = { count: 0, levels: {} };
+  let text: string;
+  try {
+    text = readFileSync(`${dir}/${SDK_LOGS_FILE}`, "utf8");
+  } catch {
+    return summary;
+  }
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    let entry: unknown;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const level = (entry as { level?: unknown } | null)?.level;
+    if (typeof level !== "string") continue;
+    summary.count++;
+    summary.levels[level] = (summary.levels[level] ?? 0) + 1;
+  }
+  return summary;
 }

@@ -16,7 +16,18 @@ import { appendIndexLines, indexLine, isEntryCurrent, readIndex, rewriteIndex, u
 import { holdLease, readRunLock, removeRunLock, withDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
 import { OutputLog, readOutputTail } from "./output.js";
 import { BUILDING_PREFIX, LOCK_FILE, RUN_FILE, SCALARS_FILE, isRunId, isoNow, newRunId, shortId } from "./paths.js";
-import { RunGoneError, createRunFolder, listRunFiles, readRecord, readSdkParams, withLiveParams } from "./run-files.js";
+import {
+  RunGoneError,
+  createRunFolder,
+  listRunFiles,
+  readRecord,
+  readSdkFiles,
+  readSdkParams,
+  summarizeSdkLogs,
+  withLiveParams,
+  type LogSummary,
+  type SdkFile,
+} from "./run-files.js";
 import { appendScalarRecords, readRunSummaries, readScalarsFile, writeRunSummary } from "./scalar-files.js";
 import { deriveStatus } from "./status.js";
 import { STORE_FORMAT, type Flags, type Run, type RunRecord, type ScalarRecord, type ScalarSummary } from "./types.js";
@@ -30,6 +41,9 @@ export {
   RUN_FILE,
   RUN_ID_PATTERN,
   SCALARS_FILE,
+  FILES_DIR,
+  SDK_FILES_FILE,
+  SDK_LOGS_FILE,
   SDK_PARAMS_FILE,
   SHORT_ID_LENGTH,
   SOURCE_DIR,
@@ -57,7 +71,7 @@ export {
 export { deriveStatus, isPidAlive, stoppedStatus } from "./status.js";
 export { readScalarsFile, summarizeScalars } from "./scalar-files.js";
 export { readTextFast } from "./read-fast.js";
-export { readSdkParams } from "./run-files.js";
+export { readSdkParams, readSdkFiles, summarizeSdkLogs, type LogSummary, type SdkFile } from "./run-files.js";
 export { OutputLog } from "./output.js";
 export { StoreWriteError } from "./write-errors.js";
 
@@ -291,6 +305,16 @@ export class RunStore {
       throw toStoreWriteError(err, path);
     }
     return path;
+  }
+
+  /** Files an SDK saved into the run (files.json). */
+  readSdkFiles(run: Run): SdkFile[] {
+    return readSdkFiles(run.dir);
+  }
+
+  /** Messages an SDK logged into the run (logs.jsonl), counted by level. */
+  summarizeSdkLogs(run: Run): LogSummary {
+    return summarizeSdkLogs(run.dir);
   }
 
   /** Params an SDK logged inside the run (params.json), or null. */

@@ -40,6 +40,8 @@ export interface RunRecord {
   parent?: string;
   /** Free text about the run (the SDKs' `description`). */
   description?: string;
+  /** An SDK experiment's path, ml_dash style: `owner/project/.../name` (`g runs --prefix` selects by it). */
+  prefix?: string;
   /** For a batch: what it searched and how. */
   space?: unknown;
   objective?: Objective;

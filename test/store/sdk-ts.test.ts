@@ -216,6 +216,8 @@ describe("the package g-runs in Node scripts", () => {
     writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "g-runs", type: "module", main: "dist/sdk/index.js" }));
     // npm installs the package's dependencies beside it; the SDK locks run folders with proper-lockfile.
     symlinkSync(join(ROOT, "node_modules", "proper-lockfile"), join(pkgRoot, "node_modules", "proper-lockfile"), "dir");
+    // ... and its Optimizer draws with seedrandom, as g's optimizers do.
+    symlinkSync(join(ROOT, "node_modules", "seedrandom"), join(pkgRoot, "node_modules", "seedrandom"), "dir");
     mkdirSync(join(pkgRoot, "scripts"));
     cpSync(EXAMPLES, join(pkgRoot, "scripts"), { recursive: true });
   });
@@ -232,6 +234,19 @@ describe("the package g-runs in Node scripts", () => {
   function nodeScript(name: string, extra: Record<string, string> = {}) {
     return spawnSync(process.execPath, [join(pkgRoot, "scripts", name)], { cwd: home, env: nodeEnv(extra), encoding: "utf8" });
   }
+
+  it("runs the seed's Bayesian-optimisation loop with BayesianOptimization over g's gp", () => {
+    const res = nodeScript("bayesian-optimization.mjs", { N_TRIALS: "25" });
+    expect(res.stderr).toBe("");
+    expect(res.status).toBe(0);
+    expect(res.stdout).toMatch(/^best accuracy 0\.9\d{3}\n$/);
+    const { runs } = store.listRuns();
+    expect(runs.map((r) => r.record.prefix).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `alice/bayes-opt-js/trial-${i}`).sort());
+    for (const run of runs) {
+      expect(run.status).toBe("completed");
+      expect(Object.keys(run.record.flags).sort()).toEqual(["log_lr", "momentum"]);
+    }
+  });
 
   it("runs the seed's grid search as 9 runs with params and 10 epochs of metrics", () => {
     const res = nodeScript("grid-search.mjs");

@@ -195,6 +195,7 @@ describe("renderJson", () => {
       trial: null,
       parent: null,
       description: null,
+      prefix: null,
       flags: { lr: 0.001, optimizer: "adam" },
       scalars: { loss: { last: 1, first: 2, min: 0.5, max: 2, avg: 1, total: 10, count: 10, step: 9 } },
     });

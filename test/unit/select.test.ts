@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NotFoundError, UsageError } from "../../src/errors.js";
-import { checkRunSpecs, filterRuns, indexRuns, selectRuns } from "../../src/query/select.js";
+import { checkRunSpecs, describePrefixMiss, filterRuns, indexRuns, matchesPrefix, selectRuns } from "../../src/query/select.js";
 import type { Run, RunStatus } from "../../src/store/types.js";
 
 function run(id: string, status: RunStatus = "completed", extra: Partial<Run["record"]> = {}): Run {
@@ -105,5 +105,40 @@ describe("checkRunSpecs", () => {
     for (const spec of ["../../x", "", " ", "x/y", "5:2", "0:3", "1:2:3"]) {
       expect(() => checkRunSpecs([spec]), spec).toThrow(UsageError);
     }
+  });
+});
+
+describe("--prefix", () => {
+  const runs = indexRuns([
+    run("a1", "completed", { prefix: "alice/hyperparameter-search/search-lr0.1-bs16" }),
+    run("a2", "completed", { prefix: "alice/hyperparameter-search/search-lr0.01-bs32" }),
+    run("a3", "completed", { prefix: "alice/hyperparameter-search-2/x" }),
+    run("b1", "completed", { prefix: "bob/bayes-opt/trial-0" }),
+    run("c1"),
+  ]);
+
+  it("selects runs whose prefix starts with whole path segments", () => {
+    expect(filterRuns(runs, { prefix: "alice/hyperparameter-search" }).map((r) => r.run.id)).toEqual(["a1", "a2"]);
+    expect(filterRuns(runs, { prefix: "/alice//hyperparameter-search/" }).map((r) => r.run.id)).toEqual(["a1", "a2"]);
+    expect(filterRuns(runs, { prefix: "alice" }).map((r) => r.run.id)).toEqual(["a1", "a2", "a3"]);
+    expect(filterRuns(runs, { prefix: "alice/hyperparameter-search/search-lr0.1-bs16" }).map((r) => r.run.id)).toEqual(["a1"]);
+  });
+
+  it("does not match part of a segment, nor a run without a prefix", () => {
+    expect(filterRuns(runs, { prefix: "alice/hyper" })).toEqual([]);
+    expect(matchesPrefix(undefined, "alice")).toBe(false);
+  });
+
+  it("refuses a prefix with no segment as a usage error", () => {
+    expect(() => filterRuns(runs, { prefix: "//" })).toThrow(UsageError);
+  });
+
+  it("names the prefixes there are when one selects nothing", () => {
+    const all = runs.map((r) => r.run);
+    expect(describePrefixMiss(all, "alice/hyperparameter-serach")).toBe(
+      'no run has a prefix under "alice/hyperparameter-serach"; prefixes under alice: alice/hyperparameter-search, alice/hyperparameter-search-2',
+    );
+    expect(describePrefixMiss(all, "carol")).toBe('no run has a prefix under "carol"; prefixes here: alice, bob');
+    expect(describePrefixMiss([run("x")], "alice")).toMatch(/no run here has a prefix/);
   });
 });

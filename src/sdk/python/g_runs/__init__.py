@@ -18,9 +18,30 @@ import json
 import os
 import threading
 
-from .experiment import Experiment, Metrics, Params, RunContext, current_experiment
+from .experiment import (
+    Experiment,
+    LogBuilder,
+    Metrics,
+    Params,
+    RunContext,
+    current_experiment,
+    ml_dash_experiment,
+)
+from .optimizer import BayesianOptimization, Optimizer
 
-__all__ = ["Experiment", "Metrics", "Params", "RunContext", "log", "flags", "current_experiment"]
+__all__ = [
+    "Experiment",
+    "LogBuilder",
+    "Metrics",
+    "Params",
+    "RunContext",
+    "ml_dash_experiment",
+    "Optimizer",
+    "BayesianOptimization",
+    "log",
+    "flags",
+    "current_experiment",
+]
 __version__ = "0.1.0"
 
 _default_lock = threading.Lock()

@@ -15,15 +15,19 @@ docs/sdk.md, "Several experiments inside g run".
 """
 
 import atexit
+import functools
+import inspect
 import json
 import math
 import os
+import statistics
 import sys
 import threading
 import time
 import uuid
 
 from . import _files as files
+from . import artifacts
 
 _state_lock = threading.RLock()
 _active = []  # started, unfinished experiments of this process, innermost last
@@ -46,12 +50,31 @@ def current_experiment():
 class Experiment:
     """One run: `with Experiment(prefix="alice/search/lr-0.1").run as exp: ...`."""
 
-    def __init__(self, prefix=None, description=None, tags=None, name=None, home=None):
+    def __init__(self, prefix=None, description=None, tags=None, name=None, home=None, *,
+                 readme=None, bindrs=None, metadata=None, project=None, folder=None,
+                 local_path=None, dash_root=None, dash_url=None, remote=None, api_key=None, user_name=None):
+        # ml_dash's remote mode needs its server; g has none and never sends anything anywhere.
+        for option, value in (("dash_url", dash_url), ("remote", remote), ("api_key", api_key), ("user_name", user_name)):
+            if value:
+                raise ValueError(
+                    f"g_runs: {option}= selects ml_dash's remote server, which g does not have; "
+                    "runs are written to the local store (G_HOME, or local_path=/dash_root=)"
+                )
+        roots = [v for v in (home, local_path, dash_root) if v is not None]
+        if len(roots) > 1 and len(set(roots)) > 1:
+            raise ValueError("g_runs: give the store once: home=, local_path= or dash_root=")
+        if description is not None and readme is not None and description != readme:
+            raise ValueError("g_runs: give description= or readme= (the same thing), not both")
+        if prefix is None and project is not None:
+            # ml_dash's older form: Experiment(name=..., project=..., folder=...).
+            prefix = "/".join(p for p in (str(folder or "").strip("/"), str(project), name) if p)
         self.prefix = prefix
-        self.description = description
+        self.description = description if description is not None else readme
         self.tags = [str(t) for t in (tags or [])]
-        self.name = name
-        self._home = home
+        self.bindrs = [str(b) for b in (bindrs or [])]
+        self.metadata = metadata
+        self._name = name
+        self._home = roots[0] if roots else None
         self._lock = threading.RLock()
         self.id = None
         self.dir = None
@@ -73,10 +96,71 @@ class Experiment:
         # The metrics row being built: {key: value}; written by flush().
         self._row = {}
         self._row_step = None
+        self._row_t = None
         self._rows_written = 0
+        # Data points appended to each named metric (ml_dash's append): its step when none is given.
+        self._appended = {}
+        # The last time written, for ml_dash's `_ts=-1` (the previous point's time).
+        self._last_t = None
         self.params = Params(self)
         self.metrics = Metrics(self, "")
         self.run = RunContext(self)
+        self.files = artifacts.FilesAccessor(self)
+        self._logs = None
+        # Named metrics' ml_dash options (description, tags, metadata), kept in run.json.
+        self._metric_info = {}
+
+    @property
+    def name(self):
+        """The experiment's name: name= when given, else the prefix's last part (ml_dash's name)."""
+        if self._name is not None:
+            return self._name
+        parts = [p for p in str(self.prefix or "").split("/") if p]
+        return parts[-1] if parts else None
+
+    @property
+    def owner(self):
+        """The prefix's first part (ml_dash: `owner/project/.../name`)."""
+        parts = [p for p in str(self.prefix or "").split("/") if p]
+        return parts[0] if parts else None
+
+    @property
+    def project(self):
+        """The prefix's second part (ml_dash: `owner/project/.../name`)."""
+        parts = [p for p in str(self.prefix or "").split("/") if p]
+        return parts[1] if len(parts) > 1 else None
+
+    @property
+    def logs(self):
+        """ml_dash's fluent logging: `experiment.logs.info("message", epoch=1)`."""
+        return LogBuilder(self, None)
+
+    @property
+    def tracks(self):
+        """ml_dash's Track API is not part of g: said at once rather than as a missing attribute."""
+        raise NotImplementedError(
+            "g_runs: tracks (ml_dash's Track API) are not supported; record numbers with "
+            "experiment.metrics(...) and other data with experiment.files(...)"
+        )
+
+    def flush(self):
+        """Writes the metrics row being built (ml_dash's flush of buffered data)."""
+        self.metrics.flush()
+
+    def _describe_metric(self, name, description, tags, metadata):
+        """Keeps a named metric's ml_dash options (description, tags, metadata) in run.json's `metrics`."""
+        info = {"description": description, "tags": [str(t) for t in (tags or [])], "metadata": metadata}
+        if self._metric_info.get(name) == info:
+            return
+        self._metric_info[name] = info
+        self.start()
+        stored = json.loads(json.dumps(info, default=str))
+        if not self.inside_g_run:
+            files.update_json_locked(self.dir, files.RUN_FILE, lambda r: r.setdefault("metrics", {}).update({name: stored}))
+
+    def _mark(self):
+        """{"exp": token} on what this experiment writes into a g run it may later leave for a child run."""
+        return {"exp": self._token} if self.inside_g_run and _attached_here.get(self.dir) is self else {}
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -117,7 +201,7 @@ class Experiment:
                 return
             self.metrics.flush()
             self._finished = True
-            interrupted = isinstance(error, KeyboardInterrupt)
+            interrupted = isinstance(error, (KeyboardInterrupt, _Cancelled))
             status = _exit_status(error)
             # Kept for a move into a child run, should a later experiment cause one.
             self._end = {"stopped": files.iso_now(), "exit_status": status}
@@ -140,12 +224,13 @@ class Experiment:
     def _open_files(self):
         self._scalars = files.LineAppender(os.path.join(self.dir, files.SCALARS_FILE))
         self._output = files.LineAppender(os.path.join(self.dir, files.OUTPUT_FILE))
+        self._logs = files.LineAppender(os.path.join(self.dir, LOGS_FILE))
 
     def _identity(self):
         """What tells this experiment from another inside one g run: its prefix and name (None: neither)."""
-        if not self.prefix and self.name is None:
+        if not self.prefix and self._name is None:
             return None
-        return {"prefix": self.prefix or None, "name": self.name}
+        return {"prefix": self.prefix or None, "name": self._name}
 
     def _enter_g_run(self, run_dir):
         """Inside `g run`: write into that run, or become a child run of it (see the module doc)."""
@@ -165,7 +250,7 @@ class Experiment:
             if not record.get("sdk_children") and (first is None or same):
                 if first is None:
                     record["sdk_experiment"] = identity
-                self._parent_undo = _describe_parent(record, self.tags, self.description, self.prefix, self.name)
+                self._parent_undo = _describe_parent(record, self.tags, self.description, self.prefix, self._name)
                 files.write_json_atomic(path, record)
                 self.inside_g_run = True
                 self.dir = run_dir
@@ -210,6 +295,10 @@ class Experiment:
             moved = files.move_marked_lines(os.path.join(run_dir, files.SCALARS_FILE), self._token)
             if moved:
                 files.LineAppender(os.path.join(self.dir, files.SCALARS_FILE)).append("".join(moved))
+            moved = files.move_marked_lines(os.path.join(run_dir, LOGS_FILE), self._token)
+            if moved:
+                files.LineAppender(os.path.join(self.dir, LOGS_FILE)).append("".join(moved))
+            artifacts.move_files(self._token, run_dir, self.dir)
             messages = list(self._kept_messages)
             if self._dropped_messages:
                 messages.insert(0, f"{files.iso_now()} INFO ({self._dropped_messages} earlier messages are in the output.log of run {parent_id})\n")
@@ -227,7 +316,7 @@ class Experiment:
         runs = os.path.join(os.path.abspath(home), "runs")
         os.makedirs(runs, exist_ok=True)
         self.id = uuid.uuid4().hex
-        op, label = _op_and_label(self.prefix, self.name)
+        op, label = _op_and_label(self.prefix, self._name)
         now = created or files.iso_now()
         record = {
             "format": 1,
@@ -248,6 +337,10 @@ class Experiment:
             record["prefix"] = self.prefix
         if self.description:
             record["description"] = self.description
+        if self.bindrs:
+            record["bindrs"] = list(self.bindrs)
+        if self.metadata is not None:
+            record["metadata"] = json.loads(json.dumps(self.metadata, default=str))
         if parent_id:
             record["parent"] = parent_id
             self.parent_id = parent_id
@@ -278,13 +371,32 @@ class Experiment:
 
     # -- writing -------------------------------------------------------------
 
-    def log(self, message, level="info"):
-        """Appends a timestamped line to the run's output.log."""
+    def log(self, message=None, level=None, metadata=None, **extra_metadata):
+        """Logs a message: `log("text", level="warn", metadata={...}, epoch=1)`.
+
+        The line goes to output.log (`<time> WARN text {"epoch": 1}`) and, as
+        ml_dash keeps it, to logs.jsonl ({timestamp, level, message, metadata}).
+        Without a message it returns ml_dash's fluent builder:
+        `log(metadata={...}).info("text")`.
+        """
+        combined = {**(metadata or {}), **extra_metadata}
+        if message is None:
+            return LogBuilder(self, combined or None)
+        self._write_log(str(message), check_level(level or "info"), combined or None)
+        return self
+
+    def _write_log(self, text, level, metadata):
         self._check_open()
-        text = str(message)
-        line = f"{files.iso_now()} {str(level).upper()} {text}\n"
+        stamp = files.iso_now()
+        meta_text = f" {json.dumps(metadata, default=str)}" if metadata else ""
+        line = f"{stamp} {level.upper()} {text}{meta_text}\n"
+        entry = {"timestamp": stamp, "level": level, "message": text}
+        if metadata:
+            entry["metadata"] = json.loads(json.dumps(metadata, default=str))
         self.start()
         with self._lock:
+            entry.update(self._mark())
+            self._logs.append(json.dumps(entry, separators=(",", ":")) + "\n")
             if self.inside_g_run and _attached_here.get(self.dir) is self:
                 if len(self._kept_messages) < MAX_KEPT_MESSAGES:
                     self._kept_messages.append(line)
@@ -295,16 +407,16 @@ class Experiment:
         if self.inside_g_run or self.parent_id:
             # Under g run the script's stdout is shown and teed into the g run's
             # output.log; writing that file directly could land inside one of the
-            # runner's partial lines.
-            sys.stdout.write(line)
-            sys.stdout.flush()
-        return self
+            # runner's partial lines. Errors go to stderr, as ml_dash prints them.
+            stream = sys.stderr if level in ("error", "fatal") else sys.stdout
+            stream.write(line)
+            stream.flush()
 
-    def log_scalars(self, values, step=None):
+    def log_scalars(self, values, step=None, t=None):
         """Writes scalars now (no buffering): {key: number}; non-finite values are skipped."""
         self._check_open()
         step = _step(step)
-        t = time.time()
+        t = time.time() if t is None else t
         numbers = {}
         for key, value in values.items():
             number = _number(key, value)
@@ -315,7 +427,7 @@ class Experiment:
             with self._lock:
                 # Lines this experiment writes into a g run carry its token, so they
                 # can be moved into a child run if the script starts another experiment.
-                mark = {"exp": self._token} if self.inside_g_run and _attached_here.get(self.dir) is self else {}
+                mark = self._mark()
                 lines = [
                     json.dumps({"key": key, "value": number, "step": step, "t": t, **mark}, separators=(",", ":")) + "\n"
                     for key, number in numbers.items()
@@ -323,7 +435,7 @@ class Experiment:
                 self._scalars.append("".join(lines))
         return self
 
-    def _buffer(self, values, step):
+    def _buffer(self, values, step, t=None):
         with self._lock:
             self._check_open()
             if any(key in self._row for key in values):
@@ -333,23 +445,156 @@ class Experiment:
             self._row.update(values)
             if step is not None:
                 self._row_step = step
+            if t is not None:
+                self._row_t = t
 
     def _flush_row(self):
         with self._lock:
             if not self._row:
                 return
             step = self._row_step
-            if step is None and _is_whole(self._row.get("epoch")):
-                step = int(self._row["epoch"])
+            if step is None:
+                step = _epoch_of(self._row)
             if step is None:
                 step = self._rows_written
-            row, self._row, self._row_step = self._row, {}, None
+            row, t = self._row, self._row_t
+            self._row, self._row_step, self._row_t = {}, None, None
             self._rows_written += 1
-            self.log_scalars(row, step)
+            self._last_t = t if t is not None else time.time()
+            self.log_scalars(row, step, self._last_t)
+
+    def _resolve_ts(self, ts):
+        """ml_dash's `_ts`: seconds since the epoch, or -1 for the previous point's time."""
+        if ts is None:
+            return None
+        if isinstance(ts, bool) or not isinstance(ts, (int, float)) or not math.isfinite(ts):
+            raise TypeError(f"g_runs: _ts must be seconds since the epoch or -1, got {ts!r}")
+        if ts == -1:
+            return self._last_t
+        return float(ts)
+
+    def _append_point(self, name, data):
+        """ml_dash's metrics(name).append(...): one data point, written now.
+
+        `value` is recorded under the metric's own name, other fields as
+        name/field; the step is `step`, else a whole `epoch`, else the number
+        of points appended to this metric before.
+        """
+        data = dict(data)
+        step = _step(data.pop("step", None))
+        t = self._resolve_ts(data.pop("_ts", None))
+        base = str(name or "").strip("/")
+        values = {}
+        for key, value in data.items():
+            full = (base if key == "value" else f"{base}/{key}") if base else key
+            if value is not None:  # an optional field left empty, as in metrics.log
+                values[full] = value
+        if step is None and _is_whole(data.get("epoch")):
+            step = int(data["epoch"])
+        with self._lock:
+            self._check_open()
+            count = self._appended.get(base, 0)
+            self._appended[base] = count + 1
+            self._last_t = t if t is not None else time.time()
+            self.log_scalars(values, count if step is None else step, self._last_t)
+        return {"index": count, "name": base or None}
+
+    def _series(self, name):
+        """The data points of one metric (a namespace), read back from scalars.jsonl in order.
+
+        Values written together (one row, one append) share their time and step
+        and form one point: {"index", "data": {field: value, "step": ...}, "createdAt"}.
+        """
+        self.start()
+        base = str(name or "").strip("/")
+        mark = self._mark()
+        points = []
+        last = None
+        try:
+            with open(os.path.join(self.dir, files.SCALARS_FILE), encoding="utf-8") as f:
+                lines = f.readlines()
+        except FileNotFoundError:
+            lines = []
+        for line in lines:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(rec, dict) or (mark and rec.get("exp") != mark["exp"]):
+                continue
+            key = rec.get("key")
+            if not isinstance(key, str):
+                continue
+            if base:
+                if key == base:
+                    field = "value"
+                elif key.startswith(base + "/"):
+                    field = key[len(base) + 1:]
+                else:
+                    continue
+            elif "/" in key:
+                continue
+            else:
+                field = key
+            ident = (rec.get("t"), rec.get("step"))
+            if last is None or last[0] != ident or field in last[1]["data"]:
+                point = {"index": len(points), "data": {}, "createdAt": rec.get("t")}
+                if rec.get("step") is not None:
+                    point["data"]["step"] = rec["step"]
+                points.append(point)
+                last = (ident, point)
+            last[1]["data"][field] = rec.get("value")
+        return points
+
+
+LOGS_FILE = "logs.jsonl"
+# ml_dash's log levels; "warning" (in its API reference) is taken as "warn".
+LOG_LEVELS = ("debug", "info", "warn", "error", "fatal")
+LEVEL_ALIASES = {"warning": "warn"}
+# ml_dash's metrics.buffer.log_summary() aggregations.
+SUMMARY_AGGREGATIONS = ("mean", "std", "min", "max", "count", "median", "sum", "p50", "p90", "p95", "p99", "first", "last")
+
+
+def check_level(level):
+    """A log level as stored (lower case); anything but ml_dash's five levels raises ValueError."""
+    name = str(level).lower()
+    name = LEVEL_ALIASES.get(name, name)
+    if name not in LOG_LEVELS:
+        raise ValueError(f"g_runs: invalid log level {level!r}; use one of {', '.join(LOG_LEVELS)}")
+    return name
+
+
+class LogBuilder:
+    """ml_dash's fluent logging: `experiment.logs.warn("GPU memory low", free="1GB")`."""
+
+    def __init__(self, experiment, metadata):
+        self._experiment = experiment
+        self._metadata = metadata
+
+    def _write(self, level, message, extra):
+        metadata = {**(self._metadata or {}), **extra}
+        self._experiment._write_log(str(message), level, metadata or None)
+
+    def debug(self, message, **metadata):
+        self._write("debug", message, metadata)
+
+    def info(self, message, **metadata):
+        self._write("info", message, metadata)
+
+    def warn(self, message, **metadata):
+        self._write("warn", message, metadata)
+
+    warning = warn
+
+    def error(self, message, **metadata):
+        self._write("error", message, metadata)
+
+    def fatal(self, message, **metadata):
+        self._write("fatal", message, metadata)
 
 
 class RunContext:
-    """`experiment.run`: a context manager (and start/complete/fail for manual use)."""
+    """`experiment.run`: a context manager, a decorator, and start/complete/fail/cancel."""
 
     def __init__(self, experiment):
         self._experiment = experiment
@@ -361,14 +606,53 @@ class RunContext:
         self._experiment.finish(exc)
         return False
 
+    def __call__(self, func):
+        """`@experiment.run` on `def train(experiment): ...`: calling train() runs it as the experiment's run."""
+        if not callable(func):
+            raise TypeError("g_runs: @experiment.run decorates a function that takes the experiment")
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self as experiment:
+                return func(experiment, *args, **kwargs)
+
+        return wrapper
+
     def start(self):
         return self._experiment.start()
 
     def complete(self):
         self._experiment.finish(None)
 
-    def fail(self, error):
-        self._experiment.finish(error if error is not None else RuntimeError("failed"))
+    def fail(self, error=None):
+        self._experiment.finish(error if error is not None else _Failed("marked failed with run.fail()"))
+
+    def cancel(self):
+        """Ends the run as ml_dash's CANCELLED: status `terminated`."""
+        self._experiment.finish(_Cancelled())
+
+
+class _Failed(Exception):
+    pass
+
+
+class _Cancelled(Exception):
+    """run.cancel(): the run ends `terminated`, not `error`."""
+
+
+def ml_dash_experiment(prefix, **kwargs):
+    """ml_dash's decorator: the function runs inside a new Experiment, passed as `experiment=`."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **func_kwargs):
+            with Experiment(prefix=prefix, **kwargs).run as experiment:
+                func_kwargs["experiment"] = experiment
+                return func(*args, **func_kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 class Params:
@@ -381,7 +665,9 @@ class Params:
     def set(self, **values):
         exp = self._experiment
         exp._check_open()
-        flat = flatten_params(values)
+        flat = flatten_params(_classes_as_dicts(values))
+        if not flat:
+            return self
         exp.start()
         with exp._lock:
             self._values.update(flat)
@@ -394,9 +680,63 @@ class Params:
         return self
 
     update = set
+    # ml_dash: "log() behaves identically to set()".
+    log = set
 
-    def get(self):
-        return dict(self._values)
+    def get(self, flatten=True):
+        """The params set so far: dotted names (`model.depth`), or nested dicts with flatten=False."""
+        if flatten:
+            return dict(self._values)
+        nested = {}
+        for key, value in self._values.items():
+            node = nested
+            parts = key.split(".")
+            for part in parts[:-1]:
+                child = node.get(part)
+                if not isinstance(child, dict):
+                    child = node[part] = {}
+                node = child
+            node[parts[-1]] = value
+        return nested
+
+
+class MetricBuffer:
+    """`experiment.metrics.buffer`: values kept in memory, then logged as summaries (ml_dash's buffer API)."""
+
+    def __init__(self, metrics):
+        self._metrics = metrics
+        self._values = {}  # namespace -> {key: [values]}
+
+    def _store(self, namespace, values):
+        bucket = self._values.setdefault(namespace, {})
+        for key, value in values.items():
+            number = _number(f"{namespace}{key}", value) if value is not None else None
+            bucket.setdefault(key, []).append(float("nan") if number is None else float(number))
+
+    def log_summary(self, *aggs, **extra):
+        """Logs each buffered key's statistics (`loss.mean`, `loss.p95`, ...) into the row, then empties the buffer."""
+        aggs = aggs or ("mean",)
+        for agg in aggs:
+            if agg not in SUMMARY_AGGREGATIONS:
+                raise ValueError(f"g_runs: unknown aggregation {agg!r}; use {', '.join(SUMMARY_AGGREGATIONS)}")
+        for namespace, bucket in list(self._values.items()):
+            out = dict(extra)
+            for key, values in bucket.items():
+                for agg, value in _summarize(values, aggs).items():
+                    out[f"{key}.{agg}"] = value
+            if out:
+                Metrics(self._metrics._experiment, namespace).log(**out)
+        self._values.clear()
+
+    def peek(self, prefix=None, *keys, limit=5):
+        """The last `limit` buffered values, without taking them out."""
+        def pick(bucket):
+            return {k: list(v[-limit:]) for k, v in bucket.items() if not keys or k in keys}
+
+        if prefix is not None:
+            ns = str(prefix).strip("/") + "/" if str(prefix).strip("/") else ""
+            return pick(self._values.get(ns, {}))
+        return {(ns.rstrip("/") or None): pick(bucket) for ns, bucket in self._values.items()}
 
 
 class Metrics:
@@ -406,29 +746,195 @@ class Metrics:
     `step` given to log(), else the row's `epoch` when it is a whole number,
     else the number of rows written before. Logging a key that the row already
     holds writes the row first, so nothing is ever overwritten; finishing the
-    run writes what is left.
+    run writes what is left. `append()` (ml_dash's older form) writes one data
+    point at once.
     """
 
     def __init__(self, experiment, namespace):
         self._experiment = experiment
         self._namespace = namespace
+        self._buffer_manager = None
 
-    def __call__(self, namespace):
+    def __call__(self, namespace, description=None, tags=None, metadata=None):
         name = str(namespace).strip("/")
+        if name and (description is not None or tags or metadata is not None):
+            self._experiment._describe_metric(f"{self._namespace}{name}", description, tags, metadata)
         return Metrics(self._experiment, f"{self._namespace}{name}/" if name else self._namespace)
 
-    def log(self, step=None, **values):
+    @property
+    def buffer(self):
+        """On a namespace, `buffer(loss=...)` keeps values; on `metrics`, `.buffer.log_summary()` logs them."""
+        root = self._experiment.metrics
+        if root._buffer_manager is None:
+            root._buffer_manager = MetricBuffer(root)
+        if self._namespace == "":
+            return root._buffer_manager
+        manager, namespace = root._buffer_manager, self._namespace
+
+        def keep(**values):
+            manager._store(namespace, values)
+            return self
+
+        return keep
+
+    def log(self, step=None, _flush=False, _ts=None, **values):
+        """Adds values to the row; a dict value is a namespace of its own (`train=dict(loss=0.5)`)."""
         step = _step(step)
-        # Checked now, not at flush: a bad value is reported by the line that logged it.
+        t = self._experiment._resolve_ts(_ts)
+        flat = {}
         for key, value in values.items():
+            if isinstance(value, dict):
+                for inner, number in value.items():
+                    flat[f"{key}/{inner}"] = number
+            else:
+                flat[key] = value
+        # Checked now, not at flush: a bad value is reported by the line that logged it.
+        for key, value in flat.items():
             _number(self._namespace + key, value)
-        self._experiment._buffer({self._namespace + k: v for k, v in values.items()}, step)
+        self._experiment._buffer({self._namespace + k: v for k, v in flat.items()}, step, t)
+        if _flush:
+            self.flush()
         return self
 
     def flush(self):
         self._experiment._check_open()
         self._experiment._flush_row()
         return self
+
+    def append(self, name=None, **data):
+        """One data point now: `metrics("loss").append(value=0.5, step=3)`, or `metrics.append(name="loss", ...)`."""
+        target = self._target(name, "append")
+        if not data:
+            raise ValueError("g_runs: append() needs values, e.g. append(value=0.5, step=1)")
+        for key, value in data.items():
+            if key not in ("step", "_ts"):
+                _number(f"{target}/{key}", value)
+        return self._experiment._append_point(target, data)
+
+    def append_batch(self, data_points=None, name=None):
+        """Several data points: a list of dicts such as {"value": 0.5, "step": 100}."""
+        target = self._target(name, "append_batch")
+        if not isinstance(data_points, (list, tuple)):
+            raise TypeError("g_runs: append_batch() takes a list of dicts, e.g. [{'value': 0.5, 'step': 1}]")
+        for point in data_points:
+            if not isinstance(point, dict):
+                raise TypeError(f"g_runs: append_batch() data points are dicts, got {type(point).__name__}")
+        results = [self.append(name=name, **point) if self._namespace == "" else self.append(**point) for point in data_points]
+        return {"count": len(results), "name": target}
+
+    def _target(self, name, what):
+        if self._namespace:
+            if name is not None:
+                raise TypeError(f"g_runs: metrics('{self._namespace.rstrip('/')}').{what}() already names its metric")
+            return self._namespace.rstrip("/")
+        if name is None:
+            raise TypeError(f"g_runs: metrics.{what}() needs name=, or use metrics(NAME).{what}()")
+        return str(name).strip("/")
+
+    def read(self, start_index=0, limit=1000):
+        """The metric's data points by index, as ml_dash returns them (data, startIndex, endIndex, total, hasMore)."""
+        points = self._experiment._series(self._namespace)
+        chosen = points[start_index:start_index + limit]
+        return {
+            "data": chosen,
+            "startIndex": start_index,
+            "endIndex": start_index + len(chosen) - 1,
+            "total": len(chosen),
+            "hasMore": start_index + len(chosen) < len(points),
+        }
+
+    def stats(self):
+        """How many data points the metric has, and when the first and last were written."""
+        points = self._experiment._series(self._namespace)
+        name = self._namespace.rstrip("/") or None
+        info = self._experiment._metric_info.get(name or "", {})
+        return {
+            "name": name,
+            "description": info.get("description"),
+            "tags": info.get("tags", []),
+            "metadata": info.get("metadata"),
+            "totalDataPoints": len(points),
+            "firstDataAt": points[0]["createdAt"] if points else None,
+            "lastDataAt": points[-1]["createdAt"] if points else None,
+        }
+
+    def list_all(self):
+        """Every metric (namespace) of the run with its number of data points."""
+        names = set()
+        self._experiment.start()
+        try:
+            with open(os.path.join(self._experiment.dir, files.SCALARS_FILE), encoding="utf-8") as f:
+                for line in f:
+                    try:
+                        key = json.loads(line).get("key")
+                    except (ValueError, AttributeError):
+                        continue
+                    if isinstance(key, str):
+                        names.add(key.rpartition("/")[0] if "/" in key else key)
+        except FileNotFoundError:
+            pass
+        return [{"name": n, "totalDataPoints": len(self._experiment._series(n))} for n in sorted(names)]
+
+
+def _summarize(values, aggs):
+    clean = [v for v in values if v == v]
+    if not clean:
+        return {}
+    ordered = sorted(clean)
+
+    def percentile(p):
+        k = (len(ordered) - 1) * p / 100
+        lo = int(k)
+        hi = min(lo + 1, len(ordered) - 1)
+        return ordered[lo] + (k - lo) * (ordered[hi] - ordered[lo])
+
+    out = {}
+    for agg in aggs:
+        if agg == "mean":
+            out[agg] = statistics.mean(clean)
+        elif agg == "std":
+            out[agg] = statistics.stdev(clean) if len(clean) > 1 else 0.0
+        elif agg == "min":
+            out[agg] = ordered[0]
+        elif agg == "max":
+            out[agg] = ordered[-1]
+        elif agg == "count":
+            out[agg] = len(clean)
+        elif agg in ("median", "p50"):
+            out[agg] = statistics.median(clean)
+        elif agg == "sum":
+            out[agg] = sum(clean)
+        elif agg in ("p90", "p95", "p99"):
+            out[agg] = percentile(int(agg[1:]))
+        elif agg == "first":
+            out[agg] = clean[0]
+        elif agg == "last":
+            out[agg] = clean[-1]
+    return out
+
+
+def _classes_as_dicts(values):
+    """ml_dash's params.log(Args=Args): a class's public, non-callable attributes become a dict."""
+    out = {}
+    for key, value in values.items():
+        if inspect.isclass(value):
+            out[key] = {
+                k: v for k, v in vars(value).items()
+                if not k.startswith("_") and not callable(v) and not isinstance(v, (type, staticmethod, classmethod, property))
+            }
+        else:
+            out[key] = value
+    return out
+
+
+def _epoch_of(row):
+    """The step a row's epoch gives: `epoch`, else a namespaced `.../epoch`, when it is a whole number."""
+    if _is_whole(row.get("epoch")):
+        return int(row["epoch"])
+    for key, value in row.items():
+        if key.endswith("/epoch") and _is_whole(value):
+            return int(value)
+    return None
 
 
 def flatten_params(values, prefix=""):
@@ -598,6 +1104,8 @@ def _exit_status(error):
         return 0
     if isinstance(error, KeyboardInterrupt):
         return 130
+    if isinstance(error, _Cancelled):
+        return 1
     if isinstance(error, SystemExit):
         # sys.exit() inside the block: the status the script asked for.
         code = error.code

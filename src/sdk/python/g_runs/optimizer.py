@@ -1,0 +1,224 @@
+"""An optimizer client for search loops written in Python: suggest() / register(params, value).
+
+It drives g's own gp / tpe / random optimizers through `g ask-tell` (the
+JSON-lines protocol of docs/optimizers.md), started once per optimizer as a
+child process with an argument array. So a script that runs its own trials
+(the ml_dash seed's "Bayesian optimization" variation) gets the same
+proposals `g run --optimizer gp` would make.
+
+    from g_runs import Optimizer
+    optimizer = Optimizer({"lr": (1e-4, 1e-1, "log"), "bs": [16, 32, 64]}, maximize=True)
+    params = optimizer.suggest()
+    optimizer.register(params, accuracy)
+
+`BayesianOptimization(f=None, pbounds=..., random_state=...)` is the same
+client with the constructor of the bayesian-optimization package (whose
+suggest/register the seed calls): it maximises, with gp.
+"""
+
+import atexit
+import json
+import math
+import os
+import shutil
+import subprocess
+import threading
+import weakref
+
+PROTOCOL_VERSION = 1
+# How long a suggestion may take before the client gives up on `g ask-tell` (a gp fit is well under this).
+REPLY_TIMEOUT_S = 600.0
+
+_open_clients = weakref.WeakSet()
+
+
+def find_g():
+    """The g command: $G_BIN, else the bin/g of the package this SDK ships in, else `g` on PATH."""
+    explicit = os.environ.get("G_BIN")
+    if explicit:
+        return explicit
+    # <root>/src/sdk/python/g_runs/optimizer.py, when the SDK is used from g's package.
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+    bundled = os.path.join(root, "bin", "g")
+    if os.path.isfile(bundled) and os.access(bundled, os.X_OK):
+        return bundled
+    found = shutil.which("g")
+    if found:
+        return found
+    raise RuntimeError("g_runs: cannot find the g command for the optimizer; put g on PATH or set G_BIN")
+
+
+def _dimension(name, spec):
+    """A search-space entry → ask-tell's form: (low, high), (low, high, "log"), a list of choices, or a dict as is."""
+    if isinstance(spec, dict):
+        return dict(spec)
+    if isinstance(spec, list):
+        return {"type": "categorical", "values": list(spec)}
+    if isinstance(spec, tuple) and len(spec) in (2, 3):
+        low, high = spec[0], spec[1]
+        scale = spec[2] if len(spec) == 3 else None
+        if scale not in (None, "log", "linear"):
+            raise ValueError(f"g_runs: {name}: the third item of a range is 'log' or 'linear', got {scale!r}")
+        for bound in (low, high):
+            if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound):
+                raise ValueError(f"g_runs: {name}: range bounds are finite numbers, got {spec!r}")
+        # A range is continuous, as in bayes_opt; an integer range is {"type": "int", "low": 1, "high": 8}.
+        dim = {"type": "float", "low": low, "high": high}
+        if scale == "log":
+            dim["log"] = True
+        return dim
+    raise ValueError(
+        f"g_runs: {name}: a parameter is (low, high), (low, high, 'log'), a list of choices, "
+        f"or a dict such as {{'type': 'int', 'low': 1, 'high': 8}}; got {spec!r}"
+    )
+
+
+class Optimizer:
+    """suggest() the next params to try; register(params, value) what they gave."""
+
+    def __init__(self, space, *, optimizer="gp", maximize=False, seed=0, settings=None):
+        if not isinstance(space, dict) or not space:
+            raise ValueError("g_runs: the optimizer needs a space: {name: (low, high) | [choices] | {...}}")
+        self.space = {str(k): _dimension(k, v) for k, v in space.items()}
+        self.optimizer = str(optimizer)
+        self.direction = "maximize" if maximize else "minimize"
+        self.seed = seed
+        self.settings = dict(settings or {})
+        self.res = []  # {"params", "target"} per registered trial, as bayes_opt keeps them
+        self._trial = 0
+        self._proc = None
+        self._lock = threading.Lock()
+
+    # -- the g ask-tell process -------------------------------------------------
+
+    def _start(self):
+        argv = [find_g(), "ask-tell", "--optimizer", self.optimizer]
+        for key, value in self.settings.items():
+            argv += ["--opt-flag", f"{key}={value}"]
+        try:
+            self._proc = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+            )
+        except OSError as err:
+            raise RuntimeError(f"g_runs: cannot start {argv[0]} ask-tell: {err}") from None
+        _open_clients.add(self)
+        self._send({"type": "init", "protocol": PROTOCOL_VERSION, "direction": self.direction,
+                    "seed": self.seed, "space": self.space}, "ready")
+
+    def _send(self, message, expect):
+        proc = self._proc
+        try:
+            proc.stdin.write(json.dumps(message) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+        except (BrokenPipeError, OSError):
+            line = ""
+        if not line:
+            raise RuntimeError(f"g_runs: the optimizer stopped: {self._stderr_text()}")
+        reply = json.loads(line)
+        if reply.get("type") != expect:
+            raise RuntimeError(f"g_runs: the optimizer answered {reply!r}, expected {expect}")
+        return reply
+
+    def _stderr_text(self):
+        proc, self._proc = self._proc, None
+        try:
+            _, err = proc.communicate(timeout=REPLY_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        text = (err or "").strip()
+        return text.splitlines()[-1] if text else f"g ask-tell exited with status {proc.returncode}"
+
+    def close(self):
+        """Ends the optimizer's process (also done when the interpreter exits)."""
+        with self._lock:
+            proc, self._proc = self._proc, None
+            if proc is None:
+                return
+            try:
+                proc.stdin.write(json.dumps({"type": "end"}) + "\n")
+                proc.stdin.close()
+                proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
+            for stream in (proc.stdout, proc.stderr):
+                if stream:
+                    stream.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    # -- the search ---------------------------------------------------------------
+
+    def suggest(self, *unused):
+        """The next params to try, a dict; proposals learn from everything registered so far."""
+        with self._lock:
+            if self._proc is None:
+                self._start()
+            reply = self._send({"type": "suggest", "trial": self._trial}, "suggestion")
+            self._trial += 1
+            return dict(reply["params"])
+
+    def register(self, params, target=None, **kwargs):
+        """Tells the optimizer what `params` gave (target: the value; None for a failed trial)."""
+        if "value" in kwargs:
+            target = kwargs.pop("value")
+        if kwargs:
+            raise TypeError(f"g_runs: register() got unexpected arguments {sorted(kwargs)}")
+        if not isinstance(params, dict):
+            raise TypeError(f"g_runs: register() takes the params dict suggest() gave, got {type(params).__name__}")
+        if target is not None and (isinstance(target, bool) or not isinstance(target, (int, float))):
+            if hasattr(target, "item"):
+                target = target.item()
+            else:
+                raise TypeError(f"g_runs: register() takes a number (or None), got {type(target).__name__}")
+        value = None if target is None or not math.isfinite(target) else float(target)
+        with self._lock:
+            if self._proc is None:
+                self._start()
+            self._send({"type": "observe", "params": params, "value": value}, "ok")
+        self.res.append({"params": dict(params), "target": value})
+
+    @property
+    def max(self):
+        """The best registered trial, {"target", "params"} (the lowest when minimising, despite the name)."""
+        done = [r for r in self.res if r["target"] is not None]
+        if not done:
+            return None
+        pick = max if self.direction == "maximize" else min
+        return dict(pick(done, key=lambda r: r["target"]))
+
+
+class BayesianOptimization(Optimizer):
+    """The bayesian-optimization package's constructor over g's gp: it maximises `target`.
+
+    `f` must be None (the suggest/register form); bounds are (low, high) floats.
+    """
+
+    def __init__(self, f=None, pbounds=None, random_state=None, verbose=0, allow_duplicate_points=False, **kwargs):
+        if f is not None:
+            raise ValueError(
+                "g_runs: BayesianOptimization(f=...) with maximize() is not supported; use f=None with suggest()/register()"
+            )
+        optimizer = kwargs.pop("optimizer", "gp")
+        settings = kwargs.pop("settings", None)
+        if kwargs:
+            raise TypeError(f"g_runs: BayesianOptimization got unsupported arguments {sorted(kwargs)}")
+        super().__init__(pbounds or {}, optimizer=optimizer, maximize=True,
+                         seed=0 if random_state is None else random_state, settings=settings)
+
+
+def _close_all():
+    for client in list(_open_clients):
+        try:
+            client.close()
+        except Exception:
+            pass
+
+
+atexit.register(_close_all)

@@ -1,0 +1,58 @@
+// One optimizer session in ask/tell form: a space, a direction and a seed in;
+// suggest() the next point, observe() what a point gave. `g ask-tell` serves
+// it over JSON lines, and the TypeScript SDK's Optimizer calls it in process,
+// so both make exactly the proposals `g run --optimizer` would.
+
+import type { Observation, Point, Rng, Space } from "../flags/space.js";
+import { createRng } from "../search/rng.js";
+import { findOptimizer, loadProposer, parseOptimizerSettings, type OptimizerName } from "./optimizers.js";
+import { UsageError } from "../errors.js";
+
+/** The optimizers a session serves: those that propose (grid has no proposals to make). */
+export type AskTellOptimizer = Exclude<OptimizerName, "grid">;
+
+/** `name` (or an alias such as `bayesian`) as an optimizer that proposes; a usage error otherwise. */
+export function askTellOptimizer(name: string, what = "ask-tell"): AskTellOptimizer {
+  const found = findOptimizer(name.toLowerCase());
+  if (found === undefined || found === "grid") {
+    throw new UsageError(
+      `unknown optimizer '${name}' for ${what}: expected gp (alias bayesian), tpe or random (e.g. g ask-tell --optimizer gp)`,
+    );
+  }
+  return found;
+}
+
+export class AskTellSession {
+  private readonly history: Observation[] = [];
+
+  private constructor(
+    private readonly propose: (history: Observation[], rng: Rng) => Point,
+    private readonly rng: Rng,
+    /** -1 when maximising: the optimizers minimise. */
+    private readonly sign: number,
+  ) {}
+
+  /** A fresh session: its own proposer (the gp's warm-start cache belongs to one space) and random stream. */
+  static async start(opts: {
+    optimizer: AskTellOptimizer;
+    space: Space;
+    direction: "minimize" | "maximize";
+    seed: string;
+    /** Optimizer settings as --opt-flag gives them (name → text). */
+    settings?: Record<string, string>;
+  }): Promise<AskTellSession> {
+    const settings = await parseOptimizerSettings(opts.optimizer, opts.settings ?? {});
+    const propose = await loadProposer(opts.optimizer, opts.space, settings);
+    return new AskTellSession(propose, createRng(opts.seed), opts.direction === "maximize" ? -1 : 1);
+  }
+
+  /** The next point to try, learning from everything observed so far. */
+  suggest(): Point {
+    return this.propose(this.history, this.rng);
+  }
+
+  /** What `point` gave; null for a failed trial. */
+  observe(point: Point, value: number | null): void {
+    this.history.push({ point, value: value === null ? null : this.sign * value });
+  }
+}

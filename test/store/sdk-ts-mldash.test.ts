@@ -1,0 +1,180 @@
+// ml_dash's Experiment API in the TypeScript SDK (src/sdk): files, leveled
+// logs, metrics append/read/stats/buffer, the run manager, mlDashExperiment,
+// and the Optimizer over g's ask-tell session, in process against
+// temporary stores read back with g's RunStore.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BayesianOptimization, Experiment, Optimizer, mlDashExperiment } from "../../src/sdk/index.js";
+import { RunStore } from "../../src/store/store.js";
+import { AskTellSession } from "../../src/trials/ask-tell-session.js";
+import type { Run } from "../../src/store/types.js";
+
+let home: string;
+let store: RunStore;
+let env: NodeJS.ProcessEnv;
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), "g-sdk-mldash-"));
+  store = new RunStore(home);
+  env = { G_HOME: home };
+});
+afterEach(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
+function runs(): Run[] {
+  const { runs, warnings } = store.listRuns();
+  expect(warnings).toEqual([]);
+  return runs;
+}
+
+describe("files", () => {
+  it("uploads, saves, lists, downloads, updates and deletes files in the run's files/ folder", async () => {
+    const source = join(home, "model.pt");
+    writeFileSync(source, "weights");
+    await new Experiment({ prefix: "alice/p/files", env }).run((exp) => {
+      const saved = exp.files("models").upload(source, { description: "best", tags: ["best"] });
+      expect(saved).toMatchObject({ path: "models", filename: "model.pt", sizeBytes: 7, description: "best" });
+      exp.files("configs").saveJson({ lr: 0.1 }, { to: "config.json" });
+      exp.files.saveText("a: 1\n", { to: "configs/view.yaml" });
+      exp.files("data").saveBlob(Buffer.from([0, 1, 2]), { to: "data.bin" });
+      expect(exp.files.list().map((f) => f.filename)).toEqual(["model.pt", "config.json", "view.yaml", "data.bin"]);
+      expect(
+        exp
+          .files("configs")
+          .list("*.json")
+          .map((f) => f.filename),
+      ).toEqual(["config.json"]);
+      expect(exp.files("configs/config.json").readText()).toBe('{\n  "lr": 0.1\n}');
+      const copy = join(home, "copy.pt");
+      expect(exp.files("models/model.pt").download(undefined, { to: copy })).toBe(copy);
+      expect(readFileSync(copy, "utf8")).toBe("weights");
+      expect(exp.files({ fileId: saved.id, tags: ["best", "v1"] }).update().tags).toEqual(["best", "v1"]);
+      expect(exp.files.delete("data/*.bin")).toHaveLength(1);
+      expect(exp.files("data/data.bin").exists()).toBe(false);
+      expect(() => exp.files("../x").saveText("t", { to: "f.txt" })).toThrow(/leaves the run's files\/ folder/);
+      expect(() => exp.files("nope.txt").download()).toThrow(/file not found: nope.txt/);
+    });
+    const [run] = runs();
+    expect(store.readSdkFiles(run!).map((f) => `${f.path}/${f.filename}`)).toEqual([
+      "models/model.pt",
+      "configs/config.json",
+      "configs/view.yaml",
+    ]);
+    expect(readFileSync(join(run!.dir, "files/models/model.pt"), "utf8")).toBe("weights");
+  });
+});
+
+describe("logs", () => {
+  it("writes levels and metadata to logs.jsonl and output.log, and refuses an unknown level", async () => {
+    await new Experiment({ prefix: "alice/p/logs", env }).run((exp) => {
+      exp.log("started");
+      exp.log("low memory", "warning", { free_gb: 1.5 });
+      exp.logs.error("failed", { code: 5 });
+      expect(() => exp.log("x", "verbose")).toThrow('g-runs: invalid log level "verbose"; use one of debug, info, warn, error, fatal');
+    });
+    const [run] = runs();
+    expect(store.summarizeSdkLogs(run!)).toEqual({ count: 3, levels: { info: 1, warn: 1, error: 1 } });
+    const output = readFileSync(join(run!.dir, "output.log"), "utf8");
+    expect(output).toMatch(/ WARN low memory \{"free_gb":1\.5\}\n/);
+    expect(output).toMatch(/ ERROR failed \{"code":5\}\n/);
+  });
+});
+
+describe("metrics", () => {
+  it("append, appendBatch, the nested log form, read, stats and the buffer's summaries", async () => {
+    await new Experiment({ prefix: "alice/p/metrics", env }).run((exp) => {
+      exp.metrics("train_loss").append({ value: 0.5, step: 100 });
+      exp.metrics.append("train_loss", { value: 0.4, epoch: 2 });
+      exp.metrics("lr").appendBatch([{ value: 0.1 }, { value: 0.05 }]);
+      exp.metrics.log({ epoch: 3, train: { loss: 0.2, accuracy: 0.9 } }).flush();
+      for (const v of [1, 2, 3, 4]) exp.metrics("batch").buffer({ loss: v });
+      exp.metrics.buffer.logSummary("mean", "p50", "count");
+      exp.metrics.flush();
+      expect(
+        exp
+          .metrics("train_loss")
+          .read()
+          .data.map((p) => p.data),
+      ).toEqual([
+        { step: 100, value: 0.5 },
+        { step: 2, value: 0.4, epoch: 2 },
+      ]);
+      expect(exp.metrics("train_loss").stats().totalDataPoints).toBe(2);
+      expect(exp.metrics("lr").read(1, 5)).toMatchObject({ startIndex: 1, endIndex: 1, total: 1, hasMore: false });
+      expect(() => exp.metrics.buffer.logSummary("mode" as "mean")).toThrow(/unknown aggregation "mode"/);
+    });
+    const [run] = runs();
+    const rows = store.readScalars(run!.id).map((r) => [r.key, r.value, r.step]);
+    expect(rows).toEqual([
+      ["train_loss", 0.5, 100],
+      ["train_loss", 0.4, 2],
+      ["train_loss/epoch", 2, 2],
+      ["lr", 0.1, 0],
+      ["lr", 0.05, 1],
+      ["epoch", 3, 3],
+      ["train/loss", 0.2, 3],
+      ["train/accuracy", 0.9, 3],
+      ["batch/loss.mean", 2.5, 1],
+      ["batch/loss.p50", 2.5, 1],
+      ["batch/loss.count", 4, 1],
+    ]);
+  });
+});
+
+describe("the run manager, decorator and options", () => {
+  it("run.start/cancel ends terminated; mlDashExperiment runs each call as a new experiment; localPath is the store", async () => {
+    const exp = new Experiment({ prefix: "alice/p/cancelled", localPath: home, env: {} });
+    exp.run.start();
+    exp.run.cancel();
+    const train = mlDashExperiment({ prefix: "alice/p/decorated", dashRoot: home, env: {} })(async (experiment, lr: number) => {
+      experiment.params.set({ lr, model: { depth: 3 } });
+      expect(experiment.params.get(false)).toEqual({ lr, model: { depth: 3 } });
+      return lr * 2;
+    });
+    expect(await train(0.5)).toBe(1);
+    const all = runs();
+    expect(all.map((r) => [r.record.label, r.status])).toEqual([
+      ["decorated", "completed"],
+      ["cancelled", "terminated"],
+    ]);
+    expect(() => new Experiment({ prefix: "a/b/c", dashUrl: "https://api.dash.ml" })).toThrow(/dashUrl selects ml_dash's remote server/);
+    expect(() => new Experiment({ prefix: "a/b/c", env }).tracks).toThrow(/tracks \(ml_dash's Track API\) are not supported/);
+  });
+});
+
+describe("Optimizer", () => {
+  it("suggests what g ask-tell's session suggests for the same seed and observations", async () => {
+    const space = { x: [0, 1] as const, y: { choices: ["a", "b"] } };
+    const optimizer = new Optimizer(space, { optimizer: "tpe", seed: 7 });
+    const session = await AskTellSession.start({
+      optimizer: "tpe",
+      space: { x: { type: "uniform", low: 0, high: 1 }, y: { type: "choice", values: ["a", "b"] } },
+      direction: "minimize",
+      seed: "7",
+    });
+    for (let i = 0; i < 12; i++) {
+      const mine = await optimizer.suggest();
+      expect(mine).toEqual(session.suggest());
+      const value = ((mine.x as number) - 0.3) ** 2 + (mine.y === "b" ? 0 : 0.5);
+      await optimizer.register(mine, value);
+      session.observe(mine, value);
+    }
+    expect(optimizer.res).toHaveLength(12);
+    expect(optimizer.max!.target).toBe(Math.min(...optimizer.res.map((r) => r.target!)));
+  });
+
+  it("BayesianOptimization maximises with gp, and a bad space or observation is one clear error", async () => {
+    const optimizer = new BayesianOptimization({ pbounds: { x: [-2, 2] }, randomState: 1 });
+    for (let i = 0; i < 8; i++) {
+      const p = await optimizer.suggest();
+      await optimizer.register(p, -(((p.x as number) - 1) ** 2));
+    }
+    expect(optimizer.max!.target).toBeGreaterThan(-1);
+    expect(() => new Optimizer({ x: [2, 1] })).toThrow('g-runs: optimizer space: parameter "x": "low" 2 is above "high" 1');
+    await expect(optimizer.register({ y: 1 }, 0)).rejects.toThrow(/g-runs: register\(\)/);
+  });
+});
