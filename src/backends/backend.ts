@@ -51,7 +51,7 @@ export interface TaskEnd {
   ended: boolean;
   /** `terminated` when the scheduler stopped it (cancel, time limit, preemption); `error` when it died. */
   outcome: "completed" | "terminated" | "error";
-  /** One line for run.json's `error`, e.g. "Slurm: TIMEOUT (job 1234_5 reached its time limit)". */
+  /** One line for run.json's `error`, e.g. "Slurm: job 1234_5 TIMEOUT (reached its time limit)". */
   reason: string;
 }
 

@@ -17,13 +17,19 @@ import { formatJob, readJobTasks } from "./index.js";
 interface Candidate {
   run: Run;
   placement: Placement;
-  kind: "trial" | "batch";
+  /** trial: unfinished, its g gone; batch: held by its job; reason: stopped, Slurm's final word missing. */
+  kind: "trial" | "batch" | "reason";
 }
 
 /** The unfinished runs a scheduler placed whose recorder is gone (trials) or is the scheduler itself (batches). */
 function findCandidates(store: RunStore, runs: Run[]): Candidate[] {
   const out: Candidate[] = [];
   for (const run of runs) {
+    // A trial stopped by the scheduler whose final state Slurm had not named yet (src/trials/batch-task.ts).
+    if (run.record.stopped != null && run.record.end_reason_pending === true && run.record.placement?.task !== undefined) {
+      out.push({ run, placement: run.record.placement, kind: "reason" });
+      continue;
+    }
     if (run.record.stopped != null || (run.status !== "error" && run.status !== "running")) continue;
     const lock = store.readLock(run);
     if (run.status === "running") {
@@ -67,6 +73,14 @@ export async function reapScheduledRuns(store: RunStore, runs: Run[]): Promise<b
     }
     const end = tasks.find((t) => t.task === c.placement.task);
     if (end && !end.ended) continue;
+    if (c.kind === "reason") {
+      await store.updateRun(c.run.id, (r) => {
+        if (end) r.error = end.reason;
+        delete r.end_reason_pending;
+      });
+      changed = true;
+      continue;
+    }
     const reason =
       end?.reason ?? `${c.placement.backend} no longer reports job ${formatJob(c.placement)}; its g ended without recording the trial`;
     await store.updateRun(c.run.id, (r) => {

@@ -87,7 +87,7 @@ export function buildSbatchArgv(job: WorkerJob, scriptPath: string): string[] {
  */
 const ENDED_STATES: Record<string, { outcome: TaskEnd["outcome"]; words: string }> = {
   COMPLETED: { outcome: "completed", words: "its batch script ended" },
-  CANCELLED: { outcome: "terminated", words: "cancelled (scancel or g stop)" },
+  CANCELLED: { outcome: "terminated", words: "cancelled by scancel or g stop" },
   TIMEOUT: { outcome: "terminated", words: "reached its time limit" },
   PREEMPTED: { outcome: "terminated", words: "preempted" },
   DEADLINE: { outcome: "terminated", words: "reached its deadline" },
@@ -120,10 +120,29 @@ export function parseScontrolJobs(text: string, job: string): TaskEnd[] {
       state,
       ended: ended !== undefined,
       outcome: ended?.outcome ?? "error",
-      reason: `Slurm: job ${name} ${state} (${ended?.words ?? "still in the queue"}${detail})`,
+      reason: `Slurm: job ${name} ${state} (${ended?.words ?? notEndedWords(state, fields)}${detail})`,
     });
   }
   return out;
+}
+
+/**
+ * A task not over yet, in words. While its processes end (SIGTERM, then
+ * SIGKILL after KillWait) Slurm shows only COMPLETING, whatever stopped it;
+ * a run time at its limit says it was the time limit.
+ */
+function notEndedWords(state: string, fields: Map<string, string>): string {
+  if (state !== "COMPLETING") return "not ended yet";
+  const run = slurmSeconds(fields.get("RunTime"));
+  const limit = slurmSeconds(fields.get("TimeLimit"));
+  return run !== null && limit !== null && run >= limit ? "stopped at its time limit" : "stopped by the scheduler; its final state follows";
+}
+
+/** Slurm's `[D-]HH:MM:SS` (or MM:SS) as seconds; null for UNLIMITED, N/A and the like. */
+export function slurmSeconds(text: string | undefined): number | null {
+  const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)$/.exec(text ?? "");
+  if (!m) return null;
+  return Number(m[1] ?? 0) * 86_400 + Number(m[2] ?? 0) * 3_600 + Number(m[3]) * 60 + Number(m[4]);
 }
 
 /** How the tasks of job `job` stand now; [] when Slurm no longer knows the job (past MinJobAge). */

@@ -51,6 +51,8 @@ export interface RunRecord {
   placement?: Placement;
   /** The reason a scheduler gave for ending the run (e.g. Slurm's TIMEOUT, CANCELLED). */
   error?: string;
+  /** Set while `error` holds a scheduler's provisional word (the task was still ending); the next look replaces it. */
+  end_reason_pending?: boolean;
   /** Anything else a command wants to keep; readers ignore unknown fields. */
   [extra: string]: unknown;
 }

@@ -20,7 +20,7 @@ import { shortId, type RunStore } from "../store/store.js";
 import { claimLedgerTrial, type ClaimChoice, type Trial } from "../store/sweeps.js";
 import { readBatchRecord, type BatchRecord, type Placement, type Run, type RunStatus } from "../store/types.js";
 import { buildArgv } from "../runner/command.js";
-import { readTaskEnd } from "../backends/index.js";
+import { formatJob, readTaskEnd, type TaskEnd } from "../backends/index.js";
 import { formatPoint, startTrial } from "./batch.js";
 import { closeBatchSession, readBatchTrials } from "./batch-session.js";
 import { learnFromEarlierRuns, pointOf, sweepHistory } from "./history.js";
@@ -119,15 +119,13 @@ export async function runBatchTask(
 
   const flags = { ...(rec.base_flags ?? {}), ...claim.point };
   report(`trial ${trial} of batch ${shortId(batch.id)}: run ${shortId(claim.run.id)}, ${formatPoint(claim.point)}`);
-  let endReason: Promise<string | null> | null = null;
-  const askReason = () =>
-    readTaskEnd(placement)
-      .then((end) => end?.reason ?? null)
-      .catch(() => null);
+  // Set by the signal handler (a closure), so held in an object TypeScript does not narrow to null.
+  const stopped: { end: Promise<TaskEnd | null> | null } = { end: null };
+  const askReason = () => readTaskEnd(placement).catch(() => null);
   const result = await withStopSignals(
     () => {
       // Asked at once: Slurm marks the job (CANCELLED, TIMEOUT, PREEMPTED) before it signals.
-      endReason = askReason();
+      stopped.end ??= askReason();
       report(`stopping trial ${trial}: the scheduler sent SIGTERM`);
     },
     async (signals) => {
@@ -145,10 +143,13 @@ export async function runBatchTask(
       return proc.done;
     },
   );
-  if (endReason !== null) {
-    const reason = (await endReason) ?? `${placement.backend} stopped the task (SIGTERM)`;
+  if (stopped.end !== null) {
+    const end = await stopped.end;
     await store.updateRun(claim.run.id, (r) => {
-      r.error = reason;
+      r.error = end?.reason ?? `${placement.backend} stopped job ${formatJob(placement)} (SIGTERM)`;
+      // Slurm names the final state (CANCELLED, TIMEOUT, PREEMPTED) only once this task is gone:
+      // the next g command that looks writes it (src/backends/reap.ts).
+      if (!end?.ended) r.end_reason_pending = true;
       // The script may have died of Slurm's own SIGTERM before g forwarded its stop: still the scheduler's doing.
       if (r.exit_status !== 0) r.terminated = true;
     });
