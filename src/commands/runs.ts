@@ -324,6 +324,7 @@ function runJson({ index, run }: IndexedRun): Record<string, unknown> {
     parent: r.parent ?? null,
     description: r.description ?? null,
     job: r.placement ? formatPlacement(r.placement) : null,
+    error: typeof r.error === "string" ? r.error : null,
     cmd: r.cmd,
     cwd: r.cwd,
     dir: run.dir,
