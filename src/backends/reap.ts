@@ -17,8 +17,11 @@ import { formatJob, readJobTasks } from "./index.js";
 interface Candidate {
   run: Run;
   placement: Placement;
-  /** trial: unfinished, its g gone; batch: held by its job; reason: stopped, Slurm's final word missing. */
-  kind: "trial" | "batch" | "reason";
+  /**
+   * trial: a batch's, unfinished, its g gone; note: the same for a sweep's trial (left for an agent to
+   * run again); batch: held by its job; reason: stopped, Slurm's final word missing.
+   */
+  kind: "trial" | "note" | "batch" | "reason";
 }
 
 /** The unfinished runs a scheduler placed whose recorder is gone (trials) or is the scheduler itself (batches). */
@@ -39,7 +42,11 @@ function findCandidates(store: RunStore, runs: Run[]): Candidate[] {
       continue;
     }
     const placement = run.record.placement ?? lock?.placement;
-    if (placement?.task !== undefined) out.push({ run, placement, kind: "trial" });
+    if (placement?.task === undefined) continue;
+    // A sweep's orphan stays unfinished, so the next agent runs it again; it only gets Slurm's word.
+    if (typeof run.record.sweep === "string") {
+      if (run.record.error === undefined) out.push({ run, placement, kind: "note" });
+    } else out.push({ run, placement, kind: "trial" });
   }
   return out;
 }
@@ -73,6 +80,13 @@ export async function reapScheduledRuns(store: RunStore, runs: Run[]): Promise<b
     }
     const end = tasks.find((t) => t.task === c.placement.task);
     if (end && !end.ended) continue;
+    if (c.kind === "note") {
+      await store.updateRun(c.run.id, (r) => {
+        r.error = end?.reason ?? `${c.placement.backend} no longer reports job ${formatJob(c.placement)}`;
+      });
+      changed = true;
+      continue;
+    }
     if (c.kind === "reason") {
       await store.updateRun(c.run.id, (r) => {
         if (end) r.error = end.reason;

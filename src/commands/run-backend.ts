@@ -27,6 +27,8 @@ export interface Submission {
   parallel?: number;
   options: string[];
   wait: boolean;
+  /** A batch created for this submission (removed again when sbatch refuses it), not a restart. */
+  fresh?: boolean;
 }
 
 /**
@@ -98,6 +100,12 @@ export async function submitBatch(store: RunStore, batchId: string, trials: numb
     });
   } catch (err) {
     lease.stop();
+    // A new batch that never reached the scheduler leaves nothing behind; a restarted one says why it did not go.
+    if (sub.fresh) {
+      store.removeLock(batch.id);
+      store.deleteRun(batch.id, { permanent: true });
+      throw err;
+    }
     await store.updateRun(batch.id, (r) => {
       r.stopped = isoNow();
       r.exit_status = 1;

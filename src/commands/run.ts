@@ -152,7 +152,7 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
     points: points ?? undefined,
     restarts: 0,
   });
-  if (submission) return submitBatch(store, batch.id, range(1, total), submission);
+  if (submission) return submitBatch(store, batch.id, range(1, total), { ...submission, fresh: true });
   say(`batch ${shortId(batch.id)} (${optimizer}): ${total} trial(s)`);
   const history = args.learnFrom === "all" && !points ? learnFromEarlierRuns(store, scriptPath, plan.space, objective, batch.id) : [];
   const propose = points ? undefined : await loadProposer(optimizer, plan.space, settings);
