@@ -275,7 +275,7 @@ describe.skipIf(!CLUSTER_UP)("g run --backend slurm", () => {
     expect(nothing.stderr).toContain("has run all its 4 trials");
   }, 240_000);
 
-  it("a task scancelled mid-trial leaves its trial terminated with Slurm's reason; a task whose g is killed outright is recorded from Slurm's state", async () => {
+  it("a task scancelled mid-trial leaves its trial terminated with Slurm's reason; a task whose g is killed outright is recorded from Slurm's state; g stop TRIAL cancels its task", async () => {
     const block = join(work, "block-kill");
     writeFileSync(block, "");
     const r = g(["run", "train.py", "x=[0.1,0.2,0.3]", `block=${block}`, "--backend", "slurm", "-y"]);
@@ -289,10 +289,17 @@ describe.skipIf(!CLUSTER_UP)("g run --backend slurm", () => {
     process.kill(lock.pid, "SIGKILL");
     await until(() => batchRuns(batch)[0]!.status === "terminated", "trial 1 to end terminated");
     await until(() => runInfo(victim.id).status === "error", "trial 2 to read error");
-    rmSync(block);
+    // g stop on one trial cancels only its array task.
+    const third = batchRuns(batch)[2]!;
+    const stop = g(["stop", third.id.slice(0, 8)]);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.stderr).toContain(`run ${third.id.slice(0, 8)} on `);
+    expect(stop.stderr).toContain(`: cancelled slurm job ${job}_3`);
     await until(() => runInfo(batch).status !== "running", "the batch to end");
+    rmSync(block);
     const trials = batchRuns(batch);
-    expect(trials.map((t) => t.status)).toEqual(["terminated", "error", "completed"]);
+    expect(trials.map((t) => t.status)).toEqual(["terminated", "error", "terminated"]);
+    expect(runInfo(third.id).error).toBe(`Slurm: job ${job}_3 CANCELLED (cancelled by scancel or g stop)`);
     expect(runInfo(trials[0]!.id).error).toBe(`Slurm: job ${job}_1 CANCELLED (cancelled by scancel or g stop)`);
     expect(String(runInfo(trials[1]!.id).error)).toMatch(new RegExp(`^Slurm: job ${job}_2 FAILED`));
     const info = g(["runs", "info", trials[0]!.id]);
