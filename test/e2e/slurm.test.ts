@@ -223,7 +223,16 @@ describe.skipIf(!CLUSTER_UP)("g run --backend slurm", () => {
     for (const t of trials) expect(t.job).toBe(`slurm ${job}_${t.trial}`);
     expect(runInfo(batch).status).toBe("completed");
     expect(r.stderr).toMatch(/\(gp\): 8 completed, 0 failed; best loss/);
-  }, 180_000);
+    // A restart of a Slurm batch goes to Slurm again: two more trials, numbered after the eight.
+    const more = g(["run", "--restart", batch.slice(0, 8), "--max-trials", "2", "--wait", "-y"]);
+    expect(more.code, more.stderr).toBe(0);
+    const again = submitted(more.stdout);
+    expect(more.stderr).toContain(`2 trial(s) submitted to slurm as job ${again.job} (array 9-10%4;`);
+    const all = batchRuns(batch);
+    expect(all.map((t) => t.trial)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(all.slice(8).map((t) => t.job)).toEqual([`slurm ${again.job}_9`, `slurm ${again.job}_10`]);
+    expect(new Set(all.map((t) => t.flags.x)).size).toBe(10);
+  }, 240_000);
 
   it("refuses unbalanced quotes in --slurm-opt and -j with --backend, before creating anything", () => {
     const quote = g(["run", "train.py", "x=[1,2]", "--backend", "slurm", "--slurm-opt", "--comment='a b", "-y"]);
