@@ -16,6 +16,13 @@ import type { Backend, SubmittedJob, TaskEnd, WorkerJob } from "./backend.js";
 /** How often `--wait` asks squeue whether the array's tasks are still there. */
 const SQUEUE_POLL_MS = 1_000;
 
+/**
+ * How long a look at a job's state may take: g runs asks while it lists, and
+ * scontrol retries for a minute when the controller does not answer; past
+ * this the state is taken as unknown and nothing is recorded.
+ */
+const SCONTROL_TIMEOUT_MS = 10_000;
+
 /** The batch script: runs its arguments as given (sbatch passes them after the script's path). */
 const TASK_SCRIPT = '#!/bin/sh\nexec "$@"\n';
 
@@ -148,18 +155,18 @@ export function slurmSeconds(text: string | undefined): number | null {
 /** How the tasks of job `job` stand now; [] when Slurm no longer knows the job (past MinJobAge). */
 export async function readSlurmTasks(job: string): Promise<TaskEnd[]> {
   try {
-    return parseScontrolJobs(await runTool("scontrol", ["-o", "show", "job", job]), job);
+    return parseScontrolJobs(await runTool("scontrol", ["-o", "show", "job", job], SCONTROL_TIMEOUT_MS), job);
   } catch (err) {
     if (/Invalid job id/i.test((err as Error).message)) return [];
     throw err;
   }
 }
 
-function runTool(cmd: string, args: string[]): Promise<string> {
+function runTool(cmd: string, args: string[], timeoutMs?: number): Promise<string> {
   return new Promise((resolveRun, reject) => {
     let child;
     try {
-      child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}) });
     } catch (err) {
       reject(err);
       return;
