@@ -14,7 +14,7 @@ import { checkCanStart } from "../runner/preflight.js";
 import { withStopSignals } from "../runner/signals.js";
 import { terminalSink } from "../runner/terminal.js";
 import { DEFAULT_OBJECTIVE } from "../query/objective.js";
-import { samplePoint } from "../search/random.js";
+import { initialPoint, samplePoint } from "../search/random.js";
 import { createRng } from "../search/rng.js";
 import { shortId, type RunStore } from "../store/store.js";
 import { claimLedgerTrial, type ClaimChoice, type Trial } from "../store/sweeps.js";
@@ -176,11 +176,15 @@ async function planPoint(
     if (!fixed) throw new UsageError(`batch ${shortId(batch.id)} has ${rec.points.length} trials; there is no trial ${trial}`);
     return { point: fixed, proposal: null };
   }
+  // Each trial has its own stream: the same batch gives the same proposals whatever order its tasks start in.
+  const rng = createRng(`${rec.seed ?? 0}:${rec.restarts ?? 0}:${trial}`);
+  // Guild's [LOW:HIGH:INITIAL]: the batch's first trial tries the initial values, as a local batch's does.
+  const first = trial === 1 ? initialPoint(rec.space, rng) : null;
+  if (first) return { point: first, proposal: null };
   const objective = rec.objective ?? DEFAULT_OBJECTIVE;
   const propose = await loadProposer(resolveOptimizer(rec.optimizer), rec.space, rec.optimizer_settings ?? {});
   const history = sweepHistory(store, rec.space, objective, trials, { liar: true, constants: "without-constants" });
   if (rec.learn_from === "all") history.push(...learnFromEarlierRuns(store, rec.script ?? "", rec.space, objective, batch.id));
-  // Each trial has its own stream: the same batch gives the same proposals whatever order its tasks start in.
-  const point = propose(history, createRng(`${rec.seed ?? 0}:${rec.restarts ?? 0}:${trial}`));
+  const point = propose(history, rng);
   return { point, proposal: { point, seenRuns: new Set(trials.map((t) => t.runId)) } };
 }
