@@ -9,6 +9,11 @@ export interface WorkerJob {
   /** g's own arguments for every task, e.g. ["agent", "1a2b3c4d"]. */
   gArgs: string[];
   tasks: number;
+  /**
+   * The array indices to start, when not 0..tasks-1 (a batch's trial numbers:
+   * task 7 runs trial 7; a restart submits only the trials that did not finish).
+   */
+  indices?: number[];
   /** At most this many at once (Slurm's `%P`); all at once when absent. */
   parallel?: number;
   /** A name for the job, shown by the scheduler. */
@@ -32,6 +37,22 @@ export interface Backend {
   /** Resolves once every task of the job has ended. */
   wait(job: SubmittedJob): Promise<void>;
   cancel(job: string): Promise<void>;
+}
+
+/**
+ * How a scheduler's task ended, or that it has not: what the reaper records in
+ * a run the task's g could not finish (killed outright, node failure).
+ */
+export interface TaskEnd {
+  /** The array task (null: the record stands for the whole job or for tasks not started yet). */
+  task: number | null;
+  /** The scheduler's state word, e.g. RUNNING, CANCELLED, TIMEOUT, NODE_FAIL. */
+  state: string;
+  ended: boolean;
+  /** `terminated` when the scheduler stopped it (cancel, time limit, preemption); `error` when it died. */
+  outcome: "completed" | "terminated" | "error";
+  /** One line for run.json's `error`, e.g. "Slurm: job 1234_5 TIMEOUT (reached its time limit)". */
+  reason: string;
 }
 
 /** The backends `--backend` accepts. */

@@ -3,11 +3,11 @@
 
 import { UsageError } from "../errors.js";
 import type { Placement } from "../store/types.js";
-import { BACKEND_NAMES, type Backend } from "./backend.js";
+import { BACKEND_NAMES, type Backend, type TaskEnd } from "./backend.js";
 import { localBackend } from "./local.js";
-import { slurmBackend, slurmPlacement } from "./slurm.js";
+import { readSlurmTasks, slurmBackend, slurmPlacement } from "./slurm.js";
 
-export type { Backend, SubmittedJob, WorkerJob } from "./backend.js";
+export type { Backend, SubmittedJob, TaskEnd, WorkerJob } from "./backend.js";
 export { splitSlurmOptions } from "./slurm.js";
 
 export function selectBackend(name: string): Backend {
@@ -21,12 +21,29 @@ export function currentPlacement(env: NodeJS.ProcessEnv = process.env): Placemen
   return slurmPlacement(env);
 }
 
+/** How a scheduler's job stands: one TaskEnd per task record ([] when the scheduler no longer knows it). */
+export async function readJobTasks(placement: Placement): Promise<TaskEnd[]> {
+  if (placement.backend !== "slurm") return [];
+  return readSlurmTasks(formatJob(placement));
+}
+
+/** How the scheduler task `placement` stands, or null when the scheduler does not report it. */
+export async function readTaskEnd(placement: Placement): Promise<TaskEnd | null> {
+  const tasks = await readJobTasks(placement);
+  return tasks.find((t) => t.task === (placement.task ?? null)) ?? tasks[0] ?? null;
+}
+
+/** A scheduler job as its own tools name it: Slurm's `1234_5` for array task 5 of job 1234. */
+export function formatJob(p: Placement): string {
+  return `${p.job}${p.task !== undefined ? `_${p.task}` : ""}`;
+}
+
 /**
  * Cancels the scheduler task a run's process is (Slurm: `scancel JOB_TASK`),
  * for `g stop` on a run another host records. False when no scheduler started it.
  */
 export async function cancelPlacement(placement: Placement | undefined): Promise<boolean> {
   if (placement?.backend !== "slurm") return false;
-  await slurmBackend.cancel(placement.task !== undefined ? `${placement.job}_${placement.task}` : placement.job);
+  await slurmBackend.cancel(formatJob(placement));
   return true;
 }

@@ -8,12 +8,20 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../errors.js";
+import { scanShellWords } from "../format/completion.js";
 import { gBin } from "../runner/paths.js";
 import type { Placement } from "../store/types.js";
-import type { Backend, SubmittedJob, WorkerJob } from "./backend.js";
+import type { Backend, SubmittedJob, TaskEnd, WorkerJob } from "./backend.js";
 
 /** How often `--wait` asks squeue whether the array's tasks are still there. */
 const SQUEUE_POLL_MS = 1_000;
+
+/**
+ * How long a look at a job's state may take: g runs asks while it lists, and
+ * scontrol retries for a minute when the controller does not answer; past
+ * this the state is taken as unknown and nothing is recorded.
+ */
+const SCONTROL_TIMEOUT_MS = 10_000;
 
 /** The batch script: runs its arguments as given (sbatch passes them after the script's path). */
 const TASK_SCRIPT = '#!/bin/sh\nexec "$@"\n';
@@ -26,21 +34,45 @@ export function slurmPlacement(env: NodeJS.ProcessEnv): Placement | null {
   return env.SLURM_JOB_ID ? { backend: "slurm", job: env.SLURM_JOB_ID } : null;
 }
 
-/** `--slurm-opt "--partition=gpu --time=1:00:00"` → separate arguments (split on blanks, never by a shell). */
+/**
+ * `--slurm-opt "--partition=gpu --time=1:00:00"` → separate sbatch arguments,
+ * split as a shell splits words (quotes keep blanks: `--comment="a b"`) but
+ * never by a shell: no expansion, no `;`. Unbalanced quotes and words that
+ * are not options are refused (exit 2) before anything is submitted.
+ */
 export function splitSlurmOptions(texts: string[]): string[] {
-  const out = texts.flatMap((t) => t.split(/\s+/).filter(Boolean));
+  const out: string[] = [];
+  for (const text of texts) {
+    const { words, last, openQuote } = scanShellWords(text);
+    if (openQuote !== null) throw new UsageError(`--slurm-opt "${text}" has an unclosed ${openQuote} quote; close it or drop it`);
+    out.push(...words, ...(last !== null ? [last] : []));
+  }
   for (const o of out)
     if (!o.startsWith("-"))
       throw new UsageError(`--slurm-opt takes sbatch options such as --partition=gpu; "${o}" is not one (write --opt=value)`);
   return out;
 }
 
+/** Array indices as sbatch's `--array` writes them: [1, 2, 3, 7, 9, 10] → "1-3,7,9-10". */
+export function formatArrayIndices(indices: number[]): string {
+  const sorted = [...new Set(indices)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
 /** sbatch's arguments for a job array of `job.tasks` workers (exported for tests). */
 export function buildSbatchArgv(job: WorkerJob, scriptPath: string): string[] {
   const throttle = job.parallel !== undefined ? `%${job.parallel}` : "";
+  const indices = job.indices ?? Array.from({ length: job.tasks }, (_, i) => i);
   return [
     "--parsable",
-    `--array=0-${job.tasks - 1}${throttle}`,
+    `--array=${formatArrayIndices(indices)}${throttle}`,
     `--job-name=${job.name}`,
     `--output=${join(job.logDir, "%A_%a.out")}`,
     `--chdir=${job.cwd}`,
@@ -54,11 +86,87 @@ export function buildSbatchArgv(job: WorkerJob, scriptPath: string): string[] {
   ];
 }
 
-function runTool(cmd: string, args: string[]): Promise<string> {
+/**
+ * Slurm's job states that mean a task is over, what g makes of each, and in
+ * words. Any other state (PENDING, RUNNING, COMPLETING, REQUEUED, SUSPENDED,
+ * ...) is a task not over yet. A task Slurm stopped (cancel, time limit,
+ * preemption) is `terminated`, as `g stop` is; one that died is `error`.
+ */
+const ENDED_STATES: Record<string, { outcome: TaskEnd["outcome"]; words: string }> = {
+  COMPLETED: { outcome: "completed", words: "its batch script ended" },
+  CANCELLED: { outcome: "terminated", words: "cancelled by scancel or g stop" },
+  TIMEOUT: { outcome: "terminated", words: "reached its time limit" },
+  PREEMPTED: { outcome: "terminated", words: "preempted" },
+  DEADLINE: { outcome: "terminated", words: "reached its deadline" },
+  FAILED: { outcome: "error", words: "failed" },
+  NODE_FAIL: { outcome: "error", words: "its node failed" },
+  OUT_OF_MEMORY: { outcome: "error", words: "ran out of memory" },
+  BOOT_FAIL: { outcome: "error", words: "its node failed to boot" },
+};
+
+/** `scontrol -o show job J` (one line per job record, `Key=Value` words) → how each array task stands (pure). */
+export function parseScontrolJobs(text: string, job: string): TaskEnd[] {
+  const out: TaskEnd[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.includes("JobState=")) continue;
+    const fields = new Map<string, string>();
+    for (const word of line.trim().split(/\s+/)) {
+      const eq = word.indexOf("=");
+      if (eq > 0) fields.set(word.slice(0, eq), word.slice(eq + 1));
+    }
+    const state = fields.get("JobState") ?? "UNKNOWN";
+    const taskText = fields.get("ArrayTaskId") ?? "";
+    // Tasks not started yet share one record ("3-10%2"): no single task.
+    const task = /^\d+$/.test(taskText) ? Number(taskText) : null;
+    const ended = ENDED_STATES[state];
+    const name = task !== null ? `${fields.get("ArrayJobId") ?? job}_${task}` : (fields.get("JobId") ?? job);
+    const slurmReason = fields.get("Reason");
+    const detail = slurmReason && slurmReason !== "None" ? `, ${slurmReason}` : "";
+    out.push({
+      task,
+      state,
+      ended: ended !== undefined,
+      outcome: ended?.outcome ?? "error",
+      reason: `Slurm: job ${name} ${state} (${ended?.words ?? notEndedWords(state, fields)}${detail})`,
+    });
+  }
+  return out;
+}
+
+/**
+ * A task not over yet, in words. While its processes end (SIGTERM, then
+ * SIGKILL after KillWait) Slurm shows only COMPLETING, whatever stopped it;
+ * a run time at its limit says it was the time limit.
+ */
+function notEndedWords(state: string, fields: Map<string, string>): string {
+  if (state !== "COMPLETING") return "not ended yet";
+  const run = slurmSeconds(fields.get("RunTime"));
+  const limit = slurmSeconds(fields.get("TimeLimit"));
+  return run !== null && limit !== null && run >= limit ? "stopped at its time limit" : "stopped by the scheduler; its final state follows";
+}
+
+/** Slurm's `[D-]HH:MM:SS` (or MM:SS) as seconds; null for UNLIMITED, N/A and the like. */
+export function slurmSeconds(text: string | undefined): number | null {
+  const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)$/.exec(text ?? "");
+  if (!m) return null;
+  return Number(m[1] ?? 0) * 86_400 + Number(m[2] ?? 0) * 3_600 + Number(m[3]) * 60 + Number(m[4]);
+}
+
+/** How the tasks of job `job` stand now; [] when Slurm no longer knows the job (past MinJobAge). */
+export async function readSlurmTasks(job: string): Promise<TaskEnd[]> {
+  try {
+    return parseScontrolJobs(await runTool("scontrol", ["-o", "show", "job", job], SCONTROL_TIMEOUT_MS), job);
+  } catch (err) {
+    if (/Invalid job id/i.test((err as Error).message)) return [];
+    throw err;
+  }
+}
+
+function runTool(cmd: string, args: string[], timeoutMs?: number): Promise<string> {
   return new Promise((resolveRun, reject) => {
     let child;
     try {
-      child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}) });
     } catch (err) {
       reject(err);
       return;

@@ -41,7 +41,10 @@ export function buildProgram(): Command {
         'loguniform[1e-5:1e-1], "uniform(0, 1, 3)" or "(1, 10, 2)" turn the run into a search.',
     );
   // For the help text only: g run parses its own argv (run-args.ts) from the same table.
-  for (const def of RUN_OPTIONS) run.addOption(commanderOption(def));
+  for (const def of RUN_OPTIONS as readonly RunOptionDef[]) {
+    const option = commanderOption(def);
+    run.addOption(def.hidden ? option.hideHelp() : option);
+  }
   run
     .allowUnknownOption()
     .allowExcessArguments()

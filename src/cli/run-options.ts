@@ -20,6 +20,8 @@ export interface RunOptionDef {
   choices?: readonly string[];
   /** For "int": the value when the option is not given. */
   default?: number;
+  /** Left out of `g run --help` and completion: g's own use (an array task's command). */
+  hidden?: boolean;
 }
 
 export const RUN_OPTIONS = [
@@ -64,6 +66,33 @@ export const RUN_OPTIONS = [
     help: "continue an optimizer batch (gp, random, an index or id), or rerun a failed run",
   },
   { flags: "-q, --quiet", key: "quiet", kind: "bool", help: "do not echo the script's output" },
+  {
+    flags: "--backend <name>",
+    key: "backend",
+    kind: "string",
+    choices: ["slurm"],
+    help: "run a batch's trials on slurm: one job array, one task per trial; returns after submitting",
+  },
+  {
+    flags: "--slurm-array-parallel <n>",
+    key: "slurmArrayParallel",
+    kind: "int",
+    help: "with --backend slurm: at most N trials at once (sbatch --array=...%N)",
+  },
+  {
+    flags: "--slurm-opt <options>",
+    key: "slurmOpt",
+    kind: "list",
+    help: 'with --backend slurm: sbatch options, e.g. "--partition=gpu --time=1:00:00" (repeatable; split like a shell, never run by one)',
+  },
+  { flags: "--wait", key: "wait", kind: "bool", help: "with --backend: wait until the job has ended, then show the batch's summary" },
+  {
+    flags: "--batch-task <batch>",
+    key: "batchTask",
+    kind: "string",
+    hidden: true,
+    help: "run the trial of a submitted batch that this array task stands for (what each task runs)",
+  },
 ] as const satisfies readonly RunOptionDef[];
 
 type Def = (typeof RUN_OPTIONS)[number];

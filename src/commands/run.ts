@@ -35,11 +35,14 @@ import {
 import { planRestart, range } from "../trials/restart.js";
 import { restartRefusal } from "../trials/restartable.js";
 import { confirm, say } from "./prompt.js";
+import { batchTaskCommand, checkBackendArgs, submitBatch } from "./run-backend.js";
+import { reapScheduledRuns } from "../backends/reap.js";
 
 /** `args` as parsed from `argv` by src/cli/run-args.ts; `argv` is kept as the batch's command line. */
 export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
   const store = new RunStore(resolveHome());
   if (args.helpOptimizer !== undefined) return printOptimizerHelp(args.helpOptimizer);
+  if (args.batchTask !== undefined) return batchTaskCommand(store, args.batchTask);
   if (args.restart !== undefined) return restartCommand(store, args);
   if (args.script === undefined) throw new UsageError("g run needs a script, e.g. g run train.py x=0.5 (see g run --help)");
 
@@ -48,6 +51,8 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
     throw new UsageError(`no such script: ${args.script}${scriptSuggestion(args.script)}`);
   const info = inspectScript(scriptPath, join(store.home, "cache", "inspect"));
   if (args.helpFlags) return printFlags(args.script, info);
+  // Before anything is created: a bad --slurm-opt or -j with --backend is exit 2 with nothing submitted.
+  const submission = checkBackendArgs(args);
   checkFlagNames(args, info);
   checkCanStart(buildArgv(info, {}, []), args.script, process.cwd());
 
@@ -71,6 +76,10 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
 
   if (plan.optimizer === null) {
     if (args.printTrials) return printTrials([constants(plan.space)], args.json);
+    if (submission)
+      throw new UsageError(
+        `--backend ${submission.backend} runs a batch's trials; this is a single run (give a flag a list or range, e.g. x=[1,2,3], or leave out --backend)`,
+      );
     const flags: Flags = { ...defaults, ...constants(plan.space) };
     if (
       !(await confirmRun(
@@ -114,7 +123,12 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
       `learns from: ${args.learnFrom === "all" ? "this batch and earlier runs of the same script and space" : "this batch"}`,
     );
   lines.push(...typed.notes, ...plan.notes);
-  const heading = `You are about to run ${args.script} with ${optimizer} optimizer (${total} trial${total === 1 ? "" : "s"}, seed ${seed}${args.parallel > 1 ? `, ${args.parallel} at once` : ""})`;
+  const where = submission
+    ? `, on ${submission.backend}${submission.parallel !== undefined ? ` (${submission.parallel} at once)` : ""}`
+    : args.parallel > 1
+      ? `, ${args.parallel} at once`
+      : "";
+  const heading = `You are about to run ${args.script} with ${optimizer} optimizer (${total} trial${total === 1 ? "" : "s"}, seed ${seed}${where})`;
   if (!(await confirmRun(args, heading, lines))) return;
 
   const base: Flags = { ...defaults, ...constants(plan.space) };
@@ -138,6 +152,7 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
     points: points ?? undefined,
     restarts: 0,
   });
+  if (submission) return submitBatch(store, batch.id, range(1, total), { ...submission, fresh: true });
   say(`batch ${shortId(batch.id)} (${optimizer}): ${total} trial(s)`);
   const history = args.learnFrom === "all" && !points ? learnFromEarlierRuns(store, scriptPath, plan.space, objective, batch.id) : [];
   const propose = points ? undefined : await loadProposer(optimizer, plan.space, settings);
@@ -227,8 +242,10 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   const target = args.restart!;
   if (args.script !== undefined)
     throw new UsageError(`--restart takes no script (got ${args.script}); the run's own script and flags are used`);
-  const { runs, warnings } = store.listRuns();
-  for (const w of warnings) say(`warning: ${w}`);
+  const listed = store.listRuns();
+  for (const w of listed.warnings) say(`warning: ${w}`);
+  // Trials a scheduler killed unseen, and batches whose job is over, are recorded before the plan reads them.
+  const runs = (await reapScheduledRuns(store, listed.runs)) ? store.listRuns().runs : listed.runs;
   const all = indexRuns(runs);
   const name = findOptimizer(target);
   let run: Run;
@@ -249,6 +266,8 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
       throw new UsageError(`cannot restart batch ${shortId(run.id)}: its run.json does not hold a whole batch record (${run.dir})`);
     return restartBatch(store, args, run, batchRecord, runs);
   }
+  if (checkBackendArgs(args) !== null)
+    throw new UsageError(`--backend runs a batch's trials; ${shortId(run.id)} is a single run (rerun it here without --backend)`);
   const script = typeof run.record.script === "string" ? run.record.script : resolve(run.record.cwd, run.record.op);
   if (!existsSync(script)) throw new UsageError(`cannot rerun ${shortId(run.id)}: its script ${script} is gone`);
   const info = inspectScript(script, join(store.home, "cache", "inspect"));
@@ -271,6 +290,8 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
   const info = inspectScript(script, join(store.home, "cache", "inspect"));
   checkCanStart(buildArgv(info, {}, []), String(rec.script_op ?? basename(script)), process.cwd());
   const objective = rec.objective ?? parseObjective();
+  // A batch submitted before is submitted again (same options unless given), unless told otherwise.
+  const submission = checkBackendArgs(args, rec.submitted);
   const plan = planRestart({
     batch,
     record: rec,
@@ -290,7 +311,7 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
   if (
     !(await confirmRun(
       args,
-      `You are about to restart batch ${shortId(batch.id)} (${plan.optimizer}, ${rec.script_op ?? basename(script)})`,
+      `You are about to restart batch ${shortId(batch.id)} (${plan.optimizer}, ${rec.script_op ?? basename(script)})${submission ? ` on ${submission.backend}` : ""}`,
       lines,
     ))
   )
@@ -300,7 +321,10 @@ async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: Bat
     r.max_trials = Math.max(plan.total, r.max_trials ?? 0);
     // A random batch's list grows by the new points, so a later restart knows them.
     if (plan.newPoints.length > 0) r.points = [...((r.points as Point[] | undefined) ?? []), ...plan.newPoints];
+    // This session runs here: no scheduler's session may close the batch under it.
+    if (!submission) delete r.submitted;
   });
+  if (submission) return submitBatch(store, batch.id, plan.trialNumbers, submission);
   const propose = plan.points ? undefined : await loadProposer(plan.optimizer, plan.space, settings);
   const best = plan.bestSoFar;
   const bestRun = best ? runs.find((r) => r.record.batch === batch.id && r.record.trial === best.trial) : undefined;

@@ -16,6 +16,8 @@ import {
 import { requestStop } from "../runner/signals.js";
 import { FILES_DIR, RunStore, findProjectStore, locateStore, resolveHome, shortId, type SdkFile } from "../store/store.js";
 import type { Placement, Run, ScalarSummary } from "../store/types.js";
+import { cancelPlacement, formatJob } from "../backends/index.js";
+import { reapScheduledRuns } from "../backends/reap.js";
 import { formatDuration as formatSeconds, formatNumber, formatTime as formatIsoTime } from "../format/values.js";
 import { renderRows } from "../format/table.js";
 import { runSeconds } from "../query/compare-data.js";
@@ -53,10 +55,24 @@ function loadRuns(store: RunStore, trash = false): IndexedRun[] {
   return indexRuns(runs);
 }
 
+/**
+ * loadRuns for the commands that show or act on status (list, info, stop):
+ * runs a scheduler ended without g recording it are recorded first, with the
+ * scheduler's reason (src/backends/reap.ts), then the store is read again.
+ */
+async function loadRunsReaped(store: RunStore): Promise<IndexedRun[]> {
+  const { runs, warnings } = store.listRuns();
+  if (!(await reapScheduledRuns(store, runs))) {
+    for (const w of warnings) say(`warning: ${w}`);
+    return indexRuns(runs);
+  }
+  return loadRuns(store);
+}
+
 export async function listCommand(specs: string[], opts: ListOptions): Promise<void> {
   sayWhichStore();
   const store = openStore();
-  const all = loadRuns(store, opts.trash);
+  const all = opts.trash ? loadRuns(store, true) : await loadRunsReaped(store);
   const selected = filterRuns(selectRuns(all, specs), opts);
   const limited = specs.length === 0 && !opts.all && !opts.json ? selected.slice(0, DEFAULT_LIST_LIMIT) : selected;
   if (opts.json) {
@@ -100,7 +116,7 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
 
 export async function infoCommand(spec: string | undefined, opts: { json?: boolean }): Promise<void> {
   const store = openStore();
-  const all = loadRuns(store);
+  const all = await loadRunsReaped(store);
   const picked = selectRuns(all, [spec ?? "1"]);
   if (picked.length !== 1) throw new UsageError(`g runs info takes one run; "${spec}" selects ${picked.length}`);
   const { index, run } = picked[0]!;
@@ -240,27 +256,46 @@ export async function tagCommand(specs: string[], opts: { add?: string[]; remove
 
 export async function stopCommand(specs: string[], opts: { yes?: boolean }): Promise<void> {
   const store = openStore();
-  const all = loadRuns(store);
+  const all = await loadRunsReaped(store);
   const candidates = (specs.length === 0 ? all : selectRuns(all, specs)).filter((r) => r.run.status === "running");
   if (candidates.length === 0) {
     say("no running runs to stop");
     return;
   }
   if (!(await ask(opts.yes || specs.length > 0, `You are about to stop ${candidates.length} run(s):`, candidates))) return;
+  // A batch's job is cancelled whole: its trials' own tasks need no scancel of their own.
+  const cancelledJobs = new Set<string>();
   let stopped = 0;
-  for (const { run } of candidates) {
+  const locked = candidates.flatMap(({ run }) => {
     const lock = store.readLock(run);
-    if (!lock) continue;
-    const outcome = requestStop(lock);
-    // Another host cannot be signalled, but a scheduler's task can be cancelled from anywhere.
-    // The backends are loaded only here: listing runs does without them.
-    if (outcome === "other-host" && (await (await import("../backends/index.js")).cancelPlacement(lock.placement))) {
-      say(
-        `run ${shortId(run.id)} runs on ${lock.host} in ${lock.placement!.backend} job ${lock.placement!.job}${lock.placement!.task !== undefined ? `_${lock.placement!.task}` : ""}: cancelled`,
-      );
-      stopped++;
-      continue;
+    return lock ? [{ run, lock }] : [];
+  });
+  // Batches held by a scheduler's job first: cancelling the job stops its trials' tasks too.
+  locked.sort((a, b) => Number(b.lock.pid === 0) - Number(a.lock.pid === 0));
+  for (const { run, lock } of locked) {
+    const placement = lock.placement;
+    if (placement !== undefined) {
+      if (cancelledJobs.has(`${placement.backend} ${placement.job}`)) {
+        stopped++;
+        continue;
+      }
+      // A scheduler's task (or a batch's whole job) is cancelled through the scheduler, from any host:
+      // the task's g gets SIGTERM and records the trial terminated with the scheduler's reason.
+      const cancelled = await cancelPlacement(placement).catch((err: Error) => {
+        say(`run ${shortId(run.id)}: could not cancel ${placement.backend} job ${formatJob(placement)}: ${err.message}`);
+        return null;
+      });
+      if (cancelled) {
+        if (placement.task === undefined) cancelledJobs.add(`${placement.backend} ${placement.job}`);
+        say(
+          `run ${shortId(run.id)}${lock.pid === 0 ? " (batch)" : ` on ${lock.host}`}: cancelled ${placement.backend} job ${formatJob(placement)}`,
+        );
+        stopped++;
+        continue;
+      }
+      if (cancelled === null && lock.pid === 0) continue;
     }
+    const outcome = requestStop(lock);
     if (outcome === "other-host") say(`run ${shortId(run.id)} runs on ${lock.host}; stop it there`);
     if (outcome === "sent") stopped++;
   }
@@ -323,6 +358,7 @@ function runJson({ index, run }: IndexedRun): Record<string, unknown> {
     parent: r.parent ?? null,
     description: r.description ?? null,
     job: r.placement ? formatPlacement(r.placement) : null,
+    error: typeof r.error === "string" ? r.error : null,
     cmd: r.cmd,
     cwd: r.cwd,
     dir: run.dir,
@@ -353,9 +389,9 @@ function formatSetting(v: unknown): string {
   return typeof v === "number" ? formatNumber(v) : typeof v === "string" ? v : JSON.stringify(v);
 }
 
-/** A scheduler job as its own tools name it: Slurm's `1234_5` for array task 5 of job 1234. */
+/** A scheduler job as g runs shows it: `slurm 1234_5` for array task 5 of job 1234. */
 function formatPlacement(p: Placement): string {
-  return `${p.backend} ${p.job}${p.task !== undefined ? `_${p.task}` : ""}`;
+  return `${p.backend} ${formatJob(p)}`;
 }
 
 function formatScalar(s: ScalarSummary): string {

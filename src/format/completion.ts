@@ -227,6 +227,18 @@ function oneLine(text: string): string {
 
 /** Splits a command line as a POSIX shell would into words (quotes and backslashes; no expansion). */
 export function splitShellWords(line: string): string[] {
+  const { words, last } = scanShellWords(line);
+  // The word under the cursor: "" when the line ends in a space.
+  return [...words, last ?? ""];
+}
+
+/**
+ * The scanner behind splitShellWords, also used to split `--slurm-opt` text
+ * into sbatch's arguments: the whole words, the word still open at the end
+ * (null when the line ends in a blank), and the quote left open (null when
+ * every quote is closed), so a caller can refuse unbalanced quotes.
+ */
+export function scanShellWords(line: string): { words: string[]; last: string | null; openQuote: "'" | '"' | null } {
   const words: string[] = [];
   let word = "";
   let inWord = false;
@@ -259,9 +271,7 @@ export function splitShellWords(line: string): string[] {
       inWord = true;
     }
   }
-  // The word under the cursor: "" when the line ends in a space.
-  words.push(inWord ? word : "");
-  return words;
+  return { words, last: inWord ? word : null, openQuote: quote };
 }
 
 /** The completion script for a shell; it calls `g __complete` for every <TAB>. */

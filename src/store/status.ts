@@ -1,7 +1,7 @@
 // Run status, derived when a run is read and never trusted from a field alone
 // (shared/DESIGN.md): the record says whether the run stopped and how; the
 // LOCK says whether the process recording an unfinished run still lives (its
-// pid on this host, its lease's heartbeat on another).
+// pid on this host, its lease's heartbeat on another, or a scheduler's job).
 // The runner uses the same rule for the status it reports when a run ends.
 
 import { isLeaseFresh, readRunLock, THIS_HOST } from "./locks.js";
@@ -29,6 +29,9 @@ export function deriveStatus(record: RunRecord, dir: string): RunStatus {
   if (record.stopped == null) {
     const lock = readRunLock(dir);
     if (lock) {
+      // Held for a scheduler's job rather than by a process (a batch submitted to Slurm, pid 0):
+      // running until the job is found ended and the LOCK removed (src/backends/reap.ts).
+      if (lock.pid === 0 && lock.placement !== undefined) return "running";
       // Another host's process cannot be signalled: its lease says whether it lives.
       if (lock.host !== THIS_HOST) return isLeaseFresh(lock) ? "running" : "error";
       return isPidAlive(lock.pid) ? "running" : "error";

@@ -8,6 +8,8 @@
 //
 // A trial is an ordinary run (op `sweep:<id>:<program>`, `sweep` = id,
 // `trial` = n); its status is derived from the run store like any run's.
+// A batch submitted to a scheduler keeps the same ledger in its run folder
+// (`runs/<batch>/trials.jsonl`), claimed through the same claimLedgerTrial.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -17,7 +19,7 @@ import type { SweepConfig } from "../flags/sweep-config.js";
 import { appendLines, writeJsonAtomic } from "./fs-atomic.js";
 import { randomHex } from "./paths.js";
 import { RunStore, withDirLock } from "./store.js";
-import type { Flags, Run, RunRecord, RunStatus } from "./types.js";
+import type { Flags, Placement, Run, RunRecord, RunStatus } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
 
 export const SWEEP_ID_PATTERN = /^[0-9a-f]{8}$/;
@@ -184,7 +186,7 @@ export function appendTrialEntry(dir: string, entry: TrialEntry): void {
  * a long-lived agent) holds runs that have stopped, whose status cannot
  * change: claiming then reads only the trials still in flight.
  */
-export function readTrials(store: RunStore, sweep: Sweep, finishedCache?: Map<string, Run>): Trial[] {
+export function readTrials(store: RunStore, sweep: Pick<Sweep, "dir">, finishedCache?: Map<string, Run>): Trial[] {
   return readTrialEntries(sweep.dir).map((e) => {
     let run: Run | null = null;
     const cached = finishedCache?.get(e.run);
@@ -204,20 +206,76 @@ export function readTrials(store: RunStore, sweep: Sweep, finishedCache?: Map<st
   });
 }
 
-/** The trials layer's decision for the next trial of a sweep (see claimTrial). */
-export type ClaimChoice = { kind: "trial"; trial: number; point: Flags; retryOf: Trial | null } | { kind: "done"; reason: string };
+/** The trials layer's decision for the next trial of a ledger (see claimLedgerTrial). */
+export type ClaimChoice =
+  | {
+      kind: "trial";
+      trial: number;
+      point: Flags;
+      /** An orphaned trial this claim runs again in a new run (marked `retried_by` it). */
+      retryOf: Trial | null;
+      /** An interrupted trial run again in its own run (a batch's restart), instead of a new run. */
+      rerun?: Run;
+    }
+  | { kind: "done"; reason: string };
 
-/** A trial this process now holds: its run is created, LOCKed and in the ledger. */
+/** A trial this process now holds: its run is created (or reused), LOCKed and in the ledger. */
 export type SweepClaim =
   { kind: "trial"; run: Run; trial: number; point: Flags; retryOf: string | null } | { kind: "done"; reason: string };
 
+/** What a ledger claim creates: the new run's fields, from the chosen trial. */
+export type NewTrialRun = (choice: Extract<ClaimChoice, { kind: "trial" }>) => Partial<RunRecord> & { op: string };
+
 /**
- * Claims a sweep's next trial. Under the sweep's lock: re-reads the sweep (one
- * no longer running claims nothing), reads the trials that count (run present,
- * not superseded), asks `choose` which trial comes next, then creates its run
- * with a LOCK naming this process, appends it to trials.jsonl and marks a
- * retried orphan, all before the lock is released, so other agents see the
- * trial taken the moment they can look.
+ * The one claim transaction of every trial ledger (a sweep's, a batch's
+ * submitted to a scheduler). Under `dir`'s lock: `check` may end the claim
+ * (a sweep no longer running), the trials that count (run present, not
+ * superseded) are read, `choose` (pure, the trials layer's) picks the trial,
+ * and its run is created (or the interrupted one reused) with a LOCK naming
+ * this process, appended to trials.jsonl, and a retried orphan is marked, all
+ * before the lock is released, so other claimers see the trial taken the
+ * moment they can look.
+ */
+export async function claimLedgerTrial(
+  store: RunStore,
+  dir: string,
+  opts: {
+    check?: () => Extract<ClaimChoice, { kind: "done" }> | null;
+    choose: (trials: Trial[]) => ClaimChoice;
+    newRun: NewTrialRun;
+    /** Runs known to have stopped (kept by a long-lived agent), so they are not read again. */
+    finishedCache?: Map<string, Run>;
+    lockTimeoutMs: number;
+    /** The scheduler job this process runs in, kept in the claim's LOCK. */
+    placement?: Placement;
+  },
+): Promise<SweepClaim> {
+  return withDirLock(
+    dir,
+    async (): Promise<SweepClaim> => {
+      const stop = opts.check?.();
+      if (stop) return stop;
+      const trials = readTrials(store, { dir }, opts.finishedCache).filter((t) => t.run !== null && !t.superseded);
+      const choice = opts.choose(trials);
+      if (choice.kind === "done") return choice;
+      // A heartbeat from the start: the claim is a lease until the runner's own takes over. A new
+      // run appears with its LOCK already in it; a rerun's folder exists, so its LOCK is written.
+      const lock = { pid: process.pid, host: hostname(), beat: Date.now(), ...(opts.placement ? { placement: opts.placement } : {}) };
+      const run = choice.rerun ?? store.createRun(opts.newRun(choice), { lock });
+      if (choice.rerun) store.writeLock(run.id, lock);
+      if (!choice.rerun) appendTrialEntry(dir, { trial: choice.trial, run: run.id });
+      const retryOf = choice.retryOf?.runId ?? null;
+      if (retryOf !== null) await store.updateRun(retryOf, (r) => void (r.retried_by = run.id));
+      return { kind: "trial", run, trial: choice.trial, point: choice.point, retryOf };
+    },
+    opts.lockTimeoutMs,
+  );
+}
+
+/**
+ * Claims a sweep's next trial (claimLedgerTrial on the sweep's folder): a
+ * sweep no longer running claims nothing; the trial's run is op
+ * `sweep:<id>:<program>`.
  */
 export async function claimTrial(
   store: RunStore,
@@ -238,39 +296,31 @@ export async function claimTrial(
   },
 ): Promise<SweepClaim> {
   const sweep = readSweep(store.home, sweepId);
-  return withDirLock(
-    sweep.dir,
-    async (): Promise<SweepClaim> => {
-      const fresh = readSweep(store.home, sweep.id);
-      if (fresh.record.state !== "running") return { kind: "done", reason: `sweep ${fresh.id} is ${fresh.record.state}` };
-      const trials = readTrials(store, fresh, opts.finishedCache).filter((t) => t.run !== null && !t.superseded);
-      const choice = opts.choose(fresh, trials);
-      if (choice.kind === "done") return choice;
-
+  let fresh = sweep;
+  return claimLedgerTrial(store, sweep.dir, {
+    check: () => {
+      fresh = readSweep(store.home, sweep.id);
+      return fresh.record.state !== "running" ? { kind: "done", reason: `sweep ${fresh.id} is ${fresh.record.state}` } : null;
+    },
+    choose: (trials) => opts.choose(fresh, trials),
+    newRun: (choice) => {
       const config = fresh.record.config;
       const program = config.program;
-      const run = store.createRun(
-        {
-          op: `sweep:${fresh.id}:${program || config.command?.[0] || "command"}`,
-          flags: choice.point,
-          cwd: opts.cwd,
-          sweep: fresh.id,
-          trial: choice.trial,
-          label: "",
-          tags: [],
-          ...(program ? { script: resolve(opts.cwd, program) } : {}),
-          ...opts.started?.(choice.point),
-        },
-        // The run appears with its LOCK, a heartbeat from the start: the claim is a lease until the runner's own takes over.
-        { lock: { pid: process.pid, host: hostname(), beat: Date.now() } },
-      );
-      appendTrialEntry(fresh.dir, { trial: choice.trial, run: run.id });
-      const retryOf = choice.retryOf?.runId ?? null;
-      if (retryOf !== null) await store.updateRun(retryOf, (r) => void (r.retried_by = run.id));
-      return { kind: "trial", run, trial: choice.trial, point: choice.point, retryOf };
+      return {
+        op: `sweep:${fresh.id}:${program || config.command?.[0] || "command"}`,
+        flags: choice.point,
+        cwd: opts.cwd,
+        sweep: fresh.id,
+        trial: choice.trial,
+        label: "",
+        tags: [],
+        ...(program ? { script: resolve(opts.cwd, program) } : {}),
+        ...opts.started?.(choice.point),
+      };
     },
-    opts.lockTimeoutMs,
-  );
+    ...(opts.finishedCache ? { finishedCache: opts.finishedCache } : {}),
+    lockTimeoutMs: opts.lockTimeoutMs,
+  });
 }
 
 export function countTrials(trials: Trial[], total: number | null): SweepCounts {

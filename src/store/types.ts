@@ -53,6 +53,8 @@ export interface RunRecord {
   placement?: Placement;
   /** The reason a scheduler gave for ending the run (e.g. Slurm's TIMEOUT, CANCELLED). */
   error?: string;
+  /** Set while `error` holds a scheduler's provisional word (the task was still ending); the next look replaces it. */
+  end_reason_pending?: boolean;
   /** Anything else a command wants to keep; readers ignore unknown fields. */
   [extra: string]: unknown;
 }
@@ -137,6 +139,22 @@ export interface BatchRecord<TSpace extends Record<string, StoredDimension> = Re
   restarts?: number;
   /** "batch" or "all": what gp and tpe learn from. */
   learn_from?: string;
+  /**
+   * The latest session submitted to a scheduler (`g run --backend slurm`): its
+   * job (null until the scheduler named it), the trial numbers it runs (one
+   * array task each, index = trial number), and how it was submitted, so a
+   * restart submits the rest the same way.
+   */
+  submitted?: SubmittedSession;
+}
+
+/** A batch session that runs as a scheduler's job array (see BatchRecord.submitted). */
+export interface SubmittedSession {
+  backend: string;
+  job: string | null;
+  trials: number[];
+  parallel?: number;
+  options: string[];
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -168,6 +186,10 @@ export function readBatchRecord<TSpace extends Record<string, StoredDimension>>(
     isOptional(r.script_op, isString) &&
     isOptional(r.learn_from, isString) &&
     isOptional(r.base_flags, isPlainObject) &&
-    isOptional(r.points, (v) => Array.isArray(v) && v.every(isPlainObject));
+    isOptional(r.points, (v) => Array.isArray(v) && v.every(isPlainObject)) &&
+    isOptional(
+      r.submitted,
+      (v) => isPlainObject(v) && typeof v.backend === "string" && Array.isArray(v.trials) && v.trials.every(Number.isInteger),
+    );
   return ok ? (record as BatchRecord<TSpace>) : null;
 }

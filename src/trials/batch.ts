@@ -12,11 +12,11 @@ import { buildArgv, buildEnv } from "../runner/command.js";
 import { formatNumber, formatValue } from "../format/values.js";
 import { initialPoint } from "../search/random.js";
 import { createRng } from "../search/rng.js";
-import { createStartedRun, startRun, type RunningProcess } from "../runner/execute.js";
+import { createStartedRun, startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
 import type { ScriptInfo } from "../runner/inspect.js";
 import { StopSignals } from "../runner/signals.js";
 import { isoNow, shortId, type RunStore } from "../store/store.js";
-import type { Flags, Objective, Run } from "../store/types.js";
+import type { Flags, Objective, Placement, Run, ScalarRecord } from "../store/types.js";
 import type { ProgressReporter } from "../ui/progress.js";
 import { pointOf } from "./history.js";
 import type { Proposer } from "./optimizers.js";
@@ -114,15 +114,15 @@ export async function runBatch(plan: BatchJob): Promise<void> {
         );
       if (rerun) await store.updateRun(run.id, (r) => void (r.flags = flags));
       progress.emit({ type: "trialStarted", trial, runId: run.id, flags: formatPoint(point), nowMs: Date.now() });
-      const proc = await startRun({
+      const proc = await startTrial({
         store,
         run,
-        argv,
+        info: plan.info,
+        flags,
+        givenFlags: plan.givenFlags,
         createdStarted: rerun === undefined,
-        env: buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags }),
         cwd: plan.cwd,
         sink: plan.quiet ? null : progress.sinkFor(trial),
-        sourceOf: plan.info.path,
         onScalar: (rec) => progress.emit({ type: "trialScalar", trial, key: rec.key, value: rec.value, step: rec.step }),
       });
       running.add(proc);
@@ -169,6 +169,40 @@ export async function runBatch(plan: BatchJob): Promise<void> {
   progress.emit({ type: "ended", outcome, note: summary, nowMs: Date.now() });
   if (signals.received) throw new InterruptedError(`${summary}; interrupted; continue it with: g run --restart ${shortId(batch.id)}`);
   if (failed > 0) throw new RunFailedError(summary);
+}
+
+/** A trial to start: its run, the script and the flags it gets, where its output goes. */
+export interface TrialLaunch {
+  store: RunStore;
+  run: Run;
+  info: ScriptInfo;
+  flags: Flags;
+  /** The flags the user gave: the only ones an argparse-style script receives (see BatchJob.givenFlags). */
+  givenFlags: string[];
+  cwd: string;
+  sink: OutputSink | null;
+  onScalar?: (record: ScalarRecord) => void;
+  /** The scheduler's task this trial runs in (a batch submitted to Slurm). */
+  placement?: Placement;
+  /** The run was created already started (createStartedRun): its run.json is not written again at the start. */
+  createdStarted?: boolean;
+}
+
+/** Starts one trial's process: the one path for a local batch's workers and a scheduler's array tasks. */
+export function startTrial(t: TrialLaunch): Promise<RunningProcess> {
+  const { store, run, flags } = t;
+  return startRun({
+    store,
+    run,
+    argv: buildArgv(t.info, flags, t.givenFlags),
+    createdStarted: t.createdStarted === true,
+    env: buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags }),
+    cwd: t.cwd,
+    sink: t.sink,
+    sourceOf: t.info.path,
+    ...(t.onScalar ? { onScalar: t.onScalar } : {}),
+    ...(t.placement ? { placement: t.placement } : {}),
+  });
 }
 
 /** The batch's closing line: this session's counts, and the best trial of the whole batch. */

@@ -60,7 +60,7 @@ export function learnFromEarlierRuns(
 }
 
 /**
- * Every trial of a sweep as the bayes method sees it: finished ones with
+ * Every trial of a sweep (or of a batch's ledger) as the bayes method sees it: finished ones with
  * their loss (null when failed), orphaned ones as points not to propose
  * again, and running ones likewise or, with `liar`, with a made-up loss.
  *
@@ -76,11 +76,12 @@ export function sweepHistory(
   space: Space,
   objective: Objective,
   trials: Trial[],
-  opts: { liar?: boolean } = {},
+  opts: { liar?: boolean; constants?: "with-constants" | "without-constants" } = {},
 ): Observation[] {
   const observed = trials.map((t) => {
     const run = t.run!;
-    const point = pointOf(space, run.record.flags, "with-constants");
+    // Sweep trials record exactly the space's flags; a batch's trials' points leave its constants out.
+    const point = pointOf(space, run.record.flags, opts.constants ?? "with-constants");
     const pending = run.status === "running" || run.status === "pending";
     if (t.orphaned || pending) return { point, value: null, pending: pending && !t.orphaned };
     const value = run.status === "error" ? null : runObjectiveValue(store, objective, run);

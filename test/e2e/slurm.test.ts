@@ -3,7 +3,7 @@
 // when no cluster answers. Spawns the real bin/g (build first: npm run build).
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -130,6 +130,191 @@ describe.skipIf(!CLUSTER_UP)("g agent --backend slurm", () => {
     expect(r.stderr.trim()).toBe('g: --slurm-opt takes sbatch options such as --partition=gpu; "gpu;" is not one (write --opt=value)');
     expect(r.stdout).toBe("");
   });
+});
+
+interface BatchTrial {
+  id: string;
+  status: string;
+  trial: number | null;
+  batch: string | null;
+  flags: Record<string, unknown>;
+  job: string | null;
+}
+
+function batchRuns(batch: string): BatchTrial[] {
+  const all = JSON.parse(g(["runs", "list", "--all", "--json"]).stdout) as BatchTrial[];
+  return all.filter((r) => r.batch === batch).sort((a, b) => a.trial! - b.trial!);
+}
+
+function runInfo(id: string): Record<string, unknown> {
+  return JSON.parse(g(["runs", "info", id, "--json"]).stdout) as Record<string, unknown>;
+}
+
+/** `g run ... --backend slurm` prints "BATCH JOB" on stdout. */
+function submitted(stdout: string): { batch: string; job: string } {
+  const m = /^([0-9a-f]{32}) (\d+)\n$/.exec(stdout);
+  expect(m, stdout).not.toBeNull();
+  return { batch: m![1]!, job: m![2]! };
+}
+
+describe.skipIf(!CLUSTER_UP)("g run --backend slurm", () => {
+  beforeAll(() => {
+    writeFileSync(
+      join(work, "train.py"),
+      [
+        "import argparse, os, time",
+        "p = argparse.ArgumentParser()",
+        'p.add_argument("--x", type=float, default=0.5)',
+        'p.add_argument("--block", default="")',
+        "a = p.parse_args()",
+        "# Waits while the file named by --block exists (the test removes it to let the trial finish).",
+        "while a.block and os.path.exists(a.block):",
+        "    time.sleep(0.2)",
+        'print("loss: %s" % ((a.x - 0.3) ** 2))',
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("runs a grid batch as one job array: task k is trial k, every trial once, the batch completed", () => {
+    const r = g(["run", "train.py", "x=[0.1,0.2,0.3,0.4,0.5,0.6]", "--backend", "slurm", "--slurm-array-parallel", "3", "--wait", "-y"]);
+    expect(r.code, r.stderr).toBe(0);
+    const { batch, job } = submitted(r.stdout);
+    expect(r.stderr).toContain(`6 trial(s) submitted to slurm as job ${job} (array 1-6%3;`);
+    expect(r.stderr).toContain(`batch ${batch.slice(0, 8)} (grid): 6 completed, 0 failed; best loss 0 (trial 3)`);
+    const trials = batchRuns(batch);
+    expect(trials.map((t) => t.trial)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(trials.map((t) => t.flags.x)).toEqual([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]);
+    expect(trials.every((t) => t.status === "completed")).toBe(true);
+    for (const t of trials) expect(t.job).toBe(`slurm ${job}_${t.trial}`);
+    const info = g(["runs", "info", trials[0]!.id]);
+    expect(info.stdout).toMatch(new RegExp(`job: +slurm ${job}_1\n`));
+    const b = runInfo(batch);
+    expect(b.status).toBe("completed");
+    expect(b.job).toBe(`slurm ${job}`);
+  }, 180_000);
+
+  it("runs a gp batch as one job array: each task claims its trial, proposals from the finished ones, no point twice", () => {
+    const r = g([
+      "run",
+      "train.py",
+      "x=[0:1]",
+      "--optimizer",
+      "gp",
+      "--max-trials",
+      "8",
+      "--random-seed",
+      "7",
+      "--backend",
+      "slurm",
+      "--slurm-array-parallel",
+      "4",
+      "--slurm-opt",
+      "--time=10:00 --job-name='g gp test'",
+      "--wait",
+      "-y",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const { batch, job } = submitted(r.stdout);
+    const trials = batchRuns(batch);
+    expect(trials.map((t) => t.trial)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(trials.every((t) => t.status === "completed")).toBe(true);
+    expect(new Set(trials.map((t) => t.flags.x)).size).toBe(8);
+    for (const t of trials) expect(t.job).toBe(`slurm ${job}_${t.trial}`);
+    expect(runInfo(batch).status).toBe("completed");
+    expect(r.stderr).toMatch(/\(gp\): 8 completed, 0 failed; best loss/);
+    // A restart of a Slurm batch goes to Slurm again: two more trials, numbered after the eight.
+    const more = g(["run", "--restart", batch.slice(0, 8), "--max-trials", "2", "--wait", "-y"]);
+    expect(more.code, more.stderr).toBe(0);
+    const again = submitted(more.stdout);
+    expect(more.stderr).toContain(`2 trial(s) submitted to slurm as job ${again.job} (array 9-10%4;`);
+    const all = batchRuns(batch);
+    expect(all.map((t) => t.trial)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(all.slice(8).map((t) => t.job)).toEqual([`slurm ${again.job}_9`, `slurm ${again.job}_10`]);
+    expect(new Set(all.map((t) => t.flags.x)).size).toBe(10);
+  }, 240_000);
+
+  it("refuses unbalanced quotes in --slurm-opt and -j with --backend, before creating anything", () => {
+    const quote = g(["run", "train.py", "x=[1,2]", "--backend", "slurm", "--slurm-opt", "--comment='a b", "-y"]);
+    expect(quote.code).toBe(2);
+    expect(quote.stderr.trim()).toBe(`g: --slurm-opt "--comment='a b" has an unclosed ' quote; close it or drop it`);
+    const j = g(["run", "train.py", "x=[1,2]", "--backend", "slurm", "-j", "2", "-y"]);
+    expect(j.code).toBe(2);
+    expect(j.stderr.trim()).toBe("g: -j runs trials at once on this machine; with --backend slurm give --slurm-array-parallel 2");
+    expect(quote.stdout + j.stdout).toBe("");
+  });
+
+  it("g stop on the batch scancels its job: the running trial terminated with Slurm's reason, the rest never run; restart runs only those, counted once", async () => {
+    const block = join(work, "block-stop");
+    writeFileSync(block, "");
+    const r = g(["run", "train.py", "x=[0.1,0.2,0.3,0.4]", `block=${block}`, "--backend", "slurm", "--slurm-array-parallel", "1", "-y"]);
+    expect(r.code, r.stderr).toBe(0);
+    const { batch, job } = submitted(r.stdout);
+    await until(() => batchRuns(batch)[0]?.status === "running", "trial 1 to run");
+    expect(runInfo(batch).status).toBe("running");
+    const stop = g(["stop", batch.slice(0, 8)]);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.stderr).toContain(`run ${batch.slice(0, 8)} (batch): cancelled slurm job ${job}`);
+    await until(() => runInfo(batch).status === "terminated", "the batch to end terminated");
+    const first = batchRuns(batch);
+    expect(first).toHaveLength(1);
+    expect(first[0]!.status).toBe("terminated");
+    expect(runInfo(first[0]!.id).error).toBe(`Slurm: job ${job}_1 CANCELLED (cancelled by scancel or g stop)`);
+    expect(runInfo(batch).error).toBe(`3 trial(s) never started (job ${job} ended first)`);
+
+    rmSync(block);
+    const again = g(["run", "--restart", batch.slice(0, 8), "--wait", "-y"]);
+    expect(again.code, again.stderr).toBe(0);
+    const second = submitted(again.stdout);
+    expect(second.batch).toBe(batch);
+    expect(again.stderr).toContain(`4 trial(s) submitted to slurm as job ${second.job} (array 1-4%1;`);
+    const trials = batchRuns(batch);
+    // Trial 1 ran again in its own run; 2-4 ran for the first time: four trials, one run each.
+    expect(trials.map((t) => [t.trial, t.status])).toEqual([
+      [1, "completed"],
+      [2, "completed"],
+      [3, "completed"],
+      [4, "completed"],
+    ]);
+    expect(trials[0]!.id).toBe(first[0]!.id);
+    expect(trials.map((t) => t.job)).toEqual([1, 2, 3, 4].map((n) => `slurm ${second.job}_${n}`));
+    expect(runInfo(batch).status).toBe("completed");
+    const nothing = g(["run", "--restart", batch.slice(0, 8), "-y"]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain("has run all its 4 trials");
+  }, 240_000);
+
+  it("a task scancelled mid-trial leaves its trial terminated with Slurm's reason; a task whose g is killed outright is recorded from Slurm's state; g stop TRIAL cancels its task", async () => {
+    const block = join(work, "block-kill");
+    writeFileSync(block, "");
+    const r = g(["run", "train.py", "x=[0.1,0.2,0.3]", `block=${block}`, "--backend", "slurm", "-y"]);
+    const { batch, job } = submitted(r.stdout);
+    await until(() => batchRuns(batch).filter((t) => t.status === "running").length === 3, "three trials to run");
+    const cancel = spawnSync("scancel", [`${job}_1`], { encoding: "utf8" });
+    expect(cancel.status, cancel.stderr).toBe(0);
+    // Killed outright, as a node failure would: the task's g records nothing.
+    const victim = batchRuns(batch)[1]!;
+    const lock = JSON.parse(readFileSync(join(home, "runs", victim.id, "LOCK"), "utf8")) as { pid: number };
+    process.kill(lock.pid, "SIGKILL");
+    await until(() => batchRuns(batch)[0]!.status === "terminated", "trial 1 to end terminated");
+    await until(() => runInfo(victim.id).status === "error", "trial 2 to read error");
+    // g stop on one trial cancels only its array task.
+    const third = batchRuns(batch)[2]!;
+    const stop = g(["stop", third.id.slice(0, 8)]);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.stderr).toContain(`run ${third.id.slice(0, 8)} on `);
+    expect(stop.stderr).toContain(`: cancelled slurm job ${job}_3`);
+    await until(() => runInfo(batch).status !== "running", "the batch to end");
+    rmSync(block);
+    const trials = batchRuns(batch);
+    expect(trials.map((t) => t.status)).toEqual(["terminated", "error", "terminated"]);
+    expect(runInfo(third.id).error).toBe(`Slurm: job ${job}_3 CANCELLED (cancelled by scancel or g stop)`);
+    expect(runInfo(trials[0]!.id).error).toBe(`Slurm: job ${job}_1 CANCELLED (cancelled by scancel or g stop)`);
+    expect(String(runInfo(trials[1]!.id).error)).toMatch(new RegExp(`^Slurm: job ${job}_2 FAILED`));
+    const info = g(["runs", "info", trials[0]!.id]);
+    expect(info.stdout).toContain(`error:     Slurm: job ${job}_1 CANCELLED`);
+    expect(runInfo(batch).status).toBe("terminated");
+  }, 180_000);
 });
 
 it("g agent --backend names the backends it knows", () => {

@@ -2,7 +2,14 @@
 // --slurm-opt text becomes sbatch arguments, and sbatch's argv.
 
 import { describe, expect, it } from "vitest";
-import { buildSbatchArgv, slurmPlacement, splitSlurmOptions } from "../../src/backends/slurm.js";
+import {
+  buildSbatchArgv,
+  formatArrayIndices,
+  parseScontrolJobs,
+  slurmPlacement,
+  slurmSeconds,
+  splitSlurmOptions,
+} from "../../src/backends/slurm.js";
 import { selectBackend } from "../../src/backends/index.js";
 
 describe("the Slurm backend", () => {
@@ -23,6 +30,58 @@ describe("the Slurm backend", () => {
       "--time=1:00:00",
     ]);
     expect(() => splitSlurmOptions(["--partition gpu"])).toThrow(/"gpu" is not one/);
+  });
+
+  it("keeps quoted blanks inside one argument, expands nothing, and refuses an unclosed quote", () => {
+    expect(splitSlurmOptions([`--job-name="my search" --comment='a $HOME b'`])).toEqual(["--job-name=my search", "--comment=a $HOME b"]);
+    expect(() => splitSlurmOptions([`--comment="open`])).toThrow(
+      `--slurm-opt "--comment="open" has an unclosed " quote; close it or drop it`,
+    );
+    expect(() => splitSlurmOptions(["--partition=gpu; rm -rf /"])).toThrow(/"rm" is not one/);
+  });
+
+  it("writes a batch's trial numbers as sbatch's --array ranges", () => {
+    expect(formatArrayIndices([1, 2, 3, 4])).toBe("1-4");
+    expect(formatArrayIndices([9, 1, 3, 2, 7, 10, 3])).toBe("1-3,7,9-10");
+    expect(formatArrayIndices([5])).toBe("5");
+    const argv = buildSbatchArgv(
+      { gArgs: [], tasks: 3, indices: [2, 5, 6], parallel: 2, name: "n", cwd: "/", logDir: "/l", options: [] },
+      "/s",
+    );
+    expect(argv[1]).toBe("--array=2,5-6%2");
+  });
+
+  it("reads each array task's state from scontrol -o show job, pending ranges as no single task", () => {
+    const text = [
+      "JobId=49 ArrayJobId=49 ArrayTaskId=4-6%2 JobState=PENDING Reason=JobArrayTaskLimit ExitCode=0:0 RunTime=00:00:00 TimeLimit=UNLIMITED",
+      "JobId=52 ArrayJobId=49 ArrayTaskId=3 JobState=RUNNING Reason=None ExitCode=0:0 RunTime=00:00:01 TimeLimit=01:00:00",
+      "JobId=50 ArrayJobId=49 ArrayTaskId=1 JobState=CANCELLED Reason=None ExitCode=0:15 RunTime=00:00:02 TimeLimit=01:00:00",
+      "JobId=51 ArrayJobId=49 ArrayTaskId=2 JobState=TIMEOUT Reason=TimeLimit ExitCode=0:15 RunTime=00:01:00 TimeLimit=00:01:00",
+      "JobId=53 ArrayJobId=49 ArrayTaskId=7 JobState=NODE_FAIL Reason=NodeDown ExitCode=0:0 RunTime=00:00:09 TimeLimit=01:00:00",
+      "",
+    ].join("\n");
+    const tasks = parseScontrolJobs(text, "49");
+    expect(tasks.map((t) => [t.task, t.state, t.ended, t.outcome])).toEqual([
+      [null, "PENDING", false, "error"],
+      [3, "RUNNING", false, "error"],
+      [1, "CANCELLED", true, "terminated"],
+      [2, "TIMEOUT", true, "terminated"],
+      [7, "NODE_FAIL", true, "error"],
+    ]);
+    expect(tasks[2]!.reason).toBe("Slurm: job 49_1 CANCELLED (cancelled by scancel or g stop)");
+    expect(tasks[3]!.reason).toBe("Slurm: job 49_2 TIMEOUT (reached its time limit, TimeLimit)");
+    expect(tasks[4]!.reason).toBe("Slurm: job 49_7 NODE_FAIL (its node failed, NodeDown)");
+  });
+
+  it("tells a task stopped at its time limit while it is still COMPLETING", () => {
+    const line = (run: string) => `JobId=9 ArrayJobId=8 ArrayTaskId=1 JobState=COMPLETING Reason=None RunTime=${run} TimeLimit=00:01:00`;
+    expect(parseScontrolJobs(line("00:01:00"), "8")[0]!.reason).toBe("Slurm: job 8_1 COMPLETING (stopped at its time limit)");
+    expect(parseScontrolJobs(line("00:00:20"), "8")[0]!.reason).toBe(
+      "Slurm: job 8_1 COMPLETING (stopped by the scheduler; its final state follows)",
+    );
+    expect(slurmSeconds("1-02:03:04")).toBe(93_784);
+    expect(slurmSeconds("05:06")).toBe(306);
+    expect(slurmSeconds("UNLIMITED")).toBeNull();
   });
 
   it("submits N tasks as one array, throttled with %P, the user's options before the script, g's arguments after it", () => {
