@@ -1,7 +1,7 @@
 // `g ask-tell --optimizer NAME`: a JSON-lines optimizer server (init → ready,
 // suggest → suggestion, observe → ok, end; the protocol of the shared
 // optimizer benchmark, written out in docs/optimizers.md), so a harness can
-// drive the gp and tpe optimizers exactly as `g run` would use them.
+// drive the gp, tpe, forest and gbrt optimizers exactly as `g run` would use them.
 
 import { createInterface } from "node:readline";
 import { createRng } from "../search/rng.js";
@@ -15,7 +15,7 @@ function askTellOptimizer(name: string): Exclude<OptimizerName, "grid"> {
   const found = findOptimizer(name);
   if (found === undefined || found === "grid") {
     throw new UsageError(
-      `unknown optimizer '${name}' for ask-tell: expected gp (alias bayesian), tpe or random (e.g. g ask-tell --optimizer gp)`,
+      `unknown optimizer '${name}' for ask-tell: expected gp (alias bayesian), tpe, forest, gbrt or random (e.g. g ask-tell --optimizer gp)`,
     );
   }
   return found;
