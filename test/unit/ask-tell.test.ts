@@ -76,8 +76,8 @@ describe("runAskTell", () => {
     expect(params.x1).toBeLessThanOrEqual(15);
   });
 
-  it("runs a whole session for gp and tpe, reproducibly per seed", async () => {
-    for (const optimizer of ["gp", "tpe", "bayesian", "random"]) {
+  it("runs a whole session for each optimizer, reproducibly per seed", async () => {
+    for (const optimizer of ["gp", "tpe", "bayesian", "random", "forest", "gbrt"]) {
       const a = await run(optimizer, 7, 12);
       const b = await run(optimizer, 7, 12);
       expect(a).toEqual(b);
@@ -104,7 +104,7 @@ describe("runAskTell", () => {
 
   it("rejects an unknown optimizer or setting with a usage error", async () => {
     await expect(session("cma", [init])).rejects.toThrow(UsageError);
-    await expect(session("cma", [init])).rejects.toThrow(/expected gp \(alias bayesian\), tpe or random/);
+    await expect(session("cma", [init])).rejects.toThrow(/expected gp \(alias bayesian\), tpe, forest, gbrt or random/);
     await expect(session("gp", [init], { bogus: "1" })).rejects.toThrow(/unknown gp setting 'bogus'/);
   });
 
@@ -159,7 +159,7 @@ describe("runAskTell", () => {
       k: { type: "int", low: 1, high: 1000, log: true },
       c: { type: "categorical", values: ["a", "b"] },
     };
-    for (const optimizer of ["gp", "tpe", "random"]) {
+    for (const optimizer of ["gp", "tpe", "random", "forest", "gbrt"]) {
       const messages: object[] = [{ ...init, space }];
       for (let t = 0; t < 6; t++) messages.push({ type: "suggest", trial: t });
       const replies = await session(optimizer, messages);

@@ -19,7 +19,7 @@ import {
 import { OPTIMIZERS } from "../../src/format/completion.js";
 import { OPTIMIZER_NAMES, isSequential, loadProposer, parseOptimizerSettings, resolveOptimizer } from "../../src/trials/optimizers.js";
 
-/** Small surrogates keep the tests quick; the one test of search quality uses the defaults. */
+/** Small surrogates keep the tests quick; the test of search quality uses fewer trees only. */
 const LIGHT = { trees: 20, candidates: 200 };
 
 function optimise(
@@ -147,7 +147,7 @@ describe.each(["forest", "gbrt"] as const)("proposeTrees (%s)", (kind) => {
   });
 
   it("beats its random starts on a mixed space and settles on the best choice", () => {
-    const h = optimise(kind, mixed, mixedLoss, "1", 40, [], {});
+    const h = optimise(kind, mixed, mixedLoss, "1", 40, [], { trees: 50 });
     const best = h.reduce((a, o) => (o.value! < a.value! ? o : a));
     expect(best.point.opt).toBe("adam");
     expect(best.value!).toBeLessThan(Math.min(...h.slice(0, 5).map((o) => o.value!)));
