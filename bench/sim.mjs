@@ -9,6 +9,7 @@ const SMOKE = process.argv.includes("--smoke");
 const dist = process.env.G_DIST ?? new URL(SMOKE ? "../dist/" : "./out/dist/", import.meta.url).pathname;
 const { proposeGp, parseGpSettings, believedBest } = await import(`${dist}/search/gp.js`);
 const { proposeTpe, parseTpeSettings } = await import(`${dist}/search/tpe.js`);
+const { proposeTrees, parseTreeSettings } = await import(`${dist}/search/trees.js`);
 const { createRng } = await import(`${dist}/search/rng.js`);
 const { FUNCTIONS } = await import(new URL("./functions.mjs", import.meta.url).pathname);
 
@@ -28,7 +29,9 @@ if (SMOKE) {
 }
 const [opt, fnList, seedsText, budgetText, ...rest] = process.argv.slice(2);
 const raw = Object.fromEntries(rest.map((a) => [a.split("=")[0], a.slice(a.indexOf("=") + 1)]));
-const settings = opt === "gp" ? parseGpSettings(raw) : opt === "tpe" ? parseTpeSettings(raw) : {};
+const TREES = ["forest", "gbrt"];
+const settings =
+  opt === "gp" ? parseGpSettings(raw) : opt === "tpe" ? parseTpeSettings(raw) : TREES.includes(opt) ? parseTreeSettings(opt, raw) : {};
 const seeds = Number(seedsText ?? 10);
 const budget = Number(budgetText ?? 50);
 
@@ -54,7 +57,9 @@ for (const fname of fnList.split(",")) {
           ? proposeGp(fn.space, history, rng, settings, cache)
           : opt === "tpe"
             ? proposeTpe(fn.space, history, rng, settings)
-            : Object.fromEntries(Object.entries(fn.space).map(([n, d]) => [n, d.low + (d.high - d.low) * rng()]));
+            : TREES.includes(opt)
+              ? proposeTrees(opt, fn.space, history, rng, settings)
+              : Object.fromEntries(Object.entries(fn.space).map(([n, d]) => [n, d.low + (d.high - d.low) * rng()]));
       ms += performance.now() - t0;
       const c = process.cpuUsage(c0);
       cpu += (c.user + c.system) / 1000;

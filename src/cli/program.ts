@@ -152,7 +152,7 @@ export function buildProgram(): Command {
       "A JSON-lines optimizer server on stdin/stdout: init → ready, suggest → suggestion, observe → ok, end.\n" +
         'The protocol is described in docs/optimizers.md ("g ask-tell").',
     )
-    .requiredOption("--optimizer <name>", "gp or tpe (random too)")
+    .requiredOption("--optimizer <name>", "gp, tpe, forest or gbrt (random too)")
     .option("--opt-flag <name=value>", "optimizer setting (repeatable; see g run --help-optimizer NAME)", collect)
     .action(async (opts: { optimizer: string; optFlag?: string[] }) => {
       const { runAskTell } = await import("../commands/ask-tell.js");

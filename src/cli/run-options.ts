@@ -30,7 +30,7 @@ export const RUN_OPTIONS = [
   { flags: "--tag <tag>", key: "tags", kind: "list", help: "tag for the run (repeatable)" },
   { flags: "--help-flags", key: "helpFlags", kind: "bool", help: "list the flags the script takes, with defaults, and exit" },
   { flags: "--force-flags", key: "forceFlags", kind: "bool", help: "pass flags the script does not declare" },
-  { flags: "-o, --optimizer <name>", key: "optimizer", kind: "string", help: "grid, random, gp (alias bayesian) or tpe" },
+  { flags: "-o, --optimizer <name>", key: "optimizer", kind: "string", help: "grid, random, gp (alias bayesian), tpe, forest or gbrt" },
   {
     flags: "--max-trials <n>",
     key: "maxTrials",

@@ -1,7 +1,7 @@
 // `g ask-tell --optimizer NAME`: a JSON-lines optimizer server (init → ready,
 // suggest → suggestion, observe → ok, end; the protocol of the shared
 // optimizer benchmark, written out in docs/optimizers.md), so a harness can
-// drive the gp and tpe optimizers exactly as `g run` would use them.
+// drive the gp, tpe, forest and gbrt optimizers exactly as `g run` would use them.
 
 import { createInterface } from "node:readline";
 import { AskTellError, parseAskTellLine } from "../search/ask-tell-protocol.js";

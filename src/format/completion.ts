@@ -43,7 +43,8 @@ export interface CompletionSources {
 }
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
-const OPTIMIZERS = ["grid", "random", "gp", "bayesian", "tpe"];
+/** `--optimizer` values; a test holds this equal to the registry's names (src/trials/optimizers.ts). */
+export const OPTIMIZERS = ["grid", "random", "gp", "bayesian", "tpe", "forest", "gbrt"];
 const STATUSES = ["running", "completed", "error", "terminated", "early-stopped", "pending"];
 /** Options whose value is a column (or a comma-separated list of them for `-c`). */
 const COLUMN_OPTIONS = new Set(["-m", "--min", "-M", "--max", "--minimize", "--maximize"]);

@@ -21,7 +21,7 @@ export type ParamSpec =
   | { choices: FlagValue[] };
 
 export interface OptimizerOptions {
-  /** gp (default; alias bayesian), tpe or random. */
+  /** gp (default; alias bayesian), tpe, forest, gbrt or random. */
   optimizer?: string;
   /** Larger values are better (default: smaller). */
   maximize?: boolean;

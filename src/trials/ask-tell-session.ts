@@ -16,7 +16,7 @@ export function askTellOptimizer(name: string, what = "ask-tell"): AskTellOptimi
   const found = findOptimizer(name.toLowerCase());
   if (found === undefined || found === "grid") {
     throw new UsageError(
-      `unknown optimizer '${name}' for ${what}: expected gp (alias bayesian), tpe or random (e.g. g ask-tell --optimizer gp)`,
+      `unknown optimizer '${name}' for ${what}: expected gp (alias bayesian), tpe, forest, gbrt or random (e.g. g ask-tell --optimizer gp)`,
     );
   }
   return found;

@@ -1,23 +1,35 @@
 // The optimizer registry: every name g accepts for an optimizer (with aliases),
 // which of them run a fixed list and which propose from results, their
 // settings (`--opt-flag name=value`) and their proposers. `g run`, `--restart`,
-// `g ask-tell` and the batch planner all look optimizers up here. gp and tpe
-// are imported only when used, so `g run` of a plain script never loads them.
+// `g ask-tell` and the batch planner all look optimizers up here. gp, tpe,
+// forest and gbrt are imported only when used, so `g run` of a plain script
+// never loads them.
 
 import { UsageError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
 
-export type OptimizerName = "grid" | "random" | "gp" | "tpe";
+export type OptimizerName = "grid" | "random" | "gp" | "tpe" | "forest" | "gbrt";
 /** Optimizers that propose each trial from the results of the ones before. */
-export type SequentialOptimizer = "gp" | "tpe";
+export type SequentialOptimizer = "gp" | "tpe" | "forest" | "gbrt";
 
 /** Trials of a random or sequential search when neither --max-trials nor --trials says (Guild's default). */
 export const DEFAULT_MAX_TRIALS = 20;
 
-const NAMES: Record<string, OptimizerName> = { grid: "grid", random: "random", gp: "gp", bayesian: "gp", tpe: "tpe" };
+const NAMES: Record<string, OptimizerName> = {
+  grid: "grid",
+  random: "random",
+  gp: "gp",
+  bayesian: "gp",
+  tpe: "tpe",
+  forest: "forest",
+  gbrt: "gbrt",
+};
+
+/** Every name `--optimizer` accepts, aliases included (for completion). */
+export const OPTIMIZER_NAMES: readonly string[] = Object.keys(NAMES);
 
 /** How the names are listed in messages. */
-export const OPTIMIZER_CHOICES = "grid, random, gp (also called bayesian) or tpe";
+export const OPTIMIZER_CHOICES = "grid, random, gp (also called bayesian), tpe, forest or gbrt";
 
 /** The optimizer a name (or alias, any case) stands for, or undefined. */
 export function findOptimizer(name: string): OptimizerName | undefined {
@@ -32,7 +44,7 @@ export function resolveOptimizer(name: string): OptimizerName {
 }
 
 export function isSequential(name: OptimizerName): name is SequentialOptimizer {
-  return name === "gp" || name === "tpe";
+  return name !== "grid" && name !== "random";
 }
 
 /** `--opt-flag name=value` texts → name → value text (later ones win). */
@@ -50,7 +62,9 @@ export function parseOptFlags(items: string[]): Record<string, string> {
 export async function parseOptimizerSettings(name: OptimizerName, raw: Record<string, string>): Promise<Record<string, unknown>> {
   if (name === "gp") return { ...(await import("../search/gp.js")).parseGpSettings(raw) };
   if (name === "tpe") return { ...(await import("../search/tpe.js")).parseTpeSettings(raw) };
-  if (Object.keys(raw).length > 0) throw new UsageError(`--opt-flag is for gp and tpe; the ${name} optimizer has no settings`);
+  if (name === "forest" || name === "gbrt") return { ...(await import("../search/trees.js")).parseTreeSettings(name, raw) };
+  if (Object.keys(raw).length > 0)
+    throw new UsageError(`--opt-flag is for gp, tpe, forest and gbrt; the ${name} optimizer has no settings`);
   return {};
 }
 
@@ -64,6 +78,7 @@ export interface SettingHelp {
 export async function optimizerSettingsHelp(name: OptimizerName): Promise<SettingHelp[]> {
   if (name === "gp") return (await import("../search/gp.js")).GP_SETTINGS_HELP;
   if (name === "tpe") return (await import("../search/tpe.js")).TPE_SETTINGS_HELP;
+  if (name === "forest" || name === "gbrt") return (await import("../search/trees.js")).treeSettingsHelp(name);
   return [];
 }
 
@@ -86,6 +101,11 @@ export async function loadProposer(name: OptimizerName, space: Space, settings: 
     case "tpe": {
       const { proposeTpe } = await import("../search/tpe.js");
       return (history, rng) => proposeTpe(space, history, rng, settings);
+    }
+    case "forest":
+    case "gbrt": {
+      const { proposeTrees } = await import("../search/trees.js");
+      return (history, rng) => proposeTrees(name, space, history, rng, settings);
     }
     case "random": {
       const { samplePoint } = await import("../search/random.js");

@@ -1,5 +1,5 @@
 // Decides what `g run` does with its flags: a single run, a grid, a random
-// search or a sequential optimizer (gp, tpe), and for grid and random the
+// search or a sequential optimizer (gp, tpe, forest, gbrt), and for grid and random the
 // exact trials. Pure: the rng draws Grid.ai's distributions first, then the trials.
 
 import { UsageError } from "../errors.js";
@@ -9,11 +9,11 @@ import type { Point, Rng, Space } from "../flags/space.js";
 import { formatFlagValue } from "../flags/value.js";
 import { gridPointAt, gridPoints, gridSize } from "../search/grid.js";
 import { gridSubset, randomPoints } from "../search/random.js";
-import { DEFAULT_MAX_TRIALS, resolveOptimizer, type OptimizerName } from "./optimizers.js";
+import { DEFAULT_MAX_TRIALS, isSequential, resolveOptimizer, type OptimizerName } from "./optimizers.js";
 
 export interface BatchInput {
   specs: Record<string, FlagSpec>;
-  /** --optimizer: grid, random, gp (alias bayesian), tpe. */
+  /** --optimizer: grid, random, gp (alias bayesian), tpe, forest, gbrt. */
   optimizer?: string;
   /** Grid.ai's --strategy: grid_search or random_search. */
   strategy?: string;
@@ -55,7 +55,7 @@ export function planBatch(input: BatchInput): BatchPlan {
   if (optimizer !== undefined && strategy !== undefined && optimizer !== strategy) {
     throw new UsageError(`--optimizer ${input.optimizer} and --strategy ${input.strategy} disagree; give one of them`);
   }
-  if (input.trials !== undefined && (optimizer === "gp" || optimizer === "tpe" || strategy === "grid")) {
+  if (input.trials !== undefined && ((optimizer !== undefined && isSequential(optimizer)) || strategy === "grid")) {
     throw new UsageError(
       `--trials sets how many grid combinations random_search runs; with ${optimizer ? `--optimizer ${input.optimizer}` : "--strategy grid_search"} use --max-trials N`,
     );

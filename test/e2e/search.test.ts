@@ -241,6 +241,26 @@ describe("Bayesian optimisation", () => {
     expect(new Set(xs).size).toBe(40);
   });
 
+  it.each(["forest", "gbrt"])("runs a %s batch, learns from it on --restart and shows its settings", (optimizer) => {
+    const home = tempDir();
+    const args = ["run", "-y", "-q", TRAIN, "x=[-2.0:2.0]", "noise=0", "--optimizer", optimizer, "--max-trials", "8"];
+    const first = g([...args, "--opt-flag", "random-starts=3", "--random-seed", "2"], { home });
+    expect(first.code, first.stderr).toBe(0);
+    const batch = allRuns(home).find((r) => r.batch === null)!;
+    expect(batch.op).toBe(optimizer);
+    expect(trials(home)).toHaveLength(8);
+    const again = g(["run", "--restart", optimizer, "--max-trials", "4", "-y", "-q"], { home });
+    expect(again.code, again.stderr).toBe(0);
+    const after = trials(home);
+    expect(after.map((t) => t.trial)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(new Set(after.map((t) => t.flags.x)).size).toBe(12);
+    const help = g(["run", "--help-optimizer", optimizer], { home });
+    expect(help.stdout).toMatch(new RegExp(`${optimizer} settings[\\s\\S]*random-starts[\\s\\S]*kappa[\\s\\S]*xi`));
+    const bad = g([...args, "--opt-flag", "kappa=-1"], { home });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^g: --opt-flag kappa=-1: expected a number >= 0/);
+  });
+
   it("shows an optimizer's settings with --help-optimizer", () => {
     const res = g(["run", "--help-optimizer", "gp"], { home: tempDir() });
     expect(res.code).toBe(0);

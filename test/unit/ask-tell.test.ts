@@ -24,10 +24,15 @@ const space = { x0: { type: "float", low: -5.0, high: 10.0 }, x1: { type: "float
 const init = { type: "init", protocol: 1, direction: "minimize", space, seed: 3, budget: 4, function: "branin" };
 
 /** A full harness-like session: suggestions are answered with f(x) = x0² + x1. */
-async function run(optimizer: string, seed: number, trials: number): Promise<Array<Record<string, number>>> {
+async function run(
+  optimizer: string,
+  seed: number,
+  trials: number,
+  settings?: Record<string, string>,
+): Promise<Array<Record<string, number>>> {
   const input = new PassThrough();
   const output = new PassThrough();
-  const done = runAskTell({ optimizer, input, output });
+  const done = runAskTell({ optimizer, input, output, settings });
   const lines = (async function* () {
     let buf = "";
     for await (const chunk of output) {
@@ -76,19 +81,20 @@ describe("runAskTell", () => {
     expect(params.x1).toBeLessThanOrEqual(15);
   });
 
-  it("runs a whole session for gp and tpe, reproducibly per seed", async () => {
-    for (const optimizer of ["gp", "tpe", "bayesian", "random"]) {
-      const a = await run(optimizer, 7, 12);
-      const b = await run(optimizer, 7, 12);
+  it.each([["gp"], ["tpe"], ["bayesian"], ["random"], ["forest", { trees: "20" }], ["gbrt", { trees: "20" }]] as const)(
+    "runs a whole %s session, reproducibly per seed",
+    async (optimizer, settings?: Record<string, string>) => {
+      const a = await run(optimizer, 7, 12, settings);
+      const b = await run(optimizer, 7, 12, settings);
       expect(a).toEqual(b);
       expect(a).toHaveLength(12);
       for (const p of a) {
         expect(Number.isFinite(p.x0)).toBe(true);
         expect(p.x1).toBeGreaterThanOrEqual(0);
       }
-      expect(await run(optimizer, 8, 3)).not.toEqual(a.slice(0, 3));
-    }
-  });
+      expect(await run(optimizer, 8, 3, settings)).not.toEqual(a.slice(0, 3));
+    },
+  );
 
   it("ignores blank lines", async () => {
     const input = new PassThrough();
@@ -104,7 +110,7 @@ describe("runAskTell", () => {
 
   it("rejects an unknown optimizer or setting with a usage error", async () => {
     await expect(session("cma", [init])).rejects.toThrow(UsageError);
-    await expect(session("cma", [init])).rejects.toThrow(/expected gp \(alias bayesian\), tpe or random/);
+    await expect(session("cma", [init])).rejects.toThrow(/expected gp \(alias bayesian\), tpe, forest, gbrt or random/);
     await expect(session("gp", [init], { bogus: "1" })).rejects.toThrow(/unknown gp setting 'bogus'/);
   });
 
@@ -159,7 +165,7 @@ describe("runAskTell", () => {
       k: { type: "int", low: 1, high: 1000, log: true },
       c: { type: "categorical", values: ["a", "b"] },
     };
-    for (const optimizer of ["gp", "tpe", "random"]) {
+    for (const optimizer of ["gp", "tpe", "random", "forest", "gbrt"]) {
       const messages: object[] = [{ ...init, space }];
       for (let t = 0; t < 6; t++) messages.push({ type: "suggest", trial: t });
       const replies = await session(optimizer, messages);
