@@ -61,7 +61,8 @@ for (const fname of fnList.split(",")) {
   }
   regrets.sort((a, b) => a - b);
   const q = (p) => regrets[Math.min(regrets.length - 1, Math.floor(p * (regrets.length - 1) + 0.5))];
-  const within = fn.within !== undefined ? ` within ${fn.within}: ${regrets.filter((r) => r <= fn.within).length}/${seeds}` : "";
+  const withinAt = process.env.WITHIN ? Number(process.env.WITHIN) : fn.within;
+  const within = withinAt !== undefined ? ` within ${withinAt}: ${regrets.filter((r) => r <= withinAt).length}/${seeds}` : "";
   if (believed.length > 0)
     console.log(`  reported by the noise model: within ${fn.within}: ${believed.filter((r) => r <= fn.within).length}/${seeds}`);
   if (fn.bestChoice) console.log(`  best trial has ${fn.bestChoice.join("=")}: ${rightChoice}/${seeds}`);

@@ -62,6 +62,26 @@ function logPrior(t: number, p: { mean: number; sd: number }): { value: number; 
   return { value: -0.5 * z * z, grad: -z / p.sd };
 }
 
+const PRIOR_KIND: string = "lognormal";
+
+function priorLs(t: number): { value: number; grad: number } {
+  if (PRIOR_KIND === "lognormal") return logPrior(t, PRIOR_LOG_LS);
+  // λ = 1/ℓ² = e^{-2t}: −(0.1/λ + 0.1 λ)
+  const a = 0.1 * Math.exp(2 * t);
+  const b = 0.1 * Math.exp(-2 * t);
+  return { value: -(a + b), grad: -(2 * a - 2 * b) };
+}
+function priorSf(t: number): { value: number; grad: number } {
+  if (PRIOR_KIND === "lognormal") return logPrior(t, PRIOR_LOG_SF);
+  const e = Math.exp(t);
+  return { value: t - e, grad: 1 - e };
+}
+function priorNoise(t: number): { value: number; grad: number } {
+  if (PRIOR_KIND === "lognormal") return logPrior(t, PRIOR_LOG_NOISE);
+  const e = Math.exp(t);
+  return { value: 0.1 * t - 30 * e, grad: 0.1 - 30 * e };
+}
+
 /**
  * Negative log posterior at theta (log lengthscales, log σf², log σn²) and a
  * closure for its gradient: line searches reject many points, and only the
@@ -94,9 +114,9 @@ function negLogPosterior(data: FitData, theta: Float64Array): Evaluation {
   if (L === null) return { f: Infinity, grad: () => new Float64Array(D + 2) };
   const alpha = cholSolve(L, y);
   let f = 0.5 * (y.reduce((s, yi, i) => s + yi * alpha[i]!, 0) + cholLogDet(L) + n * Math.log(2 * Math.PI));
-  for (let d = 0; d < D; d++) f -= logPrior(theta[d]!, PRIOR_LOG_LS).value;
-  f -= logPrior(theta[D]!, PRIOR_LOG_SF).value;
-  if (data.fitNoise) f -= logPrior(theta[D + 1]!, PRIOR_LOG_NOISE).value;
+  for (let d = 0; d < D; d++) f -= priorLs(theta[d]!).value;
+  f -= priorSf(theta[D]!).value;
+  if (data.fitNoise) f -= priorNoise(theta[D + 1]!).value;
   return { f, grad: () => negLogPosteriorGradient(data, theta, K, G, L, alpha, sf, noise, inv2) };
 }
 
@@ -133,9 +153,9 @@ function negLogPosteriorGradient(
   for (let d = 0; d < D; d++) grad[d] = -0.5 * grad[d]!;
   grad[D] = -0.5 * gSf;
   grad[D + 1] = data.fitNoise ? -0.5 * gNoise : 0;
-  for (let d = 0; d < D; d++) grad[d]! -= logPrior(theta[d]!, PRIOR_LOG_LS).grad;
-  grad[D]! -= logPrior(theta[D]!, PRIOR_LOG_SF).grad;
-  if (data.fitNoise) grad[D + 1]! -= logPrior(theta[D + 1]!, PRIOR_LOG_NOISE).grad;
+  for (let d = 0; d < D; d++) grad[d]! -= priorLs(theta[d]!).grad;
+  grad[D]! -= priorSf(theta[D]!).grad;
+  if (data.fitNoise) grad[D + 1]! -= priorNoise(theta[D + 1]!).grad;
   return grad;
 }
 
@@ -144,7 +164,7 @@ export function lengthscalePriorShift(lengthscales: ArrayLike<number>, factor: n
   let shift = 0;
   for (let d = 0; d < lengthscales.length; d++) {
     const t = Math.log(lengthscales[d]!);
-    shift += logPrior(t + Math.log(factor), PRIOR_LOG_LS).value - logPrior(t, PRIOR_LOG_LS).value;
+    shift += priorLs(t + Math.log(factor)).value - priorLs(t).value;
   }
   return shift;
 }
