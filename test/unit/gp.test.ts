@@ -264,6 +264,22 @@ describe("gp on a noisy objective", () => {
     expect(pick!.noiseSd).toBeGreaterThan(0.02);
   });
 
+  it("reads one wild value as signal under the optimizer's sparse noise prior and as noise under the broad one", () => {
+    const noise = seedrandom("lucky");
+    const xs: number[] = [];
+    const values: number[] = [];
+    for (const x of [-1.8, -1.2, -0.6, -0.3, 0.3, 0.9, 1.5]) {
+      xs.push(x, x + 0.03);
+      values.push(noisy(x, noise), x === 1.5 ? -1.2 : noisy(x + 0.03, noise));
+    }
+    const u = xs.map((x) => Float64Array.of((x + 2) / 4));
+    const y = transformOutputs(values, "none");
+    const sparse = fitGp(u, y, 1, "fit", seedrandom("fit"));
+    const broad = fitGp(u, y, 1, "fit", seedrandom("fit"), undefined, undefined, "broad");
+    expect(sparse.noise).toBeLessThan(0.02);
+    expect(broad.noise).toBeGreaterThan(0.1);
+  });
+
   it("reports no noise for exact values", () => {
     const history: Observation[] = [-1.8, -1.2, -0.6, -0.3, 0.2, 0.7, 1.3, 1.9].map((x) => ({ point: { x }, value: guild(x) }));
     expect(believedBest(space, history, seedrandom("fit"))).toBeNull();
