@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Quick in-process optimizer check while tuning (no harness, no processes):
 // node bench/sim.mjs OPT FN[,FN] SEEDS BUDGET [name=value ...]
-// Uses the build in bench/out/dist (npx tsc --outDir bench/out/dist).
+// Uses the build in bench/out/dist (npx tsc --outDir bench/out/dist), or G_DIST.
+// WITHIN=0.05 counts the seeds within that regret (e.g. hartmann6's global
+// basin); bench/out/noise.json holds the harness's noise streams:
+//   /usr/bin/python3 -c 'import sys,json,numpy as np; sys.path.insert(0,"../shared/bench/optimizers"); import bench;
+//     print(json.dumps([np.random.default_rng(bench.NOISE_SEED_BASE+s).standard_normal(100).tolist() for s in range(40)]))' > bench/out/noise.json
 // --smoke (what CI runs so the bench cannot rot): gp, tpe and random on branin, 1 seed of 6
 // evaluations, noise-free, with the package's own dist/.
 import { existsSync, readFileSync } from "node:fs";
@@ -82,7 +86,8 @@ for (const fname of fnList.split(",")) {
   }
   regrets.sort((a, b) => a - b);
   const q = (p) => regrets[Math.min(regrets.length - 1, Math.floor(p * (regrets.length - 1) + 0.5))];
-  const within = fn.within !== undefined ? ` within ${fn.within}: ${regrets.filter((r) => r <= fn.within).length}/${seeds}` : "";
+  const withinAt = process.env.WITHIN ? Number(process.env.WITHIN) : fn.within;
+  const within = withinAt !== undefined ? ` within ${withinAt}: ${regrets.filter((r) => r <= withinAt).length}/${seeds}` : "";
   if (believed.length > 0)
     console.log(`  reported by the noise model: within ${fn.within}: ${believed.filter((r) => r <= fn.within).length}/${seeds}`);
   if (fn.bestChoice) console.log(`  best trial has ${fn.bestChoice.join("=")}: ${rightChoice}/${seeds}`);

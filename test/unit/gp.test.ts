@@ -19,7 +19,8 @@ import {
 } from "../../src/search/gp.js";
 import { logEvidence } from "../../src/search/gp/model.js";
 import { fitGp } from "../../src/search/gp/fit.js";
-import { lengthscaleGroups } from "../../src/search/gp/acquisition.js";
+import { acquisitionScore, lengthscaleGroups, logCdf, logH } from "../../src/search/gp/acquisition.js";
+import { normalCdf } from "../../src/search/linalg.js";
 import { buildEncoding, decodePoint, sampleUnit } from "../../src/search/encode.js";
 
 /** The mock train.py of Guild's get-started example: minimum at x ≈ -0.28922. */
@@ -167,8 +168,18 @@ describe("proposeGp", () => {
 describe("parseGpSettings", () => {
   it("parses every documented setting", () => {
     expect(
-      parseGpSettings({ "random-starts": "3", "acq-func": "LCB", kappa: "2.5", xi: "0", noise: "1e-6", candidates: "100", warp: "none" }),
+      parseGpSettings({
+        "random-starts": "3",
+        "acq-func": "LCB",
+        kappa: "2.5",
+        xi: "0",
+        noise: "1e-6",
+        candidates: "100",
+        "refine-starts": "2",
+        warp: "none",
+      }),
     ).toEqual({
+      refineStarts: 2,
       randomStarts: 3,
       acquisition: "lcb",
       kappa: 2.5,
@@ -190,6 +201,7 @@ describe("parseGpSettings", () => {
     expect(() => parseGpSettings({ "random-starts": "-1" })).toThrow(/whole number/);
     expect(() => parseGpSettings({ "acq-func": "ucb" })).toThrow(/ei, lcb, pi or hedge/);
     expect(() => parseGpSettings({ noise: "-2" })).toThrow(UsageError);
+    expect(() => parseGpSettings({ "refine-starts": "0" })).toThrow(/whole number >= 1/);
   });
 });
 
@@ -252,6 +264,22 @@ describe("gp on a noisy objective", () => {
     expect(pick!.noiseSd).toBeGreaterThan(0.02);
   });
 
+  it("reads one wild value as signal under the optimizer's sparse noise prior and as noise under the broad one", () => {
+    const noise = seedrandom("lucky");
+    const xs: number[] = [];
+    const values: number[] = [];
+    for (const x of [-1.8, -1.2, -0.6, -0.3, 0.3, 0.9, 1.5]) {
+      xs.push(x, x + 0.03);
+      values.push(noisy(x, noise), x === 1.5 ? -1.2 : noisy(x + 0.03, noise));
+    }
+    const u = xs.map((x) => Float64Array.of((x + 2) / 4));
+    const y = transformOutputs(values, "none");
+    const sparse = fitGp(u, y, 1, "fit", seedrandom("fit"));
+    const broad = fitGp(u, y, 1, "fit", seedrandom("fit"), undefined, undefined, "broad");
+    expect(sparse.noise).toBeLessThan(0.02);
+    expect(broad.noise).toBeGreaterThan(0.1);
+  });
+
   it("reports no noise for exact values", () => {
     const history: Observation[] = [-1.8, -1.2, -0.6, -0.3, 0.2, 0.7, 1.3, 1.9].map((x) => ({ point: { x }, value: guild(x) }));
     expect(believedBest(space, history, seedrandom("fit"))).toBeNull();
@@ -295,5 +323,70 @@ describe("choices in the gp", () => {
       for (const o of h) expect(Number.isInteger(o.point.layers)).toBe(true);
     }
     expect(right).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe("log-scale acquisitions", () => {
+  it("gives log EI equal to the log of EI where EI is representable", () => {
+    for (const [mean, variance, best] of [
+      [0, 1, 0],
+      [1, 0.25, 0.2],
+      [-0.5, 2, 0.3],
+      [1.2, 0.25, 0.2],
+    ] as const) {
+      const ei = expectedImprovement(mean, variance, best, 0);
+      expect(acquisitionScore("ei", mean, variance, best, { xi: 0, kappa: 2 }, 0).value).toBeCloseTo(Math.log(ei), 5);
+    }
+  });
+
+  it("stays finite and continuous far below the incumbent, where EI underflows", () => {
+    // h(z) = φ(z) + zΦ(z) ≈ φ(z)/z² far in the tail; the two branches meet at z = -3.
+    expect(logH(-3 - 1e-9).value).toBeCloseTo(logH(-3 + 1e-9).value, 5);
+    expect(logCdf(-3 - 1e-9).value).toBeCloseTo(logCdf(-3 + 1e-9).value, 5);
+    expect(Math.exp(logCdf(-2).value)).toBeCloseTo(normalCdf(-2), 8);
+    const far = logH(-40);
+    expect(Number.isFinite(far.value)).toBe(true);
+    expect(far.value).toBeCloseTo(-800 - 0.5 * Math.log(2 * Math.PI) - 2 * Math.log(40), 2);
+    // Φ(-5) = 2.8665157e-7 (tables): the tail branch is accurate, not only finite.
+    expect(Math.exp(logCdf(-5).value)).toBeCloseTo(2.8665157e-7, 13);
+    expect(expectedImprovement(40, 1, 0, 0)).toBe(0);
+  });
+
+  it("gives slopes that match finite differences", () => {
+    for (const z of [-30, -7, -5, -1, 0, 2]) {
+      const e = 1e-4;
+      expect(logH(z).slope).toBeCloseTo((logH(z + e).value - logH(z - e).value) / (2 * e), 2);
+      expect(logCdf(z).slope).toBeCloseTo((logCdf(z + e).value - logCdf(z - e).value) / (2 * e), 2);
+    }
+    for (const kind of ["ei", "pi", "lcb"] as const) {
+      for (const noise of [0, 0.05]) {
+        const at = (m: number, v: number) => acquisitionScore(kind, m, v, 0.1, { xi: 1e-4, kappa: 1.96 }, noise);
+        const g = at(0.4, 0.3);
+        expect(g.dMean).toBeCloseTo((at(0.4 + 1e-6, 0.3).value - at(0.4 - 1e-6, 0.3).value) / 2e-6, 4);
+        expect(g.dVar).toBeCloseTo((at(0.4, 0.3 + 1e-6).value - at(0.4, 0.3 - 1e-6).value) / 2e-6, 4);
+      }
+    }
+  });
+
+  it("ranks points by EI the same way on the log scale", () => {
+    const a = acquisitionScore("ei", 0.2, 0.5, 0, { xi: 0, kappa: 2 }, 0).value;
+    const b = acquisitionScore("ei", 0.6, 0.5, 0, { xi: 0, kappa: 2 }, 0).value;
+    expect(a).toBeGreaterThan(b);
+  });
+});
+
+describe("acquisition refinement", () => {
+  it("proposes next to the basin of a well-sampled quadratic, not at a random candidate", () => {
+    // 12 points of (x−0.3)² + (y−0.7)² on [0, 1]²: the model's minimum is
+    // clear, and the refined proposal lands within a few hundredths of it.
+    const space: Space = { x: { type: "uniform", low: 0, high: 1 }, y: { type: "uniform", low: 0, high: 1 } };
+    const rng = seedrandom("grid");
+    const history: Observation[] = [];
+    for (let k = 0; k < 12; k++) {
+      const point = { x: rng(), y: rng() };
+      history.push({ point, value: (point.x - 0.3) ** 2 + (point.y - 0.7) ** 2 });
+    }
+    const p = proposeGp(space, history, seedrandom("refine"), { noise: 1e-6, candidates: 20 });
+    expect(Math.hypot((p.x as number) - 0.3, (p.y as number) - 0.7)).toBeLessThan(0.08);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import seedrandom from "seedrandom";
 import { UsageError } from "../../src/errors.js";
 import type { Observation, Point, Space } from "../../src/flags/space.js";
-import { parseTpeSettings, proposeTpe, TPE_SETTINGS_HELP } from "../../src/search/tpe.js";
+import { DEFAULT_TPE_SETTINGS, parseTpeSettings, priorComponentWeight, proposeTpe, TPE_SETTINGS_HELP } from "../../src/search/tpe.js";
+import { buildEncoding } from "../../src/search/encode.js";
 
 function optimise(space: Space, f: (p: Point) => number | null, seed: string, n: number): Observation[] {
   const rng = seedrandom(seed);
@@ -84,5 +85,17 @@ describe("parseTpeSettings", () => {
     expect(() => parseTpeSettings({ kappa: "1" })).toThrow(UsageError);
     expect(() => parseTpeSettings({ gamma: "1.5" })).toThrow(/between 0 and 1/);
     expect(() => parseTpeSettings({ candidates: "0" })).toThrow(UsageError);
+  });
+});
+
+describe("the prior component", () => {
+  it("weighs the uniform prior fully with one or two flags and half with more (choices count as flags)", () => {
+    const u = { type: "uniform", low: 0, high: 1 } as const;
+    const s = { ...DEFAULT_TPE_SETTINGS, priorWeight: 2 };
+    expect(priorComponentWeight(buildEncoding({ a: u }), s)).toBe(2);
+    expect(priorComponentWeight(buildEncoding({ a: u, b: u }), s)).toBe(2);
+    expect(priorComponentWeight(buildEncoding({ a: u, b: u, c: { type: "choice", values: ["x", "y"] } }), s)).toBe(1);
+    // A constant takes no coordinate and does not count.
+    expect(priorComponentWeight(buildEncoding({ a: u, b: u, c: { type: "const", value: 3 } }), s)).toBe(2);
   });
 });

@@ -22,8 +22,8 @@ import { fitGp, gaussian, lengthscalePriorShift, minimizeBox, transformOutputs, 
 import { fitGpFixed, logEvidence, predict, predictWithGradient, type GpModel } from "./model.js";
 import { DEFAULT_GP_SETTINGS, type Acquisition, type GpSettings } from "./settings.js";
 
-/** Best random/local candidates refined by gradient ascent on the acquisition. */
-const REFINE_TOP = 2;
+/** L-BFGS iterations per refinement start. */
+const REFINE_ITERATIONS = 30;
 
 /** Expected improvement below `best` (minimisation); exactly 0 where the variance is 0 and μ ≥ best − ξ. */
 export function expectedImprovement(mean: number, variance: number, best: number, xi: number): number {
@@ -49,8 +49,92 @@ export function noiseFactor(variance: number, noise: number): { factor: number; 
   return { factor: 1 - sn / Math.sqrt(t), dVar: (0.5 * sn) / (t * Math.sqrt(t)) };
 }
 
-/** Acquisition value (larger is better) and its gradient for one input. */
-function acquire(
+/**
+ * Below this z, h(z) = φ(z) + zΦ(z) and Φ(z) come from the Mills ratio rather
+ * than from Φ itself: the sum cancels, and Φ's approximation (relative error
+ * ~1e-7) would leave the log of h with errors of ~1e-4 and worse further out.
+ */
+const TAIL_BELOW = -3;
+/** Terms of the continued fraction for the Mills ratio (converged to ~1e-12 for |z| ≥ 3). */
+const MILLS_TERMS = 60;
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** Mills ratio Φ(−x)/φ(x) for x > 0 by Laplace's continued fraction 1/(x + 1/(x + 2/(x + 3/(x + …)))). */
+function millsRatio(x: number): number {
+  let t = x;
+  for (let k = MILLS_TERMS; k >= 1; k--) t = x + k / t;
+  return 1 / t;
+}
+
+/**
+ * log h(z) with h(z) = φ(z) + zΦ(z) (EI = s · h(z)), and d log h / dz =
+ * Φ(z) / h(z). Far below the incumbent h underflows long before its log
+ * does, and plain EI is then flat zero to the refinement: the log keeps a
+ * gradient that points back towards promise (Ament et al., 2023, "LogEI").
+ */
+export function logH(z: number): { value: number; slope: number } {
+  if (z >= TAIL_BELOW) {
+    const cdf = normalCdf(z);
+    const h = normalPdf(z) + z * cdf;
+    return { value: Math.log(h), slope: cdf / h };
+  }
+  // With r = Φ(z)/φ(z): h/φ = 1 + z·r, and the slope is r / (1 + z·r).
+  const r = millsRatio(-z);
+  const hOverPdf = 1 + z * r;
+  return { value: -0.5 * z * z - LOG_SQRT_2PI + Math.log(hOverPdf), slope: r / hOverPdf };
+}
+
+/** log Φ(z) and its slope φ(z)/Φ(z), from the Mills ratio in the lower tail. */
+export function logCdf(z: number): { value: number; slope: number } {
+  if (z >= TAIL_BELOW) {
+    const cdf = normalCdf(z);
+    return { value: Math.log(cdf), slope: normalPdf(z) / cdf };
+  }
+  const r = millsRatio(-z);
+  return { value: -0.5 * z * z - LOG_SQRT_2PI + Math.log(r), slope: 1 / r };
+}
+
+/** Posterior standard deviations below this are treated as this (keeps the logs finite). */
+const MIN_SD = 1e-9;
+
+/**
+ * The acquisition on a log-like scale (larger is better) and its derivatives
+ * in the posterior mean and variance: log EI (times the noise factor), log
+ * PI, or −LCB. A log scale makes values that differ by orders of magnitude
+ * comparable, so the starts of the refinement can be drawn in proportion to
+ * exp(score) and the refinement itself never sees a flat zero.
+ */
+export function acquisitionScore(
+  kind: Exclude<Acquisition, "hedge">,
+  mean: number,
+  variance: number,
+  best: number,
+  s: Pick<GpSettings, "xi" | "kappa">,
+  noise: number,
+): { value: number; dMean: number; dVar: number } {
+  const sd = Math.max(MIN_SD, Math.sqrt(variance));
+  const dSd = 0.5 / sd;
+  if (kind === "lcb") return { value: -(mean - s.kappa * sd), dMean: -1, dVar: s.kappa * dSd };
+  const z = (best - mean - s.xi) / sd;
+  if (kind === "pi") {
+    const lc = logCdf(z);
+    return { value: lc.value, dMean: -lc.slope / sd, dVar: (-lc.slope * z * dSd) / sd };
+  }
+  // log EI = log s + log h(z); d/ds = 1/s − slope · z/s.
+  const lh = logH(z);
+  let value = Math.log(sd) + lh.value;
+  const dMean = -lh.slope / sd;
+  let dVar = ((1 - lh.slope * z) / sd) * dSd;
+  const nf = noiseFactor(variance, noise);
+  if (nf.factor < 1) {
+    value += Math.log(Math.max(nf.factor, 1e-300));
+    dVar += nf.dVar / Math.max(nf.factor, 1e-300);
+  }
+  return { value, dMean, dVar };
+}
+
+/** The score at one input and, when asked, its gradient in the input. */
+function scoreAt(
   kind: Exclude<Acquisition, "hedge">,
   model: GpModel,
   u: Float64Array,
@@ -61,63 +145,13 @@ function acquire(
 ): { a: number; grad: Float64Array | null } {
   if (!withGrad) {
     const p = predict(model, u);
-    return { a: acquisitionValue(kind, p.mean, p.variance, best, s, noise), grad: null };
+    return { a: acquisitionScore(kind, p.mean, p.variance, best, s, noise).value, grad: null };
   }
   const p = predictWithGradient(model, u);
-  const sd = Math.sqrt(p.variance);
-  const D = u.length;
-  const grad = new Float64Array(D);
-  // da/dμ and da/dσ, then chain through σ = sqrt(var).
-  let daMu: number;
-  let daSd: number;
-  if (kind === "lcb") {
-    daMu = -1;
-    daSd = s.kappa;
-  } else {
-    const imp = best - p.mean - s.xi;
-    if (sd < 1e-12) {
-      daMu = kind === "ei" && imp > 0 ? -1 : 0;
-      daSd = 0;
-    } else {
-      const z = imp / sd;
-      if (kind === "ei") {
-        daMu = -normalCdf(z);
-        daSd = normalPdf(z);
-      } else {
-        daMu = -normalPdf(z) / sd;
-        daSd = (-normalPdf(z) * z) / sd;
-      }
-    }
-  }
-  const dSd = sd > 1e-12 ? 0.5 / sd : 0;
-  let daVar = daSd * dSd;
-  let scale = 1;
-  if (kind === "ei" && noise > 0) {
-    // d(EI · f)/dθ = f · dEI/dθ + EI · df/ds² · ds²/dθ
-    const nf = noiseFactor(p.variance, noise);
-    const ei = expectedImprovement(p.mean, p.variance, best, s.xi);
-    scale = nf.factor;
-    daMu *= scale;
-    daVar = daVar * scale + ei * nf.dVar;
-  }
-  for (let d = 0; d < D; d++) grad[d] = daMu * p.dMean[d]! + daVar * p.dVar[d]!;
-  return { a: acquisitionValue(kind, p.mean, p.variance, best, s, noise), grad };
-}
-
-function acquisitionValue(
-  kind: Exclude<Acquisition, "hedge">,
-  mean: number,
-  variance: number,
-  best: number,
-  s: GpSettings,
-  noise: number,
-): number {
-  const sd = Math.sqrt(variance);
-  if (kind === "ei") return expectedImprovement(mean, variance, best, s.xi) * noiseFactor(variance, noise).factor;
-  if (kind === "lcb") return -(mean - s.kappa * sd);
-  const imp = best - mean - s.xi;
-  if (sd < 1e-12) return imp > 0 ? 1 : 0;
-  return normalCdf(imp / sd);
+  const sc = acquisitionScore(kind, p.mean, p.variance, best, s, noise);
+  const grad = new Float64Array(u.length);
+  for (let d = 0; d < u.length; d++) grad[d] = sc.dMean * p.dMean[d]! + sc.dVar * p.dVar[d]!;
+  return { a: sc.value, grad };
 }
 
 // ---------------------------------------------------------------------------
@@ -179,6 +213,10 @@ function incumbent(model: GpModel, x: Float64Array[]): number {
   return best;
 }
 
+/**
+ * The score averaged over the beliefs: for EI and PI the log of the weighted
+ * mean of the acquisitions (log-sum-exp), for LCB the weighted mean.
+ */
 function acquireAll(
   kind: Exclude<Acquisition, "hedge">,
   beliefs: Belief[],
@@ -188,16 +226,29 @@ function acquireAll(
 ): { a: number; grad: Float64Array | null } {
   if (beliefs.length === 1) {
     const b = beliefs[0]!;
-    return acquire(kind, b.model, u, b.best, s, withGrad, b.model.noise);
+    return scoreAt(kind, b.model, u, b.best, s, withGrad, b.model.noise);
   }
-  let a = 0;
+  const parts = beliefs.map((b) => scoreAt(kind, b.model, u, b.best, s, withGrad, b.model.noise));
   const grad = withGrad ? new Float64Array(u.length) : null;
-  for (const b of beliefs) {
-    const r = acquire(kind, b.model, u, b.best, s, withGrad, b.model.noise);
-    a += b.weight * r.a;
-    if (grad && r.grad) for (let d = 0; d < grad.length; d++) grad[d]! += b.weight * r.grad[d]!;
+  if (kind === "lcb") {
+    let a = 0;
+    beliefs.forEach((b, i) => {
+      a += b.weight * parts[i]!.a;
+      if (grad) for (let d = 0; d < grad.length; d++) grad[d]! += b.weight * parts[i]!.grad![d]!;
+    });
+    return { a, grad };
   }
-  return { a, grad };
+  let max = -Infinity;
+  const logs = beliefs.map((b, i) => Math.log(b.weight) + parts[i]!.a);
+  for (const l of logs) max = Math.max(max, l);
+  let sum = 0;
+  const w = logs.map((l) => Math.exp(l - max));
+  for (const v of w) sum += v;
+  if (grad)
+    w.forEach((v, i) => {
+      for (let d = 0; d < grad.length; d++) grad[d]! += (v / sum) * parts[i]!.grad![d]!;
+    });
+  return { a: max + Math.log(sum), grad };
 }
 
 // ---------------------------------------------------------------------------
@@ -271,38 +322,85 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   const scored = candidates.map((c) => ({ u: c, a: acquireAll(kind, beliefs, c, s, false).a }));
   scored.sort((p, q) => q.a - p.a);
 
-  // Gradient refinement of the top few over the numeric coordinates.
-  const refined: Array<{ u: Float64Array; a: number }> = [];
-  const lo = new Float64Array(numeric.length);
-  const hi = new Float64Array(numeric.length).fill(1);
-  for (const start of scored.slice(0, REFINE_TOP)) {
-    if (numeric.length === 0) break;
-    const base = start.u;
-    const embed = (z: Float64Array): Float64Array => {
-      const u = Float64Array.from(base);
-      numeric.forEach((o, i) => (u[o] = z[i]!));
-      return u;
-    };
-    const scaleA = Math.max(Math.abs(start.a), 1e-12);
-    const r = minimizeBox(
-      (z) => {
-        const res = acquireAll(kind, beliefs, embed(z), s, true);
-        const g = new Float64Array(numeric.length);
-        numeric.forEach((o, i) => (g[i] = -res.grad![o]! / scaleA));
-        return { f: -res.a / scaleA, grad: () => g };
-      },
-      Float64Array.from(numeric, (o) => base[o]!),
-      lo,
-      hi,
-      20,
-    );
-    const u = snap(embed(r.x));
-    refined.push({ u, a: acquireAll(kind, beliefs, u, s, false).a });
+  // Refinement starts (Optuna's GPSampler does the same): the best
+  // candidate, the observed point the model rates best, and the rest drawn
+  // in proportion to exp(score), so that a second promising region gets a
+  // start even when the best candidates all sit in one basin.
+  const starts: Float64Array[] = [];
+  if (scored.length > 0) starts.push(scored[0]!.u);
+  starts.push(x[order[0]!]!);
+  const pool = scored.slice(1);
+  const top = scored[0]?.a ?? 0;
+  const weights = pool.map((c) => Math.exp(c.a - top));
+  let total = weights.reduce((a, b) => a + b, 0);
+  while (starts.length < s.refineStarts && total > 0) {
+    let r = rng() * total;
+    let k = 0;
+    while (k < weights.length - 1 && r >= weights[k]!) r -= weights[k++]!;
+    starts.push(pool[k]!.u);
+    total -= weights[k]!;
+    weights[k] = 0;
   }
+  const refined = starts.map((u) => refineStart(enc, numeric, model.lengthscales, u, (v, g) => acquireAll(kind, beliefs, v, s, g), snap));
   const all = [...refined, ...scored].sort((p, q) => q.a - p.a);
   for (const c of all) {
     const point = decodePoint(enc, c.u);
     if (!seen.has(pointKey(enc, point))) return point;
   }
   return sampleUntried(enc, seen, rng);
+}
+
+/**
+ * Gradient ascent on the score from one start over the numeric coordinates,
+ * then each choice flag set to its best value with the rest held (Optuna's
+ * exhaustive search for categoricals). The numeric coordinates are scaled by
+ * their length scales (z = u / ℓ), so that every direction is as curved as
+ * every other and L-BFGS does not crawl along the long ones.
+ */
+function refineStart(
+  enc: Encoding,
+  numeric: number[],
+  lengthscales: Float64Array,
+  start: Float64Array,
+  score: (u: Float64Array, withGrad: boolean) => { a: number; grad: Float64Array | null },
+  snap: (u: Float64Array) => Float64Array,
+): { u: Float64Array; a: number } {
+  let u: Float64Array = Float64Array.from(start);
+  if (numeric.length > 0) {
+    const ls = Float64Array.from(numeric, (o) => lengthscales[o]!);
+    const embed = (z: Float64Array): Float64Array => {
+      const v = Float64Array.from(u);
+      numeric.forEach((o, i) => (v[o] = z[i]! * ls[i]!));
+      return v;
+    };
+    const r = minimizeBox(
+      (z) => {
+        const res = score(embed(z), true);
+        const g = new Float64Array(numeric.length);
+        numeric.forEach((o, i) => (g[i] = -res.grad![o]! * ls[i]!));
+        return { f: -res.a, grad: () => g };
+      },
+      Float64Array.from(numeric, (o, i) => u[o]! / ls[i]!),
+      new Float64Array(numeric.length),
+      Float64Array.from(ls, (l) => 1 / l),
+      REFINE_ITERATIONS,
+    );
+    u = snap(embed(r.x));
+  }
+  let a = score(u, false).a;
+  for (const c of enc.coords) {
+    if (c.kind !== "categorical") continue;
+    for (let i = 0; i < c.values.length; i++) {
+      if (u[c.offset + i] === 1) continue;
+      const v = Float64Array.from(u);
+      v.fill(0, c.offset, c.offset + c.values.length);
+      v[c.offset + i] = 1;
+      const av = score(v, false).a;
+      if (av > a) {
+        a = av;
+        u = v;
+      }
+    }
+  }
+  return { u, a };
 }

@@ -43,7 +43,7 @@ export function believedBest(space: Space, history: Observation[], rng: Rng): Be
   const x = done.map((i) => encodePoint(enc, history[i]!.point));
   // No warp: the noise level is read back in the objective's units.
   const y = transformOutputs(values, "none");
-  const model = fitGp(x, y, enc.width, "fit", rng, undefined, lengthscaleGroups(enc));
+  const model = fitGp(x, y, enc.width, "fit", rng, undefined, lengthscaleGroups(enc), "broad");
   if (model.noise < NOISY_FIT_MIN) return null;
   let best = 0;
   let bestMean = Infinity;

@@ -17,6 +17,8 @@ export interface GpSettings {
   noise: "fit" | number;
   /** Random candidates scored per proposal before local refinement. */
   candidates: number;
+  /** Starts of the gradient refinement of the acquisition (the best candidate, the best trial, draws by score). */
+  refineStarts: number;
   /** "auto": Yeo-Johnson power transform of the standardised values, chosen by likelihood; "none": standardise only. */
   warp: "auto" | "none";
 }
@@ -28,6 +30,7 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   xi: 0.0001,
   noise: "fit",
   candidates: 300,
+  refineStarts: 5,
   warp: "auto",
 };
 
@@ -57,6 +60,11 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
     name: "candidates",
     default: String(DEFAULT_GP_SETTINGS.candidates),
     help: "random candidate points scored per trial before local refinement",
+  },
+  {
+    name: "refine-starts",
+    default: String(DEFAULT_GP_SETTINGS.refineStarts),
+    help: "starts of the gradient refinement of the acquisition per trial (more searches it harder)",
   },
   {
     name: "warp",
@@ -102,6 +110,9 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
       }
       case "candidates":
         out.candidates = parseCount(rawName, value, 1);
+        break;
+      case "refine-starts":
+        out.refineStarts = parseCount(rawName, value, 1);
         break;
       case "warp": {
         const v = value.toLowerCase();
