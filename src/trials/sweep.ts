@@ -73,9 +73,7 @@ export async function claimNextTrial(
     choose: (fresh, trials) => chooseTrial(fresh, trials, opts.retry, proposal),
     // The agent starts the trial at once: its run is created started (runSweepTrial sees it). Not
     // with ${args_json_file}: that argv names a file the claim's run folder must hold first.
-    started: usesArgsJsonFile(config)
-      ? undefined
-      : (point) => startedFields(buildSweepArgv(config, point, opts.cwd), opts.placement),
+    started: usesArgsJsonFile(config) ? undefined : (point) => startedFields(buildSweepArgv(config, point, opts.cwd), opts.placement),
   });
 }
 
