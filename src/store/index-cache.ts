@@ -177,32 +177,29 @@ export function readKeys(home: string): { keys: Map<string, RunKey>; lines: numb
     return { keys, lines: 0 };
   }
   let lines = 0;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    if (end > start) {
-      lines++;
-      const key = parseKeyLine(text, start, end);
-      if (key) keys.set(text.slice(start, start + ID_LENGTH), key);
-    }
-    start = end + 1;
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    lines++;
+    const key = parseKeyLine(line);
+    if (key) keys.set(line.slice(0, ID_LENGTH), key);
   }
   return { keys, lines };
 }
 
-/** `<id> <trial> "<created>"` between start and end of `text` (read as latin1), or null when torn. */
-function parseKeyLine(text: string, start: number, end: number): RunKey | null {
-  const space = text.indexOf(" ", start + ID_LENGTH + 1);
-  if (text.charCodeAt(start + ID_LENGTH) !== 32 || space < 0 || space >= end) return null;
-  const trial = Number(text.slice(start + ID_LENGTH + 1, space));
-  const quoted = text.slice(space + 1, end);
-  if (!Number.isFinite(trial) || quoted.length < 2 || quoted[0] !== '"' || quoted[quoted.length - 1] !== '"') return null;
-  // A plain ASCII time is the text between the quotes; anything else (escapes, UTF-8 read as latin1) goes through JSON.
-  if (/^"[\x20-\x21\x23-\x5b\x5d-\x7e]*"$/.test(quoted)) return { created: quoted.slice(1, -1), trial };
+/** `<id> <trial> "<created>"` (a line read as latin1), or null when torn. */
+function parseKeyLine(line: string): RunKey | null {
+  const space = line.indexOf(" ", ID_LENGTH + 1);
+  if (line.charCodeAt(ID_LENGTH) !== 32 || space < 0) return null;
+  const trial = Number(line.slice(ID_LENGTH + 1, space));
+  const last = line.length - 1;
+  if (!Number.isFinite(trial) || last <= space + 1 || line.charCodeAt(space + 1) !== 34 || line.charCodeAt(last) !== 34) return null;
+  // A time without escapes or non-ASCII (every time g writes) is the text between the quotes; anything else goes through JSON.
+  const created = line.slice(space + 2, last);
+  if (!/[\\"\x80-\xff\x00-\x1f]/.test(created)) return { created, trial };
+  const quoted = line.slice(space + 1);
   try {
-    const created = JSON.parse(Buffer.from(quoted, "latin1").toString("utf8")) as unknown;
-    return typeof created === "string" ? { created, trial } : null;
+    const parsed = JSON.parse(Buffer.from(quoted, "latin1").toString("utf8")) as unknown;
+    return typeof parsed === "string" ? { created: parsed, trial } : null;
   } catch {
     return null;
   }

@@ -256,28 +256,29 @@ export class RunStore {
   listNewestRuns(limit: number): { runs: Run[]; total: number; warnings: string[] } {
     const { names, warnings } = listRunNames(this.runsDir);
     const { keys, lines } = readKeys(this.home);
-    const candidates: Candidate[] = [];
+    const newest = new NewestRuns(limit);
     const freshKeys: string[] = [];
+    let total = 0;
     for (const name of names) {
       const key = keys.get(name);
       if (key) {
-        candidates.push({ id: name, created: key.created, trial: key.trial, run: null });
+        total++;
+        newest.offer(name, key, null);
         continue;
       }
       const dir = `${this.runsDir}/${name}`;
       try {
         const record = withLiveParams(readRecord(dir, name), dir);
-        const run: Run = { id: name, dir, record, status: deriveStatus(record, dir) };
         const fresh = keyOf(record);
-        candidates.push({ id: name, ...fresh, run });
+        total++;
+        newest.offer(name, fresh, { id: name, dir, record, status: deriveStatus(record, dir) });
         if (record.stopped != null) freshKeys.push(keyLine(name, fresh));
       } catch (err) {
         if (!(err instanceof RunGoneError)) warnings.push(damagedWarning(dir, err));
       }
     }
-    const newest = selectNewest(candidates, limit);
     const runs: Run[] = [];
-    for (const c of newest) {
+    for (const c of newest.top) {
       if (c.run) {
         runs.push(c.run);
         continue;
@@ -295,15 +296,13 @@ export class RunStore {
       runs.push(run);
     }
     if (lines > 1.25 * names.length + 1000) {
-      rewriteIndex(
-        this.home,
-        candidates.filter((c) => c.run === null || c.run.record.stopped != null).map((c) => keyLine(c.id, c)),
-        INDEX_KEYS_FILE,
-      );
+      // Mostly lines of runs deleted since: keep those of the runs listed.
+      const kept = names.filter((n) => keys.has(n)).map((n) => keyLine(n, keys.get(n)!));
+      rewriteIndex(this.home, [...kept, ...freshKeys], INDEX_KEYS_FILE);
     } else {
       appendIndexLines(this.home, freshKeys, INDEX_KEYS_FILE);
     }
-    return { runs, total: candidates.length, warnings };
+    return { runs, total, warnings };
   }
 
   /** listNewestRuns's answer from every record; index-keys.txt is rewritten from them. */
@@ -540,20 +539,24 @@ interface Candidate extends RunKey {
   run: Run | null;
 }
 
-/** The newest `limit` candidates, newest first, in one pass (no sort of the 100 000). */
-function selectNewest(candidates: Candidate[], limit: number): Candidate[] {
-  const top: Candidate[] = [];
-  if (limit <= 0) return top;
-  const newer = (a: Candidate, b: Candidate) => compareKeys(a.id, a, b.id, b) < 0;
-  for (const c of candidates) {
-    if (top.length === limit && !newer(c, top[limit - 1]!)) continue;
+/** The newest `limit` runs offered, newest first, kept in one pass (no sort of the 100 000). */
+class NewestRuns {
+  readonly top: Candidate[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  offer(id: string, key: RunKey, run: Run | null): void {
+    const { top, limit } = this;
+    if (limit <= 0) return;
+    // Most runs are older than the oldest kept: one comparison, no object.
+    if (top.length === limit && compareKeys(id, key, top[limit - 1]!.id, top[limit - 1]!) >= 0) return;
+    const c: Candidate = { id, created: key.created, trial: key.trial, run };
     let i = Math.min(top.length, limit - 1);
     if (top.length < limit) top.push(c);
-    while (i > 0 && newer(c, top[i - 1]!)) {
+    while (i > 0 && compareKeys(id, key, top[i - 1]!.id, top[i - 1]!) < 0) {
       top[i] = top[i - 1]!;
       i--;
     }
     top[i] = c;
   }
-  return top;
 }
