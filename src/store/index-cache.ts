@@ -11,7 +11,7 @@
 // from their files, and a shown run whose key differs sends the reader back
 // to the full listing.
 
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { appendLines, safeUnlink } from "./fs-atomic.js";
 import { INDEX_FILE, INDEX_KEYS_FILE, RUN_FILE } from "./paths.js";
 import type { RunRecord, ScalarSummary } from "./types.js";
@@ -32,59 +32,98 @@ export interface IndexEntry {
   packed: Record<string, PackedSummary>;
 }
 
-/** Where each run's line starts in index.jsonl's bytes ("{"id":"<32 hex>"...): found without parsing it. */
+/** index.jsonl is read in pieces of this size (bytes), so a 100 000-run index never sits whole in memory. */
+const INDEX_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Calls `onLine` for each non-empty line of the file at `path` with the
+ * buffer holding it, its bounds in that buffer and its offset in the file,
+ * reading a piece at a time; false when the file cannot be read.
+ */
+export function forEachLine(
+  path: string,
+  onLine: (buf: Buffer, start: number, end: number, offset: number) => void,
+  chunkBytes = INDEX_CHUNK_BYTES,
+): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return false;
+  }
+  try {
+    let buf = Buffer.allocUnsafe(chunkBytes);
+    let filled = 0; // bytes in buf
+    let base = 0; // file offset of buf[0]
+    for (;;) {
+      if (filled === buf.length) {
+        // One line longer than the buffer: grow it.
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, filled);
+        buf = bigger;
+      }
+      const got = readSync(fd, buf, filled, buf.length - filled, base + filled);
+      const eof = got === 0;
+      filled += got;
+      let start = 0;
+      for (;;) {
+        let end = buf.indexOf(10, start);
+        if (end < 0 || end >= filled) {
+          if (!eof) break;
+          end = filled;
+        }
+        if (end > start) onLine(buf, start, end, base + start);
+        start = end + 1;
+        if (start >= filled) break;
+      }
+      if (eof) return true;
+      // Keep the unfinished last line at the front of the buffer.
+      buf.copy(buf, 0, Math.min(start, filled), filled);
+      base += Math.min(start, filled);
+      filled -= Math.min(start, filled);
+    }
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Where each run's line starts in index.jsonl ("{"id":"<32 hex>"...): found without parsing it. */
 const ID_AT = '{"id":"'.length;
 const ID_LENGTH = 32;
 
 /**
- * index.jsonl as read: its bytes and where each run's latest line starts.
- * Lines are parsed only when asked for (`take`), so a listing holds the
- * parsed form of one entry at a time instead of 100 000 at once.
+ * Calls `onEntry` with each run's latest entry in index.jsonl, parsed one at
+ * a time (the file is read twice in pieces: once to find each run's latest
+ * line, once to parse those), and returns how many lines the file has,
+ * superseded and unreadable ones included (compaction's measure). `wanted`
+ * says which runs to parse; a torn line is skipped.
  */
-export class IndexFile {
-  private constructor(
-    private readonly buf: Buffer,
-    private readonly starts: Map<string, number>,
-    /** Lines in the file, superseded and unreadable ones included (compaction's measure). */
-    readonly lines: number,
-  ) {}
-
-  static read(home: string): IndexFile {
-    let buf: Buffer;
+export function forEachIndexEntry(home: string, wanted: (id: string) => boolean, onEntry: (entry: IndexEntry) => void): number {
+  const path = `${home}/${INDEX_FILE}`;
+  const latest = new Map<string, number>();
+  let lines = 0;
+  const ok = forEachLine(path, (buf, start, end, offset) => {
+    lines++;
+    if (end - start <= ID_AT + ID_LENGTH) return;
+    const id = buf.toString("latin1", start + ID_AT, start + ID_AT + ID_LENGTH);
+    if (wanted(id)) latest.set(id, offset);
+  });
+  if (!ok || latest.size === 0) return lines;
+  forEachLine(path, (buf, start, end, offset) => {
+    if (end - start <= ID_AT + ID_LENGTH) return;
+    const id = buf.toString("latin1", start + ID_AT, start + ID_AT + ID_LENGTH);
+    if (latest.get(id) !== offset) return;
+    let e: IndexEntry;
     try {
-      buf = readFileSync(`${home}/${INDEX_FILE}`);
+      e = JSON.parse(buf.toString("utf8", start, end)) as IndexEntry;
     } catch {
-      return new IndexFile(Buffer.alloc(0), new Map(), 0);
+      return; /* torn line */
     }
-    const starts = new Map<string, number>();
-    let lines = 0;
-    let start = 0;
-    while (start < buf.length) {
-      let end = buf.indexOf(10, start);
-      if (end < 0) end = buf.length;
-      if (end > start) {
-        lines++;
-        // A later line for the same run supersedes the earlier one; a torn or odd line is judged when taken.
-        if (end - start > ID_AT + ID_LENGTH) starts.set(buf.toString("latin1", start + ID_AT, start + ID_AT + ID_LENGTH), start);
-      }
-      start = end + 1;
-    }
-    return new IndexFile(buf, starts, lines);
-  }
-
-  /** The entry for run `id`, parsed, or undefined when there is none or its line is torn. */
-  take(id: string): IndexEntry | undefined {
-    const start = this.starts.get(id);
-    if (start === undefined) return undefined;
-    let end = this.buf.indexOf(10, start);
-    if (end < 0) end = this.buf.length;
-    try {
-      const e = JSON.parse(this.buf.toString("utf8", start, end)) as IndexEntry;
-      return e.id === id && e.record && e.packed ? e : undefined;
-    } catch {
-      return undefined;
-    }
-  }
+    if (e.id === id && e.record && e.packed) onEntry(e);
+  });
+  return lines;
 }
 
 /**

@@ -13,8 +13,8 @@ import { basename, dirname, join } from "node:path";
 import { GError, NotFoundError, UsageError } from "../errors.js";
 import { writeJsonAtomic } from "./fs-atomic.js";
 import {
-  IndexFile,
   appendIndexLines,
+  forEachIndexEntry,
   indexLine,
   isEntryCurrent,
   keyLine,
@@ -190,22 +190,29 @@ export class RunStore {
   private readListing(withSummaries: boolean): { runs: RunWithSummaries[]; warnings: string[] } {
     const { names, warnings } = listRunNames(this.runsDir);
     if (names.length === 0) return { runs: [], warnings };
-    const index = IndexFile.read(this.home);
     const out: RunWithSummaries[] = [];
+    // First the runs the index describes as they are now (in the index's order), then the rest from their files.
+    const unread = new Set(names);
+    const lines = forEachIndexEntry(
+      this.home,
+      (id) => unread.has(id),
+      (entry) => {
+        const name = entry.id;
+        const dir = `${this.runsDir}/${name}`;
+        if (!isEntryCurrent(entry, dir)) return;
+        const record = entry.record;
+        record.format = STORE_FORMAT;
+        record.id = name;
+        const summaries = withSummaries ? unpackSummaries(entry.packed) : {};
+        out.push({ run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries });
+        unread.delete(name);
+      },
+    );
     const fresh: string[] = [];
     const freshKeys: string[] = [];
-    for (const name of names) {
+    for (const name of unread) {
       const dir = `${this.runsDir}/${name}`;
-      const entry = index.take(name);
       try {
-        if (entry && isEntryCurrent(entry, dir)) {
-          const record = entry.record;
-          record.format = STORE_FORMAT;
-          record.id = name;
-          const summaries = withSummaries ? unpackSummaries(entry.packed) : {};
-          out.push({ run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries });
-          continue;
-        }
         const record = withLiveParams(readRecord(dir, name), dir);
         const run: Run = { id: name, dir, record, status: deriveStatus(record, dir) };
         if (!withSummaries) {
@@ -225,7 +232,7 @@ export class RunStore {
     }
     out.sort((a, b) => compareNewestFirst(a.run, b.run));
     if (!withSummaries) return { runs: out, warnings };
-    if (index.lines > 1.25 * names.length + 1000) {
+    if (lines > 1.25 * names.length + 1000) {
       // A quarter or more of the lines superseded or unreadable: rewrite with the current entries only.
       const finished = out.filter((r) => r.run.record.stopped != null);
       rewriteIndex(

@@ -5,6 +5,7 @@ import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { generateStore } from "../../runs-fixtures/generate.mjs";
+import { forEachLine } from "../../src/store/index-cache.js";
 import { RunStore, summarizeScalars } from "../../src/store/store.js";
 import { g } from "../helpers/g.js";
 import { cleanTempDirs, tempDir } from "../helpers/paths.js";
@@ -55,6 +56,20 @@ function editRecord(dir: string, edit: (r: Record<string, unknown>) => void): vo
 }
 
 describe("index.jsonl", () => {
+  it("is read piece by piece with every line whole, whatever the piece size", () => {
+    const path = join(tempDir(), "lines");
+    const lines = ["a", "", "bb", "ccc".repeat(20), "dddd", "é€", "last without newline"];
+    const text = lines.join("\n");
+    writeFileSync(path, text);
+    const expected = lines.filter((l) => l !== "").map((l) => [l, Buffer.from(text).indexOf(l)]);
+    for (const chunk of [1, 2, 3, 7, 64, 4096]) {
+      const seen: Array<[string, number]> = [];
+      expect(forEachLine(path, (buf, start, end, offset) => seen.push([buf.toString("utf8", start, end), offset]), chunk)).toBe(true);
+      expect(seen, `pieces of ${chunk}`).toEqual(expected);
+    }
+    expect(forEachLine(join(tempDir(), "missing"), () => {})).toBe(false);
+  });
+
   it("builds the index in one pass without writing a file per run", () => {
     const home = tempDir();
     generateStore({ runs: 120, out: home, steps: 4, seed: "idx", summary: false });
