@@ -5,16 +5,31 @@
 // Deterministic for a seed. Plain JS so it needs no build.
 //
 //   node runs-fixtures/generate.mjs --runs 1000 --out /tmp/store [--seed 1] [--steps 100] [--no-summary]
+//                                   [--block 1000 [--link]]
 //
 // DIR is a G_HOME: runs land in DIR/runs/<id>/. Each run also gets the
 // summary.json cache that `g run` writes when a run ends (--no-summary leaves
 // it out, so the first read has to build it).
+//
+// Big stores are made by copying (--block B, the default from 10 000 runs on):
+// B runs are generated, then repeated with new ids, later times and their own
+// batches until there are N, so 100 000 runs cost the disk writes and not
+// 50 million JSON records computed one by one. Each copy's scalars.jsonl,
+// output.log and summary.json are byte copies of its template's (scalar
+// timestamps included); run.json is its own. --link hard-links those three
+// files to the template's instead of writing them (a tenth of the disk, but
+// every copy then shares the template's pages in the page cache: use it for
+// warm measurements, not for a cold disk).
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import seedrandom from "seedrandom";
 
-const USAGE = "usage: node runs-fixtures/generate.mjs --runs N --out DIR [--seed S] [--steps N] [--no-summary]";
+const USAGE =
+  "usage: node runs-fixtures/generate.mjs --runs N --out DIR [--seed S] [--steps N] [--no-summary] [--block B] [--link]";
+/** From this many runs the command line copies a block of runs instead of generating each one. */
+const CLI_BLOCK_FROM_RUNS = 10_000;
+const CLI_BLOCK_RUNS = 1000;
 const BASE_TIME_MS = Date.parse("2026-01-05T08:00:00Z");
 /** Mean gap between runs' creation times. */
 const GAP_MS = 4 * 60_000;
@@ -23,7 +38,7 @@ const BATCH_EVERY = 25;
 const SCALAR_KEYS = ["loss", "accuracy", "val_loss", "val_accuracy", "grad_norm"];
 
 function parseArgs(argv) {
-  const opts = { runs: undefined, out: undefined, seed: "1", steps: 100, summary: true };
+  const opts = { runs: undefined, out: undefined, seed: "1", steps: 100, summary: true, block: undefined, link: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -36,6 +51,8 @@ function parseArgs(argv) {
     else if (a === "--seed") opts.seed = value();
     else if (a === "--steps") opts.steps = Number(value());
     else if (a === "--no-summary") opts.summary = false;
+    else if (a === "--block") opts.block = Number(value());
+    else if (a === "--link") opts.link = true;
     else if (a === "-h" || a === "--help") {
       process.stdout.write(USAGE + "\n");
       process.exit(0);
@@ -44,6 +61,9 @@ function parseArgs(argv) {
   if (!Number.isInteger(opts.runs) || opts.runs < 1) fail("--runs takes a whole number >= 1");
   if (!Number.isInteger(opts.steps) || opts.steps < 1) fail("--steps takes a whole number >= 1");
   if (!opts.out) fail("--out DIR is required");
+  if (opts.block === undefined && opts.runs >= CLI_BLOCK_FROM_RUNS) opts.block = CLI_BLOCK_RUNS;
+  if (opts.block !== undefined && (!Number.isInteger(opts.block) || opts.block < 1)) fail("--block takes a whole number >= 1");
+  if (opts.link && opts.block === undefined) fail("--link needs --block (it links copies to their template)");
   return opts;
 }
 
@@ -52,23 +72,53 @@ function fail(message) {
   process.exit(2);
 }
 
-/** Writes the runs; returns their ids, oldest first. */
-export function generateStore({ runs, out, seed = "1", steps = 100, summary = true }) {
+/**
+ * Writes the runs; returns their ids, oldest first. With `block`, the first
+ * `block` runs are generated and the rest are copies of them (see the top of
+ * this file); `link` hard-links the copies' scalars, output and summary files.
+ */
+export function generateStore({ runs, out, seed = "1", steps = 100, summary = true, block = undefined, link = false }) {
   const rng = seedrandom(String(seed));
   const runsDir = join(out, "runs");
   mkdirSync(runsDir, { recursive: true });
+  const made = makeRuns(rng, Math.min(runs, block ?? runs), seed, steps, summary);
   const ids = [];
+  for (const run of made) {
+    writeRun(runsDir, run);
+    ids.push(run.record.id);
+  }
+  if (made.length === runs) return ids;
+  // Each copy of the block starts one gap after the previous copy's last run.
+  const span = Date.parse(made[made.length - 1].record.created) - Date.parse(made[0].record.created) + GAP_MS;
+  for (let copy = 1; ids.length < runs; copy++) {
+    const newIds = new Map();
+    for (const run of made) {
+      if (ids.length >= runs) break;
+      const id = hexId(rng);
+      newIds.set(run.record.id, id);
+      const record = { ...run.record, id };
+      for (const f of ["created", "started", "stopped"]) if (record[f]) record[f] = iso(Date.parse(record[f]) + copy * span);
+      if (record.batch !== undefined) record.batch = newIds.get(record.batch);
+      writeCopy(runsDir, run, record, link);
+      ids.push(id);
+    }
+  }
+  return ids;
+}
+
+/** `n` runs' records and file contents, in memory. */
+function makeRuns(rng, n, seed, steps, summary) {
+  const made = [];
   let batch = null;
   let clock = BASE_TIME_MS;
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < n; i++) {
     clock += Math.round(GAP_MS * (0.5 + rng()));
     const id = hexId(rng);
-    ids.push(id);
     if (i % BATCH_EVERY === 0) batch = null;
-    if (i % BATCH_EVERY === 0 && i + 1 < runs && rng() < 0.5) {
+    if (i % BATCH_EVERY === 0 && i + 1 < n && rng() < 0.5) {
       const optimizer = pick(rng, ["random", "grid", "gp", "tpe"]);
       batch = { id, trial: 0 };
-      writeRun(runsDir, id, batchRecord(id, optimizer, clock, seed), [], summary, steps);
+      made.push(runFiles(batchRecord(id, optimizer, clock, seed), [], summary, steps));
       continue;
     }
     const flags = sampleFlags(rng);
@@ -94,9 +144,9 @@ export function generateStore({ runs, out, seed = "1", steps = 100, summary = tr
     if (status === "early-stopped") record.early_stopped = true;
     if (batch !== null) record.batch = batch.id, record.trial = ++batch.trial;
     const scalars = ran === 0 ? [] : curves(rng, flags, ran, startMs, seconds / steps);
-    writeRun(runsDir, id, record, scalars, summary, ran);
+    made.push(runFiles(record, scalars, summary, ran));
   }
-  return ids;
+  return made;
 }
 
 function batchRecord(id, optimizer, clock, seed) {
@@ -164,22 +214,40 @@ function curves(rng, flags, steps, startMs, secondsPerStep) {
   return lines;
 }
 
-function writeRun(runsDir, id, record, scalars, summary, steps) {
-  const dir = join(runsDir, id);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "run.json"), JSON.stringify(record, null, 2) + "\n");
-  const text = scalars.map((s) => JSON.stringify(s) + "\n").join("");
-  writeFileSync(join(dir, "scalars.jsonl"), text);
+/** A run's record and the contents of its files (null: the file is left out). */
+function runFiles(record, scalars, summary, steps) {
+  const scalarsText = scalars.map((s) => JSON.stringify(s) + "\n").join("");
   const log = [`Running ${record.cmd.join(" ")}`];
   for (let s = 1; s <= steps; s += Math.max(1, Math.floor(steps / 5))) {
     const line = scalars.find((r) => r.step === s && r.key === "loss");
     if (line) log.push(`step: ${s}`, `loss: ${line.value}`);
   }
   if (record.exit_status === 1) log.push("Traceback (most recent call last):", "RuntimeError: CUDA out of memory");
-  writeFileSync(join(dir, "output.log"), log.join("\n") + "\n");
-  if (summary && scalars.length > 0) {
-    // The store's cache format (src/store/store.ts SummaryCache): valid while scalars.jsonl keeps this size.
-    writeFileSync(join(dir, "summary.json"), JSON.stringify({ bytes: Buffer.byteLength(text), scalars: summarize(scalars) }));
+  // The store's cache format (src/store/scalar-files.ts SummaryCache): valid while scalars.jsonl keeps this size.
+  const summaryText =
+    summary && scalars.length > 0 ? JSON.stringify({ bytes: Buffer.byteLength(scalarsText), scalars: summarize(scalars) }) : null;
+  return {
+    record,
+    files: { "scalars.jsonl": Buffer.from(scalarsText), "output.log": Buffer.from(log.join("\n") + "\n"), "summary.json": summaryText && Buffer.from(summaryText) },
+  };
+}
+
+function writeRun(runsDir, { record, files }) {
+  const dir = join(runsDir, record.id);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "run.json"), JSON.stringify(record, null, 2) + "\n");
+  for (const [name, data] of Object.entries(files)) if (data !== null) writeFileSync(join(dir, name), data);
+}
+
+/** A copy of `template` as run `record.id`: its own run.json, the template's other files (written or linked). */
+function writeCopy(runsDir, template, record, link) {
+  const dir = join(runsDir, record.id);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "run.json"), JSON.stringify(record, null, 2) + "\n");
+  for (const [name, data] of Object.entries(template.files)) {
+    if (data === null) continue;
+    if (link) linkSync(join(runsDir, template.record.id, name), join(dir, name));
+    else writeFileSync(join(dir, name), data);
   }
 }
 

@@ -72,15 +72,13 @@ async function loadRunsReaped(store: RunStore): Promise<IndexedRun[]> {
 export async function listCommand(specs: string[], opts: ListOptions): Promise<void> {
   sayWhichStore();
   const store = openStore();
-  const all = opts.trash ? loadRuns(store, true) : await loadRunsReaped(store);
-  const selected = filterRuns(selectRuns(all, specs), opts);
-  const limited = specs.length === 0 && !opts.all && !opts.json ? selected.slice(0, DEFAULT_LIST_LIMIT) : selected;
+  const { all, allRuns, selected, limited } = await loadListing(store, specs, opts);
   if (opts.json) {
     process.stdout.write(JSON.stringify(limited.map(runJson), null, 2) + "\n");
     return;
   }
   if (limited.length === 0) {
-    say(all.length === 0 ? `no runs yet in ${store.home}; start one with g run SCRIPT` : (prefixMiss(all, opts.prefix) ?? "no runs match"));
+    say(all === 0 ? `no runs yet in ${store.home}; start one with g run SCRIPT` : (prefixMiss(allRuns, opts.prefix) ?? "no runs match"));
     return;
   }
   const showBatch = limited.some((r) => r.run.record.batch !== undefined);
@@ -111,7 +109,50 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
     ...(showJob ? [run.record.placement ? formatPlacement(run.record.placement) : ""] : []),
   ]);
   process.stdout.write(renderColumns(headers, rows));
-  if (limited.length < selected.length) say(`(showing ${limited.length} of ${selected.length} runs; -a shows all, g runs 1:50 a range)`);
+  if (limited.length < selected) say(`(showing ${limited.length} of ${selected} runs; -a shows all, g runs 1:50 a range)`);
+}
+
+/**
+ * What `g runs` lists: `all` runs in the store (or trash), how many are
+ * `selected`, and the `limited` rows to show. Plain `g runs` reads only the
+ * newest runs' records; a table with -a or filters comes from the store's
+ * index (records without cmd); --json, RUN specs and the trash read every record.
+ */
+async function loadListing(
+  store: RunStore,
+  specs: string[],
+  opts: ListOptions,
+): Promise<{ all: number; allRuns: IndexedRun[]; selected: number; limited: IndexedRun[] }> {
+  const filtered =
+    opts.op !== undefined ||
+    opts.label !== undefined ||
+    opts.prefix !== undefined ||
+    opts.batch !== undefined ||
+    opts.sweep !== undefined ||
+    toArray(opts.status).length > 0 ||
+    toArray(opts.tag).length > 0;
+  if (specs.length === 0 && !opts.all && !opts.json && !opts.trash && !filtered) {
+    let listing = store.listNewestRuns(DEFAULT_LIST_LIMIT);
+    // A Slurm task that ended without g recording it, among the runs shown, is recorded first (backends/reap.ts).
+    if (await reapScheduledRuns(store, listing.runs)) listing = store.listNewestRuns(DEFAULT_LIST_LIMIT);
+    for (const w of listing.warnings) say(`warning: ${w}`);
+    const limited = indexRuns(listing.runs);
+    return { all: listing.total, allRuns: limited, selected: listing.total, limited };
+  }
+  let all: IndexedRun[];
+  if (specs.length === 0 && !opts.json && !opts.trash) {
+    let listing = store.listRunsIndexed();
+    if (await reapScheduledRuns(store, listing.runs)) listing = store.listRunsIndexed();
+    for (const w of listing.warnings) say(`warning: ${w}`);
+    all = indexRuns(listing.runs);
+  } else all = opts.trash ? loadRuns(store, true) : await loadRunsReaped(store);
+  const selected = filterRuns(selectRuns(all, specs), opts);
+  const limited = specs.length === 0 && !opts.all && !opts.json ? selected.slice(0, DEFAULT_LIST_LIMIT) : selected;
+  return { all: all.length, allRuns: all, selected: selected.length, limited };
+}
+
+function toArray(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
 export async function infoCommand(spec: string | undefined, opts: { json?: boolean }): Promise<void> {

@@ -25,6 +25,8 @@ export const SDK_FILES_FILE = "files.json";
 export const SDK_LOGS_FILE = "logs.jsonl";
 /** $G_HOME/index.jsonl: a cache of finished runs' records and summaries (see index-cache.ts). */
 export const INDEX_FILE = "index.jsonl";
+/** $G_HOME/index-keys.txt: the index's ordering column, what `g runs` reads (see index-cache.ts). */
+export const INDEX_KEYS_FILE = "index-keys.txt";
 /**
  * A run folder is made as runs/.new-<id> and renamed to runs/<id> once its
  * run.json is whole (g's runs and the SDKs' alike): readers list only names

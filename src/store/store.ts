@@ -12,10 +12,20 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, write
 import { basename, dirname, join } from "node:path";
 import { GError, NotFoundError, UsageError } from "../errors.js";
 import { writeJsonAtomic, type Durability } from "./fs-atomic.js";
-import { appendIndexLines, indexLine, isEntryCurrent, readIndex, rewriteIndex, unpackSummaries } from "./index-cache.js";
+import {
+  appendIndexLines,
+  forEachIndexEntry,
+  indexLine,
+  isEntryCurrent,
+  keyLine,
+  readKeys,
+  rewriteIndex,
+  unpackSummaries,
+  type RunKey,
+} from "./index-cache.js";
 import { holdLease, readRunLock, removeRunLock, withDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
 import { OutputLog, readOutputTail } from "./output.js";
-import { BUILDING_PREFIX, LOCK_FILE, RUN_FILE, SCALARS_FILE, isRunId, isoNow, newRunId, shortId } from "./paths.js";
+import { BUILDING_PREFIX, INDEX_KEYS_FILE, LOCK_FILE, RUN_FILE, SCALARS_FILE, isRunId, isoNow, newRunId, shortId } from "./paths.js";
 import {
   RunGoneError,
   createRunFolder,
@@ -176,50 +186,159 @@ export class RunStore {
    * Every readable run with its scalar summaries, newest first. Finished runs
    * come from index.jsonl when their run.json is unchanged (one stat instead of
    * two reads and two parses a run); anything else is read from its files, and
-   * finished runs read that way are added to the index for next time. A run
-   * folder that cannot be read is a warning naming it; the others are listed.
+   * finished runs read that way are added to the index for next time (their
+   * summaries computed in memory: no file is written per run). A run folder
+   * that cannot be read is a warning naming it; the others are listed.
    * Records from the index lack the fields the index drops (cmd, space, points...).
    */
   listRunsWithSummaries(): { runs: RunWithSummaries[]; warnings: string[] } {
+    return this.readListing(true);
+  }
+
+  /**
+   * Every readable run, newest first, as listRunsWithSummaries finds them but
+   * without the summaries (empty): what `g runs -a` and its filters show.
+   * Records from the index lack the fields it drops (cmd, space, points...).
+   */
+  listRunsIndexed(): { runs: Run[]; warnings: string[] } {
+    const { runs, warnings } = this.readListing(false);
+    return { runs: runs.map((r) => r.run), warnings };
+  }
+
+  private readListing(withSummaries: boolean): { runs: RunWithSummaries[]; warnings: string[] } {
     const { names, warnings } = listRunNames(this.runsDir);
     if (names.length === 0) return { runs: [], warnings };
-    const { entries: index, lines } = readIndex(this.home);
     const out: RunWithSummaries[] = [];
+    // First the runs the index describes as they are now (in the index's order), then the rest from their files.
+    const unread = new Set(names);
+    const lines = forEachIndexEntry(
+      this.home,
+      (id) => unread.has(id),
+      (entry) => {
+        const name = entry.id;
+        const dir = `${this.runsDir}/${name}`;
+        if (!isEntryCurrent(entry, dir)) return;
+        const record = entry.record;
+        record.format = STORE_FORMAT;
+        record.id = name;
+        const summaries = withSummaries ? unpackSummaries(entry.packed) : {};
+        out.push({ run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries });
+        unread.delete(name);
+      },
+    );
     const fresh: string[] = [];
-    for (const name of names) {
+    const freshKeys: string[] = [];
+    for (const name of unread) {
       const dir = `${this.runsDir}/${name}`;
-      const entry = index.get(name);
-      // Let the packed form go as soon as it is unpacked: at 100 000 runs that is ~100 MB.
-      index.delete(name);
       try {
-        if (entry && isEntryCurrent(entry, dir)) {
-          const record = entry.record;
-          record.format = STORE_FORMAT;
-          record.id = name;
-          out.push({ run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries: unpackSummaries(entry.packed) });
-          continue;
-        }
         const record = withLiveParams(readRecord(dir, name), dir);
         const run: Run = { id: name, dir, record, status: deriveStatus(record, dir) };
+        if (!withSummaries) {
+          out.push({ run, summaries: {} });
+          continue;
+        }
         const summaries = readRunSummaries(run);
         out.push({ run, summaries });
         const line = indexLine(dir, record, summaries);
-        if (line) fresh.push(line);
+        if (line) {
+          fresh.push(line);
+          freshKeys.push(keyLine(name, keyOf(record)));
+        }
       } catch (err) {
         if (!(err instanceof RunGoneError)) warnings.push(damagedWarning(dir, err));
       }
     }
     out.sort((a, b) => compareNewestFirst(a.run, b.run));
+    if (!withSummaries) return { runs: out, warnings };
     if (lines > 1.25 * names.length + 1000) {
       // A quarter or more of the lines superseded or unreadable: rewrite with the current entries only.
+      const finished = out.filter((r) => r.run.record.stopped != null);
       rewriteIndex(
         this.home,
-        out.map((r) => indexLine(r.run.dir, r.run.record, r.summaries)).filter((l) => l !== null),
+        finished.map((r) => indexLine(r.run.dir, r.run.record, r.summaries)).filter((l) => l !== null),
+      );
+      rewriteIndex(
+        this.home,
+        finished.map((r) => keyLine(r.run.id, keyOf(r.run.record))),
+        INDEX_KEYS_FILE,
       );
     } else {
       appendIndexLines(this.home, fresh);
+      appendIndexLines(this.home, freshKeys, INDEX_KEYS_FILE);
     }
     return { runs: out, warnings };
+  }
+
+  /**
+   * The newest `limit` runs (index 1 = latest) and how many readable runs
+   * there are, without reading every record: finished runs are ordered by
+   * their keys in index-keys.txt, the others are read from their files, and
+   * only the runs returned are read in full. A run returned that turns out
+   * damaged, gone or with another key than the one indexed sends this back to
+   * the full listing (listRuns), whose answer it then is. A finished run
+   * damaged after it was indexed is counted until it is among the newest.
+   */
+  listNewestRuns(limit: number): { runs: Run[]; total: number; warnings: string[] } {
+    const { names, warnings } = listRunNames(this.runsDir);
+    const { keys, lines } = readKeys(this.home);
+    const newest = new NewestRuns(limit);
+    const freshKeys: string[] = [];
+    let total = 0;
+    for (const name of names) {
+      const key = keys.get(name);
+      if (key) {
+        total++;
+        newest.offer(name, key, null);
+        continue;
+      }
+      const dir = `${this.runsDir}/${name}`;
+      try {
+        const record = withLiveParams(readRecord(dir, name), dir);
+        const fresh = keyOf(record);
+        total++;
+        newest.offer(name, fresh, { id: name, dir, record, status: deriveStatus(record, dir) });
+        if (record.stopped != null) freshKeys.push(keyLine(name, fresh));
+      } catch (err) {
+        if (!(err instanceof RunGoneError)) warnings.push(damagedWarning(dir, err));
+      }
+    }
+    const runs: Run[] = [];
+    for (const c of newest.top) {
+      if (c.run) {
+        runs.push(c.run);
+        continue;
+      }
+      const dir = `${this.runsDir}/${c.id}`;
+      let run: Run;
+      try {
+        const record = withLiveParams(readRecord(dir, c.id), dir);
+        run = { id: c.id, dir, record, status: deriveStatus(record, dir) };
+      } catch {
+        return this.listNewestByReadingAll(limit);
+      }
+      const key = keyOf(run.record);
+      if (key.created !== c.created || key.trial !== c.trial) return this.listNewestByReadingAll(limit);
+      runs.push(run);
+    }
+    if (lines > 1.25 * names.length + 1000) {
+      // Mostly lines of runs deleted since: keep those of the runs listed.
+      const kept = names.filter((n) => keys.has(n)).map((n) => keyLine(n, keys.get(n)!));
+      rewriteIndex(this.home, [...kept, ...freshKeys], INDEX_KEYS_FILE);
+    } else {
+      appendIndexLines(this.home, freshKeys, INDEX_KEYS_FILE);
+    }
+    return { runs, total, warnings };
+  }
+
+  /** listNewestRuns's answer from every record; index-keys.txt is rewritten from them. */
+  private listNewestByReadingAll(limit: number): { runs: Run[]; total: number; warnings: string[] } {
+    const { runs, warnings } = this.listRuns();
+    rewriteIndex(
+      this.home,
+      runs.filter((r) => r.record.stopped != null).map((r) => keyLine(r.id, keyOf(r.record))),
+      INDEX_KEYS_FILE,
+    );
+    return { runs: runs.slice(0, limit), total: runs.length, warnings };
   }
 
   /** Adds a finished run to the index (called when a run ends); best effort. */
@@ -443,13 +562,46 @@ function damagedWarning(dir: string, err: unknown): string {
   return `skipping damaged run ${dir}: ${describeDamage(err)}`;
 }
 
+/** A run's ordering key: created (or started), then its trial number. */
+function keyOf(record: RunRecord): RunKey {
+  return { created: record.created ?? record.started ?? "", trial: record.trial ?? 0 };
+}
+
 function compareNewestFirst(a: Run, b: Run): number {
-  const ta = a.record.created ?? a.record.started ?? "";
-  const tb = b.record.created ?? b.record.started ?? "";
-  if (ta !== tb) return ta < tb ? 1 : -1;
-  // Trials of one batch created in the same millisecond: higher trial number is newer.
-  const na = a.record.trial ?? 0;
-  const nb = b.record.trial ?? 0;
-  if (na !== nb) return nb - na;
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+  return compareKeys(a.id, keyOf(a.record), b.id, keyOf(b.record));
+}
+
+/** Newest first: later created first; trials of one batch created in the same millisecond, higher trial first; then id. */
+function compareKeys(ida: string, a: RunKey, idb: string, b: RunKey): number {
+  if (a.created !== b.created) return a.created < b.created ? 1 : -1;
+  if (a.trial !== b.trial) return b.trial - a.trial;
+  return ida < idb ? 1 : ida > idb ? -1 : 0;
+}
+
+/** A run to list: its key, and the run itself when it was read already. */
+interface Candidate extends RunKey {
+  id: string;
+  run: Run | null;
+}
+
+/** The newest `limit` runs offered, newest first, kept in one pass (no sort of the 100 000). */
+class NewestRuns {
+  readonly top: Candidate[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  offer(id: string, key: RunKey, run: Run | null): void {
+    const { top, limit } = this;
+    if (limit <= 0) return;
+    // Most runs are older than the oldest kept: one comparison, no object.
+    if (top.length === limit && compareKeys(id, key, top[limit - 1]!.id, top[limit - 1]!) >= 0) return;
+    const c: Candidate = { id, created: key.created, trial: key.trial, run };
+    let i = Math.min(top.length, limit - 1);
+    if (top.length < limit) top.push(c);
+    while (i > 0 && compareKeys(id, key, top[i - 1]!.id, top[i - 1]!) < 0) {
+      top[i] = top[i - 1]!;
+      i--;
+    }
+    top[i] = c;
+  }
 }

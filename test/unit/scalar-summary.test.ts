@@ -1,0 +1,77 @@
+import seedrandom from "seedrandom";
+import { describe, expect, it } from "vitest";
+import { summarizeScalarText, summarizeScalars } from "../../src/store/scalar-files.js";
+import type { ScalarRecord } from "../../src/store/types.js";
+
+/** The reference: every line through JSON.parse, as readScalarsFile reads a scalars.jsonl. */
+function summarizeByParsing(text: string) {
+  const records: ScalarRecord[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    try {
+      const r = JSON.parse(line) as ScalarRecord;
+      if (typeof r.key === "string" && typeof r.value === "number") records.push(r);
+    } catch {
+      /* torn */
+    }
+  }
+  return summarizeScalars(records);
+}
+
+/** Lines of the shapes writers produce, and of the shapes a crash or a hand edit leaves. */
+const ODD_LINES = [
+  '{"key":"loss","value":0.5,"step":1,"t":1.5,"exp":"e1"}', // an SDK experiment's mark
+  '{"key": "loss", "value": 2, "step": 3, "t": 4}', // spaces
+  '{"key":"lo\\"ss","value":1,"step":null,"t":1}', // an escaped key
+  '{"key":"loss","value":NaN,"step":1,"t":1}', // not JSON
+  '{"key":"loss","value":1e999,"step":1,"t":1}', // JSON.parse gives Infinity
+  '{"key":"loss","value":"3","step":1,"t":1}', // a string value: not a scalar
+  '{"key":"loss","value":01,"step":1,"t":1}', // a leading zero: not JSON
+  '{"key":"loss","value":1,"step":"two","t":1}', // a step that is not a number
+  '{"key":"loss","value":1,"step":1,"t":1,"value":7}', // a repeated field: JSON.parse keeps the last
+  '{"value":1,"key":"acc","step":2,"t":1}', // another field order
+  '{"key":"__proto__","value":1,"step":1,"t":1}',
+  '{"key":"toString","value":2,"step":1,"t":1}',
+  '{"key":"loss","val', // torn by a crash
+  "",
+  "garbage",
+  '{"key":"loss","value":-0.0,"step":-1,"t":-2.5e-3}\r',
+];
+
+function randomText(rng: () => number): string {
+  const lines: string[] = [];
+  const n = Math.floor(rng() * 60);
+  for (let i = 0; i < n; i++) {
+    if (rng() < 0.25) {
+      lines.push(ODD_LINES[Math.floor(rng() * ODD_LINES.length)]!);
+      continue;
+    }
+    const key = ["loss", "acc", "val/loss", "ünï", "a b"][Math.floor(rng() * 5)]!;
+    const value = rng() < 0.1 ? Math.floor(rng() * 100) : (rng() - 0.5) * 10 ** Math.floor(rng() * 40 - 20);
+    const step = rng() < 0.3 ? null : Math.floor(rng() * 1000);
+    lines.push(JSON.stringify({ key, value, step, t: 1_700_000_000 + rng() * 1000 }));
+  }
+  // With or without a final newline, as a file cut anywhere may end.
+  return lines.join("\n") + (rng() < 0.5 ? "\n" : "");
+}
+
+describe("summarizeScalarText", () => {
+  it("gives what parsing every line gives, for the lines writers produce and odd ones", () => {
+    const rng = seedrandom("scalar-text");
+    for (let i = 0; i < 500; i++) {
+      const text = randomText(rng);
+      expect(summarizeScalarText(text), text).toEqual(summarizeByParsing(text));
+    }
+  });
+
+  it("summarises each odd line alone as JSON.parse reads it", () => {
+    for (const line of ODD_LINES) expect(summarizeScalarText(line), line).toEqual(summarizeByParsing(line));
+  });
+
+  it("keeps a scalar named __proto__ as its own key", () => {
+    const s = summarizeScalarText('{"key":"__proto__","value":3,"step":1,"t":1}\n{"key":"__proto__","value":1,"step":2,"t":1}\n');
+    expect(Object.keys(s)).toEqual(["__proto__"]);
+    expect(s["__proto__"]).toMatchObject({ last: 1, first: 3, min: 1, max: 3, count: 2, step: 2 });
+    expect(({} as Record<string, unknown>).last).toBeUndefined();
+  });
+});
