@@ -28,6 +28,7 @@ import uuid
 
 from . import _files as files
 from . import artifacts
+from . import tracks as _tracks
 
 _state_lock = threading.RLock()
 _active = []  # started, unfinished experiments of this process, innermost last
@@ -107,6 +108,7 @@ class Experiment:
         self.run = RunContext(self)
         self.files = artifacts.FilesAccessor(self)
         self._logs = None
+        self._tracks = None
         # Named metrics' ml_dash options (description, tags, metadata), kept in run.json.
         self._metric_info = {}
 
@@ -137,11 +139,10 @@ class Experiment:
 
     @property
     def tracks(self):
-        """ml_dash's Track API is not part of g: said at once rather than as a missing attribute."""
-        raise NotImplementedError(
-            "g_runs: tracks (ml_dash's Track API) are not supported; record numbers with "
-            "experiment.metrics(...) and other data with experiment.files(...)"
-        )
+        """ml_dash's Track API: `experiment.tracks("robot/pose").append(x=1.0, _ts=2.0)` (g_runs/tracks.py)."""
+        if self._tracks is None:
+            self._tracks = _tracks.TracksManager(self)
+        return self._tracks
 
     def flush(self):
         """Writes the metrics row being built (ml_dash's flush of buffered data)."""
@@ -298,6 +299,9 @@ class Experiment:
             moved = files.move_marked_lines(os.path.join(run_dir, LOGS_FILE), self._token)
             if moved:
                 files.LineAppender(os.path.join(self.dir, LOGS_FILE)).append("".join(moved))
+            moved = files.move_marked_lines(os.path.join(run_dir, _tracks.TRACKS_FILE), self._token)
+            if moved:
+                files.LineAppender(os.path.join(self.dir, _tracks.TRACKS_FILE)).append("".join(moved))
             artifacts.move_files(self._token, run_dir, self.dir)
             messages = list(self._kept_messages)
             if self._dropped_messages:
