@@ -25,10 +25,11 @@ import {
   withDirLockSync,
   type RunLock,
 } from "../store/store.js";
-import { SDK_LOGS_FILE } from "../store/store.js";
+import { SDK_LOGS_FILE, SDK_TRACKS_FILE } from "../store/store.js";
 import { STORE_FORMAT, type FlagValue, type Flags, type RunRecord, type ScalarRecord } from "../store/types.js";
 import { filesFor, moveFiles, type Files } from "./artifacts.js";
 import { moveMarkedLines } from "./move-lines.js";
+import { tracksFor, type Tracks } from "./tracks.js";
 
 export const PARAMS_FILE = "params.json";
 /** ml_dash's log levels; "warning" (in its API reference) is taken as "warn". */
@@ -195,6 +196,8 @@ export class Experiment {
   readonly params: Params;
   readonly metrics: Metrics;
   readonly files: Files;
+  /** ml_dash's Track API: `experiment.tracks("robot/pose").append({ x: 1, _ts: 2 })` (./tracks.ts). */
+  readonly tracks: Tracks;
   readonly run: RunManager;
   readonly bindrs: string[];
   readonly metadata: unknown;
@@ -270,6 +273,19 @@ export class Experiment {
         return getId();
       },
     });
+    this.tracks = tracksFor({
+      openDir: () => {
+        this.assertOpen();
+        this.start();
+        return this.dir!;
+      },
+      assertOpen: () => this.assertOpen(),
+      mark: () => this.markFields(),
+      lastTime: () => this.lastT,
+      setLastTime: (t) => {
+        this.lastT = t;
+      },
+    });
     const run = (<T>(fn: (experiment: Experiment) => T | Promise<T>) => this.runBlock(fn)) as RunManager;
     run.start = () => this.start();
     run.complete = () => this.finish();
@@ -303,12 +319,6 @@ export class Experiment {
     };
   }
 
-  /** ml_dash's Track API is not part of g: said at once rather than as a missing property. */
-  get tracks(): never {
-    throw new Error(
-      "g-runs: tracks (ml_dash's Track API) are not supported; record numbers with experiment.metrics(...) and other data with experiment.files(...)",
-    );
-  }
 
   /** Writes the metrics row being built (ml_dash's flush of buffered data). */
   flush(): void {
@@ -740,6 +750,8 @@ export class Experiment {
     if (moved.length > 0) appendLines(join(this.dir!, SCALARS_FILE), [moved.join("")]);
     const logs = moveMarkedLines(join(runDir, SDK_LOGS_FILE), this.token);
     if (logs.length > 0) appendLines(join(this.dir!, SDK_LOGS_FILE), [logs.join("")]);
+    const tracks = moveMarkedLines(join(runDir, SDK_TRACKS_FILE), this.token);
+    if (tracks.length > 0) appendLines(join(this.dir!, SDK_TRACKS_FILE), [tracks.join("")]);
     moveFiles(this.token, runDir, this.dir!);
     const messages = [...this.keptMessages];
     if (this.droppedMessages > 0)

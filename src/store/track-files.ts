@@ -53,7 +53,7 @@ export function mergeTrackEntries(lines: readonly TrackLine[], topic: string): T
     if (line.topic !== topic) continue;
     const entry = byTime.get(line.timestamp);
     if (entry) Object.assign(entry, line.data, { timestamp: line.timestamp });
-    else byTime.set(line.timestamp, { ...line.data, timestamp: line.timestamp });
+    else byTime.set(line.timestamp, { timestamp: line.timestamp, ...line.data, ...{ timestamp: line.timestamp } });
   }
   return [...byTime.values()].sort((a, b) => a.timestamp - b.timestamp);
 }
