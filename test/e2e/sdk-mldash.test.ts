@@ -55,6 +55,7 @@ interface InfoJson {
   artifacts: Array<{ path: string; filename: string; sizeBytes: number; description: string | null; tags: string[] }>;
   logs: { count: number; levels: Record<string, number> };
   scalars: Record<string, { last: number; count: number }>;
+  tracks: Record<string, number>;
 }
 
 describe("ml_dash's Experiment API (examples/sdk/ml_dash_tour.py)", () => {
@@ -123,15 +124,82 @@ describe("ml_dash's Experiment API (examples/sdk/ml_dash_tour.py)", () => {
       ['Experiment(prefix="a/b/c").run.start().files("nope.txt").download()', /ValueError: g_runs: file not found: nope.txt/],
       ['Experiment(prefix="a/b/c", job_name="x")', /TypeError: .*unexpected keyword argument 'job_name'/],
       [
-        'Experiment(prefix="a/b/c").tracks("robot/pos").append(x=1.0)',
-        /NotImplementedError: g_runs: tracks \(ml_dash's Track API\) are not supported/,
+        'Experiment(prefix="a/b/c").tracks("robot/pos").read(format="parquet")',
+        /ValueError: g_runs: track format 'parquet' is not supported; use one of json, jsonl/,
       ],
+      ['Experiment(prefix="a/b/c").tracks("robot/pos").append(x=1.0, _ts="now")', /TypeError: g_runs: _ts must be seconds since the epoch or -1/],
+      ['Experiment(prefix="a/b/c").tracks("robot/pos").append(x=object())', /TypeError: g_runs: a track field must be JSON data/],
     ];
     for (const [code, message] of cases) {
       const res = python(["-c", `from g_runs import Experiment\n${code}`]);
       expect(res.status, code).toBe(1);
       expect(res.stderr.trim().split("\n").pop(), code).toMatch(message);
     }
+  });
+});
+
+describe("ml_dash's Track API (its guide's code form)", () => {
+  it("appends timestamped entries per topic, merges one timestamp, reads, slices; g runs info counts them", () => {
+    writeFileSync(
+      join(work, "robot.py"),
+      [
+        "from g_runs import Experiment",
+        "",
+        "with Experiment(prefix='alice/robotics/multi-modal').run as experiment:",
+        "    for step in range(4):",
+        "        experiment.tracks('robot/pose').append(position=[1.0 * step, 2.0, 3.0], _ts=10.0 + step)",
+        "        experiment.tracks('camera/left').append(width=640, height=480, _ts=-1)",
+        "        experiment.tracks('robot/velocity').append(linear=[0.1, 0.0, 0.0], _ts=-1)",
+        "    experiment.tracks('multi-sensor').append(temperature=25.0, _ts=12345.67)",
+        "    experiment.tracks('multi-sensor').append(pressure=1013.0, _ts=-1)",
+        "    experiment.tracks('multi-sensor').append(humidity=60.0, _ts=-1)",
+        "    experiment.tracks('sensors/temperature').append(value=21.5)",
+        "    experiment.tracks('sensors/temperature').append(value=21.6)",
+        "    experiment.tracks('robot/pose').append(position=[0, 0, 0], _ts=100.0)",
+        "    experiment.metrics('train').log(loss=0.5, _ts=-1)",
+        "    experiment.metrics.flush()",
+        "    experiment.tracks.flush()",
+        "    print('merged:', experiment.tracks('multi-sensor').read())",
+        "    trajectory = experiment.tracks('robot/pose').slice(10.0, 30.0)",
+        "    print('slice:', len(trajectory), [e['position'][0] for e in trajectory])",
+        "    print('floor:', trajectory.findByTime(11.5)['timestamp'], [e['timestamp'] for e in trajectory.findByTime([10.0, 12.9, 99.0])])",
+        "    try:",
+        "        trajectory.findByTime(9.0)",
+        "    except KeyError as e:",
+        "        print('before first:', type(e).__name__)",
+        "    print('columns:', experiment.tracks('camera/left').read(start_timestamp=12.0, columns=['width']))",
+        "    print('jsonl:', experiment.tracks('robot/velocity').read(end_timestamp=10.0, format='jsonl'))",
+        "    print('auto:', len(experiment.tracks('sensors/temperature').list_entries()))",
+        "    print('metric at:', experiment.metrics('train').read()['data'][0]['createdAt'])",
+        "",
+      ].join("\n"),
+    );
+    const res = python(["robot.py"]);
+    expect(res.stderr).toBe("");
+    expect(res.status).toBe(0);
+    expect(res.stdout).toContain(
+      "merged: {'entries': [{'timestamp': 12345.67, 'temperature': 25.0, 'pressure': 1013.0, 'humidity': 60.0}], 'count': 1}\n",
+    );
+    expect(res.stdout).toContain("slice: 4 [0.0, 1.0, 2.0, 3.0]\n");
+    expect(res.stdout).toContain("floor: 11.0 [10.0, 12.0, 13.0]\n");
+    expect(res.stdout).toContain("before first: KeyError\n");
+    expect(res.stdout).toContain(
+      "columns: {'entries': [{'timestamp': 12.0, 'width': 640}, {'timestamp': 13.0, 'width': 640}], 'count': 2}\n",
+    );
+    expect(res.stdout).toContain(`jsonl: b'{"timestamp": 10.0, "linear": [0.1, 0.0, 0.0]}'\n`);
+    expect(res.stdout).toContain("auto: 2\n");
+    expect(res.stdout).toContain("metric at: 100.0\n");
+
+    const info = g(["runs", "info", "1"]);
+    expect(info.stderr).toBe("");
+    expect(info.stdout).toContain(
+      "tracks:    robot/pose 5, camera/left 4, robot/velocity 4, multi-sensor 1, sensors/temperature 2\n",
+    );
+    const json = gJson<InfoJson>(["runs", "info", "1", "--json"]);
+    expect(json.tracks).toEqual({ "robot/pose": 5, "camera/left": 4, "robot/velocity": 4, "multi-sensor": 1, "sensors/temperature": 2 });
+    const lines = readFileSync(join(home, "runs", json.id, "tracks.jsonl"), "utf8").trim().split("\n");
+    expect(lines).toHaveLength(18);
+    expect(JSON.parse(lines[0]!)).toEqual({ topic: "robot/pose", timestamp: 10, data: { position: [0, 2, 3] } });
   });
 });
 
@@ -210,6 +278,7 @@ describe("inside g run", () => {
         "    with Experiment(prefix=f'alice/two/{name}').run as exp:",
         "        exp.log(f'hello from {name}', level='warn')",
         "        exp.files('out').save_text(name, to=f'{name}.txt')",
+        "        exp.tracks('robot/pose').append(who=name, _ts=1.0)",
         "",
       ].join("\n"),
     );
@@ -221,11 +290,12 @@ describe("inside g run", () => {
       const info = gJson<InfoJson>(["runs", "info", child.id, "--json"]);
       expect(info.artifacts.map((a) => `${a.path}/${a.filename}`)).toEqual([`out/${child.label}.txt`]);
       expect(info.logs).toEqual({ count: 1, levels: { warn: 1 } });
+      expect(info.tracks).toEqual({ "robot/pose": 1 });
       expect(readFileSync(join(home, "runs", child.id, "files/out", `${child.label}.txt`), "utf8")).toBe(child.label);
     }
     const parent = gJson<Array<{ id: string; op: string }>>(["runs", "--json"]).find((r) => r.op === "two.py")!;
     const info = gJson<InfoJson>(["runs", "info", parent.id, "--json"]);
-    expect([info.artifacts, info.logs.count]).toEqual([[], 0]);
+    expect([info.artifacts, info.logs.count, info.tracks]).toEqual([[], 0, {}]);
   }, 120_000);
 });
 
