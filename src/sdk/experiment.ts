@@ -319,7 +319,6 @@ export class Experiment {
     };
   }
 
-
   /** Writes the metrics row being built (ml_dash's flush of buffered data). */
   flush(): void {
     this.metrics.flush();

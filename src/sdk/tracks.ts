@@ -42,7 +42,8 @@ function toJsonValue(value: unknown, field: string): unknown {
     return Number(value);
   }
   if (Array.isArray(value)) return value.map((v) => toJsonValue(v, field));
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>, (v) => toJsonValue(v, field));
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return Array.from(value as unknown as ArrayLike<number>, (v) => toJsonValue(v, field));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v, field)]));
   throw new TypeError(`g-runs: track field "${field}" must be JSON data (text, number, array, object), got ${describeType(value)}`);
 }

@@ -127,7 +127,10 @@ describe("ml_dash's Experiment API (examples/sdk/ml_dash_tour.py)", () => {
         'Experiment(prefix="a/b/c").tracks("robot/pos").read(format="parquet")',
         /ValueError: g_runs: track format 'parquet' is not supported; use one of json, jsonl/,
       ],
-      ['Experiment(prefix="a/b/c").tracks("robot/pos").append(x=1.0, _ts="now")', /TypeError: g_runs: _ts must be seconds since the epoch or -1/],
+      [
+        'Experiment(prefix="a/b/c").tracks("robot/pos").append(x=1.0, _ts="now")',
+        /TypeError: g_runs: _ts must be seconds since the epoch or -1/,
+      ],
       ['Experiment(prefix="a/b/c").tracks("robot/pos").append(x=object())', /TypeError: g_runs: a track field must be JSON data/],
     ];
     for (const [code, message] of cases) {
@@ -192,12 +195,12 @@ describe("ml_dash's Track API (its guide's code form)", () => {
 
     const info = g(["runs", "info", "1"]);
     expect(info.stderr).toBe("");
-    expect(info.stdout).toContain(
-      "tracks:    robot/pose 5, camera/left 4, robot/velocity 4, multi-sensor 1, sensors/temperature 2\n",
-    );
+    expect(info.stdout).toContain("tracks:    robot/pose 5, camera/left 4, robot/velocity 4, multi-sensor 1, sensors/temperature 2\n");
     const json = gJson<InfoJson>(["runs", "info", "1", "--json"]);
     expect(json.tracks).toEqual({ "robot/pose": 5, "camera/left": 4, "robot/velocity": 4, "multi-sensor": 1, "sensors/temperature": 2 });
-    const lines = readFileSync(join(home, "runs", json.id, "tracks.jsonl"), "utf8").trim().split("\n");
+    const lines = readFileSync(join(home, "runs", json.id, "tracks.jsonl"), "utf8")
+      .trim()
+      .split("\n");
     expect(lines).toHaveLength(18);
     expect(JSON.parse(lines[0]!)).toEqual({ topic: "robot/pose", timestamp: 10, data: { position: [0, 2, 3] } });
   });
