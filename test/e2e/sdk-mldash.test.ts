@@ -4,7 +4,7 @@
 // bin/g (`g runs info`, `g runs --prefix`, `g compare --prefix`).
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -122,7 +122,13 @@ describe("ml_dash's Experiment API (examples/sdk/ml_dash_tour.py)", () => {
         /ValueError: g_runs: file path .* leaves the run's files\/ folder/,
       ],
       ['Experiment(prefix="a/b/c").run.start().files("nope.txt").download()', /ValueError: g_runs: file not found: nope.txt/],
-      ['Experiment(prefix="a/b/c", job_name="x")', /TypeError: .*unexpected keyword argument 'job_name'/],
+      ['Experiment(prefix="a/b/c", job_id="x")', /TypeError: .*unexpected keyword argument 'job_id'/],
+      ['Experiment(prefix="a/b/{nope}")', /KeyError: 'nope'/],
+      ['Experiment(prefix="a/b/c").run.prefix = "x/{EXP.invalid_var}"', /AttributeError: RUN has no attribute 'invalid_var'/],
+      [
+        'e = Experiment(prefix="a/b/c")\nwith e.run:\n    e.run.prefix = "x/y"',
+        /RuntimeError: g_runs: cannot change the prefix after the run has started/,
+      ],
       [
         'Experiment(prefix="a/b/c").tracks("robot/pos").read(format="parquet")',
         /ValueError: g_runs: track format 'parquet' is not supported; use one of json, jsonl/,
@@ -203,6 +209,69 @@ describe("ml_dash's Track API (its guide's code form)", () => {
       .split("\n");
     expect(lines).toHaveLength(18);
     expect(JSON.parse(lines[0]!)).toEqual({ topic: "robot/pose", timestamp: 10, data: { position: [0, 2, 3] } });
+  });
+});
+
+describe("ml_dash's prefix templates and the dxp singleton", () => {
+  it("expands {EXP.name}, {EXP.id}, {EXP.date}, {now:...} and {job_counter} as ml_dash does", () => {
+    writeFileSync(
+      join(work, "templates.py"),
+      [
+        "from datetime import datetime",
+        "from g_runs import Experiment",
+        "",
+        "exp = Experiment(prefix='test/project/my-experiment')",
+        "exp.run.prefix = 'iclr_2024/{EXP.name}'",
+        "print('name:', exp.run.prefix, exp.run.name)",
+        "exp2 = Experiment(prefix='test/project/my-experiment')",
+        "exp2.run.prefix = 'iclr_2024/{EXP.name}.{EXP.id}'",
+        "print('id:', exp2.run.prefix.split('.')[1] == str(exp2.run.id), exp2.run.prefix.split('.')[1].isdigit())",
+        "exp3 = Experiment(prefix='test/project/experiment')",
+        "exp3.run.prefix = '{EXP.name}.{EXP.date}'",
+        "print('date:', exp3.run.prefix == 'experiment.' + datetime.now().strftime('%Y%m%d'))",
+        "fixed = datetime(2026, 3, 1, 12, 0, 0)",
+        "with Experiment(prefix='tom/proj/{now:%Y-%m-%d}/{job_counter:03d}', now=fixed).run as run:",
+        "    run.params.set(lr=0.1)",
+        "print('now:', run.prefix)",
+        "",
+      ].join("\n"),
+    );
+    const res = python(["templates.py"]);
+    expect(res.stderr).toBe("");
+    expect(res.status).toBe(0);
+    expect(res.stdout).toBe("name: iclr_2024/my-experiment my-experiment\nid: True True\ndate: True\nnow: tom/proj/2026-03-01/004\n");
+    const list = gJson<Array<{ op: string; label: string; status: string }>>(["runs", "--json", "--prefix", "tom/proj"]);
+    expect(list.map((r) => [r.op, r.label, r.status])).toEqual([["tom/proj/2026-03-01", "004", "completed"]]);
+  });
+
+  it("dxp (from g_runs.auto_start import dxp) records under ml_dash's default prefix and completes", () => {
+    writeFileSync(join(work, "pyproject.toml"), "");
+    mkdirSync(join(work, "exps"));
+    writeFileSync(
+      join(work, "exps", "train.py"),
+      [
+        "from g_runs.auto_start import dxp",
+        "",
+        "with dxp.run:",
+        "    dxp.log('Hello from dxp!', level='info')",
+        "    dxp.params.set(lr=1e-3, epochs=10)",
+        "    for epoch in range(10):",
+        "        dxp.metrics('train').log(loss=1.0 / (epoch + 1), epoch=epoch)",
+        "    dxp.flush()",
+        "",
+      ].join("\n"),
+    );
+    const res = spawnSync("python3", ["exps/train.py"], { cwd: work, env: env({ USER: "alice", ML_DASH_USER: "" }), encoding: "utf8" });
+    expect(res.stderr).toBe("");
+    expect(res.status).toBe(0);
+    const info = gJson<InfoJson & { op: string }>(["runs", "info", "1", "--json"]);
+    expect(`${info.op}/${info.label}`).toMatch(/^alice\/scratch\/\d{4}\/\d\d-\d\d\/exps\/train\/\d\d\.\d\d\.\d\d\/001$/);
+    const record = JSON.parse(readFileSync(join(home, "runs", info.id, "run.json"), "utf8")) as { prefix: string };
+    expect(record.prefix).toBe(`${info.op}/${info.label}`);
+    expect(info.status).toBe("completed");
+    expect(info.flags).toMatchObject({ lr: 0.001, epochs: 10 });
+    expect(info.scalars["train/loss"]).toMatchObject({ count: 10, last: 0.1 });
+    expect(info.logs).toEqual({ count: 1, levels: { info: 1 } });
   });
 });
 
