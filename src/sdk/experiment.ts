@@ -29,6 +29,7 @@ import { SDK_LOGS_FILE, SDK_TRACKS_FILE } from "../store/store.js";
 import { STORE_FORMAT, type FlagValue, type Flags, type RunRecord, type ScalarRecord } from "../store/types.js";
 import { filesFor, moveFiles, type Files } from "./artifacts.js";
 import { moveMarkedLines } from "./move-lines.js";
+import { EXP_FIELD, expAttribute, expandPrefix, newNumericId, prefixParts, runFields, type RunFields } from "./templates.js";
 import { tracksFor, type Tracks } from "./tracks.js";
 
 export const PARAMS_FILE = "params.json";
@@ -80,6 +81,14 @@ export interface ExperimentOptions {
   remote?: string | boolean;
   apiKey?: string;
   userName?: string;
+  /** ml_dash's RUN fields, for prefix templates (`{user}`, `{now:%Y-%m-%d}`, `{path_stem}`, `{job_name}`, `{job_counter:03d}`; ./templates.ts). */
+  user?: string;
+  now?: Date;
+  entry?: string;
+  projectRoot?: string;
+  pathStem?: string;
+  jobName?: string;
+  jobCounter?: number;
 }
 
 /** A metric value: numbers, booleans (1/0) and bigints are recorded; non-finite numbers are skipped. */
@@ -149,6 +158,16 @@ export interface RunManager {
   fail(error?: unknown): void;
   /** ml_dash's CANCELLED: the run ends `terminated`. */
   cancel(): void;
+  /** ml_dash's run.prefix: set it before the run starts, with `{EXP.name}`, `{EXP.id}`, `{EXP.date}` templates if wanted. */
+  prefix: string | undefined;
+  readonly name: string | undefined;
+  readonly owner: string | undefined;
+  readonly project: string | undefined;
+  /** ml_dash's numeric run id (`{EXP.id}`), made when first asked for; g's own run id is `experiment.id`. */
+  readonly id: bigint;
+  readonly now: Date;
+  readonly date: string;
+  readonly datetimeStr: string;
 }
 
 const active: Experiment[] = [];
@@ -189,10 +208,12 @@ export function currentExperiment(): Experiment | undefined {
 }
 
 export class Experiment {
-  readonly prefix: string | undefined;
+  /** Set through `run.prefix` before the run starts (ml_dash's templates). */
+  prefix: string | undefined;
   readonly description: string | undefined;
   readonly tags: string[];
-  readonly name: string | undefined;
+  name: string | undefined;
+  private readonly runFields: RunFields;
   readonly params: Params;
   readonly metrics: Metrics;
   readonly files: Files;
@@ -244,6 +265,9 @@ export class Experiment {
     let prefix = opts.prefix;
     if (prefix === undefined && opts.project !== undefined)
       prefix = [String(opts.folder ?? "").replace(/^\/+|\/+$/g, ""), opts.project, opts.name].filter((p) => p).join("/");
+    const olderForm = opts.prefix === undefined && opts.project !== undefined;
+    this.runFields = runFields({ ...opts, project: olderForm ? undefined : opts.project, env: opts.env ?? process.env });
+    prefix = expandPrefix(prefix, this.runFields);
     this.prefix = prefix;
     this.description = opts.description ?? opts.readme;
     this.tags = (opts.tags ?? []).map(String);
@@ -291,7 +315,44 @@ export class Experiment {
     run.complete = () => this.finish();
     run.fail = (error?: unknown) => this.finish(error ?? new Error("marked failed with run.fail()"));
     run.cancel = () => this.finish(new Cancelled("cancelled"));
+    const fields = this.runFields;
+    Object.defineProperties(run, {
+      prefix: { get: () => this.prefix, set: (value: string | undefined) => this.setPrefix(value), enumerable: true },
+      name: { get: () => this.label },
+      owner: { get: () => this.owner },
+      project: { get: () => this.project },
+      id: { get: () => (fields.id ??= newNumericId()) },
+      now: { get: () => fields.now },
+      date: { get: () => expAttribute(fields, "date") },
+      datetimeStr: { get: () => expAttribute(fields, "datetime_str") },
+    });
     this.run = run;
+  }
+
+  /** ml_dash's `run.prefix = "iclr_2024/{EXP.name}"`: `{EXP.attr}` expanded, refused once the run has started. */
+  private setPrefix(value: string | undefined): void {
+    if (this.started)
+      throw new Error("g-runs: cannot change the prefix after the run has started; set run.prefix before run.start() or the run block");
+    if (typeof value === "string" && value.includes("{EXP.")) {
+      const current: Record<string, unknown> = { ...prefixParts(this.prefix), prefix: this.prefix };
+      if (this.label !== undefined) current.name = this.label;
+      const merged = { ...this.runFields, ...current } as RunFields;
+      value = value.replace(EXP_FIELD, (_, name: string) => expAttribute(merged, name));
+      if (merged.id && !this.runFields.id) this.runFields.id = merged.id;
+    }
+    this.prefix = value;
+    this.name = undefined;
+  }
+
+  /** ml_dash's name: `name` when given, else the prefix's last part. */
+  private get label(): string | undefined {
+    return (
+      this.name ??
+      (this.prefix ?? "")
+        .split("/")
+        .filter((p) => p)
+        .pop()
+    );
   }
 
   /** The prefix's first part (ml_dash: `owner/project/.../name`). */

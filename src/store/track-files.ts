@@ -53,7 +53,11 @@ export function mergeTrackEntries(lines: readonly TrackLine[], topic: string): T
     if (line.topic !== topic) continue;
     const entry = byTime.get(line.timestamp);
     if (entry) Object.assign(entry, line.data, { timestamp: line.timestamp });
-    else byTime.set(line.timestamp, { timestamp: line.timestamp, ...line.data, ...{ timestamp: line.timestamp } });
+    else {
+      // The timestamp first, as ml_dash's entries print, and never replaced by a field of that name.
+      const fresh: TrackEntry = { timestamp: line.timestamp };
+      byTime.set(line.timestamp, Object.assign(fresh, line.data, { timestamp: line.timestamp }));
+    }
   }
   return [...byTime.values()].sort((a, b) => a.timestamp - b.timestamp);
 }
