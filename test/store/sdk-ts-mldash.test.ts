@@ -193,6 +193,50 @@ describe("tracks", () => {
   });
 });
 
+describe("prefix templates and dxp", () => {
+  it("expands {EXP.name}, {EXP.id}, {EXP.date}, {now:...} and {job_counter} as ml_dash does", async () => {
+    const exp = new Experiment({ prefix: "test/project/my-experiment", env });
+    exp.run.prefix = "iclr_2024/{EXP.name}";
+    expect([exp.run.prefix, exp.run.name, exp.run.owner, exp.run.project]).toEqual([
+      "iclr_2024/my-experiment",
+      "my-experiment",
+      "iclr_2024",
+      "my-experiment",
+    ]);
+    const exp2 = new Experiment({ prefix: "test/project/my-experiment", env });
+    exp2.run.prefix = "iclr_2024/{EXP.name}.{EXP.id}";
+    expect(exp2.run.prefix).toBe(`iclr_2024/my-experiment.${exp2.run.id}`);
+    expect(String(exp2.run.id)).toMatch(/^\d{17,19}$/);
+    const fixed = new Date(2026, 2, 1, 12, 0, 0);
+    const exp3 = new Experiment({ prefix: "test/project/experiment", now: fixed, env });
+    exp3.run.prefix = "{EXP.name}.{EXP.date}";
+    expect(exp3.run.prefix).toBe("experiment.20260301");
+    const dated = new Experiment({ prefix: "tom/proj/{now:%Y-%m-%d}/{job_counter:03d}", now: fixed, jobCounter: 5, env });
+    await dated.run(() => dated.params.set({ lr: 0.1 }));
+    expect(runs().map((r) => [r.record.op, r.record.label])).toEqual([["tom/proj/2026-03-01", "005"]]);
+    const deflt = new Experiment({
+      prefix: "{project}/{now:%Y/%m-%d}/{path_stem}/{job_name}",
+      user: "alice",
+      now: fixed,
+      pathStem: "exps/train",
+      jobCounter: 1,
+      env,
+    });
+    expect(deflt.prefix).toBe("alice/scratch/2026/03-01/exps/train/12.00.00/001");
+    expect(() => (exp.run.prefix = "x/{EXP.invalid_var}")).toThrow(/RUN has no attribute 'invalid_var'/);
+    expect(() => new Experiment({ prefix: "a/b/{nope}", env })).toThrow(/prefix template: unknown field \{nope\}/);
+    expect(() => (dated.run.prefix = "x/y")).toThrow(/cannot change the prefix after the run has started/);
+  });
+
+  it("dxp is an experiment under ml_dash's default prefix, not started on import", async () => {
+    const before = runs().length;
+    const { dxp } = await import("../../src/sdk/auto-start.js");
+    expect(runs()).toHaveLength(before);
+    expect(dxp.prefix).toMatch(/^[^/]+\/scratch\/\d{4}\/\d\d-\d\d\/.+\/\d\d\.\d\d\.\d\d\/\d{3}$/);
+    expect(dxp.isFinished).toBe(false);
+  });
+});
+
 describe("Optimizer", () => {
   it("suggests what g ask-tell's session suggests for the same seed and observations", async () => {
     const space = { x: [0, 1] as const, y: { choices: ["a", "b"] } };
