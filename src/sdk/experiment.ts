@@ -29,7 +29,16 @@ import { SDK_LOGS_FILE, SDK_TRACKS_FILE } from "../store/store.js";
 import { STORE_FORMAT, type FlagValue, type Flags, type RunRecord, type ScalarRecord } from "../store/types.js";
 import { filesFor, moveFiles, type Files } from "./artifacts.js";
 import { moveMarkedLines } from "./move-lines.js";
-import { EXP_FIELD, expAttribute, expandPrefix, newNumericId, prefixParts, runFields, type RunFields } from "./templates.js";
+import {
+  EXP_FIELD,
+  expAttribute,
+  expandPrefix,
+  newNumericId,
+  nextJobCounter,
+  prefixParts,
+  runFields,
+  type RunFields,
+} from "./templates.js";
 import { tracksFor, type Tracks } from "./tracks.js";
 
 export const PARAMS_FILE = "params.json";
@@ -213,7 +222,7 @@ export class Experiment {
   readonly description: string | undefined;
   readonly tags: string[];
   name: string | undefined;
-  private readonly runFields: RunFields;
+  private readonly fields: () => RunFields;
   readonly params: Params;
   readonly metrics: Metrics;
   readonly files: Files;
@@ -266,8 +275,11 @@ export class Experiment {
     if (prefix === undefined && opts.project !== undefined)
       prefix = [String(opts.folder ?? "").replace(/^\/+|\/+$/g, ""), opts.project, opts.name].filter((p) => p).join("/");
     const olderForm = opts.prefix === undefined && opts.project !== undefined;
-    this.runFields = runFields({ ...opts, project: olderForm ? undefined : opts.project, env: opts.env ?? process.env });
-    prefix = expandPrefix(prefix, this.runFields);
+    // Built on first use (a template, or run.id/run.now): finding the project root walks folders.
+    const fieldOptions = { ...opts, project: olderForm ? undefined : opts.project, jobCounter: opts.jobCounter ?? nextJobCounter() };
+    let made: RunFields | undefined;
+    this.fields = () => (made ??= runFields(fieldOptions));
+    if (prefix?.includes("{")) prefix = expandPrefix(prefix, this.fields());
     this.prefix = prefix;
     this.description = opts.description ?? opts.readme;
     this.tags = (opts.tags ?? []).map(String);
@@ -315,16 +327,16 @@ export class Experiment {
     run.complete = () => this.finish();
     run.fail = (error?: unknown) => this.finish(error ?? new Error("marked failed with run.fail()"));
     run.cancel = () => this.finish(new Cancelled("cancelled"));
-    const fields = this.runFields;
+    const fields = this.fields;
     Object.defineProperties(run, {
       prefix: { get: () => this.prefix, set: (value: string | undefined) => this.setPrefix(value), enumerable: true },
       name: { get: () => this.label },
       owner: { get: () => this.owner },
       project: { get: () => this.project },
-      id: { get: () => (fields.id ??= newNumericId()) },
-      now: { get: () => fields.now },
-      date: { get: () => expAttribute(fields, "date") },
-      datetimeStr: { get: () => expAttribute(fields, "datetime_str") },
+      id: { get: () => (fields().id ??= newNumericId()) },
+      now: { get: () => fields().now },
+      date: { get: () => expAttribute(fields(), "date") },
+      datetimeStr: { get: () => expAttribute(fields(), "datetime_str") },
     });
     this.run = run;
   }
@@ -336,9 +348,10 @@ export class Experiment {
     if (typeof value === "string" && value.includes("{EXP.")) {
       const current: Record<string, unknown> = { ...prefixParts(this.prefix), prefix: this.prefix };
       if (this.label !== undefined) current.name = this.label;
-      const merged = { ...this.runFields, ...current } as RunFields;
+      const fields = this.fields();
+      const merged = { ...fields, ...current } as RunFields;
       value = value.replace(EXP_FIELD, (_, name: string) => expAttribute(merged, name));
-      if (merged.id && !this.runFields.id) this.runFields.id = merged.id;
+      if (merged.id && !fields.id) fields.id = merged.id;
     }
     this.prefix = value;
     this.name = undefined;

@@ -35,6 +35,11 @@ export interface RunFields {
 
 let jobCounter = 0;
 
+/** 1 for the first experiment of the process, then 2, ... (ml_dash's RUN.job_counter). */
+export function nextJobCounter(): number {
+  return ++jobCounter;
+}
+
 /** An 18-or-so digit numeric id in the shape of ml_dash's snowflake: time, then random bits. */
 export function newNumericId(): bigint {
   const ms = BigInt(Date.now() - SNOWFLAKE_EPOCH_MS);
@@ -64,7 +69,7 @@ export interface RunFieldOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The RUN fields with ml_dash's defaults; each call is the next job_counter (1 for the first). */
+/** The RUN fields with ml_dash's defaults (job_counter: the next one unless given). */
 export function runFields(opts: RunFieldOptions = {}): RunFields {
   const env = opts.env ?? process.env;
   const entry = opts.entry ?? process.argv[1] ?? null;
@@ -85,7 +90,7 @@ export function runFields(opts: RunFieldOptions = {}): RunFields {
     entry,
     path_stem: pathStem,
     job_name: opts.jobName ?? DEFAULT_JOB_NAME,
-    job_counter: opts.jobCounter ?? ++jobCounter,
+    job_counter: opts.jobCounter ?? nextJobCounter(),
     id: null,
   };
 }

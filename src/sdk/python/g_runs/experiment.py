@@ -73,11 +73,13 @@ class Experiment:
             prefix = "/".join(p for p in (str(folder or "").strip("/"), str(project), name) if p)
             project = None
         # ml_dash's RUN fields, for its prefix templates ({EXP.date}, {now:%Y-%m-%d}, {job_counter:03d}).
-        self._run_fields = templates.run_fields(
-            user=user, project=project, now=now, entry=entry, project_root=project_root,
-            path_stem=path_stem, job_name=job_name, job_counter=job_counter,
+        # Built on first use (a template, or run.id/run.now): finding the project root walks folders.
+        self._run_field_args = dict(
+            user=user, project=project, now=now, entry=entry, project_root=project_root, path_stem=path_stem,
+            job_name=job_name, job_counter=templates.next_job_counter() if job_counter is None else job_counter,
         )
-        prefix = templates.expand_prefix(prefix, self._run_fields)
+        self._run_fields_made = None
+        prefix = templates.expand_prefix(prefix, self._run_fields) if prefix and "{" in prefix else prefix
         self.prefix = prefix
         self.description = description if description is not None else readme
         self.tags = [str(t) for t in (tags or [])]
@@ -120,6 +122,13 @@ class Experiment:
         self._tracks = None
         # Named metrics' ml_dash options (description, tags, metadata), kept in run.json.
         self._metric_info = {}
+
+    @property
+    def _run_fields(self):
+        """ml_dash's RUN fields for templates (g_runs/templates.py), made once."""
+        if self._run_fields_made is None:
+            self._run_fields_made = templates.run_fields(**self._run_field_args)
+        return self._run_fields_made
 
     @property
     def name(self):
