@@ -315,6 +315,10 @@ export class Experiment {
         this.start();
         return this.dir!;
       },
+      readDir: () => {
+        if (!this.started) this.start();
+        return this.dir!;
+      },
       assertOpen: () => this.assertOpen(),
       mark: () => this.markFields(),
       lastTime: () => this.lastT,

@@ -11,6 +11,8 @@ import { SDK_TRACKS_FILE, mergeTrackEntries, readTrackLines, type TrackEntry } f
 export interface TrackHost {
   /** Starts the run if needed and returns its directory; throws once the run has finished. */
   openDir(): string;
+  /** The run's directory for reading: starts the run if it has not started; a finished run's still reads. */
+  readDir(): string;
   /** Throws once the run has finished. */
   assertOpen(): void;
   /** `{ exp: token }` while writing into a g run it may later leave for a child run, else {}. */
@@ -119,7 +121,7 @@ export class TrackBuilder {
     const format = options.format ?? "json";
     if (!READ_FORMATS.includes(format))
       throw new Error(`g-runs: track format "${String(format)}" is not supported; use one of ${READ_FORMATS.join(", ")}`);
-    const dir = this.host.openDir();
+    const dir = this.host.readDir();
     const exp = this.host.mark().exp;
     const lines = readTrackLines(dir).filter((l) => exp === undefined || l.exp === exp);
     const entries: TrackEntry[] = [];

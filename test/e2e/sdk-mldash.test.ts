@@ -180,6 +180,7 @@ describe("ml_dash's Track API (its guide's code form)", () => {
         "    print('jsonl:', experiment.tracks('robot/velocity').read(end_timestamp=10.0, format='jsonl'))",
         "    print('auto:', len(experiment.tracks('sensors/temperature').list_entries()))",
         "    print('metric at:', experiment.metrics('train').read()['data'][0]['createdAt'])",
+        "print('after the run:', experiment.tracks('robot/pose').read()['count'])",
         "",
       ].join("\n"),
     );
@@ -198,6 +199,7 @@ describe("ml_dash's Track API (its guide's code form)", () => {
     expect(res.stdout).toContain(`jsonl: b'{"timestamp": 10.0, "linear": [0.1, 0.0, 0.0]}'\n`);
     expect(res.stdout).toContain("auto: 2\n");
     expect(res.stdout).toContain("metric at: 100.0\n");
+    expect(res.stdout).toContain("after the run: 5\n");
 
     const info = g(["runs", "info", "1"]);
     expect(info.stderr).toBe("");

@@ -190,6 +190,8 @@ describe("tracks", () => {
     ended.run.start();
     ended.run.complete();
     expect(() => ended.tracks("robot/pose").append({ x: 1 })).toThrow(/has finished/);
+    expect(() => ended.tracks.flush()).toThrow(/has finished/);
+    expect(ended.tracks("robot/pose").read()).toEqual({ entries: [], count: 0 });
   });
 });
 

@@ -157,7 +157,9 @@ class TrackBuilder:
         if format not in READ_FORMATS:
             raise ValueError(f"g_runs: track format {format!r} is not supported; use one of {', '.join(READ_FORMATS)}")
         exp = self._experiment
-        exp.start()
+        if not exp._started:
+            exp.start()
+        # A finished run's tracks can still be read back (analysis after the with block).
         entries = []
         for entry in merge_entries(read_lines(exp.dir, exp._mark()), self._topic):
             ts = entry["timestamp"]
