@@ -165,10 +165,11 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   const files = store.listFiles(run);
   const artifacts = store.readSdkFiles(run);
   const logs = store.summarizeSdkLogs(run);
+  const tracks = store.summarizeTracks(run);
   const children = all.filter((c) => c.run.record.parent === run.id);
   const settings = optimizerSettings(run);
   if (opts.json) {
-    const extra = { optimizer_settings: settings, children: children.map((c) => c.run.id), scalars, files, artifacts, logs };
+    const extra = { optimizer_settings: settings, children: children.map((c) => c.run.id), scalars, files, artifacts, logs, tracks };
     process.stdout.write(JSON.stringify({ ...runJson({ index, run }), ...extra }, null, 2) + "\n");
     return;
   }
@@ -217,6 +218,8 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
     const levels = Object.entries(logs.levels).map(([level, n]) => `${level} ${n}`);
     lines.push(`logs:      ${logs.count} (${levels.join(", ")})`);
   }
+  const topics = Object.entries(tracks);
+  if (topics.length > 0) lines.push(`tracks:    ${topics.map(([topic, n]) => `${topic} ${n}`).join(", ")}`);
   if (artifacts.length > 0) {
     // The files an SDK saved (experiment.files(...)), with what it said about them.
     lines.push("artifacts:");

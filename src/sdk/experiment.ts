@@ -25,10 +25,21 @@ import {
   withDirLockSync,
   type RunLock,
 } from "../store/store.js";
-import { SDK_LOGS_FILE } from "../store/store.js";
+import { SDK_LOGS_FILE, SDK_TRACKS_FILE } from "../store/store.js";
 import { STORE_FORMAT, type FlagValue, type Flags, type RunRecord, type ScalarRecord } from "../store/types.js";
 import { filesFor, moveFiles, type Files } from "./artifacts.js";
 import { moveMarkedLines } from "./move-lines.js";
+import {
+  EXP_FIELD,
+  expAttribute,
+  expandPrefix,
+  newNumericId,
+  nextJobCounter,
+  prefixParts,
+  runFields,
+  type RunFields,
+} from "./templates.js";
+import { tracksFor, type Tracks } from "./tracks.js";
 
 export const PARAMS_FILE = "params.json";
 /** ml_dash's log levels; "warning" (in its API reference) is taken as "warn". */
@@ -79,6 +90,14 @@ export interface ExperimentOptions {
   remote?: string | boolean;
   apiKey?: string;
   userName?: string;
+  /** ml_dash's RUN fields, for prefix templates (`{user}`, `{now:%Y-%m-%d}`, `{path_stem}`, `{job_name}`, `{job_counter:03d}`; ./templates.ts). */
+  user?: string;
+  now?: Date;
+  entry?: string;
+  projectRoot?: string;
+  pathStem?: string;
+  jobName?: string;
+  jobCounter?: number;
 }
 
 /** A metric value: numbers, booleans (1/0) and bigints are recorded; non-finite numbers are skipped. */
@@ -148,6 +167,16 @@ export interface RunManager {
   fail(error?: unknown): void;
   /** ml_dash's CANCELLED: the run ends `terminated`. */
   cancel(): void;
+  /** ml_dash's run.prefix: set it before the run starts, with `{EXP.name}`, `{EXP.id}`, `{EXP.date}` templates if wanted. */
+  prefix: string | undefined;
+  readonly name: string | undefined;
+  readonly owner: string | undefined;
+  readonly project: string | undefined;
+  /** ml_dash's numeric run id (`{EXP.id}`), made when first asked for; g's own run id is `experiment.id`. */
+  readonly id: bigint;
+  readonly now: Date;
+  readonly date: string;
+  readonly datetimeStr: string;
 }
 
 const active: Experiment[] = [];
@@ -188,13 +217,17 @@ export function currentExperiment(): Experiment | undefined {
 }
 
 export class Experiment {
-  readonly prefix: string | undefined;
+  /** Set through `run.prefix` before the run starts (ml_dash's templates). */
+  prefix: string | undefined;
   readonly description: string | undefined;
   readonly tags: string[];
-  readonly name: string | undefined;
+  name: string | undefined;
+  private readonly fields: () => RunFields;
   readonly params: Params;
   readonly metrics: Metrics;
   readonly files: Files;
+  /** ml_dash's Track API: `experiment.tracks("robot/pose").append({ x: 1, _ts: 2 })` (./tracks.ts). */
+  readonly tracks: Tracks;
   readonly run: RunManager;
   readonly bindrs: string[];
   readonly metadata: unknown;
@@ -241,6 +274,12 @@ export class Experiment {
     let prefix = opts.prefix;
     if (prefix === undefined && opts.project !== undefined)
       prefix = [String(opts.folder ?? "").replace(/^\/+|\/+$/g, ""), opts.project, opts.name].filter((p) => p).join("/");
+    const olderForm = opts.prefix === undefined && opts.project !== undefined;
+    // Built on first use (a template, or run.id/run.now): finding the project root walks folders.
+    const fieldOptions = { ...opts, project: olderForm ? undefined : opts.project, jobCounter: opts.jobCounter ?? nextJobCounter() };
+    let made: RunFields | undefined;
+    this.fields = () => (made ??= runFields(fieldOptions));
+    if (prefix?.includes("{")) prefix = expandPrefix(prefix, this.fields());
     this.prefix = prefix;
     this.description = opts.description ?? opts.readme;
     this.tags = (opts.tags ?? []).map(String);
@@ -270,12 +309,67 @@ export class Experiment {
         return getId();
       },
     });
+    this.tracks = tracksFor({
+      openDir: () => {
+        this.assertOpen();
+        this.start();
+        return this.dir!;
+      },
+      readDir: () => {
+        if (!this.started) this.start();
+        return this.dir!;
+      },
+      assertOpen: () => this.assertOpen(),
+      mark: () => this.markFields(),
+      lastTime: () => this.lastT,
+      setLastTime: (t) => {
+        this.lastT = t;
+      },
+    });
     const run = (<T>(fn: (experiment: Experiment) => T | Promise<T>) => this.runBlock(fn)) as RunManager;
     run.start = () => this.start();
     run.complete = () => this.finish();
     run.fail = (error?: unknown) => this.finish(error ?? new Error("marked failed with run.fail()"));
     run.cancel = () => this.finish(new Cancelled("cancelled"));
+    const fields = this.fields;
+    Object.defineProperties(run, {
+      prefix: { get: () => this.prefix, set: (value: string | undefined) => this.setPrefix(value), enumerable: true },
+      name: { get: () => this.label },
+      owner: { get: () => this.owner },
+      project: { get: () => this.project },
+      id: { get: () => (fields().id ??= newNumericId()) },
+      now: { get: () => fields().now },
+      date: { get: () => expAttribute(fields(), "date") },
+      datetimeStr: { get: () => expAttribute(fields(), "datetime_str") },
+    });
     this.run = run;
+  }
+
+  /** ml_dash's `run.prefix = "iclr_2024/{EXP.name}"`: `{EXP.attr}` expanded, refused once the run has started. */
+  private setPrefix(value: string | undefined): void {
+    if (this.started)
+      throw new Error("g-runs: cannot change the prefix after the run has started; set run.prefix before run.start() or the run block");
+    if (typeof value === "string" && value.includes("{EXP.")) {
+      const current: Record<string, unknown> = { ...prefixParts(this.prefix), prefix: this.prefix };
+      if (this.label !== undefined) current.name = this.label;
+      const fields = this.fields();
+      const merged = { ...fields, ...current } as RunFields;
+      value = value.replace(EXP_FIELD, (_, name: string) => expAttribute(merged, name));
+      if (merged.id && !fields.id) fields.id = merged.id;
+    }
+    this.prefix = value;
+    this.name = undefined;
+  }
+
+  /** ml_dash's name: `name` when given, else the prefix's last part. */
+  private get label(): string | undefined {
+    return (
+      this.name ??
+      (this.prefix ?? "")
+        .split("/")
+        .filter((p) => p)
+        .pop()
+    );
   }
 
   /** The prefix's first part (ml_dash: `owner/project/.../name`). */
@@ -301,13 +395,6 @@ export class Experiment {
       error: write("error"),
       fatal: write("fatal"),
     };
-  }
-
-  /** ml_dash's Track API is not part of g: said at once rather than as a missing property. */
-  get tracks(): never {
-    throw new Error(
-      "g-runs: tracks (ml_dash's Track API) are not supported; record numbers with experiment.metrics(...) and other data with experiment.files(...)",
-    );
   }
 
   /** Writes the metrics row being built (ml_dash's flush of buffered data). */
@@ -740,6 +827,8 @@ export class Experiment {
     if (moved.length > 0) appendLines(join(this.dir!, SCALARS_FILE), [moved.join("")]);
     const logs = moveMarkedLines(join(runDir, SDK_LOGS_FILE), this.token);
     if (logs.length > 0) appendLines(join(this.dir!, SDK_LOGS_FILE), [logs.join("")]);
+    const tracks = moveMarkedLines(join(runDir, SDK_TRACKS_FILE), this.token);
+    if (tracks.length > 0) appendLines(join(this.dir!, SDK_TRACKS_FILE), [tracks.join("")]);
     moveFiles(this.token, runDir, this.dir!);
     const messages = [...this.keptMessages];
     if (this.droppedMessages > 0)

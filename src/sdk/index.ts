@@ -5,6 +5,8 @@
 import { Experiment, currentExperiment, type MetricValues } from "./experiment.js";
 export { FileBuilder, type FileRecord, type FileOptions, type Files } from "./artifacts.js";
 export { Optimizer, BayesianOptimization, type OptimizerOptions, type ParamSpec } from "./optimizer.js";
+export { TrackBuilder, TrackSlice, type Tracks, type TrackReadOptions } from "./tracks.js";
+export type { TrackEntry } from "../store/track-files.js";
 import type { Flags } from "../store/types.js";
 
 export {

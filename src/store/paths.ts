@@ -23,6 +23,8 @@ export const FILES_DIR = "files";
 export const SDK_FILES_FILE = "files.json";
 /** Messages an SDK logged (`experiment.log(msg, level=..., metadata=...)`), one JSON object a line. */
 export const SDK_LOGS_FILE = "logs.jsonl";
+/** ml_dash's tracks, every topic in one file: {"topic", "timestamp", "data"} a line (src/store/track-files.ts). */
+export const SDK_TRACKS_FILE = "tracks.jsonl";
 /** $G_HOME/index.jsonl: a cache of finished runs' records and summaries (see index-cache.ts). */
 export const INDEX_FILE = "index.jsonl";
 /** $G_HOME/index-keys.txt: the index's ordering column, what `g runs` reads (see index-cache.ts). */

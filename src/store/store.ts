@@ -6,6 +6,7 @@
 //   scalar-files.ts scalars.jsonl, summary.json    output.ts      output.log
 //   index-cache.ts  index.jsonl                    fs-atomic.ts   atomic writes, whole appends
 //   write-errors.ts "no space left ... writing PATH" read-fast.ts   small files, fast
+//   track-files.ts  tracks.jsonl (ml_dash tracks)
 // This module re-exports what other layers import from it.
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -40,6 +41,7 @@ import {
 } from "./run-files.js";
 import { appendScalarRecords, readRunSummaries, readScalarsFile, writeRunSummary } from "./scalar-files.js";
 import { deriveStatus } from "./status.js";
+import { summarizeTracks } from "./track-files.js";
 import { STORE_FORMAT, type Flags, type Run, type RunRecord, type ScalarRecord, type ScalarSummary } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
 
@@ -54,6 +56,7 @@ export {
   FILES_DIR,
   SDK_FILES_FILE,
   SDK_LOGS_FILE,
+  SDK_TRACKS_FILE,
   SDK_PARAMS_FILE,
   SHORT_ID_LENGTH,
   SOURCE_DIR,
@@ -82,6 +85,7 @@ export { deriveStatus, isPidAlive, stoppedStatus } from "./status.js";
 export { readScalarsFile, summarizeScalars } from "./scalar-files.js";
 export { readTextFast } from "./read-fast.js";
 export { readSdkParams, readSdkFiles, summarizeSdkLogs, type LogSummary, type SdkFile } from "./run-files.js";
+export { readTrackLines, mergeTrackEntries, summarizeTracks, type TrackEntry, type TrackLine } from "./track-files.js";
 export { OutputLog } from "./output.js";
 export { StoreWriteError } from "./write-errors.js";
 
@@ -434,6 +438,11 @@ export class RunStore {
   /** Messages an SDK logged into the run (logs.jsonl), counted by level. */
   summarizeSdkLogs(run: Run): LogSummary {
     return summarizeSdkLogs(run.dir);
+  }
+
+  /** ml_dash tracks an SDK appended to the run (tracks.jsonl): entries per topic. */
+  summarizeTracks(run: Run): Record<string, number> {
+    return summarizeTracks(run.dir);
   }
 
   /** Params an SDK logged inside the run (params.json), or null. */

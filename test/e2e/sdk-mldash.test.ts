@@ -4,7 +4,7 @@
 // bin/g (`g runs info`, `g runs --prefix`, `g compare --prefix`).
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -55,6 +55,7 @@ interface InfoJson {
   artifacts: Array<{ path: string; filename: string; sizeBytes: number; description: string | null; tags: string[] }>;
   logs: { count: number; levels: Record<string, number> };
   scalars: Record<string, { last: number; count: number }>;
+  tracks: Record<string, number>;
 }
 
 describe("ml_dash's Experiment API (examples/sdk/ml_dash_tour.py)", () => {
@@ -121,17 +122,158 @@ describe("ml_dash's Experiment API (examples/sdk/ml_dash_tour.py)", () => {
         /ValueError: g_runs: file path .* leaves the run's files\/ folder/,
       ],
       ['Experiment(prefix="a/b/c").run.start().files("nope.txt").download()', /ValueError: g_runs: file not found: nope.txt/],
-      ['Experiment(prefix="a/b/c", job_name="x")', /TypeError: .*unexpected keyword argument 'job_name'/],
+      ['Experiment(prefix="a/b/c", job_id="x")', /TypeError: .*unexpected keyword argument 'job_id'/],
+      ['Experiment(prefix="a/b/{nope}")', /KeyError: 'nope'/],
+      ['Experiment(prefix="a/b/c").run.prefix = "x/{EXP.invalid_var}"', /AttributeError: RUN has no attribute 'invalid_var'/],
       [
-        'Experiment(prefix="a/b/c").tracks("robot/pos").append(x=1.0)',
-        /NotImplementedError: g_runs: tracks \(ml_dash's Track API\) are not supported/,
+        'e = Experiment(prefix="a/b/c")\nwith e.run:\n    e.run.prefix = "x/y"',
+        /RuntimeError: g_runs: cannot change the prefix after the run has started/,
       ],
+      [
+        'Experiment(prefix="a/b/c").tracks("robot/pos").read(format="parquet")',
+        /ValueError: g_runs: track format 'parquet' is not supported; use one of json, jsonl/,
+      ],
+      [
+        'Experiment(prefix="a/b/c").tracks("robot/pos").append(x=1.0, _ts="now")',
+        /TypeError: g_runs: _ts must be seconds since the epoch or -1/,
+      ],
+      ['Experiment(prefix="a/b/c").tracks("robot/pos").append(x=object())', /TypeError: g_runs: a track field must be JSON data/],
     ];
     for (const [code, message] of cases) {
       const res = python(["-c", `from g_runs import Experiment\n${code}`]);
       expect(res.status, code).toBe(1);
       expect(res.stderr.trim().split("\n").pop(), code).toMatch(message);
     }
+  });
+});
+
+describe("ml_dash's Track API (its guide's code form)", () => {
+  it("appends timestamped entries per topic, merges one timestamp, reads, slices; g runs info counts them", () => {
+    writeFileSync(
+      join(work, "robot.py"),
+      [
+        "from g_runs import Experiment",
+        "",
+        "with Experiment(prefix='alice/robotics/multi-modal').run as experiment:",
+        "    for step in range(4):",
+        "        experiment.tracks('robot/pose').append(position=[1.0 * step, 2.0, 3.0], _ts=10.0 + step)",
+        "        experiment.tracks('camera/left').append(width=640, height=480, _ts=-1)",
+        "        experiment.tracks('robot/velocity').append(linear=[0.1, 0.0, 0.0], _ts=-1)",
+        "    experiment.tracks('multi-sensor').append(temperature=25.0, _ts=12345.67)",
+        "    experiment.tracks('multi-sensor').append(pressure=1013.0, _ts=-1)",
+        "    experiment.tracks('multi-sensor').append(humidity=60.0, _ts=-1)",
+        "    experiment.tracks('sensors/temperature').append(value=21.5)",
+        "    experiment.tracks('sensors/temperature').append(value=21.6)",
+        "    experiment.tracks('robot/pose').append(position=[0, 0, 0], _ts=100.0)",
+        "    experiment.metrics('train').log(loss=0.5, _ts=-1)",
+        "    experiment.metrics.flush()",
+        "    experiment.tracks.flush()",
+        "    print('merged:', experiment.tracks('multi-sensor').read())",
+        "    trajectory = experiment.tracks('robot/pose').slice(10.0, 30.0)",
+        "    print('slice:', len(trajectory), [e['position'][0] for e in trajectory])",
+        "    print('floor:', trajectory.findByTime(11.5)['timestamp'], [e['timestamp'] for e in trajectory.findByTime([10.0, 12.9, 99.0])])",
+        "    try:",
+        "        trajectory.findByTime(9.0)",
+        "    except KeyError as e:",
+        "        print('before first:', type(e).__name__)",
+        "    print('columns:', experiment.tracks('camera/left').read(start_timestamp=12.0, columns=['width']))",
+        "    print('jsonl:', experiment.tracks('robot/velocity').read(end_timestamp=10.0, format='jsonl'))",
+        "    print('auto:', len(experiment.tracks('sensors/temperature').list_entries()))",
+        "    print('metric at:', experiment.metrics('train').read()['data'][0]['createdAt'])",
+        "print('after the run:', experiment.tracks('robot/pose').read()['count'])",
+        "",
+      ].join("\n"),
+    );
+    const res = python(["robot.py"]);
+    expect(res.stderr).toBe("");
+    expect(res.status).toBe(0);
+    expect(res.stdout).toContain(
+      "merged: {'entries': [{'timestamp': 12345.67, 'temperature': 25.0, 'pressure': 1013.0, 'humidity': 60.0}], 'count': 1}\n",
+    );
+    expect(res.stdout).toContain("slice: 4 [0.0, 1.0, 2.0, 3.0]\n");
+    expect(res.stdout).toContain("floor: 11.0 [10.0, 12.0, 13.0]\n");
+    expect(res.stdout).toContain("before first: KeyError\n");
+    expect(res.stdout).toContain(
+      "columns: {'entries': [{'timestamp': 12.0, 'width': 640}, {'timestamp': 13.0, 'width': 640}], 'count': 2}\n",
+    );
+    expect(res.stdout).toContain(`jsonl: b'{"timestamp": 10.0, "linear": [0.1, 0.0, 0.0]}'\n`);
+    expect(res.stdout).toContain("auto: 2\n");
+    expect(res.stdout).toContain("metric at: 100.0\n");
+    expect(res.stdout).toContain("after the run: 5\n");
+
+    const info = g(["runs", "info", "1"]);
+    expect(info.stderr).toBe("");
+    expect(info.stdout).toContain("tracks:    robot/pose 5, camera/left 4, robot/velocity 4, multi-sensor 1, sensors/temperature 2\n");
+    const json = gJson<InfoJson>(["runs", "info", "1", "--json"]);
+    expect(json.tracks).toEqual({ "robot/pose": 5, "camera/left": 4, "robot/velocity": 4, "multi-sensor": 1, "sensors/temperature": 2 });
+    const lines = readFileSync(join(home, "runs", json.id, "tracks.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    expect(lines).toHaveLength(18);
+    expect(JSON.parse(lines[0]!)).toEqual({ topic: "robot/pose", timestamp: 10, data: { position: [0, 2, 3] } });
+  });
+});
+
+describe("ml_dash's prefix templates and the dxp singleton", () => {
+  it("expands {EXP.name}, {EXP.id}, {EXP.date}, {now:...} and {job_counter} as ml_dash does", () => {
+    writeFileSync(
+      join(work, "templates.py"),
+      [
+        "from datetime import datetime",
+        "from g_runs import Experiment",
+        "",
+        "exp = Experiment(prefix='test/project/my-experiment')",
+        "exp.run.prefix = 'iclr_2024/{EXP.name}'",
+        "print('name:', exp.run.prefix, exp.run.name)",
+        "exp2 = Experiment(prefix='test/project/my-experiment')",
+        "exp2.run.prefix = 'iclr_2024/{EXP.name}.{EXP.id}'",
+        "print('id:', exp2.run.prefix.split('.')[1] == str(exp2.run.id), exp2.run.prefix.split('.')[1].isdigit())",
+        "exp3 = Experiment(prefix='test/project/experiment')",
+        "exp3.run.prefix = '{EXP.name}.{EXP.date}'",
+        "print('date:', exp3.run.prefix == 'experiment.' + datetime.now().strftime('%Y%m%d'))",
+        "fixed = datetime(2026, 3, 1, 12, 0, 0)",
+        "with Experiment(prefix='tom/proj/{now:%Y-%m-%d}/{job_counter:03d}', now=fixed).run as run:",
+        "    run.params.set(lr=0.1)",
+        "print('now:', run.prefix)",
+        "",
+      ].join("\n"),
+    );
+    const res = python(["templates.py"]);
+    expect(res.stderr).toBe("");
+    expect(res.status).toBe(0);
+    expect(res.stdout).toBe("name: iclr_2024/my-experiment my-experiment\nid: True True\ndate: True\nnow: tom/proj/2026-03-01/004\n");
+    const list = gJson<Array<{ op: string; label: string; status: string }>>(["runs", "--json", "--prefix", "tom/proj"]);
+    expect(list.map((r) => [r.op, r.label, r.status])).toEqual([["tom/proj/2026-03-01", "004", "completed"]]);
+  });
+
+  it("dxp (from g_runs.auto_start import dxp) records under ml_dash's default prefix and completes", () => {
+    writeFileSync(join(work, "pyproject.toml"), "");
+    mkdirSync(join(work, "exps"));
+    writeFileSync(
+      join(work, "exps", "train.py"),
+      [
+        "from g_runs.auto_start import dxp",
+        "",
+        "with dxp.run:",
+        "    dxp.log('Hello from dxp!', level='info')",
+        "    dxp.params.set(lr=1e-3, epochs=10)",
+        "    for epoch in range(10):",
+        "        dxp.metrics('train').log(loss=1.0 / (epoch + 1), epoch=epoch)",
+        "    dxp.flush()",
+        "",
+      ].join("\n"),
+    );
+    const res = spawnSync("python3", ["exps/train.py"], { cwd: work, env: env({ USER: "alice", ML_DASH_USER: "" }), encoding: "utf8" });
+    expect(res.stderr).toBe("");
+    expect(res.status).toBe(0);
+    const info = gJson<InfoJson & { op: string }>(["runs", "info", "1", "--json"]);
+    expect(`${info.op}/${info.label}`).toMatch(/^alice\/scratch\/\d{4}\/\d\d-\d\d\/exps\/train\/\d\d\.\d\d\.\d\d\/001$/);
+    const record = JSON.parse(readFileSync(join(home, "runs", info.id, "run.json"), "utf8")) as { prefix: string };
+    expect(record.prefix).toBe(`${info.op}/${info.label}`);
+    expect(info.status).toBe("completed");
+    expect(info.flags).toMatchObject({ lr: 0.001, epochs: 10 });
+    expect(info.scalars["train/loss"]).toMatchObject({ count: 10, last: 0.1 });
+    expect(info.logs).toEqual({ count: 1, levels: { info: 1 } });
   });
 });
 
@@ -210,6 +352,7 @@ describe("inside g run", () => {
         "    with Experiment(prefix=f'alice/two/{name}').run as exp:",
         "        exp.log(f'hello from {name}', level='warn')",
         "        exp.files('out').save_text(name, to=f'{name}.txt')",
+        "        exp.tracks('robot/pose').append(who=name, _ts=1.0)",
         "",
       ].join("\n"),
     );
@@ -221,11 +364,12 @@ describe("inside g run", () => {
       const info = gJson<InfoJson>(["runs", "info", child.id, "--json"]);
       expect(info.artifacts.map((a) => `${a.path}/${a.filename}`)).toEqual([`out/${child.label}.txt`]);
       expect(info.logs).toEqual({ count: 1, levels: { warn: 1 } });
+      expect(info.tracks).toEqual({ "robot/pose": 1 });
       expect(readFileSync(join(home, "runs", child.id, "files/out", `${child.label}.txt`), "utf8")).toBe(child.label);
     }
     const parent = gJson<Array<{ id: string; op: string }>>(["runs", "--json"]).find((r) => r.op === "two.py")!;
     const info = gJson<InfoJson>(["runs", "info", parent.id, "--json"]);
-    expect([info.artifacts, info.logs.count]).toEqual([[], 0]);
+    expect([info.artifacts, info.logs.count, info.tracks]).toEqual([[], 0, {}]);
   }, 120_000);
 });
 

@@ -142,7 +142,100 @@ describe("the run manager, decorator and options", () => {
       ["cancelled", "terminated"],
     ]);
     expect(() => new Experiment({ prefix: "a/b/c", dashUrl: "https://api.dash.ml" })).toThrow(/dashUrl selects ml_dash's remote server/);
-    expect(() => new Experiment({ prefix: "a/b/c", env }).tracks).toThrow(/tracks \(ml_dash's Track API\) are not supported/);
+  });
+});
+
+describe("tracks", () => {
+  it("appends per topic with ml_dash's _ts rules, merges one timestamp, reads, slices, and counts for g runs info", async () => {
+    let runId = "";
+    await new Experiment({ prefix: "alice/robotics/multi-modal", env }).run((experiment) => {
+      runId = experiment.id!;
+      for (let step = 0; step < 4; step++) {
+        experiment.tracks("robot/pose").append({ position: [step, 2, 3], joints: { q: new Float32Array([0.5, 0.25]) }, _ts: 10 + step });
+        experiment.tracks("camera/left").append({ width: 640, height: 480, _ts: -1 });
+      }
+      experiment.tracks("multi-sensor").append({ temperature: 25.0, _ts: 12345.67 });
+      experiment.tracks("multi-sensor").append({ pressure: 1013.0, _ts: -1 });
+      experiment.tracks("sensors/temperature").append({ value: 21.5 });
+      experiment.tracks("sensors/temperature").append({ value: 21.6 });
+      experiment.tracks("robot/pose").append({ position: [0, 0, 0], _ts: 100 });
+      experiment.metrics("train").log({ loss: 0.5, _ts: -1 }).flush();
+      experiment.tracks.flush();
+      expect(experiment.tracks("multi-sensor").read()).toEqual({
+        entries: [{ timestamp: 12345.67, temperature: 25, pressure: 1013 }],
+        count: 1,
+      });
+      const trajectory = experiment.tracks("robot/pose").slice(10, 30);
+      expect(trajectory.length).toBe(4);
+      expect([...trajectory].map((e) => e["joints.q"])).toEqual(Array(4).fill([0.5, 0.25]));
+      expect(trajectory.findByTime(11.5).timestamp).toBe(11);
+      expect(trajectory.findByTime([10, 12.9, 99]).map((e) => e.timestamp)).toEqual([10, 12, 13]);
+      expect(() => trajectory.findByTime(9)).toThrow(/no entry of track "robot\/pose" at or before 9; the first is at 10/);
+      expect(experiment.tracks("camera/left").read({ startTimestamp: 12, columns: ["width"] }).entries).toEqual([
+        { timestamp: 12, width: 640 },
+        { timestamp: 13, width: 640 },
+      ]);
+      expect(new TextDecoder().decode(experiment.tracks("camera/left").read({ endTimestamp: 10, format: "jsonl" }))).toBe(
+        '{"timestamp":10,"width":640,"height":480}',
+      );
+      expect(experiment.tracks("sensors/temperature").listEntries()).toHaveLength(2);
+      expect(experiment.metrics("train").read().data[0]!.createdAt).toBe(100);
+      expect(() => experiment.tracks("x").append({ v: new Date() })).toThrow(/track field "v" must be JSON data/);
+      expect(() => experiment.tracks("x").append({ v: 1, _ts: Number.NaN })).toThrow(/_ts must be seconds since the epoch or -1/);
+      expect(() => experiment.tracks("x").read({ format: "parquet" as "json" })).toThrow(/track format "parquet" is not supported/);
+    });
+    const run = runs().find((r) => r.id === runId)!;
+    expect(store.summarizeTracks(run)).toEqual({ "robot/pose": 5, "camera/left": 4, "multi-sensor": 1, "sensors/temperature": 2 });
+    const ended = new Experiment({ prefix: "a/b/c", env });
+    ended.run.start();
+    ended.run.complete();
+    expect(() => ended.tracks("robot/pose").append({ x: 1 })).toThrow(/has finished/);
+    expect(() => ended.tracks.flush()).toThrow(/has finished/);
+    expect(ended.tracks("robot/pose").read()).toEqual({ entries: [], count: 0 });
+  });
+});
+
+describe("prefix templates and dxp", () => {
+  it("expands {EXP.name}, {EXP.id}, {EXP.date}, {now:...} and {job_counter} as ml_dash does", async () => {
+    const exp = new Experiment({ prefix: "test/project/my-experiment", env });
+    exp.run.prefix = "iclr_2024/{EXP.name}";
+    expect([exp.run.prefix, exp.run.name, exp.run.owner, exp.run.project]).toEqual([
+      "iclr_2024/my-experiment",
+      "my-experiment",
+      "iclr_2024",
+      "my-experiment",
+    ]);
+    const exp2 = new Experiment({ prefix: "test/project/my-experiment", env });
+    exp2.run.prefix = "iclr_2024/{EXP.name}.{EXP.id}";
+    expect(exp2.run.prefix).toBe(`iclr_2024/my-experiment.${exp2.run.id}`);
+    expect(String(exp2.run.id)).toMatch(/^\d{17,19}$/);
+    const fixed = new Date(2026, 2, 1, 12, 0, 0);
+    const exp3 = new Experiment({ prefix: "test/project/experiment", now: fixed, env });
+    exp3.run.prefix = "{EXP.name}.{EXP.date}";
+    expect(exp3.run.prefix).toBe("experiment.20260301");
+    const dated = new Experiment({ prefix: "tom/proj/{now:%Y-%m-%d}/{job_counter:03d}", now: fixed, jobCounter: 5, env });
+    await dated.run(() => dated.params.set({ lr: 0.1 }));
+    expect(runs().map((r) => [r.record.op, r.record.label])).toEqual([["tom/proj/2026-03-01", "005"]]);
+    const deflt = new Experiment({
+      prefix: "{project}/{now:%Y/%m-%d}/{path_stem}/{job_name}",
+      user: "alice",
+      now: fixed,
+      pathStem: "exps/train",
+      jobCounter: 1,
+      env,
+    });
+    expect(deflt.prefix).toBe("alice/scratch/2026/03-01/exps/train/12.00.00/001");
+    expect(() => (exp.run.prefix = "x/{EXP.invalid_var}")).toThrow(/RUN has no attribute 'invalid_var'/);
+    expect(() => new Experiment({ prefix: "a/b/{nope}", env })).toThrow(/prefix template: unknown field \{nope\}/);
+    expect(() => (dated.run.prefix = "x/y")).toThrow(/cannot change the prefix after the run has started/);
+  });
+
+  it("dxp is an experiment under ml_dash's default prefix, not started on import", async () => {
+    const before = runs().length;
+    const { dxp } = await import("../../src/sdk/auto-start.js");
+    expect(runs()).toHaveLength(before);
+    expect(dxp.prefix).toMatch(/^[^/]+\/scratch\/\d{4}\/\d\d-\d\d\/.+\/\d\d\.\d\d\.\d\d\/\d{3}$/);
+    expect(dxp.isFinished).toBe(false);
   });
 });
 

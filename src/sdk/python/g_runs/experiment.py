@@ -28,6 +28,8 @@ import uuid
 
 from . import _files as files
 from . import artifacts
+from . import templates
+from . import tracks as _tracks
 
 _state_lock = threading.RLock()
 _active = []  # started, unfinished experiments of this process, innermost last
@@ -52,7 +54,8 @@ class Experiment:
 
     def __init__(self, prefix=None, description=None, tags=None, name=None, home=None, *,
                  readme=None, bindrs=None, metadata=None, project=None, folder=None,
-                 local_path=None, dash_root=None, dash_url=None, remote=None, api_key=None, user_name=None):
+                 local_path=None, dash_root=None, dash_url=None, remote=None, api_key=None, user_name=None,
+                 user=None, now=None, entry=None, project_root=None, path_stem=None, job_name=None, job_counter=None):
         # ml_dash's remote mode needs its server; g has none and never sends anything anywhere.
         for option, value in (("dash_url", dash_url), ("remote", remote), ("api_key", api_key), ("user_name", user_name)):
             if value:
@@ -68,6 +71,15 @@ class Experiment:
         if prefix is None and project is not None:
             # ml_dash's older form: Experiment(name=..., project=..., folder=...).
             prefix = "/".join(p for p in (str(folder or "").strip("/"), str(project), name) if p)
+            project = None
+        # ml_dash's RUN fields, for its prefix templates ({EXP.date}, {now:%Y-%m-%d}, {job_counter:03d}).
+        # Built on first use (a template, or run.id/run.now): finding the project root walks folders.
+        self._run_field_args = dict(
+            user=user, project=project, now=now, entry=entry, project_root=project_root, path_stem=path_stem,
+            job_name=job_name, job_counter=templates.next_job_counter() if job_counter is None else job_counter,
+        )
+        self._run_fields_made = None
+        prefix = templates.expand_prefix(prefix, self._run_fields) if prefix and "{" in prefix else prefix
         self.prefix = prefix
         self.description = description if description is not None else readme
         self.tags = [str(t) for t in (tags or [])]
@@ -107,8 +119,16 @@ class Experiment:
         self.run = RunContext(self)
         self.files = artifacts.FilesAccessor(self)
         self._logs = None
+        self._tracks = None
         # Named metrics' ml_dash options (description, tags, metadata), kept in run.json.
         self._metric_info = {}
+
+    @property
+    def _run_fields(self):
+        """ml_dash's RUN fields for templates (g_runs/templates.py), made once."""
+        if self._run_fields_made is None:
+            self._run_fields_made = templates.run_fields(**self._run_field_args)
+        return self._run_fields_made
 
     @property
     def name(self):
@@ -137,11 +157,10 @@ class Experiment:
 
     @property
     def tracks(self):
-        """ml_dash's Track API is not part of g: said at once rather than as a missing attribute."""
-        raise NotImplementedError(
-            "g_runs: tracks (ml_dash's Track API) are not supported; record numbers with "
-            "experiment.metrics(...) and other data with experiment.files(...)"
-        )
+        """ml_dash's Track API: `experiment.tracks("robot/pose").append(x=1.0, _ts=2.0)` (g_runs/tracks.py)."""
+        if self._tracks is None:
+            self._tracks = _tracks.TracksManager(self)
+        return self._tracks
 
     def flush(self):
         """Writes the metrics row being built (ml_dash's flush of buffered data)."""
@@ -298,6 +317,9 @@ class Experiment:
             moved = files.move_marked_lines(os.path.join(run_dir, LOGS_FILE), self._token)
             if moved:
                 files.LineAppender(os.path.join(self.dir, LOGS_FILE)).append("".join(moved))
+            moved = files.move_marked_lines(os.path.join(run_dir, _tracks.TRACKS_FILE), self._token)
+            if moved:
+                files.LineAppender(os.path.join(self.dir, _tracks.TRACKS_FILE)).append("".join(moved))
             artifacts.move_files(self._token, run_dir, self.dir)
             messages = list(self._kept_messages)
             if self._dropped_messages:
@@ -620,6 +642,63 @@ class RunContext:
 
     def start(self):
         return self._experiment.start()
+
+    @property
+    def prefix(self):
+        """ml_dash's run.prefix; set it before the run starts, with `{EXP.attr}` templates if wanted."""
+        return self._experiment.prefix
+
+    @prefix.setter
+    def prefix(self, value):
+        exp = self._experiment
+        if exp._started:
+            raise RuntimeError(
+                "g_runs: cannot change the prefix after the run has started; "
+                "set run.prefix before run.start() or the with block"
+            )
+        if isinstance(value, str) and "{EXP." in value:
+            fields = exp._run_fields
+            current = {**templates.prefix_parts(exp.prefix), "prefix": exp.prefix}
+            if exp.name is not None:
+                current["name"] = exp.name
+            merged = {**fields, **current}
+            value = templates.EXP_FIELD.sub(lambda m: templates.exp_attribute(merged, m.group(1)), value)
+            if merged.get("id") and not fields.get("id"):
+                fields["id"] = merged["id"]
+        exp.prefix = value
+        exp._name = None
+
+    @property
+    def name(self):
+        return self._experiment.name
+
+    @property
+    def owner(self):
+        return self._experiment.owner
+
+    @property
+    def project(self):
+        return self._experiment.project
+
+    @property
+    def id(self):
+        """ml_dash's numeric run id ({EXP.id}), made when first asked for; g's own run id is experiment.id."""
+        fields = self._experiment._run_fields
+        if not fields.get("id"):
+            fields["id"] = templates.new_numeric_id()
+        return fields["id"]
+
+    @property
+    def now(self):
+        return self._experiment._run_fields["now"]
+
+    @property
+    def date(self):
+        return self.now.strftime("%Y%m%d")
+
+    @property
+    def datetime_str(self):
+        return self.now.strftime("%Y%m%d.%H%M%S")
 
     def complete(self):
         self._experiment.finish(None)
