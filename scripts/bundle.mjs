@@ -22,7 +22,9 @@ async function bundleCli() {
   const outdir = join(root, "dist", "bundle");
   rmSync(outdir, { recursive: true, force: true });
   await build({
-    entryPoints: [join(root, "src", "cli", "main.ts")],
+    // The proposal thread's module is an entry of its own, beside main.js, where
+    // src/trials/propose-thread.ts looks for it (next to the chunk that holds it).
+    entryPoints: { main: join(root, "src", "cli", "main.ts"), "propose-worker": join(root, "src", "trials", "propose-worker.ts") },
     outdir,
     bundle: true,
     splitting: true,

@@ -116,6 +116,16 @@ function writeAll(fd: number, buf: Buffer): void {
   while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
+/** Makes a file written without an fsync ("atomic") durable, as "whole" would have before its rename. */
+export function syncFile(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    syncFd(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Makes a rename or a new entry in `dir` durable; best effort (not every file system allows it). */
 export function syncDir(dir: string): void {
   try {

@@ -2,6 +2,8 @@
 //  - withDirLock / withDirLockSync: proper-lockfile's `.lock` directory for a
 //    read-modify-write of run.json (or a sweep's files). Its mtime is
 //    refreshed while held, so it works over NFS and a dead holder goes stale.
+//  - withBriefDirLock: the same `.lock` directory (the two exclude each other)
+//    for a critical section that is synchronous and a few ms long: a claim.
 //  - the run's LOCK file: which process records the run (pid, host) and its
 //    lease (`beat`, refreshed while the run lives), read to derive status,
 //    written by the runner, a sweep's claim and the SDK.
@@ -12,6 +14,7 @@
 // 60 s; `G_LEASE_MS` overrides it, for tests). Hosts sharing a store need
 // clocks that agree to within a few seconds (NTP), as NFS itself does.
 
+import { mkdirSync, rmdirSync, statSync, watch, type FSWatcher } from "node:fs";
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -33,6 +36,13 @@ const DIR_LOCK = ".lock";
  * stat a try are cheap.
  */
 const LOCK_RETRY_MS = 5;
+/**
+ * withBriefDirLock's pauses between two tries: from the first, doubled each time up to the
+ * last. A claim holds the lock about a millisecond, so a waiter starts by looking again soon;
+ * on a local disk a change in the folder (the holder's rmdir) wakes it earlier.
+ */
+const BRIEF_RETRY_FIRST_MS = 1;
+const BRIEF_RETRY_MAX_MS = 8;
 /** Pause between two tries of the synchronous lock: 20 ms plus up to this much jitter. */
 const SYNC_RETRY_JITTER_MS = 60;
 
@@ -151,6 +161,100 @@ export async function withDirLock<T>(dir: string, fn: () => T | Promise<T>, time
   } finally {
     await release().catch(() => undefined);
   }
+}
+
+/**
+ * Runs `fn` (synchronous, a few ms) holding `dir`'s lock, the `.lock` directory
+ * that withDirLock takes too, so the two exclude each other across processes
+ * and hosts. Unlike withDirLock, nothing between taking the lock and releasing
+ * it waits on the event loop: mkdir, `fn`, rmdir, one stretch of synchronous
+ * code, so the lock is held for the critical section's own time and not for a
+ * round trip through libuv's thread pool (which, on a busy machine, waits for a
+ * core each time). For the same reason there is no mtime refresh while held:
+ * a holder that runs past RUN_LOCK_STALE_MS (a file system hung that long) may
+ * see its lock taken over, as proper-lockfile's would once its refresh fails.
+ *
+ * While the lock is held elsewhere, it polls (mkdir; a stat for staleness) with
+ * pauses from BRIEF_RETRY_FIRST_MS up to BRIEF_RETRY_MAX_MS, and watches the
+ * folder as a hint: on a local file system the holder's rmdir wakes the waiter
+ * at once. NFS delivers no such events for other hosts' changes; the polling
+ * alone is correct there. A lock whose mtime is older than RUN_LOCK_STALE_MS
+ * belongs to a dead process and is removed, as proper-lockfile does. Gives up
+ * with BusyError (exit 75) after `timeoutMs`.
+ */
+export async function withBriefDirLock<T>(dir: string, fn: () => T, timeoutMs = RUN_LOCK_TIMEOUT_MS): Promise<T> {
+  const lockPath = join(dir, DIR_LOCK);
+  const deadline = Date.now() + timeoutMs;
+  let pause = BRIEF_RETRY_FIRST_MS;
+  let hint: LockHint | null = null;
+  try {
+    for (;;) {
+      if (tryMkdirLock(dir, lockPath)) break;
+      if (Date.now() > deadline) throw busy(dir, timeoutMs);
+      hint ??= watchForRelease(dir);
+      await hint.wait(pause);
+      pause = Math.min(2 * pause, BRIEF_RETRY_MAX_MS);
+    }
+  } finally {
+    hint?.close();
+  }
+  try {
+    return fn();
+  } finally {
+    try {
+      rmdirSync(lockPath);
+    } catch {
+      /* taken over as stale meanwhile */
+    }
+  }
+}
+
+/** One try at the lock directory: true when made; a stale one is removed (the next try takes it). */
+function tryMkdirLock(dir: string, lockPath: string): boolean {
+  try {
+    mkdirSync(lockPath);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new NotFoundError(`${dir} does not exist`);
+    if (code !== "EEXIST") throw err;
+  }
+  try {
+    if (statSync(lockPath).mtimeMs < Date.now() - RUN_LOCK_STALE_MS) rmdirSync(lockPath);
+  } catch {
+    /* released (or removed as stale by another waiter) meanwhile: the next try sees */
+  }
+  return false;
+}
+
+/** Wakes a waiter early when something in the locked folder changes (a hint, never relied on). */
+interface LockHint {
+  wait(ms: number): Promise<void>;
+  close(): void;
+}
+
+function watchForRelease(dir: string): LockHint {
+  let wake: (() => void) | null = null;
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(dir, { persistent: false }, () => wake?.());
+    watcher.on("error", () => watcher?.close());
+  } catch {
+    /* no watching here (too many watches, an unusual file system): polling alone */
+  }
+  return {
+    wait: (ms) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          wake = null;
+          resolve();
+        }
+        wake = done;
+      }),
+    close: () => watcher?.close(),
+  };
 }
 
 let lockfileSync: typeof import("proper-lockfile") | null = null;

@@ -4,7 +4,7 @@
 
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import { writeJsonAtomic } from "./fs-atomic.js";
+import { syncFile, writeJsonAtomic } from "./fs-atomic.js";
 import { writeRunLock, type RunLock } from "./locks.js";
 import { BUILDING_PREFIX, RUN_FILE, SDK_FILES_FILE, SDK_LOGS_FILE, SDK_PARAMS_FILE, shortId } from "./paths.js";
 import { readTextFast } from "./read-fast.js";
@@ -26,17 +26,86 @@ const MAX_LISTED_FILES = 200;
  * system's own next commit (ext4: within 5 s).
  */
 export function createRunFolder(runsDir: string, record: RunRecord, lock?: RunLock): string {
-  const dir = `${runsDir}/${record.id}`;
-  if (existsSync(dir)) throw new UsageError(`run ${shortId(record.id)} exists already`);
-  const building = `${runsDir}/${BUILDING_PREFIX}${record.id}`;
+  const building = beginRunFolder(runsDir, record.id, lock);
+  try {
+    writeJsonAtomic(`${building}/${RUN_FILE}`, record, "whole");
+  } catch (err) {
+    abandonRunFolder(runsDir, record.id);
+    throw toStoreWriteError(err, `${runsDir}/${record.id}`);
+  }
+  return renameRunFolder(runsDir, record.id);
+}
+
+/**
+ * The first step of a run made in three (a sweep claim's, whose record is
+ * decided under the sweep's lock): runs/.new-<id> with its LOCK, out of
+ * readers' sight. Then writeBuildingRecord, then commitRunFolder. Returns the
+ * building folder.
+ */
+export function beginRunFolder(runsDir: string, id: string, lock?: RunLock): string {
+  const dir = `${runsDir}/${id}`;
+  if (existsSync(dir)) throw new UsageError(`run ${shortId(id)} exists already`);
+  const building = buildingFolder(runsDir, id);
   try {
     mkdirSync(runsDir, { recursive: true });
     mkdirSync(building);
     if (lock) writeRunLock(building, lock);
-    writeJsonAtomic(`${building}/${RUN_FILE}`, record, "whole");
-    renameSync(building, dir);
   } catch (err) {
-    rmSync(building, { recursive: true, force: true });
+    abandonRunFolder(runsDir, id);
+    throw toStoreWriteError(err, dir);
+  }
+  return building;
+}
+
+/**
+ * run.json into a folder begun by beginRunFolder, replaced whole but not
+ * fsynced: other processes may read it at once (readBuildingRecord), and
+ * commitRunFolder makes it durable before the run becomes visible.
+ */
+export function writeBuildingRecord(runsDir: string, record: RunRecord): void {
+  try {
+    writeJsonAtomic(`${buildingFolder(runsDir, record.id)}/${RUN_FILE}`, record, "atomic");
+  } catch (err) {
+    throw toStoreWriteError(err, `${runsDir}/${record.id}`);
+  }
+}
+
+/**
+ * The last step: run.json is fsynced, then the folder renamed into place, so
+ * the run appears after a power loss with its record whole or not at all, as
+ * createRunFolder's do. Returns the run's folder.
+ */
+export function commitRunFolder(runsDir: string, id: string): string {
+  try {
+    syncFile(`${buildingFolder(runsDir, id)}/${RUN_FILE}`);
+  } catch (err) {
+    abandonRunFolder(runsDir, id);
+    throw toStoreWriteError(err, `${runsDir}/${id}`);
+  }
+  return renameRunFolder(runsDir, id);
+}
+
+/** Removes a folder begun by beginRunFolder that will not become a run. */
+export function abandonRunFolder(runsDir: string, id: string): void {
+  rmSync(buildingFolder(runsDir, id), { recursive: true, force: true });
+}
+
+/** The record of a run still in its building folder (a claim between its ledger line and its commit). */
+export function readBuildingRecord(runsDir: string, id: string): { dir: string; record: RunRecord } {
+  const dir = buildingFolder(runsDir, id);
+  return { dir, record: readRecord(dir, id) };
+}
+
+function buildingFolder(runsDir: string, id: string): string {
+  return `${runsDir}/${BUILDING_PREFIX}${id}`;
+}
+
+function renameRunFolder(runsDir: string, id: string): string {
+  const dir = `${runsDir}/${id}`;
+  try {
+    renameSync(buildingFolder(runsDir, id), dir);
+  } catch (err) {
+    abandonRunFolder(runsDir, id);
     throw toStoreWriteError(err, dir);
   }
   return dir;

@@ -29,7 +29,12 @@ import { OutputLog, readOutputTail } from "./output.js";
 import { BUILDING_PREFIX, INDEX_KEYS_FILE, LOCK_FILE, RUN_FILE, SCALARS_FILE, isRunId, isoNow, newRunId, shortId } from "./paths.js";
 import {
   RunGoneError,
+  abandonRunFolder,
+  beginRunFolder,
+  commitRunFolder,
   createRunFolder,
+  readBuildingRecord,
+  writeBuildingRecord,
   listRunFiles,
   readRecord,
   readSdkFiles,
@@ -76,6 +81,7 @@ export {
   RUN_LOCK_STALE_MS,
   RUN_LOCK_TIMEOUT_MS,
   leaseMs,
+  withBriefDirLock,
   withDirLock,
   withDirLockSync,
   type Lease,
@@ -133,9 +139,15 @@ export class RunStore {
    * naming the folder.
    */
   createRun(fields: Partial<RunRecord> & { op: string }, opts: { lock?: RunLock } = {}): Run {
+    const record = this.newRecord(fields);
+    const dir = createRunFolder(this.runsDir, record, opts.lock && { ...opts.lock, beat: opts.lock.beat ?? Date.now() });
+    return { id: record.id, dir, record, status: deriveStatus(record, dir) };
+  }
+
+  private newRecord(fields: Partial<RunRecord> & { op: string }): RunRecord {
     const id = fields.id ?? newRunId();
     this.runDir(id);
-    const record: RunRecord = {
+    return {
       cmd: [],
       cwd: process.cwd(),
       flags: {},
@@ -149,8 +161,60 @@ export class RunStore {
       id,
       created: fields.created ?? isoNow(),
     };
-    const dir = createRunFolder(this.runsDir, record, opts.lock && { ...opts.lock, beat: opts.lock.beat ?? Date.now() });
+  }
+
+  /**
+   * createRun in three steps, for a claim that decides the run's record under
+   * a lock other processes wait for: beginRun (before the lock: the hidden
+   * folder runs/.new-<id> with its LOCK), recordRun (under it: run.json, not
+   * fsynced, which other claimers read through readBuildingRun from then on),
+   * commitRun (after it: the fsync, then the rename into place). Only the
+   * second step holds anyone up. Returns the new run's id.
+   */
+  beginRun(lock: RunLock): string {
+    const id = newRunId();
+    beginRunFolder(this.runsDir, id, { ...lock, beat: lock.beat ?? Date.now() });
+    return id;
+  }
+
+  recordRun(id: string, fields: Partial<RunRecord> & { op: string }): RunRecord {
+    const record = this.newRecord({ ...fields, id });
+    writeBuildingRecord(this.runsDir, record);
+    return record;
+  }
+
+  commitRun(id: string, record: RunRecord): Run {
+    const dir = commitRunFolder(this.runsDir, id);
     return { id, dir, record, status: deriveStatus(record, dir) };
+  }
+
+  /** Removes a run begun by beginRun that will not be (the claim found nothing, or failed). */
+  abandonRun(id: string): void {
+    abandonRunFolder(this.runsDir, id);
+  }
+
+  /**
+   * A run recorded by a claim that has not committed it yet (see beginRun), or
+   * that has just committed it; null when there is neither, or its claimer
+   * died before the commit (its LOCK names a dead process or a lapsed lease):
+   * such a claim never happened.
+   */
+  readBuildingRun(id: string): Run | null {
+    let building: { dir: string; record: RunRecord } | null = null;
+    try {
+      building = readBuildingRecord(this.runsDir, id);
+    } catch {
+      /* not there (committed meanwhile, or never recorded) or not readable */
+    }
+    if (building === null) {
+      try {
+        return this.readRun(id);
+      } catch {
+        return null;
+      }
+    }
+    const status = deriveStatus(building.record, building.dir);
+    return status === "error" ? null : { id, dir: building.dir, record: building.record, status };
   }
 
   readRun(id: string, opts: { trash?: boolean } = {}): Run {

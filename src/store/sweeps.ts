@@ -18,7 +18,7 @@ import { NotFoundError, UsageError } from "../errors.js";
 import type { SweepConfig } from "../flags/sweep-config.js";
 import { appendLines, writeJsonAtomic } from "./fs-atomic.js";
 import { randomHex } from "./paths.js";
-import { RunStore, withDirLock } from "./store.js";
+import { RunStore, withBriefDirLock, withDirLock } from "./store.js";
 import type { Flags, Placement, Run, RunRecord, RunStatus } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
 
@@ -197,7 +197,9 @@ export function readTrials(store: RunStore, sweep: Pick<Sweep, "dir">, finishedC
         run = store.readRun(e.run);
         if (run.record.stopped != null) finishedCache?.set(e.run, run);
       } catch {
-        /* deleted (or in the trash): the trial no longer counts */
+        // Deleted (or in the trash): the trial no longer counts. Unless its claim is committing it
+        // (claimLedgerTrial): then it is running, from its hidden folder.
+        run = store.readBuildingRun(e.run);
       }
     }
     const orphaned = run !== null && run.status === "error" && run.record.stopped == null;
@@ -226,15 +228,34 @@ export type SweepClaim =
 /** What a ledger claim creates: the new run's fields, from the chosen trial. */
 export type NewTrialRun = (choice: Extract<ClaimChoice, { kind: "trial" }>) => Partial<RunRecord> & { op: string };
 
+/** Where a claim's time went (ms), for benchmarks: waiting for the lock, holding it, and the rest. */
+export interface ClaimTimings {
+  /** From the call to holding the lock: the run folder begun, then the wait. */
+  beforeMs: number;
+  /** Holding the ledger's lock. */
+  holdMs: number;
+  /** After the release: the run's fsync and rename into place (and marking a retried orphan). */
+  afterMs: number;
+}
+
 /**
  * The one claim transaction of every trial ledger (a sweep's, a batch's
  * submitted to a scheduler). Under `dir`'s lock: `check` may end the claim
  * (a sweep no longer running), the trials that count (run present, not
  * superseded) are read, `choose` (pure, the trials layer's) picks the trial,
- * and its run is created (or the interrupted one reused) with a LOCK naming
- * this process, appended to trials.jsonl, and a retried orphan is marked, all
- * before the lock is released, so other claimers see the trial taken the
- * moment they can look.
+ * the new run's record is written and its ledger line appended (or the
+ * interrupted run to reuse gets this process's LOCK), so other claimers see
+ * the trial taken the moment they can look.
+ *
+ * The lock is held for that alone (withBriefDirLock: synchronous, no fsync).
+ * Before it, the new run's hidden folder runs/.new-<id> is made with its LOCK;
+ * after it, run.json is fsynced and the folder renamed into place, and a
+ * retried orphan is marked. Between the release and the rename, other claimers
+ * read the trial from the hidden folder (readTrials → readBuildingRun) as
+ * running while this process lives; if it dies there, the trial was never
+ * claimed (its run reads as absent and its number is free again). A power loss
+ * in that window loses at most a hidden folder, never leaves a visible run with
+ * a torn record: the rename comes after the fsync, as in createRunFolder.
  */
 export async function claimLedgerTrial(
   store: RunStore,
@@ -248,28 +269,57 @@ export async function claimLedgerTrial(
     lockTimeoutMs: number;
     /** The scheduler job this process runs in, kept in the claim's LOCK. */
     placement?: Placement;
+    /** Filled in with where the time went (bench/claims.mjs). */
+    timings?: ClaimTimings;
   },
 ): Promise<SweepClaim> {
-  return withDirLock(
-    dir,
-    async (): Promise<SweepClaim> => {
-      const stop = opts.check?.();
-      if (stop) return stop;
-      const trials = readTrials(store, { dir }, opts.finishedCache).filter((t) => t.run !== null && !t.superseded);
-      const choice = opts.choose(trials);
-      if (choice.kind === "done") return choice;
-      // A heartbeat from the start: the claim is a lease until the runner's own takes over. A new
-      // run appears with its LOCK already in it; a rerun's folder exists, so its LOCK is written.
-      const lock = { pid: process.pid, host: hostname(), beat: Date.now(), ...(opts.placement ? { placement: opts.placement } : {}) };
-      const run = choice.rerun ?? store.createRun(opts.newRun(choice), { lock });
-      if (choice.rerun) store.writeLock(run.id, lock);
-      if (!choice.rerun) appendTrialEntry(dir, { trial: choice.trial, run: run.id });
-      const retryOf = choice.retryOf?.runId ?? null;
-      if (retryOf !== null) await store.updateRun(retryOf, (r) => void (r.retried_by = run.id));
-      return { kind: "trial", run, trial: choice.trial, point: choice.point, retryOf };
-    },
-    opts.lockTimeoutMs,
-  );
+  const t0 = performance.now();
+  // A heartbeat from the start: the claim is a lease until the runner's own takes over. A new
+  // run appears with its LOCK already in it; a rerun's folder exists, so its LOCK is written.
+  const lock = { pid: process.pid, host: hostname(), beat: Date.now(), ...(opts.placement ? { placement: opts.placement } : {}) };
+  const id = store.beginRun(lock);
+  let held = 0;
+  let released = 0;
+  try {
+    const { choice, record } = await withBriefDirLock(
+      dir,
+      (): { choice: ClaimChoice; record: RunRecord | null } => {
+        held = performance.now();
+        const stop = opts.check?.();
+        if (stop) return { choice: stop, record: null };
+        const trials = readTrials(store, { dir }, opts.finishedCache).filter((t) => t.run !== null && !t.superseded);
+        const choice = opts.choose(trials);
+        if (choice.kind === "done") return { choice, record: null };
+        if (choice.rerun) {
+          store.writeLock(choice.rerun.id, lock);
+          return { choice, record: null };
+        }
+        const record = store.recordRun(id, opts.newRun(choice));
+        appendTrialEntry(dir, { trial: choice.trial, run: id });
+        return { choice, record };
+      },
+      opts.lockTimeoutMs,
+    );
+    released = performance.now();
+    if (record === null) store.abandonRun(id);
+    if (choice.kind === "done") return choice;
+    const run = record === null ? choice.rerun! : store.commitRun(id, record);
+    // Marked after the release: until then, a claimer that sees the orphan and this trial both
+    // live does not run it a third time (chooseTrial).
+    const retryOf = choice.retryOf?.runId ?? null;
+    if (retryOf !== null) await store.updateRun(retryOf, (r) => void (r.retried_by = run.id));
+    return { kind: "trial", run, trial: choice.trial, point: choice.point, retryOf };
+  } catch (err) {
+    store.abandonRun(id);
+    throw err;
+  } finally {
+    if (opts.timings) {
+      const end = performance.now();
+      opts.timings.beforeMs = (held || end) - t0;
+      opts.timings.holdMs = held ? (released || end) - held : 0;
+      opts.timings.afterMs = released ? end - released : 0;
+    }
+  }
 }
 
 /**
@@ -293,6 +343,8 @@ export async function claimTrial(
      * less. Without it the run is created pending.
      */
     started?: (point: Flags) => Partial<RunRecord>;
+    /** Filled in with where the claim's time went (bench/claims.mjs). */
+    timings?: ClaimTimings;
   },
 ): Promise<SweepClaim> {
   const sweep = readSweep(store.home, sweepId);
@@ -319,6 +371,7 @@ export async function claimTrial(
       };
     },
     ...(opts.finishedCache ? { finishedCache: opts.finishedCache } : {}),
+    ...(opts.timings ? { timings: opts.timings } : {}),
     lockTimeoutMs: opts.lockTimeoutMs,
   });
 }

@@ -24,7 +24,8 @@ import { formatJob, readTaskEnd, type TaskEnd } from "../backends/index.js";
 import { formatPoint, startTrial } from "./batch.js";
 import { closeBatchSession, readBatchTrials } from "./batch-session.js";
 import { learnFromEarlierRuns, pointOf, sweepHistory } from "./history.js";
-import { loadProposer, resolveOptimizer } from "./optimizers.js";
+import { isSequential, loadProposer, resolveOptimizer } from "./optimizers.js";
+import { proposeOffThread, startProposer } from "./propose-thread.js";
 import { wasInterrupted } from "./restart.js";
 import { CLAIM_LOCK_TIMEOUT_MS } from "./sweep.js";
 import { join } from "node:path";
@@ -177,14 +178,20 @@ async function planPoint(
     return { point: fixed, proposal: null };
   }
   // Each trial has its own stream: the same batch gives the same proposals whatever order its tasks start in.
-  const rng = createRng(`${rec.seed ?? 0}:${rec.restarts ?? 0}:${trial}`);
+  const seed = `${rec.seed ?? 0}:${rec.restarts ?? 0}:${trial}`;
+  const rng = createRng(seed);
   // Guild's [LOW:HIGH:INITIAL]: the batch's first trial tries the initial values, as a local batch's does.
   const first = trial === 1 ? initialPoint(rec.space, rng) : null;
   if (first) return { point: first, proposal: null };
   const objective = rec.objective ?? DEFAULT_OBJECTIVE;
-  const propose = await loadProposer(resolveOptimizer(rec.optimizer), rec.space, rec.optimizer_settings ?? {});
+  const optimizer = resolveOptimizer(rec.optimizer);
+  const settings = rec.optimizer_settings ?? {};
+  if (isSequential(optimizer)) startProposer();
   const history = sweepHistory(store, rec.space, objective, trials, { liar: true, constants: "without-constants" });
   if (rec.learn_from === "all") history.push(...learnFromEarlierRuns(store, rec.script ?? "", rec.space, objective, batch.id));
-  const point = propose(history, rng);
+  // A model fit on the low-priority proposal thread: the other tasks' claims go first (propose-worker.ts).
+  const point = isSequential(optimizer)
+    ? await proposeOffThread(optimizer, rec.space, settings, history, seed)
+    : (await loadProposer(optimizer, rec.space, settings))(history, rng);
   return { point, proposal: { point, seenRuns: new Set(trials.map((t) => t.runId)) } };
 }

@@ -15,9 +15,19 @@ import { shouldStop } from "../search/early-stop.js";
 import { samplePoint } from "../search/random.js";
 import { createRng } from "../search/rng.js";
 import { shortId, type RunStore } from "../store/store.js";
-import { claimTrial, readSweep, readTrials, type ClaimChoice, type Sweep, type SweepClaim, type Trial } from "../store/sweeps.js";
+import {
+  claimTrial,
+  readSweep,
+  readTrials,
+  type ClaimChoice,
+  type ClaimTimings,
+  type Sweep,
+  type SweepClaim,
+  type Trial,
+} from "../store/sweeps.js";
 import type { Objective, Placement, Run, RunStatus, ScalarRecord } from "../store/types.js";
 import { pointOf, runObjectiveValue, sweepHistory } from "./history.js";
+import { proposeOffThread, startProposer } from "./propose-thread.js";
 
 /** How often a running trial's sweep is checked for --cancel, and peers' histories refreshed. */
 export const SWEEP_POLL_MS = 1_000;
@@ -27,6 +37,11 @@ export const ARGS_JSON_FILE = "sweep-args.json";
 export const CLAIM_LOCK_TIMEOUT_MS = 30_000;
 
 export type ClaimedTrial = Extract<SweepClaim, { kind: "trial" }>;
+
+/** Where an agent's claim went (ms): the bayes proposal, then the store's claim. */
+export interface AgentClaimTimings extends ClaimTimings {
+  proposeMs: number;
+}
 
 /**
  * A bayes proposal made outside the sweep's lock: the point, and the runs the
@@ -50,7 +65,14 @@ export interface Proposal {
 export async function claimNextTrial(
   store: RunStore,
   sweepId: string,
-  opts: { retry: boolean; cwd: string; finishedCache?: Map<string, Run>; placement?: Placement },
+  opts: {
+    retry: boolean;
+    cwd: string;
+    finishedCache?: Map<string, Run>;
+    placement?: Placement;
+    /** Filled in with where the time went (bench/claims.mjs). */
+    timings?: AgentClaimTimings;
+  },
 ): Promise<SweepClaim> {
   const sweep = readSweep(store.home, sweepId);
   const config = sweep.record.config;
@@ -61,14 +83,17 @@ export async function claimNextTrial(
   // Read outside the lock, like the bayes proposal: an agent claiming at this very moment may still start one more.
   const reached = config.metric?.target !== undefined ? findTargetReached(store, sweep, opts.finishedCache) : null;
   if (reached !== null) return { kind: "done", reason: targetReason(sweep, reached) };
+  if (config.method === "bayes") startProposer();
   const seen = readTrials(store, sweep, opts.finishedCache).filter((t) => t.run !== null && !t.superseded);
   const peek = chooseTrial(sweep, seen, opts.retry, null);
   if (peek.kind === "done") return peek;
-  if (config.method === "bayes") await loadBayesProposer();
-  const proposal = config.method === "bayes" ? proposeBayesTrial(store, sweep, opts.finishedCache) : null;
+  const proposeStart = performance.now();
+  const proposal = config.method === "bayes" ? await proposeBayesTrial(store, sweep, opts.finishedCache) : null;
+  if (opts.timings) opts.timings.proposeMs = performance.now() - proposeStart;
   return claimTrial(store, sweepId, {
     cwd: opts.cwd,
     finishedCache: opts.finishedCache,
+    ...(opts.timings ? { timings: opts.timings } : {}),
     lockTimeoutMs: CLAIM_LOCK_TIMEOUT_MS,
     choose: (fresh, trials) => chooseTrial(fresh, trials, opts.retry, proposal),
     // The agent starts the trial at once: its run is created started (runSweepTrial sees it). Not
@@ -109,28 +134,19 @@ export function targetReason(sweep: Sweep, reached: TargetReached): string {
   return `trial ${reached.trial} (run ${shortId(reached.runId)}) of sweep ${sweep.id} reached metric.target: ${m.name} ${reached.value} ${m.goal === "minimize" ? "<=" : ">="} ${m.target}; no more trials`;
 }
 
-/** The bayes proposal for the ledger as it stands now, read without the lock (exported for bench/claims.mjs). */
-/** The gp optimizer, loaded for the first bayes claim: agents of grid and random sweeps never load it. */
-let gp: typeof import("../search/gp.js") | null = null;
-
-/** Loads what proposeBayesTrial needs (once per process). */
-export async function loadBayesProposer(): Promise<void> {
-  gp ??= await import("../search/gp.js");
-}
-
 /**
- * The bayes proposal for the ledger as it stands now, read without the lock
- * (exported for bench/claims.mjs); loadBayesProposer() first.
+ * The bayes proposal for the ledger as it stands now, read without the lock;
+ * the gp fit runs on the low-priority proposal thread (propose-thread.ts), so
+ * this agent's fit does not slow down another agent holding the lock.
  */
-export function proposeBayesTrial(store: RunStore, sweep: Sweep, finishedCache?: Map<string, Run>): Proposal {
-  if (gp === null) throw new Error("proposeBayesTrial before loadBayesProposer()");
+export async function proposeBayesTrial(store: RunStore, sweep: Sweep, finishedCache?: Map<string, Run>): Promise<Proposal> {
   const config = sweep.record.config;
   const trials = readTrials(store, sweep, finishedCache).filter((t) => t.run !== null && !t.superseded);
   const trial = nextTrialNumber(trials);
-  // Each trial has its own stream, so a proposal does not depend on how many other agents drew before it.
-  const rng = createRng(`${sweep.record.seed}:${trial}`);
   const history = sweepHistory(store, config.space, sweepObjective(config), trials, { liar: true });
-  return { point: gp.proposeGp(config.space, history, rng), seenRuns: new Set(trials.map((t) => t.runId)) };
+  // Each trial has its own stream, so a proposal does not depend on how many other agents drew before it.
+  const point = await proposeOffThread("gp", config.space, {}, history, `${sweep.record.seed}:${trial}`);
+  return { point, seenRuns: new Set(trials.map((t) => t.runId)) };
 }
 
 /**

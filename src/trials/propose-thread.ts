@@ -1,0 +1,91 @@
+// Proposals of sequential optimizers made off the main thread, for claimers of
+// a shared ledger (sweep agents, batch array tasks): see propose-worker.ts for
+// why. One worker per process, started on first use and kept; it holds the
+// process open only while a proposal is pending. Where the worker cannot run
+// (its file missing, threads unavailable), the proposal is made here, as
+// before: the same proposer and random stream, so the same point.
+
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { Observation, Point, Space } from "../flags/space.js";
+import { createRng } from "../search/rng.js";
+import { loadProposer, type SequentialOptimizer } from "./optimizers.js";
+
+/** What the worker is asked: one proposal, with the random stream's seed (the stream itself cannot cross threads). */
+export interface ProposalRequest {
+  id: number;
+  optimizer: SequentialOptimizer;
+  space: Space;
+  settings: Record<string, unknown>;
+  history: Observation[];
+  seed: string;
+}
+
+export type ProposalReply = { id: number; point: Point } | { id: number; error: string };
+
+/** The worker's module, beside this one both in tsc's dist/trials/ and in the bundle's dist/bundle/. */
+const WORKER_URL = new URL("./propose-worker.js", import.meta.url);
+
+let worker: Worker | null | undefined;
+class WorkerGone extends Error {}
+let nextId = 1;
+const waiting = new Map<number, { resolve: (p: Point) => void; reject: (e: Error) => void }>();
+
+/**
+ * Starts the worker ahead of the first proposal (its start-up, tens of ms,
+ * then overlaps the ledger reads); does nothing when it runs already.
+ */
+export function startProposer(): void {
+  if (worker !== undefined) return;
+  worker = null;
+  if (!existsSync(fileURLToPath(WORKER_URL))) return;
+  let w: Worker;
+  try {
+    w = new Worker(WORKER_URL);
+  } catch {
+    return;
+  }
+  w.unref();
+  w.on("message", (reply: ProposalReply) => {
+    const wait = waiting.get(reply.id);
+    if (!wait) return;
+    waiting.delete(reply.id);
+    if (waiting.size === 0) w.unref();
+    if ("point" in reply) wait.resolve(reply.point);
+    else wait.reject(new Error(reply.error));
+  });
+  const fail = () => {
+    // Gone (killed, out of memory): pending proposals and later ones are made on this thread.
+    worker = null;
+    for (const wait of waiting.values()) wait.reject(new WorkerGone());
+    waiting.clear();
+  };
+  w.on("error", fail);
+  w.on("exit", fail);
+  worker = w;
+}
+
+/** The optimizer's next point for `history`, fitted on the low-priority thread when there is one. */
+export async function proposeOffThread(
+  optimizer: SequentialOptimizer,
+  space: Space,
+  settings: Record<string, unknown>,
+  history: Observation[],
+  seed: string,
+): Promise<Point> {
+  startProposer();
+  const w = worker;
+  if (w) {
+    const id = nextId++;
+    const reply = new Promise<Point>((resolve, reject) => waiting.set(id, { resolve, reject }));
+    w.ref();
+    w.postMessage({ id, optimizer, space, settings, history, seed } satisfies ProposalRequest);
+    try {
+      return await reply;
+    } catch (err) {
+      if (!(err instanceof WorkerGone)) throw err;
+    }
+  }
+  return (await loadProposer(optimizer, space, settings))(history, createRng(seed));
+}
