@@ -163,6 +163,16 @@ describe("run store", () => {
     expect(store.readRun(run.id).record.counter).toBe(60);
   });
 
+  it("loses no update when the claims' brief lock takes turns with the store's and the SDK's", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const run = store.createRun({ op: "x" });
+    const modes = ["brief", "async", "sync", "brief"];
+    const codes = await Promise.all(modes.map((mode) => runNode([join(workers, "update.mjs"), home, run.id, "15", mode])));
+    expect(codes).toEqual([0, 0, 0, 0]);
+    expect(store.readRun(run.id).record.counter).toBe(60);
+  });
+
   it("never shows a half-written run.json when the writer is killed with SIGKILL", async () => {
     const store = new RunStore(tempDir());
     const run = store.createRun({ op: "x" });

@@ -1,0 +1,170 @@
+// A claim holds the ledger's lock only to record its run and append its line
+// (claimLedgerTrial): the run's fsync and its rename into place come after the
+// release. These pin down what other claimers see in between, what a claimer
+// that dies there leaves, the brief lock itself, and the proposal thread.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { BusyError } from "../../src/errors.js";
+import { RunStore, withBriefDirLock, withDirLock } from "../../src/store/store.js";
+import { appendTrialEntry, claimLedgerTrial, readTrials, type ClaimChoice, type Trial } from "../../src/store/sweeps.js";
+import { DIST, cleanTempDirs, tempDir } from "../helpers/paths.js";
+
+afterEach(cleanTempDirs);
+
+/** A pid that no process has: one that ran and exited. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ["-e", "0"]).pid!;
+}
+
+/** The first trial number in 1..4 that no trial that counts holds (a four-combination grid). */
+function chooseFree(trials: Trial[]): ClaimChoice {
+  const taken = new Set(trials.map((t) => t.trial));
+  for (let n = 1; n <= 4; n++) if (!taken.has(n)) return { kind: "trial", trial: n, point: { x: n }, retryOf: null };
+  return { kind: "done", reason: "all four claimed" };
+}
+
+function ledger(home: string): string {
+  const dir = join(home, "ledger");
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+describe("claims", () => {
+  it("counts a trial whose claim has not renamed its run into place as running, from its hidden folder", () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const dir = ledger(home);
+    const id = store.beginRun({ pid: process.pid, host: hostname() });
+    const record = store.recordRun(id, { op: "x", trial: 1, flags: { x: 1 }, started: new Date().toISOString() });
+    appendTrialEntry(dir, { trial: 1, run: id });
+
+    const [pending] = readTrials(store, { dir });
+    expect(pending!.run?.status).toBe("running");
+    expect(pending!.run?.dir).toBe(join(store.runsDir, `.new-${id}`));
+    expect(store.listRuns().runs).toEqual([]);
+
+    store.commitRun(id, record);
+    const [committed] = readTrials(store, { dir });
+    expect(committed!.run?.dir).toBe(join(store.runsDir, id));
+    expect(committed!.run?.record.flags).toEqual({ x: 1 });
+  });
+
+  it("treats a trial whose claimer died before the rename as never claimed: the next claim takes its number", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const dir = ledger(home);
+    const id = store.beginRun({ pid: deadPid(), host: hostname() });
+    store.recordRun(id, { op: "x", trial: 1, flags: { x: 1 } });
+    appendTrialEntry(dir, { trial: 1, run: id });
+    expect(readTrials(store, { dir })[0]!.run).toBeNull();
+
+    const claim = await claimLedgerTrial(store, dir, {
+      choose: chooseFree,
+      newRun: (choice) => ({ op: "x", trial: choice.trial, flags: choice.point }),
+      lockTimeoutMs: 5_000,
+    });
+    expect(claim.kind === "trial" && claim.trial).toBe(1);
+    const counting = readTrials(store, { dir }).filter((t) => t.run !== null);
+    expect(counting.map((t) => t.trial)).toEqual([1]);
+    // The claim's run is in place, whole, with this process's LOCK; nothing of it is left hidden.
+    expect(readdirSync(store.runsDir).filter((n) => n.startsWith(".new-") && !n.endsWith(id))).toEqual([]);
+    if (claim.kind === "trial") {
+      expect(JSON.parse(readFileSync(join(claim.run.dir, "LOCK"), "utf8")).pid).toBe(process.pid);
+      expect(store.readRun(claim.run.id).record.flags).toEqual({ x: 1 });
+    }
+  });
+
+  it("leaves no hidden folder when the claim finds nothing to claim", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const dir = ledger(home);
+    const claim = await claimLedgerTrial(store, dir, {
+      choose: () => ({ kind: "done", reason: "nothing" }),
+      newRun: () => ({ op: "x" }),
+      lockTimeoutMs: 5_000,
+    });
+    expect(claim).toEqual({ kind: "done", reason: "nothing" });
+    expect(existsSync(store.runsDir) ? readdirSync(store.runsDir) : []).toEqual([]);
+    expect(existsSync(join(dir, ".lock"))).toBe(false);
+  });
+
+  it("gives every one of 4 concurrent claims in one process its own trial", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const dir = ledger(home);
+    const claims = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        claimLedgerTrial(store, dir, {
+          choose: chooseFree,
+          newRun: (choice) => ({ op: "x", trial: choice.trial, flags: choice.point }),
+          lockTimeoutMs: 5_000,
+        }),
+      ),
+    );
+    expect(claims.map((c) => (c.kind === "trial" ? c.trial : 0)).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(store.listRuns().runs).toHaveLength(4);
+  });
+});
+
+describe("the brief lock", () => {
+  it("gives up with BusyError while another process holds the lock", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, ".lock"));
+    await expect(withBriefDirLock(dir, () => 1, 50)).rejects.toBeInstanceOf(BusyError);
+  });
+
+  it("takes over a lock left by a dead process (not refreshed for the stale time)", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, ".lock"));
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, ".lock"), old, old);
+    expect(await withBriefDirLock(dir, () => "mine", 1_000)).toBe("mine");
+    expect(existsSync(join(dir, ".lock"))).toBe(false);
+  });
+
+  it("waits for a holder of the store's other lock and runs once it lets go", async () => {
+    const dir = tempDir();
+    const order: string[] = [];
+    let release!: () => void;
+    let holding!: () => void;
+    const isHeld = new Promise<void>((r) => (holding = r));
+    const held = withDirLock(dir, () => {
+      holding();
+      return new Promise<void>((r) => (release = () => (order.push("released"), r())));
+    });
+    await isHeld;
+    const brief = withBriefDirLock(dir, () => order.push("brief"), 5_000);
+    await new Promise((r) => setTimeout(r, 30));
+    release();
+    await Promise.all([held, brief]);
+    expect(order).toEqual(["released", "brief"]);
+  });
+});
+
+describe("the proposal thread", () => {
+  const space = { a: { type: "uniform" as const, low: 0, high: 1 }, b: { type: "uniform" as const, low: 0, high: 1 } };
+  const history = Array.from({ length: 12 }, (_, i) => ({ point: { a: ((i * 7) % 12) / 12, b: i / 12 }, value: ((i * 5) % 12) / 12 }));
+
+  it("proposes the point the main thread would, from a thread of lower priority (Linux)", async () => {
+    // The built modules: the worker's file sits beside propose-thread.js there.
+    const thread = (await import(join(DIST, "trials", "propose-thread.js"))) as typeof import("../../src/trials/propose-thread.js");
+    const { loadProposer } = (await import(join(DIST, "trials", "optimizers.js"))) as typeof import("../../src/trials/optimizers.js");
+    const { createRng } = (await import(join(DIST, "search", "rng.js"))) as typeof import("../../src/search/rng.js");
+    const offThread = await thread.proposeOffThread("gp", space, {}, history, "7:13");
+    const here = (await loadProposer("gp", space, {}))(history, createRng("7:13"));
+    expect(offThread).toEqual(here);
+    if (process.platform === "linux") {
+      // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value.
+      const nices = readdirSync("/proc/self/task").map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+      });
+      expect(nices).toContain(10);
+      expect(nices.filter((n) => n === 10)).toHaveLength(1);
+      expect(nices).toContain(0);
+    }
+  });
+});
