@@ -2,7 +2,10 @@
 // trials, and the cost of claiming one trial (lock, read trials, create the
 // run). Build first (npm run build); run with: node bench/agents.mjs
 // Options: --trials N (default 16), --sleep S seconds per trial (0.5),
-// --claims N claims to time (200). --trials 0 times the claims only.
+// --claims N claims to time (200), --agents 1,2,4,8 (the counts to run).
+// --trials 0 times the claims only. --old DIR: a second build (a package root
+// with its bin/g and dist/) runs each row too, right after this build's, so
+// the load falls on both alike; "× 1 agent" compares a build with itself.
 // --smoke: 4 trials of 0.05 s, 5 claims, 1 and 2 agents (CI runs it so the bench cannot rot).
 
 import { spawn } from "node:child_process";
@@ -22,13 +25,20 @@ const { claimNextTrial: claimTrial } = await import(join(root, "dist/trials/swee
 
 const arg = (name, fallback) => {
   const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+  if (at < 0) return fallback;
+  const v = process.argv[at + 1];
+  return typeof fallback === "number" ? Number(v) : v;
 };
 const SMOKE = process.argv.includes("--smoke");
 const TRIALS = SMOKE ? 4 : arg("trials", 16);
 const SLEEP_S = SMOKE ? 0.05 : arg("sleep", 0.5);
 const CLAIMS = SMOKE ? 5 : arg("claims", 200);
-const AGENTS = SMOKE ? [1, 2] : [1, 2, 4, 8];
+const AGENTS = SMOKE ? [1, 2] : String(arg("agents", "1,2,4,8")).split(",").map(Number);
+const OLD = (() => {
+  const at = process.argv.indexOf("--old");
+  return at > 0 ? resolve(process.argv[at + 1]) : null;
+})();
+const builds = [{ name: "this build", root }, ...(OLD ? [{ name: "old", root: OLD }] : [])];
 const STARTUPS = SMOKE ? 1 : 5;
 
 const work = mkdtempSync(join(tmpdir(), "g-bench-agents-"));
@@ -57,38 +67,45 @@ try {
   const first = times.slice(0, 20);
   const last = times.slice(-20);
 
-  // Throughput: N agent processes on one sweep of TRIALS trials (run_cap).
+  // Throughput: N agent processes on one sweep of TRIALS trials (run_cap), each build in turn.
   const rows = [];
+  const onePerSecond = new Map();
   for (const n of TRIALS > 0 ? AGENTS : []) {
-    const home = join(work, `home-${n}`);
-    const s = createSweep(home, "bench.yaml", yaml.replace("method: random", `method: random\nrun_cap: ${TRIALS}`), work);
-    const t0 = Date.now();
-    await Promise.all(
-      Array.from(
-        { length: n },
-        () =>
-          new Promise((res, rej) => {
-            const child = spawn(process.execPath, [join(root, "bin/g"), "agent", s.id], {
-              cwd: work,
-              env: { ...process.env, G_HOME: home },
-              stdio: "ignore",
-            });
-            child.on("close", (code) => (code === 0 ? res() : rej(new Error(`agent exited ${code}`))));
-          }),
-      ),
-    );
-    const wall = (Date.now() - t0) / 1000;
-    const ideal = Math.ceil(TRIALS / n) * SLEEP_S;
-    const perSecond = TRIALS / wall;
-    rows.push([
-      String(n),
-      String(TRIALS),
-      wall.toFixed(2),
-      (TRIALS / wall).toFixed(2),
-      ideal.toFixed(2),
-      `${((ideal / wall) * 100).toFixed(0)}%`,
-      `${(perSecond / (TRIALS / Number(rows[0]?.[2] ?? wall))).toFixed(1)}×`,
-    ]);
+    for (const build of builds) {
+      const home = join(work, `home-${n}-${build.name.replace(/ /g, "-")}`);
+      const s = createSweep(home, "bench.yaml", yaml.replace("method: random", `method: random\nrun_cap: ${TRIALS}`), work);
+      const t0 = Date.now();
+      await Promise.all(
+        Array.from(
+          { length: n },
+          () =>
+            new Promise((res, rej) => {
+              const child = spawn(process.execPath, [join(build.root, "bin/g"), "agent", s.id], {
+                cwd: work,
+                env: { ...process.env, G_HOME: home },
+                stdio: "ignore",
+              });
+              child.on("close", (code) => (code === 0 ? res() : rej(new Error(`agent exited ${code}`))));
+            }),
+        ),
+      );
+      const wall = (Date.now() - t0) / 1000;
+      const ideal = Math.ceil(TRIALS / n) * SLEEP_S;
+      const perSecond = TRIALS / wall;
+      if (n === 1) onePerSecond.set(build.name, perSecond);
+      const one = onePerSecond.get(build.name);
+      rows.push([
+        ...(OLD ? [build.name] : []),
+        String(n),
+        String(TRIALS),
+        wall.toFixed(2),
+        perSecond.toFixed(2),
+        ideal.toFixed(2),
+        `${((ideal / wall) * 100).toFixed(0)}%`,
+        one ? `${(perSecond / one).toFixed(2)}×` : "–",
+        loadavg()[0].toFixed(1),
+      ]);
+    }
   }
 
   // Fixed cost per agent process: start node, load g, find the sweep done, exit.
@@ -126,7 +143,9 @@ try {
   );
   console.log(`\nagent start-up and exit with nothing to claim: median ${pct(startups, 0.5)} ms of ${STARTUPS}`);
   console.log(`\nthroughput (${TRIALS} trials of sleep ${SLEEP_S} s, random sweep with run_cap ${TRIALS}):`);
-  console.log(table(["agents", "trials", "wall s", "trials/s", "ideal s", "efficiency", "× 1 agent"], rows));
+  console.log(
+    table([...(OLD ? ["build"] : []), "agents", "trials", "wall s", "trials/s", "ideal s", "efficiency", "× 1 agent", "load"], rows),
+  );
   console.log(
     `\n${new Date().toISOString().slice(0, 16)} UTC, load average at the end ${loadavg()
       .map((l) => l.toFixed(1))

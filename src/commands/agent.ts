@@ -15,7 +15,7 @@ import { checkCanStart } from "../runner/preflight.js";
 import { withStopSignals } from "../runner/signals.js";
 import { terminalWriters } from "../runner/terminal.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
-import { sweepTotal } from "../flags/sweep-config.js";
+import { sweepTotal } from "../flags/sweep-grid.js";
 import { countTrials, readSweep, readTrials, sweepIdFromPath, type Sweep } from "../store/sweeps.js";
 import type { Objective, Placement, Run } from "../store/types.js";
 import { lossFor } from "../query/objective.js";

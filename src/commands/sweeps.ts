@@ -5,7 +5,7 @@ import { renderRows } from "../format/table.js";
 import { RunStore, resolveHome } from "../store/store.js";
 import { say } from "./prompt.js";
 import type { SweepsOptions } from "../cli/program.js";
-import { sweepTotal } from "../flags/sweep-config.js";
+import { sweepTotal } from "../flags/sweep-grid.js";
 import { findTargetReached, type TargetReached } from "../trials/sweep.js";
 import { countTrials, listSweeps, readTrials, sweepState, type SweepCounts, type SweepState } from "../store/sweeps.js";
 

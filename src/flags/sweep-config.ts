@@ -8,8 +8,13 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pai
 import { UsageError } from "../errors.js";
 import { flagNameProblem } from "./check-names.js";
 import type { FlagValue } from "../store/types.js";
-import type { Dimension, Point, Space } from "./space.js";
+import type { Dimension, Space } from "./space.js";
 import { PyFloat, pyJsonDumps, pyRepr, type PyValue } from "./python-repr.js";
+import { DEFAULT_COMMAND, gridAxis } from "./sweep-grid.js";
+
+// What agents need of a sweep without parsing one (they read sweep.json): in sweep-grid.ts,
+// which does not load the YAML parser (about 80 ms of CPU at every agent's start).
+export { DEFAULT_COMMAND, MAX_GRID_AXIS, gridAxis, sweepGridPoints, sweepGridSize, sweepTotal } from "./sweep-grid.js";
 
 export type SweepMethod = "grid" | "random" | "bayes";
 export const SWEEP_METHODS: readonly SweepMethod[] = ["grid", "random", "bayes"];
@@ -78,8 +83,6 @@ export interface SweepConfig {
   command: string[] | null;
 }
 
-/** W&B's default is `${env} ${interpreter} ${program} ${args}`; g spawns directly, so /usr/bin/env would add nothing. */
-export const DEFAULT_COMMAND = ["${interpreter}", "${program}", "${args}"];
 /** Every macro of W&B's agent; `${envvar:NAME}` is matched apart. */
 export const MACROS = [
   "${env}",
@@ -165,8 +168,6 @@ const DISTRIBUTION_KEYS: Record<Distribution, { required: string[]; optional: st
   q_beta: { required: [], optional: ["a", "b", "q"] },
 };
 const PARAMETER_KEYS = ["distribution", "value", "values", "probabilities", "min", "max", "q", "mu", "sigma", "a", "b"];
-/** A grid axis from an integer or q range longer than this is a mistake, not a plan. */
-export const MAX_GRID_AXIS = 10_000;
 /** W&B's check that probabilities sum to 1 (numpy.isclose's default tolerances). */
 const PROBABILITY_SUM_TOLERANCE = 1e-8 + 1e-5;
 
@@ -623,54 +624,6 @@ function checkGriddable(space: Space, nodes: ParamNodes, fail: Fail): void {
   }
 }
 
-/**
- * The values a grid takes for a dimension, or null when it is not a grid
- * axis. A q range is W&B's numpy.arange(min, max, q): from min in steps of q,
- * max left out (float noise dropped: 0.1 * 3 is 0.3 here).
- */
-export function gridAxis(dim: Dimension): FlagValue[] | null {
-  switch (dim.type) {
-    case "const":
-      return [dim.value];
-    case "choice":
-      return dim.values;
-    case "uniform": {
-      if (dim.q === undefined && dim.integer) {
-        const first = Math.ceil(dim.low);
-        const last = Math.floor(dim.high);
-        if (last - first + 1 > MAX_GRID_AXIS) return null;
-        return Array.from({ length: last - first + 1 }, (_, k) => first + k);
-      }
-      if (dim.q === undefined) return null;
-      const count = Math.ceil((dim.high - dim.low) / dim.q);
-      if (count > MAX_GRID_AXIS) return null;
-      return Array.from({ length: count }, (_, k) => Number((dim.low + k * dim.q!).toPrecision(15)));
-    }
-    default:
-      return null;
-  }
-}
-
-/** Every grid combination, first parameter varying slowest (as the Grid.ai seed lists them). */
-export function sweepGridPoints(space: Space): Point[] {
-  let points: Point[] = [{}];
-  for (const [name, dim] of Object.entries(space)) {
-    const axis = gridAxis(dim);
-    if (axis === null) throw new UsageError(`parameters.${name}: method grid needs a finite list of values`);
-    const next: Point[] = [];
-    for (const p of points) for (const v of axis) next.push({ ...p, [name]: v });
-    points = next;
-  }
-  return points;
-}
-
-/** The number of grid combinations (without building them). */
-export function sweepGridSize(space: Space): number {
-  let n = 1;
-  for (const dim of Object.values(space)) n *= gridAxis(dim)?.length ?? Infinity;
-  return n;
-}
-
 function readCommand(pair: Pair<Node, Node | null> | undefined, fail: Fail): string[] | null {
   if (!pair) return null;
   const node = pair.value;
@@ -782,11 +735,4 @@ function readEarlyTerminate(pair: Pair<Node, Node | null> | undefined, fail: Fai
     return { type: "hyperband", bands, eta, strict };
   }
   return fail(keys.get("type")!.value, "early_terminate.type", `unknown type "${type}"; use envelope or hyperband`);
-}
-
-/** How many trials the sweep runs in all: the grid's size (capped by run_cap), run_cap, or null (until stopped). */
-export function sweepTotal(config: SweepConfig): number | null {
-  const grid = config.method === "grid" ? sweepGridSize(config.space) : Infinity;
-  const cap = Math.min(grid, config.runCap ?? Infinity);
-  return Number.isFinite(cap) ? cap : null;
 }

@@ -10,7 +10,8 @@
 
 import { delimiter, extname, resolve } from "node:path";
 import type { Point } from "../flags/space.js";
-import { DEFAULT_COMMAND, type SweepConfig } from "../flags/sweep-config.js";
+import type { SweepConfig } from "../flags/sweep-config.js";
+import { DEFAULT_COMMAND } from "../flags/sweep-grid.js";
 import { sweepMacroArgs } from "../flags/sweep-args.js";
 import { closeSync, openSync, readSync } from "node:fs";
 import { findExecutable } from "./preflight.js";

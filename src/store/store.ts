@@ -24,7 +24,7 @@ import {
   unpackSummaries,
   type RunKey,
 } from "./index-cache.js";
-import { holdLease, readRunLock, removeRunLock, withDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
+import { holdLease, readRunLock, removeRunLock, withBriefDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
 import { OutputLog, readOutputTail } from "./output.js";
 import { BUILDING_PREFIX, INDEX_KEYS_FILE, LOCK_FILE, RUN_FILE, SCALARS_FILE, isRunId, isoNow, newRunId, shortId } from "./paths.js";
 import {
@@ -420,13 +420,14 @@ export class RunStore {
    * by default it is durable when this returns (two fsyncs: the file, then
    * the folder, which on journalling file systems also commits the folder's
    * creation). The runner's start of a rerun passes "whole": never torn by a
-   * power loss, made durable by the run's final update.
+   * power loss, made durable by the run's final update. The lock is the brief
+   * one (a synchronous read-modify-write holds nobody up across event-loop turns).
    */
   async updateRun(id: string, mutate: (record: RunRecord) => void, durability: Durability = "durable"): Promise<RunRecord> {
     const dir = this.runDir(id);
     const path = join(dir, RUN_FILE);
     try {
-      return await withDirLock(dir, () => {
+      return await withBriefDirLock(dir, () => {
         const record = readRecord(dir, id);
         mutate(record);
         record.format = STORE_FORMAT;

@@ -18,7 +18,7 @@ import { NotFoundError, UsageError } from "../errors.js";
 import type { SweepConfig } from "../flags/sweep-config.js";
 import { appendLines, writeJsonAtomic } from "./fs-atomic.js";
 import { randomHex } from "./paths.js";
-import { RunStore, withBriefDirLock, withDirLock } from "./store.js";
+import { RunStore, withBriefDirLock } from "./store.js";
 import type { Flags, Placement, Run, RunRecord, RunStatus } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
 
@@ -409,7 +409,7 @@ export function sweepState(sweep: Sweep, counts: SweepCounts): SweepState {
  * a trial is still running (its agent alive).
  */
 export async function deleteSweep(store: RunStore, sweep: Sweep, lockTimeoutMs: number): Promise<string[]> {
-  return withDirLock(
+  return withBriefDirLock(
     sweep.dir,
     () => {
       const trials = readTrials(store, sweep).filter((t) => t.run !== null && !t.superseded);
@@ -434,7 +434,7 @@ export async function deleteSweep(store: RunStore, sweep: Sweep, lockTimeoutMs: 
 
 /** Read-modify-write of sweep.json under the sweep's lock. */
 export async function updateSweep(sweep: Sweep, mutate: (r: SweepRecord) => void): Promise<SweepRecord> {
-  return withDirLock(sweep.dir, () => {
+  return withBriefDirLock(sweep.dir, () => {
     const record = readSweepRecord(sweep.dir, sweep.id);
     mutate(record);
     writeJsonAtomic(join(sweep.dir, SWEEP_FILE), record);

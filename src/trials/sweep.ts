@@ -6,7 +6,8 @@
 
 import { resolve } from "node:path";
 import type { Point } from "../flags/space.js";
-import { sweepGridPoints, sweepTotal, type SweepConfig } from "../flags/sweep-config.js";
+import type { SweepConfig } from "../flags/sweep-config.js";
+import { sweepGridPoints, sweepTotal } from "../flags/sweep-grid.js";
 import { buildEnv, buildSweepArgv, usesArgsJsonFile } from "../runner/command.js";
 import { sweepMacroArgs } from "../flags/sweep-args.js";
 import { startRun, startedFields, type OutputSink, type RunningProcess } from "../runner/execute.js";
