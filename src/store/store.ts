@@ -214,7 +214,14 @@ export class RunStore {
       }
     }
     const status = deriveStatus(building.record, building.dir);
-    return status === "error" ? null : { id, dir: building.dir, record: building.record, status };
+    if (status !== "error") return { id, dir: building.dir, record: building.record, status };
+    // Its claimer died there, or committed it since the record was read (the folder, LOCK and
+    // all, was renamed between the two reads, so the LOCK looked absent): look in place again.
+    try {
+      return this.readRun(id);
+    } catch {
+      return null;
+    }
   }
 
   readRun(id: string, opts: { trash?: boolean } = {}): Run {

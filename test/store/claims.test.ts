@@ -2,7 +2,7 @@
 // (claimLedgerTrial): the run's fsync and its rename into place come after the
 // release. These pin down what other claimers see in between, what a claimer
 // that dies there leaves, the brief lock itself, and the proposal thread.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BusyError } from "../../src/errors.js";
 import { RunStore, withBriefDirLock, withDirLock } from "../../src/store/store.js";
 import { appendTrialEntry, claimLedgerTrial, readTrials, type ClaimChoice, type Trial } from "../../src/store/sweeps.js";
-import { DIST, cleanTempDirs, tempDir } from "../helpers/paths.js";
+import { DIST, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
 afterEach(cleanTempDirs);
 
@@ -90,6 +90,39 @@ describe("claims", () => {
     expect(existsSync(store.runsDir) ? readdirSync(store.runsDir) : []).toEqual([]);
     expect(existsSync(join(dir, ".lock"))).toBe(false);
   });
+
+  it("claims each of 120 grid points exactly once with 6 processes claiming at once, 3 times out of 3", async () => {
+    for (let round = 0; round < 3; round++) {
+      const home = tempDir();
+      const store = new RunStore(home);
+      const dir = ledger(home);
+      const outs = await Promise.all(
+        Array.from(
+          { length: 6 },
+          () =>
+            new Promise<string>((resolve, reject) => {
+              const child = spawn(process.execPath, [join(ROOT, "test", "store", "workers", "claim.mjs"), home, dir, "120"], {
+                stdio: ["ignore", "pipe", "inherit"],
+              });
+              let out = "";
+              child.stdout.on("data", (d: Buffer) => (out += d));
+              child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`claimer exited ${code}`))));
+            }),
+        ),
+      );
+      expect(outs.reduce((sum, o) => sum + Number(o), 0)).toBe(120);
+      const runs = store.listRuns().runs;
+      expect(runs).toHaveLength(120);
+      expect(new Set(runs.map((r) => r.record.trial)).size).toBe(120);
+      expect(
+        readTrials(store, { dir })
+          .map((t) => t.trial)
+          .sort((a, b) => a - b),
+      ).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+      // Every claim renamed its run into place: nothing is left hidden.
+      expect(readdirSync(store.runsDir).filter((name) => name.startsWith("."))).toEqual([]);
+    }
+  }, 120_000);
 
   it("gives every one of 4 concurrent claims in one process its own trial", async () => {
     const home = tempDir();
