@@ -9,7 +9,7 @@
 // --smoke: 4 trials of 0.05 s, 5 claims, 1 and 2 agents (CI runs it so the bench cannot rot).
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,18 +43,22 @@ const STARTUPS = SMOKE ? 1 : 5;
 
 const work = mkdtempSync(join(tmpdir(), "g-bench-agents-"));
 try {
-  writeFileSync(join(work, "nap.sh"), `sleep ${SLEEP_S}\necho "loss: 1"\n`);
+  // The trials' program in a folder of its own: each trial copies the source files beside its
+  // program, and the stores (with their sweep.yaml and sweep.json files) must not be among them.
+  const program = join(work, "program");
+  mkdirSync(program);
+  writeFileSync(join(program, "nap.sh"), `sleep ${SLEEP_S}\necho "loss: 1"\n`);
 
   // Claim overhead, in process: the sweep grows by one trial per claim, as in a real sweep.
   const claimHome = join(work, "claim-home");
   const store = new RunStore(claimHome);
   const yaml = `program: nap.sh\nmethod: random\ncommand: [sh, "\${program}", "\${args}"]\nparameters:\n  a: {min: 0.0, max: 1.0}\n  b: {values: [x, y, z]}\n`;
-  const sweep = createSweep(claimHome, "bench.yaml", yaml, work);
+  const sweep = createSweep(claimHome, "bench.yaml", yaml, program);
   const times = [];
   const finishedCache = new Map();
   for (let i = 0; i < CLAIMS; i++) {
     const t0 = process.hrtime.bigint();
-    const claim = await claimTrial(store, sweep.id, { retry: true, cwd: work, finishedCache });
+    const claim = await claimTrial(store, sweep.id, { retry: true, cwd: program, finishedCache });
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     // Untimed: the trial ends, as it would before its agent claims again.
     await store.updateRun(claim.run.id, (r) => {
@@ -73,7 +77,7 @@ try {
   for (const n of TRIALS > 0 ? AGENTS : []) {
     for (const build of builds) {
       const home = join(work, `home-${n}-${build.name.replace(/ /g, "-")}`);
-      const s = createSweep(home, "bench.yaml", yaml.replace("method: random", `method: random\nrun_cap: ${TRIALS}`), work);
+      const s = createSweep(home, "bench.yaml", yaml.replace("method: random", `method: random\nrun_cap: ${TRIALS}`), program);
       const t0 = Date.now();
       await Promise.all(
         Array.from(
@@ -81,7 +85,7 @@ try {
           () =>
             new Promise((res, rej) => {
               const child = spawn(process.execPath, [join(build.root, "bin/g"), "agent", s.id], {
-                cwd: work,
+                cwd: program,
                 env: { ...process.env, G_HOME: home },
                 stdio: "ignore",
               });
@@ -110,14 +114,14 @@ try {
 
   // Fixed cost per agent process: start node, load g, find the sweep done, exit.
   const doneHome = join(work, "home-done");
-  const done = createSweep(doneHome, "bench.yaml", yaml.replace("method: random", "method: random\nrun_cap: 1"), work);
-  await claimTrial(new RunStore(doneHome), done.id, { retry: true, cwd: work });
+  const done = createSweep(doneHome, "bench.yaml", yaml.replace("method: random", "method: random\nrun_cap: 1"), program);
+  await claimTrial(new RunStore(doneHome), done.id, { retry: true, cwd: program });
   const startups = [];
   for (let i = 0; i < STARTUPS; i++) {
     const t0 = Date.now();
     await new Promise((res) =>
       spawn(process.execPath, [join(root, "bin/g"), "agent", done.id], {
-        cwd: work,
+        cwd: program,
         env: { ...process.env, G_HOME: doneHome },
         stdio: "ignore",
       }).on("close", res),
