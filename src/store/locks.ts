@@ -49,7 +49,7 @@ const SYNC_RETRY_JITTER_MS = 60;
 /** How long a lease lasts without a heartbeat before another host may take the run over. */
 export const LEASE_MS = 60_000;
 /** Heartbeats per lease: a LOCK is rewritten every lease / LEASE_BEATS (15 s by default). */
-const LEASE_BEATS = 4;
+export const LEASE_BEATS = 4;
 
 /** Contents of a run's LOCK file: the process that records the run. */
 export interface RunLock {

@@ -70,6 +70,15 @@ export function writeBuildingRecord(runsDir: string, record: RunRecord): void {
   }
 }
 
+/** Rewrites the LOCK of a folder begun by beginRunFolder (a fresher heartbeat). */
+export function writeBuildingLock(runsDir: string, id: string, lock: RunLock): void {
+  try {
+    writeRunLock(buildingFolder(runsDir, id), lock);
+  } catch (err) {
+    throw toStoreWriteError(err, `${runsDir}/${id}`);
+  }
+}
+
 /**
  * The last step: run.json is fsynced, then the folder renamed into place, so
  * the run appears after a power loss with its record whole or not at all, as

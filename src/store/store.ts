@@ -34,6 +34,7 @@ import {
   commitRunFolder,
   createRunFolder,
   readBuildingRecord,
+  writeBuildingLock,
   writeBuildingRecord,
   listRunFiles,
   readRecord,
@@ -77,6 +78,7 @@ export {
   type StoreLocation,
 } from "./paths.js";
 export {
+  LEASE_BEATS,
   LEASE_MS,
   RUN_LOCK_STALE_MS,
   RUN_LOCK_TIMEOUT_MS,
@@ -177,8 +179,11 @@ export class RunStore {
     return id;
   }
 
-  recordRun(id: string, fields: Partial<RunRecord> & { op: string }): RunRecord {
+  recordRun(id: string, fields: Partial<RunRecord> & { op: string }, freshLock?: RunLock): RunRecord {
     const record = this.newRecord({ ...fields, id });
+    // A claim that waited long for the ledger's lock renews the heartbeat beginRun wrote, so
+    // other hosts do not read its trial as abandoned before the runner's lease takes over.
+    if (freshLock) writeBuildingLock(this.runsDir, id, freshLock);
     writeBuildingRecord(this.runsDir, record);
     return record;
   }

@@ -18,7 +18,7 @@ import { NotFoundError, UsageError } from "../errors.js";
 import type { SweepConfig } from "../flags/sweep-config.js";
 import { appendLines, writeJsonAtomic } from "./fs-atomic.js";
 import { randomHex } from "./paths.js";
-import { RunStore, withBriefDirLock } from "./store.js";
+import { LEASE_BEATS, RunStore, leaseMs, withBriefDirLock } from "./store.js";
 import type { Flags, Placement, Run, RunRecord, RunStatus } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
 
@@ -291,10 +291,11 @@ export async function claimLedgerTrial(
         const choice = opts.choose(trials);
         if (choice.kind === "done") return { choice, record: null };
         if (choice.rerun) {
-          store.writeLock(choice.rerun.id, lock);
+          store.writeLock(choice.rerun.id, { ...lock, beat: Date.now() });
           return { choice, record: null };
         }
-        const record = store.recordRun(id, opts.newRun(choice));
+        const aged = Date.now() - lock.beat > leaseMs() / LEASE_BEATS;
+        const record = store.recordRun(id, opts.newRun(choice), aged ? { ...lock, beat: Date.now() } : undefined);
         appendTrialEntry(dir, { trial: choice.trial, run: id });
         return { choice, record };
       },

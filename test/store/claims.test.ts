@@ -77,6 +77,36 @@ describe("claims", () => {
     }
   });
 
+  it("renews the claim's heartbeat when it waited for the lock longer than a quarter of the lease", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const dir = ledger(home);
+    const lease = process.env.G_LEASE_MS;
+    process.env.G_LEASE_MS = "40";
+    try {
+      let releasedAt = 0;
+      let holding!: () => void;
+      const isHeld = new Promise<void>((r) => (holding = r));
+      const held = withDirLock(dir, () => {
+        holding();
+        return new Promise<void>((r) => setTimeout(() => ((releasedAt = Date.now()), r()), 60));
+      });
+      await isHeld;
+      const claim = await claimLedgerTrial(store, dir, {
+        choose: chooseFree,
+        newRun: (choice) => ({ op: "x", trial: choice.trial, flags: choice.point }),
+        lockTimeoutMs: 5_000,
+      });
+      await held;
+      expect(claim.kind).toBe("trial");
+      if (claim.kind === "trial")
+        expect(JSON.parse(readFileSync(join(claim.run.dir, "LOCK"), "utf8")).beat).toBeGreaterThanOrEqual(releasedAt);
+    } finally {
+      if (lease === undefined) delete process.env.G_LEASE_MS;
+      else process.env.G_LEASE_MS = lease;
+    }
+  });
+
   it("leaves no hidden folder when the claim finds nothing to claim", async () => {
     const home = tempDir();
     const store = new RunStore(home);
