@@ -8,6 +8,7 @@
 //
 //   npm run bench:gp-overhead -- [--old DIR] [--seeds N] [--functions a,b]
 //   DIR: a project folder with a built dist/ (default /work/wt/base, this round's reference build)
+// --smoke (what CI runs so the bench cannot rot): 1 seed on branin, this package's dist/ as both builds.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -19,9 +20,10 @@ const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
-const OLD = option("--old", "/work/wt/base");
-const SEEDS = option("--seeds", "5");
-const FUNCTIONS = option("--functions", "branin,hartmann6,rosenbrock4,ackley5,guild_noisy1d").split(",");
+const SMOKE = args.includes("--smoke");
+const OLD = SMOKE ? ROOT : option("--old", "/work/wt/base");
+const SEEDS = SMOKE ? "1" : option("--seeds", "5");
+const FUNCTIONS = (SMOKE ? "branin" : option("--functions", "branin,hartmann6,rosenbrock4,ackley5,guild_noisy1d")).split(",");
 const BUDGET = "50";
 
 const builds = [
