@@ -19,7 +19,7 @@ import {
 } from "../../src/search/gp.js";
 import { logEvidence } from "../../src/search/gp/model.js";
 import { fitGp } from "../../src/search/gp/fit.js";
-import { acquisitionScore, lengthscaleGroups, logCdf, logH } from "../../src/search/gp/acquisition.js";
+import { acquisitionScore, lengthscaleGroups, logCdf, logH, NOISE_FACTOR_MIN } from "../../src/search/gp/acquisition.js";
 import { normalCdf } from "../../src/search/linalg.js";
 import { buildEncoding, decodePoint, sampleUnit } from "../../src/search/encode.js";
 
@@ -366,6 +366,17 @@ describe("log-scale acquisitions", () => {
         expect(g.dVar).toBeCloseTo((at(0.4, 0.3 + 1e-6).value - at(0.4, 0.3 - 1e-6).value) / 2e-6, 4);
       }
     }
+  });
+
+  it("applies the noise factor only to noise fitted at NOISE_FACTOR_MIN or more", () => {
+    const s = { xi: 1e-4, kappa: 2 };
+    const score = (noise: number) => acquisitionScore("ei", 0.1, 0.01, 0, s, noise).value;
+    // A deterministic objective's fit sits near the noise prior's mode (1/300): plain log EI.
+    expect(score(NOISE_FACTOR_MIN / 3)).toBe(score(0));
+    // Real noise: log EI plus the log of Huang's factor.
+    const noise = 4 * NOISE_FACTOR_MIN;
+    expect(score(noise)).toBeCloseTo(score(0) + Math.log(noiseFactor(0.01, noise).factor), 12);
+    expect(score(noise)).toBeLessThan(score(0));
   });
 
   it("ranks points by EI the same way on the log scale", () => {
