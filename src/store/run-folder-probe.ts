@@ -12,34 +12,38 @@ export interface RunFolderStats {
   stats: Float64Array;
 }
 
-/** A worker that cannot answer in this long (it failed to start) is given up on: the caller lists the folder itself. */
-const PROBE_TIMEOUT_MS = 60_000;
+/** A worker that has not answered in this long (it failed to start) is given up on: the caller lists the folder itself. */
+const PROBE_TIMEOUT_MS = 30_000;
 
-// Plain CommonJS run by the worker (eval): no module of g's to resolve from wherever the bundle sits.
+// Run by the worker from source (eval), so no file of g's has to be found from wherever the bundle
+// sits; dynamic imports work whether Node runs it as a script or a module. It always answers, an
+// error included, so the caller never waits for nothing.
 const PROBE_SOURCE = `
-const { workerData } = require("node:worker_threads");
-const { readdirSync, statSync } = require("node:fs");
-const { dir, file, port, signal } = workerData;
-let message;
-try {
-  const names = readdirSync(dir);
-  const stats = new Float64Array(names.length * 3);
-  for (let i = 0; i < names.length; i++) {
-    stats[3 * i] = -1;
-    if (!/^[0-9a-f]{32}$/.test(names[i])) continue;
-    try {
-      const st = statSync(dir + "/" + names[i] + "/" + file, { throwIfNoEntry: false });
-      if (st) { stats[3 * i] = st.ino; stats[3 * i + 1] = st.size; stats[3 * i + 2] = st.mtimeMs; }
-    } catch {}
+(async () => {
+  const { workerData } = await import("node:worker_threads");
+  const { dir, file, port, signal } = workerData;
+  let message = { error: "no answer" };
+  try {
+    const { readdirSync, statSync } = await import("node:fs");
+    const names = readdirSync(dir);
+    const stats = new Float64Array(names.length * 3);
+    for (let i = 0; i < names.length; i++) {
+      stats[3 * i] = -1;
+      if (!/^[0-9a-f]{32}$/.test(names[i])) continue;
+      try {
+        const st = statSync(dir + "/" + names[i] + "/" + file, { throwIfNoEntry: false });
+        if (st) { stats[3 * i] = st.ino; stats[3 * i + 1] = st.size; stats[3 * i + 2] = st.mtimeMs; }
+      } catch {}
+    }
+    message = { names, stats };
+  } catch (err) {
+    message = { error: String((err && err.code) || err) };
+  } finally {
+    port.postMessage(message);
+    Atomics.store(signal, 0, 1);
+    Atomics.notify(signal, 0);
   }
-  message = { names, stats };
-} catch (err) {
-  message = { error: String(err && err.code) };
-} finally {
-  port.postMessage(message || { error: "none" });
-  Atomics.store(signal, 0, 1);
-  Atomics.notify(signal, 0);
-}
+})();
 `;
 
 /** A probe under way; `wait` blocks until it answers, or gives null (the caller then lists and stats itself). */
@@ -57,6 +61,7 @@ export function startRunFolderProbe(runsDir: string): RunFolderProbe | null {
     port = channel.port1;
     worker = new Worker(PROBE_SOURCE, {
       eval: true,
+      execArgv: [],
       workerData: { dir: runsDir, file: RUN_FILE, port: channel.port2, signal },
       transferList: [channel.port2],
     });

@@ -1,12 +1,13 @@
 // The store's caches (index.bin, index.jsonl, index-keys.txt) are checked, not trusted
 // (issue 18): whatever state they are in, listings give the answer of reading
 // every run's files, and runs added, changed or removed behind their back are seen.
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { generateStore } from "../../runs-fixtures/generate.mjs";
 import { forEachLine } from "../../src/store/index-cache.js";
 import { Snapshot, encodeSnapshot } from "../../src/store/index-snapshot.js";
+import { startRunFolderProbe } from "../../src/store/run-folder-probe.js";
 import type { RunRecord, ScalarSummary } from "../../src/store/types.js";
 import { RunStore, summarizeScalars } from "../../src/store/store.js";
 import { g } from "../helpers/g.js";
@@ -163,6 +164,22 @@ describe("index.bin, the binary snapshot", () => {
       expect(Snapshot.fromBytes(damaged), `byte ${at}`).toBeNull();
     }
     expect(Snapshot.fromBytes(Buffer.from("not a snapshot at all, just some text here....."))).toBeNull();
+  });
+});
+
+describe("the run folder probe", () => {
+  it("lists the runs folder and stats each run.json on a worker thread, as statSync does", () => {
+    const home = tempDir();
+    generateStore({ runs: 30, out: home, steps: 1, seed: "probe" });
+    const runsDir = join(home, "runs");
+    writeFileSync(join(runsDir, "not-a-run"), "");
+    const found = startRunFolderProbe(runsDir)!.wait()!;
+    expect([...found.names].sort()).toEqual(readdirSync(runsDir).sort());
+    found.names.forEach((name, i) => {
+      const st = name === "not-a-run" ? null : statSync(join(runsDir, name, "run.json"));
+      expect([...found.stats.subarray(3 * i, 3 * i + 3)]).toEqual(st ? [st.ino, st.size, st.mtimeMs] : [-1, 0, 0]);
+    });
+    expect(startRunFolderProbe(join(home, "missing"))!.wait()).toBeNull();
   });
 });
 
