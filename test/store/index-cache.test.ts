@@ -298,6 +298,38 @@ describe.each([
   });
 });
 
+describe("g compare from the index", () => {
+  it("prints what reading every run's files prints, from the snapshot and from the journal", () => {
+    const home = tempDir();
+    generateStore({ runs: 400, out: home, steps: 5, seed: "same", summary: false });
+    const views = [
+      ["runs", "-a"],
+      ["compare", "-T"],
+      ["compare", "--json"],
+      ["compare", "--csv", "-c", "min loss,max accuracy,avg val_loss,count loss,step loss,first grad_norm,=lr,.label,.time", "-M", "loss"],
+    ];
+    /** Each view's output; `uncached`: with no index at all, every run read from its files. */
+    const print = (uncached: boolean) =>
+      views.map((args) => {
+        if (uncached) for (const f of ["index.bin", "index.jsonl", "index-keys.txt"]) rmSync(join(home, f), { force: true });
+        const res = g(args, { home });
+        expect(res.code, res.stderr).toBe(0);
+        return res.stdout;
+      });
+    const fromFiles = print(true);
+    expect(existsSync(join(home, "index.bin"))).toBe(true);
+    expect(print(false)).toEqual(fromFiles); // from the snapshot
+    // Three runs relabelled through g: the next read takes them from their files into the journal, the one after from it.
+    const relabel = g(["runs", "label", "1:3", "--set", "journalled"], { home });
+    expect(relabel.code, relabel.stderr).toBe(0);
+    const relabelled = print(false);
+    expect(relabelled[1]).toContain("journalled");
+    expect(lineCount(join(home, "index.jsonl"))).toBe(3);
+    expect(print(false)).toEqual(relabelled);
+    expect(print(true)).toEqual(relabelled);
+  });
+});
+
 describe("g runs: the newest runs without reading every record", () => {
   /** The newest `n` and the count, as listNewestRuns answers and as reading every record does. */
   function both(store: RunStore, n = 20) {
