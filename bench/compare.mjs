@@ -67,8 +67,7 @@ function timeOnce(bin, args, home) {
 
 /** The first `g compare -T` of a store without caches: index files removed (and the page cache, when asked). */
 function timeCold(bin, home, dropCaches) {
-  rmSync(join(home, "index.jsonl"), { force: true });
-  rmSync(join(home, "index-keys.txt"), { force: true });
+  for (const f of ["index.bin", "index.jsonl", "index-keys.txt"]) rmSync(join(home, f), { force: true });
   const dropped = dropCaches && dropPageCache();
   return { ...timeOnce(bin, ["compare", "-T"], home), dropped };
 }

@@ -290,8 +290,8 @@ export class RunStore {
       stats.set(name, st);
       fromSnapshot++;
     }
-    const fresh: string[] = [];
-    const freshKeys: string[] = [];
+    // Finished runs read from their files: the journal gets them, or a new snapshot.
+    const fresh: RunWithSummaries[] = [];
     for (const name of unread) {
       const dir = `${this.runsDir}/${name}`;
       try {
@@ -307,8 +307,7 @@ export class RunStore {
         out.push({ run, summaries });
         if (record.stopped != null && st !== null) {
           stats.set(name, st);
-          fresh.push(journalLine(record, st, summaries));
-          freshKeys.push(keyLine(name, keyOf(record)));
+          fresh.push({ run, summaries });
         }
       } catch (err) {
         if (!(err instanceof RunGoneError)) warnings.push(damagedWarning(dir, err));
@@ -336,8 +335,15 @@ export class RunStore {
         INDEX_KEYS_FILE,
       );
     } else {
-      appendIndexLines(this.home, fresh);
-      appendIndexLines(this.home, freshKeys, INDEX_KEYS_FILE);
+      appendIndexLines(
+        this.home,
+        fresh.map((r) => journalLine(r.run.record, stats.get(r.run.id)!, r.summaries)),
+      );
+      appendIndexLines(
+        this.home,
+        fresh.map((r) => keyLine(r.run.id, keyOf(r.run.record))),
+        INDEX_KEYS_FILE,
+      );
     }
     return { runs: out, warnings };
   }
