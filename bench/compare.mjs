@@ -52,7 +52,8 @@ function parseArgs(argv) {
     else if (a === "--bin") opts.bin = argv[++i];
     else if (a === "--old-bin") opts.oldBin = argv[++i];
     else if (a === "--drop-caches") opts.dropCaches = true;
-    else if (a === "--out") i++; // read above
+    else if (a === "--out")
+      i++; // read above
     else {
       process.stderr.write(
         `bench: unknown argument "${a}"\nusage: node bench/compare.mjs [--sizes 1000,10000] [--cold-sizes 10000] [--repeat 5] [--bin bin/g] [--old-bin PATH] [--drop-caches] [--out DIR]\n`,
