@@ -1,8 +1,10 @@
-// $G_HOME/index.jsonl: a cache of finished runs' records and scalar summaries,
-// so that compare over 100 000 runs costs one stat a run instead of two reads
-// and two parses. An entry is valid while run.json's inode, size and mtime are
-// unchanged. Append-only (whole lines), compacted by a rewrite. Only a cache:
-// a lost or torn line costs time, never data, so nothing here calls fsync.
+// $G_HOME/index.jsonl: the journal of the index of finished runs, one JSON
+// line (record and packed summaries) a run indexed since the binary snapshot
+// index.bin (index-snapshot.ts) was written: the runner appends a run's line
+// when it ends, readers the lines of runs they read from their files. An
+// entry is valid while run.json's inode, size and mtime are unchanged. A
+// reader that writes a new snapshot empties it. Only a cache: a lost or torn
+// line costs time, never data, so nothing here calls fsync.
 //
 // $G_HOME/index-keys.txt: the index's ordering column, `<id> <trial> <created
 // as JSON>` a line for finished runs, so `g runs` can find the newest runs of

@@ -4,7 +4,8 @@
 //   paths.ts        home, ids, file names          run-files.ts   make a run folder, read run.json
 //   status.ts       deriveStatus                   locks.ts       .lock (proper-lockfile), LOCK
 //   scalar-files.ts scalars.jsonl, summary.json    output.ts      output.log
-//   index-cache.ts  index.jsonl                    fs-atomic.ts   atomic writes, whole appends
+//   index-cache.ts  index.jsonl (the journal)      fs-atomic.ts   atomic writes, whole appends
+//   index-snapshot.ts index.bin (the snapshot)     run-folder-probe.ts  stats on a worker thread
 //   write-errors.ts "no space left ... writing PATH" read-fast.ts   small files, fast
 //   track-files.ts  tracks.jsonl (ml_dash tracks)
 // This module re-exports what other layers import from it.
