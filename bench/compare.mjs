@@ -10,9 +10,9 @@
 // (its cold rows only up to 10 000 runs: it takes minutes beyond).
 //
 //   node bench/compare.mjs [--sizes 1000,10000,100000] [--cold-sizes 10000,100000] [--repeat 5]
-//                          [--bin bin/g] [--old-bin PATH] [--drop-caches]
+//                          [--bin bin/g] [--old-bin PATH] [--drop-caches] [--out DIR]
 
-import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import os, { tmpdir } from "node:os";
@@ -21,7 +21,9 @@ import { dropPageCache, ensureStore, timeNode } from "./util.mjs";
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** --smoke (what CI runs so the bench cannot rot): one store of 20 runs, once, in a temporary folder. */
 const SMOKE = process.argv.includes("--smoke");
-const OUT = SMOKE ? mkdtempSync(join(tmpdir(), "g-bench-compare-")) : join(ROOT, "bench", "out");
+/** Where the generated stores are kept (--out DIR; several GB at 100 000 runs). */
+const OUT_ARG = process.argv.indexOf("--out");
+const OUT = SMOKE ? mkdtempSync(join(tmpdir(), "g-bench-compare-")) : OUT_ARG > 0 ? process.argv[OUT_ARG + 1] : join(ROOT, "bench", "out");
 if (SMOKE) process.on("exit", () => rmSync(OUT, { recursive: true, force: true }));
 const GUILD_SECONDS = { 1000: 2.2 };
 const TARGET_SECONDS = { 1000: 0.15, 100000: 2 };
@@ -50,9 +52,11 @@ function parseArgs(argv) {
     else if (a === "--bin") opts.bin = argv[++i];
     else if (a === "--old-bin") opts.oldBin = argv[++i];
     else if (a === "--drop-caches") opts.dropCaches = true;
+    else if (a === "--out")
+      i++; // read above
     else {
       process.stderr.write(
-        `bench: unknown argument "${a}"\nusage: node bench/compare.mjs [--sizes 1000,10000] [--cold-sizes 10000] [--repeat 5] [--bin bin/g] [--old-bin PATH] [--drop-caches]\n`,
+        `bench: unknown argument "${a}"\nusage: node bench/compare.mjs [--sizes 1000,10000] [--cold-sizes 10000] [--repeat 5] [--bin bin/g] [--old-bin PATH] [--drop-caches] [--out DIR]\n`,
       );
       process.exit(2);
     }
@@ -67,10 +71,19 @@ function timeOnce(bin, args, home) {
 
 /** The first `g compare -T` of a store without caches: index files removed (and the page cache, when asked). */
 function timeCold(bin, home, dropCaches) {
-  rmSync(join(home, "index.jsonl"), { force: true });
-  rmSync(join(home, "index-keys.txt"), { force: true });
+  for (const f of ["index.bin", "index.jsonl", "index-keys.txt"]) rmSync(join(home, f), { force: true });
   const dropped = dropCaches && dropPageCache();
   return { ...timeOnce(bin, ["compare", "-T"], home), dropped };
+}
+
+/** A G_HOME beside `store` whose runs folder is a link to the store's: the same runs, its own index files. */
+function ownHome(store, k) {
+  const home = `${store}-build${k}`;
+  if (!existsSync(home)) {
+    mkdirSync(home);
+    symlinkSync(join(store, "runs"), join(home, "runs"));
+  }
+  return home;
 }
 
 function median(xs) {
@@ -110,12 +123,15 @@ function main() {
   }
 
   for (const n of opts.sizes) {
-    const home = ensureStore(n, { root: OUT });
-    for (const [, bin] of bins) timeOnce(bin, ["compare", "-T"], home); // warm: builds any missing caches, fills the page cache
+    const store = ensureStore(n, { root: OUT });
+    // Each build its own G_HOME over the same runs folder: their index files differ (index.bin since
+    // issue 18's third round), and one build's index would send the other back to every run's files.
+    const homes = bins.map((_, k) => (k === 0 ? store : ownHome(store, k)));
+    bins.forEach(([, bin], k) => timeOnce(bin, ["compare", "-T"], homes[k])); // warm: builds any missing caches, fills the page cache
     const repeat = n >= 100000 ? Math.min(opts.repeat, 3) : opts.repeat;
     const samples = bins.map(() => []);
     // Interleaved, so a change of load hits both builds alike.
-    for (let i = 0; i < repeat; i++) bins.forEach(([, bin], k) => samples[k].push(timeOnce(bin, ["compare", "-T"], home)));
+    for (let i = 0; i < repeat; i++) bins.forEach(([, bin], k) => samples[k].push(timeOnce(bin, ["compare", "-T"], homes[k])));
     loads.push(os.loadavg()[0]);
     bins.forEach(([name], k) => {
       const row = summarize(`${name}: ${n.toLocaleString("en")}`, n, samples[k]);

@@ -10,7 +10,7 @@ import { buildCompareData, type CompareData, type CompareInputRun } from "../que
 import { describePrefixMiss, matchesPrefix, selectCompareRuns, type RunSelection } from "../query/select.js";
 import { renderCsv } from "../format/csv.js";
 import { renderJson } from "../format/json.js";
-import { renderTable } from "../format/table.js";
+import { emitTable } from "../format/table.js";
 import { RunStore, resolveHome } from "../store/store.js";
 import { readSweep } from "../store/sweeps.js";
 import { say } from "./prompt.js";
@@ -91,15 +91,19 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   const tty = process.stdout.isTTY === true;
   // A pseudo-terminal without a size (script, some CI) reports 0 columns: treat it as unbounded.
   const columns = process.stdout.columns;
-  const text = renderTable(data, {
-    width: tty && columns > 0 ? columns : undefined,
-    color: tty && !noColor(),
-    onHidden: (headers) =>
-      say(
-        `${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal`,
-      ),
-  });
-  process.stdout.write(text + "\n");
+  emitTable(
+    data,
+    {
+      width: tty && columns > 0 ? columns : undefined,
+      color: tty && !noColor(),
+      onHidden: (headers) =>
+        say(
+          `${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal`,
+        ),
+    },
+    (text) => process.stdout.write(text),
+  );
+  process.stdout.write("\n");
 }
 
 /**

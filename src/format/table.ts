@@ -57,6 +57,20 @@ const STATUS_COLORS: Record<string, string> = {
 
 /** Renders the comparison as a table (no trailing newline). */
 export function renderTable(data: CompareData, opts: TableOptions): string {
+  const parts: string[] = [];
+  emitTable(data, opts, (text) => parts.push(text));
+  return parts.join("");
+}
+
+/** Big tables are handed out this many lines at a time, so the whole text never sits in memory at once. */
+const EMIT_LINES = 2000;
+
+/**
+ * The table of renderTable handed to `emit` in pieces (their concatenation is
+ * renderTable's text): `g compare -T` of 100 000 runs writes each piece as it
+ * comes instead of holding some 25 MB of text twice.
+ */
+export function emitTable(data: CompareData, opts: TableOptions, emit: (text: string) => void): void {
   const headers = data.columns.map((c) => c.header);
   const rows = data.rows.map((r) => r.cells);
   const align: Align[] = data.columns.map((c) => (c.numeric ? "right" : "left"));
@@ -72,7 +86,7 @@ export function renderTable(data: CompareData, opts: TableOptions): string {
     return c.kind === "flag" ? 100 + (data.columns.length - i) : 500 + (data.columns.length - i);
   };
   const dropOrder = data.columns.map((_, i) => i).sort((a, b) => rank(a) - rank(b));
-  return renderRows(headers, rows, {
+  emitRows(headers, rows, emit, {
     width: opts.width,
     color: opts.color,
     align,
@@ -84,12 +98,19 @@ export function renderTable(data: CompareData, opts: TableOptions): string {
 
 /** Renders headers and rows as aligned columns separated by two spaces (no trailing newline). */
 export function renderRows(headers: string[], rows: string[][], opts: RowsOptions): string {
+  const parts: string[] = [];
+  emitRows(headers, rows, (text) => parts.push(text), opts);
+  return parts.join("");
+}
+
+/** renderRows's text handed to `emit` in pieces. */
+function emitRows(headers: string[], rows: string[][], emit: (text: string) => void, opts: RowsOptions): void {
   const layout = layOut(headers, rows, opts.width, opts.dropOrder, opts.align ?? []);
   if (layout.hidden.length > 0) opts.onHidden?.(layout.hidden.map((i) => headers[i]!));
   const align = opts.align ?? [];
   const small = rows.length <= FAST_PATH_ROWS && rows.length * layout.shown.length <= FAST_PATH_CELLS;
-  if (opts.width !== undefined && small) return renderWithCliTable(headers, rows, layout, align, opts);
-  return renderFast(headers, rows, layout, align, opts);
+  if (opts.width !== undefined && small) emit(renderWithCliTable(headers, rows, layout, align, opts));
+  else renderFast(headers, rows, layout, align, opts, emit);
 }
 
 interface Layout {
@@ -186,8 +207,14 @@ function renderWithCliTable(headers: string[], rows: string[][], layout: Layout,
     .join("\n");
 }
 
-function renderFast(headers: string[], rows: string[][], layout: Layout, align: Align[], opts: RowsOptions): string {
-  const lines: string[] = new Array<string>(rows.length + 1);
+function renderFast(
+  headers: string[],
+  rows: string[][],
+  layout: Layout,
+  align: Align[],
+  opts: RowsOptions,
+  emit: (text: string) => void,
+): void {
   const bold = (s: string): string => (opts.color ? `\x1b[1m${s}\x1b[0m` : s);
   const last = layout.shown.length - 1;
   const line = (cells: string[], header: boolean, r: number): string => {
@@ -206,9 +233,15 @@ function renderFast(headers: string[], rows: string[][], layout: Layout, align: 
     }
     return out.trimEnd();
   };
-  lines[0] = line(headers, true, -1);
-  for (let r = 0; r < rows.length; r++) lines[r + 1] = line(rows[r]!, false, r);
-  return lines.join("\n");
+  let text = line(headers, true, -1);
+  for (let r = 0; r < rows.length; r++) {
+    text += "\n" + line(rows[r]!, false, r);
+    if (r % EMIT_LINES === EMIT_LINES - 1) {
+      emit(text);
+      text = "";
+    }
+  }
+  emit(text);
 }
 
 /** Cuts text to `width` characters, ending in "…" when cut. */

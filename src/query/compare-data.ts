@@ -342,6 +342,22 @@ export function runSeconds(run: Run, now: number): number | null {
   return Math.max(0, (end - started) / 1000);
 }
 
+/** A flag column remembers at most this many distinct values' texts (a random search's are all distinct). */
+const REMEMBERED_VALUES = 4096;
+
+/** `format` with its answers remembered per value, up to REMEMBERED_VALUES of them. */
+function rememberFormatted(format: (v: number | string | boolean) => string): (v: number | string | boolean) => string {
+  const seen = new Map<number | string | boolean, string>();
+  return (v) => {
+    let text = seen.get(v);
+    if (text === undefined) {
+      text = format(v);
+      if (seen.size < REMEMBERED_VALUES) seen.set(v, text);
+    }
+    return text;
+  };
+}
+
 /** How a column's present values are printed; chosen once per column. */
 function cellFormatter(col: ResolvedColumn): (v: number | string | boolean) => string {
   if (col.type === "attr") {
@@ -352,6 +368,8 @@ function cellFormatter(col: ResolvedColumn): (v: number | string | boolean) => s
   }
   // A count or a step is a whole number, shown in full.
   if (col.type === "scalar" && (col.qualifier === "count" || col.qualifier === "step")) return String;
+  // A flag takes a few values over many runs (a grid, a choice): each is formatted once.
+  if (col.type === "flag") return rememberFormatted(formatValue);
   // Scalars to 6 significant digits; flags as given when short (lr=0.001 stays 0.001),
   // an optimizer's 17-digit proposals to 6 significant digits.
   return formatValue;

@@ -1,8 +1,10 @@
-// $G_HOME/index.jsonl: a cache of finished runs' records and scalar summaries,
-// so that compare over 100 000 runs costs one stat a run instead of two reads
-// and two parses. An entry is valid while run.json's inode, size and mtime are
-// unchanged. Append-only (whole lines), compacted by a rewrite. Only a cache:
-// a lost or torn line costs time, never data, so nothing here calls fsync.
+// $G_HOME/index.jsonl: the journal of the index of finished runs, one JSON
+// line (record and packed summaries) a run indexed since the binary snapshot
+// index.bin (index-snapshot.ts) was written: the runner appends a run's line
+// when it ends, readers the lines of runs they read from their files. An
+// entry is valid while run.json's inode, size and mtime are unchanged. A
+// reader that writes a new snapshot empties it. Only a cache: a lost or torn
+// line costs time, never data, so nothing here calls fsync.
 //
 // $G_HOME/index-keys.txt: the index's ordering column, `<id> <trial> <created
 // as JSON>` a line for finished runs, so `g runs` can find the newest runs of
@@ -13,11 +15,9 @@
 
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { appendLines, safeUnlink } from "./fs-atomic.js";
+import { INDEX_DROPPED_FIELDS } from "./index-snapshot.js";
 import { INDEX_FILE, INDEX_KEYS_FILE, RUN_FILE } from "./paths.js";
 import type { RunRecord, ScalarSummary } from "./types.js";
-
-/** Record fields the index leaves out: big, and not needed to compare runs. */
-const INDEX_DROPPED_FIELDS = ["cmd", "space", "points", "base_flags", "optimizer_settings", "format", "id"] as const;
 
 /** Summaries packed as [last, first, min, max, total, count, step]: a third less to parse than the objects. */
 type PackedSummary = [number, number, number, number, number, number, number | null];
@@ -126,36 +126,41 @@ export function forEachIndexEntry(home: string, wanted: (id: string) => boolean,
   return lines;
 }
 
-/**
- * Whether `entry` still describes the run in `dir`: its run.json has the same
- * inode, size and mtime. A folder that cannot be stat'ed (gone, or damaged
- * into a file or a symlink loop) is not current; reading it then names why.
- */
-export function isEntryCurrent(entry: IndexEntry, dir: string): boolean {
-  let st;
-  try {
-    st = statSync(`${dir}/${RUN_FILE}`, { throwIfNoEntry: false });
-  } catch {
-    return false;
-  }
-  return st !== undefined && st.ino === entry.ino && st.size === entry.size && st.mtimeMs === entry.mtime;
+/** What says whether an index entry still describes its run: run.json's inode, size and mtime (ms). */
+export interface RunFileStat {
+  ino: number;
+  size: number;
+  mtime: number;
 }
 
-/** The index line for a finished run, or null for one still going (those are always read fresh). */
-export function indexLine(dir: string, record: RunRecord, summaries: Record<string, ScalarSummary>): string | null {
-  if (record.stopped == null) return null;
+/**
+ * The stat of run.json in `dir`, or null when it cannot be stat'ed (gone, or
+ * the folder damaged into a file or a symlink loop; reading it then names why).
+ */
+export function statRunFile(dir: string): RunFileStat | null {
   let st;
   try {
     st = statSync(`${dir}/${RUN_FILE}`, { throwIfNoEntry: false });
   } catch {
     return null;
   }
-  if (!st) return null;
+  return st === undefined ? null : { ino: st.ino, size: st.size, mtime: st.mtimeMs };
+}
+
+/** The journal line of a finished run whose run.json had `st` before it was read. */
+export function journalLine(record: RunRecord, st: RunFileStat, summaries: Record<string, ScalarSummary>): string {
   const slim: Record<string, unknown> = { ...record };
   for (const f of INDEX_DROPPED_FIELDS) delete slim[f];
   const packed: IndexEntry["packed"] = {};
   for (const [k, v] of Object.entries(summaries)) packed[k] = [v.last, v.first, v.min, v.max, v.total, v.count, v.step];
-  return JSON.stringify({ id: record.id, ino: st.ino, size: st.size, mtime: st.mtimeMs, record: slim, packed }) + "\n";
+  return JSON.stringify({ id: record.id, ino: st.ino, size: st.size, mtime: st.mtime, record: slim, packed }) + "\n";
+}
+
+/** The index line for a finished run, or null for one still going (those are always read fresh). */
+export function indexLine(dir: string, record: RunRecord, summaries: Record<string, ScalarSummary>): string | null {
+  if (record.stopped == null) return null;
+  const st = statRunFile(dir);
+  return st === null ? null : journalLine(record, st, summaries);
 }
 
 export function unpackSummaries(packed: IndexEntry["packed"]): Record<string, ScalarSummary> {
@@ -179,16 +184,17 @@ export function appendIndexLines(home: string, lines: string[], file = INDEX_FIL
 }
 
 /**
- * Replaces the index (or with `file`, index-keys.txt) with `lines`
+ * Replaces the index (or with `file`, index-keys.txt or index.bin) with `lines`
  * (compaction); best effort. Temp file and rename, so a reader sees the old
  * file or the new one, but no fsync: after a power cut the file may be empty
  * or gone, which costs the next reader time only.
  */
-export function rewriteIndex(home: string, lines: string[], file = INDEX_FILE): void {
+export function rewriteIndex(home: string, lines: string[] | Buffer, file = INDEX_FILE): void {
   const path = `${home}/${file}`;
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, lines.join(""));
+    mkdirSync(home, { recursive: true });
+    writeFileSync(tmp, Buffer.isBuffer(lines) ? lines : lines.join(""));
     renameSync(tmp, path);
   } catch {
     safeUnlink(tmp); /* the index is a cache */

@@ -27,6 +27,8 @@ export const SDK_LOGS_FILE = "logs.jsonl";
 export const SDK_TRACKS_FILE = "tracks.jsonl";
 /** $G_HOME/index.jsonl: a cache of finished runs' records and summaries (see index-cache.ts). */
 export const INDEX_FILE = "index.jsonl";
+/** $G_HOME/index.bin: the binary snapshot of the index (see index-snapshot.ts); index.jsonl is its journal. */
+export const SNAPSHOT_FILE = "index.bin";
 /** $G_HOME/index-keys.txt: the index's ordering column, what `g runs` reads (see index-cache.ts). */
 export const INDEX_KEYS_FILE = "index-keys.txt";
 /**

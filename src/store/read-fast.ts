@@ -11,6 +11,16 @@ let readBuffer = Buffer.allocUnsafe(64 * 1024);
  * failure (ENOTDIR, ELOOP, EACCES, EISDIR) is thrown for the caller to name.
  */
 export function readTextFast(path: string): string | null {
+  const bytes = readBytesFast(path);
+  return bytes === null ? null : bytes.buf.toString("utf8", 0, bytes.length);
+}
+
+/**
+ * A whole small file's bytes: the first `length` bytes of `buf`, a buffer
+ * shared by every read (valid until the next one), or null when the file
+ * does not exist. Other failures are thrown, as readTextFast's.
+ */
+export function readBytesFast(path: string): { buf: Buffer; length: number } | null {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -30,7 +40,7 @@ export function readTextFast(path: string): string | null {
         readBuffer = bigger;
       }
     }
-    return readBuffer.toString("utf8", 0, n);
+    return { buf: readBuffer, length: n };
   } finally {
     closeSync(fd);
   }

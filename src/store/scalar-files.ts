@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { appendLines, writeJsonAtomic } from "./fs-atomic.js";
 import { SCALARS_FILE, SUMMARY_FILE } from "./paths.js";
-import { readTextFast } from "./read-fast.js";
+import { readBytesFast, readTextFast } from "./read-fast.js";
 import type { Run, ScalarRecord, ScalarSummary } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
 
@@ -72,50 +72,185 @@ function addToSummary(out: Record<string, ScalarSummary>, key: string, value: nu
   s.step = step;
 }
 
-/** A JSON number, exactly as JSON.parse accepts it (so Number() of it is what JSON.parse gives). */
-const JSON_NUMBER = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
-/**
- * The line every writer of scalars.jsonl produces (g's runner, both SDKs):
- * `{"key":K,"value":V,"step":S,"t":T}` with a key free of escapes. Sticky, so
- * it matches in place in the file's text without cutting a string per line.
- */
-const PLAIN_SCALAR_LINE = new RegExp(
-  String.raw`\{"key":"([^"\\\x00-\x1f]*)","value":(${JSON_NUMBER}),"step":(null|${JSON_NUMBER}),"t":${JSON_NUMBER}\}(?:\n|$)`,
-  "y",
-);
-
 /**
  * The per-key summaries of a scalars.jsonl's text, the same as
- * summarizeScalars of its parsed records, without a JSON.parse or an object
- * per line: a first read of 100 000 runs meets 50 million lines. A line of
- * another shape (extra fields, escapes, spaces) goes through JSON.parse and
- * the same checks as readScalarsFile; a torn line is skipped.
+ * summarizeScalars of its parsed records (see summarizeScalarBytes).
  */
 export function summarizeScalarText(text: string): Record<string, ScalarSummary> {
-  const out: Record<string, ScalarSummary> = {};
-  const re = PLAIN_SCALAR_LINE;
-  let pos = 0;
-  while (pos < text.length) {
-    re.lastIndex = pos;
-    const m = re.exec(text);
-    if (m) {
-      addToSummary(out, m[1]!, Number(m[2]), m[3] === "null" ? null : Number(m[3]));
-      pos = re.lastIndex;
-      continue;
+  const bytes = Buffer.from(text, "utf8");
+  return summarizeScalarBytes(bytes, 0, bytes.length);
+}
+
+// Bytes of the line every writer of scalars.jsonl produces (g's runner, both SDKs):
+// {"key":K,"value":V,"step":S,"t":T} with a key free of escapes.
+const KEY_OPEN = Buffer.from('{"key":"');
+const VALUE_OPEN = Buffer.from('","value":');
+const STEP_OPEN = Buffer.from(',"step":');
+const T_OPEN = Buffer.from(',"t":');
+const NULL_TEXT = Buffer.from("null");
+/** Exact powers of ten as doubles: a decimal of at most 15 digits scaled by one of these is correctly rounded. */
+const EXACT_POWERS = Array.from({ length: 23 }, (_, i) => 10 ** i);
+const MAX_FAST_DIGITS = 15;
+
+/** Where a number ends and its value, as the scanner reads it; `end` -1 when the bytes there are not a JSON number. */
+interface ScannedNumber {
+  end: number;
+  value: number;
+}
+
+/**
+ * The JSON number at `at` in `buf` (before `limit`): its end and exactly the
+ * value JSON.parse gives. Up to 15 significant digits and a power of ten up
+ * to 22, the decimal is computed here (one rounding: correct); anything else
+ * goes through Number() of its text. `wantValue` false: only checked and skipped.
+ */
+function scanNumber(buf: Buffer, at: number, limit: number, out: ScannedNumber, wantValue = true): void {
+  let i = at;
+  const negative = buf[i] === 45; /* - */
+  if (negative) i++;
+  const intStart = i;
+  let mantissa = 0;
+  let digits = 0;
+  while (i < limit && buf[i]! >= 48 && buf[i]! <= 57) {
+    mantissa = mantissa * 10 + (buf[i]! - 48);
+    if (mantissa !== 0) digits++;
+    i++;
+  }
+  const intDigits = i - intStart;
+  // JSON: at least one digit, and no leading zero before more digits.
+  if (intDigits === 0 || (intDigits > 1 && buf[intStart] === 48)) {
+    out.end = -1;
+    return;
+  }
+  let scale = 0;
+  if (i < limit && buf[i] === 46 /* . */) {
+    i++;
+    const fracStart = i;
+    while (i < limit && buf[i]! >= 48 && buf[i]! <= 57) {
+      mantissa = mantissa * 10 + (buf[i]! - 48);
+      if (mantissa !== 0) digits++;
+      i++;
     }
-    let end = text.indexOf("\n", pos);
-    if (end < 0) end = text.length;
-    if (end > pos) {
+    if (i === fracStart) {
+      out.end = -1;
+      return;
+    }
+    scale = i - fracStart;
+  }
+  let exact = digits <= MAX_FAST_DIGITS;
+  if (i < limit && (buf[i] === 101 || buf[i] === 69) /* e E */) {
+    i++;
+    if (i < limit && (buf[i] === 43 || buf[i] === 45)) i++;
+    const expStart = i;
+    while (i < limit && buf[i]! >= 48 && buf[i]! <= 57) i++;
+    if (i === expStart) {
+      out.end = -1;
+      return;
+    }
+    exact = false;
+  }
+  out.end = i;
+  if (!wantValue) return;
+  if (exact && scale <= 22) {
+    const v = scale === 0 ? mantissa : mantissa / EXACT_POWERS[scale]!;
+    out.value = negative ? -v : v;
+  } else out.value = Number(buf.toString("latin1", at, i));
+}
+
+/** Whether `buf` holds `text` at `at` (before `limit`). */
+function bytesAt(buf: Buffer, at: number, limit: number, text: Buffer): boolean {
+  if (at + text.length > limit) return false;
+  for (let k = 0; k < text.length; k++) if (buf[at + k] !== text[k]) return false;
+  return true;
+}
+
+/**
+ * The per-key summaries of the scalars.jsonl bytes buf[start, end), the same
+ * as summarizeScalars of its parsed records, without decoding the file into a
+ * string, a JSON.parse or an object per line: a first read of 100 000 runs
+ * meets 50 million lines. Keys are decoded once per run, not once per line.
+ * A line of another shape (extra fields, escapes, spaces) goes through
+ * JSON.parse and the same checks as readScalarsFile; a torn line is skipped.
+ */
+export function summarizeScalarBytes(buf: Buffer, start: number, end: number): Record<string, ScalarSummary> {
+  const out: Record<string, ScalarSummary> = {};
+  // The keys met so far: their bytes' bounds in buf (the first line that had them) and their text.
+  const keyAt: number[] = [];
+  const keyLength: number[] = [];
+  const keyText: string[] = [];
+  const num: ScannedNumber = { end: 0, value: 0 };
+  let pos = start;
+  while (pos < end) {
+    let lineEnd = buf.indexOf(10, pos);
+    if (lineEnd < 0 || lineEnd > end) lineEnd = end;
+    if (!summarizePlainLine(buf, pos, lineEnd, out, keyAt, keyLength, keyText, num) && lineEnd > pos) {
       try {
-        const r = JSON.parse(text.slice(pos, end)) as ScalarRecord;
+        const r = JSON.parse(buf.toString("utf8", pos, lineEnd)) as ScalarRecord;
         if (typeof r.key === "string" && typeof r.value === "number") addToSummary(out, r.key, r.value, r.step ?? null);
       } catch {
         /* a line torn by a crash is skipped; the others stand */
       }
     }
-    pos = end + 1;
+    pos = lineEnd + 1;
   }
   return out;
+}
+
+/** Adds the line buf[pos, lineEnd) when it has the plain shape; false (nothing added) when not. */
+function summarizePlainLine(
+  buf: Buffer,
+  pos: number,
+  lineEnd: number,
+  out: Record<string, ScalarSummary>,
+  keyAt: number[],
+  keyLength: number[],
+  keyText: string[],
+  num: ScannedNumber,
+): boolean {
+  if (!bytesAt(buf, pos, lineEnd, KEY_OPEN)) return false;
+  const keyStart = pos + KEY_OPEN.length;
+  let i = keyStart;
+  while (i < lineEnd && buf[i] !== 34 /* " */) {
+    if (buf[i] === 92 /* \ */ || buf[i]! < 32) return false;
+    i++;
+  }
+  const keyEnd = i;
+  if (!bytesAt(buf, keyEnd, lineEnd, VALUE_OPEN)) return false;
+  scanNumber(buf, keyEnd + VALUE_OPEN.length, lineEnd, num);
+  if (num.end < 0) return false;
+  const value = num.value;
+  if (!bytesAt(buf, num.end, lineEnd, STEP_OPEN)) return false;
+  const stepAt = num.end + STEP_OPEN.length;
+  let step: number | null = null;
+  let after: number;
+  if (bytesAt(buf, stepAt, lineEnd, NULL_TEXT)) after = stepAt + NULL_TEXT.length;
+  else {
+    scanNumber(buf, stepAt, lineEnd, num);
+    if (num.end < 0) return false;
+    step = num.value;
+    after = num.end;
+  }
+  if (!bytesAt(buf, after, lineEnd, T_OPEN)) return false;
+  scanNumber(buf, after + T_OPEN.length, lineEnd, num, false); // a time: checked, not needed
+  if (num.end < 0 || num.end !== lineEnd - 1 || buf[num.end] !== 125 /* } */) return false;
+  // The key's text: one met before (compared byte by byte), else decoded once.
+  const length = keyEnd - keyStart;
+  let key: string | undefined;
+  for (let k = 0; k < keyText.length && key === undefined; k++) {
+    if (keyLength[k] !== length) continue;
+    const at = keyAt[k]!;
+    let same = true;
+    for (let b = 0; b < length && same; b++) same = buf[at + b] === buf[keyStart + b];
+    if (same) key = keyText[k];
+  }
+  if (key === undefined) {
+    key = buf.toString("utf8", keyStart, keyEnd);
+    keyAt.push(keyStart);
+    keyLength.push(length);
+    keyText.push(key);
+  }
+  addToSummary(out, key, value, step);
+  return true;
 }
 
 /**
@@ -137,15 +272,15 @@ export function readRunSummaries(run: Run): Record<string, ScalarSummary> {
   // A stopped run's summary was written after its last scalar: trust it without a stat
   // (100 000 stats are 0.6 s). A running run's scalars grow, so check the size.
   if (cache?.scalars && run.record.stopped != null && run.status !== "running") return cache.scalars;
-  let text: string | null;
+  let bytes: { buf: Buffer; length: number } | null;
   try {
-    text = readTextFast(`${run.dir}/${SCALARS_FILE}`);
+    bytes = readBytesFast(`${run.dir}/${SCALARS_FILE}`);
   } catch {
     return {};
   }
-  if (text === null) return {};
-  if (cache?.scalars && cache.bytes === Buffer.byteLength(text)) return cache.scalars;
-  return summarizeScalarText(text);
+  if (bytes === null) return {};
+  if (cache?.scalars && cache.bytes === bytes.length) return cache.scalars;
+  return summarizeScalarBytes(bytes.buf, 0, bytes.length);
 }
 
 /** Recomputes and caches a run's scalar summaries (called when a run ends). */

@@ -4,7 +4,8 @@
 //   paths.ts        home, ids, file names          run-files.ts   make a run folder, read run.json
 //   status.ts       deriveStatus                   locks.ts       .lock (proper-lockfile), LOCK
 //   scalar-files.ts scalars.jsonl, summary.json    output.ts      output.log
-//   index-cache.ts  index.jsonl                    fs-atomic.ts   atomic writes, whole appends
+//   index-cache.ts  index.jsonl (the journal)      fs-atomic.ts   atomic writes, whole appends
+//   index-snapshot.ts index.bin (the snapshot)     run-folder-probe.ts  stats on a worker thread
 //   write-errors.ts "no space left ... writing PATH" read-fast.ts   small files, fast
 //   track-files.ts  tracks.jsonl (ml_dash tracks)
 // This module re-exports what other layers import from it.
@@ -17,16 +18,31 @@ import {
   appendIndexLines,
   forEachIndexEntry,
   indexLine,
-  isEntryCurrent,
+  journalLine,
   keyLine,
   readKeys,
   rewriteIndex,
+  statRunFile,
   unpackSummaries,
+  type RunFileStat,
   type RunKey,
 } from "./index-cache.js";
+import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
+import { startRunFolderProbe, type RunFolderStats } from "./run-folder-probe.js";
 import { holdLease, readRunLock, removeRunLock, withBriefDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
 import { OutputLog, readOutputTail } from "./output.js";
-import { BUILDING_PREFIX, INDEX_KEYS_FILE, LOCK_FILE, RUN_FILE, SCALARS_FILE, isRunId, isoNow, newRunId, shortId } from "./paths.js";
+import {
+  BUILDING_PREFIX,
+  INDEX_KEYS_FILE,
+  SNAPSHOT_FILE,
+  LOCK_FILE,
+  RUN_FILE,
+  SCALARS_FILE,
+  isRunId,
+  isoNow,
+  newRunId,
+  shortId,
+} from "./paths.js";
 import {
   RunGoneError,
   abandonRunFolder,
@@ -99,6 +115,13 @@ export { StoreWriteError } from "./write-errors.js";
 
 /** An SDK's or g's half-made run folder (runs/.new-<id>) older than this was abandoned. */
 export const ABANDONED_BUILD_MS = 60_000;
+/**
+ * index.bin is rewritten once this many runs, plus one in 16 of the store, come from elsewhere (the
+ * journal, their files), or as many of its entries are gone or stale, or the journal has as many lines.
+ */
+const SNAPSHOT_REBUILD_RUNS = 64;
+/** index.bin from this size on (about 3 000 runs) has its runs checked by a worker thread (run-folder-probe.ts). */
+const PROBE_FROM_SNAPSHOT_BYTES = 2 * 1024 * 1024;
 /** A run folder being removed for good is renamed to .gone-<id>-<pid> first. */
 const GONE_PREFIX = ".gone-";
 const GONE_NAME = /^\.gone-[0-9a-f]{32}-\d+$/;
@@ -121,7 +144,14 @@ export class RunStore {
   readonly runsDir: string;
   readonly trashDir: string;
 
-  constructor(readonly home: string) {
+  /** index.bin from this size on (bytes) has its runs checked by a worker thread (see run-folder-probe.ts). */
+  private readonly probeFromBytes: number;
+
+  constructor(
+    readonly home: string,
+    opts: { probeFromBytes?: number } = {},
+  ) {
+    this.probeFromBytes = opts.probeFromBytes ?? PROBE_FROM_SNAPSHOT_BYTES;
     this.runsDir = join(home, "runs");
     this.trashDir = join(home, "trash", "runs");
   }
@@ -286,31 +316,64 @@ export class RunStore {
   }
 
   private readListing(withSummaries: boolean): { runs: RunWithSummaries[]; warnings: string[] } {
-    const { names, warnings } = listRunNames(this.runsDir);
+    const snapshotPath = `${this.home}/${SNAPSHOT_FILE}`;
+    // A big snapshot: the runs folder is listed and each run.json stat'ed on another thread while this one decodes.
+    const probe = fileSize(snapshotPath) >= this.probeFromBytes ? startRunFolderProbe(this.runsDir) : null;
+    const snapshot = Snapshot.read(snapshotPath);
+    // Decoded ahead while the probe works (nearly every entry is current); each is used only once checked.
+    const ahead = probe !== null && snapshot !== null ? decodeSnapshot(snapshot, withSummaries) : null;
+    const probed = probe?.wait() ?? null;
+    const { names, warnings, statOf } = probed !== null ? this.namesProbed(probed) : this.namesListed();
     if (names.length === 0) return { runs: [], warnings };
     const out: RunWithSummaries[] = [];
-    // First the runs the index describes as they are now (in the index's order), then the rest from their files.
+    // run.json's stat for every finished run listed, what a new snapshot records.
+    const stats = new Map<string, RunFileStat>();
     const unread = new Set(names);
-    const lines = forEachIndexEntry(
+    // First the journal (index.jsonl: runs indexed since the snapshot), then the snapshot, for the runs
+    // they describe as they are now; then the rest from their files.
+    let fromJournal = 0;
+    const journalLines = forEachIndexEntry(
       this.home,
       (id) => unread.has(id),
       (entry) => {
         const name = entry.id;
         const dir = `${this.runsDir}/${name}`;
-        if (!isEntryCurrent(entry, dir)) return;
+        const st = statOf(name);
+        if (st === null || st.ino !== entry.ino || st.size !== entry.size || st.mtime !== entry.mtime) return;
         const record = entry.record;
         record.format = STORE_FORMAT;
         record.id = name;
         const summaries = withSummaries ? unpackSummaries(entry.packed) : {};
         out.push({ run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries });
         unread.delete(name);
+        stats.set(name, st);
+        fromJournal++;
       },
     );
-    const fresh: string[] = [];
-    const freshKeys: string[] = [];
+    let fromSnapshot = 0;
+    for (let i = 0; snapshot !== null && i < snapshot.count; i++) {
+      const name = snapshot.id(i);
+      if (!unread.has(name)) continue;
+      const dir = `${this.runsDir}/${name}`;
+      const st = statOf(name);
+      if (st === null || !snapshot.matches(i, st.ino, st.size, st.mtime)) continue;
+      const decoded = ahead !== null ? ahead[i] : decodeEntry(snapshot, i, withSummaries);
+      if (!decoded) continue; // damaged past the checksum's reach: read from the files
+      const { record, summaries } = decoded;
+      record.format = STORE_FORMAT;
+      record.id = name;
+      out.push({ run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries });
+      unread.delete(name);
+      stats.set(name, st);
+      fromSnapshot++;
+    }
+    // Finished runs read from their files: the journal gets them, or a new snapshot.
+    const fresh: RunWithSummaries[] = [];
     for (const name of unread) {
       const dir = `${this.runsDir}/${name}`;
       try {
+        // Stat before reading: a run.json replaced in between is then seen as changed by the next reader.
+        const st = statOf(name);
         const record = withLiveParams(readRecord(dir, name), dir);
         const run: Run = { id: name, dir, record, status: deriveStatus(record, dir) };
         if (!withSummaries) {
@@ -319,10 +382,9 @@ export class RunStore {
         }
         const summaries = readRunSummaries(run);
         out.push({ run, summaries });
-        const line = indexLine(dir, record, summaries);
-        if (line) {
-          fresh.push(line);
-          freshKeys.push(keyLine(name, keyOf(record)));
+        if (record.stopped != null && st !== null) {
+          stats.set(name, st);
+          fresh.push({ run, summaries });
         }
       } catch (err) {
         if (!(err instanceof RunGoneError)) warnings.push(damagedWarning(dir, err));
@@ -330,23 +392,61 @@ export class RunStore {
     }
     out.sort((a, b) => compareNewestFirst(a.run, b.run));
     if (!withSummaries) return { runs: out, warnings };
-    if (lines > 1.25 * names.length + 1000) {
-      // A quarter or more of the lines superseded or unreadable: rewrite with the current entries only.
-      const finished = out.filter((r) => r.run.record.stopped != null);
+    // A new snapshot once enough runs come from elsewhere than the snapshot (the journal, the files)
+    // or enough of its entries are gone or stale; otherwise the runs read from files join the journal.
+    const enough = SNAPSHOT_REBUILD_RUNS + names.length / 16;
+    const outside = fromJournal + fresh.length;
+    const dead = (snapshot?.count ?? 0) - fromSnapshot;
+    if (outside >= enough || dead >= enough || journalLines >= enough) {
+      const finished = out.filter((r) => stats.has(r.run.id));
       rewriteIndex(
         this.home,
-        finished.map((r) => indexLine(r.run.dir, r.run.record, r.summaries)).filter((l) => l !== null),
+        encodeSnapshot(finished.map((r) => ({ id: r.run.id, ...stats.get(r.run.id)!, record: r.run.record, summaries: r.summaries }))),
+        SNAPSHOT_FILE,
       );
+      // The journal's runs are in the snapshot now; a line appended meanwhile is lost, which costs a read of its run.
+      rewriteIndex(this.home, []);
       rewriteIndex(
         this.home,
         finished.map((r) => keyLine(r.run.id, keyOf(r.run.record))),
         INDEX_KEYS_FILE,
       );
     } else {
-      appendIndexLines(this.home, fresh);
-      appendIndexLines(this.home, freshKeys, INDEX_KEYS_FILE);
+      appendIndexLines(
+        this.home,
+        fresh.map((r) => journalLine(r.run.record, stats.get(r.run.id)!, r.summaries)),
+      );
+      appendIndexLines(
+        this.home,
+        fresh.map((r) => keyLine(r.run.id, keyOf(r.run.record))),
+        INDEX_KEYS_FILE,
+      );
     }
     return { runs: out, warnings };
+  }
+
+  /** The run ids in the runs folder, each run.json stat'ed here when asked for. */
+  private namesListed(): { names: string[]; warnings: string[]; statOf: (name: string) => RunFileStat | null } {
+    const { names, warnings } = listRunNames(this.runsDir);
+    return { names, warnings, statOf: (name) => statRunFile(`${this.runsDir}/${name}`) };
+  }
+
+  /** The run ids and run.json stats a probe found. */
+  private namesProbed(probed: RunFolderStats): { names: string[]; warnings: string[]; statOf: (name: string) => RunFileStat | null } {
+    const names: string[] = [];
+    const at = new Map<string, number>();
+    probed.names.forEach((name, i) => {
+      if (!isRunId(name)) return;
+      names.push(name);
+      at.set(name, i);
+    });
+    const s = probed.stats;
+    const statOf = (name: string): RunFileStat | null => {
+      const i = at.get(name);
+      if (i === undefined || s[3 * i]! < 0) return null;
+      return { ino: s[3 * i]!, size: s[3 * i + 1]!, mtime: s[3 * i + 2]! };
+    };
+    return { names, warnings: [], statOf };
   }
 
   /**
@@ -642,6 +742,35 @@ function removeFolder(dir: string): void {
     return;
   }
   rmSync(doomed, { recursive: true, force: true });
+}
+
+/** A file's size in bytes, or -1 when it cannot be stat'ed. */
+function fileSize(path: string): number {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.size ?? -1;
+  } catch {
+    return -1;
+  }
+}
+
+/** A snapshot entry decoded, or null when damaged (then its run is read from its files). */
+interface DecodedEntry {
+  record: RunRecord;
+  summaries: Record<string, ScalarSummary>;
+}
+
+function decodeEntry(snapshot: Snapshot, i: number, withSummaries: boolean): DecodedEntry | null {
+  try {
+    return { record: snapshot.record(i), summaries: withSummaries ? snapshot.summaries(i) : {} };
+  } catch {
+    return null;
+  }
+}
+
+function decodeSnapshot(snapshot: Snapshot, withSummaries: boolean): Array<DecodedEntry | null> {
+  const out = new Array<DecodedEntry | null>(snapshot.count);
+  for (let i = 0; i < snapshot.count; i++) out[i] = decodeEntry(snapshot, i, withSummaries);
+  return out;
 }
 
 function damagedWarning(dir: string, err: unknown): string {

@@ -1,11 +1,14 @@
-// The store's caches (index.jsonl, index-keys.txt) are checked, not trusted
+// The store's caches (index.bin, index.jsonl, index-keys.txt) are checked, not trusted
 // (issue 18): whatever state they are in, listings give the answer of reading
 // every run's files, and runs added, changed or removed behind their back are seen.
-import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { generateStore } from "../../runs-fixtures/generate.mjs";
 import { forEachLine } from "../../src/store/index-cache.js";
+import { Snapshot, encodeSnapshot } from "../../src/store/index-snapshot.js";
+import { startRunFolderProbe } from "../../src/store/run-folder-probe.js";
+import type { RunRecord, ScalarSummary } from "../../src/store/types.js";
 import { RunStore, summarizeScalars } from "../../src/store/store.js";
 import { g } from "../helpers/g.js";
 import { cleanTempDirs, tempDir } from "../helpers/paths.js";
@@ -36,7 +39,8 @@ function readListed(store: RunStore) {
       status: r.run.status,
       label: r.run.record.label,
       flags: r.run.record.flags,
-      summaries: r.summaries,
+      // As JSON: summaries from the snapshot are read-only views (their fields are getters).
+      summaries: JSON.parse(JSON.stringify(r.summaries)) as Record<string, ScalarSummary>,
     })),
     warnings,
   };
@@ -55,7 +59,7 @@ function editRecord(dir: string, edit: (r: Record<string, unknown>) => void): vo
   writeFileSync(join(dir, "run.json"), JSON.stringify(r, null, 2) + "\n");
 }
 
-describe("index.jsonl", () => {
+describe("index.jsonl, read in pieces", () => {
   it("is read piece by piece with every line whole, whatever the piece size", () => {
     const path = join(tempDir(), "lines");
     const lines = ["a", "", "bb", "ccc".repeat(20), "dddd", "é€", "last without newline"];
@@ -69,36 +73,159 @@ describe("index.jsonl", () => {
     }
     expect(forEachLine(join(tempDir(), "missing"), () => {})).toBe(false);
   });
+});
 
-  it("builds the index in one pass without writing a file per run", () => {
+describe("index.bin, the binary snapshot", () => {
+  it("gives back records and summaries as they went in, odd ones included", () => {
+    const summary = (v: number, step: number | null) => ({ last: v, first: v, min: v, max: v, avg: v, total: v, count: 1, step });
+    const records = [
+      {
+        op: "train.py",
+        cwd: "/p",
+        flags: { lr: 0.1, zero: -0, big: 1e300, s: "é€", t: true, f: false, n: null },
+        created: "c1",
+        started: "s1",
+        stopped: "x1",
+        exit_status: 0,
+        label: "",
+        tags: ["a", "b"],
+        batch: "b".repeat(32),
+        trial: 3,
+      },
+      {
+        op: "grid",
+        cwd: "/p",
+        flags: {},
+        created: "c2",
+        started: null,
+        stopped: "x2",
+        exit_status: null,
+        terminated: true,
+        early_stopped: false,
+        label: "l",
+        tags: [],
+        optimizer: "gp",
+        objective: { column: "loss", goal: "minimize" },
+        seed: 7,
+      },
+      // Hand-edited: fields of other types, no exit_status, a flag named __proto__, unknown fields.
+      {
+        op: "x",
+        flags: JSON.parse('{"__proto__": 1, "obj": 2}'),
+        created: "c3",
+        stopped: "x3",
+        label: 5,
+        tags: "t",
+        trial: "2",
+        extra: [1],
+      },
+      { op: "y", flags: { o: { nested: true } }, created: "c4", stopped: "x4", exit_status: "1", tags: [1] },
+    ] as unknown as RunRecord[];
+    const summaries = [
+      { loss: summary(0.5, 10), acc: summary(1, null) },
+      {},
+      JSON.parse('{"__proto__": {"last": 1}}'),
+      { "": summary(-0, 0) },
+    ];
+    summaries[2]!["__proto__"] = summary(2, 1);
+    const entries = records.map((record, i) => ({
+      id: String(i).repeat(32),
+      ino: i + 1,
+      size: 10 * i,
+      mtime: 1.5 * i,
+      record,
+      summaries: summaries[i]!,
+    }));
+    const snap = Snapshot.fromBytes(encodeSnapshot(entries))!;
+    expect(snap.count).toBe(4);
+    for (const [i, e] of entries.entries()) {
+      expect(snap.id(i)).toBe(e.id);
+      expect(snap.matches(i, e.ino, e.size, e.mtime)).toBe(true);
+      expect(snap.matches(i, e.ino, e.size + 1, e.mtime)).toBe(false);
+      expect(snap.record(i)).toEqual(e.record);
+      expect(Object.keys(snap.record(i).flags ?? {})).toEqual(Object.keys(e.record.flags ?? {}));
+      expect(JSON.parse(JSON.stringify(snap.summaries(i)))).toEqual(JSON.parse(JSON.stringify(e.summaries)));
+    }
+    expect(Object.is(snap.record(0).flags.zero, -0)).toBe(true);
+    expect(Object.getPrototypeOf(snap.record(2).flags)).toBe(Object.prototype);
+    expect(snap.summaries(0).acc!.step).toBeNull();
+  });
+
+  it("refuses a truncated, damaged or foreign snapshot", () => {
+    const entries = [
+      { id: "a".repeat(32), ino: 1, size: 2, mtime: 3, record: { op: "x", flags: { lr: 1 } } as unknown as RunRecord, summaries: {} },
+    ];
+    const bytes = encodeSnapshot(entries);
+    expect(Snapshot.fromBytes(bytes)).not.toBeNull();
+    expect(Snapshot.fromBytes(bytes.subarray(0, bytes.length - 8))).toBeNull();
+    for (let at = 48; at < bytes.length; at += 7) {
+      const damaged = Buffer.from(bytes);
+      damaged[at] = damaged[at]! ^ 0x5a;
+      expect(Snapshot.fromBytes(damaged), `byte ${at}`).toBeNull();
+    }
+    expect(Snapshot.fromBytes(Buffer.from("not a snapshot at all, just some text here....."))).toBeNull();
+  });
+});
+
+describe("the run folder probe", () => {
+  it("lists the runs folder and stats each run.json on a worker thread, as statSync does", () => {
+    const home = tempDir();
+    generateStore({ runs: 30, out: home, steps: 1, seed: "probe" });
+    const runsDir = join(home, "runs");
+    writeFileSync(join(runsDir, "not-a-run"), "");
+    const found = startRunFolderProbe(runsDir)!.wait()!;
+    expect([...found.names].sort()).toEqual(readdirSync(runsDir).sort());
+    found.names.forEach((name, i) => {
+      const st = name === "not-a-run" ? null : statSync(join(runsDir, name, "run.json"));
+      expect([...found.stats.subarray(3 * i, 3 * i + 3)]).toEqual(st ? [st.ino, st.size, st.mtimeMs] : [-1, 0, 0]);
+    });
+    expect(startRunFolderProbe(join(home, "missing"))!.wait()).toBeNull();
+  });
+});
+
+// Each check runs twice: run.json stat'ed on this thread, and by the worker thread (what big stores do).
+describe.each([
+  ["stat'ed here", {}],
+  ["stat'ed by a worker", { probeFromBytes: 0 }],
+])("the index, %s", (_, opts) => {
+  it("builds the snapshot in one pass without writing a file per run", () => {
     const home = tempDir();
     generateStore({ runs: 120, out: home, steps: 4, seed: "idx", summary: false });
-    const store = new RunStore(home);
+    const store = new RunStore(home, opts);
     const expected = readByFiles(store);
     expect(readListed(store)).toEqual(expected);
     for (const id of readdirSync(store.runsDir)) expect(readdirSync(join(store.runsDir, id))).not.toContain("summary.json");
-    // Every finished run is indexed, and the next read answers the same from the index.
+    // Every finished run is in the snapshot, the journal is empty, and the next read answers the same.
     const finished = store.listRuns().runs.filter((r) => r.record.stopped != null).length;
-    expect(lineCount(join(home, "index.jsonl"))).toBe(finished);
+    expect(Snapshot.read(join(home, "index.bin"))!.count).toBe(finished);
+    expect(lineCount(join(home, "index.jsonl"))).toBe(0);
     expect(readListed(store)).toEqual(expected);
+    expect(store.listRunsIndexed().runs.map((r) => [r.id, r.status, r.record.label])).toEqual(
+      expected.runs.map((r) => [r.id, r.status, r.label]),
+    );
   });
 
-  it("rebuilds a truncated, damaged or stale index and gives the same answer", async () => {
+  it("rebuilds a truncated, damaged or stale snapshot and gives the same answer", async () => {
     const home = tempDir();
     generateStore({ runs: 150, out: home, steps: 4, seed: "stale", summary: false });
-    const store = new RunStore(home);
-    const indexPath = join(home, "index.jsonl");
+    const store = new RunStore(home, opts);
+    const snapPath = join(home, "index.bin");
     readListed(store);
-    const whole = readFileSync(indexPath, "utf8");
+    const whole = readFileSync(snapPath);
 
-    writeFileSync(indexPath, whole.slice(0, Math.floor(whole.length / 2) + 17)); // cut inside a line
+    writeFileSync(snapPath, whole.subarray(0, Math.floor(whole.length / 2) + 17));
     expect(readListed(store)).toEqual(readByFiles(store));
+    expect(readFileSync(snapPath)).toEqual(whole); // rebuilt
 
-    writeFileSync(indexPath, "garbage\n" + whole.replace(/"packed":/g, '"packet":') + '{"id":"' + "0".repeat(32) + '", torn');
+    const damaged = Buffer.from(whole);
+    for (let at = 100; at < damaged.length; at += 997) damaged[at] = damaged[at]! ^ 0xff;
+    writeFileSync(snapPath, damaged);
+    expect(readListed(store)).toEqual(readByFiles(store));
+    writeFileSync(snapPath, "garbage");
     expect(readListed(store)).toEqual(readByFiles(store));
 
     // Stale: labels changed through the store, and a hand edit that keeps run.json's size and inode.
-    writeFileSync(indexPath, whole);
+    writeFileSync(snapPath, whole);
     const runs = store.listRuns().runs.filter((r) => r.record.stopped != null);
     for (const r of runs.slice(0, 10)) await store.updateRun(r.id, (rec) => void (rec.label = "relabelled"));
     const edited = runs.find((r) => r.record.exit_status === 0 && !r.record.terminated && !r.record.early_stopped)!;
@@ -109,27 +236,36 @@ describe("index.jsonl", () => {
     expect(after).toEqual(readByFiles(store));
     expect(after.runs.find((r) => r.id === edited.id)!.status).toBe("error");
     expect(after.runs.filter((r) => r.label === "relabelled")).toHaveLength(10);
+    // Those runs went to the journal; the snapshot stays until enough runs come from elsewhere.
+    expect(lineCount(join(home, "index.jsonl"))).toBe(new Set([...runs.slice(0, 10).map((r) => r.id), edited.id]).size);
+    expect(readListed(store)).toEqual(readByFiles(store));
   });
 
-  it("compacts an index that is mostly superseded or torn lines", () => {
+  it("folds a journal of many or torn lines into a new snapshot", () => {
     const home = tempDir();
     generateStore({ runs: 40, out: home, steps: 2, seed: "compact" });
-    const store = new RunStore(home);
-    readListed(store);
+    const store = new RunStore(home, opts);
+    readListed(store); // 40 runs: too few for a snapshot, they go to the journal
     const indexPath = join(home, "index.jsonl");
     const finished = lineCount(indexPath);
+    expect(existsSync(join(home, "index.bin"))).toBe(false);
     writeFileSync(indexPath, readFileSync(indexPath, "utf8") + "torn line\n".repeat(1200));
     expect(readListed(store)).toEqual(readByFiles(store));
-    expect(lineCount(indexPath)).toBe(finished);
+    expect(lineCount(indexPath)).toBe(0);
+    expect(Snapshot.read(join(home, "index.bin"))!.count).toBe(finished);
     expect(lineCount(join(home, "index-keys.txt"))).toBe(finished);
+    expect(readListed(store)).toEqual(readByFiles(store));
   });
 
-  it("sees runs added, changed or removed behind the index's back", () => {
+  it("sees runs added, changed, finished or removed behind the index's back", () => {
     const home = tempDir();
-    generateStore({ runs: 60, out: home, steps: 3, seed: "behind" });
-    const store = new RunStore(home);
+    generateStore({ runs: 160, out: home, steps: 3, seed: "behind" });
+    const store = new RunStore(home, opts);
     readListed(store);
-    const [first, second, third] = store.listRuns().runs.filter((r) => r.record.stopped != null);
+    expect(existsSync(join(home, "index.bin"))).toBe(true);
+    const all = store.listRuns().runs;
+    const [first, second, third] = all.filter((r) => r.record.stopped != null);
+    const pending = all.find((r) => r.status === "pending")!;
     // Added by copying a folder in (as rsync from a cluster would), with its own id and the newest time.
     const newId = "f".repeat(32);
     cpSync(first!.dir, join(store.runsDir, newId), { recursive: true });
@@ -144,6 +280,9 @@ describe("index.jsonl", () => {
     editRecord(second!.dir, (r) => void (r.label = "changed by hand"));
     // Removed.
     rmSync(third!.dir, { recursive: true });
+    // Finished by another writer (an SDK, a cluster's copy): never in the index while unfinished.
+    writeFileSync(join(pending.dir, "scalars.jsonl"), '{"key":"loss","value":7,"step":2,"t":1}\n');
+    editRecord(pending.dir, (r) => Object.assign(r, { started: r.created, stopped: r.created, exit_status: 0 }));
 
     const listed = readListed(store);
     expect(listed).toEqual(readByFiles(store));
@@ -152,8 +291,42 @@ describe("index.jsonl", () => {
       label: "changed by hand",
       summaries: { loss: { last: 42, count: 1 } },
     });
+    expect(listed.runs.find((r) => r.id === pending.id)).toMatchObject({ status: "completed", summaries: { loss: { last: 7 } } });
     expect(listed.runs.some((r) => r.id === third!.id)).toBe(false);
     expect(store.listNewestRuns(1).runs[0]!.id).toBe(newId);
+    expect(readListed(store)).toEqual(listed);
+  });
+});
+
+describe("g compare from the index", () => {
+  it("prints what reading every run's files prints, from the snapshot and from the journal", () => {
+    const home = tempDir();
+    generateStore({ runs: 400, out: home, steps: 5, seed: "same", summary: false });
+    const views = [
+      ["runs", "-a"],
+      ["compare", "-T"],
+      ["compare", "--json"],
+      ["compare", "--csv", "-c", "min loss,max accuracy,avg val_loss,count loss,step loss,first grad_norm,=lr,.label,.time", "-M", "loss"],
+    ];
+    /** Each view's output; `uncached`: with no index at all, every run read from its files. */
+    const print = (uncached: boolean) =>
+      views.map((args) => {
+        if (uncached) for (const f of ["index.bin", "index.jsonl", "index-keys.txt"]) rmSync(join(home, f), { force: true });
+        const res = g(args, { home });
+        expect(res.code, res.stderr).toBe(0);
+        return res.stdout;
+      });
+    const fromFiles = print(true);
+    expect(existsSync(join(home, "index.bin"))).toBe(true);
+    expect(print(false)).toEqual(fromFiles); // from the snapshot
+    // Three runs relabelled through g: the next read takes them from their files into the journal, the one after from it.
+    const relabel = g(["runs", "label", "1:3", "--set", "journalled"], { home });
+    expect(relabel.code, relabel.stderr).toBe(0);
+    const relabelled = print(false);
+    expect(relabelled[1]).toContain("journalled");
+    expect(lineCount(join(home, "index.jsonl"))).toBe(3);
+    expect(print(false)).toEqual(relabelled);
+    expect(print(true)).toEqual(relabelled);
   });
 });
 

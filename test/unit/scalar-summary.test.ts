@@ -75,3 +75,41 @@ describe("summarizeScalarText", () => {
     expect(({} as Record<string, unknown>).last).toBeUndefined();
   });
 });
+
+describe("summarizeScalarBytes's numbers", () => {
+  it("reads every number as JSON.parse does, fast path or not", () => {
+    const rng = seedrandom("numbers");
+    const texts = [
+      "0",
+      "-0",
+      "-0.0",
+      "1",
+      "10",
+      "0.1",
+      "0.3",
+      "123456789012345",
+      "1234567890123456",
+      "9007199254740993",
+      "0.000001",
+      "1e22",
+      "1e23",
+      "1.5e-7",
+      "-2.5E+3",
+      "0.1000000000000000055511151231257827",
+      "17976931348623157e292",
+      "4.9e-324",
+      "2.2250738585072011e-308",
+      "123.456",
+      "99999999999999.9",
+      "0.12345678901234567890",
+    ];
+    for (let k = 0; k < 3000; k++) {
+      const v = (rng() - 0.5) * 10 ** Math.floor(rng() * 60 - 30);
+      texts.push(String(v), v.toFixed(Math.floor(rng() * 12)), v.toPrecision(1 + Math.floor(rng() * 20)));
+    }
+    const lines = texts.map((v, i) => `{"key":"k${i % 7}","value":${v},"step":${i % 5 === 0 ? "null" : v.replace(/^-/, "")},"t":${v}}`);
+    const text = lines.join("\n");
+    expect(summarizeScalarText(text)).toEqual(summarizeByParsing(text));
+    for (const line of lines) expect(summarizeScalarText(line), line).toEqual(summarizeByParsing(line));
+  });
+});

@@ -1,0 +1,524 @@
+// $G_HOME/index.bin: a binary snapshot of the index of finished runs, so that
+// compare over 100 000 runs reads one file into one Buffer and turns into JS
+// values only what it lists, instead of JSON.parse-ing 100 000 lines. The
+// snapshot is written whole by a reader (temp file, rename; no fsync) and never
+// appended to; runs that end after it go to index.jsonl (index-cache.ts), the
+// journal, until a reader folds them into a new snapshot. Only a cache: a
+// snapshot that is missing, truncated, damaged (checksum), of another version
+// or stale is ignored, which costs time only.
+//
+// Layout (little-endian), sections 8-byte aligned:
+//   header      HEADER_BYTES: magic, version, run count, string count, flag count,
+//               summary count, tag count, value count, body checksum, body bytes
+//   summaries   SUMMARY_F64 float64 a key: key (string number), last, first, min,
+//               max, total, count, step (NaN: null)
+//   values      float64 a flag value: a number, or a string number (see flags' kind)
+//   runs        RUN_BYTES a run: run.json's ino, size, mtime (what makes an entry
+//               current), exit_status, trial; id (16 bytes); string numbers of the
+//               record's text fields; bits; where its tags, flags and summaries start
+//   flags       8 bytes a flag: name (string number), kind (low 3 bits) | value number << 3
+//   tags        4 bytes a tag: string number
+//   strings     (count + 1) uint32 offsets, then the UTF-8 bytes
+// Runs are kept in the order they were listed (newest first), so the reader's sort
+// meets them sorted.
+
+import { readFileSync } from "node:fs";
+import type { Flags, FlagValue, RunRecord, ScalarSummary } from "./types.js";
+
+const MAGIC = 0x58444947; // "GIDX"
+const VERSION = 1;
+const HEADER_BYTES = 48;
+const SUMMARY_F64 = 8;
+/** No string: an absent field. */
+const NONE = 0xffffffff;
+
+/** The record's text fields kept as string numbers, in this order. */
+const TEXT_FIELDS = [
+  "op",
+  "cwd",
+  "created",
+  "started",
+  "stopped",
+  "label",
+  "batch",
+  "sweep",
+  "parent",
+  "description",
+  "prefix",
+  "optimizer",
+] as const;
+/** A JSON string of the record's other fields (a batch's objective, a placement...): rare, parsed when met. */
+const EXTRA_SLOT = TEXT_FIELDS.length;
+const TEXT_SLOTS = TEXT_FIELDS.length + 1;
+
+/** Record fields the index leaves out: big, and not needed to list or compare runs. */
+export const INDEX_DROPPED_FIELDS = ["cmd", "space", "points", "base_flags", "optimizer_settings", "format", "id"] as const;
+const KNOWN_FIELDS = new Set<string>([
+  ...TEXT_FIELDS,
+  ...INDEX_DROPPED_FIELDS,
+  "flags",
+  "tags",
+  "exit_status",
+  "trial",
+  "terminated",
+  "early_stopped",
+]);
+
+// Byte offsets inside a run's slot.
+const R_INO = 0;
+const R_SIZE = 8;
+const R_MTIME = 16;
+const R_EXIT = 24;
+const R_TRIAL = 32;
+const R_ID = 40;
+const R_TEXT = 56;
+const R_BITS = R_TEXT + 4 * TEXT_SLOTS;
+const R_TAGS = R_BITS + 4;
+const R_TAG_COUNT = R_TAGS + 4;
+const R_FLAGS = R_TAG_COUNT + 4;
+const R_FLAG_COUNT = R_FLAGS + 4;
+const R_SUMS = R_FLAG_COUNT + 4;
+const R_SUM_COUNT = R_SUMS + 4;
+const RUN_BYTES = align8(R_SUM_COUNT + 4);
+
+// Bits of a run's slot.
+const B_EXIT_NULL = 1;
+const B_HAS_TRIAL = 2;
+const B_HAS_TERMINATED = 4;
+const B_TERMINATED = 8;
+const B_HAS_EARLY = 16;
+const B_EARLY = 32;
+const B_NO_TAGS = 64; // tags absent or not a list of strings (then in the extra JSON)
+const B_NO_FLAGS = 128; // flags absent or not flag values (then in the extra JSON)
+const B_NO_EXIT = 256; // exit_status absent
+
+// A flag value's kind.
+const K_NULL = 0;
+const K_FALSE = 1;
+const K_TRUE = 2;
+const K_NUMBER = 3;
+const K_STRING = 4;
+
+/** Whether `v` is a flags object g writes (name → string, number, boolean or null). */
+function isFlags(v: unknown): v is Flags {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  for (const x of Object.values(v))
+    if (x !== null && typeof x !== "string" && typeof x !== "number" && typeof x !== "boolean") return false;
+  return true;
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** One finished run as the snapshot keeps it. */
+export interface SnapshotEntry {
+  id: string;
+  ino: number;
+  size: number;
+  mtime: number;
+  record: RunRecord;
+  summaries: Record<string, ScalarSummary>;
+}
+
+/** Interns strings for the table: each distinct text stored once. */
+class StringTable {
+  readonly texts: string[] = [];
+  private readonly numbers = new Map<string, number>();
+
+  number(text: string): number {
+    let n = this.numbers.get(text);
+    if (n === undefined) {
+      n = this.texts.length;
+      this.texts.push(text);
+      this.numbers.set(text, n);
+    }
+    return n;
+  }
+}
+
+/** The snapshot of `entries` as bytes (see the layout above). */
+export function encodeSnapshot(entries: readonly SnapshotEntry[]): Buffer {
+  const strings = new StringTable();
+  const values: number[] = [];
+  const valueNumbers = new Map<number, number>(); // numbers only; strings are their own string number
+  const flags: number[] = []; // pairs: name, kind | value << 3
+  const tags: number[] = [];
+  let summaryCount = 0;
+  for (const e of entries) summaryCount += Object.keys(e.summaries).length;
+  const sums = new Float64Array(summaryCount * SUMMARY_F64);
+  const runs = Buffer.alloc(entries.length * RUN_BYTES);
+  let s = 0;
+  entries.forEach((e, i) => {
+    const at = i * RUN_BYTES;
+    const r = e.record;
+    runs.writeDoubleLE(e.ino, at + R_INO);
+    runs.writeDoubleLE(e.size, at + R_SIZE);
+    runs.writeDoubleLE(e.mtime, at + R_MTIME);
+    runs.write(e.id, at + R_ID, 16, "hex");
+    // What does not fit a slot (a hand-edited field of another type, fields g does not know) goes to the extra JSON.
+    const extra: Record<string, unknown> = {};
+    let bits = 0;
+    if (typeof r.exit_status === "number") runs.writeDoubleLE(r.exit_status, at + R_EXIT);
+    else if (r.exit_status === null) bits |= B_EXIT_NULL;
+    else if (r.exit_status !== undefined) extra.exit_status = r.exit_status;
+    if (typeof r.trial === "number") {
+      bits |= B_HAS_TRIAL;
+      runs.writeDoubleLE(r.trial, at + R_TRIAL);
+    } else if (r.trial !== undefined) extra.trial = r.trial;
+    if (typeof r.terminated === "boolean") bits |= B_HAS_TERMINATED | (r.terminated ? B_TERMINATED : 0);
+    else if (r.terminated !== undefined) extra.terminated = r.terminated;
+    if (typeof r.early_stopped === "boolean") bits |= B_HAS_EARLY | (r.early_stopped ? B_EARLY : 0);
+    else if (r.early_stopped !== undefined) extra.early_stopped = r.early_stopped;
+    TEXT_FIELDS.forEach((f, k) => {
+      const v = r[f];
+      runs.writeUInt32LE(typeof v === "string" ? strings.number(v) : NONE, at + R_TEXT + 4 * k);
+      if (typeof v !== "string" && v !== undefined) extra[f] = v;
+    });
+    const recordTags = Array.isArray(r.tags) && r.tags.every((t) => typeof t === "string") ? r.tags : null;
+    if (recordTags === null) bits |= B_NO_TAGS;
+    if (recordTags === null && r.tags !== undefined) extra.tags = r.tags;
+    const recordFlags = isFlags(r.flags) ? r.flags : null;
+    if (recordFlags === null) bits |= B_NO_FLAGS;
+    if (recordFlags === null && r.flags !== undefined) extra.flags = r.flags;
+    for (const k of Object.keys(r)) if (!KNOWN_FIELDS.has(k) && r[k] !== undefined) extra[k] = r[k];
+    runs.writeUInt32LE(Object.keys(extra).length > 0 ? strings.number(JSON.stringify(extra)) : NONE, at + R_TEXT + 4 * EXTRA_SLOT);
+    if (r.exit_status === undefined) bits |= B_NO_EXIT;
+    runs.writeUInt32LE(bits, at + R_BITS);
+
+    runs.writeUInt32LE(tags.length, at + R_TAGS);
+    runs.writeUInt32LE(recordTags?.length ?? 0, at + R_TAG_COUNT);
+    for (const t of recordTags ?? []) tags.push(strings.number(t));
+
+    runs.writeUInt32LE(flags.length / 2, at + R_FLAGS);
+    let flagCount = 0;
+    for (const [name, v] of Object.entries(recordFlags ?? {})) {
+      let code: number;
+      if (v === null) code = K_NULL;
+      else if (v === false) code = K_FALSE;
+      else if (v === true) code = K_TRUE;
+      else if (typeof v === "number") {
+        // -0 has its own slot: a Map key treats it as 0.
+        let n = Object.is(v, -0) ? undefined : valueNumbers.get(v);
+        if (n === undefined) {
+          n = values.length;
+          values.push(v);
+          if (!Object.is(v, -0)) valueNumbers.set(v, n);
+        }
+        code = K_NUMBER | (n << 3);
+      } else code = K_STRING | (strings.number(v) << 3);
+      flags.push(strings.number(name), code);
+      flagCount++;
+    }
+    runs.writeUInt32LE(flagCount, at + R_FLAG_COUNT);
+
+    runs.writeUInt32LE(s / SUMMARY_F64, at + R_SUMS);
+    let sumCount = 0;
+    for (const [key, v] of Object.entries(e.summaries)) {
+      sums[s] = strings.number(key);
+      sums[s + 1] = v.last;
+      sums[s + 2] = v.first;
+      sums[s + 3] = v.min;
+      sums[s + 4] = v.max;
+      sums[s + 5] = v.total;
+      sums[s + 6] = v.count;
+      sums[s + 7] = v.step === null ? NaN : v.step;
+      s += SUMMARY_F64;
+      sumCount++;
+    }
+    runs.writeUInt32LE(sumCount, at + R_SUM_COUNT);
+  });
+
+  // Strings at the end: interned while the sections above were filled.
+  const textBytes = strings.texts.map((t) => Buffer.from(t, "utf8"));
+  const offsets = new Uint32Array(textBytes.length + 1);
+  let bytes = 0;
+  textBytes.forEach((b, i) => {
+    offsets[i] = bytes;
+    bytes += b.length;
+  });
+  offsets[textBytes.length] = bytes;
+
+  const parts = [
+    Buffer.from(sums.buffer, sums.byteOffset, s * 8),
+    Buffer.from(new Float64Array(values).buffer),
+    runs,
+    Buffer.from(new Uint32Array(flags).buffer),
+    Buffer.from(new Uint32Array(tags).buffer),
+    Buffer.from(offsets.buffer),
+    ...textBytes,
+  ];
+  const sectionSizes = [s * 8, values.length * 8, runs.length, flags.length * 4, tags.length * 4];
+  let body = 0;
+  for (const n of sectionSizes) body += align8(n);
+  body += offsets.byteLength + bytes;
+  const out = Buffer.alloc(HEADER_BYTES + align8(body));
+  let at = HEADER_BYTES;
+  for (let k = 0; k < parts.length; k++) {
+    parts[k]!.copy(out, at);
+    at += k < sectionSizes.length ? align8(sectionSizes[k]!) : parts[k]!.length;
+  }
+  out.writeUInt32LE(MAGIC, 0);
+  out.writeUInt32LE(VERSION, 4);
+  out.writeUInt32LE(entries.length, 8);
+  out.writeUInt32LE(strings.texts.length, 12);
+  out.writeUInt32LE(flags.length / 2, 16);
+  out.writeUInt32LE(s / SUMMARY_F64, 20);
+  out.writeUInt32LE(tags.length, 24);
+  out.writeUInt32LE(values.length, 28);
+  out.writeUInt32LE(out.length - HEADER_BYTES, 36);
+  out.writeUInt32LE(checksum(out, HEADER_BYTES), 32);
+  return out;
+}
+
+/**
+ * A 32-bit checksum of `buf` from `start` (a multiple of 4 bytes long), so
+ * that a damaged snapshot is not believed: FNV-1a over 32-bit words, a few
+ * milliseconds for 50 MB.
+ */
+function checksum(buf: Buffer, start: number): number {
+  const words = new Int32Array(buf.buffer, buf.byteOffset + start, (buf.length - start) >> 2);
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** A snapshot read back: each run decoded only when asked for. */
+export class Snapshot {
+  readonly count: number;
+  private readonly buf: Buffer;
+  private readonly sums: Float64Array;
+  private readonly values: Float64Array;
+  /** The runs section as 32-bit words and as doubles (RUN_BYTES is a multiple of 8). */
+  private readonly runWords: Uint32Array;
+  private readonly runDoubles: Float64Array;
+  private readonly runsAt: number;
+  private readonly flags: Uint32Array;
+  private readonly tags: Uint32Array;
+  private readonly offsets: Uint32Array;
+  private readonly textAt: number;
+  private readonly texts: (string | undefined)[];
+  private ownSums: Float64Array | undefined;
+
+  private constructor(buf: Buffer) {
+    this.buf = buf;
+    this.count = buf.readUInt32LE(8);
+    const stringCount = buf.readUInt32LE(12);
+    const flagCount = buf.readUInt32LE(16);
+    const sumCount = buf.readUInt32LE(20);
+    const tagCount = buf.readUInt32LE(24);
+    const valueCount = buf.readUInt32LE(28);
+    let at = buf.byteOffset + HEADER_BYTES;
+    const take = (bytes: number): number => {
+      const start = at;
+      at += align8(bytes);
+      if (at > buf.byteOffset + buf.length) throw new Error("snapshot: sections past the end");
+      return start;
+    };
+    this.sums = new Float64Array(buf.buffer, take(sumCount * SUMMARY_F64 * 8), sumCount * SUMMARY_F64);
+    this.values = new Float64Array(buf.buffer, take(valueCount * 8), valueCount);
+    const runsAt = take(this.count * RUN_BYTES);
+    this.runsAt = runsAt - buf.byteOffset;
+    this.runWords = new Uint32Array(buf.buffer, runsAt, (this.count * RUN_BYTES) / 4);
+    this.runDoubles = new Float64Array(buf.buffer, runsAt, (this.count * RUN_BYTES) / 8);
+    this.flags = new Uint32Array(buf.buffer, take(flagCount * 8), flagCount * 2);
+    this.tags = new Uint32Array(buf.buffer, take(tagCount * 4), tagCount);
+    const offsetsAt = at;
+    if (offsetsAt + (stringCount + 1) * 4 > buf.byteOffset + buf.length) throw new Error("snapshot: strings past the end");
+    this.offsets = new Uint32Array(buf.buffer, offsetsAt, stringCount + 1);
+    this.textAt = offsetsAt + (stringCount + 1) * 4 - buf.byteOffset;
+    if (this.textAt + this.offsets[stringCount]! > buf.length) throw new Error("snapshot: strings past the end");
+    this.texts = new Array<string | undefined>(stringCount);
+  }
+
+  /**
+   * The snapshot in `bytes`, or null when they are not a whole snapshot of
+   * this version (truncated, damaged, foreign). Sections are checked against
+   * the file's length and every string and list number against its table
+   * when used, so a damaged snapshot that passes the checksum still cannot
+   * read out of bounds (record and summaries throw).
+   */
+  static fromBytes(bytes: Buffer): Snapshot | null {
+    if (bytes.length < HEADER_BYTES || bytes.readUInt32LE(0) !== MAGIC || bytes.readUInt32LE(4) !== VERSION) return null;
+    if (bytes.readUInt32LE(36) !== bytes.length - HEADER_BYTES || (bytes.length & 7) !== 0) return null;
+    // Typed arrays need aligned memory: a Buffer from a pool may start anywhere.
+    const buf = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
+    if (checksum(buf, HEADER_BYTES) !== buf.readUInt32LE(32)) return null;
+    try {
+      return new Snapshot(buf);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The snapshot at `path`, or null when missing or not whole (see fromBytes). */
+  static read(path: string): Snapshot | null {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      return null;
+    }
+    return Snapshot.fromBytes(bytes);
+  }
+
+  /** Run `i`'s id (32 hex characters). */
+  id(i: number): string {
+    const at = this.runsAt + i * RUN_BYTES + R_ID;
+    return this.buf.toString("hex", at, at + 16);
+  }
+
+  /** Whether run `i` was snapshotted from a run.json with this inode, size and mtime (ms). */
+  matches(i: number, ino: number, size: number, mtime: number): boolean {
+    const d = (i * RUN_BYTES) / 8;
+    const f = this.runDoubles;
+    return f[d + R_INO / 8] === ino && f[d + R_SIZE / 8] === size && f[d + R_MTIME / 8] === mtime;
+  }
+
+  private text(n: number): string {
+    let t = this.texts[n];
+    if (t === undefined) {
+      if (n >= this.texts.length) throw new Error("snapshot: string number out of range");
+      const a = this.offsets[n]!;
+      const b = this.offsets[n + 1]!;
+      if (b < a) throw new Error("snapshot: string out of range");
+      t = this.buf.toString("utf8", this.textAt + a, this.textAt + b);
+      this.texts[n] = t;
+    }
+    return t;
+  }
+
+  /** Text slot `k` of the run whose words start at `w`, or undefined when absent. */
+  private slot(w: number, k: number): string | undefined {
+    const n = this.runWords[w + R_TEXT / 4 + k]!;
+    return n === NONE ? undefined : this.text(n);
+  }
+
+  /** Run `i`'s record (without the fields the index drops); throws on a damaged entry. */
+  record(i: number): RunRecord {
+    const w = (i * RUN_BYTES) / 4;
+    const d = (i * RUN_BYTES) / 8;
+    const words = this.runWords;
+    const bits = words[w + R_BITS / 4]!;
+    const flags: Flags = {};
+    const flagStart = words[w + R_FLAGS / 4]!;
+    const flagEnd = flagStart + words[w + R_FLAG_COUNT / 4]!;
+    if (flagEnd * 2 > this.flags.length) throw new Error("snapshot: flags out of range");
+    for (let f = flagStart; f < flagEnd; f++) {
+      const code = this.flags[2 * f + 1]!;
+      const kind = code & 7;
+      const n = code >>> 3;
+      let v: FlagValue;
+      if (kind === K_NUMBER) {
+        if (n >= this.values.length) throw new Error("snapshot: value out of range");
+        v = this.values[n]!;
+      } else if (kind === K_STRING) v = this.text(n);
+      else v = kind === K_TRUE ? true : kind === K_FALSE ? false : null;
+      const name = this.text(this.flags[2 * f]!);
+      if (name === "__proto__") Object.defineProperty(flags, name, { value: v, enumerable: true, writable: true, configurable: true });
+      else flags[name] = v;
+    }
+    const tagStart = words[w + R_TAGS / 4]!;
+    const tagEnd = tagStart + words[w + R_TAG_COUNT / 4]!;
+    if (tagEnd > this.tags.length) throw new Error("snapshot: tags out of range");
+    const tags: string[] = [];
+    for (let t = tagStart; t < tagEnd; t++) tags.push(this.text(this.tags[t]!));
+
+    // The order run.json has, each field written by name (one object shape for every run).
+    const r = {} as RunRecord;
+    let v = this.slot(w, 0);
+    if (v !== undefined) r.op = v;
+    if ((v = this.slot(w, 1)) !== undefined) r.cwd = v;
+    if (!(bits & B_NO_FLAGS)) r.flags = flags;
+    if ((v = this.slot(w, 2)) !== undefined) r.created = v;
+    if ((v = this.slot(w, 3)) !== undefined) r.started = v;
+    if ((v = this.slot(w, 4)) !== undefined) r.stopped = v;
+    if (!(bits & B_NO_EXIT)) r.exit_status = bits & B_EXIT_NULL ? null : this.runDoubles[d + R_EXIT / 8]!;
+    if (bits & B_HAS_TERMINATED) r.terminated = (bits & B_TERMINATED) !== 0;
+    if (bits & B_HAS_EARLY) r.early_stopped = (bits & B_EARLY) !== 0;
+    if ((v = this.slot(w, 5)) !== undefined) r.label = v;
+    if (!(bits & B_NO_TAGS)) r.tags = tags;
+    if ((v = this.slot(w, 6)) !== undefined) r.batch = v;
+    if (bits & B_HAS_TRIAL) r.trial = this.runDoubles[d + R_TRIAL / 8]!;
+    if ((v = this.slot(w, 7)) !== undefined) r.sweep = v;
+    if ((v = this.slot(w, 8)) !== undefined) r.parent = v;
+    if ((v = this.slot(w, 9)) !== undefined) r.description = v;
+    if ((v = this.slot(w, 10)) !== undefined) r.prefix = v;
+    if ((v = this.slot(w, 11)) !== undefined) r.optimizer = v;
+    if ((v = this.slot(w, EXTRA_SLOT)) !== undefined) Object.assign(r, JSON.parse(v) as Record<string, unknown>);
+    return r;
+  }
+
+  /**
+   * The summaries section copied out of the file's buffer, which can then be
+   * freed: the summaries handed out keep only this (32 MB at 100 000 runs).
+   */
+  private packedSums(): Float64Array {
+    this.ownSums ??= this.sums.slice();
+    return this.ownSums;
+  }
+
+  /** Run `i`'s scalar summaries, in the order they were recorded. */
+  summaries(i: number): Record<string, ScalarSummary> {
+    const w = (i * RUN_BYTES) / 4;
+    const start = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
+    const end = start + this.runWords[w + R_SUM_COUNT / 4]! * SUMMARY_F64;
+    const sums = this.packedSums();
+    if (end > sums.length) throw new Error("snapshot: summaries out of range");
+    const out: Record<string, ScalarSummary> = {};
+    for (let s = start; s < end; s += SUMMARY_F64) {
+      const summary = new PackedSummary(sums, s);
+      const key = this.text(sums[s]!);
+      // A scalar named "__proto__" is a key like any other: an own property, not the prototype.
+      if (key === "__proto__") Object.defineProperty(out, key, { value: summary, enumerable: true, writable: true, configurable: true });
+      else out[key] = summary;
+    }
+    return out;
+  }
+}
+/**
+ * A scalar summary read from a snapshot: its numbers stay in the snapshot's
+ * summaries array, so 500 000 summaries are 500 000 two-field objects rather
+ * than as many objects of eight numbers (a third of a big listing's memory and
+ * most of its garbage collection). Read-only; JSON.stringify gives the fields.
+ */
+class PackedSummary implements ScalarSummary {
+  readonly #sums: Float64Array;
+  readonly #at: number;
+
+  constructor(sums: Float64Array, at: number) {
+    this.#sums = sums;
+    this.#at = at;
+  }
+
+  get last(): number {
+    return this.#sums[this.#at + 1]!;
+  }
+  get first(): number {
+    return this.#sums[this.#at + 2]!;
+  }
+  get min(): number {
+    return this.#sums[this.#at + 3]!;
+  }
+  get max(): number {
+    return this.#sums[this.#at + 4]!;
+  }
+  get avg(): number {
+    return this.#sums[this.#at + 5]! / this.#sums[this.#at + 6]!;
+  }
+  get total(): number {
+    return this.#sums[this.#at + 5]!;
+  }
+  get count(): number {
+    return this.#sums[this.#at + 6]!;
+  }
+  get step(): number | null {
+    const step = this.#sums[this.#at + 7]!;
+    return Number.isNaN(step) ? null : step;
+  }
+
+  toJSON(): ScalarSummary {
+    const { last, first, min, max, avg, total, count, step } = this;
+    return { last, first, min, max, avg, total, count, step };
+  }
+}
