@@ -6,7 +6,7 @@
 //   scalar-files.ts scalars.jsonl, summary.json    output.ts      output.log
 //   index-cache.ts  index.jsonl                    fs-atomic.ts   atomic writes, whole appends
 //   write-errors.ts "no space left ... writing PATH" read-fast.ts   small files, fast
-//   track-files.ts  tracks.jsonl (ml_dash tracks)
+//   track-files.ts  tracks.jsonl (ml_dash tracks) runs-order.ts  runs-order.txt (what `g runs` reads)
 // This module re-exports what other layers import from it.
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -24,6 +24,17 @@ import {
   unpackSummaries,
   type RunKey,
 } from "./index-cache.js";
+import {
+  abandonOrderProbe,
+  readOrderKeys,
+  readTrustedOrder,
+  startOrderProbe,
+  stampFolder,
+  writeOrder,
+  type FolderStamp,
+  type OrderKey,
+  type OrderSnapshot,
+} from "./runs-order.js";
 import { holdLease, readRunLock, removeRunLock, withDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
 import { OutputLog, readOutputTail } from "./output.js";
 import { BUILDING_PREFIX, INDEX_KEYS_FILE, LOCK_FILE, RUN_FILE, SCALARS_FILE, isRunId, isoNow, newRunId, shortId } from "./paths.js";
@@ -275,39 +286,126 @@ export class RunStore {
 
   /**
    * The newest `limit` runs (index 1 = latest) and how many readable runs
-   * there are, without reading every record: finished runs are ordered by
-   * their keys in index-keys.txt, the others are read from their files, and
-   * only the runs returned are read in full. A run returned that turns out
-   * damaged, gone or with another key than the one indexed sends this back to
-   * the full listing (listRuns), whose answer it then is. A finished run
-   * damaged after it was indexed is counted until it is among the newest.
+   * there are, without listing the runs folder while it is unchanged: the
+   * order comes from $G_HOME/runs-order.txt (runs-order.ts: checked against
+   * the folder's ctime and mtime, with git's rule for changes within a clock
+   * tick), unfinished runs are read from their files, and only the runs
+   * returned are read in full. When the folder changed, it is listed again and
+   * only runs without a known key are read (keys never change). A run returned
+   * that turns out damaged, gone or with another key than the one recorded
+   * sends this to a listing that reads every record, whose answer it then is.
+   * A finished run damaged after it was keyed is counted (not warned about)
+   * until it is among the newest.
    */
   listNewestRuns(limit: number): { runs: Run[]; total: number; warnings: string[] } {
-    const { names, warnings } = listRunNames(this.runsDir);
-    const { keys, lines } = readKeys(this.home);
+    let now: FolderStamp | null;
+    try {
+      now = stampFolder(this.runsDir);
+    } catch {
+      return this.relistNewest(limit, false)!; // unreadable: the listing says why
+    }
+    if (now === null) return { runs: [], total: 0, warnings: [] };
+    const snapshot = readTrustedOrder(this.home, now, limit);
+    const answer = snapshot && this.newestFromSnapshot(snapshot, limit);
+    return answer ?? this.relistNewest(limit, true) ?? this.relistNewest(limit, false)!;
+  }
+
+  /** listNewestRuns from a trusted snapshot; null when a run it names no longer reads as recorded. */
+  private newestFromSnapshot(snapshot: OrderSnapshot, limit: number): { runs: Run[]; total: number; warnings: string[] } | null {
+    const warnings: string[] = [];
+    for (const id of snapshot.damaged) {
+      const dir = `${this.runsDir}/${id}`;
+      try {
+        readRecord(dir, id);
+        return null; // mended since
+      } catch (err) {
+        if (err instanceof RunGoneError) return null;
+        warnings.push(damagedWarning(dir, err));
+      }
+    }
     const newest = new NewestRuns(limit);
-    const freshKeys: string[] = [];
-    let total = 0;
+    for (const k of snapshot.newest) newest.offer(k.id, k, null);
+    for (const id of snapshot.unfinished) {
+      const dir = `${this.runsDir}/${id}`;
+      let run: Run;
+      try {
+        const record = withLiveParams(readRecord(dir, id), dir);
+        run = { id, dir, record, status: deriveStatus(record, dir) };
+      } catch {
+        return null;
+      }
+      newest.offer(id, keyOf(run.record), run);
+    }
+    const runs = this.readCandidates(newest.top);
+    return runs && { runs, total: snapshot.keyed + snapshot.unfinished.length, warnings };
+  }
+
+  /**
+   * Lists the runs folder and writes a new runs-order.txt. With `trustKeys`,
+   * runs whose key the last snapshot (or, without one, index-keys.txt) holds
+   * are not read, and null means a run returned did not read as keyed;
+   * without, every record is read.
+   */
+  private relistNewest(limit: number, trustKeys: boolean): { runs: Run[]; total: number; warnings: string[] } | null {
+    const probe = startOrderProbe(this.home);
+    let before: FolderStamp | null = null;
+    try {
+      before = stampFolder(this.runsDir);
+    } catch {
+      /* unreadable: listRunNames says so */
+    }
+    const { names, warnings } = listRunNames(this.runsDir);
+    let after: FolderStamp | null = null;
+    try {
+      after = stampFolder(this.runsDir);
+    } catch {
+      /* as above */
+    }
+    let known = new Map<string, OrderKey>();
+    if (trustKeys) {
+      known = readOrderKeys(this.home);
+      if (known.size === 0) for (const [id, key] of readKeys(this.home).keys) known.set(id, { id, ...key });
+    }
+    const newest = new NewestRuns(limit);
+    const present = new Set<string>();
+    const fresh: OrderKey[] = [];
+    const unfinished: string[] = [];
+    const damaged: string[] = [];
     for (const name of names) {
-      const key = keys.get(name);
+      const key = known.get(name);
       if (key) {
-        total++;
+        present.add(name);
         newest.offer(name, key, null);
         continue;
       }
       const dir = `${this.runsDir}/${name}`;
       try {
         const record = withLiveParams(readRecord(dir, name), dir);
-        const fresh = keyOf(record);
-        total++;
-        newest.offer(name, fresh, { id: name, dir, record, status: deriveStatus(record, dir) });
-        if (record.stopped != null) freshKeys.push(keyLine(name, fresh));
+        const k = { id: name, ...keyOf(record) };
+        if (record.stopped != null) fresh.push(k);
+        else unfinished.push(name);
+        newest.offer(name, k, { id: name, dir, record, status: deriveStatus(record, dir) });
       } catch (err) {
-        if (!(err instanceof RunGoneError)) warnings.push(damagedWarning(dir, err));
+        if (err instanceof RunGoneError) continue;
+        warnings.push(damagedWarning(dir, err));
+        damaged.push(name);
       }
     }
+    // The last snapshot's keys are newest first already: sorting them with the few fresh ones is one merge.
+    const keys: OrderKey[] = [];
+    for (const k of known.values()) if (present.has(k.id)) keys.push(k);
+    for (const k of fresh) keys.push(k);
+    keys.sort((a, b) => compareKeys(a.id, a, b.id, b));
+    if (probe && before) writeOrder(probe, this.home, before, after, keys, unfinished, damaged);
+    else if (probe) abandonOrderProbe(probe);
+    const runs = this.readCandidates(newest.top);
+    return runs && { runs, total: keys.length + unfinished.length, warnings };
+  }
+
+  /** The candidates' runs, read from their files where not read yet; null when one is gone, damaged or keyed otherwise. */
+  private readCandidates(top: Candidate[]): Run[] | null {
     const runs: Run[] = [];
-    for (const c of newest.top) {
+    for (const c of top) {
       if (c.run) {
         runs.push(c.run);
         continue;
@@ -318,31 +416,13 @@ export class RunStore {
         const record = withLiveParams(readRecord(dir, c.id), dir);
         run = { id: c.id, dir, record, status: deriveStatus(record, dir) };
       } catch {
-        return this.listNewestByReadingAll(limit);
+        return null;
       }
       const key = keyOf(run.record);
-      if (key.created !== c.created || key.trial !== c.trial) return this.listNewestByReadingAll(limit);
+      if (key.created !== c.created || key.trial !== c.trial) return null;
       runs.push(run);
     }
-    if (lines > 1.25 * names.length + 1000) {
-      // Mostly lines of runs deleted since: keep those of the runs listed.
-      const kept = names.filter((n) => keys.has(n)).map((n) => keyLine(n, keys.get(n)!));
-      rewriteIndex(this.home, [...kept, ...freshKeys], INDEX_KEYS_FILE);
-    } else {
-      appendIndexLines(this.home, freshKeys, INDEX_KEYS_FILE);
-    }
-    return { runs, total, warnings };
-  }
-
-  /** listNewestRuns's answer from every record; index-keys.txt is rewritten from them. */
-  private listNewestByReadingAll(limit: number): { runs: Run[]; total: number; warnings: string[] } {
-    const { runs, warnings } = this.listRuns();
-    rewriteIndex(
-      this.home,
-      runs.filter((r) => r.record.stopped != null).map((r) => keyLine(r.id, keyOf(r.record))),
-      INDEX_KEYS_FILE,
-    );
-    return { runs: runs.slice(0, limit), total: runs.length, warnings };
+    return runs;
   }
 
   /** Adds a finished run to the index (called when a run ends); best effort. */
