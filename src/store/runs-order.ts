@@ -15,11 +15,11 @@
 //    listing then carries a later time than the one recorded. A snapshot of a
 //    folder changed within the tick before it is written, but not trusted;
 //    the next reader lists again (the "racy" rule of git's index).
-//  - created and trial never change once a run is made; unfinished runs are
-//    listed by id only and read again by every reader (they finish, and a
-//    hand-made one may lack created), damaged ones are read again to be
-//    warned about, and the runs shown are read from their files (a key that
-//    differs sends the reader to a full read).
+//  - created and trial never change once a run is made. A run without
+//    created (hand-made, not started) has no key yet: it is listed by id only
+//    and read again by every reader, as are damaged ones (to be warned about,
+//    or seen mended). The runs shown are read from their files, and a key
+//    that differs from theirs sends the reader to a full read.
 // Written with temp file + rename, never fsynced: lost or torn, it costs time.
 
 import { closeSync, fstatSync, openSync, readSync, renameSync, writeFileSync } from "node:fs";
@@ -28,7 +28,7 @@ import { safeUnlink } from "./fs-atomic.js";
 /** The file's name in $G_HOME. */
 export const RUNS_ORDER_FILE = "runs-order.txt";
 const MAGIC = "g-runs-order 1";
-/** First read of the file (bytes): the header, the unfinished and damaged ids and the newest keys, in all but odd stores. */
+/** First read of the file (bytes): the header, the unkeyed and damaged ids and the newest keys, in all but odd stores. */
 const HEAD_BYTES = 64 * 1024;
 const ID_LENGTH = 32;
 
@@ -42,11 +42,11 @@ export interface OrderKey {
 /** What a trusted snapshot says: the newest keys (up to the limit asked), and the ids to read again. */
 export interface OrderSnapshot {
   newest: OrderKey[];
-  /** Runs not finished when listed: read from their files by every reader. */
-  unfinished: string[];
+  /** Runs without a created time when listed: read from their files by every reader. */
+  unkeyed: string[];
   /** Run folders that could not be read when listed: read again (to warn, or to see them mended). */
   damaged: string[];
-  /** How many keyed runs the snapshot holds (unfinished and damaged ones not counted). */
+  /** How many keyed runs the snapshot holds (unkeyed and damaged ones not counted). */
   keyed: number;
 }
 
@@ -104,18 +104,18 @@ function parseKeyLine(line: string): OrderKey | null {
 }
 
 /**
- * `g-runs-order 1 <ino> <ctime ns> <mtime ns> <keyed> <unfinished> <damaged> <bytes after the header>`;
+ * `g-runs-order 1 <ino> <ctime ns> <mtime ns> <keyed> <unkeyed> <damaged> <bytes after the header>`;
  * stamp "- - -" when not trusted. The length finds a file cut short (a power loss: it is never fsynced).
  */
-function formatHeader(stamp: FolderStamp | null, keyed: number, unfinished: number, damaged: number, bodyBytes: number): string {
+function formatHeader(stamp: FolderStamp | null, keyed: number, unkeyed: number, damaged: number, bodyBytes: number): string {
   const s = stamp ? `${stamp.ino} ${stamp.ctimeNs} ${stamp.mtimeNs}` : "- - -";
-  return `${MAGIC} ${s} ${keyed} ${unfinished} ${damaged} ${bodyBytes}\n`;
+  return `${MAGIC} ${s} ${keyed} ${unkeyed} ${damaged} ${bodyBytes}\n`;
 }
 
 interface Header {
   stamp: FolderStamp | null;
   keyed: number;
-  unfinished: number;
+  unkeyed: number;
   damaged: number;
   bodyBytes: number;
 }
@@ -124,14 +124,14 @@ function parseHeader(line: string): Header | null {
   if (!line.startsWith(MAGIC + " ")) return null;
   const f = line.slice(MAGIC.length + 1).split(" ");
   if (f.length !== 7) return null;
-  const [keyed, unfinished, damaged, bodyBytes] = f.slice(3).map(Number) as [number, number, number, number];
-  if (![keyed, unfinished, damaged, bodyBytes].every((n) => Number.isInteger(n) && n >= 0)) return null;
+  const [keyed, unkeyed, damaged, bodyBytes] = f.slice(3).map(Number) as [number, number, number, number];
+  if (![keyed, unkeyed, damaged, bodyBytes].every((n) => Number.isInteger(n) && n >= 0)) return null;
   let stamp: FolderStamp | null = null;
   if (f[0] !== "-") {
     if (!f.slice(0, 3).every((x) => /^\d+$/.test(x!))) return null;
     stamp = { ino: BigInt(f[0]!), ctimeNs: BigInt(f[1]!), mtimeNs: BigInt(f[2]!) };
   }
-  return { stamp, keyed, unfinished, damaged, bodyBytes };
+  return { stamp, keyed, unkeyed, damaged, bodyBytes };
 }
 
 /** Reads the first `bytes` of a file as latin1 lines (the last one dropped when cut), whether that was all of it, and its size. */
@@ -176,20 +176,20 @@ export function readTrustedOrder(home: string, now: FolderStamp, limit: number):
     const header = parseHeader(head.lines[0]!);
     if (!header?.stamp || !sameStamp(header.stamp, now)) return null;
     if (head.size !== head.lines[0]!.length + 1 + header.bodyBytes) return null; // cut short
-    const wanted = 1 + header.unfinished + header.damaged + Math.min(limit, header.keyed);
+    const wanted = 1 + header.unkeyed + header.damaged + Math.min(limit, header.keyed);
     if (head.lines.length < wanted) {
       if (head.whole) return null; // shorter than its header says: cut
       continue;
     }
-    const unfinished: string[] = [];
+    const unkeyed: string[] = [];
     const damaged: string[] = [];
     let i = 1;
-    for (; i <= header.unfinished; i++) {
+    for (; i <= header.unkeyed; i++) {
       const line = head.lines[i]!;
       if (line.length !== ID_LENGTH + 2 || !line.startsWith("? ")) return null;
-      unfinished.push(line.slice(2));
+      unkeyed.push(line.slice(2));
     }
-    for (; i <= header.unfinished + header.damaged; i++) {
+    for (; i <= header.unkeyed + header.damaged; i++) {
       const line = head.lines[i]!;
       if (line.length !== ID_LENGTH + 2 || !line.startsWith("! ")) return null;
       damaged.push(line.slice(2));
@@ -200,7 +200,7 @@ export function readTrustedOrder(home: string, now: FolderStamp, limit: number):
       if (!key) return null;
       newest.push(key);
     }
-    return { newest, unfinished, damaged, keyed: header.keyed };
+    return { newest, unkeyed, damaged, keyed: header.keyed };
   }
 }
 
@@ -278,16 +278,16 @@ export function writeOrder(
   before: FolderStamp,
   after: FolderStamp | null,
   keys: OrderKey[],
-  unfinished: string[],
+  unkeyed: string[],
   damaged: string[],
 ): void {
   const trusted = after !== null && sameStamp(before, after) && before.ctimeNs < probe.probeNs && before.mtimeNs < probe.probeNs;
   const parts: string[] = [];
-  for (const id of unfinished) parts.push(`? ${id}\n`);
+  for (const id of unkeyed) parts.push(`? ${id}\n`);
   for (const id of damaged) parts.push(`! ${id}\n`);
   for (const k of keys) parts.push(formatKeyLine(k));
   const body = parts.join("");
-  const header = formatHeader(trusted ? before : null, keys.length, unfinished.length, damaged.length, Buffer.byteLength(body));
+  const header = formatHeader(trusted ? before : null, keys.length, unkeyed.length, damaged.length, Buffer.byteLength(body));
   try {
     writeFileSync(probe.fd, header + body);
     closeSync(probe.fd);

@@ -289,7 +289,7 @@ export class RunStore {
    * there are, without listing the runs folder while it is unchanged: the
    * order comes from $G_HOME/runs-order.txt (runs-order.ts: checked against
    * the folder's ctime and mtime, with git's rule for changes within a clock
-   * tick), unfinished runs are read from their files, and only the runs
+   * tick), runs without a created time are read from their files, and only the runs
    * returned are read in full. When the folder changed, it is listed again and
    * only runs without a known key are read (keys never change). A run returned
    * that turns out damaged, gone or with another key than the one recorded
@@ -325,7 +325,7 @@ export class RunStore {
     }
     const newest = new NewestRuns(limit);
     for (const k of snapshot.newest) newest.offer(k.id, k, null);
-    for (const id of snapshot.unfinished) {
+    for (const id of snapshot.unkeyed) {
       const dir = `${this.runsDir}/${id}`;
       let run: Run;
       try {
@@ -337,7 +337,7 @@ export class RunStore {
       newest.offer(id, keyOf(run.record), run);
     }
     const runs = this.readCandidates(newest.top);
-    return runs && { runs, total: snapshot.keyed + snapshot.unfinished.length, warnings };
+    return runs && { runs, total: snapshot.keyed + snapshot.unkeyed.length, warnings };
   }
 
   /**
@@ -369,7 +369,7 @@ export class RunStore {
     const newest = new NewestRuns(limit);
     const present = new Set<string>();
     const fresh: OrderKey[] = [];
-    const unfinished: string[] = [];
+    const unkeyed: string[] = [];
     const damaged: string[] = [];
     for (const name of names) {
       const key = known.get(name);
@@ -382,8 +382,9 @@ export class RunStore {
       try {
         const record = withLiveParams(readRecord(dir, name), dir);
         const k = { id: name, ...keyOf(record) };
-        if (record.stopped != null) fresh.push(k);
-        else unfinished.push(name);
+        // readRecord gives a run without created its started time, or "" before it starts: keyed once it has one.
+        if (k.created !== "") fresh.push(k);
+        else unkeyed.push(name);
         newest.offer(name, k, { id: name, dir, record, status: deriveStatus(record, dir) });
       } catch (err) {
         if (err instanceof RunGoneError) continue;
@@ -396,10 +397,10 @@ export class RunStore {
     for (const k of known.values()) if (present.has(k.id)) keys.push(k);
     for (const k of fresh) keys.push(k);
     keys.sort((a, b) => compareKeys(a.id, a, b.id, b));
-    if (probe && before) writeOrder(probe, this.home, before, after, keys, unfinished, damaged);
+    if (probe && before) writeOrder(probe, this.home, before, after, keys, unkeyed, damaged);
     else if (probe) abandonOrderProbe(probe);
     const runs = this.readCandidates(newest.top);
-    return runs && { runs, total: keys.length + unfinished.length, warnings };
+    return runs && { runs, total: keys.length + unkeyed.length, warnings };
   }
 
   /** The candidates' runs, read from their files where not read yet; null when one is gone, damaged or keyed otherwise. */

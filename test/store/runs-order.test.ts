@@ -112,29 +112,32 @@ describe("runs-order.txt", () => {
     expect(shown.stderr).toContain("showing 20 of 49 runs");
   });
 
-  it("reads unfinished runs again (they finish), and warns about damaged ones every time until mended", async () => {
+  it("reads runs without a created time again (they get one when started), and warns about damaged ones every time until mended", () => {
     const home = tempDir();
-    generateStore({ runs: 20, out: home, steps: 1, seed: "unfinished" });
+    generateStore({ runs: 20, out: home, steps: 1, seed: "unkeyed" });
     const store = new RunStore(home);
-    const pending = store.createRun({ op: "later.py", created: "2000-01-01T00:00:00.000Z" });
-    const damagedId = readdirSync(store.runsDir).filter((n) => n !== pending.id)[3]!;
+    // Hand-made: no created, not started, so no key yet.
+    const handMade = store.createRun({ op: "later.py" });
+    const recordPath = join(handMade.dir, "run.json");
+    const { created: _, ...record } = JSON.parse(readFileSync(recordPath, "utf8")) as Record<string, unknown>;
+    writeFileSync(recordPath, JSON.stringify(record));
+    const damagedId = readdirSync(store.runsDir).filter((n) => n !== handMade.id)[3]!;
     const damagedPath = join(store.runsDir, damagedId, "run.json");
     const text = readFileSync(damagedPath, "utf8");
     writeFileSync(damagedPath, "{ not json");
     let r = both(store, 30);
     expect(r.fast).toEqual(r.full);
     expect(r.fast.warnings).toHaveLength(1);
+    expect(r.fast.ids[r.fast.ids.length - 1]).toBe(handMade.id); // created "": the oldest
     r = both(store, 30); // from the snapshot: the same warning
     expect(r.fast).toEqual(r.full);
     expect(r.fast.warnings).toHaveLength(1);
-    // Changes inside run folders do not change the runs folder: the snapshot is still used, and still right.
-    await store.updateRun(
-      pending.id,
-      (rec) => void ((rec.started = "2000-01-01T00:00:01.000Z"), (rec.stopped = "2000-01-01T00:00:02.000Z"), (rec.exit_status = 0)),
-    );
+    // Changes inside run folders leave the runs folder as it was: the snapshot is used, and still right.
+    writeFileSync(recordPath, JSON.stringify({ ...record, started: "2099-01-01T00:00:00.000Z" }));
     writeFileSync(damagedPath, text);
     r = both(store, 30);
     expect(r.fast).toEqual(r.full);
+    expect(r.fast.ids[0]).toBe(handMade.id);
     expect(r.fast.warnings).toEqual([]);
     expect(r.fast.total).toBe(21);
   });
