@@ -20,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
       const { packageVersion } = await import("../runner/paths.js");
       process.stdout.write(`${packageVersion()}\n`);
     } else if (isBareRunsList(argv.slice(2))) {
-      await (await import("../commands/runs.js")).listCommand([], {});
+      await (await import("../commands/runs-list.js")).listCommand([], {});
     } else if (plainAgentArgs(argv.slice(2))) {
       const { id, opts } = plainAgentArgs(argv.slice(2))!;
       await (await import("../commands/agent.js")).agentCommand(id, opts);
