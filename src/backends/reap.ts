@@ -9,22 +9,18 @@
 // scheduler query; a store without such runs asks nothing.
 
 import { isoNow, type RunStore } from "../store/store.js";
-import type { Placement, Run } from "../store/types.js";
+import type { Placement } from "../store/types.js";
 import { closeBatchSession } from "../trials/batch-session.js";
 import type { TaskEnd } from "./backend.js";
 import { formatJob, readJobTasks } from "./index.js";
-import { findReapCandidates, type ReapCandidate } from "./reap-candidates.js";
+import type { ReapCandidate } from "./reap-candidates.js";
 
 /**
- * Records what the scheduler says of the runs it ended unseen; returns
+ * Records what the scheduler says of the runs it ended unseen (found by
+ * reap-candidates.ts, which loads this module when there are some); returns
  * whether any run changed (the caller then reads the store again). A
  * scheduler that cannot be asked (no Slurm client here) changes nothing.
  */
-export async function reapScheduledRuns(store: RunStore, runs: Run[]): Promise<boolean> {
-  return reapCandidates(store, findReapCandidates(store, runs));
-}
-
-/** reapScheduledRuns for candidates found already (reap-candidates.ts). */
 export async function reapCandidates(store: RunStore, candidates: ReapCandidate[]): Promise<boolean> {
   if (candidates.length === 0) return false;
   const jobs = new Map<string, Promise<TaskEnd[] | null>>();
