@@ -31,6 +31,8 @@ const MAGIC = "g-runs-order 1";
 /** First read of the file (bytes): the header, the unkeyed and damaged ids and the newest keys, in all but odd stores. */
 const HEAD_BYTES = 64 * 1024;
 const ID_LENGTH = 32;
+/** Text that is its own JSON string body: printable ASCII but `"` and `\`. */
+const PLAIN_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** A run's ordering key, as `g runs` sorts (newest created first, then higher trial, then id). */
 export interface OrderKey {
@@ -84,7 +86,10 @@ function sameStamp(a: FolderStamp, b: FolderStamp): boolean {
 
 /** `<id> <trial> <created as JSON>`: one key line, ASCII only (the file is read as latin1). */
 function formatKeyLine(k: OrderKey): string {
-  const created = JSON.stringify(k.created).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  // Every time g writes is printable ASCII without quotes or backslashes: quoted as it is.
+  const created = PLAIN_TEXT.test(k.created)
+    ? `"${k.created}"`
+    : JSON.stringify(k.created).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return `${k.id} ${k.trial} ${created}\n`;
 }
 
@@ -95,8 +100,13 @@ function parseKeyLine(line: string): OrderKey | null {
   const id = line.slice(0, ID_LENGTH);
   const trial = Number(line.slice(ID_LENGTH + 1, space));
   if (!/^[0-9a-f]{32}$/.test(id) || !Number.isFinite(trial)) return null;
+  const quoted = line.slice(space + 1);
+  if (quoted.length >= 2 && quoted.charCodeAt(0) === 34 && quoted.charCodeAt(quoted.length - 1) === 34) {
+    const body = quoted.slice(1, -1);
+    if (PLAIN_TEXT.test(body)) return { id, created: body, trial }; // no escapes: what formatKeyLine wrote as it was
+  }
   try {
-    const created = JSON.parse(line.slice(space + 1)) as unknown;
+    const created = JSON.parse(quoted) as unknown;
     return typeof created === "string" ? { id, created, trial } : null;
   } catch {
     return null;

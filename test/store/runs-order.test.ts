@@ -142,6 +142,19 @@ describe("runs-order.txt", () => {
     expect(r.fast.total).toBe(21);
   });
 
+  it("keeps created times that are not plain ASCII (hand-made runs) as they are", () => {
+    const home = tempDir();
+    generateStore({ runs: 10, out: home, steps: 1, seed: "odd-created" });
+    const store = new RunStore(home);
+    const odd = ['2099-01-01 "quoted" \\ back', "2098-12-31 été ☃ \u2028", "2098-12-30\ttab"];
+    for (const created of odd) store.createRun({ op: "odd.py", created });
+    for (let i = 0; i < 2; i++) {
+      const r = both(store, 5);
+      expect(r.fast).toEqual(r.full);
+      expect(store.listNewestRuns(3).runs.map((x) => x.record.created)).toEqual(odd);
+    }
+  });
+
   it("is not used when cut short, of another folder, or not trusted", () => {
     const home = tempDir();
     generateStore({ runs: 40, out: home, steps: 1, seed: "cut" });
