@@ -84,13 +84,13 @@ function sameStamp(a: FolderStamp, b: FolderStamp): boolean {
   return a.ino === b.ino && a.ctimeNs === b.ctimeNs && a.mtimeNs === b.mtimeNs;
 }
 
-/** `<id> <trial> <created as JSON>`: one key line, ASCII only (the file is read as latin1). */
+/** `<id> <trial> <created as JSON>`: one key line (without its newline), ASCII only (the file is read as latin1). */
 function formatKeyLine(k: OrderKey): string {
   // Every time g writes is printable ASCII without quotes or backslashes: quoted as it is.
   const created = PLAIN_TEXT.test(k.created)
     ? `"${k.created}"`
     : JSON.stringify(k.created).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  return `${k.id} ${k.trial} ${created}\n`;
+  return `${k.id} ${k.trial} ${created}`;
 }
 
 /** A key line back, or null when it is not one (torn, foreign). */
@@ -214,27 +214,59 @@ export function readTrustedOrder(home: string, now: FolderStamp, limit: number):
   }
 }
 
-/** Every key the file holds by id (trusted or not: keys never change), for a new listing to start from. */
-export function readOrderKeys(home: string): Map<string, OrderKey> {
-  const keys = new Map<string, OrderKey>();
+/** A key line as writeOrder writes it (ASCII only): checked before a line is kept without parsing it. */
+const KEY_LINE = /^[0-9a-f]{32} -?[0-9]+ "[\x20-\x7e]*"$/;
+
+/**
+ * The last snapshot's key lines, newest first, as text (trusted or not: keys
+ * never change), for a new listing to keep without parsing them; lines that
+ * are not whole key lines are left out. [] when there is no snapshot.
+ */
+export function readOrderLines(home: string): string[] {
   let text: string;
   try {
     text = readWholeLatin1(`${home}/${RUNS_ORDER_FILE}`);
   } catch {
-    return keys;
+    return [];
   }
-  let start = text.indexOf("\n") + 1; // past the header
-  if (start === 0 || !text.startsWith(MAGIC)) return keys;
-  while (start < text.length) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    if (text.charCodeAt(start) !== 63 && text.charCodeAt(start) !== 33) {
-      const key = parseKeyLine(text.slice(start, end));
-      if (key) keys.set(key.id, key);
+  if (!text.startsWith(MAGIC + " ")) return [];
+  const lines = text.split("\n");
+  const out: string[] = [];
+  for (let i = 1; i < lines.length; i++) if (KEY_LINE.test(lines[i]!)) out.push(lines[i]!);
+  return out;
+}
+
+/**
+ * The key lines of a new snapshot: `kept` (an old snapshot's lines, newest
+ * first) with `fresh` keys (sorted by `compare`, newest first) merged in, and
+ * the first `limit` keys parsed. Old lines are parsed only while fresh keys
+ * remain to be placed or the newest are not all found; the rest are copied.
+ */
+export function mergeKeyLines(
+  kept: string[],
+  fresh: OrderKey[],
+  limit: number,
+  compare: (a: OrderKey, b: OrderKey) => number,
+): { lines: string[]; newest: OrderKey[] } {
+  const lines: string[] = [];
+  const newest: OrderKey[] = [];
+  let j = 0;
+  const add = (k: OrderKey, line: string) => {
+    lines.push(line);
+    if (newest.length < limit) newest.push(k);
+  };
+  for (const line of kept) {
+    if (j === fresh.length && newest.length >= limit) {
+      lines.push(line);
+      continue;
     }
-    start = end + 1;
+    const key = parseKeyLine(line);
+    if (!key) continue;
+    while (j < fresh.length && compare(fresh[j]!, key) < 0) add(fresh[j]!, formatKeyLine(fresh[j++]!));
+    add(key, line);
   }
-  return keys;
+  while (j < fresh.length) add(fresh[j]!, formatKeyLine(fresh[j++]!));
+  return { lines, newest };
 }
 
 function readWholeLatin1(path: string): string {
@@ -279,7 +311,7 @@ export function startOrderProbe(home: string): OrderProbe | null {
 /**
  * Writes the snapshot of a listing taken between `before` and `after` (the
  * folder's stamps around the readdir) and replaces the file; best effort.
- * `keys` newest first. Trusted only when the folder did not change during the
+ * `keyLines` newest first (mergeKeyLines). Trusted only when the folder did not change during the
  * listing and its last change is older than the probe (see the header comment).
  */
 export function writeOrder(
@@ -287,7 +319,7 @@ export function writeOrder(
   home: string,
   before: FolderStamp,
   after: FolderStamp | null,
-  keys: OrderKey[],
+  keyLines: string[],
   unkeyed: string[],
   damaged: string[],
 ): void {
@@ -295,9 +327,9 @@ export function writeOrder(
   const parts: string[] = [];
   for (const id of unkeyed) parts.push(`? ${id}\n`);
   for (const id of damaged) parts.push(`! ${id}\n`);
-  for (const k of keys) parts.push(formatKeyLine(k));
+  if (keyLines.length > 0) parts.push(keyLines.join("\n"), "\n");
   const body = parts.join("");
-  const header = formatHeader(trusted ? before : null, keys.length, unkeyed.length, damaged.length, Buffer.byteLength(body));
+  const header = formatHeader(trusted ? before : null, keyLines.length, unkeyed.length, damaged.length, body.length);
   try {
     writeFileSync(probe.fd, header + body);
     closeSync(probe.fd);

@@ -26,7 +26,8 @@ import {
 } from "./index-cache.js";
 import {
   abandonOrderProbe,
-  readOrderKeys,
+  mergeKeyLines,
+  readOrderLines,
   readTrustedOrder,
   startOrderProbe,
   stampFolder,
@@ -361,46 +362,49 @@ export class RunStore {
     } catch {
       /* as above */
     }
-    let known = new Map<string, OrderKey>();
-    if (trustKeys) {
-      known = readOrderKeys(this.home);
-      if (known.size === 0) for (const [id, key] of readKeys(this.home).keys) known.set(id, { id, ...key });
-    }
+    // The last snapshot's lines of runs still there are kept as text; the other runs are read (or, without a
+    // snapshot, keyed from index-keys.txt).
+    const remaining = new Set(names);
+    const kept: string[] = [];
+    if (trustKeys) for (const line of readOrderLines(this.home)) if (remaining.delete(line.slice(0, 32))) kept.push(line);
+    const indexKeys = trustKeys && kept.length === 0 ? readKeys(this.home).keys : null;
     const newest = new NewestRuns(limit);
-    const present = new Set<string>();
     const fresh: OrderKey[] = [];
+    const read = new Map<string, Run>();
     const unkeyed: string[] = [];
     const damaged: string[] = [];
-    for (const name of names) {
-      const key = known.get(name);
+    for (const name of remaining) {
+      const key = indexKeys?.get(name);
       if (key) {
-        present.add(name);
-        newest.offer(name, key, null);
+        fresh.push({ id: name, ...key });
         continue;
       }
       const dir = `${this.runsDir}/${name}`;
       try {
         const record = withLiveParams(readRecord(dir, name), dir);
+        const run: Run = { id: name, dir, record, status: deriveStatus(record, dir) };
         const k = { id: name, ...keyOf(record) };
         // readRecord gives a run without created its started time, or "" before it starts: keyed once it has one.
         if (k.created !== "") fresh.push(k);
-        else unkeyed.push(name);
-        newest.offer(name, k, { id: name, dir, record, status: deriveStatus(record, dir) });
+        else {
+          unkeyed.push(name);
+          newest.offer(name, k, run);
+        }
+        read.set(name, run);
       } catch (err) {
         if (err instanceof RunGoneError) continue;
         warnings.push(damagedWarning(dir, err));
         damaged.push(name);
       }
     }
-    // The last snapshot's keys are newest first already: sorting them with the few fresh ones is one merge.
-    const keys: OrderKey[] = [];
-    for (const k of known.values()) if (present.has(k.id)) keys.push(k);
-    for (const k of fresh) keys.push(k);
-    keys.sort((a, b) => compareKeys(a.id, a, b.id, b));
-    if (probe && before) writeOrder(probe, this.home, before, after, keys, unkeyed, damaged);
+    const compare = (a: OrderKey, b: OrderKey) => compareKeys(a.id, a, b.id, b);
+    fresh.sort(compare);
+    const { lines, newest: keyed } = mergeKeyLines(kept, fresh, limit, compare);
+    for (const k of keyed) newest.offer(k.id, k, read.get(k.id) ?? null);
+    if (probe && before) writeOrder(probe, this.home, before, after, lines, unkeyed, damaged);
     else if (probe) abandonOrderProbe(probe);
     const runs = this.readCandidates(newest.top);
-    return runs && { runs, total: keys.length + unkeyed.length, warnings };
+    return runs && { runs, total: lines.length + unkeyed.length, warnings };
   }
 
   /** The candidates' runs, read from their files where not read yet; null when one is gone, damaged or keyed otherwise. */

@@ -172,17 +172,25 @@ describe("runs-order.txt", () => {
     writeFileSync(path, whole.slice(0, Math.floor(whole.length / 2)));
     let r = both(store);
     expect(r.fast).toEqual(r.full);
-    // Another folder's stamp, and an untrusted one, over keys that lie about the order.
-    const lines = whole.split("\n");
-    const lying = [lines[0], ...lines.slice(1, -1).reverse(), ""].join("\n");
-    writeFileSync(
-      path,
-      lying.replace(/^(g-runs-order 1) (\d+)/, (_, m: string, ino: string) => `${m} ${Number(ino) + 1}`),
-    );
-    r = both(store);
-    expect(r.fast).toEqual(r.full);
-    writeFileSync(path, lying.replace(/^(g-runs-order 1) \d+ \d+ \d+/, "$1 - - -"));
-    r = both(store);
-    expect(r.fast).toEqual(r.full);
+    expect(r.fast.total).toBe(40);
+    // A snapshot of an older state of the folder (a run added since), with its own stamp or marked untrusted.
+    store.listNewestRuns(20);
+    const older = readFileSync(path, "latin1");
+    const added = "d".repeat(32);
+    const newest = store.listRuns().runs[0]!;
+    cpSync(newest.dir, join(store.runsDir, added), { recursive: true });
+    const rec = JSON.parse(readFileSync(join(store.runsDir, added, "run.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(store.runsDir, added, "run.json"), JSON.stringify({ ...rec, id: added, created: "2099-01-01T00:00:00.000Z" }));
+    for (const text of [older, older.replace(/^(g-runs-order 1) \d+ \d+ \d+/, "$1 - - -")]) {
+      writeFileSync(path, text);
+      r = both(store);
+      expect(r.fast).toEqual(r.full);
+      expect(r.fast.ids[0]).toBe(added);
+      rmSync(join(store.runsDir, added), { recursive: true });
+      r = both(store);
+      expect(r.fast).toEqual(r.full);
+      cpSync(newest.dir, join(store.runsDir, added), { recursive: true });
+      writeFileSync(join(store.runsDir, added, "run.json"), JSON.stringify({ ...rec, id: added, created: "2099-01-01T00:00:00.000Z" }));
+    }
   });
 });
