@@ -4,17 +4,21 @@
 // and the Ink view, in chunks loaded only when used. `tsc` still type-checks
 // and emits dist/ (the SDK and the store, which tests and users import).
 import { build } from "esbuild";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** A `require` for a chunk's bundled CommonJS code, created by the first call (with `require.resolve`). */
+/**
+ * A `require` for a chunk's bundled CommonJS code, created by the first call (with `require.resolve`).
+ * Node's `module` is taken with process.getBuiltinModule (Node 20.16 on) when the first call comes:
+ * a static `import ... from "node:module"` would load it (and what it needs) at every start.
+ */
 const LAZY_REQUIRE = [
-  'import { createRequire as __gCreateRequire } from "node:module";',
+  'const __gModule = process.getBuiltinModule ? undefined : await import("node:module");',
   "let __gRequire;",
-  "const __gReal = () => (__gRequire ??= __gCreateRequire(import.meta.url));",
+  'const __gReal = () => (__gRequire ??= (__gModule ?? process.getBuiltinModule("node:module")).createRequire(import.meta.url));',
   "const require = Object.assign((id) => __gReal()(id), { resolve: (id, options) => __gReal().resolve(id, options) });",
 ].join(" ");
 
@@ -34,12 +38,26 @@ async function bundleCli() {
     // Ink, React and their dependencies load from node_modules, and only for the interactive view.
     external: ["ink", "react", "react/*", "react-reconciler", "yoga-layout"],
     // Bundled CommonJS dependencies call require() for Node's built-ins. esbuild puts the banner
-    // in every chunk, and createRequire costs about a millisecond each: made on first use only.
+    // in every chunk, and createRequire costs about a millisecond each: made on first use only,
+    // and the banner is taken out again where nothing calls require.
     banner: { js: LAZY_REQUIRE },
     chunkNames: "[name]-[hash]",
     logLevel: "warning",
     legalComments: "none",
   });
+  dropUnusedRequireBanners(outdir);
+}
+
+/** Takes the banner out of chunks that never call `require` (most of them): less to compile at start-up. */
+function dropUnusedRequireBanners(outdir) {
+  for (const name of readdirSync(outdir)) {
+    if (!name.endsWith(".js")) continue;
+    const path = join(outdir, name);
+    const text = readFileSync(path, "utf8");
+    if (!text.startsWith(LAZY_REQUIRE)) continue;
+    const body = text.slice(LAZY_REQUIRE.length);
+    if (!/\brequire\b/.test(body)) writeFileSync(path, body.replace(/^\n/, ""));
+  }
 }
 
 /**

@@ -4,6 +4,8 @@
 // nothing of it. The only thing that flows back is a Placement (which job and
 // task a worker is), recorded in the run's LOCK and run.json.
 
+import type { Placement } from "../store/types.js";
+
 /** N copies of one g command, started together. */
 export interface WorkerJob {
   /** g's own arguments for every task, e.g. ["agent", "1a2b3c4d"]. */
@@ -58,3 +60,8 @@ export interface TaskEnd {
 /** The backends `--backend` accepts. */
 export const BACKEND_NAMES = ["local", "slurm"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** A scheduler job as its own tools name it: Slurm's `1234_5` for array task 5 of job 1234. */
+export function formatJob(p: Placement): string {
+  return `${p.job}${p.task !== undefined ? `_${p.task}` : ""}`;
+}

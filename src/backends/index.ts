@@ -3,11 +3,12 @@
 
 import { UsageError } from "../errors.js";
 import type { Placement } from "../store/types.js";
-import { BACKEND_NAMES, type Backend, type TaskEnd } from "./backend.js";
+import { BACKEND_NAMES, formatJob, type Backend, type TaskEnd } from "./backend.js";
 import { localBackend } from "./local.js";
 import { readSlurmTasks, slurmBackend, slurmPlacement } from "./slurm.js";
 
 export type { Backend, SubmittedJob, TaskEnd, WorkerJob } from "./backend.js";
+export { formatJob } from "./backend.js";
 export { splitSlurmOptions } from "./slurm.js";
 
 export function selectBackend(name: string): Backend {
@@ -31,11 +32,6 @@ export async function readJobTasks(placement: Placement): Promise<TaskEnd[]> {
 export async function readTaskEnd(placement: Placement): Promise<TaskEnd | null> {
   const tasks = await readJobTasks(placement);
   return tasks.find((t) => t.task === (placement.task ?? null)) ?? tasks[0] ?? null;
-}
-
-/** A scheduler job as its own tools name it: Slurm's `1234_5` for array task 5 of job 1234. */
-export function formatJob(p: Placement): string {
-  return `${p.job}${p.task !== undefined ? `_${p.task}` : ""}`;
 }
 
 /**

@@ -9,55 +9,19 @@
 // scheduler query; a store without such runs asks nothing.
 
 import { isoNow, type RunStore } from "../store/store.js";
-import type { Placement, Run } from "../store/types.js";
+import type { Placement } from "../store/types.js";
 import { closeBatchSession } from "../trials/batch-session.js";
 import type { TaskEnd } from "./backend.js";
 import { formatJob, readJobTasks } from "./index.js";
-
-interface Candidate {
-  run: Run;
-  placement: Placement;
-  /**
-   * trial: a batch's, unfinished, its g gone; note: the same for a sweep's trial (left for an agent to
-   * run again); batch: held by its job; reason: stopped, Slurm's final word missing.
-   */
-  kind: "trial" | "note" | "batch" | "reason";
-}
-
-/** The unfinished runs a scheduler placed whose recorder is gone (trials) or is the scheduler itself (batches). */
-function findCandidates(store: RunStore, runs: Run[]): Candidate[] {
-  const out: Candidate[] = [];
-  for (const run of runs) {
-    // A trial stopped by the scheduler whose final state Slurm had not named yet (src/trials/batch-task.ts).
-    if (run.record.stopped != null && run.record.end_reason_pending === true && run.record.placement?.task !== undefined) {
-      out.push({ run, placement: run.record.placement, kind: "reason" });
-      continue;
-    }
-    if (run.record.stopped != null || (run.status !== "error" && run.status !== "running")) continue;
-    const lock = store.readLock(run);
-    if (run.status === "running") {
-      // A batch's scheduler LOCK (pid 0): running for as long as its job has tasks.
-      if (lock?.pid === 0 && lock.placement !== undefined && lock.placement.task === undefined)
-        out.push({ run, placement: lock.placement, kind: "batch" });
-      continue;
-    }
-    const placement = run.record.placement ?? lock?.placement;
-    if (placement?.task === undefined) continue;
-    // A sweep's orphan stays unfinished, so the next agent runs it again; it only gets Slurm's word.
-    if (typeof run.record.sweep === "string") {
-      if (run.record.error === undefined) out.push({ run, placement, kind: "note" });
-    } else out.push({ run, placement, kind: "trial" });
-  }
-  return out;
-}
+import type { ReapCandidate } from "./reap-candidates.js";
 
 /**
- * Records what the scheduler says of the runs it ended unseen; returns
+ * Records what the scheduler says of the runs it ended unseen (found by
+ * reap-candidates.ts, which loads this module when there are some); returns
  * whether any run changed (the caller then reads the store again). A
  * scheduler that cannot be asked (no Slurm client here) changes nothing.
  */
-export async function reapScheduledRuns(store: RunStore, runs: Run[]): Promise<boolean> {
-  const candidates = findCandidates(store, runs);
+export async function reapCandidates(store: RunStore, candidates: ReapCandidate[]): Promise<boolean> {
   if (candidates.length === 0) return false;
   const jobs = new Map<string, Promise<TaskEnd[] | null>>();
   const tasksOf = (p: Placement) => {

@@ -5,22 +5,18 @@
 // `--help` of any command (texts captured at build time), `--version`, a bare
 // `g runs`, and `g agent ID [--count N] [--no-retry]` (as backends start agents).
 
-import { readFileSync } from "node:fs";
-import { EXIT, GError } from "../errors.js";
-import { handleClosedOutput } from "../runner/terminal.js";
+import { fstatSync, readFileSync, writeSync } from "node:fs";
 
 /** The width commander's help is wrapped at on a pipe; help.json holds the texts at this width. */
 const HELP_WIDTH_COLUMNS = 80;
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    if (printBuiltHelp(argv.slice(2))) {
-      // Printed as commander would have.
-    } else if (isVersion(argv.slice(2))) {
+    if (isVersion(argv.slice(2))) {
       const { packageVersion } = await import("../runner/paths.js");
       process.stdout.write(`${packageVersion()}\n`);
     } else if (isBareRunsList(argv.slice(2))) {
-      await (await import("../commands/runs.js")).listCommand([], {});
+      await (await import("../commands/runs-list.js")).listCommand([], {});
     } else if (plainAgentArgs(argv.slice(2))) {
       const { id, opts } = plainAgentArgs(argv.slice(2))!;
       await (await import("../commands/agent.js")).agentCommand(id, opts);
@@ -41,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
-    return reportError(err);
+    return (await import("./report-error.js")).reportError(err);
   }
 }
 
@@ -55,7 +51,10 @@ export async function main(argv: string[]): Promise<number> {
 function printBuiltHelp(args: string[]): boolean {
   const last = args[args.length - 1];
   if (last !== "--help" && last !== "-h") return false;
-  const width = process.stdout.isTTY ? (process.stdout.columns ?? HELP_WIDTH_COLUMNS) : HELP_WIDTH_COLUMNS;
+  // Not process.stdout.isTTY, nor node:tty: making process.stdout for a pipe, or loading tty (and with it
+  // net and streams), costs more than the rest of the help. Only a terminal (a character device; for
+  // /dev/null process.stdout has no columns) can be of another width.
+  const width = isCharacterDevice(1) ? (process.stdout.columns ?? HELP_WIDTH_COLUMNS) : HELP_WIDTH_COLUMNS;
   if (width !== HELP_WIDTH_COLUMNS) return false;
   let texts: Record<string, string>;
   try {
@@ -65,8 +64,33 @@ function printBuiltHelp(args: string[]): boolean {
   }
   const text = texts[args.slice(0, -1).join(" ")];
   if (typeof text !== "string" || text === "") return false;
-  process.stdout.write(text);
+  writeStdout(text);
   return true;
+}
+
+function isCharacterDevice(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes to fd 1 directly (see printBuiltHelp). A reader that went away
+ * (EPIPE) ends it quietly, as for every listing; a non-blocking pipe that is
+ * full hands the rest to process.stdout.
+ */
+function writeStdout(text: string): void {
+  const bytes = Buffer.from(text);
+  let done = 0;
+  try {
+    while (done < bytes.length) done += writeSync(1, bytes, done);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EAGAIN") process.stdout.write(bytes.subarray(done));
+    else if (code !== "EPIPE") throw err;
+  }
 }
 
 function isVersion(args: string[]): boolean {
@@ -110,46 +134,10 @@ function isPlainRun(argv: string[]): boolean {
   return true;
 }
 
-interface CommanderLikeError {
-  code: string;
-  exitCode: number;
-  message: string;
-}
-
-function isCommanderError(err: unknown): err is CommanderLikeError {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.startsWith("commander.") && typeof (err as { exitCode?: unknown }).exitCode === "number";
-}
-
-export function reportError(err: unknown): number {
-  if (isCommanderError(err)) {
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
-    return err.exitCode === 0 ? 0 : EXIT.usage;
-  }
-  if (err instanceof GError) {
-    if (err.message) process.stderr.write(`g: ${err.message}\n`);
-    if (process.env.G_DEBUG === "1" && err.stack) process.stderr.write(err.stack + "\n");
-    return err.exitCode;
-  }
-  const e = err as NodeJS.ErrnoException;
-  if (e?.code === "EPIPE") return 0;
-  if (e?.code === "ENOSPC") {
-    process.stderr.write(`g: the disk is full (${e.path ?? "writing"}); free some space and try again\n`);
-    return EXIT.runFailed;
-  }
-  if (e?.code === "EACCES" || e?.code === "EPERM") {
-    process.stderr.write(`g: permission denied: ${e.path ?? e.message}\n`);
-    return EXIT.usage;
-  }
-  process.stderr.write(
-    `g: internal error: ${e?.message ?? String(err)}${process.env.G_DEBUG === "1" ? "" : " (set G_DEBUG=1 for details)"}\n`,
-  );
-  if (process.env.G_DEBUG === "1" && e?.stack) process.stderr.write(e.stack + "\n");
-  return 1;
-}
-
-// A closed stdout (`g run train.py | head`) is not a failure: commands that run
+// `--help` loads nothing more (help.json); everything else first sets up g's own output:
+// a closed stdout (`g run train.py | head`) is not a failure: commands that run
 // scripts carry on without printing; the others end quietly (src/runner/terminal.ts).
-handleClosedOutput(runsScripts(process.argv));
-
-process.exitCode = await main(process.argv);
+if (!printBuiltHelp(process.argv.slice(2))) {
+  (await import("../runner/terminal.js")).handleClosedOutput(runsScripts(process.argv));
+  process.exitCode = await main(process.argv);
+}

@@ -11,7 +11,8 @@ import { describePrefixMiss, matchesPrefix, selectCompareRuns, type RunSelection
 import { renderCsv } from "../format/csv.js";
 import { renderJson } from "../format/json.js";
 import { emitTable } from "../format/table.js";
-import { RunStore, resolveHome } from "../store/store.js";
+import { RunStore, resolveHome, type RunWithSummaries } from "../store/store.js";
+import { reapIfNeeded } from "../backends/reap-candidates.js";
 import { readSweep } from "../store/sweeps.js";
 import { say } from "./prompt.js";
 import type { CompareOptions } from "../cli/program.js";
@@ -31,7 +32,13 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   const formats = [opts.table, opts.csv !== undefined, opts.json].filter(Boolean).length;
   if (formats > 1) throw new UsageError("choose one of -T/--table, --csv and --json");
   const store = new RunStore(resolveHome());
-  const load = (): { runs: CompareInputRun[]; warnings: string[] } => loadCompareRuns(store, specs, opts);
+  // The first listing, after recording the Slurm tasks it shows that Slurm ended unseen; reloads of the view read afresh.
+  let first: Listing | null = await listReaped(store);
+  const load = (): ReturnType<typeof loadCompareRuns> => {
+    const listing = first ?? store.listRunsWithSummaries();
+    first = null;
+    return loadCompareRuns(store, specs, opts, listing);
+  };
   const build = (runs: CompareInputRun[]): CompareData =>
     buildCompareData({
       runs,
@@ -52,7 +59,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     return;
   }
 
-  const { runs, warnings, enclosing, prefixNote } = loadCompareRuns(store, specs, opts);
+  const { runs, warnings, enclosing, prefixNote } = load();
   for (const w of warnings) say(`warning: ${w}`);
   if (prefixNote !== null) say(prefixNote);
   if (enclosing.length > 0) {
@@ -116,8 +123,9 @@ export function loadCompareRuns(
   store: RunStore,
   specs: string[],
   opts: RunSelection,
+  listing: Listing = store.listRunsWithSummaries(),
 ): { runs: CompareInputRun[]; warnings: string[]; enclosing: CompareInputRun[]; prefixNote: string | null } {
-  const { runs, warnings } = store.listRunsWithSummaries();
+  const { runs, warnings } = listing;
   const selected = selectCompareRuns(runs, specs, opts, (spec) => readSweep(store.home, spec).id);
   // An unknown --prefix selects nothing, as other filters do; the note names the prefixes there are.
   const prefixNote =
@@ -128,6 +136,23 @@ export function loadCompareRuns(
         )
       : null;
   return { ...selected, warnings, prefixNote };
+}
+
+type Listing = { runs: RunWithSummaries[]; warnings: string[] };
+
+/**
+ * Every run with its summaries; runs a scheduler ended without g recording it
+ * (a Slurm task killed outright) are recorded first (src/backends/reap.ts,
+ * loaded only when a listed run needs it), then the store is read again.
+ */
+async function listReaped(store: RunStore): Promise<Listing> {
+  const listing = store.listRunsWithSummaries();
+  return (await reapIfNeeded(
+    store,
+    listing.runs.map((r) => r.run),
+  ))
+    ? store.listRunsWithSummaries()
+    : listing;
 }
 
 /**

@@ -1,11 +1,12 @@
 // Asking the user before acting: a y/n question on the terminal. When stdin
 // is not a terminal nothing blocks: the default answer is taken.
 
-import { createInterface } from "node:readline";
 import { writeErr } from "../runner/terminal.js";
 
 export async function confirm(question: string, defaultYes: boolean): Promise<boolean> {
   if (!process.stdin.isTTY) return defaultYes;
+  // Loaded here: listings print with say() and never ask.
+  const { createInterface } = await import("node:readline");
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer: string = await new Promise((resolve) => {

@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import type { RunArgs } from "../cli/run-args.js";
 import { currentPlacement, selectBackend, splitSlurmOptions } from "../backends/index.js";
-import { reapScheduledRuns } from "../backends/reap.js";
+import { reapIfNeeded } from "../backends/reap-candidates.js";
 import { InterruptedError, RunFailedError, UsageError } from "../errors.js";
 import { formatArrayIndices } from "../backends/slurm.js";
 import { formatNumber } from "../format/values.js";
@@ -133,7 +133,7 @@ export async function submitBatch(store: RunStore, batchId: string, trials: numb
   await backend.wait(job);
   // Tasks Slurm killed outright, or cancelled before they started, are recorded now.
   const runs = store.listRuns().runs.filter((r) => r.id === batch.id || r.record.batch === batch.id);
-  await reapScheduledRuns(store, runs);
+  await reapIfNeeded(store, runs);
   await closeBatchSession(store, batch.id, { jobEnded: true });
   reportSession(store, store.readRun(batch.id), trials);
 }

@@ -36,7 +36,7 @@ import { planRestart, range } from "../trials/restart.js";
 import { restartRefusal } from "../trials/restartable.js";
 import { confirm, say } from "./prompt.js";
 import { batchTaskCommand, checkBackendArgs, submitBatch } from "./run-backend.js";
-import { reapScheduledRuns } from "../backends/reap.js";
+import { reapIfNeeded } from "../backends/reap-candidates.js";
 
 /** `args` as parsed from `argv` by src/cli/run-args.ts; `argv` is kept as the batch's command line. */
 export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
@@ -245,7 +245,7 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   const listed = store.listRuns();
   for (const w of listed.warnings) say(`warning: ${w}`);
   // Trials a scheduler killed unseen, and batches whose job is over, are recorded before the plan reads them.
-  const runs = (await reapScheduledRuns(store, listed.runs)) ? store.listRuns().runs : listed.runs;
+  const runs = (await reapIfNeeded(store, listed.runs)) ? store.listRuns().runs : listed.runs;
   const all = indexRuns(runs);
   const name = findOptimizer(target);
   let run: Run;

@@ -1,159 +1,18 @@
-// `g runs` (list, info, delete, restore, purge, label, tag) and `g stop`:
-// read the store, select with src/query/select, act, print.
+// `g runs` (info, delete, restore, purge, label, tag) and `g stop`: read the
+// store, select with src/query/select, act, print. The list is runs-list.ts.
 
 import { NotFoundError, UsageError } from "../errors.js";
 import { checkLabel, checkTags } from "../flags/check-names.js";
-import {
-  checkRunSpecs,
-  describePrefixMiss,
-  filterRuns,
-  indexRuns,
-  matchesPrefix,
-  selectRuns,
-  type IndexedRun,
-  type RunFilters,
-} from "../query/select.js";
+import { checkRunSpecs, filterRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
 import { requestStop } from "../runner/signals.js";
-import { FILES_DIR, RunStore, findProjectStore, locateStore, resolveHome, shortId, type SdkFile } from "../store/store.js";
-import type { Placement, Run, ScalarSummary } from "../store/types.js";
+import { FILES_DIR, shortId, type SdkFile } from "../store/store.js";
+import type { Run, ScalarSummary } from "../store/types.js";
 import { cancelPlacement, formatJob } from "../backends/index.js";
-import { reapScheduledRuns } from "../backends/reap.js";
-import { formatDuration as formatSeconds, formatNumber, formatTime as formatIsoTime } from "../format/values.js";
-import { renderRows } from "../format/table.js";
-import { runSeconds } from "../query/compare-data.js";
+import { formatNumber } from "../format/values.js";
 import { confirm, say } from "./prompt.js";
+import { formatDuration, formatPlacement, formatTime, loadRuns, loadRunsReaped, openStore, prefixMiss, runJson } from "./runs-list.js";
 
-export const DEFAULT_LIST_LIMIT = 20;
-
-interface ListOptions extends RunFilters {
-  json?: boolean;
-  all?: boolean;
-  trash?: boolean;
-}
-
-function openStore(): RunStore {
-  return new RunStore(resolveHome());
-}
-
-/**
- * One stderr line naming the store when it is not the usual one: a project's
- * `.g/` (g init), or G_HOME set where a project store would otherwise be used.
- * Nothing for ~/.g, or for G_HOME alone.
- */
-function sayWhichStore(): void {
-  const where = locateStore();
-  if (where.source === "project") say(`store: ${where.home} (this project's, from g init)`);
-  else if (where.source === "G_HOME") {
-    const project = findProjectStore(process.cwd());
-    if (project !== null && project !== where.home) say(`store: ${where.home} (G_HOME; not this project's ${project})`);
-  }
-}
-
-function loadRuns(store: RunStore, trash = false): IndexedRun[] {
-  const { runs, warnings } = store.listRuns({ trash });
-  for (const w of warnings) say(`warning: ${w}`);
-  return indexRuns(runs);
-}
-
-/**
- * loadRuns for the commands that show or act on status (list, info, stop):
- * runs a scheduler ended without g recording it are recorded first, with the
- * scheduler's reason (src/backends/reap.ts), then the store is read again.
- */
-async function loadRunsReaped(store: RunStore): Promise<IndexedRun[]> {
-  const { runs, warnings } = store.listRuns();
-  if (!(await reapScheduledRuns(store, runs))) {
-    for (const w of warnings) say(`warning: ${w}`);
-    return indexRuns(runs);
-  }
-  return loadRuns(store);
-}
-
-export async function listCommand(specs: string[], opts: ListOptions): Promise<void> {
-  sayWhichStore();
-  const store = openStore();
-  const { all, allRuns, selected, limited } = await loadListing(store, specs, opts);
-  if (opts.json) {
-    process.stdout.write(JSON.stringify(limited.map(runJson), null, 2) + "\n");
-    return;
-  }
-  if (limited.length === 0) {
-    say(all === 0 ? `no runs yet in ${store.home}; start one with g run SCRIPT` : (prefixMiss(allRuns, opts.prefix) ?? "no runs match"));
-    return;
-  }
-  const showBatch = limited.some((r) => r.run.record.batch !== undefined);
-  const showParent = limited.some((r) => typeof r.run.record.parent === "string");
-  const showJob = limited.some((r) => r.run.record.placement !== undefined);
-  const headers = [
-    "#",
-    "id",
-    "op",
-    "started",
-    "time",
-    "status",
-    "label",
-    ...(showBatch ? ["batch"] : []),
-    ...(showParent ? ["parent"] : []),
-    ...(showJob ? ["job"] : []),
-  ];
-  const rows = limited.map(({ index, run }) => [
-    String(index),
-    shortId(run.id),
-    run.record.op,
-    formatTime(run.record.started ?? run.record.created),
-    formatDuration(run),
-    run.status,
-    run.record.label ?? "",
-    ...(showBatch ? [run.record.batch ? `${shortId(run.record.batch)} #${run.record.trial ?? "?"}` : ""] : []),
-    ...(showParent ? [typeof run.record.parent === "string" ? shortId(run.record.parent) : ""] : []),
-    ...(showJob ? [run.record.placement ? formatPlacement(run.record.placement) : ""] : []),
-  ]);
-  process.stdout.write(renderColumns(headers, rows));
-  if (limited.length < selected) say(`(showing ${limited.length} of ${selected} runs; -a shows all, g runs 1:50 a range)`);
-}
-
-/**
- * What `g runs` lists: `all` runs in the store (or trash), how many are
- * `selected`, and the `limited` rows to show. Plain `g runs` reads only the
- * newest runs' records; a table with -a or filters comes from the store's
- * index (records without cmd); --json, RUN specs and the trash read every record.
- */
-async function loadListing(
-  store: RunStore,
-  specs: string[],
-  opts: ListOptions,
-): Promise<{ all: number; allRuns: IndexedRun[]; selected: number; limited: IndexedRun[] }> {
-  const filtered =
-    opts.op !== undefined ||
-    opts.label !== undefined ||
-    opts.prefix !== undefined ||
-    opts.batch !== undefined ||
-    opts.sweep !== undefined ||
-    toArray(opts.status).length > 0 ||
-    toArray(opts.tag).length > 0;
-  if (specs.length === 0 && !opts.all && !opts.json && !opts.trash && !filtered) {
-    let listing = store.listNewestRuns(DEFAULT_LIST_LIMIT);
-    // A Slurm task that ended without g recording it, among the runs shown, is recorded first (backends/reap.ts).
-    if (await reapScheduledRuns(store, listing.runs)) listing = store.listNewestRuns(DEFAULT_LIST_LIMIT);
-    for (const w of listing.warnings) say(`warning: ${w}`);
-    const limited = indexRuns(listing.runs);
-    return { all: listing.total, allRuns: limited, selected: listing.total, limited };
-  }
-  let all: IndexedRun[];
-  if (specs.length === 0 && !opts.json && !opts.trash) {
-    let listing = store.listRunsIndexed();
-    if (await reapScheduledRuns(store, listing.runs)) listing = store.listRunsIndexed();
-    for (const w of listing.warnings) say(`warning: ${w}`);
-    all = indexRuns(listing.runs);
-  } else all = opts.trash ? loadRuns(store, true) : await loadRunsReaped(store);
-  const selected = filterRuns(selectRuns(all, specs), opts);
-  const limited = specs.length === 0 && !opts.all && !opts.json ? selected.slice(0, DEFAULT_LIST_LIMIT) : selected;
-  return { all: all.length, allRuns: all, selected: selected.length, limited };
-}
-
-function toArray(v: string | string[] | undefined): string[] {
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
+export { DEFAULT_LIST_LIMIT, listCommand } from "./runs-list.js";
 
 export async function infoCommand(spec: string | undefined, opts: { json?: boolean }): Promise<void> {
   const store = openStore();
@@ -360,15 +219,6 @@ function pick(all: IndexedRun[], specs: string[], filters: RunFilters, verb: str
   return picked;
 }
 
-/** The note for a --prefix no run in the store has, or null (no --prefix, or some run has it). */
-function prefixMiss(all: IndexedRun[], prefix: string | undefined): string | null {
-  if (prefix === undefined || all.some((r) => matchesPrefix(r.run.record.prefix, prefix))) return null;
-  return describePrefixMiss(
-    all.map((r) => r.run),
-    prefix,
-  );
-}
-
 async function ask(yes: boolean | undefined, heading: string, runs: IndexedRun[]): Promise<boolean> {
   if (yes) return true;
   if (!process.stdin.isTTY) throw new UsageError("not asking without a terminal: add -y to confirm");
@@ -380,33 +230,6 @@ async function ask(yes: boolean | undefined, heading: string, runs: IndexedRun[]
   if (runs.length > 10) shown.push(`  ... and ${runs.length - 10} more`);
   say([heading, ...shown].join("\n"));
   return confirm("Continue?", false);
-}
-
-function runJson({ index, run }: IndexedRun): Record<string, unknown> {
-  const r = run.record;
-  return {
-    index,
-    id: run.id,
-    short_id: shortId(run.id),
-    op: r.op,
-    status: run.status,
-    started: r.started,
-    stopped: r.stopped,
-    time: durationSeconds(run),
-    exit_status: r.exit_status,
-    label: r.label,
-    tags: r.tags,
-    flags: r.flags,
-    batch: r.batch ?? null,
-    trial: r.trial ?? null,
-    parent: r.parent ?? null,
-    description: r.description ?? null,
-    job: r.placement ? formatPlacement(r.placement) : null,
-    error: typeof r.error === "string" ? r.error : null,
-    cmd: r.cmd,
-    cwd: r.cwd,
-    dir: run.dir,
-  };
 }
 
 /** `models/model.pt (1234 B) best checkpoint [best, v1]`: an SDK file as `g runs info` lists it. */
@@ -433,32 +256,10 @@ function formatSetting(v: unknown): string {
   return typeof v === "number" ? formatNumber(v) : typeof v === "string" ? v : JSON.stringify(v);
 }
 
-/** A scheduler job as g runs shows it: `slurm 1234_5` for array task 5 of job 1234. */
-function formatPlacement(p: Placement): string {
-  return `${p.backend} ${formatJob(p)}`;
-}
-
 function formatScalar(s: ScalarSummary): string {
   return `${formatNumber(s.last)} (last; min ${formatNumber(s.min)}, max ${formatNumber(s.max)}, ${s.count} value${s.count === 1 ? "" : "s"}${s.step !== null ? `, step ${s.step}` : ""})`;
 }
 
 function quoteArg(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
-}
-
-function formatTime(iso: string | null | undefined): string {
-  return iso ? formatIsoTime(iso) : "";
-}
-
-function durationSeconds(run: Run): number | null {
-  return runSeconds(run, Date.now());
-}
-
-function formatDuration(run: Run): string {
-  const s = durationSeconds(run);
-  return s === null ? "" : formatSeconds(s);
-}
-
-function renderColumns(headers: string[], rows: string[][]): string {
-  return renderRows(headers, rows, { color: false, align: ["right"] }) + "\n";
 }

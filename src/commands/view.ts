@@ -9,6 +9,7 @@ import { hostname } from "node:os";
 import type { Server } from "node:http";
 import { InterruptedError, UsageError } from "../errors.js";
 import { RunStore, resolveHome } from "../store/store.js";
+import { reapIfNeeded } from "../backends/reap-candidates.js";
 import { ViewData } from "../view/data.js";
 import { collectExportData, renderExportHtml } from "../view/export.js";
 import { createViewServer } from "../view/server.js";
@@ -22,6 +23,8 @@ const MAX_PORT = 65535;
 const PORT_ATTEMPTS = 100;
 /** Bytes of randomness in the token a non-loopback server asks for. */
 const TOKEN_BYTES = 16;
+/** How often a serving view records the Slurm tasks among its runs that Slurm ended unseen (ms). */
+const REAP_INTERVAL_MS = 10_000;
 
 export type { ViewOptions };
 
@@ -30,6 +33,7 @@ export async function viewCommand(specs: string[], opts: ViewOptions): Promise<v
   const data = new ViewData(store, specs, opts);
 
   if (opts.export !== undefined) {
+    await reapViewed(data, 1);
     const exported = collectExportData(data, 1);
     for (const w of exported.runs.warnings) say(`warning: ${w}`);
     const html = renderExportHtml(exported);
@@ -48,12 +52,24 @@ export async function viewCommand(specs: string[], opts: ViewOptions): Promise<v
   const loopback = isLoopback(host);
   const token = loopback ? null : randomBytes(TOKEN_BYTES).toString("hex");
   const view = createViewServer({ data, token, tickMs: tickFromEnv() });
+  await reapViewed(data, view.watcher.version);
   for (const w of data.load(view.watcher.version).warnings) say(`warning: ${w}`);
+  // Later: the change watcher sees a reaped run's run.json change and tells the pages.
+  let reaping = false;
+  const reaper = setInterval(() => {
+    if (reaping) return;
+    reaping = true;
+    void reapViewed(data, view.watcher.version)
+      .catch(() => {})
+      .finally(() => (reaping = false));
+  }, REAP_INTERVAL_MS);
+  reaper.unref();
 
   // Handlers before the URL is printed: a script that reads it may signal at once.
   let stop = (): void => {};
   const stopped = new Promise<void>((_resolve, reject) => {
     stop = (): void => {
+      clearInterval(reaper);
       removeHandlers();
       void view.close().then(() => reject(new InterruptedError("")));
     };
@@ -68,6 +84,7 @@ export async function viewCommand(specs: string[], opts: ViewOptions): Promise<v
   try {
     port = await listen(view.server, host, opts.port);
   } catch (err) {
+    clearInterval(reaper);
     removeHandlers();
     await view.close();
     throw err;
@@ -80,6 +97,16 @@ export async function viewCommand(specs: string[], opts: ViewOptions): Promise<v
   if (opts.open !== false && process.stdout.isTTY === true) openBrowser(url);
 
   await stopped;
+}
+
+/**
+ * Records what a scheduler ended without g recording it among the runs the
+ * view read (a Slurm task killed outright: src/backends/reap.ts, loaded only
+ * when a run needs it); the next load then reads the store again.
+ */
+async function reapViewed(data: ViewData, version: number): Promise<void> {
+  const runs = data.load(version).all.map((r) => r.run);
+  if (await reapIfNeeded(data.store, runs)) data.forget();
 }
 
 /**

@@ -18,8 +18,11 @@ import {
   type ResolvedColumn,
 } from "./columns.js";
 import { parseTop } from "./top.js";
+import { runSeconds } from "./run-seconds.js";
 import { evaluateFilter, filterColumns, parseFilter, type FilterValue } from "./filter.js";
 import { formatDuration, formatTime, formatValue } from "../format/values.js";
+
+export { runSeconds };
 
 /** One selected run: its index in the newest-first list (1 = latest) and its scalar summaries. */
 export interface CompareInputRun {
@@ -331,15 +334,6 @@ function attributeValue(attr: Attribute, r: CompareInputRun, now: number): CellV
 /** A batch (grid/random/gp/tpe) run: the parent of trials, recording its optimizer. */
 export function isBatchRecord(run: Run): boolean {
   return run.record.optimizer !== undefined && run.record.batch === undefined;
-}
-
-/** How long a run ran, in seconds; a running run counts up to `now`. */
-export function runSeconds(run: Run, now: number): number | null {
-  const started = run.record.started ? Date.parse(run.record.started) : NaN;
-  if (Number.isNaN(started)) return null;
-  const end = run.record.stopped ? Date.parse(run.record.stopped) : run.status === "running" ? now : NaN;
-  if (Number.isNaN(end)) return null;
-  return Math.max(0, (end - started) / 1000);
 }
 
 /** A flag column remembers at most this many distinct values' texts (a random search's are all distinct). */

@@ -7,7 +7,7 @@
 //   index-cache.ts  index.jsonl (the journal)      fs-atomic.ts   atomic writes, whole appends
 //   index-snapshot.ts index.bin (the snapshot)     run-folder-probe.ts  stats on a worker thread
 //   write-errors.ts "no space left ... writing PATH" read-fast.ts   small files, fast
-//   track-files.ts  tracks.jsonl (ml_dash tracks)
+//   track-files.ts  tracks.jsonl (ml_dash tracks) runs-order.ts  runs-order.txt (what `g runs` reads)
 // This module re-exports what other layers import from it.
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -30,6 +30,18 @@ import {
 import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
 import { startRunFolderProbe, type RunFolderStats } from "./run-folder-probe.js";
 import { holdLease, readRunLock, removeRunLock, withBriefDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
+import {
+  abandonOrderProbe,
+  mergeKeyLines,
+  readOrderLines,
+  readTrustedOrder,
+  startOrderProbe,
+  stampFolder,
+  writeOrder,
+  type FolderStamp,
+  type OrderKey,
+  type OrderSnapshot,
+} from "./runs-order.js";
 import { OutputLog, readOutputTail } from "./output.js";
 import {
   BUILDING_PREFIX,
@@ -451,39 +463,130 @@ export class RunStore {
 
   /**
    * The newest `limit` runs (index 1 = latest) and how many readable runs
-   * there are, without reading every record: finished runs are ordered by
-   * their keys in index-keys.txt, the others are read from their files, and
-   * only the runs returned are read in full. A run returned that turns out
-   * damaged, gone or with another key than the one indexed sends this back to
-   * the full listing (listRuns), whose answer it then is. A finished run
-   * damaged after it was indexed is counted until it is among the newest.
+   * there are, without listing the runs folder while it is unchanged: the
+   * order comes from $G_HOME/runs-order.txt (runs-order.ts: checked against
+   * the folder's ctime and mtime, with git's rule for changes within a clock
+   * tick), runs without a created time are read from their files, and only the runs
+   * returned are read in full. When the folder changed, it is listed again and
+   * only runs without a known key are read (keys never change). A run returned
+   * that turns out damaged, gone or with another key than the one recorded
+   * sends this to a listing that reads every record, whose answer it then is.
+   * A finished run damaged after it was keyed is counted (not warned about)
+   * until it is among the newest.
    */
   listNewestRuns(limit: number): { runs: Run[]; total: number; warnings: string[] } {
-    const { names, warnings } = listRunNames(this.runsDir);
-    const { keys, lines } = readKeys(this.home);
+    let now: FolderStamp | null;
+    try {
+      now = stampFolder(this.runsDir);
+    } catch {
+      return this.relistNewest(limit, false)!; // unreadable: the listing says why
+    }
+    if (now === null) return { runs: [], total: 0, warnings: [] };
+    const snapshot = readTrustedOrder(this.home, now, limit);
+    const answer = snapshot && this.newestFromSnapshot(snapshot, limit);
+    return answer ?? this.relistNewest(limit, true) ?? this.relistNewest(limit, false)!;
+  }
+
+  /** listNewestRuns from a trusted snapshot; null when a run it names no longer reads as recorded. */
+  private newestFromSnapshot(snapshot: OrderSnapshot, limit: number): { runs: Run[]; total: number; warnings: string[] } | null {
+    const warnings: string[] = [];
+    for (const id of snapshot.damaged) {
+      const dir = `${this.runsDir}/${id}`;
+      try {
+        readRecord(dir, id);
+        return null; // mended since
+      } catch (err) {
+        if (err instanceof RunGoneError) return null;
+        warnings.push(damagedWarning(dir, err));
+      }
+    }
     const newest = new NewestRuns(limit);
-    const freshKeys: string[] = [];
-    let total = 0;
-    for (const name of names) {
-      const key = keys.get(name);
+    for (const k of snapshot.newest) newest.offer(k.id, k, null);
+    for (const id of snapshot.unkeyed) {
+      const dir = `${this.runsDir}/${id}`;
+      let run: Run;
+      try {
+        const record = withLiveParams(readRecord(dir, id), dir);
+        run = { id, dir, record, status: deriveStatus(record, dir) };
+      } catch {
+        return null;
+      }
+      newest.offer(id, keyOf(run.record), run);
+    }
+    const runs = this.readCandidates(newest.top);
+    return runs && { runs, total: snapshot.keyed + snapshot.unkeyed.length, warnings };
+  }
+
+  /**
+   * Lists the runs folder and writes a new runs-order.txt. With `trustKeys`,
+   * runs whose key the last snapshot (or, without one, index-keys.txt) holds
+   * are not read, and null means a run returned did not read as keyed;
+   * without, every record is read.
+   */
+  private relistNewest(limit: number, trustKeys: boolean): { runs: Run[]; total: number; warnings: string[] } | null {
+    const probe = startOrderProbe(this.home);
+    let before: FolderStamp | null = null;
+    try {
+      before = stampFolder(this.runsDir);
+    } catch {
+      /* unreadable: listRunNames says so */
+    }
+    const { names, warnings } = listRunNames(this.runsDir);
+    let after: FolderStamp | null = null;
+    try {
+      after = stampFolder(this.runsDir);
+    } catch {
+      /* as above */
+    }
+    // The last snapshot's lines of runs still there are kept as text; the other runs are read (or, without a
+    // snapshot, keyed from index-keys.txt).
+    const remaining = new Set(names);
+    const kept: string[] = [];
+    if (trustKeys) for (const line of readOrderLines(this.home)) if (remaining.delete(line.slice(0, 32))) kept.push(line);
+    const indexKeys = trustKeys && kept.length === 0 ? readKeys(this.home).keys : null;
+    const newest = new NewestRuns(limit);
+    const fresh: OrderKey[] = [];
+    const read = new Map<string, Run>();
+    const unkeyed: string[] = [];
+    const damaged: string[] = [];
+    for (const name of remaining) {
+      const key = indexKeys?.get(name);
       if (key) {
-        total++;
-        newest.offer(name, key, null);
+        fresh.push({ id: name, ...key });
         continue;
       }
       const dir = `${this.runsDir}/${name}`;
       try {
         const record = withLiveParams(readRecord(dir, name), dir);
-        const fresh = keyOf(record);
-        total++;
-        newest.offer(name, fresh, { id: name, dir, record, status: deriveStatus(record, dir) });
-        if (record.stopped != null) freshKeys.push(keyLine(name, fresh));
+        const run: Run = { id: name, dir, record, status: deriveStatus(record, dir) };
+        const k = { id: name, ...keyOf(record) };
+        // readRecord gives a run without created its started time, or "" before it starts: keyed once it has one.
+        if (k.created !== "") fresh.push(k);
+        else {
+          unkeyed.push(name);
+          newest.offer(name, k, run);
+        }
+        read.set(name, run);
       } catch (err) {
-        if (!(err instanceof RunGoneError)) warnings.push(damagedWarning(dir, err));
+        if (err instanceof RunGoneError) continue;
+        warnings.push(damagedWarning(dir, err));
+        damaged.push(name);
       }
     }
+    const compare = (a: OrderKey, b: OrderKey) => compareKeys(a.id, a, b.id, b);
+    fresh.sort(compare);
+    const { lines, newest: keyed } = mergeKeyLines(kept, fresh, limit, compare);
+    for (const k of keyed) newest.offer(k.id, k, read.get(k.id) ?? null);
+    if (probe && before) writeOrder(probe, this.home, before, after, lines, unkeyed, damaged);
+    else if (probe) abandonOrderProbe(probe);
+    const runs = this.readCandidates(newest.top);
+    return runs && { runs, total: lines.length + unkeyed.length, warnings };
+  }
+
+  /** The candidates' runs, read from their files where not read yet; null when one is gone, damaged or keyed otherwise. */
+  private readCandidates(top: Candidate[]): Run[] | null {
     const runs: Run[] = [];
-    for (const c of newest.top) {
+    for (const c of top) {
       if (c.run) {
         runs.push(c.run);
         continue;
@@ -494,31 +597,13 @@ export class RunStore {
         const record = withLiveParams(readRecord(dir, c.id), dir);
         run = { id: c.id, dir, record, status: deriveStatus(record, dir) };
       } catch {
-        return this.listNewestByReadingAll(limit);
+        return null;
       }
       const key = keyOf(run.record);
-      if (key.created !== c.created || key.trial !== c.trial) return this.listNewestByReadingAll(limit);
+      if (key.created !== c.created || key.trial !== c.trial) return null;
       runs.push(run);
     }
-    if (lines > 1.25 * names.length + 1000) {
-      // Mostly lines of runs deleted since: keep those of the runs listed.
-      const kept = names.filter((n) => keys.has(n)).map((n) => keyLine(n, keys.get(n)!));
-      rewriteIndex(this.home, [...kept, ...freshKeys], INDEX_KEYS_FILE);
-    } else {
-      appendIndexLines(this.home, freshKeys, INDEX_KEYS_FILE);
-    }
-    return { runs, total, warnings };
-  }
-
-  /** listNewestRuns's answer from every record; index-keys.txt is rewritten from them. */
-  private listNewestByReadingAll(limit: number): { runs: Run[]; total: number; warnings: string[] } {
-    const { runs, warnings } = this.listRuns();
-    rewriteIndex(
-      this.home,
-      runs.filter((r) => r.record.stopped != null).map((r) => keyLine(r.id, keyOf(r.record))),
-      INDEX_KEYS_FILE,
-    );
-    return { runs: runs.slice(0, limit), total: runs.length, warnings };
+    return runs;
   }
 
   /** Adds a finished run to the index (called when a run ends); best effort. */

@@ -100,6 +100,11 @@ export class ViewData {
     return this.snapshot;
   }
 
+  /** Drops the cached snapshot: the next load reads the store (after a command changed runs, e.g. the reaper). */
+  forget(): void {
+    this.snapshot = null;
+  }
+
   /** The ids of the runs not yet finished in the last snapshot (what the change watcher stats). */
   unfinishedIds(): string[] {
     return (this.snapshot?.all ?? []).filter((r) => r.run.record.stopped == null).map((r) => r.run.id);

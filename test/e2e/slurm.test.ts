@@ -315,6 +315,37 @@ describe.skipIf(!CLUSTER_UP)("g run --backend slurm", () => {
     expect(info.stdout).toContain(`error:     Slurm: job ${job}_1 CANCELLED`);
     expect(runInfo(batch).status).toBe("terminated");
   }, 180_000);
+
+  it("g compare and g view record a task Slurm ended without its g recording it, as g runs does", async () => {
+    const block = join(work, "block-reap");
+    writeFileSync(block, "");
+    const r = g(["run", "train.py", "x=[0.1,0.2]", `block=${block}`, "--backend", "slurm", "-y"]);
+    const { batch, job } = submitted(r.stdout);
+    await until(() => batchRuns(batch).filter((t) => t.status === "running").length === 2, "two trials to run");
+    const [first, second] = batchRuns(batch);
+    const record = (id: string) => JSON.parse(readFileSync(join(home, "runs", id, "run.json"), "utf8")) as Record<string, unknown>;
+    // Killed outright, as a node failure would: the task's g records nothing, Slurm ends the task.
+    for (const t of [first!, second!]) {
+      const lock = JSON.parse(readFileSync(join(home, "runs", t.id, "LOCK"), "utf8")) as { pid: number };
+      process.kill(lock.pid, "SIGKILL");
+    }
+    // Only g compare looks (no g runs in between): it records the trial from Slurm's state.
+    await until(() => {
+      expect(g(["compare", "--json", first!.id.slice(0, 8)]).code).toBe(0);
+      return record(first!.id).stopped != null;
+    }, "g compare to record trial 1");
+    expect(String(record(first!.id).error)).toMatch(new RegExp(`^Slurm: job ${job}_1 FAILED`));
+    // And g view, here its export (a serving view does the same every 10 s).
+    const page = join(work, "reap.html");
+    await until(() => {
+      expect(g(["view", second!.id.slice(0, 8), "--export", page]).code).toBe(0);
+      return record(second!.id).stopped != null;
+    }, "g view to record trial 2");
+    expect(String(record(second!.id).error)).toMatch(new RegExp(`^Slurm: job ${job}_2 FAILED`));
+    expect(batchRuns(batch).map((t) => t.status)).toEqual(["error", "error"]);
+    rmSync(block);
+    await until(() => runInfo(batch).status !== "running", "the batch to end");
+  }, 180_000);
 });
 
 it("g agent --backend names the backends it knows", () => {

@@ -1,4 +1,4 @@
-// The store's caches (index.bin, index.jsonl, index-keys.txt) are checked, not trusted
+// The store's caches (index.bin, index.jsonl, index-keys.txt, runs-order.txt) are checked, not trusted
 // (issue 18): whatever state they are in, listings give the answer of reading
 // every run's files, and runs added, changed or removed behind their back are seen.
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -350,7 +350,7 @@ describe("g runs: the newest runs without reading every record", () => {
     const home = tempDir();
     generateStore({ runs: 1500, out: home, steps: 1, seed: "order", block: 300 });
     const store = new RunStore(home);
-    const keysPath = join(home, "index-keys.txt");
+    const keysPath = join(home, "runs-order.txt");
     let r = both(store); // no keys yet: every record read, keys written
     expect(r.fast).toEqual(r.full);
     expect(lineCount(keysPath)).toBeGreaterThan(1200);
