@@ -7,7 +7,7 @@
 //   node bench/runs.mjs [--runs 100000] [--repeat 5] [--old-bin /path/to/old/bin/g]
 // --smoke (what CI runs so the bench cannot rot): 30 runs, once, in a temporary folder.
 
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIN, ensureStore, median, timeNode } from "./util.mjs";
@@ -41,27 +41,32 @@ function parseArgs(argv) {
 function main() {
   const opts = parseArgs(process.argv.slice(2));
   const home = ensureStore(opts.runs, ROOT_DIR ? { root: ROOT_DIR } : {});
-  const env = { G_HOME: home };
-  const cases = [{ label: "node -e 0 (floor)", argv: ["-e", "0"] }];
-  for (const [name, bin] of [["g", BIN], ...(opts.oldBin ? [["old g", opts.oldBin]] : [])]) {
+  const cases = [{ label: "node -e 0 (floor)", argv: ["-e", "0"], env: { G_HOME: home } }];
+  const builds = [["g", BIN], ...(opts.oldBin ? [["old g", opts.oldBin]] : [])];
+  builds.forEach(([name, bin], k) => {
+    // Each build its own G_HOME over the same runs: two builds' caches in one home would send
+    // each other back to the run files (and the other build's "changed" row would move the
+    // folder before this build's plain row).
+    const env = { G_HOME: ownHome(home, k) };
     // Warm: the first call builds what the build caches (index, keys) and fills the page cache.
     timeNode([bin, "compare", "-T"], env);
     timeNode([bin, "runs"], env);
     cases.push(
-      { label: `${name} runs`, argv: [bin, "runs"] },
+      // Steady state: the last listing is current (an untimed call first, as after any g command).
+      { label: `${name} runs`, argv: [bin, "runs"], env, before: () => timeNode([bin, "runs"], env) },
       // The runs folder changed since the last listing (a folder made and removed in it, as a run's
       // .new- folder is): g runs lists it again and rewrites runs-order.txt.
-      { label: `${name} runs, runs/ changed`, argv: [bin, "runs"], before: () => touchRunsFolder(home) },
-      { label: `${name} runs -a`, argv: [bin, "runs", "-a"] },
+      { label: `${name} runs, runs/ changed`, argv: [bin, "runs"], env, before: () => touchRunsFolder(home) },
+      { label: `${name} runs -a`, argv: [bin, "runs", "-a"], env },
     );
-  }
+  });
   // Interleaved, so a change of load hits every case alike.
   const samples = cases.map(() => []);
   const loads = [];
   for (let i = 0; i < opts.repeat; i++) {
     cases.forEach((c, k) => {
       c.before?.();
-      samples[k].push(timeNode(c.argv, env));
+      samples[k].push(timeNode(c.argv, c.env));
     });
     loads.push(os.loadavg()[0]);
   }
@@ -82,6 +87,16 @@ function main() {
     );
   });
   process.stdout.write(lines.join("\n") + "\n");
+}
+
+/** A G_HOME beside `home` whose runs folder is a link to its runs: the same runs, its own caches. */
+function ownHome(home, k) {
+  const own = `${home}-build${k}`;
+  if (!existsSync(own)) {
+    mkdirSync(own);
+    symlinkSync(join(home, "runs"), join(own, "runs"));
+  }
+  return own;
 }
 
 /** Moves the runs folder's ctime and mtime without changing its runs. */
