@@ -7,7 +7,7 @@
 // per-evaluation figures it prints; random search is the floor.
 //
 //   npm run bench:gp-overhead -- [--old DIR] [--seeds N] [--functions a,b]
-//   DIR: a project folder with a built dist/ (default /work/wt/base, this round's reference build)
+//   DIR: a project folder with a built dist/ (an older build); without --old only this build's rows
 // --smoke (what CI runs so the bench cannot rot): 1 seed on branin, this package's dist/ as both builds.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -21,13 +21,13 @@ const option = (name, fallback) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
 const SMOKE = args.includes("--smoke");
-const OLD = SMOKE ? ROOT : option("--old", "/work/wt/base");
+const OLD = SMOKE ? ROOT : option("--old", null);
 const SEEDS = SMOKE ? "1" : option("--seeds", "5");
 const FUNCTIONS = (SMOKE ? "branin" : option("--functions", "branin,hartmann6,rosenbrock4,ackley5,guild_noisy1d")).split(",");
 const BUDGET = "50";
 
 const builds = [
-  { name: "gp old", dist: join(OLD, "dist"), opt: "gp" },
+  ...(OLD === null ? [] : [{ name: "gp old", dist: join(OLD, "dist"), opt: "gp" }]),
   { name: "gp new", dist: join(ROOT, "dist"), opt: "gp" },
   { name: "random (floor)", dist: join(ROOT, "dist"), opt: "random" },
 ];
@@ -62,6 +62,6 @@ for (const b of builds) {
   rows.push([`${b.name}, CPU`, ...FUNCTIONS.map((fn) => r[fn].cpu.toFixed(1))]);
   rows.push([`${b.name}, wall`, ...FUNCTIONS.map((fn) => r[fn].wall.toFixed(1))]);
 }
-console.log(`gp per proposal at ${BUDGET} evaluations, ms, ${SEEDS} seeds; old = ${OLD}`);
+console.log(`gp per proposal at ${BUDGET} evaluations, ms, ${SEEDS} seeds; old = ${OLD ?? "none (no --old)"}`);
 console.log(table(["build", ...FUNCTIONS], rows));
 console.log(`load average (1 min) during the run: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`);
