@@ -68,8 +68,10 @@ PartitionName=debug Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF
 }
 
+# A daemon may remove its own pid file as it exits: read it once, quietly.
 alive() {
-  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+  local pid
+  pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
 start() {
@@ -105,7 +107,7 @@ start() {
 stop() {
   for pidfile in "$DIR/slurmd.pid" "$DIR/slurmctld.pid" "$DIR/munge/munged.pid"; do
     if alive "$pidfile"; then
-      kill "$(cat "$pidfile")" 2>/dev/null || true
+      kill "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null || true
       for _ in $(seq 1 50); do alive "$pidfile" || break; sleep 0.1; done
     fi
     rm -f "$pidfile"
