@@ -28,7 +28,12 @@ async function bundleCli() {
   await build({
     // The proposal thread's module is an entry of its own, beside main.js, where
     // src/trials/propose-thread.ts looks for it (next to the chunk that holds it).
-    entryPoints: { main: join(root, "src", "cli", "main.ts"), "propose-worker": join(root, "src", "trials", "propose-worker.ts") },
+    // So is the run-reading thread's (src/store/run-reads.ts).
+    entryPoints: {
+      main: join(root, "src", "cli", "main.ts"),
+      "propose-worker": join(root, "src", "trials", "propose-worker.ts"),
+      "run-reads-worker": join(root, "src", "store", "run-reads-worker.ts"),
+    },
     outdir,
     bundle: true,
     splitting: true,

@@ -8,6 +8,7 @@
 //   index-snapshot.ts index.bin (the snapshot)     run-folder-probe.ts  stats on a worker thread
 //   write-errors.ts "no space left ... writing PATH" read-fast.ts   small files, fast
 //   track-files.ts  tracks.jsonl (ml_dash tracks) runs-order.ts  runs-order.txt (what `g runs` reads)
+//   run-reads.ts    runs without an index entry, read on two threads when many
 // This module re-exports what other layers import from it.
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -29,6 +30,7 @@ import {
 } from "./index-cache.js";
 import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
 import { startRunFolderProbe, type RunFolderStats } from "./run-folder-probe.js";
+import { damagedWarning, describeDamage, readRunsFromFiles } from "./run-reads.js";
 import { holdLease, readRunLock, removeRunLock, withBriefDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
 import {
   abandonOrderProbe,
@@ -134,6 +136,8 @@ export const ABANDONED_BUILD_MS = 60_000;
 const SNAPSHOT_REBUILD_RUNS = 64;
 /** index.bin from this size on (about 3 000 runs) has its runs checked by a worker thread (run-folder-probe.ts). */
 const PROBE_FROM_SNAPSHOT_BYTES = 2 * 1024 * 1024;
+/** From this many runs without an index entry (a store without caches), a worker thread reads a share of them (run-reads.ts). */
+const READ_THREADS_FROM_RUNS = 2_000;
 /** A run folder being removed for good is renamed to .gone-<id>-<pid> first. */
 const GONE_PREFIX = ".gone-";
 const GONE_NAME = /^\.gone-[0-9a-f]{32}-\d+$/;
@@ -144,26 +148,24 @@ export interface RunWithSummaries {
   summaries: Record<string, ScalarSummary>;
 }
 
-/** Why a run folder cannot be used, in words (for errors about one run). */
-function describeDamage(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === "ENOTDIR") return "it is a file, not a folder";
-  if (code === "ELOOP") return "it is a symbolic link loop";
-  return (err as Error).message;
-}
-
 export class RunStore {
   readonly runsDir: string;
   readonly trashDir: string;
 
   /** index.bin from this size on (bytes) has its runs checked by a worker thread (see run-folder-probe.ts). */
   private readonly probeFromBytes: number;
+  /** From this many runs to read from their files, a worker thread reads a share (see run-reads.ts). */
+  private readonly readThreadsFromRuns: number;
+  /** The worker's module (tests point it at one that fails). */
+  private readonly readWorkerUrl: URL | undefined;
 
   constructor(
     readonly home: string,
-    opts: { probeFromBytes?: number } = {},
+    opts: { probeFromBytes?: number; readThreadsFromRuns?: number; readWorkerUrl?: URL } = {},
   ) {
     this.probeFromBytes = opts.probeFromBytes ?? PROBE_FROM_SNAPSHOT_BYTES;
+    this.readThreadsFromRuns = opts.readThreadsFromRuns ?? READ_THREADS_FROM_RUNS;
+    this.readWorkerUrl = opts.readWorkerUrl;
     this.runsDir = join(home, "runs");
     this.trashDir = join(home, "trash", "runs");
   }
@@ -379,29 +381,26 @@ export class RunStore {
       stats.set(name, st);
       fromSnapshot++;
     }
-    // Finished runs read from their files: the journal gets them, or a new snapshot.
+    // Finished runs read from their files: the journal gets them, or a new snapshot. Many (a store
+    // without caches) are read on two threads; the answers come back in the list's order.
     const fresh: RunWithSummaries[] = [];
-    for (const name of unread) {
-      const dir = `${this.runsDir}/${name}`;
-      try {
-        // Stat before reading: a run.json replaced in between is then seen as changed by the next reader.
-        const st = statOf(name);
-        const record = withLiveParams(readRecord(dir, name), dir);
-        const run: Run = { id: name, dir, record, status: deriveStatus(record, dir) };
-        if (!withSummaries) {
-          out.push({ run, summaries: {} });
-          continue;
-        }
-        const summaries = readRunSummaries(run);
-        out.push({ run, summaries });
-        if (record.stopped != null && st !== null) {
-          stats.set(name, st);
-          fresh.push({ run, summaries });
-        }
-      } catch (err) {
-        if (!(err instanceof RunGoneError)) warnings.push(damagedWarning(dir, err));
+    const toRead = [...unread];
+    const { reads } = readRunsFromFiles(this.runsDir, toRead, withSummaries, toRead.length >= this.readThreadsFromRuns, this.readWorkerUrl);
+    reads.forEach((read, i) => {
+      if (read === null) return; // gone since the listing
+      if ("warning" in read) {
+        warnings.push(read.warning);
+        return;
       }
-    }
+      const name = toRead[i]!;
+      const { record, status, summaries, st } = read;
+      const run: Run = { id: name, dir: `${this.runsDir}/${name}`, record, status };
+      out.push({ run, summaries });
+      if (withSummaries && record.stopped != null && st !== null) {
+        stats.set(name, st);
+        fresh.push({ run, summaries });
+      }
+    });
     out.sort((a, b) => compareNewestFirst(a.run, b.run));
     if (!withSummaries) return { runs: out, warnings };
     // A new snapshot once enough runs come from elsewhere than the snapshot (the journal, the files)
@@ -856,10 +855,6 @@ function decodeSnapshot(snapshot: Snapshot, withSummaries: boolean): Array<Decod
   const out = new Array<DecodedEntry | null>(snapshot.count);
   for (let i = 0; i < snapshot.count; i++) out[i] = decodeEntry(snapshot, i, withSummaries);
   return out;
-}
-
-function damagedWarning(dir: string, err: unknown): string {
-  return `skipping damaged run ${dir}: ${describeDamage(err)}`;
 }
 
 /** A run's ordering key: created (or started), then its trial number. */

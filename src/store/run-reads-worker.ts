@@ -1,0 +1,4 @@
+// The worker thread's side of run-reads.ts: the module its boot source imports
+// to read its share of the runs with the same code as the main thread.
+
+export { readClaimedRuns } from "./run-reads.js";
