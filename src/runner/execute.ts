@@ -13,6 +13,14 @@ import { copySourceCode } from "./sourcecode.js";
 
 /** After asking a child to stop, how long before it is sent SIGKILL. */
 export const STOP_GRACE_MS = 5_000;
+/**
+ * A script that died of SIGTERM, SIGINT or SIGHUP that g did not send may have
+ * been stopped with g (a scheduler signals every process of its job, a
+ * terminal its whole foreground group, in no set order): g waits this long
+ * for its own copy of the signal before recording the run as an `error`.
+ */
+export const SHARED_SIGNAL_WAIT_MS = 500;
+const SHARED_STOP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
 
 export type OutputSink = (text: string, stream: "stdout" | "stderr") => void;
 
@@ -116,6 +124,8 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
   const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
   let stopReason: "interrupt" | "terminate" | "early-stop" | null = null;
   let killTimer: NodeJS.Timeout | null = null;
+  /** Resolves the wait for a stop that follows the script's own death by a signal. */
+  let stopHeard: (() => void) | null = null;
 
   const recordLines = (lines: string[], stream: "stdout" | "stderr") => {
     const t = Date.now() / 1000;
@@ -174,6 +184,14 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
       if (killTimer) clearTimeout(killTimer);
       // The process is gone: what is left is recording its end, well within a lease.
       lease.stop();
+      if (stopReason === null && signal !== null && SHARED_SIGNAL_WAIT_MS > 0 && SHARED_STOP_SIGNALS.has(signal)) {
+        await new Promise<void>((heard) => {
+          stopHeard = heard;
+          setTimeout(heard, SHARED_SIGNAL_WAIT_MS);
+        });
+        stopHeard = null;
+        if (killTimer) clearTimeout(killTimer);
+      }
       const exitCode = error ? 127 : (code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0));
       try {
         await finishRecord(exitCode, error);
@@ -260,6 +278,11 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
     stop(reason) {
       const first = stopReason === null;
       stopReason ??= reason;
+      if (stopHeard) {
+        // The script is already gone (it died of the same signal): only the reason is left to record.
+        stopHeard();
+        return;
+      }
       if (!first) {
         // Asked twice (a second Ctrl-C): no more waiting.
         signalGroup("SIGKILL");

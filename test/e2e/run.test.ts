@@ -142,6 +142,36 @@ describe("g run", () => {
     expect(runs(home)[0]!.status).toBe("error");
   });
 
+  it("records terminated when the script dies of a SIGTERM that reaches g just after it (a scheduler signals the whole job)", async () => {
+    const home = tempDir();
+    const child = gAsync(["run", "-y", join(SCRIPTS, "plain-sleep.py")], { home });
+    const done = collect(child);
+    await waitFor(child, "started");
+    const [running] = runs(home);
+    const lock = JSON.parse(readFileSync(join(running!.dir, "LOCK"), "utf8")) as { child: number };
+    // The script first, g a moment later: the order slurmstepd's scancel may take.
+    process.kill(-lock.child, "SIGTERM");
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill("SIGTERM");
+    const res = await done;
+    expect(res.code).toBe(130);
+    expect(runs(home)[0]!.status).toBe("terminated");
+  });
+
+  it("records error when the script dies of a SIGTERM that g never gets", async () => {
+    const home = tempDir();
+    const child = gAsync(["run", "-y", join(SCRIPTS, "plain-sleep.py")], { home });
+    const done = collect(child);
+    await waitFor(child, "started");
+    const [running] = runs(home);
+    const lock = JSON.parse(readFileSync(join(running!.dir, "LOCK"), "utf8")) as { child: number };
+    process.kill(-lock.child, "SIGTERM");
+    const res = await done;
+    expect(res.code).toBe(1);
+    const [run] = runs(home);
+    expect(run!.status).toBe("error");
+  });
+
   it("stops a running run with g stop", async () => {
     const home = tempDir();
     const child = gAsync(["run", "-y", join(SCRIPTS, "sleepy.py")], { home });
