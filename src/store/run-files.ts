@@ -105,7 +105,30 @@ export function readBuildingRecord(runsDir: string, id: string): { dir: string; 
   return { dir, record: readRecord(dir, id) };
 }
 
-function buildingFolder(runsDir: string, id: string): string {
+/**
+ * The record a claimed run stands for while its claim has appended its ledger
+ * line but not yet written run.json: the trial and its point, nothing started.
+ * Readers of a ledger (choosers, the constant liar, counts) need no more.
+ */
+export function claimedRecord(id: string, claimed: { trial: number; point: Flags }): RunRecord {
+  return {
+    format: STORE_FORMAT,
+    id,
+    op: "",
+    cmd: [],
+    cwd: "",
+    flags: claimed.point,
+    created: "",
+    started: null,
+    stopped: null,
+    exit_status: null,
+    label: "",
+    tags: [],
+    trial: claimed.trial,
+  };
+}
+
+export function buildingFolder(runsDir: string, id: string): string {
   return `${runsDir}/${BUILDING_PREFIX}${id}`;
 }
 
