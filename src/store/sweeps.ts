@@ -297,6 +297,8 @@ export type NewTrialRun = (choice: Extract<ClaimChoice, { kind: "trial" }>) => P
 export interface ClaimTimings {
   /** From the call to holding the lock: the run folder begun, the ledger read and the choice, then the wait. */
   beforeMs: number;
+  /** From asking for the lock to holding it (the wait alone, within beforeMs). */
+  waitMs: number;
   /** Holding the ledger's lock. */
   holdMs: number;
   /** After the release: the run's record, its fsync and rename into place (and marking a retried orphan). */
@@ -349,6 +351,7 @@ export async function claimLedgerTrial(
   // run appears with its LOCK already in it; a rerun's folder exists, so its LOCK is written.
   const lock = { pid: process.pid, host: hostname(), beat: Date.now(), ...(opts.placement ? { placement: opts.placement } : {}) };
   const id = store.beginRun(lock);
+  let asked = 0;
   let held = 0;
   let released = 0;
   try {
@@ -357,6 +360,7 @@ export async function claimLedgerTrial(
     const seen = readLedger(dir);
     const trials = seen.entries.map((e) => readTrial(store, e, opts.finishedCache)).filter(isCounted);
     const first = opts.choose(trials);
+    asked = performance.now();
     const choice =
       first.kind === "done"
         ? first
@@ -395,6 +399,7 @@ export async function claimLedgerTrial(
     if (opts.timings) {
       const end = performance.now();
       opts.timings.beforeMs = (held || end) - t0;
+      opts.timings.waitMs = held ? held - asked : 0;
       opts.timings.holdMs = held ? (released || end) - held : 0;
       opts.timings.afterMs = released ? end - released : 0;
     }

@@ -3,7 +3,7 @@
 // run's record, its fsync and its rename into place come after the release. These pin down what other claimers see in between, what a claimer
 // that dies there leaves, the brief lock itself, and the proposal thread.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -267,6 +267,24 @@ describe("the brief lock", () => {
     const old = new Date(Date.now() - 60_000);
     utimesSync(join(dir, ".lock"), old, old);
     expect(await withBriefDirLock(dir, () => "mine", 1_000)).toBe("mine");
+    expect(existsSync(join(dir, ".lock"))).toBe(false);
+  });
+
+  it("is a symlink that the store's other lock (proper-lockfile's directory) waits for, and takes over when stale", async () => {
+    const dir = tempDir();
+    const seen = await withBriefDirLock(dir, () => lstatSync(join(dir, ".lock")).isSymbolicLink());
+    expect(seen).toBe(true);
+    expect(existsSync(join(dir, ".lock"))).toBe(false);
+    // A brief lock held (by another process, here made by hand): the other lock waits, then gives up.
+    symlinkSync(".", join(dir, ".lock"));
+    await expect(withDirLock(dir, () => 1, 50)).rejects.toBeInstanceOf(BusyError);
+    // Left by a dead process: taken over after the stale time, by both kinds of lock.
+    const old = new Date(Date.now() - 60_000);
+    lutimesSync(join(dir, ".lock"), old, old);
+    expect(await withDirLock(dir, () => "dir lock", 1_000)).toBe("dir lock");
+    symlinkSync(".", join(dir, ".lock"));
+    lutimesSync(join(dir, ".lock"), old, old);
+    expect(await withBriefDirLock(dir, () => "brief", 1_000)).toBe("brief");
     expect(existsSync(join(dir, ".lock"))).toBe(false);
   });
 
