@@ -212,12 +212,12 @@ export class RunStore {
   }
 
   /**
-   * createRun in three steps, for a claim that decides the run's record under
-   * a lock other processes wait for: beginRun (before the lock: the hidden
-   * folder runs/.new-<id> with its LOCK), recordRun (under it: run.json, not
-   * fsynced, which other claimers read through readBuildingRun from then on),
-   * commitRun (after it: the fsync, then the rename into place). Only the
-   * second step holds anyone up. Returns the new run's id.
+   * createRun in three steps, for a claim that decides the run's trial under
+   * a lock other processes wait for (claimLedgerTrial): beginRun (before the
+   * lock: the hidden folder runs/.new-<id> with its LOCK), recordRun (after
+   * it: run.json written in place and fsynced; until then other claimers read
+   * the claim from its ledger line, readBuildingRun), commitRun (the rename
+   * into place). None of them holds anyone up. Returns the new run's id.
    */
   beginRun(lock: RunLock): string {
     const id = newRunId();
