@@ -88,6 +88,9 @@ describe("claims", () => {
     expect(pending!.run?.status).toBe("running");
     expect(pending!.run?.record.flags).toEqual({ x: 1 });
     expect(pending!.orphaned).toBe(false);
+    // run.json half written (it is written in place, then fsynced): still the line's claim.
+    writeFileSync(join(store.runsDir, `.new-${id}`, "run.json"), '{"format": 1, "id": "');
+    expect(readTrials(store, { dir }).map((t) => [t.run?.status, t.run?.record.flags])).toEqual([["running", { x: 1 }]]);
 
     const claim = await claimLedgerTrial(store, dir, {
       choose: chooseFree,
