@@ -4,7 +4,7 @@
 //     sweep.json             the sweep: state, parsed config, seed, cwd (replaced atomically)
 //     sweep.yaml             the file as given
 //     trials.jsonl           append-only: {"trial": n, "run": id, "point": {...}} per claimed trial
-//     .lock                  proper-lockfile's lock while an agent claims a trial
+//     .lock                  a symlink while an agent appends its claim (withBriefDirLock)
 //
 // A trial is an ordinary run (op `sweep:<id>:<program>`, `sweep` = id,
 // `trial` = n); its status is derived from the run store like any run's.
