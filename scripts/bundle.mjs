@@ -1,68 +1,96 @@
-// Bundles the CLI into dist/bundle/ with esbuild: a handful of files instead of
-// dozens of ES modules to resolve at every start (Node 20 spends about as long
-// loading g's modules as starting itself). Code splitting keeps each command,
-// and the Ink view, in chunks loaded only when used. `tsc` still type-checks
-// and emits dist/ (the SDK and the store, which tests and users import).
+// Bundles the CLI into dist/bundle/ with esbuild, as CommonJS: one
+// self-contained file per route (src/cli/route.ts: run, runs-list, agent,
+// program), each with the V8 code cache that src/cli/bundle-loader.ts hands
+// back to V8 at start-up, and a small dispatcher (main.js) that bin/g requires.
+// Node 20's ES-module loader costs several milliseconds over CommonJS at every
+// start, and without a cache V8 parses a bundle before running it; code
+// shared by routes is simply in each. The Ink view (ESM-only Ink) is bundled
+// apart as ES modules (dist/bundle/ui/*.mjs), imported only when it opens.
+// `tsc` still type-checks and emits dist/ (the SDK and the store, which tests
+// and users import).
 import { build } from "esbuild";
-import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const outdir = join(root, "dist", "bundle");
+
+/** The route bundles (src/cli/routes/), one per route of src/cli/route.ts. */
+const ROUTES = ["run", "runs-list", "agent", "program"];
+
+/** The Ink views, imported by the route bundles as ES modules (Ink cannot be required). */
+const UI_VIEWS = ["compare-view", "progress-view"];
 
 /**
- * A `require` for a chunk's bundled CommonJS code, created by the first call (with `require.resolve`).
- * Node's `module` is taken with process.getBuiltinModule (Node 20.16 on) when the first call comes:
- * a static `import ... from "node:module"` would load it (and what it needs) at every start.
+ * `import.meta.url` in the CommonJS output: esbuild leaves it empty there, so it
+ * is defined as this name, set by the banner from the bundle's own file name
+ * (and the banner is taken out again where nothing reads it).
  */
-const LAZY_REQUIRE = [
-  'const __gModule = process.getBuiltinModule ? undefined : await import("node:module");',
-  "let __gRequire;",
-  'const __gReal = () => (__gRequire ??= (__gModule ?? process.getBuiltinModule("node:module")).createRequire(import.meta.url));',
-  "const require = Object.assign((id) => __gReal()(id), { resolve: (id, options) => __gReal().resolve(id, options) });",
-].join(" ");
+const META_URL = "__gImportMetaUrl";
+const META_URL_BANNER = `var ${META_URL} = require("node:url").pathToFileURL(__filename).href;`;
 
 async function bundleCli() {
-  const outdir = join(root, "dist", "bundle");
   rmSync(outdir, { recursive: true, force: true });
   await build({
-    // The proposal thread's module is an entry of its own, beside main.js, where
-    // src/trials/propose-thread.ts looks for it (next to the chunk that holds it).
-    // So is the run-reading thread's (src/store/run-reads.ts).
     entryPoints: {
       main: join(root, "src", "cli", "main.ts"),
+      ...Object.fromEntries(ROUTES.map((route) => [route, join(root, "src", "cli", "routes", `${route}.ts`)])),
+      // The threads' modules, beside the bundles, where src/trials/propose-thread.ts and
+      // src/store/run-reads.ts look for them.
       "propose-worker": join(root, "src", "trials", "propose-worker.ts"),
       "run-reads-worker": join(root, "src", "store", "run-reads-worker.ts"),
     },
     outdir,
     bundle: true,
-    splitting: true,
-    format: "esm",
+    format: "cjs",
     platform: "node",
     target: "node20",
     // Ink, React and their dependencies load from node_modules, and only for the interactive view.
     external: ["ink", "react", "react/*", "react-reconciler", "yoga-layout"],
-    // Bundled CommonJS dependencies call require() for Node's built-ins. esbuild puts the banner
-    // in every chunk, and createRequire costs about a millisecond each: made on first use only,
-    // and the banner is taken out again where nothing calls require.
-    banner: { js: LAZY_REQUIRE },
+    plugins: [importUiViewsAsModules()],
+    define: { "import.meta.url": META_URL },
+    banner: { js: META_URL_BANNER },
+    logLevel: "warning",
+    legalComments: "none",
+  });
+  // Every .js in dist/bundle/ is CommonJS, whatever the package's "type" says.
+  writeFileSync(join(outdir, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
+  for (const name of ["main", ...ROUTES, "propose-worker", "run-reads-worker"]) dropUnusedBanner(join(outdir, `${name}.js`));
+  await build({
+    entryPoints: Object.fromEntries(UI_VIEWS.map((view) => [view, join(root, "src", "ui", `${view}.tsx`)])),
+    outdir: join(outdir, "ui"),
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    external: ["ink", "react", "react/*", "react-reconciler", "yoga-layout"],
     chunkNames: "[name]-[hash]",
     logLevel: "warning",
     legalComments: "none",
   });
-  dropUnusedRequireBanners(outdir);
 }
 
-/** Takes the banner out of chunks that never call `require` (most of them): less to compile at start-up. */
-function dropUnusedRequireBanners(outdir) {
-  for (const name of readdirSync(outdir)) {
-    if (!name.endsWith(".js")) continue;
-    const path = join(outdir, name);
-    const text = readFileSync(path, "utf8");
-    if (!text.startsWith(LAZY_REQUIRE)) continue;
-    const body = text.slice(LAZY_REQUIRE.length);
-    if (!/\brequire\b/.test(body)) writeFileSync(path, body.replace(/^\n/, ""));
-  }
+/** The route bundles' imports of the Ink views become `import()`s of dist/bundle/ui/<view>.mjs. */
+function importUiViewsAsModules() {
+  const filter = new RegExp(`(^|/)(${UI_VIEWS.join("|")})\\.js$`);
+  return {
+    name: "ui-views-as-modules",
+    setup(b) {
+      b.onResolve({ filter }, (args) => ({ path: `./ui/${filter.exec(args.path)[2]}.mjs`, external: true }));
+    },
+  };
+}
+
+/** Takes the import.meta.url banner out of bundles that never read it: less to run at start-up. */
+function dropUnusedBanner(path) {
+  const text = readFileSync(path, "utf8");
+  if (!text.startsWith(META_URL_BANNER)) return;
+  const body = text.slice(META_URL_BANNER.length);
+  if (!body.includes(META_URL)) writeFileSync(path, body.replace(/^\n/, ""));
 }
 
 /**
@@ -125,9 +153,24 @@ async function bundleApp() {
   });
 }
 
+/**
+ * V8's code cache of each route bundle, `<route>.js.cache`, made by this Node
+ * (a Node of another V8 rejects it and compiles the bundle from its source):
+ * compiled as src/cli/bundle-loader.ts compiles it, from tsc's build of it.
+ */
+async function writeCodeCaches() {
+  const { CODE_CACHE_SUFFIX, canCompileBundles, compileBundle } = await import(join(root, "dist", "cli", "bundle-loader.js"));
+  if (!canCompileBundles()) return;
+  for (const route of ROUTES) {
+    const file = join(outdir, `${route}.js`);
+    writeFileSync(file + CODE_CACHE_SUFFIX, compileBundle(file).script.createCachedData());
+  }
+}
+
 // `node scripts/bundle.mjs app` rebuilds only the page (quicker while working on it).
 if (process.argv[2] !== "app") {
   await bundleCli();
   await writeHelpTexts();
+  await writeCodeCaches();
 }
 await bundleApp();
