@@ -9,7 +9,7 @@
 // `tsc` still type-checks and emits dist/ (the SDK and the store, which tests
 // and users import).
 import { build } from "esbuild";
-import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +26,8 @@ const UI_VIEWS = ["compare-view", "progress-view"];
 /**
  * `import.meta.url` in the CommonJS output: esbuild leaves it empty there, so it
  * is defined as this name, set by the banner from the bundle's own file name
- * (and the banner is taken out again where nothing reads it).
+ * (and the banner is taken out again where nothing reads it);
+ * `import.meta.dirname` is the bundle's `__dirname`.
  */
 const META_URL = "__gImportMetaUrl";
 const META_URL_BANNER = `var ${META_URL} = require("node:url").pathToFileURL(__filename).href;`;
@@ -50,7 +51,7 @@ async function bundleCli() {
     // Ink, React and their dependencies load from node_modules, and only for the interactive view.
     external: ["ink", "react", "react/*", "react-reconciler", "yoga-layout"],
     plugins: [importUiViewsAsModules()],
-    define: { "import.meta.url": META_URL },
+    define: { "import.meta.url": META_URL, "import.meta.dirname": "__dirname" },
     banner: { js: META_URL_BANNER },
     logLevel: "warning",
     legalComments: "none",
@@ -157,13 +158,24 @@ async function bundleApp() {
  * V8's code cache of each route bundle, `<route>.js.cache`, made by this Node
  * (a Node of another V8 rejects it and compiles the bundle from its source):
  * compiled as src/cli/bundle-loader.ts compiles it, from tsc's build of it.
+ * The bundle's last line and the cache's first carry the bundle's hash
+ * (V8 itself checks only the source's length).
  */
 async function writeCodeCaches() {
-  const { CODE_CACHE_SUFFIX, canCompileBundles, compileBundle } = await import(join(root, "dist", "cli", "bundle-loader.js"));
+  const { CODE_CACHE_SUFFIX, canCompileBundles, compileBundle, stampLine, STAMP_CHARS } = await import(
+    join(root, "dist", "cli", "bundle-loader.js")
+  );
   if (!canCompileBundles()) return;
   for (const route of ROUTES) {
     const file = join(outdir, `${route}.js`);
-    writeFileSync(file + CODE_CACHE_SUFFIX, compileBundle(file).script.createCachedData());
+    const text = readFileSync(file, "utf8");
+    const hash = createHash("sha256").update(text).digest("hex");
+    writeFileSync(file, text + stampLine(hash));
+    const { script } = compileBundle(file);
+    writeFileSync(
+      file + CODE_CACHE_SUFFIX,
+      Buffer.concat([Buffer.from(hash.slice(0, STAMP_CHARS) + "\n", "latin1"), script.createCachedData()]),
+    );
   }
 }
 

@@ -1,9 +1,11 @@
 // Loads one of g's CommonJS route bundles (dist/bundle/<route>.js) with the V8
 // code cache the build wrote beside it (<route>.js.cache): Node 20 has no
 // compile cache of its own, and compiling a bundle is a good part of what a
-// short command costs before it does anything. The cache is V8's to judge: one
-// made by another V8 version, or with other V8 flags, or for other source, is
-// rejected by V8 itself and the bundle compiles as if there were none. Where
+// short command costs before it does anything. A cache made by another V8
+// version or with other V8 flags is rejected by V8 itself, and the bundle
+// compiles as if there were none. V8 checks the source only by its length, so
+// the build stamps each bundle's last line and its cache with the bundle's
+// hash, and a cache whose stamp is not the bundle's is not offered to V8. Where
 // `vm` cannot give compiled code Node's own `import()` (Node before 20.12,
 // needed for the Ink view), the bundle is required the ordinary way.
 
@@ -12,8 +14,19 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Script, constants as vmConstants } from "node:vm";
 
-/** Beside each bundle: `<bundle>.js.cache`, V8's code cache for it (scripts/bundle.mjs writes it). */
+/** Beside each bundle: `<bundle>.js.cache`, its stamp, a newline, then V8's code cache for it (scripts/bundle.mjs writes it). */
 export const CODE_CACHE_SUFFIX = ".cache";
+
+/** The stamp's length: hex digits of the bundle's SHA-256. */
+export const STAMP_CHARS = 16;
+
+/** A bundle's last line, which carries its stamp. */
+const STAMP_LINE_PREFIX = "//# gCodeCacheStamp=";
+
+/** The last line the build appends to a bundle whose hash (hex) is `hash`; its cache starts with `stamp + "\n"`. */
+export function stampLine(hash: string): string {
+  return `${STAMP_LINE_PREFIX}${hash.slice(0, STAMP_CHARS)}\n`;
+}
 
 /**
  * The CommonJS wrapper, as Node's own loader puts it around a file. The cache
@@ -25,10 +38,10 @@ const WRAPPER_TAIL = "\n});";
 
 type ModuleFunction = (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
 
-/** A bundle compiled, and whether V8 turned its cache down (false when there was none to turn down). */
+/** A bundle compiled, and whether its cache was used (false when there was none, or it was not this bundle's, or V8 turned it down). */
 export interface CompiledBundle {
   script: Script;
-  cacheRejected: boolean;
+  cacheUsed: boolean;
 }
 
 /** Whether compiled code can `import()` through Node's loader here (Node 20.12 on). */
@@ -41,7 +54,10 @@ export function compileBundle(file: string): CompiledBundle {
   const source = readFileSync(file, "utf8");
   let cachedData: Buffer | undefined;
   try {
-    cachedData = readFileSync(file + CODE_CACHE_SUFFIX);
+    const cache = readFileSync(file + CODE_CACHE_SUFFIX);
+    const stamp = cache.toString("latin1", 0, STAMP_CHARS);
+    // A cache of another build of this bundle (copied by hand, or left by a build cut short) is not V8's to judge.
+    if (source.endsWith(`${STAMP_LINE_PREFIX}${stamp}\n`)) cachedData = cache.subarray(STAMP_CHARS + 1);
   } catch {
     cachedData = undefined; // no cache (not built yet, or removed): compiled from the source alone
   }
@@ -50,7 +66,7 @@ export function compileBundle(file: string): CompiledBundle {
     cachedData,
     importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  return { script, cacheRejected: script.cachedDataRejected === true };
+  return { script, cacheUsed: cachedData !== undefined && script.cachedDataRejected !== true };
 }
 
 /** Runs a compiled bundle as a CommonJS module of its own and returns its exports. */

@@ -6,10 +6,8 @@
 // `g runs` and `g agent ID [--count N] [--no-retry]` skip them; errors become
 // exit codes in the route bundles (src/cli/start.ts).
 
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { printBuiltHelp } from "./built-help.js";
-import { loadBundle } from "./bundle-loader.js";
 import { chooseRoute, type Route } from "./route.js";
 
 /** What each route bundle exports (src/cli/routes/*.ts). */
@@ -17,12 +15,19 @@ interface RouteBundle {
   start(argv: string[]): Promise<void>;
 }
 
-/** The folder of this bundle, where help.json and the route bundles are. */
-const BUNDLE_DIR = dirname(fileURLToPath(import.meta.url));
+/**
+ * The folder of this bundle, where help.json and the route bundles are
+ * (import.meta.dirname: the bundle's __dirname, without loading node:url).
+ */
+const BUNDLE_DIR = import.meta.dirname;
 
-/** Loads the bundle of `route` and starts its command. */
-export function startRoute(route: Route, argv: string[]): Promise<void> {
-  return (loadBundle(join(BUNDLE_DIR, `${route}.js`)) as RouteBundle).start(argv);
+/**
+ * Loads the bundle of `route` and starts its command. The loader is imported
+ * here, not above: it needs node:vm and node:module, which help does not.
+ */
+export async function startRoute(route: Route, argv: string[]): Promise<void> {
+  const { loadBundle } = await import("./bundle-loader.js");
+  await (loadBundle(join(BUNDLE_DIR, `${route}.js`)) as RouteBundle).start(argv);
 }
 
 const args = process.argv.slice(2);
