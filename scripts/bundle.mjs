@@ -50,7 +50,7 @@ async function bundleCli() {
     target: "node20",
     // Ink, React and their dependencies load from node_modules, and only for the interactive view.
     external: ["ink", "react", "react/*", "react-reconciler", "yoga-layout"],
-    plugins: [importUiViewsAsModules()],
+    plugins: [requireDynamicBuiltins(), importUiViewsAsModules()],
     define: { "import.meta.url": META_URL, "import.meta.dirname": "__dirname" },
     banner: { js: META_URL_BANNER },
     logLevel: "warning",
@@ -59,6 +59,8 @@ async function bundleCli() {
   // Every .js in dist/bundle/ is CommonJS, whatever the package's "type" says.
   writeFileSync(join(outdir, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
   for (const name of ["main", ...ROUTES, "propose-worker", "run-reads-worker"]) dropUnusedBanner(join(outdir, `${name}.js`));
+  writeFileSync(join(outdir, ESM_IMPORTER), ESM_IMPORTER_SOURCE);
+  for (const route of ROUTES) importThroughEsmImporter(join(outdir, `${route}.js`));
   await build({
     entryPoints: Object.fromEntries(UI_VIEWS.map((view) => [view, join(root, "src", "ui", `${view}.tsx`)])),
     outdir: join(outdir, "ui"),
@@ -75,7 +77,52 @@ async function bundleCli() {
   });
 }
 
-/** The route bundles' imports of the Ink views become `import()`s of dist/bundle/ui/<view>.mjs. */
+/**
+ * The route bundles run compiled by `vm.Script` with a code cache
+ * (src/cli/bundle-loader.ts), where `import()` cannot work (Node 20 loses the
+ * import callback of code read from a cache). So they hold no `import()`:
+ * Node's built-ins imported dynamically are required instead (this plugin), and
+ * the Ink views are imported by `esm-import.js`, a file Node's own loader loads
+ * (importThroughEsmImporter).
+ */
+function requireDynamicBuiltins() {
+  return {
+    name: "require-dynamic-builtins",
+    setup(b) {
+      b.onResolve({ filter: /^node:/ }, (args) =>
+        args.kind === "dynamic-import" ? { path: args.path, namespace: "required-builtin" } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: "required-builtin" }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        loader: "js",
+      }));
+    },
+  };
+}
+
+/** Beside the bundles: the one place their ES modules (the Ink views) are imported from, by Node's own loader. */
+const ESM_IMPORTER = "esm-import.js";
+const ESM_IMPORTER_SOURCE = `"use strict";
+// Imports an ES module for g's route bundles, which cannot call import() themselves (scripts/bundle.mjs).
+module.exports = (specifier) => import(specifier);
+`;
+
+/**
+ * Turns a route bundle's \`import("./ui/...")\` into a call of esm-import.js, and
+ * fails the build if any other import() is left outside the threads' source
+ * texts (which run in a worker, not in the bundle).
+ */
+function importThroughEsmImporter(path) {
+  const text = readFileSync(path, "utf8").replaceAll('import("./ui/', `require("./${ESM_IMPORTER}")("./ui/`);
+  const left = text.match(/\bimport\([^)]*\)/g)?.filter((call) => !WORKER_SOURCE_IMPORTS.includes(call)) ?? [];
+  if (left.length > 0) throw new Error(`${path}: import() cannot run in a cached bundle: ${left.join(", ")}`);
+  writeFileSync(path, text);
+}
+
+/** The import() calls in the threads' source texts (src/store/run-reads.ts, run-folder-probe.ts), run by workers. */
+const WORKER_SOURCE_IMPORTS = ['import("node:worker_threads")', 'import("node:fs")', "import(url)"];
+
+/** The route bundles' imports of the Ink views become imports of dist/bundle/ui/<view>.mjs. */
 function importUiViewsAsModules() {
   const filter = new RegExp(`(^|/)(${UI_VIEWS.join("|")})\\.js$`);
   return {
@@ -162,10 +209,7 @@ async function bundleApp() {
  * (V8 itself checks only the source's length).
  */
 async function writeCodeCaches() {
-  const { CODE_CACHE_SUFFIX, canCompileBundles, compileBundle, stampLine, STAMP_CHARS } = await import(
-    join(root, "dist", "cli", "bundle-loader.js")
-  );
-  if (!canCompileBundles()) return;
+  const { CODE_CACHE_SUFFIX, compileBundle, stampLine, STAMP_CHARS } = await import(join(root, "dist", "cli", "bundle-loader.js"));
   for (const route of ROUTES) {
     const file = join(outdir, `${route}.js`);
     const text = readFileSync(file, "utf8");

@@ -2,7 +2,7 @@
 // printed when g was built (scripts/bundle.mjs writes dist/bundle/help.json).
 // Part of the dispatcher (src/cli/main.ts), so help loads nothing else.
 
-import { fstatSync, readFileSync, writeSync } from "node:fs";
+import { fstatSync, readFileSync, statSync, writeSync } from "node:fs";
 
 /** The width commander's help is wrapped at on a pipe; help.json holds the texts at this width. */
 const HELP_WIDTH_COLUMNS = 80;
@@ -17,9 +17,9 @@ export function printBuiltHelp(args: string[], helpFile: string): boolean {
   const last = args[args.length - 1];
   if (last !== "--help" && last !== "-h") return false;
   // Not process.stdout.isTTY, nor node:tty: making process.stdout for a pipe, or loading tty (and with it
-  // net and streams), costs more than the rest of the help. Only a terminal (a character device; for
-  // /dev/null process.stdout has no columns) can be of another width.
-  const width = isCharacterDevice(1) ? (process.stdout.columns ?? HELP_WIDTH_COLUMNS) : HELP_WIDTH_COLUMNS;
+  // net and streams), costs more than the rest of the help. Only a terminal (a character device other
+  // than /dev/null, which has no columns) can be of another width.
+  const width = isTerminalLike(1) ? (process.stdout.columns ?? HELP_WIDTH_COLUMNS) : HELP_WIDTH_COLUMNS;
   if (width !== HELP_WIDTH_COLUMNS) return false;
   let texts: Record<string, string>;
   try {
@@ -33,9 +33,11 @@ export function printBuiltHelp(args: string[], helpFile: string): boolean {
   return true;
 }
 
-function isCharacterDevice(fd: number): boolean {
+/** A character device that is not /dev/null (which has no width, and costs the streams to ask). */
+function isTerminalLike(fd: number): boolean {
   try {
-    return fstatSync(fd).isCharacterDevice();
+    const st = fstatSync(fd);
+    return st.isCharacterDevice() && st.rdev !== statSync("/dev/null").rdev;
   } catch {
     return false;
   }

@@ -5,14 +5,14 @@
 // version or with other V8 flags is rejected by V8 itself, and the bundle
 // compiles as if there were none. V8 checks the source only by its length, so
 // the build stamps each bundle's last line and its cache with the bundle's
-// hash, and a cache whose stamp is not the bundle's is not offered to V8. Where
-// `vm` cannot give compiled code Node's own `import()` (Node before 20.12,
-// needed for the Ink view), the bundle is required the ordinary way.
+// hash, and a cache whose stamp is not the bundle's is not offered to V8.
+// Code compiled here cannot call `import()` (Node 20 loses the callback of code
+// read from a cache): the build leaves none in the route bundles.
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { Script, constants as vmConstants } from "node:vm";
+import { Script } from "node:vm";
 
 /** Beside each bundle: `<bundle>.js.cache`, its stamp, a newline, then V8's code cache for it (scripts/bundle.mjs writes it). */
 export const CODE_CACHE_SUFFIX = ".cache";
@@ -44,11 +44,6 @@ export interface CompiledBundle {
   cacheUsed: boolean;
 }
 
-/** Whether compiled code can `import()` through Node's loader here (Node 20.12 on). */
-export function canCompileBundles(): boolean {
-  return vmConstants?.USE_MAIN_CONTEXT_DEFAULT_LOADER !== undefined;
-}
-
 /** Compiles `file` (a CommonJS bundle) with its code cache when there is one. */
 export function compileBundle(file: string): CompiledBundle {
   const source = readFileSync(file, "utf8");
@@ -61,11 +56,7 @@ export function compileBundle(file: string): CompiledBundle {
   } catch {
     cachedData = undefined; // no cache (not built yet, or removed): compiled from the source alone
   }
-  const script = new Script(WRAPPER_HEAD + source + WRAPPER_TAIL, {
-    filename: file,
-    cachedData,
-    importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  const script = new Script(WRAPPER_HEAD + source + WRAPPER_TAIL, { filename: file, cachedData });
   return { script, cacheUsed: cachedData !== undefined && script.cachedDataRejected !== true };
 }
 
@@ -79,6 +70,5 @@ export function runBundle(file: string, compiled: CompiledBundle): unknown {
 
 /** Loads the bundle at `file` (an absolute path) and returns its exports. */
 export function loadBundle(file: string): unknown {
-  if (!canCompileBundles()) return createRequire(file)(file);
   return runBundle(file, compileBundle(file));
 }

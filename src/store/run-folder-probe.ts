@@ -3,7 +3,8 @@
 // (about half a second), which then run on another core while this one
 // decodes the index. The caller blocks only when it needs the answer.
 
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
+import { loadWorkerThreads } from "./worker-threads.js";
 import { RUN_FILE } from "./paths.js";
 
 /** What the worker found: the folder's names and, for each, run.json's inode, size and mtime (ms); ino -1: no stat. */
@@ -56,6 +57,7 @@ export function startRunFolderProbe(runsDir: string): RunFolderProbe | null {
   let worker: Worker;
   let port: MessagePort;
   const signal = new Int32Array(new SharedArrayBuffer(4));
+  const { MessageChannel, Worker, receiveMessageOnPort } = loadWorkerThreads();
   try {
     const channel = new MessageChannel();
     port = channel.port1;

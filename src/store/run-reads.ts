@@ -6,7 +6,8 @@
 // in the list's order, exactly as if it had read them one by one. A worker that
 // cannot start, fails or falls silent costs time only: its chunks are read here.
 
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
+import { loadWorkerThreads } from "./worker-threads.js";
 import { statRunFile, type RunFileStat } from "./index-cache.js";
 import { RunGoneError, readRecord, withLiveParams } from "./run-files.js";
 import { readRunSummaries } from "./scalar-files.js";
@@ -112,7 +113,7 @@ export function readRunsFromFiles(
   // The worker read the rest, or claimed none (then its answer is not worth waiting for).
   if (worker !== null && mine < names.length) {
     const woke = Atomics.wait(signal, 1, 0, WORKER_TIMEOUT_MS);
-    const got = woke === "timed-out" ? undefined : receiveMessageOnPort(worker.port);
+    const got = woke === "timed-out" ? undefined : loadWorkerThreads().receiveMessageOnPort(worker.port);
     const answer = got?.message as (RunReadsAnswer & { error?: string }) | undefined;
     if (answer !== undefined && answer.error === undefined) {
       for (const { from, reads: theirs } of answer.chunks) {
@@ -134,6 +135,7 @@ export function readRunsFromFiles(
 
 /** Starts a worker on `job`; null when none can be made (then this thread reads everything). */
 function startWorker(job: RunReadsJob, url: URL): { thread: Worker; port: MessagePort } | null {
+  const { MessageChannel, Worker } = loadWorkerThreads();
   try {
     const channel = new MessageChannel();
     const thread = new Worker(BOOT_SOURCE, {

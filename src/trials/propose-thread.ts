@@ -7,10 +7,11 @@
 
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { Observation, Point, Space } from "../flags/space.js";
 import { createRng } from "../search/rng.js";
 import { loadProposer, type SequentialOptimizer } from "./optimizers.js";
+import { loadWorkerThreads } from "../store/worker-threads.js";
 
 /** What the worker is asked: one proposal, with the random stream's seed (the stream itself cannot cross threads). */
 export interface ProposalRequest {
@@ -42,7 +43,7 @@ export function startProposer(): void {
   if (!existsSync(fileURLToPath(WORKER_URL))) return;
   let w: Worker;
   try {
-    w = new Worker(WORKER_URL);
+    w = new (loadWorkerThreads().Worker)(WORKER_URL);
   } catch {
     return;
   }
