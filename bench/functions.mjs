@@ -31,6 +31,8 @@ export const FUNCTIONS = {
   },
   hartmann6: {
     space: range(6, 0, 1),
+    // The second basin's regret is 0.119: within 0.02 counts the seeds that reached the global one.
+    within: 0.02,
     fmin: -3.322368011415514,
     f: (p) => {
       const x = vec(p, 6);

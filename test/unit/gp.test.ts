@@ -19,7 +19,7 @@ import {
 } from "../../src/search/gp.js";
 import { logEvidence } from "../../src/search/gp/model.js";
 import { fitGp } from "../../src/search/gp/fit.js";
-import { acquisitionScore, lengthscaleGroups, logCdf, logH, NOISE_FACTOR_MIN } from "../../src/search/gp/acquisition.js";
+import { acquisitionScore, chooseAcquisition, lengthscaleGroups, logCdf, logH, NOISE_FACTOR_MIN } from "../../src/search/gp/acquisition.js";
 import { normalCdf } from "../../src/search/linalg.js";
 import { buildEncoding, decodePoint, sampleUnit } from "../../src/search/encode.js";
 
@@ -188,6 +188,7 @@ describe("parseGpSettings", () => {
       candidates: 100,
       warp: "none",
     });
+    expect(parseGpSettings({ "acq-func": "Alternate" })).toEqual({ acquisition: "alternate" });
     expect(parseGpSettings({ random_starts: "4", noise: "gaussian", "acq-func": "gp_hedge" })).toEqual({
       randomStarts: 4,
       noise: "fit",
@@ -199,9 +200,39 @@ describe("parseGpSettings", () => {
   it("rejects unknown names and bad values with a usage error", () => {
     expect(() => parseGpSettings({ foo: "1" })).toThrow(UsageError);
     expect(() => parseGpSettings({ "random-starts": "-1" })).toThrow(/whole number/);
-    expect(() => parseGpSettings({ "acq-func": "ucb" })).toThrow(/ei, lcb, pi or hedge/);
+    expect(() => parseGpSettings({ "acq-func": "ucb" })).toThrow(/ei, lcb, pi, hedge or alternate/);
     expect(() => parseGpSettings({ noise: "-2" })).toThrow(UsageError);
     expect(() => parseGpSettings({ "refine-starts": "0" })).toThrow(/whole number >= 1/);
+  });
+});
+
+describe("choice of acquisition per proposal", () => {
+  const rng = seedrandom("turns");
+  it("takes LCB after an even count of finished trials and EI after an odd one with alternate", () => {
+    expect([5, 6, 7, 8].map((n) => chooseAcquisition("alternate", n, rng))).toEqual(["ei", "lcb", "ei", "lcb"]);
+  });
+
+  it("keeps a fixed acquisition and draws each of the three for hedge", () => {
+    expect(chooseAcquisition("pi", 6, rng)).toBe("pi");
+    const drawn = new Set(Array.from({ length: 60 }, () => chooseAcquisition("hedge", 6, rng)));
+    expect([...drawn].sort()).toEqual(["ei", "lcb", "pi"]);
+  });
+
+  it("proposes differently with alternate than with EI once the model takes over", () => {
+    const space: Space = { x: { type: "uniform", low: -2, high: 2 }, y: { type: "uniform", low: -2, high: 2 } };
+    const f = (p: Point) => ((p.x as number) - 0.5) ** 2 + ((p.y as number) + 0.3) ** 2;
+    const history: Observation[] = [];
+    const r = seedrandom("alt");
+    for (let k = 0; k < 6; k++) {
+      const p = proposeGp(space, history, r, { acquisition: "ei" });
+      history.push({ point: p, value: f(p) });
+    }
+    // Six finished trials: alternate takes LCB here, which scores points differently from EI.
+    const ei = proposeGp(space, history, seedrandom("next"), { acquisition: "ei" });
+    const alt = proposeGp(space, history, seedrandom("next"), { acquisition: "alternate" });
+    const lcb = proposeGp(space, history, seedrandom("next"), { acquisition: "lcb" });
+    expect(alt).toEqual(lcb);
+    expect(alt).not.toEqual(ei);
   });
 });
 

@@ -118,7 +118,7 @@ const MIN_SD = 1e-9;
  * exp(score) and the refinement itself never sees a flat zero.
  */
 export function acquisitionScore(
-  kind: Exclude<Acquisition, "hedge">,
+  kind: ScoringAcquisition,
   mean: number,
   variance: number,
   best: number,
@@ -148,7 +148,7 @@ export function acquisitionScore(
 
 /** The score at one input and, when asked, its gradient in the input. */
 function scoreAt(
-  kind: Exclude<Acquisition, "hedge">,
+  kind: ScoringAcquisition,
   model: GpModel,
   u: Float64Array,
   best: number,
@@ -231,7 +231,7 @@ function incumbent(model: GpModel, x: Float64Array[]): number {
  * mean of the acquisitions (log-sum-exp), for LCB the weighted mean.
  */
 function acquireAll(
-  kind: Exclude<Acquisition, "hedge">,
+  kind: ScoringAcquisition,
   beliefs: Belief[],
   u: Float64Array,
   s: GpSettings,
@@ -269,6 +269,20 @@ function acquireAll(
 
 /** What `acquisition=hedge` picks from, one at random per proposal. */
 const HEDGE_CHOICES = ["ei", "lcb", "pi"] as const;
+
+/** One of the acquisitions that score a point: EI, LCB or PI. */
+export type ScoringAcquisition = Exclude<Acquisition, "hedge" | "alternate">;
+
+/**
+ * The acquisition for this proposal: `hedge` draws one of the three,
+ * `alternate` takes LCB after an even count of finished trials and EI after
+ * an odd one (a fixed turn, so a restart continues it without state).
+ */
+export function chooseAcquisition(setting: Acquisition, finished: number, rng: Rng): ScoringAcquisition {
+  if (setting === "hedge") return HEDGE_CHOICES[Math.min(2, Math.floor(rng() * 3))]!;
+  if (setting === "alternate") return finished % 2 === 0 ? "lcb" : "ei";
+  return setting;
+}
 
 /** One length scale per flag: a choice's one-hot coordinates share theirs. */
 export function lengthscaleGroups(enc: Encoding): Int32Array {
@@ -309,8 +323,7 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
 
   const beliefs = buildBeliefs(model, x, y);
   const ranked = x.map((u) => predict(model, u).mean);
-  const kind: Exclude<Acquisition, "hedge"> =
-    s.acquisition === "hedge" ? HEDGE_CHOICES[Math.min(2, Math.floor(rng() * 3))]! : s.acquisition;
+  const kind = chooseAcquisition(s.acquisition, done.length, rng);
 
   // Candidates: uniform over the cube, plus Gaussian perturbations of the
   // best few observations at a scale tied to the fitted length scales.

@@ -3,7 +3,7 @@
 
 import { UsageError } from "../../errors.js";
 
-export type Acquisition = "ei" | "lcb" | "pi" | "hedge";
+export type Acquisition = "ei" | "lcb" | "pi" | "hedge" | "alternate";
 
 export interface GpSettings {
   /** Random points before the model is used. */
@@ -39,7 +39,7 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   {
     name: "acq-func",
     default: DEFAULT_GP_SETTINGS.acquisition,
-    help: "acquisition: ei (expected improvement), lcb (lower confidence bound), pi (probability of improvement), hedge (a random one of the three per trial)",
+    help: "acquisition: ei (expected improvement), lcb (lower confidence bound), pi (probability of improvement), hedge (a random one of the three per trial), alternate (lcb and ei by turns)",
   },
   {
     name: "kappa",
@@ -84,8 +84,8 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
       case "acq-func":
       case "acquisition": {
         const v = value.toLowerCase().replace("gp_hedge", "hedge");
-        if (v !== "ei" && v !== "lcb" && v !== "pi" && v !== "hedge") {
-          throw new UsageError(`--opt-flag ${rawName}=${value}: expected ei, lcb, pi or hedge (e.g. --opt-flag acq-func=ei)`);
+        if (v !== "ei" && v !== "lcb" && v !== "pi" && v !== "hedge" && v !== "alternate") {
+          throw new UsageError(`--opt-flag ${rawName}=${value}: expected ei, lcb, pi, hedge or alternate (e.g. --opt-flag acq-func=ei)`);
         }
         out.acquisition = v;
         break;
