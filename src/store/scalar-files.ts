@@ -91,50 +91,63 @@ const NULL_TEXT = Buffer.from("null");
 /** Exact powers of ten as doubles: a decimal of at most 15 digits scaled by one of these is correctly rounded. */
 const EXACT_POWERS = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const MAX_FAST_DIGITS = 15;
+/** Keys tried byte by byte (the one after the last line's first) before a key's text is looked up by name. */
+const KEY_TRIES = 8;
 
-/** Where a number ends and its value, as the scanner reads it; `end` -1 when the bytes there are not a JSON number. */
-interface ScannedNumber {
-  end: number;
-  value: number;
+/**
+ * What the scanner found last: a number's value (scanNumber), the key slot of
+ * the last plain line. One per thread, reused by every file: a first read meets
+ * 50 million lines at 100 000 runs, and an object per number or line is garbage.
+ */
+const scanned = { value: 0, slot: -1 };
+
+/**
+ * The keys one file's plain lines name, in order of first appearance: where
+ * their bytes were first met in the buffer (to compare the next lines' keys
+ * with, byte by byte, without decoding them) and the summary each adds to.
+ */
+interface KeySlots {
+  at: number[];
+  length: number[];
+  text: string[];
+  summary: ScalarSummary[];
+  /** A key's text to its slot, for a file with more keys than are tried byte by byte. */
+  byName: Map<string, number>;
 }
 
 /**
- * The JSON number at `at` in `buf` (before `limit`): its end and exactly the
- * value JSON.parse gives. Up to 15 significant digits and a power of ten up
- * to 22, the decimal is computed here (one rounding: correct); anything else
- * goes through Number() of its text. `wantValue` false: only checked and skipped.
+ * The end of the JSON number at `at` in `buf` (before `limit`), -1 when the
+ * bytes there are not one; its value, exactly the one JSON.parse gives, in
+ * `scanned.value` when `wantValue`. Up to 15 significant digits and a power of
+ * ten up to 22, the decimal is computed here (one rounding: correct); anything
+ * else goes through Number() of its text.
  */
-function scanNumber(buf: Buffer, at: number, limit: number, out: ScannedNumber, wantValue = true): void {
+function scanNumber(buf: Buffer, at: number, limit: number, wantValue: boolean): number {
   let i = at;
   const negative = buf[i] === 45; /* - */
   if (negative) i++;
   const intStart = i;
   let mantissa = 0;
   let digits = 0;
-  while (i < limit && buf[i]! >= 48 && buf[i]! <= 57) {
-    mantissa = mantissa * 10 + (buf[i]! - 48);
+  let c = 0;
+  while (i < limit && (c = buf[i]! - 48) >= 0 && c <= 9) {
+    mantissa = mantissa * 10 + c;
     if (mantissa !== 0) digits++;
     i++;
   }
   const intDigits = i - intStart;
   // JSON: at least one digit, and no leading zero before more digits.
-  if (intDigits === 0 || (intDigits > 1 && buf[intStart] === 48)) {
-    out.end = -1;
-    return;
-  }
+  if (intDigits === 0 || (intDigits > 1 && buf[intStart] === 48)) return -1;
   let scale = 0;
   if (i < limit && buf[i] === 46 /* . */) {
     i++;
     const fracStart = i;
-    while (i < limit && buf[i]! >= 48 && buf[i]! <= 57) {
-      mantissa = mantissa * 10 + (buf[i]! - 48);
+    while (i < limit && (c = buf[i]! - 48) >= 0 && c <= 9) {
+      mantissa = mantissa * 10 + c;
       if (mantissa !== 0) digits++;
       i++;
     }
-    if (i === fracStart) {
-      out.end = -1;
-      return;
-    }
+    if (i === fracStart) return -1;
     scale = i - fracStart;
   }
   let exact = digits <= MAX_FAST_DIGITS;
@@ -142,19 +155,16 @@ function scanNumber(buf: Buffer, at: number, limit: number, out: ScannedNumber, 
     i++;
     if (i < limit && (buf[i] === 43 || buf[i] === 45)) i++;
     const expStart = i;
-    while (i < limit && buf[i]! >= 48 && buf[i]! <= 57) i++;
-    if (i === expStart) {
-      out.end = -1;
-      return;
-    }
+    while (i < limit && (c = buf[i]! - 48) >= 0 && c <= 9) i++;
+    if (i === expStart) return -1;
     exact = false;
   }
-  out.end = i;
-  if (!wantValue) return;
+  if (!wantValue) return i;
   if (exact && scale <= 22) {
     const v = scale === 0 ? mantissa : mantissa / EXACT_POWERS[scale]!;
-    out.value = negative ? -v : v;
-  } else out.value = Number(buf.toString("latin1", at, i));
+    scanned.value = negative ? -v : v;
+  } else scanned.value = Number(buf.toString("latin1", at, i));
+  return i;
 }
 
 /** Whether `buf` holds `text` at `at` (before `limit`). */
@@ -168,22 +178,26 @@ function bytesAt(buf: Buffer, at: number, limit: number, text: Buffer): boolean 
  * The per-key summaries of the scalars.jsonl bytes buf[start, end), the same
  * as summarizeScalars of its parsed records, without decoding the file into a
  * string, a JSON.parse or an object per line: a first read of 100 000 runs
- * meets 50 million lines. Keys are decoded once per run, not once per line.
- * A line of another shape (extra fields, escapes, spaces) goes through
- * JSON.parse and the same checks as readScalarsFile; a torn line is skipped.
+ * meets 50 million lines. A key is decoded once per file: the next lines' keys
+ * are compared with its bytes, the key after the last line's first (writers
+ * log their keys in the same order step after step). A line of another shape
+ * (extra fields, escapes, spaces) goes through JSON.parse and the same checks
+ * as readScalarsFile; a torn line is skipped.
  */
 export function summarizeScalarBytes(buf: Buffer, start: number, end: number): Record<string, ScalarSummary> {
   const out: Record<string, ScalarSummary> = {};
-  // The keys met so far: their bytes' bounds in buf (the first line that had them) and their text.
-  const keyAt: number[] = [];
-  const keyLength: number[] = [];
-  const keyText: string[] = [];
-  const num: ScannedNumber = { end: 0, value: 0 };
+  const slots: KeySlots = { at: [], length: [], text: [], summary: [], byName: new Map() };
+  scanned.slot = -1;
   let pos = start;
   while (pos < end) {
+    const next = addPlainLine(buf, pos, end, out, slots);
+    if (next >= 0) {
+      pos = next;
+      continue;
+    }
     let lineEnd = buf.indexOf(10, pos);
     if (lineEnd < 0 || lineEnd > end) lineEnd = end;
-    if (!summarizePlainLine(buf, pos, lineEnd, out, keyAt, keyLength, keyText, num) && lineEnd > pos) {
+    if (lineEnd > pos) {
       try {
         const r = JSON.parse(buf.toString("utf8", pos, lineEnd)) as ScalarRecord;
         if (typeof r.key === "string" && typeof r.value === "number") addToSummary(out, r.key, r.value, r.step ?? null);
@@ -193,64 +207,102 @@ export function summarizeScalarBytes(buf: Buffer, start: number, end: number): R
     }
     pos = lineEnd + 1;
   }
+  // The plain lines kept total and count only; their average is the one addToSummary would have left.
+  for (const s of slots.summary) if (s.count > 0) s.avg = s.total / s.count;
   return out;
 }
 
-/** Adds the line buf[pos, lineEnd) when it has the plain shape; false (nothing added) when not. */
-function summarizePlainLine(
-  buf: Buffer,
-  pos: number,
-  lineEnd: number,
-  out: Record<string, ScalarSummary>,
-  keyAt: number[],
-  keyLength: number[],
-  keyText: string[],
-  num: ScannedNumber,
-): boolean {
-  if (!bytesAt(buf, pos, lineEnd, KEY_OPEN)) return false;
+/**
+ * Adds the line at `pos` when it has the plain shape and returns where the
+ * next line starts; -1 (nothing added) when it has another shape.
+ */
+function addPlainLine(buf: Buffer, pos: number, end: number, out: Record<string, ScalarSummary>, slots: KeySlots): number {
+  if (!bytesAt(buf, pos, end, KEY_OPEN)) return -1;
   const keyStart = pos + KEY_OPEN.length;
+  const slot = findKeySlot(buf, keyStart, end, out, slots);
+  if (slot < 0) return -1;
+  let i = scanNumber(buf, keyStart + slots.length[slot]! + VALUE_OPEN.length, end, true);
+  if (i < 0) return -1;
+  const value = scanned.value;
+  if (!bytesAt(buf, i, end, STEP_OPEN)) return -1;
+  i += STEP_OPEN.length;
+  let step: number | null = null;
+  if (bytesAt(buf, i, end, NULL_TEXT)) i += NULL_TEXT.length;
+  else {
+    i = scanNumber(buf, i, end, true);
+    if (i < 0) return -1;
+    step = scanned.value;
+  }
+  if (!bytesAt(buf, i, end, T_OPEN)) return -1;
+  i = scanNumber(buf, i + T_OPEN.length, end, false); // a time: checked, not needed
+  if (i < 0 || i >= end || buf[i] !== 125 /* } */) return -1;
+  i++;
+  if (i < end && buf[i] !== 10 /* \n */) return -1;
+  scanned.slot = slot;
+  const s = slots.summary[slot]!;
+  if (s.count === 0) {
+    // The key's first value in this file: its summary joins the answer now, or is the one a line
+    // JSON.parse read made (Object.hasOwn: a scalar named "__proto__" is a key like any other).
+    const key = slots.text[slot]!;
+    if (Object.hasOwn(out, key)) slots.summary[slot] = out[key]!;
+    else {
+      s.last = s.first = s.min = s.max = s.total = value;
+      s.count = 1;
+      s.step = step;
+      Object.defineProperty(out, key, { value: s, enumerable: true, writable: true, configurable: true });
+      return i + 1;
+    }
+  }
+  addToSlot(slots.summary[slot]!, value, step);
+  return i + 1;
+}
+
+/** Adds a value to a summary met before (the average is left to the end). */
+function addToSlot(s: ScalarSummary, value: number, step: number | null): void {
+  s.last = value;
+  if (value < s.min) s.min = value;
+  if (value > s.max) s.max = value;
+  s.total += value;
+  s.count += 1;
+  s.step = step;
+}
+
+/**
+ * The slot of the key whose text starts at `keyStart`, followed by the rest of
+ * `","value":`; a new slot for a key met the first time; -1 when the key is
+ * not plain (an escape, a control character, no closing quote).
+ */
+function findKeySlot(buf: Buffer, keyStart: number, end: number, out: Record<string, ScalarSummary>, slots: KeySlots): number {
+  const { at, length } = slots;
+  const n = at.length;
+  const tries = n < KEY_TRIES ? n : KEY_TRIES;
+  let k = scanned.slot + 1;
+  for (let t = 0; t < tries; t++, k++) {
+    if (k >= n) k = 0;
+    const len = length[k]!;
+    // The same bytes, then the closing quote and the rest of ","value": (which rules out a longer key).
+    if (keyStart + len >= end || buf[keyStart + len] !== 34) continue;
+    const from = at[k]!;
+    let b = 0;
+    while (b < len && buf[keyStart + b] === buf[from + b]) b++;
+    if (b === len && bytesAt(buf, keyStart + len, end, VALUE_OPEN)) return k;
+  }
   let i = keyStart;
-  while (i < lineEnd && buf[i] !== 34 /* " */) {
-    if (buf[i] === 92 /* \ */ || buf[i]! < 32) return false;
+  while (i < end && buf[i] !== 34 /* " */) {
+    if (buf[i] === 92 /* \ */ || buf[i]! < 32) return -1;
     i++;
   }
-  const keyEnd = i;
-  if (!bytesAt(buf, keyEnd, lineEnd, VALUE_OPEN)) return false;
-  scanNumber(buf, keyEnd + VALUE_OPEN.length, lineEnd, num);
-  if (num.end < 0) return false;
-  const value = num.value;
-  if (!bytesAt(buf, num.end, lineEnd, STEP_OPEN)) return false;
-  const stepAt = num.end + STEP_OPEN.length;
-  let step: number | null = null;
-  let after: number;
-  if (bytesAt(buf, stepAt, lineEnd, NULL_TEXT)) after = stepAt + NULL_TEXT.length;
-  else {
-    scanNumber(buf, stepAt, lineEnd, num);
-    if (num.end < 0) return false;
-    step = num.value;
-    after = num.end;
-  }
-  if (!bytesAt(buf, after, lineEnd, T_OPEN)) return false;
-  scanNumber(buf, after + T_OPEN.length, lineEnd, num, false); // a time: checked, not needed
-  if (num.end < 0 || num.end !== lineEnd - 1 || buf[num.end] !== 125 /* } */) return false;
-  // The key's text: one met before (compared byte by byte), else decoded once.
-  const length = keyEnd - keyStart;
-  let key: string | undefined;
-  for (let k = 0; k < keyText.length && key === undefined; k++) {
-    if (keyLength[k] !== length) continue;
-    const at = keyAt[k]!;
-    let same = true;
-    for (let b = 0; b < length && same; b++) same = buf[at + b] === buf[keyStart + b];
-    if (same) key = keyText[k];
-  }
-  if (key === undefined) {
-    key = buf.toString("utf8", keyStart, keyEnd);
-    keyAt.push(keyStart);
-    keyLength.push(length);
-    keyText.push(key);
-  }
-  addToSummary(out, key, value, step);
-  return true;
+  if (!bytesAt(buf, i, end, VALUE_OPEN)) return -1;
+  const key = buf.toString("utf8", keyStart, i);
+  const known = slots.byName.get(key);
+  if (known !== undefined) return known;
+  // Counted from its first value on (addPlainLine): a line cut short after its key adds nothing.
+  at.push(keyStart);
+  length.push(i - keyStart);
+  slots.text.push(key);
+  slots.summary.push({ last: 0, first: 0, min: 0, max: 0, avg: 0, total: 0, count: 0, step: null });
+  slots.byName.set(key, n);
+  return n;
 }
 
 /**
