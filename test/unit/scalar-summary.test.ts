@@ -68,6 +68,35 @@ describe("summarizeScalarText", () => {
     for (const line of ODD_LINES) expect(summarizeScalarText(line), line).toEqual(summarizeByParsing(line));
   });
 
+  it("gives what parsing gives for files of many keys, logged in turn or in any order", () => {
+    const rng = seedrandom("many-keys");
+    for (let i = 0; i < 40; i++) {
+      const keys = Array.from({ length: 1 + Math.floor(rng() * 40) }, (_, k) => `m${k}${k % 3 === 0 ? "/x" : ""}`);
+      const lines: string[] = [];
+      for (let step = 0; step < 30; step++) {
+        for (let k = 0; k < keys.length; k++) {
+          const key = i % 2 === 0 ? keys[k]! : keys[Math.floor(rng() * keys.length)]!;
+          lines.push(JSON.stringify({ key, value: Math.round((rng() - 0.5) * 1e6) / 1e3, step, t: 1_700_000_000.5 + step }));
+          if (rng() < 0.02) lines.push(ODD_LINES[Math.floor(rng() * ODD_LINES.length)]!);
+        }
+      }
+      const text = lines.join("\n") + "\n";
+      expect(summarizeScalarText(text)).toEqual(summarizeByParsing(text));
+    }
+  });
+
+  it("counts a key from its first whole line, whatever came before it", () => {
+    const text = [
+      '{"key":"loss","value":1,"step":"two","t":1}', // a plain key, then a step JSON.parse keeps
+      '{"key":"acc","val', // torn after its key: acc has no value yet
+      '{"key":"loss","value":0.5,"step":2,"t":2}',
+      '{"key":"acc","value":3,"step":2,"t":2}',
+    ].join("\n");
+    const got = summarizeScalarText(text);
+    expect(Object.keys(got)).toEqual(["loss", "acc"]);
+    expect(got).toEqual(summarizeByParsing(text));
+  });
+
   it("keeps a scalar named __proto__ as its own key", () => {
     const s = summarizeScalarText('{"key":"__proto__","value":3,"step":1,"t":1}\n{"key":"__proto__","value":1,"step":2,"t":1}\n');
     expect(Object.keys(s)).toEqual(["__proto__"]);
