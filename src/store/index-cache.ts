@@ -17,6 +17,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, sta
 import { appendLines, safeUnlink } from "./fs-atomic.js";
 import { INDEX_DROPPED_FIELDS } from "./index-snapshot.js";
 import { INDEX_FILE, INDEX_KEYS_FILE, RUN_FILE } from "./paths.js";
+import type { FileStat } from "./read-fast.js";
 import type { RunRecord, ScalarSummary } from "./types.js";
 
 /** Summaries packed as [last, first, min, max, total, count, step]: a third less to parse than the objects. */
@@ -127,11 +128,7 @@ export function forEachIndexEntry(home: string, wanted: (id: string) => boolean,
 }
 
 /** What says whether an index entry still describes its run: run.json's inode, size and mtime (ms). */
-export interface RunFileStat {
-  ino: number;
-  size: number;
-  mtime: number;
-}
+export type RunFileStat = FileStat;
 
 /**
  * The stat of run.json in `dir`, or null when it cannot be stat'ed (gone, or

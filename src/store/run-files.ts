@@ -7,7 +7,7 @@ import { UsageError } from "../errors.js";
 import { writeJsonAtomic, writeNewFile } from "./fs-atomic.js";
 import { writeRunLock, type RunLock } from "./locks.js";
 import { BUILDING_PREFIX, RUN_FILE, SDK_FILES_FILE, SDK_LOGS_FILE, SDK_PARAMS_FILE, shortId } from "./paths.js";
-import { readTextFast } from "./read-fast.js";
+import { readTextFast, type FileStat } from "./read-fast.js";
 import { STORE_FORMAT, type Flags, type RunRecord } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
 
@@ -157,12 +157,13 @@ function isSymlink(path: string): boolean {
 /**
  * run.json of the run in `dir`, checked against the store format. Throws an
  * Error whose message says what is wrong (missing, unreadable with its code,
- * not JSON, wrong format or id), for a warning naming the folder.
+ * not JSON, wrong format or id), for a warning naming the folder. With
+ * `stat`, run.json's stat is taken into it once open, before it is read.
  */
-export function readRecord(dir: string, id: string): RunRecord {
+export function readRecord(dir: string, id: string, stat?: FileStat): RunRecord {
   let text: string | null;
   try {
-    text = readTextFast(`${dir}/${RUN_FILE}`);
+    text = readTextFast(`${dir}/${RUN_FILE}`, stat);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =

@@ -8,7 +8,7 @@
 
 import type { MessagePort, Worker } from "node:worker_threads";
 import { loadWorkerThreads } from "./worker-threads.js";
-import { statRunFile, type RunFileStat } from "./index-cache.js";
+import type { RunFileStat } from "./index-cache.js";
 import { RunGoneError, readRecord, withLiveParams } from "./run-files.js";
 import { readRunSummaries } from "./scalar-files.js";
 import { deriveStatus } from "./status.js";
@@ -60,12 +60,15 @@ export interface RunReadsAnswer {
   chunks: Array<{ from: number; reads: RunRead[] }>;
 }
 
-/** Stats (before reading: a run.json replaced in between is then seen as changed by the next reader) and reads one run. */
+/**
+ * Reads one run; with summaries also run.json's stat, taken on the open file before it is read (a
+ * run.json replaced or edited after it is then seen as changed by the next reader).
+ */
 export function readRunFromFiles(runsDir: string, name: string, withSummaries: boolean): RunRead {
   const dir = `${runsDir}/${name}`;
   try {
-    const st = withSummaries ? statRunFile(dir) : null;
-    const record = withLiveParams(readRecord(dir, name), dir);
+    const st = withSummaries ? { ino: 0, size: 0, mtime: 0 } : null;
+    const record = withLiveParams(readRecord(dir, name, st ?? undefined), dir);
     const status = deriveStatus(record, dir);
     const summaries = withSummaries ? readRunSummaries({ id: name, dir, record, status }) : {};
     return { record, status, summaries, st };
