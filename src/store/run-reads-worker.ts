@@ -1,4 +1,5 @@
 // The worker thread's side of run-reads.ts: the module its boot source imports
-// to read its share of the runs with the same code as the main thread.
+// to read its share of the runs with the same code as the main thread, posting
+// each chunk as it is read.
 
-export { readClaimedRuns } from "./run-reads.js";
+export { postClaimedRuns } from "./run-reads.js";

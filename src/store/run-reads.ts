@@ -33,10 +33,10 @@ const BOOT_SOURCE = `
 (async () => {
   const { workerData } = await import("node:worker_threads");
   const { url, port, signal } = workerData;
-  let message = { error: "no answer" };
+  let message = { done: true };
   try {
-    const { readClaimedRuns } = await import(url);
-    message = readClaimedRuns(workerData);
+    const { postClaimedRuns } = await import(url);
+    postClaimedRuns(workerData);
   } catch (err) {
     message = { error: String((err && err.message) || err) };
   } finally {
@@ -47,7 +47,7 @@ const BOOT_SOURCE = `
 })();
 `;
 
-/** What the worker is given: the runs folder, the names, and the shared counter (slot 0) and answer flag (slot 1). */
+/** What the worker is given: the runs folder, the names, and the shared counter (slot 0) and end flag (slot 1). */
 export interface RunReadsJob {
   runsDir: string;
   names: string[];
@@ -55,10 +55,29 @@ export interface RunReadsJob {
   signal: Int32Array;
 }
 
-/** The worker's answer: for each chunk it claimed (its first position), the reads in order. */
-export interface RunReadsAnswer {
-  chunks: Array<{ from: number; reads: RunRead[] }>;
+/**
+ * A chunk the worker read, as it posts it: each run's summaries packed into
+ * `sums` (a transferred Float64Array: SUMMARY_F64 numbers a key) with their
+ * keys beside the read, since cloning 500 000 small objects back at 100 000
+ * runs cost the reading thread more than reading them. Summaries of another
+ * shape (a hand-edited summary.json) travel as they are, in `summaries`.
+ */
+interface PackedChunk {
+  from: number;
+  reads: PackedRead[];
+  sums: Float64Array;
 }
+
+type PackedRead =
+  | { record: RunRecord; status: RunStatus; st: RunFileStat | null; keys: string[]; summaries?: undefined }
+  | { record: RunRecord; status: RunStatus; st: RunFileStat | null; keys?: undefined; summaries: Record<string, ScalarSummary> }
+  | { warning: string }
+  | null;
+
+/** A summary packed: last, first, min, max, total, count, step (NaN for null); the average is total / count. */
+const SUMMARY_F64 = 7;
+/** The fields of a summary in the order every summarizer makes them: what packs without a change. */
+const SUMMARY_FIELDS = ["last", "first", "min", "max", "avg", "total", "count", "step"];
 
 /**
  * Reads one run; with summaries also run.json's stat, taken on the open file before it is read (a
@@ -77,18 +96,25 @@ export function readRunFromFiles(runsDir: string, name: string, withSummaries: b
   }
 }
 
-/** Reads chunks of `job.names` until the shared counter runs past the end (both threads call this). */
-export function readClaimedRuns(job: RunReadsJob): RunReadsAnswer {
-  const chunks: RunReadsAnswer["chunks"] = [];
+/** Reads chunks of `job.names` until the shared counter runs past the end (both threads call this), each handed to `onChunk`. */
+export function readClaimedRuns(job: RunReadsJob, onChunk: (from: number, reads: RunRead[]) => void): void {
   for (;;) {
     const from = Atomics.add(job.signal, 0, CHUNK_RUNS);
-    if (from >= job.names.length) return { chunks };
+    if (from >= job.names.length) return;
     const reads: RunRead[] = [];
     for (let i = from; i < Math.min(from + CHUNK_RUNS, job.names.length); i++) {
       reads.push(readRunFromFiles(job.runsDir, job.names[i]!, job.withSummaries));
     }
-    chunks.push({ from, reads });
+    onChunk(from, reads);
   }
+}
+
+/** The worker's side: reads chunks as the caller's thread does, posting each as soon as it is read. */
+export function postClaimedRuns(job: RunReadsJob & { port: MessagePort }): void {
+  readClaimedRuns(job, (from, reads) => {
+    const chunk = packChunk(from, reads);
+    job.port.postMessage(chunk, [chunk.sums.buffer as ArrayBuffer]);
+  });
 }
 
 /**
@@ -109,21 +135,27 @@ export function readRunsFromFiles(
   const worker = useWorker ? startWorker(job, workerUrl) : null;
   let mine = 0;
   let byWorker = 0;
-  for (const { from, reads: got } of readClaimedRuns(job).chunks) {
+  // Takes in what the worker has posted so far: between this thread's chunks, so that unpacking its
+  // reads is shared out by the counter like the reading, and not left for the end.
+  const takeWorkerChunks = (): void => {
+    if (worker === null) return;
+    const { receiveMessageOnPort } = loadWorkerThreads();
+    for (let got = receiveMessageOnPort(worker.port); got; got = receiveMessageOnPort(worker.port)) {
+      const chunk = got.message as PackedChunk | { done: true } | { error: string };
+      if (!("from" in chunk)) continue;
+      unpackChunk(chunk).forEach((read, k) => (reads[chunk.from + k] = read));
+      byWorker += chunk.reads.length;
+    }
+  };
+  readClaimedRuns(job, (from, got) => {
     got.forEach((read, k) => (reads[from + k] = read));
     mine += got.length;
-  }
-  // The worker read the rest, or claimed none (then its answer is not worth waiting for).
-  if (worker !== null && mine < names.length) {
-    const woke = Atomics.wait(signal, 1, 0, WORKER_TIMEOUT_MS);
-    const got = woke === "timed-out" ? undefined : loadWorkerThreads().receiveMessageOnPort(worker.port);
-    const answer = got?.message as (RunReadsAnswer & { error?: string }) | undefined;
-    if (answer !== undefined && answer.error === undefined) {
-      for (const { from, reads: theirs } of answer.chunks) {
-        theirs.forEach((read, k) => (reads[from + k] = read));
-        byWorker += theirs.length;
-      }
-    }
+    takeWorkerChunks();
+  });
+  // The worker reads its last chunks, or claimed none (then its answer is not worth waiting for).
+  if (worker !== null && mine + byWorker < names.length) {
+    Atomics.wait(signal, 1, 0, WORKER_TIMEOUT_MS);
+    takeWorkerChunks();
   }
   if (worker !== null) {
     worker.port.close();
@@ -134,6 +166,87 @@ export function readRunsFromFiles(
     if (reads[i] === undefined) reads[i] = readRunFromFiles(runsDir, names[i]!, withSummaries);
   }
   return { reads: reads as RunRead[], byWorker };
+}
+
+/** A chunk of reads with their summaries packed (see PackedChunk). */
+function packChunk(from: number, reads: RunRead[]): PackedChunk {
+  let keyCount = 0;
+  for (const read of reads) if (read !== null && "record" in read) keyCount += Object.keys(read.summaries).length;
+  const sums = new Float64Array(keyCount * SUMMARY_F64);
+  let at = 0;
+  const packed = reads.map((read): PackedRead => {
+    if (read === null || "warning" in read) return read;
+    const { record, status, summaries, st } = read;
+    if (!isPackable(summaries)) return { record, status, st, summaries };
+    const keys = Object.keys(summaries);
+    for (const key of keys) {
+      const s = summaries[key]!;
+      sums[at] = s.last;
+      sums[at + 1] = s.first;
+      sums[at + 2] = s.min;
+      sums[at + 3] = s.max;
+      sums[at + 4] = s.total;
+      sums[at + 5] = s.count;
+      sums[at + 6] = s.step === null ? NaN : s.step;
+      at += SUMMARY_F64;
+    }
+    return { record, status, st, keys };
+  });
+  return { from, reads: packed, sums: at === sums.length ? sums : sums.slice(0, at) };
+}
+
+/** The reads of a packed chunk, with the summaries they were read with. */
+function unpackChunk(chunk: PackedChunk): RunRead[] {
+  const { sums } = chunk;
+  let at = 0;
+  return chunk.reads.map((read): RunRead => {
+    if (read === null || "warning" in read) return read;
+    const { record, status, st } = read;
+    if (read.keys === undefined) return { record, status, summaries: read.summaries, st };
+    const summaries: Record<string, ScalarSummary> = {};
+    for (const key of read.keys) {
+      const total = sums[at + 4]!;
+      const count = sums[at + 5]!;
+      const step = sums[at + 6]!;
+      const summary: ScalarSummary = {
+        last: sums[at]!,
+        first: sums[at + 1]!,
+        min: sums[at + 2]!,
+        max: sums[at + 3]!,
+        avg: total / count,
+        total,
+        count,
+        step: Number.isNaN(step) ? null : step,
+      };
+      // Own properties only: a scalar named "__proto__" is a key like any other.
+      if (key === "__proto__")
+        Object.defineProperty(summaries, key, { value: summary, enumerable: true, writable: true, configurable: true });
+      else summaries[key] = summary;
+      at += SUMMARY_F64;
+    }
+    return { record, status, summaries, st };
+  });
+}
+
+/**
+ * Whether a run's summaries come back the same from their packed numbers: a plain object of
+ * summaries each with the eight fields in their order, numbers (step a number or null, not NaN)
+ * and the average total / count. Those of summarizeScalarBytes and of g's summary.json are.
+ */
+function isPackable(summaries: Record<string, ScalarSummary>): boolean {
+  if (Object.getPrototypeOf(summaries) !== Object.prototype) return false;
+  for (const key of Object.keys(summaries)) {
+    const s = summaries[key] as ScalarSummary | null;
+    if (typeof s !== "object" || s === null || Object.getPrototypeOf(s) !== Object.prototype) return false;
+    let k = 0;
+    for (const field in s) if (SUMMARY_FIELDS[k++] !== field) return false;
+    if (k !== SUMMARY_FIELDS.length) return false;
+    const { last, first, min, max, avg, total, count, step } = s;
+    if (typeof last !== "number" || typeof first !== "number" || typeof min !== "number" || typeof max !== "number") return false;
+    if (typeof total !== "number" || typeof count !== "number" || !Object.is(avg, total / count)) return false;
+    if (step !== null && (typeof step !== "number" || Number.isNaN(step))) return false;
+  }
+  return true;
 }
 
 /** Starts a worker on `job`; null when none can be made (then this thread reads everything). */

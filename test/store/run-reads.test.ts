@@ -50,6 +50,40 @@ describe("runs read on two threads", () => {
     expect(readCopy(home, PARALLEL, true)).toEqual(serial);
   });
 
+  it("gives the serial read's summaries when summary.json files are hand-edited into other shapes", () => {
+    const home = makeDamagedStore();
+    const runs = join(home, "runs");
+    const names = readdirSync(runs)
+      .filter((n) => /^[0-9a-f]{32}$/.test(n) && !/^[ef]+$/.test(n))
+      .sort();
+    const odd: unknown[] = [
+      [{ last: 1 }], // an array of summaries
+      { loss: { first: 1, last: 2, min: 1, max: 2, avg: 1.5, total: 3, count: 2, step: 1 } }, // fields in another order
+      { loss: { last: 2, first: 1, min: 1, max: 2, avg: 9, total: 3, count: 2, step: 1 } }, // an average that is not total / count
+      { loss: { last: 2, first: 1, min: 1, max: 2, avg: 1.5, total: 3, count: 2, step: "two" } }, // a step that is text
+      { loss: { last: 2, first: 1, min: 1, max: 2, avg: 1.5, total: 3, count: 2, step: null, extra: true } }, // a field more
+      { loss: 3 }, // a number for a summary
+      { __proto__: null, ["__proto__"]: { last: 2, first: 1, min: 1, max: 2, avg: 1.5, total: 3, count: 2, step: null } },
+      {
+        "2": { last: 2, first: 1, min: 1, max: 2, avg: 1.5, total: 3, count: 2, step: null },
+        b: { last: -0, first: -0, min: -0, max: -0, avg: -0, total: -0, count: 1, step: 0 },
+      },
+    ];
+    odd.forEach((scalars, k) => {
+      // Keyed by scalars.jsonl's size is not needed: a finished run's summary.json is trusted as it is.
+      writeFileSync(join(runs, names[10 + k]!, "summary.json"), JSON.stringify({ bytes: 0, scalars }));
+    });
+    expect(readCopy(home, PARALLEL, true)).toEqual(readCopy(home, SERIAL, true));
+    // Listed many times over, so that the worker reads the odd ones too, in some of their places.
+    const many = Array.from({ length: 30 }, () => names).flat();
+    const parallel = readRunsFromFiles(runs, many, true, true);
+    const serial = readRunsFromFiles(runs, many, true, false);
+    expect(parallel.byWorker).toBeGreaterThan(0);
+    const firstDiff = parallel.reads.findIndex((r, i) => JSON.stringify(r) !== JSON.stringify(serial.reads[i]));
+    expect(firstDiff === -1 ? "" : JSON.stringify([parallel.reads[firstDiff], serial.reads[firstDiff]])).toBe("");
+    expect(parallel.reads).toEqual(serial.reads);
+  });
+
   it("gives `runs -a` the serial read's runs and warnings", () => {
     const home = makeDamagedStore();
     expect(readCopy(home, PARALLEL, false)).toEqual(readCopy(home, SERIAL, false));
@@ -78,6 +112,6 @@ describe("runs read on two threads", () => {
 
   it("loads the worker's module from the bundle, where `g` runs it", async () => {
     const bundled = (await import(pathToFileURL(join(DIST, "bundle", "run-reads-worker.js")).href)) as Reads;
-    expect(typeof bundled.readClaimedRuns).toBe("function");
+    expect(typeof bundled.postClaimedRuns).toBe("function");
   });
 });
