@@ -74,7 +74,7 @@ export interface CompareRow {
   readonly run: Run;
   readonly summaries: Record<string, ScalarSummary>;
   /** Raw values, one per column (numbers stay numbers; `started` is ISO text; `time` seconds). */
-  values: CellValue[];
+  readonly values: CellValue[];
   /** The same values as printed ("" when missing). */
   cells: string[];
 }
@@ -117,39 +117,39 @@ export function buildCompareData(input: CompareInput): CompareData {
 
   let columns = chooseColumns(input, runs === input.runs ? known : collectNames(runs), known, check);
   // One getter and one formatter per column, chosen once: a big table has millions of cells.
-  const getters = columns.map((c) => columnGetter(c.source, input.now));
+  let getters = columns.map((c) => columnGetter(c.source, input.now));
   const formatters = columns.map((c) => cellFormatter(c.source));
+  // Numeric: at least one number and nothing but numbers or gaps, seen while the cells are made.
+  let seen = columns.map(() => false);
+  let other = columns.map(() => false);
+  // Rows keep their printed cells only; their raw values are got again when a presenter asks (CSV,
+  // JSON's -c columns, the view's sort), so a table of 100 000 runs holds no value arrays.
   const rows: Row[] = new Array<Row>(runs.length);
   for (let k = 0; k < runs.length; k++) {
     const r = runs[k]!;
-    const values: CellValue[] = new Array<CellValue>(getters.length);
+    // A batch row holds its search spec ("[-2:2]") where its trials hold numbers: it does not make the column text.
+    const batch = isBatchRow(r);
     const cells: string[] = new Array<string>(getters.length);
     for (let i = 0; i < getters.length; i++) {
       const v = getters[i]!(r);
-      values[i] = v;
+      if (!batch) {
+        if (typeof v === "number") seen[i] = true;
+        else if (v !== null) other[i] = true;
+      }
       cells[i] = v === null ? "" : formatters[i]!(v);
     }
-    rows[k] = new Row(r, values, cells);
+    rows[k] = new Row(r, cells, getters);
   }
 
   if (input.skipUnchanged && rows.length > 1) {
     const keep = columns.map((_, i) => rows.some((row) => row.cells[i] !== rows[0]!.cells[i]));
     columns = columns.filter((_, i) => keep[i]);
+    getters = getters.filter((_, i) => keep[i]);
+    seen = seen.filter((_, i) => keep[i]);
+    other = other.filter((_, i) => keep[i]);
     for (const row of rows) {
-      row.values = row.values.filter((_, i) => keep[i]);
       row.cells = row.cells.filter((_, i) => keep[i]);
-    }
-  }
-  // Numeric: at least one number and nothing but numbers or gaps.
-  const seen = columns.map(() => false);
-  const other = columns.map(() => false);
-  for (const row of rows) {
-    // A batch row holds its search spec ("[-2:2]") where its trials hold numbers: it does not make the column text.
-    if (isBatchRow(row.input)) continue;
-    for (let i = 0; i < columns.length; i++) {
-      const v = row.values[i];
-      if (typeof v === "number") seen[i] = true;
-      else if (v !== null) other[i] = true;
+      row.getters = getters;
     }
   }
   columns.forEach((col, i) => (col.numeric = seen[i]! && !other[i]));
@@ -381,11 +381,19 @@ function isBatchRow(r: CompareInputRun): boolean {
  * asks (the JSON output, the interactive view), never for the table.
  */
 class Row implements CompareRow {
+  #values: CellValue[] | undefined;
+
   constructor(
     readonly input: CompareInputRun,
-    public values: CellValue[],
     public cells: string[],
+    /** The columns' getters, which give `values` when first asked for. */
+    public getters: Array<(r: CompareInputRun) => CellValue>,
   ) {}
+
+  get values(): CellValue[] {
+    this.#values ??= this.getters.map((get) => get(this.input));
+    return this.#values;
+  }
 
   get index(): number {
     return this.input.index;
