@@ -299,6 +299,8 @@ export class Snapshot {
   private readonly offsets: Uint32Array;
   private readonly textAt: number;
   private readonly texts: (string | undefined)[];
+  /** Flag names' and scalar keys' string numbers, made on first use by numberOf. */
+  private names: Map<string, number> | undefined;
 
   private constructor(buf: Buffer) {
     this.buf = buf;
@@ -532,13 +534,30 @@ export class Snapshot {
     }
   }
 
+  /**
+   * The string number of a flag name or scalar key, or -1 when no run has it:
+   * a column's name is looked up once, then runs are scanned for its number.
+   * The map holds only names and keys (a few dozen), not the table's times.
+   */
+  private numberOf(name: string): number {
+    if (this.names === undefined) {
+      const numbers = new Set<number>();
+      for (let f = 0; f < this.flags.length; f += 2) numbers.add(this.flags[f]!);
+      for (let s = 0; s < this.sums.length; s += SUMMARY_F64) numbers.add(this.sums[s]!);
+      this.names = new Map();
+      for (const n of numbers) if (Number.isInteger(n) && n >= 0 && n < this.texts.length) this.names.set(this.text(n), n);
+    }
+    return this.names.get(name) ?? -1;
+  }
+
   /** Run `i`'s flag `name` (the last of that name, as in an object), or undefined; only for a run that `readsInPlace`. */
   flag(i: number, name: string): FlagValue | undefined {
     const w = (i * RUN_BYTES) / 4;
     const start = this.runWords[w + R_FLAGS / 4]!;
+    const number = this.numberOf(name);
     let code = -1;
     for (let f = start + this.runWords[w + R_FLAG_COUNT / 4]! - 1; f >= start; f--) {
-      if (this.text(this.flags[2 * f]!) === name) {
+      if (this.flags[2 * f] === number) {
         code = this.flags[2 * f + 1]!;
         break;
       }
@@ -562,8 +581,9 @@ export class Snapshot {
     const w = (i * RUN_BYTES) / 4;
     const start = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
     const sums = this.sums;
+    const number = this.numberOf(key);
     for (let s = start + (this.runWords[w + R_SUM_COUNT / 4]! - 1) * SUMMARY_F64; s >= start; s -= SUMMARY_F64) {
-      if (this.text(sums[s]!) !== key) continue;
+      if (sums[s] !== number) continue;
       switch (field) {
         case "last":
           return sums[s + 1]!;
