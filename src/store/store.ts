@@ -9,6 +9,7 @@
 //   write-errors.ts "no space left ... writing PATH" read-fast.ts   small files, fast
 //   track-files.ts  tracks.jsonl (ml_dash tracks) runs-order.ts  runs-order.txt (what `g runs` reads)
 //   run-reads.ts    runs without an index entry, read on two threads when many
+//   snapshot-runs.ts runs from index.bin read in place (RunFields), decoded on use
 // This module re-exports what other layers import from it.
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -331,6 +332,8 @@ export class RunStore {
    * summaries computed in memory: no file is written per run). A run folder
    * that cannot be read is a warning naming it; the others are listed.
    * Records from the index lack the fields the index drops (cmd, space, points...).
+   * Runs from index.bin come undecoded, with `fields` to read them in place
+   * (snapshot-runs.ts); their record and summaries are decoded when first asked for.
    */
   listRunsWithSummaries(): { runs: RunWithSummaries[]; warnings: string[] } {
     return this.readListing(true);
