@@ -406,6 +406,11 @@ class Row implements CompareRow {
   get summaries(): Record<string, ScalarSummary> {
     return this.input.summaries;
   }
+
+  /** The run's fields read in place, when it has them: the view filters and sorts its rows as runs. */
+  get fields(): RunFields | undefined {
+    return this.input.fields;
+  }
 }
 
 /** A flag column remembers at most this many distinct values' texts (a random search's are all distinct). */

@@ -351,7 +351,7 @@ export class RunStore {
 
   private readListing(withSummaries: boolean): { runs: RunWithSummaries[]; warnings: string[] } {
     const snapshotPath = `${this.home}/${SNAPSHOT_FILE}`;
-    // A big snapshot: the runs folder is listed and each run.json stat'ed on another thread while this one decodes.
+    // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot, then both stat run.json.
     const probe = fileSize(snapshotPath) >= this.probeFromBytes ? startRunFolderProbe(this.runsDir) : null;
     const snapshot = Snapshot.read(snapshotPath);
     const probed = probe?.wait() ?? null;
