@@ -4,6 +4,7 @@
 // only when a run needs it.
 
 import type { RunStore } from "../store/store.js";
+import { SnapshotRun } from "../store/snapshot-runs.js";
 import type { Placement, Run } from "../store/types.js";
 
 export interface ReapCandidate {
@@ -20,6 +21,9 @@ export interface ReapCandidate {
 export function findReapCandidates(store: RunStore, runs: Run[]): ReapCandidate[] {
   const out: ReapCandidate[] = [];
   for (const run of runs) {
+    // A run read in place from the index is finished and has no field besides the indexed ones (no placement,
+    // no end_reason_pending): never a candidate, and its record is not built to say so.
+    if (run instanceof SnapshotRun) continue;
     // A trial stopped by the scheduler whose final state Slurm had not named yet (src/trials/batch-task.ts).
     if (run.record.stopped != null && run.record.end_reason_pending === true && run.record.placement?.task !== undefined) {
       out.push({ run, placement: run.record.placement, kind: "reason" });

@@ -8,6 +8,13 @@ export function formatNumber(v: number): string {
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
   const abs = Math.abs(v);
   if (abs !== 0 && (abs < 1e-4 || abs >= 1e15)) return trimExponent(v.toExponential(5));
+  // Below 1e6, toPrecision(6) is plain decimal text, and with its trailing zeros dropped it is what the
+  // general path below gives, a value of 6 digits or fewer included (its 6-digit rounding is itself):
+  // one conversion instead of three, for the millions of cells of a big table.
+  if (abs < 1e6) {
+    const p = v.toPrecision(6);
+    if (!p.includes("e")) return dropTrailingZeros(p); // 999999.5 rounds to 1.00000e+6: the general path
+  }
   const plain = String(v);
   // Most logged values already have few digits; toPrecision is the slow part of a big table.
   if (significantDigits(plain) <= 6) return plain;
@@ -30,6 +37,15 @@ function significantDigits(s: string): number {
     else if (c !== 46) return 99;
   }
   return n;
+}
+
+/** "0.0927360" → "0.092736", "100.000" → "100", "828050" as it is (plain decimal text, no exponent). */
+function dropTrailingZeros(s: string): string {
+  if (!s.includes(".")) return s; // 828050: a whole number, its zeros are digits
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  if (s.charCodeAt(end - 1) === 46 /* . */) end--;
+  return end === s.length ? s : s.slice(0, end);
 }
 
 function trimExponent(s: string): string {

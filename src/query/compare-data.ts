@@ -3,7 +3,7 @@
 // present. Filtering (--filter), sorting (-m/-M), --top and the column
 // choices (-c, --skip-core, --skip-unchanged) all happen here.
 
-import type { Run, ScalarSummary } from "../store/types.js";
+import type { Run, RunFields, RunRecord, ScalarSummary } from "../store/types.js";
 import {
   CORE_ATTRIBUTES,
   attributeHeader,
@@ -18,17 +18,23 @@ import {
   type ResolvedColumn,
 } from "./columns.js";
 import { parseTop } from "./top.js";
-import { runSeconds } from "./run-seconds.js";
+import { runSeconds, runSecondsOf } from "./run-seconds.js";
 import { evaluateFilter, filterColumns, parseFilter, type FilterValue } from "./filter.js";
 import { formatDuration, formatTime, formatValue } from "../format/values.js";
 
 export { runSeconds };
 
-/** One selected run: its index in the newest-first list (1 = latest) and its scalar summaries. */
+/**
+ * One selected run: its index in the newest-first list (1 = latest) and its
+ * scalar summaries. A run served from the store's index also has `fields`,
+ * the same values read in place: the builder reads those, so that neither its
+ * record nor its summaries are built (a big table's memory and garbage).
+ */
 export interface CompareInputRun {
   index: number;
   run: Run;
   summaries: Record<string, ScalarSummary>;
+  fields?: RunFields;
 }
 
 export interface CompareInput {
@@ -64,11 +70,11 @@ export interface CompareColumn {
 }
 
 export interface CompareRow {
-  index: number;
-  run: Run;
-  summaries: Record<string, ScalarSummary>;
+  readonly index: number;
+  readonly run: Run;
+  readonly summaries: Record<string, ScalarSummary>;
   /** Raw values, one per column (numbers stay numbers; `started` is ISO text; `time` seconds). */
-  values: CellValue[];
+  readonly values: CellValue[];
   /** The same values as printed ("" when missing). */
   cells: string[];
 }
@@ -111,39 +117,39 @@ export function buildCompareData(input: CompareInput): CompareData {
 
   let columns = chooseColumns(input, runs === input.runs ? known : collectNames(runs), known, check);
   // One getter and one formatter per column, chosen once: a big table has millions of cells.
-  const getters = columns.map((c) => columnGetter(c.source, input.now));
+  let getters = columns.map((c) => columnGetter(c.source, input.now));
   const formatters = columns.map((c) => cellFormatter(c.source));
-  const rows: CompareRow[] = new Array<CompareRow>(runs.length);
+  // Numeric: at least one number and nothing but numbers or gaps, seen while the cells are made.
+  let seen = columns.map(() => false);
+  let other = columns.map(() => false);
+  // Rows keep their printed cells only; their raw values are got again when a presenter asks (CSV,
+  // JSON's -c columns, the view's sort), so a table of 100 000 runs holds no value arrays.
+  const rows: Row[] = new Array<Row>(runs.length);
   for (let k = 0; k < runs.length; k++) {
     const r = runs[k]!;
-    const values: CellValue[] = new Array<CellValue>(getters.length);
+    // A batch row holds its search spec ("[-2:2]") where its trials hold numbers: it does not make the column text.
+    const batch = isBatchRow(r);
     const cells: string[] = new Array<string>(getters.length);
     for (let i = 0; i < getters.length; i++) {
       const v = getters[i]!(r);
-      values[i] = v;
+      if (!batch) {
+        if (typeof v === "number") seen[i] = true;
+        else if (v !== null) other[i] = true;
+      }
       cells[i] = v === null ? "" : formatters[i]!(v);
     }
-    rows[k] = { index: r.index, run: r.run, summaries: r.summaries, values, cells };
+    rows[k] = new Row(r, cells, getters);
   }
 
   if (input.skipUnchanged && rows.length > 1) {
     const keep = columns.map((_, i) => rows.some((row) => row.cells[i] !== rows[0]!.cells[i]));
     columns = columns.filter((_, i) => keep[i]);
+    getters = getters.filter((_, i) => keep[i]);
+    seen = seen.filter((_, i) => keep[i]);
+    other = other.filter((_, i) => keep[i]);
     for (const row of rows) {
-      row.values = row.values.filter((_, i) => keep[i]);
       row.cells = row.cells.filter((_, i) => keep[i]);
-    }
-  }
-  // Numeric: at least one number and nothing but numbers or gaps.
-  const seen = columns.map(() => false);
-  const other = columns.map(() => false);
-  for (const row of rows) {
-    // A batch row holds its search spec ("[-2:2]") where its trials hold numbers: it does not make the column text.
-    if (isBatchRecord(row.run)) continue;
-    for (let i = 0; i < columns.length; i++) {
-      const v = row.values[i];
-      if (typeof v === "number") seen[i] = true;
-      else if (v !== null) other[i] = true;
+      row.getters = getters;
     }
   }
   columns.forEach((col, i) => (col.numeric = seen[i]! && !other[i]));
@@ -209,7 +215,14 @@ function resolveSortColumn(text: string, what: string, known: KnownNames, check:
 function collectNames(runs: CompareInputRun[]): { scalars: Set<string>; flags: Set<string>; scalarOrder: string[]; flagOrder: string[] } {
   const scalars = new Set<string>();
   const flags = new Set<string>();
+  const addFlag = (k: string): void => void flags.add(k);
+  const addScalar = (k: string): void => void scalars.add(k);
   for (const r of runs) {
+    if (r.fields !== undefined) {
+      r.fields.forEachFlag(addFlag);
+      r.fields.forEachScalar(addScalar);
+      continue;
+    }
     for (const k of Object.keys(r.run.record.flags)) flags.add(k);
     for (const k of Object.keys(r.summaries)) scalars.add(k);
   }
@@ -267,13 +280,14 @@ function columnGetter(col: ResolvedColumn, now: number): (r: CompareInputRun) =>
     case "flag": {
       const name = col.name;
       return (r) => {
-        const v = r.run.record.flags[name];
+        const v = r.fields !== undefined ? r.fields.flag(name) : r.run.record.flags[name];
         return v === undefined ? null : v;
       };
     }
     case "scalar": {
       const { key, qualifier } = col;
       return (r) => {
+        if (r.fields !== undefined) return r.fields.scalar(key, qualifier) ?? null;
         const s = r.summaries[key];
         if (s === undefined) return null;
         const v = s[qualifier];
@@ -287,8 +301,12 @@ function columnGetter(col: ResolvedColumn, now: number): (r: CompareInputRun) =>
   }
 }
 
+/** A field of the run's record: read in place for a run from the index, else from its record. */
+function recordField<K extends keyof RunRecord & string>(r: CompareInputRun, name: K): RunRecord[K] | undefined {
+  return r.fields !== undefined ? (r.fields.field(name) as RunRecord[K] | undefined) : r.run.record[name];
+}
+
 function attributeValue(attr: Attribute, r: CompareInputRun, now: number): CellValue {
-  const rec = r.run.record;
   switch (attr) {
     case "index":
       return r.index;
@@ -297,43 +315,102 @@ function attributeValue(attr: Attribute, r: CompareInputRun, now: number): CellV
     case "id":
       return r.run.id;
     case "op":
-      return rec.op;
+      return recordField(r, "op") as string;
     case "started":
-      return rec.started ?? null;
+      return recordField(r, "started") ?? null;
     case "created":
-      return rec.created || null;
+      return recordField(r, "created") || null;
     case "stopped":
-      return rec.stopped ?? null;
+      return recordField(r, "stopped") ?? null;
     case "time":
-      return runSeconds(r.run, now);
+      return runSecondsOf(recordField(r, "started"), recordField(r, "stopped"), r.run.status, now);
     case "status":
       return r.run.status;
     case "label":
-      return rec.label || null;
+      return recordField(r, "label") || null;
     case "exit_status":
-      return rec.exit_status ?? null;
-    case "tags":
-      return rec.tags.length > 0 ? rec.tags.join(" ") : null;
-    case "batch":
-      return typeof rec.batch === "string" ? rec.batch.slice(0, 8) : null;
-    case "trial":
-      return typeof rec.trial === "number" ? rec.trial : null;
-    case "sweep":
-      return typeof rec.sweep === "string" ? rec.sweep : null;
-    case "optimizer":
-      return typeof rec.optimizer === "string" ? rec.optimizer : null;
-    case "description":
-      return typeof rec.description === "string" && rec.description !== "" ? rec.description : null;
-    case "parent":
-      return typeof rec.parent === "string" ? rec.parent.slice(0, 8) : null;
-    case "prefix":
-      return typeof rec.prefix === "string" && rec.prefix !== "" ? rec.prefix : null;
+      return recordField(r, "exit_status") ?? null;
+    case "tags": {
+      const tags = recordField(r, "tags") as string[];
+      return tags.length > 0 ? tags.join(" ") : null;
+    }
+    case "batch": {
+      const batch = recordField(r, "batch");
+      return typeof batch === "string" ? batch.slice(0, 8) : null;
+    }
+    case "trial": {
+      const trial = recordField(r, "trial");
+      return typeof trial === "number" ? trial : null;
+    }
+    case "sweep": {
+      const sweep = recordField(r, "sweep");
+      return typeof sweep === "string" ? sweep : null;
+    }
+    case "optimizer": {
+      const optimizer = recordField(r, "optimizer");
+      return typeof optimizer === "string" ? optimizer : null;
+    }
+    case "description": {
+      const description = recordField(r, "description");
+      return typeof description === "string" && description !== "" ? description : null;
+    }
+    case "parent": {
+      const parent = recordField(r, "parent");
+      return typeof parent === "string" ? parent.slice(0, 8) : null;
+    }
+    case "prefix": {
+      const prefix = recordField(r, "prefix");
+      return typeof prefix === "string" && prefix !== "" ? prefix : null;
+    }
   }
 }
 
 /** A batch (grid/random/gp/tpe) run: the parent of trials, recording its optimizer. */
 export function isBatchRecord(run: Run): boolean {
   return run.record.optimizer !== undefined && run.record.batch === undefined;
+}
+
+/** isBatchRecord of a selected run, read in place when it can be. */
+function isBatchRow(r: CompareInputRun): boolean {
+  return recordField(r, "optimizer") !== undefined && recordField(r, "batch") === undefined;
+}
+
+/**
+ * A row of the comparison. Its run and summaries are the selected run's,
+ * read through it: a run from the index builds them only if a presenter
+ * asks (the JSON output, the interactive view), never for the table.
+ */
+class Row implements CompareRow {
+  #values: CellValue[] | undefined;
+
+  constructor(
+    readonly input: CompareInputRun,
+    public cells: string[],
+    /** The columns' getters, which give `values` when first asked for. */
+    public getters: Array<(r: CompareInputRun) => CellValue>,
+  ) {}
+
+  get values(): CellValue[] {
+    this.#values ??= this.getters.map((get) => get(this.input));
+    return this.#values;
+  }
+
+  get index(): number {
+    return this.input.index;
+  }
+
+  get run(): Run {
+    return this.input.run;
+  }
+
+  get summaries(): Record<string, ScalarSummary> {
+    return this.input.summaries;
+  }
+
+  /** The run's fields read in place, when it has them: the view filters and sorts its rows as runs. */
+  get fields(): RunFields | undefined {
+    return this.input.fields;
+  }
 }
 
 /** A flag column remembers at most this many distinct values' texts (a random search's are all distinct). */

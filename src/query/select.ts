@@ -2,7 +2,7 @@
 // id prefix) and the list filters shared by `g runs` and `g compare`.
 
 import { NotFoundError, UsageError } from "../errors.js";
-import type { Run, RunStatus } from "../store/types.js";
+import type { Run, RunFields, RunStatus } from "../store/types.js";
 
 /** A run with its index in the newest-first list (1 = latest). */
 export interface IndexedRun {
@@ -108,9 +108,16 @@ function resolveSpec(all: IndexedRun[], spec: string): number[] {
  * them, unless runs are named. `all` is every run in the store, so a child
  * filtered out by --op still marks its parent.
  */
-export function splitEnclosingRuns<T extends { run: Run }>(runs: T[], all: readonly Run[]): { shown: T[]; enclosing: T[] } {
+export function splitEnclosingRuns<T extends { run: Run }>(
+  runs: T[],
+  all: ReadonlyArray<{ run: Run; fields?: RunFields }>,
+): { shown: T[]; enclosing: T[] } {
   const parents = new Set<string>();
-  for (const r of all) if (typeof r.record.parent === "string") parents.add(r.record.parent);
+  for (const r of all) {
+    // A run from the index is read in place: its record is not built for this one field.
+    const parent = r.fields !== undefined ? r.fields.field("parent") : r.run.record.parent;
+    if (typeof parent === "string") parents.add(parent);
+  }
   const shown: T[] = [];
   const enclosing: T[] = [];
   for (const r of runs) (parents.has(r.run.id) ? enclosing : shown).push(r);
@@ -170,6 +177,9 @@ export function filterRuns(runs: IndexedRun[], f: RunFilters): IndexedRun[] {
   }
   const tags = toList(f.tag);
   checkPrefixFilter(f.prefix);
+  // No filter: the runs as they are, without a look at each record (runs from the index build theirs on use).
+  const none = statuses.length === 0 && tags.length === 0;
+  if (none && [f.op, f.label, f.batch, f.sweep, f.prefix].every((v) => v === undefined)) return runs;
   return runs.filter(({ run }) => {
     const r = run.record;
     if (f.op !== undefined && !r.op.includes(f.op)) return false;
@@ -213,14 +223,12 @@ export interface RunSelection {
  * `enclosing`: the rows are the experiments (see splitEnclosingRuns).
  */
 export function selectCompareRuns<S>(
-  runs: ReadonlyArray<{ run: Run; summaries: S }>,
+  runs: ReadonlyArray<{ run: Run; summaries: S; fields?: RunFields }>,
   specs: string[],
   opts: RunSelection,
   sweepId: (spec: string) => string,
-): { runs: Array<{ index: number; run: Run; summaries: S }>; enclosing: Array<{ index: number; run: Run; summaries: S }> } {
-  const summaries = new Map(runs.map((r) => [r.run.id, r.summaries]));
-  const plain = runs.map((r) => r.run);
-  const all = indexRuns(plain);
+): { runs: Array<SelectedRun<S>>; enclosing: Array<SelectedRun<S>> } {
+  const all = indexRuns(runs.map((r) => r.run));
   const batch = opts.batch === undefined ? undefined : resolveBatch(all, opts.batch);
   const sweep = opts.sweep === undefined ? undefined : sweepId(opts.sweep);
   const selected = filterRuns(selectRuns(all, specs), {
@@ -232,10 +240,35 @@ export function selectCompareRuns<S>(
     sweep,
     prefix: opts.prefix,
   });
-  const rows = selected.map(({ index, run }) => ({ index, run, summaries: summaries.get(run.id)! }));
+  // Index i is the listing's run i - 1.
+  const rows = selected.map(({ index }) => new SelectedRun(index, runs[index - 1]!));
   if (specs.length > 0) return { runs: rows, enclosing: [] };
-  const { shown, enclosing } = splitEnclosingRuns(rows, plain);
+  const { shown, enclosing } = splitEnclosingRuns(rows, runs);
   return { runs: shown, enclosing };
+}
+
+/**
+ * A selected run: its index and the listed run, whose summaries are read
+ * only when asked for (a run from the index builds them on use; compare's
+ * table reads them in place through `fields`).
+ */
+export class SelectedRun<S> {
+  constructor(
+    readonly index: number,
+    private readonly listed: { run: Run; summaries: S; fields?: RunFields },
+  ) {}
+
+  get run(): Run {
+    return this.listed.run;
+  }
+
+  get summaries(): S {
+    return this.listed.summaries;
+  }
+
+  get fields(): RunFields | undefined {
+    return this.listed.fields;
+  }
 }
 
 /** The full id of the batch named by `--batch SPEC` (a run spec naming one run that has trials). */

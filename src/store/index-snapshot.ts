@@ -23,7 +23,7 @@
 // meets them sorted.
 
 import { readFileSync } from "node:fs";
-import type { Flags, FlagValue, RunRecord, ScalarSummary } from "./types.js";
+import { STORE_FORMAT, type Flags, type FlagValue, type RunRecord, type ScalarSummary } from "./types.js";
 
 const MAGIC = 0x58444947; // "GIDX"
 const VERSION = 1;
@@ -50,6 +50,7 @@ const TEXT_FIELDS = [
 /** A JSON string of the record's other fields (a batch's objective, a placement...): rare, parsed when met. */
 const EXTRA_SLOT = TEXT_FIELDS.length;
 const TEXT_SLOTS = TEXT_FIELDS.length + 1;
+const TEXT_SLOT_OF = new Map<string, number>(TEXT_FIELDS.map((f, k) => [f, k]));
 
 /** Record fields the index leaves out: big, and not needed to list or compare runs. */
 export const INDEX_DROPPED_FIELDS = ["cmd", "space", "points", "base_flags", "optimizer_settings", "format", "id"] as const;
@@ -298,7 +299,8 @@ export class Snapshot {
   private readonly offsets: Uint32Array;
   private readonly textAt: number;
   private readonly texts: (string | undefined)[];
-  private ownSums: Float64Array | undefined;
+  /** Flag names' and scalar keys' string numbers, made on first use by numberOf. */
+  private names: Map<string, number> | undefined;
 
   private constructor(buf: Buffer) {
     this.buf = buf;
@@ -373,6 +375,13 @@ export class Snapshot {
     const d = (i * RUN_BYTES) / 8;
     const f = this.runDoubles;
     return f[d + R_INO / 8] === ino && f[d + R_SIZE / 8] === size && f[d + R_MTIME / 8] === mtime;
+  }
+
+  /** The run.json stat run `i` was snapshotted from (what `matches` compares). */
+  stat(i: number): { ino: number; size: number; mtime: number } {
+    const d = (i * RUN_BYTES) / 8;
+    const f = this.runDoubles;
+    return { ino: f[d + R_INO / 8]!, size: f[d + R_SIZE / 8]!, mtime: f[d + R_MTIME / 8]! };
   }
 
   private text(n: number): string {
@@ -450,12 +459,159 @@ export class Snapshot {
   }
 
   /**
-   * The summaries section copied out of the file's buffer, which can then be
-   * freed: the summaries handed out keep only this (32 MB at 100 000 runs).
+   * Whether run `i` can be read in place (`field`, `flag`, `scalar` and their
+   * lists) rather than decoded: a stopped run with no field outside the slots
+   * (no extra JSON), flags as g writes them, and every list and string number
+   * inside its table, checked here once so that reading in place cannot go out
+   * of bounds either. Anything else is decoded (`record`), or read from its files.
    */
-  private packedSums(): Float64Array {
-    this.ownSums ??= this.sums.slice();
-    return this.ownSums;
+  readsInPlace(i: number): boolean {
+    const w = (i * RUN_BYTES) / 4;
+    const words = this.runWords;
+    const bits = words[w + R_BITS / 4]!;
+    if (bits & B_NO_FLAGS || words[w + R_TEXT / 4 + EXTRA_SLOT] !== NONE || words[w + R_TEXT / 4 + 4] === NONE) return false;
+    const strings = this.texts.length;
+    for (let k = 0; k < TEXT_FIELDS.length; k++) {
+      const n = words[w + R_TEXT / 4 + k]!;
+      if (n !== NONE && n >= strings) return false;
+    }
+    const flagStart = words[w + R_FLAGS / 4]!;
+    const flagEnd = flagStart + words[w + R_FLAG_COUNT / 4]!;
+    if (flagEnd * 2 > this.flags.length) return false;
+    for (let f = flagStart; f < flagEnd; f++) {
+      if (this.flags[2 * f]! >= strings) return false;
+      const code = this.flags[2 * f + 1]!;
+      const kind = code & 7;
+      if (kind > K_STRING || (kind === K_NUMBER && code >>> 3 >= this.values.length) || (kind === K_STRING && code >>> 3 >= strings))
+        return false;
+    }
+    const tagStart = words[w + R_TAGS / 4]!;
+    const tagEnd = tagStart + words[w + R_TAG_COUNT / 4]!;
+    if (tagEnd > this.tags.length) return false;
+    for (let t = tagStart; t < tagEnd; t++) if (this.tags[t]! >= strings) return false;
+    const sumStart = words[w + R_SUMS / 4]! * SUMMARY_F64;
+    const sumEnd = sumStart + words[w + R_SUM_COUNT / 4]! * SUMMARY_F64;
+    if (sumEnd > this.sums.length) return false;
+    for (let s = sumStart; s < sumEnd; s += SUMMARY_F64) {
+      const key = this.sums[s]!;
+      if (!(key >= 0 && key < strings && Number.isInteger(key))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * A top-level field of run `i`'s record other than flags, as `record(i)`
+   * would hold it (tags as a new array); only for a run that `readsInPlace`.
+   */
+  field(i: number, name: string): unknown {
+    const w = (i * RUN_BYTES) / 4;
+    const d = (i * RUN_BYTES) / 8;
+    const bits = this.runWords[w + R_BITS / 4]!;
+    const slot = TEXT_SLOT_OF.get(name);
+    if (slot !== undefined) return this.slot(w, slot);
+    switch (name) {
+      case "exit_status":
+        return bits & B_NO_EXIT ? undefined : bits & B_EXIT_NULL ? null : this.runDoubles[d + R_EXIT / 8]!;
+      case "trial":
+        return bits & B_HAS_TRIAL ? this.runDoubles[d + R_TRIAL / 8]! : undefined;
+      case "terminated":
+        return bits & B_HAS_TERMINATED ? (bits & B_TERMINATED) !== 0 : undefined;
+      case "early_stopped":
+        return bits & B_HAS_EARLY ? (bits & B_EARLY) !== 0 : undefined;
+      case "tags": {
+        if (bits & B_NO_TAGS) return undefined;
+        const start = this.runWords[w + R_TAGS / 4]!;
+        const tags: string[] = [];
+        for (let t = start; t < start + this.runWords[w + R_TAG_COUNT / 4]!; t++) tags.push(this.text(this.tags[t]!));
+        return tags;
+      }
+      case "format":
+        return STORE_FORMAT;
+      case "id":
+        return this.id(i);
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * The string number of a flag name or scalar key, or -1 when no run has it:
+   * a column's name is looked up once, then runs are scanned for its number.
+   * The map holds only names and keys (a few dozen), not the table's times.
+   */
+  private numberOf(name: string): number {
+    if (this.names === undefined) {
+      const numbers = new Set<number>();
+      for (let f = 0; f < this.flags.length; f += 2) numbers.add(this.flags[f]!);
+      for (let s = 0; s < this.sums.length; s += SUMMARY_F64) numbers.add(this.sums[s]!);
+      this.names = new Map();
+      for (const n of numbers) if (Number.isInteger(n) && n >= 0 && n < this.texts.length) this.names.set(this.text(n), n);
+    }
+    return this.names.get(name) ?? -1;
+  }
+
+  /** Run `i`'s flag `name` (the last of that name, as in an object), or undefined; only for a run that `readsInPlace`. */
+  flag(i: number, name: string): FlagValue | undefined {
+    const w = (i * RUN_BYTES) / 4;
+    const start = this.runWords[w + R_FLAGS / 4]!;
+    const number = this.numberOf(name);
+    let code = -1;
+    for (let f = start + this.runWords[w + R_FLAG_COUNT / 4]! - 1; f >= start; f--) {
+      if (this.flags[2 * f] === number) {
+        code = this.flags[2 * f + 1]!;
+        break;
+      }
+    }
+    if (code < 0) return undefined;
+    const kind = code & 7;
+    if (kind === K_NUMBER) return this.values[code >>> 3]!;
+    if (kind === K_STRING) return this.text(code >>> 3);
+    return kind === K_TRUE ? true : kind === K_FALSE ? false : null;
+  }
+
+  /** Calls `each` with run `i`'s flag names in order (a repeated name once, where an object keeps it). */
+  forEachFlag(i: number, each: (name: string) => void): void {
+    const w = (i * RUN_BYTES) / 4;
+    const start = this.runWords[w + R_FLAGS / 4]!;
+    for (let f = start; f < start + this.runWords[w + R_FLAG_COUNT / 4]!; f++) each(this.text(this.flags[2 * f]!));
+  }
+
+  /** One number of run `i`'s summary of `key` (as PackedSummary gives it), or undefined without one. */
+  scalar(i: number, key: string, field: keyof ScalarSummary): number | null | undefined {
+    const w = (i * RUN_BYTES) / 4;
+    const start = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
+    const sums = this.sums;
+    const number = this.numberOf(key);
+    for (let s = start + (this.runWords[w + R_SUM_COUNT / 4]! - 1) * SUMMARY_F64; s >= start; s -= SUMMARY_F64) {
+      if (sums[s] !== number) continue;
+      switch (field) {
+        case "last":
+          return sums[s + 1]!;
+        case "first":
+          return sums[s + 2]!;
+        case "min":
+          return sums[s + 3]!;
+        case "max":
+          return sums[s + 4]!;
+        case "avg":
+          return sums[s + 5]! / sums[s + 6]!;
+        case "total":
+          return sums[s + 5]!;
+        case "count":
+          return sums[s + 6]!;
+        case "step":
+          return Number.isNaN(sums[s + 7]!) ? null : sums[s + 7]!;
+      }
+    }
+    return undefined;
+  }
+
+  /** Calls `each` with run `i`'s scalar keys in order. */
+  forEachScalar(i: number, each: (key: string) => void): void {
+    const w = (i * RUN_BYTES) / 4;
+    const start = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
+    const end = start + this.runWords[w + R_SUM_COUNT / 4]! * SUMMARY_F64;
+    for (let s = start; s < end; s += SUMMARY_F64) each(this.text(this.sums[s]!));
   }
 
   /** Run `i`'s scalar summaries, in the order they were recorded. */
@@ -463,7 +619,7 @@ export class Snapshot {
     const w = (i * RUN_BYTES) / 4;
     const start = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
     const end = start + this.runWords[w + R_SUM_COUNT / 4]! * SUMMARY_F64;
-    const sums = this.packedSums();
+    const sums = this.sums;
     if (end > sums.length) throw new Error("snapshot: summaries out of range");
     const out: Record<string, ScalarSummary> = {};
     for (let s = start; s < end; s += SUMMARY_F64) {

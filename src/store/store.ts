@@ -9,6 +9,7 @@
 //   write-errors.ts "no space left ... writing PATH" read-fast.ts   small files, fast
 //   track-files.ts  tracks.jsonl (ml_dash tracks) runs-order.ts  runs-order.txt (what `g runs` reads)
 //   run-reads.ts    runs without an index entry, read on two threads when many
+//   snapshot-runs.ts runs from index.bin read in place (RunFields), decoded on use
 // This module re-exports what other layers import from it.
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -29,6 +30,7 @@ import {
   type RunKey,
 } from "./index-cache.js";
 import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
+import { SnapshotListed, SnapshotRun } from "./snapshot-runs.js";
 import { startRunFolderProbe, type RunFolderStats } from "./run-folder-probe.js";
 import { damagedWarning, describeDamage, readRunsFromFiles } from "./run-reads.js";
 import { holdLease, readRunLock, removeRunLock, withBriefDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
@@ -80,7 +82,7 @@ import {
 import { appendScalarRecords, readRunSummaries, readScalarsFile, writeRunSummary } from "./scalar-files.js";
 import { deriveStatus } from "./status.js";
 import { summarizeTracks } from "./track-files.js";
-import { STORE_FORMAT, type Flags, type Run, type RunRecord, type ScalarRecord, type ScalarSummary } from "./types.js";
+import { STORE_FORMAT, type Flags, type Run, type RunFields, type RunRecord, type ScalarRecord, type ScalarSummary } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
 
 export {
@@ -148,6 +150,8 @@ const GONE_NAME = /^\.gone-[0-9a-f]{32}-\d+$/;
 export interface RunWithSummaries {
   run: Run;
   summaries: Record<string, ScalarSummary>;
+  /** The same run's fields read in place, for a run served from index.bin (see snapshot-runs.ts). */
+  fields?: RunFields;
 }
 
 export class RunStore {
@@ -328,6 +332,8 @@ export class RunStore {
    * summaries computed in memory: no file is written per run). A run folder
    * that cannot be read is a warning naming it; the others are listed.
    * Records from the index lack the fields the index drops (cmd, space, points...).
+   * Runs from index.bin come undecoded, with `fields` to read them in place
+   * (snapshot-runs.ts); their record and summaries are decoded when first asked for.
    */
   listRunsWithSummaries(): { runs: RunWithSummaries[]; warnings: string[] } {
     return this.readListing(true);
@@ -345,17 +351,16 @@ export class RunStore {
 
   private readListing(withSummaries: boolean): { runs: RunWithSummaries[]; warnings: string[] } {
     const snapshotPath = `${this.home}/${SNAPSHOT_FILE}`;
-    // A big snapshot: the runs folder is listed and each run.json stat'ed on another thread while this one decodes.
+    // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot, then both stat run.json.
     const probe = fileSize(snapshotPath) >= this.probeFromBytes ? startRunFolderProbe(this.runsDir) : null;
     const snapshot = Snapshot.read(snapshotPath);
-    // Decoded ahead while the probe works (nearly every entry is current); each is used only once checked.
-    const ahead = probe !== null && snapshot !== null ? decodeSnapshot(snapshot, withSummaries) : null;
     const probed = probe?.wait() ?? null;
     const { names, warnings, statOf } = probed !== null ? this.namesProbed(probed) : this.namesListed();
     if (names.length === 0) return { runs: [], warnings };
     const out: RunWithSummaries[] = [];
-    // run.json's stat for every finished run listed, what a new snapshot records.
-    const stats = new Map<string, RunFileStat>();
+    // run.json's stat for every finished run listed, what a new snapshot records: a number for a run from the
+    // snapshot (its entry there, which holds the same stat), so 100 000 current entries make no object.
+    const stats = new Map<string, RunFileStat | number>();
     const unread = new Set(names);
     // First the journal (index.jsonl: runs indexed since the snapshot), then the snapshot, for the runs
     // they describe as they are now; then the rest from their files.
@@ -381,18 +386,22 @@ export class RunStore {
     let fromSnapshot = 0;
     for (let i = 0; snapshot !== null && i < snapshot.count; i++) {
       const name = snapshot.id(i);
-      if (!unread.has(name)) continue;
-      const dir = `${this.runsDir}/${name}`;
-      const st = statOf(name);
-      if (st === null || !snapshot.matches(i, st.ino, st.size, st.mtime)) continue;
-      const decoded = ahead !== null ? ahead[i] : decodeEntry(snapshot, i, withSummaries);
-      if (!decoded) continue; // damaged past the checksum's reach: read from the files
-      const { record, summaries } = decoded;
-      record.format = STORE_FORMAT;
-      record.id = name;
-      out.push({ run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries });
+      if (!unread.has(name) || !snapshot.matches(i, ...statParts(statOf(name)))) continue;
+      // Most runs are read in place (no object per field); an odd one (fields outside the slots) is decoded.
+      let listed: RunWithSummaries;
+      if (snapshot.readsInPlace(i)) listed = new SnapshotListed(new SnapshotRun(name, this.runsDir, snapshot, i), withSummaries);
+      else {
+        const decoded = decodeEntry(snapshot, i, withSummaries);
+        if (!decoded) continue; // damaged past the checksum's reach: read from the files
+        const { record, summaries } = decoded;
+        record.format = STORE_FORMAT;
+        record.id = name;
+        const dir = `${this.runsDir}/${name}`;
+        listed = { run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries };
+      }
+      out.push(listed);
       unread.delete(name);
-      stats.set(name, st);
+      stats.set(name, i);
       fromSnapshot++;
     }
     // Finished runs read from their files: the journal gets them, or a new snapshot. Many (a store
@@ -415,7 +424,8 @@ export class RunStore {
         fresh.push({ run, summaries });
       }
     });
-    out.sort((a, b) => compareNewestFirst(a.run, b.run));
+    // Runs from the snapshot are sorted already, and sorted by their fields (not their records, which stay undecoded).
+    out.sort((a, b) => compareKeys(a.run.id, keyOfListed(a), b.run.id, keyOfListed(b)));
     if (!withSummaries) return { runs: out, warnings };
     // A new snapshot once enough runs come from elsewhere than the snapshot (the journal, the files)
     // or enough of its entries are gone or stale; otherwise the runs read from files join the journal.
@@ -424,9 +434,13 @@ export class RunStore {
     const dead = (snapshot?.count ?? 0) - fromSnapshot;
     if (outside >= enough || dead >= enough || journalLines >= enough) {
       const finished = out.filter((r) => stats.has(r.run.id));
+      const statAt = (id: string): RunFileStat => {
+        const st = stats.get(id)!;
+        return typeof st === "number" ? snapshot!.stat(st) : st;
+      };
       rewriteIndex(
         this.home,
-        encodeSnapshot(finished.map((r) => ({ id: r.run.id, ...stats.get(r.run.id)!, record: r.run.record, summaries: r.summaries }))),
+        encodeSnapshot(finished.map((r) => ({ id: r.run.id, ...statAt(r.run.id), record: r.run.record, summaries: r.summaries }))),
         SNAPSHOT_FILE,
       );
       // The journal's runs are in the snapshot now; a line appended meanwhile is lost, which costs a read of its run.
@@ -439,7 +453,7 @@ export class RunStore {
     } else {
       appendIndexLines(
         this.home,
-        fresh.map((r) => journalLine(r.run.record, stats.get(r.run.id)!, r.summaries)),
+        fresh.map((r) => journalLine(r.run.record, stats.get(r.run.id) as RunFileStat, r.summaries)),
       );
       appendIndexLines(
         this.home,
@@ -865,10 +879,19 @@ function decodeEntry(snapshot: Snapshot, i: number, withSummaries: boolean): Dec
   }
 }
 
-function decodeSnapshot(snapshot: Snapshot, withSummaries: boolean): Array<DecodedEntry | null> {
-  const out = new Array<DecodedEntry | null>(snapshot.count);
-  for (let i = 0; i < snapshot.count; i++) out[i] = decodeEntry(snapshot, i, withSummaries);
-  return out;
+/** A stat as `Snapshot.matches` takes it; a missing one matches no entry. */
+function statParts(st: RunFileStat | null): [number, number, number] {
+  return st === null ? [NaN, NaN, NaN] : [st.ino, st.size, st.mtime];
+}
+
+/** A listed run's ordering key, from its fields when it has them (a run from the snapshot stays undecoded). */
+function keyOfListed(r: RunWithSummaries): RunKey {
+  const f = r.fields;
+  if (f === undefined) return keyOf(r.run.record);
+  return {
+    created: ((f.field("created") ?? f.field("started")) as string | undefined) ?? "",
+    trial: (f.field("trial") as number | undefined) ?? 0,
+  };
 }
 
 /** A run's ordering key: created (or started), then its trial number. */

@@ -108,6 +108,25 @@ export interface Run {
 }
 
 /**
+ * One run's fields read in place, without its record or summaries built as
+ * objects: what a run served from the index snapshot (index.bin) offers, so
+ * that `g compare` over 100 000 runs makes no object per run, flag and
+ * summary. Each answer is what the record and summaries would hold.
+ */
+export interface RunFields {
+  /** A top-level field of run.json other than flags (tags come back as a new array); undefined when absent. */
+  field(name: string): unknown;
+  /** A flag's value; undefined when the run has no such flag. */
+  flag(name: string): FlagValue | undefined;
+  /** Calls `each` with every flag name, in the record's order. */
+  forEachFlag(each: (name: string) => void): void;
+  /** One number of a scalar's summary; undefined when the run has no such scalar. */
+  scalar(key: string, field: keyof ScalarSummary): number | null | undefined;
+  /** Calls `each` with every scalar key, in the summaries' order. */
+  forEachScalar(each: (key: string) => void): void;
+}
+
+/**
  * A dimension of a batch's search space as the store sees it: an object with
  * a `type` (src/flags/space.ts's `Dimension` is what batches record).
  */

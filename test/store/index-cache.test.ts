@@ -330,6 +330,61 @@ describe("g compare from the index", () => {
   });
 });
 
+describe("g compare with runs read in place from index.bin", () => {
+  it("prints what reading every run's files prints, with filters, sorts, columns and odd or damaged runs", () => {
+    const home = tempDir();
+    generateStore({ runs: 400, out: home, steps: 3, seed: "in place", summary: false }); // --json of more would pass spawnSync's 1 MB
+    const runs = join(home, "runs");
+    // Finished, failed, terminated and damaged runs from the hand-made store (not its running one: its time moves).
+    for (const id of ["07", "08", "09", "0b", "0c", "0d"])
+      cpSync(join("runs-fixtures/small/runs", id.repeat(16)), join(runs, id.repeat(16)), { recursive: true });
+    const ids = readdirSync(runs).filter((n) => /^[0-9a-f]{32}$/.test(n) && !n.startsWith("0"));
+    // Records the snapshot cannot keep in its slots (decoded instead of read in place), and a child run.
+    editRecord(join(runs, ids[0]!), (r) => Object.assign(r, { note: "a field g does not know", tags: ["odd", "keep"] }));
+    editRecord(join(runs, ids[1]!), (r) => void (r.flags = { lr: 0.5, nested: { a: 1 } }));
+    editRecord(join(runs, ids[2]!), (r) =>
+      Object.assign(r, { label: "child", parent: ids[3], prefix: "alice/search/lr", description: "an experiment" }),
+    );
+    editRecord(join(runs, ids[4]!), (r) =>
+      Object.assign(r, { exit_status: 2, terminated: true, flags: { ...(r.flags as object), lr: "high", __proto__: 3 } }),
+    );
+    const views = [
+      ["compare", "-T"],
+      ["compare", "--csv"],
+      ["compare", "--json"],
+      ["compare", "-T", "-m", "loss", "-t", "25"],
+      ["compare", "-T", "-M", "min val_loss", "-m", "=batch_size", "--skip-unchanged"],
+      ["compare", "-T", "--filter", "lr > 0.001 and optimizer = 'adam' or .label = 'baseline'", "-c", "loss, min val_loss, =lr, .time"],
+      [
+        "compare",
+        "--csv",
+        "-c",
+        ".id, .created, .stopped, .exit_status, .tags, .batch, .trial, .sweep, .optimizer, .description, .parent, .prefix, avg loss, count loss, step loss, total loss",
+      ],
+      ["compare", "--json", "-c", "first loss, max accuracy, =optimizer", "--status", "completed", "--tag", "keep"],
+      ["compare", "-T", "--op", "train", "--label", "base", "1:300"],
+      ["compare", "-T", ids[3]!.slice(0, 8), ids[2]!.slice(0, 8), "--skip-core"],
+    ];
+    const print = (uncached: boolean) =>
+      views.map((args) => {
+        if (uncached) for (const f of ["index.bin", "index.jsonl", "index-keys.txt"]) rmSync(join(home, f), { force: true });
+        const res = g(args, { home });
+        expect(res.code, `${args.join(" ")}: ${res.stderr}`).toBe(0);
+        return { args: args.join(" "), stdout: res.stdout, stderr: res.stderr };
+      });
+    const fromFiles = print(true);
+    expect(fromFiles[0]!.stderr).toContain("0b0b0b0b"); // the damaged runs are warned about
+    expect(fromFiles[0]!.stderr).toContain("enclosing SDK experiments"); // ids[3] encloses ids[2]
+    expect(fromFiles[6]!.stdout).toContain("alice/search/lr");
+    expect(existsSync(join(home, "index.bin"))).toBe(true);
+    const snapshot = Snapshot.read(join(home, "index.bin"))!;
+    const inPlace = Array.from({ length: snapshot.count }, (_, i) => snapshot.readsInPlace(i));
+    expect(inPlace.filter(Boolean).length).toBeGreaterThan(300);
+    expect(inPlace.filter((x) => !x).length).toBeGreaterThan(3); // batches (objective, space...) and the odd records
+    expect(print(false)).toEqual(fromFiles);
+  });
+});
+
 describe("g runs: the newest runs without reading every record", () => {
   /** The newest `n` and the count, as listNewestRuns answers and as reading every record does. */
   function both(store: RunStore, n = 20) {

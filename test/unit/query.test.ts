@@ -333,6 +333,17 @@ describe("cell formatting", () => {
     expect(formatNumber(0.0000123456789)).toBe("1.23457e-5");
   });
 
+  it("drops trailing zeros only after a decimal point, and takes the general path where 6 digits round up to 1e6", () => {
+    expect(formatNumber(0.092736)).toBe("0.092736");
+    expect(formatNumber(0.0001)).toBe("0.0001");
+    expect(formatNumber(-0.5)).toBe("-0.5");
+    expect(formatNumber(99.99999)).toBe("100");
+    expect(formatNumber(828049.97)).toBe("828050");
+    expect(formatNumber(120000.4)).toBe("120000");
+    expect(formatNumber(999999.5)).toBe("1000000");
+    expect(formatNumber(1234567.891)).toBe("1234570");
+  });
+
   it("shows durations as H:MM:SS", () => {
     expect(formatDuration(3725)).toBe("1:02:05");
     expect(formatDuration(59.6)).toBe("0:01:00");

@@ -1,0 +1,90 @@
+// Runs served from the index snapshot (index.bin) without decoding them: a
+// SnapshotRun is a run's number in the snapshot, read in place through
+// RunFields (the compare builder's path: no record, flags or summaries object
+// per run), and decoded into a plain record or summaries only when something
+// asks for `record` or `summaries` (g runs -a, --json, the view, filters).
+// At 100 000 runs the decoded objects were most of compare's memory and of its
+// garbage collection.
+
+import type { Snapshot } from "./index-snapshot.js";
+import { stoppedStatus } from "./status.js";
+import { STORE_FORMAT, type FlagValue, type Run, type RunFields, type RunRecord, type RunStatus, type ScalarSummary } from "./types.js";
+
+/** A finished run read in place from the snapshot (only for entries that `Snapshot.readsInPlace`). */
+export class SnapshotRun implements Run, RunFields {
+  readonly status: RunStatus;
+  #record: RunRecord | undefined;
+
+  constructor(
+    readonly id: string,
+    private readonly runsDir: string,
+    private readonly snapshot: Snapshot,
+    private readonly at: number,
+  ) {
+    this.status = stoppedStatus({
+      early_stopped: snapshot.field(at, "early_stopped") as boolean | undefined,
+      terminated: snapshot.field(at, "terminated") as boolean | undefined,
+      exit_status: snapshot.field(at, "exit_status") as number | null,
+    });
+  }
+
+  get dir(): string {
+    return `${this.runsDir}/${this.id}`;
+  }
+
+  /** The record, decoded on first use and kept (callers may hold on to it, as to any run's). */
+  get record(): RunRecord {
+    if (this.#record === undefined) {
+      const record = this.snapshot.record(this.at);
+      record.format = STORE_FORMAT;
+      record.id = this.id;
+      this.#record = record;
+    }
+    return this.#record;
+  }
+
+  /** The summaries, decoded anew at each call (the listing keeps the ones it hands out). */
+  decodeSummaries(): Record<string, ScalarSummary> {
+    return this.snapshot.summaries(this.at);
+  }
+
+  field(name: string): unknown {
+    return this.snapshot.field(this.at, name);
+  }
+
+  flag(name: string): FlagValue | undefined {
+    return this.snapshot.flag(this.at, name);
+  }
+
+  forEachFlag(each: (name: string) => void): void {
+    this.snapshot.forEachFlag(this.at, each);
+  }
+
+  scalar(key: string, field: keyof ScalarSummary): number | null | undefined {
+    return this.snapshot.scalar(this.at, key, field);
+  }
+
+  forEachScalar(each: (key: string) => void): void {
+    this.snapshot.forEachScalar(this.at, each);
+  }
+}
+
+/** A listing's entry for a SnapshotRun: its summaries decoded on first use (compare reads them in place through `fields`). */
+export class SnapshotListed {
+  #summaries: Record<string, ScalarSummary> | undefined;
+
+  constructor(
+    readonly run: SnapshotRun,
+    private readonly withSummaries: boolean,
+  ) {}
+
+  /** Undefined in a listing without summaries (`g runs -a`), as `summaries` is empty there. */
+  get fields(): RunFields | undefined {
+    return this.withSummaries ? this.run : undefined;
+  }
+
+  get summaries(): Record<string, ScalarSummary> {
+    this.#summaries ??= this.withSummaries ? this.run.decodeSummaries() : {};
+    return this.#summaries;
+  }
+}
