@@ -308,6 +308,9 @@ describe.skipIf(!CLUSTER_UP)("g run --backend slurm", () => {
     rmSync(block);
     const trials = batchRuns(batch);
     expect(trials.map((t) => t.status)).toEqual(["terminated", "error", "terminated"]);
+    // While Slurm still shows a task COMPLETING, its reason says the final state follows; the next look writes it.
+    const settled = (id: string) => !String(runInfo(id).error).includes("COMPLETING");
+    await until(() => settled(third.id) && settled(trials[0]!.id), "Slurm's final states to be recorded");
     expect(runInfo(third.id).error).toBe(`Slurm: job ${job}_3 CANCELLED (cancelled by scancel or g stop)`);
     expect(runInfo(trials[0]!.id).error).toBe(`Slurm: job ${job}_1 CANCELLED (cancelled by scancel or g stop)`);
     expect(String(runInfo(trials[1]!.id).error)).toMatch(new RegExp(`^Slurm: job ${job}_2 FAILED`));
