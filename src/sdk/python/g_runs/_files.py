@@ -4,8 +4,7 @@ Whole-file replacement is temp file + fsync + rename, so readers never see a
 half-written run.json; appends are one os.write of a whole line on an
 O_APPEND descriptor, so concurrent threads and processes interleave lines,
 never bytes of a line. The run-directory lock is the one g's TypeScript store
-takes (`.lock`: proper-lockfile's directory, or g's brief lock, a symlink at
-the same name; stale after 10 s), so
+takes (proper-lockfile: a `.lock` directory that goes stale after 10 s), so
 the SDK and `g` commands never lose each other's run.json updates.
 """
 
@@ -186,7 +185,7 @@ def _split_marked(data, token):
 
 
 class DirLock:
-    """Exclusive lock on a run directory, compatible with g's store (mkdir of `.lock`; g's brief lock is a symlink there)."""
+    """Exclusive lock on a run directory, compatible with g's store (mkdir of `.lock`)."""
 
     def __init__(self, directory, timeout=DIR_LOCK_TIMEOUT_S):
         self.path = os.path.join(directory, DIR_LOCK)
@@ -200,13 +199,9 @@ class DirLock:
                 return self
             except FileExistsError:
                 if self._is_stale():
-                    # Its holder died without releasing it; take it over. g's brief lock is a
-                    # symlink at the same path (creating either fails while the other exists).
+                    # Its holder died without releasing it; take it over.
                     try:
-                        if os.path.islink(self.path):
-                            os.unlink(self.path)
-                        else:
-                            os.rmdir(self.path)
+                        os.rmdir(self.path)
                     except OSError:
                         pass
                     continue
@@ -219,7 +214,7 @@ class DirLock:
 
     def _is_stale(self):
         try:
-            return time.time() - os.lstat(self.path).st_mtime > DIR_LOCK_STALE_S
+            return time.time() - os.stat(self.path).st_mtime > DIR_LOCK_STALE_S
         except FileNotFoundError:
             return False
 
