@@ -18,9 +18,8 @@ import { RunStore, resolveHome, shortId } from "../store/store.js";
 import { sweepTotal } from "../flags/sweep-grid.js";
 import { countTrials, readSweep, readTrials, sweepIdFromPath, type Sweep } from "../store/sweeps.js";
 import type { Objective, Placement, Run } from "../store/types.js";
-import { lossFor } from "../query/objective.js";
+import { lossFor, objectiveValue } from "../query/objective.js";
 import { formatPoint } from "../trials/batch.js";
-import { runObjectiveValue } from "../trials/history.js";
 import { claimNextTrial, runSweepTrial, sweepObjective } from "../trials/sweep.js";
 import { withProgress, type ProgressReporter } from "../ui/progress.js";
 import type { ProgressBest } from "../ui/progress-state.js";
@@ -136,7 +135,8 @@ async function runTrials(store: RunStore, sweep: Sweep, loop: AgentLoop) {
           onScalar: (rec) => progress.emit({ type: "trialScalar", trial: claim.trial, key: rec.key, value: rec.value, step: rec.step }),
           ...(loop.placement ? { placement: loop.placement } : {}),
         });
-        const value = runObjectiveValue(store, objective, store.readRun(claim.run.id));
+        // From the summaries the runner just wrote: the run is not read back.
+        const value = objectiveValue(objective, outcome.summaries);
         const loss = outcome.status === "completed" ? lossFor(objective, value) : null;
         if (loss !== null && (best === null || loss < best.loss))
           best = { loss, trial: claim.trial, value: value!, flags, runId: claim.run.id };

@@ -197,16 +197,33 @@ export function buildSweepArgv(
   cwd: string,
   argsJsonFile: string | null = null,
 ): string[] {
+  return prepareSweepArgv(config, cwd)(point, argsJsonFile);
+}
+
+/**
+ * buildSweepArgv in two steps: what the program is (a stat, an access and a
+ * read of its `#!` line; for Python, its inspection) is found once, and the
+ * function returned expands the command for a point. An agent finds it before
+ * it takes the sweep's lock, so the claim's critical section holds no file
+ * system call of its own.
+ */
+export function prepareSweepArgv(
+  config: Pick<SweepConfig, "command" | "program" | "space" | "params">,
+  cwd: string,
+): (point: Point, argsJsonFile?: string | null) => string[] {
   const program = resolveSweepProgram(config.program, cwd);
   if (config.command === null && extname(config.program).toLowerCase() === ".py") {
     const path = resolve(cwd, config.program);
     try {
-      if (inspectScript(path, null).style === "globals") return [pythonCommand(), bootstrapPy(), path];
+      if (inspectScript(path, null).style === "globals") {
+        const argv = [pythonCommand(), bootstrapPy(), path];
+        return () => [...argv];
+      }
     } catch {
       /* unreadable script: run it as written and let it fail in its own words */
     }
   }
-  return expandSweepCommand(config, point, { program, argsJsonFile, env: process.env });
+  return (point, argsJsonFile = null) => expandSweepCommand(config, point, { program, argsJsonFile, env: process.env });
 }
 
 export function buildEnv(base: NodeJS.ProcessEnv, run: { id: string; dir: string; home: string; flags: Flags }): NodeJS.ProcessEnv {

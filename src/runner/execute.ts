@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
 import { RUN_FILE, StoreWriteError, isoNow, stoppedStatus, type RunStore } from "../store/store.js";
-import type { Flags, Placement, Run, RunRecord, RunStatus, ScalarRecord } from "../store/types.js";
+import type { Flags, Placement, Run, RunRecord, RunStatus, ScalarRecord, ScalarSummary } from "../store/types.js";
 import { LineSplitter, createScalarParser } from "./scalars.js";
 import { copySourceCode } from "./sourcecode.js";
 
@@ -55,6 +55,12 @@ export interface ExecuteResult {
   status: RunStatus;
   /** The record's flags after the run (an SDK may have added params). */
   flags: Flags;
+  /**
+   * The run's scalar summaries as its summary.json now holds them (empty when
+   * its end could not be recorded): what an agent reads its objective from,
+   * without reading the files again.
+   */
+  summaries: Record<string, ScalarSummary>;
   /**
    * Set when the run's files could not be written (disk full): the script was
    * stopped, the run is `error`, and this one-line error names the file.
@@ -208,7 +214,13 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
                   undefined,
                 ),
           );
-        resolveDone({ exitCode: exitCode === 0 ? 1 : exitCode, status: "error", flags: run.record.flags, writeError: ioError });
+        resolveDone({
+          exitCode: exitCode === 0 ? 1 : exitCode,
+          status: "error",
+          flags: run.record.flags,
+          summaries: {},
+          writeError: ioError,
+        });
       }
     };
     const finishRecord = async (exitCode: number, error?: NodeJS.ErrnoException) => {
@@ -241,10 +253,11 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
         else if (stopReason !== null) r.terminated = true;
         if (params) r.flags = { ...params, ...r.flags };
       });
-      store.indexRun(run.id, record, store.writeSummary(run.dir));
+      const summaries = store.writeSummary(run.dir);
+      store.indexRun(run.id, record, summaries);
       store.removeLock(run.id);
       const status: RunStatus = failedWrite ? "error" : stoppedStatus(record);
-      resolveDone({ exitCode: record.exit_status ?? exitCode, status, flags: record.flags, writeError: failedWrite });
+      resolveDone({ exitCode: record.exit_status ?? exitCode, status, flags: record.flags, summaries, writeError: failedWrite });
     };
     if (spawnError || !child) {
       void finish(null, null, spawnError ?? new Error("spawn failed"));

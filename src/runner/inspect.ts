@@ -3,8 +3,8 @@
 // lists their flags with defaults. Results are cached by path, size and mtime.
 
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { extname, join } from "node:path";
 import { UsageError } from "../errors.js";
 import { writeJsonAtomic } from "../store/fs-atomic.js";
@@ -53,8 +53,7 @@ export function inspectScript(path: string, cacheDir: string | null): ScriptInfo
   const kind = scriptKind(path);
   if (kind !== "python") return { path, kind, style: "args", flags: {} };
   const st = statSync(path);
-  const key = createHash("sha1").update(`${INSPECT_FORMAT}\0${path}\0${st.size}\0${st.mtimeMs}`).digest("hex");
-  const cachePath = cacheDir ? join(cacheDir, `${key}.json`) : null;
+  const cachePath = cacheDir ? join(cacheDir, `${sha1Hex(`${INSPECT_FORMAT}\0${path}\0${st.size}\0${st.mtimeMs}`)}.json`) : null;
   if (cachePath) {
     try {
       return JSON.parse(readFileSync(cachePath, "utf8")) as ScriptInfo;
@@ -86,4 +85,14 @@ export function inspectScript(path: string, cacheDir: string | null): ScriptInfo
     }
   }
   return info;
+}
+
+/**
+ * The inspection cache's file name for a key. node:crypto is required here, on
+ * first use, not with the module: it costs several milliseconds of start-up,
+ * and an agent (which inspects without the cache) never needs it.
+ */
+function sha1Hex(text: string): string {
+  const { createHash } = createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto");
+  return createHash("sha1").update(text).digest("hex");
 }

@@ -1,7 +1,6 @@
 // Copies a run's source (the script and nearby source files) into its
 // sourcecode/ directory, capped in size so a data folder is never swept in.
 
-import { copyFile, mkdir, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 
 export const SOURCE_PATTERNS = ["**/*.{py,js,mjs,cjs,ts,sh,r,R,jl,json,yaml,yml,toml,cfg,ini,txt,md}"];
@@ -44,6 +43,8 @@ function listSources(root: string): Promise<string[]> {
 }
 
 export async function copySourceCode(script: string, runDir: string): Promise<string[]> {
+  // Imported here: node:fs/promises (with readline, which it loads) is not needed before a run has started.
+  const { copyFile, mkdir, stat } = await import("node:fs/promises");
   const root = dirname(resolve(script));
   const dest = join(runDir, "sourcecode");
   const found = await listSources(root);

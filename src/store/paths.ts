@@ -3,7 +3,7 @@
 // names of a run folder's files. Naming only, but for the few stats that find
 // a project store; the modules beside this one do the reading and writing.
 
-import { statSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
@@ -101,13 +101,44 @@ export function newRunId(): string {
   return randomHex(16);
 }
 
+/** How many random bytes are read from the kernel at a time: a sweep trial uses about 30 (its id, temp names). */
+const RANDOM_POOL_BYTES = 512;
+let randomPool: Buffer | null = null;
+let randomPoolAt = 0;
+
 /**
- * `bytes` random bytes as hex, from the global Web Crypto: node:crypto would
- * load with the store in every command (a few ms of start-up), this only when
- * an id or a temp name is made.
+ * `bytes` random bytes as hex (ids, temp names), from a pool read from
+ * /dev/urandom: the first id of a command costs one read, where the global
+ * Web Crypto loads about ten of Node's crypto modules (several ms of every
+ * agent's start-up, before its first claim). Without /dev/urandom, Web Crypto
+ * fills the pool.
  */
 export function randomHex(bytes: number): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
+  if (bytes > RANDOM_POOL_BYTES) return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
+  if (randomPool === null || randomPoolAt + bytes > RANDOM_POOL_BYTES) {
+    randomPool = readRandomPool();
+    randomPoolAt = 0;
+  }
+  const hex = randomPool.toString("hex", randomPoolAt, randomPoolAt + bytes);
+  randomPoolAt += bytes;
+  return hex;
+}
+
+function readRandomPool(): Buffer {
+  const pool = Buffer.alloc(RANDOM_POOL_BYTES);
+  try {
+    const fd = openSync("/dev/urandom", "r");
+    try {
+      // The kernel hands out up to 32 MiB from urandom in one read, never fewer bytes than asked.
+      if (readSync(fd, pool, 0, RANDOM_POOL_BYTES, null) === RANDOM_POOL_BYTES) return pool;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* no /dev/urandom (Windows): Web Crypto below */
+  }
+  crypto.getRandomValues(pool);
+  return pool;
 }
 
 export function isoNow(): string {

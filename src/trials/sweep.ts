@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import type { Point } from "../flags/space.js";
 import type { SweepConfig } from "../flags/sweep-config.js";
 import { sweepGridPoints, sweepTotal } from "../flags/sweep-grid.js";
-import { buildEnv, buildSweepArgv, usesArgsJsonFile } from "../runner/command.js";
+import { buildEnv, buildSweepArgv, prepareSweepArgv, usesArgsJsonFile } from "../runner/command.js";
 import { sweepMacroArgs } from "../flags/sweep-args.js";
 import { startRun, startedFields, type OutputSink, type RunningProcess } from "../runner/execute.js";
 import type { StopSignals } from "../runner/signals.js";
@@ -26,7 +26,7 @@ import {
   type SweepClaim,
   type Trial,
 } from "../store/sweeps.js";
-import type { Objective, Placement, Run, RunStatus, ScalarRecord } from "../store/types.js";
+import type { Objective, Placement, Run, RunStatus, ScalarRecord, ScalarSummary } from "../store/types.js";
 import { pointOf, runObjectiveValue, sweepHistory } from "./history.js";
 import { proposeOffThread, startProposer } from "./propose-thread.js";
 
@@ -88,9 +88,12 @@ export async function claimNextTrial(
   const seen = readTrials(store, sweep, opts.finishedCache).filter((t) => t.run !== null && !t.superseded);
   const peek = chooseTrial(sweep, seen, opts.retry, null);
   if (peek.kind === "done") return peek;
-  const proposeStart = performance.now();
+  const proposeStart = opts.timings ? performance.now() : 0;
   const proposal = config.method === "bayes" ? await proposeBayesTrial(store, sweep, opts.finishedCache) : null;
   if (opts.timings) opts.timings.proposeMs = performance.now() - proposeStart;
+  // The program is found before the lock is taken (a stat, an access, its `#!` line; a Python
+  // script's inspection): under the lock, the trial's argv is only expanded from the point.
+  const argvFor = usesArgsJsonFile(config) ? null : prepareSweepArgv(config, opts.cwd);
   return claimTrial(store, sweepId, {
     cwd: opts.cwd,
     finishedCache: opts.finishedCache,
@@ -99,7 +102,7 @@ export async function claimNextTrial(
     choose: (fresh, trials) => chooseTrial(fresh, trials, opts.retry, proposal),
     // The agent starts the trial at once: its run is created started (runSweepTrial sees it). Not
     // with ${args_json_file}: that argv names a file the claim's run folder must hold first.
-    started: usesArgsJsonFile(config) ? undefined : (point) => startedFields(buildSweepArgv(config, point, opts.cwd), opts.placement),
+    started: argvFor === null ? undefined : (point) => startedFields(argvFor(point), opts.placement),
   });
 }
 
@@ -237,6 +240,8 @@ export interface SweepTrialOptions {
 export interface TrialOutcome {
   status: RunStatus;
   interrupted: boolean;
+  /** The run's scalar summaries at its end (the agent's objective value comes from them). */
+  summaries: Record<string, ScalarSummary>;
 }
 
 /** Runs one claimed trial to its end, stopping it early when the sweep's rule says so or the sweep is cancelled. */
@@ -289,12 +294,17 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
   const argsJsonFile = usesArgsJsonFile(config)
     ? store.writeRunInput(run.id, ARGS_JSON_FILE, sweepMacroArgs(config, point).args_json)
     : null;
+  // Claimed by claimNextTrial, the run is already started; a claim made without `started` is pending.
+  const createdStarted = run.record.started != null && run.record.stopped == null;
   proc = await startRun({
     store,
     run,
-    argv: buildSweepArgv(config, point, opts.cwd, argsJsonFile),
-    // Claimed by claimNextTrial, the run is already started; a claim made without `started` is pending.
-    createdStarted: run.record.started != null && run.record.stopped == null,
+    // A run this claim created started holds the trial's argv already (claimNextTrial's `started`).
+    argv:
+      createdStarted && claim.retryOf === null && argsJsonFile === null && run.record.cmd.length > 0
+        ? run.record.cmd
+        : buildSweepArgv(config, point, opts.cwd, argsJsonFile),
+    createdStarted,
     env: { ...buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags: point }), G_SWEEP_ID: sweep.id },
     cwd: opts.cwd,
     sink: opts.sink,
@@ -324,7 +334,7 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
   }, SWEEP_POLL_MS);
   try {
     const result = await running.done;
-    return { status: result.status, interrupted: opts.signals.received !== null };
+    return { status: result.status, interrupted: opts.signals.received !== null, summaries: result.summaries };
   } finally {
     clearInterval(poll);
     unsubscribe();
