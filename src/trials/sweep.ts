@@ -19,12 +19,14 @@ import { shortId, type RunStore } from "../store/store.js";
 import {
   claimTrial,
   readSweep,
+  readTrialEntries,
   readTrials,
   type ClaimChoice,
   type ClaimTimings,
   type Sweep,
   type SweepClaim,
   type Trial,
+  type TrialEntry,
 } from "../store/sweeps.js";
 import type { Objective, Placement, Run, RunStatus, ScalarRecord, ScalarSummary } from "../store/types.js";
 import { pointOf, runObjectiveValue, sweepHistory } from "./history.js";
@@ -85,9 +87,13 @@ export async function claimNextTrial(
   const reached = config.metric?.target !== undefined ? findTargetReached(store, sweep, opts.finishedCache) : null;
   if (reached !== null) return { kind: "done", reason: targetReason(sweep, reached) };
   if (config.method === "bayes") startProposer();
-  const seen = readTrials(store, sweep, opts.finishedCache).filter((t) => t.run !== null && !t.superseded);
-  const peek = chooseTrial(sweep, seen, opts.retry, null);
-  if (peek.kind === "done") return peek;
+  // The peek reads the runs of the ledger (their status, for orphans) only when the ledger alone
+  // does not show a trial left to hand out: most claims of a sweep in progress read one file here.
+  if (!ledgerHasTrialsLeft(config, readTrialEntries(sweep.dir))) {
+    const seen = readTrials(store, sweep, opts.finishedCache).filter((t) => t.run !== null && !t.superseded);
+    const peek = chooseTrial(sweep, seen, opts.retry, null);
+    if (peek.kind === "done") return peek;
+  }
   const proposeStart = opts.timings ? performance.now() : 0;
   const proposal = config.method === "bayes" ? await proposeBayesTrial(store, sweep, opts.finishedCache) : null;
   if (opts.timings) opts.timings.proposeMs = performance.now() - proposeStart;
@@ -104,6 +110,21 @@ export async function claimNextTrial(
     // with ${args_json_file}: that argv names a file the claim's run folder must hold first.
     started: argvFor === null ? undefined : (point) => startedFields(argvFor(point), opts.placement),
   });
+}
+
+/**
+ * Whether the ledger's lines alone show a trial left (so chooseTrial cannot say
+ * done, whatever the runs' state): fewer lines than run_cap, or a grid point no
+ * line has taken. Lines only ever add trials, and the trials chooseTrial counts
+ * are some of them, so a trial left here is one left there.
+ */
+export function ledgerHasTrialsLeft(config: SweepConfig, entries: readonly TrialEntry[]): boolean {
+  const total = sweepTotal(config);
+  if (config.method !== "grid") return total === null || entries.length < total;
+  const limit = Math.min(sweepGridPoints(config.space).length, total ?? Infinity);
+  const taken = new Set(entries.map((e) => e.trial));
+  for (let trial = 1; trial <= limit; trial++) if (!taken.has(trial)) return true;
+  return false;
 }
 
 /** A completed trial whose metric reached the sweep's metric.target. */

@@ -7,7 +7,7 @@ import { UsageError } from "../../src/errors.js";
 import type { Run, RunRecord, RunStatus } from "../../src/store/types.js";
 import { DEFAULT_MAX_TRIALS, findOptimizer, parseOptFlags, parseOptimizerSettings, resolveOptimizer } from "../../src/trials/optimizers.js";
 import { planRestart } from "../../src/trials/restart.js";
-import { chooseTrial } from "../../src/trials/sweep.js";
+import { chooseTrial, ledgerHasTrialsLeft } from "../../src/trials/sweep.js";
 import { parseSweepConfig } from "../../src/flags/sweep-config.js";
 import type { Sweep, Trial } from "../../src/store/sweeps.js";
 
@@ -236,5 +236,25 @@ describe("chooseTrial (the claim's pure chooser, under the sweep's lock)", () =>
     });
     const full = [claimed(1, 1), claimed(2, 2), claimed(3, 3), claimed(4, 4)];
     expect(chooseTrial(bayes, full, true, { point: { x: 4 }, seenRuns: new Set() }).kind).toBe("done");
+  });
+});
+
+describe("ledgerHasTrialsLeft (the claim's peek, from the ledger's lines alone)", () => {
+  const config = (yaml: string) => parseSweepConfig(yaml, "s.yaml");
+  const lines = (...trials: number[]) => trials.map((trial) => ({ trial, run: `r${trial}` }));
+  const random = config("program: t.py\nmethod: random\nrun_cap: 3\nparameters:\n  x: {min: 0.0, max: 1.0}\n");
+  const grid = config("program: t.py\nmethod: grid\nparameters:\n  x: {values: [1, 2, 3]}\n");
+
+  it("sees a trial left while the lines are fewer than run_cap, and none at run_cap", () => {
+    expect(ledgerHasTrialsLeft(random, lines(1, 2))).toBe(true);
+    expect(ledgerHasTrialsLeft(random, lines(1, 2, 3))).toBe(false);
+    expect(ledgerHasTrialsLeft(config("program: t.py\nmethod: random\nparameters:\n  x: {min: 0.0, max: 1.0}\n"), lines(1, 2, 3))).toBe(
+      true,
+    );
+  });
+
+  it("sees a grid point left until every point's trial number has a line", () => {
+    expect(ledgerHasTrialsLeft(grid, lines(1, 3))).toBe(true);
+    expect(ledgerHasTrialsLeft(grid, lines(3, 1, 2))).toBe(false);
   });
 });
