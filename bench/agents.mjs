@@ -9,7 +9,7 @@
 // --smoke: 4 trials of 0.05 s, 5 claims, 1 and 2 agents (CI runs it so the bench cannot rot).
 
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +40,38 @@ const OLD = (() => {
 })();
 const builds = [{ name: "this build", root }, ...(OLD ? [{ name: "old", root: OLD }] : [])];
 const STARTUPS = SMOKE ? 1 : 5;
+
+/**
+ * Starts `n` copies of `argv` at once and resolves when all have exited (rejects
+ * if one failed). They are started by one small shell, not by this process:
+ * Node's spawn forks this process (its store modules loaded) once per agent and
+ * waits for each child's exec, which made the last of eight agents start
+ * noticeably after the first on a loaded machine, and the 8-agent rows paid it
+ * alone. The argv goes to the shell as its arguments, never as script text.
+ */
+function launchAgents(n, argv, opts) {
+  const script =
+    'n=$1; shift; pids=""; i=0; while [ $i -lt $n ]; do "$@" & pids="$pids $!"; i=$((i+1)); done; ok=0; for p in $pids; do wait $p || ok=1; done; exit $ok';
+  return new Promise((res, rej) => {
+    const child = spawn("sh", ["-c", script, "sh", String(n), ...argv], { ...opts, stdio: "ignore" });
+    child.on("close", (code) => (code === 0 ? res() : rej(new Error(`an agent failed (exit ${code})`))));
+  });
+}
+
+/**
+ * From the runs' records (ms from t0): when the n-th trial started (every agent
+ * has its first trial by then, trials being longer than the start-up spread),
+ * and when the last trial ended.
+ */
+function readTimeline(home, n, t0) {
+  const runsDir = join(home, "runs");
+  const records = readdirSync(runsDir)
+    .filter((d) => /^[0-9a-f]{32}$/.test(d))
+    .map((d) => JSON.parse(readFileSync(join(runsDir, d, "run.json"), "utf8")));
+  const starts = records.map((r) => Date.parse(r.started) - t0).sort((a, b) => a - b);
+  const stops = records.map((r) => Date.parse(r.stopped) - t0);
+  return { allStarted: starts[Math.min(n, starts.length) - 1] ?? 0, lastStopped: Math.max(...stops) };
+}
 
 const work = mkdtempSync(join(tmpdir(), "g-bench-agents-"));
 try {
@@ -79,21 +111,13 @@ try {
       const home = join(work, `home-${n}-${build.name.replace(/ /g, "-")}`);
       const s = createSweep(home, "bench.yaml", yaml.replace("method: random", `method: random\nrun_cap: ${TRIALS}`), program);
       const t0 = Date.now();
-      await Promise.all(
-        Array.from(
-          { length: n },
-          () =>
-            new Promise((res, rej) => {
-              const child = spawn(process.execPath, [join(build.root, "bin/g"), "agent", s.id], {
-                cwd: program,
-                env: { ...process.env, G_HOME: home },
-                stdio: "ignore",
-              });
-              child.on("close", (code) => (code === 0 ? res() : rej(new Error(`agent exited ${code}`))));
-            }),
-        ),
-      );
-      const wall = (Date.now() - t0) / 1000;
+      await launchAgents(n, [process.execPath, join(build.root, "bin/g"), "agent", s.id], {
+        cwd: program,
+        env: { ...process.env, G_HOME: home },
+      });
+      const wallMs = Date.now() - t0;
+      const wall = wallMs / 1000;
+      const { allStarted, lastStopped } = readTimeline(home, n, t0);
       const ideal = Math.ceil(TRIALS / n) * SLEEP_S;
       const perSecond = TRIALS / wall;
       if (n === 1) onePerSecond.set(build.name, perSecond);
@@ -107,6 +131,8 @@ try {
         ideal.toFixed(2),
         `${((ideal / wall) * 100).toFixed(0)}%`,
         one ? `${(perSecond / one).toFixed(2)}×` : "–",
+        String(allStarted),
+        String(wallMs - lastStopped),
         loadavg()[0].toFixed(1),
       ]);
     }
@@ -148,7 +174,25 @@ try {
   console.log(`\nagent start-up and exit with nothing to claim: median ${pct(startups, 0.5)} ms of ${STARTUPS}`);
   console.log(`\nthroughput (${TRIALS} trials of sleep ${SLEEP_S} s, random sweep with run_cap ${TRIALS}):`);
   console.log(
-    table([...(OLD ? ["build"] : []), "agents", "trials", "wall s", "trials/s", "ideal s", "efficiency", "× 1 agent", "load"], rows),
+    table(
+      [
+        ...(OLD ? ["build"] : []),
+        "agents",
+        "trials",
+        "wall s",
+        "trials/s",
+        "ideal s",
+        "efficiency",
+        "× 1 agent",
+        "all started ms",
+        "tail ms",
+        "load",
+      ],
+      rows,
+    ),
+  );
+  console.log(
+    "all started: from the launch until every agent's first trial had started; tail: from the last trial's end until the last agent exited",
   );
   console.log(
     `\n${new Date().toISOString().slice(0, 16)} UTC, load average at the end ${loadavg()
