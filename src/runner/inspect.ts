@@ -49,10 +49,27 @@ export function scriptKind(path: string): ScriptKind {
   return "exec";
 }
 
+/**
+ * Inspections made by this process, by path, size and mtime: a sweep agent
+ * finds its Python program's flag style before every claim (without the cache
+ * folder), and would otherwise start Python each time.
+ */
+const inspected = new Map<string, ScriptInfo>();
+
 export function inspectScript(path: string, cacheDir: string | null): ScriptInfo {
   const kind = scriptKind(path);
   if (kind !== "python") return { path, kind, style: "args", flags: {} };
   const st = statSync(path);
+  const memoKey = `${path}\0${st.size}\0${st.mtimeMs}`;
+  const known = inspected.get(memoKey);
+  if (known) return JSON.parse(JSON.stringify(known)) as ScriptInfo;
+  const info = inspectUncached(path, cacheDir, st);
+  inspected.set(memoKey, JSON.parse(JSON.stringify(info)) as ScriptInfo);
+  return info;
+}
+
+function inspectUncached(path: string, cacheDir: string | null, st: { size: number; mtimeMs: number }): ScriptInfo {
+  const kind = scriptKind(path);
   const cachePath = cacheDir ? join(cacheDir, `${sha1Hex(`${INSPECT_FORMAT}\0${path}\0${st.size}\0${st.mtimeMs}`)}.json`) : null;
   if (cachePath) {
     try {
