@@ -4,12 +4,15 @@
 // that the model is fitted to.
 
 import type { Rng } from "../../flags/space.js";
-import { cholesky, cholInverse, cholLogDet, cholSolve, makeMatrix, type Matrix } from "../linalg.js";
+import { drawStandardExponential } from "../distributions.js";
+import { cholesky, cholInverse, cholLogDet, cholSolve, makeMatrix, normalScores, type Matrix } from "../linalg.js";
 import { JITTER, SQRT5, fitGpFixed, type GpModel } from "./model.js";
 
 /** Mutable state an ask-tell loop may keep between calls to warm-start the fit. */
 export interface GpCache {
   theta?: Float64Array;
+  /** The last state of the hyperparameter chain (`hyper-samples` > 0), continued on the next proposal. */
+  chain?: Float64Array;
 }
 
 /** Hyperparameters in log space: [log ℓ_1 .. log ℓ_D, log σf², log σn²], and their bounds. */
@@ -336,6 +339,30 @@ export function fitGp(
   groups?: ArrayLike<number>,
   noisePrior: NoisePrior = "sparse",
 ): GpModel {
+  const problem = prepareProblem(x, y, width, noise, groups, noisePrior);
+  const theta = fitTheta(problem, rng, cache);
+  return modelAt(problem, theta);
+}
+
+/** What a fit and a sampler of the hyperparameters share: the data, the groups and the box. */
+interface FitProblem {
+  x: Float64Array[];
+  y: Float64Array;
+  width: number;
+  groupOf: ArrayLike<number>;
+  data: FitData;
+  lo: Float64Array;
+  hi: Float64Array;
+}
+
+function prepareProblem(
+  x: Float64Array[],
+  y: Float64Array,
+  width: number,
+  noise: "fit" | number,
+  groups: ArrayLike<number> | undefined,
+  noisePrior: NoisePrior,
+): FitProblem {
   const groupOf = groups ?? Array.from({ length: width }, (_, c) => c);
   let D = 0;
   for (let c = 0; c < width; c++) D = Math.max(D, groupOf[c]! + 1);
@@ -348,8 +375,25 @@ export function fitGp(
   }
   lo[D] = LOG_SF_MIN;
   hi[D] = LOG_SF_MAX;
-  lo[D + 1] = noise === "fit" ? LOG_NOISE_MIN : data.fixedLogNoise;
-  hi[D + 1] = noise === "fit" ? LOG_NOISE_MAX : data.fixedLogNoise;
+  lo[D + 1] = data.fitNoise ? LOG_NOISE_MIN : data.fixedLogNoise;
+  hi[D + 1] = data.fitNoise ? LOG_NOISE_MAX : data.fixedLogNoise;
+  return { x, y, width, groupOf, data, lo, hi };
+}
+
+/** The posterior model at theta (log length scales per group, log σf², log σn²). */
+function modelAt(problem: FitProblem, theta: Float64Array): GpModel {
+  const { data, groupOf, width } = problem;
+  const D = data.D;
+  const ls = new Float64Array(width);
+  for (let c = 0; c < width; c++) ls[c] = Math.exp(theta[groupOf[c]!]!);
+  return fitGpFixed(problem.x, problem.y, ls, Math.exp(theta[D]!), Math.exp(data.fitNoise ? theta[D + 1]! : data.fixedLogNoise));
+}
+
+/** The MAP hyperparameters (multi-start L-BFGS, warm-started from the cache). */
+function fitTheta(problem: FitProblem, rng: Rng, cache?: GpCache): Float64Array {
+  const { data, lo, hi, x } = problem;
+  const D = data.D;
+  const fitNoise = data.fitNoise;
   // A warm start from the previous fit usually lands within a few steps of the
   // optimum; the fresh starts guard against a stale local optimum and are
   // only paid for on the first fit and on every FRESH_FIT_EVERY-th one.
@@ -361,12 +405,12 @@ export function fitGp(
     const base = new Float64Array(D + 2);
     for (let d = 0; d < D; d++) base[d] = Math.log(0.3 * Math.sqrt(Math.max(1, D)));
     base[D] = 0;
-    base[D + 1] = noise === "fit" ? Math.log(1e-2) : data.fixedLogNoise;
+    base[D + 1] = fitNoise ? Math.log(1e-2) : data.fixedLogNoise;
     starts.push(base);
     const random = new Float64Array(D + 2);
     for (let d = 0; d < D; d++) random[d] = PRIOR_LOG_LS.mean + PRIOR_LOG_LS.sd * 0.7 * gaussian(rng);
     random[D] = 0.5 * gaussian(rng);
-    random[D + 1] = noise === "fit" ? Math.log(1e-4) + 2 * gaussian(rng) : data.fixedLogNoise;
+    random[D + 1] = fitNoise ? Math.log(1e-4) + 2 * gaussian(rng) : data.fixedLogNoise;
     starts.push(random);
   }
   // Past SKIP_REFIT_AFTER points one more observation barely moves the
@@ -379,9 +423,116 @@ export function fitGp(
   }
   const theta = best!.x;
   if (cache) cache.theta = Float64Array.from(theta);
-  const ls = new Float64Array(width);
-  for (let c = 0; c < width; c++) ls[c] = Math.exp(theta[groupOf[c]!]!);
-  return fitGpFixed(x, y, ls, Math.exp(theta[D]!), Math.exp(noise === "fit" ? theta[D + 1]! : data.fixedLogNoise));
+  return theta;
+}
+
+// ---------------------------------------------------------------------------
+// Marginalising the hyperparameters (Snoek et al. 2012, Spearmint)
+
+/** Sweeps of the chain before the first kept sample: from the MAP fit, and from the previous proposal's chain. */
+const BURN_SWEEPS_FROM_MAP = 3;
+const BURN_SWEEPS_FROM_CHAIN = 1;
+/** Initial slice widths in log units: length scales, signal variance, noise variance. */
+const SLICE_WIDTH_LS = 1;
+const SLICE_WIDTH_SF = 1;
+const SLICE_WIDTH_NOISE = 2;
+
+/**
+ * `count` draws of the hyperparameters from their posterior (the marginal
+ * likelihood times the priors of the MAP fit), by slice sampling, each as a
+ * fitted model. A single MAP fit is one guess at the length scales; on a
+ * handful of points the posterior over them is broad, and averaging the
+ * acquisition over draws from it keeps regions uncertain that one guess
+ * calls known (Snoek et al. 2012). The chain starts at the MAP fit, or
+ * continues from the previous proposal's last state when a cache is kept
+ * (an ask-tell session), so a few sweeps are enough between proposals.
+ * Also returns the MAP model (refinement is scaled by its length scales).
+ */
+export function sampleGp(
+  x: Float64Array[],
+  y: Float64Array,
+  width: number,
+  noise: "fit" | number,
+  rng: Rng,
+  count: number,
+  cache?: GpCache,
+  groups?: ArrayLike<number>,
+): { map: GpModel; samples: GpModel[] } {
+  const problem = prepareProblem(x, y, width, noise, groups, "sparse");
+  const theta = fitTheta(problem, rng, cache);
+  const D = problem.data.D;
+  const fromChain = cache?.chain !== undefined && cache.chain.length === D + 2;
+  let state: Float64Array = fromChain ? Float64Array.from(cache!.chain!) : Float64Array.from(theta);
+  const widths = new Float64Array(D + 2).fill(SLICE_WIDTH_LS);
+  widths[D] = SLICE_WIDTH_SF;
+  widths[D + 1] = SLICE_WIDTH_NOISE;
+  const logp = (t: Float64Array): number => -negLogPosterior(problem.data, t).f;
+  state = sliceSample(logp, state, problem.lo, problem.hi, widths, rng, fromChain ? BURN_SWEEPS_FROM_CHAIN : BURN_SWEEPS_FROM_MAP);
+  const samples: GpModel[] = [];
+  for (let k = 0; k < count; k++) {
+    state = sliceSample(logp, state, problem.lo, problem.hi, widths, rng, 1);
+    samples.push(modelAt(problem, state));
+  }
+  if (cache) cache.chain = Float64Array.from(state);
+  return { map: modelAt(problem, theta), samples };
+}
+
+/** Steps of `width` the slice is stepped out by on each side, at most. */
+const SLICE_MAX_STEPS = 3;
+/** Shrinkage draws per coordinate before the current value is kept. */
+const SLICE_MAX_SHRINKS = 20;
+
+/**
+ * `sweeps` sweeps of coordinate-wise slice sampling (Neal 2003: stepping
+ * out, then shrinkage) of the density exp(logp) on the box [lo, hi], from
+ * `start`; returns the last state. Coordinates with lo = hi are left alone.
+ * Each update leaves the density invariant, so the chain's states are draws
+ * from it once it has forgotten its start.
+ */
+export function sliceSample(
+  logp: (t: Float64Array) => number,
+  start: Float64Array,
+  lo: ArrayLike<number>,
+  hi: ArrayLike<number>,
+  widths: ArrayLike<number>,
+  rng: Rng,
+  sweeps: number,
+): Float64Array {
+  const t = Float64Array.from(start);
+  let current = logp(t);
+  const at = (i: number, v: number): number => {
+    const old = t[i]!;
+    t[i] = v;
+    const l = v < lo[i]! || v > hi[i]! ? -Infinity : logp(t);
+    t[i] = old;
+    return l;
+  };
+  for (let sweep = 0; sweep < sweeps; sweep++) {
+    for (let i = 0; i < t.length; i++) {
+      if (!(hi[i]! > lo[i]!)) continue;
+      // The slice's level: below the current density by an exponential draw.
+      const level = current - drawStandardExponential(rng);
+      const w = widths[i]!;
+      let left = t[i]! - w * rng();
+      let right = left + w;
+      for (let k = 0; k < SLICE_MAX_STEPS && left > lo[i]! && at(i, left) > level; k++) left -= w;
+      for (let k = 0; k < SLICE_MAX_STEPS && right < hi[i]! && at(i, right) > level; k++) right += w;
+      left = Math.max(left, lo[i]!);
+      right = Math.min(right, hi[i]!);
+      for (let k = 0; k < SLICE_MAX_SHRINKS; k++) {
+        const v = left + (right - left) * rng();
+        const l = at(i, v);
+        if (l > level) {
+          t[i] = v;
+          current = l;
+          break;
+        }
+        if (v < t[i]!) left = v;
+        else right = v;
+      }
+    }
+  }
+  return t;
 }
 
 // ---------------------------------------------------------------------------
@@ -411,7 +562,8 @@ const WARP_LAMBDAS = Array.from({ length: 21 }, (_, i) => -1 + i * 0.15);
  * dominate the fit and flatten the model where the minimum is. The transform
  * is monotone, so the ranking of the observations is unchanged.
  */
-export function transformOutputs(values: number[], warp: "auto" | "none"): Float64Array {
+export function transformOutputs(values: number[], warp: "auto" | "none" | "rank"): Float64Array {
+  if (warp === "rank") return standardise(normalScores(values));
   const z = standardise(values);
   if (warp === "none" || values.length < 3) return z;
   const n = z.length;
