@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import seedrandom from "seedrandom";
 import type { Observation, Point, Space } from "../../src/flags/space.js";
 import { proposeGp, sampleGp, sliceSample, transformOutputs, type GpCache } from "../../src/search/gp.js";
-import { fitGp } from "../../src/search/gp/fit.js";
+import { fitGp, hyperparameterDensity } from "../../src/search/gp/fit.js";
 import { buildLatinDesign, sampleDesign } from "../../src/search/design.js";
 import { buildEncoding, encodePoint } from "../../src/search/encode.js";
 
@@ -64,6 +64,15 @@ describe("hyperparameter samples", () => {
     const again = sampleGp(x, y, 2, "fit", seedrandom("b"), 1, cache);
     expect(Array.from(cache.chain!)).not.toEqual(Array.from(last));
     expect(again.samples).toHaveLength(1);
+  });
+
+  it("samples the density the MAP fit maximises", () => {
+    for (const noise of ["fit", 1e-3] as const) {
+      const { fast, exact } = hyperparameterDensity(x, y, 2, noise);
+      for (const theta of [Float64Array.of(-1, 0.5, 0.2, -4), Float64Array.of(-2.5, -0.3, -1, -9)]) {
+        expect(fast(theta)).toBeCloseTo(exact(theta), 8);
+      }
+    }
   });
 
   it("keeps a fixed noise fixed in every draw", () => {

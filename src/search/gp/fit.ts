@@ -49,6 +49,8 @@ interface FitData {
   fitNoise: boolean;
   fixedLogNoise: number;
   noisePrior: NoisePrior;
+  /** Work buffer of logPosterior (n² + n). */
+  scratch?: Float64Array;
 }
 
 /** D here counts length scales: coordinates sharing a group share one. */
@@ -141,6 +143,64 @@ function negLogPosterior(data: FitData, theta: Float64Array): Evaluation {
   f -= priorSf(theta[D]!).value;
   if (data.fitNoise) f -= priorNoise(theta[D + 1]!, data.noisePrior).value;
   return { f, grad: () => negLogPosteriorGradient(data, theta, K, G, L, alpha, sf, noise, inv2) };
+}
+
+/**
+ * The log posterior alone (no gradient), for the slice sampler, which
+ * evaluates it a few hundred times per proposal: only the lower triangle of
+ * K, factorised in place in a buffer kept with the data, and yᵀK⁻¹y as the
+ * squared norm of one forward solve.
+ */
+function logPosterior(data: FitData, theta: Float64Array): number {
+  const { n, D, y, diff2 } = data;
+  data.scratch ??= new Float64Array(n * n + n);
+  const A = data.scratch;
+  const inv2 = new Float64Array(D);
+  for (let d = 0; d < D; d++) inv2[d] = Math.exp(-2 * theta[d]!);
+  const sf = Math.exp(theta[D]!);
+  const noise = Math.exp(data.fitNoise ? theta[D + 1]! : data.fixedLogNoise);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      let r2 = 0;
+      const ij = i * n + j;
+      for (let d = 0; d < D; d++) r2 += diff2[d]![ij]! * inv2[d]!;
+      const s = SQRT5 * Math.sqrt(r2);
+      A[ij] = sf * (1 + s + (s * s) / 3) * Math.exp(-s);
+    }
+    A[i * n + i] = sf + noise + JITTER;
+  }
+  // Cholesky in place (lower triangle), then z = L⁻¹y in the last n slots.
+  let logDet = 0;
+  for (let j = 0; j < n; j++) {
+    const jj = j * n;
+    let diag = A[jj + j]!;
+    for (let k = 0; k < j; k++) diag -= A[jj + k]! * A[jj + k]!;
+    if (!(diag > 0)) return -Infinity;
+    const ljj = Math.sqrt(diag);
+    A[jj + j] = ljj;
+    logDet += 2 * Math.log(ljj);
+    for (let i = j + 1; i < n; i++) {
+      const ii = i * n;
+      let v = A[ii + j]!;
+      for (let k = 0; k < j; k++) v -= A[ii + k]! * A[jj + k]!;
+      A[ii + j] = v / ljj;
+    }
+  }
+  let fit = 0;
+  const z = n * n;
+  for (let i = 0; i < n; i++) {
+    let v = y[i]!;
+    const ii = i * n;
+    for (let k = 0; k < i; k++) v -= A[ii + k]! * A[z + k]!;
+    v /= A[ii + i]!;
+    A[z + i] = v;
+    fit += v * v;
+  }
+  let lp = -0.5 * (fit + logDet + n * Math.log(2 * Math.PI));
+  for (let d = 0; d < D; d++) lp += priorLs(theta[d]!).value;
+  lp += priorSf(theta[D]!).value;
+  if (data.fitNoise) lp += priorNoise(theta[D + 1]!, data.noisePrior).value;
+  return lp;
 }
 
 function negLogPosteriorGradient(
@@ -466,7 +526,7 @@ export function sampleGp(
   const widths = new Float64Array(D + 2).fill(SLICE_WIDTH_LS);
   widths[D] = SLICE_WIDTH_SF;
   widths[D + 1] = SLICE_WIDTH_NOISE;
-  const logp = (t: Float64Array): number => -negLogPosterior(problem.data, t).f;
+  const logp = (t: Float64Array): number => logPosterior(problem.data, t);
   state = sliceSample(logp, state, problem.lo, problem.hi, widths, rng, fromChain ? BURN_SWEEPS_FROM_CHAIN : BURN_SWEEPS_FROM_MAP);
   const samples: GpModel[] = [];
   for (let k = 0; k < count; k++) {
@@ -475,6 +535,21 @@ export function sampleGp(
   }
   if (cache) cache.chain = Float64Array.from(state);
   return { map: modelAt(problem, theta), samples };
+}
+
+/**
+ * The hyperparameters' log posterior as the sampler sees it (`fast`) and as
+ * the MAP fit does (minus its objective, `exact`): the same density by two
+ * routes, which a test holds equal.
+ */
+export function hyperparameterDensity(
+  x: Float64Array[],
+  y: Float64Array,
+  width: number,
+  noise: "fit" | number,
+): { fast: (theta: Float64Array) => number; exact: (theta: Float64Array) => number } {
+  const { data } = prepareProblem(x, y, width, noise, undefined, "sparse");
+  return { fast: (t) => logPosterior(data, t), exact: (t) => -negLogPosterior(data, t).f };
 }
 
 /** Steps of `width` the slice is stepped out by on each side, at most. */
