@@ -22,5 +22,4 @@ export {
 export { fitTree, findLeaf, predictTree, type Tree, type TreeOptions } from "./trees/tree.js";
 export { fitForest, predictForest, type Belief, type Forest } from "./trees/forest.js";
 export { fitQuantileBoosting, predictBoosting, predictQuantiles, quantile, type QuantileBoosting } from "./trees/boosting.js";
-export { acquisitionValue, proposeTrees, sampleCandidates } from "./trees/acquisition.js";
-export { normalQuantile, normalScores } from "./linalg.js";
+export { acquisitionValue, normalQuantile, normalScores, proposeTrees, sampleCandidates } from "./trees/acquisition.js";

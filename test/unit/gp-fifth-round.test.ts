@@ -144,13 +144,3 @@ describe("Latin hypercube design of the random starts", () => {
     }
   });
 });
-
-describe("rank output warp", () => {
-  it("keeps only the order of the values, standardised", () => {
-    const a = transformOutputs([1, 1000, 2, 3], "rank");
-    const b = transformOutputs([10, 11, 10.5, 10.7], "rank");
-    expect(Array.from(a)).toEqual(Array.from(b));
-    expect(a[1]).toBeGreaterThan(a[3]!);
-    expect(a.reduce((s, v) => s + v, 0)).toBeCloseTo(0, 12);
-  });
-});

@@ -5,7 +5,7 @@
 
 import type { Rng } from "../../flags/space.js";
 import { drawStandardExponential } from "../distributions.js";
-import { cholesky, cholInverse, cholLogDet, cholSolve, makeMatrix, normalScores, type Matrix } from "../linalg.js";
+import { cholesky, cholInverse, cholLogDet, cholSolve, makeMatrix, type Matrix } from "../linalg.js";
 import { JITTER, SQRT5, fitGpFixed, type GpModel } from "./model.js";
 
 /** Mutable state an ask-tell loop may keep between calls to warm-start the fit. */
@@ -637,8 +637,7 @@ const WARP_LAMBDAS = Array.from({ length: 21 }, (_, i) => -1 + i * 0.15);
  * dominate the fit and flatten the model where the minimum is. The transform
  * is monotone, so the ranking of the observations is unchanged.
  */
-export function transformOutputs(values: number[], warp: "auto" | "none" | "rank"): Float64Array {
-  if (warp === "rank") return standardise(normalScores(values));
+export function transformOutputs(values: number[], warp: "auto" | "none"): Float64Array {
   const z = standardise(values);
   if (warp === "none" || values.length < 3) return z;
   const n = z.length;

@@ -20,7 +20,7 @@ export interface GpSettings {
   /** Starts of the gradient refinement of the acquisition (the best candidate, the best trial, draws by score). */
   refineStarts: number;
   /** "auto": Yeo-Johnson power transform of the standardised values, chosen by likelihood; "none": standardise only. */
-  warp: "auto" | "none" | "rank";
+  warp: "auto" | "none";
   /** The random starts: "random" (uniform, spread out with one or two numeric flags) or "latin" (a maximin Latin hypercube). */
   design: "random" | "latin";
   /**
@@ -79,7 +79,7 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   {
     name: "warp",
     default: DEFAULT_GP_SETTINGS.warp,
-    help: "auto (power-transform skewed objectives so a few huge values do not flatten the model near the minimum), none, or rank (the values' normal scores: only their order counts)",
+    help: "auto (power-transform skewed objectives so a few huge values do not flatten the model near the minimum) or none",
   },
   {
     name: "design",
@@ -136,8 +136,8 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
         break;
       case "warp": {
         const v = value.toLowerCase();
-        if (v !== "auto" && v !== "none" && v !== "rank")
-          throw new UsageError(`--opt-flag ${rawName}=${value}: expected auto, none or rank (e.g. --opt-flag warp=none)`);
+        if (v !== "auto" && v !== "none")
+          throw new UsageError(`--opt-flag ${rawName}=${value}: expected auto or none (e.g. --opt-flag warp=none)`);
         out.warp = v;
         break;
       }

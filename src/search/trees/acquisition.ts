@@ -34,7 +34,7 @@ import {
   type Encoding,
 } from "../encode.js";
 import { expectedImprovement } from "../gp.js";
-import { normalCdf, normalScores } from "../linalg.js";
+import { normalCdf } from "../linalg.js";
 import { fitQuantileBoosting, predictBoosting } from "./boosting.js";
 import { fitForest, predictForest, type Belief } from "./forest.js";
 import { defaultTreeSettings, type TreeAcquisition, type TreeSettings, type TreeSurrogate } from "./settings.js";
@@ -69,6 +69,37 @@ export function fitSurrogate(kind: TreeSurrogate, x: Float64Array[], y: Float64A
   }
   const boosting = fitQuantileBoosting(x, y, { stages: s.trees, minSamplesLeaf });
   return (u) => predictBoosting(boosting, u);
+}
+
+/**
+ * Normal scores: each value replaced by the standard normal quantile of its
+ * rank, (rank + 0.5) / n; equal values share their mean rank. Keeps the
+ * order, forgets the scale.
+ */
+export function normalScores(values: number[]): Float64Array {
+  const n = values.length;
+  const order = Array.from(values.keys()).sort((a, b) => values[a]! - values[b]!);
+  const out = new Float64Array(n);
+  for (let start = 0; start < n;) {
+    let end = start + 1;
+    while (end < n && values[order[end]!] === values[order[start]!]) end++;
+    const z = normalQuantile(((start + end - 1) / 2 + 0.5) / n);
+    for (let r = start; r < end; r++) out[order[r]!] = z;
+    start = end;
+  }
+  return out;
+}
+
+/** The standard normal quantile of p in (0, 1), by bisection on the CDF (60 halvings: exact to double precision). */
+export function normalQuantile(p: number): number {
+  let lo = -40;
+  let hi = 40;
+  for (let k = 0; k < 60; k++) {
+    const mid = (lo + hi) / 2;
+    if (normalCdf(mid) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }
 
 /**
