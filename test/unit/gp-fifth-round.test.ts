@@ -75,6 +75,12 @@ describe("hyperparameter samples", () => {
     }
   });
 
+  it("keeps a pinned length scale at the MAP fit's value in every draw", () => {
+    const { map, samples } = sampleGp(x, y, 2, "fit", seedrandom("p"), 4, undefined, undefined, [1]);
+    for (const m of samples) expect(m.lengthscales[1]).toBe(map.lengthscales[1]);
+    expect(new Set(samples.map((m) => m.lengthscales[0])).size).toBe(4);
+  });
+
   it("keeps a fixed noise fixed in every draw", () => {
     const { samples } = sampleGp(x, y, 2, 1e-4, seedrandom("n"), 4);
     for (const m of samples) expect(m.noise).toBeCloseTo(1e-4, 12);

@@ -507,6 +507,8 @@ const SLICE_WIDTH_NOISE = 2;
  * continues from the previous proposal's last state when a cache is kept
  * (an ask-tell session), so a few sweeps are enough between proposals.
  * Also returns the MAP model (refinement is scaled by its length scales).
+ * The length scales of the groups in `pinned` are not sampled but kept at
+ * the MAP fit's value (gp pins its choice flags').
  */
 export function sampleGp(
   x: Float64Array[],
@@ -517,6 +519,7 @@ export function sampleGp(
   count: number,
   cache?: GpCache,
   groups?: ArrayLike<number>,
+  pinned: ArrayLike<number> = [],
 ): { map: GpModel; samples: GpModel[] } {
   const problem = prepareProblem(x, y, width, noise, groups, "sparse");
   const theta = fitTheta(problem, rng, cache);
@@ -526,11 +529,18 @@ export function sampleGp(
   const widths = new Float64Array(D + 2).fill(SLICE_WIDTH_LS);
   widths[D] = SLICE_WIDTH_SF;
   widths[D + 1] = SLICE_WIDTH_NOISE;
+  // Pinned length scales stay at the MAP fit's value in every draw (the sampler skips lo = hi).
+  const lo = Float64Array.from(problem.lo);
+  const hi = Float64Array.from(problem.hi);
+  for (let i = 0; i < pinned.length; i++) {
+    const g = pinned[i]!;
+    lo[g] = hi[g] = state[g] = theta[g]!;
+  }
   const logp = (t: Float64Array): number => logPosterior(problem.data, t);
-  state = sliceSample(logp, state, problem.lo, problem.hi, widths, rng, fromChain ? BURN_SWEEPS_FROM_CHAIN : BURN_SWEEPS_FROM_MAP);
+  state = sliceSample(logp, state, lo, hi, widths, rng, fromChain ? BURN_SWEEPS_FROM_CHAIN : BURN_SWEEPS_FROM_MAP);
   const samples: GpModel[] = [];
   for (let k = 0; k < count; k++) {
-    state = sliceSample(logp, state, problem.lo, problem.hi, widths, rng, 1);
+    state = sliceSample(logp, state, lo, hi, widths, rng, 1);
     samples.push(modelAt(problem, state));
   }
   if (cache) cache.chain = Float64Array.from(state);
