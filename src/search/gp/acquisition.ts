@@ -306,22 +306,12 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   const seen = new Set(history.map((o) => pointKey(enc, o.point)));
   const done = history.filter((o): o is { point: Point; value: number } => o.value !== null && Number.isFinite(o.value));
   if (enc.width === 0) return decodePoint(enc, new Float64Array(0));
-  if (done.length < Math.max(2, s.randomStarts) && s.design === "latin")
-    return sampleDesign(
-      enc,
-      history.map((o) => o.point),
-      seen,
-      rng,
-      Math.max(2, s.randomStarts),
-    );
-  if (done.length < Math.max(2, s.randomStarts))
-    return sampleSpread(
-      enc,
-      history.map((o) => o.point),
-      seen,
-      rng,
-      enc.coords.length <= SPREAD_MAX_FLAGS ? SPREAD_CANDIDATES : 1,
-    );
+  const randomStarts = Math.max(2, s.randomStarts);
+  if (done.length < randomStarts) {
+    const tried = history.map((o) => o.point);
+    if (s.design === "latin") return sampleDesign(enc, tried, seen, rng, randomStarts);
+    return sampleSpread(enc, tried, seen, rng, enc.coords.length <= SPREAD_MAX_FLAGS ? SPREAD_CANDIDATES : 1);
+  }
 
   const x = done.map((o) => encodePoint(enc, o.point));
   const y = transformOutputs(
