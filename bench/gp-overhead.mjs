@@ -8,6 +8,7 @@
 //
 //   npm run bench:gp-overhead -- [--old DIR] [--seeds N] [--functions a,b]
 //   DIR: a project folder with a built dist/ (an older build); without --old only this build's rows
+//   --settings "hyper-samples=4 ..." adds a row of this build with those --opt-flag settings
 // --smoke (what CI runs so the bench cannot rot): 1 seed on branin, this package's dist/ as both builds.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -25,10 +26,12 @@ const OLD = SMOKE ? ROOT : option("--old", null);
 const SEEDS = SMOKE ? "1" : option("--seeds", "5");
 const FUNCTIONS = (SMOKE ? "branin" : option("--functions", "branin,hartmann6,rosenbrock4,ackley5,guild_noisy1d")).split(",");
 const BUDGET = "50";
+const SETTINGS = (SMOKE ? "" : option("--settings", "")).split(/\s+/).filter((t) => t !== "");
 
 const builds = [
   ...(OLD === null ? [] : [{ name: "gp old", dist: join(OLD, "dist"), opt: "gp" }]),
   { name: "gp new", dist: join(ROOT, "dist"), opt: "gp" },
+  ...(SETTINGS.length === 0 ? [] : [{ name: `gp new, ${SETTINGS.join(" ")}`, dist: join(ROOT, "dist"), opt: "gp", settings: SETTINGS }]),
   { name: "random (floor)", dist: join(ROOT, "dist"), opt: "random" },
 ];
 for (const b of builds) {
@@ -40,7 +43,7 @@ for (const b of builds) {
 
 /** Runs sim.mjs once and returns its wall and CPU ms per evaluation. */
 function measure(build, fn) {
-  const res = spawnSync(process.execPath, [join(ROOT, "bench", "sim.mjs"), build.opt, fn, SEEDS, BUDGET], {
+  const res = spawnSync(process.execPath, [join(ROOT, "bench", "sim.mjs"), build.opt, fn, SEEDS, BUDGET, ...(build.settings ?? [])], {
     env: { ...process.env, G_DIST: build.dist },
     encoding: "utf8",
   });

@@ -14,6 +14,6 @@
 
 export { DEFAULT_GP_SETTINGS, GP_SETTINGS_HELP, parseGpSettings, type Acquisition, type GpSettings } from "./gp/settings.js";
 export { fitGpFixed, kernel, matern52, predict, type GpModel, type Prediction } from "./gp/model.js";
-export { fitGp, minimizeBox, transformOutputs, yeoJohnson, type Evaluation, type GpCache } from "./gp/fit.js";
+export { fitGp, minimizeBox, sampleGp, sliceSample, transformOutputs, yeoJohnson, type Evaluation, type GpCache } from "./gp/fit.js";
 export { expectedImprovement, noiseFactor, proposeGp } from "./gp/acquisition.js";
 export { believedBest, NOISY_FIT_MIN, type BelievedBest } from "./gp/belief.js";

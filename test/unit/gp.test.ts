@@ -177,8 +177,12 @@ describe("parseGpSettings", () => {
         candidates: "100",
         "refine-starts": "2",
         warp: "none",
+        "hyper-samples": "4",
+        design: "latin",
       }),
     ).toEqual({
+      hyperSamples: 4,
+      design: "latin",
       refineStarts: 2,
       randomStarts: 3,
       acquisition: "lcb",
@@ -203,6 +207,9 @@ describe("parseGpSettings", () => {
     expect(() => parseGpSettings({ "acq-func": "ucb" })).toThrow(/ei, lcb, pi, hedge or alternate/);
     expect(() => parseGpSettings({ noise: "-2" })).toThrow(UsageError);
     expect(() => parseGpSettings({ "refine-starts": "0" })).toThrow(/whole number >= 1/);
+    expect(() => parseGpSettings({ "hyper-samples": "1.5" })).toThrow(/whole number >= 0/);
+    expect(() => parseGpSettings({ design: "sobol" })).toThrow(/random or latin/);
+    expect(() => parseGpSettings({ warp: "rank" })).toThrow(/auto or none/);
   });
 });
 

@@ -4,12 +4,15 @@
 // that the model is fitted to.
 
 import type { Rng } from "../../flags/space.js";
+import { drawStandardExponential } from "../distributions.js";
 import { cholesky, cholInverse, cholLogDet, cholSolve, makeMatrix, type Matrix } from "../linalg.js";
 import { JITTER, SQRT5, fitGpFixed, type GpModel } from "./model.js";
 
 /** Mutable state an ask-tell loop may keep between calls to warm-start the fit. */
 export interface GpCache {
   theta?: Float64Array;
+  /** The last state of the hyperparameter chain (`hyper-samples` > 0), continued on the next proposal. */
+  chain?: Float64Array;
 }
 
 /** Hyperparameters in log space: [log ℓ_1 .. log ℓ_D, log σf², log σn²], and their bounds. */
@@ -46,6 +49,8 @@ interface FitData {
   fitNoise: boolean;
   fixedLogNoise: number;
   noisePrior: NoisePrior;
+  /** Work buffer of logPosterior (n² + n). */
+  scratch?: Float64Array;
 }
 
 /** D here counts length scales: coordinates sharing a group share one. */
@@ -138,6 +143,64 @@ function negLogPosterior(data: FitData, theta: Float64Array): Evaluation {
   f -= priorSf(theta[D]!).value;
   if (data.fitNoise) f -= priorNoise(theta[D + 1]!, data.noisePrior).value;
   return { f, grad: () => negLogPosteriorGradient(data, theta, K, G, L, alpha, sf, noise, inv2) };
+}
+
+/**
+ * The log posterior alone (no gradient), for the slice sampler, which
+ * evaluates it a few hundred times per proposal: only the lower triangle of
+ * K, factorised in place in a buffer kept with the data, and yᵀK⁻¹y as the
+ * squared norm of one forward solve.
+ */
+function logPosterior(data: FitData, theta: Float64Array): number {
+  const { n, D, y, diff2 } = data;
+  data.scratch ??= new Float64Array(n * n + n);
+  const A = data.scratch;
+  const inv2 = new Float64Array(D);
+  for (let d = 0; d < D; d++) inv2[d] = Math.exp(-2 * theta[d]!);
+  const sf = Math.exp(theta[D]!);
+  const noise = Math.exp(data.fitNoise ? theta[D + 1]! : data.fixedLogNoise);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      let r2 = 0;
+      const ij = i * n + j;
+      for (let d = 0; d < D; d++) r2 += diff2[d]![ij]! * inv2[d]!;
+      const s = SQRT5 * Math.sqrt(r2);
+      A[ij] = sf * (1 + s + (s * s) / 3) * Math.exp(-s);
+    }
+    A[i * n + i] = sf + noise + JITTER;
+  }
+  // Cholesky in place (lower triangle), then z = L⁻¹y in the last n slots.
+  let logDet = 0;
+  for (let j = 0; j < n; j++) {
+    const jj = j * n;
+    let diag = A[jj + j]!;
+    for (let k = 0; k < j; k++) diag -= A[jj + k]! * A[jj + k]!;
+    if (!(diag > 0)) return -Infinity;
+    const ljj = Math.sqrt(diag);
+    A[jj + j] = ljj;
+    logDet += 2 * Math.log(ljj);
+    for (let i = j + 1; i < n; i++) {
+      const ii = i * n;
+      let v = A[ii + j]!;
+      for (let k = 0; k < j; k++) v -= A[ii + k]! * A[jj + k]!;
+      A[ii + j] = v / ljj;
+    }
+  }
+  let fit = 0;
+  const z = n * n;
+  for (let i = 0; i < n; i++) {
+    let v = y[i]!;
+    const ii = i * n;
+    for (let k = 0; k < i; k++) v -= A[ii + k]! * A[z + k]!;
+    v /= A[ii + i]!;
+    A[z + i] = v;
+    fit += v * v;
+  }
+  let lp = -0.5 * (fit + logDet + n * Math.log(2 * Math.PI));
+  for (let d = 0; d < D; d++) lp += priorLs(theta[d]!).value;
+  lp += priorSf(theta[D]!).value;
+  if (data.fitNoise) lp += priorNoise(theta[D + 1]!, data.noisePrior).value;
+  return lp;
 }
 
 function negLogPosteriorGradient(
@@ -336,6 +399,30 @@ export function fitGp(
   groups?: ArrayLike<number>,
   noisePrior: NoisePrior = "sparse",
 ): GpModel {
+  const problem = prepareProblem(x, y, width, noise, groups, noisePrior);
+  const theta = fitTheta(problem, rng, cache);
+  return modelAt(problem, theta);
+}
+
+/** What a fit and a sampler of the hyperparameters share: the data, the groups and the box. */
+interface FitProblem {
+  x: Float64Array[];
+  y: Float64Array;
+  width: number;
+  groupOf: ArrayLike<number>;
+  data: FitData;
+  lo: Float64Array;
+  hi: Float64Array;
+}
+
+function prepareProblem(
+  x: Float64Array[],
+  y: Float64Array,
+  width: number,
+  noise: "fit" | number,
+  groups: ArrayLike<number> | undefined,
+  noisePrior: NoisePrior,
+): FitProblem {
   const groupOf = groups ?? Array.from({ length: width }, (_, c) => c);
   let D = 0;
   for (let c = 0; c < width; c++) D = Math.max(D, groupOf[c]! + 1);
@@ -348,8 +435,25 @@ export function fitGp(
   }
   lo[D] = LOG_SF_MIN;
   hi[D] = LOG_SF_MAX;
-  lo[D + 1] = noise === "fit" ? LOG_NOISE_MIN : data.fixedLogNoise;
-  hi[D + 1] = noise === "fit" ? LOG_NOISE_MAX : data.fixedLogNoise;
+  lo[D + 1] = data.fitNoise ? LOG_NOISE_MIN : data.fixedLogNoise;
+  hi[D + 1] = data.fitNoise ? LOG_NOISE_MAX : data.fixedLogNoise;
+  return { x, y, width, groupOf, data, lo, hi };
+}
+
+/** The posterior model at theta (log length scales per group, log σf², log σn²). */
+function modelAt(problem: FitProblem, theta: Float64Array): GpModel {
+  const { data, groupOf, width } = problem;
+  const D = data.D;
+  const ls = new Float64Array(width);
+  for (let c = 0; c < width; c++) ls[c] = Math.exp(theta[groupOf[c]!]!);
+  return fitGpFixed(problem.x, problem.y, ls, Math.exp(theta[D]!), Math.exp(data.fitNoise ? theta[D + 1]! : data.fixedLogNoise));
+}
+
+/** The MAP hyperparameters (multi-start L-BFGS, warm-started from the cache). */
+function fitTheta(problem: FitProblem, rng: Rng, cache?: GpCache): Float64Array {
+  const { data, lo, hi, x } = problem;
+  const D = data.D;
+  const fitNoise = data.fitNoise;
   // A warm start from the previous fit usually lands within a few steps of the
   // optimum; the fresh starts guard against a stale local optimum and are
   // only paid for on the first fit and on every FRESH_FIT_EVERY-th one.
@@ -361,12 +465,12 @@ export function fitGp(
     const base = new Float64Array(D + 2);
     for (let d = 0; d < D; d++) base[d] = Math.log(0.3 * Math.sqrt(Math.max(1, D)));
     base[D] = 0;
-    base[D + 1] = noise === "fit" ? Math.log(1e-2) : data.fixedLogNoise;
+    base[D + 1] = fitNoise ? Math.log(1e-2) : data.fixedLogNoise;
     starts.push(base);
     const random = new Float64Array(D + 2);
     for (let d = 0; d < D; d++) random[d] = PRIOR_LOG_LS.mean + PRIOR_LOG_LS.sd * 0.7 * gaussian(rng);
     random[D] = 0.5 * gaussian(rng);
-    random[D + 1] = noise === "fit" ? Math.log(1e-4) + 2 * gaussian(rng) : data.fixedLogNoise;
+    random[D + 1] = fitNoise ? Math.log(1e-4) + 2 * gaussian(rng) : data.fixedLogNoise;
     starts.push(random);
   }
   // Past SKIP_REFIT_AFTER points one more observation barely moves the
@@ -379,9 +483,141 @@ export function fitGp(
   }
   const theta = best!.x;
   if (cache) cache.theta = Float64Array.from(theta);
-  const ls = new Float64Array(width);
-  for (let c = 0; c < width; c++) ls[c] = Math.exp(theta[groupOf[c]!]!);
-  return fitGpFixed(x, y, ls, Math.exp(theta[D]!), Math.exp(noise === "fit" ? theta[D + 1]! : data.fixedLogNoise));
+  return theta;
+}
+
+// ---------------------------------------------------------------------------
+// Marginalising the hyperparameters (Snoek et al. 2012, Spearmint)
+
+/** Sweeps of the chain before the first kept sample: from the MAP fit, and from the previous proposal's chain. */
+const BURN_SWEEPS_FROM_MAP = 3;
+const BURN_SWEEPS_FROM_CHAIN = 1;
+/** Initial slice widths in log units: length scales, signal variance, noise variance. */
+const SLICE_WIDTH_LS = 1;
+const SLICE_WIDTH_SF = 1;
+const SLICE_WIDTH_NOISE = 2;
+
+/**
+ * `count` draws of the hyperparameters from their posterior (the marginal
+ * likelihood times the priors of the MAP fit), by slice sampling, each as a
+ * fitted model. A single MAP fit is one guess at the length scales; on a
+ * handful of points the posterior over them is broad, and averaging the
+ * acquisition over draws from it keeps regions uncertain that one guess
+ * calls known (Snoek et al. 2012). The chain starts at the MAP fit, or
+ * continues from the previous proposal's last state when a cache is kept
+ * (an ask-tell session), so a few sweeps are enough between proposals.
+ * Also returns the MAP model (refinement is scaled by its length scales).
+ * The length scales of the groups in `pinned` are not sampled but kept at
+ * the MAP fit's value (gp pins its choice flags').
+ */
+export function sampleGp(
+  x: Float64Array[],
+  y: Float64Array,
+  width: number,
+  noise: "fit" | number,
+  rng: Rng,
+  count: number,
+  cache?: GpCache,
+  groups?: ArrayLike<number>,
+  pinned: ArrayLike<number> = [],
+): { map: GpModel; samples: GpModel[] } {
+  const problem = prepareProblem(x, y, width, noise, groups, "sparse");
+  const theta = fitTheta(problem, rng, cache);
+  const D = problem.data.D;
+  const fromChain = cache?.chain !== undefined && cache.chain.length === D + 2;
+  let state: Float64Array = fromChain ? Float64Array.from(cache!.chain!) : Float64Array.from(theta);
+  const widths = new Float64Array(D + 2).fill(SLICE_WIDTH_LS);
+  widths[D] = SLICE_WIDTH_SF;
+  widths[D + 1] = SLICE_WIDTH_NOISE;
+  // Pinned length scales stay at the MAP fit's value in every draw (the sampler skips lo = hi).
+  const lo = Float64Array.from(problem.lo);
+  const hi = Float64Array.from(problem.hi);
+  for (let i = 0; i < pinned.length; i++) {
+    const g = pinned[i]!;
+    lo[g] = hi[g] = state[g] = theta[g]!;
+  }
+  const logp = (t: Float64Array): number => logPosterior(problem.data, t);
+  state = sliceSample(logp, state, lo, hi, widths, rng, fromChain ? BURN_SWEEPS_FROM_CHAIN : BURN_SWEEPS_FROM_MAP);
+  const samples: GpModel[] = [];
+  for (let k = 0; k < count; k++) {
+    state = sliceSample(logp, state, lo, hi, widths, rng, 1);
+    samples.push(modelAt(problem, state));
+  }
+  if (cache) cache.chain = Float64Array.from(state);
+  return { map: modelAt(problem, theta), samples };
+}
+
+/**
+ * The hyperparameters' log posterior as the sampler sees it (`fast`) and as
+ * the MAP fit does (minus its objective, `exact`): the same density by two
+ * routes, which a test holds equal.
+ */
+export function hyperparameterDensity(
+  x: Float64Array[],
+  y: Float64Array,
+  width: number,
+  noise: "fit" | number,
+): { fast: (theta: Float64Array) => number; exact: (theta: Float64Array) => number } {
+  const { data } = prepareProblem(x, y, width, noise, undefined, "sparse");
+  return { fast: (t) => logPosterior(data, t), exact: (t) => -negLogPosterior(data, t).f };
+}
+
+/** Steps of `width` the slice is stepped out by on each side, at most. */
+const SLICE_MAX_STEPS = 3;
+/** Shrinkage draws per coordinate before the current value is kept. */
+const SLICE_MAX_SHRINKS = 20;
+
+/**
+ * `sweeps` sweeps of coordinate-wise slice sampling (Neal 2003: stepping
+ * out, then shrinkage) of the density exp(logp) on the box [lo, hi], from
+ * `start`; returns the last state. Coordinates with lo = hi are left alone.
+ * Each update leaves the density invariant, so the chain's states are draws
+ * from it once it has forgotten its start.
+ */
+export function sliceSample(
+  logp: (t: Float64Array) => number,
+  start: Float64Array,
+  lo: ArrayLike<number>,
+  hi: ArrayLike<number>,
+  widths: ArrayLike<number>,
+  rng: Rng,
+  sweeps: number,
+): Float64Array {
+  const t = Float64Array.from(start);
+  let current = logp(t);
+  const at = (i: number, v: number): number => {
+    const old = t[i]!;
+    t[i] = v;
+    const l = v < lo[i]! || v > hi[i]! ? -Infinity : logp(t);
+    t[i] = old;
+    return l;
+  };
+  for (let sweep = 0; sweep < sweeps; sweep++) {
+    for (let i = 0; i < t.length; i++) {
+      if (!(hi[i]! > lo[i]!)) continue;
+      // The slice's level: below the current density by an exponential draw.
+      const level = current - drawStandardExponential(rng);
+      const w = widths[i]!;
+      let left = t[i]! - w * rng();
+      let right = left + w;
+      for (let k = 0; k < SLICE_MAX_STEPS && left > lo[i]! && at(i, left) > level; k++) left -= w;
+      for (let k = 0; k < SLICE_MAX_STEPS && right < hi[i]! && at(i, right) > level; k++) right += w;
+      left = Math.max(left, lo[i]!);
+      right = Math.min(right, hi[i]!);
+      for (let k = 0; k < SLICE_MAX_SHRINKS; k++) {
+        const v = left + (right - left) * rng();
+        const l = at(i, v);
+        if (l > level) {
+          t[i] = v;
+          current = l;
+          break;
+        }
+        if (v < t[i]!) left = v;
+        else right = v;
+      }
+    }
+  }
+  return t;
 }
 
 // ---------------------------------------------------------------------------

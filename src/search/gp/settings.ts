@@ -21,6 +21,14 @@ export interface GpSettings {
   refineStarts: number;
   /** "auto": Yeo-Johnson power transform of the standardised values, chosen by likelihood; "none": standardise only. */
   warp: "auto" | "none";
+  /** The random starts: "random" (uniform, spread out with one or two numeric flags) or "latin" (a maximin Latin hypercube). */
+  design: "random" | "latin";
+  /**
+   * 0: one MAP fit of the hyperparameters (with a shorter-scaled second
+   * belief); N > 0: the acquisition averaged over N slice-sampled draws of
+   * them (Snoek et al. 2012).
+   */
+  hyperSamples: number;
 }
 
 export const DEFAULT_GP_SETTINGS: GpSettings = {
@@ -32,6 +40,8 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   candidates: 300,
   refineStarts: 5,
   warp: "auto",
+  hyperSamples: 0,
+  design: "random",
 };
 
 export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: string }> = [
@@ -70,6 +80,16 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
     name: "warp",
     default: DEFAULT_GP_SETTINGS.warp,
     help: "auto (power-transform skewed objectives so a few huge values do not flatten the model near the minimum) or none",
+  },
+  {
+    name: "design",
+    default: DEFAULT_GP_SETTINGS.design,
+    help: "the random starts: random (uniform draws; spread out with one or two numeric flags) or latin (a maximin Latin hypercube over the numeric flags)",
+  },
+  {
+    name: "hyper-samples",
+    default: String(DEFAULT_GP_SETTINGS.hyperSamples),
+    help: "0 fits the model's length scales, signal and noise once (a point estimate); N > 0 averages the acquisition over N draws of them from their posterior (slice sampling; explores more, costs more)",
   },
 ];
 
@@ -121,6 +141,16 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
         out.warp = v;
         break;
       }
+      case "design": {
+        const v = value.toLowerCase();
+        if (v !== "random" && v !== "latin")
+          throw new UsageError(`--opt-flag ${rawName}=${value}: expected random or latin (e.g. --opt-flag design=latin)`);
+        out.design = v;
+        break;
+      }
+      case "hyper-samples":
+        out.hyperSamples = parseCount(rawName, value, 0);
+        break;
       default:
         throw new UsageError(
           `unknown gp setting '${rawName}': expected one of ${GP_SETTINGS_HELP.map((h) => h.name).join(", ")} (see g run --help-optimizer gp)`,
