@@ -10,7 +10,7 @@ import type { MessagePort, Worker } from "node:worker_threads";
 import { loadWorkerThreads } from "./worker-threads.js";
 import { RUN_FILE } from "./paths.js";
 
-/** What the probe found: the folder's names and, for each, run.json's inode, size and mtime (ms); ino -1: no stat. */
+/** What the probe found: the folder's names and, for each, run.json's inode, size and mtime (ms); ino -1: no stat, NOT_A_RUN: not a run id. */
 export interface RunFolderStats {
   names: string[];
   stats: Float64Array;
@@ -18,6 +18,8 @@ export interface RunFolderStats {
 
 /** A worker that has not answered in this long (it failed to start) is given up on: the caller lists the folder itself. */
 const PROBE_TIMEOUT_MS = 30_000;
+/** The inode slot of a name that is not a run id (a `.new-` folder, a stray file): the caller leaves it out. */
+export const NOT_A_RUN = -2;
 /** Names a thread takes from the shared counter at a time. */
 const STAT_CHUNK = 256;
 /** Slots of the control array: names listed (1) or failed (2); worker done statting; the next name to stat. */
@@ -46,7 +48,7 @@ const PROBE_SOURCE = `
       if (start >= names.length) break;
       for (let i = start; i < Math.min(start + chunk, names.length); i++) {
         stats[3 * i] = -1;
-        if (!/^[0-9a-f]{32}$/.test(names[i])) continue;
+        if (!/^[0-9a-f]{32}$/.test(names[i])) { stats[3 * i] = ${NOT_A_RUN}; continue; }
         try {
           const st = statSync(dir + "/" + names[i] + "/" + file, { throwIfNoEntry: false });
           if (st) { stats[3 * i] = st.ino; stats[3 * i + 1] = st.size; stats[3 * i + 2] = st.mtimeMs; }
@@ -114,7 +116,10 @@ function statShare(runsDir: string, names: string[], stats: Float64Array, contro
     for (let i = start; i < Math.min(start + STAT_CHUNK, names.length); i++) {
       stats[3 * i] = -1;
       const name = names[i]!;
-      if (!RUN_NAME.test(name)) continue;
+      if (!RUN_NAME.test(name)) {
+        stats[3 * i] = NOT_A_RUN;
+        continue;
+      }
       try {
         const st = statSync(`${runsDir}/${name}/${RUN_FILE}`, { throwIfNoEntry: false });
         if (st) {
