@@ -1,9 +1,10 @@
-// Lists the runs folder and stats every run.json on two threads: checking
+// Lists the runs folder and stats every run.json on a worker thread: checking
 // 100 000 index entries against their run.json costs 100 000 stat calls
-// (about half a second on one core). A worker thread lists the folder while
-// the caller reads the snapshot; then both threads stat, taking chunks of
-// names from a shared counter and writing into one shared array, so the
-// stats take half the time on two cores.
+// (about half a second on one core). The worker lists the folder while the
+// caller reads the snapshot, then stats while the caller joins the names with
+// the snapshot; then the caller helps with what is left (both take chunks of
+// names from a shared counter and write into one shared array), so no thread
+// waits while there are stats to take.
 
 import { statSync } from "node:fs";
 import type { MessagePort, Worker } from "node:worker_threads";
@@ -64,8 +65,17 @@ const PROBE_SOURCE = `
 })();
 `;
 
-/** A probe under way; `wait` helps stat and blocks until the answer is whole, or gives null (the caller then lists and stats itself). */
+/**
+ * A probe under way. `listed` gives the folder's names once the worker has
+ * listed them (it then stats them), or null (the caller then lists and stats
+ * itself); `stats`, called after, takes a share of the stats still to take and
+ * blocks until every one is taken, or gives null (the caller stats by itself).
+ * Between the two the caller works on the names while the worker stats.
+ * `wait` is both at once.
+ */
 export interface RunFolderProbe {
+  listed(): string[] | null;
+  stats(): Float64Array | null;
   wait(): RunFolderStats | null;
 }
 
@@ -94,18 +104,29 @@ export function startRunFolderProbe(runsDir: string): RunFolderProbe | null {
     void worker.terminate();
     return null;
   };
-  return {
-    wait(): RunFolderStats | null {
+  let found: RunFolderStats | null = null;
+  const probe: RunFolderProbe = {
+    listed(): string[] | null {
       if (Atomics.wait(control, C_LISTED, 0, PROBE_TIMEOUT_MS) === "timed-out") return giveUp();
       const message = receiveMessageOnPort(port)?.message as (RunFolderStats & { error?: string }) | undefined;
       port.close();
       if (message === undefined || message.error !== undefined) return null;
-      const { names, stats } = message;
-      statShare(runsDir, names, stats, control);
+      found = message;
+      return found.names;
+    },
+    stats(): Float64Array | null {
+      if (found === null) return null;
+      statShare(runsDir, found.names, found.stats, control);
       if (Atomics.wait(control, C_DONE, 0, PROBE_TIMEOUT_MS) === "timed-out") return giveUp();
-      return { names, stats };
+      return found.stats;
+    },
+    wait(): RunFolderStats | null {
+      const names = probe.listed();
+      const stats = names === null ? null : probe.stats();
+      return names === null || stats === null ? null : { names, stats };
     },
   };
+  return probe;
 }
 
 /** This thread's share of the stats: chunks taken from the counter the worker takes from too. */

@@ -31,7 +31,7 @@ import {
 } from "./index-cache.js";
 import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
 import { SnapshotListed, SnapshotRun } from "./snapshot-runs.js";
-import { NOT_A_RUN, startRunFolderProbe, type RunFolderStats } from "./run-folder-probe.js";
+import { startRunFolderProbe } from "./run-folder-probe.js";
 import { damagedWarning, describeDamage, readRunsFromFiles } from "./run-reads.js";
 import { holdLease, readRunLock, removeRunLock, withBriefDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
 import {
@@ -340,13 +340,21 @@ export class RunStore {
     // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot, then both stat run.json.
     const probe = fileSize(snapshotPath) >= this.probeFromBytes ? startRunFolderProbe(this.runsDir) : null;
     const snapshot = Snapshot.read(snapshotPath);
-    const probed = probe?.wait() ?? null;
-    const { names, warnings, stats, statAt } = probed !== null ? namesProbed(probed) : this.namesListed();
+    const listed = probe?.listed() ?? null;
+    const { names, warnings, stats, statAt, probeAt } = listed !== null ? this.namesOf(listed) : this.namesListed();
     if (names.length === 0) return { runs: [], warnings };
     const out: RunWithSummaries[] = [];
     // Each name's place in the listing, and whether its run was taken from the journal or the snapshot.
     const place = new Map<string, number>();
     for (let k = 0; k < names.length; k++) place.set(names[k]!, k);
+    // Each snapshot entry's place (-1: not listed), found while the probe's worker stats run.json.
+    const placeOf = new Int32Array(snapshot?.count ?? 0);
+    for (let i = 0; i < placeOf.length; i++) placeOf[i] = place.get(snapshot!.id(i)) ?? -1;
+    const probed = probe !== null && listed !== null ? probe.stats() : null;
+    // Without the worker's stats (it failed), statAt takes each one when it is needed.
+    if (probed !== null && probeAt !== undefined) {
+      for (let k = 0; k < names.length; k++) stats.set(probed.subarray(3 * probeAt[k]!, 3 * probeAt[k]! + 3), 3 * k);
+    }
     const taken = new Uint8Array(names.length);
     // run.json's stat of the finished runs not served in place from the snapshot, what a new snapshot records
     // (a SnapshotRun's is its entry's): 100 000 current entries make no object here.
@@ -381,9 +389,9 @@ export class RunStore {
     );
     let fromSnapshot = 0;
     for (let i = 0; snapshot !== null && i < snapshot.count; i++) {
-      const name = snapshot.id(i);
-      const k = place.get(name);
-      if (k === undefined || taken[k] !== 0) continue;
+      const k = placeOf[i]!;
+      if (k < 0 || taken[k] !== 0) continue;
+      const name = names[k]!;
       statAt(k);
       if (!snapshot.matches(i, stats[3 * k]!, stats[3 * k + 1]!, stats[3 * k + 2]!)) continue;
       // Most runs are read in place (no object per field); an odd one (fields outside the slots) is decoded.
@@ -471,6 +479,23 @@ export class RunStore {
   /** The run ids in the runs folder, each run.json stat'ed here when first asked for. */
   private namesListed(): ListedRuns {
     const { names, warnings } = listRunNames(this.runsDir);
+    return this.statsWhenAsked(names, warnings);
+  }
+
+  /** The run ids among the names a probe listed, with where each is in its list (its stats come later). */
+  private namesOf(listed: string[]): ListedRuns {
+    const names: string[] = [];
+    const probeAt = new Int32Array(listed.length);
+    for (let k = 0; k < listed.length; k++) {
+      if (!isRunId(listed[k]!)) continue;
+      probeAt[names.length] = k;
+      names.push(listed[k]!);
+    }
+    return { ...this.statsWhenAsked(names, []), probeAt };
+  }
+
+  /** `names` with room for their stats, each taken by `statAt` when first asked for (NaN: not yet). */
+  private statsWhenAsked(names: string[], warnings: string[]): ListedRuns {
     const stats = new Float64Array(3 * names.length).fill(NaN);
     const statAt = (k: number): void => {
       if (!Number.isNaN(stats[3 * k]!)) return;
@@ -885,27 +910,12 @@ interface ListedRuns {
   warnings: string[];
   stats: Float64Array;
   statAt: (k: number) => void;
+  /** For names a probe listed: where `names[k]` is in the probe's list (and its stats). */
+  probeAt?: Int32Array;
 }
 
 /** An inode no run.json has: the file could not be stat'ed. */
 const NO_STAT = -1;
-
-/** The run ids and run.json stats a probe found (every stat taken already), without its other names. */
-function namesProbed(probed: RunFolderStats): ListedRuns {
-  const { names, stats } = probed;
-  const statAt = (): void => {};
-  let ids = 0;
-  for (let k = 0; k < names.length; k++) if (stats[3 * k] !== NOT_A_RUN) ids++;
-  if (ids === names.length) return { names, warnings: [], stats, statAt };
-  const idNames: string[] = [];
-  const idStats = new Float64Array(3 * ids);
-  for (let k = 0; k < names.length; k++) {
-    if (stats[3 * k] === NOT_A_RUN) continue;
-    idStats.set(stats.subarray(3 * k, 3 * k + 3), 3 * idNames.length);
-    idNames.push(names[k]!);
-  }
-  return { names: idNames, warnings: [], stats: idStats, statAt };
-}
 
 /** A listed run's ordering key, from its fields when it has them (a run from the snapshot stays undecoded). */
 function keyOfListed(r: RunWithSummaries): RunKey {
