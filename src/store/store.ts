@@ -337,7 +337,8 @@ export class RunStore {
 
   private readListing(withSummaries: boolean): { runs: RunWithSummaries[]; warnings: string[] } {
     const snapshotPath = `${this.home}/${SNAPSHOT_FILE}`;
-    // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot, then both stat run.json.
+    // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot; that thread
+    // then stats each run.json while this one joins the names with the snapshot, and this one helps with the rest.
     const probe = fileSize(snapshotPath) >= this.probeFromBytes ? startRunFolderProbe(this.runsDir) : null;
     const snapshot = Snapshot.read(snapshotPath);
     const listed = probe?.listed() ?? null;
