@@ -72,7 +72,9 @@ const EMIT_LINES = 2000;
  */
 export function emitTable(data: CompareData, opts: TableOptions, emit: (text: string) => void): void {
   const headers = data.columns.map((c) => c.header);
-  const rows = data.rows.map((r) => r.cells);
+  // The rows' cells as they keep them (one string a row): no array of cells is made per row.
+  const rows = data.rows;
+  const grid: CellGrid = { count: rows.length, text: (r, i) => rows[r]!.cell(i), length: (r, i) => rows[r]!.cellLength(i) };
   const align: Align[] = data.columns.map((c) => (c.numeric ? "right" : "left"));
   const statusCol = data.columns.findIndex((c) => c.source.type === "attr" && c.source.attr === "status");
   // When too wide, give up the least telling columns first: started, op, label, time;
@@ -86,29 +88,41 @@ export function emitTable(data: CompareData, opts: TableOptions, emit: (text: st
     return c.kind === "flag" ? 100 + (data.columns.length - i) : 500 + (data.columns.length - i);
   };
   const dropOrder = data.columns.map((_, i) => i).sort((a, b) => rank(a) - rank(b));
-  emitRows(headers, rows, emit, {
+  emitRows(headers, grid, emit, {
     width: opts.width,
     color: opts.color,
     align,
     dropOrder,
     onHidden: opts.onHidden,
-    cellColor: statusCol < 0 ? undefined : (r, c) => (c === statusCol ? STATUS_COLORS[rows[r]![c]!] : undefined),
+    cellColor: statusCol < 0 ? undefined : (r, c) => (c === statusCol ? STATUS_COLORS[grid.text(r, c)] : undefined),
   });
 }
 
 /** Renders headers and rows as aligned columns separated by two spaces (no trailing newline). */
 export function renderRows(headers: string[], rows: string[][], opts: RowsOptions): string {
   const parts: string[] = [];
-  emitRows(headers, rows, (text) => parts.push(text), opts);
+  const grid: CellGrid = {
+    count: rows.length,
+    text: (r, i) => rows[r]![i] ?? "",
+    length: (r, i) => rows[r]![i]?.length ?? 0,
+  };
+  emitRows(headers, grid, (text) => parts.push(text), opts);
   return parts.join("");
 }
 
+/** A table's body however its rows keep their cells: cell `i` of row `r` ("" when missing) and its length. */
+interface CellGrid {
+  readonly count: number;
+  text(r: number, i: number): string;
+  length(r: number, i: number): number;
+}
+
 /** renderRows's text handed to `emit` in pieces. */
-function emitRows(headers: string[], rows: string[][], emit: (text: string) => void, opts: RowsOptions): void {
+function emitRows(headers: string[], rows: CellGrid, emit: (text: string) => void, opts: RowsOptions): void {
   const layout = layOut(headers, rows, opts.width, opts.dropOrder, opts.align ?? []);
   if (layout.hidden.length > 0) opts.onHidden?.(layout.hidden.map((i) => headers[i]!));
   const align = opts.align ?? [];
-  const small = rows.length <= FAST_PATH_ROWS && rows.length * layout.shown.length <= FAST_PATH_CELLS;
+  const small = rows.count <= FAST_PATH_ROWS && rows.count * layout.shown.length <= FAST_PATH_CELLS;
   if (opts.width !== undefined && small) emit(renderWithCliTable(headers, rows, layout, align, opts));
   else renderFast(headers, rows, layout, align, opts, emit);
 }
@@ -121,11 +135,11 @@ interface Layout {
   widths: number[];
 }
 
-function layOut(headers: string[], rows: string[][], width: number | undefined, dropOrder: number[] | undefined, align: Align[]): Layout {
+function layOut(headers: string[], rows: CellGrid, width: number | undefined, dropOrder: number[] | undefined, align: Align[]): Layout {
   const natural = headers.map((h) => h.length);
-  for (const row of rows) {
+  for (let r = 0; r < rows.count; r++) {
     for (let i = 0; i < natural.length; i++) {
-      const len = row[i] === undefined ? 0 : row[i]!.length;
+      const len = rows.length(r, i);
       if (len > natural[i]!) natural[i] = len;
     }
   }
@@ -167,7 +181,7 @@ function layOut(headers: string[], rows: string[][], width: number | undefined, 
   return { shown, hidden: hidden.sort((a, b) => a - b), widths: shown.map((i) => widths.get(i)!) };
 }
 
-function renderWithCliTable(headers: string[], rows: string[][], layout: Layout, align: Align[], opts: RowsOptions): string {
+function renderWithCliTable(headers: string[], rows: CellGrid, layout: Layout, align: Align[], opts: RowsOptions): string {
   const paint = (text: string, code: string | undefined): string =>
     opts.color && code && text !== "" ? `\x1b[${code}m${text}\x1b[0m` : text;
   const Table = loadCliTable();
@@ -196,8 +210,8 @@ function renderWithCliTable(headers: string[], rows: string[][], layout: Layout,
     },
     style: { "padding-left": 0, "padding-right": 0, head: [], border: [], compact: true },
   });
-  for (const [r, row] of rows.entries()) {
-    table.push(layout.shown.map((i, k) => paint(fit(row[i] ?? "", layout.widths[k]!), opts.cellColor?.(r, i))));
+  for (let r = 0; r < rows.count; r++) {
+    table.push(layout.shown.map((i, k) => paint(fit(rows.text(r, i), layout.widths[k]!), opts.cellColor?.(r, i))));
   }
   return table
     .toString()
@@ -209,7 +223,7 @@ function renderWithCliTable(headers: string[], rows: string[][], layout: Layout,
 
 function renderFast(
   headers: string[],
-  rows: string[][],
+  rows: CellGrid,
   layout: Layout,
   align: Align[],
   opts: RowsOptions,
@@ -217,13 +231,16 @@ function renderFast(
 ): void {
   const bold = (s: string): string => (opts.color ? `\x1b[1m${s}\x1b[0m` : s);
   const last = layout.shown.length - 1;
-  const line = (cells: string[], header: boolean, r: number): string => {
+  const pads = spacesUpTo(Math.max(0, ...layout.widths));
+  // Row r's line; r = -1 is the header.
+  const line = (r: number): string => {
+    const header = r < 0;
     let out = "";
     for (let k = 0; k <= last; k++) {
       const i = layout.shown[k]!;
       const w = layout.widths[k]!;
-      const text = fit(cells[i] ?? "", w);
-      const pad = " ".repeat(w - text.length);
+      const text = fit(header ? headers[i]! : rows.text(r, i), w);
+      const pad = pads[w - text.length]!;
       const right = align[i] === "right";
       let cell = header ? bold(text) : text;
       const code = header || !opts.color ? undefined : opts.cellColor?.(r, i);
@@ -233,15 +250,22 @@ function renderFast(
     }
     return out.trimEnd();
   };
-  let text = line(headers, true, -1);
-  for (let r = 0; r < rows.length; r++) {
-    text += "\n" + line(rows[r]!, false, r);
+  let text = line(-1);
+  for (let r = 0; r < rows.count; r++) {
+    text += "\n" + line(r);
     if (r % EMIT_LINES === EMIT_LINES - 1) {
       emit(text);
       text = "";
     }
   }
   emit(text);
+}
+
+/** Strings of 0 to n spaces, by length: padding is looked up, not made, for each of a big table's cells. */
+function spacesUpTo(n: number): string[] {
+  const out: string[] = [""];
+  for (let k = 1; k <= n; k++) out.push(" ".repeat(k));
+  return out;
 }
 
 /** Cuts text to `width` characters, ending in "…" when cut. */

@@ -76,7 +76,11 @@ export interface CompareRow {
   /** Raw values, one per column (numbers stay numbers; `started` is ISO text; `time` seconds). */
   readonly values: CellValue[];
   /** The same values as printed ("" when missing). */
-  cells: string[];
+  readonly cells: string[];
+  /** `cells[i]`, without making the row's array of cells. */
+  cell(i: number): string;
+  /** `cells[i].length`, without making the cell's string. */
+  cellLength(i: number): number;
 }
 
 export interface CompareData {
@@ -122,35 +126,46 @@ export function buildCompareData(input: CompareInput): CompareData {
   // Numeric: at least one number and nothing but numbers or gaps, seen while the cells are made.
   let seen = columns.map(() => false);
   let other = columns.map(() => false);
-  // Rows keep their printed cells only; their raw values are got again when a presenter asks (CSV,
-  // JSON's -c columns, the view's sort), so a table of 100 000 runs holds no value arrays.
+  // Rows keep their printed cells only, as one string a row and where each cell ends in it (one shared
+  // array): a table of 100 000 runs then holds 100 000 strings instead of two million cells, which the
+  // garbage collector moved at every scavenge. Raw values are got again when a presenter asks (CSV,
+  // JSON's -c columns, the view's sort), so no value arrays are kept either.
+  const width = getters.length;
+  const ends = new Uint32Array(runs.length * width);
+  const parts: string[] = new Array<string>(width);
   const rows: Row[] = new Array<Row>(runs.length);
   for (let k = 0; k < runs.length; k++) {
     const r = runs[k]!;
     // A batch row holds its search spec ("[-2:2]") where its trials hold numbers: it does not make the column text.
     const batch = isBatchRow(r);
-    const cells: string[] = new Array<string>(getters.length);
-    for (let i = 0; i < getters.length; i++) {
+    let end = 0;
+    for (let i = 0; i < width; i++) {
       const v = getters[i]!(r);
       if (!batch) {
         if (typeof v === "number") seen[i] = true;
         else if (v !== null) other[i] = true;
       }
-      cells[i] = v === null ? "" : formatters[i]!(v);
+      const text = v === null ? "" : formatters[i]!(v);
+      parts[i] = text;
+      end += text.length;
+      ends[k * width + i] = end;
     }
-    rows[k] = new Row(r, cells, getters);
+    rows[k] = new Row(r, parts.join(""), ends, k * width, getters);
   }
 
   if (input.skipUnchanged && rows.length > 1) {
-    const keep = columns.map((_, i) => rows.some((row) => row.cells[i] !== rows[0]!.cells[i]));
+    const keep = columns.map((_, i) => rows.some((row) => row.cell(i) !== rows[0]!.cell(i)));
     columns = columns.filter((_, i) => keep[i]);
     getters = getters.filter((_, i) => keep[i]);
     seen = seen.filter((_, i) => keep[i]);
     other = other.filter((_, i) => keep[i]);
-    for (const row of rows) {
-      row.cells = row.cells.filter((_, i) => keep[i]);
-      row.getters = getters;
-    }
+    const keptEnds = new Uint32Array(rows.length * getters.length);
+    rows.forEach((row, k) => {
+      const cells = row.cells.filter((_, i) => keep[i]);
+      let end = 0;
+      cells.forEach((text, i) => (keptEnds[k * cells.length + i] = end += text.length));
+      rows[k] = new Row(row.input, cells.join(""), keptEnds, k * cells.length, getters);
+    });
   }
   columns.forEach((col, i) => (col.numeric = seen[i]! && !other[i]));
   return { columns, rows, explicitColumns: input.columns !== undefined, now: input.now };
@@ -382,13 +397,31 @@ function isBatchRow(r: CompareInputRun): boolean {
  */
 class Row implements CompareRow {
   #values: CellValue[] | undefined;
+  #cells: string[] | undefined;
 
   constructor(
     readonly input: CompareInputRun,
-    public cells: string[],
+    /** The row's cells one after the other. */
+    private readonly line: string,
+    /** Where each cell ends in `line`: `ends[at + i]` for cell i (shared by every row of the table). */
+    private readonly ends: Uint32Array,
+    private readonly at: number,
     /** The columns' getters, which give `values` when first asked for. */
-    public getters: Array<(r: CompareInputRun) => CellValue>,
+    private readonly getters: Array<(r: CompareInputRun) => CellValue>,
   ) {}
+
+  get cells(): string[] {
+    this.#cells ??= this.getters.map((_, i) => this.cell(i));
+    return this.#cells;
+  }
+
+  cell(i: number): string {
+    return this.line.slice(i === 0 ? 0 : this.ends[this.at + i - 1], this.ends[this.at + i]);
+  }
+
+  cellLength(i: number): number {
+    return this.ends[this.at + i]! - (i === 0 ? 0 : this.ends[this.at + i - 1]!);
+  }
 
   get values(): CellValue[] {
     this.#values ??= this.getters.map((get) => get(this.input));

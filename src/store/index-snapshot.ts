@@ -47,6 +47,9 @@ const TEXT_FIELDS = [
   "prefix",
   "optimizer",
 ] as const;
+/** The text slots of times (created, started, stopped): one string a run, not worth keeping once read. */
+const TIME_SLOT_FIRST = TEXT_FIELDS.indexOf("created");
+const TIME_SLOT_LAST = TEXT_FIELDS.indexOf("stopped");
 /** A JSON string of the record's other fields (a batch's objective, a placement...): rare, parsed when met. */
 const EXTRA_SLOT = TEXT_FIELDS.length;
 const TEXT_SLOTS = TEXT_FIELDS.length + 1;
@@ -400,7 +403,21 @@ export class Snapshot {
   /** Text slot `k` of the run whose words start at `w`, or undefined when absent. */
   private slot(w: number, k: number): string | undefined {
     const n = this.runWords[w + R_TEXT / 4 + k]!;
-    return n === NONE ? undefined : this.text(n);
+    if (n === NONE) return undefined;
+    // A run's times are its own: decoded at each use rather than kept, so a table of 100 000 runs does not
+    // hold 200 000 time strings (garbage the collector would move) for the one use each has.
+    return k >= TIME_SLOT_FIRST && k <= TIME_SLOT_LAST ? this.textOnce(n) : this.text(n);
+  }
+
+  /** String `n` decoded without keeping it (unless it is kept already). */
+  private textOnce(n: number): string {
+    const kept = this.texts[n];
+    if (kept !== undefined) return kept;
+    if (n >= this.texts.length) throw new Error("snapshot: string number out of range");
+    const a = this.offsets[n]!;
+    const b = this.offsets[n + 1]!;
+    if (b < a) throw new Error("snapshot: string out of range");
+    return this.buf.toString("utf8", this.textAt + a, this.textAt + b);
   }
 
   /** Run `i`'s record (without the fields the index drops); throws on a damaged entry. */
@@ -532,6 +549,67 @@ export class Snapshot {
       default:
         return undefined;
     }
+  }
+
+  /** Run `i`'s status from its bits, as `stoppedStatus` gives it from the record (a run that `readsInPlace` is stopped). */
+  stoppedStatus(i: number): "early-stopped" | "terminated" | "completed" | "error" {
+    const w = (i * RUN_BYTES) / 4;
+    const bits = this.runWords[w + R_BITS / 4]!;
+    if (bits & B_EARLY) return "early-stopped";
+    if (bits & B_TERMINATED) return "terminated";
+    return !(bits & (B_NO_EXIT | B_EXIT_NULL)) && this.runDoubles[(i * RUN_BYTES) / 8 + R_EXIT / 8] === 0 ? "completed" : "error";
+  }
+
+  /**
+   * The listing's order of runs `i` and `j` (newest first: created, else
+   * started, later first; then the higher trial; then the greater id), as the
+   * store's compareKeys gives it from their records, read from the bytes
+   * without making their times into strings (only runs that `readsInPlace`).
+   */
+  compareNewestFirst(i: number, j: number): number {
+    const wi = (i * RUN_BYTES) / 4;
+    const wj = (j * RUN_BYTES) / 4;
+    const c = this.compareTexts(this.orderSlot(wi), this.orderSlot(wj));
+    if (c !== 0) return -c;
+    const bitsI = this.runWords[wi + R_BITS / 4]!;
+    const bitsJ = this.runWords[wj + R_BITS / 4]!;
+    const trialI = bitsI & B_HAS_TRIAL ? this.runDoubles[wi / 2 + R_TRIAL / 8]! : 0;
+    const trialJ = bitsJ & B_HAS_TRIAL ? this.runDoubles[wj / 2 + R_TRIAL / 8]! : 0;
+    if (trialI !== trialJ) return trialJ - trialI;
+    // Ids as bytes (lowercase hex text orders as its bytes do), the greater first: j's compared with i's.
+    const at = this.runsAt + R_ID;
+    return this.buf.compare(this.buf, at + i * RUN_BYTES, at + i * RUN_BYTES + 16, at + j * RUN_BYTES, at + j * RUN_BYTES + 16);
+  }
+
+  /** The string number a run is ordered by: created, else started, else NONE (""). */
+  private orderSlot(w: number): number {
+    const created = this.runWords[w + R_TEXT / 4 + 2]!;
+    return created !== NONE ? created : this.runWords[w + R_TEXT / 4 + 3]!;
+  }
+
+  /**
+   * Strings `a` and `b` (numbers; NONE is "") compared as JS compares strings
+   * (by UTF-16 code unit), from their UTF-8 bytes: where the first bytes that
+   * differ are both ASCII the order is the same; otherwise the texts decide.
+   */
+  private compareTexts(a: number, b: number): number {
+    if (a === b) return 0;
+    const offsets = this.offsets;
+    let p = a === NONE ? 0 : this.textAt + offsets[a]!;
+    const pEnd = a === NONE ? 0 : this.textAt + offsets[a + 1]!;
+    let q = b === NONE ? 0 : this.textAt + offsets[b]!;
+    const qEnd = b === NONE ? 0 : this.textAt + offsets[b + 1]!;
+    const buf = this.buf;
+    for (; p < pEnd && q < qEnd; p++, q++) {
+      const x = buf[p]!;
+      const y = buf[q]!;
+      if (x === y) continue;
+      if (x < 0x80 && y < 0x80) return x - y;
+      const ta = this.text(a);
+      const tb = this.text(b);
+      return ta < tb ? -1 : ta > tb ? 1 : 0;
+    }
+    return pEnd - p - (qEnd - q);
   }
 
   /**

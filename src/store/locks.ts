@@ -14,7 +14,7 @@
 // 60 s; `G_LEASE_MS` overrides it, for tests). Hosts sharing a store need
 // clocks that agree to within a few seconds (NTP), as NFS itself does.
 
-import { mkdirSync, rmdirSync, statSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, mkdirSync, rmdirSync, statSync, watch, type FSWatcher } from "node:fs";
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -307,6 +307,8 @@ export function removeRunLock(dir: string): void {
 
 /** The run's LOCK, or null when there is none (or the folder cannot be read). */
 export function readRunLock(dir: string): RunLock | null {
+  // Most runs read have no LOCK (they ended): asking first costs no thrown ENOENT (some 15 µs a run).
+  if (!existsSync(`${dir}/${LOCK_FILE}`)) return null;
   let text: string | null;
   try {
     text = readTextFast(`${dir}/${LOCK_FILE}`);

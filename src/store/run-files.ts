@@ -176,6 +176,8 @@ export function readRecord(dir: string, id: string, stat?: FileStat): RunRecord 
 
 /** Params an SDK wrote while running inside this run (params.json), merged into flags at the end. */
 export function readSdkParams(dir: string): Flags | null {
+  // Most runs have none: asking first costs no thrown ENOENT (some 15 µs a run).
+  if (!existsSync(`${dir}/${SDK_PARAMS_FILE}`)) return null;
   try {
     const value = JSON.parse(readFileSync(`${dir}/${SDK_PARAMS_FILE}`, "utf8")) as unknown;
     return value && typeof value === "object" && !Array.isArray(value) ? (value as Flags) : null;

@@ -1,16 +1,17 @@
-// Lists the runs folder and stats every run.json on two threads: checking
+// Lists the runs folder and stats every run.json on a worker thread: checking
 // 100 000 index entries against their run.json costs 100 000 stat calls
-// (about half a second on one core). A worker thread lists the folder while
-// the caller reads the snapshot; then both threads stat, taking chunks of
-// names from a shared counter and writing into one shared array, so the
-// stats take half the time on two cores.
+// (about half a second on one core). The worker lists the folder while the
+// caller reads the snapshot, then stats while the caller joins the names with
+// the snapshot; then the caller helps with what is left (both take chunks of
+// names from a shared counter and write into one shared array), so no thread
+// waits while there are stats to take.
 
 import { statSync } from "node:fs";
 import type { MessagePort, Worker } from "node:worker_threads";
 import { loadWorkerThreads } from "./worker-threads.js";
 import { RUN_FILE } from "./paths.js";
 
-/** What the probe found: the folder's names and, for each, run.json's inode, size and mtime (ms); ino -1: no stat. */
+/** What the probe found: the folder's names and, for each, run.json's inode, size and mtime (ms); ino -1: no stat, NOT_A_RUN: not a run id. */
 export interface RunFolderStats {
   names: string[];
   stats: Float64Array;
@@ -18,6 +19,8 @@ export interface RunFolderStats {
 
 /** A worker that has not answered in this long (it failed to start) is given up on: the caller lists the folder itself. */
 const PROBE_TIMEOUT_MS = 30_000;
+/** The inode slot of a name that is not a run id (a `.new-` folder, a stray file): the caller leaves it out. */
+export const NOT_A_RUN = -2;
 /** Names a thread takes from the shared counter at a time. */
 const STAT_CHUNK = 256;
 /** Slots of the control array: names listed (1) or failed (2); worker done statting; the next name to stat. */
@@ -46,7 +49,7 @@ const PROBE_SOURCE = `
       if (start >= names.length) break;
       for (let i = start; i < Math.min(start + chunk, names.length); i++) {
         stats[3 * i] = -1;
-        if (!/^[0-9a-f]{32}$/.test(names[i])) continue;
+        if (!/^[0-9a-f]{32}$/.test(names[i])) { stats[3 * i] = ${NOT_A_RUN}; continue; }
         try {
           const st = statSync(dir + "/" + names[i] + "/" + file, { throwIfNoEntry: false });
           if (st) { stats[3 * i] = st.ino; stats[3 * i + 1] = st.size; stats[3 * i + 2] = st.mtimeMs; }
@@ -62,8 +65,17 @@ const PROBE_SOURCE = `
 })();
 `;
 
-/** A probe under way; `wait` helps stat and blocks until the answer is whole, or gives null (the caller then lists and stats itself). */
+/**
+ * A probe under way. `listed` gives the folder's names once the worker has
+ * listed them (it then stats them), or null (the caller then lists and stats
+ * itself); `stats`, called after, takes a share of the stats still to take and
+ * blocks until every one is taken, or gives null (the caller stats by itself).
+ * Between the two the caller works on the names while the worker stats.
+ * `wait` is both at once.
+ */
 export interface RunFolderProbe {
+  listed(): string[] | null;
+  stats(): Float64Array | null;
   wait(): RunFolderStats | null;
 }
 
@@ -92,18 +104,29 @@ export function startRunFolderProbe(runsDir: string): RunFolderProbe | null {
     void worker.terminate();
     return null;
   };
-  return {
-    wait(): RunFolderStats | null {
+  let found: RunFolderStats | null = null;
+  const probe: RunFolderProbe = {
+    listed(): string[] | null {
       if (Atomics.wait(control, C_LISTED, 0, PROBE_TIMEOUT_MS) === "timed-out") return giveUp();
       const message = receiveMessageOnPort(port)?.message as (RunFolderStats & { error?: string }) | undefined;
       port.close();
       if (message === undefined || message.error !== undefined) return null;
-      const { names, stats } = message;
-      statShare(runsDir, names, stats, control);
+      found = message;
+      return found.names;
+    },
+    stats(): Float64Array | null {
+      if (found === null) return null;
+      statShare(runsDir, found.names, found.stats, control);
       if (Atomics.wait(control, C_DONE, 0, PROBE_TIMEOUT_MS) === "timed-out") return giveUp();
-      return { names, stats };
+      return found.stats;
+    },
+    wait(): RunFolderStats | null {
+      const names = probe.listed();
+      const stats = names === null ? null : probe.stats();
+      return names === null || stats === null ? null : { names, stats };
     },
   };
+  return probe;
 }
 
 /** This thread's share of the stats: chunks taken from the counter the worker takes from too. */
@@ -114,7 +137,10 @@ function statShare(runsDir: string, names: string[], stats: Float64Array, contro
     for (let i = start; i < Math.min(start + STAT_CHUNK, names.length); i++) {
       stats[3 * i] = -1;
       const name = names[i]!;
-      if (!RUN_NAME.test(name)) continue;
+      if (!RUN_NAME.test(name)) {
+        stats[3 * i] = NOT_A_RUN;
+        continue;
+      }
       try {
         const st = statSync(`${runsDir}/${name}/${RUN_FILE}`, { throwIfNoEntry: false });
         if (st) {

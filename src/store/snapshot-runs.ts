@@ -7,7 +7,6 @@
 // garbage collection.
 
 import type { Snapshot } from "./index-snapshot.js";
-import { stoppedStatus } from "./status.js";
 import { STORE_FORMAT, type FlagValue, type Run, type RunFields, type RunRecord, type RunStatus, type ScalarSummary } from "./types.js";
 
 /** A finished run read in place from the snapshot (only for entries that `Snapshot.readsInPlace`). */
@@ -19,13 +18,10 @@ export class SnapshotRun implements Run, RunFields {
     readonly id: string,
     private readonly runsDir: string,
     private readonly snapshot: Snapshot,
-    private readonly at: number,
+    /** Its number in the snapshot. */
+    readonly at: number,
   ) {
-    this.status = stoppedStatus({
-      early_stopped: snapshot.field(at, "early_stopped") as boolean | undefined,
-      terminated: snapshot.field(at, "terminated") as boolean | undefined,
-      exit_status: snapshot.field(at, "exit_status") as number | null,
-    });
+    this.status = snapshot.stoppedStatus(at);
   }
 
   get dir(): string {

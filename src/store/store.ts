@@ -31,7 +31,7 @@ import {
 } from "./index-cache.js";
 import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
 import { SnapshotListed, SnapshotRun } from "./snapshot-runs.js";
-import { startRunFolderProbe, type RunFolderStats } from "./run-folder-probe.js";
+import { startRunFolderProbe } from "./run-folder-probe.js";
 import { damagedWarning, describeDamage, readRunsFromFiles } from "./run-reads.js";
 import { holdLease, readRunLock, removeRunLock, withBriefDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
 import {
@@ -337,42 +337,64 @@ export class RunStore {
 
   private readListing(withSummaries: boolean): { runs: RunWithSummaries[]; warnings: string[] } {
     const snapshotPath = `${this.home}/${SNAPSHOT_FILE}`;
-    // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot, then both stat run.json.
+    // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot; that thread
+    // then stats each run.json while this one joins the names with the snapshot, and this one helps with the rest.
     const probe = fileSize(snapshotPath) >= this.probeFromBytes ? startRunFolderProbe(this.runsDir) : null;
     const snapshot = Snapshot.read(snapshotPath);
-    const probed = probe?.wait() ?? null;
-    const { names, warnings, statOf } = probed !== null ? this.namesProbed(probed) : this.namesListed();
+    const listed = probe?.listed() ?? null;
+    const { names, warnings, stats, statAt, probeAt } = listed !== null ? this.namesOf(listed) : this.namesListed();
     if (names.length === 0) return { runs: [], warnings };
     const out: RunWithSummaries[] = [];
-    // run.json's stat for every finished run listed, what a new snapshot records: a number for a run from the
-    // snapshot (its entry there, which holds the same stat), so 100 000 current entries make no object.
-    const stats = new Map<string, RunFileStat | number>();
-    const unread = new Set(names);
+    // Each name's place in the listing, and whether its run was taken from the journal or the snapshot.
+    const place = new Map<string, number>();
+    for (let k = 0; k < names.length; k++) place.set(names[k]!, k);
+    // Each snapshot entry's place (-1: not listed), found while the probe's worker stats run.json.
+    const placeOf = new Int32Array(snapshot?.count ?? 0);
+    for (let i = 0; i < placeOf.length; i++) placeOf[i] = place.get(snapshot!.id(i)) ?? -1;
+    const probed = probe !== null && listed !== null ? probe.stats() : null;
+    // Without the worker's stats (it failed), statAt takes each one when it is needed.
+    if (probed !== null && probeAt !== undefined) {
+      for (let k = 0; k < names.length; k++) stats.set(probed.subarray(3 * probeAt[k]!, 3 * probeAt[k]! + 3), 3 * k);
+    }
+    const taken = new Uint8Array(names.length);
+    // run.json's stat of the finished runs not served in place from the snapshot, what a new snapshot records
+    // (a SnapshotRun's is its entry's): 100 000 current entries make no object here.
+    const recorded = new Map<string, RunFileStat | number>();
+    const isCurrent = (k: number, ino: number, size: number, mtime: number): boolean => {
+      statAt(k);
+      return stats[3 * k] === ino && stats[3 * k + 1] === size && stats[3 * k + 2] === mtime;
+    };
     // First the journal (index.jsonl: runs indexed since the snapshot), then the snapshot, for the runs
     // they describe as they are now; then the rest from their files.
     let fromJournal = 0;
     const journalLines = forEachIndexEntry(
       this.home,
-      (id) => unread.has(id),
+      (id) => {
+        const k = place.get(id);
+        return k !== undefined && taken[k] === 0;
+      },
       (entry) => {
         const name = entry.id;
+        const k = place.get(name)!;
+        if (!isCurrent(k, entry.ino, entry.size, entry.mtime)) return;
         const dir = `${this.runsDir}/${name}`;
-        const st = statOf(name);
-        if (st === null || st.ino !== entry.ino || st.size !== entry.size || st.mtime !== entry.mtime) return;
         const record = entry.record;
         record.format = STORE_FORMAT;
         record.id = name;
         const summaries = withSummaries ? unpackSummaries(entry.packed) : {};
         out.push({ run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries });
-        unread.delete(name);
-        stats.set(name, st);
+        taken[k] = 1;
+        recorded.set(name, { ino: entry.ino, size: entry.size, mtime: entry.mtime });
         fromJournal++;
       },
     );
     let fromSnapshot = 0;
     for (let i = 0; snapshot !== null && i < snapshot.count; i++) {
-      const name = snapshot.id(i);
-      if (!unread.has(name) || !snapshot.matches(i, ...statParts(statOf(name)))) continue;
+      const k = placeOf[i]!;
+      if (k < 0 || taken[k] !== 0) continue;
+      const name = names[k]!;
+      statAt(k);
+      if (!snapshot.matches(i, stats[3 * k]!, stats[3 * k + 1]!, stats[3 * k + 2]!)) continue;
       // Most runs are read in place (no object per field); an odd one (fields outside the slots) is decoded.
       let listed: RunWithSummaries;
       if (snapshot.readsInPlace(i)) listed = new SnapshotListed(new SnapshotRun(name, this.runsDir, snapshot, i), withSummaries);
@@ -384,16 +406,16 @@ export class RunStore {
         record.id = name;
         const dir = `${this.runsDir}/${name}`;
         listed = { run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries };
+        recorded.set(name, i);
       }
       out.push(listed);
-      unread.delete(name);
-      stats.set(name, i);
+      taken[k] = 1;
       fromSnapshot++;
     }
     // Finished runs read from their files: the journal gets them, or a new snapshot. Many (a store
     // without caches) are read on two threads; the answers come back in the list's order.
     const fresh: RunWithSummaries[] = [];
-    const toRead = [...unread];
+    const toRead = names.filter((_, k) => taken[k] === 0);
     const { reads } = readRunsFromFiles(this.runsDir, toRead, withSummaries, toRead.length >= this.readThreadsFromRuns, this.readWorkerUrl);
     reads.forEach((read, i) => {
       if (read === null) return; // gone since the listing
@@ -406,12 +428,17 @@ export class RunStore {
       const run: Run = { id: name, dir: `${this.runsDir}/${name}`, record, status };
       out.push({ run, summaries });
       if (withSummaries && record.stopped != null && st !== null) {
-        stats.set(name, st);
+        recorded.set(name, st);
         fresh.push({ run, summaries });
       }
     });
-    // Runs from the snapshot are sorted already, and sorted by their fields (not their records, which stay undecoded).
-    out.sort((a, b) => compareKeys(a.run.id, keyOfListed(a), b.run.id, keyOfListed(b)));
+    // Runs from the snapshot are sorted already, and sorted by their fields (not their records, which stay
+    // undecoded): two of them by their bytes in the snapshot, which makes no string of their times.
+    out.sort((a, b) =>
+      a.run instanceof SnapshotRun && b.run instanceof SnapshotRun
+        ? snapshot!.compareNewestFirst(a.run.at, b.run.at)
+        : compareKeys(a.run.id, keyOfListed(a), b.run.id, keyOfListed(b)),
+    );
     if (!withSummaries) return { runs: out, warnings };
     // A new snapshot once enough runs come from elsewhere than the snapshot (the journal, the files)
     // or enough of its entries are gone or stale; otherwise the runs read from files join the journal.
@@ -419,14 +446,14 @@ export class RunStore {
     const outside = fromJournal + fresh.length;
     const dead = (snapshot?.count ?? 0) - fromSnapshot;
     if (outside >= enough || dead >= enough || journalLines >= enough) {
-      const finished = out.filter((r) => stats.has(r.run.id));
-      const statAt = (id: string): RunFileStat => {
-        const st = stats.get(id)!;
+      const finished = out.filter((r) => r.run instanceof SnapshotRun || recorded.has(r.run.id));
+      const statOf = (run: Run): RunFileStat => {
+        const st = run instanceof SnapshotRun ? run.at : recorded.get(run.id)!;
         return typeof st === "number" ? snapshot!.stat(st) : st;
       };
       rewriteIndex(
         this.home,
-        encodeSnapshot(finished.map((r) => ({ id: r.run.id, ...statAt(r.run.id), record: r.run.record, summaries: r.summaries }))),
+        encodeSnapshot(finished.map((r) => ({ id: r.run.id, ...statOf(r.run), record: r.run.record, summaries: r.summaries }))),
         SNAPSHOT_FILE,
       );
       // The journal's runs are in the snapshot now; a line appended meanwhile is lost, which costs a read of its run.
@@ -439,7 +466,7 @@ export class RunStore {
     } else {
       appendIndexLines(
         this.home,
-        fresh.map((r) => journalLine(r.run.record, stats.get(r.run.id) as RunFileStat, r.summaries)),
+        fresh.map((r) => journalLine(r.run.record, recorded.get(r.run.id) as RunFileStat, r.summaries)),
       );
       appendIndexLines(
         this.home,
@@ -450,28 +477,36 @@ export class RunStore {
     return { runs: out, warnings };
   }
 
-  /** The run ids in the runs folder, each run.json stat'ed here when asked for. */
-  private namesListed(): { names: string[]; warnings: string[]; statOf: (name: string) => RunFileStat | null } {
+  /** The run ids in the runs folder, each run.json stat'ed here when first asked for. */
+  private namesListed(): ListedRuns {
     const { names, warnings } = listRunNames(this.runsDir);
-    return { names, warnings, statOf: (name) => statRunFile(`${this.runsDir}/${name}`) };
+    return this.statsWhenAsked(names, warnings);
   }
 
-  /** The run ids and run.json stats a probe found. */
-  private namesProbed(probed: RunFolderStats): { names: string[]; warnings: string[]; statOf: (name: string) => RunFileStat | null } {
+  /** The run ids among the names a probe listed, with where each is in its list (its stats come later). */
+  private namesOf(listed: string[]): ListedRuns {
     const names: string[] = [];
-    const at = new Map<string, number>();
-    probed.names.forEach((name, i) => {
-      if (!isRunId(name)) return;
-      names.push(name);
-      at.set(name, i);
-    });
-    const s = probed.stats;
-    const statOf = (name: string): RunFileStat | null => {
-      const i = at.get(name);
-      if (i === undefined || s[3 * i]! < 0) return null;
-      return { ino: s[3 * i]!, size: s[3 * i + 1]!, mtime: s[3 * i + 2]! };
+    const probeAt = new Int32Array(listed.length);
+    for (let k = 0; k < listed.length; k++) {
+      if (!isRunId(listed[k]!)) continue;
+      probeAt[names.length] = k;
+      names.push(listed[k]!);
+    }
+    return { ...this.statsWhenAsked(names, []), probeAt };
+  }
+
+  /** `names` with room for their stats, each taken by `statAt` when first asked for (NaN: not yet). */
+  private statsWhenAsked(names: string[], warnings: string[]): ListedRuns {
+    const stats = new Float64Array(3 * names.length).fill(NaN);
+    const statAt = (k: number): void => {
+      if (!Number.isNaN(stats[3 * k]!)) return;
+      const st = statRunFile(`${this.runsDir}/${names[k]!}`);
+      stats[3 * k] = st === null ? NO_STAT : st.ino;
+      if (st === null) return;
+      stats[3 * k + 1] = st.size;
+      stats[3 * k + 2] = st.mtime;
     };
-    return { names, warnings: [], statOf };
+    return { names, warnings, stats, statAt };
   }
 
   /**
@@ -866,9 +901,22 @@ function decodeEntry(snapshot: Snapshot, i: number, withSummaries: boolean): Dec
 }
 
 /** A stat as `Snapshot.matches` takes it; a missing one matches no entry. */
-function statParts(st: RunFileStat | null): [number, number, number] {
-  return st === null ? [NaN, NaN, NaN] : [st.ino, st.size, st.mtime];
+/**
+ * The runs folder's run ids and run.json's stat of each: `stats[3k]`, `[3k + 1]`
+ * and `[3k + 2]` are the inode, size and mtime (ms) of `names[k]`'s, once
+ * `statAt(k)` has been called (inode NO_STAT: none).
+ */
+interface ListedRuns {
+  names: string[];
+  warnings: string[];
+  stats: Float64Array;
+  statAt: (k: number) => void;
+  /** For names a probe listed: where `names[k]` is in the probe's list (and its stats). */
+  probeAt?: Int32Array;
 }
+
+/** An inode no run.json has: the file could not be stat'ed. */
+const NO_STAT = -1;
 
 /** A listed run's ordering key, from its fields when it has them (a run from the snapshot stays undecoded). */
 function keyOfListed(r: RunWithSummaries): RunKey {

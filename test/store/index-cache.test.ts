@@ -7,9 +7,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { generateStore } from "../../runs-fixtures/generate.mjs";
 import { forEachLine } from "../../src/store/index-cache.js";
 import { Snapshot, encodeSnapshot } from "../../src/store/index-snapshot.js";
-import { startRunFolderProbe } from "../../src/store/run-folder-probe.js";
+import { NOT_A_RUN, startRunFolderProbe } from "../../src/store/run-folder-probe.js";
 import type { RunRecord, ScalarSummary } from "../../src/store/types.js";
 import { RunStore, summarizeScalars } from "../../src/store/store.js";
+import { stoppedStatus } from "../../src/store/status.js";
 import { g } from "../helpers/g.js";
 import { cleanTempDirs, tempDir } from "../helpers/paths.js";
 
@@ -151,6 +152,73 @@ describe("index.bin, the binary snapshot", () => {
     expect(snap.summaries(0).acc!.step).toBeNull();
   });
 
+  it("orders runs from their bytes as the listing orders records, times with non-ASCII text included", () => {
+    // The listing's rule, from the records: created (else started, else ""), later first; then the higher trial; then the greater id.
+    const keyOf = (r: RunRecord): { created: string; trial: number } => ({ created: r.created ?? r.started ?? "", trial: r.trial ?? 0 });
+    const compareRecords = (a: { id: string; record: RunRecord }, b: { id: string; record: RunRecord }): number => {
+      const ka = keyOf(a.record);
+      const kb = keyOf(b.record);
+      if (ka.created !== kb.created) return ka.created < kb.created ? 1 : -1;
+      if (ka.trial !== kb.trial) return kb.trial - ka.trial;
+      return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+    };
+    // UTF-8 bytes order U+FF61 before U+1F600 (a surrogate pair in UTF-16), JS strings the other way round.
+    const times = [
+      "2026-01-01T00:00:00Z",
+      "2026-01-01T00:00:01Z",
+      "2026-01-01",
+      "",
+      "é",
+      "\uff61",
+      "\ud83d\ude00",
+      "a\uff61",
+      "a\ud83d\ude00",
+      "~",
+    ];
+    const entries = [];
+    let n = 0;
+    for (const created of [...times, undefined]) {
+      for (const started of ["2026-02-02T00:00:00Z", undefined]) {
+        for (const trial of [undefined, 0, 2, 10]) {
+          const id = (n++).toString(16).padStart(32, n % 3 === 0 ? "f" : "0");
+          const record = { op: "x", flags: {}, stopped: "s", exit_status: 0, created, started, trial } as unknown as RunRecord;
+          entries.push({ id, ino: 1, size: 2, mtime: 3, record, summaries: {} });
+        }
+      }
+    }
+    const snap = Snapshot.fromBytes(encodeSnapshot(entries))!;
+    for (let i = 0; i < entries.length; i++) {
+      expect(snap.readsInPlace(i)).toBe(true);
+      for (let j = 0; j < entries.length; j++) {
+        expect(Math.sign(snap.compareNewestFirst(i, j)), `${i} ${j}`).toBe(Math.sign(compareRecords(entries[i]!, entries[j]!)));
+      }
+    }
+  });
+
+  it("gives a run's status from its bits as the record gives it", () => {
+    const records = [
+      { exit_status: 0 },
+      { exit_status: -0 },
+      { exit_status: 1 },
+      { exit_status: null },
+      {},
+      { exit_status: 0, terminated: true },
+      { exit_status: 0, terminated: false },
+      { exit_status: 0, early_stopped: true },
+      { exit_status: 1, early_stopped: false, terminated: true },
+    ];
+    const entries = records.map((r, i) => ({
+      id: String(i).padStart(32, "0"),
+      ino: 1,
+      size: 2,
+      mtime: 3,
+      record: { op: "x", flags: {}, stopped: "s", ...r } as unknown as RunRecord,
+      summaries: {},
+    }));
+    const snap = Snapshot.fromBytes(encodeSnapshot(entries))!;
+    expect(records.map((_, i) => snap.stoppedStatus(i))).toEqual(records.map((r) => stoppedStatus(r as RunRecord)));
+  });
+
   it("refuses a truncated, damaged or foreign snapshot", () => {
     const entries = [
       { id: "a".repeat(32), ino: 1, size: 2, mtime: 3, record: { op: "x", flags: { lr: 1 } } as unknown as RunRecord, summaries: {} },
@@ -168,7 +236,7 @@ describe("index.bin, the binary snapshot", () => {
 });
 
 describe("the run folder probe", () => {
-  it("lists the runs folder and stats each run.json on a worker thread, as statSync does", () => {
+  it("lists the runs folder and stats each run.json on a worker thread, as statSync does, marking names that are not runs", () => {
     const home = tempDir();
     generateStore({ runs: 30, out: home, steps: 1, seed: "probe" });
     const runsDir = join(home, "runs");
@@ -177,7 +245,7 @@ describe("the run folder probe", () => {
     expect([...found.names].sort()).toEqual(readdirSync(runsDir).sort());
     found.names.forEach((name, i) => {
       const st = name === "not-a-run" ? null : statSync(join(runsDir, name, "run.json"));
-      expect([...found.stats.subarray(3 * i, 3 * i + 3)]).toEqual(st ? [st.ino, st.size, st.mtimeMs] : [-1, 0, 0]);
+      expect([...found.stats.subarray(3 * i, 3 * i + 3)]).toEqual(st ? [st.ino, st.size, st.mtimeMs] : [NOT_A_RUN, 0, 0]);
     });
     expect(startRunFolderProbe(join(home, "missing"))!.wait()).toBeNull();
   });
