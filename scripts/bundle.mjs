@@ -25,12 +25,14 @@ const UI_VIEWS = ["compare-view", "progress-view"];
 
 /**
  * `import.meta.url` in the CommonJS output: esbuild leaves it empty there, so it
- * is defined as this name, set by the banner from the bundle's own file name
- * (and the banner is taken out again where nothing reads it);
+ * is defined as a property of this object, which the banner makes from the
+ * bundle's own file name when it is first read (making a file URL at every
+ * start cost as much as a tenth of what `g runs` on an empty store adds to
+ * Node's start); the banner is taken out again where nothing reads it.
  * `import.meta.dirname` is the bundle's `__dirname`.
  */
-const META_URL = "__gImportMetaUrl";
-const META_URL_BANNER = `var ${META_URL} = require("node:url").pathToFileURL(__filename).href;`;
+const META = "__gImportMeta";
+const META_URL_BANNER = `var ${META} = { get url() { return require("node:url").pathToFileURL(__filename).href; } };`;
 
 async function bundleCli() {
   rmSync(outdir, { recursive: true, force: true });
@@ -50,8 +52,8 @@ async function bundleCli() {
     target: "node20",
     // Ink, React and their dependencies load from node_modules, and only for the interactive view.
     external: ["ink", "react", "react/*", "react-reconciler", "yoga-layout"],
-    plugins: [requireDynamicBuiltins(), importUiViewsAsModules()],
-    define: { "import.meta.url": META_URL, "import.meta.dirname": "__dirname" },
+    plugins: [requireDynamicBuiltins(), requireNodeModuleWhenCalled(), importUiViewsAsModules()],
+    define: { "import.meta.url": `${META}.url`, "import.meta.dirname": "__dirname" },
     banner: { js: META_URL_BANNER },
     logLevel: "warning",
     legalComments: "none",
@@ -100,6 +102,31 @@ function requireDynamicBuiltins() {
   };
 }
 
+/**
+ * `createRequire` from node:module, which loads node:module (and with it parts
+ * of Node's ES-module loader: about a tenth of what `g runs` on an empty store
+ * adds to Node's start) only when first called: the bundles call it to load
+ * cli-table3 or node:worker_threads when needed, and it was required at
+ * every start all the same. Another name imported from node:module fails the
+ * build (no such export), rather than loading it at start unseen.
+ */
+function requireNodeModuleWhenCalled() {
+  return {
+    name: "require-node-module-when-called",
+    setup(b) {
+      b.onResolve({ filter: /^node:module$/ }, (args) =>
+        args.kind === "import-statement" && args.namespace !== "node-module-when-called"
+          ? { path: args.path, namespace: "node-module-when-called" }
+          : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: "node-module-when-called" }, () => ({
+        contents: 'export function createRequire(path) {\n  return require("node:module").createRequire(path);\n}\n',
+        loader: "js",
+      }));
+    },
+  };
+}
+
 /** Beside the bundles: the one place their ES modules (the Ink views) are imported from, by Node's own loader. */
 const ESM_IMPORTER = "esm-import.js";
 const ESM_IMPORTER_SOURCE = `"use strict";
@@ -138,7 +165,7 @@ function dropUnusedBanner(path) {
   const text = readFileSync(path, "utf8");
   if (!text.startsWith(META_URL_BANNER)) return;
   const body = text.slice(META_URL_BANNER.length);
-  if (!body.includes(META_URL)) writeFileSync(path, body.replace(/^\n/, ""));
+  if (!body.includes(META)) writeFileSync(path, body.replace(/^\n/, ""));
 }
 
 /**
