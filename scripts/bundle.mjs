@@ -9,6 +9,7 @@
 // `tsc` still type-checks and emits dist/ (the SDK and the store, which tests
 // and users import).
 import { build } from "esbuild";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -229,24 +230,33 @@ async function bundleApp() {
 }
 
 /**
+ * The command each route's code cache is trained on (scripts/code-cache.mjs:
+ * run once, in an empty temporary store, before the cache is written), or
+ * none: the top level alone. `g runs` on an empty store is run most often of
+ * the short commands, and runs nothing but g.
+ */
+const CODE_CACHE_COMMANDS = { run: [], "runs-list": ["runs"], agent: [], program: [] };
+
+/**
  * V8's code cache of each route bundle, `<route>.js.cache`, made by this Node
  * (a Node of another V8 rejects it and compiles the bundle from its source):
- * compiled as src/cli/bundle-loader.ts compiles it, from tsc's build of it.
- * The bundle's last line and the cache's first carry the bundle's hash
- * (V8 itself checks only the source's length).
+ * compiled as src/cli/bundle-loader.ts compiles it, from tsc's build of it,
+ * after its top level (and its training command) ran, in a process of its own
+ * (scripts/code-cache.mjs). The bundle's last line and the cache's first carry
+ * the bundle's hash (V8 itself checks only the source's length).
  */
 async function writeCodeCaches() {
-  const { CODE_CACHE_SUFFIX, compileBundle, stampLine, STAMP_CHARS } = await import(join(root, "dist", "cli", "bundle-loader.js"));
+  const { stampLine } = await import(join(root, "dist", "cli", "bundle-loader.js"));
   for (const route of ROUTES) {
     const file = join(outdir, `${route}.js`);
     const text = readFileSync(file, "utf8");
-    const hash = createHash("sha256").update(text).digest("hex");
-    writeFileSync(file, text + stampLine(hash));
-    const { script } = compileBundle(file);
-    writeFileSync(
-      file + CODE_CACHE_SUFFIX,
-      Buffer.concat([Buffer.from(hash.slice(0, STAMP_CHARS) + "\n", "latin1"), script.createCachedData()]),
-    );
+    writeFileSync(file, text + stampLine(createHash("sha256").update(text).digest("hex")));
+    const made = spawnSync(process.execPath, [join(root, "scripts", "code-cache.mjs"), file, ...CODE_CACHE_COMMANDS[route]], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+      encoding: "utf8",
+    });
+    if (made.status !== 0) throw new Error(`the code cache of ${route}.js: ${made.stderr}`);
   }
 }
 
