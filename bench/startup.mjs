@@ -7,7 +7,9 @@
 //    when it is installed (-f: g and its children).
 // Options: --rounds N (default 20), --old DIR (a g package root built before a
 // change, e.g. a copy of bin/ and dist/: its rows are timed beside the new
-// ones), --smoke (3 rounds; what CI runs so the bench cannot rot).
+// ones), --smoke (3 rounds; what CI runs so the bench cannot rot),
+// --instructions (also each row's instructions under valgrind's callgrind,
+// once: independent of the load; see instructionCount).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -22,6 +24,28 @@ const option = (name, fallback) => {
 const SMOKE = argv.includes("--smoke");
 const ROUNDS = SMOKE ? 3 : Number(option("rounds", 20));
 const OLD = option("old", null);
+const INSTRUCTIONS = argv.includes("--instructions");
+
+/**
+ * Instructions `cmd` executes (valgrind's callgrind), in millions. Without
+ * NODE_EXTRA_CA_CERTS, which makes Node parse a certificate file at every
+ * start (most of `node -e 0` where it is set, and the same for every row),
+ * and without `detail::sprp`: primality tests of random numbers in Node's own
+ * start, whose count varies by millions from run to run.
+ */
+function instructionCount(cmd, home) {
+  const out = join(work, "callgrind.out");
+  const env = { ...process.env, G_HOME: home };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const res = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, ...cmd], { cwd: work, env, stdio: "ignore" });
+  if (res.status !== 0) throw new Error(`valgrind ${cmd.join(" ")} exited ${res.status}`);
+  const annotated = spawnSync("callgrind_annotate", [out], { encoding: "utf8", maxBuffer: 64 << 20 }).stdout;
+  const count = (line) => Number(line.trim().split(/\s+/)[0].replaceAll(",", ""));
+  const lines = annotated.split("\n");
+  const total = count(lines.find((l) => l.includes("PROGRAM TOTALS")));
+  const noise = lines.filter((l) => l.includes("detail::sprp")).reduce((sum, l) => sum + count(l), 0);
+  return (total - noise) / 1e6;
+}
 
 const work = tempDir("g-bench-startup-");
 try {
@@ -75,6 +99,21 @@ try {
       rows.map(([name], i) => [name, median(wall[i]).toFixed(0), over(wall, i), median(cpu[i]).toFixed(0), over(cpu, i)]),
     ),
   );
+
+  if (INSTRUCTIONS) {
+    if (spawnSync("valgrind", ["--version"]).status !== 0) console.log("\ninstructions: valgrind is not installed here");
+    else {
+      console.log("\ninstructions executed (valgrind's callgrind, one run each; see instructionCount):\n");
+      const counts = rows.map(([, cmd, home]) => instructionCount(cmd, home));
+      const overNode = (i) => (i === 0 ? "" : `+${(counts[i] - counts[0]).toFixed(1)}`);
+      console.log(
+        table(
+          ["command", "instructions (M)", "over node -e 0 (M)"],
+          rows.map(([name], i) => [name, counts[i].toFixed(1), overNode(i)]),
+        ),
+      );
+    }
+  }
 
   // fsyncs of one g run (strace -f counts g and everything it starts).
   const strace = spawnSync("strace", ["-V"], { encoding: "utf8" });

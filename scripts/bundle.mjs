@@ -9,6 +9,7 @@
 // `tsc` still type-checks and emits dist/ (the SDK and the store, which tests
 // and users import).
 import { build } from "esbuild";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -25,12 +26,14 @@ const UI_VIEWS = ["compare-view", "progress-view"];
 
 /**
  * `import.meta.url` in the CommonJS output: esbuild leaves it empty there, so it
- * is defined as this name, set by the banner from the bundle's own file name
- * (and the banner is taken out again where nothing reads it);
+ * is defined as a property of this object, which the banner makes from the
+ * bundle's own file name when it is first read (making a file URL at every
+ * start cost as much as a tenth of what `g runs` on an empty store adds to
+ * Node's start); the banner is taken out again where nothing reads it.
  * `import.meta.dirname` is the bundle's `__dirname`.
  */
-const META_URL = "__gImportMetaUrl";
-const META_URL_BANNER = `var ${META_URL} = require("node:url").pathToFileURL(__filename).href;`;
+const META = "__gImportMeta";
+const META_URL_BANNER = `var ${META} = { get url() { return require("node:url").pathToFileURL(__filename).href; } };`;
 
 async function bundleCli() {
   rmSync(outdir, { recursive: true, force: true });
@@ -50,8 +53,8 @@ async function bundleCli() {
     target: "node20",
     // Ink, React and their dependencies load from node_modules, and only for the interactive view.
     external: ["ink", "react", "react/*", "react-reconciler", "yoga-layout"],
-    plugins: [requireDynamicBuiltins(), importUiViewsAsModules()],
-    define: { "import.meta.url": META_URL, "import.meta.dirname": "__dirname" },
+    plugins: [requireDynamicBuiltins(), requireNodeModuleWhenCalled(), importUiViewsAsModules()],
+    define: { "import.meta.url": `${META}.url`, "import.meta.dirname": "__dirname" },
     banner: { js: META_URL_BANNER },
     logLevel: "warning",
     legalComments: "none",
@@ -100,6 +103,31 @@ function requireDynamicBuiltins() {
   };
 }
 
+/**
+ * `createRequire` from node:module, which loads node:module (and with it parts
+ * of Node's ES-module loader: about a tenth of what `g runs` on an empty store
+ * adds to Node's start) only when first called: the bundles call it to load
+ * cli-table3 or node:worker_threads when needed, and it was required at
+ * every start all the same. Another name imported from node:module fails the
+ * build (no such export), rather than loading it at start unseen.
+ */
+function requireNodeModuleWhenCalled() {
+  return {
+    name: "require-node-module-when-called",
+    setup(b) {
+      b.onResolve({ filter: /^node:module$/ }, (args) =>
+        args.kind === "import-statement" && args.namespace !== "node-module-when-called"
+          ? { path: args.path, namespace: "node-module-when-called" }
+          : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: "node-module-when-called" }, () => ({
+        contents: 'export function createRequire(path) {\n  return require("node:module").createRequire(path);\n}\n',
+        loader: "js",
+      }));
+    },
+  };
+}
+
 /** Beside the bundles: the one place their ES modules (the Ink views) are imported from, by Node's own loader. */
 const ESM_IMPORTER = "esm-import.js";
 const ESM_IMPORTER_SOURCE = `"use strict";
@@ -138,7 +166,7 @@ function dropUnusedBanner(path) {
   const text = readFileSync(path, "utf8");
   if (!text.startsWith(META_URL_BANNER)) return;
   const body = text.slice(META_URL_BANNER.length);
-  if (!body.includes(META_URL)) writeFileSync(path, body.replace(/^\n/, ""));
+  if (!body.includes(META)) writeFileSync(path, body.replace(/^\n/, ""));
 }
 
 /**
@@ -202,24 +230,33 @@ async function bundleApp() {
 }
 
 /**
+ * The command each route's code cache is trained on (scripts/code-cache.mjs:
+ * run once, in an empty temporary store, before the cache is written), or
+ * none: the top level alone. `g runs` on an empty store is run most often of
+ * the short commands, and runs nothing but g.
+ */
+const CODE_CACHE_COMMANDS = { run: [], "runs-list": ["runs"], agent: [], program: [] };
+
+/**
  * V8's code cache of each route bundle, `<route>.js.cache`, made by this Node
  * (a Node of another V8 rejects it and compiles the bundle from its source):
- * compiled as src/cli/bundle-loader.ts compiles it, from tsc's build of it.
- * The bundle's last line and the cache's first carry the bundle's hash
- * (V8 itself checks only the source's length).
+ * compiled as src/cli/bundle-loader.ts compiles it, from tsc's build of it,
+ * after its top level (and its training command) ran, in a process of its own
+ * (scripts/code-cache.mjs). The bundle's last line and the cache's first carry
+ * the bundle's hash (V8 itself checks only the source's length).
  */
 async function writeCodeCaches() {
-  const { CODE_CACHE_SUFFIX, compileBundle, stampLine, STAMP_CHARS } = await import(join(root, "dist", "cli", "bundle-loader.js"));
+  const { stampLine } = await import(join(root, "dist", "cli", "bundle-loader.js"));
   for (const route of ROUTES) {
     const file = join(outdir, `${route}.js`);
     const text = readFileSync(file, "utf8");
-    const hash = createHash("sha256").update(text).digest("hex");
-    writeFileSync(file, text + stampLine(hash));
-    const { script } = compileBundle(file);
-    writeFileSync(
-      file + CODE_CACHE_SUFFIX,
-      Buffer.concat([Buffer.from(hash.slice(0, STAMP_CHARS) + "\n", "latin1"), script.createCachedData()]),
-    );
+    writeFileSync(file, text + stampLine(createHash("sha256").update(text).digest("hex")));
+    const made = spawnSync(process.execPath, [join(root, "scripts", "code-cache.mjs"), file, ...CODE_CACHE_COMMANDS[route]], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+      encoding: "utf8",
+    });
+    if (made.status !== 0) throw new Error(`the code cache of ${route}.js: ${made.stderr}`);
   }
 }
 

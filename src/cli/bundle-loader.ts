@@ -7,10 +7,12 @@
 // the build stamps each bundle's last line and its cache with the bundle's
 // hash, and a cache whose stamp is not the bundle's is not offered to V8.
 // Code compiled here cannot call `import()` (Node 20 loses the callback of code
-// read from a cache): the build leaves none in the route bundles.
+// read from a cache): the build leaves none in the route bundles. The bundle's
+// `require` is the caller's (main.js's, whose folder the route bundles share):
+// `createRequire` would load node:module, and with it parts of Node's ES-module
+// loader, at every start.
 
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Script } from "node:vm";
 
@@ -60,15 +62,19 @@ export function compileBundle(file: string): CompiledBundle {
   return { script, cacheUsed: cachedData !== undefined && script.cachedDataRejected !== true };
 }
 
-/** Runs a compiled bundle as a CommonJS module of its own and returns its exports. */
-export function runBundle(file: string, compiled: CompiledBundle): unknown {
+/**
+ * Runs a compiled bundle as a CommonJS module of its own and returns its
+ * exports. `requireBeside` is the `require` of a module in the bundle's folder,
+ * which resolves what the bundle requires as the bundle's own would.
+ */
+export function runBundle(file: string, compiled: CompiledBundle, requireBeside: NodeJS.Require): unknown {
   const module = { exports: {} as unknown };
   const run = compiled.script.runInThisContext() as ModuleFunction;
-  run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  run.call(module.exports, module.exports, requireBeside, module, file, dirname(file));
   return module.exports;
 }
 
-/** Loads the bundle at `file` (an absolute path) and returns its exports. */
-export function loadBundle(file: string): unknown {
-  return runBundle(file, compileBundle(file));
+/** Loads the bundle at `file` (an absolute path, in the folder `requireBeside` resolves from) and returns its exports. */
+export function loadBundle(file: string, requireBeside: NodeJS.Require): unknown {
+  return runBundle(file, compileBundle(file), requireBeside);
 }

@@ -23,11 +23,12 @@ const BUNDLE_DIR = import.meta.dirname;
 
 /**
  * Loads the bundle of `route` and starts its command. The loader is imported
- * here, not above: it needs node:vm and node:module, which help does not.
+ * here, not above: it needs node:vm, which help does not. The route bundles
+ * sit beside this one, so this module's `require` resolves their requires.
  */
 export async function startRoute(route: Route, argv: string[]): Promise<void> {
   const { loadBundle } = await import("./bundle-loader.js");
-  await (loadBundle(join(BUNDLE_DIR, `${route}.js`)) as RouteBundle).start(argv);
+  await (loadBundle(join(BUNDLE_DIR, `${route}.js`), require) as RouteBundle).start(argv);
 }
 
 const args = process.argv.slice(2);

@@ -12,6 +12,7 @@ import { reapIfNeeded } from "../backends/reap-candidates.js";
 import { formatDuration as formatSeconds, formatTime as formatIsoTime } from "../format/values.js";
 import { renderRows } from "../format/table.js";
 import { runSeconds } from "../query/run-seconds.js";
+import { writeOut } from "../runner/terminal.js";
 import { say } from "./prompt.js";
 
 export const DEFAULT_LIST_LIMIT = 20;
@@ -65,7 +66,7 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
   const store = openStore();
   const { all, allRuns, selected, limited } = await loadListing(store, specs, opts);
   if (opts.json) {
-    process.stdout.write(JSON.stringify(limited.map(runJson), null, 2) + "\n");
+    writeOut(JSON.stringify(limited.map(runJson), null, 2) + "\n");
     return;
   }
   if (limited.length === 0) {
@@ -99,7 +100,7 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
     ...(showParent ? [typeof run.record.parent === "string" ? shortId(run.record.parent) : ""] : []),
     ...(showJob ? [run.record.placement ? formatPlacement(run.record.placement) : ""] : []),
   ]);
-  process.stdout.write(renderColumns(headers, rows));
+  writeOut(renderColumns(headers, rows));
   if (limited.length < selected) say(`(showing ${limited.length} of ${selected} runs; -a shows all, g runs 1:50 a range)`);
 }
 

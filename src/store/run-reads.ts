@@ -24,8 +24,14 @@ const CHUNK_RUNS = 64;
 /** A worker that has not answered in this long after this thread's share is done is given up on (it died). */
 const WORKER_TIMEOUT_MS = 60_000;
 
-/** The worker's module, beside this one both in tsc's dist/store/ and in the bundle's dist/bundle/. */
-const WORKER_URL = new URL("./run-reads-worker.js", import.meta.url);
+/**
+ * The worker's module, beside this one both in tsc's dist/store/ and in the
+ * bundle's dist/bundle/. A function, not a constant: a module's URL is made
+ * from its file name when first read, which start-up does without (issue 18).
+ */
+function workerModuleUrl(): URL {
+  return new URL("./run-reads-worker.js", import.meta.url);
+}
 
 // The worker starts from source (eval) and imports its module itself, so that a module that
 // fails to load is caught and answered like any other failure: the caller never waits for nothing.
@@ -127,7 +133,7 @@ export function readRunsFromFiles(
   names: string[],
   withSummaries: boolean,
   useWorker = true,
-  workerUrl: URL = WORKER_URL,
+  workerUrl: URL = workerModuleUrl(),
 ): { reads: RunRead[]; byWorker: number } {
   const reads = new Array<RunRead | undefined>(names.length);
   const signal = new Int32Array(new SharedArrayBuffer(8));

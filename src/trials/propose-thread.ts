@@ -25,8 +25,13 @@ export interface ProposalRequest {
 
 export type ProposalReply = { id: number; point: Point } | { id: number; error: string };
 
-/** The worker's module, beside this one both in tsc's dist/trials/ and in the bundle's dist/bundle/. */
-const WORKER_URL = new URL("./propose-worker.js", import.meta.url);
+/**
+ * The worker's module, beside this one both in tsc's dist/trials/ and in the
+ * bundle's dist/bundle/ (a function: a module's URL is made when first read, not at start-up).
+ */
+function workerModuleUrl(): URL {
+  return new URL("./propose-worker.js", import.meta.url);
+}
 
 let worker: Worker | null | undefined;
 class WorkerGone extends Error {}
@@ -40,10 +45,11 @@ const waiting = new Map<number, { resolve: (p: Point) => void; reject: (e: Error
 export function startProposer(): void {
   if (worker !== undefined) return;
   worker = null;
-  if (!existsSync(fileURLToPath(WORKER_URL))) return;
+  const url = workerModuleUrl();
+  if (!existsSync(fileURLToPath(url))) return;
   let w: Worker;
   try {
-    w = new (loadWorkerThreads().Worker)(WORKER_URL);
+    w = new (loadWorkerThreads().Worker)(url);
   } catch {
     return;
   }

@@ -55,6 +55,25 @@ describe("route bundles", () => {
     expect(gFrom(copy, ["--version"]).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 
+  it("trains a cache on a command: it holds the functions the command compiled, beside the top level", () => {
+    const copy = copyBundle();
+    const file = join(copy, "runs-list.js");
+    const cache = file + loader.CODE_CACHE_SUFFIX;
+    const train = (args: string[]): number => {
+      const res = spawnSync(process.execPath, [join(ROOT, "scripts", "code-cache.mjs"), file, ...args], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(res.status, res.stderr).toBe(0);
+      return readFileSync(cache).length;
+    };
+    const topLevel = train([]);
+    const trained = train(["runs"]);
+    expect(trained).toBeGreaterThan(topLevel);
+    expect(loader.compileBundle(file).cacheUsed).toBe(true);
+    expect(gFrom(copy, ["runs"])).toEqual({ code: 0, stdout: "", stderr: "no runs yet in HOME; start one with g run SCRIPT\n" });
+  });
+
   it("does not offer V8 a cache made for another bundle's source", () => {
     const copy = copyBundle();
     cpSync(join(BUNDLE, "run.js" + loader.CODE_CACHE_SUFFIX), join(copy, "runs-list.js" + loader.CODE_CACHE_SUFFIX));
