@@ -7,11 +7,15 @@
 // store without any cache (no index, no summary.json), as after copying a
 // store from a cluster (issue 18); --drop-caches also empties the page cache
 // first (root only), for a cold disk. --old-bin times an earlier build beside
-// (its cold rows only up to 10 000 runs: it takes minutes beyond).
+// (its cold rows only up to 10 000 runs: it takes minutes beyond). --cold-repeat N
+// times N rounds of the first compare, the builds in turn, each on a fresh
+// hard-linked copy of the store (cp -al: its own index files, the same file
+// contents in the page cache), and prints each round's pair with the load.
 //
 //   node bench/compare.mjs [--sizes 1000,10000,100000] [--cold-sizes 10000,100000] [--repeat 5]
-//                          [--bin bin/g] [--old-bin PATH] [--drop-caches] [--out DIR]
+//                          [--cold-repeat 1] [--bin bin/g] [--old-bin PATH] [--drop-caches] [--out DIR]
 
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +42,7 @@ function parseArgs(argv) {
     sizes: [1000, 10000, 100000],
     coldSizes: [10000, 100000],
     repeat: 5,
+    coldRepeat: 1,
     bin: join(ROOT, "bin", "g"),
     oldBin: null,
     dropCaches: false,
@@ -49,6 +54,7 @@ function parseArgs(argv) {
     else if (a === "--sizes") opts.sizes = list(argv[++i]);
     else if (a === "--cold-sizes") opts.coldSizes = list(argv[++i]);
     else if (a === "--repeat") opts.repeat = Number(argv[++i]);
+    else if (a === "--cold-repeat") opts.coldRepeat = Number(argv[++i]);
     else if (a === "--bin") opts.bin = argv[++i];
     else if (a === "--old-bin") opts.oldBin = argv[++i];
     else if (a === "--drop-caches") opts.dropCaches = true;
@@ -56,7 +62,7 @@ function parseArgs(argv) {
       i++; // read above
     else {
       process.stderr.write(
-        `bench: unknown argument "${a}"\nusage: node bench/compare.mjs [--sizes 1000,10000] [--cold-sizes 10000] [--repeat 5] [--bin bin/g] [--old-bin PATH] [--drop-caches] [--out DIR]\n`,
+        `bench: unknown argument "${a}"\nusage: node bench/compare.mjs [--sizes 1000,10000] [--cold-sizes 10000] [--repeat 5] [--cold-repeat 1] [--bin bin/g] [--old-bin PATH] [--drop-caches] [--out DIR]\n`,
       );
       process.exit(2);
     }
@@ -74,6 +80,16 @@ function timeCold(bin, home, dropCaches) {
   for (const f of ["index.bin", "index.jsonl", "index-keys.txt"]) rmSync(join(home, f), { force: true });
   const dropped = dropCaches && dropPageCache();
   return { ...timeOnce(bin, ["compare", "-T"], home), dropped };
+}
+
+/** A copy of the store at `to` whose files are hard links to the store's (cp -al), or a full copy where that fails. */
+function copyStore(from, to) {
+  rmSync(to, { recursive: true, force: true });
+  const linked = spawnSync("cp", ["-al", from, to]);
+  if (linked.status !== 0) {
+    rmSync(to, { recursive: true, force: true });
+    cpSync(from, to, { recursive: true });
+  }
 }
 
 /** A G_HOME beside `store` whose runs folder is a link to the store's: the same runs, its own index files. */
@@ -140,20 +156,40 @@ function main() {
     });
   }
 
+  const pairLines = [];
   for (const n of opts.coldSizes) {
     const home = ensureStore(n, { summary: false, root: OUT });
-    for (const [name, bin] of bins) {
-      if (name !== "g" && n > OLD_COLD_MAX_RUNS) continue;
-      // The old build writes summary.json into the store: give it a copy.
-      const target = name === "g" ? home : join(tmpdir(), `g-bench-cold-${process.pid}`);
-      if (target !== home) cpSync(home, target, { recursive: true });
-      const r = timeCold(bin, target, opts.dropCaches);
-      if (target !== home) rmSync(target, { recursive: true, force: true });
-      loads.push(os.loadavg()[0]);
-      const disk = r.dropped ? "cold disk" : "page cache warm";
-      rows.push({ ...summarize(`${name}: ${n.toLocaleString("en")} without caches (first run, ${disk})`, n, [r]), cold: true });
-      process.stderr.write(`bench: ${name} ${n} runs without caches: ${r.seconds.toFixed(3)} s\n`);
+    const coldBins = bins.filter(([name]) => name === "g" || n <= OLD_COLD_MAX_RUNS);
+    const samples = coldBins.map(() => []);
+    // Rounds of the builds in turn, each on its own fresh copy, so a change of load hits both alike.
+    for (let round = 0; round < opts.coldRepeat; round++) {
+      const load = os.loadavg()[0];
+      // Each round the other build goes first.
+      const order = coldBins.map((_, k) => k);
+      if (round % 2 === 1) order.reverse();
+      for (const k of order) {
+        const [name, bin] = coldBins[k];
+        const copy = join(OUT, `cold-copy-${process.pid}`);
+        copyStore(home, copy);
+        const r = timeCold(bin, copy, opts.dropCaches);
+        rmSync(copy, { recursive: true, force: true });
+        samples[k].push(r);
+        process.stderr.write(`bench: ${name} ${n} runs without caches: ${r.seconds.toFixed(3)} s\n`);
+      }
+      loads.push(load, os.loadavg()[0]);
+      pairLines.push(
+        `| ${n.toLocaleString("en")} | ${round + 1} | ${load.toFixed(1)} | ` +
+          coldBins
+            .map((_, k) => `${samples[k][round].seconds.toFixed(3)} s (CPU ${samples[k][round].cpu?.toFixed(2) ?? "–"})`)
+            .join(" | ") +
+          " |",
+      );
     }
+    coldBins.forEach(([name], k) => {
+      const disk = samples[k].some((r) => r.dropped) ? "cold disk" : "page cache warm";
+      const label = `${name}: ${n.toLocaleString("en")} without caches (first run, ${disk}${opts.coldRepeat > 1 ? `, ${opts.coldRepeat} rounds` : ""})`;
+      rows.push({ ...summarize(label, n, samples[k]), cold: true });
+    });
   }
 
   const fmt = (x, d = 3) => (x === null ? "–" : x.toFixed(d));
@@ -183,6 +219,17 @@ function main() {
     );
   }
   lines.push("", "CPU µs per run: (CPU s − the same build's empty-store CPU s) / runs; a flat column means linear growth.");
+  if (opts.coldRepeat > 1 && pairLines.length > 0) {
+    const names = bins.map(([name]) => name);
+    lines.push(
+      "",
+      "First compare without caches, round by round (each build on a fresh hard-linked copy; load average at the round's start):",
+      "",
+      `| runs | round | load | ${names.map((x) => `${x} wall (CPU s)`).join(" | ")} |`,
+      `|---:|---:|---:|${names.map(() => "---:").join("|")}|`,
+      ...pairLines,
+    );
+  }
   process.stdout.write(lines.join("\n") + "\n");
 }
 

@@ -81,30 +81,27 @@ export function summarizeScalarText(text: string): Record<string, ScalarSummary>
   return summarizeScalarBytes(bytes, 0, bytes.length);
 }
 
-// Bytes of the line every writer of scalars.jsonl produces (g's runner, both SDKs):
-// {"key":K,"value":V,"step":S,"t":T} with a key free of escapes.
-const KEY_OPEN = Buffer.from('{"key":"');
-const VALUE_OPEN = Buffer.from('","value":');
-const STEP_OPEN = Buffer.from(',"step":');
-const T_OPEN = Buffer.from(',"t":');
-const NULL_TEXT = Buffer.from("null");
-/** Exact powers of ten as doubles: a decimal of at most 15 digits scaled by one of these is correctly rounded. */
+// The line every writer of scalars.jsonl produces (g's runner, both SDKs):
+// {"key":K,"value":V,"step":S,"t":T} with a key free of escapes. Its fixed
+// parts are compared byte by byte in line (a loop over a Buffer constant cost
+// a tenth of the scan), each with its text beside it.
+/** Exact powers of ten as doubles: a whole number below 2^53 divided by one of these is correctly rounded (one rounding). */
 const EXACT_POWERS = Array.from({ length: 23 }, (_, i) => 10 ** i);
-const MAX_FAST_DIGITS = 15;
 /** Keys tried byte by byte (the one after the last line's first) before a key's text is looked up by name. */
 const KEY_TRIES = 8;
 
 /**
- * What the scanner found last: a number's value (scanNumber), the key slot of
- * the last plain line. One per thread, reused by every file: a first read meets
- * 50 million lines at 100 000 runs, and an object per number or line is garbage.
+ * A number's value as scanNumber found it. One per thread, reused: a first
+ * read meets 50 million lines at 100 000 runs, and a number returned from a
+ * call that is not inlined is a heap number each.
  */
-const scanned = { value: 0, slot: -1 };
+const scanned = { value: 0 };
 
 /**
  * The keys one file's plain lines name, in order of first appearance: where
  * their bytes were first met in the buffer (to compare the next lines' keys
- * with, byte by byte, without decoding them) and the summary each adds to.
+ * with, byte by byte, without decoding them) and the summary each adds to;
+ * `last` is the slot of the last plain line.
  */
 interface KeySlots {
   at: number[];
@@ -113,26 +110,26 @@ interface KeySlots {
   summary: ScalarSummary[];
   /** A key's text to its slot, for a file with more keys than are tried byte by byte. */
   byName: Map<string, number>;
+  last: number;
 }
 
 /**
  * The end of the JSON number at `at` in `buf` (before `limit`), -1 when the
  * bytes there are not one; its value, exactly the one JSON.parse gives, in
- * `scanned.value` when `wantValue`. Up to 15 significant digits and a power of
- * ten up to 22, the decimal is computed here (one rounding: correct); anything
- * else goes through Number() of its text.
+ * `scanned.value`. Its digits make a whole number and a power of ten: below
+ * 2^53 and 10^22 both are exact and their quotient is the correctly rounded
+ * value (Clinger's fast path); anything else (an exponent, more digits) goes
+ * through Number() of its text.
  */
-function scanNumber(buf: Buffer, at: number, limit: number, wantValue: boolean): number {
+function scanNumber(buf: Buffer, at: number, limit: number): number {
   let i = at;
   const negative = buf[i] === 45; /* - */
   if (negative) i++;
   const intStart = i;
   let mantissa = 0;
-  let digits = 0;
   let c = 0;
   while (i < limit && (c = buf[i]! - 48) >= 0 && c <= 9) {
     mantissa = mantissa * 10 + c;
-    if (mantissa !== 0) digits++;
     i++;
   }
   const intDigits = i - intStart;
@@ -140,38 +137,54 @@ function scanNumber(buf: Buffer, at: number, limit: number, wantValue: boolean):
   if (intDigits === 0 || (intDigits > 1 && buf[intStart] === 48)) return -1;
   let scale = 0;
   if (i < limit && buf[i] === 46 /* . */) {
-    i++;
-    const fracStart = i;
+    const fracStart = ++i;
     while (i < limit && (c = buf[i]! - 48) >= 0 && c <= 9) {
       mantissa = mantissa * 10 + c;
-      if (mantissa !== 0) digits++;
       i++;
     }
-    if (i === fracStart) return -1;
     scale = i - fracStart;
+    if (scale === 0) return -1;
   }
-  let exact = digits <= MAX_FAST_DIGITS;
-  if (i < limit && (buf[i] === 101 || buf[i] === 69) /* e E */) {
-    i++;
-    if (i < limit && (buf[i] === 43 || buf[i] === 45)) i++;
-    const expStart = i;
-    while (i < limit && (c = buf[i]! - 48) >= 0 && c <= 9) i++;
-    if (i === expStart) return -1;
-    exact = false;
+  if (i < limit && (buf[i]! | 32) === 101 /* e E */) {
+    i = skipExponent(buf, i + 1, limit);
+    if (i < 0) return -1;
+    scanned.value = Number(buf.toString("latin1", at, i));
+    return i;
   }
-  if (!wantValue) return i;
-  if (exact && scale <= 22) {
+  // Every partial sum below 2^53 was exact; a mantissa rounded on the way ends at 2^53 or above.
+  if (mantissa <= Number.MAX_SAFE_INTEGER && scale < EXACT_POWERS.length) {
     const v = scale === 0 ? mantissa : mantissa / EXACT_POWERS[scale]!;
     scanned.value = negative ? -v : v;
   } else scanned.value = Number(buf.toString("latin1", at, i));
   return i;
 }
 
-/** Whether `buf` holds `text` at `at` (before `limit`). */
-function bytesAt(buf: Buffer, at: number, limit: number, text: Buffer): boolean {
-  if (at + text.length > limit) return false;
-  for (let k = 0; k < text.length; k++) if (buf[at + k] !== text[k]) return false;
-  return true;
+/** The end of the JSON number at `at` (before `limit`), -1 when the bytes there are not one: checked, not read. */
+function skipNumber(buf: Buffer, at: number, limit: number): number {
+  let i = at;
+  if (buf[i] === 45 /* - */) i++;
+  const intStart = i;
+  let c = 0;
+  while (i < limit && (c = buf[i]! - 48) >= 0 && c <= 9) i++;
+  const intDigits = i - intStart;
+  if (intDigits === 0 || (intDigits > 1 && buf[intStart] === 48)) return -1;
+  if (i < limit && buf[i] === 46 /* . */) {
+    const fracStart = ++i;
+    while (i < limit && (c = buf[i]! - 48) >= 0 && c <= 9) i++;
+    if (i === fracStart) return -1;
+  }
+  if (i < limit && (buf[i]! | 32) === 101 /* e E */) return skipExponent(buf, i + 1, limit);
+  return i;
+}
+
+/** The end of an exponent's sign and digits from `at` (after the e), -1 without digits. */
+function skipExponent(buf: Buffer, at: number, limit: number): number {
+  let i = at;
+  if (i < limit && (buf[i] === 43 || buf[i] === 45) /* + - */) i++;
+  const digitsStart = i;
+  let c = 0;
+  while (i < limit && (c = buf[i]! - 48) >= 0 && c <= 9) i++;
+  return i === digitsStart ? -1 : i;
 }
 
 /**
@@ -186,8 +199,7 @@ function bytesAt(buf: Buffer, at: number, limit: number, text: Buffer): boolean 
  */
 export function summarizeScalarBytes(buf: Buffer, start: number, end: number): Record<string, ScalarSummary> {
   const out: Record<string, ScalarSummary> = {};
-  const slots: KeySlots = { at: [], length: [], text: [], summary: [], byName: new Map() };
-  scanned.slot = -1;
+  const slots: KeySlots = { at: [], length: [], text: [], summary: [], byName: new Map(), last: -1 };
   let pos = start;
   while (pos < end) {
     const next = addPlainLine(buf, pos, end, out, slots);
@@ -217,28 +229,81 @@ export function summarizeScalarBytes(buf: Buffer, start: number, end: number): R
  * next line starts; -1 (nothing added) when it has another shape.
  */
 function addPlainLine(buf: Buffer, pos: number, end: number, out: Record<string, ScalarSummary>, slots: KeySlots): number {
-  if (!bytesAt(buf, pos, end, KEY_OPEN)) return -1;
-  const keyStart = pos + KEY_OPEN.length;
-  const slot = findKeySlot(buf, keyStart, end, out, slots);
-  if (slot < 0) return -1;
-  let i = scanNumber(buf, keyStart + slots.length[slot]! + VALUE_OPEN.length, end, true);
+  // {"key":"
+  if (
+    pos + 8 > end ||
+    buf[pos] !== 123 ||
+    buf[pos + 1] !== 34 ||
+    buf[pos + 2] !== 107 ||
+    buf[pos + 3] !== 101 ||
+    buf[pos + 4] !== 121 ||
+    buf[pos + 5] !== 34 ||
+    buf[pos + 6] !== 58 ||
+    buf[pos + 7] !== 34
+  )
+    return -1;
+  const keyStart = pos + 8;
+  let slot = findKnownKey(buf, keyStart, end, slots);
+  let i: number;
+  if (slot >= 0) i = keyStart + slots.length[slot]!;
+  else {
+    // A key met the first time, or past the ones tried: its text up to the closing quote, plain.
+    i = keyStart;
+    while (i < end && buf[i] !== 34 /* " */) {
+      if (buf[i] === 92 /* \ */ || buf[i]! < 32) return -1;
+      i++;
+    }
+  }
+  // ","value":
+  if (
+    i + 10 > end ||
+    buf[i] !== 34 ||
+    buf[i + 1] !== 44 ||
+    buf[i + 2] !== 34 ||
+    buf[i + 3] !== 118 ||
+    buf[i + 4] !== 97 ||
+    buf[i + 5] !== 108 ||
+    buf[i + 6] !== 117 ||
+    buf[i + 7] !== 101 ||
+    buf[i + 8] !== 34 ||
+    buf[i + 9] !== 58
+  )
+    return -1;
+  // Given a slot from its first line with a value on (addPlainLine counts it from its first whole line).
+  if (slot < 0) slot = addKeySlot(buf, keyStart, i, slots);
+  i = scanNumber(buf, i + 10, end);
   if (i < 0) return -1;
   const value = scanned.value;
-  if (!bytesAt(buf, i, end, STEP_OPEN)) return -1;
-  i += STEP_OPEN.length;
+  // ,"step":
+  if (
+    i + 8 > end ||
+    buf[i] !== 44 ||
+    buf[i + 1] !== 34 ||
+    buf[i + 2] !== 115 ||
+    buf[i + 3] !== 116 ||
+    buf[i + 4] !== 101 ||
+    buf[i + 5] !== 112 ||
+    buf[i + 6] !== 34 ||
+    buf[i + 7] !== 58
+  )
+    return -1;
+  i += 8;
   let step: number | null = null;
-  if (bytesAt(buf, i, end, NULL_TEXT)) i += NULL_TEXT.length;
+  // null
+  if (i + 4 <= end && buf[i] === 110 && buf[i + 1] === 117 && buf[i + 2] === 108 && buf[i + 3] === 108) i += 4;
   else {
-    i = scanNumber(buf, i, end, true);
+    i = scanNumber(buf, i, end);
     if (i < 0) return -1;
     step = scanned.value;
   }
-  if (!bytesAt(buf, i, end, T_OPEN)) return -1;
-  i = scanNumber(buf, i + T_OPEN.length, end, false); // a time: checked, not needed
-  if (i < 0 || i >= end || buf[i] !== 125 /* } */) return -1;
+  // ,"t":
+  if (i + 5 > end || buf[i] !== 44 || buf[i + 1] !== 34 || buf[i + 2] !== 116 || buf[i + 3] !== 34 || buf[i + 4] !== 58) return -1;
+  i = skipNumber(buf, i + 5, end); // a time: checked, not needed
+  // } and the end of the line
+  if (i < 0 || i >= end || buf[i] !== 125) return -1;
   i++;
-  if (i < end && buf[i] !== 10 /* \n */) return -1;
-  scanned.slot = slot;
+  if (i < end && buf[i] !== 10) return -1;
+  slots.last = slot;
   const s = slots.summary[slot]!;
   if (s.count === 0) {
     // The key's first value in this file: its summary joins the answer now, or is the one a line
@@ -249,7 +314,9 @@ function addPlainLine(buf: Buffer, pos: number, end: number, out: Record<string,
       s.last = s.first = s.min = s.max = s.total = value;
       s.count = 1;
       s.step = step;
-      Object.defineProperty(out, key, { value: s, enumerable: true, writable: true, configurable: true });
+      // A plain store keeps the object's shape (one per key order, shared by every file); only "__proto__" needs defining.
+      if (key === "__proto__") Object.defineProperty(out, key, { value: s, enumerable: true, writable: true, configurable: true });
+      else out[key] = s;
       return i + 1;
     }
   }
@@ -268,41 +335,40 @@ function addToSlot(s: ScalarSummary, value: number, step: number | null): void {
 }
 
 /**
- * The slot of the key whose text starts at `keyStart`, followed by the rest of
- * `","value":`; a new slot for a key met the first time; -1 when the key is
- * not plain (an escape, a control character, no closing quote).
+ * The slot of a known key whose bytes start at `keyStart` and end with a
+ * closing quote, trying the one after the last line's first, then the next,
+ * up to KEY_TRIES; -1 when none of them is.
  */
-function findKeySlot(buf: Buffer, keyStart: number, end: number, out: Record<string, ScalarSummary>, slots: KeySlots): number {
+function findKnownKey(buf: Buffer, keyStart: number, end: number, slots: KeySlots): number {
   const { at, length } = slots;
   const n = at.length;
   const tries = n < KEY_TRIES ? n : KEY_TRIES;
-  let k = scanned.slot + 1;
+  let k = slots.last + 1;
   for (let t = 0; t < tries; t++, k++) {
     if (k >= n) k = 0;
     const len = length[k]!;
-    // The same bytes, then the closing quote and the rest of ","value": (which rules out a longer key).
+    // The closing quote right after (which rules out a longer key), then the same bytes.
     if (keyStart + len >= end || buf[keyStart + len] !== 34) continue;
     const from = at[k]!;
     let b = 0;
     while (b < len && buf[keyStart + b] === buf[from + b]) b++;
-    if (b === len && bytesAt(buf, keyStart + len, end, VALUE_OPEN)) return k;
+    if (b === len) return k;
   }
-  let i = keyStart;
-  while (i < end && buf[i] !== 34 /* " */) {
-    if (buf[i] === 92 /* \ */ || buf[i]! < 32) return -1;
-    i++;
-  }
-  if (!bytesAt(buf, i, end, VALUE_OPEN)) return -1;
-  const key = buf.toString("utf8", keyStart, i);
+  return -1;
+}
+
+/** The slot of the plain key buf[keyStart, keyEnd): by its text, or a new one for a key met the first time. */
+function addKeySlot(buf: Buffer, keyStart: number, keyEnd: number, slots: KeySlots): number {
+  const key = buf.toString("utf8", keyStart, keyEnd);
   const known = slots.byName.get(key);
   if (known !== undefined) return known;
-  // Counted from its first value on (addPlainLine): a line cut short after its key adds nothing.
-  at.push(keyStart);
-  length.push(i - keyStart);
+  const slot = slots.at.length;
+  slots.at.push(keyStart);
+  slots.length.push(keyEnd - keyStart);
   slots.text.push(key);
   slots.summary.push({ last: 0, first: 0, min: 0, max: 0, avg: 0, total: 0, count: 0, step: null });
-  slots.byName.set(key, n);
-  return n;
+  slots.byName.set(key, slot);
+  return slot;
 }
 
 /**
