@@ -80,7 +80,7 @@ import {
   type SdkFile,
 } from "./run-files.js";
 import { appendScalarRecords, readRunSummaries, readScalarsFile, writeRunSummary } from "./scalar-files.js";
-import { deriveStatus } from "./status.js";
+import { deriveSettledStatus, deriveStatus } from "./status.js";
 import { summarizeTracks } from "./track-files.js";
 import { STORE_FORMAT, type Flags, type Run, type RunFields, type RunRecord, type ScalarRecord, type ScalarSummary } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
@@ -123,7 +123,7 @@ export {
   type Lease,
   type RunLock,
 } from "./locks.js";
-export { deriveStatus, isPidAlive, stoppedStatus } from "./status.js";
+export { deriveSettledStatus, deriveStatus, isPidAlive, stoppedStatus } from "./status.js";
 export { readScalarsFile, summarizeScalars } from "./scalar-files.js";
 export { readTextFast } from "./read-fast.js";
 export { readSdkParams, readSdkFiles, summarizeSdkLogs, type LogSummary, type SdkFile } from "./run-files.js";
@@ -300,7 +300,10 @@ export class RunStore {
     } catch (err) {
       throw new NotFoundError(`run ${shortId(id)} cannot be read (${dir}): ${describeDamage(err)}`);
     }
-    return { id, dir, record, status: deriveStatus(record, dir) };
+    // A run that has just ended may read as abandoned (the finish race, see deriveSettledStatus):
+    // one run read alone is what a claim or a restart acts on, so it is read again before that.
+    const settled = deriveSettledStatus(record, dir, () => withLiveParams(readRecord(dir, id), dir));
+    return { id, dir, record: settled.record, status: settled.status };
   }
 
   /**
