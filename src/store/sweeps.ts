@@ -433,13 +433,16 @@ function appendClaim(
   try {
     const size = fstatSync(fd).size;
     let choice: ClaimChoice = first;
+    let pool = trials;
     // A ledger shorter than was read has been replaced (by hand): everything is read again.
     const since = size < seen.end ? readLedgerFd(fd, 0, size) : readLedgerFd(fd, seen.end, size);
     if (size < seen.end || since.entries.length > 0) {
       const before = size < seen.end ? [] : trials;
       const added = since.entries.map((e) => claimedTrial(store, e)).filter(isCounted);
-      choice = choose([...before, ...added]);
+      pool = [...before, ...added];
+      choice = choose(pool);
     }
+    choice = recheckActedOn(store, pool, choice, choose);
     if (choice.kind === "done") return choice;
     if (choice.rerun) {
       store.writeLock(choice.rerun.id, { ...lock, beat: Date.now() });
@@ -457,6 +460,33 @@ function appendClaim(
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The choice made again while the run it would act on (an orphan to run again
+ * in a new run, an interrupted run to reuse) reads otherwise now. That run was
+ * read before the lock, perhaps long before (the wait); a run read then as
+ * abandoned may have ended since, or its lease been renewed by a writer that
+ * was stalled. Under the lock it is read once more, and the choice stands only
+ * if it still reads the same: one run's read, and only for such a choice.
+ */
+function recheckActedOn(store: RunStore, trials: Trial[], choice: ClaimChoice, choose: (trials: Trial[]) => ClaimChoice): ClaimChoice {
+  let pool = trials;
+  // Each pass reads one run the choice acts on; a run that changed is replaced in the pool, so the
+  // next choice is made from what it is now. Bounded: a run that keeps changing is not chased.
+  for (let pass = 0; pass <= trials.length; pass++) {
+    if (choice.kind === "done") return choice;
+    const runId = choice.retryOf?.runId ?? choice.rerun?.id;
+    const before = runId === undefined ? undefined : pool.find((t) => t.runId === runId);
+    if (before === undefined) return choice;
+    const now = readTrial(store, { trial: before.trial, run: before.runId });
+    const same =
+      now.run !== null && now.run.status === before.run!.status && now.orphaned === before.orphaned && now.superseded === before.superseded;
+    if (same) return choice;
+    pool = pool.map((t) => (t.runId === before.runId ? now : t)).filter(isCounted);
+    choice = choose(pool);
+  }
+  return choice;
 }
 
 /**

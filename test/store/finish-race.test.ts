@@ -11,7 +11,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RunStore } from "../../src/store/store.js";
-import { appendTrialEntry, readTrialEntries, readTrials } from "../../src/store/sweeps.js";
+import { writeJsonAtomic } from "../../src/store/fs-atomic.js";
+import { appendTrialEntry, claimLedgerTrial, readTrialEntries, readTrials, type ClaimChoice, type Trial } from "../../src/store/sweeps.js";
 import { ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
 afterEach(cleanTempDirs);
@@ -82,6 +83,36 @@ describe("the finish race", () => {
     const [t] = readTrials(store, { dir: ledger });
     expect(t!.orphaned).toBe(true);
     expect(t!.run!.status).toBe("error");
+  });
+
+  it("reads an orphan chosen before the lock again under it, and chooses again when it has ended meanwhile", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const ledger = makeLedger(home);
+    // Started, not stopped, no LOCK: read as abandoned (a writer stalled past its lease reads so too).
+    const run = store.createRun({ op: "x", trial: 1, flags: { x: 1 }, started: new Date().toISOString() });
+    appendTrialEntry(ledger, { trial: 1, run: run.id, point: { x: 1 } });
+    const seen: string[] = [];
+    const choose = (trials: Trial[]): ClaimChoice => {
+      const orphan = trials.find((t) => t.orphaned);
+      seen.push(orphan ? "orphan" : "none");
+      if (seen.length === 1) {
+        // Between the choice made before the lock and the lock, the run's writer records its end.
+        writeJsonAtomic(join(run.dir, "run.json"), { ...run.record, stopped: new Date().toISOString(), exit_status: 0 });
+      }
+      if (orphan) return { kind: "trial", trial: orphan.trial, point: { x: 1 }, retryOf: orphan };
+      const taken = new Set(trials.map((t) => t.trial));
+      return taken.has(2) ? { kind: "done", reason: "both claimed" } : { kind: "trial", trial: 2, point: { x: 2 }, retryOf: null };
+    };
+    const claim = await claimLedgerTrial(store, ledger, {
+      choose,
+      newRun: (choice) => ({ op: "x", trial: choice.trial, flags: choice.point }),
+      lockTimeoutMs: 5_000,
+    });
+    expect(seen).toEqual(["orphan", "none"]);
+    expect(claim.kind === "trial" && { trial: claim.trial, retryOf: claim.retryOf }).toEqual({ trial: 2, retryOf: null });
+    expect(store.readRun(run.id).record.retried_by).toBeUndefined();
+    expect(readTrialEntries(ledger).map((e) => e.trial)).toEqual([1, 2]);
   });
 
   it("claims each of 48 grid points exactly once with 6 agents that rerun orphans, their LOCK reads held up to 4 ms, 3 times out of 3", async () => {
