@@ -16,7 +16,7 @@
 // clocks that agree to within a few seconds (NTP), as NFS itself does.
 
 import * as fs from "node:fs";
-import { lstatSync, rmdirSync, symlinkSync, unlinkSync, watch, type FSWatcher } from "node:fs";
+import { lstatSync, rmdirSync, symlinkSync, unlinkSync, watch, type FSWatcher, type Stats } from "node:fs";
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -39,6 +39,8 @@ const DIR_LOCK = ".lock";
  * an error.
  */
 const BRIEF_LOCK_TARGET = ".";
+/** Beside the lock (`.lock.break`): held while a stale lock is removed (removeStaleLock). */
+const BREAK_SUFFIX = ".break";
 /**
  * Pause between two tries of a held lock (withDirLock): this to twice this, at random. A claim
  * holds a sweep's lock for a few ms, so eight agents queueing for it poll often; a mkdir and a
@@ -207,7 +209,9 @@ export async function withDirLock<T>(dir: string, fn: () => T | Promise<T>, time
  * folder as a hint: on a local file system the holder's unlink wakes the waiter
  * at once. NFS delivers no such events for other hosts' changes; the polling
  * alone is correct there. A lock whose mtime is older than RUN_LOCK_STALE_MS
- * belongs to a dead process and is removed, as proper-lockfile does. Gives up
+ * belongs to a dead process and is removed, as proper-lockfile does, but
+ * only by one waiter at a time and only if it is still the entry seen stale
+ * (removeStaleLock: two waiters never both take one stale lock over). Gives up
  * with BusyError (exit 75) after `timeoutMs`.
  */
 export async function withBriefDirLock<T>(dir: string, fn: () => T, timeoutMs = RUN_LOCK_TIMEOUT_MS): Promise<T> {
@@ -250,12 +254,52 @@ function tryTakeLock(dir: string, lockPath: string): boolean {
     if (code === "ENOENT") throw new NotFoundError(`${dir} does not exist`);
     if (code !== "EEXIST") throw err;
   }
+  let seen: Stats;
   try {
-    if (lstatSync(lockPath).mtimeMs < Date.now() - RUN_LOCK_STALE_MS) removeLockEntry(lockPath);
+    seen = lstatSync(lockPath);
   } catch {
-    /* released (or removed as stale by another waiter) meanwhile: the next try sees */
+    return false; /* released meanwhile: the next try sees */
   }
+  if (seen.mtimeMs < Date.now() - RUN_LOCK_STALE_MS) removeStaleLock(lockPath, seen);
   return false;
+}
+
+/**
+ * Removes the lock entry `seen` stale, unless it has been replaced since. Two
+ * waiters that see the same stale lock would otherwise both remove "it": the
+ * second one the fresh lock the first made after its own removal, and both
+ * would hold the lock (proper-lockfile's takeover has that window too, and
+ * finds it afterwards by its mtime refresh, which a brief lock does not make).
+ * So a removal is made holding a second lock, `.lock.break` (a symlink, made as
+ * the lock is), and only of the entry seen (same inode and mtime: a new lock
+ * has a new mtime, even on a reused inode). A waiter that finds `.lock.break`
+ * held leaves the removal to its holder and looks again at its next try; one
+ * left by a remover that died in these few lines goes stale as a lock does.
+ */
+export function removeStaleLock(lockPath: string, seen: Pick<Stats, "ino" | "mtimeMs">): void {
+  const breaker = `${lockPath}${BREAK_SUFFIX}`;
+  try {
+    symlinkSync(BRIEF_LOCK_TARGET, breaker);
+  } catch {
+    try {
+      if (lstatSync(breaker).mtimeMs < Date.now() - RUN_LOCK_STALE_MS) unlinkSync(breaker);
+    } catch {
+      /* released meanwhile */
+    }
+    return;
+  }
+  try {
+    const now = lstatSync(lockPath);
+    if (now.ino === seen.ino && now.mtimeMs === seen.mtimeMs) removeLockEntry(lockPath);
+  } catch {
+    /* released (or removed) meanwhile: the next try sees */
+  } finally {
+    try {
+      unlinkSync(breaker);
+    } catch {
+      /* taken over as stale meanwhile */
+    }
+  }
 }
 
 /** Removes a lock entry of either kind: the brief lock's symlink or a directory (proper-lockfile's, older g's). */

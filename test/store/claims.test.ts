@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BusyError } from "../../src/errors.js";
+import { removeStaleLock } from "../../src/store/locks.js";
 import { RunStore, withBriefDirLock, withDirLock } from "../../src/store/store.js";
 import { appendTrialEntry, claimLedgerTrial, readTrials, type ClaimChoice, type Trial } from "../../src/store/sweeps.js";
 import { DIST, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
@@ -271,6 +272,31 @@ describe("the brief lock", () => {
     utimesSync(join(dir, ".lock"), old, old);
     expect(await withBriefDirLock(dir, () => "mine", 1_000)).toBe("mine");
     expect(existsSync(join(dir, ".lock"))).toBe(false);
+  });
+
+  it("does not remove a lock taken since it was seen stale (two waiters, one stale lock: only one takes it over)", () => {
+    const dir = tempDir();
+    const lockPath = join(dir, ".lock");
+    symlinkSync(".", lockPath);
+    const old = new Date(Date.now() - 60_000);
+    lutimesSync(lockPath, old, old);
+    // Both waiters saw it stale; the first removed it and took the lock anew, then the second removes "it".
+    const seenBySecond = lstatSync(lockPath);
+    removeStaleLock(lockPath, lstatSync(lockPath));
+    expect(existsSync(lockPath)).toBe(false);
+    symlinkSync(".", lockPath);
+    removeStaleLock(lockPath, seenBySecond);
+    expect(lstatSync(lockPath).isSymbolicLink()).toBe(true);
+    // While another waiter removes a stale lock (it holds .lock.break), this one leaves it alone.
+    lutimesSync(lockPath, old, old);
+    symlinkSync(".", `${lockPath}.break`);
+    removeStaleLock(lockPath, lstatSync(lockPath));
+    expect(existsSync(lockPath)).toBe(true);
+    // A .lock.break left by a remover that died is itself taken away once stale.
+    lutimesSync(`${lockPath}.break`, old, old);
+    removeStaleLock(lockPath, lstatSync(lockPath));
+    removeStaleLock(lockPath, lstatSync(lockPath));
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it("is a symlink that the store's other lock (proper-lockfile's directory) waits for, and takes over when stale", async () => {
