@@ -316,7 +316,9 @@ export interface ClaimTimings {
  * not superseded). Under `dir`'s lock (withBriefDirLock: synchronous, no
  * fsync): `check` may end the claim (a sweep no longer running); the lines
  * appended since the read are read, and when there are any, `choose` decides
- * again with their trials added (running, at the point their line names); then
+ * again with their trials added (running, at the point their line names); a
+ * choice that acts on a run read before the lock (an orphan to rerun, an
+ * interrupted run to reuse) reads that run once more (recheckActedOn); then
  * the claim's line, {trial, run, point}, is appended (or the interrupted run to
  * reuse gets this process's LOCK). After the release: run.json is written and
  * fsynced, the folder renamed into place, and a retried orphan is marked.
