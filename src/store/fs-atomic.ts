@@ -70,6 +70,27 @@ export function writeJsonAtomic(path: string, value: unknown, durability: Durabi
 }
 
 /**
+ * Writes a file that must not exist yet in place, without a temp file: for a
+ * folder that no reader relies on yet (a claim's hidden run folder, whose
+ * readers take an unreadable run.json for one not written). With "whole" or
+ * "durable" it is fsynced before the call returns, so a rename of its folder
+ * that follows never shows it torn; "durable" also fsyncs the folder.
+ */
+export function writeNewFile(path: string, text: string, durability: Durability = "whole"): void {
+  const fd = openSync(path, "wx", 0o644);
+  try {
+    writeAll(fd, Buffer.from(text, "utf8"));
+    if (durability !== "atomic") syncFd(fd);
+  } catch (err) {
+    closeSync(fd);
+    safeUnlink(path);
+    throw err;
+  }
+  closeSync(fd);
+  if (durability === "durable") syncDir(dirname(path));
+}
+
+/**
  * Appends whole lines with one write on an O_APPEND descriptor: concurrent
  * writers (processes or threads) interleave lines, never bytes of a line.
  * When the write fails part-way (disk full), the part is cut off again.
@@ -114,16 +135,6 @@ export function appendWhole(fd: number, buf: Buffer, write: WriteChunk = writeSy
 function writeAll(fd: number, buf: Buffer): void {
   let off = 0;
   while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-}
-
-/** Makes a file written without an fsync ("atomic") durable, as "whole" would have before its rename. */
-export function syncFile(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    syncFd(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Makes a rename or a new entry in `dir` durable; best effort (not every file system allows it). */

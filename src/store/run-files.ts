@@ -4,7 +4,7 @@
 
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import { syncFile, writeJsonAtomic } from "./fs-atomic.js";
+import { writeJsonAtomic, writeNewFile } from "./fs-atomic.js";
 import { writeRunLock, type RunLock } from "./locks.js";
 import { BUILDING_PREFIX, RUN_FILE, SDK_FILES_FILE, SDK_LOGS_FILE, SDK_PARAMS_FILE, shortId } from "./paths.js";
 import { readTextFast, type FileStat } from "./read-fast.js";
@@ -37,10 +37,9 @@ export function createRunFolder(runsDir: string, record: RunRecord, lock?: RunLo
 }
 
 /**
- * The first step of a run made in three (a sweep claim's, whose record is
- * decided under the sweep's lock): runs/.new-<id> with its LOCK, out of
- * readers' sight. Then writeBuildingRecord, then commitRunFolder. Returns the
- * building folder.
+ * The first step of a run made in three (a claim's, whose trial is decided
+ * under a ledger's lock): runs/.new-<id> with its LOCK, out of readers' sight.
+ * Then writeBuildingRecord, then commitRunFolder. Returns the building folder.
  */
 export function beginRunFolder(runsDir: string, id: string, lock?: RunLock): string {
   const dir = `${runsDir}/${id}`;
@@ -58,14 +57,16 @@ export function beginRunFolder(runsDir: string, id: string, lock?: RunLock): str
 }
 
 /**
- * run.json into a folder begun by beginRunFolder, replaced whole but not
- * fsynced: other processes may read it at once (readBuildingRecord), and
- * commitRunFolder makes it durable before the run becomes visible.
+ * run.json into a folder begun by beginRunFolder, written in place (no temp
+ * file: other claimers that read it half written take it for not written yet,
+ * and read the claim from its ledger line, readBuildingRun) and fsynced, so
+ * commitRunFolder's rename shows it whole, after a power loss too.
  */
 export function writeBuildingRecord(runsDir: string, record: RunRecord): void {
   try {
-    writeJsonAtomic(`${buildingFolder(runsDir, record.id)}/${RUN_FILE}`, record, "atomic");
+    writeNewFile(`${buildingFolder(runsDir, record.id)}/${RUN_FILE}`, JSON.stringify(record, null, 2) + "\n", "whole");
   } catch (err) {
+    abandonRunFolder(runsDir, record.id);
     throw toStoreWriteError(err, `${runsDir}/${record.id}`);
   }
 }
@@ -80,17 +81,12 @@ export function writeBuildingLock(runsDir: string, id: string, lock: RunLock): v
 }
 
 /**
- * The last step: run.json is fsynced, then the folder renamed into place, so
- * the run appears after a power loss with its record whole or not at all, as
- * createRunFolder's do. Returns the run's folder.
+ * The last step: the folder, its run.json written whole and fsynced
+ * (writeBuildingRecord), renamed into place, so the run appears after a power
+ * loss with its record whole or not at all, as createRunFolder's do. Returns
+ * the run's folder.
  */
 export function commitRunFolder(runsDir: string, id: string): string {
-  try {
-    syncFile(`${buildingFolder(runsDir, id)}/${RUN_FILE}`);
-  } catch (err) {
-    abandonRunFolder(runsDir, id);
-    throw toStoreWriteError(err, `${runsDir}/${id}`);
-  }
   return renameRunFolder(runsDir, id);
 }
 
@@ -105,7 +101,30 @@ export function readBuildingRecord(runsDir: string, id: string): { dir: string; 
   return { dir, record: readRecord(dir, id) };
 }
 
-function buildingFolder(runsDir: string, id: string): string {
+/**
+ * The record a claimed run stands for while its claim has appended its ledger
+ * line but not yet written run.json: the trial and its point, nothing started.
+ * Readers of a ledger (choosers, the constant liar, counts) need no more.
+ */
+export function claimedRecord(id: string, claimed: { trial: number; point: Flags }): RunRecord {
+  return {
+    format: STORE_FORMAT,
+    id,
+    op: "",
+    cmd: [],
+    cwd: "",
+    flags: claimed.point,
+    created: "",
+    started: null,
+    stopped: null,
+    exit_status: null,
+    label: "",
+    tags: [],
+    trial: claimed.trial,
+  };
+}
+
+export function buildingFolder(runsDir: string, id: string): string {
   return `${runsDir}/${BUILDING_PREFIX}${id}`;
 }
 

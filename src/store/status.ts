@@ -3,6 +3,8 @@
 // LOCK says whether the process recording an unfinished run still lives (its
 // pid on this host, its lease's heartbeat on another, or a scheduler's job).
 // The runner uses the same rule for the status it reports when a run ends.
+// A reader that acts on an `error` (a sweep's claim reruns an orphaned trial)
+// takes it from deriveSettledStatus, which reads a seemingly abandoned run twice.
 
 import { isLeaseFresh, readRunLock, THIS_HOST } from "./locks.js";
 import type { RunRecord, RunStatus } from "./types.js";
@@ -39,4 +41,31 @@ export function deriveStatus(record: RunRecord, dir: string): RunStatus {
     return record.started ? "error" : "pending";
   }
   return stoppedStatus(record);
+}
+
+/**
+ * deriveStatus for a reader that acts on what it reads (a claim reruns an
+ * orphaned trial, a restart an interrupted one): a run that reads as
+ * abandoned (started, not stopped, and no LOCK of a live process) is read
+ * once more, record first, then LOCK, before it is taken for one.
+ *
+ * The runner ends a run by writing `stopped` into run.json and only then
+ * removing its LOCK (and its process exits later still). A reader that read
+ * run.json just before that write and the LOCK just after its removal (or the
+ * pid after its exit) sees a run that has just ended as one whose process
+ * died: the finish race. Since the LOCK was seen gone (or its process dead)
+ * after the writer's `stopped` was written, the second read of run.json sees
+ * `stopped`; a record still unstopped then really was left by a dead writer.
+ * `reread` reads the record again (a run gone meanwhile: the first read stands).
+ */
+export function deriveSettledStatus(record: RunRecord, dir: string, reread: () => RunRecord): { record: RunRecord; status: RunStatus } {
+  const status = deriveStatus(record, dir);
+  if (status !== "error" || record.stopped != null) return { record, status };
+  let again: RunRecord;
+  try {
+    again = reread();
+  } catch {
+    return { record, status };
+  }
+  return { record: again, status: deriveStatus(again, dir) };
 }

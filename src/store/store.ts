@@ -63,6 +63,8 @@ import {
   RunGoneError,
   abandonRunFolder,
   beginRunFolder,
+  buildingFolder,
+  claimedRecord,
   commitRunFolder,
   createRunFolder,
   readBuildingRecord,
@@ -78,7 +80,7 @@ import {
   type SdkFile,
 } from "./run-files.js";
 import { appendScalarRecords, readRunSummaries, readScalarsFile, writeRunSummary } from "./scalar-files.js";
-import { deriveStatus } from "./status.js";
+import { deriveSettledStatus, deriveStatus } from "./status.js";
 import { summarizeTracks } from "./track-files.js";
 import { STORE_FORMAT, type Flags, type Run, type RunFields, type RunRecord, type ScalarRecord, type ScalarSummary } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
@@ -121,7 +123,7 @@ export {
   type Lease,
   type RunLock,
 } from "./locks.js";
-export { deriveStatus, isPidAlive, stoppedStatus } from "./status.js";
+export { deriveSettledStatus, deriveStatus, isPidAlive, stoppedStatus } from "./status.js";
 export { readScalarsFile, summarizeScalars } from "./scalar-files.js";
 export { readTextFast } from "./read-fast.js";
 export { readSdkParams, readSdkFiles, summarizeSdkLogs, type LogSummary, type SdkFile } from "./run-files.js";
@@ -214,12 +216,12 @@ export class RunStore {
   }
 
   /**
-   * createRun in three steps, for a claim that decides the run's record under
-   * a lock other processes wait for: beginRun (before the lock: the hidden
-   * folder runs/.new-<id> with its LOCK), recordRun (under it: run.json, not
-   * fsynced, which other claimers read through readBuildingRun from then on),
-   * commitRun (after it: the fsync, then the rename into place). Only the
-   * second step holds anyone up. Returns the new run's id.
+   * createRun in three steps, for a claim that decides the run's trial under
+   * a lock other processes wait for (claimLedgerTrial): beginRun (before the
+   * lock: the hidden folder runs/.new-<id> with its LOCK), recordRun (after
+   * it: run.json written in place and fsynced; until then other claimers read
+   * the claim from its ledger line, readBuildingRun), commitRun (the rename
+   * into place). None of them holds anyone up. Returns the new run's id.
    */
   beginRun(lock: RunLock): string {
     const id = newRunId();
@@ -251,13 +253,25 @@ export class RunStore {
    * that has just committed it; null when there is neither, or its claimer
    * died before the commit (its LOCK names a dead process or a lapsed lease):
    * such a claim never happened.
+   *
+   * `claimed` is what the claim's ledger line says (its trial and point): a
+   * claim appends its line before it writes run.json (claimLedgerTrial), so a
+   * hidden folder whose claimer lives but which has no record yet stands for
+   * a running trial with that point, as its record will say.
    */
-  readBuildingRun(id: string): Run | null {
+  readBuildingRun(id: string, claimed?: { trial: number; point: Flags }): Run | null {
     let building: { dir: string; record: RunRecord } | null = null;
     try {
       building = readBuildingRecord(this.runsDir, id);
     } catch {
       /* not there (committed meanwhile, or never recorded) or not readable */
+    }
+    if (building === null && claimed) {
+      const dir = buildingFolder(this.runsDir, id);
+      const record = claimedRecord(id, claimed);
+      // Running only while its claimer's LOCK says it lives; without one, the folder was renamed
+      // into place since run.json was looked for (LOCK and all), or it was never a claim's.
+      if (deriveStatus(record, dir) === "running") return { id, dir, record, status: "running" };
     }
     if (building === null) {
       try {
@@ -286,7 +300,10 @@ export class RunStore {
     } catch (err) {
       throw new NotFoundError(`run ${shortId(id)} cannot be read (${dir}): ${describeDamage(err)}`);
     }
-    return { id, dir, record, status: deriveStatus(record, dir) };
+    // A run that has just ended may read as abandoned (the finish race, see deriveSettledStatus):
+    // one run read alone is what a claim or a restart acts on, so it is read again before that.
+    const settled = deriveSettledStatus(record, dir, () => withLiveParams(readRecord(dir, id), dir));
+    return { id, dir, record: settled.record, status: settled.status };
   }
 
   /**

@@ -3,22 +3,35 @@
 //   $G_HOME/sweeps/<id>/     id: 8 lowercase hex characters
 //     sweep.json             the sweep: state, parsed config, seed, cwd (replaced atomically)
 //     sweep.yaml             the file as given
-//     trials.jsonl           append-only: {"trial": n, "run": id} per claimed trial
-//     .lock                  proper-lockfile's lock while an agent claims a trial
+//     trials.jsonl           append-only: {"trial": n, "run": id, "point": {...}} per claimed trial
+//     .lock                  a symlink while an agent appends its claim (withBriefDirLock)
 //
 // A trial is an ordinary run (op `sweep:<id>:<program>`, `sweep` = id,
 // `trial` = n); its status is derived from the run store like any run's.
 // A batch submitted to a scheduler keeps the same ledger in its run folder
 // (`runs/<batch>/trials.jsonl`), claimed through the same claimLedgerTrial.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { NotFoundError, UsageError } from "../errors.js";
 import type { SweepConfig } from "../flags/sweep-config.js";
-import { appendLines, writeJsonAtomic } from "./fs-atomic.js";
+import { appendLines, appendWhole, writeJsonAtomic } from "./fs-atomic.js";
 import { randomHex } from "./paths.js";
-import { LEASE_BEATS, RunStore, leaseMs, withBriefDirLock } from "./store.js";
+import { buildingFolder, claimedRecord } from "./run-files.js";
+import { LEASE_BEATS, RunStore, leaseMs, withBriefDirLock, type RunLock } from "./store.js";
 import type { Flags, Placement, Run, RunRecord, RunStatus } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
 
@@ -54,6 +67,18 @@ export interface Sweep {
 export interface TrialEntry {
   trial: number;
   run: string;
+  /**
+   * The claimed point (absent in lines of g before the fourth round): the line
+   * is appended before the run's record is written, so other claimers learn
+   * the point from it until run.json is there.
+   */
+  point?: Flags;
+}
+
+/** A ledger's complete lines from some byte on, and the byte after the last of them. */
+export interface LedgerRead {
+  entries: TrialEntry[];
+  end: number;
 }
 
 /** A claimed trial as read back from its ledger entry. */
@@ -153,24 +178,56 @@ export function listSweeps(home: string): { sweeps: Sweep[]; warnings: string[] 
 }
 
 export function readTrialEntries(dir: string): TrialEntry[] {
-  let text: string;
+  return readLedger(dir).entries;
+}
+
+/** The ledger's lines (from byte `from` on); a missing ledger has none. */
+export function readLedger(dir: string, from = 0): LedgerRead {
+  let fd: number;
   try {
-    text = readFileSync(join(dir, TRIALS_FILE), "utf8");
+    fd = openSync(join(dir, TRIALS_FILE), "r");
   } catch {
-    return [];
+    return { entries: [], end: from };
   }
-  const out: TrialEntry[] = [];
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    try {
-      const e = JSON.parse(line) as TrialEntry;
-      if (Number.isInteger(e.trial) && typeof e.run === "string") out.push(e);
-    } catch {
-      /* a line torn by a crash: the claim it was part of did not finish */
+  try {
+    return readLedgerFd(fd, from, fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The complete lines of `fd` between `from` and `size`. A last line without
+ * its newline is a torn one, left by a writer that died mid-write (or still
+ * being written, where appends are not atomic): it is not read, and `end`
+ * stops before it.
+ */
+function readLedgerFd(fd: number, from: number, size: number): LedgerRead {
+  if (size <= from) return { entries: [], end: from };
+  const buf = Buffer.allocUnsafe(size - from);
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, from + got);
+    if (n === 0) break;
+    got += n;
+  }
+  const last = buf.lastIndexOf(NEWLINE, got - 1);
+  const entries: TrialEntry[] = [];
+  if (last >= 0) {
+    for (const line of buf.toString("utf8", 0, last).split("\n")) {
+      if (line === "") continue;
+      try {
+        const e = JSON.parse(line) as TrialEntry;
+        if (Number.isInteger(e.trial) && typeof e.run === "string") entries.push(e);
+      } catch {
+        /* a line torn by a crash: the claim it was part of did not finish */
+      }
     }
   }
-  return out;
+  return { entries, end: from + last + 1 };
 }
+
+const NEWLINE = 0x0a;
 
 export function appendTrialEntry(dir: string, entry: TrialEntry): void {
   const path = join(dir, TRIALS_FILE);
@@ -187,25 +244,33 @@ export function appendTrialEntry(dir: string, entry: TrialEntry): void {
  * change: claiming then reads only the trials still in flight.
  */
 export function readTrials(store: RunStore, sweep: Pick<Sweep, "dir">, finishedCache?: Map<string, Run>): Trial[] {
-  return readTrialEntries(sweep.dir).map((e) => {
-    let run: Run | null = null;
-    const cached = finishedCache?.get(e.run);
-    if (cached && existsSync(join(cached.dir, "run.json"))) {
-      run = cached;
-    } else {
-      try {
-        run = store.readRun(e.run);
-        if (run.record.stopped != null) finishedCache?.set(e.run, run);
-      } catch {
-        // Deleted (or in the trash): the trial no longer counts. Unless its claim is committing it
-        // (claimLedgerTrial): then it is running, from its hidden folder.
-        run = store.readBuildingRun(e.run);
-      }
+  return readTrialEntries(sweep.dir).map((e) => readTrial(store, e, finishedCache));
+}
+
+/** One ledger line's trial, with its run as the store has it now. */
+function readTrial(store: RunStore, e: TrialEntry, finishedCache?: Map<string, Run>): Trial {
+  let run: Run | null = null;
+  const cached = finishedCache?.get(e.run);
+  if (cached && existsSync(join(cached.dir, "run.json"))) {
+    run = cached;
+  } else {
+    try {
+      run = store.readRun(e.run);
+      if (run.record.stopped != null) finishedCache?.set(e.run, run);
+    } catch {
+      // Deleted (or in the trash): the trial no longer counts. Unless its claim is committing it
+      // (claimLedgerTrial): then it is running, from its hidden folder (or from its ledger line).
+      run = store.readBuildingRun(e.run, e.point ? { trial: e.trial, point: e.point } : undefined);
     }
-    const orphaned = run !== null && run.status === "error" && run.record.stopped == null;
-    const superseded = orphaned && typeof run!.record.retried_by === "string";
-    return { trial: e.trial, runId: e.run, run, orphaned, superseded };
-  });
+  }
+  const orphaned = run !== null && run.status === "error" && run.record.stopped == null;
+  const superseded = orphaned && typeof run!.record.retried_by === "string";
+  return { trial: e.trial, runId: e.run, run, orphaned, superseded };
+}
+
+/** Whether a trial counts for a claim: its run is there (or being committed) and no other run stands for it. */
+function isCounted(t: Trial): boolean {
+  return t.run !== null && !t.superseded;
 }
 
 /** The trials layer's decision for the next trial of a ledger (see claimLedgerTrial). */
@@ -230,32 +295,42 @@ export type NewTrialRun = (choice: Extract<ClaimChoice, { kind: "trial" }>) => P
 
 /** Where a claim's time went (ms), for benchmarks: waiting for the lock, holding it, and the rest. */
 export interface ClaimTimings {
-  /** From the call to holding the lock: the run folder begun, then the wait. */
+  /** From the call to holding the lock: the run folder begun, the ledger read and the choice, then the wait. */
   beforeMs: number;
+  /** From asking for the lock to holding it (the wait alone, within beforeMs). */
+  waitMs: number;
   /** Holding the ledger's lock. */
   holdMs: number;
-  /** After the release: the run's fsync and rename into place (and marking a retried orphan). */
+  /** After the release: the run's record, its fsync and rename into place (and marking a retried orphan). */
   afterMs: number;
 }
 
 /**
  * The one claim transaction of every trial ledger (a sweep's, a batch's
- * submitted to a scheduler). Under `dir`'s lock: `check` may end the claim
- * (a sweep no longer running), the trials that count (run present, not
- * superseded) are read, `choose` (pure, the trials layer's) picks the trial,
- * the new run's record is written and its ledger line appended (or the
- * interrupted run to reuse gets this process's LOCK), so other claimers see
- * the trial taken the moment they can look.
+ * submitted to a scheduler), in the manner of Optuna's journal storage: the
+ * lock is held only to append the claim.
  *
- * The lock is held for that alone (withBriefDirLock: synchronous, no fsync).
- * Before it, the new run's hidden folder runs/.new-<id> is made with its LOCK;
- * after it, run.json is fsynced and the folder renamed into place, and a
- * retried orphan is marked. Between the release and the rename, other claimers
- * read the trial from the hidden folder (readTrials → readBuildingRun) as
- * running while this process lives; if it dies there, the trial was never
- * claimed (its run reads as absent and its number is free again). A power loss
- * in that window loses at most a hidden folder, never leaves a visible run with
- * a torn record: the rename comes after the fsync, as in createRunFolder.
+ * Before the lock: the new run's hidden folder runs/.new-<id> is made with its
+ * LOCK, the ledger and the runs of its trials are read, and `choose` (pure,
+ * the trials layer's) picks a trial from the trials that count (run present,
+ * not superseded). Under `dir`'s lock (withBriefDirLock: synchronous, no
+ * fsync): `check` may end the claim (a sweep no longer running); the lines
+ * appended since the read are read, and when there are any, `choose` decides
+ * again with their trials added (running, at the point their line names); a
+ * choice that acts on a run read before the lock (an orphan to rerun, an
+ * interrupted run to reuse) reads that run once more (recheckActedOn); then
+ * the claim's line, {trial, run, point}, is appended (or the interrupted run to
+ * reuse gets this process's LOCK). After the release: run.json is written and
+ * fsynced, the folder renamed into place, and a retried orphan is marked.
+ *
+ * Between the append and the rename, other claimers read the trial from its
+ * line and the hidden folder's LOCK (readTrials → readBuildingRun) as running
+ * while this process lives (or, from another host, its lease is fresh); if it
+ * dies there, the trial was never claimed (its run reads as absent and its
+ * number is free again). A power loss in that window loses at most a hidden
+ * folder, never leaves a visible run with a torn record: the rename comes after
+ * the fsync, as in createRunFolder; and that fsync, on file systems that commit
+ * in order (ext4, XFS), makes the ledger's line durable too.
  */
 export async function claimLedgerTrial(
   store: RunStore,
@@ -278,33 +353,42 @@ export async function claimLedgerTrial(
   // run appears with its LOCK already in it; a rerun's folder exists, so its LOCK is written.
   const lock = { pid: process.pid, host: hostname(), beat: Date.now(), ...(opts.placement ? { placement: opts.placement } : {}) };
   const id = store.beginRun(lock);
+  let asked = 0;
   let held = 0;
   let released = 0;
   try {
-    const { choice, record } = await withBriefDirLock(
-      dir,
-      (): { choice: ClaimChoice; record: RunRecord | null } => {
-        held = performance.now();
-        const stop = opts.check?.();
-        if (stop) return { choice: stop, record: null };
-        const trials = readTrials(store, { dir }, opts.finishedCache).filter((t) => t.run !== null && !t.superseded);
-        const choice = opts.choose(trials);
-        if (choice.kind === "done") return { choice, record: null };
-        if (choice.rerun) {
-          store.writeLock(choice.rerun.id, { ...lock, beat: Date.now() });
-          return { choice, record: null };
-        }
-        const aged = Date.now() - lock.beat > leaseMs() / LEASE_BEATS;
-        const record = store.recordRun(id, opts.newRun(choice), aged ? { ...lock, beat: Date.now() } : undefined);
-        appendTrialEntry(dir, { trial: choice.trial, run: id });
-        return { choice, record };
-      },
-      opts.lockTimeoutMs,
-    );
+    // Read and chosen without the lock: the trials' runs are read here, so the lock waits for
+    // none of it. A "done" stands as it would under the lock (trials are only ever added).
+    const seen = readLedger(dir);
+    const trials = seen.entries.map((e) => readTrial(store, e, opts.finishedCache)).filter(isCounted);
+    const first = opts.choose(trials);
+    asked = performance.now();
+    const choice =
+      first.kind === "done"
+        ? first
+        : await withBriefDirLock(
+            dir,
+            (): ClaimChoice => {
+              held = performance.now();
+              const stop = opts.check?.();
+              if (stop) return stop;
+              return appendClaim(store, dir, id, seen, trials, first, opts.choose, lock);
+            },
+            opts.lockTimeoutMs,
+          );
     released = performance.now();
-    if (record === null) store.abandonRun(id);
+    if (choice.kind === "done" || choice.rerun) store.abandonRun(id);
     if (choice.kind === "done") return choice;
-    const run = record === null ? choice.rerun! : store.commitRun(id, record);
+    let run: Run;
+    if (choice.rerun) {
+      run = choice.rerun;
+    } else {
+      // The claim may have waited long for the lock: its heartbeat is renewed, so other hosts do
+      // not read its trial as abandoned before the runner's lease takes over.
+      const aged = Date.now() - lock.beat > leaseMs() / LEASE_BEATS;
+      const record = store.recordRun(id, opts.newRun(choice), aged ? { ...lock, beat: Date.now() } : undefined);
+      run = store.commitRun(id, record);
+    }
     // Marked after the release: until then, a claimer that sees the orphan and this trial both
     // live does not run it a third time (chooseTrial).
     const retryOf = choice.retryOf?.runId ?? null;
@@ -317,10 +401,107 @@ export async function claimLedgerTrial(
     if (opts.timings) {
       const end = performance.now();
       opts.timings.beforeMs = (held || end) - t0;
+      opts.timings.waitMs = held ? held - asked : 0;
       opts.timings.holdMs = held ? (released || end) - held : 0;
       opts.timings.afterMs = released ? end - released : 0;
     }
   }
+}
+
+/**
+ * The critical section of a claim (under the ledger's lock): the lines other
+ * claimers appended since `seen` was read, the choice made again only when
+ * there are some, and this claim's line appended, on one descriptor (opened
+ * under the lock, which over NFS is what makes the other hosts' appends
+ * visible to it).
+ */
+function appendClaim(
+  store: RunStore,
+  dir: string,
+  id: string,
+  seen: LedgerRead,
+  trials: Trial[],
+  first: Extract<ClaimChoice, { kind: "trial" }>,
+  choose: (trials: Trial[]) => ClaimChoice,
+  lock: RunLock,
+): ClaimChoice {
+  const path = join(dir, TRIALS_FILE);
+  let fd: number;
+  try {
+    fd = openSync(path, "a+", 0o644);
+  } catch (err) {
+    throw toStoreWriteError(err, path);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    let choice: ClaimChoice = first;
+    let pool = trials;
+    // A ledger shorter than was read has been replaced (by hand): everything is read again.
+    const since = size < seen.end ? readLedgerFd(fd, 0, size) : readLedgerFd(fd, seen.end, size);
+    if (size < seen.end || since.entries.length > 0) {
+      const before = size < seen.end ? [] : trials;
+      const added = since.entries.map((e) => claimedTrial(store, e)).filter(isCounted);
+      pool = [...before, ...added];
+      choice = choose(pool);
+    }
+    choice = recheckActedOn(store, pool, choice, choose);
+    if (choice.kind === "done") return choice;
+    if (choice.rerun) {
+      store.writeLock(choice.rerun.id, { ...lock, beat: Date.now() });
+      return choice;
+    }
+    // A torn last line (its writer died mid-write) gets its newline, so this line stays whole.
+    const torn = size > since.end;
+    const line = (torn ? "\n" : "") + JSON.stringify({ trial: choice.trial, run: id, point: choice.point }) + "\n";
+    try {
+      appendWhole(fd, Buffer.from(line, "utf8"));
+    } catch (err) {
+      throw toStoreWriteError(err, path);
+    }
+    return choice;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The choice made again while the run it would act on (an orphan to run again
+ * in a new run, an interrupted run to reuse) reads otherwise now. That run was
+ * read before the lock, perhaps long before (the wait); a run read then as
+ * abandoned may have ended since, or its lease been renewed by a writer that
+ * was stalled. Under the lock it is read once more, and the choice stands only
+ * if it still reads the same: one run's read, and only for such a choice.
+ */
+function recheckActedOn(store: RunStore, trials: Trial[], choice: ClaimChoice, choose: (trials: Trial[]) => ClaimChoice): ClaimChoice {
+  let pool = trials;
+  // Each pass reads one run the choice acts on; a run that changed is replaced in the pool, so the
+  // next choice is made from what it is now. Bounded: a run that keeps changing is not chased.
+  for (let pass = 0; pass <= trials.length; pass++) {
+    if (choice.kind === "done") return choice;
+    const runId = choice.retryOf?.runId ?? choice.rerun?.id;
+    const before = runId === undefined ? undefined : pool.find((t) => t.runId === runId);
+    if (before === undefined) return choice;
+    const now = readTrial(store, { trial: before.trial, run: before.runId });
+    const same =
+      now.run !== null && now.run.status === before.run!.status && now.orphaned === before.orphaned && now.superseded === before.superseded;
+    if (same) return choice;
+    pool = pool.map((t) => (t.runId === before.runId ? now : t)).filter(isCounted);
+    choice = choose(pool);
+  }
+  return choice;
+}
+
+/**
+ * The trial of a line appended since the claim read the ledger: a claim made
+ * moments ago, running at the point its line names, as its run will say. A
+ * line without a point (g before the fourth round, which wrote run.json first)
+ * is read from its run.
+ */
+function claimedTrial(store: RunStore, e: TrialEntry): Trial {
+  if (!e.point) return readTrial(store, e);
+  const dir = buildingFolder(store.runsDir, e.run);
+  const run: Run = { id: e.run, dir, record: claimedRecord(e.run, { trial: e.trial, point: e.point }), status: "running" };
+  return { trial: e.trial, runId: e.run, run, orphaned: false, superseded: false };
 }
 
 /**

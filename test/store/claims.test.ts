@@ -1,13 +1,14 @@
-// A claim holds the ledger's lock only to record its run and append its line
-// (claimLedgerTrial): the run's fsync and its rename into place come after the
-// release. These pin down what other claimers see in between, what a claimer
+// A claim holds the ledger's lock only to append its line {trial, run, point}
+// (claimLedgerTrial): the ledger is read and the trial chosen before it; the
+// run's record, its fsync and its rename into place come after the release. These pin down what other claimers see in between, what a claimer
 // that dies there leaves, the brief lock itself, and the proposal thread.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync } from "node:fs";
+import { existsSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BusyError } from "../../src/errors.js";
+import { removeStaleLock } from "../../src/store/locks.js";
 import { RunStore, withBriefDirLock, withDirLock } from "../../src/store/store.js";
 import { appendTrialEntry, claimLedgerTrial, readTrials, type ClaimChoice, type Trial } from "../../src/store/sweeps.js";
 import { DIST, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
@@ -75,6 +76,91 @@ describe("claims", () => {
       expect(JSON.parse(readFileSync(join(claim.run.dir, "LOCK"), "utf8")).pid).toBe(process.pid);
       expect(store.readRun(claim.run.id).record.flags).toEqual({ x: 1 });
     }
+  });
+
+  it("counts a trial whose claim has appended its line but not written run.json as running, at the line's point", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const dir = ledger(home);
+    const id = store.beginRun({ pid: process.pid, host: hostname() });
+    appendTrialEntry(dir, { trial: 1, run: id, point: { x: 1 } });
+
+    const [pending] = readTrials(store, { dir });
+    expect(pending!.run?.status).toBe("running");
+    expect(pending!.run?.record.flags).toEqual({ x: 1 });
+    expect(pending!.orphaned).toBe(false);
+    // run.json half written (it is written in place, then fsynced): still the line's claim.
+    writeFileSync(join(store.runsDir, `.new-${id}`, "run.json"), '{"format": 1, "id": "');
+    expect(readTrials(store, { dir }).map((t) => [t.run?.status, t.run?.record.flags])).toEqual([["running", { x: 1 }]]);
+
+    const claim = await claimLedgerTrial(store, dir, {
+      choose: chooseFree,
+      newRun: (choice) => ({ op: "x", trial: choice.trial, flags: choice.point }),
+      lockTimeoutMs: 5_000,
+    });
+    expect(claim.kind === "trial" && claim.trial).toBe(2);
+  });
+
+  it("frees the trial of a claimer killed with SIGKILL between its ledger line and its run.json", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const dir = ledger(home);
+    const marks = join(home, "marks");
+    const child = spawn(process.execPath, [join(ROOT, "test", "store", "workers", "claim-die.mjs"), home, dir, marks], {
+      stdio: "inherit",
+    });
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on("close", (_code, sig) => resolve(sig)));
+    expect(signal).toBe("SIGKILL");
+    expect(readFileSync(marks, "utf8")).toBe("killed\n");
+    // Its line is in the ledger, with its point; its run never became visible.
+    const lines = readFileSync(join(dir, "trials.jsonl"), "utf8").trim().split("\n");
+    expect(lines.map((l) => JSON.parse(l) as { trial: number; point: unknown })).toMatchObject([{ trial: 1, point: { x: 1 } }]);
+    expect(readdirSync(store.runsDir).filter((n) => !n.startsWith(".new-"))).toEqual([]);
+    expect(readTrials(store, { dir })[0]!.run).toBeNull();
+
+    const claim = await claimLedgerTrial(store, dir, {
+      choose: chooseFree,
+      newRun: (choice) => ({ op: "x", trial: choice.trial, flags: choice.point }),
+      lockTimeoutMs: 5_000,
+    });
+    expect(claim.kind === "trial" && claim.trial).toBe(1);
+    const counting = readTrials(store, { dir }).filter((t) => t.run !== null);
+    expect(counting.map((t) => [t.trial, t.runId])).toEqual([[1, claim.kind === "trial" ? claim.run.id : ""]]);
+    expect(store.listRuns().runs.map((r) => r.record.trial)).toEqual([1]);
+  });
+
+  it("keeps its own line whole after a line torn by a claimer that died mid-write", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const dir = ledger(home);
+    writeFileSync(join(dir, "trials.jsonl"), '{"trial":1,"run":"0123');
+    const claim = await claimLedgerTrial(store, dir, {
+      choose: chooseFree,
+      newRun: (choice) => ({ op: "x", trial: choice.trial, flags: choice.point }),
+      lockTimeoutMs: 5_000,
+    });
+    expect(claim.kind === "trial" && claim.trial).toBe(1);
+    expect(readTrials(store, { dir }).map((t) => [t.trial, t.run?.id])).toEqual([[1, claim.kind === "trial" ? claim.run.id : ""]]);
+  });
+
+  it("chooses again under the lock when lines were appended since the claim read the ledger", async () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const dir = ledger(home);
+    const other = store.beginRun({ pid: process.pid, host: hostname() });
+    const seen: number[][] = [];
+    const claim = await claimLedgerTrial(store, dir, {
+      choose: (trials) => {
+        seen.push(trials.map((t) => t.trial));
+        // Another claimer appends trial 1 between this claim's read and its lock.
+        if (seen.length === 1) appendTrialEntry(dir, { trial: 1, run: other, point: { x: 1 } });
+        return chooseFree(trials);
+      },
+      newRun: (choice) => ({ op: "x", trial: choice.trial, flags: choice.point }),
+      lockTimeoutMs: 5_000,
+    });
+    expect(seen).toEqual([[], [1]]);
+    expect(claim.kind === "trial" && claim.trial).toBe(2);
   });
 
   it("renews the claim's heartbeat when it waited for the lock longer than a quarter of the lease", async () => {
@@ -185,6 +271,49 @@ describe("the brief lock", () => {
     const old = new Date(Date.now() - 60_000);
     utimesSync(join(dir, ".lock"), old, old);
     expect(await withBriefDirLock(dir, () => "mine", 1_000)).toBe("mine");
+    expect(existsSync(join(dir, ".lock"))).toBe(false);
+  });
+
+  it("does not remove a lock taken since it was seen stale (two waiters, one stale lock: only one takes it over)", () => {
+    const dir = tempDir();
+    const lockPath = join(dir, ".lock");
+    symlinkSync(".", lockPath);
+    const old = new Date(Date.now() - 60_000);
+    lutimesSync(lockPath, old, old);
+    // Both waiters saw it stale; the first removed it and took the lock anew, then the second removes "it".
+    const seenBySecond = lstatSync(lockPath);
+    removeStaleLock(lockPath, lstatSync(lockPath));
+    expect(existsSync(lockPath)).toBe(false);
+    symlinkSync(".", lockPath);
+    removeStaleLock(lockPath, seenBySecond);
+    expect(lstatSync(lockPath).isSymbolicLink()).toBe(true);
+    // While another waiter removes a stale lock (it holds .lock.break), this one leaves it alone.
+    lutimesSync(lockPath, old, old);
+    symlinkSync(".", `${lockPath}.break`);
+    removeStaleLock(lockPath, lstatSync(lockPath));
+    expect(existsSync(lockPath)).toBe(true);
+    // A .lock.break left by a remover that died is itself taken away once stale.
+    lutimesSync(`${lockPath}.break`, old, old);
+    removeStaleLock(lockPath, lstatSync(lockPath));
+    removeStaleLock(lockPath, lstatSync(lockPath));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("is a symlink that the store's other lock (proper-lockfile's directory) waits for, and takes over when stale", async () => {
+    const dir = tempDir();
+    const seen = await withBriefDirLock(dir, () => lstatSync(join(dir, ".lock")).isSymbolicLink());
+    expect(seen).toBe(true);
+    expect(existsSync(join(dir, ".lock"))).toBe(false);
+    // A brief lock held (by another process, here made by hand): the other lock waits, then gives up.
+    symlinkSync(".", join(dir, ".lock"));
+    await expect(withDirLock(dir, () => 1, 50)).rejects.toBeInstanceOf(BusyError);
+    // Left by a dead process: taken over after the stale time, by both kinds of lock.
+    const old = new Date(Date.now() - 60_000);
+    lutimesSync(join(dir, ".lock"), old, old);
+    expect(await withDirLock(dir, () => "dir lock", 1_000)).toBe("dir lock");
+    symlinkSync(".", join(dir, ".lock"));
+    lutimesSync(join(dir, ".lock"), old, old);
+    expect(await withBriefDirLock(dir, () => "brief", 1_000)).toBe("brief");
     expect(existsSync(join(dir, ".lock"))).toBe(false);
   });
 

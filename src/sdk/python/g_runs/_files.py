@@ -4,7 +4,8 @@ Whole-file replacement is temp file + fsync + rename, so readers never see a
 half-written run.json; appends are one os.write of a whole line on an
 O_APPEND descriptor, so concurrent threads and processes interleave lines,
 never bytes of a line. The run-directory lock is the one g's TypeScript store
-takes (proper-lockfile: a `.lock` directory that goes stale after 10 s), so
+takes (`.lock`: proper-lockfile's directory, or g's brief lock, a symlink at
+the same name; stale after 10 s), so
 the SDK and `g` commands never lose each other's run.json updates.
 """
 
@@ -185,7 +186,7 @@ def _split_marked(data, token):
 
 
 class DirLock:
-    """Exclusive lock on a run directory, compatible with g's store (mkdir of `.lock`)."""
+    """Exclusive lock on a run directory, compatible with g's store (mkdir of `.lock`; g's brief lock is a symlink there)."""
 
     def __init__(self, directory, timeout=DIR_LOCK_TIMEOUT_S):
         self.path = os.path.join(directory, DIR_LOCK)
@@ -199,9 +200,13 @@ class DirLock:
                 return self
             except FileExistsError:
                 if self._is_stale():
-                    # Its holder died without releasing it; take it over.
+                    # Its holder died without releasing it; take it over. g's brief lock is a
+                    # symlink at the same path (creating either fails while the other exists).
                     try:
-                        os.rmdir(self.path)
+                        if os.path.islink(self.path):
+                            os.unlink(self.path)
+                        else:
+                            os.rmdir(self.path)
                     except OSError:
                         pass
                     continue
@@ -214,7 +219,7 @@ class DirLock:
 
     def _is_stale(self):
         try:
-            return time.time() - os.stat(self.path).st_mtime > DIR_LOCK_STALE_S
+            return time.time() - os.lstat(self.path).st_mtime > DIR_LOCK_STALE_S
         except FileNotFoundError:
             return False
 
