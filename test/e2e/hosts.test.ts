@@ -4,7 +4,7 @@
 // root (or user namespaces) for unshare; skipped where it is not allowed.
 // Spawns the real bin/g (build first: npm run build).
 
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -24,9 +24,26 @@ beforeAll(() => {
   home = join(work, "home");
 });
 
-afterAll(() => {
+/** Every agent a test started: stopped before the store is removed, even when a test timed out. */
+const agents = new Set<ChildProcess>();
+
+afterAll(async () => {
+  await Promise.all([...agents].map(stopAgent));
   rmSync(work, { recursive: true, force: true });
-});
+}, 20_000);
+
+/** SIGTERM (the agent ends its trial as `terminated`), SIGKILL if it is still there after 5 s. */
+function stopAgent(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("close", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
 
 function g(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], {
@@ -44,6 +61,7 @@ function agentOnHost(host: string, args: string[], env: Record<string, string> =
     env: { ...process.env, G_HOME: home, G_LEASE_MS: String(TEST_LEASE_MS), ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  agents.add(child);
   let err = "";
   child.stderr!.on("data", (d) => (err += d));
   const exit = new Promise<{ code: number; stderr: string }>((res) =>
