@@ -353,6 +353,77 @@ describe("concurrent writers", () => {
   });
 });
 
+describe("the run-directory lock", () => {
+  // A lock entry and the `.lock.break` beside it, both aged past the 10 s stale
+  // line or fresh, as another waiter would leave them; then DirLock with a short
+  // timeout says whether it took the lock over.
+  const TRY_LOCK = `
+import os, sys, time
+from g_runs._files import DirLock
+d = sys.argv[1]
+def age(path, seconds):
+    t = time.time() - seconds
+    os.utime(path, (t, t), follow_symlinks=False)
+try:
+    with DirLock(d, timeout=0.5):
+        print("taken", os.path.isdir(os.path.join(d, ".lock")), os.path.lexists(os.path.join(d, ".lock.break")))
+except TimeoutError:
+    print("timeout")
+`;
+
+  function lockWith(setup: string): string {
+    const dir = join(home, "run");
+    rmSync(dir, { recursive: true, force: true });
+    const script = TRY_LOCK.replace("try:\n    with", `${setup}\ntry:\n    with`);
+    const r = python(["-c", script, dir], {});
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.trim();
+  }
+
+  it("takes over a stale lock (g's brief-lock symlink or a directory) and leaves no .lock.break behind", () => {
+    const brief = 'os.makedirs(d); os.symlink(".", os.path.join(d, ".lock")); age(os.path.join(d, ".lock"), 30)';
+    expect(lockWith(brief)).toBe("taken True False");
+    const directory = 'os.makedirs(d); os.mkdir(os.path.join(d, ".lock")); age(os.path.join(d, ".lock"), 30)';
+    expect(lockWith(directory)).toBe("taken True False");
+  });
+
+  it("leaves a stale lock to the waiter holding .lock.break, and takes it once .lock.break is stale too", () => {
+    const held =
+      'os.makedirs(d); os.symlink(".", os.path.join(d, ".lock")); age(os.path.join(d, ".lock"), 30); os.symlink(".", os.path.join(d, ".lock.break"))';
+    expect(lockWith(held)).toBe("timeout");
+    const abandoned = `${held}; age(os.path.join(d, ".lock.break"), 30)`;
+    expect(lockWith(abandoned)).toBe("taken True False");
+  });
+
+  it("does not remove a fresh lock that replaced the stale one it saw", () => {
+    const dir = join(home, "run2");
+    const r = python(
+      [
+        "-c",
+        `
+import os, sys, time
+from g_runs._files import DirLock
+d = sys.argv[1]
+os.makedirs(d)
+lock = DirLock(d)
+os.mkdir(lock.path)
+t = time.time() - 30
+os.utime(lock.path, (t, t))
+seen = lock._stale_entry()
+os.rmdir(lock.path)
+os.symlink(".", lock.path)   # another waiter took it over and holds it now
+lock._remove_stale(seen)
+print(os.path.islink(lock.path), os.path.lexists(lock.path + ".break"))
+`,
+        dir,
+      ],
+      {},
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe("True False");
+  });
+});
+
 describe("installing", () => {
   it("pip installs the package offline, without network or build dependencies", () => {
     const target = join(home, "site");

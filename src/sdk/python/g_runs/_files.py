@@ -13,6 +13,7 @@ import json
 import os
 import random
 import socket
+import stat
 import time
 from datetime import datetime, timezone
 
@@ -22,6 +23,8 @@ OUTPUT_FILE = "output.log"
 PARAMS_FILE = "params.json"
 LOCK_FILE = "LOCK"
 DIR_LOCK = ".lock"
+# Held (a symlink, as g's brief lock is) while a stale lock is removed: removeStaleLock in src/store/locks.ts.
+DIR_LOCK_BREAK_SUFFIX = ".break"
 
 # The same figures as RUN_LOCK_TIMEOUT_MS / RUN_LOCK_STALE_MS in src/store/store.ts.
 DIR_LOCK_TIMEOUT_S = 10.0
@@ -199,17 +202,9 @@ class DirLock:
                 os.mkdir(self.path)
                 return self
             except FileExistsError:
-                if self._is_stale():
-                    # Its holder died without releasing it; take it over. g's brief lock is a
-                    # symlink at the same path (creating either fails while the other exists).
-                    try:
-                        if os.path.islink(self.path):
-                            os.unlink(self.path)
-                        else:
-                            os.rmdir(self.path)
-                    except OSError:
-                        pass
-                    continue
+                seen = self._stale_entry()
+                if seen is not None and self._remove_stale(seen):
+                    continue  # its holder died without releasing it: try again at once
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"g_runs: {os.path.dirname(self.path)} stayed locked for {self.timeout:g} s; "
@@ -217,11 +212,50 @@ class DirLock:
                 )
             time.sleep(random.uniform(0.02, 0.08))
 
-    def _is_stale(self):
+    def _stale_entry(self):
+        """The lock entry's lstat if it is stale (its holder died), else None."""
         try:
-            return time.time() - os.lstat(self.path).st_mtime > DIR_LOCK_STALE_S
+            seen = os.lstat(self.path)
         except FileNotFoundError:
+            return None
+        return seen if time.time() - seen.st_mtime > DIR_LOCK_STALE_S else None
+
+    def _remove_stale(self, seen):
+        """Removes the stale lock entry `seen`, unless it has been replaced since; False if another waiter is removing it.
+
+        Two waiters that see the same stale lock would otherwise both remove "it":
+        the second one the fresh lock the first made after its own removal, and
+        both would hold the lock. As g does, the removal is made holding
+        `.lock.break` (a symlink) and only of the entry seen (same inode and
+        mtime). A waiter that finds `.lock.break` held leaves the removal to its
+        holder; one left by a remover that died goes stale as a lock does.
+        """
+        breaker = self.path + DIR_LOCK_BREAK_SUFFIX
+        try:
+            os.symlink(".", breaker)
+        except FileExistsError:
+            try:
+                if time.time() - os.lstat(breaker).st_mtime > DIR_LOCK_STALE_S:
+                    os.unlink(breaker)
+            except OSError:
+                pass
             return False
+        try:
+            now = os.lstat(self.path)
+            if now.st_ino == seen.st_ino and now.st_mtime_ns == seen.st_mtime_ns:
+                # g's brief lock is a symlink at the same path, proper-lockfile's a directory.
+                if stat.S_ISLNK(now.st_mode):
+                    os.unlink(self.path)
+                else:
+                    os.rmdir(self.path)
+        except OSError:
+            pass
+        finally:
+            try:
+                os.unlink(breaker)
+            except OSError:
+                pass
+        return True
 
     def __exit__(self, *exc):
         try:
