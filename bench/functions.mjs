@@ -89,6 +89,24 @@ export const FUNCTIONS = {
     fmin: -4.687658,
     f: (p) => -vec(p, 5).reduce((s, x, i) => s + Math.sin(x) * Math.sin(((i + 1) * x * x) / Math.PI) ** 20, 0),
   },
+  // One-flag noisy functions (the harness has one, guild_noisy1d), for the
+  // one-flag rules of the tree optimizers. Noise sd about 5% of each range.
+  forrester1d: {
+    // Forrester et al. (2008): a global minimum at 0.757 and a local one at 0.14 (f ≈ -0.99).
+    space: { x: { type: "uniform", low: 0, high: 1 } },
+    fmin: -6.020740055767082,
+    noise: 1,
+    within: 0.5,
+    f: ({ x }) => (6 * x - 2) ** 2 * Math.sin(12 * x - 4),
+  },
+  gramacy_lee1d: {
+    // Gramacy & Lee (2012): rugged on the left, the global minimum at 0.549, the next local one 0.2 above it.
+    space: { x: { type: "uniform", low: 0.5, high: 2.5 } },
+    fmin: -0.8690111349894999,
+    noise: 0.1,
+    within: 0.1,
+    f: ({ x }) => Math.sin(10 * Math.PI * x) / (2 * x) + (x - 1) ** 4,
+  },
   rastrigin4: {
     // Shifted so the minimum is not the centre of the box.
     space: range(4, -4, 6),

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// gp's own cost per proposal at 50 evaluations (issue 14, goal 6): CPU time
-// of the optimizer and wall time, for an older build and this one, run
-// alternately function by function so both see the same machine load.
-// Each (build, function) pair runs `bench/sim.mjs gp FN SEEDS 50` in a child
-// process (in-process proposals, no harness round trips) and reads the
+// An optimizer's own cost per proposal at 50 evaluations (issue 14, goal 6):
+// CPU time of the optimizer and wall time, for an older build and this one,
+// run alternately function by function so both see the same machine load.
+// Each (optimizer, build, function) runs `bench/sim.mjs OPT FN SEEDS 50` in a
+// child process (in-process proposals, no harness round trips) and reads the
 // per-evaluation figures it prints; random search is the floor.
 //
-//   npm run bench:gp-overhead -- [--old DIR] [--seeds N] [--functions a,b]
+//   npm run bench:gp-overhead -- [--optimizers gp,tpe,forest,gbrt] [--old DIR] [--seeds N] [--functions a,b]
+//   --optimizers: which optimizers get rows (default gp)
 //   DIR: a project folder with a built dist/ (an older build); without --old only this build's rows
-//   --settings "hyper-samples=4 ..." adds a row of this build with those --opt-flag settings
+//   --settings "hyper-samples=4 ..." adds a row of this build with those --opt-flag settings (for each optimizer)
 // --smoke (what CI runs so the bench cannot rot): 1 seed on branin, this package's dist/ as both builds.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -27,16 +28,28 @@ const SEEDS = SMOKE ? "1" : option("--seeds", "5");
 const FUNCTIONS = (SMOKE ? "branin" : option("--functions", "branin,hartmann6,rosenbrock4,ackley5,guild_noisy1d")).split(",");
 const BUDGET = "50";
 const SETTINGS = (SMOKE ? "" : option("--settings", "")).split(/\s+/).filter((t) => t !== "");
+const OPTIMIZERS = option("--optimizers", "gp").split(",");
+/** The module each optimizer's proposer lives in, to check that a build has it. */
+const MODULE = { gp: "gp.js", tpe: "tpe.js", forest: "trees.js", gbrt: "trees.js" };
+for (const opt of OPTIMIZERS) {
+  if (!(opt in MODULE)) {
+    process.stderr.write(`gp-overhead: unknown optimizer '${opt}': expected some of ${Object.keys(MODULE).join(",")}\n`);
+    process.exit(2);
+  }
+}
 
 const builds = [
-  ...(OLD === null ? [] : [{ name: "gp old", dist: join(OLD, "dist"), opt: "gp" }]),
-  { name: "gp new", dist: join(ROOT, "dist"), opt: "gp" },
-  ...(SETTINGS.length === 0 ? [] : [{ name: `gp new, ${SETTINGS.join(" ")}`, dist: join(ROOT, "dist"), opt: "gp", settings: SETTINGS }]),
+  ...OPTIMIZERS.flatMap((opt) => [
+    ...(OLD === null ? [] : [{ name: `${opt} old`, dist: join(OLD, "dist"), opt }]),
+    { name: `${opt} new`, dist: join(ROOT, "dist"), opt },
+    ...(SETTINGS.length === 0 ? [] : [{ name: `${opt} new, ${SETTINGS.join(" ")}`, dist: join(ROOT, "dist"), opt, settings: SETTINGS }]),
+  ]),
   { name: "random (floor)", dist: join(ROOT, "dist"), opt: "random" },
 ];
 for (const b of builds) {
-  if (!existsSync(join(b.dist, "search", "gp.js"))) {
-    process.stderr.write(`gp-overhead: no ${b.dist}/search/gp.js: build it first (npm run build)\n`);
+  const file = join(b.dist, "search", MODULE[b.opt] ?? "gp.js");
+  if (!existsSync(file)) {
+    process.stderr.write(`gp-overhead: no ${file}: build it first (npm run build)\n`);
     process.exit(2);
   }
 }
@@ -65,6 +78,6 @@ for (const b of builds) {
   rows.push([`${b.name}, CPU`, ...FUNCTIONS.map((fn) => r[fn].cpu.toFixed(1))]);
   rows.push([`${b.name}, wall`, ...FUNCTIONS.map((fn) => r[fn].wall.toFixed(1))]);
 }
-console.log(`gp per proposal at ${BUDGET} evaluations, ms, ${SEEDS} seeds; old = ${OLD ?? "none (no --old)"}`);
+console.log(`${OPTIMIZERS.join(", ")} per proposal at ${BUDGET} evaluations, ms, ${SEEDS} seeds; old = ${OLD ?? "none (no --old)"}`);
 console.log(table(["build", ...FUNCTIONS], rows));
 console.log(`load average (1 min) during the run: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`);

@@ -13,6 +13,8 @@
 export {
   DEFAULT_FOREST_SETTINGS,
   DEFAULT_GBRT_SETTINGS,
+  defaultTreeSettings,
+  ONE_FLAG_GBRT_ACQUISITION,
   parseTreeSettings,
   treeSettingsHelp,
   type TreeAcquisition,

@@ -3,6 +3,7 @@ import seedrandom from "seedrandom";
 import { UsageError } from "../../src/errors.js";
 import type { Observation, Point, Space } from "../../src/flags/space.js";
 import {
+  defaultTreeSettings,
   fitForest,
   fitQuantileBoosting,
   fitTree,
@@ -209,6 +210,22 @@ describe("forest and gbrt settings", () => {
       "trees",
       "random-fraction",
     ]);
+  });
+
+  it("give gbrt EI with one flag and LCB with more, unless acq-func is set", () => {
+    expect(defaultTreeSettings("gbrt", 1).acquisition).toBe("ei");
+    expect(defaultTreeSettings("gbrt", 2).acquisition).toBe("lcb");
+    expect(defaultTreeSettings("forest", 1).acquisition).toBe("lcb");
+    expect(treeSettingsHelp("gbrt").find((h) => h.name === "acq-func")!.default).toBe("lcb (ei with one flag)");
+    // The proposals follow the rule: with one flag gbrt's trials are those of an explicit EI, not LCB's.
+    const space: Space = { x: { type: "uniform", low: -2, high: 2 } };
+    const trials = (settings: Partial<TreeSettings>) => {
+      const noise = seedrandom("noise");
+      const f = (p: Point): number => Math.sin(5 * (p.x as number)) * (1 - Math.tanh((p.x as number) ** 2)) + 0.2 * (noise() - 0.5);
+      return optimise("gbrt", space, f, "h", 25, [], { ...LIGHT, ...settings }).map((o) => o.point.x);
+    };
+    expect(trials({})).toEqual(trials({ acquisition: "ei" }));
+    expect(trials({})).not.toEqual(trials({ acquisition: "lcb" }));
   });
 
   it("are registered: names, settings, proposers, and the names completion offers", async () => {

@@ -108,8 +108,8 @@ export function normalQuantile(p: number): number {
  * and no point already tried is proposed again.
  */
 export function proposeTrees(kind: TreeSurrogate, space: Space, history: Observation[], rng: Rng, settings?: Partial<TreeSettings>): Point {
-  const s: TreeSettings = { ...defaultTreeSettings(kind), ...settings };
   const enc = buildEncoding(space);
+  const s: TreeSettings = { ...defaultTreeSettings(kind, enc.coords.length), ...settings };
   const seen = new Set(history.map((o) => pointKey(enc, o.point)));
   const done = history.filter((o): o is { point: Point; value: number } => o.value !== null && Number.isFinite(o.value));
   if (enc.width === 0) return decodePoint(enc, new Float64Array(0));
