@@ -84,7 +84,7 @@ export function treeSettingsHelp(surrogate: TreeSurrogate): Array<{ name: string
       default: String(d.xi),
       help: "ei/pi: minimum improvement worth taking, in standard deviations of the objective (larger explores more)",
     },
-    { name: "candidates", default: String(d.candidates), help: "candidate points scored per trial (random and near the best trials)" },
+    { name: "candidates", default: String(d.candidates), help: "uniform random candidate points scored per trial" },
     {
       name: "trees",
       default: String(d.trees),
