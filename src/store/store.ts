@@ -15,7 +15,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { GError, NotFoundError, UsageError } from "../errors.js";
-import { writeJsonAtomic, type Durability } from "./fs-atomic.js";
+import { syncDirAsync, writeJsonAtomic, type Durability } from "./fs-atomic.js";
 import {
   appendIndexLines,
   forEachIndexEntry,
@@ -705,6 +705,15 @@ export class RunStore {
       if (code === undefined) throw new NotFoundError(`run ${shortId(id)} cannot be updated (${dir}): ${(err as Error).message}`);
       throw toStoreWriteError(err, path);
     }
+  }
+
+  /**
+   * Makes the run folder's entries durable (its run.json's last rename among
+   * them), on the thread pool: what updateRun's default "durable" does at its
+   * end, for a caller that wrote the record "whole" and goes on meanwhile.
+   */
+  syncRunFolder(id: string): Promise<void> {
+    return syncDirAsync(this.runDir(id));
   }
 
   /** Appends scalar records to the run, all or none (a full disk is a StoreWriteError). */
