@@ -289,15 +289,17 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
       resolveDone({ ...result, settled: settleEnd(record, summaries).catch(reportSettleError) });
     };
     /**
-     * What follows the record at a run's end: the folder's fsync (on the thread pool: a caller
-     * that settles later starts its next trial meanwhile), then the index line and the LOCK's
-     * removal, neither of which a reader trusts (the index is checked against the run's files,
-     * the LOCK only counts for a run whose record is not stopped).
+     * What follows the record at a run's end: the folder's fsync and the LOCK's removal, both on
+     * the thread pool (each may wait for the file system's journal; a caller that settles later
+     * claims and starts its next trial meanwhile), and the index line. No reader trusts the last
+     * two: the index is checked against the run's files, and a LOCK counts only for a run whose
+     * record is not stopped.
      */
     const settleEnd = async (record: RunRecord, summaries: Record<string, ScalarSummary>) => {
+      const lockRemoved = store.removeLockAsync(run.id);
       await store.syncRunFolder(run.id);
       store.indexRun(run.id, record, summaries);
-      store.removeLock(run.id);
+      await lockRemoved;
     };
     /** A run already reported ended, whose index line or LOCK removal failed: said once, as a write error is. */
     const reportSettleError = (err: unknown) => {

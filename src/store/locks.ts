@@ -399,6 +399,15 @@ export function removeRunLock(dir: string): void {
   safeUnlink(join(dir, LOCK_FILE));
 }
 
+/**
+ * removeRunLock on the thread pool: on a busy ext4 an unlink waits for the
+ * journal's commit (several ms), which an agent spends claiming its next
+ * trial instead. Resolves when removed or already gone, never rejects.
+ */
+export function removeRunLockAsync(dir: string): Promise<void> {
+  return new Promise((removed) => fs.unlink(join(dir, LOCK_FILE), () => removed()));
+}
+
 /** The run's LOCK, or null when there is none (or the folder cannot be read). */
 export function readRunLock(dir: string): RunLock | null {
   // Most runs read have no LOCK (they ended): asking first costs no thrown ENOENT (some 15 µs a run).

@@ -33,7 +33,16 @@ import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
 import { SnapshotListed, SnapshotRun } from "./snapshot-runs.js";
 import { startRunFolderProbe } from "./run-folder-probe.js";
 import { damagedWarning, describeDamage, readRunsFromFiles } from "./run-reads.js";
-import { holdLease, readRunLock, removeRunLock, withBriefDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
+import {
+  holdLease,
+  readRunLock,
+  removeRunLock,
+  removeRunLockAsync,
+  withBriefDirLock,
+  writeRunLock,
+  type Lease,
+  type RunLock,
+} from "./locks.js";
 import {
   abandonOrderProbe,
   mergeKeyLines,
@@ -811,6 +820,11 @@ export class RunStore {
 
   removeLock(id: string): void {
     removeRunLock(this.runDir(id));
+  }
+
+  /** removeLock on the thread pool (a run whose record says `stopped`: its LOCK no longer counts). */
+  removeLockAsync(id: string): Promise<void> {
+    return removeRunLockAsync(this.runDir(id));
   }
 
   readLock(run: Run): RunLock | null {
