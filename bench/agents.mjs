@@ -40,6 +40,8 @@ const OLD = (() => {
 })();
 const builds = [{ name: "this build", root }, ...(OLD ? [{ name: "old", root: OLD }] : [])];
 const STARTUPS = SMOKE ? 1 : 5;
+/** Launches of n bare Node processes timed before each agent count's rows (their median is the floor). */
+const FLOOR_ROUNDS = SMOKE ? 1 : 3;
 
 /**
  * Starts `n` copies of `argv` at once and resolves when all have exited (rejects
@@ -107,6 +109,15 @@ try {
   const rows = [];
   const onePerSecond = new Map();
   for (const n of TRIALS > 0 ? AGENTS : []) {
+    // The floor of "all started": n bare Node processes (`node -e 0`) launched the same way, at
+    // this moment's load; what an agent adds to Node's start up to its first trial is the difference.
+    const floors = [];
+    for (let i = 0; i < FLOOR_ROUNDS; i++) {
+      const t0 = Date.now();
+      await launchAgents(n, [process.execPath, "-e", "0"], { cwd: program, env: process.env });
+      floors.push(Date.now() - t0);
+    }
+    const floorMs = [...floors].sort((x, y) => x - y)[Math.floor(floors.length / 2)];
     for (const build of builds) {
       const home = join(work, `home-${n}-${build.name.replace(/ /g, "-")}`);
       const s = createSweep(home, "bench.yaml", yaml.replace("method: random", `method: random\nrun_cap: ${TRIALS}`), program);
@@ -132,6 +143,7 @@ try {
         `${((ideal / wall) * 100).toFixed(0)}%`,
         one ? `${(perSecond / one).toFixed(2)}×` : "–",
         String(allStarted),
+        String(floorMs),
         String(wallMs - lastStopped),
         loadavg()[0].toFixed(1),
       ]);
@@ -185,6 +197,7 @@ try {
         "efficiency",
         "× 1 agent",
         "all started ms",
+        "node -e 0 ×n ms",
         "tail ms",
         "load",
       ],
@@ -192,7 +205,7 @@ try {
     ),
   );
   console.log(
-    "all started: from the launch until every agent's first trial had started; tail: from the last trial's end until the last agent exited",
+    "all started: from the launch until every agent's first trial had started; node -e 0 ×n: n bare Node processes launched alike, until the last exited (median of 3, before the row's builds); tail: from the last trial's end until the last agent exited",
   );
   console.log(
     `\n${new Date().toISOString().slice(0, 16)} UTC, load average at the end ${loadavg()

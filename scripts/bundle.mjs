@@ -233,9 +233,11 @@ async function bundleApp() {
  * The command each route's code cache is trained on (scripts/code-cache.mjs:
  * run once, in an empty temporary store, before the cache is written), or
  * none: the top level alone. `g runs` on an empty store is run most often of
- * the short commands, and runs nothing but g.
+ * the short commands, and runs nothing but g. An agent runs two trials of a
+ * small sweep (`{sweep}`): eight agents start at once on a machine's cores, and
+ * each compiled the functions of its claim, trial and record from source.
  */
-const CODE_CACHE_COMMANDS = { run: [], "runs-list": ["runs"], agent: [], program: [] };
+const CODE_CACHE_COMMANDS = { run: [], "runs-list": ["runs"], agent: ["agent", "{sweep}"], program: [] };
 
 /**
  * V8's code cache of each route bundle, `<route>.js.cache`, made by this Node

@@ -97,6 +97,10 @@ async function runTrials(store: RunStore, sweep: Sweep, loop: AgentLoop) {
   let best: (ProgressBest & { loss: number }) | null = null;
   let doneNote: string | undefined;
   const finishedCache = new Map<string, Run>();
+  // The ends of trials still being made durable: a trial's folder fsync, index line and LOCK removal
+  // overlap the next claim and spawn, and the agent exits only once they are done ("durable when g
+  // returns" holds for every trial it ran).
+  let settling: Promise<unknown> = Promise.resolve();
   const announce = (reason: "interrupt" | "terminate") =>
     progress.message(`\n${reason === "interrupt" ? "Interrupted" : "Stopping"}: stopping the running trial; no new trials are claimed.`);
   const interrupted = await withStopSignals(announce, async (signals) => {
@@ -135,6 +139,7 @@ async function runTrials(store: RunStore, sweep: Sweep, loop: AgentLoop) {
           onScalar: (rec) => progress.emit({ type: "trialScalar", trial: claim.trial, key: rec.key, value: rec.value, step: rec.step }),
           ...(loop.placement ? { placement: loop.placement } : {}),
         });
+        settling = Promise.all([settling, outcome.settled]);
         // From the summaries the runner just wrote: the run is not read back.
         const value = objectiveValue(objective, outcome.summaries);
         const loss = outcome.status === "completed" ? lossFor(objective, value) : null;
@@ -151,9 +156,11 @@ async function runTrials(store: RunStore, sweep: Sweep, loop: AgentLoop) {
         }
       }
     } catch (err) {
+      await settling;
       progress.emit({ type: "ended", outcome: "failed", note: (err as Error).message, nowMs: Date.now() });
       throw err;
     }
+    await settling;
     return signals.received !== null;
   });
   const outcome = interrupted ? "interrupted" : tally.error > 0 ? "failed" : "completed";

@@ -43,6 +43,15 @@ export interface ExecuteOptions {
   /** The scheduler job this process runs in (kept in the LOCK and run.json), when a backend started it. */
   placement?: Placement;
   /**
+   * `done` resolves once the run's end is in its record (run.json replaced,
+   * never torn) and its summaries are written; the rest of its end (the run
+   * folder's fsync, which makes that record durable, its index line, the
+   * LOCK's removal) follows on its own, and ExecuteResult.settled says when.
+   * An agent claims and starts its next trial meanwhile. Without it `done`
+   * waits for all of it.
+   */
+  settleLater?: boolean;
+  /**
    * The run was created already started by this process, with this argv and
    * placement (createStartedRun, or a sweep claim given startedFields), so
    * run.json is not written again until the run ends.
@@ -66,7 +75,16 @@ export interface ExecuteResult {
    * stopped, the run is `error`, and this one-line error names the file.
    */
   writeError: StoreWriteError | null;
+  /**
+   * Resolves when the run's end is durable and its bookkeeping done (at once
+   * unless ExecuteOptions.settleLater); never rejects. A process must wait for
+   * it before it exits.
+   */
+  settled: Promise<void>;
 }
+
+/** Already settled: a result whose run's end was recorded in full before `done` resolved. */
+const SETTLED: Promise<void> = Promise.resolve();
 
 export interface RunningProcess {
   pid: number | undefined;
@@ -220,6 +238,7 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
           flags: run.record.flags,
           summaries: {},
           writeError: ioError,
+          settled: SETTLED,
         });
       }
     };
@@ -243,21 +262,49 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
       await sourceCopy;
       const params = store.readSdkParams(run);
       const failedWrite = ioError as StoreWriteError | null;
-      // Durable when this returns: run.json's fsync and its folder's (the run's second and third).
-      const record = await store.updateRun(run.id, (r) => {
-        r.stopped = isoNow();
-        // A run whose files could not be written is not `completed`, whatever the script said.
-        r.exit_status = failedWrite && exitCode === 0 ? 1 : exitCode;
-        if (failedWrite) r.error = `g could not write the run's files: ${failedWrite.message}`;
-        else if (stopReason === "early-stop") r.early_stopped = true;
-        else if (stopReason !== null) r.terminated = true;
-        if (params) r.flags = { ...params, ...r.flags };
-      });
+      // Durable when settled: run.json's fsync and its folder's (the run's second and third). The
+      // record is never torn from here on, and once it says `stopped` the run's status comes from
+      // it alone (store/status.ts): a LOCK left by a writer killed before removing it changes nothing.
+      const record = await store.updateRun(
+        run.id,
+        (r) => {
+          r.stopped = isoNow();
+          // A run whose files could not be written is not `completed`, whatever the script said.
+          r.exit_status = failedWrite && exitCode === 0 ? 1 : exitCode;
+          if (failedWrite) r.error = `g could not write the run's files: ${failedWrite.message}`;
+          else if (stopReason === "early-stop") r.early_stopped = true;
+          else if (stopReason !== null) r.terminated = true;
+          if (params) r.flags = { ...params, ...r.flags };
+        },
+        "whole",
+      );
       const summaries = store.writeSummary(run.dir);
-      store.indexRun(run.id, record, summaries);
-      store.removeLock(run.id);
       const status: RunStatus = failedWrite ? "error" : stoppedStatus(record);
-      resolveDone({ exitCode: record.exit_status ?? exitCode, status, flags: record.flags, summaries, writeError: failedWrite });
+      const result = { exitCode: record.exit_status ?? exitCode, status, flags: record.flags, summaries, writeError: failedWrite };
+      if (!opts.settleLater) {
+        await settleEnd(record, summaries);
+        resolveDone({ ...result, settled: SETTLED });
+        return;
+      }
+      resolveDone({ ...result, settled: settleEnd(record, summaries).catch(reportSettleError) });
+    };
+    /**
+     * What follows the record at a run's end: the folder's fsync and the LOCK's removal, both on
+     * the thread pool (each may wait for the file system's journal; a caller that settles later
+     * claims and starts its next trial meanwhile), and the index line. No reader trusts the last
+     * two: the index is checked against the run's files, and a LOCK counts only for a run whose
+     * record is not stopped.
+     */
+    const settleEnd = async (record: RunRecord, summaries: Record<string, ScalarSummary>) => {
+      const lockRemoved = store.removeLockAsync(run.id);
+      await store.syncRunFolder(run.id);
+      store.indexRun(run.id, record, summaries);
+      await lockRemoved;
+    };
+    /** A run already reported ended, whose index line or LOCK removal failed: said once, as a write error is. */
+    const reportSettleError = (err: unknown) => {
+      if (!opts.reportsWriteError)
+        opts.sink?.(`g: run ${run.id.slice(0, 8)} ended, but ${(err as Error).message} (its index line or LOCK may be left)\n`, "stderr");
     };
     if (spawnError || !child) {
       void finish(null, null, spawnError ?? new Error("spawn failed"));

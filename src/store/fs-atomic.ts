@@ -6,7 +6,7 @@
 // durability it needs (Durability). Every fsync goes through syncFd, which
 // counts them: test/store/fsyncs.test.ts holds `g run` to its budget of 3.
 
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { close, closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, open, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { randomHex } from "./paths.js";
 
@@ -149,6 +149,21 @@ export function syncDir(dir: string): void {
   } catch {
     /* best effort */
   }
+}
+
+/**
+ * syncDir on the thread pool: the caller's thread goes on (an agent claims and
+ * starts its next trial) while the folder's entries reach the disk. Best
+ * effort as syncDir; resolves when done or failed, never rejects.
+ */
+export function syncDirAsync(dir: string): Promise<void> {
+  return new Promise((resolveSync) => {
+    open(dir, "r", (openErr, fd) => {
+      if (openErr) return resolveSync();
+      syncCalls++;
+      fsync(fd, () => close(fd, () => resolveSync()));
+    });
+  });
 }
 
 export function safeUnlink(path: string): void {

@@ -139,18 +139,26 @@ type LockOptions = import("proper-lockfile").LockOptions;
  * The file-system calls proper-lockfile makes, taught the brief lock's symlink:
  * the lock's age is read from the entry itself (lstat; on its own directory
  * the same as stat), and a stale one that is not a directory is unlinked.
+ * Made when first needed: copying node:fs reads its lazy properties
+ * (`promises`, the stream classes), which load Node's fs/promises, fs streams
+ * and readline modules, milliseconds of every start of a command that never
+ * takes this lock (an agent, `g runs`).
  */
-const LOCKFILE_FS = {
-  ...fs,
-  stat: fs.lstat,
-  statSync: fs.lstatSync,
-  rmdir: (path: string, callback: (err: NodeJS.ErrnoException | null) => void) =>
-    fs.rmdir(path, (err) => (err?.code === "ENOTDIR" ? fs.unlink(path, callback) : callback(err))),
-  rmdirSync: (path: string) => removeLockEntry(path),
-};
+let lockfileFs: ReturnType<typeof makeLockfileFs> | null = null;
+
+function makeLockfileFs() {
+  return {
+    ...fs,
+    stat: fs.lstat,
+    statSync: fs.lstatSync,
+    rmdir: (path: string, callback: (err: NodeJS.ErrnoException | null) => void) =>
+      fs.rmdir(path, (err) => (err?.code === "ENOTDIR" ? fs.unlink(path, callback) : callback(err))),
+    rmdirSync: (path: string) => removeLockEntry(path),
+  };
+}
 
 function lockOptions(dir: string): LockOptions {
-  return { lockfilePath: join(dir, DIR_LOCK), stale: RUN_LOCK_STALE_MS, realpath: false, fs: LOCKFILE_FS };
+  return { lockfilePath: join(dir, DIR_LOCK), stale: RUN_LOCK_STALE_MS, realpath: false, fs: (lockfileFs ??= makeLockfileFs()) };
 }
 
 function busy(dir: string, timeoutMs: number): BusyError {
@@ -389,6 +397,15 @@ export function writeRunLock(dir: string, lock: RunLock): void {
 
 export function removeRunLock(dir: string): void {
   safeUnlink(join(dir, LOCK_FILE));
+}
+
+/**
+ * removeRunLock on the thread pool: on a busy ext4 an unlink waits for the
+ * journal's commit (several ms), which an agent spends claiming its next
+ * trial instead. Resolves when removed or already gone, never rejects.
+ */
+export function removeRunLockAsync(dir: string): Promise<void> {
+  return new Promise((removed) => fs.unlink(join(dir, LOCK_FILE), () => removed()));
 }
 
 /** The run's LOCK, or null when there is none (or the folder cannot be read). */

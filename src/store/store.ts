@@ -15,7 +15,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { GError, NotFoundError, UsageError } from "../errors.js";
-import { writeJsonAtomic, type Durability } from "./fs-atomic.js";
+import { syncDirAsync, writeJsonAtomic, type Durability } from "./fs-atomic.js";
 import {
   appendIndexLines,
   forEachIndexEntry,
@@ -33,7 +33,16 @@ import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
 import { SnapshotListed, SnapshotRun } from "./snapshot-runs.js";
 import { startRunFolderProbe } from "./run-folder-probe.js";
 import { damagedWarning, describeDamage, readRunsFromFiles } from "./run-reads.js";
-import { holdLease, readRunLock, removeRunLock, withBriefDirLock, writeRunLock, type Lease, type RunLock } from "./locks.js";
+import {
+  holdLease,
+  readRunLock,
+  removeRunLock,
+  removeRunLockAsync,
+  withBriefDirLock,
+  writeRunLock,
+  type Lease,
+  type RunLock,
+} from "./locks.js";
 import {
   abandonOrderProbe,
   mergeKeyLines,
@@ -707,6 +716,15 @@ export class RunStore {
     }
   }
 
+  /**
+   * Makes the run folder's entries durable (its run.json's last rename among
+   * them), on the thread pool: what updateRun's default "durable" does at its
+   * end, for a caller that wrote the record "whole" and goes on meanwhile.
+   */
+  syncRunFolder(id: string): Promise<void> {
+    return syncDirAsync(this.runDir(id));
+  }
+
   /** Appends scalar records to the run, all or none (a full disk is a StoreWriteError). */
   appendScalars(id: string, records: ScalarRecord[]): void {
     appendScalarRecords(this.runDir(id), records);
@@ -802,6 +820,11 @@ export class RunStore {
 
   removeLock(id: string): void {
     removeRunLock(this.runDir(id));
+  }
+
+  /** removeLock on the thread pool (a run whose record says `stopped`: its LOCK no longer counts). */
+  removeLockAsync(id: string): Promise<void> {
+    return removeRunLockAsync(this.runDir(id));
   }
 
   readLock(run: Run): RunLock | null {

@@ -263,6 +263,8 @@ export interface TrialOutcome {
   interrupted: boolean;
   /** The run's scalar summaries at its end (the agent's objective value comes from them). */
   summaries: Record<string, ScalarSummary>;
+  /** When the run's end is durable and its bookkeeping done (ExecuteResult.settled): await it before exiting. */
+  settled: Promise<void>;
 }
 
 /** Runs one claimed trial to its end, stopping it early when the sweep's rule says so or the sweep is cancelled. */
@@ -329,6 +331,8 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
     env: { ...buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags: point }), G_SWEEP_ID: sweep.id },
     cwd: opts.cwd,
     sink: opts.sink,
+    // The agent claims its next trial while this one's folder is fsynced (see runTrials).
+    settleLater: true,
     ...(config.program ? { sourceOf: resolve(opts.cwd, config.program) } : {}),
     ...(earlyStop || opts.onScalar
       ? {
@@ -355,7 +359,7 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
   }, SWEEP_POLL_MS);
   try {
     const result = await running.done;
-    return { status: result.status, interrupted: opts.signals.received !== null, summaries: result.summaries };
+    return { status: result.status, interrupted: opts.signals.received !== null, summaries: result.summaries, settled: result.settled };
   } finally {
     clearInterval(poll);
     unsubscribe();

@@ -5,6 +5,7 @@
 // then, so `g run` in a pipe never loads Ink or React); piped, under NO_COLOR,
 // in CI, with a dumb terminal or with -q, the plain lines of before.
 
+import { isatty } from "node:tty";
 import type { OutputSink } from "../runner/execute.js";
 import { initialProgress, reduceProgress, type ProgressEvent, type ProgressInit, type ProgressState } from "./progress-state.js";
 import { finishedLine, startedLine } from "./progress-text.js";
@@ -43,8 +44,14 @@ export function shouldShowPanel(term: Terminal, quiet: boolean): boolean {
   return !quiet && term.stdoutIsTTY && term.stderrIsTTY && !set("NO_COLOR") && !set("CI") && term.env.TERM !== "dumb";
 }
 
+/**
+ * Asked of the descriptors, as Node's own streams ask when they are made:
+ * reading process.stdout or process.stderr would make them, which loads Node's
+ * file and stream modules (and readline's) in an agent that otherwise writes
+ * its lines with writeSync (runner/terminal.ts) before its first trial starts.
+ */
 function currentTerminal(): Terminal {
-  return { stdoutIsTTY: process.stdout.isTTY === true, stderrIsTTY: process.stderr.isTTY === true, env: process.env };
+  return { stdoutIsTTY: isatty(1), stderrIsTTY: isatty(2), env: process.env };
 }
 
 /** Opens the presenter this terminal calls for. */

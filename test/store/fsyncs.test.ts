@@ -4,7 +4,8 @@
 // can trace here. The crash guarantees these fsyncs keep are tested in
 // store.test.ts (SIGKILL mid-write) and files.test.ts (whole files).
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createStartedRun, startRun } from "../../src/runner/execute.js";
@@ -32,6 +33,52 @@ describe("fsyncs counted in process", () => {
     expect(record.started).not.toBeNull();
     expect(record.exit_status).toBe(0);
     expect(store.readScalars(run.id).map((r) => r.value)).toEqual([0.5]);
+  });
+
+  it("a run that settles later (an agent's trial): its record says stopped when done resolves, the rest follows, 3 fsyncs in all", async () => {
+    const store = new RunStore(tempDir());
+    const argv = ["sh", "-c", 'echo "loss: 0.25"'];
+    const before = countSyncs();
+    const run = createStartedRun(store, { op: "trial" }, argv);
+    const proc = await startRun({
+      store,
+      run,
+      argv,
+      env: process.env,
+      cwd: store.home,
+      sink: null,
+      createdStarted: true,
+      settleLater: true,
+    });
+    const done = await proc.done;
+    // What the agent goes on with at once: the record, whole and stopped, and the summaries.
+    const recorded = JSON.parse(readFileSync(join(run.dir, "run.json"), "utf8"));
+    expect(recorded.stopped).not.toBeNull();
+    expect(recorded.exit_status).toBe(0);
+    expect(done.summaries.loss?.last).toBe(0.25);
+    // Whatever of the rest is done by now (a LOCK still there counts for nothing once stopped):
+    expect(store.readRun(run.id).status).toBe("completed");
+    await done.settled;
+    expect(countSyncs() - before).toBe(FSYNCS_PER_RUN);
+    expect(existsSync(join(run.dir, "LOCK"))).toBe(false);
+    expect(readFileSync(join(store.home, "index.jsonl"), "utf8")).toContain(run.id);
+  });
+
+  it("a stopped run whose LOCK a killed agent left (its pid alive or not) reads as its record says", async () => {
+    const store = new RunStore(tempDir());
+    const argv = ["sh", "-c", "exit 3"];
+    const run = createStartedRun(store, { op: "trial" }, argv);
+    const done = await (await startRun({ store, run, argv, env: process.env, cwd: store.home, sink: null, createdStarted: true })).done;
+    expect(done.status).toBe("error");
+    // The agent died between the record and the LOCK's removal: a LOCK of a live pid (this one) and of a dead one.
+    for (const pid of [process.pid, 2 ** 22 + 1]) {
+      writeFileSync(join(run.dir, "LOCK"), JSON.stringify({ pid, host: hostname(), beat: Date.now() }));
+      const read = store.readRun(run.id);
+      expect(read.status).toBe("error");
+      expect(read.record.exit_status).toBe(3);
+    }
+    await store.updateRun(run.id, (r) => void (r.exit_status = 0));
+    expect(store.readRun(run.id).status).toBe("completed");
   });
 
   it("a run started after it was created (a rerun) makes one more", async () => {
