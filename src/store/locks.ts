@@ -135,22 +135,32 @@ export const THIS_HOST = hostname();
 
 type LockOptions = import("proper-lockfile").LockOptions;
 
+/** makeLockfileFs's object, made when a lock is first taken. */
+let lockfileFs: object | undefined;
+
 /**
  * The file-system calls proper-lockfile makes, taught the brief lock's symlink:
  * the lock's age is read from the entry itself (lstat; on its own directory
  * the same as stat), and a stale one that is not a directory is unlinked.
+ * Made when first needed, not when this module loads: spreading node:fs reads
+ * its lazy getters (`promises`, the stream classes), which load about thirty
+ * of Node's modules, a third of what `g runs` on an empty store, which takes
+ * no lock, added to Node's start.
  */
-const LOCKFILE_FS = {
-  ...fs,
-  stat: fs.lstat,
-  statSync: fs.lstatSync,
-  rmdir: (path: string, callback: (err: NodeJS.ErrnoException | null) => void) =>
-    fs.rmdir(path, (err) => (err?.code === "ENOTDIR" ? fs.unlink(path, callback) : callback(err))),
-  rmdirSync: (path: string) => removeLockEntry(path),
-};
+function makeLockfileFs(): object {
+  lockfileFs ??= {
+    ...fs,
+    stat: fs.lstat,
+    statSync: fs.lstatSync,
+    rmdir: (path: string, callback: (err: NodeJS.ErrnoException | null) => void) =>
+      fs.rmdir(path, (err) => (err?.code === "ENOTDIR" ? fs.unlink(path, callback) : callback(err))),
+    rmdirSync: (path: string) => removeLockEntry(path),
+  };
+  return lockfileFs;
+}
 
 function lockOptions(dir: string): LockOptions {
-  return { lockfilePath: join(dir, DIR_LOCK), stale: RUN_LOCK_STALE_MS, realpath: false, fs: LOCKFILE_FS };
+  return { lockfilePath: join(dir, DIR_LOCK), stale: RUN_LOCK_STALE_MS, realpath: false, fs: makeLockfileFs() };
 }
 
 function busy(dir: string, timeoutMs: number): BusyError {
