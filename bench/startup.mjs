@@ -8,8 +8,10 @@
 // Options: --rounds N (default 20), --old DIR (a g package root built before a
 // change, e.g. a copy of bin/ and dist/: its rows are timed beside the new
 // ones), --smoke (3 rounds; what CI runs so the bench cannot rot),
-// --instructions (also each row's instructions under valgrind's callgrind,
-// once: independent of the load; see instructionCount).
+// --instructions (also each row's instructions under valgrind's callgrind:
+// independent of the load; see instructionCount), --instruction-runs N (the
+// median of N callgrind runs a row, default 1: one run's count of `node`
+// varies by about ±0.5 M).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -25,6 +27,7 @@ const SMOKE = argv.includes("--smoke");
 const ROUNDS = SMOKE ? 3 : Number(option("rounds", 20));
 const OLD = option("old", null);
 const INSTRUCTIONS = argv.includes("--instructions");
+const INSTRUCTION_RUNS = Number(option("instruction-runs", 1));
 
 /**
  * Instructions `cmd` executes (valgrind's callgrind), in millions. Without
@@ -103,8 +106,9 @@ try {
   if (INSTRUCTIONS) {
     if (spawnSync("valgrind", ["--version"]).status !== 0) console.log("\ninstructions: valgrind is not installed here");
     else {
-      console.log("\ninstructions executed (valgrind's callgrind, one run each; see instructionCount):\n");
-      const counts = rows.map(([, cmd, home]) => instructionCount(cmd, home));
+      const runs = INSTRUCTION_RUNS === 1 ? "one run each" : `median of ${INSTRUCTION_RUNS} runs each`;
+      console.log(`\ninstructions executed (valgrind's callgrind, ${runs}; see instructionCount):\n`);
+      const counts = rows.map(([, cmd, home]) => median(Array.from({ length: INSTRUCTION_RUNS }, () => instructionCount(cmd, home))));
       const overNode = (i) => (i === 0 ? "" : `+${(counts[i] - counts[0]).toFixed(1)}`);
       console.log(
         table(

@@ -1,12 +1,13 @@
 // The short paths of src/cli/main.ts (help texts from dist/bundle/help.json, a
 // bare `g runs` without commander) print exactly what commander's own paths
 // print, and mistakes still get commander's did-you-mean (issue 18).
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { generateStore } from "../../runs-fixtures/generate.mjs";
 import { g } from "../helpers/g.js";
-import { ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
+import { BIN, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
 afterEach(cleanTempDirs);
 
@@ -48,5 +49,24 @@ describe("start-up paths", () => {
     expect(bare.stdout.split("\n")).toHaveLength(22); // header, 20 rows, ""
     expect(bare.stdout).toBe(g(["runs", "1:20"], { home }).stdout);
     expect(bare.stderr).toBe("(showing 20 of 45 runs; -a shows all, g runs 1:50 a range)\n");
+  });
+
+  it("g runs on an empty store loads none of Node's stream modules, fs/promises or ES-module loader", () => {
+    const home = tempDir();
+    const listFile = join(home, "modules.txt");
+    // Preloaded (-r): writes the Node modules loaded after it, when the process exits.
+    const preload = join(home, "list-modules.cjs");
+    writeFileSync(
+      preload,
+      `const before = new Set(process.moduleLoadList);
+process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(listFile)}, process.moduleLoadList.filter((m) => !before.has(m)).join("\\n")));
+`,
+    );
+    const res = spawnSync(process.execPath, ["-r", preload, BIN, "runs"], { env: { ...process.env, G_HOME: home }, encoding: "utf8" });
+    expect(res.status).toBe(0);
+    const loaded = readFileSync(listFile, "utf8").split("\n");
+    expect(loaded).toContain("NativeModule vm"); // the list is read: the bundle loader's one module
+    // Each of these loads tens of modules more (a spread of node:fs reads fs.promises, and with it the streams).
+    expect(loaded.filter((m) => /stream|readline|fs\/promises|modules\/esm|^NativeModule module$/.test(m))).toEqual([]);
   });
 });
