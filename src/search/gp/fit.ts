@@ -13,6 +13,8 @@ export interface GpCache {
   theta?: Float64Array;
   /** The last state of the hyperparameter chain (`hyper-samples` > 0), continued on the next proposal. */
   chain?: Float64Array;
+  /** The previous fit of `model=optuna` (raw kernel parameters), its warm start. */
+  optuna?: Float64Array;
 }
 
 /** Hyperparameters in log space: [log ℓ_1 .. log ℓ_D, log σf², log σn²], and their bounds. */
@@ -261,6 +263,7 @@ export interface Evaluation {
 /**
  * Minimises f over the box [lo, hi] with L-BFGS, projecting every step back
  * into the box (a simple stand-in for L-BFGS-B that is good enough here).
+ * It stops when no free gradient component exceeds `gtol` (scipy's pgtol).
  */
 export function minimizeBox(
   fg: (x: Float64Array) => Evaluation,
@@ -268,6 +271,7 @@ export function minimizeBox(
   lo: ArrayLike<number>,
   hi: ArrayLike<number>,
   maxIter: number,
+  gtol = 1e-5,
 ): { x: Float64Array; f: number } {
   const m = 6;
   const dim = x0.length;
@@ -289,7 +293,7 @@ export function minimizeBox(
     }
     let gnorm = 0;
     for (let i = 0; i < dim; i++) gnorm = Math.max(gnorm, Math.abs(g[i]!));
-    if (gnorm < 1e-5) break;
+    if (gnorm < gtol) break;
     // Two-loop recursion for the search direction.
     const q = Float64Array.from(g);
     const alphas: number[] = [];

@@ -5,6 +5,10 @@ import { UsageError } from "../../errors.js";
 
 export type Acquisition = "ei" | "lcb" | "pi" | "hedge" | "alternate";
 
+/** The parts of `model=optuna` that `optuna-swap` can replace by g's own (see gp/optuna.ts). */
+export const OPTUNA_PARTS = ["starts", "warp", "prior", "fit", "candidates"] as const;
+export type OptunaPart = (typeof OPTUNA_PARTS)[number];
+
 export interface GpSettings {
   /** Random points before the model is used. */
   randomStarts: number;
@@ -29,6 +33,10 @@ export interface GpSettings {
    * them (Snoek et al. 2012).
    */
   hyperSamples: number;
+  /** "g" (this optimizer) or "optuna" (the port of Optuna 4.6's GPSampler in gp/optuna.ts, for comparisons). */
+  model: "g" | "optuna";
+  /** With model "optuna": the parts taken from g instead. */
+  optunaSwap: OptunaPart[];
 }
 
 export const DEFAULT_GP_SETTINGS: GpSettings = {
@@ -42,6 +50,8 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   warp: "auto",
   hyperSamples: 0,
   design: "random",
+  model: "g",
+  optunaSwap: [],
 };
 
 export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: string }> = [
@@ -90,6 +100,16 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
     name: "hyper-samples",
     default: String(DEFAULT_GP_SETTINGS.hyperSamples),
     help: "0 fits the model's length scales, signal and noise once (a point estimate); N > 0 averages the acquisition over N draws of them from their posterior (slice sampling; explores more, costs more)",
+  },
+  {
+    name: "model",
+    default: DEFAULT_GP_SETTINGS.model,
+    help: "g, or optuna: a port of Optuna 4.6's GPSampler (10 random starts, its priors and warm-started fit, log EI over 2048 Sobol points and 10 local searches; the other settings above are ignored), for comparisons",
+  },
+  {
+    name: "optuna-swap",
+    default: "none",
+    help: `with model=optuna, g's own parts in place of Optuna's, joined by +: ${OPTUNA_PARTS.join(", ")} (e.g. --opt-flag optuna-swap=starts+warp)`,
   },
 ];
 
@@ -151,6 +171,16 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
       case "hyper-samples":
         out.hyperSamples = parseCount(rawName, value, 0);
         break;
+      case "model": {
+        const v = value.toLowerCase();
+        if (v !== "g" && v !== "optuna")
+          throw new UsageError(`--opt-flag ${rawName}=${value}: expected g or optuna (e.g. --opt-flag model=optuna)`);
+        out.model = v;
+        break;
+      }
+      case "optuna-swap":
+        out.optunaSwap = parseOptunaParts(rawName, value);
+        break;
       default:
         throw new UsageError(
           `unknown gp setting '${rawName}': expected one of ${GP_SETTINGS_HELP.map((h) => h.name).join(", ")} (see g run --help-optimizer gp)`,
@@ -174,4 +204,20 @@ function parseNonNegative(name: string, value: string): number {
     throw new UsageError(`--opt-flag ${name}=${value}: expected a number >= 0 (e.g. --opt-flag ${name}=0.01)`);
   }
   return n;
+}
+
+function parseOptunaParts(name: string, value: string): OptunaPart[] {
+  const v = value.toLowerCase();
+  if (v === "none" || v === "") return [];
+  const parts: OptunaPart[] = [];
+  for (const part of v.split(/[+,]/)) {
+    const known = OPTUNA_PARTS.find((p) => p === part);
+    if (known === undefined) {
+      throw new UsageError(
+        `--opt-flag ${name}=${value}: '${part}' is not a part; expected ${OPTUNA_PARTS.join(", ")} joined by + (e.g. --opt-flag ${name}=starts+warp)`,
+      );
+    }
+    if (!parts.includes(known)) parts.push(known);
+  }
+  return parts;
 }
