@@ -175,7 +175,7 @@ describe("the Optuna GPSampler port: proposals", () => {
     const history = run(12, "dispatch");
     const viaGp = proposeGp(space, history, seedrandom("next"), { model: "optuna" }, {});
     expect(viaGp).toEqual(proposeOptunaGp(space, history, seedrandom("next"), {}, {}));
-    const all = parseGpSettings({ model: "optuna", "optuna-swap": "starts+warp+prior+fit+candidates" });
+    const all = parseGpSettings({ model: "optuna", "optuna-swap": "starts+warp+prior+fit+candidates+beliefs" });
     const p = proposeGp(space, history, seedrandom("all"), all, {});
     expect(typeof p.x).toBe("number");
   });

@@ -29,7 +29,8 @@
 // find which part makes the difference: starts (g's random starts),
 // warp (g's output transform), prior (g's length-scale prior in the same
 // fit), fit (g's whole fit: multi-start, bounds, priors), candidates (g's
-// candidate set and refinement starts). Pure: randomness comes in as an Rng.
+// candidate set and refinement starts), beliefs (log EI averaged over the fit
+// and its shorter-scaled twin, as g does). Pure: randomness comes in as an Rng.
 
 import type { Observation, Point, Rng, Space } from "../../flags/space.js";
 import {
@@ -49,8 +50,8 @@ import {
 import { cholesky, cholInverse, cholSolve, makeMatrix } from "../linalg.js";
 import { sobolPoints } from "../sobol.js";
 import { logH, lengthscaleGroups } from "./acquisition.js";
-import { fitGp, gaussian, minimizeBox, transformOutputs, type Evaluation, type GpCache } from "./fit.js";
-import { fitGpFixed, predict, predictWithGradient, type GpModel } from "./model.js";
+import { fitGp, gaussian, lengthscalePriorShift, minimizeBox, transformOutputs, type Evaluation, type GpCache } from "./fit.js";
+import { fitGpFixed, logEvidence, predict, predictWithGradient, type GpModel } from "./model.js";
 import { DEFAULT_GP_SETTINGS, type GpSettings, type OptunaPart } from "./settings.js";
 
 /** GPSampler's n_startup_trials. */
@@ -72,6 +73,8 @@ const LOCAL_MAX_ROUNDS = 100;
 const STABILIZING_NOISE = 1e-12;
 /** g's refinement iterations, for `optuna-swap=candidates`. */
 const G_REFINE_ITERATIONS = 30;
+/** g's shorter-scaled second belief, for `optuna-swap=beliefs`: its length scales are this times the fit's. */
+const G_SHORT_SCALE = 1 / 3;
 /** Box of the raw (log) kernel parameters: wide, so that only the priors shape the fit. */
 const RAW_MIN = -25;
 const RAW_MAX = 25;
@@ -391,6 +394,35 @@ export function localSearchOptuna(
   return { u, a };
 }
 
+/**
+ * g's two beliefs with Optuna's log EI: the fitted model and one with every
+ * length scale a third as long, weighted by their evidence (and g's
+ * length-scale prior), log EI averaged by log-sum-exp.
+ */
+function scoreOverBeliefs(model: GpModel, x: Float64Array[], y: Float64Array, best: number): Score {
+  const short = fitGpFixed(
+    x,
+    y,
+    Float64Array.from(model.lengthscales, (l) => l * G_SHORT_SCALE),
+    model.variance,
+    model.noise,
+  );
+  const lshort = logEvidence(short, y) + lengthscalePriorShift(model.lengthscales, G_SHORT_SCALE);
+  const wShort = 1 / (1 + Math.exp(logEvidence(model, y) - lshort));
+  if (!(wShort > 1e-3)) return (u, withGrad) => logExpectedImprovement(model, u, best, withGrad);
+  return (u, withGrad) => {
+    const a = logExpectedImprovement(model, u, best, withGrad);
+    const b = logExpectedImprovement(short, u, best, withGrad);
+    const la = Math.log(1 - wShort) + a.a;
+    const lb = Math.log(wShort) + b.a;
+    const max = Math.max(la, lb);
+    const ea = Math.exp(la - max);
+    const eb = Math.exp(lb - max);
+    const grad = withGrad ? Float64Array.from(a.grad!, (g, d) => (ea * g + eb * b.grad![d]!) / (ea + eb)) : null;
+    return { a: max + Math.log(ea + eb), grad };
+  };
+}
+
 /** Draws `count` distinct indices with probability ∝ weights (weights are consumed). */
 function drawWithoutReplacement(weights: number[], count: number, rng: Rng): number[] {
   const out: number[] = [];
@@ -439,7 +471,9 @@ export function proposeOptunaGp(space: Space, history: Observation[], rng: Rng, 
   let bestIndex = 0;
   for (let i = 1; i < y.length; i++) if (y[i]! < y[bestIndex]!) bestIndex = i;
   const best = y[bestIndex]!;
-  const score: Score = (u, withGrad) => logExpectedImprovement(model, u, best, withGrad);
+  const score: Score = swap.has("beliefs")
+    ? scoreOverBeliefs(model, x, y, best)
+    : (u, withGrad) => logExpectedImprovement(model, u, best, withGrad);
   const snap = isContinuous(enc) ? (u: Float64Array) => u : (u: Float64Array) => snapUnit(enc, u);
 
   let candidates: Float64Array[];

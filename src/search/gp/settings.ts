@@ -6,7 +6,7 @@ import { UsageError } from "../../errors.js";
 export type Acquisition = "ei" | "lcb" | "pi" | "hedge" | "alternate";
 
 /** The parts of `model=optuna` that `optuna-swap` can replace by g's own (see gp/optuna.ts). */
-export const OPTUNA_PARTS = ["starts", "warp", "prior", "fit", "candidates"] as const;
+export const OPTUNA_PARTS = ["starts", "warp", "prior", "fit", "candidates", "beliefs"] as const;
 export type OptunaPart = (typeof OPTUNA_PARTS)[number];
 
 export interface GpSettings {
