@@ -29,7 +29,18 @@ export interface GpSettings {
    * them (Snoek et al. 2012).
    */
   hyperSamples: number;
+  /**
+   * With `hyperSamples` > 0: from this many finished trials on, every other
+   * proposal (after an odd count) uses the single fit instead of the draws;
+   * "auto": from FIT_TURNS_NUMERIC, or FIT_TURNS_WITH_CHOICES when a flag is
+   * a choice; "off": every proposal uses the draws.
+   */
+  fitTurns: number | "auto" | "off";
 }
+
+/** Where `fit-turns=auto` starts the single fit's turns: all-numeric spaces, and spaces with a choice flag. */
+export const FIT_TURNS_NUMERIC = 25;
+export const FIT_TURNS_WITH_CHOICES = 15;
 
 export const DEFAULT_GP_SETTINGS: GpSettings = {
   randomStarts: 5,
@@ -40,7 +51,8 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   candidates: 300,
   refineStarts: 5,
   warp: "auto",
-  hyperSamples: 0,
+  hyperSamples: 4,
+  fitTurns: "auto",
   design: "random",
 };
 
@@ -89,7 +101,12 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   {
     name: "hyper-samples",
     default: String(DEFAULT_GP_SETTINGS.hyperSamples),
-    help: "0 fits the model's length scales, signal and noise once (a point estimate); N > 0 averages the acquisition over N draws of them from their posterior (slice sampling; explores more, costs more)",
+    help: "N > 0 averages the acquisition over N draws of the model's length scales, signal and noise from their posterior (slice sampling); 0 fits them once (a point estimate, with a shorter-scaled second belief: the default before this setting's default became 4)",
+  },
+  {
+    name: "fit-turns",
+    default: String(DEFAULT_GP_SETTINGS.fitTurns),
+    help: `with hyper-samples > 0: from this many finished trials on, every other trial uses the single fit instead of the draws (refines the best basin, costs less); auto: ${FIT_TURNS_NUMERIC}, or ${FIT_TURNS_WITH_CHOICES} when a flag is a choice; off: never`,
   },
 ];
 
@@ -150,6 +167,12 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
       }
       case "hyper-samples":
         out.hyperSamples = parseCount(rawName, value, 0);
+        break;
+      case "fit-turns":
+        {
+          const v = value.toLowerCase();
+          out.fitTurns = v === "off" || v === "auto" ? v : parseCount(rawName, value, 0);
+        }
         break;
       default:
         throw new UsageError(
