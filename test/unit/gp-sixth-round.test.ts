@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import seedrandom from "seedrandom";
 import type { Observation, Point, Space } from "../../src/flags/space.js";
-import { fitGpFixed, parseGpSettings, predict, proposeGp, type GpCache } from "../../src/search/gp.js";
+import { DEFAULT_GP_SETTINGS, fitGpFixed, parseGpSettings, predict, proposeGp, type GpCache } from "../../src/search/gp.js";
 import { predictWithGradient } from "../../src/search/gp/model.js";
 import { drawsHyperparameters } from "../../src/search/gp/acquisition.js";
 
@@ -41,20 +41,29 @@ describe("the posterior's input gradient", () => {
 
 describe("fit turns with hyperparameter draws", () => {
   it("takes draws before the turns start, then the single fit after odd counts only", () => {
-    const s = { hyperSamples: 4, fitTurns: 25 as const };
-    expect([5, 10, 23, 24].map((n) => drawsHyperparameters(s, n))).toEqual([true, true, true, true]);
-    expect([25, 26, 27, 28, 49].map((n) => drawsHyperparameters(s, n))).toEqual([false, true, false, true, false]);
+    const s = { hyperSamples: 4, fitTurns: 25 };
+    expect([5, 10, 23, 24].map((n) => drawsHyperparameters(s, n, false))).toEqual([true, true, true, true]);
+    expect([25, 26, 27, 28, 49].map((n) => drawsHyperparameters(s, n, true))).toEqual([false, true, false, true, false]);
+  });
+
+  it("starts the turns at 25 trials, or 15 with a choice flag, by default", () => {
+    const s = { hyperSamples: DEFAULT_GP_SETTINGS.hyperSamples, fitTurns: DEFAULT_GP_SETTINGS.fitTurns };
+    expect(s).toEqual({ hyperSamples: 4, fitTurns: "auto" });
+    expect([15, 17, 23, 25, 27].map((n) => drawsHyperparameters(s, n, false))).toEqual([true, true, true, false, false]);
+    expect([13, 15, 16, 17, 25].map((n) => drawsHyperparameters(s, n, true))).toEqual([true, false, true, false, false]);
   });
 
   it("never takes the fit's turn with fit-turns=off, and never draws with hyper-samples=0", () => {
     for (let n = 0; n < 60; n++) {
-      expect(drawsHyperparameters({ hyperSamples: 4, fitTurns: "off" }, n)).toBe(true);
-      expect(drawsHyperparameters({ hyperSamples: 0, fitTurns: 10 }, n)).toBe(false);
+      expect(drawsHyperparameters({ hyperSamples: 4, fitTurns: "off" }, n, true)).toBe(true);
+      expect(drawsHyperparameters({ hyperSamples: 0, fitTurns: 10 }, n, false)).toBe(false);
+      expect(drawsHyperparameters({ hyperSamples: 0, fitTurns: "auto" }, n, true)).toBe(false);
     }
   });
 
-  it("parses fit-turns as a count or off", () => {
+  it("parses fit-turns as a count, auto or off", () => {
     expect(parseGpSettings({ "fit-turns": "10" })).toEqual({ fitTurns: 10 });
+    expect(parseGpSettings({ "fit-turns": "Auto" })).toEqual({ fitTurns: "auto" });
     expect(parseGpSettings({ fit_turns: "OFF" })).toEqual({ fitTurns: "off" });
     expect(() => parseGpSettings({ "fit-turns": "-3" })).toThrow(/whole number >= 0/);
     expect(() => parseGpSettings({ "fit-turns": "never" })).toThrow(/fit-turns/);
@@ -81,5 +90,4 @@ describe("fit turns with hyperparameter draws", () => {
     expect(turns[9]).not.toEqual(off[9]);
     expect(Math.min(...turns.map((o) => o.value!))).toBeLessThan(0.05);
   });
-
 });
