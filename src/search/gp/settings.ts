@@ -51,7 +51,7 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   candidates: 300,
   refineStarts: 5,
   warp: "auto",
-  hyperSamples: 4,
+  hyperSamples: 0,
   fitTurns: "auto",
   design: "random",
 };
@@ -101,7 +101,7 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   {
     name: "hyper-samples",
     default: String(DEFAULT_GP_SETTINGS.hyperSamples),
-    help: "N > 0 averages the acquisition over N draws of the model's length scales, signal and noise from their posterior (slice sampling); 0 fits them once (a point estimate, with a shorter-scaled second belief: the default before this setting's default became 4)",
+    help: "0 fits the model's length scales, signal and noise once (a point estimate, with a shorter-scaled second belief); N > 0 averages the acquisition over N draws of them from their posterior (slice sampling; explores more, costs more; see fit-turns)",
   },
   {
     name: "fit-turns",
