@@ -294,7 +294,7 @@ export function chooseAcquisition(setting: Acquisition, finished: number, rng: R
  * fit calls known, which finds basins (hartmann6's global one) but spreads
  * the late trials; the fit's turns refine the basin the search is in, pick
  * among a choice's values by what the data say (the mixed benchmark space),
- * and cost a third as much. `auto` starts the turns earlier when a flag is
+ * and cost less than half as much. `auto` starts the turns earlier when a flag is
  * a choice: on the mixed benchmark space (30 trials) the best value of the
  * choice was found in 14 of 20 seeds with turns from 25, 19 with turns from
  * 15; all-numeric functions measured best from 25 (ackley5, hartmann6).
