@@ -32,10 +32,11 @@ export interface GpModel {
   noise: number;
   L: Matrix;
   alpha: Float64Array;
-  /** Inputs row-major (n × D), 1/ℓ, and a work buffer for predict. */
+  /** Inputs row-major (n × D), 1/ℓ, and work buffers for predict (n) and predictWithGradient (3n). */
   xFlat: Float64Array;
   invLs: Float64Array;
   scratch: Float64Array;
+  gradScratch: Float64Array;
 }
 
 /** Exact GP posterior with the given hyperparameters (y already standardised). */
@@ -75,6 +76,7 @@ export function fitGpFixed(
     xFlat,
     invLs: Float64Array.from(lengthscales, (l) => 1 / l),
     scratch: new Float64Array(n),
+    gradScratch: new Float64Array(3 * n),
   };
 }
 
@@ -122,36 +124,56 @@ export function predictWithGradient(
   model: GpModel,
   u: ArrayLike<number>,
 ): { mean: number; variance: number; dMean: Float64Array; dVar: Float64Array } {
+  // The refinement's hot loop (tens of thousands of calls per proposal with
+  // hyperparameter samples): work buffers kept with the model, so it
+  // allocates only the two gradients it returns.
   const n = model.x.length;
   const D = model.lengthscales.length;
-  const ks = new Float64Array(n);
+  const { xFlat, alpha } = model;
+  const ls = model.lengthscales;
+  const L = model.L.data;
+  const buf = model.gradScratch;
+  const ks = buf.subarray(0, n);
   // dk_i/du_d = -σf² (5/3)(1 + √5 r) e^{-√5 r} (u_d − x_id) / ℓ_d²
-  const g = new Float64Array(n);
+  const g = buf.subarray(n, 2 * n);
+  const w = buf.subarray(2 * n, 3 * n);
   let mean = 0;
   for (let i = 0; i < n; i++) {
-    const xi = model.x[i]!;
     let r2 = 0;
+    const base = i * D;
     for (let d = 0; d < D; d++) {
-      const t = (u[d]! - xi[d]!) / model.lengthscales[d]!;
+      const t = (u[d]! - xFlat[base + d]!) / ls[d]!;
       r2 += t * t;
     }
     const s = SQRT5 * Math.sqrt(r2);
     const e = Math.exp(-s);
     ks[i] = model.variance * (1 + s + (s * s) / 3) * e;
     g[i] = -model.variance * (5 / 3) * (1 + s) * e;
-    mean += ks[i]! * model.alpha[i]!;
+    mean += ks[i]! * alpha[i]!;
   }
-  const w = cholSolve(model.L, ks); // K⁻¹ k*
+  // w = K⁻¹ k*: forward solve into w, then back solve in place (the same
+  // arithmetic as cholSolve, so results do not move with the buffers).
+  for (let i = 0; i < n; i++) {
+    let acc = ks[i]!;
+    const row = i * n;
+    for (let k = 0; k < i; k++) acc -= L[row + k]! * w[k]!;
+    w[i] = acc / L[row + i]!;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let acc = w[i]!;
+    for (let k = i + 1; k < n; k++) acc -= L[k * n + i]! * w[k]!;
+    w[i] = acc / L[i * n + i]!;
+  }
   let vv = 0;
   for (let i = 0; i < n; i++) vv += ks[i]! * w[i]!;
   const dMean = new Float64Array(D);
   const dVar = new Float64Array(D);
   for (let i = 0; i < n; i++) {
-    const xi = model.x[i]!;
-    const ai = g[i]! * model.alpha[i]!;
+    const ai = g[i]! * alpha[i]!;
     const wi = g[i]! * w[i]!;
+    const base = i * D;
     for (let d = 0; d < D; d++) {
-      const diff = (u[d]! - xi[d]!) / (model.lengthscales[d]! * model.lengthscales[d]!);
+      const diff = (u[d]! - xFlat[base + d]!) / (ls[d]! * ls[d]!);
       dMean[d]! += ai * diff;
       dVar[d]! -= 2 * wi * diff;
     }

@@ -37,7 +37,18 @@ export interface GpSettings {
   model: "g" | "optuna";
   /** With model "optuna": the parts taken from g instead. */
   optunaSwap: OptunaPart[];
+  /**
+   * With `hyperSamples` > 0: from this many finished trials on, every other
+   * proposal (after an odd count) uses the single fit instead of the draws;
+   * "auto": from FIT_TURNS_NUMERIC, or FIT_TURNS_WITH_CHOICES when a flag is
+   * a choice; "off": every proposal uses the draws.
+   */
+  fitTurns: number | "auto" | "off";
 }
+
+/** Where `fit-turns=auto` starts the single fit's turns: all-numeric spaces, and spaces with a choice flag. */
+export const FIT_TURNS_NUMERIC = 25;
+export const FIT_TURNS_WITH_CHOICES = 15;
 
 export const DEFAULT_GP_SETTINGS: GpSettings = {
   randomStarts: 5,
@@ -49,6 +60,7 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   refineStarts: 5,
   warp: "auto",
   hyperSamples: 0,
+  fitTurns: "auto",
   design: "random",
   model: "g",
   optunaSwap: [],
@@ -99,7 +111,12 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   {
     name: "hyper-samples",
     default: String(DEFAULT_GP_SETTINGS.hyperSamples),
-    help: "0 fits the model's length scales, signal and noise once (a point estimate); N > 0 averages the acquisition over N draws of them from their posterior (slice sampling; explores more, costs more)",
+    help: "0 fits the model's length scales, signal and noise once (a point estimate, with a shorter-scaled second belief); N > 0 averages the acquisition over N draws of them from their posterior (slice sampling; explores more, costs more; see fit-turns)",
+  },
+  {
+    name: "fit-turns",
+    default: String(DEFAULT_GP_SETTINGS.fitTurns),
+    help: `with hyper-samples > 0: from this many finished trials on, every other trial uses the single fit instead of the draws (refines the best basin, costs less); auto: ${FIT_TURNS_NUMERIC}, or ${FIT_TURNS_WITH_CHOICES} when a flag is a choice; off: never`,
   },
   {
     name: "model",
@@ -180,6 +197,12 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
       }
       case "optuna-swap":
         out.optunaSwap = parseOptunaParts(rawName, value);
+        break;
+      case "fit-turns":
+        {
+          const v = value.toLowerCase();
+          out.fitTurns = v === "off" || v === "auto" ? v : parseCount(rawName, value, 0);
+        }
         break;
       default:
         throw new UsageError(
