@@ -301,6 +301,43 @@ function checksum(buf: Buffer, start: number): number {
   return h >>> 0;
 }
 
+/** Scratch for the id being looked up (findRun): its 16 bytes as four little-endian words, as the runs section holds them. */
+const ID_WORDS = new Uint32Array(4);
+/** A lowercase hex digit's value by its character code, -1 for any other character. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let c = 0; c < 16; c++) HEX_VALUE["0123456789abcdef".charCodeAt(c)] = c;
+
+/** Writes run id `name`'s 16 bytes into `out` as four little-endian words; false when it is not 32 lowercase hex characters. */
+function readIdWords(name: string, out: Uint32Array): boolean {
+  if (name.length !== 32) return false;
+  for (let j = 0; j < 4; j++) {
+    let word = 0;
+    for (let b = 3; b >= 0; b--) {
+      const at = 8 * j + 2 * b;
+      const code = name.charCodeAt(at);
+      const next = name.charCodeAt(at + 1);
+      const hi = code < 128 ? HEX_VALUE[code]! : -1;
+      const lo = next < 128 ? HEX_VALUE[next]! : -1;
+      if ((hi | lo) < 0) return false;
+      word = (word << 8) | (hi << 4) | lo;
+    }
+    out[j] = word;
+  }
+  return true;
+}
+
+/** The slot an id's words start from (ids are random, but a folder of copied runs may share a prefix: all four words count). */
+function hashIdWords(a: number, b: number, c: number, d: number): number {
+  return Math.imul(a ^ Math.imul(b, 0x9e3779b1) ^ Math.imul(c, 0x85ebca6b) ^ Math.imul(d, 0xc2b2ae35), 0x27d4eb2f) >>> 7;
+}
+
+/** A power of two at least twice `count`: the id table stays under half full. */
+function idTableSize(count: number): number {
+  let size = 16;
+  while (size < 2 * count) size *= 2;
+  return size;
+}
+
 /** A snapshot read back: each run decoded only when asked for. */
 export class Snapshot {
   readonly count: number;
@@ -318,6 +355,12 @@ export class Snapshot {
   private readonly texts: (string | undefined)[];
   /** Flag names' and scalar keys' string numbers, made on first use by numberOf. */
   private names: Map<string, number> | undefined;
+  /** The runs by id: an open-addressed table of entry + 1 (0: free), made by `prepare`. */
+  private idSlots: Int32Array | undefined;
+  /** Whether each entry `readsInPlace` (1) or not (0), made by `prepare`. */
+  private inPlace: Uint8Array | undefined;
+  /** Whether the entries that read in place are in newest-first order (as written), found by `prepare`. */
+  private inPlaceSorted = false;
 
   private constructor(buf: Buffer) {
     this.buf = buf;
@@ -379,6 +422,76 @@ export class Snapshot {
       return null;
     }
     return Snapshot.fromBytes(bytes);
+  }
+
+  /**
+   * The work that needs only the snapshot, done while a worker lists the runs
+   * folder (the caller would wait for it otherwise): the table that finds an
+   * entry by its id's bytes (`findRun`), whether each entry reads in place, and
+   * whether those are in newest-first order. Done on first use otherwise.
+   */
+  prepare(): void {
+    if (this.idSlots !== undefined) return;
+    const count = this.count;
+    const slots = new Int32Array(idTableSize(count));
+    const mask = slots.length - 1;
+    const words = this.runWords;
+    for (let i = 0; i < count; i++) {
+      const w = (i * RUN_BYTES) / 4 + R_ID / 4;
+      let s = hashIdWords(words[w]!, words[w + 1]!, words[w + 2]!, words[w + 3]!) & mask;
+      let duplicate = false;
+      for (let e = slots[s]!; e !== 0; s = (s + 1) & mask, e = slots[s]!) if (this.hasIdWords(e - 1, words, w)) duplicate = true;
+      // A damaged snapshot may name a run twice: the first entry is the one found (the listing takes one entry a run).
+      if (!duplicate) slots[s] = i + 1;
+    }
+    const inPlace = new Uint8Array(count);
+    let sorted = true;
+    let previous = -1;
+    for (let i = 0; i < count; i++) {
+      if (!this.readsInPlace(i)) continue;
+      inPlace[i] = 1;
+      if (previous >= 0 && sorted && this.compareNewestFirst(previous, i) >= 0) sorted = false;
+      previous = i;
+    }
+    this.inPlace = inPlace;
+    this.inPlaceSorted = sorted;
+    this.idSlots = slots;
+  }
+
+  /**
+   * The entry of the run named `name` (a runs folder's entry), or -1 when no
+   * entry has that id or the name is not a run id: found by the id's bytes,
+   * so neither the entry's id string nor a map of the names is made.
+   */
+  findRun(name: string): number {
+    if (!readIdWords(name, ID_WORDS)) return -1;
+    this.prepare();
+    const slots = this.idSlots!;
+    const mask = slots.length - 1;
+    const [a, b, c, d] = ID_WORDS as unknown as [number, number, number, number];
+    for (let s = hashIdWords(a, b, c, d) & mask, e = slots[s]!; e !== 0; s = (s + 1) & mask, e = slots[s]!) {
+      if (this.hasIdWords(e - 1, ID_WORDS, 0)) return e - 1;
+    }
+    return -1;
+  }
+
+  /** `readsInPlace(i)`, as `prepare` found it. */
+  readsInPlaceFound(i: number): boolean {
+    this.prepare();
+    return this.inPlace![i] === 1;
+  }
+
+  /** Whether the entries that read in place are in newest-first order (`compareNewestFirst`), as written. */
+  inPlaceInOrder(): boolean {
+    this.prepare();
+    return this.inPlaceSorted;
+  }
+
+  /** Whether entry `i`'s id is the four words of `words` from `at`. */
+  private hasIdWords(i: number, words: Uint32Array, at: number): boolean {
+    const w = (i * RUN_BYTES) / 4 + R_ID / 4;
+    const own = this.runWords;
+    return own[w] === words[at] && own[w + 1] === words[at + 1] && own[w + 2] === words[at + 2] && own[w + 3] === words[at + 3];
   }
 
   /** Run `i`'s id (32 hex characters). */
