@@ -7,7 +7,17 @@
 // garbage collection.
 
 import type { Snapshot } from "./index-snapshot.js";
-import { STORE_FORMAT, type FlagValue, type Run, type RunFields, type RunRecord, type RunStatus, type ScalarSummary } from "./types.js";
+import {
+  STORE_FORMAT,
+  type FlagValue,
+  type NameCollector,
+  type Run,
+  type RunFields,
+  type RunRecord,
+  type RunStatus,
+  type ScalarSummary,
+  type TimeField,
+} from "./types.js";
 
 /** A finished run read in place from the snapshot (only for entries that `Snapshot.readsInPlace`). */
 export class SnapshotRun implements Run, RunFields {
@@ -62,6 +72,14 @@ export class SnapshotRun implements Run, RunFields {
 
   forEachScalar(each: (key: string) => void): void {
     this.snapshot.forEachScalar(this.at, each);
+  }
+
+  collectNames(into: NameCollector): void {
+    this.snapshot.collectNames(this.at, into);
+  }
+
+  timeMs(name: TimeField): number {
+    return this.snapshot.timeMs(this.at, name);
   }
 }
 

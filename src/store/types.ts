@@ -124,6 +124,29 @@ export interface RunFields {
   scalar(key: string, field: keyof ScalarSummary): number | null | undefined;
   /** Calls `each` with every scalar key, in the summaries' order. */
   forEachScalar(each: (key: string) => void): void;
+  /**
+   * Adds the flag names and scalar keys `into` lacks, in the record's and the
+   * summaries' order: what forEachFlag and forEachScalar would add to its sets,
+   * without a call a name (runs of one source share their marks there).
+   */
+  collectNames(into: NameCollector): void;
+  /**
+   * A time field (created, started, stopped) as milliseconds since the epoch,
+   * when it is in the form `Date.toISOString` gives (what g writes), else NaN
+   * (absent, or another form: `field` gives its text).
+   */
+  timeMs(name: TimeField): number;
+}
+
+/** The record's time fields, which RunFields also gives as numbers. */
+export type TimeField = "created" | "started" | "stopped";
+
+/** Flag names and scalar keys in the order first seen over many runs (g compare's columns). */
+export interface NameCollector {
+  readonly flags: Set<string>;
+  readonly scalars: Set<string>;
+  /** For each source of runs read in place (a snapshot), its marks of the names already added. */
+  readonly marks: Map<object, unknown>;
 }
 
 /**
