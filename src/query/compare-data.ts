@@ -3,7 +3,7 @@
 // present. Filtering (--filter), sorting (-m/-M), --top and the column
 // choices (-c, --skip-core, --skip-unchanged) all happen here.
 
-import type { NameCollector, Run, RunFields, RunRecord, ScalarSummary } from "../store/types.js";
+import type { CellMemo, NameCollector, Run, RunFields, RunRecord, ScalarSummary } from "../store/types.js";
 import {
   CORE_ATTRIBUTES,
   attributeHeader,
@@ -123,7 +123,8 @@ export function buildCompareData(input: CompareInput): CompareData {
   // One getter and one formatter per column, chosen once: a big table has millions of cells.
   let getters = columns.map((c) => columnGetter(c.source, input.now));
   const formatters = columns.map((c) => cellFormatter(c.source));
-  const fastCells = columns.map((c) => fastCell(c.source));
+  // A flag column's fast path remembers texts by the value's number: it formats with formatValue itself.
+  const fastCells = columns.map((c, i) => fastCell(c.source, c.source.type === "flag" ? formatValue : formatters[i]!));
   // Numeric: at least one number and nothing but numbers or gaps, seen while the cells are made.
   let seen = columns.map(() => false);
   let other = columns.map(() => false);
@@ -146,7 +147,7 @@ export function buildCompareData(input: CompareInput): CompareData {
       let text = fields !== undefined && fast !== null ? fast.text(fields) : undefined;
       if (text !== undefined) {
         if (!batch) {
-          if (fast!.numeric) seen[i] = true;
+          if (fast!.memo.numeric) seen[i] = true;
           else other[i] = true;
         }
       } else {
@@ -478,22 +479,33 @@ function rememberFormatted(format: (v: number | string | boolean) => string): (v
 
 /**
  * A column's cell text straight from a run's fields, without its value: the
- * times from their numbers (no time string, no Date.parse, no Date a run).
- * `text` gives undefined where the fields have no number (then the value is
- * got and formatted as for any run); `numeric` is whether the value would
- * have been a number. Null for the columns that have no such path.
+ * times from their numbers (no time string, no Date.parse, no Date a run), a
+ * flag's or a scalar's with its name looked up once a column and a flag's
+ * distinct values formatted once. `text` gives undefined where the run has no
+ * value there (or no number for a time): then the value is got and formatted
+ * as for any run. `memo.numeric` is whether the last text's value was a
+ * number. Null for the columns that have no such path.
  */
 interface FastCell {
-  numeric: boolean;
+  memo: CellMemo;
   text: (f: RunFields) => string | undefined;
 }
 
-function fastCell(col: ResolvedColumn): FastCell | null {
-  if (col.type !== "attr") return null;
+function fastCell(col: ResolvedColumn, format: (v: number | string | boolean) => string): FastCell | null {
+  if (col.type === "flag") {
+    const { name } = col;
+    const memo: CellMemo = { numeric: false };
+    return { memo, text: (f) => f.flagText(name, format, memo) };
+  }
+  if (col.type === "scalar") {
+    const { key, qualifier } = col;
+    const memo: CellMemo = { numeric: true };
+    return { memo, text: (f) => f.scalarText(key, qualifier, format, memo) };
+  }
   const attr = col.attr;
   if (attr === "time") {
     return {
-      numeric: true,
+      memo: { numeric: true },
       text: (f) => {
         const started = f.timeMs("started");
         const stopped = f.timeMs("stopped");
@@ -504,7 +516,7 @@ function fastCell(col: ResolvedColumn): FastCell | null {
   if (attr === "started" || attr === "stopped" || attr === "created") {
     const format = timeFormatterMs();
     return {
-      numeric: false,
+      memo: { numeric: false },
       text: (f) => {
         const ms = f.timeMs(attr);
         return Number.isNaN(ms) ? undefined : format(ms);
@@ -524,7 +536,8 @@ function cellFormatter(col: ResolvedColumn): (v: number | string | boolean) => s
   }
   // A count or a step is a whole number, shown in full.
   if (col.type === "scalar" && (col.qualifier === "count" || col.qualifier === "step")) return String;
-  // A flag takes a few values over many runs (a grid, a choice): each is formatted once.
+  // A flag takes a few values over many runs (a grid, a choice): each is formatted once (a run read in
+  // place: by the value's number, see fastCell).
   if (col.type === "flag") return rememberFormatted(formatValue);
   // Scalars to 6 significant digits; flags as given when short (lr=0.001 stays 0.001),
   // an optimizer's 17-digit proposals to 6 significant digits.

@@ -27,6 +27,7 @@ import {
   STORE_FORMAT,
   type Flags,
   type FlagValue,
+  type CellMemo,
   type NameCollector,
   type RunRecord,
   type ScalarSummary,
@@ -326,6 +327,31 @@ function checksum(buf: Buffer, start: number): number {
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
   return h >>> 0;
+}
+
+/** A column remembers at most this many texts of distinct values (see Snapshot.flagText). */
+const REMEMBERED_TEXTS = 4096;
+
+/** One number of the summary at `s` in `sums` (as PackedSummary gives it). */
+function summaryField(sums: Float64Array, s: number, field: keyof ScalarSummary): number | null {
+  switch (field) {
+    case "last":
+      return sums[s + 1]!;
+    case "first":
+      return sums[s + 2]!;
+    case "min":
+      return sums[s + 3]!;
+    case "max":
+      return sums[s + 4]!;
+    case "avg":
+      return sums[s + 5]! / sums[s + 6]!;
+    case "total":
+      return sums[s + 5]!;
+    case "count":
+      return sums[s + 6]!;
+    case "step":
+      return Number.isNaN(sums[s + 7]!) ? null : sums[s + 7]!;
+  }
 }
 
 /** Scratch for the id being looked up (findRun): its 16 bytes as four little-endian words, as the runs section holds them. */
@@ -815,25 +841,70 @@ export class Snapshot {
     const sums = this.sums;
     const number = this.numberOf(key);
     for (let s = start + (this.runWords[w + R_SUM_COUNT / 4]! - 1) * SUMMARY_F64; s >= start; s -= SUMMARY_F64) {
-      if (sums[s] !== number) continue;
-      switch (field) {
-        case "last":
-          return sums[s + 1]!;
-        case "first":
-          return sums[s + 2]!;
-        case "min":
-          return sums[s + 3]!;
-        case "max":
-          return sums[s + 4]!;
-        case "avg":
-          return sums[s + 5]! / sums[s + 6]!;
-        case "total":
-          return sums[s + 5]!;
-        case "count":
-          return sums[s + 6]!;
-        case "step":
-          return Number.isNaN(sums[s + 7]!) ? null : sums[s + 7]!;
+      if (sums[s] === number) return summaryField(sums, s, field);
+    }
+    return undefined;
+  }
+
+  /**
+   * A column's memo made ready for this snapshot: the name's string number
+   * looked up once (not at each cell), and the texts of values by number.
+   */
+  private memoFor(memo: CellMemo, name: string): number {
+    if (memo.source !== this) {
+      memo.source = this;
+      memo.name = this.numberOf(name);
+      memo.texts = [];
+      memo.kept = 0;
+    }
+    return memo.name!;
+  }
+
+  /** RunFields.flagText of run `i`; only for a run that `readsInPlace`. */
+  flagText(i: number, name: string, format: (v: string | number | boolean) => string, memo: CellMemo): string | undefined {
+    const number = this.memoFor(memo, name);
+    const w = (i * RUN_BYTES) / 4;
+    const start = this.runWords[w + R_FLAGS / 4]!;
+    let code = -1;
+    for (let f = start + this.runWords[w + R_FLAG_COUNT / 4]! - 1; f >= start; f--) {
+      if (this.flags[2 * f] === number) {
+        code = this.flags[2 * f + 1]!;
+        break;
       }
+    }
+    if (code < 0) return undefined;
+    const kind = code & 7;
+    if (kind === K_NULL) return undefined;
+    memo.numeric = kind === K_NUMBER;
+    if (kind !== K_NUMBER && kind !== K_STRING) return format(kind === K_TRUE);
+    // Numbers and strings by their number in the snapshot's tables (the value table holds each distinct number
+    // once): a grid's few values are formatted once; a random search's, each once anyway. Strings and numbers
+    // have their own numbering, so their texts are kept apart (even and odd places).
+    const key = 2 * (code >>> 3) + (kind === K_NUMBER ? 0 : 1);
+    const texts = memo.texts!;
+    let text = texts[key];
+    if (text === undefined) {
+      text = format(kind === K_NUMBER ? this.values[code >>> 3]! : this.text(code >>> 3));
+      if (memo.kept! < REMEMBERED_TEXTS) {
+        texts[key] = text;
+        memo.kept!++;
+      }
+    }
+    return text;
+  }
+
+  /** RunFields.scalarText of run `i`; only for a run that `readsInPlace`. */
+  scalarText(i: number, key: string, field: keyof ScalarSummary, format: (v: number) => string, memo: CellMemo): string | undefined {
+    const number = this.memoFor(memo, key);
+    const w = (i * RUN_BYTES) / 4;
+    const start = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
+    const sums = this.sums;
+    for (let s = start + (this.runWords[w + R_SUM_COUNT / 4]! - 1) * SUMMARY_F64; s >= start; s -= SUMMARY_F64) {
+      if (sums[s] !== number) continue;
+      const v = summaryField(sums, s, field);
+      if (v === null) return undefined;
+      memo.numeric = true;
+      return format(v);
     }
     return undefined;
   }

@@ -9,6 +9,7 @@
 import type { Snapshot } from "./index-snapshot.js";
 import {
   STORE_FORMAT,
+  type CellMemo,
   type FlagValue,
   type NameCollector,
   type Run,
@@ -80,6 +81,14 @@ export class SnapshotRun implements Run, RunFields {
 
   timeMs(name: TimeField): number {
     return this.snapshot.timeMs(this.at, name);
+  }
+
+  flagText(name: string, format: (v: string | number | boolean) => string, memo: CellMemo): string | undefined {
+    return this.snapshot.flagText(this.at, name, format, memo);
+  }
+
+  scalarText(key: string, field: keyof ScalarSummary, format: (v: number) => string, memo: CellMemo): string | undefined {
+    return this.snapshot.scalarText(this.at, key, field, format, memo);
   }
 }
 

@@ -136,6 +136,27 @@ export interface RunFields {
    * (absent, or another form: `field` gives its text).
    */
   timeMs(name: TimeField): number;
+  /**
+   * `format` of flag `name`'s value, each distinct value formatted once a
+   * column (`memo`); undefined when the run lacks the flag or it is null.
+   */
+  flagText(name: string, format: (v: string | number | boolean) => string, memo: CellMemo): string | undefined;
+  /** `format` of one number of a scalar's summary (as `scalar` gives it); undefined when absent or null. */
+  scalarText(key: string, field: keyof ScalarSummary, format: (v: number) => string, memo: CellMemo): string | undefined;
+}
+
+/**
+ * What a table column keeps between its cells (RunFields.flagText and
+ * scalarText): the name's number in the runs' source, and the texts of the
+ * values seen (by their number there). Opaque to the caller, who makes one
+ * empty memo a column; `numeric` is whether the last text was of a number.
+ */
+export interface CellMemo {
+  numeric: boolean;
+  source?: object;
+  name?: number;
+  texts?: (string | undefined)[];
+  kept?: number;
 }
 
 /** The record's time fields, which RunFields also gives as numbers. */
