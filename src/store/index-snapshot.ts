@@ -521,8 +521,11 @@ export class Snapshot {
     this.prepare();
     const slots = this.idSlots!;
     const mask = slots.length - 1;
-    const [a, b, c, d] = ID_WORDS as unknown as [number, number, number, number];
-    for (let s = hashIdWords(a, b, c, d) & mask, e = slots[s]!; e !== 0; s = (s + 1) & mask, e = slots[s]!) {
+    for (
+      let s = hashIdWords(ID_WORDS[0]!, ID_WORDS[1]!, ID_WORDS[2]!, ID_WORDS[3]!) & mask, e = slots[s]!;
+      e !== 0;
+      s = (s + 1) & mask, e = slots[s]!
+    ) {
       if (this.hasIdWords(e - 1, ID_WORDS, 0)) return e - 1;
     }
     return -1;

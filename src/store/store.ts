@@ -480,8 +480,11 @@ export class RunStore {
       a.run instanceof SnapshotRun && b.run instanceof SnapshotRun
         ? snapshot!.compareNewestFirst(a.run.at, b.run.at)
         : compareKeys(a.run.id, keyOfListed(a), b.run.id, keyOfListed(b));
-    if (snapshot !== null && snapshot.inPlaceInOrder()) out = mergeInOrder(inPlace, out.sort(order), order);
-    else out = out.concat(inPlace).sort(order);
+    if (snapshot !== null && snapshot.inPlaceInOrder()) {
+      // Each other run's key made once for its search (a run read in place decodes its time for its key).
+      const keyed = (r: RunWithSummaries): { id: string; key: RunKey } => ({ id: r.run.id, key: keyOfListed(r) });
+      out = mergeInOrder(inPlace, out.sort(order), keyed, (a, b) => compareKeys(a.id, a.key, b.id, b.key));
+    } else out = out.concat(inPlace).sort(order);
     if (!withSummaries) return { runs: out, warnings };
     // A new snapshot once enough runs come from elsewhere than the snapshot (the journal, the files)
     // or enough of its entries are gone or stale; otherwise the runs read from files join the journal.
@@ -978,16 +981,17 @@ function decodeEntry(snapshot: Snapshot, i: number, withSummaries: boolean): Dec
  * each of the few others is placed among the many sorted runs by a binary
  * search (log n comparisons each, where a sort of the whole compares every run).
  */
-function mergeInOrder<T>(sorted: T[], others: T[], order: (a: T, b: T) => number): T[] {
+function mergeInOrder<T, K>(sorted: T[], others: T[], keyOf: (r: T) => K, order: (a: K, b: K) => number): T[] {
   if (others.length === 0) return sorted;
   const out: T[] = [];
   let from = 0;
   for (const other of others) {
+    const key = keyOf(other);
     let lo = from;
     let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (order(sorted[mid]!, other) < 0) lo = mid + 1;
+      if (order(keyOf(sorted[mid]!), key) < 0) lo = mid + 1;
       else hi = mid;
     }
     for (let k = from; k < lo; k++) out.push(sorted[k]!);
