@@ -32,7 +32,7 @@ import {
 import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
 import { SnapshotListed, SnapshotRun } from "./snapshot-runs.js";
 import { startRunFolderProbe } from "./run-folder-probe.js";
-import { damagedWarning, describeDamage, readRunsFromFiles } from "./run-reads.js";
+import { damagedWarning, describeDamage, readRunsFromFiles, startRunReads, type RunRead, type RunReads } from "./run-reads.js";
 import {
   holdLease,
   readRunLock,
@@ -151,6 +151,11 @@ const SNAPSHOT_REBUILD_RUNS = 64;
 const PROBE_FROM_SNAPSHOT_BYTES = 2 * 1024 * 1024;
 /** From this many runs without an index entry (a store without caches), a worker thread reads a share of them (run-reads.ts). */
 const READ_THREADS_FROM_RUNS = 2_000;
+/**
+ * From this many runs only their files describe (a big store's unfinished runs: 1 600 in a generated
+ * 100 000), a listing whose runs folder a worker lists starts reading them on another worker at once.
+ */
+const EARLY_READS_FROM_RUNS = 256;
 /** A run folder being removed for good is renamed to .gone-<id>-<pid> first. */
 const GONE_PREFIX = ".gone-";
 const GONE_NAME = /^\.gone-[0-9a-f]{32}-\d+$/;
@@ -171,15 +176,18 @@ export class RunStore {
   private readonly probeFromBytes: number;
   /** From this many runs to read from their files, a worker thread reads a share (see run-reads.ts). */
   private readonly readThreadsFromRuns: number;
+  /** From this many runs that only their files describe, a listing with a probe starts reading them on a worker at once. */
+  private readonly earlyReadsFromRuns: number;
   /** The worker's module (tests point it at one that fails). */
   private readonly readWorkerUrl: URL | undefined;
 
   constructor(
     readonly home: string,
-    opts: { probeFromBytes?: number; readThreadsFromRuns?: number; readWorkerUrl?: URL } = {},
+    opts: { probeFromBytes?: number; readThreadsFromRuns?: number; earlyReadsFromRuns?: number; readWorkerUrl?: URL } = {},
   ) {
     this.probeFromBytes = opts.probeFromBytes ?? PROBE_FROM_SNAPSHOT_BYTES;
     this.readThreadsFromRuns = opts.readThreadsFromRuns ?? READ_THREADS_FROM_RUNS;
+    this.earlyReadsFromRuns = opts.earlyReadsFromRuns ?? EARLY_READS_FROM_RUNS;
     this.readWorkerUrl = opts.readWorkerUrl;
     this.runsDir = join(home, "runs");
     this.trashDir = join(home, "trash", "runs");
@@ -376,6 +384,19 @@ export class RunStore {
       listed !== null ? this.namesOf(listed, snapshot, placeOf) : this.namesListed(snapshot, placeOf);
     if (names.length === 0) return { runs: [], warnings };
     let out: RunWithSummaries[] = [];
+    // Each name's place in the listing, for the journal's lines (made only if it has any).
+    let place: Map<string, number> | undefined;
+    const placeOfName = (id: string): number | undefined => {
+      if (place === undefined) {
+        place = new Map();
+        for (let k = 0; k < names.length; k++) place.set(names[k]!, k);
+      }
+      return place.get(id);
+    };
+    // The runs that neither a snapshot entry nor a journal line describes (a big store's unfinished runs) are
+    // read from their files whatever their stats say: a worker starts on them now, while this thread checks
+    // the rest, and this thread takes its answers (and reads what it has not) after the snapshot's runs.
+    const early = probe !== null && listed !== null ? this.startEarlyReads(names, placeOf, placeOfName, withSummaries) : null;
     const probed = probe !== null && listed !== null ? probe.stats() : null;
     // Without the worker's stats (it failed), statAt takes each one when it is needed.
     if (probed !== null && probeAt !== undefined) {
@@ -386,15 +407,6 @@ export class RunStore {
         stats[3 * k + 2] = probed[p + 2]!;
       }
     }
-    // Each name's place in the listing, for the journal's lines (made only if it has any).
-    let place: Map<string, number> | undefined;
-    const placeOfName = (id: string): number | undefined => {
-      if (place === undefined) {
-        place = new Map();
-        for (let k = 0; k < names.length; k++) place.set(names[k]!, k);
-      }
-      return place.get(id);
-    };
     // Whether each name's run was taken from the journal or the snapshot.
     const taken = new Uint8Array(names.length);
     // run.json's stat of the finished runs not served in place from the snapshot, what a new snapshot records
@@ -455,8 +467,25 @@ export class RunStore {
     // Finished runs read from their files: the journal gets them, or a new snapshot. Many (a store
     // without caches) are read on two threads; the answers come back in the list's order.
     const fresh: RunWithSummaries[] = [];
-    const toRead = names.filter((_, k) => taken[k] === 0);
-    const { reads } = readRunsFromFiles(this.runsDir, toRead, withSummaries, toRead.length >= this.readThreadsFromRuns, this.readWorkerUrl);
+    // The early reads' runs are not in the journal or the snapshot (taken stays 0): read once, kept in the list's order.
+    const earlyReads = early?.reads.finish().reads;
+    const earlyAt = new Int32Array(earlyReads === undefined ? 0 : names.length).fill(-1);
+    early?.names.forEach((k, j) => (earlyAt[k] = j));
+    const late = names.filter((_, k) => taken[k] === 0 && (earlyReads === undefined || earlyAt[k]! < 0));
+    const lateReads = readRunsFromFiles(
+      this.runsDir,
+      late,
+      withSummaries,
+      late.length >= this.readThreadsFromRuns,
+      this.readWorkerUrl,
+    ).reads;
+    const toRead: string[] = [];
+    const reads: RunRead[] = [];
+    for (let k = 0, next = 0; k < names.length; k++) {
+      if (taken[k] !== 0) continue;
+      toRead.push(names[k]!);
+      reads.push(earlyReads !== undefined && earlyAt[k]! >= 0 ? earlyReads[earlyAt[k]!]! : lateReads[next++]!);
+    }
     reads.forEach((read, i) => {
       if (read === null) return; // gone since the listing
       if ("warning" in read) {
@@ -521,6 +550,42 @@ export class RunStore {
       );
     }
     return { runs: out, warnings };
+  }
+
+  /**
+   * Starts reading, on a worker thread, the listed runs that no snapshot entry
+   * (`placeOf`) and no journal line names: what is read from files whatever
+   * their stats say. Null when they are too few to be worth a thread.
+   */
+  private startEarlyReads(
+    names: string[],
+    placeOf: Int32Array,
+    placeOfName: (id: string) => number | undefined,
+    withSummaries: boolean,
+  ): { names: number[]; reads: RunReads } | null {
+    const described = new Uint8Array(names.length);
+    for (let i = 0; i < placeOf.length; i++) if (placeOf[i]! >= 0) described[placeOf[i]!] = 1;
+    // The journal's ids only (no line is parsed): its runs are taken from it when current.
+    forEachIndexEntry(
+      this.home,
+      (id) => {
+        const k = placeOfName(id);
+        if (k !== undefined) described[k] = 1;
+        return false;
+      },
+      () => {},
+    );
+    const ks: number[] = [];
+    for (let k = 0; k < names.length; k++) if (described[k] === 0) ks.push(k);
+    if (ks.length < this.earlyReadsFromRuns) return null;
+    const reads = startRunReads(
+      this.runsDir,
+      ks.map((k) => names[k]!),
+      withSummaries,
+      true,
+      this.readWorkerUrl,
+    );
+    return { names: ks, reads };
   }
 
   /**

@@ -290,10 +290,12 @@ describe("the run folder probe", () => {
   });
 });
 
-// Each check runs twice: run.json stat'ed on this thread, and by the worker thread (what big stores do).
+// Each check runs three times: run.json stat'ed on this thread; by the worker thread (what big stores do);
+// and with the runs only their files describe read at once by another worker (big stores from 256 of them).
 describe.each([
   ["stat'ed here", {}],
   ["stat'ed by a worker", { probeFromBytes: 0 }],
+  ["stat'ed by a worker, runs without an entry read early", { probeFromBytes: 0, earlyReadsFromRuns: 1 }],
 ])("the index, %s", (_, opts) => {
   it("builds the snapshot in one pass without writing a file per run", () => {
     const home = tempDir();
