@@ -61,10 +61,74 @@ export function formatDuration(seconds: number): string {
   return `${h}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
 }
 
+/** Milliseconds in an hour: the local offset is looked up once an hour of UTC time (see timeFormatterMs). */
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * formatTime for a time given as milliseconds since the epoch, without a Date
+ * a call: the local offset is found once for each hour of UTC time (from a Date
+ * at its first and its last millisecond; an hour whose two differ, one with a
+ * change of offset in it, formats each time through a Date), and the local
+ * time is broken down by arithmetic. One formatter a column: a table of
+ * 100 000 runs spans a few thousand hours.
+ */
+export function timeFormatterMs(): (ms: number) => string {
+  const offsets = new Map<number, number>();
+  return (ms) => {
+    const hour = Math.floor(ms / HOUR_MS);
+    let offset = offsets.get(hour);
+    if (offset === undefined) {
+      const first = localOffsetMs(hour * HOUR_MS);
+      offset = first === localOffsetMs(hour * HOUR_MS + HOUR_MS - 1) ? first : NaN;
+      offsets.set(hour, offset);
+    }
+    if (Number.isNaN(offset)) return formatDate(new Date(ms));
+    return formatUtcFields(ms + offset);
+  };
+}
+
+/** How far local time is ahead of UTC at `ms`, as the Date getters count it (ms; NaN for a time out of Date's range). */
+function localOffsetMs(ms: number): number {
+  const d = new Date(ms);
+  const year = d.getFullYear();
+  // Date.UTC reads years 0–99 as 1900–1999: such times take the Date path.
+  if (year >= 0 && year <= 99) return NaN;
+  return Date.UTC(year, d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds()) - ms;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` of the UTC fields of `ms` (a local time already shifted by its offset), as formatDate prints a Date's local fields. */
+function formatUtcFields(ms: number): string {
+  const days = Math.floor(ms / DAY_MS);
+  const inDay = ms - days * DAY_MS;
+  // Days since 1970-01-01 to a civil date (proleptic Gregorian; H. Hinnant's days_from_civil inverted).
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const seconds = Math.floor(inDay / 1000);
+  return `${year}-${two(month)}-${two(day)} ${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`;
+}
+
+/** Two digits, as `String(n).padStart(2, "0")` gives them for 0–99. */
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** A Date's local `YYYY-MM-DD HH:MM:SS`. */
+function formatDate(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
 /** An ISO time as local `YYYY-MM-DD HH:MM:SS`. */
 export function formatTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  const p = (n: number): string => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return formatDate(d);
 }

@@ -3,7 +3,7 @@
 // present. Filtering (--filter), sorting (-m/-M), --top and the column
 // choices (-c, --skip-core, --skip-unchanged) all happen here.
 
-import type { Run, RunFields, RunRecord, ScalarSummary } from "../store/types.js";
+import type { CellMemo, NameCollector, Run, RunFields, RunRecord, ScalarSummary } from "../store/types.js";
 import {
   CORE_ATTRIBUTES,
   attributeHeader,
@@ -20,7 +20,7 @@ import {
 import { parseTop } from "./top.js";
 import { runSeconds, runSecondsOf } from "./run-seconds.js";
 import { evaluateFilter, filterColumns, parseFilter, type FilterValue } from "./filter.js";
-import { formatDuration, formatTime, formatValue } from "../format/values.js";
+import { formatDuration, formatTime, formatValue, timeFormatterMs } from "../format/values.js";
 
 export { runSeconds };
 
@@ -123,6 +123,8 @@ export function buildCompareData(input: CompareInput): CompareData {
   // One getter and one formatter per column, chosen once: a big table has millions of cells.
   let getters = columns.map((c) => columnGetter(c.source, input.now));
   const formatters = columns.map((c) => cellFormatter(c.source));
+  // A flag column's fast path remembers texts by the value's number: it formats with formatValue itself.
+  const fastCells = columns.map((c, i) => fastCell(c.source, c.source.type === "flag" ? formatValue : formatters[i]!));
   // Numeric: at least one number and nothing but numbers or gaps, seen while the cells are made.
   let seen = columns.map(() => false);
   let other = columns.map(() => false);
@@ -138,14 +140,24 @@ export function buildCompareData(input: CompareInput): CompareData {
     const r = runs[k]!;
     // A batch row holds its search spec ("[-2:2]") where its trials hold numbers: it does not make the column text.
     const batch = isBatchRow(r);
+    const fields = r.fields;
     let end = 0;
     for (let i = 0; i < width; i++) {
-      const v = getters[i]!(r);
-      if (!batch) {
-        if (typeof v === "number") seen[i] = true;
-        else if (v !== null) other[i] = true;
+      const fast = fastCells[i]!;
+      let text = fields !== undefined && fast !== null ? fast.text(fields) : undefined;
+      if (text !== undefined) {
+        if (!batch) {
+          if (fast!.memo.numeric) seen[i] = true;
+          else other[i] = true;
+        }
+      } else {
+        const v = getters[i]!(r);
+        if (!batch) {
+          if (typeof v === "number") seen[i] = true;
+          else if (v !== null) other[i] = true;
+        }
+        text = v === null ? "" : formatters[i]!(v);
       }
-      const text = v === null ? "" : formatters[i]!(v);
       parts[i] = text;
       end += text.length;
       ends[k * width + i] = end;
@@ -228,14 +240,12 @@ function resolveSortColumn(text: string, what: string, known: KnownNames, check:
 }
 
 function collectNames(runs: CompareInputRun[]): { scalars: Set<string>; flags: Set<string>; scalarOrder: string[]; flagOrder: string[] } {
-  const scalars = new Set<string>();
-  const flags = new Set<string>();
-  const addFlag = (k: string): void => void flags.add(k);
-  const addScalar = (k: string): void => void scalars.add(k);
+  // Runs read in place add their names by string number (a name already added costs a look at a byte).
+  const into: NameCollector = { flags: new Set<string>(), scalars: new Set<string>(), marks: new Map() };
+  const { flags, scalars } = into;
   for (const r of runs) {
     if (r.fields !== undefined) {
-      r.fields.forEachFlag(addFlag);
-      r.fields.forEachScalar(addScalar);
+      r.fields.collectNames(into);
       continue;
     }
     for (const k of Object.keys(r.run.record.flags)) flags.add(k);
@@ -337,8 +347,13 @@ function attributeValue(attr: Attribute, r: CompareInputRun, now: number): CellV
       return recordField(r, "created") || null;
     case "stopped":
       return recordField(r, "stopped") ?? null;
-    case "time":
+    case "time": {
+      // From the times' numbers when the run has them: no Date.parse.
+      const started = r.fields?.timeMs("started") ?? NaN;
+      const stopped = r.fields?.timeMs("stopped") ?? NaN;
+      if (!Number.isNaN(started) && !Number.isNaN(stopped)) return Math.max(0, (stopped - started) / 1000);
       return runSecondsOf(recordField(r, "started"), recordField(r, "stopped"), r.run.status, now);
+    }
     case "status":
       return r.run.status;
     case "label":
@@ -462,6 +477,55 @@ function rememberFormatted(format: (v: number | string | boolean) => string): (v
   };
 }
 
+/**
+ * A column's cell text straight from a run's fields, without its value: the
+ * times from their numbers (no time string, no Date.parse, no Date a run), a
+ * flag's or a scalar's with its name looked up once a column and a flag's
+ * distinct values formatted once. `text` gives undefined where the run has no
+ * value there (or no number for a time): then the value is got and formatted
+ * as for any run. `memo.numeric` is whether the last text's value was a
+ * number. Null for the columns that have no such path.
+ */
+interface FastCell {
+  memo: CellMemo;
+  text: (f: RunFields) => string | undefined;
+}
+
+function fastCell(col: ResolvedColumn, format: (v: number | string | boolean) => string): FastCell | null {
+  if (col.type === "flag") {
+    const { name } = col;
+    const memo: CellMemo = { numeric: false };
+    return { memo, text: (f) => f.flagText(name, format, memo) };
+  }
+  if (col.type === "scalar") {
+    const { key, qualifier } = col;
+    const memo: CellMemo = { numeric: true };
+    return { memo, text: (f) => f.scalarText(key, qualifier, format, memo) };
+  }
+  const attr = col.attr;
+  if (attr === "time") {
+    return {
+      memo: { numeric: true },
+      text: (f) => {
+        const started = f.timeMs("started");
+        const stopped = f.timeMs("stopped");
+        return Number.isNaN(started) || Number.isNaN(stopped) ? undefined : formatDuration(Math.max(0, (stopped - started) / 1000));
+      },
+    };
+  }
+  if (attr === "started" || attr === "stopped" || attr === "created") {
+    const format = timeFormatterMs();
+    return {
+      memo: { numeric: false },
+      text: (f) => {
+        const ms = f.timeMs(attr);
+        return Number.isNaN(ms) ? undefined : format(ms);
+      },
+    };
+  }
+  return null;
+}
+
 /** How a column's present values are printed; chosen once per column. */
 function cellFormatter(col: ResolvedColumn): (v: number | string | boolean) => string {
   if (col.type === "attr") {
@@ -472,7 +536,8 @@ function cellFormatter(col: ResolvedColumn): (v: number | string | boolean) => s
   }
   // A count or a step is a whole number, shown in full.
   if (col.type === "scalar" && (col.qualifier === "count" || col.qualifier === "step")) return String;
-  // A flag takes a few values over many runs (a grid, a choice): each is formatted once.
+  // A flag takes a few values over many runs (a grid, a choice): each is formatted once (a run read in
+  // place: by the value's number, see fastCell).
   if (col.type === "flag") return rememberFormatted(formatValue);
   // Scalars to 6 significant digits; flags as given when short (lr=0.001 stays 0.001),
   // an optimizer's 17-digit proposals to 6 significant digits.

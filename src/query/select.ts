@@ -118,6 +118,8 @@ export function splitEnclosingRuns<T extends { run: Run }>(
     const parent = r.fields !== undefined ? r.fields.field("parent") : r.run.record.parent;
     if (typeof parent === "string") parents.add(parent);
   }
+  // Most stores have no SDK experiments: nothing to look up a run.
+  if (parents.size === 0) return { shown: runs.slice(), enclosing: [] };
   const shown: T[] = [];
   const enclosing: T[] = [];
   for (const r of runs) (parents.has(r.run.id) ? enclosing : shown).push(r);

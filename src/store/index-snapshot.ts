@@ -23,10 +23,20 @@
 // meets them sorted.
 
 import { readFileSync } from "node:fs";
-import { STORE_FORMAT, type Flags, type FlagValue, type RunRecord, type ScalarSummary } from "./types.js";
+import {
+  STORE_FORMAT,
+  type Flags,
+  type FlagValue,
+  type CellMemo,
+  type NameCollector,
+  type RunRecord,
+  type ScalarSummary,
+  type TimeField,
+} from "./types.js";
 
 const MAGIC = 0x58444947; // "GIDX"
-const VERSION = 1;
+// 2: each run's times also as numbers (R_TIMES); a snapshot of version 1 is rebuilt from the runs' files.
+const VERSION = 2;
 const HEADER_BYTES = 48;
 const SUMMARY_F64 = 8;
 /** No string: an absent field. */
@@ -83,7 +93,11 @@ const R_FLAGS = R_TAG_COUNT + 4;
 const R_FLAG_COUNT = R_FLAGS + 4;
 const R_SUMS = R_FLAG_COUNT + 4;
 const R_SUM_COUNT = R_SUMS + 4;
-const RUN_BYTES = align8(R_SUM_COUNT + 4);
+/** created, started, stopped as float64 milliseconds (NaN: absent, or not in toISOString's form; the text slots hold them). */
+const R_TIMES = align8(R_SUM_COUNT + 4);
+const RUN_BYTES = R_TIMES + 3 * 8;
+/** Which of R_TIMES' three numbers a time field is. */
+const TIME_INDEX: Record<TimeField, number> = { created: 0, started: 1, stopped: 2 };
 
 // Bits of a run's slot.
 const B_EXIT_NULL = 1;
@@ -109,6 +123,17 @@ function isFlags(v: unknown): v is Flags {
   for (const x of Object.values(v))
     if (x !== null && typeof x !== "string" && typeof x !== "number" && typeof x !== "boolean") return false;
   return true;
+}
+
+/**
+ * A time's milliseconds since the epoch when it is text in the form
+ * `Date.toISOString` gives (what g writes), so that the text is that of the
+ * number; NaN for anything else (the readers then parse the text, as before).
+ */
+function isoMs(v: unknown): number {
+  if (typeof v !== "string") return NaN;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) && new Date(ms).toISOString() === v ? ms : NaN;
 }
 
 function align8(n: number): number {
@@ -188,6 +213,9 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[]): Buffer {
       runWords[w + R_TEXT / 4 + k] = typeof v === "string" ? strings.number(v) : NONE;
       if (typeof v !== "string" && v !== undefined) (extra ??= {})[f] = v;
     }
+    runDoubles[d + R_TIMES / 8] = isoMs(r.created);
+    runDoubles[d + R_TIMES / 8 + 1] = isoMs(r.started);
+    runDoubles[d + R_TIMES / 8 + 2] = isoMs(r.stopped);
     const recordTags = Array.isArray(r.tags) && r.tags.every((t) => typeof t === "string") ? r.tags : null;
     if (recordTags === null) bits |= B_NO_TAGS;
     if (recordTags === null && r.tags !== undefined) (extra ??= {}).tags = r.tags;
@@ -301,6 +329,68 @@ function checksum(buf: Buffer, start: number): number {
   return h >>> 0;
 }
 
+/** A column remembers at most this many texts of distinct values (see Snapshot.flagText). */
+const REMEMBERED_TEXTS = 4096;
+
+/** One number of the summary at `s` in `sums` (as PackedSummary gives it). */
+function summaryField(sums: Float64Array, s: number, field: keyof ScalarSummary): number | null {
+  switch (field) {
+    case "last":
+      return sums[s + 1]!;
+    case "first":
+      return sums[s + 2]!;
+    case "min":
+      return sums[s + 3]!;
+    case "max":
+      return sums[s + 4]!;
+    case "avg":
+      return sums[s + 5]! / sums[s + 6]!;
+    case "total":
+      return sums[s + 5]!;
+    case "count":
+      return sums[s + 6]!;
+    case "step":
+      return Number.isNaN(sums[s + 7]!) ? null : sums[s + 7]!;
+  }
+}
+
+/** Scratch for the id being looked up (findRun): its 16 bytes as four little-endian words, as the runs section holds them. */
+const ID_WORDS = new Uint32Array(4);
+/** A lowercase hex digit's value by its character code, -1 for any other character. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let c = 0; c < 16; c++) HEX_VALUE["0123456789abcdef".charCodeAt(c)] = c;
+
+/** Writes run id `name`'s 16 bytes into `out` as four little-endian words; false when it is not 32 lowercase hex characters. */
+function readIdWords(name: string, out: Uint32Array): boolean {
+  if (name.length !== 32) return false;
+  for (let j = 0; j < 4; j++) {
+    let word = 0;
+    for (let b = 3; b >= 0; b--) {
+      const at = 8 * j + 2 * b;
+      const code = name.charCodeAt(at);
+      const next = name.charCodeAt(at + 1);
+      const hi = code < 128 ? HEX_VALUE[code]! : -1;
+      const lo = next < 128 ? HEX_VALUE[next]! : -1;
+      if ((hi | lo) < 0) return false;
+      word = (word << 8) | (hi << 4) | lo;
+    }
+    out[j] = word;
+  }
+  return true;
+}
+
+/** The slot an id's words start from (ids are random, but a folder of copied runs may share a prefix: all four words count). */
+function hashIdWords(a: number, b: number, c: number, d: number): number {
+  return Math.imul(a ^ Math.imul(b, 0x9e3779b1) ^ Math.imul(c, 0x85ebca6b) ^ Math.imul(d, 0xc2b2ae35), 0x27d4eb2f) >>> 7;
+}
+
+/** A power of two at least twice `count`: the id table stays under half full. */
+function idTableSize(count: number): number {
+  let size = 16;
+  while (size < 2 * count) size *= 2;
+  return size;
+}
+
 /** A snapshot read back: each run decoded only when asked for. */
 export class Snapshot {
   readonly count: number;
@@ -318,6 +408,12 @@ export class Snapshot {
   private readonly texts: (string | undefined)[];
   /** Flag names' and scalar keys' string numbers, made on first use by numberOf. */
   private names: Map<string, number> | undefined;
+  /** The runs by id: an open-addressed table of entry + 1 (0: free), made by `prepare`. */
+  private idSlots: Int32Array | undefined;
+  /** Whether each entry `readsInPlace` (1) or not (0), made by `prepare`. */
+  private inPlace: Uint8Array | undefined;
+  /** Whether the entries that read in place are in newest-first order (as written), found by `prepare`. */
+  private inPlaceSorted = false;
 
   private constructor(buf: Buffer) {
     this.buf = buf;
@@ -379,6 +475,79 @@ export class Snapshot {
       return null;
     }
     return Snapshot.fromBytes(bytes);
+  }
+
+  /**
+   * The work that needs only the snapshot, done while a worker lists the runs
+   * folder (the caller would wait for it otherwise): the table that finds an
+   * entry by its id's bytes (`findRun`), whether each entry reads in place, and
+   * whether those are in newest-first order. Done on first use otherwise.
+   */
+  prepare(): void {
+    if (this.idSlots !== undefined) return;
+    const count = this.count;
+    const slots = new Int32Array(idTableSize(count));
+    const mask = slots.length - 1;
+    const words = this.runWords;
+    for (let i = 0; i < count; i++) {
+      const w = (i * RUN_BYTES) / 4 + R_ID / 4;
+      let s = hashIdWords(words[w]!, words[w + 1]!, words[w + 2]!, words[w + 3]!) & mask;
+      let duplicate = false;
+      for (let e = slots[s]!; e !== 0; s = (s + 1) & mask, e = slots[s]!) if (this.hasIdWords(e - 1, words, w)) duplicate = true;
+      // A damaged snapshot may name a run twice: the first entry is the one found (the listing takes one entry a run).
+      if (!duplicate) slots[s] = i + 1;
+    }
+    const inPlace = new Uint8Array(count);
+    let sorted = true;
+    let previous = -1;
+    for (let i = 0; i < count; i++) {
+      if (!this.readsInPlace(i)) continue;
+      inPlace[i] = 1;
+      if (previous >= 0 && sorted && this.compareNewestFirst(previous, i) >= 0) sorted = false;
+      previous = i;
+    }
+    this.inPlace = inPlace;
+    this.inPlaceSorted = sorted;
+    this.idSlots = slots;
+  }
+
+  /**
+   * The entry of the run named `name` (a runs folder's entry), or -1 when no
+   * entry has that id or the name is not a run id: found by the id's bytes,
+   * so neither the entry's id string nor a map of the names is made.
+   */
+  findRun(name: string): number {
+    if (!readIdWords(name, ID_WORDS)) return -1;
+    this.prepare();
+    const slots = this.idSlots!;
+    const mask = slots.length - 1;
+    for (
+      let s = hashIdWords(ID_WORDS[0]!, ID_WORDS[1]!, ID_WORDS[2]!, ID_WORDS[3]!) & mask, e = slots[s]!;
+      e !== 0;
+      s = (s + 1) & mask, e = slots[s]!
+    ) {
+      if (this.hasIdWords(e - 1, ID_WORDS, 0)) return e - 1;
+    }
+    return -1;
+  }
+
+  /** `readsInPlace(i)`, as `prepare` found it. */
+  readsInPlaceFound(i: number): boolean {
+    this.prepare();
+    return this.inPlace![i] === 1;
+  }
+
+  /** Whether the entries that read in place are in newest-first order (`compareNewestFirst`), as written. */
+  inPlaceInOrder(): boolean {
+    this.prepare();
+    return this.inPlaceSorted;
+  }
+
+  /** Whether entry `i`'s id is the four words of `words` from `at`. */
+  private hasIdWords(i: number, words: Uint32Array, at: number): boolean {
+    const w = (i * RUN_BYTES) / 4 + R_ID / 4;
+    const own = this.runWords;
+    return own[w] === words[at] && own[w + 1] === words[at + 1] && own[w + 2] === words[at + 2] && own[w + 3] === words[at + 3];
   }
 
   /** Run `i`'s id (32 hex characters). */
@@ -675,27 +844,111 @@ export class Snapshot {
     const sums = this.sums;
     const number = this.numberOf(key);
     for (let s = start + (this.runWords[w + R_SUM_COUNT / 4]! - 1) * SUMMARY_F64; s >= start; s -= SUMMARY_F64) {
-      if (sums[s] !== number) continue;
-      switch (field) {
-        case "last":
-          return sums[s + 1]!;
-        case "first":
-          return sums[s + 2]!;
-        case "min":
-          return sums[s + 3]!;
-        case "max":
-          return sums[s + 4]!;
-        case "avg":
-          return sums[s + 5]! / sums[s + 6]!;
-        case "total":
-          return sums[s + 5]!;
-        case "count":
-          return sums[s + 6]!;
-        case "step":
-          return Number.isNaN(sums[s + 7]!) ? null : sums[s + 7]!;
-      }
+      if (sums[s] === number) return summaryField(sums, s, field);
     }
     return undefined;
+  }
+
+  /**
+   * A column's memo made ready for this snapshot: the name's string number
+   * looked up once (not at each cell), and the texts of values by number.
+   */
+  private memoFor(memo: CellMemo, name: string): number {
+    if (memo.source !== this) {
+      memo.source = this;
+      memo.name = this.numberOf(name);
+      memo.texts = [];
+      memo.kept = 0;
+    }
+    return memo.name!;
+  }
+
+  /** RunFields.flagText of run `i`; only for a run that `readsInPlace`. */
+  flagText(i: number, name: string, format: (v: string | number | boolean) => string, memo: CellMemo): string | undefined {
+    const number = this.memoFor(memo, name);
+    const w = (i * RUN_BYTES) / 4;
+    const start = this.runWords[w + R_FLAGS / 4]!;
+    let code = -1;
+    for (let f = start + this.runWords[w + R_FLAG_COUNT / 4]! - 1; f >= start; f--) {
+      if (this.flags[2 * f] === number) {
+        code = this.flags[2 * f + 1]!;
+        break;
+      }
+    }
+    if (code < 0) return undefined;
+    const kind = code & 7;
+    if (kind === K_NULL) return undefined;
+    memo.numeric = kind === K_NUMBER;
+    if (kind !== K_NUMBER && kind !== K_STRING) return format(kind === K_TRUE);
+    // Numbers and strings by their number in the snapshot's tables (the value table holds each distinct number
+    // once): a grid's few values are formatted once; a random search's, each once anyway. Strings and numbers
+    // have their own numbering, so their texts are kept apart (even and odd places).
+    const key = 2 * (code >>> 3) + (kind === K_NUMBER ? 0 : 1);
+    const texts = memo.texts!;
+    let text = texts[key];
+    if (text === undefined) {
+      text = format(kind === K_NUMBER ? this.values[code >>> 3]! : this.text(code >>> 3));
+      if (memo.kept! < REMEMBERED_TEXTS) {
+        texts[key] = text;
+        memo.kept!++;
+      }
+    }
+    return text;
+  }
+
+  /** RunFields.scalarText of run `i`; only for a run that `readsInPlace`. */
+  scalarText(i: number, key: string, field: keyof ScalarSummary, format: (v: number) => string, memo: CellMemo): string | undefined {
+    const number = this.memoFor(memo, key);
+    const w = (i * RUN_BYTES) / 4;
+    const start = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
+    const sums = this.sums;
+    for (let s = start + (this.runWords[w + R_SUM_COUNT / 4]! - 1) * SUMMARY_F64; s >= start; s -= SUMMARY_F64) {
+      if (sums[s] !== number) continue;
+      const v = summaryField(sums, s, field);
+      if (v === null) return undefined;
+      memo.numeric = true;
+      return format(v);
+    }
+    return undefined;
+  }
+
+  /** Run `i`'s time field as milliseconds (see RunFields.timeMs); only for a run that `readsInPlace`. */
+  timeMs(i: number, name: TimeField): number {
+    return this.runDoubles[(i * RUN_BYTES) / 8 + R_TIMES / 8 + TIME_INDEX[name]]!;
+  }
+
+  /**
+   * Adds run `i`'s flag names and scalar keys that `into` lacks (see
+   * RunFields.collectNames): each string number is marked once a snapshot, so
+   * the 1.7 million names of 100 000 runs are looked at as numbers and only a
+   * column's first sight makes or finds its string.
+   */
+  collectNames(i: number, into: NameCollector): void {
+    let marks = into.marks.get(this) as { flags: Uint8Array; scalars: Uint8Array } | undefined;
+    if (marks === undefined) {
+      marks = { flags: new Uint8Array(this.texts.length), scalars: new Uint8Array(this.texts.length) };
+      into.marks.set(this, marks);
+    }
+    const w = (i * RUN_BYTES) / 4;
+    const flagStart = this.runWords[w + R_FLAGS / 4]!;
+    const flagEnd = flagStart + this.runWords[w + R_FLAG_COUNT / 4]!;
+    for (let f = flagStart; f < flagEnd; f++) {
+      const n = this.flags[2 * f]!;
+      if (marks.flags[n] === 0) {
+        marks.flags[n] = 1;
+        into.flags.add(this.text(n));
+      }
+    }
+    const sums = this.sums;
+    const sumStart = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
+    const sumEnd = sumStart + this.runWords[w + R_SUM_COUNT / 4]! * SUMMARY_F64;
+    for (let s = sumStart; s < sumEnd; s += SUMMARY_F64) {
+      const n = sums[s]!;
+      if (marks.scalars[n] === 0) {
+        marks.scalars[n] = 1;
+        into.scalars.add(this.text(n));
+      }
+    }
   }
 
   /** Calls `each` with run `i`'s scalar keys in order. */

@@ -135,10 +135,35 @@ export function readRunsFromFiles(
   useWorker = true,
   workerUrl: URL = workerModuleUrl(),
 ): { reads: RunRead[]; byWorker: number } {
-  const reads = new Array<RunRead | undefined>(names.length);
+  return startRunReads(runsDir, names, withSummaries, useWorker, workerUrl).finish();
+}
+
+/** Reads of runs under way on a worker thread; `finish` reads this thread's share and gives every read, as readRunsFromFiles does. */
+export interface RunReads {
+  finish(): { reads: RunRead[]; byWorker: number };
+}
+
+/**
+ * readRunsFromFiles in two steps: the worker starts reading now, while the
+ * caller does other work; `finish` then reads what the worker has not claimed
+ * and takes its answers (with `useWorker: false`, all of it is read there).
+ */
+export function startRunReads(
+  runsDir: string,
+  names: string[],
+  withSummaries: boolean,
+  useWorker = true,
+  workerUrl: URL = workerModuleUrl(),
+): RunReads {
   const signal = new Int32Array(new SharedArrayBuffer(8));
   const job: RunReadsJob = { runsDir, names, withSummaries, signal };
-  const worker = useWorker ? startWorker(job, workerUrl) : null;
+  const worker = useWorker && names.length > 0 ? startWorker(job, workerUrl) : null;
+  return { finish: () => finishRunReads(job, worker) };
+}
+
+function finishRunReads(job: RunReadsJob, worker: { thread: Worker; port: MessagePort } | null): { reads: RunRead[]; byWorker: number } {
+  const { runsDir, names, withSummaries, signal } = job;
+  const reads = new Array<RunRead | undefined>(names.length);
   let mine = 0;
   let byWorker = 0;
   // Takes in what the worker has posted so far: between this thread's chunks, so that unpacking its

@@ -7,7 +7,18 @@
 // garbage collection.
 
 import type { Snapshot } from "./index-snapshot.js";
-import { STORE_FORMAT, type FlagValue, type Run, type RunFields, type RunRecord, type RunStatus, type ScalarSummary } from "./types.js";
+import {
+  STORE_FORMAT,
+  type CellMemo,
+  type FlagValue,
+  type NameCollector,
+  type Run,
+  type RunFields,
+  type RunRecord,
+  type RunStatus,
+  type ScalarSummary,
+  type TimeField,
+} from "./types.js";
 
 /** A finished run read in place from the snapshot (only for entries that `Snapshot.readsInPlace`). */
 export class SnapshotRun implements Run, RunFields {
@@ -62,6 +73,22 @@ export class SnapshotRun implements Run, RunFields {
 
   forEachScalar(each: (key: string) => void): void {
     this.snapshot.forEachScalar(this.at, each);
+  }
+
+  collectNames(into: NameCollector): void {
+    this.snapshot.collectNames(this.at, into);
+  }
+
+  timeMs(name: TimeField): number {
+    return this.snapshot.timeMs(this.at, name);
+  }
+
+  flagText(name: string, format: (v: string | number | boolean) => string, memo: CellMemo): string | undefined {
+    return this.snapshot.flagText(this.at, name, format, memo);
+  }
+
+  scalarText(key: string, field: keyof ScalarSummary, format: (v: number) => string, memo: CellMemo): string | undefined {
+    return this.snapshot.scalarText(this.at, key, field, format, memo);
   }
 }
 

@@ -32,7 +32,7 @@ import {
 import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
 import { SnapshotListed, SnapshotRun } from "./snapshot-runs.js";
 import { startRunFolderProbe } from "./run-folder-probe.js";
-import { damagedWarning, describeDamage, readRunsFromFiles } from "./run-reads.js";
+import { damagedWarning, describeDamage, readRunsFromFiles, startRunReads, type RunRead, type RunReads } from "./run-reads.js";
 import {
   holdLease,
   readRunLock,
@@ -151,6 +151,11 @@ const SNAPSHOT_REBUILD_RUNS = 64;
 const PROBE_FROM_SNAPSHOT_BYTES = 2 * 1024 * 1024;
 /** From this many runs without an index entry (a store without caches), a worker thread reads a share of them (run-reads.ts). */
 const READ_THREADS_FROM_RUNS = 2_000;
+/**
+ * From this many runs only their files describe (a big store's unfinished runs: 1 600 in a generated
+ * 100 000), a listing whose runs folder a worker lists starts reading them on another worker at once.
+ */
+const EARLY_READS_FROM_RUNS = 256;
 /** A run folder being removed for good is renamed to .gone-<id>-<pid> first. */
 const GONE_PREFIX = ".gone-";
 const GONE_NAME = /^\.gone-[0-9a-f]{32}-\d+$/;
@@ -171,15 +176,18 @@ export class RunStore {
   private readonly probeFromBytes: number;
   /** From this many runs to read from their files, a worker thread reads a share (see run-reads.ts). */
   private readonly readThreadsFromRuns: number;
+  /** From this many runs that only their files describe, a listing with a probe starts reading them on a worker at once. */
+  private readonly earlyReadsFromRuns: number;
   /** The worker's module (tests point it at one that fails). */
   private readonly readWorkerUrl: URL | undefined;
 
   constructor(
     readonly home: string,
-    opts: { probeFromBytes?: number; readThreadsFromRuns?: number; readWorkerUrl?: URL } = {},
+    opts: { probeFromBytes?: number; readThreadsFromRuns?: number; earlyReadsFromRuns?: number; readWorkerUrl?: URL } = {},
   ) {
     this.probeFromBytes = opts.probeFromBytes ?? PROBE_FROM_SNAPSHOT_BYTES;
     this.readThreadsFromRuns = opts.readThreadsFromRuns ?? READ_THREADS_FROM_RUNS;
+    this.earlyReadsFromRuns = opts.earlyReadsFromRuns ?? EARLY_READS_FROM_RUNS;
     this.readWorkerUrl = opts.readWorkerUrl;
     this.runsDir = join(home, "runs");
     this.trashDir = join(home, "trash", "runs");
@@ -367,21 +375,39 @@ export class RunStore {
     // then stats each run.json while this one joins the names with the snapshot, and this one helps with the rest.
     const probe = fileSize(snapshotPath) >= this.probeFromBytes ? startRunFolderProbe(this.runsDir) : null;
     const snapshot = Snapshot.read(snapshotPath);
+    // What needs only the snapshot (its table of ids, which entries read in place) is done while the worker lists.
+    snapshot?.prepare();
     const listed = probe?.listed() ?? null;
-    const { names, warnings, stats, statAt, probeAt } = listed !== null ? this.namesOf(listed) : this.namesListed();
+    // Each snapshot entry's place in the listing (-1: not listed), found by the ids' bytes while the worker stats run.json.
+    const placeOf = new Int32Array(snapshot?.count ?? 0).fill(-1);
+    const { names, warnings, stats, statAt, probeAt } =
+      listed !== null ? this.namesOf(listed, snapshot, placeOf) : this.namesListed(snapshot, placeOf);
     if (names.length === 0) return { runs: [], warnings };
-    const out: RunWithSummaries[] = [];
-    // Each name's place in the listing, and whether its run was taken from the journal or the snapshot.
-    const place = new Map<string, number>();
-    for (let k = 0; k < names.length; k++) place.set(names[k]!, k);
-    // Each snapshot entry's place (-1: not listed), found while the probe's worker stats run.json.
-    const placeOf = new Int32Array(snapshot?.count ?? 0);
-    for (let i = 0; i < placeOf.length; i++) placeOf[i] = place.get(snapshot!.id(i)) ?? -1;
+    let out: RunWithSummaries[] = [];
+    // Each name's place in the listing, for the journal's lines (made only if it has any).
+    let place: Map<string, number> | undefined;
+    const placeOfName = (id: string): number | undefined => {
+      if (place === undefined) {
+        place = new Map();
+        for (let k = 0; k < names.length; k++) place.set(names[k]!, k);
+      }
+      return place.get(id);
+    };
+    // The runs that neither a snapshot entry nor a journal line describes (a big store's unfinished runs) are
+    // read from their files whatever their stats say: a worker starts on them now, while this thread checks
+    // the rest, and this thread takes its answers (and reads what it has not) after the snapshot's runs.
+    const early = probe !== null && listed !== null ? this.startEarlyReads(names, placeOf, placeOfName, withSummaries) : null;
     const probed = probe !== null && listed !== null ? probe.stats() : null;
     // Without the worker's stats (it failed), statAt takes each one when it is needed.
     if (probed !== null && probeAt !== undefined) {
-      for (let k = 0; k < names.length; k++) stats.set(probed.subarray(3 * probeAt[k]!, 3 * probeAt[k]! + 3), 3 * k);
+      for (let k = 0; k < names.length; k++) {
+        const p = 3 * probeAt[k]!;
+        stats[3 * k] = probed[p]!;
+        stats[3 * k + 1] = probed[p + 1]!;
+        stats[3 * k + 2] = probed[p + 2]!;
+      }
     }
+    // Whether each name's run was taken from the journal or the snapshot.
     const taken = new Uint8Array(names.length);
     // run.json's stat of the finished runs not served in place from the snapshot, what a new snapshot records
     // (a SnapshotRun's is its entry's): 100 000 current entries make no object here.
@@ -396,12 +422,12 @@ export class RunStore {
     const journalLines = forEachIndexEntry(
       this.home,
       (id) => {
-        const k = place.get(id);
+        const k = placeOfName(id);
         return k !== undefined && taken[k] === 0;
       },
       (entry) => {
         const name = entry.id;
-        const k = place.get(name)!;
+        const k = placeOfName(name)!;
         if (!isCurrent(k, entry.ino, entry.size, entry.mtime)) return;
         const dir = `${this.runsDir}/${name}`;
         const record = entry.record;
@@ -415,6 +441,8 @@ export class RunStore {
       },
     );
     let fromSnapshot = 0;
+    // The runs read in place, in the snapshot's order (newest first, when it was written so).
+    const inPlace: RunWithSummaries[] = [];
     for (let i = 0; snapshot !== null && i < snapshot.count; i++) {
       const k = placeOf[i]!;
       if (k < 0 || taken[k] !== 0) continue;
@@ -422,8 +450,7 @@ export class RunStore {
       statAt(k);
       if (!snapshot.matches(i, stats[3 * k]!, stats[3 * k + 1]!, stats[3 * k + 2]!)) continue;
       // Most runs are read in place (no object per field); an odd one (fields outside the slots) is decoded.
-      let listed: RunWithSummaries;
-      if (snapshot.readsInPlace(i)) listed = new SnapshotListed(new SnapshotRun(name, this.runsDir, snapshot, i), withSummaries);
+      if (snapshot.readsInPlaceFound(i)) inPlace.push(new SnapshotListed(new SnapshotRun(name, this.runsDir, snapshot, i), withSummaries));
       else {
         const decoded = decodeEntry(snapshot, i, withSummaries);
         if (!decoded) continue; // damaged past the checksum's reach: read from the files
@@ -431,18 +458,34 @@ export class RunStore {
         record.format = STORE_FORMAT;
         record.id = name;
         const dir = `${this.runsDir}/${name}`;
-        listed = { run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries };
+        out.push({ run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries });
         recorded.set(name, i);
       }
-      out.push(listed);
       taken[k] = 1;
       fromSnapshot++;
     }
     // Finished runs read from their files: the journal gets them, or a new snapshot. Many (a store
     // without caches) are read on two threads; the answers come back in the list's order.
     const fresh: RunWithSummaries[] = [];
-    const toRead = names.filter((_, k) => taken[k] === 0);
-    const { reads } = readRunsFromFiles(this.runsDir, toRead, withSummaries, toRead.length >= this.readThreadsFromRuns, this.readWorkerUrl);
+    // The early reads' runs are not in the journal or the snapshot (taken stays 0): read once, kept in the list's order.
+    const earlyReads = early?.reads.finish().reads;
+    const earlyAt = new Int32Array(earlyReads === undefined ? 0 : names.length).fill(-1);
+    early?.names.forEach((k, j) => (earlyAt[k] = j));
+    const late = names.filter((_, k) => taken[k] === 0 && (earlyReads === undefined || earlyAt[k]! < 0));
+    const lateReads = readRunsFromFiles(
+      this.runsDir,
+      late,
+      withSummaries,
+      late.length >= this.readThreadsFromRuns,
+      this.readWorkerUrl,
+    ).reads;
+    const toRead: string[] = [];
+    const reads: RunRead[] = [];
+    for (let k = 0, next = 0; k < names.length; k++) {
+      if (taken[k] !== 0) continue;
+      toRead.push(names[k]!);
+      reads.push(earlyReads !== undefined && earlyAt[k]! >= 0 ? earlyReads[earlyAt[k]!]! : lateReads[next++]!);
+    }
     reads.forEach((read, i) => {
       if (read === null) return; // gone since the listing
       if ("warning" in read) {
@@ -458,13 +501,19 @@ export class RunStore {
         fresh.push({ run, summaries });
       }
     });
-    // Runs from the snapshot are sorted already, and sorted by their fields (not their records, which stay
-    // undecoded): two of them by their bytes in the snapshot, which makes no string of their times.
-    out.sort((a, b) =>
+    // Runs from the snapshot are sorted by their fields (not their records, which stay undecoded): two of
+    // them by their bytes in the snapshot, which makes no string of their times. They are in order already
+    // when the snapshot is (checked while the worker listed): then only the others are sorted, and each is
+    // put in its place among them by a binary search.
+    const order = (a: RunWithSummaries, b: RunWithSummaries): number =>
       a.run instanceof SnapshotRun && b.run instanceof SnapshotRun
         ? snapshot!.compareNewestFirst(a.run.at, b.run.at)
-        : compareKeys(a.run.id, keyOfListed(a), b.run.id, keyOfListed(b)),
-    );
+        : compareKeys(a.run.id, keyOfListed(a), b.run.id, keyOfListed(b));
+    if (snapshot !== null && snapshot.inPlaceInOrder()) {
+      // Each other run's key made once for its search (a run read in place decodes its time for its key).
+      const keyed = (r: RunWithSummaries): { id: string; key: RunKey } => ({ id: r.run.id, key: keyOfListed(r) });
+      out = mergeInOrder(inPlace, out.sort(order), keyed, (a, b) => compareKeys(a.id, a.key, b.id, b.key));
+    } else out = out.concat(inPlace).sort(order);
     if (!withSummaries) return { runs: out, warnings };
     // A new snapshot once enough runs come from elsewhere than the snapshot (the journal, the files)
     // or enough of its entries are gone or stale; otherwise the runs read from files join the journal.
@@ -503,20 +552,72 @@ export class RunStore {
     return { runs: out, warnings };
   }
 
-  /** The run ids in the runs folder, each run.json stat'ed here when first asked for. */
-  private namesListed(): ListedRuns {
+  /**
+   * Starts reading, on a worker thread, the listed runs that no snapshot entry
+   * (`placeOf`) and no journal line names: what is read from files whatever
+   * their stats say. Null when they are too few to be worth a thread.
+   */
+  private startEarlyReads(
+    names: string[],
+    placeOf: Int32Array,
+    placeOfName: (id: string) => number | undefined,
+    withSummaries: boolean,
+  ): { names: number[]; reads: RunReads } | null {
+    const described = new Uint8Array(names.length);
+    for (let i = 0; i < placeOf.length; i++) if (placeOf[i]! >= 0) described[placeOf[i]!] = 1;
+    // The journal's ids only (no line is parsed): its runs are taken from it when current.
+    forEachIndexEntry(
+      this.home,
+      (id) => {
+        const k = placeOfName(id);
+        if (k !== undefined) described[k] = 1;
+        return false;
+      },
+      () => {},
+    );
+    const ks: number[] = [];
+    for (let k = 0; k < names.length; k++) if (described[k] === 0) ks.push(k);
+    if (ks.length < this.earlyReadsFromRuns) return null;
+    const reads = startRunReads(
+      this.runsDir,
+      ks.map((k) => names[k]!),
+      withSummaries,
+      true,
+      this.readWorkerUrl,
+    );
+    return { names: ks, reads };
+  }
+
+  /**
+   * The run ids in the runs folder, each run.json stat'ed here when first asked
+   * for; `placeOf[i]` is set to where snapshot entry i's run is among them.
+   */
+  private namesListed(snapshot: Snapshot | null, placeOf: Int32Array): ListedRuns {
     const { names, warnings } = listRunNames(this.runsDir);
+    if (snapshot !== null) {
+      for (let k = 0; k < names.length; k++) {
+        const i = snapshot.findRun(names[k]!);
+        if (i >= 0) placeOf[i] = k;
+      }
+    }
     return this.statsWhenAsked(names, warnings);
   }
 
-  /** The run ids among the names a probe listed, with where each is in its list (its stats come later). */
-  private namesOf(listed: string[]): ListedRuns {
+  /**
+   * The run ids among the names a probe listed, with where each is in its list
+   * (its stats come later); `placeOf[i]` is set to where snapshot entry i's
+   * run is among them. A name the snapshot has is a run id (its bytes matched).
+   */
+  private namesOf(listed: string[], snapshot: Snapshot | null, placeOf: Int32Array): ListedRuns {
     const names: string[] = [];
     const probeAt = new Int32Array(listed.length);
     for (let k = 0; k < listed.length; k++) {
-      if (!isRunId(listed[k]!)) continue;
+      const name = listed[k]!;
+      const i = snapshot === null ? -1 : snapshot.findRun(name);
+      if (i >= 0) placeOf[i] = names.length;
+      else if (!isRunId(name)) continue;
       probeAt[names.length] = k;
-      names.push(listed[k]!);
+      names.push(name);
     }
     return { ...this.statsWhenAsked(names, []), probeAt };
   }
@@ -938,6 +1039,32 @@ function decodeEntry(snapshot: Snapshot, i: number, withSummaries: boolean): Dec
   } catch {
     return null;
   }
+}
+
+/**
+ * `sorted` and `others`, each in `order` already, as one list in that order:
+ * each of the few others is placed among the many sorted runs by a binary
+ * search (log n comparisons each, where a sort of the whole compares every run).
+ */
+function mergeInOrder<T, K>(sorted: T[], others: T[], keyOf: (r: T) => K, order: (a: K, b: K) => number): T[] {
+  if (others.length === 0) return sorted;
+  const out: T[] = [];
+  let from = 0;
+  for (const other of others) {
+    const key = keyOf(other);
+    let lo = from;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (order(keyOf(sorted[mid]!), key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = from; k < lo; k++) out.push(sorted[k]!);
+    out.push(other);
+    from = lo;
+  }
+  for (let k = from; k < sorted.length; k++) out.push(sorted[k]!);
+  return out;
 }
 
 /** A stat as `Snapshot.matches` takes it; a missing one matches no entry. */

@@ -124,6 +124,50 @@ export interface RunFields {
   scalar(key: string, field: keyof ScalarSummary): number | null | undefined;
   /** Calls `each` with every scalar key, in the summaries' order. */
   forEachScalar(each: (key: string) => void): void;
+  /**
+   * Adds the flag names and scalar keys `into` lacks, in the record's and the
+   * summaries' order: what forEachFlag and forEachScalar would add to its sets,
+   * without a call a name (runs of one source share their marks there).
+   */
+  collectNames(into: NameCollector): void;
+  /**
+   * A time field (created, started, stopped) as milliseconds since the epoch,
+   * when it is in the form `Date.toISOString` gives (what g writes), else NaN
+   * (absent, or another form: `field` gives its text).
+   */
+  timeMs(name: TimeField): number;
+  /**
+   * `format` of flag `name`'s value, each distinct value formatted once a
+   * column (`memo`); undefined when the run lacks the flag or it is null.
+   */
+  flagText(name: string, format: (v: string | number | boolean) => string, memo: CellMemo): string | undefined;
+  /** `format` of one number of a scalar's summary (as `scalar` gives it); undefined when absent or null. */
+  scalarText(key: string, field: keyof ScalarSummary, format: (v: number) => string, memo: CellMemo): string | undefined;
+}
+
+/**
+ * What a table column keeps between its cells (RunFields.flagText and
+ * scalarText): the name's number in the runs' source, and the texts of the
+ * values seen (by their number there). Opaque to the caller, who makes one
+ * empty memo a column; `numeric` is whether the last text was of a number.
+ */
+export interface CellMemo {
+  numeric: boolean;
+  source?: object;
+  name?: number;
+  texts?: (string | undefined)[];
+  kept?: number;
+}
+
+/** The record's time fields, which RunFields also gives as numbers. */
+export type TimeField = "created" | "started" | "stopped";
+
+/** Flag names and scalar keys in the order first seen over many runs (g compare's columns). */
+export interface NameCollector {
+  readonly flags: Set<string>;
+  readonly scalars: Set<string>;
+  /** For each source of runs read in place (a snapshot), its marks of the names already added. */
+  readonly marks: Map<object, unknown>;
 }
 
 /**

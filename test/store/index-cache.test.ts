@@ -195,6 +195,45 @@ describe("index.bin, the binary snapshot", () => {
     }
   });
 
+  it("finds a run by its id's bytes, and nothing for a name that is not one of its ids", () => {
+    // Ids that share their first bytes, or all but the last, still find their own entries.
+    const ids = ["0".repeat(32), "0".repeat(31) + "1", "0".repeat(8) + "f".repeat(24), "f".repeat(32), "0123456789abcdef".repeat(2)];
+    for (let n = 1; n <= 300; n++) ids.push(((n * 2654435761) >>> 0).toString(16).padStart(8, "0").repeat(4));
+    const record = { op: "x", flags: {}, stopped: "2026-01-01T00:00:00.000Z", exit_status: 0 } as unknown as RunRecord;
+    const snap = Snapshot.fromBytes(encodeSnapshot(ids.map((id) => ({ id, ino: 1, size: 2, mtime: 3, record, summaries: {} }))))!;
+    ids.forEach((id, i) => expect(snap.findRun(id), id).toBe(i));
+    for (const name of [
+      "0".repeat(31) + "2",
+      "0".repeat(31) + "A",
+      "F".repeat(32),
+      "0".repeat(33),
+      "0".repeat(31),
+      ".new-" + ids[0],
+      "",
+      "0".repeat(30) + "\u00e9" + "0",
+    ])
+      expect(snap.findRun(name), name).toBe(-1);
+  });
+
+  it("gives times in toISOString's form as numbers, others as NaN, and says whether its runs are in order", () => {
+    const times = ["2026-03-01T10:00:00.000Z", "2026-03-01T10:00:00Z", "2026-03-01", "yesterday", "+012345-01-01T00:00:00.000Z"];
+    const entries = times.map((t, n) => ({
+      id: n.toString(16).padStart(32, "0"),
+      ino: 1,
+      size: 2,
+      mtime: 3,
+      record: { op: "x", flags: {}, created: t, started: t, stopped: t, exit_status: 0 } as unknown as RunRecord,
+      summaries: {},
+    }));
+    const snap = Snapshot.fromBytes(encodeSnapshot(entries))!;
+    const ms = times.map((_, i) => snap.timeMs(i, "started"));
+    expect(ms).toEqual([Date.parse(times[0]!), NaN, NaN, NaN, Date.parse(times[4]!)]);
+    // Newest first by created: "yesterday" > "2026-..." > "+0123..." as text, so these five are not in order.
+    expect(snap.inPlaceInOrder()).toBe(false);
+    const sorted = [4, 3, 2, 1, 0].map((i) => entries[i]!).sort((a, b) => (a.record.created! < b.record.created! ? 1 : -1));
+    expect(Snapshot.fromBytes(encodeSnapshot(sorted))!.inPlaceInOrder()).toBe(true);
+  });
+
   it("gives a run's status from its bits as the record gives it", () => {
     const records = [
       { exit_status: 0 },
@@ -251,10 +290,12 @@ describe("the run folder probe", () => {
   });
 });
 
-// Each check runs twice: run.json stat'ed on this thread, and by the worker thread (what big stores do).
+// Each check runs three times: run.json stat'ed on this thread; by the worker thread (what big stores do);
+// and with the runs only their files describe read at once by another worker (big stores from 256 of them).
 describe.each([
   ["stat'ed here", {}],
   ["stat'ed by a worker", { probeFromBytes: 0 }],
+  ["stat'ed by a worker, runs without an entry read early", { probeFromBytes: 0, earlyReadsFromRuns: 1 }],
 ])("the index, %s", (_, opts) => {
   it("builds the snapshot in one pass without writing a file per run", () => {
     const home = tempDir();
