@@ -3,6 +3,13 @@
 // The package's file requires node:crypto when it loads, for seeds g never
 // asks it to make (several ms of every agent's start-up, before its first
 // claim); test/unit/rng.test.ts holds this stream to the package's.
+//
+// One departure: ARC4 repeats a short key to fill its 256-byte schedule, so
+// seedrandom gives "1" and "11" (or "12" and "1212") the same stream, and
+// `--random-seed 11` silently repeated `--random-seed 1`. A key that is a
+// shorter key repeated gets one 0 byte appended (seedrandom's stream for the
+// seed with "\0" appended); every other seed keeps seedrandom's stream, so
+// the points of runs recorded before stay the same.
 
 import type { Rng } from "../flags/space.js";
 
@@ -15,9 +22,9 @@ const START_DENOMINATOR = WIDTH ** CHUNKS;
 const SIGNIFICANCE = 2 ** 52;
 const OVERFLOW = SIGNIFICANCE * 2;
 
-/** The same stream as `seedrandom(seed)`: a seed gives the same trials everywhere. */
+/** The same stream as `seedrandom(seed)` (but for a repeating key, above): a seed gives the same trials everywhere. */
 export function createRng(seed: string | number): Rng {
-  const next = arc4(mixKey(String(seed)));
+  const next = arc4(distinctKey(mixKey(String(seed))));
   return () => {
     let n = next(CHUNKS);
     let d = START_DENOMINATOR;
@@ -45,6 +52,28 @@ function mixKey(seed: string): number[] {
     key[MASK & j] = MASK & (smear + seed.charCodeAt(j));
   }
   return key;
+}
+
+/**
+ * `key`, with a 0 byte appended when it is a shorter block repeated (ARC4
+ * could not tell it from that block). A key of the full 256 bytes is used
+ * whole by ARC4, so one more byte would not count; it is left as it is.
+ */
+function distinctKey(key: number[]): number[] {
+  if (key.length < WIDTH && repeatsBlock(key)) key.push(0);
+  return key;
+}
+
+/** Whether `key` is a block of fewer bytes written two or more times. */
+function repeatsBlock(key: number[]): boolean {
+  const n = key.length;
+  for (let block = 1; block <= n / 2; block++) {
+    if (n % block !== 0) continue;
+    let same = true;
+    for (let k = block; k < n && same; k++) same = key[k] === key[k - block];
+    if (same) return true;
+  }
+  return false;
 }
 
 /** The ARC4 generator keyed by `key`, its first 256 outputs dropped; the function returns the next `count` outputs as one number. */

@@ -7,7 +7,7 @@ import { createRng } from "../../src/search/rng.js";
 const seedrandom = createRequire(import.meta.url)("seedrandom/seedrandom.js") as (seed: string) => () => number;
 
 describe("createRng", () => {
-  const SEEDS = ["", "0", "42", "1234567:17", "abc:0", "é∑ unicode ☃", "x".repeat(300), String(2 ** 31 - 1)];
+  const SEEDS = ["", "0", "1", "42", "10", "1234567:17", "abc:0", "é∑ unicode ☃", "x".repeat(300), String(2 ** 31 - 1)];
 
   it.each(SEEDS)("gives seedrandom's stream for seed %j", (seed) => {
     const ours = createRng(seed);
@@ -27,5 +27,36 @@ describe("createRng", () => {
     const xs = Array.from({ length: 1_000 }, () => a());
     expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
     expect(xs.slice(0, 10)).not.toEqual(Array.from({ length: 10 }, () => b()));
+  });
+
+  // seedrandom's ARC4 repeats a short key over its 256-byte schedule: "1" and "11" were one stream.
+  it.each([
+    ["1", "11"],
+    ["2", "22"],
+    ["1", "111"],
+    ["12", "1212"],
+    ["7:", "7:7:"],
+  ])("gives %j and %j different streams", (short, repeated) => {
+    const a = createRng(short);
+    const b = createRng(repeated);
+    const first = Array.from({ length: 20 }, () => a());
+    expect(Array.from({ length: 20 }, () => b())).not.toEqual(first);
+  });
+
+  it("keys a repeating seed as seedrandom keys it with a 0 byte appended", () => {
+    for (const seed of ["11", "99", "1212", "aaa"]) {
+      const ours = createRng(seed);
+      const theirs = seedrandom(`${seed}\0`);
+      for (let i = 0; i < 100; i++) expect(ours()).toBe(theirs());
+    }
+  });
+
+  it("gives every seed 0..999 its own stream", () => {
+    const firsts = new Set<string>();
+    for (let seed = 0; seed < 1_000; seed++) {
+      const rng = createRng(seed);
+      firsts.add(`${rng()},${rng()}`);
+    }
+    expect(firsts.size).toBe(1_000);
   });
 });
