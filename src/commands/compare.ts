@@ -15,6 +15,7 @@ import { RunStore, resolveHome, type RunWithSummaries } from "../store/store.js"
 import { reapIfNeeded } from "../backends/reap-candidates.js";
 import { readSweep } from "../store/sweeps.js";
 import { say } from "./prompt.js";
+import { rowOffload } from "./compare-rows.js";
 import type { CompareOptions } from "../cli/program.js";
 import type { CompareViewInput } from "../ui/compare-view.js";
 
@@ -39,6 +40,8 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     first = null;
     return loadCompareRuns(store, specs, opts, listing);
   };
+  // Interactive: the view rebuilds on reloads, where a thread a build is not worth it.
+  const interactive = !opts.table && opts.csv === undefined && !opts.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
   const build = (runs: CompareInputRun[]): CompareData =>
     buildCompareData({
       runs,
@@ -50,10 +53,10 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
       skipCore: opts.skipCore,
       skipUnchanged: opts.skipUnchanged,
       now: Date.now(),
+      offload: interactive ? undefined : rowOffload(),
     });
 
   // Keys need a terminal on stdin too (`g compare < file` would fail to enter raw mode).
-  const interactive = !opts.table && opts.csv === undefined && !opts.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
   if (interactive) {
     await runInteractiveView({ store, load, build, color: !noColor() });
     return;
