@@ -17,6 +17,18 @@ import { loadWorkerThreads } from "../store/worker-threads.js";
 /** Below this many rows a thread's start (some 30 ms) is not worth it: every row is made here. */
 export const OFFLOAD_FROM_ROWS = 10_000;
 /**
+ * From this size of index.bin (some 10 000 runs) the worker is started before
+ * the runs are listed, so that its start and module load are done by the time
+ * it is handed rows.
+ */
+export const PRESTART_FROM_SNAPSHOT_BYTES = 6 * 1024 * 1024;
+/**
+ * The worker's young generation (MB): its cells are kept until handed back,
+ * so a bigger one mostly holds garbage (Node's default took some 20 MB more
+ * peak memory at 100 000 runs).
+ */
+const WORKER_YOUNG_MB = 8;
+/**
  * The share of the rows the main thread keeps: the worker starts later (its
  * start and its module load) and hands its cells back as one copied string,
  * so it takes a little less than half.
@@ -34,22 +46,32 @@ function workerModuleUrl(): URL {
   return new URL("./compare-rows-worker.js", import.meta.url);
 }
 
-// The worker starts from source (eval) and imports its module itself, so that a module that fails to
-// load is answered like any other failure: the caller never waits for nothing.
+// The worker starts from source (eval), imports its module itself and waits for its job on the port,
+// so that it can be started before the job is known and a module that fails to load is answered like
+// any other failure: the caller never waits for nothing.
 const BOOT_SOURCE = `
 (async () => {
   const { workerData } = await import("node:worker_threads");
-  const { url, port, signal, job } = workerData;
+  const { url, port, signal } = workerData;
+  let loaded;
   try {
-    const { buildJobRowCells } = await import(url);
-    const cells = buildJobRowCells(job);
-    port.postMessage({ cells }, [cells.ends.buffer]);
+    loaded = await import(url);
   } catch (err) {
-    port.postMessage({ error: String((err && err.message) || err) });
-  } finally {
-    Atomics.store(signal, 0, 1);
-    Atomics.notify(signal, 0);
+    loaded = err;
   }
+  port.once("message", (job) => {
+    try {
+      if (loaded instanceof Error) throw loaded;
+      const cells = loaded.buildJobRowCells(job);
+      port.postMessage({ cells }, [cells.ends.buffer]);
+    } catch (err) {
+      port.postMessage({ error: String((err && err.message) || err) });
+    } finally {
+      port.close();
+      Atomics.store(signal, 0, 1);
+      Atomics.notify(signal, 0);
+    }
+  });
 })();
 `;
 
@@ -68,6 +90,8 @@ export interface RowsJob {
 export interface OffloadOptions {
   /** Rows from which a worker is used (OFFLOAD_FROM_ROWS). */
   fromRows?: number;
+  /** Start the worker now rather than when it is handed rows (see PRESTART_FROM_SNAPSHOT_BYTES). */
+  prestart?: boolean;
   /** The worker's module (tests point it elsewhere). */
   workerUrl?: URL;
 }
@@ -76,11 +100,16 @@ export interface OffloadOptions {
  * A RowOffload for buildCompareData: from `fromRows` rows, the later rows
  * that are read in place from one shared snapshot go to a worker thread.
  */
-export function rowOffload({ fromRows = OFFLOAD_FROM_ROWS, workerUrl }: OffloadOptions = {}): RowOffload {
+export function rowOffload({ fromRows = OFFLOAD_FROM_ROWS, prestart = false, workerUrl }: OffloadOptions = {}): RowOffload {
+  const url = workerUrl ?? workerModuleUrl();
+  let started = prestart ? startWorker(url) : null;
   return (runs, columns, now) => {
-    if (runs.length < Math.max(1, fromRows)) return null;
-    const picked = pickRows(runs, Math.floor(runs.length * MAIN_SHARE));
-    if (picked === null) return null;
+    const picked = runs.length >= Math.max(1, fromRows) ? pickRows(runs, Math.floor(runs.length * MAIN_SHARE)) : null;
+    if (picked === null) {
+      if (started !== null) stopWorker(started);
+      started = null;
+      return null;
+    }
     const { rows, memory } = picked;
     const job: RowsJob = {
       snapshot: memory,
@@ -95,8 +124,16 @@ export function rowOffload({ fromRows = OFFLOAD_FROM_ROWS, workerUrl }: OffloadO
       job.entries[j] = (r.run as SnapshotRun).at;
       job.indexes[j] = r.index;
     });
-    const worker = startWorker(job, workerUrl ?? workerModuleUrl());
+    // One job a worker: a second build (the view's reload) starts another.
+    const worker = started ?? startWorker(url);
+    started = null;
     if (worker === null) return null;
+    try {
+      worker.port.postMessage(job);
+    } catch {
+      stopWorker(worker);
+      return null;
+    }
     return collectFrom(worker, rows);
   };
 }
@@ -131,8 +168,8 @@ interface RowsWorker {
   signal: Int32Array;
 }
 
-/** Starts a worker on `job`; null when none can be made (then this thread makes every row). */
-function startWorker(job: RowsJob, url: URL): RowsWorker | null {
+/** Starts a worker, which waits for its job on the port; null when none can be made (then this thread makes every row). */
+function startWorker(url: URL): RowsWorker | null {
   const { MessageChannel, Worker } = loadWorkerThreads();
   const signal = new Int32Array(new SharedArrayBuffer(4));
   try {
@@ -140,8 +177,9 @@ function startWorker(job: RowsJob, url: URL): RowsWorker | null {
     const thread = new Worker(BOOT_SOURCE, {
       eval: true,
       execArgv: [],
-      workerData: { job, url: url.href, port: channel.port2, signal },
+      workerData: { url: url.href, port: channel.port2, signal },
       transferList: [channel.port2],
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
     });
     thread.unref();
     thread.on("error", () => {}); // a failure is answered (or timed out) through the port
@@ -151,6 +189,11 @@ function startWorker(job: RowsJob, url: URL): RowsWorker | null {
   }
 }
 
+function stopWorker(worker: RowsWorker): void {
+  worker.port.close();
+  void worker.thread.terminate();
+}
+
 /** The OffloadedRows of a started worker: `collect` waits for its answer and checks it has every row. */
 function collectFrom(worker: RowsWorker, rows: Int32Array): OffloadedRows {
   return {
@@ -158,8 +201,7 @@ function collectFrom(worker: RowsWorker, rows: Int32Array): OffloadedRows {
     collect(): RowCells | null {
       Atomics.wait(worker.signal, 0, 0, WORKER_TIMEOUT_MS);
       const got = loadWorkerThreads().receiveMessageOnPort(worker.port)?.message as { cells?: RowCells } | undefined;
-      worker.port.close();
-      void worker.thread.terminate();
+      stopWorker(worker);
       const cells = got?.cells;
       return cells !== undefined && cells.count === rows.length ? cells : null;
     },
