@@ -15,6 +15,7 @@ import { RunStore, resolveHome, type RunWithSummaries } from "../store/store.js"
 import { reapIfNeeded } from "../backends/reap-candidates.js";
 import { readSweep } from "../store/sweeps.js";
 import { say } from "./prompt.js";
+import { PRESTART_FROM_SNAPSHOT_BYTES, rowOffload } from "./compare-rows.js";
 import type { CompareOptions } from "../cli/program.js";
 import type { CompareViewInput } from "../ui/compare-view.js";
 
@@ -32,6 +33,11 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   const formats = [opts.table, opts.csv !== undefined, opts.json].filter(Boolean).length;
   if (formats > 1) throw new UsageError("choose one of -T/--table, --csv and --json");
   const store = new RunStore(resolveHome());
+  // Keys need a terminal on stdin too (`g compare < file` would fail to enter raw mode).
+  const interactive = !opts.table && opts.csv === undefined && !opts.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
+  // A big table's later rows are made on a worker thread (compare-rows.ts), started now on a big store so
+  // that it is ready when the runs are listed; not for the view, which rebuilds at each reload.
+  const offload = interactive ? undefined : rowOffload({ prestart: store.snapshotBytes() >= PRESTART_FROM_SNAPSHOT_BYTES });
   // The first listing, after recording the Slurm tasks it shows that Slurm ended unseen; reloads of the view read afresh.
   let first: Listing | null = await listReaped(store);
   const load = (): ReturnType<typeof loadCompareRuns> => {
@@ -50,10 +56,9 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
       skipCore: opts.skipCore,
       skipUnchanged: opts.skipUnchanged,
       now: Date.now(),
+      offload,
     });
 
-  // Keys need a terminal on stdin too (`g compare < file` would fail to enter raw mode).
-  const interactive = !opts.table && opts.csv === undefined && !opts.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
   if (interactive) {
     await runInteractiveView({ store, load, build, color: !noColor() });
     return;

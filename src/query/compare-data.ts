@@ -51,6 +51,38 @@ export interface CompareInput {
   skipUnchanged?: boolean;
   /** Milliseconds since the epoch: the end of a running run's `time`. */
   now: number;
+  /** Offers some rows to be made elsewhere (see RowOffload); without it, every row is made on this thread. */
+  offload?: RowOffload;
+}
+
+/**
+ * The cells of some rows, one string a block of ROW_BLOCK rows: cell i of
+ * the j-th row ends at `ends[j * width + i]` in `texts[floor(j / ROW_BLOCK)]`
+ * and starts where the cell before it ends (a block's first at 0). `seen` and
+ * `other` say, a byte a column, whether a row that is not a batch had a
+ * number there, or another present value.
+ */
+export interface RowCells {
+  count: number;
+  texts: string[];
+  ends: Uint32Array;
+  seen: Uint8Array;
+  other: Uint8Array;
+}
+
+/**
+ * Makes the cells of some of the rows elsewhere (a worker thread: see
+ * src/commands/compare-rows.ts): given the runs in table order and the
+ * columns, it takes the rows it can (`rows`, positions in `runs`, ascending)
+ * and starts on them; `collect` waits for their cells (buildRowCells of those
+ * rows), or gives null when that failed and they are to be made here. Null:
+ * it takes none.
+ */
+export type RowOffload = (runs: CompareInputRun[], columns: ResolvedColumn[], now: number) => OffloadedRows | null;
+
+export interface OffloadedRows {
+  rows: Int32Array;
+  collect(): RowCells | null;
 }
 
 /** A cell's value: number, text, boolean, or null when the run lacks it. */
@@ -120,50 +152,41 @@ export function buildCompareData(input: CompareInput): CompareData {
   if (input.top !== undefined) runs = runs.slice(0, parseTop(input.top));
 
   let columns = chooseColumns(input, runs === input.runs ? known : collectNames(runs), known, check);
-  // One getter and one formatter per column, chosen once: a big table has millions of cells.
   let getters = columns.map((c) => columnGetter(c.source, input.now));
-  const formatters = columns.map((c) => cellFormatter(c.source));
-  // A flag column's fast path remembers texts by the value's number: it formats with formatValue itself.
-  const fastCells = columns.map((c, i) => fastCell(c.source, c.source.type === "flag" ? formatValue : formatters[i]!));
-  // Numeric: at least one number and nothing but numbers or gaps, seen while the cells are made.
+  const width = getters.length;
+  // A big table's rows are shared with a worker thread when the caller offers one (commands/compare-rows.ts):
+  // it makes the cells of the rows it takes while this thread makes the rest, with the same code (buildRowCells).
+  const sources = columns.map((c) => c.source);
+  const away = input.offload?.(runs, sources, input.now) ?? null;
+  let mine: Int32Array | null = null;
+  if (away !== null) {
+    const taken = new Uint8Array(runs.length);
+    for (const k of away.rows) taken[k] = 1;
+    mine = new Int32Array(runs.length - away.rows.length);
+    for (let k = 0, m = 0; k < runs.length; k++) if (taken[k] === 0) mine[m++] = k;
+  }
+  const parts: RowCells[] = [buildRowCells(runs, sources, input.now, mine)];
+  const positions: Array<Int32Array | null> = [mine];
+  if (away !== null) {
+    // The worker's cells, or (it failed) the same rows made here.
+    parts.push(away.collect() ?? buildRowCells(runs, sources, input.now, away.rows));
+    positions.push(away.rows);
+  }
+  const rows: Row[] = new Array<Row>(runs.length);
   let seen = columns.map(() => false);
   let other = columns.map(() => false);
-  // Rows keep their printed cells only, as one string a row and where each cell ends in it (one shared
-  // array): a table of 100 000 runs then holds 100 000 strings instead of two million cells, which the
-  // garbage collector moved at every scavenge. Raw values are got again when a presenter asks (CSV,
-  // JSON's -c columns, the view's sort), so no value arrays are kept either.
-  const width = getters.length;
-  const ends = new Uint32Array(runs.length * width);
-  const parts: string[] = new Array<string>(width);
-  const rows: Row[] = new Array<Row>(runs.length);
-  for (let k = 0; k < runs.length; k++) {
-    const r = runs[k]!;
-    // A batch row holds its search spec ("[-2:2]") where its trials hold numbers: it does not make the column text.
-    const batch = isBatchRow(r);
-    const fields = r.fields;
-    let end = 0;
-    for (let i = 0; i < width; i++) {
-      const fast = fastCells[i]!;
-      let text = fields !== undefined && fast !== null ? fast.text(fields) : undefined;
-      if (text !== undefined) {
-        if (!batch) {
-          if (fast!.memo.numeric) seen[i] = true;
-          else other[i] = true;
-        }
-      } else {
-        const v = getters[i]!(r);
-        if (!batch) {
-          if (typeof v === "number") seen[i] = true;
-          else if (v !== null) other[i] = true;
-        }
-        text = v === null ? "" : formatters[i]!(v);
-      }
-      parts[i] = text;
-      end += text.length;
-      ends[k * width + i] = end;
+  parts.forEach((part, p) => {
+    const at = positions[p] ?? null;
+    for (let j = 0; j < part.count; j++) {
+      const k = at === null ? j : at[j]!;
+      const block = Math.floor(j / ROW_BLOCK);
+      rows[k] = new Row(runs[k]!, part.texts[block]!, part.ends, j * width, block * ROW_BLOCK * width, getters);
     }
-    rows[k] = new Row(r, parts.join(""), ends, k * width, getters);
-  }
+    for (let i = 0; i < width; i++) {
+      seen[i] ||= part.seen[i] === 1;
+      other[i] ||= part.other[i] === 1;
+    }
+  });
 
   if (input.skipUnchanged && rows.length > 1) {
     const keep = columns.map((_, i) => rows.some((row) => row.cell(i) !== rows[0]!.cell(i)));
@@ -172,16 +195,90 @@ export function buildCompareData(input: CompareInput): CompareData {
     seen = seen.filter((_, i) => keep[i]);
     other = other.filter((_, i) => keep[i]);
     const keptEnds = new Uint32Array(rows.length * getters.length);
+    const texts: string[] = [];
+    let end = 0;
     rows.forEach((row, k) => {
       const cells = row.cells.filter((_, i) => keep[i]);
-      let end = 0;
-      cells.forEach((text, i) => (keptEnds[k * cells.length + i] = end += text.length));
-      rows[k] = new Row(row.input, cells.join(""), keptEnds, k * cells.length, getters);
+      cells.forEach((text, i) => {
+        texts.push(text);
+        keptEnds[k * cells.length + i] = end += text.length;
+      });
     });
+    const text = texts.join("");
+    rows.forEach((row, k) => (rows[k] = new Row(row.input, text, keptEnds, k * getters.length, 0, getters)));
   }
   columns.forEach((col, i) => (col.numeric = seen[i]! && !other[i]));
   return { columns, rows, explicitColumns: input.columns !== undefined, now: input.now };
 }
+
+/**
+ * The cells of the rows `which` (positions in `runs`; null: every run) for
+ * these columns: the builder's loop over a big table's two million cells,
+ * which a worker thread runs too (on the rows it is offered) so that both
+ * make cells the same way.
+ */
+export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[], now: number, which: Int32Array | null): RowCells {
+  // One getter and one formatter per column, chosen once: a big table has millions of cells.
+  const getters = columns.map((c) => columnGetter(c, now));
+  const formatters = columns.map((c) => cellFormatter(c));
+  // A flag column's fast path remembers texts by the value's number: it formats with formatValue itself.
+  const fastCells = columns.map((c, i) => fastCell(c, c.type === "flag" ? formatValue : formatters[i]!));
+  // Numeric: at least one number and nothing but numbers or gaps, seen while the cells are made.
+  const width = columns.length;
+  const seen = new Uint8Array(width);
+  const other = new Uint8Array(width);
+  const count = which === null ? runs.length : which.length;
+  // The rows keep their printed cells only, as one string for all and where each cell ends in it: a table
+  // of 100 000 runs then holds one string instead of two million cells, which the garbage collector moved
+  // at every scavenge. Raw values are got again when a presenter asks (CSV, JSON's -c columns, the view's
+  // sort), so no value arrays are kept either.
+  const ends = new Uint32Array(count * width);
+  const texts: string[] = [];
+  const lines: string[] = [];
+  const parts: string[] = new Array<string>(width);
+  let end = 0;
+  for (let j = 0; j < count; j++) {
+    if (j % ROW_BLOCK === 0 && j > 0) {
+      texts.push(lines.join(""));
+      lines.length = 0;
+      end = 0;
+    }
+    const r = runs[which === null ? j : which[j]!]!;
+    // A batch row holds its search spec ("[-2:2]") where its trials hold numbers: it does not make the column text.
+    const batch = isBatchRow(r);
+    const fields = r.fields;
+    for (let i = 0; i < width; i++) {
+      const fast = fastCells[i]!;
+      let text = fields !== undefined && fast !== null ? fast.text(fields) : undefined;
+      if (text !== undefined) {
+        if (!batch) {
+          if (fast!.memo.numeric) seen[i] = 1;
+          else other[i] = 1;
+        }
+      } else {
+        const v = getters[i]!(r);
+        if (!batch) {
+          if (typeof v === "number") seen[i] = 1;
+          else if (v !== null) other[i] = 1;
+        }
+        text = v === null ? "" : formatters[i]!(v);
+      }
+      parts[i] = text;
+      end += text.length;
+      ends[j * width + i] = end;
+    }
+    lines.push(parts.join(""));
+  }
+  if (lines.length > 0) texts.push(lines.join(""));
+  return { count, texts, ends, seen, other };
+}
+
+/**
+ * Rows a string of RowCells holds: the rows' lines are joined a block at a
+ * time, so that a big table's lines and their joined copy are never both held
+ * whole (some 25 MB at 100 000 runs).
+ */
+export const ROW_BLOCK = 4096;
 
 /**
  * The `--filter` language as a predicate over runs; throws UsageError for a bad
@@ -416,11 +513,13 @@ class Row implements CompareRow {
 
   constructor(
     readonly input: CompareInputRun,
-    /** The row's cells one after the other. */
+    /** The cells of the rows made with this one, one after the other (a string of RowCells' texts). */
     private readonly line: string,
-    /** Where each cell ends in `line`: `ends[at + i]` for cell i (shared by every row of the table). */
+    /** Where each cell ends in `line`: `ends[at + i]` for cell i (RowCells' ends, shared by those rows). */
     private readonly ends: Uint32Array,
     private readonly at: number,
+    /** `ends`' index of the first cell in `line` (it starts at 0 there). */
+    private readonly first: number,
     /** The columns' getters, which give `values` when first asked for. */
     private readonly getters: Array<(r: CompareInputRun) => CellValue>,
   ) {}
@@ -431,11 +530,13 @@ class Row implements CompareRow {
   }
 
   cell(i: number): string {
-    return this.line.slice(i === 0 ? 0 : this.ends[this.at + i - 1], this.ends[this.at + i]);
+    const k = this.at + i;
+    return this.line.slice(k === this.first ? 0 : this.ends[k - 1], this.ends[k]);
   }
 
   cellLength(i: number): number {
-    return this.ends[this.at + i]! - (i === 0 ? 0 : this.ends[this.at + i - 1]!);
+    const k = this.at + i;
+    return this.ends[k]! - (k === this.first ? 0 : this.ends[k - 1]!);
   }
 
   get values(): CellValue[] {

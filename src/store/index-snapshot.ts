@@ -22,7 +22,7 @@
 // Runs are kept in the order they were listed (newest first), so the reader's sort
 // meets them sorted.
 
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import {
   STORE_FORMAT,
   type Flags,
@@ -466,15 +466,40 @@ export class Snapshot {
     }
   }
 
-  /** The snapshot at `path`, or null when missing or not whole (see fromBytes). */
+  /**
+   * The snapshot at `path`, or null when missing or not whole (see fromBytes).
+   * Read into shared memory, so that a worker thread can read the same bytes
+   * (`shared`, `fromShared`) without a copy of tens of megabytes.
+   */
   static read(path: string): Snapshot | null {
     let bytes: Buffer;
     try {
-      bytes = readFileSync(path);
+      bytes = readWholeShared(path);
     } catch {
       return null;
     }
     return Snapshot.fromBytes(bytes);
+  }
+
+  /** The shared memory the snapshot is read from (`read`), or null when it is not shared. */
+  shared(): SharedArrayBuffer | null {
+    const memory = this.buf.buffer;
+    return memory instanceof SharedArrayBuffer && this.buf.byteOffset === 0 && this.buf.length === memory.byteLength ? memory : null;
+  }
+
+  /**
+   * The snapshot in `memory`, another thread's `shared()`: that thread checked
+   * it (`fromBytes`), and shared memory is never written after, so it is not
+   * checked again. Null when it is not a snapshot of this version.
+   */
+  static fromShared(memory: SharedArrayBuffer): Snapshot | null {
+    const buf = Buffer.from(memory);
+    if (buf.length < HEADER_BYTES || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== VERSION) return null;
+    try {
+      return new Snapshot(buf);
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -1021,5 +1046,23 @@ class PackedSummary implements ScalarSummary {
   toJSON(): ScalarSummary {
     const { last, first, min, max, avg, total, count, step } = this;
     return { last, first, min, max, avg, total, count, step };
+  }
+}
+
+/** The whole file at `path` in a Buffer over a SharedArrayBuffer of its size (throws when it cannot be read). */
+function readWholeShared(path: string): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.from(new SharedArrayBuffer(size));
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n === 0) break; // shorter than its stat said (being replaced): fromBytes refuses it by its length
+      got += n;
+    }
+    return got === size ? buf : buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
   }
 }

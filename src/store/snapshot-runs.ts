@@ -28,7 +28,8 @@ export class SnapshotRun implements Run, RunFields {
   constructor(
     readonly id: string,
     private readonly runsDir: string,
-    private readonly snapshot: Snapshot,
+    /** The snapshot it is read from (a worker thread that makes rows is handed its shared memory). */
+    readonly snapshot: Snapshot,
     /** Its number in the snapshot. */
     readonly at: number,
   ) {

@@ -147,6 +147,21 @@ describe("index.bin, the binary snapshot", () => {
       expect(Object.keys(snap.record(i).flags ?? {})).toEqual(Object.keys(e.record.flags ?? {}));
       expect(JSON.parse(JSON.stringify(snap.summaries(i)))).toEqual(JSON.parse(JSON.stringify(e.summaries)));
     }
+    // Read from its file into shared memory, which another thread reads as it is (compare's row thread).
+    const path = join(tempDir(), "index.bin");
+    writeFileSync(path, encodeSnapshot(entries));
+    const read = Snapshot.read(path)!;
+    const memory = read.shared()!;
+    expect(memory).toBeInstanceOf(SharedArrayBuffer);
+    expect(memory.byteLength).toBe(statSync(path).size);
+    expect(snap.shared()).toBeNull(); // from an ordinary Buffer
+    const again = Snapshot.fromShared(memory)!;
+    for (const [i, e] of entries.entries()) {
+      expect(again.id(i)).toBe(e.id);
+      expect(again.record(i)).toEqual(e.record);
+    }
+    const foreign = new SharedArrayBuffer(64);
+    expect(Snapshot.fromShared(foreign)).toBeNull();
     expect(Object.is(snap.record(0).flags.zero, -0)).toBe(true);
     expect(Object.getPrototypeOf(snap.record(2).flags)).toBe(Object.prototype);
     expect(snap.summaries(0).acc!.step).toBeNull();

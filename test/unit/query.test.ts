@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { NotFoundError, UsageError } from "../../src/errors.js";
 import { parseColumns, resolveColumn } from "../../src/query/columns.js";
-import { buildCompareData, compareCells, type CompareInput, type CompareInputRun } from "../../src/query/compare-data.js";
+import {
+  ROW_BLOCK,
+  buildCompareData,
+  buildRowCells,
+  compareCells,
+  type CompareData,
+  type CompareInput,
+  type CompareInputRun,
+} from "../../src/query/compare-data.js";
 import { formatDuration, formatNumber } from "../../src/format/values.js";
 import { parseTop } from "../../src/query/top.js";
 import { MAX_FILTER_NESTING, evaluateFilter, parseFilter, type FilterValue } from "../../src/query/filter.js";
@@ -347,5 +355,63 @@ describe("cell formatting", () => {
   it("shows durations as H:MM:SS", () => {
     expect(formatDuration(3725)).toBe("1:02:05");
     expect(formatDuration(59.6)).toBe("0:01:00");
+  });
+});
+
+describe("rows made elsewhere (a worker's share of a big table)", () => {
+  // More rows than a block of cells (ROW_BLOCK), with gaps, strings and a non-numeric flag among them.
+  const many: CompareInputRun[] = Array.from({ length: ROW_BLOCK * 2 + 37 }, (_, k) =>
+    makeRun(
+      k,
+      { x: k % 7 === 0 ? "wide" : k / 3, opt: k % 2 === 0 ? "adam" : "sgd" },
+      k % 5 === 0 ? {} : { loss: summary(1 / (k + 1)), acc: summary(k) },
+      { label: k % 11 === 0 ? "é" : "", status: k % 13 === 0 ? "error" : "completed" },
+    ),
+  ).map((r, k) => ({ ...r, index: k + 1 }));
+
+  function rendered(data: CompareData): string[][] {
+    return data.rows.map((r) => r.cells);
+  }
+
+  it("gives the same cells, columns and numeric flags when another thread makes every other row", () => {
+    const alone = buildCompareData({ runs: many, now: NOW });
+    const taken: number[] = [];
+    const shared = buildCompareData({
+      runs: many,
+      now: NOW,
+      offload: (runs, columns, now) => {
+        const rows = Int32Array.from(runs.map((_, k) => k).filter((k) => k % 2 === 1));
+        taken.push(rows.length);
+        return { rows, collect: () => buildRowCells(runs, columns, now, rows) };
+      },
+    });
+    expect(taken).toEqual([ROW_BLOCK + 18]);
+    expect(shared.columns.map((c) => [c.header, c.numeric])).toEqual(alone.columns.map((c) => [c.header, c.numeric]));
+    expect(rendered(shared)).toEqual(rendered(alone));
+    expect(shared.rows.map((r) => r.index)).toEqual(alone.rows.map((r) => r.index));
+    expect(shared.rows.map((r) => r.cellLength(3))).toEqual(alone.rows.map((r) => r.cell(3).length));
+  });
+
+  it("makes the rows here when the other thread fails, and skips unchanged columns across both parts", () => {
+    const alone = buildCompareData({ runs: many, now: NOW, skipUnchanged: true, max: ["loss"] });
+    const failed = buildCompareData({
+      runs: many,
+      now: NOW,
+      skipUnchanged: true,
+      max: ["loss"],
+      offload: (runs) => ({ rows: Int32Array.from({ length: runs.length - 100 }, (_, j) => j + 100), collect: () => null }),
+    });
+    expect(rendered(failed)).toEqual(rendered(alone));
+    expect(failed.columns.map((c) => c.header)).toEqual(alone.columns.map((c) => c.header));
+  });
+
+  it("splits a part's cells into blocks of ROW_BLOCK rows, each from 0", () => {
+    const cells = buildRowCells(many, [{ type: "flag", name: "opt", header: "opt" }], NOW, null);
+    expect(cells.count).toBe(many.length);
+    expect(cells.texts.map((t) => t.length)).toEqual([ROW_BLOCK * 3.5, ROW_BLOCK * 3.5, 37 * 4 - 18]);
+    // Row ROW_BLOCK (even: "adam") is the first of the second block: its cell ends 4 characters in.
+    expect(cells.ends[ROW_BLOCK - 1]).toBe(ROW_BLOCK * 3.5);
+    expect(cells.ends[ROW_BLOCK]).toBe(4);
+    expect(cells.texts[1]!.startsWith("adamsgd")).toBe(true);
   });
 });
