@@ -17,6 +17,7 @@ import { readSweep } from "../store/sweeps.js";
 import { say } from "./prompt.js";
 import type { CompareOptions } from "../cli/program.js";
 import type { CompareViewInput } from "../ui/compare-view.js";
+import { isTerminal, terminalColumns, writeOut } from "../runner/terminal.js";
 
 /** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
 export type { CompareOptions };
@@ -53,7 +54,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     });
 
   // Keys need a terminal on stdin too (`g compare < file` would fail to enter raw mode).
-  const interactive = !opts.table && opts.csv === undefined && !opts.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const interactive = !opts.table && opts.csv === undefined && !opts.json && isTerminal("stdout") && isTerminal("stdin");
   if (interactive) {
     await runInteractiveView({ store, load, build, color: !noColor() });
     return;
@@ -72,12 +73,12 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   const data = build(runs);
 
   if (opts.json) {
-    process.stdout.write(renderJson(data) + "\n");
+    writeOut(renderJson(data) + "\n");
     return;
   }
   if (opts.csv !== undefined) {
     const csv = renderCsv(data);
-    if (opts.csv === true || opts.csv === "-") process.stdout.write(csv);
+    if (opts.csv === true || opts.csv === "-") writeOut(csv);
     else {
       try {
         writeFileSync(opts.csv, csv);
@@ -95,22 +96,22 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     if (prefixNote === null) say(runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
     return;
   }
-  const tty = process.stdout.isTTY === true;
+  const tty = isTerminal("stdout");
   // A pseudo-terminal without a size (script, some CI) reports 0 columns: treat it as unbounded.
-  const columns = process.stdout.columns;
+  const columns = terminalColumns();
   emitTable(
     data,
     {
-      width: tty && columns > 0 ? columns : undefined,
+      width: columns,
       color: tty && !noColor(),
       onHidden: (headers) =>
         say(
           `${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal`,
         ),
     },
-    (text) => process.stdout.write(text),
+    writeOut,
   );
-  process.stdout.write("\n");
+  writeOut("\n");
 }
 
 /**
