@@ -1,7 +1,8 @@
 // npm run bench:startup — what a command costs before it does any work, and
 // the fsyncs of one `g run`, paired in one run against their floor:
-//  - `node -e 0` (the floor), `g --help`, `g runs` on an empty store, and
-//    `g agent` on a sweep with nothing left to claim, interleaved round by
+//  - `node -e 0` (the floor), `g --help`, `g --version`, `g compare` and
+//    `g runs` on an empty store (the first three through commander's route),
+//    and `g agent` on a sweep with nothing left to claim, interleaved round by
 //    round so the load hits every row alike; median and "over node" per row;
 //  - fsync/fdatasync calls of `g run -y` on a trivial script, counted by strace
 //    when it is installed (-f: g and its children).
@@ -72,6 +73,8 @@ try {
   const rows = [["node -e 0", [process.execPath, "-e", "0"], emptyHome]];
   for (const [name, bin] of builds) {
     rows.push([`g --help (${name})`, [process.execPath, bin, "--help"], emptyHome]);
+    rows.push([`g --version (${name})`, [process.execPath, bin, "--version"], emptyHome]);
+    rows.push([`g compare, empty store (${name})`, [process.execPath, bin, "compare"], emptyHome]);
     rows.push([`g runs, empty store (${name})`, [process.execPath, bin, "runs"], emptyHome]);
     rows.push([`g agent, nothing to claim (${name})`, [process.execPath, bin, "agent", sweepId], sweepHome]);
   }

@@ -9,6 +9,7 @@
 // `tsc` still type-checks and emits dist/ (the SDK and the store, which tests
 // and users import).
 import { build } from "esbuild";
+import * as childProcess from "node:child_process";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -54,7 +55,7 @@ async function bundleCli() {
     target: "node20",
     // Ink, React and their dependencies load from node_modules, and only for the interactive view.
     external: ["ink", "react", "react/*", "react-reconciler", "yoga-layout"],
-    plugins: [requireDynamicBuiltins(), requireNodeModuleWhenCalled(), importUiViewsAsModules()],
+    plugins: [requireChildProcessWhenUsed(), requireDynamicBuiltins(), requireNodeModuleWhenCalled(), importUiViewsAsModules()],
     define: { "import.meta.url": `${META}.url`, "import.meta.dirname": "__dirname" },
     banner: { js: META_URL_BANNER },
     logLevel: "warning",
@@ -124,6 +125,36 @@ function requireNodeModuleWhenCalled() {
       );
       b.onLoad({ filter: /.*/, namespace: "node-module-when-called" }, () => ({
         contents: 'export function createRequire(path) {\n  return require("node:module").createRequire(path);\n}\n',
+        loader: "js",
+      }));
+    },
+  };
+}
+
+/**
+ * node:child_process required when one of its functions is first used, not
+ * when a module that imports it loads: requiring it loads net, dgram and
+ * Node's stream modules (a fifth of what `g --version` added to Node's start),
+ * and commander requires it at its top for executable subcommands, which g
+ * does not have, so every command line through commander paid for it; so did
+ * g's modules that spawn only on some paths (inspect.ts, execute.ts). Each of
+ * its names becomes a getter that requires it (esbuild reads an import's names
+ * through getters, at use), so `spawn(...)` and `childProcess.spawn(...)` work
+ * as before.
+ */
+function requireChildProcessWhenUsed() {
+  const NAMESPACE = "child-process-when-used";
+  const names = Object.keys(childProcess).filter((name) => name !== "default");
+  return {
+    name: "require-child-process-when-used",
+    setup(b) {
+      b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+        args.namespace === NAMESPACE ? undefined : { path: "child_process", namespace: NAMESPACE },
+      );
+      b.onLoad({ filter: /.*/, namespace: NAMESPACE }, () => ({
+        contents:
+          'let loaded;\nconst load = () => (loaded ??= require("node:child_process"));\n' +
+          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });\n`,
         loader: "js",
       }));
     },

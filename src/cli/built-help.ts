@@ -2,7 +2,8 @@
 // printed when g was built (scripts/bundle.mjs writes dist/bundle/help.json).
 // Part of the dispatcher (src/cli/main.ts), so help loads nothing else.
 
-import { fstatSync, readFileSync, statSync, writeSync } from "node:fs";
+import { readFileSync, writeSync } from "node:fs";
+import { isTerminalLike } from "../runner/terminal.js";
 
 /** The width commander's help is wrapped at on a pipe; help.json holds the texts at this width. */
 const HELP_WIDTH_COLUMNS = 80;
@@ -31,16 +32,6 @@ export function printBuiltHelp(args: string[], helpFile: string): boolean {
   if (typeof text !== "string" || text === "") return false;
   writeStdout(text);
   return true;
-}
-
-/** A character device that is not /dev/null (which has no width, and costs the streams to ask). */
-function isTerminalLike(fd: number): boolean {
-  try {
-    const st = fstatSync(fd);
-    return st.isCharacterDevice() && st.rdev !== statSync("/dev/null").rdev;
-  } catch {
-    return false;
-  }
 }
 
 /**

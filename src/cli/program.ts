@@ -8,6 +8,7 @@ import { Command, Option, type CommandUnknownOpts, type OptionValues } from "@co
 import { parseTop } from "../query/top.js";
 import { packageVersion } from "../runner/paths.js";
 import { RUN_OPTIONS, optionNames, parseCount, type RunOptionDef } from "./run-options.js";
+import { writeErr, writeOut } from "../runner/terminal.js";
 
 /** The options `g compare` is given (src/commands/compare.ts). */
 export type CompareOptions = ReturnType<ReturnType<typeof defineCompare>["opts"]>;
@@ -28,7 +29,8 @@ export function buildProgram(): Command {
     // Set before any command is added: subcommands copy these when created.
     .exitOverride()
     .configureOutput({
-      writeErr: (s) => process.stderr.write(s),
+      writeOut,
+      writeErr,
       outputError: (s, write) => write(formatCommanderError(s)),
     });
 
@@ -187,7 +189,7 @@ export function buildProgram(): Command {
     .description("Print the directory to put on PYTHONPATH to import g_runs outside g run.")
     .action(async () => {
       const { sdkPythonDir } = await import("../runner/paths.js");
-      process.stdout.write(sdkPythonDir() + "\n");
+      writeOut(sdkPythonDir() + "\n");
     });
 
   return program;

@@ -2,6 +2,7 @@
 // place that exits). Its own module so that \`g --help\` loads none of it.
 
 import { EXIT, GError } from "../errors.js";
+import { writeErr } from "../runner/terminal.js";
 
 interface CommanderLikeError {
   code: string;
@@ -20,23 +21,21 @@ export function reportError(err: unknown): number {
     return err.exitCode === 0 ? 0 : EXIT.usage;
   }
   if (err instanceof GError) {
-    if (err.message) process.stderr.write(`g: ${err.message}\n`);
-    if (process.env.G_DEBUG === "1" && err.stack) process.stderr.write(err.stack + "\n");
+    if (err.message) writeErr(`g: ${err.message}\n`);
+    if (process.env.G_DEBUG === "1" && err.stack) writeErr(err.stack + "\n");
     return err.exitCode;
   }
   const e = err as NodeJS.ErrnoException;
   if (e?.code === "EPIPE") return 0;
   if (e?.code === "ENOSPC") {
-    process.stderr.write(`g: the disk is full (${e.path ?? "writing"}); free some space and try again\n`);
+    writeErr(`g: the disk is full (${e.path ?? "writing"}); free some space and try again\n`);
     return EXIT.runFailed;
   }
   if (e?.code === "EACCES" || e?.code === "EPERM") {
-    process.stderr.write(`g: permission denied: ${e.path ?? e.message}\n`);
+    writeErr(`g: permission denied: ${e.path ?? e.message}\n`);
     return EXIT.usage;
   }
-  process.stderr.write(
-    `g: internal error: ${e?.message ?? String(err)}${process.env.G_DEBUG === "1" ? "" : " (set G_DEBUG=1 for details)"}\n`,
-  );
-  if (process.env.G_DEBUG === "1" && e?.stack) process.stderr.write(e.stack + "\n");
+  writeErr(`g: internal error: ${e?.message ?? String(err)}${process.env.G_DEBUG === "1" ? "" : " (set G_DEBUG=1 for details)"}\n`);
+  if (process.env.G_DEBUG === "1" && e?.stack) writeErr(e.stack + "\n");
   return 1;
 }

@@ -18,6 +18,7 @@ import { say } from "./prompt.js";
 import { PRESTART_FROM_SNAPSHOT_BYTES, rowOffload } from "./compare-rows.js";
 import type { CompareOptions } from "../cli/program.js";
 import type { CompareViewInput } from "../ui/compare-view.js";
+import { isTerminal, terminalColumns, writeOut } from "../runner/terminal.js";
 
 /** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
 export type { CompareOptions };
@@ -34,7 +35,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   if (formats > 1) throw new UsageError("choose one of -T/--table, --csv and --json");
   const store = new RunStore(resolveHome());
   // Keys need a terminal on stdin too (`g compare < file` would fail to enter raw mode).
-  const interactive = !opts.table && opts.csv === undefined && !opts.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const interactive = !opts.table && opts.csv === undefined && !opts.json && isTerminal("stdout") && isTerminal("stdin");
   // A big table's later rows are made on a worker thread (compare-rows.ts), started now on a big store so
   // that it is ready when the runs are listed; not for the view, which rebuilds at each reload.
   const offload = interactive ? undefined : rowOffload({ prestart: store.snapshotBytes() >= PRESTART_FROM_SNAPSHOT_BYTES });
@@ -77,12 +78,12 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   const data = build(runs);
 
   if (opts.json) {
-    process.stdout.write(renderJson(data) + "\n");
+    writeOut(renderJson(data) + "\n");
     return;
   }
   if (opts.csv !== undefined) {
     const csv = renderCsv(data);
-    if (opts.csv === true || opts.csv === "-") process.stdout.write(csv);
+    if (opts.csv === true || opts.csv === "-") writeOut(csv);
     else {
       try {
         writeFileSync(opts.csv, csv);
@@ -100,22 +101,22 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     if (prefixNote === null) say(runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
     return;
   }
-  const tty = process.stdout.isTTY === true;
+  const tty = isTerminal("stdout");
   // A pseudo-terminal without a size (script, some CI) reports 0 columns: treat it as unbounded.
-  const columns = process.stdout.columns;
+  const columns = terminalColumns();
   emitTable(
     data,
     {
-      width: tty && columns > 0 ? columns : undefined,
+      width: columns,
       color: tty && !noColor(),
       onHidden: (headers) =>
         say(
           `${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal`,
         ),
     },
-    (text) => process.stdout.write(text),
+    writeOut,
   );
-  process.stdout.write("\n");
+  writeOut("\n");
 }
 
 /**

@@ -22,6 +22,7 @@ import { ATTRIBUTES } from "../query/columns.js";
 import { inspectScript } from "../runner/inspect.js";
 import { listSweeps } from "../store/sweeps.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
+import { writeOut } from "../runner/terminal.js";
 
 /** Run ids offered at most (newest first): enough for any prefix the user has in mind. */
 const MAX_RUN_CANDIDATES = 200;
@@ -30,7 +31,7 @@ export function completionCommand(shell: string): void {
   if (!(SHELLS as readonly string[]).includes(shell)) {
     throw new UsageError(`no completion for shell "${shell}"; use one of ${SHELLS.join(", ")}`);
   }
-  process.stdout.write(completionScript(shell as (typeof SHELLS)[number]));
+  writeOut(completionScript(shell as (typeof SHELLS)[number]));
 }
 
 /**
@@ -53,7 +54,7 @@ export async function hiddenCompleteCommand(argv: string[], shape: CommandShape)
   }
   let completion = completeWords(shape, words, storeSources());
   if (bashCur !== undefined) completion = trimForBash(completion, words[words.length - 1] ?? "", bashCur);
-  process.stdout.write(formatCompletion(completion));
+  writeOut(formatCompletion(completion));
 }
 
 /** bash replaces only its own current word: drop the part of ours before it. */

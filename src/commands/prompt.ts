@@ -1,10 +1,10 @@
 // Asking the user before acting: a y/n question on the terminal. When stdin
 // is not a terminal nothing blocks: the default answer is taken.
 
-import { writeErr } from "../runner/terminal.js";
+import { isTerminal, writeErr } from "../runner/terminal.js";
 
 export async function confirm(question: string, defaultYes: boolean): Promise<boolean> {
-  if (!process.stdin.isTTY) return defaultYes;
+  if (!isTerminal("stdin")) return defaultYes;
   // Loaded here: listings print with say() and never ask.
   const { createInterface } = await import("node:readline");
   const rl = createInterface({ input: process.stdin, output: process.stderr });

@@ -11,6 +11,7 @@ import { cancelPlacement, formatJob } from "../backends/index.js";
 import { formatNumber } from "../format/values.js";
 import { confirm, say } from "./prompt.js";
 import { formatDuration, formatPlacement, formatTime, loadRuns, loadRunsReaped, openStore, prefixMiss, runJson } from "./runs-list.js";
+import { isTerminal, writeOut } from "../runner/terminal.js";
 
 export { DEFAULT_LIST_LIMIT, listCommand } from "./runs-list.js";
 
@@ -29,7 +30,7 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   const settings = optimizerSettings(run);
   if (opts.json) {
     const extra = { optimizer_settings: settings, children: children.map((c) => c.run.id), scalars, files, artifacts, logs, tracks };
-    process.stdout.write(JSON.stringify({ ...runJson({ index, run }), ...extra }, null, 2) + "\n");
+    writeOut(JSON.stringify({ ...runJson({ index, run }), ...extra }, null, 2) + "\n");
     return;
   }
   const r = run.record;
@@ -86,7 +87,7 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   }
   lines.push("files:");
   for (const f of files) lines.push(`  ${f}`);
-  process.stdout.write(lines.join("\n") + "\n");
+  writeOut(lines.join("\n") + "\n");
 }
 
 export async function deleteCommand(specs: string[], opts: RunFilters & { yes?: boolean; permanent?: boolean }): Promise<void> {
@@ -221,7 +222,7 @@ function pick(all: IndexedRun[], specs: string[], filters: RunFilters, verb: str
 
 async function ask(yes: boolean | undefined, heading: string, runs: IndexedRun[]): Promise<boolean> {
   if (yes) return true;
-  if (!process.stdin.isTTY) throw new UsageError("not asking without a terminal: add -y to confirm");
+  if (!isTerminal("stdin")) throw new UsageError("not asking without a terminal: add -y to confirm");
   const shown = runs
     .slice(0, 10)
     .map(

@@ -11,6 +11,7 @@ import { createSweep, deleteSweep, readSweep, sweepIdFromPath, updateSweep, type
 import { CLAIM_LOCK_TIMEOUT_MS } from "../trials/sweep.js";
 import { say } from "./prompt.js";
 import type { SweepOptions } from "../cli/program.js";
+import { writeOut } from "../runner/terminal.js";
 
 /** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
 export type { SweepOptions };
@@ -53,7 +54,7 @@ export async function sweepCommand(file: string | undefined, opts: SweepOptions)
   );
   say(`Run agents (as many as you like, in any terminal sharing ${home}) with:\n  g agent ${sweep.id}`);
   say(`view: g view --sweep ${sweep.id}`);
-  process.stdout.write(sweep.id + "\n");
+  writeOut(sweep.id + "\n");
 }
 
 async function removeSweep(home: string, spec: string): Promise<void> {

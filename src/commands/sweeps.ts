@@ -8,6 +8,7 @@ import type { SweepsOptions } from "../cli/program.js";
 import { sweepTotal } from "../flags/sweep-grid.js";
 import { findTargetReached, type TargetReached } from "../trials/sweep.js";
 import { countTrials, listSweeps, readTrials, sweepState, type SweepCounts, type SweepState } from "../store/sweeps.js";
+import { terminalColumns, writeOut } from "../runner/terminal.js";
 
 /** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
 export type { SweepsOptions };
@@ -56,7 +57,7 @@ export async function sweepsCommand(opts: SweepsOptions): Promise<void> {
   const { sweeps, warnings } = loadSweepListings(store);
   for (const w of warnings) say(`warning: ${w}`);
   if (opts.json) {
-    process.stdout.write(JSON.stringify(sweeps, null, 2) + "\n");
+    writeOut(JSON.stringify(sweeps, null, 2) + "\n");
     return;
   }
   if (sweeps.length === 0) {
@@ -94,8 +95,8 @@ export async function sweepsCommand(opts: SweepsOptions): Promise<void> {
     ...(withTarget ? [targetCell(s)] : []),
     s.name,
   ]);
-  const table = renderRows(headers, rows, { color: false, width: process.stdout.isTTY ? process.stdout.columns : undefined });
-  process.stdout.write(table.endsWith("\n") ? table : table + "\n");
+  const table = renderRows(headers, rows, { color: false, width: terminalColumns() });
+  writeOut(table.endsWith("\n") ? table : table + "\n");
 }
 
 /** "0.1" while no trial reached metric.target; "0.1 reached by 3fa9c2d1 (0.08)" once one did. */

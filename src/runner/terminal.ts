@@ -11,12 +11,13 @@
 // not before, and writeOut/writeErr write to a stream not made yet with
 // writeSync, as Node's own stream does for files, pipes and terminals on Linux.
 
-import { writeSync } from "node:fs";
+import { fstatSync, statSync, writeSync } from "node:fs";
 import type { OutputSink } from "./execute.js";
 
 type StreamName = "stdout" | "stderr";
 
 const FD: Record<StreamName, number> = { stdout: 1, stderr: 2 };
+const STDIN_FD = 0;
 
 const closed = { stdout: false, stderr: false };
 
@@ -126,3 +127,35 @@ export const terminalSink: OutputSink = (text, stream) => (stream === "stdout" ?
 
 /** g's stdout and stderr as writers, for presenters that take them as arguments (src/ui/progress.ts). */
 export const terminalWriters = { stdout: writeOut, stderr: writeErr };
+
+/**
+ * Whether `fd` is a character device other than /dev/null: what a terminal
+ * is, told by fstat. Not `isTTY`, nor node:tty: making process.stdout for a
+ * pipe or a file, or loading tty (and with it net), loads Node's stream
+ * modules, milliseconds of a short command's start.
+ */
+export function isTerminalLike(fd: number): boolean {
+  try {
+    const st = fstatSync(fd);
+    return st.isCharacterDevice() && st.rdev !== statSync("/dev/null").rdev;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether g's stdin, stdout or stderr is a terminal (its `isTTY`), making the
+ * stream only when the descriptor could be one (isTerminalLike): a pipe or a
+ * file, the usual case of a script or a test, is told without it.
+ */
+export function isTerminal(name: StreamName | "stdin"): boolean {
+  if (!isTerminalLike(name === "stdin" ? STDIN_FD : FD[name])) return false;
+  return process[name].isTTY === true;
+}
+
+/** The terminal's width in columns when stdout is a terminal that knows it (a pseudo-terminal without a size says 0). */
+export function terminalColumns(): number | undefined {
+  if (!isTerminal("stdout")) return undefined;
+  const columns = process.stdout.columns;
+  return columns > 0 ? columns : undefined;
+}

@@ -136,25 +136,73 @@ export const THIS_HOST = hostname();
 type LockOptions = import("proper-lockfile").LockOptions;
 
 /**
- * The file-system calls proper-lockfile makes, taught the brief lock's symlink:
- * the lock's age is read from the entry itself (lstat; on its own directory
- * the same as stat), and a stale one that is not a directory is unlinked.
- * Made when first needed: copying node:fs reads its lazy properties
- * (`promises`, the stream classes), which load Node's fs/promises, fs streams
- * and readline modules, milliseconds of every start of a command that never
- * takes this lock (an agent, `g runs`).
+ * The file-system calls proper-lockfile makes, taught the brief lock's symlink
+ * and the `.lock.break` guard: the lock's age is read from the entry itself
+ * (lstat; on its own directory the same as stat), and a stale one is removed
+ * by removeStaleLock, as withBriefDirLock's waiters remove one. proper-lockfile
+ * takes a stale lock over by a stat, then an rmdir and a mkdir: two waiters
+ * that both stat the same stale lock would both remove "it", the second one
+ * the fresh lock the first has just made, and both would hold the lock. So
+ * each stat of a lock is kept (`seenLocks`), and an rmdir of an entry last
+ * seen stale removes only that entry, under `.lock.break`; an rmdir of a lock
+ * this process holds (`heldLocks`: a release) or of one not seen stale (the
+ * cleanup of a failed take) removes it. Made when first needed: copying node:fs reads its lazy
+ * properties (`promises`, the stream classes), which load Node's fs/promises,
+ * fs streams and readline modules, milliseconds of every start of a command
+ * that never takes this lock (an agent, `g runs`).
  */
 let lockfileFs: ReturnType<typeof makeLockfileFs> | null = null;
+
+/** The last lstat proper-lockfile made of each lock path, until that path is taken or removed. */
+const seenLocks = new Map<string, Stats>();
+/** The lock paths this process holds through proper-lockfile: their removal is a release. */
+const heldLocks = new Set<string>();
+
+/** Notes that this process has taken `dir`'s lock (what it saw of other holders' no longer counts). */
+function noteTaken(dir: string): string {
+  const lockPath = join(dir, DIR_LOCK);
+  seenLocks.delete(lockPath);
+  heldLocks.add(lockPath);
+  return lockPath;
+}
 
 function makeLockfileFs() {
   return {
     ...fs,
-    stat: fs.lstat,
-    statSync: fs.lstatSync,
-    rmdir: (path: string, callback: (err: NodeJS.ErrnoException | null) => void) =>
-      fs.rmdir(path, (err) => (err?.code === "ENOTDIR" ? fs.unlink(path, callback) : callback(err))),
-    rmdirSync: (path: string) => removeLockEntry(path),
+    stat: (path: string, callback: (err: NodeJS.ErrnoException | null, stats?: Stats) => void) =>
+      fs.lstat(path, (err, stats) => {
+        if (!err) seenLocks.set(path, stats);
+        callback(err, stats);
+      }),
+    statSync: (path: string) => {
+      const stats = fs.lstatSync(path);
+      seenLocks.set(path, stats);
+      return stats;
+    },
+    rmdir: (path: string, callback: (err: NodeJS.ErrnoException | null) => void) => {
+      try {
+        removeLockSeen(path);
+      } catch (err) {
+        callback(err as NodeJS.ErrnoException);
+        return;
+      }
+      callback(null);
+    },
+    rmdirSync: (path: string) => removeLockSeen(path),
   };
+}
+
+/**
+ * proper-lockfile's removal of a lock: a takeover (the entry was last seen
+ * stale) goes through removeStaleLock, which may leave it (another waiter
+ * took it over first: proper-lockfile's next mkdir then finds the lock held
+ * and waits); anything else is removed.
+ */
+function removeLockSeen(path: string): void {
+  const seen = seenLocks.get(path);
+  seenLocks.delete(path);
+  if (!heldLocks.delete(path) && seen && seen.mtimeMs < Date.now() - RUN_LOCK_STALE_MS) removeStaleLock(path, seen);
+  else removeLockEntry(path);
 }
 
 function lockOptions(dir: string): LockOptions {
@@ -165,7 +213,10 @@ function busy(dir: string, timeoutMs: number): BusyError {
   return new BusyError(`${dir} stayed locked for ${timeoutMs / 1000} s; another g command is using it, try again`);
 }
 
-/** Runs `fn` holding `dir`'s lock; waits up to `timeoutMs`, then throws BusyError (exit 75). */
+/**
+ * Runs `fn` holding `dir`'s lock; waits up to `timeoutMs`, then throws BusyError (exit 75).
+ * A stale lock is taken over by one waiter at a time (removeStaleLock, through lockfileFs).
+ */
 export async function withDirLock<T>(dir: string, fn: () => T | Promise<T>, timeoutMs = RUN_LOCK_TIMEOUT_MS): Promise<T> {
   // Imported when first needed: most commands never lock. The default export is
   // module.exports both under Node and in the esbuild bundle.
@@ -189,10 +240,12 @@ export async function withDirLock<T>(dir: string, fn: () => T | Promise<T>, time
     if (code === "ENOENT") throw new NotFoundError(`${dir} does not exist`);
     throw err;
   }
+  const lockPath = noteTaken(dir);
   try {
     return await fn();
   } finally {
     await release().catch(() => undefined);
+    heldLocks.delete(lockPath);
   }
 }
 
@@ -375,6 +428,7 @@ export function withDirLockSync<T>(dir: string, fn: () => T, timeoutMs = RUN_LOC
     if (Date.now() > deadline) throw busy(dir, timeoutMs);
     Atomics.wait(sleeper, 0, 0, 20 + Math.floor(Math.random() * SYNC_RETRY_JITTER_MS));
   }
+  const lockPath = noteTaken(dir);
   try {
     return fn();
   } finally {
@@ -383,6 +437,7 @@ export function withDirLockSync<T>(dir: string, fn: () => T, timeoutMs = RUN_LOC
     } catch {
       /* taken over as stale meanwhile */
     }
+    heldLocks.delete(lockPath);
   }
 }
 

@@ -9,9 +9,9 @@
 import type { MessagePort, Worker } from "node:worker_threads";
 import { loadWorkerThreads } from "./worker-threads.js";
 import type { RunFileStat } from "./index-cache.js";
-import { RunGoneError, readRecord, withLiveParams } from "./run-files.js";
+import { RunGoneError } from "./run-files.js";
 import { readRunSummaries } from "./scalar-files.js";
-import { deriveStatus } from "./status.js";
+import { readSettledRun } from "./status.js";
 import type { RunRecord, RunStatus, ScalarSummary } from "./types.js";
 
 /** One run read from its files: its record, status and summaries; or a warning; or nothing (the run is gone). */
@@ -93,8 +93,7 @@ export function readRunFromFiles(runsDir: string, name: string, withSummaries: b
   const dir = `${runsDir}/${name}`;
   try {
     const st = withSummaries ? { ino: 0, size: 0, mtime: 0 } : null;
-    const record = withLiveParams(readRecord(dir, name, st ?? undefined), dir);
-    const status = deriveStatus(record, dir);
+    const { record, status } = readSettledRun(dir, name, st ?? undefined);
     const summaries = withSummaries ? readRunSummaries({ id: name, dir, record, status }) : {};
     return { record, status, summaries, st };
   } catch (err) {

@@ -4,9 +4,13 @@
 // pid on this host, its lease's heartbeat on another, or a scheduler's job).
 // The runner uses the same rule for the status it reports when a run ends.
 // A reader that acts on an `error` (a sweep's claim reruns an orphaned trial)
-// takes it from deriveSettledStatus, which reads a seemingly abandoned run twice.
+// takes it from deriveSettledStatus, which reads a seemingly abandoned run twice;
+// so does every reader of a run's files (readSettledRun), listings included,
+// so that no reader shows a state that never was.
 
 import { isLeaseFresh, readRunLock, THIS_HOST } from "./locks.js";
+import type { FileStat } from "./read-fast.js";
+import { readRecord, withLiveParams } from "./run-files.js";
 import type { RunRecord, RunStatus } from "./types.js";
 
 export function isPidAlive(pid: number): boolean {
@@ -44,8 +48,9 @@ export function deriveStatus(record: RunRecord, dir: string): RunStatus {
 }
 
 /**
- * deriveStatus for a reader that acts on what it reads (a claim reruns an
- * orphaned trial, a restart an interrupted one): a run that reads as
+ * deriveStatus for a reader of a run's files (a claim that reruns an orphaned
+ * trial, a restart, and the listings, which once showed a run that had just
+ * ended as `error` for one refresh): a run that reads as
  * abandoned (started, not stopped, and no LOCK of a live process) is read
  * once more, record first, then LOCK, before it is taken for one.
  *
@@ -68,4 +73,15 @@ export function deriveSettledStatus(record: RunRecord, dir: string, reread: () =
     return { record, status };
   }
   return { record: again, status: deriveStatus(again, dir) };
+}
+
+/**
+ * A run's record as readers see it (withLiveParams) and its status, settled
+ * (deriveSettledStatus): what every read of a run from its files returns.
+ * `stat`, when given, is filled by the read whose record is returned. Throws
+ * what readRecord throws for the first read only.
+ */
+export function readSettledRun(dir: string, id: string, stat?: FileStat): { record: RunRecord; status: RunStatus } {
+  const record = withLiveParams(readRecord(dir, id, stat), dir);
+  return deriveSettledStatus(record, dir, () => withLiveParams(readRecord(dir, id, stat), dir));
 }

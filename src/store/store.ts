@@ -84,12 +84,11 @@ import {
   readSdkFiles,
   readSdkParams,
   summarizeSdkLogs,
-  withLiveParams,
   type LogSummary,
   type SdkFile,
 } from "./run-files.js";
 import { appendScalarRecords, readRunSummaries, readScalarsFile, writeRunSummary } from "./scalar-files.js";
-import { deriveSettledStatus, deriveStatus } from "./status.js";
+import { deriveStatus, readSettledRun } from "./status.js";
 import { summarizeTracks } from "./track-files.js";
 import { STORE_FORMAT, type Flags, type Run, type RunFields, type RunRecord, type ScalarRecord, type ScalarSummary } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
@@ -132,7 +131,7 @@ export {
   type Lease,
   type RunLock,
 } from "./locks.js";
-export { deriveSettledStatus, deriveStatus, isPidAlive, stoppedStatus } from "./status.js";
+export { deriveSettledStatus, deriveStatus, isPidAlive, readSettledRun, stoppedStatus } from "./status.js";
 export { readScalarsFile, summarizeScalars } from "./scalar-files.js";
 export { readTextFast } from "./read-fast.js";
 export { readSdkParams, readSdkFiles, summarizeSdkLogs, type LogSummary, type SdkFile } from "./run-files.js";
@@ -311,16 +310,12 @@ export class RunStore {
   readRun(id: string, opts: { trash?: boolean } = {}): Run {
     const dir = this.runDir(id, opts.trash);
     if (!existsSync(dir)) throw new NotFoundError(`no run ${id}${opts.trash ? " in the trash" : ""}`);
-    let record: RunRecord;
     try {
-      record = withLiveParams(readRecord(dir, id), dir);
+      // A run that has just ended may read as abandoned (the finish race): read again before that.
+      return { id, dir, ...readSettledRun(dir, id) };
     } catch (err) {
       throw new NotFoundError(`run ${shortId(id)} cannot be read (${dir}): ${describeDamage(err)}`);
     }
-    // A run that has just ended may read as abandoned (the finish race, see deriveSettledStatus):
-    // one run read alone is what a claim or a restart acts on, so it is read again before that.
-    const settled = deriveSettledStatus(record, dir, () => withLiveParams(readRecord(dir, id), dir));
-    return { id, dir, record: settled.record, status: settled.status };
   }
 
   /**
@@ -334,8 +329,7 @@ export class RunStore {
     for (const name of names) {
       const dir = `${root}/${name}`; // join() is measurable at 100 000 runs; names are validated ids
       try {
-        const record = withLiveParams(readRecord(dir, name), dir);
-        runs.push({ id: name, dir, record, status: deriveStatus(record, dir) });
+        runs.push({ id: name, dir, ...readSettledRun(dir, name) });
       } catch (err) {
         if (!(err instanceof RunGoneError)) warnings.push(damagedWarning(dir, err));
       }
@@ -686,8 +680,7 @@ export class RunStore {
       const dir = `${this.runsDir}/${id}`;
       let run: Run;
       try {
-        const record = withLiveParams(readRecord(dir, id), dir);
-        run = { id, dir, record, status: deriveStatus(record, dir) };
+        run = { id, dir, ...readSettledRun(dir, id) };
       } catch {
         return null;
       }
@@ -737,8 +730,8 @@ export class RunStore {
       }
       const dir = `${this.runsDir}/${name}`;
       try {
-        const record = withLiveParams(readRecord(dir, name), dir);
-        const run: Run = { id: name, dir, record, status: deriveStatus(record, dir) };
+        const run: Run = { id: name, dir, ...readSettledRun(dir, name) };
+        const record = run.record;
         const k = { id: name, ...keyOf(record) };
         // readRecord gives a run without created its started time, or "" before it starts: keyed once it has one.
         if (k.created !== "") fresh.push(k);
@@ -774,8 +767,7 @@ export class RunStore {
       const dir = `${this.runsDir}/${c.id}`;
       let run: Run;
       try {
-        const record = withLiveParams(readRecord(dir, c.id), dir);
-        run = { id: c.id, dir, record, status: deriveStatus(record, dir) };
+        run = { id: c.id, dir, ...readSettledRun(dir, c.id) };
       } catch {
         return null;
       }

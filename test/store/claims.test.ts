@@ -336,6 +336,39 @@ describe("the brief lock", () => {
   });
 });
 
+describe("proper-lockfile's lock (withDirLock, withDirLockSync)", () => {
+  /** Runs `n` stale-takeover workers on `dir` at once; resolves with what each printed (the most holders it saw). */
+  function runWaiters(dir: string, n: number, mode: "async" | "sync"): Promise<number[]> {
+    const signal = tempDir();
+    const worker = join(ROOT, "test", "store", "workers", "stale-takeover.mjs");
+    return Promise.all(
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const child = spawn(process.execPath, [worker, dir, signal, String(n), mode, "200"], { stdio: ["ignore", "pipe", "inherit"] });
+            let out = "";
+            child.stdout.on("data", (d: Buffer) => (out += d));
+            child.on("close", (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`waiter exited ${code}`))));
+          }),
+      ),
+    );
+  }
+
+  for (const mode of ["async", "sync"] as const) {
+    it(`lets one waiter at a time take over a stale lock that six waiters saw stale at once (${mode})`, async () => {
+      const dir = tempDir();
+      mkdirSync(join(dir, ".lock"));
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(join(dir, ".lock"), old, old);
+      // Each waiter's first lstat of the lock waits for the others': all six see it stale before any removes it.
+      const most = await runWaiters(dir, 6, mode);
+      expect(most).toEqual([1, 1, 1, 1, 1, 1]);
+      expect(readdirSync(dir)).toEqual([]);
+    }, 120_000);
+  }
+});
+
 describe("the proposal thread", () => {
   const space = { a: { type: "uniform" as const, low: 0, high: 1 }, b: { type: "uniform" as const, low: 0, high: 1 } };
   const history = Array.from({ length: 12 }, (_, i) => ({ point: { a: ((i * 7) % 12) / 12, b: i / 12 }, value: ((i * 5) % 12) / 12 }));

@@ -74,6 +74,38 @@ describe("the finish race", () => {
     expect(read).toEqual({ trial: 1, orphaned: false, status: "completed", held: true });
   }, 60_000);
 
+  // Listings read each run once; a run ended inside that window showed `error` for one refresh.
+  for (const mode of ["all", "summaries", "indexed", "newest"]) {
+    it(`lists a run that ends between its run.json read and its LOCK read as completed (${mode})`, async () => {
+      const home = tempDir();
+      const store = new RunStore(home);
+      const signal = tempDir();
+      const run = store.createRun({ op: "x", started: new Date().toISOString() }, { lock: { pid: process.pid, host: hostname() } });
+      const lister = runWorker("finish-race-list.mjs", [home, run.id, signal, mode]);
+      await waitForFile(join(signal, "reading"), 30_000);
+      await store.updateRun(run.id, (r) => {
+        r.stopped = new Date().toISOString();
+        r.exit_status = 0;
+      });
+      store.removeLock(run.id);
+      writeFileSync(join(signal, "finished"), "");
+      expect(JSON.parse(await lister.done)).toEqual({ status: "completed", stopped: true, held: true });
+    }, 60_000);
+  }
+
+  it("still lists a run whose process died without stopping it as error", () => {
+    const home = tempDir();
+    const store = new RunStore(home);
+    const run = store.createRun({ op: "x", started: new Date().toISOString() }, { lock: { pid: 2 ** 22 + 1, host: hostname() } });
+    const statuses = [
+      store.listRuns().runs,
+      store.listRunsWithSummaries().runs.map((r) => r.run),
+      store.listRunsIndexed().runs,
+      store.listNewestRuns(20).runs,
+    ].map((runs) => runs.find((r) => r.id === run.id)?.status);
+    expect(statuses).toEqual(["error", "error", "error", "error"]);
+  });
+
   it("still reads a trial whose process died without stopping its run as orphaned", () => {
     const home = tempDir();
     const store = new RunStore(home);

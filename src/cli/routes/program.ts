@@ -4,12 +4,13 @@
 
 import { isVersion } from "../route.js";
 import { startCommand } from "../start.js";
+import { writeOut } from "../../runner/terminal.js";
 
 export function start(argv: string[]): Promise<void> {
   return startCommand(argv, async (argv) => {
     if (isVersion(argv.slice(2))) {
       const { packageVersion } = await import("../../runner/paths.js");
-      process.stdout.write(`${packageVersion()}\n`);
+      writeOut(`${packageVersion()}\n`);
     } else if (argv[2] === "__complete") {
       // Called by the completion scripts at every <TAB>: its words are not g's options.
       const [{ hiddenCompleteCommand }, { buildProgram }, { commandShape }] = await Promise.all([
