@@ -58,7 +58,7 @@ for (const fname of fnList.split(",")) {
       const c0 = process.cpuUsage();
       const p =
         opt === "gp"
-          ? proposeGp(fn.space, history, rng, settings, cache)
+          ? proposeGp(fn.space, history, rng, { ...settings, progress: { trial: k + 1, total: budget } }, cache)
           : opt === "tpe"
             ? proposeTpe(fn.space, history, rng, settings)
             : TREES.includes(opt)
