@@ -44,6 +44,8 @@ describe("the end game's turn", () => {
     expect(parseGpSettings({ end_game: "off" }).endGame).toBe("off");
     for (const bad of ["0", "1", "-0.1", "x"]) expect(() => parseGpSettings({ "end-game": bad })).toThrow(UsageError);
     expect(() => parseGpSettings({ "end-game": "2" })).toThrow(/between 0 and 1/);
+    expect(parseGpSettings({ "end-game-radius": "0.25" }).endGameRadius).toBe(0.25);
+    for (const bad of ["0", "-1", "x"]) expect(() => parseGpSettings({ "end-game-radius": bad })).toThrow(UsageError);
   });
 });
 
@@ -159,5 +161,26 @@ describe("the budget reaches the proposer", () => {
       (await loadProposer("gp", space, settings))(past, seedrandom("q"), progress);
     expect(await at({ trial: 21, total: 40 })).toEqual(await at());
     expect(await at({ trial: 40, total: 40 })).not.toEqual(await at());
+  });
+});
+
+describe("the TypeScript SDK's Optimizer", () => {
+  it("passes its budget on: the same suggestions as without one until the end game", async () => {
+    const { Optimizer } = await import("../../src/sdk/optimizer.js");
+    const drive = async (budget?: number) => {
+      const opt = new Optimizer({ a: [0, 1], b: [-2, 2] }, { seed: 5, settings: { "end-game": 0.25 }, ...(budget ? { budget } : {}) });
+      const points: Point[] = [];
+      for (let k = 0; k < 12; k++) {
+        const p = await opt.suggest();
+        points.push(p);
+        await opt.register(p, f(p));
+      }
+      return points;
+    };
+    const open = await drive();
+    const budgeted = await drive(12);
+    expect(budgeted.slice(0, 9)).toEqual(open.slice(0, 9));
+    expect(budgeted.slice(9)).not.toEqual(open.slice(9));
+    expect(() => new Optimizer({ a: [0, 1] }, { budget: 2.5 })).toThrow(/budget must be a whole number >= 0/);
   });
 });

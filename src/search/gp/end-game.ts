@@ -3,10 +3,12 @@
 // the last share of the trials exploits instead of exploring. Nothing found
 // after the last trial counts, so a basin discovered late is worth more
 // refined than a second basin probed: these trials use the single MAP fit
-// (no hyperparameter draws, no shorter-scaled twin) and maximise EI with no
-// improvement margin inside a box around the incumbent sized by the fitted
-// length scales (local refinement, as a trust region). Pure: the rng and the
-// budget come in as arguments.
+// (no hyperparameter draws, no shorter-scaled twin; exact, without its
+// noise term, when it finds no noise) and maximise EI with no improvement
+// margin inside a box around the incumbent sized by the fitted length
+// scales (local refinement, as a trust region). acquisition.ts's proposeGp
+// takes these turns; this module decides when and where. Pure: the rng and
+// the budget come in as arguments.
 
 import type { Point, Rng, SearchProgress } from "../../flags/space.js";
 import { decodePoint, pointKey, sampleUntried, snapUnit, isContinuous, type Encoding } from "../encode.js";

@@ -53,8 +53,6 @@ export interface GpSettings {
   endGame: number | "off";
   /** The end game's box: the incumbent ± this many fitted length scales per numeric flag. */
   endGameRadius: number;
-  /** The end game's acquisition: null for EI with no margin; a number for LCB with that kappa (0: the posterior mean). */
-  endGameKappa: number | null;
   /**
    * Not a user setting: where the search stands, given by a caller that
    * knows the budget (ask-tell's init, --max-trials, a sweep's run_cap).
@@ -82,7 +80,6 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   optunaSwap: [],
   endGame: "off",
   endGameRadius: 0.5,
-  endGameKappa: null,
   progress: null,
 };
 
@@ -141,17 +138,12 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   {
     name: "end-game",
     default: String(DEFAULT_GP_SETTINGS.endGame),
-    help: "when the budget is known (--max-trials, a sweep's run_cap, ask-tell's init budget): the share of it, at the end, that refines the best trial's basin (the single fit, EI with no margin, in a box of end-game-radius length scales around it) instead of exploring; off: never",
+    help: "when the budget is known (--max-trials, a sweep's run_cap, ask-tell's init budget): the share of it, at the end, that refines the best trial's basin (the single fit, exact when it finds no noise, EI with no margin, in a box of end-game-radius length scales around it) instead of exploring; off: never",
   },
   {
     name: "end-game-radius",
     default: String(DEFAULT_GP_SETTINGS.endGameRadius),
     help: "the end game's box: the best trial ± this many fitted length scales on each numeric flag",
-  },
-  {
-    name: "end-game-kappa",
-    default: "ei",
-    help: "the end game's acquisition: ei (expected improvement with no margin), or a number: the lower confidence bound with that kappa (0: the model's mean)",
   },
   {
     name: "model",
@@ -254,9 +246,9 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
       }
       case "end-game-radius":
         out.endGameRadius = parseNonNegative(rawName, value);
-        break;
-      case "end-game-kappa":
-        out.endGameKappa = value.toLowerCase() === "ei" ? null : parseNonNegative(rawName, value);
+        // A box of no width holds only the incumbent, which was tried already.
+        if (out.endGameRadius === 0)
+          throw new UsageError(`--opt-flag ${rawName}=${value}: expected a number above 0 (e.g. --opt-flag ${rawName}=0.5)`);
         break;
       default:
         throw new UsageError(
