@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Issue 14, goal 1: the Guild seed's own problem through `g run`.
 //
-//   node bench/guild-noisy.mjs [--optimizers gp,tpe] [--seeds 20] [--trials 20]
+//   node bench/guild-noisy.mjs [--optimizers gp,tpe] [--seeds 20] [--trials 20] [--settings "name=value ..."]
 //
 // For each optimizer and seed 0..N-1: a fresh G_HOME, then
 //   g run -y -q examples/train.py x=[-2.0:2.0] --optimizer OPT --random-seed S
@@ -33,6 +33,11 @@ const SMOKE = args.includes("--smoke");
 const optimizers = option("--optimizers", "gp,tpe").split(",");
 const seeds = SMOKE ? 1 : Number(option("--seeds", "20"));
 const trials = SMOKE ? 3 : Number(option("--trials", "20"));
+// --settings "hyper-samples=4 end-game=0.1": --opt-flag values for every optimizer run.
+const optFlags = option("--settings", "")
+  .split(/\s+/)
+  .filter((s) => s !== "")
+  .flatMap((s) => ["--opt-flag", s]);
 
 const rows = [];
 for (const opt of optimizers) {
@@ -56,6 +61,7 @@ for (const opt of optimizers) {
         String(seed),
         "--max-trials",
         String(trials),
+        ...optFlags,
       ],
       { env: { ...process.env, G_HOME: home }, cwd: home, encoding: "utf8" },
     );

@@ -3,7 +3,8 @@
 // node bench/sim.mjs OPT FN[,FN] SEEDS BUDGET [name=value ...]
 // Uses the build in bench/out/dist (npx tsc --outDir bench/out/dist), or G_DIST.
 // WITHIN=0.05 counts the seeds within that regret (hartmann6 counts its global
-// basin, within 0.02, and the noisy 1-D function within 0.1 by default); bench/out/noise.json holds the harness's noise streams:
+// basin, within 0.02, and the noisy 1-D function within 0.1 by default); PER_SEED=1 prints each seed's regret;
+// the gp is told the budget (trial k of BUDGET), as the harness's init does; bench/out/noise.json holds the harness's noise streams:
 //   /usr/bin/python3 -c 'import sys,json,numpy as np; sys.path.insert(0,"../shared/bench/optimizers"); import bench;
 //     print(json.dumps([np.random.default_rng(bench.NOISE_SEED_BASE+s).standard_normal(100).tolist() for s in range(40)]))' > bench/out/noise.json
 // --smoke (what CI runs so the bench cannot rot): gp, tpe and random on branin, 1 seed of 6
@@ -58,7 +59,7 @@ for (const fname of fnList.split(",")) {
       const c0 = process.cpuUsage();
       const p =
         opt === "gp"
-          ? proposeGp(fn.space, history, rng, settings, cache)
+          ? proposeGp(fn.space, history, rng, { ...settings, progress: { trial: k + 1, total: budget } }, cache)
           : opt === "tpe"
             ? proposeTpe(fn.space, history, rng, settings)
             : TREES.includes(opt)
@@ -84,6 +85,8 @@ for (const fname of fnList.split(",")) {
       believed.push((pick === null ? bestTrue : fn.f(history[pick.index].point)) - fn.fmin);
     }
   }
+  // PER_SEED=1: every seed's regret in seed order, to pair two variants seed by seed.
+  if (process.env.PER_SEED) console.log(`  per seed: ${regrets.map((r) => r.toPrecision(3)).join(" ")}`);
   regrets.sort((a, b) => a - b);
   const q = (p) => regrets[Math.min(regrets.length - 1, Math.floor(p * (regrets.length - 1) + 0.5))];
   const withinAt = process.env.WITHIN ? Number(process.env.WITHIN) : fn.within;

@@ -43,6 +43,7 @@ export async function runAskTell(options: {
             direction: msg.direction,
             seed: msg.seed,
             settings: options.settings,
+            budget: msg.budget,
           });
           send({ type: "ready", name: `g_${name}` });
           break;

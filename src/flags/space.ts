@@ -34,5 +34,16 @@ export interface Observation {
   value: number | null;
 }
 
+/**
+ * Where a search stands, when its caller knows the budget: the trial being
+ * proposed (1-based) out of `total` (ask-tell's init "budget", --max-trials,
+ * a restart's new total, a sweep's run_cap). Optimizers may spend the last
+ * trials differently (gp's end game); without it they behave as if unbounded.
+ */
+export interface SearchProgress {
+  trial: number;
+  total: number;
+}
+
 /** A source of uniform numbers in [0, 1); seeded with seedrandom by the caller. */
 export type Rng = () => number;

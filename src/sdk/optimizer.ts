@@ -28,6 +28,8 @@ export interface OptimizerOptions {
   seed?: number | string;
   /** Optimizer settings, as `--opt-flag name=value` takes them. */
   settings?: Record<string, string | number>;
+  /** How many trials the loop will run in all, if known (as ask-tell's init "budget": gp refines in the last ones). */
+  budget?: number;
 }
 
 /** ask-tell's form of one parameter. */
@@ -48,6 +50,7 @@ export class Optimizer {
   private readonly space: Space;
   private readonly direction: "minimize" | "maximize";
   private readonly seed: string;
+  private readonly budget: number | null;
   private session: Promise<AskTellSession> | null = null;
 
   constructor(
@@ -56,6 +59,9 @@ export class Optimizer {
   ) {
     this.direction = opts.maximize ? "maximize" : "minimize";
     this.seed = String(opts.seed ?? 0);
+    if (opts.budget !== undefined && !(Number.isSafeInteger(opts.budget) && opts.budget >= 0))
+      throw new Error(`g-runs: optimizer budget must be a whole number >= 0, got ${String(opts.budget)}`);
+    this.budget = opts.budget !== undefined && opts.budget > 0 ? opts.budget : null;
     const dims = Object.fromEntries(Object.entries(space).map(([name, spec]) => [name, toDimension(name, spec)]));
     // The space is checked as g ask-tell checks an init line: the same errors for the same mistakes.
     const init = JSON.stringify({ type: "init", protocol: PROTOCOL_VERSION, space: dims, direction: this.direction, seed: 0 });
@@ -76,6 +82,7 @@ export class Optimizer {
       direction: this.direction,
       seed: this.seed,
       settings: Object.fromEntries(Object.entries(this.opts.settings ?? {}).map(([k, v]) => [k, String(v)])),
+      budget: this.budget,
     });
     return this.session;
   }

@@ -15,7 +15,7 @@ export const PROTOCOL_VERSION = 1;
 const CLIP_TOLERANCE = 1e-9;
 
 export type AskTellMessage =
-  | { type: "init"; space: Space; direction: "minimize" | "maximize"; seed: string }
+  | { type: "init"; space: Space; direction: "minimize" | "maximize"; seed: string; budget: number | null }
   | { type: "suggest"; trial: number | undefined }
   | { type: "observe"; trial: number | undefined; params: Point; value: number | null }
   | { type: "end" };
@@ -76,7 +76,9 @@ function parseInit(msg: Record<string, unknown>): AskTellMessage {
   }
   if (msg.function !== undefined && typeof msg.function !== "string")
     throw new AskTellError(`init: "function" must be a string, got ${describe(msg.function)}`);
-  return { type: "init", space, direction, seed: String(seed) };
+  // 0 (or none) is an unknown budget: the optimizer then behaves as for an open-ended search.
+  const budget = typeof msg.budget === "number" && msg.budget > 0 ? msg.budget : null;
+  return { type: "init", space, direction, seed: String(seed), budget };
 }
 
 /** The harness's space entry → a Dimension: float (optionally "log": true), int, categorical. */

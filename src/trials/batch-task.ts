@@ -190,8 +190,10 @@ async function planPoint(
   const history = sweepHistory(store, rec.space, objective, trials, { liar: true, constants: "without-constants" });
   if (rec.learn_from === "all") history.push(...learnFromEarlierRuns(store, rec.script ?? "", rec.space, objective, batch.id));
   // A model fit on the low-priority proposal thread: the other tasks' claims go first (propose-worker.ts).
+  // The batch's size is its budget (max_trials grows with a restart's --max-trials).
+  const progress = typeof rec.max_trials === "number" && rec.max_trials > 0 ? { trial, total: Math.max(rec.max_trials, trial) } : undefined;
   const point = isSequential(optimizer)
-    ? await proposeOffThread(optimizer, rec.space, settings, history, seed)
-    : (await loadProposer(optimizer, rec.space, settings))(history, rng);
+    ? await proposeOffThread(optimizer, rec.space, settings, history, seed, progress)
+    : (await loadProposer(optimizer, rec.space, settings))(history, rng, progress);
   return { point, proposal: { point, seenRuns: new Set(trials.map((t) => t.runId)) } };
 }

@@ -242,7 +242,8 @@ function nextPoint(plan: BatchJob, trial: number, pending: Map<number, Point>): 
   }
   // Trials still running are shown to the optimizer as points not to propose again.
   const inFlight: Observation[] = [...pending.values()].map((point) => ({ point, value: null }));
-  return plan.propose([...plan.history, ...inFlight], plan.rng);
+  // The batch's size is its budget: trial k of N (after a restart, N is the new total).
+  return plan.propose([...plan.history, ...inFlight], plan.rng, { trial, total: Math.max(plan.total, trial) });
 }
 
 /** The objective's value of a loss (the loss negated back when the objective is maximized). */

@@ -6,7 +6,7 @@
 // never loads them.
 
 import { UsageError } from "../errors.js";
-import type { Observation, Point, Rng, Space } from "../flags/space.js";
+import type { Observation, Point, Rng, SearchProgress, Space } from "../flags/space.js";
 
 export type OptimizerName = "grid" | "random" | "gp" | "tpe" | "forest" | "gbrt";
 /** Optimizers that propose each trial from the results of the ones before. */
@@ -82,8 +82,12 @@ export async function optimizerSettingsHelp(name: OptimizerName): Promise<Settin
   return [];
 }
 
-/** Proposes the next point from the observations so far (failed and running ones with a null value). */
-export type Proposer = (history: Observation[], rng: Rng) => Point;
+/**
+ * Proposes the next point from the observations so far (failed and running
+ * ones with a null value); `progress` when the caller knows the budget (gp
+ * spends the last trials refining, see gp/end-game.ts; the others ignore it).
+ */
+export type Proposer = (history: Observation[], rng: Rng, progress?: SearchProgress) => Point;
 
 /**
  * A proposer for one search over `space`. The gp keeps a cache across calls,
@@ -96,7 +100,7 @@ export async function loadProposer(name: OptimizerName, space: Space, settings: 
     case "gp": {
       const { proposeGp } = await import("../search/gp.js");
       const cache = {};
-      return (history, rng) => proposeGp(space, history, rng, settings, cache);
+      return (history, rng, progress) => proposeGp(space, history, rng, progress ? { ...settings, progress } : settings, cache);
     }
     case "tpe": {
       const { proposeTpe } = await import("../search/tpe.js");

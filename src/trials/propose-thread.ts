@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
-import type { Observation, Point, Space } from "../flags/space.js";
+import type { Observation, Point, SearchProgress, Space } from "../flags/space.js";
 import { createRng } from "../search/rng.js";
 import { loadProposer, type SequentialOptimizer } from "./optimizers.js";
 import { loadWorkerThreads } from "../store/worker-threads.js";
@@ -21,6 +21,8 @@ export interface ProposalRequest {
   settings: Record<string, unknown>;
   history: Observation[];
   seed: string;
+  /** Trial k of the search's budget, when it has one (a batch's max_trials, a sweep's run_cap). */
+  progress?: SearchProgress;
 }
 
 export type ProposalReply = { id: number; point: Point } | { id: number; error: string };
@@ -80,6 +82,7 @@ export async function proposeOffThread(
   settings: Record<string, unknown>,
   history: Observation[],
   seed: string,
+  progress?: SearchProgress,
 ): Promise<Point> {
   startProposer();
   const w = worker;
@@ -87,12 +90,12 @@ export async function proposeOffThread(
     const id = nextId++;
     const reply = new Promise<Point>((resolve, reject) => waiting.set(id, { resolve, reject }));
     w.ref();
-    w.postMessage({ id, optimizer, space, settings, history, seed } satisfies ProposalRequest);
+    w.postMessage({ id, optimizer, space, settings, history, seed, ...(progress ? { progress } : {}) } satisfies ProposalRequest);
     try {
       return await reply;
     } catch (err) {
       if (!(err instanceof WorkerGone)) throw err;
     }
   }
-  return (await loadProposer(optimizer, space, settings))(history, createRng(seed));
+  return (await loadProposer(optimizer, space, settings))(history, createRng(seed), progress);
 }

@@ -37,7 +37,7 @@ parentPort!.on("message", (req: ProposalRequest) => {
 async function answer(req: ProposalRequest): Promise<ProposalReply> {
   try {
     const propose = await loadProposer(req.optimizer, req.space, req.settings);
-    return { id: req.id, point: propose(req.history, createRng(req.seed)) };
+    return { id: req.id, point: propose(req.history, createRng(req.seed), req.progress) };
   } catch (err) {
     return { id: req.id, error: (err as Error).message };
   }

@@ -170,7 +170,10 @@ export async function proposeBayesTrial(store: RunStore, sweep: Sweep, finishedC
   const trial = nextTrialNumber(trials);
   const history = sweepHistory(store, config.space, sweepObjective(config), trials, { liar: true });
   // Each trial has its own stream, so a proposal does not depend on how many other agents drew before it.
-  const point = await proposeOffThread("gp", config.space, {}, history, `${sweep.record.seed}:${trial}`);
+  // A sweep with a run_cap has a budget (gp refines in its last trials); without one it is open-ended.
+  const total = sweepTotal(config);
+  const progress = total !== null ? { trial, total: Math.max(total, trial) } : undefined;
+  const point = await proposeOffThread("gp", config.space, {}, history, `${sweep.record.seed}:${trial}`, progress);
   return { point, seenRuns: new Set(trials.map((t) => t.runId)) };
 }
 

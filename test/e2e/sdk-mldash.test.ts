@@ -388,11 +388,21 @@ describe("the Python Optimizer client", () => {
       "    Optimizer({'x': (2, 1)}).suggest()",
       "except RuntimeError as e:",
       "    print(e)",
+      // A budget goes into init: the same first suggestions as without one; a bad one is refused at once.
+      "a = Optimizer({'x': (0, 1)}, seed=2, settings={'end-game': 0.5}, budget=8)",
+      "b = Optimizer({'x': (0, 1)}, seed=2, settings={'end-game': 0.5})",
+      "print(a.suggest() == b.suggest())",
+      "a.close(); b.close()",
+      "try:",
+      "    Optimizer({'x': (0, 1)}, budget=-1)",
+      "except ValueError as e:",
+      "    print(e)",
     ].join("\n");
     const res = python(["-c", script]);
     expect(res.stderr).toBe("");
     expect(res.stdout).toBe(
-      '12 True\ng_runs: the optimizer stopped: g: ask-tell: line 1: init: parameter "x": "low" 2 is above "high" 1\n',
+      '12 True\ng_runs: the optimizer stopped: g: ask-tell: line 1: init: parameter "x": "low" 2 is above "high" 1\n' +
+        "True\ng_runs: the optimizer's budget must be a whole number >= 0, got -1\n",
     );
   }, 120_000);
 });

@@ -241,6 +241,21 @@ describe("Bayesian optimisation", () => {
     expect(new Set(xs).size).toBe(40);
   });
 
+  it("tells gp the batch's size: end-game changes only the last share of --max-trials", () => {
+    const run = (maxTrials: number) => {
+      const home = tempDir();
+      const args = ["run", "-y", "-q", TRAIN, "x=[-2.0:2.0]", "noise=0", "--optimizer", "gp", "--random-seed", "3"];
+      const res = g([...args, "--max-trials", String(maxTrials), "--opt-flag", "end-game=0.25"], { home });
+      expect(res.code, res.stderr).toBe(0);
+      return trials(home).map((t) => t.flags.x as number);
+    };
+    const short = run(8);
+    const long = run(10);
+    // Trials 7 and 8 are the end game of 8 trials; that of 10 is trials 8 to 10 (a quarter of 10, rounded).
+    expect(short.slice(0, 6)).toEqual(long.slice(0, 6));
+    expect(short[6]).not.toEqual(long[6]);
+  });
+
   it.each(["forest", "gbrt"])("runs a %s batch, learns from it on --restart and shows its settings", (optimizer) => {
     const home = tempDir();
     const args = ["run", "-y", "-q", TRAIN, "x=[-2.0:2.0]", "noise=0", "--optimizer", optimizer, "--max-trials", "8"];

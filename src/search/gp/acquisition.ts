@@ -21,8 +21,11 @@ import { sampleDesign } from "../design.js";
 import { normalCdf, normalPdf } from "../linalg.js";
 import { fitGp, gaussian, lengthscalePriorShift, minimizeBox, sampleGp, transformOutputs, type GpCache } from "./fit.js";
 import { fitGpFixed, logEvidence, predict, predictWithGradient, type GpModel } from "./model.js";
+import { bestTried, inEndGame, sampleInBox, trustBox, type TrustBox } from "./end-game.js";
 import { DEFAULT_GP_SETTINGS, FIT_TURNS_NUMERIC, FIT_TURNS_WITH_CHOICES, type Acquisition, type GpSettings } from "./settings.js";
 
+/** The end game's noise variance (standardised) when the fit finds none: the fit's lower bound. */
+const END_GAME_NOISE = 1e-6;
 /** L-BFGS iterations per refinement start. */
 const REFINE_ITERATIONS = 30;
 
@@ -153,7 +156,7 @@ function scoreAt(
   model: GpModel,
   u: Float64Array,
   best: number,
-  s: GpSettings,
+  s: Pick<GpSettings, "xi" | "kappa">,
   withGrad: boolean,
   noise: number,
 ): { a: number; grad: Float64Array | null } {
@@ -235,7 +238,7 @@ function acquireAll(
   kind: ScoringAcquisition,
   beliefs: Belief[],
   u: Float64Array,
-  s: GpSettings,
+  s: Pick<GpSettings, "xi" | "kappa">,
   withGrad: boolean,
 ): { a: number; grad: Float64Array | null } {
   if (beliefs.length === 1) {
@@ -341,11 +344,15 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   );
   let model: GpModel;
   let beliefs: Belief[];
-  const useSamples = drawsHyperparameters(
-    s,
-    done.length,
-    enc.coords.some((c) => c.kind === "categorical"),
-  );
+  // The last share of a known budget refines the best basin (end-game.ts): the single fit, EI with no margin, in a box.
+  const endGame = inEndGame(s, s.progress);
+  const useSamples =
+    !endGame &&
+    drawsHyperparameters(
+      s,
+      done.length,
+      enc.coords.some((c) => c.kind === "categorical"),
+    );
   if (useSamples) {
     // A choice's one scale is pinned at the fit's value: drawn freely, a long one makes every value of
     // the choice look alike, and the mixed benchmark space then missed its best choice in 6 of 20 seeds.
@@ -355,10 +362,17 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
     beliefs = fit.samples.map((m) => ({ model: m, best: incumbent(m, x), weight: 1 / fit.samples.length }));
   } else {
     model = fitGp(x, y, enc.width, s.noise, rng, cache, lengthscaleGroups(enc));
-    beliefs = buildBeliefs(model, x, y);
+    // A fit that finds no noise (below the noise factor's gate) still carries the prior's ~1/300 of
+    // the values' variance as noise, which blurs a basin's last digits; the end game interpolates instead
+    // (hartmann6, 40 seeds: the seeds in the global basin end at ~1e-4 instead of ~2e-4 to 4e-3).
+    if (endGame && s.noise === "fit" && model.noise < NOISE_FACTOR_MIN)
+      model = fitGpFixed(x, y, model.lengthscales, model.variance, END_GAME_NOISE);
+    beliefs = endGame ? [{ model, best: incumbent(model, x), weight: 1 }] : buildBeliefs(model, x, y);
   }
   const ranked = x.map((u) => predict(model, u).mean);
-  const kind = chooseAcquisition(s.acquisition, done.length, rng);
+  // The end game takes EI with no margin: any improvement is worth a trial that cannot be spent later.
+  const kind: ScoringAcquisition = endGame ? "ei" : chooseAcquisition(s.acquisition, done.length, rng);
+  const score: Pick<GpSettings, "xi" | "kappa"> = endGame ? { ...s, xi: 0 } : s;
 
   // Candidates: uniform over the cube, plus Gaussian perturbations of the
   // best few observations at a scale tied to the fitted length scales.
@@ -370,17 +384,24 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   const numeric = enc.coords.filter((c) => c.kind === "numeric").map((c) => c.offset);
   // Snapping only matters for integers, q steps and choices; skip the decode round trip otherwise.
   const snap = isContinuous(enc) ? (u: Float64Array) => u : (u: Float64Array) => snapUnit(enc, u);
-  const candidates: Float64Array[] = [];
-  const nLocal = numeric.length > 0 ? Math.floor(s.candidates / 2) : 0;
-  for (let k = 0; k < s.candidates - nLocal; k++) candidates.push(snap(sampleUnit(enc, rng)));
-  for (let k = 0; k < nLocal; k++) {
-    const centre = x[elite[k % elite.length]!]!;
-    const scale = [0.02, 0.1, 0.3][k % 3]!;
-    const c = Float64Array.from(centre);
-    for (const o of numeric) c[o] = Math.min(1, Math.max(0, c[o]! + scale * Math.min(1, model.lengthscales[o]!) * gaussian(rng)));
-    candidates.push(snap(c));
+  let candidates: Float64Array[] = [];
+  let box: TrustBox | null = null;
+  if (endGame) {
+    const centre = bestTried(model, x);
+    box = trustBox(enc, centre, model.lengthscales, s.endGameRadius);
+    candidates = sampleInBox(enc, box, centre, s.candidates, rng);
+  } else {
+    const nLocal = numeric.length > 0 ? Math.floor(s.candidates / 2) : 0;
+    for (let k = 0; k < s.candidates - nLocal; k++) candidates.push(snap(sampleUnit(enc, rng)));
+    for (let k = 0; k < nLocal; k++) {
+      const centre = x[elite[k % elite.length]!]!;
+      const scale = [0.02, 0.1, 0.3][k % 3]!;
+      const c = Float64Array.from(centre);
+      for (const o of numeric) c[o] = Math.min(1, Math.max(0, c[o]! + scale * Math.min(1, model.lengthscales[o]!) * gaussian(rng)));
+      candidates.push(snap(c));
+    }
   }
-  const scored = candidates.map((c) => ({ u: c, a: acquireAll(kind, beliefs, c, s, false).a }));
+  const scored = candidates.map((c) => ({ u: c, a: acquireAll(kind, beliefs, c, score, false).a }));
   scored.sort((p, q) => q.a - p.a);
 
   // Refinement starts (Optuna's GPSampler does the same): the best
@@ -402,7 +423,9 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
     total -= weights[k]!;
     weights[k] = 0;
   }
-  const refined = starts.map((u) => refineStart(enc, numeric, model.lengthscales, u, (v, g) => acquireAll(kind, beliefs, v, s, g), snap));
+  const refined = starts.map((u) =>
+    refineStart(enc, numeric, model.lengthscales, u, (v, g) => acquireAll(kind, beliefs, v, score, g), snap, box),
+  );
   const all = [...refined, ...scored].sort((p, q) => q.a - p.a);
   for (const c of all) {
     const point = decodePoint(enc, c.u);
@@ -416,7 +439,8 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
  * then each choice flag set to its best value with the rest held (Optuna's
  * exhaustive search for categoricals). The numeric coordinates are scaled by
  * their length scales (z = u / ℓ), so that every direction is as curved as
- * every other and L-BFGS does not crawl along the long ones.
+ * every other and L-BFGS does not crawl along the long ones. With a `box`
+ * (the end game's trust region) the numeric coordinates stay inside it.
  */
 function refineStart(
   enc: Encoding,
@@ -425,6 +449,7 @@ function refineStart(
   start: Float64Array,
   score: (u: Float64Array, withGrad: boolean) => { a: number; grad: Float64Array | null },
   snap: (u: Float64Array) => Float64Array,
+  box: TrustBox | null = null,
 ): { u: Float64Array; a: number } {
   let u: Float64Array = Float64Array.from(start);
   if (numeric.length > 0) {
@@ -442,8 +467,8 @@ function refineStart(
         return { f: -res.a, grad: () => g };
       },
       Float64Array.from(numeric, (o, i) => u[o]! / ls[i]!),
-      new Float64Array(numeric.length),
-      Float64Array.from(ls, (l) => 1 / l),
+      Float64Array.from(numeric, (o, i) => (box ? box.lo[o]! : 0) / ls[i]!),
+      Float64Array.from(numeric, (o, i) => (box ? box.hi[o]! : 1) / ls[i]!),
       REFINE_ITERATIONS,
     );
     u = snap(embed(r.x));

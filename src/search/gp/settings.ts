@@ -2,6 +2,7 @@
 // `g run --help-optimizer gp` prints, and `--opt-flag name=value` parsing.
 
 import { UsageError } from "../../errors.js";
+import type { SearchProgress } from "../../flags/space.js";
 
 export type Acquisition = "ei" | "lcb" | "pi" | "hedge" | "alternate";
 
@@ -44,6 +45,19 @@ export interface GpSettings {
    * a choice; "off": every proposal uses the draws.
    */
   fitTurns: number | "auto" | "off";
+  /**
+   * The share of a known budget, at its end, that refines the best basin
+   * instead of exploring (gp/end-game.ts); "off": never. Without a known
+   * budget (`progress` null) it never applies.
+   */
+  endGame: number | "off";
+  /** The end game's box: the incumbent ± this many fitted length scales per numeric flag. */
+  endGameRadius: number;
+  /**
+   * Not a user setting: where the search stands, given by a caller that
+   * knows the budget (ask-tell's init, --max-trials, a sweep's run_cap).
+   */
+  progress: SearchProgress | null;
 }
 
 /** Where `fit-turns=auto` starts the single fit's turns: all-numeric spaces, and spaces with a choice flag. */
@@ -64,6 +78,9 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   design: "random",
   model: "g",
   optunaSwap: [],
+  endGame: "off",
+  endGameRadius: 0.5,
+  progress: null,
 };
 
 export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: string }> = [
@@ -117,6 +134,16 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
     name: "fit-turns",
     default: String(DEFAULT_GP_SETTINGS.fitTurns),
     help: `with hyper-samples > 0: from this many finished trials on, every other trial uses the single fit instead of the draws (refines the best basin, costs less); auto: ${FIT_TURNS_NUMERIC}, or ${FIT_TURNS_WITH_CHOICES} when a flag is a choice; off: never`,
+  },
+  {
+    name: "end-game",
+    default: String(DEFAULT_GP_SETTINGS.endGame),
+    help: "when the budget is known (--max-trials, a sweep's run_cap, ask-tell's init budget): the share of it, at the end, that refines the best trial's basin (the single fit, exact when it finds no noise, EI with no margin, in a box of end-game-radius length scales around it) instead of exploring; off: never",
+  },
+  {
+    name: "end-game-radius",
+    default: String(DEFAULT_GP_SETTINGS.endGameRadius),
+    help: "the end game's box: the best trial ± this many fitted length scales on each numeric flag",
   },
   {
     name: "model",
@@ -203,6 +230,25 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
           const v = value.toLowerCase();
           out.fitTurns = v === "off" || v === "auto" ? v : parseCount(rawName, value, 0);
         }
+        break;
+      case "end-game": {
+        const v = value.toLowerCase();
+        if (v === "off") out.endGame = "off";
+        else {
+          const n = Number(value);
+          if (!Number.isFinite(n) || n <= 0 || n >= 1)
+            throw new UsageError(
+              `--opt-flag ${rawName}=${value}: expected off or a share of the budget between 0 and 1 (e.g. --opt-flag end-game=0.2)`,
+            );
+          out.endGame = n;
+        }
+        break;
+      }
+      case "end-game-radius":
+        out.endGameRadius = parseNonNegative(rawName, value);
+        // A box of no width holds only the incumbent, which was tried already.
+        if (out.endGameRadius === 0)
+          throw new UsageError(`--opt-flag ${rawName}=${value}: expected a number above 0 (e.g. --opt-flag ${rawName}=0.5)`);
         break;
       default:
         throw new UsageError(

@@ -76,7 +76,7 @@ def _dimension(name, spec):
 class Optimizer:
     """suggest() the next params to try; register(params, value) what they gave."""
 
-    def __init__(self, space, *, optimizer="gp", maximize=False, seed=0, settings=None):
+    def __init__(self, space, *, optimizer="gp", maximize=False, seed=0, settings=None, budget=None):
         if not isinstance(space, dict) or not space:
             raise ValueError("g_runs: the optimizer needs a space: {name: (low, high) | [choices] | {...}}")
         self.space = {str(k): _dimension(k, v) for k, v in space.items()}
@@ -84,6 +84,10 @@ class Optimizer:
         self.direction = "maximize" if maximize else "minimize"
         self.seed = seed
         self.settings = dict(settings or {})
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 0):
+            raise ValueError(f"g_runs: the optimizer's budget must be a whole number >= 0, got {budget!r}")
+        # How many trials the loop will run, if known: ask-tell's init "budget" (gp's end-game setting uses it).
+        self.budget = budget
         self.res = []  # {"params", "target"} per registered trial, as bayes_opt keeps them
         self._trial = 0
         self._proc = None
@@ -102,8 +106,11 @@ class Optimizer:
         except OSError as err:
             raise RuntimeError(f"g_runs: cannot start {argv[0]} ask-tell: {err}") from None
         _open_clients.add(self)
-        self._send({"type": "init", "protocol": PROTOCOL_VERSION, "direction": self.direction,
-                    "seed": self.seed, "space": self.space}, "ready")
+        init = {"type": "init", "protocol": PROTOCOL_VERSION, "direction": self.direction,
+                "seed": self.seed, "space": self.space}
+        if self.budget is not None:
+            init["budget"] = self.budget
+        self._send(init, "ready")
 
     def _send(self, message, expect):
         proc = self._proc

@@ -1,0 +1,105 @@
+// The gp's end game: when the search knows its budget (`g ask-tell`'s init
+// "budget", `g run --max-trials`, a restart's new total, a sweep's run_cap),
+// the last share of the trials exploits instead of exploring. Nothing found
+// after the last trial counts, so a basin discovered late is worth more
+// refined than a second basin probed: these trials use the single MAP fit
+// (no hyperparameter draws, no shorter-scaled twin; exact, without its
+// noise term, when it finds no noise) and maximise EI with no improvement
+// margin inside a box around the incumbent sized by the fitted length
+// scales (local refinement, as a trust region). acquisition.ts's proposeGp
+// takes these turns; this module decides when and where. Pure: the rng and
+// the budget come in as arguments.
+
+import type { Point, Rng, SearchProgress } from "../../flags/space.js";
+import { decodePoint, pointKey, sampleUntried, snapUnit, isContinuous, type Encoding } from "../encode.js";
+import { gaussian } from "./fit.js";
+import { predict, type GpModel } from "./model.js";
+import type { GpSettings } from "./settings.js";
+
+/**
+ * Whether this proposal is one of the last `endGame` share of the budget
+ * (rounded to whole trials, at least one when the share is above 0). Without
+ * a known budget, or with `end-game=off`, never: then nothing changes.
+ */
+export function inEndGame(s: Pick<GpSettings, "endGame">, progress: SearchProgress | null | undefined): boolean {
+  if (s.endGame === "off" || !progress || !(progress.total > 0)) return false;
+  const last = Math.max(1, Math.round(s.endGame * progress.total));
+  return progress.total - progress.trial < last;
+}
+
+/** A box [lo, hi] in the unit cube: the incumbent ± radius × length scale on each numeric coordinate. */
+export interface TrustBox {
+  lo: Float64Array;
+  hi: Float64Array;
+}
+
+/**
+ * The box the end game searches: centred on the tried point the model rates
+ * best, `radius` length scales to each side on every numeric coordinate
+ * (clipped to the cube); choice coordinates keep the whole [0, 1]. The
+ * length scales say how far the model's knowledge reaches: a flag the fit
+ * calls irrelevant gets a wide side, one that matters a narrow one.
+ */
+export function trustBox(enc: Encoding, centre: Float64Array, lengthscales: ArrayLike<number>, radius: number): TrustBox {
+  const lo = new Float64Array(enc.width);
+  const hi = new Float64Array(enc.width).fill(1);
+  for (const c of enc.coords) {
+    if (c.kind !== "numeric") continue;
+    const r = radius * lengthscales[c.offset]!;
+    lo[c.offset] = Math.max(0, centre[c.offset]! - r);
+    hi[c.offset] = Math.min(1, centre[c.offset]! + r);
+  }
+  return { lo, hi };
+}
+
+/**
+ * Candidates for the end game: half uniform in the box, half Gaussian steps
+ * from the centre at three scales (a tenth, a third and all of the box's
+ * half side), each clipped to the box and snapped to what the flags can take.
+ * Choice flags are drawn uniformly (the refinement then sets each to its best
+ * value).
+ */
+export function sampleInBox(enc: Encoding, box: TrustBox, centre: Float64Array, count: number, rng: Rng): Float64Array[] {
+  const snap = isContinuous(enc) ? (u: Float64Array) => u : (u: Float64Array) => snapUnit(enc, u);
+  const out: Float64Array[] = [];
+  const STEP_SCALES = [0.1, 0.33, 1];
+  for (let k = 0; k < count; k++) {
+    const u = new Float64Array(enc.width);
+    const local = k % 2 === 1;
+    for (const c of enc.coords) {
+      if (c.kind === "numeric") {
+        const o = c.offset;
+        const half = (box.hi[o]! - box.lo[o]!) / 2;
+        const v = local ? centre[o]! + STEP_SCALES[k % 3]! * half * gaussian(rng) : box.lo[o]! + rng() * (box.hi[o]! - box.lo[o]!);
+        u[o] = Math.min(box.hi[o]!, Math.max(box.lo[o]!, v));
+      } else {
+        u[c.offset + Math.min(c.values.length - 1, Math.floor(rng() * c.values.length))] = 1;
+      }
+    }
+    out.push(snap(u));
+  }
+  return out;
+}
+
+/** The tried input the model rates best (lowest posterior mean): the end game's centre. */
+export function bestTried(model: GpModel, x: Float64Array[]): Float64Array {
+  let best = x[0]!;
+  let bestMean = Infinity;
+  for (const u of x) {
+    const m = predict(model, u).mean;
+    if (m < bestMean) {
+      bestMean = m;
+      best = u;
+    }
+  }
+  return best;
+}
+
+/** The first of `ranked` (best first) that is not a tried point, or an untried random point. */
+export function firstUntried(enc: Encoding, ranked: Array<{ u: Float64Array }>, seen: Set<string>, rng: Rng): Point {
+  for (const c of ranked) {
+    const point = decodePoint(enc, c.u);
+    if (!seen.has(pointKey(enc, point))) return point;
+  }
+  return sampleUntried(enc, seen, rng);
+}

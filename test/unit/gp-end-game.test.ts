@@ -1,0 +1,186 @@
+import { describe, expect, it } from "vitest";
+import seedrandom from "seedrandom";
+import type { Observation, Point, Space } from "../../src/flags/space.js";
+import { parseGpSettings, proposeGp, type GpCache } from "../../src/search/gp.js";
+import { buildEncoding, encodePoint } from "../../src/search/encode.js";
+import { inEndGame, sampleInBox, trustBox } from "../../src/search/gp/end-game.js";
+import { UsageError } from "../../src/errors.js";
+import { AskTellSession } from "../../src/trials/ask-tell-session.js";
+import { loadProposer } from "../../src/trials/optimizers.js";
+import { parseAskTellLine } from "../../src/search/ask-tell-protocol.js";
+
+const space: Space = { a: { type: "uniform", low: 0, high: 1 }, b: { type: "uniform", low: -2, high: 2 } };
+const f = (p: Point) => ((p.a as number) - 0.3) ** 2 + 0.5 * ((p.b as number) - 0.4) ** 2;
+
+/** `n` seeded uniform trials of f. */
+function history(n: number, seed = "h"): Observation[] {
+  const rng = seedrandom(seed);
+  return Array.from({ length: n }, () => {
+    const point = { a: rng(), b: -2 + 4 * rng() };
+    return { point, value: f(point) };
+  });
+}
+
+describe("the end game's turn", () => {
+  it("is the last share of a known budget, at least one trial", () => {
+    const s = { endGame: 0.2 as const };
+    expect(inEndGame(s, { trial: 40, total: 50 })).toBe(false);
+    expect(inEndGame(s, { trial: 41, total: 50 })).toBe(true);
+    expect(inEndGame(s, { trial: 50, total: 50 })).toBe(true);
+    expect(inEndGame(s, { trial: 16, total: 20 })).toBe(false);
+    expect(inEndGame(s, { trial: 17, total: 20 })).toBe(true);
+    expect(inEndGame({ endGame: 0.01 }, { trial: 9, total: 10 })).toBe(false);
+    expect(inEndGame({ endGame: 0.01 }, { trial: 10, total: 10 })).toBe(true);
+  });
+
+  it("never comes without a budget, or when off", () => {
+    expect(inEndGame({ endGame: 0.2 }, null)).toBe(false);
+    expect(inEndGame({ endGame: 0.2 }, undefined)).toBe(false);
+    expect(inEndGame({ endGame: "off" }, { trial: 50, total: 50 })).toBe(false);
+  });
+
+  it("is set by --opt-flag end-game, a share between 0 and 1 or off", () => {
+    expect(parseGpSettings({ "end-game": "0.25" }).endGame).toBe(0.25);
+    expect(parseGpSettings({ end_game: "off" }).endGame).toBe("off");
+    for (const bad of ["0", "1", "-0.1", "x"]) expect(() => parseGpSettings({ "end-game": bad })).toThrow(UsageError);
+    expect(() => parseGpSettings({ "end-game": "2" })).toThrow(/between 0 and 1/);
+    expect(parseGpSettings({ "end-game-radius": "0.25" }).endGameRadius).toBe(0.25);
+    for (const bad of ["0", "-1", "x"]) expect(() => parseGpSettings({ "end-game-radius": bad })).toThrow(UsageError);
+  });
+});
+
+describe("the end game's box", () => {
+  const enc = buildEncoding({ ...space, act: { type: "choice", values: ["relu", "tanh"] } });
+
+  it("spans the radius times each numeric flag's length scale around the centre, clipped to the cube", () => {
+    const centre = encodePoint(enc, { a: 0.1, b: 0, act: "relu" });
+    const ls = new Float64Array(enc.width).fill(1);
+    ls[0] = 0.4;
+    ls[1] = 0.1;
+    const box = trustBox(enc, centre, ls, 0.5);
+    expect(box.lo[0]).toBe(0);
+    expect(box.hi[0]).toBeCloseTo(0.3, 12);
+    expect(box.lo[1]).toBeCloseTo(0.45, 12);
+    expect(box.hi[1]).toBeCloseTo(0.55, 12);
+    // A choice keeps all of its values.
+    expect(Array.from(box.lo.subarray(2))).toEqual([0, 0]);
+    expect(Array.from(box.hi.subarray(2))).toEqual([1, 1]);
+  });
+
+  it("draws every candidate inside the box, choices as one of their values", () => {
+    const centre = encodePoint(enc, { a: 0.5, b: 0, act: "tanh" });
+    const box = trustBox(enc, centre, Float64Array.of(0.2, 0.2, 1, 1), 0.5);
+    const rng = seedrandom("box");
+    for (const u of sampleInBox(enc, box, centre, 200, rng)) {
+      for (const o of [0, 1]) {
+        expect(u[o]).toBeGreaterThanOrEqual(box.lo[o]!);
+        expect(u[o]).toBeLessThanOrEqual(box.hi[o]!);
+      }
+      expect(u[2]! + u[3]!).toBe(1);
+    }
+  });
+});
+
+describe("gp with a budget", () => {
+  const past = history(20);
+  const best = past.reduce((m, o) => (o.value! < m.value! ? o : m));
+
+  it("proposes exactly as without one before the end game, and without end-game", () => {
+    const settings = { endGame: 0.2 };
+    const plain = proposeGp(space, past, seedrandom("p"), settings, {});
+    expect(proposeGp(space, past, seedrandom("p"), { ...settings, progress: { trial: 21, total: 50 } }, {})).toEqual(plain);
+    expect(proposeGp(space, past, seedrandom("p"), { endGame: "off", progress: { trial: 50, total: 50 } }, {})).toEqual(plain);
+  });
+
+  it("refines next to the best trial in the last trials, by the fitted length scales", () => {
+    const late = proposeGp(space, past, seedrandom("p"), { endGame: 0.2, progress: { trial: 50, total: 50 } }, {});
+    const early = proposeGp(space, past, seedrandom("p"), { endGame: 0.2 }, {});
+    expect(late).not.toEqual(early);
+    // Nearer the minimum (0.3, 0.4) than the best trial was: a refinement, not a probe elsewhere.
+    expect(f(late)).toBeLessThan(best.value!);
+  });
+
+  it("improves the best value of a short search on a smooth function more than the same search without it", () => {
+    const runs = (endGame: number | "off") =>
+      ["1", "2", "3", "4"].map((seed) => {
+        const rng = seedrandom(seed);
+        const cache: GpCache = {};
+        const h: Observation[] = [];
+        for (let k = 0; k < 16; k++) {
+          const point = proposeGp(space, h, rng, { endGame, progress: { trial: k + 1, total: 16 } }, cache);
+          h.push({ point, value: f(point) });
+        }
+        return Math.min(...h.map((o) => o.value!));
+      });
+    const off = runs("off");
+    const on = runs(0.25);
+    const geo = (v: number[]) => Math.exp(v.reduce((s, x) => s + Math.log(x), 0) / v.length);
+    expect(geo(on)).toBeLessThan(geo(off));
+  });
+});
+
+describe("the budget reaches the proposer", () => {
+  it("from ask-tell's init, as trial k of the budget", async () => {
+    const init = parseAskTellLine(
+      JSON.stringify({ type: "init", protocol: 1, space: { x: { type: "float", low: 0, high: 1 } }, budget: 8 }),
+      null,
+    );
+    expect(init).toMatchObject({ type: "init", budget: 8 });
+    const none = parseAskTellLine(JSON.stringify({ type: "init", protocol: 1, space: { x: { type: "float", low: 0, high: 1 } } }), null);
+    expect(none).toMatchObject({ type: "init", budget: null });
+    const zero = parseAskTellLine(
+      JSON.stringify({ type: "init", protocol: 1, space: { x: { type: "float", low: 0, high: 1 } }, budget: 0 }),
+      null,
+    );
+    expect(zero).toMatchObject({ type: "init", budget: null });
+  });
+
+  it("through an ask-tell session: the same suggestions as without a budget until its last share", async () => {
+    const settings = { "end-game": "0.25" };
+    const drive = async (budget: number | null) => {
+      const session = await AskTellSession.start({ optimizer: "gp", space, direction: "minimize", seed: "9", settings, budget });
+      const points: Point[] = [];
+      for (let k = 0; k < 12; k++) {
+        const p = session.suggest();
+        points.push(p);
+        session.observe(p, f(p));
+      }
+      return points;
+    };
+    const open = await drive(null);
+    const budgeted = await drive(12);
+    expect(budgeted.slice(0, 9)).toEqual(open.slice(0, 9));
+    expect(budgeted.slice(9)).not.toEqual(open.slice(9));
+  });
+
+  it("through loadProposer's third argument", async () => {
+    // A fresh proposer each time: one proposer's fit is warm-started from its last.
+    const settings = parseGpSettings({ "end-game": "0.2" });
+    const past = history(20);
+    const at = async (progress?: { trial: number; total: number }) =>
+      (await loadProposer("gp", space, settings))(past, seedrandom("q"), progress);
+    expect(await at({ trial: 21, total: 40 })).toEqual(await at());
+    expect(await at({ trial: 40, total: 40 })).not.toEqual(await at());
+  });
+});
+
+describe("the TypeScript SDK's Optimizer", () => {
+  it("passes its budget on: the same suggestions as without one until the end game", async () => {
+    const { Optimizer } = await import("../../src/sdk/optimizer.js");
+    const drive = async (budget?: number) => {
+      const opt = new Optimizer({ a: [0, 1], b: [-2, 2] }, { seed: 5, settings: { "end-game": 0.25 }, ...(budget ? { budget } : {}) });
+      const points: Point[] = [];
+      for (let k = 0; k < 12; k++) {
+        const p = await opt.suggest();
+        points.push(p);
+        await opt.register(p, f(p));
+      }
+      return points;
+    };
+    const open = await drive();
+    const budgeted = await drive(12);
+    expect(budgeted.slice(0, 9)).toEqual(open.slice(0, 9));
+    expect(budgeted.slice(9)).not.toEqual(open.slice(9));
+    expect(() => new Optimizer({ a: [0, 1] }, { budget: 2.5 })).toThrow(/budget must be a whole number >= 0/);
+  });
+});
