@@ -228,22 +228,6 @@ describe("forest and gbrt settings", () => {
     expect(trials({})).not.toEqual(trials({ acquisition: "lcb" }));
   });
 
-  it("give forest fewer random draws with more than two flags, unless random-fraction is set", () => {
-    expect(defaultTreeSettings("forest", 1).randomFraction).toBe(0.2);
-    expect(defaultTreeSettings("forest", 2).randomFraction).toBe(0.2);
-    expect(defaultTreeSettings("forest", 3).randomFraction).toBe(0.1);
-    expect(defaultTreeSettings("gbrt", 6).randomFraction).toBe(0.2);
-    expect(treeSettingsHelp("forest").find((h) => h.name === "random-fraction")!.default).toBe("0.2 (0.1 with more than 2 flags)");
-    // The proposals follow the rule: with three flags forest's trials are those of an explicit 0.1.
-    const u = { type: "uniform", low: -1, high: 1 } as const;
-    const space: Space = { a: u, b: u, c: u };
-    const f = (p: Point): number => ((p.a as number) - 0.3) ** 2 + ((p.b as number) + 0.2) ** 2 + (p.c as number) ** 2;
-    const trials = (settings: Partial<TreeSettings>) =>
-      optimise("forest", space, f, "r", 40, [], { ...LIGHT, ...settings }).map((o) => o.point);
-    expect(trials({})).toEqual(trials({ randomFraction: 0.1 }));
-    expect(trials({})).not.toEqual(trials({ randomFraction: 0.2 }));
-  });
-
   it("are registered: names, settings, proposers, and the names completion offers", async () => {
     for (const name of ["forest", "gbrt"] as const) {
       expect(resolveOptimizer(name.toUpperCase())).toBe(name);
