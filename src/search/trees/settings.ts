@@ -5,7 +5,6 @@
 // share of random trials.
 
 import { UsageError } from "../../errors.js";
-import { SPREAD_MAX_FLAGS } from "../encode.js";
 
 export type TreeAcquisition = "ei" | "lcb" | "pi";
 export type TreeSurrogate = "forest" | "gbrt";
@@ -65,24 +64,9 @@ export const DEFAULT_GBRT_SETTINGS: TreeSettings = {
  */
 export const ONE_FLAG_GBRT_ACQUISITION: TreeAcquisition = "ei";
 
-/**
- * forest's share of random draws with more than SPREAD_MAX_FLAGS flags. A
- * random draw in a box of three or more dimensions seldom lands near a
- * basin, so there it mostly costs a trial: on hartmann6 (80 seeds, 50
- * trials) the median regret went from 0.523 to 0.429, under scikit-
- * optimize's 0.489, with rosenbrock4 and ackley5 still far under theirs.
- * One and two flags keep 0.2: on the noisy 1-D function 0.1 let the search
- * stall in the second basin (within 0.1 of the optimum in 21 of 40 seeds,
- * against 25).
- */
-export const FOREST_MANY_FLAGS_RANDOM_FRACTION = 0.1;
-
-/** The defaults of a surrogate for a space of `flags` flags (gbrt differs with one flag, forest with more than two). */
+/** The defaults of a surrogate for a space of `flags` flags (gbrt differs with one flag). */
 export function defaultTreeSettings(surrogate: TreeSurrogate, flags = 2): TreeSettings {
-  if (surrogate === "forest")
-    return flags > SPREAD_MAX_FLAGS
-      ? { ...DEFAULT_FOREST_SETTINGS, randomFraction: FOREST_MANY_FLAGS_RANDOM_FRACTION }
-      : DEFAULT_FOREST_SETTINGS;
+  if (surrogate === "forest") return DEFAULT_FOREST_SETTINGS;
   return flags === 1 ? { ...DEFAULT_GBRT_SETTINGS, acquisition: ONE_FLAG_GBRT_ACQUISITION } : DEFAULT_GBRT_SETTINGS;
 }
 
@@ -109,10 +93,7 @@ export function treeSettingsHelp(surrogate: TreeSurrogate): Array<{ name: string
     },
     {
       name: "random-fraction",
-      default:
-        surrogate === "forest"
-          ? `${d.randomFraction} (${FOREST_MANY_FLAGS_RANDOM_FRACTION} with more than ${SPREAD_MAX_FLAGS} flags)`
-          : String(d.randomFraction),
+      default: String(d.randomFraction),
       help: "share of the trials after the random starts that are random draws too (0 to 1; larger explores more)",
     },
   ];
