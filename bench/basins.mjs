@@ -7,7 +7,10 @@
 // The seventh round found the race this prints: a seed reaches G exactly
 // when it gets there before S. Uses bench/out/dist (npx tsc --outDir
 // bench/out/dist) or G_DIST, as bench/sim.mjs does; hartmann6 is noise-free.
-const dist = process.env.G_DIST ?? new URL("./out/dist/", import.meta.url).pathname;
+// --smoke (what CI runs so the bench cannot rot): 2 seeds of 8 trials with
+// the package's own dist/.
+const SMOKE = process.argv.includes("--smoke");
+const dist = process.env.G_DIST ?? new URL(SMOKE ? "../dist/" : "./out/dist/", import.meta.url).pathname;
 const { proposeGp, parseGpSettings } = await import(`${dist}/search/gp.js`);
 const { createRng } = await import(`${dist}/search/rng.js`);
 const { FUNCTIONS } = await import(new URL("./functions.mjs", import.meta.url).pathname);
@@ -20,7 +23,7 @@ const RADIUS = 0.3;
 /** Regret at or under this is "in the global basin", as bench/sim.mjs counts it. */
 const WITHIN = 0.02;
 
-const [seedsText = "20", budgetText = "50", ...rest] = process.argv.slice(2);
+const [seedsText = "20", budgetText = "50", ...rest] = SMOKE ? ["2", "8"] : process.argv.slice(2);
 const settings = parseGpSettings(Object.fromEntries(rest.map((a) => [a.split("=")[0], a.slice(a.indexOf("=") + 1)])));
 const fn = FUNCTIONS.hartmann6;
 const distanceTo = (p, c) => Math.sqrt(c.reduce((s, v, i) => s + (p[`x${i}`] - v) ** 2, 0));
