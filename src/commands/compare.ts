@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { gBin } from "../runner/paths.js";
 import { UsageError } from "../errors.js";
-import { buildCompareData, type CompareData, type CompareInputRun } from "../query/compare-data.js";
+import { SNAPSHOT_CELL_TEXTS, buildCompareData, type CompareData, type CompareInputRun } from "../query/compare-data.js";
 import { describePrefixMiss, matchesPrefix, selectCompareRuns, type RunSelection } from "../query/select.js";
 import { renderCsv } from "../format/csv.js";
 import { renderJson } from "../format/json.js";
@@ -42,7 +42,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   // The first listing, after recording the Slurm tasks it shows that Slurm ended unseen; reloads of the view read afresh.
   let first: Listing | null = await listReaped(store);
   const load = (): ReturnType<typeof loadCompareRuns> => {
-    const listing = first ?? store.listRunsWithSummaries();
+    const listing = first ?? store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS);
     first = null;
     return loadCompareRuns(store, specs, opts, listing);
   };
@@ -129,7 +129,7 @@ export function loadCompareRuns(
   store: RunStore,
   specs: string[],
   opts: RunSelection,
-  listing: Listing = store.listRunsWithSummaries(),
+  listing: Listing = store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS),
 ): { runs: CompareInputRun[]; warnings: string[]; enclosing: CompareInputRun[]; prefixNote: string | null } {
   const { runs, warnings } = listing;
   const selected = selectCompareRuns(runs, specs, opts, (spec) => readSweep(store.home, spec).id);
@@ -152,12 +152,12 @@ type Listing = { runs: RunWithSummaries[]; warnings: string[] };
  * loaded only when a listed run needs it), then the store is read again.
  */
 async function listReaped(store: RunStore): Promise<Listing> {
-  const listing = store.listRunsWithSummaries();
+  const listing = store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS);
   return (await reapIfNeeded(
     store,
     listing.runs.map((r) => r.run),
   ))
-    ? store.listRunsWithSummaries()
+    ? store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS)
     : listing;
 }
 

@@ -73,7 +73,22 @@ const DAY_MS = 86_400_000;
  * time is broken down by arithmetic. One formatter a column: a table of
  * 100 000 runs spans a few thousand hours.
  */
-export function timeFormatterMs(): (ms: number) => string {
+export function timeFormatterMs(offsetAt: (ms: number) => number = localOffsetFinder()): (ms: number) => string {
+  return (ms) => {
+    const offset = offsetAt(ms);
+    if (Number.isNaN(offset)) return formatDate(new Date(ms));
+    return formatUtcFields(ms + offset);
+  };
+}
+
+/**
+ * How far local time is ahead of UTC at a time given as milliseconds (ms),
+ * found once for each hour of UTC time (from a Date at its first and its last
+ * millisecond); NaN for an hour whose two differ (a change of offset in it) or
+ * out of Date's range. timeFormatterMs's offsets, and what says whether a time
+ * text kept by the index snapshot was made in this time zone.
+ */
+export function localOffsetFinder(): (ms: number) => number {
   const offsets = new Map<number, number>();
   return (ms) => {
     const hour = Math.floor(ms / HOUR_MS);
@@ -83,8 +98,7 @@ export function timeFormatterMs(): (ms: number) => string {
       offset = first === localOffsetMs(hour * HOUR_MS + HOUR_MS - 1) ? first : NaN;
       offsets.set(hour, offset);
     }
-    if (Number.isNaN(offset)) return formatDate(new Date(ms));
-    return formatUtcFields(ms + offset);
+    return offset;
   };
 }
 
@@ -98,7 +112,7 @@ function localOffsetMs(ms: number): number {
 }
 
 /** `YYYY-MM-DD HH:MM:SS` of the UTC fields of `ms` (a local time already shifted by its offset), as formatDate prints a Date's local fields. */
-function formatUtcFields(ms: number): string {
+export function formatUtcFields(ms: number): string {
   const days = Math.floor(ms / DAY_MS);
   const inDay = ms - days * DAY_MS;
   // Days since 1970-01-01 to a civil date (proleptic Gregorian; H. Hinnant's days_from_civil inverted).

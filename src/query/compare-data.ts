@@ -3,7 +3,7 @@
 // present. Filtering (--filter), sorting (-m/-M), --top and the column
 // choices (-c, --skip-core, --skip-unchanged) all happen here.
 
-import type { CellMemo, NameCollector, Run, RunFields, RunRecord, ScalarSummary } from "../store/types.js";
+import type { CellMemo, CellRange, CellTexts, NameCollector, Run, RunFields, RunRecord, ScalarSummary } from "../store/types.js";
 import {
   CORE_ATTRIBUTES,
   attributeHeader,
@@ -20,9 +20,23 @@ import {
 import { parseTop } from "./top.js";
 import { runSeconds, runSecondsOf } from "./run-seconds.js";
 import { evaluateFilter, filterColumns, parseFilter, type FilterValue } from "./filter.js";
-import { formatDuration, formatTime, formatValue, timeFormatterMs } from "../format/values.js";
+import { formatDuration, formatTime, formatUtcFields, formatValue, localOffsetFinder, timeFormatterMs } from "../format/values.js";
 
 export { runSeconds };
+
+/**
+ * The cells the store keeps ready-made in its index snapshot, made as this
+ * builder makes them: a flag's value and a scalar's last value by formatValue,
+ * a run's time by formatDuration, its started time by the local offset of its
+ * hour (kept with the text: another zone's offset formats it anew). g compare
+ * and g view hand it to the listing, which writes it into a new snapshot.
+ */
+export const SNAPSHOT_CELL_TEXTS: CellTexts = {
+  value: formatValue,
+  duration: formatDuration,
+  offset: localOffsetFinder(),
+  shifted: formatUtcFields,
+};
 
 /**
  * One selected run: its index in the newest-first list (1 = latest) and its
@@ -223,6 +237,11 @@ export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[]
   const formatters = columns.map((c) => cellFormatter(c));
   // A flag column's fast path remembers texts by the value's number: it formats with formatValue itself.
   const fastCells = columns.map((c, i) => fastCell(c, c.type === "flag" ? formatValue : formatters[i]!));
+  // The columns a run's kept cells fill at once (flags, then scalars' last values), when there are some.
+  const span = keptCellSpan(columns);
+  const range = span?.range;
+  const spanStart = span?.start ?? -1;
+  const spanEnd = span?.end ?? -1;
   // Numeric: at least one number and nothing but numbers or gaps, seen while the cells are made.
   const width = columns.length;
   const seen = new Uint8Array(width);
@@ -248,6 +267,24 @@ export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[]
     const batch = isBatchRow(r);
     const fields = r.fields;
     for (let i = 0; i < width; i++) {
+      if (i === spanStart && fields?.rangeText !== undefined) {
+        const text = fields.rangeText(range!);
+        if (text !== undefined) {
+          parts[i] = text;
+          const { lengths, kinds } = range!;
+          for (let k = 0; k < spanEnd - spanStart; k++) {
+            if (k > 0) parts[i + k] = "";
+            end += lengths[k]!;
+            ends[j * width + i + k] = end;
+            if (!batch && kinds[k] !== 0) {
+              if (kinds[k] === 1) seen[i + k] = 1;
+              else other[i + k] = 1;
+            }
+          }
+          i = spanEnd - 1;
+          continue;
+        }
+      }
       const fast = fastCells[i]!;
       let text = fields !== undefined && fast !== null ? fast.text(fields) : undefined;
       if (text !== undefined) {
@@ -271,6 +308,40 @@ export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[]
   }
   if (lines.length > 0) texts.push(lines.join(""));
   return { count, texts, ends, seen, other };
+}
+
+/** Columns of a table that runs' kept cells fill at once (see keptCellSpan): from `start` to `end` (exclusive). */
+interface KeptCellSpan {
+  start: number;
+  end: number;
+  range: CellRange;
+}
+
+/**
+ * The longest span of flag columns then last-value scalar columns (a table's
+ * default columns are all its flags, then all its scalars): a run whose flags
+ * and scalars are those, in that order, gives their kept cells as one string
+ * (RunFields.rangeText). Null when no span has two columns or more.
+ */
+function keptCellSpan(columns: ResolvedColumn[]): KeptCellSpan | null {
+  let best: KeptCellSpan | null = null;
+  for (let start = 0; start < columns.length;) {
+    const flags: string[] = [];
+    const scalars: string[] = [];
+    let end = start;
+    for (let c = columns[end]; c !== undefined && c.type === "flag" && scalars.length === 0; c = columns[++end]) flags.push(c.name);
+    for (let c = columns[end]; c !== undefined && c.type === "scalar" && c.qualifier === "last"; c = columns[++end]) scalars.push(c.key);
+    if (end === start) {
+      start++;
+      continue;
+    }
+    if (end - start >= 2 && (best === null || end - start > best.end - best.start)) {
+      const lengths = new Uint32Array(end - start);
+      best = { start, end, range: { flags, scalars, lengths, kinds: new Uint8Array(end - start) } };
+    }
+    start = end;
+  }
+  return best;
 }
 
 /**
@@ -608,6 +679,8 @@ function fastCell(col: ResolvedColumn, format: (v: number | string | boolean) =>
     return {
       memo: { numeric: true },
       text: (f) => {
+        const kept = f.timeText?.("time", 0);
+        if (kept !== undefined) return kept;
         const started = f.timeMs("started");
         const stopped = f.timeMs("stopped");
         return Number.isNaN(started) || Number.isNaN(stopped) ? undefined : formatDuration(Math.max(0, (stopped - started) / 1000));
@@ -615,12 +688,16 @@ function fastCell(col: ResolvedColumn, format: (v: number | string | boolean) =>
     };
   }
   if (attr === "started" || attr === "stopped" || attr === "created") {
-    const format = timeFormatterMs();
+    const offsetAt = localOffsetFinder();
+    const format = timeFormatterMs(offsetAt);
     return {
       memo: { numeric: false },
       text: (f) => {
         const ms = f.timeMs(attr);
-        return Number.isNaN(ms) ? undefined : format(ms);
+        if (Number.isNaN(ms)) return undefined;
+        // The started cell the snapshot keeps, when it was made with this zone's offset for that hour.
+        const kept = attr === "started" ? f.timeText?.("started", offsetAt(ms)) : undefined;
+        return kept ?? format(ms);
       },
     };
   }

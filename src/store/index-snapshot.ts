@@ -18,6 +18,10 @@
 //               record's text fields; bits; where its tags, flags and summaries start
 //   flags       8 bytes a flag: name (string number), kind (low 3 bits) | value number << 3
 //   tags        4 bytes a tag: string number
+//   flag cells  1 byte a flag: the length of its cell text (version 3)
+//   sum cells   1 byte a summary: the length of its last value's cell text
+//   cell text   the runs' ready-made cells (ASCII), run after run: its time, its started,
+//               its flags' and its summaries' last values; the run slot says where
 //   strings     (count + 1) uint32 offsets, then the UTF-8 bytes
 // Runs are kept in the order they were listed (newest first), so the reader's sort
 // meets them sorted.
@@ -25,6 +29,8 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import {
   STORE_FORMAT,
+  type CellRange,
+  type CellTexts,
   type Flags,
   type FlagValue,
   type CellMemo,
@@ -36,7 +42,8 @@ import {
 
 const MAGIC = 0x58444947; // "GIDX"
 // 2: each run's times also as numbers (R_TIMES); a snapshot of version 1 is rebuilt from the runs' files.
-const VERSION = 2;
+// 3: each run's table cells ready-made (the cell sections, R_ZONE, R_CELLS...); older ones are rebuilt likewise.
+const VERSION = 3;
 const HEADER_BYTES = 48;
 const SUMMARY_F64 = 8;
 /** No string: an absent field. */
@@ -95,7 +102,18 @@ const R_SUMS = R_FLAG_COUNT + 4;
 const R_SUM_COUNT = R_SUMS + 4;
 /** created, started, stopped as float64 milliseconds (NaN: absent, or not in toISOString's form; the text slots hold them). */
 const R_TIMES = align8(R_SUM_COUNT + 4);
-const RUN_BYTES = R_TIMES + 3 * 8;
+/** The local offset (ms) the started cell was made with (NaN: none kept): it is used only in a zone with that offset then. */
+const R_ZONE = R_TIMES + 3 * 8;
+/**
+ * Where the run's cells are in the cell text: its time cell from R_CELLS to R_CELL_TIME, its started cell to
+ * R_CELL_STARTED, its flags' and summaries' cells (lengths in the flag and sum cell sections) to R_CELL_END.
+ * An empty time or started cell is one not kept.
+ */
+const R_CELLS = R_ZONE + 8;
+const R_CELL_TIME = R_CELLS + 4;
+const R_CELL_STARTED = R_CELL_TIME + 4;
+const R_CELL_END = R_CELL_STARTED + 4;
+const RUN_BYTES = align8(R_CELL_END + 4);
 /** Which of R_TIMES' three numbers a time field is. */
 const TIME_INDEX: Record<TimeField, number> = { created: 0, started: 1, stopped: 2 };
 
@@ -109,6 +127,10 @@ const B_EARLY = 32;
 const B_NO_TAGS = 64; // tags absent or not a list of strings (then in the extra JSON)
 const B_NO_FLAGS = 128; // flags absent or not flag values (then in the extra JSON)
 const B_NO_EXIT = 256; // exit_status absent
+const B_NO_CELLS = 512; // flags' and summaries' cells not kept (one was not ASCII, or too long)
+
+/** A kept cell's text is at most this long (its length is a byte), and ASCII, so that its bytes are its characters. */
+const MAX_CELL_CHARS = 255;
 
 // A flag value's kind.
 const K_NULL = 0;
@@ -140,6 +162,13 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
+/** Whether `text` can be a kept cell: ASCII (a byte a character) and at most MAX_CELL_CHARS long. */
+function isKeepableCell(text: string): boolean {
+  if (text.length > MAX_CELL_CHARS) return false;
+  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) > 0x7f) return false;
+  return true;
+}
+
 /** One finished run as the snapshot keeps it. */
 export interface SnapshotEntry {
   id: string;
@@ -166,8 +195,12 @@ class StringTable {
   }
 }
 
-/** The snapshot of `entries` as bytes (see the layout above). */
-export function encodeSnapshot(entries: readonly SnapshotEntry[]): Buffer {
+/**
+ * The snapshot of `entries` as bytes (see the layout above), with each run's
+ * table cells made by `cells` (none kept without it: the builder then formats
+ * them, as for a run read from its files).
+ */
+export function encodeSnapshot(entries: readonly SnapshotEntry[], cells?: CellTexts): Buffer {
   const strings = new StringTable();
   const values: number[] = [];
   const valueNumbers = new Map<number, number>(); // numbers only; strings are their own string number
@@ -176,6 +209,12 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[]): Buffer {
   let summaryCount = 0;
   for (const e of entries) summaryCount += Object.keys(e.summaries).length;
   const sums = new Float64Array(summaryCount * SUMMARY_F64);
+  // The cells: a flag value's text made once by its number (strings at odd places), the runs' texts joined at the end.
+  const flagCellLengths: number[] = [];
+  const sumCellLengths = new Uint8Array(summaryCount);
+  const valueTexts: (string | null | undefined)[] = [];
+  const cellTexts: string[] = [];
+  let cellEnd = 0;
   // The runs section through typed views, as the reader reads it (a Buffer method call a field cost a third of the encoding).
   const runsBytes = new ArrayBuffer(entries.length * RUN_BYTES);
   const runs = Buffer.from(runsBytes);
@@ -233,6 +272,26 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[]): Buffer {
 
     runWords[w + R_FLAGS / 4] = flags.length / 2;
     let flagCount = 0;
+    // This run's cells: its time, its started, then (below) its flags' and its summaries' last values.
+    let runCells = "";
+    let keepable = cells !== undefined;
+    runWords[w + R_CELLS / 4] = cellEnd;
+    runDoubles[d + R_ZONE / 8] = NaN;
+    if (cells !== undefined) {
+      const started = runDoubles[d + R_TIMES / 8 + 1]!;
+      const stopped = runDoubles[d + R_TIMES / 8 + 2]!;
+      if (!Number.isNaN(started) && !Number.isNaN(stopped)) runCells = cells.duration(Math.max(0, (stopped - started) / 1000));
+      runWords[w + R_CELL_TIME / 4] = cellEnd + runCells.length;
+      const offset = Number.isNaN(started) ? NaN : cells.offset(started);
+      if (!Number.isNaN(offset)) {
+        runCells += cells.shifted(started + offset);
+        runDoubles[d + R_ZONE / 8] = offset;
+      }
+      runWords[w + R_CELL_STARTED / 4] = cellEnd + runCells.length;
+    } else {
+      runWords[w + R_CELL_TIME / 4] = cellEnd;
+      runWords[w + R_CELL_STARTED / 4] = cellEnd;
+    }
     if (recordFlags !== null) {
       for (const name of Object.keys(recordFlags)) {
         const v = recordFlags[name]!;
@@ -252,6 +311,20 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[]): Buffer {
         } else code = K_STRING | (strings.number(v) << 3);
         flags.push(strings.number(name), code);
         flagCount++;
+        if (cells !== undefined) {
+          // null shows as an empty cell; numbers and strings are formatted once by their number in their table.
+          const kind = code & 7;
+          const place = kind === K_NUMBER ? 2 * (code >>> 3) : kind === K_STRING ? 2 * (code >>> 3) + 1 : -1;
+          let text = place >= 0 ? valueTexts[place] : undefined;
+          if (text === undefined) {
+            text = v === null ? "" : cells.value(v);
+            if (!isKeepableCell(text)) text = null;
+            if (place >= 0) valueTexts[place] = text;
+          }
+          if (text === null) keepable = false;
+          else runCells += text;
+          flagCellLengths.push(text?.length ?? 0);
+        } else flagCellLengths.push(0);
       }
     }
     runWords[w + R_FLAG_COUNT / 4] = flagCount;
@@ -269,11 +342,28 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[]): Buffer {
       sums[s + 5] = v.total;
       sums[s + 6] = v.count;
       sums[s + 7] = v.step === null ? NaN : v.step;
+      if (cells !== undefined) {
+        const text = cells.value(sums[s + 1]!); // as stored: what the builder would format
+        if (!isKeepableCell(text)) keepable = false;
+        else {
+          runCells += text;
+          sumCellLengths[s / SUMMARY_F64] = text.length;
+        }
+      }
       s += SUMMARY_F64;
       sumCount++;
     }
     runWords[w + R_SUM_COUNT / 4] = sumCount;
+    if (!keepable) {
+      // Its time and started cells are kept still; its flags' and summaries' are made by the builder.
+      runWords[w + R_BITS / 4] = bits | B_NO_CELLS;
+      runCells = runCells.slice(0, runWords[w + R_CELL_STARTED / 4]! - cellEnd);
+    }
+    cellTexts.push(runCells);
+    cellEnd += runCells.length;
+    runWords[w + R_CELL_END / 4] = cellEnd;
   }
+  const cellBytes = Buffer.from(cellTexts.join(""), "latin1");
 
   // Strings at the end: interned while the sections above were filled.
   const textBytes = strings.texts.map((t) => Buffer.from(t, "utf8"));
@@ -291,10 +381,22 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[]): Buffer {
     runs,
     Buffer.from(new Uint32Array(flags).buffer),
     Buffer.from(new Uint32Array(tags).buffer),
+    Buffer.from(Uint8Array.from(flagCellLengths).buffer),
+    Buffer.from(sumCellLengths.buffer),
+    cellBytes,
     Buffer.from(offsets.buffer),
     ...textBytes,
   ];
-  const sectionSizes = [s * 8, values.length * 8, runs.length, flags.length * 4, tags.length * 4];
+  const sectionSizes = [
+    s * 8,
+    values.length * 8,
+    runs.length,
+    flags.length * 4,
+    tags.length * 4,
+    flagCellLengths.length,
+    summaryCount,
+    cellBytes.length,
+  ];
   let body = 0;
   for (const n of sectionSizes) body += align8(n);
   body += offsets.byteLength + bytes;
@@ -313,6 +415,7 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[]): Buffer {
   out.writeUInt32LE(tags.length, 24);
   out.writeUInt32LE(values.length, 28);
   out.writeUInt32LE(out.length - HEADER_BYTES, 36);
+  out.writeUInt32LE(cellBytes.length, 40);
   out.writeUInt32LE(checksum(out, HEADER_BYTES), 32);
   return out;
 }
@@ -403,6 +506,12 @@ export class Snapshot {
   private readonly runsAt: number;
   private readonly flags: Uint32Array;
   private readonly tags: Uint32Array;
+  /** Each flag's and each summary's cell length (its place in the flags and summaries sections). */
+  private readonly flagCellLengths: Uint8Array;
+  private readonly sumCellLengths: Uint8Array;
+  /** Where the cell text starts in `buf`, and its length. */
+  private readonly cellAt: number;
+  private readonly cellBytes: number;
   private readonly offsets: Uint32Array;
   private readonly textAt: number;
   private readonly texts: (string | undefined)[];
@@ -438,6 +547,10 @@ export class Snapshot {
     this.runDoubles = new Float64Array(buf.buffer, runsAt, (this.count * RUN_BYTES) / 8);
     this.flags = new Uint32Array(buf.buffer, take(flagCount * 8), flagCount * 2);
     this.tags = new Uint32Array(buf.buffer, take(tagCount * 4), tagCount);
+    this.flagCellLengths = new Uint8Array(buf.buffer, take(flagCount), flagCount);
+    this.sumCellLengths = new Uint8Array(buf.buffer, take(sumCount), sumCount);
+    this.cellBytes = buf.readUInt32LE(40);
+    this.cellAt = take(this.cellBytes) - buf.byteOffset;
     const offsetsAt = at;
     if (offsetsAt + (stringCount + 1) * 4 > buf.byteOffset + buf.length) throw new Error("snapshot: strings past the end");
     this.offsets = new Uint32Array(buf.buffer, offsetsAt, stringCount + 1);
@@ -721,7 +834,12 @@ export class Snapshot {
       const key = this.sums[s]!;
       if (!(key >= 0 && key < strings && Number.isInteger(key))) return false;
     }
-    return true;
+    // The cells in order and inside the cell text (rangeText checks their lengths add up when it reads them).
+    const cells = words[w + R_CELLS / 4]!;
+    const time = words[w + R_CELL_TIME / 4]!;
+    const started = words[w + R_CELL_STARTED / 4]!;
+    const end = words[w + R_CELL_END / 4]!;
+    return cells <= time && time <= started && started <= end && end <= this.cellBytes;
   }
 
   /**
@@ -935,6 +1053,65 @@ export class Snapshot {
       return format(v);
     }
     return undefined;
+  }
+
+  /**
+   * RunFields.rangeText of run `i`: its kept cells of `range`'s flags then
+   * scalars, when its flags and summaries are those, in that order, with
+   * their lengths and kinds written into the range. One string a row: the
+   * bytes of its cells, so that no number is formatted and no cell's string
+   * made. Only for a run that `readsInPlace`.
+   */
+  rangeText(i: number, range: CellRange): string | undefined {
+    const w = (i * RUN_BYTES) / 4;
+    const words = this.runWords;
+    if (words[w + R_BITS / 4]! & B_NO_CELLS) return undefined;
+    if (range.source !== this) {
+      range.source = this;
+      range.numbers = Int32Array.from([...range.flags, ...range.scalars], (name) => this.numberOf(name));
+    }
+    const numbers = range.numbers!;
+    const flagCount = range.flags.length;
+    const sumCount = range.scalars.length;
+    if (words[w + R_FLAG_COUNT / 4] !== flagCount || words[w + R_SUM_COUNT / 4] !== sumCount) return undefined;
+    const flagStart = words[w + R_FLAGS / 4]!;
+    const sumStart = words[w + R_SUMS / 4]!;
+    const { lengths, kinds } = range;
+    let total = 0;
+    for (let k = 0; k < flagCount; k++) {
+      const f = flagStart + k;
+      if (this.flags[2 * f] !== numbers[k]) return undefined;
+      const kind = this.flags[2 * f + 1]! & 7;
+      kinds[k] = kind === K_NULL ? 0 : kind === K_NUMBER ? 1 : 2;
+      total += lengths[k] = this.flagCellLengths[f]!;
+    }
+    for (let k = 0; k < sumCount; k++) {
+      const s = sumStart + k;
+      if (this.sums[s * SUMMARY_F64] !== numbers[flagCount + k]) return undefined;
+      kinds[flagCount + k] = 1;
+      total += lengths[flagCount + k] = this.sumCellLengths[s]!;
+    }
+    const start = words[w + R_CELL_STARTED / 4]!;
+    const end = words[w + R_CELL_END / 4]!;
+    if (end - start !== total) return undefined; // a damaged entry: the builder formats its cells
+    return this.buf.toString("latin1", this.cellAt + start, this.cellAt + end);
+  }
+
+  /** RunFields.timeText of run `i`; only for a run that `readsInPlace`. */
+  timeText(i: number, which: "time" | "started", offset: number): string | undefined {
+    const w = (i * RUN_BYTES) / 4;
+    const words = this.runWords;
+    let start: number;
+    let end: number;
+    if (which === "time") {
+      start = words[w + R_CELLS / 4]!;
+      end = words[w + R_CELL_TIME / 4]!;
+    } else {
+      if (this.runDoubles[(i * RUN_BYTES) / 8 + R_ZONE / 8] !== offset) return undefined;
+      start = words[w + R_CELL_TIME / 4]!;
+      end = words[w + R_CELL_STARTED / 4]!;
+    }
+    return start === end ? undefined : this.buf.toString("latin1", this.cellAt + start, this.cellAt + end);
   }
 
   /** Run `i`'s time field as milliseconds (see RunFields.timeMs); only for a run that `readsInPlace`. */

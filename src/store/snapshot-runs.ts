@@ -10,6 +10,7 @@ import type { Snapshot } from "./index-snapshot.js";
 import {
   STORE_FORMAT,
   type CellMemo,
+  type CellRange,
   type FlagValue,
   type NameCollector,
   type Run,
@@ -90,6 +91,14 @@ export class SnapshotRun implements Run, RunFields {
 
   scalarText(key: string, field: keyof ScalarSummary, format: (v: number) => string, memo: CellMemo): string | undefined {
     return this.snapshot.scalarText(this.at, key, field, format, memo);
+  }
+
+  rangeText(range: CellRange): string | undefined {
+    return this.snapshot.rangeText(this.at, range);
+  }
+
+  timeText(which: "time" | "started", offset: number): string | undefined {
+    return this.snapshot.timeText(this.at, which, offset);
   }
 }
 

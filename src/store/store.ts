@@ -90,7 +90,16 @@ import {
 import { appendScalarRecords, readRunSummaries, readScalarsFile, writeRunSummary } from "./scalar-files.js";
 import { deriveStatus, readSettledRun } from "./status.js";
 import { summarizeTracks } from "./track-files.js";
-import { STORE_FORMAT, type Flags, type Run, type RunFields, type RunRecord, type ScalarRecord, type ScalarSummary } from "./types.js";
+import {
+  STORE_FORMAT,
+  type CellTexts,
+  type Flags,
+  type Run,
+  type RunFields,
+  type RunRecord,
+  type ScalarRecord,
+  type ScalarSummary,
+} from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
 
 export {
@@ -349,8 +358,8 @@ export class RunStore {
    * Runs from index.bin come undecoded, with `fields` to read them in place
    * (snapshot-runs.ts); their record and summaries are decoded when first asked for.
    */
-  listRunsWithSummaries(): { runs: RunWithSummaries[]; warnings: string[] } {
-    return this.readListing(true);
+  listRunsWithSummaries(cells?: CellTexts): { runs: RunWithSummaries[]; warnings: string[] } {
+    return this.readListing(true, cells);
   }
 
   /** The size of the index snapshot (index.bin) in bytes, -1 when there is none: how big a listing will be, before it is read. */
@@ -368,7 +377,7 @@ export class RunStore {
     return { runs: runs.map((r) => r.run), warnings };
   }
 
-  private readListing(withSummaries: boolean): { runs: RunWithSummaries[]; warnings: string[] } {
+  private readListing(withSummaries: boolean, cells?: CellTexts): { runs: RunWithSummaries[]; warnings: string[] } {
     const snapshotPath = `${this.home}/${SNAPSHOT_FILE}`;
     // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot; that thread
     // then stats each run.json while this one joins the names with the snapshot, and this one helps with the rest.
@@ -527,7 +536,10 @@ export class RunStore {
       };
       rewriteIndex(
         this.home,
-        encodeSnapshot(finished.map((r) => ({ id: r.run.id, ...statOf(r.run), record: r.run.record, summaries: r.summaries }))),
+        encodeSnapshot(
+          finished.map((r) => ({ id: r.run.id, ...statOf(r.run), record: r.run.record, summaries: r.summaries })),
+          cells,
+        ),
         SNAPSHOT_FILE,
       );
       // The journal's runs are in the snapshot now; a line appended meanwhile is lost, which costs a read of its run.

@@ -143,6 +143,50 @@ export interface RunFields {
   flagText(name: string, format: (v: string | number | boolean) => string, memo: CellMemo): string | undefined;
   /** `format` of one number of a scalar's summary (as `scalar` gives it); undefined when absent or null. */
   scalarText(key: string, field: keyof ScalarSummary, format: (v: number) => string, memo: CellMemo): string | undefined;
+  /**
+   * The cells of `range`'s flags then scalars (their last values) as one
+   * text, kept ready-made (see CellTexts), with each cell's length and kind
+   * written into the range; undefined when the run's flags and scalars are not
+   * exactly those, in that order, or its cells are not kept.
+   */
+  rangeText?(range: CellRange): string | undefined;
+  /**
+   * The `time` cell kept ready-made, or the `started` cell when it was made
+   * with the local offset `offset` (ms; see CellTexts.offset); undefined otherwise.
+   */
+  timeText?(which: "time" | "started", offset: number): string | undefined;
+}
+
+/**
+ * How the cells a store keeps ready-made (index.bin) are written: the compare
+ * builder's own formatters, handed down to the store (which imports no
+ * formatting), so that a kept cell is the text the builder would make.
+ */
+export interface CellTexts {
+  /** A flag's value or a scalar's last value as a cell shows it. */
+  value(v: number | string | boolean): string;
+  /** The `time` cell of a run that ran this many seconds. */
+  duration(seconds: number): string;
+  /** The local offset (ms) at a time (ms since the epoch), NaN where it is not one for the whole hour. */
+  offset(ms: number): number;
+  /** The `started` cell of a local time already shifted by its offset (ms). */
+  shifted(ms: number): string;
+}
+
+/**
+ * A run of table columns that a run's kept cells may fill at once: these
+ * flags, then these scalars' last values. The run writes each cell's length
+ * into `lengths` and its kind into `kinds` (0: empty, 1: a number, 2: other),
+ * flags first; the rest is the store's, opaque to the caller, who makes one
+ * range a table.
+ */
+export interface CellRange {
+  readonly flags: readonly string[];
+  readonly scalars: readonly string[];
+  readonly lengths: Uint32Array;
+  readonly kinds: Uint8Array;
+  source?: object;
+  numbers?: Int32Array;
 }
 
 /**

@@ -6,7 +6,7 @@
 
 import { NotFoundError, UsageError } from "../errors.js";
 import { selectCompareRuns, type RunSelection } from "../query/select.js";
-import { buildCompareData, type CompareInputRun } from "../query/compare-data.js";
+import { SNAPSHOT_CELL_TEXTS, buildCompareData, type CompareInputRun } from "../query/compare-data.js";
 import { parseColumn, parseColumns, type ColumnRef } from "../query/columns.js";
 import { filterColumns, parseFilter } from "../query/filter.js";
 import { DEFAULT_OBJECTIVE, objectiveValue } from "../query/objective.js";
@@ -89,7 +89,7 @@ export class ViewData {
   /** Reads the store and applies the selection; cached until the version changes. Throws on a bad command line. */
   load(version: number): Snapshot {
     if (this.snapshot && this.snapshot.version === version) return this.snapshot;
-    const { runs, warnings } = this.store.listRunsWithSummaries();
+    const { runs, warnings } = this.store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS);
     let selected: CompareInputRun[] = selectCompareRuns(runs, this.specs, this.options, (spec) => readSweep(this.store.home, spec).id).runs;
     if (this.options.filter !== undefined && this.options.filter.trim() !== "") {
       // Only the filter matters here: one cheap column instead of the whole table.
