@@ -46,7 +46,8 @@ const [dist] = process.argv.slice(1);
 const { openSync, writeSync } = await import("node:fs");
 const { RunStore } = await import(dist + "/store/store.js");
 const { loadCompareRuns } = await import(dist + "/commands/compare.js");
-const { buildCompareData } = await import(dist + "/query/compare-data.js");
+// A build from before the snapshot kept cells (SNAPSHOT_CELL_TEXTS) or the table took bytes (emitBytes) ignores them.
+const { buildCompareData, SNAPSHOT_CELL_TEXTS } = await import(dist + "/query/compare-data.js");
 const { emitTable } = await import(dist + "/format/table.js");
 const out = [];
 let t = performance.now(), c = process.cpuUsage();
@@ -57,11 +58,11 @@ const mark = () => {
   c = process.cpuUsage();
 };
 const store = new RunStore(process.env.G_HOME);
-const listing = store.listRunsWithSummaries(); mark();
+const listing = store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS); mark();
 const { runs } = loadCompareRuns(store, [], {}, listing); mark();
 const data = buildCompareData({ runs, now: Date.now() }); mark();
 const fd = openSync("/dev/null", "w");
-emitTable(data, { color: false }, (s) => writeSync(fd, s)); mark();
+emitTable(data, { color: false, emitBytes: (b) => writeSync(fd, b) }, (s) => writeSync(fd, s)); mark();
 process.stdout.write(JSON.stringify({ phases: out, rss: process.memoryUsage().rss / 1048576, rows: data.rows.length }));
 `;
 

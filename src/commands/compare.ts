@@ -18,7 +18,7 @@ import { say } from "./prompt.js";
 import { PRESTART_FROM_SNAPSHOT_BYTES, rowOffload } from "./compare-rows.js";
 import type { CompareOptions } from "../cli/program.js";
 import type { CompareViewInput } from "../ui/compare-view.js";
-import { isTerminal, terminalColumns, writeOut } from "../runner/terminal.js";
+import { isTerminal, terminalColumns, writeOut, writeOutBytes } from "../runner/terminal.js";
 
 /** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
 export type { CompareOptions };
@@ -109,6 +109,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     {
       width: columns,
       color: tty && !noColor(),
+      emitBytes: writeOutBytes,
       onHidden: (headers) =>
         say(
           `${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal`,

@@ -7,7 +7,7 @@
 
 import { createRequire } from "node:module";
 import type CliTable from "cli-table3";
-import type { CompareData } from "../query/compare-data.js";
+import type { CompareData, KeptRowCells } from "../query/compare-data.js";
 
 // cli-table3 is loaded only for a screenful: the fast path (and start-up) does without it.
 let TableClass: typeof CliTable | undefined;
@@ -29,12 +29,19 @@ export interface RowsOptions {
   cellColor?: (row: number, col: number) => string | undefined;
   /** Told which headers did not fit, so the caller can say so on stderr. */
   onHidden?: (headers: string[]) => void;
+  /** See TableOptions.emitBytes. */
+  emitBytes?: (bytes: Uint8Array) => void;
 }
 
 export interface TableOptions {
   width?: number;
   color: boolean;
   onHidden?: (headers: string[]) => void;
+  /**
+   * Takes a piece of the table as UTF-8 bytes, in turn with `emit`'s pieces:
+   * then a big table without colour is padded as bytes (see renderBytes).
+   */
+  emitBytes?: (bytes: Uint8Array) => void;
 }
 
 /** Tables with more rows than this, or more cells than FAST_PATH_CELLS, skip cli-table3. */
@@ -74,7 +81,12 @@ export function emitTable(data: CompareData, opts: TableOptions, emit: (text: st
   const headers = data.columns.map((c) => c.header);
   // The rows' cells as they keep them (one string a row): no array of cells is made per row.
   const rows = data.rows;
-  const grid: CellGrid = { count: rows.length, text: (r, i) => rows[r]!.cell(i), length: (r, i) => rows[r]!.cellLength(i) };
+  const grid: CellGrid = {
+    count: rows.length,
+    text: (r, i) => rows[r]!.cell(i),
+    length: (r, i) => rows[r]!.cellLength(i),
+    kept: rows.length > 0 && rows.every((row) => row.keptCells !== undefined) ? (r) => rows[r]!.keptCells!() : undefined,
+  };
   const align: Align[] = data.columns.map((c) => (c.numeric ? "right" : "left"));
   const statusCol = data.columns.findIndex((c) => c.source.type === "attr" && c.source.attr === "status");
   // When too wide, give up the least telling columns first: started, op, label, time;
@@ -95,6 +107,7 @@ export function emitTable(data: CompareData, opts: TableOptions, emit: (text: st
     dropOrder,
     onHidden: opts.onHidden,
     cellColor: statusCol < 0 ? undefined : (r, c) => (c === statusCol ? STATUS_COLORS[grid.text(r, c)] : undefined),
+    emitBytes: opts.emitBytes,
   });
 }
 
@@ -115,6 +128,8 @@ interface CellGrid {
   readonly count: number;
   text(r: number, i: number): string;
   length(r: number, i: number): number;
+  /** Where each row keeps its cells, when every row keeps them so (compare's rows): widths and padding read them there. */
+  kept?: (r: number) => KeptRowCells;
 }
 
 /** renderRows's text handed to `emit` in pieces. */
@@ -124,7 +139,9 @@ function emitRows(headers: string[], rows: CellGrid, emit: (text: string) => voi
   const align = opts.align ?? [];
   const small = rows.count <= FAST_PATH_ROWS && rows.count * layout.shown.length <= FAST_PATH_CELLS;
   if (opts.width !== undefined && small) emit(renderWithCliTable(headers, rows, layout, align, opts));
-  else renderFast(headers, rows, layout, align, opts, emit);
+  else if (opts.emitBytes !== undefined && rows.kept !== undefined && !opts.color && layout.cut === 0) {
+    renderBytes(headers, rows, rows.kept, layout, align, opts, emit, opts.emitBytes);
+  } else renderFast(headers, rows, layout, align, opts, emit);
 }
 
 interface Layout {
@@ -133,18 +150,32 @@ interface Layout {
   hidden: number[];
   /** Width of each shown column (parallel to `shown`). */
   widths: number[];
+  /** How many shown columns are narrower than their widest cell (cut with an ellipsis). */
+  cut: number;
 }
 
 function layOut(headers: string[], rows: CellGrid, width: number | undefined, dropOrder: number[] | undefined, align: Align[]): Layout {
   const natural = headers.map((h) => h.length);
+  const kept = rows.kept;
   for (let r = 0; r < rows.count; r++) {
+    if (kept !== undefined) {
+      // Each cell's length from where it ends: no call a cell.
+      const { ends, at, first } = kept(r);
+      let start = at === first ? 0 : ends[at - 1]!;
+      for (let i = 0; i < natural.length; i++) {
+        const end = ends[at + i]!;
+        if (end - start > natural[i]!) natural[i] = end - start;
+        start = end;
+      }
+      continue;
+    }
     for (let i = 0; i < natural.length; i++) {
       const len = rows.length(r, i);
       if (len > natural[i]!) natural[i] = len;
     }
   }
   const all = headers.map((_, i) => i);
-  if (width === undefined) return { shown: all, hidden: [], widths: natural };
+  if (width === undefined) return { shown: all, hidden: [], widths: natural, cut: 0 };
 
   const widths = new Map(all.map((i) => [i, natural[i]!]));
   // Numbers (right-aligned) are never cut: a cut number misleads; the column is dropped instead.
@@ -178,7 +209,9 @@ function layOut(headers: string[], rows: CellGrid, width: number | undefined, dr
     spare -= grow;
   }
   const shown = all.filter((i) => widths.has(i));
-  return { shown, hidden: hidden.sort((a, b) => a - b), widths: shown.map((i) => widths.get(i)!) };
+  const shownWidths = shown.map((i) => widths.get(i)!);
+  const cut = shown.filter((i, k) => shownWidths[k]! < natural[i]!).length;
+  return { shown, hidden: hidden.sort((a, b) => a - b), widths: shownWidths, cut };
 }
 
 function renderWithCliTable(headers: string[], rows: CellGrid, layout: Layout, align: Align[], opts: RowsOptions): string {
@@ -259,6 +292,87 @@ function renderFast(
     }
   }
   emit(text);
+}
+
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+
+/**
+ * renderFast's text as UTF-8 bytes, for a table without colour whose cells
+ * all fit (none cut): each row's cells are copied from where the rows keep
+ * them, a character a byte, into one Buffer a piece of EMIT_LINES lines, with
+ * the spaces filled in, so no cell, padding or line string is made. The header
+ * goes through renderFast's text; a row with a character outside ASCII does
+ * too (its bytes are not its characters).
+ */
+function renderBytes(
+  headers: string[],
+  rows: CellGrid,
+  kept: (r: number) => KeptRowCells,
+  layout: Layout,
+  align: Align[],
+  opts: RowsOptions,
+  emit: (text: string) => void,
+  emitBytes: (bytes: Uint8Array) => void,
+): void {
+  const { shown, widths } = layout;
+  const last = shown.length - 1;
+  const right = shown.map((i) => align[i] === "right");
+  let lineBytes = 1;
+  for (const w of widths) lineBytes += w + GAP.length;
+  const lineOf = (r: number): string => {
+    let text = "";
+    renderFast(headers, { ...rows, count: 1, text: (_, i) => rows.text(r, i), length: (_, i) => rows.length(r, i) }, layout, align, opts, (t) => {
+      text += t;
+    });
+    return text.slice(text.indexOf("\n"));
+  };
+  renderFast(headers, { ...rows, count: 0 }, layout, align, opts, emit);
+  let out = Buffer.allocUnsafe(Math.min(rows.count, EMIT_LINES) * lineBytes);
+  let p = 0;
+  for (let r = 0; r < rows.count; r++) {
+    const { text, ends, at, first } = kept(r);
+    const lineStart = p;
+    out[p++] = NEWLINE;
+    let ascii = true;
+    for (let k = 0; k <= last && ascii; k++) {
+      const i = shown[k]!;
+      const end = ends[at + i]!;
+      const start = at + i === first ? 0 : ends[at + i - 1]!;
+      let pad = widths[k]! - (end - start);
+      if (right[k]) for (; pad > 0; pad--) out[p++] = SPACE;
+      for (let c = start; c < end; c++) {
+        const code = text.charCodeAt(c);
+        if (code > 0x7f) {
+          ascii = false;
+          break;
+        }
+        out[p++] = code;
+      }
+      if (k < last) {
+        for (; pad > 0; pad--) out[p++] = SPACE;
+        out[p++] = SPACE;
+        out[p++] = SPACE;
+      }
+    }
+    if (ascii) {
+      // trimEnd: spaces and the ASCII white space a cell may end in.
+      while (p > lineStart + 1 && (out[p - 1] === SPACE || (out[p - 1]! >= 0x09 && out[p - 1]! <= 0x0d))) p--;
+    } else {
+      p = lineStart;
+      if (p > 0) emitBytes(out.subarray(0, p));
+      emit(lineOf(r));
+      out = Buffer.allocUnsafe(out.length);
+      p = 0;
+    }
+    if (r % EMIT_LINES === EMIT_LINES - 1 && p > 0) {
+      // Handed over whole (a stream may keep it): the next lines go into a new Buffer.
+      emitBytes(out.subarray(0, p));
+      out = Buffer.allocUnsafe(out.length);
+      p = 0;
+    }
+  }
+  if (p > 0) emitBytes(out.subarray(0, p));
 }
 
 /** Strings of 0 to n spaces, by length: padding is looked up, not made, for each of a big table's cells. */

@@ -127,6 +127,20 @@ export interface CompareRow {
   cell(i: number): string;
   /** `cells[i].length`, without making the cell's string. */
   cellLength(i: number): number;
+  /** Where the row's cells are kept (the table pads them from there), when it keeps them so. */
+  keptCells?(): KeptRowCells;
+}
+
+/**
+ * A row's cells where RowCells keeps them: cell i ends at `ends[at + i]` in
+ * `text` and starts where the cell before it ends, or at 0 when `at + i` is
+ * `first` (the text's first cell).
+ */
+export interface KeptRowCells {
+  readonly text: string;
+  readonly ends: Uint32Array;
+  readonly at: number;
+  readonly first: number;
 }
 
 export interface CompareData {
@@ -578,19 +592,19 @@ function isBatchRow(r: CompareInputRun): boolean {
  * read through it: a run from the index builds them only if a presenter
  * asks (the JSON output, the interactive view), never for the table.
  */
-class Row implements CompareRow {
+class Row implements CompareRow, KeptRowCells {
   #values: CellValue[] | undefined;
   #cells: string[] | undefined;
 
   constructor(
     readonly input: CompareInputRun,
     /** The cells of the rows made with this one, one after the other (a string of RowCells' texts). */
-    private readonly line: string,
-    /** Where each cell ends in `line`: `ends[at + i]` for cell i (RowCells' ends, shared by those rows). */
-    private readonly ends: Uint32Array,
-    private readonly at: number,
-    /** `ends`' index of the first cell in `line` (it starts at 0 there). */
-    private readonly first: number,
+    readonly text: string,
+    /** Where each cell ends in `text`: `ends[at + i]` for cell i (RowCells' ends, shared by those rows). */
+    readonly ends: Uint32Array,
+    readonly at: number,
+    /** `ends`' index of the first cell in `text` (it starts at 0 there). */
+    readonly first: number,
     /** The columns' getters, which give `values` when first asked for. */
     private readonly getters: Array<(r: CompareInputRun) => CellValue>,
   ) {}
@@ -602,7 +616,11 @@ class Row implements CompareRow {
 
   cell(i: number): string {
     const k = this.at + i;
-    return this.line.slice(k === this.first ? 0 : this.ends[k - 1], this.ends[k]);
+    return this.text.slice(k === this.first ? 0 : this.ends[k - 1], this.ends[k]);
+  }
+
+  keptCells(): KeptRowCells {
+    return this;
   }
 
   cellLength(i: number): number {

@@ -102,7 +102,14 @@ export function writeErr(text: string): void {
 function writeTo(name: StreamName, text: string): void {
   if (!isOpen(name)) return;
   if (made[name] || !installed) process[name].write(text);
-  else writeToFd(name, text);
+  else writeToFd(name, Buffer.from(text));
+}
+
+/** writeOut of text already in bytes (UTF-8), which the caller hands over: it must not change them after. */
+export function writeOutBytes(bytes: Uint8Array): void {
+  if (!isOpen("stdout")) return;
+  if (made.stdout || !installed) process.stdout.write(bytes);
+  else writeToFd("stdout", bytes);
 }
 
 /**
@@ -111,8 +118,7 @@ function writeTo(name: StreamName, text: string): void {
  * description shared with a process that set O_NONBLOCK) hands the rest to
  * the stream, which waits for it; any other error is the stream's error.
  */
-function writeToFd(name: StreamName, text: string): void {
-  const bytes = Buffer.from(text);
+function writeToFd(name: StreamName, bytes: Uint8Array): void {
   let done = 0;
   try {
     while (done < bytes.length) done += writeSync(FD[name], bytes, done);
