@@ -322,9 +322,16 @@ function renderBytes(
   for (const w of widths) lineBytes += w + GAP.length;
   const lineOf = (r: number): string => {
     let text = "";
-    renderFast(headers, { ...rows, count: 1, text: (_, i) => rows.text(r, i), length: (_, i) => rows.length(r, i) }, layout, align, opts, (t) => {
-      text += t;
-    });
+    renderFast(
+      headers,
+      { ...rows, count: 1, text: (_, i) => rows.text(r, i), length: (_, i) => rows.length(r, i) },
+      layout,
+      align,
+      opts,
+      (t) => {
+        text += t;
+      },
+    );
     return text.slice(text.indexOf("\n"));
   };
   renderFast(headers, { ...rows, count: 0 }, layout, align, opts, emit);

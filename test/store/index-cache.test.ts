@@ -8,7 +8,9 @@ import { generateStore } from "../../runs-fixtures/generate.mjs";
 import { forEachLine } from "../../src/store/index-cache.js";
 import { Snapshot, encodeSnapshot } from "../../src/store/index-snapshot.js";
 import { NOT_A_RUN, startRunFolderProbe } from "../../src/store/run-folder-probe.js";
-import type { RunRecord, ScalarSummary } from "../../src/store/types.js";
+import type { CellRange, Flags, RunRecord, ScalarSummary } from "../../src/store/types.js";
+import { SNAPSHOT_CELL_TEXTS } from "../../src/query/compare-data.js";
+import { formatDuration, formatValue, timeFormatterMs } from "../../src/format/values.js";
 import { RunStore, summarizeScalars } from "../../src/store/store.js";
 import { stoppedStatus } from "../../src/store/status.js";
 import { g } from "../helpers/g.js";
@@ -249,6 +251,57 @@ describe("index.bin, the binary snapshot", () => {
     expect(Snapshot.fromBytes(encodeSnapshot(sorted))!.inPlaceInOrder()).toBe(true);
   });
 
+  it("keeps each run's cells as the compare builder makes them, and none it cannot keep as bytes", () => {
+    const summary = (v: number) => ({ last: v, first: 0, min: 0, max: v, avg: v, total: v, count: 1, step: 1 });
+    const record = (flags: Flags, started: string, stopped: string) =>
+      ({ op: "x", flags, created: started, started, stopped, exit_status: 0 }) as unknown as RunRecord;
+    const t0 = "2026-03-29T00:30:00.000Z"; // Europe's change of offset is an hour and a half later
+    const entries = [
+      { flags: { lr: 0.00123456789, opt: "adam", on: true, off: false, none: null }, sums: { loss: summary(1 / 3), acc: summary(2e-7) } },
+      { flags: { lr: 5, opt: "sgd", on: false, off: true, none: null }, sums: { loss: summary(1e21), acc: summary(-0) } },
+      { flags: { lr: 5, opt: "café", on: false, off: true, none: null }, sums: { loss: summary(1), acc: summary(2) } }, // not ASCII
+      { flags: { lr: 5, opt: "x".repeat(256), on: false, off: true, none: null }, sums: { loss: summary(1), acc: summary(2) } }, // too long
+      { flags: { opt: "sgd", lr: 5, on: false, off: true, none: null }, sums: { loss: summary(1), acc: summary(2) } }, // other order
+    ].map((e, i) => ({
+      id: String(i).repeat(32),
+      ino: 1,
+      size: 2,
+      mtime: 3,
+      record: record(e.flags as Flags, t0, new Date(Date.parse(t0) + 3_723_400 * (i + 1)).toISOString()),
+      summaries: e.sums,
+    }));
+    const range = (): CellRange => ({
+      flags: ["lr", "opt", "on", "off", "none"],
+      scalars: ["loss", "acc"],
+      lengths: new Uint32Array(7),
+      kinds: new Uint8Array(7),
+    });
+    const snap = Snapshot.fromBytes(encodeSnapshot(entries, SNAPSHOT_CELL_TEXTS))!;
+    for (const i of [0, 1]) {
+      const r = range();
+      const { flags } = entries[i]!.record;
+      const texts = [...Object.values(flags!).map((v) => (v === null ? "" : formatValue(v))), formatValue(entries[i]!.summaries.loss.last)];
+      texts.push(formatValue(entries[i]!.summaries.acc.last));
+      expect(snap.rangeText(i, r)).toBe(texts.join(""));
+      expect([...r.lengths]).toEqual(texts.map((t) => t.length));
+      expect([...r.kinds]).toEqual([1, 2, 2, 2, 0, 1, 1]);
+      expect(snap.timeText(i, "time", 0)).toBe(formatDuration(3723.4 * (i + 1)));
+    }
+    expect(snap.rangeText(2, range())).toBeUndefined();
+    expect(snap.rangeText(3, range())).toBeUndefined();
+    expect(snap.rangeText(4, range())).toBeUndefined();
+    expect(snap.rangeText(0, { ...range(), scalars: ["acc", "loss"] })).toBeUndefined();
+    // The started cell in the zone it was made in (this process's), and not in a zone with another offset that hour.
+    const offset = SNAPSHOT_CELL_TEXTS.offset(Date.parse(t0));
+    expect(snap.timeText(0, "started", offset)).toBe(timeFormatterMs()(Date.parse(t0)));
+    expect(snap.timeText(0, "started", offset + 3_600_000)).toBeUndefined();
+    // Without the builder's formatters, no cell is kept: the builder makes them all.
+    const bare = Snapshot.fromBytes(encodeSnapshot(entries))!;
+    expect(bare.rangeText(0, range())).toBeUndefined();
+    expect(bare.timeText(0, "time", 0)).toBeUndefined();
+    expect(bare.timeText(0, "started", offset)).toBeUndefined();
+  });
+
   it("gives a run's status from its bits as the record gives it", () => {
     const records = [
       { exit_status: 0 },
@@ -451,6 +504,26 @@ describe("g compare from the index", () => {
     expect(lineCount(join(home, "index.jsonl"))).toBe(3);
     expect(print(false)).toEqual(relabelled);
     expect(print(true)).toEqual(relabelled);
+  });
+});
+
+describe("g compare from index.bin's kept cells in another time zone", () => {
+  it("prints the started times of the zone it runs in, whichever zone wrote the snapshot", () => {
+    const home = tempDir();
+    generateStore({ runs: 300, out: home, steps: 3, seed: "zones", summary: false });
+    const zones = ["UTC", "Australia/Lord_Howe", "Asia/Kathmandu", "America/New_York"];
+    const compare = (tz: string, uncached: boolean) => {
+      if (uncached) for (const f of ["index.bin", "index.jsonl", "index-keys.txt"]) rmSync(join(home, f), { force: true });
+      const res = g(["compare", "-T"], { home, env: { TZ: tz } });
+      expect(res.code, res.stderr).toBe(0);
+      return res.stdout;
+    };
+    const fromFiles = new Map(zones.map((tz) => [tz, compare(tz, true)]));
+    expect(new Set(fromFiles.values()).size).toBe(zones.length);
+    for (const writer of zones) {
+      compare(writer, true); // the snapshot's cells made in this zone
+      for (const reader of zones) expect(compare(reader, false), `${writer} → ${reader}`).toBe(fromFiles.get(reader));
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderCsv, quoteCsvField } from "../../src/format/csv.js";
 import { renderJson, toJsonRows } from "../../src/format/json.js";
-import { FAST_PATH_ROWS, renderRows, renderTable } from "../../src/format/table.js";
+import { FAST_PATH_ROWS, emitTable, renderRows, renderTable } from "../../src/format/table.js";
 import { buildCompareData, type CompareInputRun } from "../../src/query/compare-data.js";
 import type { Flags, Run, ScalarSummary } from "../../src/store/types.js";
 
@@ -39,6 +39,11 @@ function data(n: number, opts: { columns?: string } = {}) {
     makeRun(i + 1, { lr: 0.001 * (i + 1), optimizer: i % 2 ? "sgd" : "adam" }, i === 1 ? null : 1 / (i + 1)),
   );
   return buildCompareData({ runs, now: NOW, ...opts });
+}
+
+/** emitTable's pieces, strings and bytes, in the order it hands them over (no colour). */
+function renderTableTo(d: ReturnType<typeof data>, width: number | undefined, pieces: Array<string | Uint8Array>): void {
+  emitTable(d, { color: false, width, emitBytes: (b) => pieces.push(Buffer.from(b)) }, (t) => pieces.push(t));
 }
 
 describe("renderRows", () => {
@@ -147,6 +152,31 @@ describe("renderTable", () => {
     expect(hidden).toContain("started");
     expect(hidden).not.toContain("loss");
     expect(text.split("\n")[0]).toMatch(/run.*loss/);
+  });
+
+  it("pads a big table as bytes to the text the string path gives, odd cells included", () => {
+    const runs = Array.from({ length: FAST_PATH_ROWS + 30 }, (_, i) =>
+      makeRun(
+        i + 1,
+        // A label with non-ASCII text (that row goes through the string path), one ending in a tab, one empty.
+        { lr: i % 7 === 0 ? null : 0.001 * (i + 1), optimizer: i % 5 === 0 ? "adam\t" : i % 2 ? "sgd" : "" },
+        i % 4 === 1 ? null : 1 / (i + 1),
+        i === 3 ? "café ☕" : i % 3 === 0 ? "base" : "",
+      ),
+    );
+    const d = buildCompareData({ runs, now: NOW });
+    for (const width of [undefined, 400]) {
+      const pieces: Array<string | Uint8Array> = [];
+      renderTableTo(d, width, pieces);
+      expect(pieces.some((p) => p instanceof Uint8Array)).toBe(true);
+      const text = pieces.map((p) => (typeof p === "string" ? p : Buffer.from(p).toString("utf8"))).join("");
+      expect(text).toBe(renderTable(d, { color: false, width }));
+      expect(text).toContain("café ☕");
+    }
+    // A table cut to the terminal's width, or in colour, keeps to the string path.
+    const cut: Array<string | Uint8Array> = [];
+    renderTableTo(d, 60, cut);
+    expect(cut.every((p) => typeof p === "string")).toBe(true);
   });
 
   it("colours the status only when asked", () => {
