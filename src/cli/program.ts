@@ -131,9 +131,9 @@ export function buildProgram(): Command {
 
   program
     .command("agent")
-    .description("Run trials of a sweep until it is done (start as many agents as you like).")
+    .description("Run trials of a sweep until it is done (start as many agents as you like; -j N runs N trials at once).")
     .argument("<sweep-id>", "the id g sweep printed; W&B's entity/project/ID works too")
-    .option("--count <n>", "run at most N trials (over all of -j's)", (value) => parseCount("--count", value))
+    .option("--count <n>", "run at most N trials in all (with -j, over all of them)", (value) => parseCount("--count", value))
     .option("-j, --parallel <n>", "run up to N trials at once, each claimed as a separate agent would (default 1)", (value) =>
       parseCount("-j/--parallel", value),
     )
