@@ -179,6 +179,13 @@ print("val_loss: %f" % ((a.x - 0.3) ** 2 + (0.1 if a.opt == "sgd" else 0.0)))
     expect(runs.every((t) => t.status === "completed")).toBe(true);
     expect(new Set(runs.map((t) => `${t.flags.x}/${t.flags.opt}`)).size).toBe(10);
     expect(sweepCounts(id).state).toBe("finished");
+    // An agent that starts on the finished bayes sweep (its proposal thread started, no proposal
+    // asked of it) exits at once, plain or -j.
+    for (const extra of [[], ["-j", "2"]]) {
+      const again = run(["agent", id, ...extra]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain("reached its run_cap of 10");
+    }
   });
 
   it("stops every running trial on Ctrl-C, claims no more, and exits 130", async () => {
