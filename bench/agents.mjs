@@ -6,9 +6,11 @@
 // --trials 0 times the claims only. --old DIR: a second build (a package root
 // with its bin/g and dist/) runs each row too, right after this build's, so
 // the load falls on both alike; "× 1 agent" compares a build with itself.
-// --smoke: 4 trials of 0.05 s, 5 claims, 1 and 2 agents (CI runs it so the bench cannot rot).
+// --parallel P: one more row, "1 -j P": a single `g agent ID -j P` process
+// (after the row of P agents, or at the end), for each build that has -j.
+// --smoke: 4 trials of 0.05 s, 5 claims, 1 and 2 agents and 1 agent -j 2 (CI runs it so the bench cannot rot).
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -34,6 +36,8 @@ const TRIALS = SMOKE ? 4 : arg("trials", 16);
 const SLEEP_S = SMOKE ? 0.05 : arg("sleep", 0.5);
 const CLAIMS = SMOKE ? 5 : arg("claims", 200);
 const AGENTS = SMOKE ? [1, 2] : String(arg("agents", "1,2,4,8")).split(",").map(Number);
+/** Trials at once of the one-process row (`g agent ID -j P`); null: no such row. */
+const PARALLEL = SMOKE ? 2 : arg("parallel", null) === null ? null : Number(arg("parallel", null));
 const OLD = (() => {
   const at = process.argv.indexOf("--old");
   return at > 0 ? resolve(process.argv[at + 1]) : null;
@@ -58,6 +62,12 @@ function launchAgents(n, argv, opts) {
     const child = spawn("sh", ["-c", script, "sh", String(n), ...argv], { ...opts, stdio: "ignore" });
     child.on("close", (code) => (code === 0 ? res() : rej(new Error(`an agent failed (exit ${code})`))));
   });
+}
+
+/** Whether a build's `g agent` takes -j (builds before the eighth round do not). */
+function hasParallel(buildRoot) {
+  const help = spawnSync(process.execPath, [join(buildRoot, "bin/g"), "agent", "--help"], { encoding: "utf8" });
+  return /--parallel/.test(help.stdout ?? "");
 }
 
 /**
@@ -108,34 +118,39 @@ try {
   // Throughput: N agent processes on one sweep of TRIALS trials (run_cap), each build in turn.
   const rows = [];
   const onePerSecond = new Map();
-  for (const n of TRIALS > 0 ? AGENTS : []) {
-    // The floor of "all started": n bare Node processes (`node -e 0`) launched the same way, at
-    // this moment's load; what an agent adds to Node's start up to its first trial is the difference.
+  /**
+   * The rows of one agent count: `processes` agents launched at once, each `g agent ID` and
+   * `extra` (["-j", "8"] for the one-process row), on a fresh sweep of TRIALS trials, each build
+   * in turn; `trialsAtOnce` trials must have started for "all started".
+   */
+  const measureRows = async (label, processes, extra, trialsAtOnce, buildsHere) => {
+    // The floor of "all started": as many bare Node processes (`node -e 0`) launched the same way,
+    // at this moment's load; what an agent adds to Node's start up to its first trial is the difference.
     const floors = [];
     for (let i = 0; i < FLOOR_ROUNDS; i++) {
       const t0 = Date.now();
-      await launchAgents(n, [process.execPath, "-e", "0"], { cwd: program, env: process.env });
+      await launchAgents(processes, [process.execPath, "-e", "0"], { cwd: program, env: process.env });
       floors.push(Date.now() - t0);
     }
     const floorMs = [...floors].sort((x, y) => x - y)[Math.floor(floors.length / 2)];
-    for (const build of builds) {
-      const home = join(work, `home-${n}-${build.name.replace(/ /g, "-")}`);
+    for (const build of buildsHere) {
+      const home = join(work, `home-${label.replace(/ /g, "")}-${build.name.replace(/ /g, "-")}`);
       const s = createSweep(home, "bench.yaml", yaml.replace("method: random", `method: random\nrun_cap: ${TRIALS}`), program);
       const t0 = Date.now();
-      await launchAgents(n, [process.execPath, join(build.root, "bin/g"), "agent", s.id], {
+      await launchAgents(processes, [process.execPath, join(build.root, "bin/g"), "agent", s.id, ...extra], {
         cwd: program,
         env: { ...process.env, G_HOME: home },
       });
       const wallMs = Date.now() - t0;
       const wall = wallMs / 1000;
-      const { allStarted, lastStopped } = readTimeline(home, n, t0);
-      const ideal = Math.ceil(TRIALS / n) * SLEEP_S;
+      const { allStarted, lastStopped } = readTimeline(home, trialsAtOnce, t0);
+      const ideal = Math.ceil(TRIALS / trialsAtOnce) * SLEEP_S;
       const perSecond = TRIALS / wall;
-      if (n === 1) onePerSecond.set(build.name, perSecond);
+      if (label === "1") onePerSecond.set(build.name, perSecond);
       const one = onePerSecond.get(build.name);
       rows.push([
         ...(OLD ? [build.name] : []),
-        String(n),
+        label,
         String(TRIALS),
         wall.toFixed(2),
         perSecond.toFixed(2),
@@ -148,7 +163,19 @@ try {
         loadavg()[0].toFixed(1),
       ]);
     }
+  };
+  const parallelBuilds = PARALLEL === null ? [] : builds.filter((b) => hasParallel(b.root));
+  const parallelRow = () => measureRows(`1 -j ${PARALLEL}`, 1, ["-j", String(PARALLEL)], PARALLEL, parallelBuilds);
+  let parallelDone = false;
+  for (const n of TRIALS > 0 ? AGENTS : []) {
+    await measureRows(String(n), n, [], n, builds);
+    // Next to the row of as many agent processes.
+    if (n === PARALLEL && parallelBuilds.length > 0) {
+      await parallelRow();
+      parallelDone = true;
+    }
   }
+  if (TRIALS > 0 && PARALLEL !== null && !parallelDone && parallelBuilds.length > 0) await parallelRow();
 
   // Fixed cost per agent process: start node, load g, find the sweep done, exit.
   const doneHome = join(work, "home-done");
@@ -207,6 +234,17 @@ try {
   console.log(
     "all started: from the launch until every agent's first trial had started; node -e 0 ×n: n bare Node processes launched alike, until the last exited (median of 3, before the row's builds); tail: from the last trial's end until the last agent exited",
   );
+  if (PARALLEL !== null)
+    console.log(
+      `1 -j ${PARALLEL}: one \`g agent ID -j ${PARALLEL}\` process (its floor: one bare Node process); all started: until its ${PARALLEL} first trials had started${
+        builds.length > parallelBuilds.length
+          ? `; not run for ${builds
+              .filter((b) => !parallelBuilds.includes(b))
+              .map((b) => b.name)
+              .join(", ")} (no -j)`
+          : ""
+      }`,
+    );
   console.log(
     `\n${new Date().toISOString().slice(0, 16)} UTC, load average at the end ${loadavg()
       .map((l) => l.toFixed(1))

@@ -3,7 +3,7 @@
 // needs (src/cli/route.ts) and loads that route's bundle alone, with its V8
 // code cache (src/cli/bundle-loader.ts). Commander and building the program
 // are most of a short command's start-up, so `g run`, any `--help`, a bare
-// `g runs` and `g agent ID [--count N] [--no-retry]` skip them; errors become
+// `g runs` and `g agent ID [--count N] [--no-retry] [-j N]` skip them; errors become
 // exit codes in the route bundles (src/cli/start.ts).
 
 import { join } from "node:path";

@@ -131,9 +131,12 @@ export function buildProgram(): Command {
 
   program
     .command("agent")
-    .description("Run trials of a sweep until it is done (start as many agents as you like).")
+    .description("Run trials of a sweep until it is done (start as many agents as you like; -j N runs N trials at once).")
     .argument("<sweep-id>", "the id g sweep printed; W&B's entity/project/ID works too")
-    .option("--count <n>", "run at most N trials", (value) => parseCount("--count", value))
+    .option("--count <n>", "run at most N trials in all (with -j, over all of them)", (value) => parseCount("--count", value))
+    .option("-j, --parallel <n>", "run up to N trials at once, each claimed as a separate agent would (default 1)", (value) =>
+      parseCount("-j/--parallel", value),
+    )
     .option("--no-retry", "do not re-run trials whose agent died")
     .option("--backend <name>", "start --agents agents elsewhere: local (child processes) or slurm (one job array)")
     .option("--agents <n>", "how many agents --backend starts (default 1)", (value) => parseCount("--agents", value))

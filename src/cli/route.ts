@@ -6,7 +6,7 @@
 /**
  * - `run`: `g run ...` without -h/--help before `--` (parsed by run-args.ts alone);
  * - `runs-list`: `g runs` or `g runs list` with nothing else;
- * - `agent`: `g agent SWEEP_ID [--count N] [--no-retry]` (how backends start agents);
+ * - `agent`: `g agent SWEEP_ID [--count N] [--no-retry] [-j N]` (how backends start agents);
  * - `program`: everything else, through commander (src/cli/program.ts), `--version` too.
  */
 export type Route = "run" | "runs-list" | "agent" | "program";
@@ -36,18 +36,34 @@ function isBareRunsList(args: string[]): boolean {
   return args[0] === "runs" && (args.length === 1 || (args.length === 2 && args[1] === "list"));
 }
 
+/** The options of a plain agent command line, as commander gives them. */
+export interface PlainAgentOptions {
+  retry: boolean;
+  count?: number;
+  parallel?: number;
+}
+
+/** A whole number as the plain routes take it: digits only (commander handles the rest, with its errors). */
+const PLAIN_COUNT = /^\d{1,9}$/;
+
 /**
- * `g agent SWEEP_ID [--count N] [--no-retry]`, each option at most once and N
- * digits only: the options as commander gives them (`retry` true unless
- * --no-retry). Anything else (other options, mistakes) goes to commander.
+ * `g agent SWEEP_ID [--count N] [--no-retry] [-j|--parallel N]`, each option
+ * at most once and N digits only: the options as commander gives them
+ * (`retry` true unless --no-retry). Anything else (other options, `-j4`,
+ * `--parallel=4`, mistakes) goes to commander. A 0 passes here: the command
+ * refuses it with the same words either way.
  */
-export function plainAgentArgs(args: string[]): { id: string; opts: { retry: boolean; count?: number } } | null {
+export function plainAgentArgs(args: string[]): { id: string; opts: PlainAgentOptions } | null {
   const [command, id, ...rest] = args;
   if (command !== "agent" || id === undefined || id.startsWith("-")) return null;
-  const opts: { retry: boolean; count?: number } = { retry: true };
+  const opts: PlainAgentOptions = { retry: true };
   for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === "--no-retry" && opts.retry) opts.retry = false;
-    else if (rest[i] === "--count" && opts.count === undefined && /^\d{1,9}$/.test(rest[i + 1] ?? "")) opts.count = Number(rest[++i]);
+    const word = rest[i];
+    const value = rest[i + 1] ?? "";
+    if (word === "--no-retry" && opts.retry) opts.retry = false;
+    else if (word === "--count" && opts.count === undefined && PLAIN_COUNT.test(value)) opts.count = Number(rest[++i]);
+    else if ((word === "-j" || word === "--parallel") && opts.parallel === undefined && PLAIN_COUNT.test(value))
+      opts.parallel = Number(rest[++i]);
     else return null;
   }
   return { id, opts };

@@ -55,7 +55,6 @@ export function startProposer(): void {
   } catch {
     return;
   }
-  w.unref();
   w.on("message", (reply: ProposalReply) => {
     const wait = waiting.get(reply.id);
     if (!wait) return;
@@ -72,6 +71,10 @@ export function startProposer(): void {
   };
   w.on("error", fail);
   w.on("exit", fail);
+  // After the listeners: on Node 20 a "message" listener added to an unref'd worker refs it again,
+  // and an agent that started the thread but had nothing to propose (a bayes sweep already done)
+  // never exited.
+  w.unref();
   worker = w;
 }
 

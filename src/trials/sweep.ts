@@ -334,7 +334,7 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
     env: { ...buildEnv(process.env, { id: run.id, dir: run.dir, home: store.home, flags: point }), G_SWEEP_ID: sweep.id },
     cwd: opts.cwd,
     sink: opts.sink,
-    // The agent claims its next trial while this one's folder is fsynced (see runTrials).
+    // The agent claims its next trial while this one's folder is fsynced (see runAgentTrials in agent-loop.ts).
     settleLater: true,
     ...(config.program ? { sourceOf: resolve(opts.cwd, config.program) } : {}),
     ...(earlyStop || opts.onScalar

@@ -78,7 +78,7 @@ function Live({ state, color }: { state: ProgressState; color: boolean }) {
   const done = doneCount(state);
   const head =
     init.kind === "agent"
-      ? `trial ${k}${total === null ? "" : `/${total}`} claimed · ${done} finished by this agent`
+      ? `trial ${k}${total === null ? "" : `/${total}`} claimed · ${done} finished by this agent${(init.parallel ?? 1) > 1 ? ` · ${state.running.length} of ${init.parallel} running` : ""}`
       : `${k}/${total} trials ${formatBar(k, total ?? k, BAR_WIDTH)} ${Math.floor((100 * k) / Math.max(1, total ?? k))}%`;
   const timing = [`elapsed ${elapsed}`];
   if (eta !== null) timing.push(`ETA ${formatDuration(eta / 1000)}`);

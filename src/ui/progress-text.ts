@@ -35,7 +35,8 @@ export function finishedLine(state: ProgressState, e: Finished): string | null {
       return parts.join(" · ");
     }
     case "agent":
-      return `trial ${e.trial} ${e.status}`;
+      // With -j the agent's other trials go on: how many, as a batch's line says.
+      return `trial ${e.trial} ${e.status}${(state.init.parallel ?? 1) > 1 ? ` · ${state.running.length} running` : ""}`;
     case "single":
       return null;
   }

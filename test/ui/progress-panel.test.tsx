@@ -136,6 +136,17 @@ describe("progress panel", () => {
     expect(frame).toContain(`g compare --filter '.sweep = "7f3e9a1b"' -m loss · g view --sweep 7f3e9a1b`);
   });
 
+  it("shows an agent's running trials with -j, each on its line", () => {
+    const agent: ProgressInit = { ...BATCH, kind: "agent", id: "7f3e9a1b", title: "random", total: 20, parallel: 3 };
+    const frame = frameOf(
+      play(agent, started(4, 0, "x=4"), started(5, 0, "x=5"), finished(4, 1_000, 0.2, { trial: 4, value: 0.2 }), started(6, 1_000, "x=6")),
+    );
+    expect(frame).toContain("trial 6/20 claimed · 1 finished by this agent · 2 of 3 running");
+    expect(frame).toMatch(/\[5\] x=5/);
+    expect(frame).toMatch(/\[6\] x=6/);
+    expect(frame).not.toMatch(/\[4\] x=4 ·/);
+  });
+
   it("shows a single run's elapsed time and last scalars, then how it ended", () => {
     const single: ProgressInit = { kind: "single", id: ID, title: "train.py", total: 1, startedMs: 0 };
     const live = play(single, started(1, 0, ""), scalar(1, "loss", 0.75, 2), { type: "tick", nowMs: 4_000 });

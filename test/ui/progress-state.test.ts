@@ -187,6 +187,15 @@ describe("progress text", () => {
     expect(finishedLine(s, e as never)).toBe("trial 2/4 completed · loss 0.25 · best 0.125 (trial 1) · 1 running · 1 failed");
   });
 
+  it("says an agent's trial ends, with how many of its other trials run under -j", () => {
+    const agent = { ...BATCH, kind: "agent" as const };
+    const e = finished(2, 1, 0.25, null);
+    expect(finishedLine(play(agent, started(1, 0), started(2, 0), e), e as never)).toBe("trial 2 completed");
+    expect(finishedLine(play({ ...agent, parallel: 3 }, started(1, 0), started(2, 0), started(3, 0), e), e as never)).toBe(
+      "trial 2 completed · 2 running",
+    );
+  });
+
   it("prints nothing per trial for a single run", () => {
     const s = initialProgress({ ...BATCH, kind: "single" });
     expect([startedLine(s, started(1, 0) as never), finishedLine(s, finished(1, 0, null, null) as never)]).toEqual([null, null]);

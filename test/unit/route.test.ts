@@ -2,6 +2,7 @@
 // exactly the command lines they reproduce commander's answer for; everything
 // else, mistakes included, goes to commander's program.
 import { describe, expect, it } from "vitest";
+import { buildProgram } from "../../src/cli/program.js";
 import { chooseRoute, isVersion, plainAgentArgs, runsScripts } from "../../src/cli/route.js";
 
 describe("chooseRoute", () => {
@@ -12,6 +13,9 @@ describe("chooseRoute", () => {
     [["runs", "list"], "runs-list"],
     [["agent", "abc123"], "agent"],
     [["agent", "abc123", "--count", "3", "--no-retry"], "agent"],
+    [["agent", "abc123", "-j", "8"], "agent"],
+    [["agent", "abc123", "--parallel", "2", "--count", "3", "--no-retry"], "agent"],
+    [["agent", "abc123", "-j", "0"], "agent"],
   ])("%j goes to the %s bundle", (args, route) => {
     expect(chooseRoute(args)).toBe(route);
   });
@@ -28,6 +32,12 @@ describe("chooseRoute", () => {
     [["agent", "abc", "--count", "x"]],
     [["agent", "abc", "--count", "1", "--count", "2"]],
     [["agent", "abc", "--no-retry", "--no-retry"]],
+    [["agent", "abc", "-j"]],
+    [["agent", "abc", "-j", "x"]],
+    [["agent", "abc", "-j", "-1"]],
+    [["agent", "abc", "-j", "1", "--parallel", "2"]],
+    [["agent", "abc", "-j4"]],
+    [["agent", "abc", "--parallel=4"]],
     [["compare", "-T"]],
     [["--version"]],
     [["compar"]],
@@ -38,6 +48,25 @@ describe("chooseRoute", () => {
   it("gives the agent's options as commander does", () => {
     expect(plainAgentArgs(["agent", "s1"])).toEqual({ id: "s1", opts: { retry: true } });
     expect(plainAgentArgs(["agent", "s1", "--no-retry", "--count", "12"])).toEqual({ id: "s1", opts: { retry: false, count: 12 } });
+    expect(plainAgentArgs(["agent", "s1", "-j", "8"])).toEqual({ id: "s1", opts: { retry: true, parallel: 8 } });
+    expect(plainAgentArgs(["agent", "s1", "--count", "5", "--parallel", "3"])).toEqual({
+      id: "s1",
+      opts: { retry: true, count: 5, parallel: 3 },
+    });
+  });
+
+  it.each([
+    [["agent", "s1"]],
+    [["agent", "s1", "--no-retry", "--count", "12"]],
+    [["agent", "s1", "-j", "8"]],
+    [["agent", "s1", "--parallel", "3", "--count", "5", "--no-retry"]],
+    [["agent", "s1", "-j", "0"]],
+  ])("reads %j as commander's program does", async (args) => {
+    const program = buildProgram().exitOverride();
+    let parsed: { id: string; opts: Record<string, unknown> } | null = null;
+    program.commands.find((c) => c.name() === "agent")!.action((id: string, opts: Record<string, unknown>) => void (parsed = { id, opts }));
+    await program.parseAsync(args, { from: "user" });
+    expect(parsed).toEqual(plainAgentArgs(args));
   });
 
   it("tells the version flag and the commands that run scripts", () => {

@@ -1,5 +1,5 @@
 // The `agent` route's bundle (dist/bundle/agent.js): `g agent SWEEP_ID [--count N]
-// [--no-retry]`, as backends start agents, without commander.
+// [--no-retry] [-j N]`, as backends start agents, without commander.
 
 import { agentCommand } from "../../commands/agent.js";
 import { plainAgentArgs } from "../route.js";
