@@ -78,8 +78,9 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   design: "random",
   model: "g",
   optunaSwap: [],
-  endGame: "off",
-  endGameRadius: 0.5,
+  // The last tenth of a known budget refines (gp/end-game.ts says why these two values).
+  endGame: 0.1,
+  endGameRadius: 0.75,
   progress: null,
 };
 
