@@ -135,6 +135,20 @@ describe("the end game by default", () => {
     expect(proposeGp(space, past, seedrandom("d"), {}, {})).toEqual(proposeGp(space, past, seedrandom("d"), { endGame: "off" }, {}));
   });
 
+  it("leaves the last trials ordinary where the fit finds noise: the same proposals as end-game=off", () => {
+    // Each of ten points run twice, 0.4 apart: only noise explains that (the fit's noise variance is
+    // about a tenth of the values' variance, above the 1e-2 gate).
+    const noisy = history(10).flatMap((o) => [
+      { point: o.point, value: o.value! + 0.2 },
+      { point: o.point, value: o.value! - 0.2 },
+    ]);
+    const last = (settings: Partial<GpSettings>) =>
+      proposeGp(space, noisy, seedrandom("n"), { ...settings, progress: { trial: 30, total: 30 } }, {});
+    expect(last({})).toEqual(last({ endGame: "off" }));
+    // The same trials without the noise are refined (the test above).
+    expect(at(30)).not.toEqual(at(30, { endGame: "off" }));
+  });
+
   it("searches 0.75 length scales around the best trial: the same proposal as end-game-radius=0.75, not 0.5", () => {
     expect(at(30)).toEqual(at(30, { endGame: 0.1, endGameRadius: 0.75 }));
     expect(at(30)).not.toEqual(at(30, { endGame: 0.1, endGameRadius: 0.5 }));
