@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import seedrandom from "seedrandom";
 import type { Observation, Point, Space } from "../../src/flags/space.js";
-import { parseGpSettings, proposeGp, type GpCache } from "../../src/search/gp.js";
+import { DEFAULT_GP_SETTINGS, parseGpSettings, proposeGp, type GpCache, type GpSettings } from "../../src/search/gp.js";
 import { buildEncoding, encodePoint } from "../../src/search/encode.js";
 import { inEndGame, sampleInBox, trustBox } from "../../src/search/gp/end-game.js";
 import { UsageError } from "../../src/errors.js";
@@ -116,6 +116,42 @@ describe("gp with a budget", () => {
     const on = runs(0.25);
     const geo = (v: number[]) => Math.exp(v.reduce((s, x) => s + Math.log(x), 0) / v.length);
     expect(geo(on)).toBeLessThan(geo(off));
+  });
+});
+
+describe("the end game by default", () => {
+  const past = history(20);
+  const at = (trial: number, settings: Partial<GpSettings> = {}) =>
+    proposeGp(space, past, seedrandom("d"), { ...settings, progress: { trial, total: 30 } }, {});
+
+  it("takes the last tenth of a known budget (trials 28-30 of 30) and leaves the others as with end-game=off", () => {
+    expect(inEndGame(DEFAULT_GP_SETTINGS, { trial: 27, total: 30 })).toBe(false);
+    expect(inEndGame(DEFAULT_GP_SETTINGS, { trial: 28, total: 30 })).toBe(true);
+    expect(inEndGame(DEFAULT_GP_SETTINGS, { trial: 20, total: 20 })).toBe(true);
+    expect(inEndGame(DEFAULT_GP_SETTINGS, { trial: 18, total: 20 })).toBe(false);
+    expect(at(21)).toEqual(at(21, { endGame: "off" }));
+    expect(at(30)).not.toEqual(at(30, { endGame: "off" }));
+    // Without a budget nothing changes.
+    expect(proposeGp(space, past, seedrandom("d"), {}, {})).toEqual(proposeGp(space, past, seedrandom("d"), { endGame: "off" }, {}));
+  });
+
+  it("leaves the last trials ordinary where the fit finds noise: the same proposals as end-game=off", () => {
+    // Each of ten points run twice, 0.4 apart: only noise explains that (the fit's noise variance is
+    // about a tenth of the values' variance, above the 1e-2 gate).
+    const noisy = history(10).flatMap((o) => [
+      { point: o.point, value: o.value! + 0.2 },
+      { point: o.point, value: o.value! - 0.2 },
+    ]);
+    const last = (settings: Partial<GpSettings>) =>
+      proposeGp(space, noisy, seedrandom("n"), { ...settings, progress: { trial: 30, total: 30 } }, {});
+    expect(last({})).toEqual(last({ endGame: "off" }));
+    // The same trials without the noise are refined (the test above).
+    expect(at(30)).not.toEqual(at(30, { endGame: "off" }));
+  });
+
+  it("searches 0.75 length scales around the best trial: the same proposal as end-game-radius=0.75, not 0.5", () => {
+    expect(at(30)).toEqual(at(30, { endGame: 0.1, endGameRadius: 0.75 }));
+    expect(at(30)).not.toEqual(at(30, { endGame: 0.1, endGameRadius: 0.5 }));
   });
 });
 

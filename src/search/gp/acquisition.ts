@@ -345,9 +345,10 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   let model: GpModel;
   let beliefs: Belief[];
   // The last share of a known budget refines the best basin (end-game.ts): the single fit, EI with no margin, in a box.
-  const endGame = inEndGame(s, s.progress);
+  const lastShare = inEndGame(s, s.progress);
+  let endGame = lastShare;
   const useSamples =
-    !endGame &&
+    !lastShare &&
     drawsHyperparameters(
       s,
       done.length,
@@ -362,11 +363,15 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
     beliefs = fit.samples.map((m) => ({ model: m, best: incumbent(m, x), weight: 1 / fit.samples.length }));
   } else {
     model = fitGp(x, y, enc.width, s.noise, rng, cache, lengthscaleGroups(enc));
+    // Where the fit finds noise, a basin's last digits are below it (and the trial reported best is the
+    // model's pick anyway), while the last trials may still find a better basin: the end game's trials
+    // are then ordinary ones. The noisy 1-D benchmark at 20 trials, 80 seeds: 75 of them within 0.1
+    // with ordinary last trials, 73 with refining ones.
+    endGame = lastShare && model.noise < NOISE_FACTOR_MIN;
     // A fit that finds no noise (below the noise factor's gate) still carries the prior's ~1/300 of
     // the values' variance as noise, which blurs a basin's last digits; the end game interpolates instead
     // (hartmann6, 40 seeds: the seeds in the global basin end at ~1e-4 instead of ~2e-4 to 4e-3).
-    if (endGame && s.noise === "fit" && model.noise < NOISE_FACTOR_MIN)
-      model = fitGpFixed(x, y, model.lengthscales, model.variance, END_GAME_NOISE);
+    if (endGame && s.noise === "fit") model = fitGpFixed(x, y, model.lengthscales, model.variance, END_GAME_NOISE);
     beliefs = endGame ? [{ model, best: incumbent(model, x), weight: 1 }] : buildBeliefs(model, x, y);
   }
   const ranked = x.map((u) => predict(model, u).mean);

@@ -78,8 +78,9 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   design: "random",
   model: "g",
   optunaSwap: [],
-  endGame: "off",
-  endGameRadius: 0.5,
+  // The last tenth of a known budget refines (gp/end-game.ts says why these two values).
+  endGame: 0.1,
+  endGameRadius: 0.75,
   progress: null,
 };
 
@@ -138,7 +139,7 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   {
     name: "end-game",
     default: String(DEFAULT_GP_SETTINGS.endGame),
-    help: "when the budget is known (--max-trials, a sweep's run_cap, ask-tell's init budget): the share of it, at the end, that refines the best trial's basin (the single fit, exact when it finds no noise, EI with no margin, in a box of end-game-radius length scales around it) instead of exploring; off: never",
+    help: "when the budget is known (--max-trials, a sweep's run_cap, ask-tell's init budget): the share of it, at the end, that refines the best trial's basin (the single fit made exact, EI with no margin, in a box of end-game-radius length scales around it) instead of exploring, where the fit finds no noise; off: never",
   },
   {
     name: "end-game-radius",
