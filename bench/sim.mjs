@@ -4,7 +4,7 @@
 // Uses the build in bench/out/dist (npx tsc --outDir bench/out/dist), or G_DIST.
 // WITHIN=0.05 counts the seeds within that regret (hartmann6 counts its global
 // basin, within 0.02, and the noisy 1-D function within 0.1 by default); PER_SEED=1 prints each seed's regret;
-// the gp is told the budget (trial k of BUDGET), as the harness's init does; bench/out/noise.json holds the harness's noise streams:
+// gp, forest and gbrt are told the budget (trial k of BUDGET), as the harness's init does; bench/out/noise.json holds the harness's noise streams:
 //   /usr/bin/python3 -c 'import sys,json,numpy as np; sys.path.insert(0,"../shared/bench/optimizers"); import bench;
 //     print(json.dumps([np.random.default_rng(bench.NOISE_SEED_BASE+s).standard_normal(100).tolist() for s in range(40)]))' > bench/out/noise.json
 // --smoke (what CI runs so the bench cannot rot): gp, tpe and random on branin, 1 seed of 6
@@ -63,7 +63,7 @@ for (const fname of fnList.split(",")) {
           : opt === "tpe"
             ? proposeTpe(fn.space, history, rng, settings)
             : TREES.includes(opt)
-              ? proposeTrees(opt, fn.space, history, rng, settings)
+              ? proposeTrees(opt, fn.space, history, rng, settings, { trial: k + 1, total: budget })
               : Object.fromEntries(Object.entries(fn.space).map(([n, d]) => [n, d.low + (d.high - d.low) * rng()]));
       ms += performance.now() - t0;
       const c = process.cpuUsage(c0);

@@ -18,7 +18,7 @@
 // - LCB with kappa 1 as the default: EI on a piecewise-constant surrogate
 //   mostly chases the leaves with the widest spread.
 
-import type { Observation, Point, Rng, Space } from "../../flags/space.js";
+import type { Observation, Point, Rng, SearchProgress, Space } from "../../flags/space.js";
 import {
   buildEncoding,
   decodePoint,
@@ -37,6 +37,8 @@ import { expectedImprovement } from "../gp.js";
 import { normalCdf } from "../linalg.js";
 import { fitQuantileBoosting, predictBoosting } from "./boosting.js";
 import { fitForest, predictForest, type Belief } from "./forest.js";
+import { inEndGame } from "../gp/end-game.js";
+import { sampleAround, searchLocally, type Scored } from "./local-search.js";
 import { defaultTreeSettings, type TreeAcquisition, type TreeSettings, type TreeSurrogate } from "./settings.js";
 
 /**
@@ -107,7 +109,14 @@ export function normalQuantile(p: number): number {
  * observations' values. Failed observations (value null) are not modelled,
  * and no point already tried is proposed again.
  */
-export function proposeTrees(kind: TreeSurrogate, space: Space, history: Observation[], rng: Rng, settings?: Partial<TreeSettings>): Point {
+export function proposeTrees(
+  kind: TreeSurrogate,
+  space: Space,
+  history: Observation[],
+  rng: Rng,
+  settings?: Partial<TreeSettings>,
+  progress?: SearchProgress,
+): Point {
   const enc = buildEncoding(space);
   const s: TreeSettings = { ...defaultTreeSettings(kind, enc.coords.length), ...settings };
   const seen = new Set(history.map((o) => pointKey(enc, o.point)));
@@ -121,23 +130,26 @@ export function proposeTrees(kind: TreeSurrogate, space: Space, history: Observa
       rng,
       enc.coords.length <= SPREAD_MAX_FLAGS ? SPREAD_CANDIDATES : 1,
     );
-  if (rng() < s.randomFraction) return sampleUntried(enc, seen, rng);
+  const endGame = inEndGame(s, progress);
+  // The end game makes no random draws: a trial spent far from the incumbent can no longer be followed up.
+  if (!endGame && rng() < s.randomFraction) return sampleUntried(enc, seen, rng);
 
   const x = done.map((o) => encodePoint(enc, o.point));
   const y = normalScores(done.map((o) => o.value));
   const surrogate = fitSurrogate(kind, x, y, s, rng);
   const best = Math.min(...y);
+  const score = (u: Float64Array): number => acquisitionValue(s.acquisition, surrogate(u), best, s);
 
-  let chosen: Float64Array | null = null;
-  let chosenA = -Infinity;
-  for (const u of sampleCandidates(enc, s.candidates, rng)) {
-    const a = acquisitionValue(s.acquisition, surrogate(u), best, s);
-    if (a > chosenA && !seen.has(pointKey(enc, decodePoint(enc, u)))) {
-      chosenA = a;
-      chosen = u;
-    }
+  const incumbent = x[y.indexOf(best)]!;
+  const uniform = endGame ? sampleAround(enc, incumbent, s.candidates, rng) : sampleCandidates(enc, s.candidates, rng);
+  const scored: Scored[] = uniform.map((u) => ({ u, a: score(u) }));
+  if (s.localSearch) scored.push(...searchLocally(enc, [...scored, ...x.map((u) => ({ u, a: score(u) }))], score, rng));
+  scored.sort((p, q) => q.a - p.a);
+  for (const c of scored) {
+    const point = decodePoint(enc, c.u);
+    if (!seen.has(pointKey(enc, point))) return point;
   }
-  return chosen === null ? sampleUntried(enc, seen, rng) : decodePoint(enc, chosen);
+  return sampleUntried(enc, seen, rng);
 }
 
 /**

@@ -23,6 +23,10 @@ export interface TreeSettings {
   trees: number;
   /** Share of the trials after the random starts that are random draws too. */
   randomFraction: number;
+  /** SMAC's local search of the acquisition from the best trials and candidates (trees/local-search.ts). */
+  localSearch: boolean;
+  /** When the budget is known: the share of it, at the end, spent around the incumbent; "off": never. */
+  endGame: number | "off";
 }
 
 export const DEFAULT_FOREST_SETTINGS: TreeSettings = {
@@ -33,6 +37,8 @@ export const DEFAULT_FOREST_SETTINGS: TreeSettings = {
   candidates: 1000,
   trees: 100,
   randomFraction: 0.2,
+  localSearch: false,
+  endGame: "off",
 };
 
 /**
@@ -48,6 +54,8 @@ export const DEFAULT_GBRT_SETTINGS: TreeSettings = {
   candidates: 1000,
   trees: 100,
   randomFraction: 0.2,
+  localSearch: false,
+  endGame: "off",
 };
 
 /**
@@ -96,6 +104,16 @@ export function treeSettingsHelp(surrogate: TreeSurrogate): Array<{ name: string
       default: String(d.randomFraction),
       help: "share of the trials after the random starts that are random draws too (0 to 1; larger explores more)",
     },
+    {
+      name: "local-search",
+      default: d.localSearch ? "on" : "off",
+      help: "on: also hill-climb the acquisition from the best trials and candidates (SMAC's local search); off: uniform candidates only",
+    },
+    {
+      name: "end-game",
+      default: String(d.endGame),
+      help: "when the budget is known: the share of it, at the end, spent on candidates around the best trial, with no random draws; off: never",
+    },
   ];
 }
 
@@ -132,6 +150,21 @@ export function parseTreeSettings(surrogate: TreeSurrogate, raw: Record<string, 
         if (value.trim() === "" || !(n >= 0 && n <= 1))
           throw new UsageError(`--opt-flag ${rawName}=${value}: expected a number from 0 to 1 (e.g. --opt-flag ${name}=0.2)`);
         out.randomFraction = n;
+        break;
+      }
+      case "local-search": {
+        const v = value.toLowerCase();
+        if (v !== "on" && v !== "off")
+          throw new UsageError(`--opt-flag ${rawName}=${value}: expected on or off (e.g. --opt-flag local-search=on)`);
+        out.localSearch = v === "on";
+        break;
+      }
+      case "end-game": {
+        const v = value.toLowerCase();
+        const n = Number(value);
+        if (v === "off") out.endGame = "off";
+        else if (value.trim() !== "" && n >= 0 && n <= 1) out.endGame = n === 0 ? "off" : n;
+        else throw new UsageError(`--opt-flag ${rawName}=${value}: expected off or a share from 0 to 1 (e.g. --opt-flag end-game=0.1)`);
         break;
       }
       default:
