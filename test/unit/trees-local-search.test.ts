@@ -117,6 +117,20 @@ describe("proposeTrees with local search and an end game", () => {
     ).not.toEqual(plain.slice(16));
   });
 
+  it("leaves a one-flag search alone: its candidates already resolve the range", () => {
+    const line: Space = { x: { type: "uniform", low: -2, high: 2 } };
+    const trials = (settings: Partial<TreeSettings>) => {
+      const rng = seedrandom("one");
+      const out: Observation[] = [];
+      for (let k = 0; k < 15; k++) {
+        const point = proposeTrees("forest", line, out, rng, { ...LIGHT, ...settings }, { trial: k + 1, total: 15 });
+        out.push({ point, value: Math.sin(5 * (point.x as number)) });
+      }
+      return out.map((o) => o.point);
+    };
+    expect(trials({ endGame: 0.5 })).toEqual(trials({}));
+  });
+
   it("spends the end game next to the best trial so far, with no random draws", () => {
     for (const seed of ["1", "2", "3"]) {
       const h = run({ endGame: 0.3, randomFraction: 1 }, seed, 20, 20);

@@ -38,7 +38,7 @@ import { normalCdf } from "../linalg.js";
 import { fitQuantileBoosting, predictBoosting } from "./boosting.js";
 import { fitForest, predictForest, type Belief } from "./forest.js";
 import { inEndGame } from "../gp/end-game.js";
-import { sampleAround, searchLocally, type Scored } from "./local-search.js";
+import { sampleAround, sampleNeighbours, searchLocally, type Scored } from "./local-search.js";
 import { defaultTreeSettings, type TreeAcquisition, type TreeSettings, type TreeSurrogate } from "./settings.js";
 
 /**
@@ -48,6 +48,15 @@ import { defaultTreeSettings, type TreeAcquisition, type TreeSettings, type Tree
  * overfit less, so the quantile band does not collapse onto the data.
  */
 const MIN_SAMPLES_LEAF: Record<TreeSurrogate, number> = { forest: 2, gbrt: 3 };
+
+/**
+ * The end game needs at least this many flags. With one flag the uniform
+ * candidates already resolve a thousandth of its range, so there is nothing
+ * to refine; what decides a one-flag search (the noisy 1-D function) is
+ * which basin its trials find, and refining around the incumbent only gave
+ * the noise more chances to flatter a point on the wrong basin's flank.
+ */
+export const END_GAME_MIN_FLAGS = 2;
 
 /** Acquisition value (larger is better). */
 export function acquisitionValue(kind: TreeAcquisition, b: Belief, best: number, s: TreeSettings): number {
@@ -130,7 +139,7 @@ export function proposeTrees(
       rng,
       enc.coords.length <= SPREAD_MAX_FLAGS ? SPREAD_CANDIDATES : 1,
     );
-  const endGame = inEndGame(s, progress);
+  const endGame = enc.coords.length >= END_GAME_MIN_FLAGS && inEndGame(s, progress);
   // The end game makes no random draws: a trial spent far from the incumbent can no longer be followed up.
   if (!endGame && rng() < s.randomFraction) return sampleUntried(enc, seen, rng);
 
@@ -140,8 +149,12 @@ export function proposeTrees(
   const best = Math.min(...y);
   const score = (u: Float64Array): number => acquisitionValue(s.acquisition, surrogate(u), best, s);
 
-  const incumbent = x[y.indexOf(best)]!;
-  const uniform = endGame ? sampleAround(enc, incumbent, s.candidates, rng) : sampleCandidates(enc, s.candidates, rng);
+  // The end game's centre: the tried point the surrogate rates best, not the lowest value seen, which noise can flatter.
+  const incumbent = endGame ? bestTried(surrogate, x) : x[0]!;
+  // Around the incumbent every numeric flag moves a little; its choice flags are tried at each other value one at a time.
+  const uniform = endGame
+    ? [...sampleAround(enc, incumbent, s.candidates, rng), ...sampleNeighbours(enc, incumbent, rng, 0)]
+    : sampleCandidates(enc, s.candidates, rng);
   const scored: Scored[] = uniform.map((u) => ({ u, a: score(u) }));
   if (s.localSearch) scored.push(...searchLocally(enc, [...scored, ...x.map((u) => ({ u, a: score(u) }))], score, rng));
   scored.sort((p, q) => q.a - p.a);
@@ -150,6 +163,20 @@ export function proposeTrees(
     if (!seen.has(pointKey(enc, point))) return point;
   }
   return sampleUntried(enc, seen, rng);
+}
+
+/** The tried point with the lowest belief (the surrogate's mean): the end game's centre. */
+export function bestTried(surrogate: Surrogate, x: Float64Array[]): Float64Array {
+  let best = x[0]!;
+  let bestMean = Infinity;
+  for (const u of x) {
+    const m = surrogate(u).mean;
+    if (m < bestMean) {
+      bestMean = m;
+      best = u;
+    }
+  }
+  return best;
 }
 
 /**
