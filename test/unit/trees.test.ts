@@ -212,6 +212,7 @@ describe("forest and gbrt settings", () => {
       "local-search",
       "end-game",
     ]);
+    expect([defaultTreeSettings("forest").endGame, defaultTreeSettings("gbrt").endGame]).toEqual([0.2, "off"]);
     expect(parseTreeSettings("forest", { "local-search": "ON", end_game: "0.2" })).toEqual({ localSearch: true, endGame: 0.2 });
     expect(parseTreeSettings("gbrt", { "end-game": "off" })).toEqual({ endGame: "off" });
     expect(parseTreeSettings("gbrt", { "end-game": "0" })).toEqual({ endGame: "off" });
