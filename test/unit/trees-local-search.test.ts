@@ -11,6 +11,7 @@ import {
   searchLocally,
 } from "../../src/search/trees/local-search.js";
 import { proposeTrees, type TreeSettings } from "../../src/search/trees.js";
+import { loadProposer } from "../../src/trials/optimizers.js";
 
 const mixed: Space = {
   opt: { type: "choice", values: ["sgd", "adam", "rmsprop", "adagrad"] },
@@ -115,6 +116,17 @@ describe("proposeTrees with local search and an end game", () => {
         .slice(16)
         .map((o) => o.point),
     ).not.toEqual(plain.slice(16));
+  });
+
+  it("reaches forest through the proposer a batch or ask-tell session uses: by default, only when the budget is known", async () => {
+    const history = run({}, "p", 12);
+    const propose = await loadProposer("forest", space, { trees: 20, candidates: 200 });
+    const off = await loadProposer("forest", space, { trees: 20, candidates: 200, endGame: "off" });
+    const plain = propose(history, seedrandom("q"));
+    // Trial 13 of 14 is in the last fifth: the end game; trial 13 of 50 is not, and neither is an unknown budget.
+    expect(propose(history, seedrandom("q"), { trial: 13, total: 50 })).toEqual(plain);
+    expect(off(history, seedrandom("q"), { trial: 13, total: 14 })).toEqual(plain);
+    expect(propose(history, seedrandom("q"), { trial: 13, total: 14 })).not.toEqual(plain);
   });
 
   it("leaves a one-flag search alone: its candidates already resolve the range", () => {
