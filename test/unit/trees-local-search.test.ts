@@ -104,18 +104,11 @@ describe("proposeTrees with local search and an end game", () => {
   }
 
   it("proposes as before until the end game, and the same without a budget", () => {
-    const plain = run({}, "e", 20).map((o) => o.point);
-    expect(run({ endGame: 0.2 }, "e", 20).map((o) => o.point)).toEqual(plain);
-    expect(
-      run({ endGame: 0.2 }, "e", 20, 20)
-        .slice(0, 16)
-        .map((o) => o.point),
-    ).toEqual(plain.slice(0, 16));
-    expect(
-      run({ endGame: 0.2 }, "e", 20, 20)
-        .slice(16)
-        .map((o) => o.point),
-    ).not.toEqual(plain.slice(16));
+    const plain = run({ endGame: "off" }, "e", 50).map((o) => o.point);
+    expect(run({ endGame: 0.2 }, "e", 50).map((o) => o.point)).toEqual(plain);
+    const budgeted = run({ endGame: 0.2 }, "e", 50, 50).map((o) => o.point);
+    expect(budgeted.slice(0, 40)).toEqual(plain.slice(0, 40));
+    expect(budgeted.slice(40)).not.toEqual(plain.slice(40));
   });
 
   it("reaches forest through the proposer a batch or ask-tell session uses: by default, only when the budget is known", async () => {
@@ -123,10 +116,12 @@ describe("proposeTrees with local search and an end game", () => {
     const propose = await loadProposer("forest", space, { trees: 20, candidates: 200 });
     const off = await loadProposer("forest", space, { trees: 20, candidates: 200, endGame: "off" });
     const plain = propose(history, seedrandom("q"));
-    // Trial 13 of 14 is in the last fifth: the end game; trial 13 of 50 is not, and neither is an unknown budget.
+    // Trial 50 of 50 is in the last fifth, after 40 others: the end game. Trial 13 of 50 is not, nor trial 30 of 30
+    // (24 trials before the end game: too early to refine), nor a proposal without a budget.
     expect(propose(history, seedrandom("q"), { trial: 13, total: 50 })).toEqual(plain);
-    expect(off(history, seedrandom("q"), { trial: 13, total: 14 })).toEqual(plain);
-    expect(propose(history, seedrandom("q"), { trial: 13, total: 14 })).not.toEqual(plain);
+    expect(propose(history, seedrandom("q"), { trial: 30, total: 30 })).toEqual(plain);
+    expect(off(history, seedrandom("q"), { trial: 50, total: 50 })).toEqual(plain);
+    expect(propose(history, seedrandom("q"), { trial: 50, total: 50 })).not.toEqual(plain);
   });
 
   it("leaves a one-flag search alone: its candidates already resolve the range", () => {
@@ -134,8 +129,8 @@ describe("proposeTrees with local search and an end game", () => {
     const trials = (settings: Partial<TreeSettings>) => {
       const rng = seedrandom("one");
       const out: Observation[] = [];
-      for (let k = 0; k < 15; k++) {
-        const point = proposeTrees("forest", line, out, rng, { ...LIGHT, ...settings }, { trial: k + 1, total: 15 });
+      for (let k = 0; k < 50; k++) {
+        const point = proposeTrees("forest", line, out, rng, { ...LIGHT, ...settings }, { trial: k + 1, total: 50 });
         out.push({ point, value: Math.sin(5 * (point.x as number)) });
       }
       return out.map((o) => o.point);
@@ -145,9 +140,9 @@ describe("proposeTrees with local search and an end game", () => {
 
   it("spends the end game next to the best trial so far, with no random draws", () => {
     for (const seed of ["1", "2", "3"]) {
-      const h = run({ endGame: 0.3, randomFraction: 1 }, seed, 20, 20);
-      // With random-fraction 1 every trial before the end game is a random draw; the last six are not.
-      for (let k = 14; k < 20; k++) {
+      const h = run({ endGame: 0.2, randomFraction: 1 }, seed, 50, 50);
+      // With random-fraction 1 every trial before the end game is a random draw; the last ten are not.
+      for (let k = 40; k < 50; k++) {
         const before = h.slice(0, k);
         const best = before.reduce((p, o) => (o.value! < p.value! ? o : p)).point;
         for (const name of ["a", "b", "c"]) expect(Math.abs((h[k]!.point[name] as number) - (best[name] as number))).toBeLessThan(0.5);

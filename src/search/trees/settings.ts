@@ -30,10 +30,11 @@ export interface TreeSettings {
 }
 
 /**
- * forest's end game, 0.2 of a known budget: on the shared harness and the
- * four functions it was not tuned on it lowered the median regret on seven
- * of eight (hartmann6, 80 seeds in-process: 0.523 → 0.428; docs/benchmarks.md,
- * goal 5, "Eighth round"); 0.1 gave half the gain.
+ * forest's end game, 0.2 of a known budget (of 50 or more trials, see
+ * acquisition.ts): at 50 trials it lowered the median regret on seven of
+ * the eight multi-flag benchmark functions (hartmann6, 80 seeds in-process:
+ * 0.523 → 0.428; docs/benchmarks.md, goal 5, "Eighth round"); 0.1 gave
+ * half the gain.
  */
 export const DEFAULT_FOREST_SETTINGS: TreeSettings = {
   randomStarts: 5,
@@ -118,7 +119,7 @@ export function treeSettingsHelp(surrogate: TreeSurrogate): Array<{ name: string
     {
       name: "end-game",
       default: String(d.endGame),
-      help: "when the budget is known: the share of it, at the end, spent on candidates around the best trial, with no random draws; off: never",
+      help: "when the budget is known, with two flags or more and 40 trials before it: the share of it, at the end, spent on candidates around the best trial, with no random draws; off: never",
     },
   ];
 }
