@@ -6,7 +6,7 @@
 // basin, within 0.02, and the noisy 1-D function within 0.1 by default); PER_SEED=1 prints each seed's regret
 // and the median and 75th percentile as the harness computes them (numpy's linear interpolation; on branin
 // and rosenbrock4 these runs are the harness's own, seed for seed; ackley5 and hartmann6 drift apart in libm's last bits);
-// the gp is told the budget (trial k of BUDGET), as the harness's init does; bench/out/noise.json holds the harness's noise streams:
+// gp, forest and gbrt are told the budget (trial k of BUDGET), as the harness's init does; bench/out/noise.json holds the harness's noise streams:
 //   /usr/bin/python3 -c 'import sys,json,numpy as np; sys.path.insert(0,"../shared/bench/optimizers"); import bench;
 //     print(json.dumps([np.random.default_rng(bench.NOISE_SEED_BASE+s).standard_normal(100).tolist() for s in range(40)]))' > bench/out/noise.json
 // --smoke (what CI runs so the bench cannot rot): gp, tpe and random on branin, 1 seed of 6
@@ -65,7 +65,7 @@ for (const fname of fnList.split(",")) {
           : opt === "tpe"
             ? proposeTpe(fn.space, history, rng, settings)
             : TREES.includes(opt)
-              ? proposeTrees(opt, fn.space, history, rng, settings)
+              ? proposeTrees(opt, fn.space, history, rng, settings, { trial: k + 1, total: budget })
               : Object.fromEntries(Object.entries(fn.space).map(([n, d]) => [n, d.low + (d.high - d.low) * rng()]));
       ms += performance.now() - t0;
       const c = process.cpuUsage(c0);

@@ -28,7 +28,7 @@ export interface OptimizerOptions {
   seed?: number | string;
   /** Optimizer settings, as `--opt-flag name=value` takes them. */
   settings?: Record<string, string | number>;
-  /** How many trials the loop will run in all, if known (as ask-tell's init "budget": gp refines in the last ones). */
+  /** How many trials the loop will run in all, if known (as ask-tell's init "budget": gp and forest refine in the last ones). */
   budget?: number;
 }
 

@@ -43,7 +43,7 @@ export class AskTellSession {
     seed: string;
     /** Optimizer settings as --opt-flag gives them (name → text). */
     settings?: Record<string, string>;
-    /** How many trials the caller will run in all, if it knows (gp refines in the last ones). */
+    /** How many trials the caller will run in all, if it knows (gp and forest refine in the last ones). */
     budget?: number | null;
   }): Promise<AskTellSession> {
     const settings = await parseOptimizerSettings(opts.optimizer, opts.settings ?? {});

@@ -84,8 +84,9 @@ export async function optimizerSettingsHelp(name: OptimizerName): Promise<Settin
 
 /**
  * Proposes the next point from the observations so far (failed and running
- * ones with a null value); `progress` when the caller knows the budget (gp
- * spends the last trials refining, see gp/end-game.ts; the others ignore it).
+ * ones with a null value); `progress` when the caller knows the budget (gp,
+ * forest and gbrt can spend the last trials refining, see gp/end-game.ts and
+ * trees/local-search.ts; tpe and random ignore it).
  */
 export type Proposer = (history: Observation[], rng: Rng, progress?: SearchProgress) => Point;
 
@@ -109,7 +110,7 @@ export async function loadProposer(name: OptimizerName, space: Space, settings: 
     case "forest":
     case "gbrt": {
       const { proposeTrees } = await import("../search/trees.js");
-      return (history, rng) => proposeTrees(name, space, history, rng, settings);
+      return (history, rng, progress) => proposeTrees(name, space, history, rng, settings, progress);
     }
     case "random": {
       const { samplePoint } = await import("../search/random.js");

@@ -209,7 +209,15 @@ describe("forest and gbrt settings", () => {
       "candidates",
       "trees",
       "random-fraction",
+      "local-search",
+      "end-game",
     ]);
+    expect([defaultTreeSettings("forest").endGame, defaultTreeSettings("gbrt").endGame]).toEqual([0.2, "off"]);
+    expect(parseTreeSettings("forest", { "local-search": "ON", end_game: "0.2" })).toEqual({ localSearch: true, endGame: 0.2 });
+    expect(parseTreeSettings("gbrt", { "end-game": "off" })).toEqual({ endGame: "off" });
+    expect(parseTreeSettings("gbrt", { "end-game": "0" })).toEqual({ endGame: "off" });
+    expect(() => parseTreeSettings("forest", { "end-game": "2" })).toThrow(/off or a share from 0 to 1/);
+    expect(() => parseTreeSettings("forest", { "local-search": "yes" })).toThrow(/expected on or off/);
   });
 
   it("give gbrt EI with one flag and LCB with more, unless acq-func is set", () => {

@@ -18,7 +18,7 @@
 // - LCB with kappa 1 as the default: EI on a piecewise-constant surrogate
 //   mostly chases the leaves with the widest spread.
 
-import type { Observation, Point, Rng, Space } from "../../flags/space.js";
+import type { Observation, Point, Rng, SearchProgress, Space } from "../../flags/space.js";
 import {
   buildEncoding,
   decodePoint,
@@ -37,6 +37,8 @@ import { expectedImprovement } from "../gp.js";
 import { normalCdf } from "../linalg.js";
 import { fitQuantileBoosting, predictBoosting } from "./boosting.js";
 import { fitForest, predictForest, type Belief } from "./forest.js";
+import { inEndGame } from "../gp/end-game.js";
+import { sampleAround, sampleNeighbours, searchLocally, type Scored } from "./local-search.js";
 import { defaultTreeSettings, type TreeAcquisition, type TreeSettings, type TreeSurrogate } from "./settings.js";
 
 /**
@@ -46,6 +48,32 @@ import { defaultTreeSettings, type TreeAcquisition, type TreeSettings, type Tree
  * overfit less, so the quantile band does not collapse onto the data.
  */
 const MIN_SAMPLES_LEAF: Record<TreeSurrogate, number> = { forest: 2, gbrt: 3 };
+
+/**
+ * The end game needs at least this many flags. With one flag the uniform
+ * candidates already resolve a thousandth of its range, so there is nothing
+ * to refine; what decides a one-flag search (the noisy 1-D function) is
+ * which basin its trials find, and refining around the incumbent only gave
+ * the noise more chances to flatter a point on the wrong basin's flank.
+ */
+export const END_GAME_MIN_FLAGS = 2;
+
+/**
+ * The end game also needs this many trials before its first: until then a
+ * forest search is still finding its basin, and refining the incumbent
+ * early lost to exploring (in-process, 40 seeds, end-game 0.2: at a budget
+ * of 20 and of 30, i.e. 16 and 24 trials before it, branin's, rosenbrock4's
+ * and ackley5's medians got worse; at 50, 40 before it, seven of eight
+ * functions got better).
+ */
+export const END_GAME_MIN_TRIALS_BEFORE = 40;
+
+/** Whether this proposal is in forest's (or gbrt's) end game: a known budget's last share, enough flags and trials before it. */
+export function inTreesEndGame(enc: Encoding, s: TreeSettings, progress: SearchProgress | undefined): boolean {
+  if (s.endGame === "off" || enc.coords.length < END_GAME_MIN_FLAGS || !inEndGame(s, progress)) return false;
+  const last = Math.max(1, Math.round(s.endGame * progress!.total));
+  return progress!.total - last >= END_GAME_MIN_TRIALS_BEFORE;
+}
 
 /** Acquisition value (larger is better). */
 export function acquisitionValue(kind: TreeAcquisition, b: Belief, best: number, s: TreeSettings): number {
@@ -107,7 +135,14 @@ export function normalQuantile(p: number): number {
  * observations' values. Failed observations (value null) are not modelled,
  * and no point already tried is proposed again.
  */
-export function proposeTrees(kind: TreeSurrogate, space: Space, history: Observation[], rng: Rng, settings?: Partial<TreeSettings>): Point {
+export function proposeTrees(
+  kind: TreeSurrogate,
+  space: Space,
+  history: Observation[],
+  rng: Rng,
+  settings?: Partial<TreeSettings>,
+  progress?: SearchProgress,
+): Point {
   const enc = buildEncoding(space);
   const s: TreeSettings = { ...defaultTreeSettings(kind, enc.coords.length), ...settings };
   const seen = new Set(history.map((o) => pointKey(enc, o.point)));
@@ -121,23 +156,44 @@ export function proposeTrees(kind: TreeSurrogate, space: Space, history: Observa
       rng,
       enc.coords.length <= SPREAD_MAX_FLAGS ? SPREAD_CANDIDATES : 1,
     );
-  if (rng() < s.randomFraction) return sampleUntried(enc, seen, rng);
+  const endGame = inTreesEndGame(enc, s, progress);
+  // The end game makes no random draws: a trial spent far from the incumbent can no longer be followed up.
+  if (!endGame && rng() < s.randomFraction) return sampleUntried(enc, seen, rng);
 
   const x = done.map((o) => encodePoint(enc, o.point));
   const y = normalScores(done.map((o) => o.value));
   const surrogate = fitSurrogate(kind, x, y, s, rng);
   const best = Math.min(...y);
+  const score = (u: Float64Array): number => acquisitionValue(s.acquisition, surrogate(u), best, s);
 
-  let chosen: Float64Array | null = null;
-  let chosenA = -Infinity;
-  for (const u of sampleCandidates(enc, s.candidates, rng)) {
-    const a = acquisitionValue(s.acquisition, surrogate(u), best, s);
-    if (a > chosenA && !seen.has(pointKey(enc, decodePoint(enc, u)))) {
-      chosenA = a;
-      chosen = u;
+  // The end game's centre: the tried point the surrogate rates best, not the lowest value seen, which noise can flatter.
+  const incumbent = endGame ? bestTried(surrogate, x) : x[0]!;
+  // Around the incumbent every numeric flag moves a little; its choice flags are tried at each other value one at a time.
+  const uniform = endGame
+    ? [...sampleAround(enc, incumbent, s.candidates, rng), ...sampleNeighbours(enc, incumbent, rng, 0)]
+    : sampleCandidates(enc, s.candidates, rng);
+  const scored: Scored[] = uniform.map((u) => ({ u, a: score(u) }));
+  if (s.localSearch) scored.push(...searchLocally(enc, [...scored, ...x.map((u) => ({ u, a: score(u) }))], score, rng));
+  scored.sort((p, q) => q.a - p.a);
+  for (const c of scored) {
+    const point = decodePoint(enc, c.u);
+    if (!seen.has(pointKey(enc, point))) return point;
+  }
+  return sampleUntried(enc, seen, rng);
+}
+
+/** The tried point with the lowest belief (the surrogate's mean): the end game's centre. */
+export function bestTried(surrogate: Surrogate, x: Float64Array[]): Float64Array {
+  let best = x[0]!;
+  let bestMean = Infinity;
+  for (const u of x) {
+    const m = surrogate(u).mean;
+    if (m < bestMean) {
+      bestMean = m;
+      best = u;
     }
   }
-  return chosen === null ? sampleUntried(enc, seen, rng) : decodePoint(enc, chosen);
+  return best;
 }
 
 /**
