@@ -145,7 +145,7 @@ export async function runAgentTrials(store: RunStore, sweep: Sweep, loop: AgentL
         failuresInRow = outcome.status === "error" ? failuresInRow + 1 : 0;
         if (failuresInRow >= MAX_CONSECUTIVE_FAILURES && failure === null) {
           failure = new RunFailedError(
-            `${failuresInRow} trials in a row failed; agent stopped (see g runs info 1 for the last one's output)`,
+            `${failuresInRow} trials in a row failed; agent stopped (see g runs info ${shortId(claim.run.id)} for the last one's output)`,
           );
           if (running > 0) progress.message(`${failure.message}; waiting for ${running} running trial(s) to end`);
         }

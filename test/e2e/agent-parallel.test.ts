@@ -252,6 +252,9 @@ print("val_loss: %f" % ((a.x - 0.3) ** 2 + (0.1 if a.opt == "sgd" else 0.0)))
     expect(runs.length).toBeGreaterThanOrEqual(5);
     expect(runs.length).toBeLessThanOrEqual(7);
     expect(runs.every((t) => t.status === "error" && t.stopped !== null)).toBe(true);
+    // The hint names one of this sweep's failed runs by its id, not "1" (the store's newest run may be another agent's).
+    const named = /see g runs info (\w+) for the last one's output/.exec(r.stderr)?.[1];
+    expect(runs.some((t) => t.id.startsWith(named ?? "-"))).toBe(true);
   });
 
   it("passes -j to each agent that --backend local starts", () => {
