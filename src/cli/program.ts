@@ -138,6 +138,7 @@ export function buildProgram(): Command {
       parseCount("-j/--parallel", value),
     )
     .option("--no-retry", "do not re-run trials whose agent died")
+    .option("-q, --quiet", "do not echo the trials' output (progress lines and the summary are still shown)")
     .option("--backend <name>", "start --agents agents elsewhere: local (child processes) or slurm (one job array)")
     .option("--agents <n>", "how many agents --backend starts (default 1)", (value) => parseCount("--agents", value))
     .option("--slurm-array-parallel <n>", "at most N array tasks at once (sbatch --array=...%N)", (value) =>

@@ -6,7 +6,7 @@
 /**
  * - `run`: `g run ...` without -h/--help before `--` (parsed by run-args.ts alone);
  * - `runs-list`: `g runs` or `g runs list` with nothing else;
- * - `agent`: `g agent SWEEP_ID [--count N] [--no-retry] [-j N]` (how backends start agents);
+ * - `agent`: `g agent SWEEP_ID [--count N] [--no-retry] [-j N] [-q]` (how backends start agents);
  * - `program`: everything else, through commander (src/cli/program.ts), `--version` too.
  */
 export type Route = "run" | "runs-list" | "agent" | "program";
@@ -41,13 +41,14 @@ export interface PlainAgentOptions {
   retry: boolean;
   count?: number;
   parallel?: number;
+  quiet?: boolean;
 }
 
 /** A whole number as the plain routes take it: digits only (commander handles the rest, with its errors). */
 const PLAIN_COUNT = /^\d{1,9}$/;
 
 /**
- * `g agent SWEEP_ID [--count N] [--no-retry] [-j|--parallel N]`, each option
+ * `g agent SWEEP_ID [--count N] [--no-retry] [-j|--parallel N] [-q|--quiet]`, each option
  * at most once and N digits only: the options as commander gives them
  * (`retry` true unless --no-retry). Anything else (other options, `-j4`,
  * `--parallel=4`, mistakes) goes to commander. A 0 passes here: the command
@@ -61,6 +62,7 @@ export function plainAgentArgs(args: string[]): { id: string; opts: PlainAgentOp
     const word = rest[i];
     const value = rest[i + 1] ?? "";
     if (word === "--no-retry" && opts.retry) opts.retry = false;
+    else if ((word === "-q" || word === "--quiet") && opts.quiet === undefined) opts.quiet = true;
     else if (word === "--count" && opts.count === undefined && PLAIN_COUNT.test(value)) opts.count = Number(rest[++i]);
     else if ((word === "-j" || word === "--parallel") && opts.parallel === undefined && PLAIN_COUNT.test(value))
       opts.parallel = Number(rest[++i]);

@@ -34,7 +34,7 @@ export interface AgentOptions {
   wait?: boolean;
   /** commander's --no-retry sets this false. */
   retry?: boolean;
-  /** Echo the trials' output (default true). */
+  /** -q: do not echo the trials' output (progress lines and the summary still go to stderr). */
   quiet?: boolean;
 }
 
@@ -94,6 +94,7 @@ async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): 
     sweep.id,
     ...(opts.count !== undefined ? ["--count", String(opts.count)] : []),
     ...(opts.retry === false ? ["--no-retry"] : []),
+    ...(opts.quiet ? ["-q"] : []),
     // Each agent runs -j trials at once: on Slurm, ask for the cores with --slurm-opt "--cpus-per-task=N".
     ...(opts.parallel !== undefined ? ["-j", String(opts.parallel)] : []),
   ];

@@ -128,6 +128,23 @@ describe("g agent -j N", () => {
     expect(r.stderr).toContain("agent ran 4 trial(s)");
   });
 
+  it("with -q echoes no trial output, still saves it and reports progress", () => {
+    const id = createSweep("quiet.yaml", "program: nap.py\nmethod: random\nrun_cap: 3\nparameters:\n  a: {min: 0.0, max: 1.0}\n");
+    for (const args of [
+      ["agent", id, "-q", "--count", "2"],
+      ["agent", id, "--quiet", "-j", "2"],
+    ]) {
+      const r = run(args);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain("agent ran");
+      expect(r.stderr).not.toContain("loss:");
+    }
+    const runs = sweepRuns(id);
+    expect(runs).toHaveLength(3);
+    for (const t of runs) expect(readFileSync(join(home, "runs", t.id, "output.log"), "utf8")).toContain(`loss: ${t.flags.a}`);
+  });
+
   it("shares a sweep with -j agents and plain agents: run_cap exact, no trial claimed twice", async () => {
     const randomId = createSweep("mixed.yaml", "program: nap.py\nmethod: random\nrun_cap: 14\nparameters:\n  a: {min: 0.0, max: 1.0}\n");
     const gridId = createSweep(

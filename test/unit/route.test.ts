@@ -53,6 +53,8 @@ describe("chooseRoute", () => {
       id: "s1",
       opts: { retry: true, count: 5, parallel: 3 },
     });
+    expect(plainAgentArgs(["agent", "s1", "-q", "-j", "2"])).toEqual({ id: "s1", opts: { retry: true, quiet: true, parallel: 2 } });
+    expect(plainAgentArgs(["agent", "s1", "-q", "--quiet"])).toBeNull();
   });
 
   it.each([
@@ -61,6 +63,8 @@ describe("chooseRoute", () => {
     [["agent", "s1", "-j", "8"]],
     [["agent", "s1", "--parallel", "3", "--count", "5", "--no-retry"]],
     [["agent", "s1", "-j", "0"]],
+    [["agent", "s1", "--quiet", "--count", "2"]],
+    [["agent", "s1", "-q"]],
   ])("reads %j as commander's program does", async (args) => {
     const program = buildProgram().exitOverride();
     let parsed: { id: string; opts: Record<string, unknown> } | null = null;
