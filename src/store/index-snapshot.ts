@@ -27,6 +27,7 @@
 // meets them sorted.
 
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { crc32 } from "./crc32.js";
 import {
   STORE_FORMAT,
   type CellRange,
@@ -43,7 +44,8 @@ import {
 const MAGIC = 0x58444947; // "GIDX"
 // 2: each run's times also as numbers (R_TIMES); a snapshot of version 1 is rebuilt from the runs' files.
 // 3: each run's table cells ready-made (the cell sections, R_ZONE, R_CELLS...); older ones are rebuilt likewise.
-const VERSION = 3;
+// 4: the body's checksum is its CRC-32 (crc32.ts: native in Node, a fifth of the time of the FNV-1a loop before).
+const VERSION = 4;
 const HEADER_BYTES = 48;
 const SUMMARY_F64 = 8;
 /** No string: an absent field. */
@@ -421,15 +423,11 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[], cells?: CellTe
 }
 
 /**
- * A 32-bit checksum of `buf` from `start` (a multiple of 4 bytes long), so
- * that a damaged snapshot is not believed: FNV-1a over 32-bit words, a few
- * milliseconds for 50 MB.
+ * A 32-bit checksum of `buf` from `start`, so that a damaged snapshot is not
+ * believed: its CRC-32, about 25 ms for the 77 MB of 100 000 runs.
  */
 function checksum(buf: Buffer, start: number): number {
-  const words = new Int32Array(buf.buffer, buf.byteOffset + start, (buf.length - start) >> 2);
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
-  return h >>> 0;
+  return crc32(buf.subarray(start));
 }
 
 /** A column remembers at most this many texts of distinct values (see Snapshot.flagText). */
