@@ -299,11 +299,13 @@ const NEWLINE = 0x0a;
 
 /**
  * renderFast's text as UTF-8 bytes, for a table without colour whose cells
- * all fit (none cut): each row's cells are copied from where the rows keep
- * them, a character a byte, into one Buffer a piece of EMIT_LINES lines, with
- * the spaces filled in, so no cell, padding or line string is made. The header
- * goes through renderFast's text; a row with a character outside ASCII does
- * too (its bytes are not its characters).
+ * all fit (none cut): each piece of EMIT_LINES lines is one Buffer filled with
+ * spaces first (one memset), so padding is skipped over, not written; each
+ * cell's bytes are copied from its rows' text, turned into bytes once for all
+ * its rows (a `latin1` encode of the block, when the block is ASCII), so no
+ * cell, padding or line string is made. The header goes through renderFast's
+ * text; a row with a character outside ASCII does too (its bytes are not its
+ * characters).
  */
 function renderBytes(
   headers: string[],
@@ -335,10 +337,13 @@ function renderBytes(
     return text.slice(text.indexOf("\n"));
   };
   renderFast(headers, { ...rows, count: 0 }, layout, align, opts, emit);
-  let out = Buffer.allocUnsafe(Math.min(rows.count, EMIT_LINES) * lineBytes);
+  const pieceBytes = Math.min(rows.count, EMIT_LINES) * lineBytes;
+  let out = Buffer.alloc(pieceBytes, SPACE);
   let p = 0;
+  const asBytes = asciiBytesOf();
   for (let r = 0; r < rows.count; r++) {
     const { text, ends, at, first } = kept(r);
+    const bytes = asBytes(text);
     const lineStart = p;
     out[p++] = NEWLINE;
     let ascii = true;
@@ -346,40 +351,68 @@ function renderBytes(
       const i = shown[k]!;
       const end = ends[at + i]!;
       const start = at + i === first ? 0 : ends[at + i - 1]!;
-      let pad = widths[k]! - (end - start);
-      if (right[k]) for (; pad > 0; pad--) out[p++] = SPACE;
-      for (let c = start; c < end; c++) {
-        const code = text.charCodeAt(c);
-        if (code > 0x7f) {
-          ascii = false;
-          break;
+      const pad = widths[k]! - (end - start);
+      // The spaces are there already: right-aligned, the cell starts after its padding.
+      if (right[k]) p += pad;
+      if (bytes !== null) for (let c = start; c < end; c++) out[p++] = bytes[c]!;
+      else {
+        for (let c = start; c < end; c++) {
+          const code = text.charCodeAt(c);
+          if (code > 0x7f) {
+            ascii = false;
+            break;
+          }
+          out[p++] = code;
         }
-        out[p++] = code;
       }
-      if (k < last) {
-        for (; pad > 0; pad--) out[p++] = SPACE;
-        out[p++] = SPACE;
-        out[p++] = SPACE;
-      }
+      if (k < last) p += (right[k] ? 0 : pad) + GAP.length;
     }
     if (ascii) {
-      // trimEnd: spaces and the ASCII white space a cell may end in.
-      while (p > lineStart + 1 && (out[p - 1] === SPACE || (out[p - 1]! >= 0x09 && out[p - 1]! <= 0x0d))) p--;
+      // trimEnd: spaces and the ASCII white space a cell may end in, put back to spaces for the next line.
+      while (p > lineStart + 1 && (out[p - 1] === SPACE || (out[p - 1]! >= 0x09 && out[p - 1]! <= 0x0d))) out[--p] = SPACE;
     } else {
-      p = lineStart;
-      if (p > 0) emitBytes(out.subarray(0, p));
+      if (lineStart > 0) emitBytes(out.subarray(0, lineStart));
       emit(lineOf(r));
-      out = Buffer.allocUnsafe(out.length);
+      out = Buffer.alloc(pieceBytes, SPACE);
       p = 0;
     }
     if (r % EMIT_LINES === EMIT_LINES - 1 && p > 0) {
       // Handed over whole (a stream may keep it): the next lines go into a new Buffer.
       emitBytes(out.subarray(0, p));
-      out = Buffer.allocUnsafe(out.length);
+      out = Buffer.alloc(pieceBytes, SPACE);
       p = 0;
     }
   }
   if (p > 0) emitBytes(out.subarray(0, p));
+}
+
+/**
+ * A lookup of a rows' text's bytes: the text encoded once (`latin1`, one byte
+ * a character) when it is all ASCII, so that its cells' bytes are copied from
+ * there; null for a text with any other character (its rows are checked
+ * character by character). A big table's rows share a few dozen texts (one
+ * a block of rows), met in runs of rows.
+ */
+function asciiBytesOf(): (text: string) => Uint8Array | null {
+  const texts: string[] = [];
+  const encoded: Array<Uint8Array | null> = [];
+  let lastText: string | undefined;
+  let lastBytes: Uint8Array | null = null;
+  return (text) => {
+    if (text === lastText) return lastBytes;
+    // Found by reference among the few texts met (a string Map would hash each long text by its length only).
+    let n = texts.length - 1;
+    while (n >= 0 && texts[n] !== text) n--;
+    if (n < 0) {
+      texts.push(text);
+      // Each character outside ASCII takes two bytes or more in UTF-8: the same count means all ASCII.
+      encoded.push(Buffer.byteLength(text, "utf8") === text.length ? Buffer.from(text, "latin1") : null);
+      n = texts.length - 1;
+    }
+    lastText = text;
+    lastBytes = encoded[n]!;
+    return lastBytes;
+  };
 }
 
 /** Strings of 0 to n spaces, by length: padding is looked up, not made, for each of a big table's cells. */

@@ -154,14 +154,20 @@ describe("renderTable", () => {
     expect(text.split("\n")[0]).toMatch(/run.*loss/);
   });
 
-  it("pads a big table as bytes to the text the string path gives, odd cells included", () => {
-    const runs = Array.from({ length: FAST_PATH_ROWS + 30 }, (_, i) =>
+  it.each([
+    ["a non-ASCII label in one row", FAST_PATH_ROWS + 30, "café ☕"],
+    ["every block of rows ASCII", FAST_PATH_ROWS + 30, "cafe"],
+    ["more rows than a block and than a piece", 4096 + 2000 + 7, "cafe"],
+    ["more rows than a block, one non-ASCII", 4096 + 2000 + 7, "café ☕"],
+  ])("pads a big table as bytes to the text the string path gives, odd cells included: %s", (_, count, odd) => {
+    const runs = Array.from({ length: count }, (_, i) =>
       makeRun(
         i + 1,
-        // A label with non-ASCII text (that row goes through the string path), one ending in a tab, one empty.
-        { lr: i % 7 === 0 ? null : 0.001 * (i + 1), optimizer: i % 5 === 0 ? "adam\t" : i % 2 ? "sgd" : "" },
+        // A label with non-ASCII text (that row goes through the string path), one ending in tabs (trimmed at a
+        // line's end, where the next line's padding goes), one empty.
+        { lr: i % 7 === 0 ? null : 0.001 * (i + 1), optimizer: i % 5 === 0 ? "adam\t\t" : i % 2 ? "sgd" : "" },
         i % 4 === 1 ? null : 1 / (i + 1),
-        i === 3 ? "café ☕" : i % 3 === 0 ? "base" : "",
+        i === 3 || i === count - 2 ? odd : i % 3 === 0 ? "base" : "",
       ),
     );
     const d = buildCompareData({ runs, now: NOW });
@@ -171,7 +177,7 @@ describe("renderTable", () => {
       expect(pieces.some((p) => p instanceof Uint8Array)).toBe(true);
       const text = pieces.map((p) => (typeof p === "string" ? p : Buffer.from(p).toString("utf8"))).join("");
       expect(text).toBe(renderTable(d, { color: false, width }));
-      expect(text).toContain("café ☕");
+      expect(text).toContain(odd);
     }
     // A table cut to the terminal's width, or in colour, keeps to the string path.
     const cut: Array<string | Uint8Array> = [];
