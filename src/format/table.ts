@@ -305,7 +305,9 @@ const NEWLINE = 0x0a;
  * its rows (a `latin1` encode of the block, when the block is ASCII), so no
  * cell, padding or line string is made. The header goes through renderFast's
  * text; a row with a character outside ASCII does too (its bytes are not its
- * characters).
+ * characters). The lines are written by small functions of their own, so that
+ * the rare cases (a non-ASCII row, the end of a piece) do not throw the
+ * optimised loop away when first met.
  */
 function renderBytes(
   headers: string[],
@@ -317,11 +319,13 @@ function renderBytes(
   emit: (text: string) => void,
   emitBytes: (bytes: Uint8Array) => void,
 ): void {
-  const { shown, widths } = layout;
-  const last = shown.length - 1;
-  const right = shown.map((i) => align[i] === "right");
+  const columns: LineColumns = {
+    shown: Int32Array.from(layout.shown),
+    widths: Int32Array.from(layout.widths),
+    right: Uint8Array.from(layout.shown, (i) => (align[i] === "right" ? 1 : 0)),
+  };
   let lineBytes = 1;
-  for (const w of widths) lineBytes += w + GAP.length;
+  for (const w of layout.widths) lineBytes += w + GAP.length;
   const lineOf = (r: number): string => {
     let text = "";
     renderFast(
@@ -338,52 +342,95 @@ function renderBytes(
   };
   renderFast(headers, { ...rows, count: 0 }, layout, align, opts, emit);
   const pieceBytes = Math.min(rows.count, EMIT_LINES) * lineBytes;
-  let out = Buffer.alloc(pieceBytes, SPACE);
-  let p = 0;
   const asBytes = asciiBytesOf();
-  for (let r = 0; r < rows.count; r++) {
-    const { text, ends, at, first } = kept(r);
-    const bytes = asBytes(text);
-    const lineStart = p;
-    out[p++] = NEWLINE;
-    let ascii = true;
-    for (let k = 0; k <= last && ascii; k++) {
-      const i = shown[k]!;
-      const end = ends[at + i]!;
-      const start = at + i === first ? 0 : ends[at + i - 1]!;
-      const pad = widths[k]! - (end - start);
-      // The spaces are there already: right-aligned, the cell starts after its padding.
-      if (right[k]) p += pad;
-      if (bytes !== null) for (let c = start; c < end; c++) out[p++] = bytes[c]!;
-      else {
-        for (let c = start; c < end; c++) {
-          const code = text.charCodeAt(c);
-          if (code > 0x7f) {
-            ascii = false;
-            break;
-          }
-          out[p++] = code;
-        }
+  for (let from = 0; from < rows.count; from += EMIT_LINES) {
+    // Each piece a Buffer of its own, handed over whole (a stream may keep it).
+    let out = Buffer.alloc(pieceBytes, SPACE);
+    let p = 0;
+    for (let r = from; r < Math.min(rows.count, from + EMIT_LINES); r++) {
+      const row = kept(r);
+      const bytes = asBytes(row.text);
+      const next = bytes !== null ? writeLineFromBytes(out, p, row, bytes, columns) : writeLineFromText(out, p, row, columns);
+      if (next >= 0) {
+        p = next;
+        continue;
       }
-      if (k < last) p += (right[k] ? 0 : pad) + GAP.length;
-    }
-    if (ascii) {
-      // trimEnd: spaces and the ASCII white space a cell may end in, put back to spaces for the next line.
-      while (p > lineStart + 1 && (out[p - 1] === SPACE || (out[p - 1]! >= 0x09 && out[p - 1]! <= 0x0d))) out[--p] = SPACE;
-    } else {
-      if (lineStart > 0) emitBytes(out.subarray(0, lineStart));
+      // A character outside ASCII: the lines so far go, this one goes as text, the rest into a new Buffer.
+      if (p > 0) emitBytes(out.subarray(0, p));
       emit(lineOf(r));
       out = Buffer.alloc(pieceBytes, SPACE);
       p = 0;
     }
-    if (r % EMIT_LINES === EMIT_LINES - 1 && p > 0) {
-      // Handed over whole (a stream may keep it): the next lines go into a new Buffer.
-      emitBytes(out.subarray(0, p));
-      out = Buffer.alloc(pieceBytes, SPACE);
-      p = 0;
-    }
+    if (p > 0) emitBytes(out.subarray(0, p));
   }
-  if (p > 0) emitBytes(out.subarray(0, p));
+}
+
+/** The shown columns of a byte table: their index, width, and whether each is right-aligned (1). */
+interface LineColumns {
+  shown: Int32Array;
+  widths: Int32Array;
+  right: Uint8Array;
+}
+
+/**
+ * Writes row's line ("\n" and its cells, padded) into `out` from `p`, which
+ * holds spaces from there on, copying the cells from `bytes` (its text as
+ * ASCII bytes); gives where the line ends.
+ */
+function writeLineFromBytes(out: Buffer, p: number, row: KeptRowCells, bytes: Uint8Array, columns: LineColumns): number {
+  const { ends, at, first } = row;
+  const { shown, widths, right } = columns;
+  const lineStart = p;
+  out[p++] = NEWLINE;
+  const last = shown.length - 1;
+  for (let k = 0; k <= last; k++) {
+    const e = at + shown[k]!;
+    const end = ends[e]!;
+    const start = e === first ? 0 : ends[e - 1]!;
+    const pad = widths[k]! - (end - start);
+    // The spaces are there already: right-aligned, the cell starts after its padding.
+    if (right[k] === 1) p += pad;
+    for (let c = start; c < end; c++) out[p++] = bytes[c]!;
+    if (k < last) p += (right[k] === 1 ? 0 : pad) + GAP.length;
+  }
+  return trimLineEnd(out, lineStart, p);
+}
+
+/** writeLineFromBytes from the row's text, character by character; -1 (part written) at a character outside ASCII. */
+function writeLineFromText(out: Buffer, p: number, row: KeptRowCells, columns: LineColumns): number {
+  const { text, ends, at, first } = row;
+  const { shown, widths, right } = columns;
+  const lineStart = p;
+  out[p++] = NEWLINE;
+  const last = shown.length - 1;
+  for (let k = 0; k <= last; k++) {
+    const e = at + shown[k]!;
+    const end = ends[e]!;
+    const start = e === first ? 0 : ends[e - 1]!;
+    const pad = widths[k]! - (end - start);
+    if (right[k] === 1) p += pad;
+    for (let c = start; c < end; c++) {
+      const code = text.charCodeAt(c);
+      if (code > 0x7f) return -1;
+      out[p++] = code;
+    }
+    if (k < last) p += (right[k] === 1 ? 0 : pad) + GAP.length;
+  }
+  return trimLineEnd(out, lineStart, p);
+}
+
+/**
+ * trimEnd of the line from `lineStart` (its "\n") to `p`: spaces and the ASCII
+ * white space a cell may end in, put back to spaces for the next line's
+ * padding. Gives the line's new end.
+ */
+function trimLineEnd(out: Buffer, lineStart: number, p: number): number {
+  while (p > lineStart + 1) {
+    const b = out[p - 1]!;
+    if (b !== SPACE && (b < 0x09 || b > 0x0d)) break;
+    out[--p] = SPACE;
+  }
+  return p;
 }
 
 /**
