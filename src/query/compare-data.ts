@@ -269,14 +269,10 @@ export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[]
   const texts: string[] = [];
   const lines: string[] = [];
   const parts: string[] = new Array<string>(width);
-  let end = 0;
-  for (let j = 0; j < count; j++) {
-    if (j % ROW_BLOCK === 0 && j > 0) {
-      texts.push(lines.join(""));
-      lines.length = 0;
-      end = 0;
-    }
-    const r = runs[which === null ? j : which[j]!]!;
+  // Row j's cells, from `end` (where the row before ends in this block's text): pushed to `lines`, the end given back.
+  // A function of its own, so the loop over rows stays small: the first block boundary then costs the optimised
+  // code of a two-line loop, not of the whole row's work (met after the loop was optimised, it is thrown away).
+  const addRow = (r: CompareInputRun, j: number, end: number): number => {
     // A batch row holds its search spec ("[-2:2]") where its trials hold numbers: it does not make the column text.
     const batch = isBatchRow(r);
     const fields = r.fields;
@@ -319,6 +315,16 @@ export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[]
       ends[j * width + i] = end;
     }
     lines.push(parts.join(""));
+    return end;
+  };
+  let end = 0;
+  for (let j = 0; j < count; j++) {
+    if (j % ROW_BLOCK === 0 && j > 0) {
+      texts.push(lines.join(""));
+      lines.length = 0;
+      end = 0;
+    }
+    end = addRow(runs[which === null ? j : which[j]!]!, j, end);
   }
   if (lines.length > 0) texts.push(lines.join(""));
   return { count, texts, ends, seen, other };

@@ -621,6 +621,16 @@ export class Snapshot {
    */
   prepare(): void {
     if (this.idSlots !== undefined) return;
+    // Two loops in two functions: the code after an optimised loop is not thrown away when first reached.
+    const slots = this.buildIdSlots();
+    const inPlace = new Uint8Array(this.count);
+    this.inPlaceSorted = this.markInPlace(inPlace);
+    this.inPlace = inPlace;
+    this.idSlots = slots;
+  }
+
+  /** The table of `findRun`: each entry + 1 at its id's hash (open addressing, linear probing). */
+  private buildIdSlots(): Int32Array {
     const count = this.count;
     const slots = new Int32Array(idTableSize(count));
     const mask = slots.length - 1;
@@ -633,18 +643,20 @@ export class Snapshot {
       // A damaged snapshot may name a run twice: the first entry is the one found (the listing takes one entry a run).
       if (!duplicate) slots[s] = i + 1;
     }
-    const inPlace = new Uint8Array(count);
+    return slots;
+  }
+
+  /** Marks in `inPlace` the entries that read in place; gives whether those are in newest-first order. */
+  private markInPlace(inPlace: Uint8Array): boolean {
     let sorted = true;
     let previous = -1;
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < this.count; i++) {
       if (!this.readsInPlace(i)) continue;
       inPlace[i] = 1;
       if (previous >= 0 && sorted && this.compareNewestFirst(previous, i) >= 0) sorted = false;
       previous = i;
     }
-    this.inPlace = inPlace;
-    this.inPlaceSorted = sorted;
-    this.idSlots = slots;
+    return sorted;
   }
 
   /**
@@ -942,14 +954,35 @@ export class Snapshot {
    * The map holds only names and keys (a few dozen), not the table's times.
    */
   private numberOf(name: string): number {
-    if (this.names === undefined) {
-      const numbers = new Set<number>();
-      for (let f = 0; f < this.flags.length; f += 2) numbers.add(this.flags[f]!);
-      for (let s = 0; s < this.sums.length; s += SUMMARY_F64) numbers.add(this.sums[s]!);
-      this.names = new Map();
-      for (const n of numbers) if (Number.isInteger(n) && n >= 0 && n < this.texts.length) this.names.set(this.text(n), n);
-    }
+    this.names ??= this.collectNameNumbers();
     return this.names.get(name) ?? -1;
+  }
+
+  /**
+   * Each flag name's and scalar key's string number by its text, in the order
+   * first met (flags, then summaries). Met is marked in a byte a string, not a
+   * set: 1.4 million flags and summaries at 100 000 runs, nearly all repeats.
+   */
+  private collectNameNumbers(): Map<string, number> {
+    const names = new Map<string, number>();
+    const met = new Uint8Array(this.texts.length);
+    const flags = this.flags;
+    for (let f = 0; f < flags.length; f += 2) {
+      const n = flags[f]!;
+      if (n < met.length && met[n] === 0) {
+        met[n] = 1;
+        names.set(this.text(n), n);
+      }
+    }
+    const sums = this.sums;
+    for (let s = 0; s < sums.length; s += SUMMARY_F64) {
+      const n = sums[s]!;
+      if (Number.isInteger(n) && n >= 0 && n < met.length && met[n] === 0) {
+        met[n] = 1;
+        names.set(this.text(n), n);
+      }
+    }
+    return names;
   }
 
   /** Run `i`'s flag `name` (the last of that name, as in an object), or undefined; only for a run that `readsInPlace`. */

@@ -407,14 +407,7 @@ export class RunStore {
     const early = probe !== null && listed !== null ? this.startEarlyReads(names, placeOf, placeOfName, withSummaries) : null;
     const probed = probe !== null && listed !== null ? probe.stats() : null;
     // Without the worker's stats (it failed), statAt takes each one when it is needed.
-    if (probed !== null && probeAt !== undefined) {
-      for (let k = 0; k < names.length; k++) {
-        const p = 3 * probeAt[k]!;
-        stats[3 * k] = probed[p]!;
-        stats[3 * k + 1] = probed[p + 1]!;
-        stats[3 * k + 2] = probed[p + 2]!;
-      }
-    }
+    if (probed !== null && probeAt !== undefined) copyProbedStats(stats, probed, probeAt, names.length);
     // Whether each name's run was taken from the journal or the snapshot.
     const taken = new Uint8Array(names.length);
     // run.json's stat of the finished runs not served in place from the snapshot, what a new snapshot records
@@ -448,30 +441,24 @@ export class RunStore {
         fromJournal++;
       },
     );
-    let fromSnapshot = 0;
     // The runs read in place, in the snapshot's order (newest first, when it was written so).
     const inPlace: RunWithSummaries[] = [];
-    for (let i = 0; snapshot !== null && i < snapshot.count; i++) {
-      const k = placeOf[i]!;
-      if (k < 0 || taken[k] !== 0) continue;
-      const name = names[k]!;
-      statAt(k);
-      if (!snapshot.matches(i, stats[3 * k]!, stats[3 * k + 1]!, stats[3 * k + 2]!)) continue;
-      // Most runs are read in place (no object per field); an odd one (fields outside the slots) is decoded.
-      if (snapshot.readsInPlaceFound(i)) inPlace.push(new SnapshotListed(new SnapshotRun(name, this.runsDir, snapshot, i), withSummaries));
-      else {
-        const decoded = decodeEntry(snapshot, i, withSummaries);
-        if (!decoded) continue; // damaged past the checksum's reach: read from the files
-        const { record, summaries } = decoded;
-        record.format = STORE_FORMAT;
-        record.id = name;
-        const dir = `${this.runsDir}/${name}`;
-        out.push({ run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries });
-        recorded.set(name, i);
-      }
-      taken[k] = 1;
-      fromSnapshot++;
-    }
+    // Most runs are read in place (no object per field); an odd one (fields outside the slots) is decoded.
+    const decodeOdd = (i: number, name: string): boolean => {
+      const decoded = decodeEntry(snapshot!, i, withSummaries);
+      if (!decoded) return false; // damaged past the checksum's reach: read from the files
+      const { record, summaries } = decoded;
+      record.format = STORE_FORMAT;
+      record.id = name;
+      const dir = `${this.runsDir}/${name}`;
+      out.push({ run: { id: name, dir, record, status: deriveStatus(record, dir) }, summaries });
+      recorded.set(name, i);
+      return true;
+    };
+    const fromSnapshot =
+      snapshot === null
+        ? 0
+        : takeSnapshotRuns(snapshot, this.runsDir, withSummaries, { names, placeOf, taken, stats, statAt }, inPlace, decodeOdd);
     // Finished runs read from their files: the journal gets them, or a new snapshot. Many (a store
     // without caches) are read on two threads; the answers come back in the list's order.
     const fresh: RunWithSummaries[] = [];
@@ -487,13 +474,7 @@ export class RunStore {
       late.length >= this.readThreadsFromRuns,
       this.readWorkerUrl,
     ).reads;
-    const toRead: string[] = [];
-    const reads: RunRead[] = [];
-    for (let k = 0, next = 0; k < names.length; k++) {
-      if (taken[k] !== 0) continue;
-      toRead.push(names[k]!);
-      reads.push(earlyReads !== undefined && earlyAt[k]! >= 0 ? earlyReads[earlyAt[k]!]! : lateReads[next++]!);
-    }
+    const { toRead, reads } = pairReads(names, taken, earlyReads, earlyAt, lateReads);
     reads.forEach((read, i) => {
       if (read === null) return; // gone since the listing
       if ("warning" in read) {
@@ -1055,6 +1036,78 @@ function decodeEntry(snapshot: Snapshot, i: number, withSummaries: boolean): Dec
  * each of the few others is placed among the many sorted runs by a binary
  * search (log n comparisons each, where a sort of the whole compares every run).
  */
+/** `stats` (3 numbers a name) from the probe's, which are by the probe's list (`probeAt`: each name's place there). */
+function copyProbedStats(stats: Float64Array, probed: Float64Array, probeAt: Int32Array, count: number): void {
+  for (let k = 0; k < count; k++) {
+    const p = 3 * probeAt[k]!;
+    stats[3 * k] = probed[p]!;
+    stats[3 * k + 1] = probed[p + 1]!;
+    stats[3 * k + 2] = probed[p + 2]!;
+  }
+}
+
+/** The listing's names as readListing checks them: each snapshot entry's place among them, which are taken, and their stats. */
+interface ListingState {
+  names: string[];
+  placeOf: Int32Array;
+  taken: Uint8Array;
+  stats: Float64Array;
+  statAt: (k: number) => void;
+}
+
+/**
+ * The snapshot's entries whose run is listed, not taken yet, and current
+ * (run.json's stat as recorded): those read in place go to `inPlace` (in the
+ * snapshot's order), the others to `decodeOdd` (false: unreadable, left to
+ * the files). Marks them taken; gives how many were. A loop of its own (and
+ * the odd entry a function of its own), so that the first odd entry met does
+ * not throw the optimised loop away.
+ */
+function takeSnapshotRuns(
+  snapshot: Snapshot,
+  runsDir: string,
+  withSummaries: boolean,
+  { names, placeOf, taken, stats, statAt }: ListingState,
+  inPlace: RunWithSummaries[],
+  decodeOdd: (i: number, name: string) => boolean,
+): number {
+  let fromSnapshot = 0;
+  for (let i = 0; i < snapshot.count; i++) {
+    const k = placeOf[i]!;
+    if (k < 0 || taken[k] !== 0) continue;
+    const name = names[k]!;
+    statAt(k);
+    if (!snapshot.matches(i, stats[3 * k]!, stats[3 * k + 1]!, stats[3 * k + 2]!)) continue;
+    if (snapshot.readsInPlaceFound(i)) inPlace.push(new SnapshotListed(new SnapshotRun(name, runsDir, snapshot, i), withSummaries));
+    else if (!decodeOdd(i, name)) continue;
+    taken[k] = 1;
+    fromSnapshot++;
+  }
+  return fromSnapshot;
+}
+
+/**
+ * The names not taken from the journal or the snapshot, in the listing's
+ * order, each with its read: the early worker's (`earlyAt`: its place among
+ * them, -1: none) or the next of `lateReads`.
+ */
+function pairReads(
+  names: string[],
+  taken: Uint8Array,
+  earlyReads: RunRead[] | undefined,
+  earlyAt: Int32Array,
+  lateReads: RunRead[],
+): { toRead: string[]; reads: RunRead[] } {
+  const toRead: string[] = [];
+  const reads: RunRead[] = [];
+  for (let k = 0, next = 0; k < names.length; k++) {
+    if (taken[k] !== 0) continue;
+    toRead.push(names[k]!);
+    reads.push(earlyReads !== undefined && earlyAt[k]! >= 0 ? earlyReads[earlyAt[k]!]! : lateReads[next++]!);
+  }
+  return { toRead, reads };
+}
+
 function mergeInOrder<T, K>(sorted: T[], others: T[], keyOf: (r: T) => K, order: (a: K, b: K) => number): T[] {
   if (others.length === 0) return sorted;
   const out: T[] = [];
