@@ -405,6 +405,9 @@ export class RunStore {
     // read from their files whatever their stats say: a worker starts on them now, while this thread checks
     // the rest, and this thread takes its answers (and reads what it has not) after the snapshot's runs.
     const early = probe !== null && listed !== null ? this.startEarlyReads(names, placeOf, placeOfName, withSummaries) : null;
+    // The listing entries of the snapshot's runs that read in place are made now, while the worker stats: this
+    // thread then has that much less to do after the stats, and the worker takes that many more of them.
+    const made = snapshot === null ? [] : makeInPlaceRuns(snapshot, this.runsDir, withSummaries, names, placeOf);
     const probed = probe !== null && listed !== null ? probe.stats() : null;
     // Without the worker's stats (it failed), statAt takes each one when it is needed.
     if (probed !== null && probeAt !== undefined) copyProbedStats(stats, probed, probeAt, names.length);
@@ -456,9 +459,7 @@ export class RunStore {
       return true;
     };
     const fromSnapshot =
-      snapshot === null
-        ? 0
-        : takeSnapshotRuns(snapshot, this.runsDir, withSummaries, { names, placeOf, taken, stats, statAt }, inPlace, decodeOdd);
+      snapshot === null ? 0 : takeSnapshotRuns(snapshot, made, { names, placeOf, taken, stats, statAt }, inPlace, decodeOdd);
     // Finished runs read from their files: the journal gets them, or a new snapshot. Many (a store
     // without caches) are read on two threads; the answers come back in the list's order.
     const fresh: RunWithSummaries[] = [];
@@ -1056,17 +1057,37 @@ interface ListingState {
 }
 
 /**
- * The snapshot's entries whose run is listed, not taken yet, and current
- * (run.json's stat as recorded): those read in place go to `inPlace` (in the
- * snapshot's order), the others to `decodeOdd` (false: unreadable, left to
- * the files). Marks them taken; gives how many were. A loop of its own (and
- * the odd entry a function of its own), so that the first odd entry met does
- * not throw the optimised loop away.
+ * The listing entries of the snapshot's runs that are listed and read in
+ * place, by entry (undefined for the others); whether each is current is
+ * found after (takeSnapshotRuns).
  */
-function takeSnapshotRuns(
+function makeInPlaceRuns(
   snapshot: Snapshot,
   runsDir: string,
   withSummaries: boolean,
+  names: string[],
+  placeOf: Int32Array,
+): Array<SnapshotListed | undefined> {
+  const made = new Array<SnapshotListed | undefined>(snapshot.count);
+  for (let i = 0; i < snapshot.count; i++) {
+    const k = placeOf[i]!;
+    if (k >= 0 && snapshot.readsInPlaceFound(i))
+      made[i] = new SnapshotListed(new SnapshotRun(names[k]!, runsDir, snapshot, i), withSummaries);
+  }
+  return made;
+}
+
+/**
+ * The snapshot's entries whose run is listed, not taken yet, and current
+ * (run.json's stat as recorded): those read in place go to `inPlace` (their
+ * entries `made` before, in the snapshot's order), the others to `decodeOdd`
+ * (false: unreadable, left to the files). Marks them taken; gives how many
+ * were. A loop of its own (and the odd entry a function of its own), so that
+ * the first odd entry met does not throw the optimised loop away.
+ */
+function takeSnapshotRuns(
+  snapshot: Snapshot,
+  made: Array<SnapshotListed | undefined>,
   { names, placeOf, taken, stats, statAt }: ListingState,
   inPlace: RunWithSummaries[],
   decodeOdd: (i: number, name: string) => boolean,
@@ -1075,11 +1096,11 @@ function takeSnapshotRuns(
   for (let i = 0; i < snapshot.count; i++) {
     const k = placeOf[i]!;
     if (k < 0 || taken[k] !== 0) continue;
-    const name = names[k]!;
     statAt(k);
     if (!snapshot.matches(i, stats[3 * k]!, stats[3 * k + 1]!, stats[3 * k + 2]!)) continue;
-    if (snapshot.readsInPlaceFound(i)) inPlace.push(new SnapshotListed(new SnapshotRun(name, runsDir, snapshot, i), withSummaries));
-    else if (!decodeOdd(i, name)) continue;
+    const listed = made[i];
+    if (listed !== undefined) inPlace.push(listed);
+    else if (!decodeOdd(i, names[k]!)) continue;
     taken[k] = 1;
     fromSnapshot++;
   }
