@@ -500,9 +500,7 @@ export class RunStore {
         ? snapshot!.compareNewestFirst(a.run.at, b.run.at)
         : compareKeys(a.run.id, keyOfListed(a), b.run.id, keyOfListed(b));
     if (snapshot !== null && snapshot.inPlaceInOrder()) {
-      // Each other run's key made once for its search (a run read in place decodes its time for its key).
-      const keyed = (r: RunWithSummaries): { id: string; key: RunKey } => ({ id: r.run.id, key: keyOfListed(r) });
-      out = mergeInOrder(inPlace, out.sort(order), keyed, (a, b) => compareKeys(a.id, a.key, b.id, b.key));
+      out = mergeInOrder(inPlace, out.sort(order), aheadOfListed);
     } else out = out.concat(inPlace).sort(order);
     if (!withSummaries) return { runs: out, warnings };
     // A new snapshot once enough runs come from elsewhere than the snapshot (the journal, the files)
@@ -1129,17 +1127,17 @@ function pairReads(
   return { toRead, reads };
 }
 
-function mergeInOrder<T, K>(sorted: T[], others: T[], keyOf: (r: T) => K, order: (a: K, b: K) => number): T[] {
+function mergeInOrder<T>(sorted: T[], others: T[], aheadOf: (other: T) => (r: T) => boolean): T[] {
   if (others.length === 0) return sorted;
   const out: T[] = [];
   let from = 0;
   for (const other of others) {
-    const key = keyOf(other);
+    const ahead = aheadOf(other);
     let lo = from;
     let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (order(keyOf(sorted[mid]!), key) < 0) lo = mid + 1;
+      if (ahead(sorted[mid]!)) lo = mid + 1;
       else hi = mid;
     }
     for (let k = from; k < lo; k++) out.push(sorted[k]!);
@@ -1148,6 +1146,38 @@ function mergeInOrder<T, K>(sorted: T[], others: T[], keyOf: (r: T) => K, order:
   }
   for (let k = from; k < sorted.length; k++) out.push(sorted[k]!);
   return out;
+}
+
+/** The first and last times whose ISO text (toISOString) has four digits of year: text order is time order there. */
+const FIRST_ISO_MS = Date.parse("0000-01-01T00:00:00.000Z");
+const LAST_ISO_MS = Date.parse("9999-12-31T23:59:59.999Z");
+
+/** `text`'s time (ms) when it is toISOString's text of it with a four-digit year, else NaN. */
+function plainIsoMs(text: string): number {
+  if (text.length !== 24) return NaN;
+  const ms = Date.parse(text);
+  return ms >= FIRST_ISO_MS && ms <= LAST_ISO_MS && new Date(ms).toISOString() === text ? ms : NaN;
+}
+
+/**
+ * For mergeInOrder: whether a listed run (one read in place) comes before
+ * `other` newest first (compareKeys). Made once for each other run, whose key
+ * it makes once; a run read in place is then compared by its created time's
+ * number when both times are plain ISO texts (whose order as text is their
+ * order as numbers) and differ, so the binary search decodes no created text
+ * a step; otherwise by its key as compareKeys does.
+ */
+function aheadOfListed(other: RunWithSummaries): (r: RunWithSummaries) => boolean {
+  const key = keyOfListed(other);
+  const ms = plainIsoMs(key.created);
+  return (r) => {
+    const run = r.run;
+    if (!Number.isNaN(ms) && run instanceof SnapshotRun) {
+      const m = run.timeMs("created");
+      if (m >= FIRST_ISO_MS && m <= LAST_ISO_MS && m !== ms) return m > ms;
+    }
+    return compareKeys(run.id, keyOfListed(r), other.run.id, key) < 0;
+  };
 }
 
 /** A stat as `Snapshot.matches` takes it; a missing one matches no entry. */

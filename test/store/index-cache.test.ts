@@ -434,6 +434,49 @@ describe.each([
     expect(readListed(store)).toEqual(readByFiles(store));
   });
 
+  it("places runs outside the snapshot among its runs as the full read orders them, odd created times included", () => {
+    const home = tempDir();
+    generateStore({ runs: 160, out: home, steps: 2, seed: "merge" });
+    const store = new RunStore(home, opts);
+    // Two finished runs (in the snapshot) whose times are toISOString's of years past four digits: not text order.
+    const [far, early] = store
+      .listRuns()
+      .runs.filter((r) => r.record.stopped != null)
+      .slice(-2);
+    editRecord(far!.dir, (r) => void (r.created = "+010000-01-01T00:00:00.000Z"));
+    editRecord(early!.dir, (r) => void (r.created = "-000001-12-31T23:59:59.999Z"));
+    readListed(store);
+    expect(Snapshot.read(join(home, "index.bin"))!.inPlaceInOrder()).toBe(true);
+    const finished = store.listRuns().runs.filter((r) => r.record.stopped != null);
+    const middle = finished[Math.floor(finished.length / 2)]!;
+    const next = finished[Math.floor(finished.length / 2) + 1]!;
+    // Unfinished copies (read from their files at every listing), placed among the snapshot's runs by created time.
+    const between = new Date((Date.parse(middle.record.created!) + Date.parse(next.record.created!)) / 2).toISOString();
+    const createds: Array<[string | undefined, number]> = [
+      [middle.record.created, (middle.record.trial ?? 0) + 1], // the same time: then by trial
+      [middle.record.created, (middle.record.trial ?? 0) - 1],
+      [middle.record.created, middle.record.trial ?? 0], // then by id
+      [between, 0],
+      [middle.record.created!.replace("T", " ").replace("Z", ""), 0], // not toISOString's text
+      ["+010000-01-01T00:00:00.000Z", 0], // an expanded year: after every 4-digit year as a time, before as text
+      ["-000001-12-31T23:59:59.999Z", 0],
+      ["0000-01-01T00:00:00.000Z", 0],
+      [undefined, 0], // no created time: started is the key
+    ];
+    createds.forEach(([created, trial], n) => {
+      const id = `${n.toString(16).padStart(2, "0")}${middle.id.slice(2)}`;
+      cpSync(finished[n]!.dir, join(store.runsDir, id), { recursive: true });
+      editRecord(join(store.runsDir, id), (r) => {
+        Object.assign(r, { id, trial, started: middle.record.started, stopped: null, exit_status: null });
+        if (created === undefined) delete r.created;
+        else r.created = created;
+      });
+    });
+    const listed = readListed(store);
+    expect(listed).toEqual(readByFiles(store));
+    expect(listed.runs.filter((r) => r.status === "pending" || r.status === "error").length).toBeGreaterThanOrEqual(createds.length);
+  });
+
   it("sees runs added, changed, finished or removed behind the index's back", () => {
     const home = tempDir();
     generateStore({ runs: 160, out: home, steps: 3, seed: "behind" });
