@@ -17,6 +17,14 @@ export interface RunFolderStats {
   stats: Float64Array;
 }
 
+/** What the worker posts once it has listed: the names joined by "/" (no name holds one), and the stats' shared array. */
+interface ListedMessage {
+  joined: string;
+  count: number;
+  stats: Float64Array;
+  error?: string;
+}
+
 /** A worker that has not answered in this long (it failed to start) is given up on: the caller lists the folder itself. */
 const PROBE_TIMEOUT_MS = 30_000;
 /** The inode slot of a name that is not a run id (a `.new-` folder, a stray file): the caller leaves it out. */
@@ -41,7 +49,8 @@ const PROBE_SOURCE = `
     const { readdirSync, statSync } = await import("node:fs");
     const names = readdirSync(dir);
     const stats = new Float64Array(new SharedArrayBuffer(Math.max(8, names.length * 3 * 8)), 0, names.length * 3);
-    port.postMessage({ names, stats });
+    // One string ("/" never is in a name): the caller receives it several times faster than 100 000 strings.
+    port.postMessage({ joined: names.join("/"), count: names.length, stats });
     listed = true;
     signal(${C_LISTED}, 1);
     for (;;) {
@@ -108,10 +117,10 @@ export function startRunFolderProbe(runsDir: string): RunFolderProbe | null {
   const probe: RunFolderProbe = {
     listed(): string[] | null {
       if (Atomics.wait(control, C_LISTED, 0, PROBE_TIMEOUT_MS) === "timed-out") return giveUp();
-      const message = receiveMessageOnPort(port)?.message as (RunFolderStats & { error?: string }) | undefined;
+      const message = receiveMessageOnPort(port)?.message as ListedMessage | undefined;
       port.close();
       if (message === undefined || message.error !== undefined) return null;
-      found = message;
+      found = { names: message.count === 0 ? [] : message.joined.split("/"), stats: message.stats };
       return found.names;
     },
     stats(): Float64Array | null {

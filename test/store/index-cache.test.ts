@@ -1,7 +1,7 @@
 // The store's caches (index.bin, index.jsonl, index-keys.txt, runs-order.txt) are checked, not trusted
 // (issue 18): whatever state they are in, listings give the answer of reading
 // every run's files, and runs added, changed or removed behind their back are seen.
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { generateStore } from "../../runs-fixtures/generate.mjs";
@@ -347,14 +347,20 @@ describe("the run folder probe", () => {
     const home = tempDir();
     generateStore({ runs: 30, out: home, steps: 1, seed: "probe" });
     const runsDir = join(home, "runs");
-    writeFileSync(join(runsDir, "not-a-run"), "");
+    // Names that are not runs, odd characters included (the names come back joined by "/", which no name holds).
+    const odd = ["not-a-run", "two\nlines", " spaced ", "é€"];
+    for (const name of odd) writeFileSync(join(runsDir, name), "");
     const found = startRunFolderProbe(runsDir)!.wait()!;
     expect([...found.names].sort()).toEqual(readdirSync(runsDir).sort());
     found.names.forEach((name, i) => {
-      const st = name === "not-a-run" ? null : statSync(join(runsDir, name, "run.json"));
+      const st = odd.includes(name) ? null : statSync(join(runsDir, name, "run.json"));
       expect([...found.stats.subarray(3 * i, 3 * i + 3)]).toEqual(st ? [st.ino, st.size, st.mtimeMs] : [NOT_A_RUN, 0, 0]);
     });
     expect(startRunFolderProbe(join(home, "missing"))!.wait()).toBeNull();
+    // An empty folder: no names (not one empty name).
+    const empty = join(home, "empty");
+    mkdirSync(empty);
+    expect(startRunFolderProbe(empty)!.wait()).toEqual({ names: [], stats: expect.any(Float64Array) });
   });
 });
 
