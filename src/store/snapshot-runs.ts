@@ -21,10 +21,16 @@ import {
   type TimeField,
 } from "./types.js";
 
-/** A finished run read in place from the snapshot (only for entries that `Snapshot.readsInPlace`). */
+/**
+ * A finished run read in place from the snapshot (only for entries that
+ * `Snapshot.readsInPlace`), and its own listing entry (`run`, `fields`,
+ * `summaries`, as the listing's RunWithSummaries): one object a run, not
+ * two, of the 100 000 that a big listing keeps.
+ */
 export class SnapshotRun implements Run, RunFields {
   readonly status: RunStatus;
   #record: RunRecord | undefined;
+  #summaries: Record<string, ScalarSummary> | undefined;
 
   constructor(
     readonly id: string,
@@ -33,8 +39,26 @@ export class SnapshotRun implements Run, RunFields {
     readonly snapshot: Snapshot,
     /** Its number in the snapshot. */
     readonly at: number,
+    /** Whether its listing has summaries (`g runs -a` has none: `fields` undefined, `summaries` empty). */
+    private readonly withSummaries = true,
   ) {
     this.status = snapshot.stoppedStatus(at);
+  }
+
+  /** As a listing's entry: the run is itself. */
+  get run(): SnapshotRun {
+    return this;
+  }
+
+  /** As a listing's entry: its fields read in place (itself), undefined in a listing without summaries. */
+  get fields(): RunFields | undefined {
+    return this.withSummaries ? this : undefined;
+  }
+
+  /** As a listing's entry: its summaries, decoded on first use and kept. */
+  get summaries(): Record<string, ScalarSummary> {
+    this.#summaries ??= this.withSummaries ? this.decodeSummaries() : {};
+    return this.#summaries;
   }
 
   get dir(): string {
@@ -99,25 +123,5 @@ export class SnapshotRun implements Run, RunFields {
 
   timeText(which: "time" | "started", offset: number): string | undefined {
     return this.snapshot.timeText(this.at, which, offset);
-  }
-}
-
-/** A listing's entry for a SnapshotRun: its summaries decoded on first use (compare reads them in place through `fields`). */
-export class SnapshotListed {
-  #summaries: Record<string, ScalarSummary> | undefined;
-
-  constructor(
-    readonly run: SnapshotRun,
-    private readonly withSummaries: boolean,
-  ) {}
-
-  /** Undefined in a listing without summaries (`g runs -a`), as `summaries` is empty there. */
-  get fields(): RunFields | undefined {
-    return this.withSummaries ? this.run : undefined;
-  }
-
-  get summaries(): Record<string, ScalarSummary> {
-    this.#summaries ??= this.withSummaries ? this.run.decodeSummaries() : {};
-    return this.#summaries;
   }
 }

@@ -30,7 +30,7 @@ import {
   type RunKey,
 } from "./index-cache.js";
 import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
-import { SnapshotListed, SnapshotRun } from "./snapshot-runs.js";
+import { SnapshotRun } from "./snapshot-runs.js";
 import { startRunFolderProbe } from "./run-folder-probe.js";
 import { damagedWarning, describeDamage, readRunsFromFiles, startRunReads, type RunRead, type RunReads } from "./run-reads.js";
 import {
@@ -1065,12 +1065,11 @@ function makeInPlaceRuns(
   withSummaries: boolean,
   names: string[],
   placeOf: Int32Array,
-): Array<SnapshotListed | undefined> {
-  const made = new Array<SnapshotListed | undefined>(snapshot.count);
+): Array<SnapshotRun | undefined> {
+  const made = new Array<SnapshotRun | undefined>(snapshot.count);
   for (let i = 0; i < snapshot.count; i++) {
     const k = placeOf[i]!;
-    if (k >= 0 && snapshot.readsInPlaceFound(i))
-      made[i] = new SnapshotListed(new SnapshotRun(names[k]!, runsDir, snapshot, i), withSummaries);
+    if (k >= 0 && snapshot.readsInPlaceFound(i)) made[i] = new SnapshotRun(names[k]!, runsDir, snapshot, i, withSummaries);
   }
   return made;
 }
@@ -1085,7 +1084,7 @@ function makeInPlaceRuns(
  */
 function takeSnapshotRuns(
   snapshot: Snapshot,
-  made: Array<SnapshotListed | undefined>,
+  made: Array<SnapshotRun | undefined>,
   { names, placeOf, taken, stats, statAt }: ListingState,
   inPlace: RunWithSummaries[],
   decodeOdd: (i: number, name: string) => boolean,
