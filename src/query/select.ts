@@ -230,6 +230,13 @@ export function selectCompareRuns<S>(
   opts: RunSelection,
   sweepId: (spec: string) => string,
 ): { runs: Array<SelectedRun<S>>; enclosing: Array<SelectedRun<S>> } {
+  // Nothing asked for (a bare `g compare`): every run, without an indexed copy of the list (100 000 objects).
+  const none = [opts.op, opts.status, opts.label, opts.tag, opts.batch, opts.sweep, opts.prefix].every((v) => v === undefined);
+  if (specs.length === 0 && none) {
+    const rows = runs.map((r, i) => new SelectedRun(i + 1, r));
+    const { shown, enclosing } = splitEnclosingRuns(rows, runs);
+    return { runs: shown, enclosing };
+  }
   const all = indexRuns(runs.map((r) => r.run));
   const batch = opts.batch === undefined ? undefined : resolveBatch(all, opts.batch);
   const sweep = opts.sweep === undefined ? undefined : sweepId(opts.sweep);
