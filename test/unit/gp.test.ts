@@ -209,7 +209,7 @@ describe("parseGpSettings", () => {
     expect(() => parseGpSettings({ "refine-starts": "0" })).toThrow(/whole number >= 1/);
     expect(() => parseGpSettings({ "hyper-samples": "1.5" })).toThrow(/whole number >= 0/);
     expect(() => parseGpSettings({ design: "sobol" })).toThrow(/random or latin/);
-    expect(() => parseGpSettings({ warp: "rank" })).toThrow(/auto or none/);
+    expect(() => parseGpSettings({ warp: "rank" })).toThrow(/auto, none or evidence/);
   });
 });
 

@@ -24,8 +24,11 @@ export interface GpSettings {
   candidates: number;
   /** Starts of the gradient refinement of the acquisition (the best candidate, the best trial, draws by score). */
   refineStarts: number;
-  /** "auto": Yeo-Johnson power transform of the standardised values, chosen by likelihood; "none": standardise only. */
-  warp: "auto" | "none";
+  /**
+   * "auto": Yeo-Johnson power transform of the standardised values, chosen by likelihood; "none": standardise only;
+   * "evidence": each fit made on both, the model whose evidence (with the transform's Jacobian) is higher kept.
+   */
+  warp: "auto" | "none" | "evidence";
   /** The random starts: "random" (uniform, spread out with one or two numeric flags) or "latin" (a maximin Latin hypercube). */
   design: "random" | "latin";
   /**
@@ -119,7 +122,7 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   {
     name: "warp",
     default: DEFAULT_GP_SETTINGS.warp,
-    help: "auto (power-transform skewed objectives so a few huge values do not flatten the model near the minimum) or none",
+    help: "auto (power-transform skewed objectives so a few huge values do not flatten the model near the minimum), none, or evidence (fit the model to both, keep the one the data support better: costs a second fit)",
   },
   {
     name: "design",
@@ -201,8 +204,8 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
         break;
       case "warp": {
         const v = value.toLowerCase();
-        if (v !== "auto" && v !== "none")
-          throw new UsageError(`--opt-flag ${rawName}=${value}: expected auto or none (e.g. --opt-flag warp=none)`);
+        if (v !== "auto" && v !== "none" && v !== "evidence")
+          throw new UsageError(`--opt-flag ${rawName}=${value}: expected auto, none or evidence (e.g. --opt-flag warp=none)`);
         out.warp = v;
         break;
       }
