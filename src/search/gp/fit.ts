@@ -702,6 +702,9 @@ export function transformOutputsWithJacobian(values: number[], warp: "auto" | "n
   return { y: standardise(w), lambda: bestLambda, logJacobian: jac };
 }
 
+/** How much better (log evidence) the plain values must fit before `warp=evidence` drops the warp. */
+const WARP_EVIDENCE_MARGIN_NATS = 0;
+
 /**
  * `warp=evidence`: the output transform chosen per fit by what the data
  * support. The warped and the plain standardised values are each fitted,
@@ -731,7 +734,7 @@ export function fitGpChoosingWarp(
   const plainModel = fitGp(x, plain.y, width, noise, rng, cache?.unwarped, groups);
   const warpedEvidence = logEvidence(warpedModel, warped.y) + warped.logJacobian;
   const plainEvidence = logEvidence(plainModel, plain.y) + plain.logJacobian;
-  return warpedEvidence >= plainEvidence
+  return warpedEvidence >= plainEvidence - WARP_EVIDENCE_MARGIN_NATS
     ? { y: warped.y, model: warpedModel, warped: true }
     : { y: plain.y, model: plainModel, warped: false };
 }
