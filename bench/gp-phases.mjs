@@ -10,9 +10,11 @@
 // of the result: a change that draws one more random number per trial moves a 40-seed median of
 // ackley5 by ±0.2 on its own (docs/benchmarks.md, issue 14, "Ninth round"), so compare over 160 seeds.
 // Uses the build in bench/out/dist (npx tsc --outDir bench/out/dist), or G_DIST.
+// --smoke (what CI runs so the bench cannot rot): branin, 1 seed of 12 trials, with the package's own dist/.
 import { existsSync, readFileSync } from "node:fs";
 
-const dist = process.env.G_DIST ?? new URL("./out/dist/", import.meta.url).pathname;
+const SMOKE = process.argv.includes("--smoke");
+const dist = process.env.G_DIST ?? new URL(SMOKE ? "../dist/" : "./out/dist/", import.meta.url).pathname;
 const { proposeGp, parseGpSettings } = await import(`${dist}/search/gp.js`);
 const { createRng } = await import(`${dist}/search/rng.js`);
 const { FUNCTIONS } = await import(new URL("./functions.mjs", import.meta.url).pathname);
@@ -23,7 +25,7 @@ const NOISY_FIT = 1e-2;
 const FAR_UNIT = 0.5;
 const LATE_TRIALS = 5;
 
-const [fname, seedsText, budgetText, ...rest] = process.argv.slice(2);
+const [fname, seedsText, budgetText, ...rest] = SMOKE ? ["branin", "1", "12"] : process.argv.slice(2);
 const fn = FUNCTIONS[fname];
 if (!fn) {
   process.stderr.write(`gp-phases: unknown function '${fname}': expected one of ${Object.keys(FUNCTIONS).join(", ")}\n`);
