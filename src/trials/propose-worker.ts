@@ -9,21 +9,33 @@
 // Loaded by propose-thread.ts; answers one message per proposal.
 
 import { readlinkSync } from "node:fs";
-import { setPriority } from "node:os";
+import { getPriority, setPriority } from "node:os";
 import { basename } from "node:path";
 import { parentPort } from "node:worker_threads";
 import { createRng } from "../search/rng.js";
 import { loadProposer } from "./optimizers.js";
 import type { ProposalReply, ProposalRequest } from "./propose-thread.js";
 
-/** The fitting thread's nice value: a claimer at 0 gets about ten times its share of a contended core. */
+/**
+ * How much nicer the fitting thread is than the process: a claimer at 0 gets about ten times its share of a
+ * contended core. Relative, so that a process started under `nice` keeps its fits below its own priority
+ * (an absolute 10 would be no lower for `nice -n 10 g agent`, and higher for `nice -n 15` run as root).
+ */
 export const PROPOSAL_NICE = 10;
+/** The lowest priority Linux has. */
+const NICE_MAX = 19;
+
+/** The nice value the fitting thread takes when the process runs at `processNice`. */
+function proposalNice(processNice: number): number {
+  return Math.min(NICE_MAX, processNice + PROPOSAL_NICE);
+}
 
 /** Lowers this thread's priority alone (its own id from /proc/thread-self); elsewhere it keeps the process's. */
 function lowerThreadPriority(): void {
   try {
     const tid = Number(basename(readlinkSync("/proc/thread-self")));
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, PROPOSAL_NICE);
+    // A new thread starts at the priority of the thread that made it: the process's.
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, proposalNice(getPriority(tid)));
   } catch {
     /* not Linux, or not permitted: the fit runs at the process's priority */
   }
