@@ -204,7 +204,7 @@ describe("parseGpSettings", () => {
   it("rejects unknown names and bad values with a usage error", () => {
     expect(() => parseGpSettings({ foo: "1" })).toThrow(UsageError);
     expect(() => parseGpSettings({ "random-starts": "-1" })).toThrow(/whole number/);
-    expect(() => parseGpSettings({ "acq-func": "ucb" })).toThrow(/ei, lcb, pi, hedge or alternate/);
+    expect(() => parseGpSettings({ "acq-func": "ucb" })).toThrow(/ei, lcb, pi, hedge, alternate or mes/);
     expect(() => parseGpSettings({ noise: "-2" })).toThrow(UsageError);
     expect(() => parseGpSettings({ "refine-starts": "0" })).toThrow(/whole number >= 1/);
     expect(() => parseGpSettings({ "hyper-samples": "1.5" })).toThrow(/whole number >= 0/);

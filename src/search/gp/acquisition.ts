@@ -1,5 +1,5 @@
-// The Gaussian-process optimizer's acquisition (EI, LCB, PI, or a random
-// hedge of them) and the proposal: score many random and local candidates,
+// The Gaussian-process optimizer's acquisition (EI, LCB, PI, a random
+// hedge of them, or max-value entropy search from mes.ts) and the proposal: score many random and local candidates,
 // refine the best by gradient ascent, and return the best point not yet tried.
 
 import type { Observation, Point, Rng, Space } from "../../flags/space.js";
@@ -19,8 +19,10 @@ import {
 } from "../encode.js";
 import { sampleDesign } from "../design.js";
 import { normalCdf, normalPdf } from "../linalg.js";
+import { logCdf, logH } from "./normal-tail.js";
 import { fitGp, fitGpChoosingWarp, gaussian, lengthscalePriorShift, minimizeBox, sampleGp, transformOutputs, type GpCache } from "./fit.js";
 import { fitGpFixed, logEvidence, predict, predictWithGradient, type GpModel } from "./model.js";
+import { mesScore, predictAll, sampleGumbelMin, fitMinValueGumbel, sampleJointMin } from "./mes.js";
 import { bestTried, inEndGame, sampleInBox, trustBox, type TrustBox } from "./end-game.js";
 import { DEFAULT_GP_SETTINGS, FIT_TURNS_NUMERIC, FIT_TURNS_WITH_CHOICES, type Acquisition, type GpSettings } from "./settings.js";
 
@@ -65,50 +67,8 @@ export function noiseFactor(variance: number, noise: number): { factor: number; 
  */
 export const NOISE_FACTOR_MIN = 1e-2;
 
-/**
- * Below this z, h(z) = φ(z) + zΦ(z) and Φ(z) come from the Mills ratio rather
- * than from Φ itself: the sum cancels, and Φ's approximation (relative error
- * ~1e-7) would leave the log of h with errors of ~1e-4 and worse further out.
- */
-const TAIL_BELOW = -3;
-/** Terms of the continued fraction for the Mills ratio (converged to ~1e-12 for |z| ≥ 3). */
-const MILLS_TERMS = 60;
-const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-
-/** Mills ratio Φ(−x)/φ(x) for x > 0 by Laplace's continued fraction 1/(x + 1/(x + 2/(x + 3/(x + …)))). */
-function millsRatio(x: number): number {
-  let t = x;
-  for (let k = MILLS_TERMS; k >= 1; k--) t = x + k / t;
-  return 1 / t;
-}
-
-/**
- * log h(z) with h(z) = φ(z) + zΦ(z) (EI = s · h(z)), and d log h / dz =
- * Φ(z) / h(z). Far below the incumbent h underflows long before its log
- * does, and plain EI is then flat zero to the refinement: the log keeps a
- * gradient that points back towards promise (Ament et al., 2023, "LogEI").
- */
-export function logH(z: number): { value: number; slope: number } {
-  if (z >= TAIL_BELOW) {
-    const cdf = normalCdf(z);
-    const h = normalPdf(z) + z * cdf;
-    return { value: Math.log(h), slope: cdf / h };
-  }
-  // With r = Φ(z)/φ(z): h/φ = 1 + z·r, and the slope is r / (1 + z·r).
-  const r = millsRatio(-z);
-  const hOverPdf = 1 + z * r;
-  return { value: -0.5 * z * z - LOG_SQRT_2PI + Math.log(hOverPdf), slope: r / hOverPdf };
-}
-
-/** log Φ(z) and its slope φ(z)/Φ(z), from the Mills ratio in the lower tail. */
-export function logCdf(z: number): { value: number; slope: number } {
-  if (z >= TAIL_BELOW) {
-    const cdf = normalCdf(z);
-    return { value: Math.log(cdf), slope: normalPdf(z) / cdf };
-  }
-  const r = millsRatio(-z);
-  return { value: -0.5 * z * z - LOG_SQRT_2PI + Math.log(r), slope: 1 / r };
-}
+// The tails moved to normal-tail.ts; tests and the Optuna port still import them from here.
+export { logCdf, logH };
 
 /** Posterior standard deviations below this are treated as this (keeps the logs finite). */
 const MIN_SD = 1e-9;
@@ -150,22 +110,23 @@ export function acquisitionScore(
   return { value, dMean, dVar };
 }
 
-/** The score at one input and, when asked, its gradient in the input. */
+/** The score at one input under one belief and, when asked, its gradient in the input. */
 function scoreAt(
   kind: ScoringAcquisition,
-  model: GpModel,
+  b: Belief,
   u: Float64Array,
-  best: number,
   s: Pick<GpSettings, "xi" | "kappa">,
   withGrad: boolean,
-  noise: number,
 ): { a: number; grad: Float64Array | null } {
+  const model = b.model;
+  const at = (mean: number, variance: number) =>
+    kind === "mes" ? mesScore(mean, variance, b.minValues!, model.noise) : acquisitionScore(kind, mean, variance, b.best, s, model.noise);
   if (!withGrad) {
     const p = predict(model, u);
-    return { a: acquisitionScore(kind, p.mean, p.variance, best, s, noise).value, grad: null };
+    return { a: at(p.mean, p.variance).value, grad: null };
   }
   const p = predictWithGradient(model, u);
-  const sc = acquisitionScore(kind, p.mean, p.variance, best, s, noise);
+  const sc = at(p.mean, p.variance);
   const grad = new Float64Array(u.length);
   for (let d = 0; d < u.length; d++) grad[d] = sc.dMean * p.dMean[d]! + sc.dVar * p.dVar[d]!;
   return { a: sc.value, grad };
@@ -180,6 +141,8 @@ interface Belief {
   /** Incumbent value (standardised) the improvement is measured from. */
   best: number;
   weight: number;
+  /** With `acq-func=mes`: this belief's samples of the minimum's value y* (standardised). */
+  minValues?: Float64Array;
 }
 
 /** Length scales of the alternative hypothesis, relative to the fitted ones. */
@@ -242,10 +205,9 @@ function acquireAll(
   withGrad: boolean,
 ): { a: number; grad: Float64Array | null } {
   if (beliefs.length === 1) {
-    const b = beliefs[0]!;
-    return scoreAt(kind, b.model, u, b.best, s, withGrad, b.model.noise);
+    return scoreAt(kind, beliefs[0]!, u, s, withGrad);
   }
-  const parts = beliefs.map((b) => scoreAt(kind, b.model, u, b.best, s, withGrad, b.model.noise));
+  const parts = beliefs.map((b) => scoreAt(kind, b, u, s, withGrad));
   const grad = withGrad ? new Float64Array(u.length) : null;
   if (kind === "lcb") {
     let a = 0;
@@ -274,17 +236,19 @@ function acquireAll(
 /** What `acquisition=hedge` picks from, one at random per proposal. */
 const HEDGE_CHOICES = ["ei", "lcb", "pi"] as const;
 
-/** One of the acquisitions that score a point: EI, LCB or PI. */
+/** One of the acquisitions that score a point: EI, LCB, PI or MES. */
 export type ScoringAcquisition = Exclude<Acquisition, "hedge" | "alternate">;
 
 /**
  * The acquisition for this proposal: `hedge` draws one of the three,
  * `alternate` takes LCB after an even count of finished trials and EI after
- * an odd one (a fixed turn, so a restart continues it without state).
+ * an odd one (a fixed turn, so a restart continues it without state); `mes`
+ * hands over to EI from `mesUntil` finished trials on.
  */
-export function chooseAcquisition(setting: Acquisition, finished: number, rng: Rng): ScoringAcquisition {
+export function chooseAcquisition(setting: Acquisition, finished: number, rng: Rng, mesUntil: number | "off" = "off"): ScoringAcquisition {
   if (setting === "hedge") return HEDGE_CHOICES[Math.min(2, Math.floor(rng() * 3))]!;
   if (setting === "alternate") return finished % 2 === 0 ? "lcb" : "ei";
+  if (setting === "mes" && mesUntil !== "off" && finished >= mesUntil) return "ei";
   return setting;
 }
 
@@ -376,7 +340,7 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   }
   const ranked = x.map((u) => predict(model, u).mean);
   // The end game takes EI with no margin: any improvement is worth a trial that cannot be spent later.
-  const kind: ScoringAcquisition = endGame ? "ei" : chooseAcquisition(s.acquisition, done.length, rng);
+  const kind: ScoringAcquisition = endGame ? "ei" : chooseAcquisition(s.acquisition, done.length, rng, s.mesUntil);
   const score: Pick<GpSettings, "xi" | "kappa"> = endGame ? { ...s, xi: 0 } : s;
 
   // Candidates: uniform over the cube, plus Gaussian perturbations of the
@@ -404,6 +368,17 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
       const c = Float64Array.from(centre);
       for (const o of numeric) c[o] = Math.min(1, Math.max(0, c[o]! + scale * Math.min(1, model.lengthscales[o]!) * gaussian(rng)));
       candidates.push(snap(c));
+    }
+  }
+  // MES: each belief's samples of the minimum's value, over the candidates and the trials.
+  if (kind === "mes") {
+    const points = [...candidates, ...x];
+    for (const b of beliefs) {
+      if (s.mesMax === "draws") b.minValues = sampleJointMin(b.model, points, s.mesSamples, rng);
+      else {
+        const { means, sds } = predictAll(b.model, points);
+        b.minValues = sampleGumbelMin(fitMinValueGumbel(means, sds), s.mesSamples, rng);
+      }
     }
   }
   const scored = candidates.map((c) => ({ u: c, a: acquireAll(kind, beliefs, c, score, false).a }));

@@ -4,7 +4,7 @@
 import { UsageError } from "../../errors.js";
 import type { SearchProgress } from "../../flags/space.js";
 
-export type Acquisition = "ei" | "lcb" | "pi" | "hedge" | "alternate";
+export type Acquisition = "ei" | "lcb" | "pi" | "hedge" | "alternate" | "mes";
 
 /** The parts of `model=optuna` that `optuna-swap` can replace by g's own (see gp/optuna.ts). */
 export const OPTUNA_PARTS = ["starts", "warp", "prior", "fit", "candidates", "beliefs"] as const;
@@ -20,6 +20,12 @@ export interface GpSettings {
   xi: number;
   /** "fit" (learn the noise variance) or a fixed noise variance in standardised units. */
   noise: "fit" | number;
+  /** With acquisition "mes": samples of the minimum's value y* per proposal. */
+  mesSamples: number;
+  /** With acquisition "mes": where y* comes from: a Gumbel fitted over the candidates, or joint posterior draws. */
+  mesMax: "gumbel" | "draws";
+  /** With acquisition "mes": from this many finished trials on, EI instead; "off": MES throughout. */
+  mesUntil: number | "off";
   /** Random candidates scored per proposal before local refinement. */
   candidates: number;
   /** Starts of the gradient refinement of the acquisition (the best candidate, the best trial, draws by score). */
@@ -72,6 +78,10 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   acquisition: "ei",
   kappa: 1.96,
   xi: 0.0001,
+  // Wang & Jegelka used 1–10 samples of y*; BoTorch's default is 10.
+  mesSamples: 10,
+  mesMax: "gumbel",
+  mesUntil: "off",
   noise: "fit",
   candidates: 300,
   refineStarts: 5,
@@ -92,7 +102,22 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   {
     name: "acq-func",
     default: DEFAULT_GP_SETTINGS.acquisition,
-    help: "acquisition: ei (expected improvement), lcb (lower confidence bound), pi (probability of improvement), hedge (a random one of the three per trial), alternate (lcb and ei by turns)",
+    help: "acquisition: ei (expected improvement), lcb (lower confidence bound), pi (probability of improvement), hedge (a random one of the three per trial), alternate (lcb and ei by turns), mes (max-value entropy search: what a trial tells about the minimum's value; noise-aware)",
+  },
+  {
+    name: "mes-samples",
+    default: String(DEFAULT_GP_SETTINGS.mesSamples),
+    help: "mes: samples of the minimum's value per trial (more is smoother, costs a little more)",
+  },
+  {
+    name: "mes-max",
+    default: DEFAULT_GP_SETTINGS.mesMax,
+    help: "mes: where the samples of the minimum's value come from: gumbel (fitted to the posterior over the candidates, Wang & Jegelka) or draws (joint posterior draws on the most promising candidates)",
+  },
+  {
+    name: "mes-until",
+    default: String(DEFAULT_GP_SETTINGS.mesUntil),
+    help: "mes: from this many finished trials on, ei instead of mes (mes finds basins, ei refines them); off: mes throughout",
   },
   {
     name: "kappa",
@@ -172,8 +197,10 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
       case "acq-func":
       case "acquisition": {
         const v = value.toLowerCase().replace("gp_hedge", "hedge");
-        if (v !== "ei" && v !== "lcb" && v !== "pi" && v !== "hedge" && v !== "alternate") {
-          throw new UsageError(`--opt-flag ${rawName}=${value}: expected ei, lcb, pi, hedge or alternate (e.g. --opt-flag acq-func=ei)`);
+        if (v !== "ei" && v !== "lcb" && v !== "pi" && v !== "hedge" && v !== "alternate" && v !== "mes") {
+          throw new UsageError(
+            `--opt-flag ${rawName}=${value}: expected ei, lcb, pi, hedge, alternate or mes (e.g. --opt-flag acq-func=ei)`,
+          );
         }
         out.acquisition = v;
         break;
@@ -194,6 +221,21 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
           }
           out.noise = n;
         }
+        break;
+      }
+      case "mes-samples":
+        out.mesSamples = parseCount(rawName, value, 1);
+        break;
+      case "mes-max": {
+        const v = value.toLowerCase();
+        if (v !== "gumbel" && v !== "draws")
+          throw new UsageError(`--opt-flag ${rawName}=${value}: expected gumbel or draws (e.g. --opt-flag mes-max=draws)`);
+        out.mesMax = v;
+        break;
+      }
+      case "mes-until": {
+        const v = value.toLowerCase();
+        out.mesUntil = v === "off" ? "off" : parseCount(rawName, value, 0);
         break;
       }
       case "candidates":
