@@ -8,7 +8,8 @@
 // and rosenbrock4 these runs are the harness's own, seed for seed; ackley5 and hartmann6 drift apart in libm's last bits);
 // gp, forest and gbrt are told the budget (trial k of BUDGET), as the harness's init does; bench/out/noise.json holds the harness's noise streams:
 //   /usr/bin/python3 -c 'import sys,json,numpy as np; sys.path.insert(0,"../shared/bench/optimizers"); import bench;
-//     print(json.dumps([np.random.default_rng(bench.NOISE_SEED_BASE+s).standard_normal(100).tolist() for s in range(40)]))' > bench/out/noise.json
+//     print(json.dumps([np.random.default_rng(bench.NOISE_SEED_BASE+s).standard_normal(100).tolist() for s in range(160)]))' > bench/out/noise.json
+// START=N runs seeds N..N+SEEDS-1 instead of 0..SEEDS-1 (to extend a sample, e.g. START=80 for the second 80 of 160).
 // --smoke (what CI runs so the bench cannot rot): gp, tpe and random on branin, 1 seed of 6
 // evaluations, noise-free, with the package's own dist/.
 import { existsSync, readFileSync } from "node:fs";
@@ -41,6 +42,7 @@ const settings =
   opt === "gp" ? parseGpSettings(raw) : opt === "tpe" ? parseTpeSettings(raw) : TREES.includes(opt) ? parseTreeSettings(opt, raw) : {};
 const seeds = Number(seedsText ?? 10);
 const budget = Number(budgetText ?? 50);
+const start = Number(process.env.START ?? 0);
 
 for (const fname of fnList.split(",")) {
   const fn = FUNCTIONS[fname];
@@ -49,7 +51,7 @@ for (const fname of fnList.split(",")) {
   let rightChoice = 0;
   let ms = 0;
   let cpu = 0;
-  for (let seed = 0; seed < seeds; seed++) {
+  for (let seed = start; seed < start + seeds; seed++) {
     const rng = createRng(String(seed));
     const cache = {};
     const history = [];

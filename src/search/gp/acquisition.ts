@@ -119,6 +119,9 @@ function scoreAt(
   withGrad: boolean,
 ): { a: number; grad: Float64Array | null } {
   const model = b.model;
+  // MES counts the fitted noise even below EI's NOISE_FACTOR_MIN gate: with the noise-free form, a
+  // deterministic objective's fit (noise ~1/300 from the prior) leaves f uncertain at the tried points,
+  // and MES then proposed the incumbent again and again (hartmann6, 20 seeds: 2 in the global basin, 9 now).
   const at = (mean: number, variance: number) =>
     kind === "mes" ? mesScore(mean, variance, b.minValues!, model.noise) : acquisitionScore(kind, mean, variance, b.best, s, model.noise);
   if (!withGrad) {

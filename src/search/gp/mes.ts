@@ -4,8 +4,10 @@
 // it may improve on the incumbent (EI). Samples of y* come from a Gumbel
 // fitted to the minimum of the posterior over the candidate set (the paper's
 // approximation) or, with `mes-max=draws`, from joint posterior draws on the
-// most promising candidates. With fitted noise the information is about the
-// noisy observation, in GIBBON's closed form (Moss et al. 2021).
+// most promising candidates. The information is about the noisy observation
+// the trial will give, in GIBBON's closed form (Moss et al. 2021), with the
+// noise the model fits; Wang & Jegelka's noise-free form is kept for a noise
+// of exactly 0.
 
 import type { Rng } from "../../flags/space.js";
 import { cholesky, makeMatrix } from "../linalg.js";
