@@ -33,6 +33,9 @@ const GUMBEL_Q25 = Math.log(-Math.log(0.75));
 const GUMBEL_Q50 = Math.log(Math.log(2));
 const GUMBEL_Q75 = Math.log(-Math.log(0.25));
 
+/** Standard deviations below this are taken as this (y*'s bisection divides by them). */
+const MIN_SD = 1e-9;
+
 /** Above this z, log Φ(z) > −1e-16: a point this far above y adds nothing to the sum. */
 const NEGLIGIBLE_Z = 8.3;
 
@@ -61,15 +64,15 @@ export function fitMinValueGumbel(means: ArrayLike<number>, sds: ArrayLike<numbe
     maxSd = Math.max(maxSd, sds[i]!);
   }
   const step = Math.max(maxSd, 1e-6);
-  // Pr[y* > minMean] ≤ 1/2; the bracket is widened until it holds the quartiles.
+  // Pr[y* > minMean] ≤ 1/2, so the median lies below minMean; the bracket is widened until it holds all three quartiles.
   let lo = minMean - 6 * step;
   while (logSurvival(means, sds, lo) < Math.log(0.75)) lo -= 6 * step;
-  let hiStart = minMean;
-  while (logSurvival(means, sds, hiStart) > Math.log(0.25)) hiStart += step;
+  let hi = minMean;
+  while (logSurvival(means, sds, hi) > Math.log(0.25)) hi += step;
   const quantile = (q: number): number => {
     const target = Math.log(1 - q);
     let a = lo;
-    let b = hiStart;
+    let b = hi;
     for (let k = 0; k < QUANTILE_STEPS; k++) {
       const mid = 0.5 * (a + b);
       if (logSurvival(means, sds, mid) > target) a = mid;
@@ -115,9 +118,6 @@ export function predictAll(model: GpModel, points: Float64Array[]): { means: Flo
   });
   return { means, sds };
 }
-
-/** Standard deviations below this are taken as this (y*'s bisection divides by them). */
-const MIN_SD = 1e-9;
 
 /**
  * y* from joint posterior draws: the JOINT_POINTS points with the lowest
