@@ -10,7 +10,7 @@ import type { RowsJob } from "./compare-rows.js";
 
 /** The cells of the job's rows, in its order; throws when its snapshot cannot be read. */
 export function buildJobRowCells(job: RowsJob): RowCells {
-  const snapshot = Snapshot.fromShared(job.snapshot);
+  const snapshot = Snapshot.fromShared(job.snapshot, job.cold);
   if (snapshot === null) throw new Error("the snapshot's shared memory is not a snapshot");
   const runs: CompareInputRun[] = new Array<CompareInputRun>(job.entries.length);
   for (let j = 0; j < runs.length; j++) {

@@ -10,7 +10,7 @@
 import type { MessagePort, Worker } from "node:worker_threads";
 import type { CompareInputRun, OffloadedRows, RowCells, RowOffload } from "../query/compare-data.js";
 import type { ResolvedColumn } from "../query/columns.js";
-import type { Snapshot } from "../store/index-snapshot.js";
+import type { SharedCold, Snapshot } from "../store/index-snapshot.js";
 import { SnapshotRun } from "../store/snapshot-runs.js";
 import { loadWorkerThreads } from "../store/worker-threads.js";
 
@@ -78,6 +78,8 @@ const BOOT_SOURCE = `
 /** What the worker is given: the snapshot's shared memory, each row's entry in it and index, the columns. */
 export interface RowsJob {
   snapshot: SharedArrayBuffer;
+  /** Its summaries' numbers (the cold part): shared when read, else read by the worker from the open file if needed. */
+  cold: SharedCold;
   runsDir: string;
   /** Each row's entry number in the snapshot. */
   entries: Int32Array;
@@ -110,9 +112,10 @@ export function rowOffload({ fromRows = OFFLOAD_FROM_ROWS, prestart = false, wor
       started = null;
       return null;
     }
-    const { rows, memory } = picked;
+    const { rows, memory, cold } = picked;
     const job: RowsJob = {
       snapshot: memory,
+      cold,
       runsDir: runsDirOf(runs[rows[0]!]!),
       entries: new Int32Array(rows.length),
       indexes: new Int32Array(rows.length),
@@ -142,7 +145,7 @@ export function rowOffload({ fromRows = OFFLOAD_FROM_ROWS, prestart = false, wor
  * The rows from `from` on that a worker can make: runs read in place from the
  * one snapshot whose memory is shared. Null when there are none.
  */
-function pickRows(runs: CompareInputRun[], from: number): { rows: Int32Array; memory: SharedArrayBuffer } | null {
+function pickRows(runs: CompareInputRun[], from: number): { rows: Int32Array; memory: SharedArrayBuffer; cold: SharedCold } | null {
   let snapshot: Snapshot | undefined;
   const rows: number[] = [];
   for (let k = from; k < runs.length; k++) {
@@ -153,7 +156,7 @@ function pickRows(runs: CompareInputRun[], from: number): { rows: Int32Array; me
   }
   const memory = snapshot?.shared() ?? null;
   if (snapshot === undefined || memory === null || rows.length === 0) return null;
-  return { rows: Int32Array.from(rows), memory };
+  return { rows: Int32Array.from(rows), memory, cold: snapshot.sharedCold() };
 }
 
 /** The runs folder a SnapshotRun's folder is in. */

@@ -39,10 +39,11 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   // A big table's later rows are made on a worker thread (compare-rows.ts), started now on a big store so
   // that it is ready when the runs are listed; not for the view, which rebuilds at each reload.
   const offload = interactive ? undefined : rowOffload({ prestart: store.snapshotBytes() >= PRESTART_FROM_SNAPSHOT_BYTES });
+  const listOptions = { values: readsSummaryValues(opts, interactive) };
   // The first listing, after recording the Slurm tasks it shows that Slurm ended unseen; reloads of the view read afresh.
-  let first: Listing | null = await listReaped(store);
+  let first: Listing | null = await listReaped(store, listOptions);
   const load = (): ReturnType<typeof loadCompareRuns> => {
-    const listing = first ?? store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS);
+    const listing = first ?? store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS, listOptions);
     first = null;
     return loadCompareRuns(store, specs, opts, listing);
   };
@@ -152,14 +153,35 @@ type Listing = { runs: RunWithSummaries[]; warnings: string[] };
  * (a Slurm task killed outright) are recorded first (src/backends/reap.ts,
  * loaded only when a listed run needs it), then the store is read again.
  */
-async function listReaped(store: RunStore): Promise<Listing> {
-  const listing = store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS);
+async function listReaped(store: RunStore, options: { values: boolean }): Promise<Listing> {
+  const listing = store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS, options);
   return (await reapIfNeeded(
     store,
     listing.runs.map((r) => r.run),
   ))
-    ? store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS)
+    ? store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS, options)
     : listing;
+}
+
+/**
+ * Whether this compare reads its runs' summaries' numbers (a sort, a filter,
+ * chosen columns, JSON, CSV, the view): then the index's cold part is read
+ * with the rest. A plain table (-T) shows the cells kept ready-made in the
+ * index and reads a number only for a run whose columns differ, which then
+ * reads the cold part on first use.
+ */
+function readsSummaryValues(opts: CompareOptions, interactive: boolean): boolean {
+  return (
+    interactive ||
+    opts.json === true ||
+    opts.csv !== undefined ||
+    opts.cols !== undefined ||
+    (opts.min?.length ?? 0) > 0 ||
+    (opts.max?.length ?? 0) > 0 ||
+    opts.top !== undefined ||
+    opts.filter !== undefined ||
+    opts.skipUnchanged === true
+  );
 }
 
 /**

@@ -9,24 +9,29 @@
 //
 // Layout (little-endian), sections 8-byte aligned:
 //   header      HEADER_BYTES: magic, version, run count, string count, flag count,
-//               summary count, tag count, value count, body checksum, body bytes
-//   summaries   SUMMARY_F64 float64 a key: key (string number), last, first, min,
-//               max, total, count, step (NaN: null)
+//               summary count, tag count, value count, hot checksum, hot bytes,
+//               cell text bytes, cold checksum
+// The hot part, what a table reads (its own checksum):
 //   values      float64 a flag value: a number, or a string number (see flags' kind)
 //   runs        RUN_BYTES a run: run.json's ino, size, mtime (what makes an entry
 //               current), exit_status, trial; id (16 bytes); string numbers of the
-//               record's text fields; bits; where its tags, flags and summaries start
+//               record's text fields (a time as TIME_FROM_MS when R_TIMES gives its
+//               text back); bits; where its tags, flags and summaries start
 //   flags       8 bytes a flag: name (string number), kind (low 3 bits) | value number << 3
 //   tags        4 bytes a tag: string number
+//   sum keys    4 bytes a summary: its key (string number)
 //   flag cells  1 byte a flag: the length of its cell text (version 3)
 //   sum cells   1 byte a summary: the length of its last value's cell text
 //   cell text   the runs' ready-made cells (ASCII), run after run: its time, its started,
 //               its flags' and its summaries' last values; the run slot says where
 //   strings     (count + 1) uint32 offsets, then the UTF-8 bytes
+// The cold part, at the end of the file (its own checksum), read only when a
+// summary's numbers are asked for (Snapshot.read's `values`, else on first use):
+//   sum values  SUM_VALUES float64 a summary: last, first, min, max, total, count, step (NaN: null)
 // Runs are kept in the order they were listed (newest first), so the reader's sort
 // meets them sorted.
 
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync, unlinkSync } from "node:fs";
 import { crc32 } from "./crc32.js";
 import {
   STORE_FORMAT,
@@ -45,9 +50,20 @@ const MAGIC = 0x58444947; // "GIDX"
 // 2: each run's times also as numbers (R_TIMES); a snapshot of version 1 is rebuilt from the runs' files.
 // 3: each run's table cells ready-made (the cell sections, R_ZONE, R_CELLS...); older ones are rebuilt likewise.
 // 4: the body's checksum is its CRC-32 (crc32.ts: native in Node, a fifth of the time of the FNV-1a loop before).
-const VERSION = 4;
+// 5: a summary's seven numbers in a cold section at the end of the file with a checksum of its own, read only when
+//    asked for, its key in the hot part (sum keys); a time whose text R_TIMES gives back is not in the string table
+//    (TIME_FROM_MS): compare -T reads 40 MB of the 77 MB of 100 000 runs.
+const VERSION = 5;
 const HEADER_BYTES = 48;
-const SUMMARY_F64 = 8;
+/** A summary's numbers in the cold section: last, first, min, max, total, count, step. */
+const SUM_VALUES = 7;
+/** A time slot whose text is `new Date(ms).toISOString()` of its R_TIMES number (not a string number). */
+const TIME_FROM_MS = 0xfffffffe;
+/** The greatest distance (ms) from the epoch a Date holds. */
+const MAX_DATE_MS = 8.64e15;
+/** 0000-01-01 and 10000-01-01 (ms): between them toISOString's texts are of one width, so they order as their numbers. */
+const FOUR_DIGIT_YEARS_FROM_MS = -62167219200000;
+const FOUR_DIGIT_YEARS_TO_MS = 253402300800000;
 /** No string: an absent field. */
 const NONE = 0xffffffff;
 
@@ -210,7 +226,8 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[], cells?: CellTe
   const tags: number[] = [];
   let summaryCount = 0;
   for (const e of entries) summaryCount += Object.keys(e.summaries).length;
-  const sums = new Float64Array(summaryCount * SUMMARY_F64);
+  const sumKeys = new Uint32Array(summaryCount);
+  const sumValues = new Float64Array(summaryCount * SUM_VALUES);
   // The cells: a flag value's text made once by its number (strings at odd places), the runs' texts joined at the end.
   const flagCellLengths: number[] = [];
   const sumCellLengths = new Uint8Array(summaryCount);
@@ -248,15 +265,17 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[], cells?: CellTe
     else if (r.terminated !== undefined) (extra ??= {}).terminated = r.terminated;
     if (typeof r.early_stopped === "boolean") bits |= B_HAS_EARLY | (r.early_stopped ? B_EARLY : 0);
     else if (r.early_stopped !== undefined) (extra ??= {}).early_stopped = r.early_stopped;
-    for (let k = 0; k < TEXT_FIELDS.length; k++) {
-      const f = TEXT_FIELDS[k]!;
-      const v = r[f];
-      runWords[w + R_TEXT / 4 + k] = typeof v === "string" ? strings.number(v) : NONE;
-      if (typeof v !== "string" && v !== undefined) (extra ??= {})[f] = v;
-    }
     runDoubles[d + R_TIMES / 8] = isoMs(r.created);
     runDoubles[d + R_TIMES / 8 + 1] = isoMs(r.started);
     runDoubles[d + R_TIMES / 8 + 2] = isoMs(r.stopped);
+    for (let k = 0; k < TEXT_FIELDS.length; k++) {
+      const f = TEXT_FIELDS[k]!;
+      const v = r[f];
+      // A time whose number gives its text back is not interned: at 100 000 runs nearly every string was one.
+      const fromMs = k >= TIME_SLOT_FIRST && k <= TIME_SLOT_LAST && !Number.isNaN(runDoubles[d + R_TIMES / 8 + k - TIME_SLOT_FIRST]!);
+      runWords[w + R_TEXT / 4 + k] = fromMs ? TIME_FROM_MS : typeof v === "string" ? strings.number(v) : NONE;
+      if (typeof v !== "string" && v !== undefined) (extra ??= {})[f] = v;
+    }
     const recordTags = Array.isArray(r.tags) && r.tags.every((t) => typeof t === "string") ? r.tags : null;
     if (recordTags === null) bits |= B_NO_TAGS;
     if (recordTags === null && r.tags !== undefined) (extra ??= {}).tags = r.tags;
@@ -331,28 +350,29 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[], cells?: CellTe
     }
     runWords[w + R_FLAG_COUNT / 4] = flagCount;
 
-    runWords[w + R_SUMS / 4] = s / SUMMARY_F64;
+    runWords[w + R_SUMS / 4] = s;
     let sumCount = 0;
     const summaries = e.summaries;
     for (const key of Object.keys(summaries)) {
       const v = summaries[key]!;
-      sums[s] = strings.number(key);
-      sums[s + 1] = v.last;
-      sums[s + 2] = v.first;
-      sums[s + 3] = v.min;
-      sums[s + 4] = v.max;
-      sums[s + 5] = v.total;
-      sums[s + 6] = v.count;
-      sums[s + 7] = v.step === null ? NaN : v.step;
+      const at = s * SUM_VALUES;
+      sumKeys[s] = strings.number(key);
+      sumValues[at] = v.last;
+      sumValues[at + 1] = v.first;
+      sumValues[at + 2] = v.min;
+      sumValues[at + 3] = v.max;
+      sumValues[at + 4] = v.total;
+      sumValues[at + 5] = v.count;
+      sumValues[at + 6] = v.step === null ? NaN : v.step;
       if (cells !== undefined) {
-        const text = cells.value(sums[s + 1]!); // as stored: what the builder would format
+        const text = cells.value(sumValues[at]!); // as stored: what the builder would format
         if (!isKeepableCell(text)) keepable = false;
         else {
           runCells += text;
-          sumCellLengths[s / SUMMARY_F64] = text.length;
+          sumCellLengths[s] = text.length;
         }
       }
-      s += SUMMARY_F64;
+      s++;
       sumCount++;
     }
     runWords[w + R_SUM_COUNT / 4] = sumCount;
@@ -378,11 +398,11 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[], cells?: CellTe
   offsets[textBytes.length] = bytes;
 
   const parts = [
-    Buffer.from(sums.buffer, sums.byteOffset, s * 8),
     Buffer.from(new Float64Array(values).buffer),
     runs,
     Buffer.from(new Uint32Array(flags).buffer),
     Buffer.from(new Uint32Array(tags).buffer),
+    Buffer.from(sumKeys.buffer),
     Buffer.from(Uint8Array.from(flagCellLengths).buffer),
     Buffer.from(sumCellLengths.buffer),
     cellBytes,
@@ -390,11 +410,11 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[], cells?: CellTe
     ...textBytes,
   ];
   const sectionSizes = [
-    s * 8,
     values.length * 8,
     runs.length,
     flags.length * 4,
     tags.length * 4,
+    summaryCount * 4,
     flagCellLengths.length,
     summaryCount,
     cellBytes.length,
@@ -402,56 +422,51 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[], cells?: CellTe
   let body = 0;
   for (const n of sectionSizes) body += align8(n);
   body += offsets.byteLength + bytes;
-  const out = Buffer.alloc(HEADER_BYTES + align8(body));
+  const hotEnd = HEADER_BYTES + align8(body);
+  const out = Buffer.alloc(hotEnd + sumValues.byteLength);
   let at = HEADER_BYTES;
   for (let k = 0; k < parts.length; k++) {
     parts[k]!.copy(out, at);
     at += k < sectionSizes.length ? align8(sectionSizes[k]!) : parts[k]!.length;
   }
+  Buffer.from(sumValues.buffer).copy(out, hotEnd);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(VERSION, 4);
   out.writeUInt32LE(entries.length, 8);
   out.writeUInt32LE(strings.texts.length, 12);
   out.writeUInt32LE(flags.length / 2, 16);
-  out.writeUInt32LE(s / SUMMARY_F64, 20);
+  out.writeUInt32LE(summaryCount, 20);
   out.writeUInt32LE(tags.length, 24);
   out.writeUInt32LE(values.length, 28);
-  out.writeUInt32LE(out.length - HEADER_BYTES, 36);
+  out.writeUInt32LE(hotEnd - HEADER_BYTES, 36);
   out.writeUInt32LE(cellBytes.length, 40);
-  out.writeUInt32LE(checksum(out, HEADER_BYTES), 32);
+  out.writeUInt32LE(crc32(out.subarray(HEADER_BYTES, hotEnd)), 32);
+  out.writeUInt32LE(crc32(out.subarray(hotEnd)), 44);
   return out;
-}
-
-/**
- * A 32-bit checksum of `buf` from `start`, so that a damaged snapshot is not
- * believed: its CRC-32, about 25 ms for the 77 MB of 100 000 runs.
- */
-function checksum(buf: Buffer, start: number): number {
-  return crc32(buf.subarray(start));
 }
 
 /** A column remembers at most this many texts of distinct values (see Snapshot.flagText). */
 const REMEMBERED_TEXTS = 4096;
 
-/** One number of the summary at `s` in `sums` (as PackedSummary gives it). */
-function summaryField(sums: Float64Array, s: number, field: keyof ScalarSummary): number | null {
+/** One number of the summary whose numbers start at `at` in `values` (as PackedSummary gives it). */
+function summaryField(values: Float64Array, at: number, field: keyof ScalarSummary): number | null {
   switch (field) {
     case "last":
-      return sums[s + 1]!;
+      return values[at]!;
     case "first":
-      return sums[s + 2]!;
+      return values[at + 1]!;
     case "min":
-      return sums[s + 3]!;
+      return values[at + 2]!;
     case "max":
-      return sums[s + 4]!;
+      return values[at + 3]!;
     case "avg":
-      return sums[s + 5]! / sums[s + 6]!;
+      return values[at + 4]! / values[at + 5]!;
     case "total":
-      return sums[s + 5]!;
+      return values[at + 4]!;
     case "count":
-      return sums[s + 6]!;
+      return values[at + 5]!;
     case "step":
-      return Number.isNaN(sums[s + 7]!) ? null : sums[s + 7]!;
+      return Number.isNaN(values[at + 6]!) ? null : values[at + 6]!;
   }
 }
 
@@ -492,11 +507,31 @@ function idTableSize(count: number): number {
   return size;
 }
 
+/**
+ * The file descriptors of snapshots whose cold part is not read yet, closed
+ * when their snapshot is collected (a long-lived `g view` reads many).
+ */
+const COLD_FDS = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // closed already
+  }
+});
+
+/** What a thread that reads a snapshot's shared memory is also handed (`fromShared`): its summaries' numbers. */
+export interface SharedCold {
+  /** The cold section as read (`sharedValues`), or null when not read yet. */
+  values: SharedArrayBuffer | null;
+  /** The open index.bin to read it from then (`coldFd`; borrowed: the reading thread's snapshot keeps it open), or -1. */
+  fd: number;
+}
+
 /** A snapshot read back: each run decoded only when asked for. */
 export class Snapshot {
   readonly count: number;
+  /** The hot part: header and hot sections (see the layout above). */
   private readonly buf: Buffer;
-  private readonly sums: Float64Array;
   private readonly values: Float64Array;
   /** The runs section as 32-bit words and as doubles (RUN_BYTES is a multiple of 8). */
   private readonly runWords: Uint32Array;
@@ -504,6 +539,18 @@ export class Snapshot {
   private readonly runsAt: number;
   private readonly flags: Uint32Array;
   private readonly tags: Uint32Array;
+  /** Each summary's key (string number). */
+  private readonly sumKeys: Uint32Array;
+  /** Each summary's SUM_VALUES numbers, the cold part: undefined until read (`summaryValues`). */
+  private sumValues: Float64Array | undefined;
+  /**
+   * The open index.bin the cold part is read from when first needed (-1: none): kept open until the snapshot is
+   * collected (COLD_FDS), so that a snapshot renamed over it meanwhile is not the one read, and a row thread
+   * that borrowed it (`sharedCold`) never reads a closed one.
+   */
+  private coldFd = -1;
+  /** The file the snapshot was read from (a cold part found damaged then is removed, so that the next reader rebuilds it). */
+  private path: string | null = null;
   /** Each flag's and each summary's cell length (its place in the flags and summaries sections). */
   private readonly flagCellLengths: Uint8Array;
   private readonly sumCellLengths: Uint8Array;
@@ -522,7 +569,8 @@ export class Snapshot {
   /** Whether the entries that read in place are in newest-first order (as written), found by `prepare`. */
   private inPlaceSorted = false;
 
-  private constructor(buf: Buffer) {
+  /** `buf`: the hot part (header and hot sections, as long as the header says); `sumValues`: the cold part, if read. */
+  private constructor(buf: Buffer, sumValues: Float64Array | undefined) {
     this.buf = buf;
     this.count = buf.readUInt32LE(8);
     const stringCount = buf.readUInt32LE(12);
@@ -530,6 +578,9 @@ export class Snapshot {
     const sumCount = buf.readUInt32LE(20);
     const tagCount = buf.readUInt32LE(24);
     const valueCount = buf.readUInt32LE(28);
+    if (buf.length !== HEADER_BYTES + buf.readUInt32LE(36)) throw new Error("snapshot: hot part of another length");
+    if (sumValues !== undefined && sumValues.length !== sumCount * SUM_VALUES) throw new Error("snapshot: cold part of another length");
+    this.sumValues = sumValues;
     let at = buf.byteOffset + HEADER_BYTES;
     const take = (bytes: number): number => {
       const start = at;
@@ -537,7 +588,6 @@ export class Snapshot {
       if (at > buf.byteOffset + buf.length) throw new Error("snapshot: sections past the end");
       return start;
     };
-    this.sums = new Float64Array(buf.buffer, take(sumCount * SUMMARY_F64 * 8), sumCount * SUMMARY_F64);
     this.values = new Float64Array(buf.buffer, take(valueCount * 8), valueCount);
     const runsAt = take(this.count * RUN_BYTES);
     this.runsAt = runsAt - buf.byteOffset;
@@ -545,6 +595,7 @@ export class Snapshot {
     this.runDoubles = new Float64Array(buf.buffer, runsAt, (this.count * RUN_BYTES) / 8);
     this.flags = new Uint32Array(buf.buffer, take(flagCount * 8), flagCount * 2);
     this.tags = new Uint32Array(buf.buffer, take(tagCount * 4), tagCount);
+    this.sumKeys = new Uint32Array(buf.buffer, take(sumCount * 4), sumCount);
     this.flagCellLengths = new Uint8Array(buf.buffer, take(flagCount), flagCount);
     this.sumCellLengths = new Uint8Array(buf.buffer, take(sumCount), sumCount);
     this.cellBytes = buf.readUInt32LE(40);
@@ -558,20 +609,27 @@ export class Snapshot {
   }
 
   /**
-   * The snapshot in `bytes`, or null when they are not a whole snapshot of
-   * this version (truncated, damaged, foreign). Sections are checked against
-   * the file's length and every string and list number against its table
-   * when used, so a damaged snapshot that passes the checksum still cannot
-   * read out of bounds (record and summaries throw).
+   * The snapshot in `bytes` (a whole file), or null when they are not a whole
+   * snapshot of this version (truncated, damaged in either part, foreign).
+   * Sections are checked against the file's length and every string and list
+   * number against its table when used, so a damaged snapshot that passes the
+   * checksums still cannot read out of bounds (record and summaries throw).
    */
   static fromBytes(bytes: Buffer): Snapshot | null {
-    if (bytes.length < HEADER_BYTES || bytes.readUInt32LE(0) !== MAGIC || bytes.readUInt32LE(4) !== VERSION) return null;
-    if (bytes.readUInt32LE(36) !== bytes.length - HEADER_BYTES || (bytes.length & 7) !== 0) return null;
+    const hotEnd = snapshotHotEnd(bytes);
+    if (hotEnd < 0 || bytes.length !== hotEnd + coldBytesOf(bytes)) return null;
     // Typed arrays need aligned memory: a Buffer from a pool may start anywhere.
     const buf = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
-    if (checksum(buf, HEADER_BYTES) !== buf.readUInt32LE(32)) return null;
+    const cold = buf.subarray(hotEnd);
+    if (crc32(cold) !== buf.readUInt32LE(44)) return null;
+    return Snapshot.fromHot(buf.subarray(0, hotEnd), new Float64Array(cold.buffer, cold.byteOffset, cold.length / 8));
+  }
+
+  /** The snapshot of hot part `hot` (checked against its checksum) and cold part `sumValues` (checked), or null. */
+  private static fromHot(hot: Buffer, sumValues: Float64Array | undefined): Snapshot | null {
+    if (crc32(hot.subarray(HEADER_BYTES)) !== hot.readUInt32LE(32)) return null;
     try {
-      return new Snapshot(buf);
+      return new Snapshot(hot, sumValues);
     } catch {
       return null;
     }
@@ -580,37 +638,96 @@ export class Snapshot {
   /**
    * The snapshot at `path`, or null when missing or not whole (see fromBytes).
    * Read into shared memory, so that a worker thread can read the same bytes
-   * (`shared`, `fromShared`) without a copy of tens of megabytes.
+   * (`shared`, `fromShared`) without a copy of tens of megabytes. Without
+   * `values` only the hot part is read (and checked): the summaries' numbers
+   * are read from the file, kept open, when first asked for (`summaryValues`).
    */
-  static read(path: string): Snapshot | null {
-    let bytes: Buffer;
+  static read(path: string, values = true): Snapshot | null {
+    let fd: number;
     try {
-      bytes = readWholeShared(path);
+      fd = openSync(path, "r");
     } catch {
       return null;
     }
-    return Snapshot.fromBytes(bytes);
+    let keepOpen = false;
+    try {
+      const size = fstatSync(fd).size;
+      const header = Buffer.alloc(HEADER_BYTES);
+      if (readAt(fd, header, 0) !== HEADER_BYTES) return null;
+      const hotEnd = snapshotHotEnd(header);
+      // Shorter or longer than its header says: truncated, or being replaced.
+      if (hotEnd < 0 || size !== hotEnd + coldBytesOf(header)) return null;
+      const hot = Buffer.from(new SharedArrayBuffer(hotEnd));
+      if (readAt(fd, hot, 0) !== hotEnd) return null;
+      let sumValues: Float64Array | undefined;
+      if (values) {
+        const cold = readColdPart(fd, header);
+        if (cold === null) return null;
+        sumValues = cold;
+      }
+      const snapshot = Snapshot.fromHot(hot, sumValues);
+      if (snapshot !== null && !values) {
+        snapshot.coldFd = fd;
+        snapshot.path = path;
+        COLD_FDS.register(snapshot, fd);
+        keepOpen = true;
+      }
+      return snapshot;
+    } catch {
+      return null;
+    } finally {
+      if (!keepOpen) closeSync(fd);
+    }
   }
 
-  /** The shared memory the snapshot is read from (`read`), or null when it is not shared. */
+  /** The shared memory of the snapshot's hot part (`read`), or null when it is not shared. */
   shared(): SharedArrayBuffer | null {
     const memory = this.buf.buffer;
     return memory instanceof SharedArrayBuffer && this.buf.byteOffset === 0 && this.buf.length === memory.byteLength ? memory : null;
   }
 
+  /** What a thread reading `shared()` also needs for the summaries' numbers (see SharedCold). */
+  sharedCold(): SharedCold {
+    const memory = this.sumValues?.buffer;
+    const values = memory instanceof SharedArrayBuffer && memory.byteLength === this.sumValues!.byteLength ? memory : null;
+    return { values, fd: values === null ? this.coldFd : -1 };
+  }
+
   /**
    * The snapshot in `memory`, another thread's `shared()`: that thread checked
    * it (`fromBytes`), and shared memory is never written after, so it is not
-   * checked again. Null when it is not a snapshot of this version.
+   * checked again. Its summaries' numbers are `cold`'s, read from its file
+   * descriptor when not read yet (and checked then). Null when it is not a
+   * snapshot of this version.
    */
-  static fromShared(memory: SharedArrayBuffer): Snapshot | null {
+  static fromShared(memory: SharedArrayBuffer, cold: SharedCold = { values: null, fd: -1 }): Snapshot | null {
     const buf = Buffer.from(memory);
-    if (buf.length < HEADER_BYTES || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== VERSION) return null;
+    if (snapshotHotEnd(buf) !== buf.length) return null;
     try {
-      return new Snapshot(buf);
+      const snapshot = new Snapshot(buf, cold.values === null ? undefined : new Float64Array(cold.values));
+      snapshot.coldFd = cold.fd;
+      return snapshot;
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Every summary's SUM_VALUES numbers: the cold part, read from the file on
+   * first use when `read` left it (into shared memory, for `sharedCold`). A
+   * cold part that cannot be read whole or fails its checksum (damaged on
+   * disk after the hot part was read) throws, and the file is removed so
+   * that the next reader rebuilds it rather than meet it again.
+   */
+  summaryValues(): Float64Array {
+    if (this.sumValues !== undefined) return this.sumValues;
+    const cold = this.coldFd < 0 ? null : readColdPart(this.coldFd, this.buf);
+    if (cold === null) {
+      if (this.path !== null) removeIfSame(this.path, this.coldFd);
+      throw new Error("the index (index.bin) was damaged after it was read; run the command again to rebuild it");
+    }
+    this.sumValues = cold;
+    return cold;
   }
 
   /**
@@ -735,9 +852,17 @@ export class Snapshot {
   private slot(w: number, k: number): string | undefined {
     const n = this.runWords[w + R_TEXT / 4 + k]!;
     if (n === NONE) return undefined;
+    if (n === TIME_FROM_MS) return this.timeFromMs(w, k);
     // A run's times are its own: decoded at each use rather than kept, so a table of 100 000 runs does not
     // hold 200 000 time strings (garbage the collector would move) for the one use each has.
     return k >= TIME_SLOT_FIRST && k <= TIME_SLOT_LAST ? this.textOnce(n) : this.text(n);
+  }
+
+  /** The text of time slot `k` (TIME_FROM_MS) of the run whose words start at `w`: its R_TIMES number's ISO text. */
+  private timeFromMs(w: number, k: number): string {
+    if (k < TIME_SLOT_FIRST || k > TIME_SLOT_LAST) throw new Error("snapshot: a time in another field");
+    // toISOString throws (RangeError) on NaN or a number past a Date's range: a damaged entry, decoded from its files.
+    return new Date(this.runDoubles[w / 2 + R_TIMES / 8 + k - TIME_SLOT_FIRST]!).toISOString();
   }
 
   /** String `n` decoded without keeping it (unless it is kept already). */
@@ -821,7 +946,11 @@ export class Snapshot {
     const strings = this.texts.length;
     for (let k = 0; k < TEXT_FIELDS.length; k++) {
       const n = words[w + R_TEXT / 4 + k]!;
-      if (n !== NONE && n >= strings) return false;
+      if (n === TIME_FROM_MS) {
+        if (k < TIME_SLOT_FIRST || k > TIME_SLOT_LAST) return false;
+        const ms = this.runDoubles[w / 2 + R_TIMES / 8 + k - TIME_SLOT_FIRST]!;
+        if (!(Math.abs(ms) <= MAX_DATE_MS)) return false;
+      } else if (n !== NONE && n >= strings) return false;
     }
     const flagStart = words[w + R_FLAGS / 4]!;
     const flagEnd = flagStart + words[w + R_FLAG_COUNT / 4]!;
@@ -837,13 +966,10 @@ export class Snapshot {
     const tagEnd = tagStart + words[w + R_TAG_COUNT / 4]!;
     if (tagEnd > this.tags.length) return false;
     for (let t = tagStart; t < tagEnd; t++) if (this.tags[t]! >= strings) return false;
-    const sumStart = words[w + R_SUMS / 4]! * SUMMARY_F64;
-    const sumEnd = sumStart + words[w + R_SUM_COUNT / 4]! * SUMMARY_F64;
-    if (sumEnd > this.sums.length) return false;
-    for (let s = sumStart; s < sumEnd; s += SUMMARY_F64) {
-      const key = this.sums[s]!;
-      if (!(key >= 0 && key < strings && Number.isInteger(key))) return false;
-    }
+    const sumStart = words[w + R_SUMS / 4]!;
+    const sumEnd = sumStart + words[w + R_SUM_COUNT / 4]!;
+    if (sumEnd > this.sumKeys.length) return false;
+    for (let s = sumStart; s < sumEnd; s++) if (this.sumKeys[s]! >= strings) return false;
     // The cells in order and inside the cell text (rangeText checks their lengths add up when it reads them).
     const cells = words[w + R_CELLS / 4]!;
     const time = words[w + R_CELL_TIME / 4]!;
@@ -905,7 +1031,7 @@ export class Snapshot {
   compareNewestFirst(i: number, j: number): number {
     const wi = (i * RUN_BYTES) / 4;
     const wj = (j * RUN_BYTES) / 4;
-    const c = this.compareTexts(this.orderSlot(wi), this.orderSlot(wj));
+    const c = this.compareOrderTimes(wi, wj);
     if (c !== 0) return -c;
     const bitsI = this.runWords[wi + R_BITS / 4]!;
     const bitsJ = this.runWords[wj + R_BITS / 4]!;
@@ -917,10 +1043,32 @@ export class Snapshot {
     return this.buf.compare(this.buf, at + i * RUN_BYTES, at + i * RUN_BYTES + 16, at + j * RUN_BYTES, at + j * RUN_BYTES + 16);
   }
 
-  /** The string number a run is ordered by: created, else started, else NONE (""). */
+  /** The text slot a run is ordered by: created, else started (which may be NONE: ""). */
   private orderSlot(w: number): number {
-    const created = this.runWords[w + R_TEXT / 4 + 2]!;
-    return created !== NONE ? created : this.runWords[w + R_TEXT / 4 + 3]!;
+    return this.runWords[w + R_TEXT / 4 + TIME_SLOT_FIRST] !== NONE ? TIME_SLOT_FIRST : TIME_SLOT_FIRST + 1;
+  }
+
+  /**
+   * The runs whose words start at `wi` and `wj` compared by the text of the
+   * time they are ordered by (`orderSlot`), as strings compare: two times kept
+   * as numbers (TIME_FROM_MS) of four-digit years, whose ISO texts order as
+   * the numbers do, by their numbers; otherwise by their texts' bytes.
+   */
+  private compareOrderTimes(wi: number, wj: number): number {
+    const ki = this.orderSlot(wi);
+    const kj = this.orderSlot(wj);
+    const a = this.runWords[wi + R_TEXT / 4 + ki]!;
+    const b = this.runWords[wj + R_TEXT / 4 + kj]!;
+    if (a !== TIME_FROM_MS && b !== TIME_FROM_MS) return this.compareTexts(a, b);
+    if (a === TIME_FROM_MS && b === TIME_FROM_MS) {
+      const x = this.runDoubles[wi / 2 + R_TIMES / 8 + ki - TIME_SLOT_FIRST]!;
+      const y = this.runDoubles[wj / 2 + R_TIMES / 8 + kj - TIME_SLOT_FIRST]!;
+      if (x >= FOUR_DIGIT_YEARS_FROM_MS && x < FOUR_DIGIT_YEARS_TO_MS && y >= FOUR_DIGIT_YEARS_FROM_MS && y < FOUR_DIGIT_YEARS_TO_MS)
+        return x < y ? -1 : x > y ? 1 : 0;
+    }
+    const ta = this.slot(wi, ki) ?? "";
+    const tb = this.slot(wj, kj) ?? "";
+    return ta < tb ? -1 : ta > tb ? 1 : 0;
   }
 
   /**
@@ -974,10 +1122,10 @@ export class Snapshot {
         names.set(this.text(n), n);
       }
     }
-    const sums = this.sums;
-    for (let s = 0; s < sums.length; s += SUMMARY_F64) {
-      const n = sums[s]!;
-      if (Number.isInteger(n) && n >= 0 && n < met.length && met[n] === 0) {
+    const keys = this.sumKeys;
+    for (let s = 0; s < keys.length; s++) {
+      const n = keys[s]!;
+      if (n < met.length && met[n] === 0) {
         met[n] = 1;
         names.set(this.text(n), n);
       }
@@ -1014,11 +1162,11 @@ export class Snapshot {
   /** One number of run `i`'s summary of `key` (as PackedSummary gives it), or undefined without one. */
   scalar(i: number, key: string, field: keyof ScalarSummary): number | null | undefined {
     const w = (i * RUN_BYTES) / 4;
-    const start = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
-    const sums = this.sums;
+    const start = this.runWords[w + R_SUMS / 4]!;
+    const keys = this.sumKeys;
     const number = this.numberOf(key);
-    for (let s = start + (this.runWords[w + R_SUM_COUNT / 4]! - 1) * SUMMARY_F64; s >= start; s -= SUMMARY_F64) {
-      if (sums[s] === number) return summaryField(sums, s, field);
+    for (let s = start + this.runWords[w + R_SUM_COUNT / 4]! - 1; s >= start; s--) {
+      if (keys[s] === number) return summaryField(this.summaryValues(), s * SUM_VALUES, field);
     }
     return undefined;
   }
@@ -1074,11 +1222,11 @@ export class Snapshot {
   scalarText(i: number, key: string, field: keyof ScalarSummary, format: (v: number) => string, memo: CellMemo): string | undefined {
     const number = this.memoFor(memo, key);
     const w = (i * RUN_BYTES) / 4;
-    const start = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
-    const sums = this.sums;
-    for (let s = start + (this.runWords[w + R_SUM_COUNT / 4]! - 1) * SUMMARY_F64; s >= start; s -= SUMMARY_F64) {
-      if (sums[s] !== number) continue;
-      const v = summaryField(sums, s, field);
+    const start = this.runWords[w + R_SUMS / 4]!;
+    const keys = this.sumKeys;
+    for (let s = start + this.runWords[w + R_SUM_COUNT / 4]! - 1; s >= start; s--) {
+      if (keys[s] !== number) continue;
+      const v = summaryField(this.summaryValues(), s * SUM_VALUES, field);
       if (v === null) return undefined;
       memo.numeric = true;
       return format(v);
@@ -1118,7 +1266,7 @@ export class Snapshot {
     }
     for (let k = 0; k < sumCount; k++) {
       const s = sumStart + k;
-      if (this.sums[s * SUMMARY_F64] !== numbers[flagCount + k]) return undefined;
+      if (this.sumKeys[s] !== numbers[flagCount + k]) return undefined;
       kinds[flagCount + k] = 1;
       total += lengths[flagCount + k] = this.sumCellLengths[s]!;
     }
@@ -1172,11 +1320,11 @@ export class Snapshot {
         into.flags.add(this.text(n));
       }
     }
-    const sums = this.sums;
-    const sumStart = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
-    const sumEnd = sumStart + this.runWords[w + R_SUM_COUNT / 4]! * SUMMARY_F64;
-    for (let s = sumStart; s < sumEnd; s += SUMMARY_F64) {
-      const n = sums[s]!;
+    const keys = this.sumKeys;
+    const sumStart = this.runWords[w + R_SUMS / 4]!;
+    const sumEnd = sumStart + this.runWords[w + R_SUM_COUNT / 4]!;
+    for (let s = sumStart; s < sumEnd; s++) {
+      const n = keys[s]!;
       if (marks.scalars[n] === 0) {
         marks.scalars[n] = 1;
         into.scalars.add(this.text(n));
@@ -1187,22 +1335,22 @@ export class Snapshot {
   /** Calls `each` with run `i`'s scalar keys in order. */
   forEachScalar(i: number, each: (key: string) => void): void {
     const w = (i * RUN_BYTES) / 4;
-    const start = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
-    const end = start + this.runWords[w + R_SUM_COUNT / 4]! * SUMMARY_F64;
-    for (let s = start; s < end; s += SUMMARY_F64) each(this.text(this.sums[s]!));
+    const start = this.runWords[w + R_SUMS / 4]!;
+    const end = start + this.runWords[w + R_SUM_COUNT / 4]!;
+    for (let s = start; s < end; s++) each(this.text(this.sumKeys[s]!));
   }
 
   /** Run `i`'s scalar summaries, in the order they were recorded. */
   summaries(i: number): Record<string, ScalarSummary> {
     const w = (i * RUN_BYTES) / 4;
-    const start = this.runWords[w + R_SUMS / 4]! * SUMMARY_F64;
-    const end = start + this.runWords[w + R_SUM_COUNT / 4]! * SUMMARY_F64;
-    const sums = this.sums;
-    if (end > sums.length) throw new Error("snapshot: summaries out of range");
+    const start = this.runWords[w + R_SUMS / 4]!;
+    const end = start + this.runWords[w + R_SUM_COUNT / 4]!;
+    const keys = this.sumKeys;
+    if (end > keys.length) throw new Error("snapshot: summaries out of range");
     const out: Record<string, ScalarSummary> = {};
-    for (let s = start; s < end; s += SUMMARY_F64) {
-      const summary = new PackedSummary(sums, s);
-      const key = this.text(sums[s]!);
+    for (let s = start; s < end; s++) {
+      const summary = new PackedSummary(this, s * SUM_VALUES);
+      const key = this.text(keys[s]!);
       // A scalar named "__proto__" is a key like any other: an own property, not the prototype.
       if (key === "__proto__") Object.defineProperty(out, key, { value: summary, enumerable: true, writable: true, configurable: true });
       else out[key] = summary;
@@ -1212,43 +1360,44 @@ export class Snapshot {
 }
 /**
  * A scalar summary read from a snapshot: its numbers stay in the snapshot's
- * summaries array, so 500 000 summaries are 500 000 two-field objects rather
+ * cold part, so 500 000 summaries are 500 000 two-field objects rather
  * than as many objects of eight numbers (a third of a big listing's memory and
- * most of its garbage collection). Read-only; JSON.stringify gives the fields.
+ * most of its garbage collection), and the cold part is read only when one of
+ * its numbers is first asked for. Read-only; JSON.stringify gives the fields.
  */
 class PackedSummary implements ScalarSummary {
-  readonly #sums: Float64Array;
+  readonly #snapshot: Snapshot;
+  /** Where its numbers start in the cold part. */
   readonly #at: number;
 
-  constructor(sums: Float64Array, at: number) {
-    this.#sums = sums;
+  constructor(snapshot: Snapshot, at: number) {
+    this.#snapshot = snapshot;
     this.#at = at;
   }
 
   get last(): number {
-    return this.#sums[this.#at + 1]!;
+    return this.#snapshot.summaryValues()[this.#at]!;
   }
   get first(): number {
-    return this.#sums[this.#at + 2]!;
+    return this.#snapshot.summaryValues()[this.#at + 1]!;
   }
   get min(): number {
-    return this.#sums[this.#at + 3]!;
+    return this.#snapshot.summaryValues()[this.#at + 2]!;
   }
   get max(): number {
-    return this.#sums[this.#at + 4]!;
+    return this.#snapshot.summaryValues()[this.#at + 3]!;
   }
   get avg(): number {
-    return this.#sums[this.#at + 5]! / this.#sums[this.#at + 6]!;
+    return summaryField(this.#snapshot.summaryValues(), this.#at, "avg")!;
   }
   get total(): number {
-    return this.#sums[this.#at + 5]!;
+    return this.#snapshot.summaryValues()[this.#at + 4]!;
   }
   get count(): number {
-    return this.#sums[this.#at + 6]!;
+    return this.#snapshot.summaryValues()[this.#at + 5]!;
   }
   get step(): number | null {
-    const step = this.#sums[this.#at + 7]!;
-    return Number.isNaN(step) ? null : step;
+    return summaryField(this.#snapshot.summaryValues(), this.#at, "step");
   }
 
   toJSON(): ScalarSummary {
@@ -1257,20 +1406,57 @@ class PackedSummary implements ScalarSummary {
   }
 }
 
-/** The whole file at `path` in a Buffer over a SharedArrayBuffer of its size (throws when it cannot be read). */
-function readWholeShared(path: string): Buffer {
-  const fd = openSync(path, "r");
+/**
+ * Where the hot part ends in a snapshot file whose first bytes are `header`
+ * (the cold part starts there), or -1 when it is not a snapshot header of
+ * this version.
+ */
+function snapshotHotEnd(header: Buffer): number {
+  if (header.length < HEADER_BYTES || header.readUInt32LE(0) !== MAGIC || header.readUInt32LE(4) !== VERSION) return -1;
+  const hotEnd = HEADER_BYTES + header.readUInt32LE(36);
+  return (hotEnd & 7) === 0 ? hotEnd : -1;
+}
+
+/** The cold part's length in bytes by `header`'s summary count. */
+function coldBytesOf(header: Buffer): number {
+  return header.readUInt32LE(20) * SUM_VALUES * 8;
+}
+
+/** Reads `into` whole from `fd` at `position` (several reads when the kernel gives less); gives the bytes read. */
+function readAt(fd: number, into: Uint8Array, position: number): number {
+  let got = 0;
+  while (got < into.length) {
+    const n = readSync(fd, into, got, into.length - got, position + got);
+    if (n === 0) break; // shorter than its header said: refused by the caller
+    got += n;
+  }
+  return got;
+}
+
+/**
+ * The cold part of the snapshot file open as `fd`, whose hot part starts with
+ * `header`, read into shared memory; null when it cannot be read whole or
+ * fails its checksum.
+ */
+function readColdPart(fd: number, header: Buffer): Float64Array | null {
   try {
-    const size = fstatSync(fd).size;
-    const buf = Buffer.from(new SharedArrayBuffer(size));
-    let got = 0;
-    while (got < size) {
-      const n = readSync(fd, buf, got, size - got, got);
-      if (n === 0) break; // shorter than its stat said (being replaced): fromBytes refuses it by its length
-      got += n;
-    }
-    return got === size ? buf : buf.subarray(0, got);
-  } finally {
-    closeSync(fd);
+    const bytes = coldBytesOf(header);
+    const cold = Buffer.from(new SharedArrayBuffer(bytes));
+    if (readAt(fd, cold, HEADER_BYTES + header.readUInt32LE(36)) !== bytes) return null;
+    if (crc32(cold) !== header.readUInt32LE(44)) return null;
+    return new Float64Array(cold.buffer, 0, bytes / 8);
+  } catch {
+    return null;
+  }
+}
+
+/** Removes `path` when it is still the file open as `fd` (not one renamed over it since). */
+function removeIfSame(path: string, fd: number): void {
+  try {
+    const open = fstatSync(fd);
+    const now = statSync(path);
+    if (open.ino === now.ino && open.dev === now.dev) unlinkSync(path);
+  } catch {
+    // gone already, or not ours to remove: the next reader finds it damaged or rebuilt
   }
 }

@@ -357,9 +357,12 @@ export class RunStore {
    * Records from the index lack the fields the index drops (cmd, space, points...).
    * Runs from index.bin come undecoded, with `fields` to read them in place
    * (snapshot-runs.ts); their record and summaries are decoded when first asked for.
+   * `values`: whether the caller will read the summaries' numbers (sorts, filters,
+   * JSON, qualified columns); without, the snapshot's cold part (their numbers,
+   * a third of index.bin) is read only if something asks for one after all.
    */
-  listRunsWithSummaries(cells?: CellTexts): { runs: RunWithSummaries[]; warnings: string[] } {
-    return this.readListing(true, cells);
+  listRunsWithSummaries(cells?: CellTexts, { values = true }: { values?: boolean } = {}): { runs: RunWithSummaries[]; warnings: string[] } {
+    return this.readListing(true, cells, values);
   }
 
   /** The size of the index snapshot (index.bin) in bytes, -1 when there is none: how big a listing will be, before it is read. */
@@ -373,16 +376,17 @@ export class RunStore {
    * Records from the index lack the fields it drops (cmd, space, points...).
    */
   listRunsIndexed(): { runs: Run[]; warnings: string[] } {
-    const { runs, warnings } = this.readListing(false);
+    const { runs, warnings } = this.readListing(false, undefined, false);
     return { runs: runs.map((r) => r.run), warnings };
   }
 
-  private readListing(withSummaries: boolean, cells?: CellTexts): { runs: RunWithSummaries[]; warnings: string[] } {
+  private readListing(withSummaries: boolean, cells: CellTexts | undefined, values: boolean): { runs: RunWithSummaries[]; warnings: string[] } {
     const snapshotPath = `${this.home}/${SNAPSHOT_FILE}`;
     // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot; that thread
     // then stats each run.json while this one joins the names with the snapshot, and this one helps with the rest.
     const probe = fileSize(snapshotPath) >= this.probeFromBytes ? startRunFolderProbe(this.runsDir) : null;
-    const snapshot = Snapshot.read(snapshotPath);
+    // Without summaries (g runs -a) or their numbers (compare -T), the snapshot's cold part waits until asked for.
+    const snapshot = Snapshot.read(snapshotPath, withSummaries && values);
     // What needs only the snapshot (its table of ids, which entries read in place) is done while the worker lists.
     snapshot?.prepare();
     const listed = probe?.listed() ?? null;
