@@ -380,7 +380,11 @@ export class RunStore {
     return { runs: runs.map((r) => r.run), warnings };
   }
 
-  private readListing(withSummaries: boolean, cells: CellTexts | undefined, values: boolean): { runs: RunWithSummaries[]; warnings: string[] } {
+  private readListing(
+    withSummaries: boolean,
+    cells: CellTexts | undefined,
+    values: boolean,
+  ): { runs: RunWithSummaries[]; warnings: string[] } {
     const snapshotPath = `${this.home}/${SNAPSHOT_FILE}`;
     // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot; that thread
     // then stats each run.json while this one joins the names with the snapshot, and this one helps with the rest.
