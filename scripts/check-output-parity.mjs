@@ -49,7 +49,9 @@ function parseArgs(argv) {
     }
   }
   if (opts.store === null || opts.oldBin === null) {
-    process.stderr.write("usage: node scripts/check-output-parity.mjs --store G_HOME --old-bin PATH [--bin bin/g] [--zones UTC,Asia/Kolkata]\n");
+    process.stderr.write(
+      "usage: node scripts/check-output-parity.mjs --store G_HOME --old-bin PATH [--bin bin/g] [--zones UTC,Asia/Kolkata]\n",
+    );
     process.exit(2);
   }
   return opts;
@@ -105,7 +107,10 @@ function main() {
   let checks = 0;
   try {
     for (const zone of opts.zones) {
-      const homes = { new: homeOver(opts.store, join(work, `${zone.replace("/", "-")}-new`)), old: homeOver(opts.store, join(work, `${zone.replace("/", "-")}-old`)) };
+      const homes = {
+        new: homeOver(opts.store, join(work, `${zone.replace("/", "-")}-new`)),
+        old: homeOver(opts.store, join(work, `${zone.replace("/", "-")}-old`)),
+      };
       for (const args of COMMANDS) {
         // Twice: the first builds the index where it is missing, the second reads it.
         for (const pass of ["first", "again"]) {
