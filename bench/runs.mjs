@@ -4,7 +4,7 @@
 // and, with --old-bin, an earlier build of g, in one run. The store is
 // generated once under bench/out/ and warmed (index built) before timing.
 //
-//   node bench/runs.mjs [--runs 100000] [--repeat 5] [--old-bin /path/to/old/bin/g]
+//   node bench/runs.mjs [--runs 100000] [--repeat 5] [--old-bin /path/to/old/bin/g] [--out DIR]
 // --smoke (what CI runs so the bench cannot rot): 30 runs, once, in a temporary folder.
 
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -19,15 +19,19 @@ if (ROOT_DIR) process.on("exit", () => rmSync(ROOT_DIR, { recursive: true, force
 const TARGET_SECONDS = 0.3;
 
 function parseArgs(argv) {
-  const opts = { runs: 100000, repeat: 5, oldBin: null };
+  const opts = { runs: 100000, repeat: 5, oldBin: null, out: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--smoke") Object.assign(opts, { runs: 30, repeat: 1 });
     else if (a === "--runs") opts.runs = Number(argv[++i]);
     else if (a === "--repeat") opts.repeat = Number(argv[++i]);
     else if (a === "--old-bin") opts.oldBin = argv[++i];
+    else if (a === "--out")
+      opts.out = argv[++i]; // where the store is kept (bench/out/ by default; some 4 GB at 100 000 runs)
     else {
-      process.stderr.write(`bench: unknown argument "${a}"\nusage: node bench/runs.mjs [--runs 100000] [--repeat 5] [--old-bin PATH]\n`);
+      process.stderr.write(
+        `bench: unknown argument "${a}"\nusage: node bench/runs.mjs [--runs 100000] [--repeat 5] [--old-bin PATH] [--out DIR]\n`,
+      );
       process.exit(2);
     }
   }
@@ -40,7 +44,8 @@ function parseArgs(argv) {
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const home = ensureStore(opts.runs, ROOT_DIR ? { root: ROOT_DIR } : {});
+  const root = ROOT_DIR ?? opts.out;
+  const home = ensureStore(opts.runs, root ? { root } : {});
   const cases = [{ label: "node -e 0 (floor)", argv: ["-e", "0"], env: { G_HOME: home } }];
   const builds = [["g", BIN], ...(opts.oldBin ? [["old g", opts.oldBin]] : [])];
   builds.forEach(([name, bin], k) => {

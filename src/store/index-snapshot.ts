@@ -176,6 +176,38 @@ function isoMs(v: unknown): number {
   return Number.isFinite(ms) && new Date(ms).toISOString() === v ? ms : NaN;
 }
 
+const DAY_MS = 86_400_000;
+/** "00" to "59", and "000" to "999": the two- and three-digit fields of a time's text. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, k) => String(k).padStart(2, "0"));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, k) => String(k).padStart(3, "0"));
+/** The day last turned into text by isoTextOfMs, and its "YYYY-MM-DDT": runs listed together mostly share days. */
+let isoDay = NaN;
+let isoDayText = "";
+
+/**
+ * `new Date(ms).toISOString()`, about three times faster for the times of
+ * four-digit years (whole milliseconds): `g runs -a` decodes 300 000 of them
+ * at 100 000 runs, where toISOString's 2 µs each were half a second. The
+ * day's text is made by toISOString and kept; the time of day from digits.
+ * Throws (RangeError) as toISOString does on NaN or a number past a Date's
+ * range: a damaged entry, then read from its files.
+ */
+export function isoTextOfMs(ms: number): string {
+  if (!(ms >= FOUR_DIGIT_YEARS_FROM_MS && ms < FOUR_DIGIT_YEARS_TO_MS) || Math.floor(ms) !== ms) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== isoDay) {
+    isoDayText = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    isoDay = day;
+  }
+  let rest = ms - day * DAY_MS;
+  const milliseconds = rest % 1000;
+  rest = (rest - milliseconds) / 1000;
+  const seconds = rest % 60;
+  rest = (rest - seconds) / 60;
+  const minutes = rest % 60;
+  return `${isoDayText}${TWO_DIGITS[(rest - minutes) / 60]!}:${TWO_DIGITS[minutes]!}:${TWO_DIGITS[seconds]!}.${THREE_DIGITS[milliseconds]!}Z`;
+}
+
 function align8(n: number): number {
   return (n + 7) & ~7;
 }
@@ -861,8 +893,7 @@ export class Snapshot {
   /** The text of time slot `k` (TIME_FROM_MS) of the run whose words start at `w`: its R_TIMES number's ISO text. */
   private timeFromMs(w: number, k: number): string {
     if (k < TIME_SLOT_FIRST || k > TIME_SLOT_LAST) throw new Error("snapshot: a time in another field");
-    // toISOString throws (RangeError) on NaN or a number past a Date's range: a damaged entry, decoded from its files.
-    return new Date(this.runDoubles[w / 2 + R_TIMES / 8 + k - TIME_SLOT_FIRST]!).toISOString();
+    return isoTextOfMs(this.runDoubles[w / 2 + R_TIMES / 8 + k - TIME_SLOT_FIRST]!);
   }
 
   /** String `n` decoded without keeping it (unless it is kept already). */

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { generateStore } from "../../runs-fixtures/generate.mjs";
-import { Snapshot, encodeSnapshot, type SnapshotEntry } from "../../src/store/index-snapshot.js";
+import { Snapshot, encodeSnapshot, isoTextOfMs, type SnapshotEntry } from "../../src/store/index-snapshot.js";
 import { SNAPSHOT_CELL_TEXTS } from "../../src/query/compare-data.js";
 import { formatValue } from "../../src/format/values.js";
 import { RunStore, summarizeScalars } from "../../src/store/store.js";
@@ -227,5 +227,19 @@ describe("index.bin version 5", () => {
     expect(existsSync(path)).toBe(false);
     expect(listed(true)).toEqual(plain(byFiles));
     expect(readFileSync(path)).toEqual(whole);
+  });
+});
+
+describe("isoTextOfMs", () => {
+  it("gives toISOString's text for any time, the day's text kept between calls", () => {
+    const edges = [
+      0, -1, 1, -62167219200000, -62167219200001, 253402300799999, 253402300800000, 951782400000, 951868799999, 8.64e15, -8.64e15, 1.5,
+    ];
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    const times = [...edges, ...Array.from({ length: 20000 }, () => Math.floor(random() * 3e14))];
+    for (const ms of times) expect(isoTextOfMs(ms), String(ms)).toBe(new Date(ms).toISOString());
+    expect(() => isoTextOfMs(NaN)).toThrow(RangeError);
+    expect(() => isoTextOfMs(8.64e15 + 1)).toThrow(RangeError);
   });
 });
