@@ -101,3 +101,45 @@ describe("rows made on a worker thread", () => {
     expect(typeof bundled.buildJobRowCells).toBe("function");
   });
 });
+
+// index.bin version 5: a listing that did not read the summaries' numbers (compare -T) hands the worker the open
+// file to read them from when its columns need them; the default columns need none.
+const { SNAPSHOT_CELL_TEXTS } = (await import(pathToFileURL(join(DIST, "query", "compare-data.js")).href)) as Data;
+
+describe("rows made on a worker thread from a snapshot whose numbers are not read yet", () => {
+  /** A store's listing function (made in the test: temporary folders are removed after each), its snapshot written. */
+  function lazyListing() {
+    const home = tempDir();
+    generateStore({ runs: 400, out: home, steps: 3, seed: "rows", summary: false });
+    const store = new RunStore(home);
+    store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS); // writes the snapshot, with the table's cells as g compare does
+    return () => {
+      const { runs } = store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS, { values: false });
+      return runs.map((r, k) => ({ index: k + 1, run: r.run, summaries: r.summaries, fields: r.fields }));
+    };
+  }
+  /** The snapshot the rows are read from (a SnapshotRun's). */
+  const snapshotOf = (runs: ReturnType<ReturnType<typeof lazyListing>>) =>
+    (runs.find((r) => "snapshot" in r.run)!.run as unknown as { snapshot: { sharedCold(): { values: SharedArrayBuffer | null } } })
+      .snapshot;
+
+  it.each(VIEWS.map((v) => [JSON.stringify(v), v]))("gives the table and cells of one thread: %s", (_, view) => {
+    const list = lazyListing();
+    const runs = list();
+    const { seen, offload } = counted(rowOffload({ fromRows: 1 }));
+    const shared = buildCompareData({ runs, now: NOW, ...view, offload });
+    expect(seen.answered).toBe(true);
+    const alone = buildCompareData({ runs: list(), now: NOW, ...view });
+    expect(shared.rows.map((r) => r.cells)).toEqual(alone.rows.map((r) => r.cells));
+    expect(renderTable(shared, { color: false })).toBe(renderTable(alone, { color: false }));
+  });
+
+  it("reads no summary's numbers for the default columns", () => {
+    const runs = lazyListing()();
+    const { seen, offload } = counted(rowOffload({ fromRows: 1 }));
+    const data = buildCompareData({ runs, now: NOW, offload });
+    expect(seen.answered).toBe(true);
+    renderTable(data, { color: false });
+    expect(snapshotOf(runs).sharedCold().values).toBeNull();
+  });
+});
