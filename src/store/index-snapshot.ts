@@ -173,7 +173,7 @@ function isFlags(v: unknown): v is Flags {
 function isoMs(v: unknown): number {
   if (typeof v !== "string") return NaN;
   const ms = Date.parse(v);
-  return Number.isFinite(ms) && new Date(ms).toISOString() === v ? ms : NaN;
+  return Number.isFinite(ms) && isoTextOfMs(ms) === v ? ms : NaN;
 }
 
 const DAY_MS = 86_400_000;
