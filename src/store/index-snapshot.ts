@@ -33,6 +33,7 @@
 
 import { closeSync, fstatSync, openSync, readSync, statSync, unlinkSync } from "node:fs";
 import { crc32 } from "./crc32.js";
+import { BusyError } from "../errors.js";
 import {
   STORE_FORMAT,
   type CellRange,
@@ -761,14 +762,15 @@ export class Snapshot {
    * first use when `read` left it (into shared memory, for `sharedCold`). A
    * cold part that cannot be read whole or fails its checksum (damaged on
    * disk after the hot part was read) throws, and the file is removed so
-   * that the next reader rebuilds it rather than meet it again.
+   * that the next reader rebuilds it rather than meet it again: a BusyError
+   * (exit 75), as a lock that timed out is, since running again succeeds.
    */
   summaryValues(): Float64Array {
     if (this.sumValues !== undefined) return this.sumValues;
     const cold = this.coldFd < 0 ? null : readColdPart(this.coldFd, this.buf);
     if (cold === null) {
       if (this.path !== null) removeIfSame(this.path, this.coldFd);
-      throw new Error("the index (index.bin) was damaged after it was read; run the command again to rebuild it");
+      throw new BusyError("the index (index.bin) was damaged after it was read and is removed; run the command again to rebuild it");
     }
     this.sumValues = cold;
     return cold;
