@@ -72,7 +72,8 @@ export function trimForBash(completion: Completion, word: string, bashCur: strin
 function storeSources(): CompletionSources {
   const store = new RunStore(resolveHome());
   let runsRead: ReturnType<RunStore["listRunsWithSummaries"]>["runs"] | null = null;
-  const runs = () => (runsRead ??= store.listRunsWithSummaries().runs);
+  // Names and keys only: the summaries' numbers (index.bin's cold part) are not read.
+  const runs = () => (runsRead ??= store.listRunsWithSummaries(undefined, { values: false }).runs);
   return {
     runs(): Candidate[] {
       return runs()
