@@ -11,6 +11,7 @@
 // generated store, shared: neither build writes to it once its index is current).
 //
 //   node bench/compare-same.mjs --old-bin PATH [--bin bin/g] [--store DIR] [--out DIR] [--runs 5000]
+//   node bench/compare-same.mjs --smoke     (CI: 60 runs, UTC only, the build against itself)
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -40,7 +41,7 @@ const MIXED_ONLY = [
 ];
 
 function parseArgs(argv) {
-  const opts = { oldBin: null, bin: join(ROOT, "bin", "g"), store: null, out: null, runs: 5000 };
+  const opts = { oldBin: null, bin: join(ROOT, "bin", "g"), store: null, out: null, runs: 5000, zones: ZONES };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--old-bin") opts.oldBin = argv[++i];
@@ -48,6 +49,7 @@ function parseArgs(argv) {
     else if (a === "--store") opts.store = argv[++i];
     else if (a === "--out") opts.out = argv[++i];
     else if (a === "--runs") opts.runs = Number(argv[++i]);
+    else if (a === "--smoke") Object.assign(opts, { runs: 60, zones: ["UTC"], oldBin: opts.oldBin ?? opts.bin });
     else {
       process.stderr.write(
         `bench: unknown argument "${a}"\nusage: node bench/compare-same.mjs --old-bin PATH [--bin bin/g] [--store DIR] [--out DIR] [--runs N]\n`,
@@ -141,11 +143,11 @@ function main() {
     runDigest(b.bin, ["-T"], home, "UTC", scratch); // those runs go to the journal
     b.mixed = home;
   }
-  for (const tz of ZONES) for (const form of [...FORMS, ...MIXED_ONLY]) cases.push({ store: "mixed", tz, form });
+  for (const tz of opts.zones) for (const form of [...FORMS, ...MIXED_ONLY]) cases.push({ store: "mixed", tz, form });
   if (opts.store !== null) {
     if (!existsSync(join(opts.store, "runs"))) throw new Error(`--store ${opts.store}: no runs/ folder`);
     runDigest(opts.bin, ["-T"], opts.store, "UTC", scratch); // the index current before either is timed
-    for (const tz of ZONES) for (const form of tz === "UTC" ? FORMS : FORMS.slice(0, 3)) cases.push({ store: "given", tz, form });
+    for (const tz of opts.zones) for (const form of tz === "UTC" ? FORMS : FORMS.slice(0, 3)) cases.push({ store: "given", tz, form });
   }
   let differ = 0;
   process.stdout.write("| store | TZ | g compare ... | stdout bytes | exit | same |\n|---|---|---|---:|---:|---|\n");

@@ -294,8 +294,8 @@ export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[]
 
   // A block's bytes are written here, then copied out at its size (the rest of this memory is used again for the
   // next block); room for a row's kept cells is made before each row, a longer text makes more as it comes.
-  let out = Buffer.allocUnsafeSlow(BLOCK_BYTES_START);
   const reserve = ROW_RESERVE_BYTES * width;
+  let out = Buffer.allocUnsafeSlow(Math.max(reserve, Math.min(BLOCK_BYTES_START, Math.min(count, ROW_BLOCK) * reserve)));
   const makeRoom = (need: number): void => {
     const bigger = Buffer.allocUnsafeSlow(Math.max(2 * out.length, need));
     out.copy(bigger);
@@ -431,7 +431,7 @@ export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[]
   return { count, blocks, ends, seen, other };
 }
 
-/** A block's byte buffer to start with: about a block of a wide table's rows (it grows as needed). */
+/** A block's byte buffer to start with at most (a small table's is its rows' reserve): it grows as needed. */
 const BLOCK_BYTES_START = 1 << 20;
 /** Room made before each row, a column (kept cells are at most 255 bytes; a longer text makes room itself). */
 const ROW_RESERVE_BYTES = 256;
