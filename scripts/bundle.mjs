@@ -42,11 +42,10 @@ async function bundleCli() {
     entryPoints: {
       main: join(root, "src", "cli", "main.ts"),
       ...Object.fromEntries(ROUTES.map((route) => [route, join(root, "src", "cli", "routes", `${route}.ts`)])),
-      // The threads' modules, beside the bundles, where src/trials/propose-thread.ts,
-      // src/store/run-reads.ts and src/commands/compare-rows.ts look for them.
+      // The threads' modules, beside the bundles, where src/trials/propose-thread.ts
+      // and src/store/run-reads.ts look for them.
       "propose-worker": join(root, "src", "trials", "propose-worker.ts"),
       "run-reads-worker": join(root, "src", "store", "run-reads-worker.ts"),
-      "compare-rows-worker": join(root, "src", "commands", "compare-rows-worker.ts"),
     },
     outdir,
     bundle: true,
@@ -63,8 +62,7 @@ async function bundleCli() {
   });
   // Every .js in dist/bundle/ is CommonJS, whatever the package's "type" says.
   writeFileSync(join(outdir, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
-  for (const name of ["main", ...ROUTES, "propose-worker", "run-reads-worker", "compare-rows-worker"])
-    dropUnusedBanner(join(outdir, `${name}.js`));
+  for (const name of ["main", ...ROUTES, "propose-worker", "run-reads-worker"]) dropUnusedBanner(join(outdir, `${name}.js`));
   writeFileSync(join(outdir, ESM_IMPORTER), ESM_IMPORTER_SOURCE);
   for (const route of ROUTES) importThroughEsmImporter(join(outdir, `${route}.js`));
   await build({

@@ -15,7 +15,6 @@ import { RunStore, resolveHome, type RunWithSummaries } from "../store/store.js"
 import { reapIfNeeded } from "../backends/reap-candidates.js";
 import { readSweep } from "../store/sweeps.js";
 import { say } from "./prompt.js";
-import { PRESTART_FROM_SNAPSHOT_BYTES, rowOffload } from "./compare-rows.js";
 import type { CompareOptions } from "../cli/program.js";
 import type { CompareViewInput } from "../ui/compare-view.js";
 import { isTerminal, terminalColumns, writeOut, writeOutBytes } from "../runner/terminal.js";
@@ -36,9 +35,6 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   const store = new RunStore(resolveHome());
   // Keys need a terminal on stdin too (`g compare < file` would fail to enter raw mode).
   const interactive = !opts.table && opts.csv === undefined && !opts.json && isTerminal("stdout") && isTerminal("stdin");
-  // A big table's later rows are made on a worker thread (compare-rows.ts), started now on a big store so
-  // that it is ready when the runs are listed; not for the view, which rebuilds at each reload.
-  const offload = interactive ? undefined : rowOffload({ prestart: store.snapshotBytes() >= PRESTART_FROM_SNAPSHOT_BYTES });
   const listOptions = { values: readsSummaryValues(opts, interactive) };
   // The first listing, after recording the Slurm tasks it shows that Slurm ended unseen; reloads of the view read afresh.
   let first: Listing | null = await listReaped(store, listOptions);
@@ -58,7 +54,6 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
       skipCore: opts.skipCore,
       skipUnchanged: opts.skipUnchanged,
       now: Date.now(),
-      offload,
     });
 
   if (interactive) {
@@ -98,7 +93,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     }
     return;
   }
-  if (data.rows.length === 0) {
+  if (data.cells.count === 0) {
     if (prefixNote === null) say(runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
     return;
   }

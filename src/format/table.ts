@@ -7,7 +7,7 @@
 
 import { createRequire } from "node:module";
 import type CliTable from "cli-table3";
-import type { CompareData, KeptRowCells } from "../query/compare-data.js";
+import { keptCellLength, keptCellText, type CompareData, type KeptRowCells } from "../query/compare-data.js";
 
 // cli-table3 is loaded only for a screenful: the fast path (and start-up) does without it.
 let TableClass: typeof CliTable | undefined;
@@ -79,13 +79,14 @@ const EMIT_LINES = 2000;
  */
 export function emitTable(data: CompareData, opts: TableOptions, emit: (text: string) => void): void {
   const headers = data.columns.map((c) => c.header);
-  // The rows' cells as they keep them (one string a row): no array of cells is made per row.
-  const rows = data.rows;
+  // The rows' cells where the builder keeps them (bytes or text a block of rows): no row object, no array of
+  // cells, and a cell's string only where a path needs it (cli-table3, colour, a cut cell).
+  const cells = data.cells;
   const grid: CellGrid = {
-    count: rows.length,
-    text: (r, i) => rows[r]!.cell(i),
-    length: (r, i) => rows[r]!.cellLength(i),
-    kept: rows.length > 0 && rows.every((row) => row.keptCells !== undefined) ? (r) => rows[r]!.keptCells!() : undefined,
+    count: cells.count,
+    text: (r, i) => keptCellText(cells.row(r), i),
+    length: (r, i) => keptCellLength(cells.row(r), i),
+    kept: (r) => cells.row(r),
   };
   const align: Align[] = data.columns.map((c) => (c.numeric ? "right" : "left"));
   const statusCol = data.columns.findIndex((c) => c.source.type === "attr" && c.source.attr === "status");
@@ -128,7 +129,10 @@ interface CellGrid {
   readonly count: number;
   text(r: number, i: number): string;
   length(r: number, i: number): number;
-  /** Where each row keeps its cells, when every row keeps them so (compare's rows): widths and padding read them there. */
+  /**
+   * Where each row keeps its cells, when every row keeps them so (compare's rows): widths and padding read them
+   * there. The object given may be filled anew at the next call.
+   */
   kept?: (r: number) => KeptRowCells;
 }
 
@@ -301,11 +305,11 @@ const NEWLINE = 0x0a;
  * renderFast's text as UTF-8 bytes, for a table without colour whose cells
  * all fit (none cut): each piece of EMIT_LINES lines is one Buffer filled with
  * spaces first (one memset), so padding is skipped over, not written; each
- * cell's bytes are copied from its rows' text, turned into bytes once for all
- * its rows (a `latin1` encode of the block, when the block is ASCII), so no
- * cell, padding or line string is made. The header goes through renderFast's
- * text; a row with a character outside ASCII does too (its bytes are not its
- * characters). The lines are written by small functions of their own, so that
+ * cell's bytes are copied from its block of rows as the compare builder kept
+ * it (ASCII bytes), so no cell, padding or line string is made. A block kept
+ * as text (it has a cell outside ASCII) is read character by character. The
+ * header goes through renderFast's text; a row with a character outside ASCII
+ * does too (its bytes are not its characters). The lines are written by small functions of their own, so that
  * the rare cases (a non-ASCII row, the end of a piece) do not throw the
  * optimised loop away when first met.
  */
@@ -342,15 +346,15 @@ function renderBytes(
   };
   renderFast(headers, { ...rows, count: 0 }, layout, align, opts, emit);
   const pieceBytes = Math.min(rows.count, EMIT_LINES) * lineBytes;
-  const asBytes = asciiBytesOf();
   for (let from = 0; from < rows.count; from += EMIT_LINES) {
     // Each piece a Buffer of its own, handed over whole (a stream may keep it).
     let out = Buffer.alloc(pieceBytes, SPACE);
     let p = 0;
     for (let r = from; r < Math.min(rows.count, from + EMIT_LINES); r++) {
       const row = kept(r);
-      const bytes = asBytes(row.text);
-      const next = bytes !== null ? writeLineFromBytes(out, p, row, bytes, columns) : writeLineFromText(out, p, row, columns);
+      const block = row.block;
+      const next =
+        typeof block !== "string" ? writeLineFromBytes(out, p, row, block, columns) : writeLineFromText(out, p, row, block, columns);
       if (next >= 0) {
         p = next;
         continue;
@@ -374,8 +378,8 @@ interface LineColumns {
 
 /**
  * Writes row's line ("\n" and its cells, padded) into `out` from `p`, which
- * holds spaces from there on, copying the cells from `bytes` (its text as
- * ASCII bytes); gives where the line ends.
+ * holds spaces from there on, copying the cells from `bytes` (its block, kept
+ * as ASCII bytes); gives where the line ends.
  */
 function writeLineFromBytes(out: Buffer, p: number, row: KeptRowCells, bytes: Uint8Array, columns: LineColumns): number {
   const { ends, at, first } = row;
@@ -397,8 +401,8 @@ function writeLineFromBytes(out: Buffer, p: number, row: KeptRowCells, bytes: Ui
 }
 
 /** writeLineFromBytes from the row's text, character by character; -1 (part written) at a character outside ASCII. */
-function writeLineFromText(out: Buffer, p: number, row: KeptRowCells, columns: LineColumns): number {
-  const { text, ends, at, first } = row;
+function writeLineFromText(out: Buffer, p: number, row: KeptRowCells, text: string, columns: LineColumns): number {
+  const { ends, at, first } = row;
   const { shown, widths, right } = columns;
   const lineStart = p;
   out[p++] = NEWLINE;
@@ -431,35 +435,6 @@ function trimLineEnd(out: Buffer, lineStart: number, p: number): number {
     out[--p] = SPACE;
   }
   return p;
-}
-
-/**
- * A lookup of a rows' text's bytes: the text encoded once (`latin1`, one byte
- * a character) when it is all ASCII, so that its cells' bytes are copied from
- * there; null for a text with any other character (its rows are checked
- * character by character). A big table's rows share a few dozen texts (one
- * a block of rows), met in runs of rows.
- */
-function asciiBytesOf(): (text: string) => Uint8Array | null {
-  const texts: string[] = [];
-  const encoded: Array<Uint8Array | null> = [];
-  let lastText: string | undefined;
-  let lastBytes: Uint8Array | null = null;
-  return (text) => {
-    if (text === lastText) return lastBytes;
-    // Found by reference among the few texts met (a string Map would hash each long text by its length only).
-    let n = texts.length - 1;
-    while (n >= 0 && texts[n] !== text) n--;
-    if (n < 0) {
-      texts.push(text);
-      // Each character outside ASCII takes two bytes or more in UTF-8: the same count means all ASCII.
-      encoded.push(Buffer.byteLength(text, "utf8") === text.length ? Buffer.from(text, "latin1") : null);
-      n = texts.length - 1;
-    }
-    lastText = text;
-    lastBytes = encoded[n]!;
-    return lastBytes;
-  };
 }
 
 /** Strings of 0 to n spaces, by length: padding is looked up, not made, for each of a big table's cells. */

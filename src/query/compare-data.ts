@@ -65,38 +65,23 @@ export interface CompareInput {
   skipUnchanged?: boolean;
   /** Milliseconds since the epoch: the end of a running run's `time`. */
   now: number;
-  /** Offers some rows to be made elsewhere (see RowOffload); without it, every row is made on this thread. */
-  offload?: RowOffload;
 }
 
 /**
- * The cells of some rows, one string a block of ROW_BLOCK rows: cell i of
- * the j-th row ends at `ends[j * width + i]` in `texts[floor(j / ROW_BLOCK)]`
- * and starts where the cell before it ends (a block's first at 0). `seen` and
- * `other` say, a byte a column, whether a row that is not a batch had a
- * number there, or another present value.
+ * The cells of some rows, a block of ROW_BLOCK rows at a time: cell i of the
+ * j-th row ends at `ends[j * width + i]` in `blocks[floor(j / ROW_BLOCK)]`
+ * and starts where the cell before it ends (a block's first at 0). A block
+ * is its cells' bytes when every one is ASCII (a byte a character: what a
+ * big table is), else their text. `seen` and `other` say, a byte a column,
+ * whether a row that is not a batch had a number there, or another present
+ * value.
  */
 export interface RowCells {
   count: number;
-  texts: string[];
+  blocks: Array<Buffer | string>;
   ends: Uint32Array;
   seen: Uint8Array;
   other: Uint8Array;
-}
-
-/**
- * Makes the cells of some of the rows elsewhere (a worker thread: see
- * src/commands/compare-rows.ts): given the runs in table order and the
- * columns, it takes the rows it can (`rows`, positions in `runs`, ascending)
- * and starts on them; `collect` waits for their cells (buildRowCells of those
- * rows), or gives null when that failed and they are to be made here. Null:
- * it takes none.
- */
-export type RowOffload = (runs: CompareInputRun[], columns: ResolvedColumn[], now: number) => OffloadedRows | null;
-
-export interface OffloadedRows {
-  rows: Int32Array;
-  collect(): RowCells | null;
 }
 
 /** A cell's value: number, text, boolean, or null when the run lacks it. */
@@ -127,25 +112,36 @@ export interface CompareRow {
   cell(i: number): string;
   /** `cells[i].length`, without making the cell's string. */
   cellLength(i: number): number;
-  /** Where the row's cells are kept (the table pads them from there), when it keeps them so. */
-  keptCells?(): KeptRowCells;
 }
 
 /**
  * A row's cells where RowCells keeps them: cell i ends at `ends[at + i]` in
- * `text` and starts where the cell before it ends, or at 0 when `at + i` is
- * `first` (the text's first cell).
+ * `block` and starts where the cell before it ends, or at 0 when `at + i` is
+ * `first` (the block's first cell). The block is bytes (ASCII) or text.
  */
 export interface KeptRowCells {
-  readonly text: string;
+  readonly block: Buffer | string;
   readonly ends: Uint32Array;
   readonly at: number;
   readonly first: number;
 }
 
+/**
+ * Every row's cells where the builder keeps them, by row number, without a
+ * row object: what the table reads (a table of 100 000 runs then makes no
+ * object a row). `row(r)` gives one object, filled anew at each call.
+ */
+export interface KeptCells {
+  readonly count: number;
+  row(r: number): KeptRowCells;
+}
+
 export interface CompareData {
   columns: CompareColumn[];
-  rows: CompareRow[];
+  /** The rows, made when first asked for (the table reads `cells` instead). */
+  readonly rows: CompareRow[];
+  /** The rows' cells as kept, by row number; `rows.length` of them. */
+  cells: KeptCells;
   /** True when the columns came from `-c/--cols` rather than the defaults. */
   explicitColumns: boolean;
   /** The `now` the data was built with (ms since the epoch): the end of a running run's time. */
@@ -181,76 +177,104 @@ export function buildCompareData(input: CompareInput): CompareData {
 
   let columns = chooseColumns(input, runs === input.runs ? known : collectNames(runs), known, check);
   let getters = columns.map((c) => columnGetter(c.source, input.now));
-  const width = getters.length;
-  // A big table's rows are shared with a worker thread when the caller offers one (commands/compare-rows.ts):
-  // it makes the cells of the rows it takes while this thread makes the rest, with the same code (buildRowCells).
-  const sources = columns.map((c) => c.source);
-  const away = input.offload?.(runs, sources, input.now) ?? null;
-  let mine: Int32Array | null = null;
-  if (away !== null) {
-    const taken = new Uint8Array(runs.length);
-    for (const k of away.rows) taken[k] = 1;
-    mine = new Int32Array(runs.length - away.rows.length);
-    for (let k = 0, m = 0; k < runs.length; k++) if (taken[k] === 0) mine[m++] = k;
-  }
-  const parts: RowCells[] = [buildRowCells(runs, sources, input.now, mine)];
-  const positions: Array<Int32Array | null> = [mine];
-  if (away !== null) {
-    // The worker's cells, or (it failed) the same rows made here.
-    parts.push(away.collect() ?? buildRowCells(runs, sources, input.now, away.rows));
-    positions.push(away.rows);
-  }
-  const rows: Row[] = new Array<Row>(runs.length);
-  let seen = columns.map(() => false);
-  let other = columns.map(() => false);
-  parts.forEach((part, p) => {
-    const at = positions[p] ?? null;
-    for (let j = 0; j < part.count; j++) {
-      const k = at === null ? j : at[j]!;
-      const block = Math.floor(j / ROW_BLOCK);
-      rows[k] = new Row(runs[k]!, part.texts[block]!, part.ends, j * width, block * ROW_BLOCK * width, getters);
+  const made = buildRowCells(
+    runs,
+    columns.map((c) => c.source),
+    input.now,
+  );
+  let seen = Array.from(made.seen, (b) => b === 1);
+  let other = Array.from(made.other, (b) => b === 1);
+  let cells = keptCellsOf(made, getters.length);
+  // Row objects only when a presenter asks for them (CSV, JSON, the views): the table reads `cells`.
+  let rows: Row[] | undefined;
+  const makeRows = (): Row[] => {
+    if (rows === undefined) {
+      rows = new Array<Row>(runs.length);
+      for (let k = 0; k < runs.length; k++) {
+        const { block, ends, at, first } = cells.row(k);
+        rows[k] = new Row(runs[k]!, block, ends, at, first, getters);
+      }
     }
-    for (let i = 0; i < width; i++) {
-      seen[i] ||= part.seen[i] === 1;
-      other[i] ||= part.other[i] === 1;
-    }
-  });
+    return rows;
+  };
 
-  if (input.skipUnchanged && rows.length > 1) {
-    const keep = columns.map((_, i) => rows.some((row) => row.cell(i) !== rows[0]!.cell(i)));
+  if (input.skipUnchanged && runs.length > 1) {
+    const all = makeRows();
+    const keep = columns.map((_, i) => all.some((row) => row.cells[i] !== all[0]!.cells[i]));
     columns = columns.filter((_, i) => keep[i]);
     getters = getters.filter((_, i) => keep[i]);
     seen = seen.filter((_, i) => keep[i]);
     other = other.filter((_, i) => keep[i]);
-    const keptEnds = new Uint32Array(rows.length * getters.length);
+    const keptEnds = new Uint32Array(all.length * getters.length);
     const texts: string[] = [];
     let end = 0;
-    rows.forEach((row, k) => {
-      const cells = row.cells.filter((_, i) => keep[i]);
-      cells.forEach((text, i) => {
+    all.forEach((row, k) => {
+      const kept = row.cells.filter((_, i) => keep[i]);
+      kept.forEach((text, i) => {
         texts.push(text);
-        keptEnds[k * cells.length + i] = end += text.length;
+        keptEnds[k * kept.length + i] = end += text.length;
       });
     });
     const text = texts.join("");
-    rows.forEach((row, k) => (rows[k] = new Row(row.input, text, keptEnds, k * getters.length, 0, getters)));
+    const narrower = all.map((row, k) => new Row(row.input, text, keptEnds, k * getters.length, 0, getters));
+    rows = narrower;
+    cells = { count: narrower.length, row: (r) => narrower[r]! };
   }
   columns.forEach((col, i) => (col.numeric = seen[i]! && !other[i]));
-  return { columns, rows, explicitColumns: input.columns !== undefined, now: input.now };
+  return {
+    columns,
+    get rows(): CompareRow[] {
+      return makeRows();
+    },
+    cells,
+    explicitColumns: input.columns !== undefined,
+    now: input.now,
+  };
+}
+
+/** RowCells' rows by row number, through one reused object (see KeptCells). */
+function keptCellsOf(made: RowCells, width: number): KeptCells {
+  const place = { block: "" as Buffer | string, ends: made.ends, at: 0, first: 0 };
+  return {
+    count: made.count,
+    row(r) {
+      const block = Math.floor(r / ROW_BLOCK);
+      place.block = made.blocks[block]!;
+      place.at = r * width;
+      place.first = block * ROW_BLOCK * width;
+      return place;
+    },
+  };
+}
+
+/** Cell i of a row where it is kept, as a string (one decode of its bytes, for a block kept as bytes). */
+export function keptCellText(kept: KeptRowCells, i: number): string {
+  const k = kept.at + i;
+  const start = k === kept.first ? 0 : kept.ends[k - 1];
+  const block = kept.block;
+  return typeof block === "string" ? block.slice(start, kept.ends[k]) : block.toString("latin1", start, kept.ends[k]);
+}
+
+/** The length of cell i of a row where it is kept, without making its string. */
+export function keptCellLength(kept: KeptRowCells, i: number): number {
+  const k = kept.at + i;
+  return kept.ends[k]! - (k === kept.first ? 0 : kept.ends[k - 1]!);
 }
 
 /**
- * The cells of the rows `which` (positions in `runs`; null: every run) for
- * these columns: the builder's loop over a big table's two million cells,
- * which a worker thread runs too (on the rows it is offered) so that both
- * make cells the same way.
+ * The cells of the runs' rows for these columns: the builder's loop over a
+ * big table's two million cells. Each block of rows is written as bytes (see
+ * RowCells): a run read in place copies its kept cells from the snapshot's
+ * bytes, other cells are written from their text; a block that meets a cell
+ * outside ASCII is made again as text.
  */
-export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[], now: number, which: Int32Array | null): RowCells {
+export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[], now: number): RowCells {
   // One getter and one formatter per column, chosen once: a big table has millions of cells.
   const getters = columns.map((c) => columnGetter(c, now));
   const formatters = columns.map((c) => cellFormatter(c));
   // A flag column's fast path remembers texts by the value's number: it formats with formatValue itself.
   const fastCells = columns.map((c, i) => fastCell(c, c.type === "flag" ? formatValue : formatters[i]!));
+  const byteCells = columns.map((c) => byteCell(c));
   // The columns a run's kept cells fill at once (flags, then scalars' last values), when there are some.
   const span = keptCellSpan(columns);
   const range = span?.range;
@@ -260,20 +284,118 @@ export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[]
   const width = columns.length;
   const seen = new Uint8Array(width);
   const other = new Uint8Array(width);
-  const count = which === null ? runs.length : which.length;
-  // The rows keep their printed cells only, as one string for all and where each cell ends in it: a table
-  // of 100 000 runs then holds one string instead of two million cells, which the garbage collector moved
-  // at every scavenge. Raw values are got again when a presenter asks (CSV, JSON's -c columns, the view's
-  // sort), so no value arrays are kept either.
+  const count = runs.length;
+  // The rows keep their printed cells only, as bytes a block of rows (or text) and where each cell ends there:
+  // a table of 100 000 runs then holds no string a cell or a row, which the garbage collector moved at every
+  // scavenge. Raw values are got again when a presenter asks (CSV, JSON's -c columns, the view's sort), so no
+  // value arrays are kept either.
   const ends = new Uint32Array(count * width);
-  const texts: string[] = [];
+  const blocks: Array<Buffer | string> = [];
+
+  // A block's bytes are written here, then copied out at its size (the rest of this memory is used again for the
+  // next block); room for a row's kept cells is made before each row, a longer text makes more as it comes.
+  const reserve = ROW_RESERVE_BYTES * width;
+  let out = Buffer.allocUnsafeSlow(Math.max(reserve, Math.min(BLOCK_BYTES_START, Math.min(count, ROW_BLOCK) * reserve)));
+  const makeRoom = (need: number): void => {
+    const bigger = Buffer.allocUnsafeSlow(Math.max(2 * out.length, need));
+    out.copy(bigger);
+    out = bigger;
+  };
+  // Writes `text` from `p` when it is all ASCII: where it ends, or -1.
+  const putText = (text: string, p: number): number => {
+    const n = text.length;
+    if (p + n > out.length) makeRoom(p + n);
+    for (let c = 0; c < n; c++) {
+      const code = text.charCodeAt(c);
+      if (code > 0x7f) return -1;
+      out[p + c] = code;
+    }
+    return p + n;
+  };
+  // The text of cell i of a row, as any run's (the run's fields first, where a column has a fast path).
+  const textOf = (r: CompareInputRun, i: number, batch: boolean): string => {
+    const fast = fastCells[i]!;
+    const fields = r.fields;
+    const text = fields !== undefined && fast !== null ? fast.text(fields) : undefined;
+    if (text !== undefined) {
+      if (!batch) {
+        if (fast!.memo.numeric) seen[i] = 1;
+        else other[i] = 1;
+      }
+      return text;
+    }
+    const v = getters[i]!(r);
+    if (!batch) {
+      if (typeof v === "number") seen[i] = 1;
+      else if (v !== null) other[i] = 1;
+    }
+    return v === null ? "" : formatters[i]!(v);
+  };
+  // The span's cells' ends and kinds, once a run gave their text or bytes (its lengths and kinds are in the range).
+  const endSpan = (j: number, end: number, batch: boolean): number => {
+    const { lengths, kinds } = range!;
+    for (let k = 0; k < spanEnd - spanStart; k++) {
+      end += lengths[k]!;
+      ends[j * width + spanStart + k] = end;
+      if (!batch && kinds[k] !== 0) {
+        if (kinds[k] === 1) seen[spanStart + k] = 1;
+        else other[spanStart + k] = 1;
+      }
+    }
+    return end;
+  };
+
+  // Row j's cells as bytes from `p` (where the row before ends in this block): where they end, or -1 at a cell
+  // outside ASCII. A function of its own, so the loop over rows stays small: the first block boundary then costs
+  // the optimised code of a short loop, not of the whole row's work (met after the loop was optimised, it is thrown away).
+  const addRowBytes = (r: CompareInputRun, j: number, p: number): number => {
+    // A batch row holds its search spec ("[-2:2]") where its trials hold numbers: it does not make the column text.
+    const batch = isBatchRow(r);
+    const fields = r.fields;
+    for (let i = 0; i < width; i++) {
+      if (i === spanStart && fields?.copyKeptCells !== undefined) {
+        const q = fields.copyKeptCells(range!, 0, out, p);
+        if (q >= 0) {
+          p = endSpan(j, p, batch);
+          i = spanEnd - 1;
+          continue;
+        }
+      }
+      const put = byteCells[i]!;
+      if (put !== null) {
+        const q = put.write(r, out, p);
+        if (q >= 0) {
+          if (!batch) {
+            if (put.numeric) seen[i] = 1;
+            else other[i] = 1;
+          }
+          ends[j * width + i] = p = q;
+          continue;
+        }
+      }
+      p = putText(textOf(r, i, batch), p);
+      if (p < 0) return -1;
+      ends[j * width + i] = p;
+    }
+    return p;
+  };
+  // The rows from `from` to `to` (one block) as bytes, or null when a cell is not ASCII.
+  const addBlockBytes = (from: number, to: number): Buffer | null => {
+    let p = 0;
+    for (let j = from; j < to; j++) {
+      if (p + reserve > out.length) makeRoom(p + reserve);
+      p = addRowBytes(runs[j]!, j, p);
+      if (p < 0) return null;
+    }
+    const block = Buffer.allocUnsafeSlow(p);
+    out.copy(block, 0, 0, p);
+    return block;
+  };
+
+  // The same rows as text (a block with a cell outside ASCII), each row's cells joined, then the rows.
   const lines: string[] = [];
   const parts: string[] = new Array<string>(width);
-  // Row j's cells, from `end` (where the row before ends in this block's text): pushed to `lines`, the end given back.
-  // A function of its own, so the loop over rows stays small: the first block boundary then costs the optimised
-  // code of a two-line loop, not of the whole row's work (met after the loop was optimised, it is thrown away).
-  const addRow = (r: CompareInputRun, j: number, end: number): number => {
-    // A batch row holds its search spec ("[-2:2]") where its trials hold numbers: it does not make the column text.
+  const addRowText = (r: CompareInputRun, j: number, end: number): number => {
     const batch = isBatchRow(r);
     const fields = r.fields;
     for (let i = 0; i < width; i++) {
@@ -281,35 +403,13 @@ export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[]
         const text = fields.rangeText(range!);
         if (text !== undefined) {
           parts[i] = text;
-          const { lengths, kinds } = range!;
-          for (let k = 0; k < spanEnd - spanStart; k++) {
-            if (k > 0) parts[i + k] = "";
-            end += lengths[k]!;
-            ends[j * width + i + k] = end;
-            if (!batch && kinds[k] !== 0) {
-              if (kinds[k] === 1) seen[i + k] = 1;
-              else other[i + k] = 1;
-            }
-          }
+          for (let k = i + 1; k < spanEnd; k++) parts[k] = "";
+          end = endSpan(j, end, batch);
           i = spanEnd - 1;
           continue;
         }
       }
-      const fast = fastCells[i]!;
-      let text = fields !== undefined && fast !== null ? fast.text(fields) : undefined;
-      if (text !== undefined) {
-        if (!batch) {
-          if (fast!.memo.numeric) seen[i] = 1;
-          else other[i] = 1;
-        }
-      } else {
-        const v = getters[i]!(r);
-        if (!batch) {
-          if (typeof v === "number") seen[i] = 1;
-          else if (v !== null) other[i] = 1;
-        }
-        text = v === null ? "" : formatters[i]!(v);
-      }
+      const text = textOf(r, i, batch);
       parts[i] = text;
       end += text.length;
       ends[j * width + i] = end;
@@ -317,18 +417,24 @@ export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[]
     lines.push(parts.join(""));
     return end;
   };
-  let end = 0;
-  for (let j = 0; j < count; j++) {
-    if (j % ROW_BLOCK === 0 && j > 0) {
-      texts.push(lines.join(""));
-      lines.length = 0;
-      end = 0;
-    }
-    end = addRow(runs[which === null ? j : which[j]!]!, j, end);
+  const addBlockText = (from: number, to: number): string => {
+    lines.length = 0;
+    let end = 0;
+    for (let j = from; j < to; j++) end = addRowText(runs[j]!, j, end);
+    return lines.join("");
+  };
+
+  for (let from = 0; from < count; from += ROW_BLOCK) {
+    const to = Math.min(count, from + ROW_BLOCK);
+    blocks.push(addBlockBytes(from, to) ?? addBlockText(from, to));
   }
-  if (lines.length > 0) texts.push(lines.join(""));
-  return { count, texts, ends, seen, other };
+  return { count, blocks, ends, seen, other };
 }
+
+/** A block's byte buffer to start with at most (a small table's is its rows' reserve): it grows as needed. */
+const BLOCK_BYTES_START = 1 << 20;
+/** Room made before each row, a column (kept cells are at most 255 bytes; a longer text makes room itself). */
+const ROW_RESERVE_BYTES = 256;
 
 /** Columns of a table that runs' kept cells fill at once (see keptCellSpan): from `start` to `end` (exclusive). */
 interface KeptCellSpan {
@@ -604,34 +710,38 @@ class Row implements CompareRow, KeptRowCells {
 
   constructor(
     readonly input: CompareInputRun,
-    /** The cells of the rows made with this one, one after the other (a string of RowCells' texts). */
-    readonly text: string,
-    /** Where each cell ends in `text`: `ends[at + i]` for cell i (RowCells' ends, shared by those rows). */
+    /** The cells of the rows made with this one, one after the other (a block of RowCells: ASCII bytes or text). */
+    readonly block: Buffer | string,
+    /** Where each cell ends in `block`: `ends[at + i]` for cell i (RowCells' ends, shared by those rows). */
     readonly ends: Uint32Array,
     readonly at: number,
-    /** `ends`' index of the first cell in `text` (it starts at 0 there). */
+    /** `ends`' index of the first cell in `block` (it starts at 0 there). */
     readonly first: number,
     /** The columns' getters, which give `values` when first asked for. */
     private readonly getters: Array<(r: CompareInputRun) => CellValue>,
   ) {}
 
+  /** The cells as strings, made when first asked for (the view, CSV of -c, --skip-unchanged): the row's bytes decoded once. */
   get cells(): string[] {
-    this.#cells ??= this.getters.map((_, i) => this.cell(i));
+    if (this.#cells === undefined) {
+      const { block, ends, at, first } = this;
+      const start = at === first ? 0 : ends[at - 1]!;
+      const line = typeof block === "string" ? block : block.toString("latin1", start, ends[at + this.getters.length - 1]);
+      const shift = typeof block === "string" ? 0 : start;
+      this.#cells = this.getters.map((_, i) => {
+        const k = at + i;
+        return line.slice((k === first ? 0 : ends[k - 1]!) - shift, ends[k]! - shift);
+      });
+    }
     return this.#cells;
   }
 
   cell(i: number): string {
-    const k = this.at + i;
-    return this.text.slice(k === this.first ? 0 : this.ends[k - 1], this.ends[k]);
-  }
-
-  keptCells(): KeptRowCells {
-    return this;
+    return keptCellText(this, i);
   }
 
   cellLength(i: number): number {
-    const k = this.at + i;
-    return this.ends[k]! - (k === this.first ? 0 : this.ends[k - 1]!);
+    return keptCellLength(this, i);
   }
 
   get values(): CellValue[] {
@@ -726,6 +836,72 @@ function fastCell(col: ResolvedColumn, format: (v: number | string | boolean) =>
     };
   }
   return null;
+}
+
+/**
+ * A column's cell written straight into a block's bytes, without a string:
+ * the index's digits, the short id's characters, the time and started cells
+ * a run read in place keeps (RunFields.copyKeptCells). `write` gives where
+ * the cell ends, or -1 when it has no such cell (then its text is made as for
+ * any run). `numeric` is whether a cell so written is of a number. Null for
+ * the other columns.
+ */
+interface ByteCell {
+  numeric: boolean;
+  write(r: CompareInputRun, out: Uint8Array, p: number): number;
+}
+
+function byteCell(col: ResolvedColumn): ByteCell | null {
+  if (col.type !== "attr") return null;
+  switch (col.attr) {
+    case "index":
+      return { numeric: true, write: (r, out, p) => putInteger(r.index, out, p) };
+    case "short_id":
+      return { numeric: false, write: (r, out, p) => putAsciiPrefix(r.run.id, SHORT_ID_CHARS, out, p) };
+    case "time":
+      return { numeric: true, write: (r, out, p) => r.fields?.copyKeptCells?.("time", 0, out, p) ?? -1 };
+    case "started": {
+      const offsetAt = localOffsetFinder();
+      return {
+        numeric: false,
+        write: (r, out, p) => {
+          const f = r.fields;
+          if (f?.copyKeptCells === undefined) return -1;
+          const ms = f.timeMs("started");
+          // The kept cell when it was made with this zone's offset for that hour (as fastCell's text).
+          return Number.isNaN(ms) ? -1 : f.copyKeptCells("started", offsetAt(ms), out, p);
+        },
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+/** The short id's length: attributeValue's `short_id`. */
+const SHORT_ID_CHARS = 8;
+/** Digits of the largest whole number written as bytes (2^53 has 16). */
+const MAX_DIGITS = 16;
+
+/** String(n)'s bytes for a whole number 0 ≤ n < 2^53, from `p`: where they end, or -1 (another number, or no room). */
+function putInteger(n: number, out: Uint8Array, p: number): number {
+  if (!Number.isSafeInteger(n) || n < 0 || p + MAX_DIGITS > out.length) return -1;
+  let digits = 1;
+  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  for (let q = p + digits - 1, t = n; q >= p; q--, t = Math.floor(t / 10)) out[q] = 0x30 + (t % 10);
+  return p + digits;
+}
+
+/** text.slice(0, n)'s bytes from `p` when they are ASCII: where they end, or -1 (not ASCII, or no room). */
+function putAsciiPrefix(text: string, n: number, out: Uint8Array, p: number): number {
+  const len = Math.min(n, text.length);
+  if (p + len > out.length) return -1;
+  for (let c = 0; c < len; c++) {
+    const code = text.charCodeAt(c);
+    if (code > 0x7f) return -1;
+    out[p + c] = code;
+  }
+  return p + len;
 }
 
 /** How a column's present values are printed; chosen once per column. */

@@ -1338,6 +1338,68 @@ export class Snapshot {
     return start === end ? undefined : this.buf.toString("latin1", this.cellAt + start, this.cellAt + end);
   }
 
+  /**
+   * RunFields.copyKeptCells of run `i`: the bytes rangeText (`which` a range)
+   * or timeText (`"time"`, or `"started"` made with `offset`) would decode,
+   * copied into `out` from `p`, after the same checks (a range's lengths and
+   * kinds written into it). Gives where they end, or -1 where those give
+   * undefined, a byte is not ASCII, or `out` has no room: no string is made.
+   * Only for a run that `readsInPlace`.
+   */
+  copyKeptCells(i: number, which: CellRange | "time" | "started", offset: number, out: Uint8Array, p: number): number {
+    const w = (i * RUN_BYTES) / 4;
+    const words = this.runWords;
+    let start: number;
+    let end: number;
+    if (which === "time") {
+      start = words[w + R_CELLS / 4]!;
+      end = words[w + R_CELL_TIME / 4]!;
+      if (start === end) return -1;
+    } else if (which === "started") {
+      if (this.runDoubles[(i * RUN_BYTES) / 8 + R_ZONE / 8] !== offset) return -1;
+      start = words[w + R_CELL_TIME / 4]!;
+      end = words[w + R_CELL_STARTED / 4]!;
+      if (start === end) return -1;
+    } else {
+      if (words[w + R_BITS / 4]! & B_NO_CELLS) return -1;
+      const range = which;
+      if (range.source !== this) {
+        range.source = this;
+        range.numbers = Int32Array.from([...range.flags, ...range.scalars], (name) => this.numberOf(name));
+      }
+      const numbers = range.numbers!;
+      const flagCount = range.flags.length;
+      const sumCount = range.scalars.length;
+      if (words[w + R_FLAG_COUNT / 4] !== flagCount || words[w + R_SUM_COUNT / 4] !== sumCount) return -1;
+      const flagStart = words[w + R_FLAGS / 4]!;
+      const sumStart = words[w + R_SUMS / 4]!;
+      const { lengths, kinds } = range;
+      let total = 0;
+      for (let k = 0; k < flagCount; k++) {
+        const f = flagStart + k;
+        if (this.flags[2 * f] !== numbers[k]) return -1;
+        const kind = this.flags[2 * f + 1]! & 7;
+        kinds[k] = kind === K_NULL ? 0 : kind === K_NUMBER ? 1 : 2;
+        total += lengths[k] = this.flagCellLengths[f]!;
+      }
+      for (let k = 0; k < sumCount; k++) {
+        const s = sumStart + k;
+        if (this.sumKeys[s] !== numbers[flagCount + k]) return -1;
+        kinds[flagCount + k] = 1;
+        total += lengths[flagCount + k] = this.sumCellLengths[s]!;
+      }
+      start = words[w + R_CELL_STARTED / 4]!;
+      end = words[w + R_CELL_END / 4]!;
+      if (end - start !== total) return -1; // a damaged entry: the builder formats its cells
+    }
+    if (p + end - start > out.length) return -1;
+    // Byte by byte: a row's cells are some 150 bytes, less than a native copy's call costs; and each is checked.
+    const buf = this.buf;
+    let any = 0;
+    for (let c = this.cellAt + start, e = this.cellAt + end; c < e; c++) any |= out[p++] = buf[c]!;
+    return any > 0x7f ? -1 : p;
+  }
+
   /** Run `i`'s time field as milliseconds (see RunFields.timeMs); only for a run that `readsInPlace`. */
   timeMs(i: number, name: TimeField): number {
     return this.runDoubles[(i * RUN_BYTES) / 8 + R_TIMES / 8 + TIME_INDEX[name]]!;

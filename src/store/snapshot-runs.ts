@@ -124,4 +124,8 @@ export class SnapshotRun implements Run, RunFields {
   timeText(which: "time" | "started", offset: number): string | undefined {
     return this.snapshot.timeText(this.at, which, offset);
   }
+
+  copyKeptCells(which: CellRange | "time" | "started", offset: number, out: Uint8Array, p: number): number {
+    return this.snapshot.copyKeptCells(this.at, which, offset, out, p);
+  }
 }

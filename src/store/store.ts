@@ -365,11 +365,6 @@ export class RunStore {
     return this.readListing(true, cells, values);
   }
 
-  /** The size of the index snapshot (index.bin) in bytes, -1 when there is none: how big a listing will be, before it is read. */
-  snapshotBytes(): number {
-    return fileSize(`${this.home}/${SNAPSHOT_FILE}`);
-  }
-
   /**
    * Every readable run, newest first, as listRunsWithSummaries finds them but
    * without the summaries (empty): what `g runs -a` and its filters show.

@@ -155,6 +155,14 @@ export interface RunFields {
    * with the local offset `offset` (ms; see CellTexts.offset); undefined otherwise.
    */
   timeText?(which: "time" | "started", offset: number): string | undefined;
+  /**
+   * The bytes rangeText (`which` a range, its lengths and kinds written as
+   * rangeText writes them) or timeText would give the text of, copied into
+   * `out` from `p`: gives where they end, or -1 where that text would be
+   * undefined, is not ASCII, or does not fit. A table kept as bytes makes no
+   * string of them.
+   */
+  copyKeptCells?(which: CellRange | "time" | "started", offset: number, out: Uint8Array, p: number): number;
 }
 
 /**

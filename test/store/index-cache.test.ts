@@ -302,6 +302,37 @@ describe("index.bin, the binary snapshot", () => {
     expect(bare.rangeText(0, range())).toBeUndefined();
     expect(bare.timeText(0, "time", 0)).toBeUndefined();
     expect(bare.timeText(0, "started", offset)).toBeUndefined();
+    // The same cells as bytes (copyKeptCells): where rangeText and timeText give a text, its bytes, else -1.
+    const out = Buffer.alloc(4096, 0x2a);
+    for (const [snapshot, i] of [0, 1, 2, 3, 4].flatMap(
+      (i) =>
+        [
+          [snap, i],
+          [bare, i],
+        ] as const,
+    )) {
+      const r = range();
+      const want = snapshot.rangeText(i, range());
+      const end = snapshot.copyKeptCells(i, r, 0, out, 10);
+      expect(end === -1 ? undefined : out.toString("latin1", 10, end)).toBe(want);
+      if (want !== undefined) {
+        const t = range();
+        snapshot.rangeText(i, t);
+        expect([...r.lengths, ...r.kinds]).toEqual([...t.lengths, ...t.kinds]);
+      }
+      for (const [which, at] of [
+        ["time", 0],
+        ["started", offset],
+        ["started", offset + 3_600_000],
+      ] as const) {
+        const q = snapshot.copyKeptCells(i, which, at, out, 7);
+        expect(q === -1 ? undefined : out.toString("latin1", 7, q)).toBe(snapshot.timeText(i, which, at));
+      }
+    }
+    expect(snap.copyKeptCells(0, { ...range(), scalars: ["acc", "loss"] }, 0, out, 0)).toBe(-1);
+    // Without room for them, none are copied (the builder formats them).
+    expect(snap.copyKeptCells(0, range(), 0, out, out.length - 3)).toBe(-1);
+    expect(snap.copyKeptCells(0, range(), 0, out, 0)).toBe(snap.rangeText(0, range())!.length);
   });
 
   it("gives a run's status from its bits as the record gives it", () => {

@@ -185,6 +185,21 @@ describe("renderTable", () => {
     expect(cut.every((p) => typeof p === "string")).toBe(true);
   });
 
+  it("colours a big table's status from cells kept as bytes: the plain table but for the colour codes", () => {
+    const d = data(4096 + 30);
+    const coloured = renderTable(d, { color: true });
+    expect(coloured).toContain("\x1b[31merror\x1b[0m");
+    expect(coloured.replaceAll(/\x1b\[[0-9;]*m/g, "")).toBe(renderTable(d, { color: false }));
+    // Cut to a terminal's width, the cells are read as text from the same bytes.
+    const cut = renderTable(d, { color: false, width: 70 }).split("\n");
+    expect(cut).toHaveLength(d.rows.length + 1);
+    expect(cut.some((line) => line.includes("…"))).toBe(true);
+    for (const k of [0, 4095, 4096, 4125]) {
+      expect(cut[k + 1]!.length).toBeLessThanOrEqual(70);
+      expect(cut[k + 1]!.trim().split(/ +/).slice(0, 2)).toEqual([d.rows[k]!.cell(0), d.rows[k]!.cell(1)]);
+    }
+  });
+
   it("colours the status only when asked", () => {
     expect(renderTable(data(3), { color: true, width: 200 })).toContain("\x1b[31merror");
     expect(renderTable(data(3), { color: false, width: 200 })).not.toMatch(ANSI);

@@ -6,6 +6,8 @@ import {
   buildCompareData,
   buildRowCells,
   compareCells,
+  keptCellLength,
+  keptCellText,
   type CompareData,
   type CompareInput,
   type CompareInputRun,
@@ -358,60 +360,63 @@ describe("cell formatting", () => {
   });
 });
 
-describe("rows made elsewhere (a worker's share of a big table)", () => {
-  // More rows than a block of cells (ROW_BLOCK), with gaps, strings and a non-numeric flag among them.
-  const many: CompareInputRun[] = Array.from({ length: ROW_BLOCK * 2 + 37 }, (_, k) =>
-    makeRun(
-      k,
-      { x: k % 7 === 0 ? "wide" : k / 3, opt: k % 2 === 0 ? "adam" : "sgd" },
-      k % 5 === 0 ? {} : { loss: summary(1 / (k + 1)), acc: summary(k) },
-      { label: k % 11 === 0 ? "é" : "", status: k % 13 === 0 ? "error" : "completed" },
-    ),
-  ).map((r, k) => ({ ...r, index: k + 1 }));
+describe("rows kept a block at a time, as bytes or text", () => {
+  // More rows than a block of cells (ROW_BLOCK), with gaps, strings, a batch-like mix and a non-numeric flag among them.
+  const makeMany = (label: (k: number) => string): CompareInputRun[] =>
+    Array.from({ length: ROW_BLOCK * 2 + 37 }, (_, k) =>
+      makeRun(
+        k,
+        { x: k % 7 === 0 ? "wide" : k / 3, opt: k % 2 === 0 ? "adam" : "sgd" },
+        k % 5 === 0 ? {} : { loss: summary(1 / (k + 1)), acc: summary(k) },
+        { label: label(k), status: k % 13 === 0 ? "error" : "completed" },
+      ),
+    ).map((r, k) => ({ ...r, index: k + 1 }));
+  const ascii = makeMany((k) => (k % 11 === 0 ? "base" : ""));
+  // The same rows but one label outside ASCII, in the second block only.
+  const odd = ROW_BLOCK + 5;
+  const mixed = makeMany((k) => (k === odd ? "é" : k % 11 === 0 ? "base" : ""));
 
-  function rendered(data: CompareData): string[][] {
-    return data.rows.map((r) => r.cells);
-  }
-
-  it("gives the same cells, columns and numeric flags when another thread makes every other row", () => {
-    const alone = buildCompareData({ runs: many, now: NOW });
-    const taken: number[] = [];
-    const shared = buildCompareData({
-      runs: many,
-      now: NOW,
-      offload: (runs, columns, now) => {
-        const rows = Int32Array.from(runs.map((_, k) => k).filter((k) => k % 2 === 1));
-        taken.push(rows.length);
-        return { rows, collect: () => buildRowCells(runs, columns, now, rows) };
-      },
-    });
-    expect(taken).toEqual([ROW_BLOCK + 18]);
-    expect(shared.columns.map((c) => [c.header, c.numeric])).toEqual(alone.columns.map((c) => [c.header, c.numeric]));
-    expect(rendered(shared)).toEqual(rendered(alone));
-    expect(shared.rows.map((r) => r.index)).toEqual(alone.rows.map((r) => r.index));
-    expect(shared.rows.map((r) => r.cellLength(3))).toEqual(alone.rows.map((r) => r.cell(3).length));
-  });
-
-  it("makes the rows here when the other thread fails, and skips unchanged columns across both parts", () => {
-    const alone = buildCompareData({ runs: many, now: NOW, skipUnchanged: true, max: ["loss"] });
-    const failed = buildCompareData({
-      runs: many,
-      now: NOW,
-      skipUnchanged: true,
-      max: ["loss"],
-      offload: (runs) => ({ rows: Int32Array.from({ length: runs.length - 100 }, (_, j) => j + 100), collect: () => null }),
-    });
-    expect(rendered(failed)).toEqual(rendered(alone));
-    expect(failed.columns.map((c) => c.header)).toEqual(alone.columns.map((c) => c.header));
-  });
-
-  it("splits a part's cells into blocks of ROW_BLOCK rows, each from 0", () => {
-    const cells = buildRowCells(many, [{ type: "flag", name: "opt", header: "opt" }], NOW, null);
-    expect(cells.count).toBe(many.length);
-    expect(cells.texts.map((t) => t.length)).toEqual([ROW_BLOCK * 3.5, ROW_BLOCK * 3.5, 37 * 4 - 18]);
+  it("keeps a block as bytes when its cells are ASCII, as text when one is not, each block from 0", () => {
+    const columns = [{ type: "flag" as const, name: "opt", header: "opt" }];
+    const cells = buildRowCells(ascii, columns, NOW);
+    expect(cells.count).toBe(ascii.length);
+    expect(cells.blocks.map((b) => typeof b)).toEqual(["object", "object", "object"]);
+    expect(cells.blocks.map((b) => b.length)).toEqual([ROW_BLOCK * 3.5, ROW_BLOCK * 3.5, 37 * 4 - 18]);
     // Row ROW_BLOCK (even: "adam") is the first of the second block: its cell ends 4 characters in.
     expect(cells.ends[ROW_BLOCK - 1]).toBe(ROW_BLOCK * 3.5);
     expect(cells.ends[ROW_BLOCK]).toBe(4);
-    expect(cells.texts[1]!.startsWith("adamsgd")).toBe(true);
+    expect(cells.blocks[1]!.toString("latin1", 0, 7)).toBe("adamsgd");
+    const wide = parseColumns(".label,=opt").map((c) => resolveColumn(c.ref, { flags: new Set(["opt"]), scalars: new Set() }));
+    const blocks = buildRowCells(mixed, wide, NOW).blocks;
+    expect(blocks.map((b) => typeof b)).toEqual(["object", "string", "object"]);
+  });
+
+  it("gives the same cells, widths and numeric columns from a block kept as text as from one kept as bytes", () => {
+    const bytes = buildCompareData({ runs: ascii, now: NOW });
+    const text = buildCompareData({ runs: mixed, now: NOW });
+    expect(text.columns.map((c) => [c.header, c.numeric])).toEqual(bytes.columns.map((c) => [c.header, c.numeric]));
+    const cellsOf = (d: CompareData) => d.rows.map((r) => [...r.cells]);
+    const expected = cellsOf(bytes);
+    expected[odd]![6] = "é";
+    expect(cellsOf(text)).toEqual(expected);
+    // A row's cells one by one, and their lengths, from either kind of block (and through the table's places).
+    for (const k of [0, ROW_BLOCK - 1, ROW_BLOCK, odd, 2 * ROW_BLOCK + 36]) {
+      for (let i = 0; i < bytes.columns.length; i++) {
+        expect(text.rows[k]!.cell(i)).toBe(expected[k]![i]);
+        expect(bytes.rows[k]!.cell(i)).toBe(bytes.rows[k]!.cells[i]);
+        expect(bytes.rows[k]!.cellLength(i)).toBe(bytes.rows[k]!.cells[i]!.length);
+        expect(keptCellText(text.cells.row(k), i)).toBe(expected[k]![i]);
+        expect(keptCellLength(text.cells.row(k), i)).toBe(expected[k]![i]!.length);
+      }
+    }
+  });
+
+  it("skips unchanged columns over blocks of either kind, and makes rows only when asked", () => {
+    const all = buildCompareData({ runs: mixed, now: NOW, skipUnchanged: true, max: ["loss"] });
+    expect(all.columns.map((c) => c.header)).toEqual(["#", "run", "status", "label", "x", "opt", "loss", "acc"]);
+    expect(all.cells.count).toBe(mixed.length);
+    const first = all.rows[0]!;
+    expect(all.columns.map((_, i) => first.cell(i))).toEqual(first.cells);
+    expect(all.rows.some((r) => r.cells.includes("é"))).toBe(true);
   });
 });
