@@ -204,14 +204,15 @@ function dropUnusedBanner(path) {
 }
 
 /**
- * Writes every character past ASCII in a CommonJS bundle as a `\\uXXXX` escape.
+ * Writes every character past ASCII in a CommonJS bundle as a `\uXXXX` escape.
  * esbuild escapes them in strings, templates, regular expressions and names
  * (its default charset), but copies the comments it keeps as they are; one
  * en dash in a comment (src/search/gp/mes.ts) made V8 hold a whole route
- * bundle as a two-byte string: decoding it from UTF-8 alone was 8 M of the
- * 44 M instructions `g agent` added to Node's start (eight agents start at
- * once on two cores), and `g run` paid it too. In a comment an escape reads
- * the same, and what esbuild escaped already has none left.
+ * bundle as a two-byte string, decoded from UTF-8 at every start: 8.6 M of
+ * the 44.5 M instructions `g agent` added to Node's start (`bench/startup.mjs
+ * --instructions`; eight agents start at once on two cores), and `g run` and
+ * `g --version` paid it too. In a comment an escape reads the same, and what
+ * esbuild escaped already has none left.
  */
 function escapeNonAscii(path) {
   const text = readFileSync(path, "utf8");
