@@ -48,6 +48,7 @@ const OLD = (() => {
 const builds = [{ name: "this build", root }, ...(OLD ? [{ name: "old", root: OLD }] : [])];
 /** How many times the rows of each agent count other than 1 are run (--repeat). */
 const REPEAT = SMOKE ? 2 : arg("repeat", 1);
+if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error(`--repeat takes a whole number of times, at least 1 (not ${REPEAT})`);
 const STARTUPS = SMOKE ? 1 : 5;
 /** Launches of n bare Node processes timed before each agent count's rows (their median is the floor). */
 const FLOOR_ROUNDS = SMOKE ? 1 : 3;
