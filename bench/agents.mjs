@@ -8,7 +8,10 @@
 // the load falls on both alike; "× 1 agent" compares a build with itself.
 // --parallel P: one more row, "1 -j P": a single `g agent ID -j P` process
 // (after the row of P agents, or at the end), for each build that has -j.
-// --smoke: 4 trials of 0.05 s, 5 claims, 1 and 2 agents and 1 agent -j 2 (CI runs it so the bench cannot rot).
+// --repeat N: the rows of each agent count but 1 (and the -j row) N times over, each time with
+// its own floor, against the one-agent row timed once: eight agents' rows again and again
+// without 25 s of one agent between them.
+// --smoke: 4 trials of 0.05 s, 5 claims, 1 and 2 agents and 1 agent -j 2, the rows of 2 twice (CI runs it so the bench cannot rot).
 
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -43,6 +46,9 @@ const OLD = (() => {
   return at > 0 ? resolve(process.argv[at + 1]) : null;
 })();
 const builds = [{ name: "this build", root }, ...(OLD ? [{ name: "old", root: OLD }] : [])];
+/** How many times the rows of each agent count other than 1 are run (--repeat). */
+const REPEAT = SMOKE ? 2 : arg("repeat", 1);
+if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error(`--repeat takes a whole number of times, at least 1 (not ${REPEAT})`);
 const STARTUPS = SMOKE ? 1 : 5;
 /** Launches of n bare Node processes timed before each agent count's rows (their median is the floor). */
 const FLOOR_ROUNDS = SMOKE ? 1 : 3;
@@ -123,7 +129,9 @@ try {
    * `extra` (["-j", "8"] for the one-process row), on a fresh sweep of TRIALS trials, each build
    * in turn; `trialsAtOnce` trials must have started for "all started".
    */
+  let rowSets = 0;
   const measureRows = async (label, processes, extra, trialsAtOnce, buildsHere) => {
+    rowSets++;
     // The floor of "all started": as many bare Node processes (`node -e 0`) launched the same way,
     // at this moment's load; what an agent adds to Node's start up to its first trial is the difference.
     const floors = [];
@@ -134,7 +142,7 @@ try {
     }
     const floorMs = [...floors].sort((x, y) => x - y)[Math.floor(floors.length / 2)];
     for (const build of buildsHere) {
-      const home = join(work, `home-${label.replace(/ /g, "")}-${build.name.replace(/ /g, "-")}`);
+      const home = join(work, `home-${rowSets}-${label.replace(/ /g, "")}-${build.name.replace(/ /g, "-")}`);
       const s = createSweep(home, "bench.yaml", yaml.replace("method: random", `method: random\nrun_cap: ${TRIALS}`), program);
       const t0 = Date.now();
       await launchAgents(processes, [process.execPath, join(build.root, "bin/g"), "agent", s.id, ...extra], {
@@ -168,14 +176,17 @@ try {
   const parallelRow = () => measureRows(`1 -j ${PARALLEL}`, 1, ["-j", String(PARALLEL)], PARALLEL, parallelBuilds);
   let parallelDone = false;
   for (const n of TRIALS > 0 ? AGENTS : []) {
-    await measureRows(String(n), n, [], n, builds);
-    // Next to the row of as many agent processes.
-    if (n === PARALLEL && parallelBuilds.length > 0) {
-      await parallelRow();
-      parallelDone = true;
+    for (let round = 0; round < (n === 1 ? 1 : REPEAT); round++) {
+      await measureRows(String(n), n, [], n, builds);
+      // Next to the row of as many agent processes.
+      if (n === PARALLEL && parallelBuilds.length > 0) {
+        await parallelRow();
+        parallelDone = true;
+      }
     }
   }
-  if (TRIALS > 0 && PARALLEL !== null && !parallelDone && parallelBuilds.length > 0) await parallelRow();
+  if (TRIALS > 0 && PARALLEL !== null && !parallelDone && parallelBuilds.length > 0)
+    for (let round = 0; round < REPEAT; round++) await parallelRow();
 
   // Fixed cost per agent process: start node, load g, find the sweep done, exit.
   const doneHome = join(work, "home-done");
@@ -194,6 +205,23 @@ try {
     startups.push(Date.now() - t0);
   }
 
+  // Node's own start, with and without NODE_EXTRA_CA_CERTS when the environment sets it: Node
+  // parses that certificate file before running any of g, in every agent process.
+  const nodeStart = (env) => {
+    const times = [];
+    for (let i = 0; i < STARTUPS; i++) {
+      const t0 = Date.now();
+      spawnSync(process.execPath, ["-e", "0"], { env, stdio: "ignore" });
+      times.push(Date.now() - t0);
+    }
+    return pct(times, 0.5);
+  };
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+  const nodeStartMs = nodeStart(process.env);
+  const withoutCa = { ...process.env };
+  delete withoutCa.NODE_EXTRA_CA_CERTS;
+  const nodeStartWithoutCaMs = extraCa ? nodeStart(withoutCa) : null;
+
   const table = (headers, body) => {
     const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
     const line = (cells) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
@@ -211,6 +239,11 @@ try {
     ),
   );
   console.log(`\nagent start-up and exit with nothing to claim: median ${pct(startups, 0.5)} ms of ${STARTUPS}`);
+  console.log(
+    `node -e 0: median ${nodeStartMs} ms of ${STARTUPS}${
+      nodeStartWithoutCaMs === null ? "" : `; ${nodeStartWithoutCaMs} ms without NODE_EXTRA_CA_CERTS (set here: ${extraCa})`
+    }`,
+  );
   console.log(`\nthroughput (${TRIALS} trials of sleep ${SLEEP_S} s, random sweep with run_cap ${TRIALS}):`);
   console.log(
     table(

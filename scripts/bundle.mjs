@@ -62,7 +62,10 @@ async function bundleCli() {
   });
   // Every .js in dist/bundle/ is CommonJS, whatever the package's "type" says.
   writeFileSync(join(outdir, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
-  for (const name of ["main", ...ROUTES, "propose-worker", "run-reads-worker"]) dropUnusedBanner(join(outdir, `${name}.js`));
+  for (const name of ["main", ...ROUTES, "propose-worker", "run-reads-worker"]) {
+    dropUnusedBanner(join(outdir, `${name}.js`));
+    escapeNonAscii(join(outdir, `${name}.js`));
+  }
   writeFileSync(join(outdir, ESM_IMPORTER), ESM_IMPORTER_SOURCE);
   for (const route of ROUTES) importThroughEsmImporter(join(outdir, `${route}.js`));
   await build({
@@ -198,6 +201,23 @@ function dropUnusedBanner(path) {
   if (!text.startsWith(META_URL_BANNER)) return;
   const body = text.slice(META_URL_BANNER.length);
   if (!body.includes(META)) writeFileSync(path, body.replace(/^\n/, ""));
+}
+
+/**
+ * Writes every character past ASCII in a CommonJS bundle as a `\uXXXX` escape.
+ * esbuild escapes them in strings, templates, regular expressions and names
+ * (its default charset), but copies the comments it keeps as they are; one
+ * en dash in a comment (src/search/gp/mes.ts) made V8 hold a whole route
+ * bundle as a two-byte string, decoded from UTF-8 at every start: 8.6 M of
+ * the 44.5 M instructions `g agent` added to Node's start (`bench/startup.mjs
+ * --instructions`; eight agents start at once on two cores), and `g run` and
+ * `g --version` paid it too. In a comment an escape reads the same, and what
+ * esbuild escaped already has none left.
+ */
+function escapeNonAscii(path) {
+  const text = readFileSync(path, "utf8");
+  const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (ascii !== text) writeFileSync(path, ascii);
 }
 
 /**

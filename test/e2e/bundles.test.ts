@@ -43,6 +43,17 @@ describe("route bundles", () => {
     expect(loader.compileBundle(file).cacheUsed).toBe(true);
   });
 
+  // One character past ASCII anywhere in a bundle (a comment esbuild kept) makes V8 hold its whole
+  // source as a two-byte string, decoded from UTF-8 at every start (scripts/bundle.mjs, escapeNonAscii).
+  it.each([...ROUTES, "main", "propose-worker", "run-reads-worker"].map((name) => [name]))(
+    "the %s bundle is ASCII, so V8 holds its source as one byte a character",
+    (name) => {
+      const text = readFileSync(join(BUNDLE, `${name}.js`), "utf8");
+      const at = text.search(/[^\x00-\x7f]/);
+      expect(at === -1 ? null : text.slice(Math.max(0, at - 40), at + 10)).toBeNull();
+    },
+  );
+
   it("runs a bundle whose cache is damaged or missing, as if it had none", () => {
     const copy = copyBundle();
     // The right stamp, then bytes that are not a V8 cache: V8 itself turns it down.

@@ -21,6 +21,14 @@ describe("scalar lines", () => {
     const p = createScalarParser();
     expect(p.feed("loss: nan", 0)).toBeNull();
     expect(p.feed("loss: -inf", 0)).toBeNull();
+    for (const line of ["loss: NaN", "loss: +Inf", "step: INF"]) expect(p.feed(line, 0), line).toBeNull();
+    expect(p.feed("loss: 1", 0)).toMatchObject({ step: null });
+  });
+
+  it("takes keys and exponents in either case", () => {
+    const p = createScalarParser();
+    expect(p.feed("Val_Loss: 2E-1", 1)).toEqual({ key: "Val_Loss", value: 0.2, step: null, t: 1 });
+    expect(p.feed("STEP: 4", 2)).toEqual({ key: "STEP", value: 4, step: null, t: 2 });
   });
 
   it("splits chunks into whole lines and keeps the unfinished tail", () => {
