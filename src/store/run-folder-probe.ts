@@ -1,10 +1,13 @@
 // Lists the runs folder and stats every run.json on a worker thread: checking
 // 100 000 index entries against their run.json costs 100 000 stat calls
 // (about half a second on one core). The worker lists the folder while the
-// caller reads the snapshot, then stats while the caller joins the names with
-// the snapshot; then the caller helps with what is left (both take chunks of
-// names from a shared counter and write into one shared array), so no thread
-// waits while there are stats to take.
+// caller reads the snapshot. With a snapshot, the stats need no listing: the
+// caller hands the worker the snapshot's run ids (`statEntries`) and stats
+// them by id while the worker still lists; once listed, the worker stats them
+// too while the caller joins the names with the snapshot, then the caller
+// helps with what is left. Without one, both stat the names listed. Either
+// way both take chunks from a shared counter and write into one shared
+// array, so no thread waits while there are stats to take.
 
 import { statSync } from "node:fs";
 import type { MessagePort, Worker } from "node:worker_threads";
@@ -17,12 +20,20 @@ export interface RunFolderStats {
   stats: Float64Array;
 }
 
-/** What the worker posts once it has listed: the names joined by "/" (no name holds one), and the stats' shared array. */
+/** What the worker posts once it has listed: the names joined by "/" (no name holds one), and the stats' shared array (by name when no ids were handed to it). */
 interface ListedMessage {
   joined: string;
   count: number;
   stats: Float64Array;
+  /** Whether the stats are by the ids handed over, not by the names. */
+  byIds: boolean;
   error?: string;
+}
+
+/** What the caller hands the worker (`statEntries`): the run ids to stat, 16 bytes each (none: the names listed), and where their stats go. */
+interface EntriesMessage {
+  ids: Uint8Array | null;
+  stats: Float64Array | null;
 }
 
 /** A worker that has not answered in this long (it failed to start) is given up on: the caller lists the folder itself. */
@@ -31,36 +42,44 @@ const PROBE_TIMEOUT_MS = 30_000;
 export const NOT_A_RUN = -2;
 /** Names a thread takes from the shared counter at a time. */
 const STAT_CHUNK = 256;
-/** Slots of the control array: names listed (1) or failed (2); worker done statting; the next name to stat. */
+/** Slots of the control array: names listed (1) or failed (2); worker done statting; the next name (or id) to stat; ids handed over (1: see the port). */
 const C_LISTED = 0;
 const C_DONE = 1;
 const C_NEXT = 2;
+const C_ENTRIES = 3;
 
 // Run by the worker from source (eval), so no file of g's has to be found from wherever the bundle
 // sits; dynamic imports work whether Node runs it as a script or a module. It always signals, an
 // error included, so the caller never waits for nothing.
 const PROBE_SOURCE = `
 (async () => {
-  const { workerData } = await import("node:worker_threads");
+  const { workerData, receiveMessageOnPort } = await import("node:worker_threads");
   const { dir, file, port, control, chunk } = workerData;
   const signal = (slot, value) => { Atomics.store(control, slot, value); Atomics.notify(control, slot); };
   let listed = false;
   try {
     const { readdirSync, statSync } = await import("node:fs");
     const names = readdirSync(dir);
-    const stats = new Float64Array(new SharedArrayBuffer(Math.max(8, names.length * 3 * 8)), 0, names.length * 3);
+    // The ids the caller stats (its snapshot's), or none: handed over while this thread listed, or soon after.
+    let ids = null;
+    let stats = null;
+    if (Atomics.wait(control, ${C_ENTRIES}, 0, ${PROBE_TIMEOUT_MS}) !== "timed-out") ({ ids, stats } = receiveMessageOnPort(port).message);
+    if (ids === null) stats = new Float64Array(new SharedArrayBuffer(Math.max(8, names.length * 3 * 8)), 0, names.length * 3);
     // One string ("/" never is in a name): the caller receives it several times faster than 100 000 strings.
-    port.postMessage({ joined: names.join("/"), count: names.length, stats });
+    port.postMessage({ joined: names.join("/"), count: names.length, stats, byIds: ids !== null });
     listed = true;
     signal(${C_LISTED}, 1);
+    const idText = ids === null ? null : Buffer.from(ids.buffer, ids.byteOffset, ids.length);
+    const count = ids === null ? names.length : ids.length / 16;
     for (;;) {
       const start = Atomics.add(control, ${C_NEXT}, chunk);
-      if (start >= names.length) break;
-      for (let i = start; i < Math.min(start + chunk, names.length); i++) {
+      if (start >= count) break;
+      for (let i = start; i < Math.min(start + chunk, count); i++) {
         stats[3 * i] = -1;
-        if (!/^[0-9a-f]{32}$/.test(names[i])) { stats[3 * i] = ${NOT_A_RUN}; continue; }
+        const name = idText === null ? names[i] : idText.toString("hex", 16 * i, 16 * i + 16);
+        if (!/^[0-9a-f]{32}$/.test(name)) { stats[3 * i] = ${NOT_A_RUN}; continue; }
         try {
-          const st = statSync(dir + "/" + names[i] + "/" + file, { throwIfNoEntry: false });
+          const st = statSync(dir + "/" + name + "/" + file, { throwIfNoEntry: false });
           if (st) { stats[3 * i] = st.ino; stats[3 * i + 1] = st.size; stats[3 * i + 2] = st.mtimeMs; }
         } catch {}
       }
@@ -75,14 +94,18 @@ const PROBE_SOURCE = `
 `;
 
 /**
- * A probe under way. `listed` gives the folder's names once the worker has
- * listed them (it then stats them), or null (the caller then lists and stats
- * itself); `stats`, called after, takes a share of the stats still to take and
- * blocks until every one is taken, or gives null (the caller stats by itself).
- * Between the two the caller works on the names while the worker stats.
- * `wait` is both at once.
+ * A probe under way. `statIds`, called first, hands the worker the run ids to
+ * stat (a snapshot's, 16 bytes each), or null (then the names it lists), and
+ * with ids stats them on this thread until the worker has listed. `listed`
+ * gives the folder's names once the worker has listed them (it then stats), or
+ * null (the caller then lists and stats itself); `stats`, called after, takes a
+ * share of the stats still to take and blocks until every one is taken, or
+ * gives null (the caller stats by itself): three numbers an id handed over, or
+ * a name listed. Between the two the caller works on the names while the worker
+ * stats. `wait` is all at once, without ids.
  */
 export interface RunFolderProbe {
+  statIds(ids: Uint8Array | null): void;
   listed(): string[] | null;
   stats(): Float64Array | null;
   wait(): RunFolderStats | null;
@@ -92,7 +115,7 @@ export interface RunFolderProbe {
 export function startRunFolderProbe(runsDir: string): RunFolderProbe | null {
   let worker: Worker;
   let port: MessagePort;
-  const control = new Int32Array(new SharedArrayBuffer(4 * 3));
+  const control = new Int32Array(new SharedArrayBuffer(4 * 4));
   const { MessageChannel, Worker, receiveMessageOnPort } = loadWorkerThreads();
   try {
     const channel = new MessageChannel();
@@ -113,39 +136,73 @@ export function startRunFolderProbe(runsDir: string): RunFolderProbe | null {
     void worker.terminate();
     return null;
   };
-  let found: RunFolderStats | null = null;
+  // The ids handed over (undefined: not yet), and the stats: by id, or by name once listed.
+  let ids: Uint8Array | null | undefined;
+  let idBytes: Buffer | null = null;
+  let stats: Float64Array | null = null;
+  let names: string[] | null = null;
+  const statName = (k: number): string => names![k]!;
+  const statId = (i: number): string => idBytes!.toString("hex", 16 * i, 16 * i + 16);
   const probe: RunFolderProbe = {
+    statIds(handed: Uint8Array | null): void {
+      if (ids !== undefined) return;
+      ids = handed;
+      const count = handed === null ? 0 : handed.length / 16;
+      if (handed !== null) {
+        idBytes = Buffer.from(handed.buffer, handed.byteOffset, handed.length);
+        stats = new Float64Array(new SharedArrayBuffer(Math.max(8, count * 3 * 8)), 0, count * 3);
+      }
+      port.postMessage({ ids, stats } satisfies EntriesMessage);
+      Atomics.store(control, C_ENTRIES, 1);
+      Atomics.notify(control, C_ENTRIES);
+      if (handed !== null) statShare(runsDir, count, statId, stats!, control, () => Atomics.load(control, C_LISTED) !== 0);
+    },
     listed(): string[] | null {
+      probe.statIds(null);
       if (Atomics.wait(control, C_LISTED, 0, PROBE_TIMEOUT_MS) === "timed-out") return giveUp();
       const message = receiveMessageOnPort(port)?.message as ListedMessage | undefined;
       port.close();
-      if (message === undefined || message.error !== undefined) return null;
-      found = { names: message.count === 0 ? [] : message.joined.split("/"), stats: message.stats };
-      return found.names;
+      // Stats by name where the caller expects them by id (the worker gave up waiting for the ids): none.
+      if (message === undefined || message.error !== undefined || message.byIds !== (ids !== null)) return null;
+      names = message.count === 0 ? [] : message.joined.split("/");
+      stats = message.stats;
+      return names;
     },
     stats(): Float64Array | null {
-      if (found === null) return null;
-      statShare(runsDir, found.names, found.stats, control);
+      if (names === null || stats === null) return null;
+      if (ids !== null) statShare(runsDir, ids!.length / 16, statId, stats, control);
+      else statShare(runsDir, names.length, statName, stats, control);
       if (Atomics.wait(control, C_DONE, 0, PROBE_TIMEOUT_MS) === "timed-out") return giveUp();
-      return found.stats;
+      return stats;
     },
     wait(): RunFolderStats | null {
-      const names = probe.listed();
-      const stats = names === null ? null : probe.stats();
-      return names === null || stats === null ? null : { names, stats };
+      const listed = probe.listed();
+      const found = listed === null ? null : probe.stats();
+      return listed === null || found === null ? null : { names: listed, stats: found };
     },
   };
   return probe;
 }
 
-/** This thread's share of the stats: chunks taken from the counter the worker takes from too. */
-function statShare(runsDir: string, names: string[], stats: Float64Array, control: Int32Array): void {
-  for (;;) {
+/**
+ * This thread's share of the stats of `count` runs (`nameOf`: each one's
+ * folder name, checked to be a run id): chunks taken from the counter the
+ * worker takes from too, until none is left or `stop` says so.
+ */
+function statShare(
+  runsDir: string,
+  count: number,
+  nameOf: (i: number) => string,
+  stats: Float64Array,
+  control: Int32Array,
+  stop: () => boolean = () => false,
+): void {
+  while (!stop()) {
     const start = Atomics.add(control, C_NEXT, STAT_CHUNK);
-    if (start >= names.length) return;
-    for (let i = start; i < Math.min(start + STAT_CHUNK, names.length); i++) {
+    if (start >= count) return;
+    for (let i = start; i < Math.min(start + STAT_CHUNK, count); i++) {
       stats[3 * i] = -1;
-      const name = names[i]!;
+      const name = nameOf(i);
       if (!RUN_NAME.test(name)) {
         stats[3 * i] = NOT_A_RUN;
         continue;

@@ -386,8 +386,10 @@ export class RunStore {
     const probe = fileSize(snapshotPath) >= this.probeFromBytes ? startRunFolderProbe(this.runsDir) : null;
     // Without summaries (g runs -a) or their numbers (compare -T), the snapshot's cold part waits until asked for.
     const snapshot = Snapshot.read(snapshotPath, withSummaries && values);
-    // What needs only the snapshot (its table of ids, which entries read in place) is done while the worker lists.
+    // What needs only the snapshot (its table of ids, which entries read in place) is done while the worker lists;
+    // then its runs' run.json are stat'ed by their ids (which needs no listing) until the worker has listed.
     snapshot?.prepare();
+    probe?.statIds(snapshot === null ? null : snapshot.sharedIds());
     const listed = probe?.listed() ?? null;
     // Each snapshot entry's place in the listing (-1: not listed), found by the ids' bytes while the worker stats run.json.
     const placeOf = new Int32Array(snapshot?.count ?? 0).fill(-1);
@@ -610,7 +612,8 @@ export class RunStore {
       const i = snapshot === null ? -1 : snapshot.findRun(name);
       if (i >= 0) placeOf[i] = names.length;
       else if (!isRunId(name)) continue;
-      probeAt[names.length] = k;
+      // With a snapshot the probe stats its entries by id (the others are stat'ed here when asked for), else the names.
+      probeAt[names.length] = snapshot === null ? k : i;
       names.push(name);
     }
     return { ...this.statsWhenAsked(names, []), probeAt };
@@ -1038,9 +1041,10 @@ function decodeEntry(snapshot: Snapshot, i: number, withSummaries: boolean): Dec
  * each of the few others is placed among the many sorted runs by a binary
  * search (log n comparisons each, where a sort of the whole compares every run).
  */
-/** `stats` (3 numbers a name) from the probe's, which are by the probe's list (`probeAt`: each name's place there). */
+/** `stats` (3 numbers a name) from the probe's, which are by the probe's list (`probeAt`: each name's place there, -1: not in it). */
 function copyProbedStats(stats: Float64Array, probed: Float64Array, probeAt: Int32Array, count: number): void {
   for (let k = 0; k < count; k++) {
+    if (probeAt[k]! < 0) continue;
     const p = 3 * probeAt[k]!;
     stats[3 * k] = probed[p]!;
     stats[3 * k + 1] = probed[p + 1]!;
@@ -1193,7 +1197,7 @@ interface ListedRuns {
   warnings: string[];
   stats: Float64Array;
   statAt: (k: number) => void;
-  /** For names a probe listed: where `names[k]` is in the probe's list (and its stats). */
+  /** For names a probe listed: where `names[k]`'s stats are in the probe's (its place in the list, or its snapshot entry's; -1: not stat'ed). */
   probeAt?: Int32Array;
 }
 
