@@ -176,6 +176,19 @@ export interface RunWithSummaries {
   fields?: RunFields;
 }
 
+/**
+ * Every readable run with its summaries, and warnings. A listing asked for with
+ * `checkLater` may hold snapshot runs whose run.json is still being stat'ed by
+ * the probe's worker: `checked` then waits for those stats and says whether
+ * every one of them was current; when false, the listing is not to be used
+ * (list again without checkLater). Without it, every run was checked.
+ */
+export interface RunListing {
+  runs: RunWithSummaries[];
+  warnings: string[];
+  checked?: () => boolean;
+}
+
 export class RunStore {
   readonly runsDir: string;
   readonly trashDir: string;
@@ -360,9 +373,17 @@ export class RunStore {
    * `values`: whether the caller will read the summaries' numbers (sorts, filters,
    * JSON, qualified columns); without, the snapshot's cold part (their numbers,
    * a third of index.bin) is read only if something asks for one after all.
+   * `checkLater`: a big snapshot's runs are taken before their run.json is
+   * stat'ed (the worker stats them meanwhile), and the listing's `checked`
+   * says later whether they were current (see RunListing), so that the caller
+   * works on the runs while the stats are taken. Nothing is written to the
+   * index before they are checked.
    */
-  listRunsWithSummaries(cells?: CellTexts, { values = true }: { values?: boolean } = {}): { runs: RunWithSummaries[]; warnings: string[] } {
-    return this.readListing(true, cells, values);
+  listRunsWithSummaries(
+    cells?: CellTexts,
+    { values = true, checkLater = false }: { values?: boolean; checkLater?: boolean } = {},
+  ): RunListing {
+    return this.readListing(true, cells, values, checkLater);
   }
 
   /**
@@ -375,11 +396,7 @@ export class RunStore {
     return { runs: runs.map((r) => r.run), warnings };
   }
 
-  private readListing(
-    withSummaries: boolean,
-    cells: CellTexts | undefined,
-    values: boolean,
-  ): { runs: RunWithSummaries[]; warnings: string[] } {
+  private readListing(withSummaries: boolean, cells: CellTexts | undefined, values: boolean, checkLater = false): RunListing {
     const snapshotPath = `${this.home}/${SNAPSHOT_FILE}`;
     // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot; that thread
     // then stats each run.json while this one joins the names with the snapshot, and this one helps with the rest.
@@ -413,8 +430,18 @@ export class RunStore {
     // The listing entries of the snapshot's runs that read in place are made now, while the worker stats: this
     // thread then has that much less to do after the stats, and the worker takes that many more of them.
     const made = snapshot === null ? [] : makeInPlaceRuns(snapshot, this.runsDir, withSummaries, names, placeOf);
-    const probed = probe !== null && listed !== null ? probe.stats() : null;
-    // Without the worker's stats (it failed), statAt takes each one when it is needed.
+    // Checked later: the worker stats the snapshot's runs (by entry) while this thread takes them as current and
+    // goes on; `unchecked` lists the entries so taken, and `check` compares their stats once the worker is done.
+    const unchecked: number[] | null = checkLater && probe !== null && listed !== null && snapshot !== null ? [] : null;
+    let verdict: boolean | undefined;
+    const check = (): boolean => {
+      if (verdict !== undefined) return verdict;
+      const probed = probe!.stats();
+      verdict = probed !== null && unchecked!.every((i) => snapshot!.matches(i, probed[3 * i]!, probed[3 * i + 1]!, probed[3 * i + 2]!));
+      return verdict;
+    };
+    const probed = probe !== null && listed !== null && unchecked === null ? probe.stats() : null;
+    // Without the worker's stats (it failed, or they are checked later), statAt takes each one when it is needed.
     if (probed !== null && probeAt !== undefined) copyProbedStats(stats, probed, probeAt, names.length);
     // Whether each name's run was taken from the journal or the snapshot.
     const taken = new Uint8Array(names.length);
@@ -464,7 +491,7 @@ export class RunStore {
       return true;
     };
     const fromSnapshot =
-      snapshot === null ? 0 : takeSnapshotRuns(snapshot, made, { names, placeOf, taken, stats, statAt }, inPlace, decodeOdd);
+      snapshot === null ? 0 : takeSnapshotRuns(snapshot, made, { names, placeOf, taken, stats, statAt }, inPlace, decodeOdd, unchecked);
     // Finished runs read from their files: the journal gets them, or a new snapshot. Many (a store
     // without caches) are read on two threads; the answers come back in the list's order.
     const fresh: RunWithSummaries[] = [];
@@ -507,13 +534,17 @@ export class RunStore {
     if (snapshot !== null && snapshot.inPlaceInOrder()) {
       out = mergeInOrder(inPlace, out.sort(order), aheadOfListed);
     } else out = out.concat(inPlace).sort(order);
-    if (!withSummaries) return { runs: out, warnings };
+    const listing: RunListing = { runs: out, warnings, checked: unchecked === null ? undefined : check };
+    if (!withSummaries) return listing;
     // A new snapshot once enough runs come from elsewhere than the snapshot (the journal, the files)
     // or enough of its entries are gone or stale; otherwise the runs read from files join the journal.
     const enough = SNAPSHOT_REBUILD_RUNS + names.length / 16;
     const outside = fromJournal + fresh.length;
     const dead = (snapshot?.count ?? 0) - fromSnapshot;
-    if (outside >= enough || dead >= enough || journalLines >= enough) {
+    const rebuild = outside >= enough || dead >= enough || journalLines >= enough;
+    // The index is written from checked runs only: when one taken unchecked changed, all are listed again, checked.
+    if (unchecked !== null && (rebuild || fresh.length > 0) && !check()) return this.readListing(withSummaries, cells, values);
+    if (rebuild) {
       const finished = out.filter((r) => r.run instanceof SnapshotRun || recorded.has(r.run.id));
       const statOf = (run: Run): RunFileStat => {
         const st = run instanceof SnapshotRun ? run.at : recorded.get(run.id)!;
@@ -545,7 +576,7 @@ export class RunStore {
         INDEX_KEYS_FILE,
       );
     }
-    return { runs: out, warnings };
+    return listing;
   }
 
   /**
@@ -1086,7 +1117,8 @@ function makeInPlaceRuns(
  * (run.json's stat as recorded): those read in place go to `inPlace` (their
  * entries `made` before, in the snapshot's order), the others to `decodeOdd`
  * (false: unreadable, left to the files). Marks them taken; gives how many
- * were. A loop of its own (and the odd entry a function of its own), so that
+ * were. With `unchecked`, a run not stat'ed yet is taken as current and its
+ * entry added there (the caller checks them later). A loop of its own (and the odd entry a function of its own), so that
  * the first odd entry met does not throw the optimised loop away.
  */
 function takeSnapshotRuns(
@@ -1095,16 +1127,22 @@ function takeSnapshotRuns(
   { names, placeOf, taken, stats, statAt }: ListingState,
   inPlace: RunWithSummaries[],
   decodeOdd: (i: number, name: string) => boolean,
+  unchecked: number[] | null,
 ): number {
   let fromSnapshot = 0;
   for (let i = 0; i < snapshot.count; i++) {
     const k = placeOf[i]!;
     if (k < 0 || taken[k] !== 0) continue;
-    statAt(k);
-    if (!snapshot.matches(i, stats[3 * k]!, stats[3 * k + 1]!, stats[3 * k + 2]!)) continue;
+    // Checked later: a run not stat'ed yet (by the journal's check) is taken as current, and noted.
+    const assumed = unchecked !== null && Number.isNaN(stats[3 * k]!);
+    if (!assumed) {
+      statAt(k);
+      if (!snapshot.matches(i, stats[3 * k]!, stats[3 * k + 1]!, stats[3 * k + 2]!)) continue;
+    }
     const listed = made[i];
     if (listed !== undefined) inPlace.push(listed);
     else if (!decodeOdd(i, names[k]!)) continue;
+    if (assumed) unchecked!.push(i);
     taken[k] = 1;
     fromSnapshot++;
   }
