@@ -25,9 +25,23 @@ interface ListedMessage {
   joined: string;
   count: number;
   stats: Float64Array;
-  /** Whether the stats are by the ids handed over, not by the names. */
+  /** Whether the stats are by the ids handed over, not by the names; then the names are joined with the ids (see ListedRunIds). */
   byIds: boolean;
+  runCount?: number;
+  placeOfId?: Int32Array;
+  otherAt?: Int32Array;
   error?: string;
+}
+
+/**
+ * What the probe listed: the folder's names; or, when ids were handed over
+ * (`statIds`), the folder's run ids (names of 32 hex digits) in its order,
+ * `runCount` of them, as where each id handed over is among them (`placeOfId`,
+ * -1: not there) and the others (`names`, each at `otherAt` among them).
+ */
+export interface ListedNames {
+  names: string[];
+  byIds?: { runCount: number; placeOfId: Int32Array; otherAt: Int32Array };
 }
 
 /** What the caller hands the worker (`statEntries`): the run ids to stat, 16 bytes each (none: the names listed), and where their stats go. */
@@ -64,9 +78,32 @@ const PROBE_SOURCE = `
     let ids = null;
     let stats = null;
     if (Atomics.wait(control, ${C_ENTRIES}, 0, ${PROBE_TIMEOUT_MS}) !== "timed-out") ({ ids, stats } = receiveMessageOnPort(port).message);
-    if (ids === null) stats = new Float64Array(new SharedArrayBuffer(Math.max(8, names.length * 3 * 8)), 0, names.length * 3);
     // One string ("/" never is in a name): the caller receives it several times faster than 100 000 strings.
-    port.postMessage({ joined: names.join("/"), count: names.length, stats, byIds: ids !== null });
+    if (ids === null) {
+      stats = new Float64Array(new SharedArrayBuffer(Math.max(8, names.length * 3 * 8)), 0, names.length * 3);
+      port.postMessage({ joined: names.join("/"), count: names.length, stats, byIds: false });
+    } else {
+      // The names joined with the ids here, not on the caller's thread: where each id is among the folder's run
+      // ids (-1: not there), and the run ids that are none of the ids, with where each is. An id met twice is
+      // the first's.
+      const idText = Buffer.from(ids.buffer, ids.byteOffset, ids.length);
+      const idCount = ids.length / 16;
+      const entryOf = new Map();
+      for (let i = 0; i < idCount; i++) {
+        const id = idText.toString("hex", 16 * i, 16 * i + 16);
+        if (!entryOf.has(id)) entryOf.set(id, i);
+      }
+      const placeOfId = new Int32Array(new SharedArrayBuffer(Math.max(4, 4 * idCount)), 0, idCount).fill(-1);
+      const others = [];
+      const otherAt = [];
+      let runCount = 0;
+      for (const name of names) {
+        const i = entryOf.get(name);
+        if (i !== undefined) placeOfId[i] = runCount++;
+        else if (/^[0-9a-f]{32}$/.test(name)) { others.push(name); otherAt.push(runCount++); }
+      }
+      port.postMessage({ joined: others.join("/"), count: others.length, stats, byIds: true, runCount, placeOfId, otherAt: Int32Array.from(otherAt) });
+    }
     listed = true;
     signal(${C_LISTED}, 1);
     const idText = ids === null ? null : Buffer.from(ids.buffer, ids.byteOffset, ids.length);
@@ -95,18 +132,20 @@ const PROBE_SOURCE = `
 
 /**
  * A probe under way. `statIds`, called first, hands the worker the run ids to
- * stat (a snapshot's, 16 bytes each), or null (then the names it lists), and
- * with ids stats them on this thread until the worker has listed. `listed`
- * gives the folder's names once the worker has listed them (it then stats), or
- * null (the caller then lists and stats itself); `stats`, called after, takes a
- * share of the stats still to take and blocks until every one is taken, or
- * gives null (the caller stats by itself): three numbers an id handed over, or
- * a name listed. Between the two the caller works on the names while the worker
- * stats. `wait` is all at once, without ids.
+ * stat (a snapshot's, 16 bytes each), or null (then the names it lists);
+ * `statUntilListed` then stats them on this thread until the worker has listed
+ * (and joined the names with the ids). `listed` gives the folder's names once
+ * the worker has listed them (it then stats), or null (the caller then lists
+ * and stats itself); `stats`, called after, takes a share of the stats still
+ * to take and blocks until every one is taken, or gives null (the caller stats
+ * by itself): three numbers an id handed over, or a name listed. Between the
+ * two the caller works on the names while the worker stats. `wait` is all at
+ * once, without ids.
  */
 export interface RunFolderProbe {
   statIds(ids: Uint8Array | null): void;
-  listed(): string[] | null;
+  statUntilListed(): void;
+  listed(): ListedNames | null;
   stats(): Float64Array | null;
   wait(): RunFolderStats | null;
 }
@@ -155,9 +194,11 @@ export function startRunFolderProbe(runsDir: string): RunFolderProbe | null {
       port.postMessage({ ids, stats } satisfies EntriesMessage);
       Atomics.store(control, C_ENTRIES, 1);
       Atomics.notify(control, C_ENTRIES);
-      if (handed !== null) statShare(runsDir, count, statId, stats!, control, () => Atomics.load(control, C_LISTED) !== 0);
     },
-    listed(): string[] | null {
+    statUntilListed(): void {
+      if (ids) statShare(runsDir, ids.length / 16, statId, stats!, control, () => Atomics.load(control, C_LISTED) !== 0);
+    },
+    listed(): ListedNames | null {
       probe.statIds(null);
       if (Atomics.wait(control, C_LISTED, 0, PROBE_TIMEOUT_MS) === "timed-out") return giveUp();
       const message = receiveMessageOnPort(port)?.message as ListedMessage | undefined;
@@ -166,7 +207,10 @@ export function startRunFolderProbe(runsDir: string): RunFolderProbe | null {
       if (message === undefined || message.error !== undefined || message.byIds !== (ids !== null)) return null;
       names = message.count === 0 ? [] : message.joined.split("/");
       stats = message.stats;
-      return names;
+      const { runCount, placeOfId, otherAt } = message;
+      return runCount === undefined || placeOfId === undefined || otherAt === undefined
+        ? { names }
+        : { names, byIds: { runCount, placeOfId, otherAt } };
     },
     stats(): Float64Array | null {
       if (names === null || stats === null) return null;
@@ -178,7 +222,7 @@ export function startRunFolderProbe(runsDir: string): RunFolderProbe | null {
     wait(): RunFolderStats | null {
       const listed = probe.listed();
       const found = listed === null ? null : probe.stats();
-      return listed === null || found === null ? null : { names: listed, stats: found };
+      return listed === null || found === null ? null : { names: listed.names, stats: found };
     },
   };
   return probe;

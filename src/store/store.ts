@@ -31,7 +31,7 @@ import {
 } from "./index-cache.js";
 import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
 import { SnapshotRun } from "./snapshot-runs.js";
-import { startRunFolderProbe } from "./run-folder-probe.js";
+import { startRunFolderProbe, type ListedNames } from "./run-folder-probe.js";
 import { damagedWarning, describeDamage, readRunsFromFiles, startRunReads, type RunRead, type RunReads } from "./run-reads.js";
 import {
   holdLease,
@@ -398,20 +398,28 @@ export class RunStore {
 
   private readListing(withSummaries: boolean, cells: CellTexts | undefined, values: boolean, checkLater = false): RunListing {
     const snapshotPath = `${this.home}/${SNAPSHOT_FILE}`;
-    // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot; that thread
-    // then stats each run.json while this one joins the names with the snapshot, and this one helps with the rest.
+    // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot and stats its
+    // runs' run.json by their ids; that thread then joins the names with the ids and stats too, and this one helps
+    // with the rest (run-folder-probe.ts).
     const probe = fileSize(snapshotPath) >= this.probeFromBytes ? startRunFolderProbe(this.runsDir) : null;
     // Without summaries (g runs -a) or their numbers (compare -T), the snapshot's cold part waits until asked for.
     const snapshot = Snapshot.read(snapshotPath, withSummaries && values);
-    // What needs only the snapshot (its table of ids, which entries read in place) is done while the worker lists;
-    // then its runs' run.json are stat'ed by their ids (which needs no listing) until the worker has listed.
+    // What needs only the snapshot (its table of ids, which entries read in place, their listing entries) is done
+    // while the worker lists; then its runs' run.json are stat'ed by their ids (which needs no listing) until the
+    // worker has listed.
     snapshot?.prepare();
     probe?.statIds(snapshot === null ? null : snapshot.sharedIds());
+    const made = snapshot === null ? [] : makeInPlaceRuns(snapshot, this.runsDir, withSummaries);
+    probe?.statUntilListed();
     const listed = probe?.listed() ?? null;
-    // Each snapshot entry's place in the listing (-1: not listed), found by the ids' bytes while the worker stats run.json.
+    // Each snapshot entry's place in the listing (-1: not listed): the worker's, or found by the ids' bytes.
     const placeOf = new Int32Array(snapshot?.count ?? 0).fill(-1);
     const { names, warnings, stats, statAt, probeAt } =
-      listed !== null ? this.namesOf(listed, snapshot, placeOf) : this.namesListed(snapshot, placeOf);
+      listed === null
+        ? this.namesListed(snapshot, placeOf)
+        : listed.byIds === undefined || snapshot === null
+          ? this.namesOf(listed.names, snapshot, placeOf)
+          : this.namesJoined(listed.names, listed.byIds, snapshot, made, placeOf);
     if (names.length === 0) return { runs: [], warnings };
     let out: RunWithSummaries[] = [];
     // Each name's place in the listing, for the journal's lines (made only if it has any).
@@ -427,9 +435,6 @@ export class RunStore {
     // read from their files whatever their stats say: a worker starts on them now, while this thread checks
     // the rest, and this thread takes its answers (and reads what it has not) after the snapshot's runs.
     const early = probe !== null && listed !== null ? this.startEarlyReads(names, placeOf, placeOfName, withSummaries) : null;
-    // The listing entries of the snapshot's runs that read in place are made now, while the worker stats: this
-    // thread then has that much less to do after the stats, and the worker takes that many more of them.
-    const made = snapshot === null ? [] : makeInPlaceRuns(snapshot, this.runsDir, withSummaries, names, placeOf);
     // Checked later: the worker stats the snapshot's runs (by entry) while this thread takes them as current and
     // goes on; `unchecked` lists the entries so taken, and `check` compares their stats once the worker is done.
     const unchecked: number[] | null = checkLater && probe !== null && listed !== null && snapshot !== null ? [] : null;
@@ -647,6 +652,32 @@ export class RunStore {
       probeAt[names.length] = snapshot === null ? k : i;
       names.push(name);
     }
+    return { ...this.statsWhenAsked(names, []), probeAt };
+  }
+
+  /**
+   * The run ids a probe listed and joined with the snapshot's ids (ListedNames'
+   * `byIds`), in the folder's order: the snapshot's runs named by their entry's
+   * id (`made`'s, when made), the others as listed. `placeOf[i]` is set to
+   * where snapshot entry i's run is among them; the probe stats those by entry.
+   */
+  private namesJoined(
+    others: string[],
+    { runCount, placeOfId, otherAt }: NonNullable<ListedNames["byIds"]>,
+    snapshot: Snapshot,
+    made: Array<SnapshotRun | undefined>,
+    placeOf: Int32Array,
+  ): ListedRuns {
+    const names = new Array<string>(runCount);
+    const probeAt = new Int32Array(runCount).fill(-1);
+    placeOf.set(placeOfId);
+    for (let i = 0; i < placeOf.length; i++) {
+      const k = placeOf[i]!;
+      if (k < 0) continue;
+      names[k] = made[i]?.id ?? snapshot.id(i);
+      probeAt[k] = i;
+    }
+    for (let j = 0; j < others.length; j++) names[otherAt[j]!] = others[j]!;
     return { ...this.statsWhenAsked(names, []), probeAt };
   }
 
@@ -1093,21 +1124,15 @@ interface ListingState {
 }
 
 /**
- * The listing entries of the snapshot's runs that are listed and read in
- * place, by entry (undefined for the others); whether each is current is
- * found after (takeSnapshotRuns).
+ * The listing entries of the snapshot's runs that read in place, by entry
+ * (undefined for the others), named by their entry's id: made before the
+ * folder is listed; whether each is listed and current is found after
+ * (takeSnapshotRuns).
  */
-function makeInPlaceRuns(
-  snapshot: Snapshot,
-  runsDir: string,
-  withSummaries: boolean,
-  names: string[],
-  placeOf: Int32Array,
-): Array<SnapshotRun | undefined> {
+function makeInPlaceRuns(snapshot: Snapshot, runsDir: string, withSummaries: boolean): Array<SnapshotRun | undefined> {
   const made = new Array<SnapshotRun | undefined>(snapshot.count);
   for (let i = 0; i < snapshot.count; i++) {
-    const k = placeOf[i]!;
-    if (k >= 0 && snapshot.readsInPlaceFound(i)) made[i] = new SnapshotRun(names[k]!, runsDir, snapshot, i, withSummaries);
+    if (snapshot.readsInPlaceFound(i)) made[i] = new SnapshotRun(snapshot.id(i), runsDir, snapshot, i, withSummaries);
   }
   return made;
 }
