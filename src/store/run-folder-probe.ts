@@ -13,6 +13,7 @@ import { statSync } from "node:fs";
 import type { MessagePort, Worker } from "node:worker_threads";
 import { loadWorkerThreads } from "./worker-threads.js";
 import { RUN_FILE } from "./paths.js";
+import { hashIdWords, readIdWords, type SharedIds } from "./index-snapshot.js";
 
 /** What the probe found: the folder's names and, for each, run.json's inode, size and mtime (ms); ino -1: no stat, NOT_A_RUN: not a run id. */
 export interface RunFolderStats {
@@ -44,9 +45,10 @@ export interface ListedNames {
   byIds?: { runCount: number; placeOfId: Int32Array; otherAt: Int32Array };
 }
 
-/** What the caller hands the worker (`statEntries`): the run ids to stat, 16 bytes each (none: the names listed), and where their stats go. */
+/** What the caller hands the worker (`statIds`): the run ids to stat and their table (none: the names listed), and where their stats go. */
 interface EntriesMessage {
   ids: Uint8Array | null;
+  slots: Int32Array | null;
   stats: Float64Array | null;
 }
 
@@ -76,31 +78,42 @@ const PROBE_SOURCE = `
     const names = readdirSync(dir);
     // The ids the caller stats (its snapshot's), or none: handed over while this thread listed, or soon after.
     let ids = null;
+    let slots = null;
     let stats = null;
-    if (Atomics.wait(control, ${C_ENTRIES}, 0, ${PROBE_TIMEOUT_MS}) !== "timed-out") ({ ids, stats } = receiveMessageOnPort(port).message);
+    if (Atomics.wait(control, ${C_ENTRIES}, 0, ${PROBE_TIMEOUT_MS}) !== "timed-out") ({ ids, slots, stats } = receiveMessageOnPort(port).message);
     // One string ("/" never is in a name): the caller receives it several times faster than 100 000 strings.
     if (ids === null) {
       stats = new Float64Array(new SharedArrayBuffer(Math.max(8, names.length * 3 * 8)), 0, names.length * 3);
       port.postMessage({ joined: names.join("/"), count: names.length, stats, byIds: false });
     } else {
       // The names joined with the ids here, not on the caller's thread: where each id is among the folder's run
-      // ids (-1: not there), and the run ids that are none of the ids, with where each is. An id met twice is
-      // the first's.
-      const idText = Buffer.from(ids.buffer, ids.byteOffset, ids.length);
+      // ids (-1: not there), and the run ids that are none of the ids, with where each is. Found by the id's
+      // words in the caller's table (an id there twice is the first's), with the snapshot's own functions.
+      const readIdWords = (${readIdWords.toString()});
+      const hashIdWords = (${hashIdWords.toString()});
+      const idWords = new Uint32Array(ids.buffer, ids.byteOffset, ids.length / 4);
       const idCount = ids.length / 16;
-      const entryOf = new Map();
-      for (let i = 0; i < idCount; i++) {
-        const id = idText.toString("hex", 16 * i, 16 * i + 16);
-        if (!entryOf.has(id)) entryOf.set(id, i);
-      }
+      const mask = slots.length - 1;
+      const words = new Uint32Array(4);
       const placeOfId = new Int32Array(new SharedArrayBuffer(Math.max(4, 4 * idCount)), 0, idCount).fill(-1);
       const others = [];
       const otherAt = [];
       let runCount = 0;
       for (const name of names) {
-        const i = entryOf.get(name);
-        if (i !== undefined) placeOfId[i] = runCount++;
-        else if (/^[0-9a-f]{32}$/.test(name)) { others.push(name); otherAt.push(runCount++); }
+        if (!readIdWords(name, words)) continue; // not a run id
+        let found = -1;
+        for (let s = hashIdWords(words[0], words[1], words[2], words[3]) & mask, e = slots[s]; e !== 0; s = (s + 1) & mask, e = slots[s]) {
+          const w = 4 * (e - 1);
+          if (idWords[w] === words[0] && idWords[w + 1] === words[1] && idWords[w + 2] === words[2] && idWords[w + 3] === words[3]) {
+            found = e - 1;
+            break;
+          }
+        }
+        if (found >= 0) placeOfId[found] = runCount++;
+        else {
+          others.push(name);
+          otherAt.push(runCount++);
+        }
       }
       port.postMessage({ joined: others.join("/"), count: others.length, stats, byIds: true, runCount, placeOfId, otherAt: Int32Array.from(otherAt) });
     }
@@ -143,7 +156,7 @@ const PROBE_SOURCE = `
  * once, without ids.
  */
 export interface RunFolderProbe {
-  statIds(ids: Uint8Array | null): void;
+  statIds(handed: SharedIds | null): void;
   statUntilListed(): void;
   listed(): ListedNames | null;
   stats(): Float64Array | null;
@@ -183,15 +196,15 @@ export function startRunFolderProbe(runsDir: string): RunFolderProbe | null {
   const statName = (k: number): string => names![k]!;
   const statId = (i: number): string => idBytes!.toString("hex", 16 * i, 16 * i + 16);
   const probe: RunFolderProbe = {
-    statIds(handed: Uint8Array | null): void {
+    statIds(handed: SharedIds | null): void {
       if (ids !== undefined) return;
-      ids = handed;
-      const count = handed === null ? 0 : handed.length / 16;
-      if (handed !== null) {
-        idBytes = Buffer.from(handed.buffer, handed.byteOffset, handed.length);
+      ids = handed === null ? null : handed.ids;
+      const count = ids === null ? 0 : ids.length / 16;
+      if (ids !== null) {
+        idBytes = Buffer.from(ids.buffer, ids.byteOffset, ids.length);
         stats = new Float64Array(new SharedArrayBuffer(Math.max(8, count * 3 * 8)), 0, count * 3);
       }
-      port.postMessage({ ids, stats } satisfies EntriesMessage);
+      port.postMessage({ ids, slots: handed === null ? null : handed.slots, stats } satisfies EntriesMessage);
       Atomics.store(control, C_ENTRIES, 1);
       Atomics.notify(control, C_ENTRIES);
     },

@@ -416,10 +416,10 @@ describe("the run folder probe, handed a snapshot's ids", () => {
     // Ten of the runs, one id twice (the first is the one joined), and one whose folder is gone.
     const gone = "0".repeat(32);
     const handed = [...runIds.slice(0, 10), runIds[3]!, gone];
-    const ids = new Uint8Array(new SharedArrayBuffer(16 * handed.length));
-    handed.forEach((id, i) => ids.set(Buffer.from(id, "hex"), 16 * i));
+    const record: RunRecord = { format: 1, id: "", created: "2024-01-01T00:00:00.000Z", flags: {} };
+    const entries = handed.map((id, i) => ({ id, ino: i, size: i, mtime: i, record, summaries: {} }));
     const probe = startRunFolderProbe(runsDir)!;
-    probe.statIds(ids);
+    probe.statIds(Snapshot.fromBytes(encodeSnapshot(entries))!.sharedIds());
     probe.statUntilListed();
     const listed = probe.listed()!;
     const stats = probe.stats()!;
