@@ -63,15 +63,19 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   }
 
   const listing = first!;
+  const tableWanted = !opts.json && opts.csv === undefined;
   const {
     loaded: { runs, warnings, enclosing, prefixNote },
     data,
+    table,
   } = await withCheckedListing(
     listing,
     () => listReaped(store, listOptions),
     (checked) => {
       const loaded = loadCompareRuns(store, specs, opts, checked);
-      return { loaded, data: build(loaded.runs) };
+      const data = build(loaded.runs);
+      // The table is laid out and rendered too before the listing is checked; it is printed after.
+      return { loaded, data, table: tableWanted && data.cells.count > 0 ? renderTable(data) : null };
     },
   );
   for (const w of warnings) say(`warning: ${w}`);
@@ -108,22 +112,17 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     if (prefixNote === null) say(runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
     return;
   }
-  const tty = isTerminal("stdout");
-  // A pseudo-terminal without a size (script, some CI) reports 0 columns: treat it as unbounded.
-  const columns = terminalColumns();
-  emitTable(
-    data,
-    {
-      width: columns,
-      color: tty && !noColor(),
-      emitBytes: writeOutBytes,
-      onHidden: (headers) =>
-        say(
-          `${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal`,
-        ),
-    },
-    writeOut,
-  );
+  if (table === null) return;
+  if (table.hidden !== null) {
+    const headers = table.hidden;
+    say(
+      `${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal`,
+    );
+  }
+  for (const piece of table.pieces) {
+    if (typeof piece === "string") writeOut(piece);
+    else writeOutBytes(piece);
+  }
   writeOut("\n");
 }
 
@@ -153,6 +152,32 @@ export function loadCompareRuns(
 }
 
 type Listing = RunListing;
+
+/** A table rendered but not printed yet: its pieces of output in order, and the headers of the columns that did not fit (null: all did). */
+interface RenderedTable {
+  pieces: Array<string | Uint8Array>;
+  hidden: string[] | null;
+}
+
+/** The table of `data` as emitTable makes it for stdout, kept to be printed after the listing is checked. */
+function renderTable(data: CompareData): RenderedTable {
+  const table: RenderedTable = { pieces: [], hidden: null };
+  const tty = isTerminal("stdout");
+  // A pseudo-terminal without a size (script, some CI) reports 0 columns: treat it as unbounded.
+  const columns = terminalColumns();
+  emitTable(
+    data,
+    {
+      width: columns,
+      color: tty && !noColor(),
+      // Each piece of bytes is a Buffer of its own (renderBytes), so it is kept as it is.
+      emitBytes: (bytes) => table.pieces.push(bytes),
+      onHidden: (headers) => (table.hidden = headers),
+    },
+    (text) => table.pieces.push(text),
+  );
+  return table;
+}
 
 /**
  * What `make` gives from `listing`, once the listing is checked (RunListing's
