@@ -99,6 +99,9 @@ describe.skipIf(!hasTmux && !process.env.CI)("g compare in a real terminal (tmux
     const note = lines.findIndex((l) => / did not fit: /.test(l));
     expect(note, text).toBeGreaterThanOrEqual(0);
     expect(text.match(/ did not fit: /g)).toHaveLength(1);
-    expect(lines.findIndex((l) => /^\s*#?\s*\d+\s+[0-9a-f]{8}/.test(l)), text).toBeGreaterThan(note);
+    expect(
+      lines.findIndex((l) => /^\s*#?\s*\d+\s+[0-9a-f]{8}/.test(l)),
+      text,
+    ).toBeGreaterThan(note);
   });
 });
