@@ -682,6 +682,30 @@ describe("g compare from the index", () => {
   });
 });
 
+describe("g compare on a store big enough for the probe (its snapshot's runs checked while the table is made)", () => {
+  it("prints a run changed behind the index's back as its files say, and the same as without any index", () => {
+    const home = tempDir();
+    generateStore({ runs: 4000, out: home, steps: 1, seed: "later-cli", block: 500 });
+    const compare = () => {
+      const res = g(["compare", "-T", "-c", ".label,=lr,last loss"], { home });
+      expect(res.code, res.stderr).toBe(0);
+      return res;
+    };
+    compare();
+    // Past PROBE_FROM_SNAPSHOT_BYTES (2 MiB): the runs folder is listed and stat'ed by the probe, and compare
+    // takes the snapshot's runs before their stats are in.
+    expect(statSync(join(home, "index.bin")).size).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+    const store = new RunStore(home);
+    const run = store.listRuns().runs.find((r) => r.record.stopped != null)!;
+    editRecord(run.dir, (r) => void (r.label = "changed behind the index"));
+    const changed = compare();
+    expect(changed.stdout).toContain("changed behind the index");
+    expect(changed.stderr).toBe("");
+    for (const f of ["index.bin", "index.jsonl", "index-keys.txt"]) rmSync(join(home, f), { force: true });
+    expect(compare().stdout).toBe(changed.stdout);
+  });
+});
+
 describe("g compare from index.bin's kept cells in another time zone", () => {
   it("prints the started times of the zone it runs in, whichever zone wrote the snapshot", () => {
     const home = tempDir();
