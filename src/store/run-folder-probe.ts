@@ -2,12 +2,13 @@
 // 100 000 index entries against their run.json costs 100 000 stat calls
 // (about half a second on one core). The worker lists the folder while the
 // caller reads the snapshot. With a snapshot, the stats need no listing: the
-// caller hands the worker the snapshot's run ids (`statEntries`) and stats
-// them by id while the worker still lists; once listed, the worker stats them
-// too while the caller joins the names with the snapshot, then the caller
-// helps with what is left. Without one, both stat the names listed. Either
-// way both take chunks from a shared counter and write into one shared
-// array, so no thread waits while there are stats to take.
+// caller hands the worker the snapshot's run ids and id table (`statIds`) and
+// stats run.json by id while the worker still lists; the worker then joins the
+// names with the ids itself (the caller receives only where each id's run is,
+// and the other run ids) and stats by id too, while the caller works on the
+// runs; the caller helps with what is left. Without one, both stat the names
+// listed. Either way both take chunks from a shared counter and write into one
+// shared array, so no thread waits while there are stats to take.
 
 import { statSync } from "node:fs";
 import type { MessagePort, Worker } from "node:worker_threads";
@@ -26,7 +27,7 @@ interface ListedMessage {
   joined: string;
   count: number;
   stats: Float64Array;
-  /** Whether the stats are by the ids handed over, not by the names; then the names are joined with the ids (see ListedRunIds). */
+  /** Whether the stats are by the ids handed over, not by the names; then the names are joined with the ids (see ListedNames). */
   byIds: boolean;
   runCount?: number;
   placeOfId?: Int32Array;

@@ -648,8 +648,7 @@ export class RunStore {
       const i = snapshot === null ? -1 : snapshot.findRun(name);
       if (i >= 0) placeOf[i] = names.length;
       else if (!isRunId(name)) continue;
-      // With a snapshot the probe stats its entries by id (the others are stat'ed here when asked for), else the names.
-      probeAt[names.length] = snapshot === null ? k : i;
+      probeAt[names.length] = k;
       names.push(name);
     }
     return { ...this.statsWhenAsked(names, []), probeAt };
@@ -1143,8 +1142,9 @@ function makeInPlaceRuns(snapshot: Snapshot, runsDir: string, withSummaries: boo
  * entries `made` before, in the snapshot's order), the others to `decodeOdd`
  * (false: unreadable, left to the files). Marks them taken; gives how many
  * were. With `unchecked`, a run not stat'ed yet is taken as current and its
- * entry added there (the caller checks them later). A loop of its own (and the odd entry a function of its own), so that
- * the first odd entry met does not throw the optimised loop away.
+ * entry added there (the caller checks them later). A loop of its own (and
+ * the odd entry a function of its own), so that the first odd entry met does
+ * not throw the optimised loop away.
  */
 function takeSnapshotRuns(
   snapshot: Snapshot,
