@@ -11,7 +11,7 @@ import { describePrefixMiss, matchesPrefix, selectCompareRuns, type RunSelection
 import { renderCsv } from "../format/csv.js";
 import { renderJson } from "../format/json.js";
 import { emitTable } from "../format/table.js";
-import { RunStore, resolveHome, type RunWithSummaries } from "../store/store.js";
+import { RunStore, resolveHome, type RunListing } from "../store/store.js";
 import { reapIfNeeded } from "../backends/reap-candidates.js";
 import { readSweep } from "../store/sweeps.js";
 import { say } from "./prompt.js";
@@ -37,7 +37,8 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   const interactive = !opts.table && opts.csv === undefined && !opts.json && isTerminal("stdout") && isTerminal("stdin");
   const listOptions = { values: readsSummaryValues(opts, interactive) };
   // The first listing, after recording the Slurm tasks it shows that Slurm ended unseen; reloads of the view read afresh.
-  let first: Listing | null = await listReaped(store, listOptions);
+  // Printed once: its snapshot runs are checked while the rows are made (checkLater), and all is done again if one changed.
+  let first: Listing | null = await listReaped(store, { ...listOptions, checkLater: !interactive });
   const load = (): ReturnType<typeof loadCompareRuns> => {
     const listing = first ?? store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS, listOptions);
     first = null;
@@ -61,7 +62,22 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     return;
   }
 
-  const { runs, warnings, enclosing, prefixNote } = load();
+  const listing = first!;
+  const tableWanted = !opts.json && opts.csv === undefined;
+  const {
+    loaded: { runs, warnings, enclosing, prefixNote },
+    data,
+    table,
+  } = await withCheckedListing(
+    listing,
+    () => listReaped(store, listOptions),
+    (checked) => {
+      const loaded = loadCompareRuns(store, specs, opts, checked);
+      const data = build(loaded.runs);
+      // The table is laid out and rendered too before the listing is checked; it is printed after.
+      return { loaded, data, table: tableWanted && data.cells.count > 0 ? renderTable(data) : null };
+    },
+  );
   for (const w of warnings) say(`warning: ${w}`);
   if (prefixNote !== null) say(prefixNote);
   if (enclosing.length > 0) {
@@ -71,7 +87,6 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
         `name ${enclosing.length === 1 ? "it" : "them"} to compare ${enclosing.length === 1 ? "it" : "them"}: g compare ${ids.join(" ")}${enclosing.length > 3 ? " ..." : ""})`,
     );
   }
-  const data = build(runs);
 
   if (opts.json) {
     writeOut(renderJson(data) + "\n");
@@ -97,22 +112,17 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     if (prefixNote === null) say(runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
     return;
   }
-  const tty = isTerminal("stdout");
-  // A pseudo-terminal without a size (script, some CI) reports 0 columns: treat it as unbounded.
-  const columns = terminalColumns();
-  emitTable(
-    data,
-    {
-      width: columns,
-      color: tty && !noColor(),
-      emitBytes: writeOutBytes,
-      onHidden: (headers) =>
-        say(
-          `${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal`,
-        ),
-    },
-    writeOut,
-  );
+  if (table === null) return;
+  if (table.hidden !== null) {
+    const headers = table.hidden;
+    say(
+      `${headers.length} column${headers.length === 1 ? "" : "s"} did not fit: ${headers.join(", ")}; choose columns with -c or widen the terminal`,
+    );
+  }
+  for (const piece of table.pieces) {
+    if (typeof piece === "string") writeOut(piece);
+    else writeOutBytes(piece);
+  }
   writeOut("\n");
 }
 
@@ -141,14 +151,58 @@ export function loadCompareRuns(
   return { ...selected, warnings, prefixNote };
 }
 
-type Listing = { runs: RunWithSummaries[]; warnings: string[] };
+type Listing = RunListing;
+
+/** A table rendered but not printed yet: its pieces of output in order, and the headers of the columns that did not fit (null: all did). */
+interface RenderedTable {
+  pieces: Array<string | Uint8Array>;
+  hidden: string[] | null;
+}
+
+/** The table of `data` as emitTable makes it for stdout, kept to be printed after the listing is checked. */
+function renderTable(data: CompareData): RenderedTable {
+  const table: RenderedTable = { pieces: [], hidden: null };
+  const tty = isTerminal("stdout");
+  // A pseudo-terminal without a size (script, some CI) reports 0 columns: treat it as unbounded.
+  const columns = terminalColumns();
+  emitTable(
+    data,
+    {
+      width: columns,
+      color: tty && !noColor(),
+      // Each piece of bytes is a Buffer of its own (renderBytes), so it is kept as it is.
+      emitBytes: (bytes) => table.pieces.push(bytes),
+      onHidden: (headers) => (table.hidden = headers),
+    },
+    (text) => table.pieces.push(text),
+  );
+  return table;
+}
+
+/**
+ * What `make` gives from `listing`, once the listing is checked (RunListing's
+ * `checked`: the work is done while its last stats are taken); made again
+ * from `relist`'s listing when the first was not current, an error thrown by
+ * `make` included (it may have come from a run that changed).
+ */
+async function withCheckedListing<T>(listing: Listing, relist: () => Promise<Listing>, make: (listing: Listing) => T): Promise<T> {
+  let made: { value: T } | { error: unknown };
+  try {
+    made = { value: make(listing) };
+  } catch (error) {
+    made = { error };
+  }
+  if (listing.checked !== undefined && !listing.checked()) return make(await relist());
+  if ("error" in made) throw made.error;
+  return made.value;
+}
 
 /**
  * Every run with its summaries; runs a scheduler ended without g recording it
  * (a Slurm task killed outright) are recorded first (src/backends/reap.ts,
  * loaded only when a listed run needs it), then the store is read again.
  */
-async function listReaped(store: RunStore, options: { values: boolean }): Promise<Listing> {
+async function listReaped(store: RunStore, options: { values: boolean; checkLater?: boolean }): Promise<Listing> {
   const listing = store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS, options);
   return (await reapIfNeeded(
     store,

@@ -517,12 +517,11 @@ function summaryField(values: Float64Array, at: number, field: keyof ScalarSumma
 
 /** Scratch for the id being looked up (findRun): its 16 bytes as four little-endian words, as the runs section holds them. */
 const ID_WORDS = new Uint32Array(4);
-/** A lowercase hex digit's value by its character code, -1 for any other character. */
-const HEX_VALUE = new Int8Array(128).fill(-1);
-for (let c = 0; c < 16; c++) HEX_VALUE["0123456789abcdef".charCodeAt(c)] = c;
-
-/** Writes run id `name`'s 16 bytes into `out` as four little-endian words; false when it is not 32 lowercase hex characters. */
-function readIdWords(name: string, out: Uint32Array): boolean {
+/**
+ * Writes run id `name`'s 16 bytes into `out` as four little-endian words; false when it is not 32 lowercase hex
+ * characters. It names nothing outside itself, as hashIdWords: the run folder probe's worker runs their source.
+ */
+export function readIdWords(name: string, out: Uint32Array): boolean {
   if (name.length !== 32) return false;
   for (let j = 0; j < 4; j++) {
     let word = 0;
@@ -530,8 +529,8 @@ function readIdWords(name: string, out: Uint32Array): boolean {
       const at = 8 * j + 2 * b;
       const code = name.charCodeAt(at);
       const next = name.charCodeAt(at + 1);
-      const hi = code < 128 ? HEX_VALUE[code]! : -1;
-      const lo = next < 128 ? HEX_VALUE[next]! : -1;
+      const hi = code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : -1;
+      const lo = next >= 48 && next <= 57 ? next - 48 : next >= 97 && next <= 102 ? next - 87 : -1;
       if ((hi | lo) < 0) return false;
       word = (word << 8) | (hi << 4) | lo;
     }
@@ -541,8 +540,18 @@ function readIdWords(name: string, out: Uint32Array): boolean {
 }
 
 /** The slot an id's words start from (ids are random, but a folder of copied runs may share a prefix: all four words count). */
-function hashIdWords(a: number, b: number, c: number, d: number): number {
+export function hashIdWords(a: number, b: number, c: number, d: number): number {
   return Math.imul(a ^ Math.imul(b, 0x9e3779b1) ^ Math.imul(c, 0x85ebca6b) ^ Math.imul(d, 0xc2b2ae35), 0x27d4eb2f) >>> 7;
+}
+
+/**
+ * A snapshot's ids as a run folder probe is handed them: each entry's id, 16 bytes in the entries' order, and the
+ * table that finds an entry by its id's words (`findRun`'s: entry + 1 at the slot from hashIdWords, linear
+ * probing, 0: free), both in shared memory.
+ */
+export interface SharedIds {
+  ids: Uint8Array;
+  slots: Int32Array;
 }
 
 /** A power of two at least twice `count`: the id table stays under half full. */
@@ -795,7 +804,8 @@ export class Snapshot {
   /** The table of `findRun`: each entry + 1 at its id's hash (open addressing, linear probing). */
   private buildIdSlots(): Int32Array {
     const count = this.count;
-    const slots = new Int32Array(idTableSize(count));
+    // In shared memory: a run folder probe's worker looks the names it lists up in it (sharedIds).
+    const slots = new Int32Array(new SharedArrayBuffer(4 * idTableSize(count)));
     const mask = slots.length - 1;
     const words = this.runWords;
     for (let i = 0; i < count; i++) {
@@ -859,6 +869,22 @@ export class Snapshot {
     const w = (i * RUN_BYTES) / 4 + R_ID / 4;
     const own = this.runWords;
     return own[w] === words[at] && own[w + 1] === words[at + 1] && own[w + 2] === words[at + 2] && own[w + 3] === words[at + 3];
+  }
+
+  /** Every entry's id and the table that finds one (see SharedIds), in shared memory: what a run folder probe is handed. */
+  sharedIds(): SharedIds {
+    this.prepare();
+    const count = this.count;
+    const ids = new Uint32Array(new SharedArrayBuffer(Math.max(16, 16 * count)), 0, 4 * count);
+    const words = this.runWords;
+    for (let i = 0; i < count; i++) {
+      const w = (i * RUN_BYTES) / 4 + R_ID / 4;
+      ids[4 * i] = words[w]!;
+      ids[4 * i + 1] = words[w + 1]!;
+      ids[4 * i + 2] = words[w + 2]!;
+      ids[4 * i + 3] = words[w + 3]!;
+    }
+    return { ids: new Uint8Array(ids.buffer, 0, 16 * count), slots: this.idSlots! };
   }
 
   /** Run `i`'s id (32 hex characters). */

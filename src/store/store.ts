@@ -31,7 +31,7 @@ import {
 } from "./index-cache.js";
 import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
 import { SnapshotRun } from "./snapshot-runs.js";
-import { startRunFolderProbe } from "./run-folder-probe.js";
+import { startRunFolderProbe, type ListedNames } from "./run-folder-probe.js";
 import { damagedWarning, describeDamage, readRunsFromFiles, startRunReads, type RunRead, type RunReads } from "./run-reads.js";
 import {
   holdLease,
@@ -174,6 +174,19 @@ export interface RunWithSummaries {
   summaries: Record<string, ScalarSummary>;
   /** The same run's fields read in place, for a run served from index.bin (see snapshot-runs.ts). */
   fields?: RunFields;
+}
+
+/**
+ * Every readable run with its summaries, and warnings. A listing asked for with
+ * `checkLater` may hold snapshot runs whose run.json is still being stat'ed by
+ * the probe's worker: `checked` then waits for those stats and says whether
+ * every one of them was current; when false, the listing is not to be used
+ * (list again without checkLater). Without it, every run was checked.
+ */
+export interface RunListing {
+  runs: RunWithSummaries[];
+  warnings: string[];
+  checked?: () => boolean;
 }
 
 export class RunStore {
@@ -360,9 +373,17 @@ export class RunStore {
    * `values`: whether the caller will read the summaries' numbers (sorts, filters,
    * JSON, qualified columns); without, the snapshot's cold part (their numbers,
    * a third of index.bin) is read only if something asks for one after all.
+   * `checkLater`: a big snapshot's runs are taken before their run.json is
+   * stat'ed (the worker stats them meanwhile), and the listing's `checked`
+   * says later whether they were current (see RunListing), so that the caller
+   * works on the runs while the stats are taken. Nothing is written to the
+   * index before they are checked.
    */
-  listRunsWithSummaries(cells?: CellTexts, { values = true }: { values?: boolean } = {}): { runs: RunWithSummaries[]; warnings: string[] } {
-    return this.readListing(true, cells, values);
+  listRunsWithSummaries(
+    cells?: CellTexts,
+    { values = true, checkLater = false }: { values?: boolean; checkLater?: boolean } = {},
+  ): RunListing {
+    return this.readListing(true, cells, values, checkLater);
   }
 
   /**
@@ -375,24 +396,30 @@ export class RunStore {
     return { runs: runs.map((r) => r.run), warnings };
   }
 
-  private readListing(
-    withSummaries: boolean,
-    cells: CellTexts | undefined,
-    values: boolean,
-  ): { runs: RunWithSummaries[]; warnings: string[] } {
+  private readListing(withSummaries: boolean, cells: CellTexts | undefined, values: boolean, checkLater = false): RunListing {
     const snapshotPath = `${this.home}/${SNAPSHOT_FILE}`;
-    // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot; that thread
-    // then stats each run.json while this one joins the names with the snapshot, and this one helps with the rest.
+    // A big snapshot: the runs folder is listed on another thread while this one reads the snapshot and stats its
+    // runs' run.json by their ids; that thread then joins the names with the ids and stats too, and this one helps
+    // with the rest (run-folder-probe.ts).
     const probe = fileSize(snapshotPath) >= this.probeFromBytes ? startRunFolderProbe(this.runsDir) : null;
     // Without summaries (g runs -a) or their numbers (compare -T), the snapshot's cold part waits until asked for.
     const snapshot = Snapshot.read(snapshotPath, withSummaries && values);
-    // What needs only the snapshot (its table of ids, which entries read in place) is done while the worker lists.
+    // What needs only the snapshot (its table of ids, which entries read in place, their listing entries) is done
+    // while the worker lists; then its runs' run.json are stat'ed by their ids (which needs no listing) until the
+    // worker has listed.
     snapshot?.prepare();
+    probe?.statIds(snapshot === null ? null : snapshot.sharedIds());
+    const made = snapshot === null ? [] : makeInPlaceRuns(snapshot, this.runsDir, withSummaries);
+    probe?.statUntilListed();
     const listed = probe?.listed() ?? null;
-    // Each snapshot entry's place in the listing (-1: not listed), found by the ids' bytes while the worker stats run.json.
+    // Each snapshot entry's place in the listing (-1: not listed): the worker's, or found by the ids' bytes.
     const placeOf = new Int32Array(snapshot?.count ?? 0).fill(-1);
     const { names, warnings, stats, statAt, probeAt } =
-      listed !== null ? this.namesOf(listed, snapshot, placeOf) : this.namesListed(snapshot, placeOf);
+      listed === null
+        ? this.namesListed(snapshot, placeOf)
+        : listed.byIds === undefined || snapshot === null
+          ? this.namesOf(listed.names, snapshot, placeOf)
+          : this.namesJoined(listed.names, listed.byIds, snapshot, made, placeOf);
     if (names.length === 0) return { runs: [], warnings };
     let out: RunWithSummaries[] = [];
     // Each name's place in the listing, for the journal's lines (made only if it has any).
@@ -408,11 +435,18 @@ export class RunStore {
     // read from their files whatever their stats say: a worker starts on them now, while this thread checks
     // the rest, and this thread takes its answers (and reads what it has not) after the snapshot's runs.
     const early = probe !== null && listed !== null ? this.startEarlyReads(names, placeOf, placeOfName, withSummaries) : null;
-    // The listing entries of the snapshot's runs that read in place are made now, while the worker stats: this
-    // thread then has that much less to do after the stats, and the worker takes that many more of them.
-    const made = snapshot === null ? [] : makeInPlaceRuns(snapshot, this.runsDir, withSummaries, names, placeOf);
-    const probed = probe !== null && listed !== null ? probe.stats() : null;
-    // Without the worker's stats (it failed), statAt takes each one when it is needed.
+    // Checked later: the worker stats the snapshot's runs (by entry) while this thread takes them as current and
+    // goes on; `unchecked` lists the entries so taken, and `check` compares their stats once the worker is done.
+    const unchecked: number[] | null = checkLater && probe !== null && listed !== null && snapshot !== null ? [] : null;
+    let verdict: boolean | undefined;
+    const check = (): boolean => {
+      if (verdict !== undefined) return verdict;
+      const probed = probe!.stats();
+      verdict = probed !== null && unchecked!.every((i) => snapshot!.matches(i, probed[3 * i]!, probed[3 * i + 1]!, probed[3 * i + 2]!));
+      return verdict;
+    };
+    const probed = probe !== null && listed !== null && unchecked === null ? probe.stats() : null;
+    // Without the worker's stats (it failed, or they are checked later), statAt takes each one when it is needed.
     if (probed !== null && probeAt !== undefined) copyProbedStats(stats, probed, probeAt, names.length);
     // Whether each name's run was taken from the journal or the snapshot.
     const taken = new Uint8Array(names.length);
@@ -462,7 +496,7 @@ export class RunStore {
       return true;
     };
     const fromSnapshot =
-      snapshot === null ? 0 : takeSnapshotRuns(snapshot, made, { names, placeOf, taken, stats, statAt }, inPlace, decodeOdd);
+      snapshot === null ? 0 : takeSnapshotRuns(snapshot, made, { names, placeOf, taken, stats, statAt }, inPlace, decodeOdd, unchecked);
     // Finished runs read from their files: the journal gets them, or a new snapshot. Many (a store
     // without caches) are read on two threads; the answers come back in the list's order.
     const fresh: RunWithSummaries[] = [];
@@ -505,13 +539,17 @@ export class RunStore {
     if (snapshot !== null && snapshot.inPlaceInOrder()) {
       out = mergeInOrder(inPlace, out.sort(order), aheadOfListed);
     } else out = out.concat(inPlace).sort(order);
-    if (!withSummaries) return { runs: out, warnings };
+    const listing: RunListing = { runs: out, warnings, checked: unchecked === null ? undefined : check };
+    if (!withSummaries) return listing;
     // A new snapshot once enough runs come from elsewhere than the snapshot (the journal, the files)
     // or enough of its entries are gone or stale; otherwise the runs read from files join the journal.
     const enough = SNAPSHOT_REBUILD_RUNS + names.length / 16;
     const outside = fromJournal + fresh.length;
     const dead = (snapshot?.count ?? 0) - fromSnapshot;
-    if (outside >= enough || dead >= enough || journalLines >= enough) {
+    const rebuild = outside >= enough || dead >= enough || journalLines >= enough;
+    // The index is written from checked runs only: when one taken unchecked changed, all are listed again, checked.
+    if (unchecked !== null && (rebuild || fresh.length > 0) && !check()) return this.readListing(withSummaries, cells, values);
+    if (rebuild) {
       const finished = out.filter((r) => r.run instanceof SnapshotRun || recorded.has(r.run.id));
       const statOf = (run: Run): RunFileStat => {
         const st = run instanceof SnapshotRun ? run.at : recorded.get(run.id)!;
@@ -543,7 +581,7 @@ export class RunStore {
         INDEX_KEYS_FILE,
       );
     }
-    return { runs: out, warnings };
+    return listing;
   }
 
   /**
@@ -613,6 +651,32 @@ export class RunStore {
       probeAt[names.length] = k;
       names.push(name);
     }
+    return { ...this.statsWhenAsked(names, []), probeAt };
+  }
+
+  /**
+   * The run ids a probe listed and joined with the snapshot's ids (ListedNames'
+   * `byIds`), in the folder's order: the snapshot's runs named by their entry's
+   * id (`made`'s, when made), the others as listed. `placeOf[i]` is set to
+   * where snapshot entry i's run is among them; the probe stats those by entry.
+   */
+  private namesJoined(
+    others: string[],
+    { runCount, placeOfId, otherAt }: NonNullable<ListedNames["byIds"]>,
+    snapshot: Snapshot,
+    made: Array<SnapshotRun | undefined>,
+    placeOf: Int32Array,
+  ): ListedRuns {
+    const names = new Array<string>(runCount);
+    const probeAt = new Int32Array(runCount).fill(-1);
+    placeOf.set(placeOfId);
+    for (let i = 0; i < placeOf.length; i++) {
+      const k = placeOf[i]!;
+      if (k < 0) continue;
+      names[k] = made[i]?.id ?? snapshot.id(i);
+      probeAt[k] = i;
+    }
+    for (let j = 0; j < others.length; j++) names[otherAt[j]!] = others[j]!;
     return { ...this.statsWhenAsked(names, []), probeAt };
   }
 
@@ -1038,9 +1102,10 @@ function decodeEntry(snapshot: Snapshot, i: number, withSummaries: boolean): Dec
  * each of the few others is placed among the many sorted runs by a binary
  * search (log n comparisons each, where a sort of the whole compares every run).
  */
-/** `stats` (3 numbers a name) from the probe's, which are by the probe's list (`probeAt`: each name's place there). */
+/** `stats` (3 numbers a name) from the probe's, which are by the probe's list (`probeAt`: each name's place there, -1: not in it). */
 function copyProbedStats(stats: Float64Array, probed: Float64Array, probeAt: Int32Array, count: number): void {
   for (let k = 0; k < count; k++) {
+    if (probeAt[k]! < 0) continue;
     const p = 3 * probeAt[k]!;
     stats[3 * k] = probed[p]!;
     stats[3 * k + 1] = probed[p + 1]!;
@@ -1058,21 +1123,15 @@ interface ListingState {
 }
 
 /**
- * The listing entries of the snapshot's runs that are listed and read in
- * place, by entry (undefined for the others); whether each is current is
- * found after (takeSnapshotRuns).
+ * The listing entries of the snapshot's runs that read in place, by entry
+ * (undefined for the others), named by their entry's id: made before the
+ * folder is listed; whether each is listed and current is found after
+ * (takeSnapshotRuns).
  */
-function makeInPlaceRuns(
-  snapshot: Snapshot,
-  runsDir: string,
-  withSummaries: boolean,
-  names: string[],
-  placeOf: Int32Array,
-): Array<SnapshotRun | undefined> {
+function makeInPlaceRuns(snapshot: Snapshot, runsDir: string, withSummaries: boolean): Array<SnapshotRun | undefined> {
   const made = new Array<SnapshotRun | undefined>(snapshot.count);
   for (let i = 0; i < snapshot.count; i++) {
-    const k = placeOf[i]!;
-    if (k >= 0 && snapshot.readsInPlaceFound(i)) made[i] = new SnapshotRun(names[k]!, runsDir, snapshot, i, withSummaries);
+    if (snapshot.readsInPlaceFound(i)) made[i] = new SnapshotRun(snapshot.id(i), runsDir, snapshot, i, withSummaries);
   }
   return made;
 }
@@ -1082,8 +1141,10 @@ function makeInPlaceRuns(
  * (run.json's stat as recorded): those read in place go to `inPlace` (their
  * entries `made` before, in the snapshot's order), the others to `decodeOdd`
  * (false: unreadable, left to the files). Marks them taken; gives how many
- * were. A loop of its own (and the odd entry a function of its own), so that
- * the first odd entry met does not throw the optimised loop away.
+ * were. With `unchecked`, a run not stat'ed yet is taken as current and its
+ * entry added there (the caller checks them later). A loop of its own (and
+ * the odd entry a function of its own), so that the first odd entry met does
+ * not throw the optimised loop away.
  */
 function takeSnapshotRuns(
   snapshot: Snapshot,
@@ -1091,16 +1152,22 @@ function takeSnapshotRuns(
   { names, placeOf, taken, stats, statAt }: ListingState,
   inPlace: RunWithSummaries[],
   decodeOdd: (i: number, name: string) => boolean,
+  unchecked: number[] | null,
 ): number {
   let fromSnapshot = 0;
   for (let i = 0; i < snapshot.count; i++) {
     const k = placeOf[i]!;
     if (k < 0 || taken[k] !== 0) continue;
-    statAt(k);
-    if (!snapshot.matches(i, stats[3 * k]!, stats[3 * k + 1]!, stats[3 * k + 2]!)) continue;
+    // Checked later: a run not stat'ed yet (by the journal's check) is taken as current, and noted.
+    const assumed = unchecked !== null && Number.isNaN(stats[3 * k]!);
+    if (!assumed) {
+      statAt(k);
+      if (!snapshot.matches(i, stats[3 * k]!, stats[3 * k + 1]!, stats[3 * k + 2]!)) continue;
+    }
     const listed = made[i];
     if (listed !== undefined) inPlace.push(listed);
     else if (!decodeOdd(i, names[k]!)) continue;
+    if (assumed) unchecked!.push(i);
     taken[k] = 1;
     fromSnapshot++;
   }
@@ -1193,7 +1260,7 @@ interface ListedRuns {
   warnings: string[];
   stats: Float64Array;
   statAt: (k: number) => void;
-  /** For names a probe listed: where `names[k]` is in the probe's list (and its stats). */
+  /** For names a probe listed: where `names[k]`'s stats are in the probe's (its place in the list, or its snapshot entry's; -1: not stat'ed). */
   probeAt?: Int32Array;
 }
 

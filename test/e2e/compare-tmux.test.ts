@@ -90,4 +90,18 @@ describe.skipIf(!hasTmux && !process.env.CI)("g compare in a real terminal (tmux
     text = await waitFor(/^\$\s*$/m);
     expect(text).not.toMatch(/grid|q quit/);
   });
+
+  it("prints -T in a narrow terminal with the columns that did not fit named first", async () => {
+    // 40 columns: the message (stderr) comes once, before the table (stdout), which is printed after its runs are checked.
+    tmux("send-keys", "-t", SESSION, "clear; stty cols 40; ./g compare -T; echo END; stty cols 120", "Enter");
+    const text = await waitFor(/^END/m);
+    const lines = text.split("\n");
+    const note = lines.findIndex((l) => / did not fit: /.test(l));
+    expect(note, text).toBeGreaterThanOrEqual(0);
+    expect(text.match(/ did not fit: /g)).toHaveLength(1);
+    expect(
+      lines.findIndex((l) => /^\s*#?\s*\d+\s+[0-9a-f]{8}/.test(l)),
+      text,
+    ).toBeGreaterThan(note);
+  });
 });

@@ -11,7 +11,7 @@ import { NOT_A_RUN, startRunFolderProbe } from "../../src/store/run-folder-probe
 import type { CellRange, Flags, RunRecord, ScalarSummary } from "../../src/store/types.js";
 import { SNAPSHOT_CELL_TEXTS } from "../../src/query/compare-data.js";
 import { formatDuration, formatValue, timeFormatterMs } from "../../src/format/values.js";
-import { RunStore, summarizeScalars } from "../../src/store/store.js";
+import { RunStore, summarizeScalars, type RunListing } from "../../src/store/store.js";
 import { stoppedStatus } from "../../src/store/status.js";
 import { g } from "../helpers/g.js";
 import { cleanTempDirs, tempDir } from "../helpers/paths.js";
@@ -33,9 +33,18 @@ function readByFiles(store: RunStore) {
   };
 }
 
-/** The same, as listRunsWithSummaries answers it (from the index where it can). */
-function readListed(store: RunStore) {
-  const { runs, warnings } = store.listRunsWithSummaries();
+/**
+ * The same, as listRunsWithSummaries answers it (from the index where it can).
+ * `later`: as g compare asks, with the snapshot's runs checked later, and
+ * listed again when one of them was not current.
+ */
+function readListed(store: RunStore, later = false) {
+  const first = store.listRunsWithSummaries(undefined, { checkLater: later });
+  return shown(first.checked === undefined || first.checked() ? first : store.listRunsWithSummaries());
+}
+
+/** What compare shows of each run of a listing, as readByFiles gives it. */
+function shown({ runs, warnings }: RunListing) {
   return {
     runs: runs.map((r) => ({
       id: r.run.id,
@@ -397,25 +406,109 @@ describe("the run folder probe", () => {
   });
 });
 
+describe("the run folder probe, handed a snapshot's ids", () => {
+  it("stats run.json by id while it lists, and joins the names with the ids in the folder's order", () => {
+    const home = tempDir();
+    generateStore({ runs: 30, out: home, steps: 1, seed: "probe-ids" });
+    const runsDir = join(home, "runs");
+    writeFileSync(join(runsDir, "not-a-run"), "");
+    const runIds = readdirSync(runsDir).filter((n) => /^[0-9a-f]{32}$/.test(n));
+    // Ten of the runs, one id twice (the first is the one joined), and one whose folder is gone.
+    const gone = "0".repeat(32);
+    const handed = [...runIds.slice(0, 10), runIds[3]!, gone];
+    const record: RunRecord = { format: 1, id: "", created: "2024-01-01T00:00:00.000Z", flags: {} };
+    const entries = handed.map((id, i) => ({ id, ino: i, size: i, mtime: i, record, summaries: {} }));
+    const probe = startRunFolderProbe(runsDir)!;
+    probe.statIds(Snapshot.fromBytes(encodeSnapshot(entries))!.sharedIds());
+    probe.statUntilListed();
+    const listed = probe.listed()!;
+    const stats = probe.stats()!;
+    // The folder's run ids in its order: the handed ones by their place, the others by name.
+    const order = readdirSync(runsDir).filter((n) => /^[0-9a-f]{32}$/.test(n));
+    const { runCount, placeOfId, otherAt } = listed.byIds!;
+    expect(runCount).toBe(order.length);
+    const rebuilt = new Array<string>(runCount);
+    handed.forEach((id, i) => {
+      if (placeOfId[i]! >= 0) rebuilt[placeOfId[i]!] = id;
+    });
+    listed.names.forEach((name, j) => (rebuilt[otherAt[j]!] = name));
+    expect(rebuilt).toEqual(order);
+    expect([placeOfId[10], placeOfId[11]]).toEqual([-1, -1]);
+    expect([...listed.names].sort()).toEqual(runIds.slice(10).sort());
+    handed.forEach((id, i) => {
+      const st = id === gone ? null : statSync(join(runsDir, id, "run.json"));
+      expect([...stats.subarray(3 * i, 3 * i + 3)]).toEqual(st ? [st.ino, st.size, st.mtimeMs] : [-1, 0, 0]);
+    });
+  });
+});
+
+describe("a listing whose snapshot runs are checked later", () => {
+  it("says after whether the runs it took were current, and writes the index only from checked runs", () => {
+    const home = tempDir();
+    generateStore({ runs: 150, out: home, steps: 3, seed: "later" });
+    const store = new RunStore(home, { probeFromBytes: 0 });
+    readListed(store);
+    const journal = join(home, "index.jsonl");
+    const journalled = () => readFileSync(journal, "utf8");
+    const first = store.listRunsWithSummaries(undefined, { checkLater: true });
+    expect(first.checked).toBeDefined();
+    expect(first.checked!()).toBe(true);
+    expect(shown(first)).toEqual(readByFiles(store));
+
+    const finished = store.listRuns().runs.filter((r) => r.record.stopped != null);
+    // A run.json changed behind the index's back: the listing took the snapshot's record, and says it was not current.
+    editRecord(finished[0]!.dir, (r) => void (r.label = "changed by hand"));
+    const before = journalled();
+    const stale = store.listRunsWithSummaries(undefined, { checkLater: true });
+    expect(stale.checked!()).toBe(false);
+    expect(journalled()).toBe(before);
+    expect(readListed(store, true)).toEqual(readByFiles(store));
+
+    // Folders of snapshot entries removed, and a run copied in: the runs taken are current; the new run is journalled.
+    rmSync(finished[1]!.dir, { recursive: true });
+    rmSync(finished[2]!.dir, { recursive: true });
+    const newId = "e".repeat(32);
+    cpSync(finished[3]!.dir, join(store.runsDir, newId), { recursive: true });
+    editRecord(join(store.runsDir, newId), (r) => void (r.id = newId));
+    const moved = store.listRunsWithSummaries(undefined, { checkLater: true });
+    expect(moved.checked?.() ?? true).toBe(true);
+    expect(shown(moved)).toEqual(readByFiles(store));
+    expect(journalled()).toContain(newId);
+
+    // A run changed and one added in the same listing: it would write the new run, so it checks first, finds
+    // the change, and lists again, checked (no `checked` then), with both in the journal.
+    editRecord(finished[4]!.dir, (r) => void (r.label = "changed again"));
+    const newer = "d".repeat(32);
+    cpSync(finished[5]!.dir, join(store.runsDir, newer), { recursive: true });
+    editRecord(join(store.runsDir, newer), (r) => void (r.id = newer));
+    const relisted = store.listRunsWithSummaries(undefined, { checkLater: true });
+    expect(relisted.checked).toBeUndefined();
+    expect(shown(relisted)).toEqual(readByFiles(store));
+    expect(journalled()).toContain(newer);
+    expect(journalled()).toContain("changed again");
+  });
+});
+
 // Each check runs three times: run.json stat'ed on this thread; by the worker thread (what big stores do);
 // and with the runs only their files describe read at once by another worker (big stores from 256 of them).
 describe.each([
-  ["stat'ed here", {}],
-  ["stat'ed by a worker", { probeFromBytes: 0 }],
-  ["stat'ed by a worker, runs without an entry read early", { probeFromBytes: 0, earlyReadsFromRuns: 1 }],
-])("the index, %s", (_, opts) => {
+  ["stat'ed here", {}, false],
+  ["stat'ed by a worker", { probeFromBytes: 0 }, false],
+  ["stat'ed by a worker, runs without an entry read early", { probeFromBytes: 0, earlyReadsFromRuns: 1 }, false],
+  ["stat'ed by a worker while the snapshot's runs are taken, checked later", { probeFromBytes: 0 }, true],
+] as const)("the index, %s", (_, opts, later) => {
   it("builds the snapshot in one pass without writing a file per run", () => {
     const home = tempDir();
     generateStore({ runs: 120, out: home, steps: 4, seed: "idx", summary: false });
     const store = new RunStore(home, opts);
     const expected = readByFiles(store);
-    expect(readListed(store)).toEqual(expected);
+    expect(readListed(store, later)).toEqual(expected);
     for (const id of readdirSync(store.runsDir)) expect(readdirSync(join(store.runsDir, id))).not.toContain("summary.json");
     // Every finished run is in the snapshot, the journal is empty, and the next read answers the same.
     const finished = store.listRuns().runs.filter((r) => r.record.stopped != null).length;
     expect(Snapshot.read(join(home, "index.bin"))!.count).toBe(finished);
     expect(lineCount(join(home, "index.jsonl"))).toBe(0);
-    expect(readListed(store)).toEqual(expected);
+    expect(readListed(store, later)).toEqual(expected);
     expect(store.listRunsIndexed().runs.map((r) => [r.id, r.status, r.record.label])).toEqual(
       expected.runs.map((r) => [r.id, r.status, r.label]),
     );
@@ -426,19 +519,19 @@ describe.each([
     generateStore({ runs: 150, out: home, steps: 4, seed: "stale", summary: false });
     const store = new RunStore(home, opts);
     const snapPath = join(home, "index.bin");
-    readListed(store);
+    readListed(store, later);
     const whole = readFileSync(snapPath);
 
     writeFileSync(snapPath, whole.subarray(0, Math.floor(whole.length / 2) + 17));
-    expect(readListed(store)).toEqual(readByFiles(store));
+    expect(readListed(store, later)).toEqual(readByFiles(store));
     expect(readFileSync(snapPath)).toEqual(whole); // rebuilt
 
     const damaged = Buffer.from(whole);
     for (let at = 100; at < damaged.length; at += 997) damaged[at] = damaged[at]! ^ 0xff;
     writeFileSync(snapPath, damaged);
-    expect(readListed(store)).toEqual(readByFiles(store));
+    expect(readListed(store, later)).toEqual(readByFiles(store));
     writeFileSync(snapPath, "garbage");
-    expect(readListed(store)).toEqual(readByFiles(store));
+    expect(readListed(store, later)).toEqual(readByFiles(store));
 
     // Stale: labels changed through the store, and a hand edit that keeps run.json's size and inode.
     writeFileSync(snapPath, whole);
@@ -448,29 +541,29 @@ describe.each([
     const size = readFileSync(join(edited.dir, "run.json")).length;
     editRecord(edited.dir, (r) => void (r.exit_status = 7));
     expect(readFileSync(join(edited.dir, "run.json")).length).toBe(size);
-    const after = readListed(store);
+    const after = readListed(store, later);
     expect(after).toEqual(readByFiles(store));
     expect(after.runs.find((r) => r.id === edited.id)!.status).toBe("error");
     expect(after.runs.filter((r) => r.label === "relabelled")).toHaveLength(10);
     // Those runs went to the journal; the snapshot stays until enough runs come from elsewhere.
     expect(lineCount(join(home, "index.jsonl"))).toBe(new Set([...runs.slice(0, 10).map((r) => r.id), edited.id]).size);
-    expect(readListed(store)).toEqual(readByFiles(store));
+    expect(readListed(store, later)).toEqual(readByFiles(store));
   });
 
   it("folds a journal of many or torn lines into a new snapshot", () => {
     const home = tempDir();
     generateStore({ runs: 40, out: home, steps: 2, seed: "compact" });
     const store = new RunStore(home, opts);
-    readListed(store); // 40 runs: too few for a snapshot, they go to the journal
+    readListed(store, later); // 40 runs: too few for a snapshot, they go to the journal
     const indexPath = join(home, "index.jsonl");
     const finished = lineCount(indexPath);
     expect(existsSync(join(home, "index.bin"))).toBe(false);
     writeFileSync(indexPath, readFileSync(indexPath, "utf8") + "torn line\n".repeat(1200));
-    expect(readListed(store)).toEqual(readByFiles(store));
+    expect(readListed(store, later)).toEqual(readByFiles(store));
     expect(lineCount(indexPath)).toBe(0);
     expect(Snapshot.read(join(home, "index.bin"))!.count).toBe(finished);
     expect(lineCount(join(home, "index-keys.txt"))).toBe(finished);
-    expect(readListed(store)).toEqual(readByFiles(store));
+    expect(readListed(store, later)).toEqual(readByFiles(store));
   });
 
   it("places runs outside the snapshot among its runs as the full read orders them, odd created times included", () => {
@@ -484,7 +577,7 @@ describe.each([
       .slice(-2);
     editRecord(far!.dir, (r) => void (r.created = "+010000-01-01T00:00:00.000Z"));
     editRecord(early!.dir, (r) => void (r.created = "-000001-12-31T23:59:59.999Z"));
-    readListed(store);
+    readListed(store, later);
     expect(Snapshot.read(join(home, "index.bin"))!.inPlaceInOrder()).toBe(true);
     const finished = store.listRuns().runs.filter((r) => r.record.stopped != null);
     const middle = finished[Math.floor(finished.length / 2)]!;
@@ -511,7 +604,7 @@ describe.each([
         else r.created = created;
       });
     });
-    const listed = readListed(store);
+    const listed = readListed(store, later);
     expect(listed).toEqual(readByFiles(store));
     expect(listed.runs.filter((r) => r.status === "pending" || r.status === "error").length).toBeGreaterThanOrEqual(createds.length);
   });
@@ -520,7 +613,7 @@ describe.each([
     const home = tempDir();
     generateStore({ runs: 160, out: home, steps: 3, seed: "behind" });
     const store = new RunStore(home, opts);
-    readListed(store);
+    readListed(store, later);
     expect(existsSync(join(home, "index.bin"))).toBe(true);
     const all = store.listRuns().runs;
     const [first, second, third] = all.filter((r) => r.record.stopped != null);
@@ -543,7 +636,7 @@ describe.each([
     writeFileSync(join(pending.dir, "scalars.jsonl"), '{"key":"loss","value":7,"step":2,"t":1}\n');
     editRecord(pending.dir, (r) => Object.assign(r, { started: r.created, stopped: r.created, exit_status: 0 }));
 
-    const listed = readListed(store);
+    const listed = readListed(store, later);
     expect(listed).toEqual(readByFiles(store));
     expect(listed.runs[0]).toMatchObject({ id: newId, label: "copied in" });
     expect(listed.runs.find((r) => r.id === second!.id)).toMatchObject({
@@ -553,7 +646,7 @@ describe.each([
     expect(listed.runs.find((r) => r.id === pending.id)).toMatchObject({ status: "completed", summaries: { loss: { last: 7 } } });
     expect(listed.runs.some((r) => r.id === third!.id)).toBe(false);
     expect(store.listNewestRuns(1).runs[0]!.id).toBe(newId);
-    expect(readListed(store)).toEqual(listed);
+    expect(readListed(store, later)).toEqual(listed);
   });
 });
 
@@ -586,6 +679,30 @@ describe("g compare from the index", () => {
     expect(lineCount(join(home, "index.jsonl"))).toBe(3);
     expect(print(false)).toEqual(relabelled);
     expect(print(true)).toEqual(relabelled);
+  });
+});
+
+describe("g compare on a store big enough for the probe (its snapshot's runs checked while the table is made)", () => {
+  it("prints a run changed behind the index's back as its files say, and the same as without any index", () => {
+    const home = tempDir();
+    generateStore({ runs: 4000, out: home, steps: 1, seed: "later-cli", block: 500 });
+    const compare = () => {
+      const res = g(["compare", "-T", "-c", ".label,=lr,last loss"], { home });
+      expect(res.code, res.stderr).toBe(0);
+      return res;
+    };
+    compare();
+    // Past PROBE_FROM_SNAPSHOT_BYTES (2 MiB): the runs folder is listed and stat'ed by the probe, and compare
+    // takes the snapshot's runs before their stats are in.
+    expect(statSync(join(home, "index.bin")).size).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+    const store = new RunStore(home);
+    const run = store.listRuns().runs.find((r) => r.record.stopped != null)!;
+    editRecord(run.dir, (r) => void (r.label = "changed behind the index"));
+    const changed = compare();
+    expect(changed.stdout).toContain("changed behind the index");
+    expect(changed.stderr).toBe("");
+    for (const f of ["index.bin", "index.jsonl", "index-keys.txt"]) rmSync(join(home, f), { force: true });
+    expect(compare().stdout).toBe(changed.stdout);
   });
 });
 
