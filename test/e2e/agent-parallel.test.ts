@@ -72,6 +72,20 @@ function sweepRuns(id: string): TrialRun[] {
     });
 }
 
+/** The run ids of the sweep's ledger so far (none before its first claim); their runs may not be written yet. */
+function claimedRunIds(id: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(join(home, "sweeps", id, "trials.jsonl"), "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter((line) => line.endsWith("}"))
+    .map((line) => (JSON.parse(line) as { run: string }).run);
+}
+
 /**
  * The most trials running at one moment, from the runs' `started` and
  * `stopped` records (a stop at the very instant of a start counts first: the
@@ -226,10 +240,11 @@ print("val_loss: %f" % ((a.x - 0.3) ** 2 + (0.1 if a.opt == "sgd" else 0.0)))
     const id = createSweep("kill.yaml", "program: hang.py\nmethod: grid\nparameters:\n  a: {values: [1, 2]}\n");
     const child = start(["agent", id, "-j", "2"]);
     const done = collect(child);
+    // The claimed runs' locks, by the ledger's run ids: a trial is in the ledger before its run.json is written.
     const locks = () =>
-      sweepRuns(id).flatMap((t) => {
+      claimedRunIds(id).flatMap((runId) => {
         try {
-          return [JSON.parse(readFileSync(join(home, "runs", t.id, "LOCK"), "utf8")) as { child?: number }];
+          return [JSON.parse(readFileSync(join(home, "runs", runId, "LOCK"), "utf8")) as { child?: number }];
         } catch {
           return [];
         }
