@@ -1,9 +1,18 @@
 import { describe, expect, it } from "vitest";
 import seedrandom from "seedrandom";
 import type { Observation, Point, Space } from "../../src/flags/space.js";
-import { DEFAULT_GP_SETTINGS, parseGpSettings, proposeGp, type GpCache, type GpSettings } from "../../src/search/gp.js";
+import {
+  DEFAULT_GP_SETTINGS,
+  fitGp,
+  parseGpSettings,
+  proposeGp,
+  transformOutputs,
+  type GpCache,
+  type GpSettings,
+} from "../../src/search/gp.js";
+import { noiseIsStructure } from "../../src/search/gp/acquisition.js";
 import { buildEncoding, encodePoint } from "../../src/search/encode.js";
-import { inEndGame, sampleInBox, trustBox } from "../../src/search/gp/end-game.js";
+import { inEndGame, nearestTrials, sampleInBox, trustBox } from "../../src/search/gp/end-game.js";
 import { UsageError } from "../../src/errors.js";
 import { AskTellSession } from "../../src/trials/ask-tell-session.js";
 import { loadProposer } from "../../src/trials/optimizers.js";
@@ -218,5 +227,91 @@ describe("the TypeScript SDK's Optimizer", () => {
     expect(budgeted.slice(0, 9)).toEqual(open.slice(0, 9));
     expect(budgeted.slice(9)).not.toEqual(open.slice(9));
     expect(() => new Optimizer({ a: [0, 1] }, { budget: 2.5 })).toThrow(/budget must be a whole number >= 0/);
+  });
+});
+
+describe("the end game's check of the noise near the incumbent (end-game-check)", () => {
+  // A bowl with ripples everywhere but within 0.1 of its minimum: too fine for a fit to every trial,
+  // which calls them noise, while the trials around the minimum show none.
+  const rippled = (p: Point) => {
+    const a = p.a as number;
+    const b = p.b as number;
+    const bowl = (a - 0.3) ** 2 + 0.5 * (b - 0.4) ** 2;
+    return Math.hypot(a - 0.3, (b - 0.4) / 4) > 0.1 ? bowl + 0.2 * Math.sin(60 * a) * Math.sin(15 * b) : bowl;
+  };
+  const rng = seedrandom("r2");
+  const trials: Observation[] = [];
+  for (let k = 0; k < 30; k++) trials.push(((point) => ({ point, value: rippled(point) }))({ a: rng(), b: -2 + 4 * rng() }));
+  for (let k = 0; k < 15; k++)
+    trials.push(((point) => ({ point, value: rippled(point) }))({ a: 0.3 + 0.1 * (rng() - 0.5), b: 0.4 + 0.4 * (rng() - 0.5) }));
+  const enc = buildEncoding(space);
+  const encoded = (h: Observation[]) => h.map((o) => encodePoint(enc, o.point));
+  const fitted = (h: Observation[]) =>
+    fitGp(
+      encoded(h),
+      transformOutputs(
+        h.map((o) => o.value!),
+        "auto",
+      ),
+      enc.width,
+      "fit",
+      seedrandom("f"),
+    );
+
+  it("is set by --opt-flag end-game-check, a number of trials (at least 3) or off; 15 by default", () => {
+    expect(DEFAULT_GP_SETTINGS.endGameCheck).toBe(15);
+    expect(parseGpSettings({ "end-game-check": "20" }).endGameCheck).toBe(20);
+    expect(parseGpSettings({ "end-game-check": "OFF" }).endGameCheck).toBe("off");
+    for (const bad of ["2", "0", "1.5", "x", ""]) expect(() => parseGpSettings({ "end-game-check": bad })).toThrow(UsageError);
+    expect(() => parseGpSettings({ "end-game-check": "x" })).toThrow(/expected off or a whole number of trials >= 3/);
+  });
+
+  it("takes the trials nearest the centre in the fit's length scales, nearest first", () => {
+    const x = [Float64Array.of(0.5, 0.5), Float64Array.of(0.5, 0.9), Float64Array.of(0.6, 0.5), Float64Array.of(0.1, 0.5)];
+    // The second coordinate's scale is ten times the first's: 0.4 along it is nearer than 0.1 along the first.
+    expect(nearestTrials(x, x[0]!, [0.1, 1], 3)).toEqual([0, 1, 2]);
+    expect(nearestTrials(x, x[0]!, [1, 0.1], 3)).toEqual([0, 2, 3]);
+    expect(nearestTrials(x, x[0]!, [1, 1], 10)).toEqual([0, 2, 1, 3]);
+  });
+
+  it("calls the full fit's noise structure where the trials around the incumbent show none", () => {
+    const model = fitted(trials);
+    expect(model.noise).toBeGreaterThan(0.01);
+    const values = trials.map((o) => o.value!);
+    expect(noiseIsStructure(enc, encoded(trials), values, model, DEFAULT_GP_SETTINGS)).toBe(true);
+    expect(noiseIsStructure(enc, encoded(trials), values, model, { ...DEFAULT_GP_SETTINGS, endGameCheck: "off" })).toBe(false);
+    // No more trials than the check takes: nothing to compare with.
+    expect(noiseIsStructure(enc, encoded(trials), values, model, { ...DEFAULT_GP_SETTINGS, endGameCheck: 45 })).toBe(false);
+  });
+
+  it("confirms real noise: every trial run twice, 0.4 apart", () => {
+    const noisy = history(10).flatMap((o) => [
+      { point: o.point, value: o.value! + 0.2 },
+      { point: o.point, value: o.value! - 0.2 },
+    ]);
+    const model = fitted(noisy);
+    expect(model.noise).toBeGreaterThan(0.01);
+    expect(
+      noiseIsStructure(
+        enc,
+        encoded(noisy),
+        noisy.map((o) => o.value!),
+        model,
+        DEFAULT_GP_SETTINGS,
+      ),
+    ).toBe(false);
+  });
+
+  it("turns the last trial into a refinement where the noise is structure, and leaves the stream alone where it is noise", () => {
+    const last = (h: Observation[], settings: Partial<GpSettings>) =>
+      proposeGp(space, h, seedrandom("n"), { ...settings, progress: { trial: 50, total: 50 } }, {});
+    expect(last(trials, {})).not.toEqual(last(trials, { endGameCheck: "off" }));
+    const noisy = history(10).flatMap((o) => [
+      { point: o.point, value: o.value! + 0.2 },
+      { point: o.point, value: o.value! - 0.2 },
+    ]);
+    // The check's fit draws from a stream of its own: the ordinary trial is the one it would have been.
+    expect(last(noisy, {})).toEqual(last(noisy, { endGameCheck: "off" }));
+    expect(last(noisy, {})).toEqual(last(noisy, { endGame: "off" }));
   });
 });

@@ -63,6 +63,12 @@ export interface GpSettings {
   /** The end game's box: the incumbent ± this many fitted length scales per numeric flag. */
   endGameRadius: number;
   /**
+   * Where the full fit finds noise in the end game: the number of trials
+   * nearest the incumbent that a second fit checks it on (gp/end-game.ts);
+   * "off": the end game's trials are then ordinary ones.
+   */
+  endGameCheck: number | "off";
+  /**
    * Not a user setting: where the search stands, given by a caller that
    * knows the budget (ask-tell's init, --max-trials, a sweep's run_cap).
    */
@@ -94,6 +100,8 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   // The last tenth of a known budget refines (gp/end-game.ts says why these two values).
   endGame: 0.1,
   endGameRadius: 0.75,
+  // Noise the full fit finds but the 15 trials around the incumbent do not is structure (gp/end-game.ts).
+  endGameCheck: 15,
   progress: null,
 };
 
@@ -173,6 +181,11 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
     name: "end-game-radius",
     default: String(DEFAULT_GP_SETTINGS.endGameRadius),
     help: "the end game's box: the best trial ± this many fitted length scales on each numeric flag",
+  },
+  {
+    name: "end-game-check",
+    default: String(DEFAULT_GP_SETTINGS.endGameCheck),
+    help: "where the fit finds noise in the end game: fit again to this many trials nearest the best one, and if that fit finds none, refine with the first fit made exact (the noise was structure too fine to model, as a rippled function's); off: the end game's trials are then ordinary ones",
   },
   {
     name: "model",
@@ -296,6 +309,16 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
         if (out.endGameRadius === 0)
           throw new UsageError(`--opt-flag ${rawName}=${value}: expected a number above 0 (e.g. --opt-flag ${rawName}=0.5)`);
         break;
+      case "end-game-check": {
+        const n = Number(value);
+        if (value.toLowerCase() === "off") out.endGameCheck = "off";
+        else if (Number.isInteger(n) && n >= 3) out.endGameCheck = n;
+        else
+          throw new UsageError(
+            `--opt-flag ${rawName}=${value}: expected off or a whole number of trials >= 3 (e.g. --opt-flag end-game-check=15)`,
+          );
+        break;
+      }
       default:
         throw new UsageError(
           `unknown gp setting '${rawName}': expected one of ${GP_SETTINGS_HELP.map((h) => h.name).join(", ")} (see g run --help-optimizer gp)`,
