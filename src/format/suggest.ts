@@ -57,3 +57,15 @@ export function didYouMean(name: string, candidates: Iterable<string>, show: (n:
   const list = shown.length === 1 ? shown[0]! : `${shown.slice(0, -1).join(", ")} or ${shown[shown.length - 1]!}`;
   return `; did you mean ${list}?`;
 }
+
+/**
+ * The error for an unknown `--opt-flag` name of an optimizer: the close names
+ * when there are any, else every name it takes.
+ */
+export function unknownSettingMessage(optimizer: string, name: string, names: string[]): string {
+  const hint = didYouMean(name, names);
+  const see = `(see g run --help-optimizer ${optimizer})`;
+  return hint
+    ? `unknown ${optimizer} setting '${name}'${hint} ${see}`
+    : `unknown ${optimizer} setting '${name}': expected one of ${names.join(", ")} ${see}`;
+}

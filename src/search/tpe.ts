@@ -21,6 +21,7 @@ import {
   type Encoding,
 } from "./encode.js";
 import { normalCdf } from "./linalg.js";
+import { unknownSettingMessage } from "../format/suggest.js";
 
 export interface TpeSettings {
   /** Random points before the estimator is used. */
@@ -89,7 +90,11 @@ export function parseTpeSettings(raw: Record<string, string>): Partial<TpeSettin
         break;
       default:
         throw new UsageError(
-          `unknown tpe setting '${rawName}': expected one of ${TPE_SETTINGS_HELP.map((h) => h.name).join(", ")} (see g run --help-optimizer tpe)`,
+          unknownSettingMessage(
+            "tpe",
+            rawName,
+            TPE_SETTINGS_HELP.map((h) => h.name),
+          ),
         );
     }
   }

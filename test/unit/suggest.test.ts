@@ -4,6 +4,9 @@ import { UsageError } from "../../src/errors.js";
 import { checkLabel, checkScriptFlagNames, checkTags } from "../../src/flags/check-names.js";
 import { closestNames, didYouMean, editDistance } from "../../src/format/suggest.js";
 import { missingObjectiveWarning } from "../../src/query/objective.js";
+import { parseGpSettings } from "../../src/search/gp.js";
+import { parseTpeSettings } from "../../src/search/tpe.js";
+import { parseTreeSettings } from "../../src/search/trees.js";
 
 describe("editDistance", () => {
   it("counts a swap of neighbouring letters as one edit", () => {
@@ -107,5 +110,23 @@ describe("missingObjectiveWarning", () => {
   it("says nothing when the objective is there or nothing was logged", () => {
     expect(missingObjectiveWarning({ column: "loss", goal: "minimize" }, { loss: summary }, "trial 1")).toBeNull();
     expect(missingObjectiveWarning({ column: "loss", goal: "minimize" }, {}, "trial 1")).toBeNull();
+  });
+});
+
+describe("an unknown optimizer setting", () => {
+  it("names the close settings when there are any", () => {
+    expect(() => parseGpSettings({ "end-game-chek": "2" })).toThrow(
+      /^unknown gp setting 'end-game-chek'; did you mean end-game-check\? \(see g run --help-optimizer gp\)$/,
+    );
+    expect(() => parseTpeSettings({ gama: "0.2" })).toThrow(/^unknown tpe setting 'gama'; did you mean gamma\?/);
+    expect(() => parseTreeSettings("forest", { kapa: "2" })).toThrow(/^unknown forest setting 'kapa'; did you mean kappa\?/);
+    expect(() => parseTreeSettings("gbrt", { "end-gam": "off" })).toThrow(/did you mean end-game\?/);
+  });
+
+  it("lists every setting when none is close", () => {
+    expect(() => parseGpSettings({ bogus: "1" })).toThrow(
+      /^unknown gp setting 'bogus': expected one of random-starts, .*end-game-check.* \(see g run --help-optimizer gp\)$/,
+    );
+    expect(() => parseTpeSettings({ bogus: "1" })).toThrow(UsageError);
   });
 });

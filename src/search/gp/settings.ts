@@ -3,6 +3,7 @@
 
 import { UsageError } from "../../errors.js";
 import type { SearchProgress } from "../../flags/space.js";
+import { unknownSettingMessage } from "../../format/suggest.js";
 
 export type Acquisition = "ei" | "lcb" | "pi" | "hedge" | "alternate" | "mes";
 
@@ -175,7 +176,7 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   {
     name: "end-game",
     default: String(DEFAULT_GP_SETTINGS.endGame),
-    help: "when the budget is known (--max-trials, a sweep's run_cap, ask-tell's init budget): the share of it, at the end, that refines the best trial's basin (the single fit made exact, EI with no margin, in a box of end-game-radius length scales around it) instead of exploring, where the fit finds no noise; off: never",
+    help: "when the budget is known (--max-trials, a sweep's run_cap, ask-tell's init budget): the share of it, at the end, that refines the best trial's basin (the single fit made exact, EI with no margin, in a box of end-game-radius length scales around it) instead of exploring, where the fit finds no noise (or end-game-check finds none near the best trial); off: never",
   },
   {
     name: "end-game-radius",
@@ -321,7 +322,11 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
       }
       default:
         throw new UsageError(
-          `unknown gp setting '${rawName}': expected one of ${GP_SETTINGS_HELP.map((h) => h.name).join(", ")} (see g run --help-optimizer gp)`,
+          unknownSettingMessage(
+            "gp",
+            rawName,
+            GP_SETTINGS_HELP.map((h) => h.name),
+          ),
         );
     }
   }

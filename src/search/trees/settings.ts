@@ -5,6 +5,7 @@
 // share of random trials.
 
 import { UsageError } from "../../errors.js";
+import { unknownSettingMessage } from "../../format/suggest.js";
 
 export type TreeAcquisition = "ei" | "lcb" | "pi";
 export type TreeSurrogate = "forest" | "gbrt";
@@ -176,9 +177,11 @@ export function parseTreeSettings(surrogate: TreeSurrogate, raw: Record<string, 
       }
       default:
         throw new UsageError(
-          `unknown ${surrogate} setting '${rawName}': expected one of ${treeSettingsHelp(surrogate)
-            .map((h) => h.name)
-            .join(", ")} (see g run --help-optimizer ${surrogate})`,
+          unknownSettingMessage(
+            surrogate,
+            rawName,
+            treeSettingsHelp(surrogate).map((h) => h.name),
+          ),
         );
     }
   }
