@@ -245,7 +245,8 @@ describe("Bayesian optimisation", () => {
     const run = (maxTrials: number) => {
       const home = tempDir();
       const args = ["run", "-y", "-q", TRAIN, "x=[-2.0:2.0]", "noise=0", "--optimizer", "gp", "--random-seed", "3"];
-      const res = g([...args, "--max-trials", String(maxTrials), "--opt-flag", "end-game=0.25"], { home });
+      // Five random starts (a single flag gets ten by default, which would leave no model trials to compare).
+      const res = g([...args, "--max-trials", String(maxTrials), "--opt-flag", "end-game=0.25", "--opt-flag", "random-starts=5"], { home });
       expect(res.code, res.stderr).toBe(0);
       return trials(home).map((t) => t.flags.x as number);
     };

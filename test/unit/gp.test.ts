@@ -16,10 +16,20 @@ import {
   believedBest,
   noiseFactor,
   type GpCache,
+  type GpSettings,
 } from "../../src/search/gp.js";
 import { logEvidence } from "../../src/search/gp/model.js";
 import { fitGp } from "../../src/search/gp/fit.js";
-import { acquisitionScore, chooseAcquisition, lengthscaleGroups, logCdf, logH, NOISE_FACTOR_MIN } from "../../src/search/gp/acquisition.js";
+import {
+  acquisitionScore,
+  chooseAcquisition,
+  defaultRandomStarts,
+  lengthscaleGroups,
+  logCdf,
+  logH,
+  NOISE_FACTOR_MIN,
+  SINGLE_FLAG_RANDOM_STARTS,
+} from "../../src/search/gp/acquisition.js";
 import { normalCdf } from "../../src/search/linalg.js";
 import { buildEncoding, decodePoint, sampleUnit } from "../../src/search/encode.js";
 
@@ -437,5 +447,37 @@ describe("acquisition refinement", () => {
     }
     const p = proposeGp(space, history, seedrandom("refine"), { noise: 1e-6, candidates: 20 });
     expect(Math.hypot((p.x as number) - 0.3, (p.y as number) - 0.7)).toBeLessThan(0.08);
+  });
+});
+
+describe("gp's random starts by default", () => {
+  const line: Space = { x: { type: "uniform", low: -2, high: 2 } };
+  const plane: Space = { x: { type: "uniform", low: -2, high: 2 }, y: { type: "uniform", low: 0, high: 1 } };
+  const choice: Space = { act: { type: "choice", values: ["relu", "tanh", "gelu"] } };
+  const bowl = (p: Point) => ((p.x as number) + 0.3) ** 2;
+
+  it("are ten with a single numeric flag and five otherwise", () => {
+    expect(SINGLE_FLAG_RANDOM_STARTS).toBe(10);
+    expect(defaultRandomStarts(buildEncoding(line))).toBe(10);
+    expect(defaultRandomStarts(buildEncoding({ n: { type: "uniform", low: 1, high: 64, integer: true } }))).toBe(10);
+    expect(defaultRandomStarts(buildEncoding(plane))).toBe(5);
+    expect(defaultRandomStarts(buildEncoding(choice))).toBe(5);
+  });
+
+  it("take ten trials on a line unless random-starts says otherwise", () => {
+    const run = (settings: Partial<GpSettings>) => {
+      const rng = seedrandom("s");
+      const h: Observation[] = [];
+      for (let k = 0; k < 11; k++) {
+        const point = proposeGp(line, h, rng, settings, {});
+        h.push({ point, value: bowl(point) });
+      }
+      return h.map((o) => o.point.x as number);
+    };
+    const byDefault = run({});
+    expect(byDefault).toEqual(run({ randomStarts: 10 }));
+    const five = run({ randomStarts: 5 });
+    expect(five.slice(0, 5)).toEqual(byDefault.slice(0, 5));
+    expect(five[5]).not.toEqual(byDefault[5]);
   });
 });

@@ -29,6 +29,8 @@ import { DEFAULT_GP_SETTINGS, FIT_TURNS_NUMERIC, FIT_TURNS_WITH_CHOICES, type Ac
 
 /** The end game's noise variance (standardised) when the fit finds none: the fit's lower bound. */
 const END_GAME_NOISE = 1e-6;
+/** Random starts with a single numeric flag and no `random-starts` given (`defaultRandomStarts`). */
+export const SINGLE_FLAG_RANDOM_STARTS = 10;
 /** L-BFGS iterations per refinement start. */
 const REFINE_ITERATIONS = 30;
 
@@ -298,7 +300,7 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   const seen = new Set(history.map((o) => pointKey(enc, o.point)));
   const done = history.filter((o): o is { point: Point; value: number } => o.value !== null && Number.isFinite(o.value));
   if (enc.width === 0) return decodePoint(enc, new Float64Array(0));
-  const randomStarts = Math.max(2, s.randomStarts);
+  const randomStarts = Math.max(2, settings?.randomStarts ?? defaultRandomStarts(enc));
   if (done.length < randomStarts) {
     const tried = history.map((o) => o.point);
     if (s.design === "latin") return sampleDesign(enc, tried, seen, rng, randomStarts);
@@ -418,6 +420,20 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
     if (!seen.has(pointKey(enc, point))) return point;
   }
   return sampleUntried(enc, seen, rng);
+}
+
+/**
+ * Random starts when `random-starts` is not given: SINGLE_FLAG_RANDOM_STARTS
+ * with one numeric flag, else the default's 5. On a line, ten spread-out
+ * starts leave no gap wider than about a tenth of the range, so a basin that
+ * narrow is seen before the model takes over; with five, a model fitted to
+ * five noisy values can anchor on a lucky one and never look between them
+ * (the Guild seed's problem at 20 trials, 160 seeds: the basin found in
+ * 160 instead of 146; docs/benchmarks.md, "gp, twelfth round").
+ */
+export function defaultRandomStarts(enc: Encoding): number {
+  const single = enc.coords.length === 1 && enc.coords[0]!.kind === "numeric";
+  return single ? SINGLE_FLAG_RANDOM_STARTS : DEFAULT_GP_SETTINGS.randomStarts;
 }
 
 /**

@@ -107,7 +107,11 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
 };
 
 export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: string }> = [
-  { name: "random-starts", default: String(DEFAULT_GP_SETTINGS.randomStarts), help: "random trials before the model takes over" },
+  {
+    name: "random-starts",
+    default: `${DEFAULT_GP_SETTINGS.randomStarts}, 10 with a single numeric flag`,
+    help: "random trials before the model takes over",
+  },
   {
     name: "acq-func",
     default: DEFAULT_GP_SETTINGS.acquisition,
