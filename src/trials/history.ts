@@ -4,7 +4,8 @@
 // sweep agents (every trial of the sweep, running ones included).
 
 import type { Observation, Point, Space } from "../flags/space.js";
-import { DEFAULT_GP_SETTINGS } from "../search/gp/settings.js";
+import { buildEncoding } from "../search/encode.js";
+import { defaultRandomStarts } from "../search/gp/settings.js";
 import { lossFor, objectiveValue } from "../query/objective.js";
 import type { RunStore } from "../store/store.js";
 import type { Trial } from "../store/sweeps.js";
@@ -89,6 +90,8 @@ export function sweepHistory(
   });
   const finished = observed.map((o) => o.value).filter((v): v is number => v !== null && Number.isFinite(v));
   const lie =
-    opts.liar && finished.length >= DEFAULT_GP_SETTINGS.randomStarts ? finished.reduce((a, b) => a + b, 0) / finished.length : null;
+    opts.liar && finished.length >= defaultRandomStarts(buildEncoding(space))
+      ? finished.reduce((a, b) => a + b, 0) / finished.length
+      : null;
   return observed.map((o) => ({ point: o.point, value: o.pending && lie !== null ? lie : o.value }));
 }

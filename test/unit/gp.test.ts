@@ -19,17 +19,9 @@ import {
   type GpSettings,
 } from "../../src/search/gp.js";
 import { logEvidence } from "../../src/search/gp/model.js";
+import { defaultRandomStarts, SINGLE_FLAG_RANDOM_STARTS } from "../../src/search/gp/settings.js";
 import { fitGp } from "../../src/search/gp/fit.js";
-import {
-  acquisitionScore,
-  chooseAcquisition,
-  defaultRandomStarts,
-  lengthscaleGroups,
-  logCdf,
-  logH,
-  NOISE_FACTOR_MIN,
-  SINGLE_FLAG_RANDOM_STARTS,
-} from "../../src/search/gp/acquisition.js";
+import { acquisitionScore, chooseAcquisition, lengthscaleGroups, logCdf, logH, NOISE_FACTOR_MIN } from "../../src/search/gp/acquisition.js";
 import { normalCdf } from "../../src/search/linalg.js";
 import { buildEncoding, decodePoint, sampleUnit } from "../../src/search/encode.js";
 

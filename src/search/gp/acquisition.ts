@@ -25,12 +25,17 @@ import { fitGp, fitGpChoosingWarp, gaussian, lengthscalePriorShift, minimizeBox,
 import { fitGpFixed, logEvidence, predict, predictWithGradient, type GpModel } from "./model.js";
 import { mesScore, predictAll, sampleGumbelMin, fitMinValueGumbel, sampleJointMin } from "./mes.js";
 import { bestTried, inEndGame, nearestTrials, sampleInBox, trustBox, type TrustBox } from "./end-game.js";
-import { DEFAULT_GP_SETTINGS, FIT_TURNS_NUMERIC, FIT_TURNS_WITH_CHOICES, type Acquisition, type GpSettings } from "./settings.js";
+import {
+  DEFAULT_GP_SETTINGS,
+  defaultRandomStarts,
+  FIT_TURNS_NUMERIC,
+  FIT_TURNS_WITH_CHOICES,
+  type Acquisition,
+  type GpSettings,
+} from "./settings.js";
 
 /** The end game's noise variance (standardised) when the fit finds none: the fit's lower bound. */
 const END_GAME_NOISE = 1e-6;
-/** Random starts with a single numeric flag and no `random-starts` given (`defaultRandomStarts`). */
-export const SINGLE_FLAG_RANDOM_STARTS = 10;
 /** L-BFGS iterations per refinement start. */
 const REFINE_ITERATIONS = 30;
 
@@ -420,20 +425,6 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
     if (!seen.has(pointKey(enc, point))) return point;
   }
   return sampleUntried(enc, seen, rng);
-}
-
-/**
- * Random starts when `random-starts` is not given: SINGLE_FLAG_RANDOM_STARTS
- * with one numeric flag, else the default's 5. On a line, ten spread-out
- * starts leave no gap wider than about a tenth of the range, so a basin that
- * narrow is seen before the model takes over; with five, a model fitted to
- * five noisy values can anchor on a lucky one and never look between them
- * (the Guild seed's problem at 20 trials, 160 seeds: the basin found in
- * 160 instead of 146; docs/benchmarks.md, "gp, twelfth round").
- */
-export function defaultRandomStarts(enc: Encoding): number {
-  const single = enc.coords.length === 1 && enc.coords[0]!.kind === "numeric";
-  return single ? SINGLE_FLAG_RANDOM_STARTS : DEFAULT_GP_SETTINGS.randomStarts;
 }
 
 /**

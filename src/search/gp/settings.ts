@@ -4,6 +4,7 @@
 import { UsageError } from "../../errors.js";
 import type { SearchProgress } from "../../flags/space.js";
 import { unknownSettingMessage } from "../../format/suggest.js";
+import type { Encoding } from "../encode.js";
 
 export type Acquisition = "ei" | "lcb" | "pi" | "hedge" | "alternate" | "mes";
 
@@ -367,4 +368,20 @@ function parseOptunaParts(name: string, value: string): OptunaPart[] {
     if (!parts.includes(known)) parts.push(known);
   }
   return parts;
+}
+
+/** Random starts with a single numeric flag and no `random-starts` given (`defaultRandomStarts`). */
+export const SINGLE_FLAG_RANDOM_STARTS = 10;
+/**
+ * Random starts when `random-starts` is not given: SINGLE_FLAG_RANDOM_STARTS
+ * with one numeric flag, else the default's 5. On a line, ten spread-out
+ * starts leave no gap wider than about a tenth of the range, so a basin that
+ * narrow is seen before the model takes over; with five, a model fitted to
+ * five noisy values can anchor on a lucky one and never look between them
+ * (the Guild seed's problem at 20 trials, 160 seeds: the basin found in
+ * 160 instead of 146; docs/benchmarks.md, "gp, twelfth round").
+ */
+export function defaultRandomStarts(enc: Encoding): number {
+  const single = enc.coords.length === 1 && enc.coords[0]!.kind === "numeric";
+  return single ? SINGLE_FLAG_RANDOM_STARTS : DEFAULT_GP_SETTINGS.randomStarts;
 }
