@@ -8,6 +8,9 @@ import type { Run, RunRecord, RunStatus } from "../../src/store/types.js";
 import { DEFAULT_MAX_TRIALS, findOptimizer, parseOptFlags, parseOptimizerSettings, resolveOptimizer } from "../../src/trials/optimizers.js";
 import { planRestart } from "../../src/trials/restart.js";
 import { chooseTrial, ledgerHasTrialsLeft } from "../../src/trials/sweep.js";
+import { sweepHistory } from "../../src/trials/history.js";
+import type { RunStore } from "../../src/store/store.js";
+import type { Space } from "../../src/flags/space.js";
 import { parseSweepConfig } from "../../src/flags/sweep-config.js";
 import type { Sweep, Trial } from "../../src/store/sweeps.js";
 
@@ -256,5 +259,35 @@ describe("ledgerHasTrialsLeft (the claim's peek, from the ledger's lines alone)"
   it("sees a grid point left until every point's trial number has a line", () => {
     expect(ledgerHasTrialsLeft(grid, lines(1, 3))).toBe(true);
     expect(ledgerHasTrialsLeft(grid, lines(3, 1, 2))).toBe(false);
+  });
+});
+
+describe("sweepHistory's constant liar", () => {
+  // A store that knows each finished run's loss.
+  const losses = new Map<string, number>();
+  const store = { readSummaries: (r: Run) => (losses.has(r.id) ? { loss: { last: losses.get(r.id)! } } : {}) } as unknown as RunStore;
+  const objective = { column: "loss", goal: "minimize" as const };
+  const trialsOf = (finished: number, space: Space): Trial[] => {
+    const names = Object.keys(space);
+    const flags = (k: number) => Object.fromEntries(names.map((n) => [n, k / 10]));
+    const out: Trial[] = [];
+    for (let k = 1; k <= finished + 1; k++) {
+      const id = `r${k}`;
+      if (k <= finished) losses.set(id, k);
+      const status: RunStatus = k <= finished ? "completed" : "running";
+      out.push({ trial: k, runId: id, run: run(id, status, { flags: flags(k) }), orphaned: false, superseded: false });
+    }
+    return out;
+  };
+  const line: Space = { x: { type: "uniform", low: 0, high: 1 } };
+  const plane: Space = { x: { type: "uniform", low: 0, high: 1 }, y: { type: "uniform", low: 0, high: 1 } };
+  const lieFor = (finished: number, space: Space) =>
+    sweepHistory(store, space, objective, trialsOf(finished, space), { liar: true }).at(-1)!.value;
+
+  it("lies for running trials once gp's random starts are done: 5, or 10 on a single numeric flag", () => {
+    expect(lieFor(4, plane)).toBeNull();
+    expect(lieFor(5, plane)).toBe(3); // the mean of 1..5
+    expect(lieFor(9, line)).toBeNull();
+    expect(lieFor(10, line)).toBe(5.5);
   });
 });
