@@ -5,14 +5,15 @@ import {
   DEFAULT_GP_SETTINGS,
   fitGp,
   parseGpSettings,
+  predict,
   proposeGp,
   transformOutputs,
   type GpCache,
   type GpSettings,
 } from "../../src/search/gp.js";
-import { noiseIsStructure } from "../../src/search/gp/acquisition.js";
+import { lengthscaleGroups, noiseIsStructure } from "../../src/search/gp/acquisition.js";
 import { buildEncoding, encodePoint } from "../../src/search/encode.js";
-import { inEndGame, nearestTrials, sampleInBox, trustBox } from "../../src/search/gp/end-game.js";
+import { firstOfEndGame, inEndGame, nearestTrials, sampleInBox, trustBox } from "../../src/search/gp/end-game.js";
 import { UsageError } from "../../src/errors.js";
 import { AskTellSession } from "../../src/trials/ask-tell-session.js";
 import { loadProposer } from "../../src/trials/optimizers.js";
@@ -313,5 +314,58 @@ describe("the end game's check of the noise near the incumbent (end-game-check)"
     // The check's fit draws from a stream of its own: the ordinary trial is the one it would have been.
     expect(last(noisy, {})).toEqual(last(noisy, { endGameCheck: "off" }));
     expect(last(noisy, {})).toEqual(last(noisy, { endGame: "off" }));
+  });
+
+  describe("and its jump to the trend's bottom (end-game-jump)", () => {
+    it("is set by --opt-flag end-game-jump, on or off; on by default", () => {
+      expect(DEFAULT_GP_SETTINGS.endGameJump).toBe("on");
+      expect(parseGpSettings({ "end-game-jump": "off" }).endGameJump).toBe("off");
+      expect(parseGpSettings({ end_game_jump: "ON" }).endGameJump).toBe("on");
+      for (const bad of ["", "1", "yes", "of"]) expect(() => parseGpSettings({ "end-game-jump": bad })).toThrow(UsageError);
+      expect(() => parseGpSettings({ "end-game-jump": "yes" })).toThrow(/expected on or off/);
+    });
+
+    it("is the end game's first trial only, read from the budget", () => {
+      const s = { endGame: 0.1 as const };
+      expect(firstOfEndGame(s, { trial: 45, total: 50 })).toBe(false);
+      expect(firstOfEndGame(s, { trial: 46, total: 50 })).toBe(true);
+      expect(firstOfEndGame(s, { trial: 47, total: 50 })).toBe(false);
+      expect(firstOfEndGame(s, { trial: 50, total: 50 })).toBe(false);
+      expect(firstOfEndGame(s, { trial: 19, total: 20 })).toBe(true);
+      expect(firstOfEndGame(s, { trial: 10, total: 10 })).toBe(true);
+      expect(firstOfEndGame(s, { trial: 9, total: 10 })).toBe(false);
+      expect(firstOfEndGame(s, null)).toBe(false);
+      expect(firstOfEndGame({ endGame: "off" }, { trial: 46, total: 50 })).toBe(false);
+    });
+
+    const at = (h: Observation[], trial: number, settings: Partial<GpSettings> = {}) =>
+      proposeGp(space, h, seedrandom("n"), { ...settings, progress: { trial, total: 50 } }, {});
+
+    it("goes where the full fit's mean is lowest where the noise is structure, instead of refining", () => {
+      const jumped = at(trials, 46);
+      const refined = at(trials, 46, { endGameJump: "off" });
+      expect(jumped).not.toEqual(refined);
+      // The fit proposeGp makes: the same values, stream and (empty) cache.
+      const values = trials.map((o) => o.value!);
+      const model = fitGp(encoded(trials), transformOutputs(values, "auto"), enc.width, "fit", seedrandom("n"), {}, lengthscaleGroups(enc));
+      expect(model.noise).toBeGreaterThan(0.01);
+      const mean = (p: Point) => predict(model, encodePoint(enc, p)).mean;
+      const lowestTried = Math.min(...trials.map((o) => mean(o.point)));
+      expect(mean(jumped)).toBeLessThanOrEqual(lowestTried);
+      expect(mean(jumped)).toBeLessThan(mean(refined));
+    });
+
+    it("changes no other trial: the rest of the end game, real noise, and end-game-check=off", () => {
+      expect(at(trials, 47)).toEqual(at(trials, 47, { endGameJump: "off" }));
+      expect(at(trials, 46, { endGameCheck: "off" })).toEqual(at(trials, 46, { endGameCheck: "off", endGameJump: "off" }));
+      const noisy = history(10).flatMap((o) => [
+        { point: o.point, value: o.value! + 0.2 },
+        { point: o.point, value: o.value! - 0.2 },
+      ]);
+      expect(at(noisy, 46)).toEqual(at(noisy, 46, { endGameJump: "off" }));
+      // Without noise in the fit the end game refines from its first trial.
+      const smooth = history(30);
+      expect(at(smooth, 46)).toEqual(at(smooth, 46, { endGameJump: "off" }));
+    });
   });
 });

@@ -24,7 +24,7 @@ import { logCdf, logH } from "./normal-tail.js";
 import { fitGp, fitGpChoosingWarp, gaussian, lengthscalePriorShift, minimizeBox, sampleGp, transformOutputs, type GpCache } from "./fit.js";
 import { fitGpFixed, logEvidence, predict, predictWithGradient, type GpModel } from "./model.js";
 import { mesScore, predictAll, sampleGumbelMin, fitMinValueGumbel, sampleJointMin } from "./mes.js";
-import { bestTried, inEndGame, nearestTrials, sampleInBox, trustBox, type TrustBox } from "./end-game.js";
+import { bestTried, firstOfEndGame, inEndGame, nearestTrials, sampleInBox, trustBox, type TrustBox } from "./end-game.js";
 import {
   DEFAULT_GP_SETTINGS,
   defaultRandomStarts,
@@ -322,6 +322,7 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
   // The last share of a known budget refines the best basin (end-game.ts): the single fit, EI with no margin, in a box.
   const lastShare = inEndGame(s, s.progress);
   let endGame = lastShare;
+  let jump = false;
   const useSamples =
     !lastShare &&
     drawsHyperparameters(
@@ -344,17 +345,25 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
     // with ordinary last trials, 73 with refining ones. Unless the trials around the incumbent show no
     // noise (end-game.ts): then it was structure, and the end game refines (ackley5, 160 seeds: median
     // 1.80 -> 1.47).
-    endGame = lastShare && (model.noise < NOISE_FACTOR_MIN || noiseIsStructure(enc, x, values, model, s));
+    const structure = lastShare && model.noise >= NOISE_FACTOR_MIN && noiseIsStructure(enc, x, values, model, s);
+    endGame = lastShare && (model.noise < NOISE_FACTOR_MIN || structure);
+    // Structure: the full fit's mean is the trend under the ripples. The end game's first trial goes to its
+    // bottom (end-game-jump), an ordinary global search of the mean alone; the rest refine the best basin.
+    if (structure && s.endGameJump === "on" && firstOfEndGame(s, s.progress)) {
+      jump = true;
+      endGame = false;
+    }
     // A fit that finds no noise (below the noise factor's gate) still carries the prior's ~1/300 of
     // the values' variance as noise, which blurs a basin's last digits; the end game interpolates instead
     // (hartmann6, 40 seeds: the seeds in the global basin end at ~1e-4 instead of ~2e-4 to 4e-3).
     if (endGame && s.noise === "fit") model = fitGpFixed(x, y, model.lengthscales, model.variance, END_GAME_NOISE);
-    beliefs = endGame ? [{ model, best: incumbent(model, x), weight: 1 }] : buildBeliefs(model, x, y);
+    beliefs = endGame || jump ? [{ model, best: incumbent(model, x), weight: 1 }] : buildBeliefs(model, x, y);
   }
   const ranked = x.map((u) => predict(model, u).mean);
   // The end game takes EI with no margin: any improvement is worth a trial that cannot be spent later.
-  const kind: ScoringAcquisition = endGame ? "ei" : chooseAcquisition(s.acquisition, done.length, rng, s.mesUntil);
-  const score: Pick<GpSettings, "xi" | "kappa"> = endGame ? { ...s, xi: 0 } : s;
+  // Its jump takes the mean alone (LCB with no optimism).
+  const kind: ScoringAcquisition = jump ? "lcb" : endGame ? "ei" : chooseAcquisition(s.acquisition, done.length, rng, s.mesUntil);
+  const score: Pick<GpSettings, "xi" | "kappa"> = jump ? { ...s, kappa: 0 } : endGame ? { ...s, xi: 0 } : s;
 
   // Candidates: uniform over the cube, plus Gaussian perturbations of the
   // best few observations at a scale tied to the fitted length scales.

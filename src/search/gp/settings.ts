@@ -71,6 +71,12 @@ export interface GpSettings {
    */
   endGameCheck: number | "off";
   /**
+   * Where `end-game-check` finds the full fit's noise to be structure: "on",
+   * the end game's first trial goes where the full fit's mean is lowest (the
+   * trend under the ripples) before the rest refine the best trial's basin.
+   */
+  endGameJump: "on" | "off";
+  /**
    * Not a user setting: where the search stands, given by a caller that
    * knows the budget (ask-tell's init, --max-trials, a sweep's run_cap).
    */
@@ -104,6 +110,8 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   endGameRadius: 0.75,
   // Noise the full fit finds but the 15 trials around the incumbent do not is structure (gp/end-game.ts).
   endGameCheck: 15,
+  // Where the check finds structure, the first end-game trial tries the trend's bottom (gp/end-game.ts).
+  endGameJump: "on",
   progress: null,
 };
 
@@ -192,6 +200,11 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
     name: "end-game-check",
     default: String(DEFAULT_GP_SETTINGS.endGameCheck),
     help: "where the fit finds noise in the end game: fit again to this many trials nearest the best one, and if that fit finds none, refine with the first fit made exact (the noise was structure too fine to model, as a rippled function's); off: the end game's trials are then ordinary ones",
+  },
+  {
+    name: "end-game-jump",
+    default: DEFAULT_GP_SETTINGS.endGameJump,
+    help: "on: where end-game-check finds that the fit's noise is structure, the end game's first trial goes where the fit's mean is lowest (the bottom of the trend under the ripples), once, before the rest refine the best trial's basin; off: all of them refine",
   },
   {
     name: "model",
@@ -323,6 +336,13 @@ export function parseGpSettings(raw: Record<string, string>): Partial<GpSettings
           throw new UsageError(
             `--opt-flag ${rawName}=${value}: expected off or a whole number of trials >= 3 (e.g. --opt-flag end-game-check=15)`,
           );
+        break;
+      }
+      case "end-game-jump": {
+        const v = value.toLowerCase();
+        if (v !== "on" && v !== "off")
+          throw new UsageError(`--opt-flag ${rawName}=${value}: expected on or off (e.g. --opt-flag end-game-jump=off)`);
+        out.endGameJump = v;
         break;
       }
       default:
