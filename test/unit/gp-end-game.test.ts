@@ -316,7 +316,7 @@ describe("the end game's check of the noise near the incumbent (end-game-check)"
     expect(last(noisy, {})).toEqual(last(noisy, { endGame: "off" }));
   });
 
-  describe("and its jump to the trend's bottom (end-game-jump)", () => {
+  describe("and its jump to the bottom of the fit's mean (end-game-jump)", () => {
     it("is set by --opt-flag end-game-jump, on or off; on by default", () => {
       expect(DEFAULT_GP_SETTINGS.endGameJump).toBe("on");
       expect(parseGpSettings({ "end-game-jump": "off" }).endGameJump).toBe("off");
@@ -340,32 +340,46 @@ describe("the end game's check of the noise near the incumbent (end-game-check)"
 
     const at = (h: Observation[], trial: number, settings: Partial<GpSettings> = {}) =>
       proposeGp(space, h, seedrandom("n"), { ...settings, progress: { trial, total: 50 } }, {});
+    const noisy = history(10).flatMap((o) => [
+      { point: o.point, value: o.value! + 0.2 },
+      { point: o.point, value: o.value! - 0.2 },
+    ]);
 
-    it("goes where the full fit's mean is lowest where the noise is structure, instead of refining", () => {
-      const jumped = at(trials, 46);
-      const refined = at(trials, 46, { endGameJump: "off" });
-      expect(jumped).not.toEqual(refined);
-      // The fit proposeGp makes: the same values, stream and (empty) cache.
-      const values = trials.map((o) => o.value!);
-      const model = fitGp(encoded(trials), transformOutputs(values, "auto"), enc.width, "fit", seedrandom("n"), {}, lengthscaleGroups(enc));
+    /** The fit proposeGp makes (the same values, stream and empty cache): its mean at a point. */
+    const meanOf = (h: Observation[]) => {
+      const model = fitGp(
+        encoded(h),
+        transformOutputs(
+          h.map((o) => o.value!),
+          "auto",
+        ),
+        enc.width,
+        "fit",
+        seedrandom("n"),
+        {},
+        lengthscaleGroups(enc),
+      );
       expect(model.noise).toBeGreaterThan(0.01);
-      const mean = (p: Point) => predict(model, encodePoint(enc, p)).mean;
-      const lowestTried = Math.min(...trials.map((o) => mean(o.point)));
-      expect(mean(jumped)).toBeLessThanOrEqual(lowestTried);
-      expect(mean(jumped)).toBeLessThan(mean(refined));
+      return (p: Point) => predict(model, encodePoint(enc, p)).mean;
+    };
+
+    it("goes where the fit's mean is lowest, where the noise is structure (instead of refining) or real", () => {
+      for (const h of [trials, noisy]) {
+        const jumped = at(h, 46);
+        const without = at(h, 46, { endGameJump: "off" });
+        expect(jumped).not.toEqual(without);
+        const mean = meanOf(h);
+        expect(mean(jumped)).toBeLessThanOrEqual(Math.min(...h.map((o) => mean(o.point))));
+        expect(mean(jumped)).toBeLessThan(mean(without));
+      }
     });
 
-    it("changes no other trial: the rest of the end game, real noise, and end-game-check=off", () => {
-      expect(at(trials, 47)).toEqual(at(trials, 47, { endGameJump: "off" }));
-      expect(at(trials, 46, { endGameCheck: "off" })).toEqual(at(trials, 46, { endGameCheck: "off", endGameJump: "off" }));
-      const noisy = history(10).flatMap((o) => [
-        { point: o.point, value: o.value! + 0.2 },
-        { point: o.point, value: o.value! - 0.2 },
-      ]);
-      expect(at(noisy, 46)).toEqual(at(noisy, 46, { endGameJump: "off" }));
-      // Without noise in the fit the end game refines from its first trial.
+    it("changes no other trial: the rest of the end game, and a fit without noise", () => {
+      for (const h of [trials, noisy]) expect(at(h, 47)).toEqual(at(h, 47, { endGameJump: "off" }));
       const smooth = history(30);
       expect(at(smooth, 46)).toEqual(at(smooth, 46, { endGameJump: "off" }));
+      // Before the end game nothing changes either.
+      expect(at(trials, 45)).toEqual(at(trials, 45, { endGameJump: "off" }));
     });
   });
 });

@@ -339,20 +339,17 @@ export function proposeGp(space: Space, history: Observation[], rng: Rng, settin
     beliefs = fit.samples.map((m) => ({ model: m, best: incumbent(m, x), weight: 1 / fit.samples.length }));
   } else {
     model = chosen?.model ?? fitGp(x, y, enc.width, s.noise, rng, cache, lengthscaleGroups(enc));
-    // Where the fit finds noise, a basin's last digits are below it (and the trial reported best is the
-    // model's pick anyway), while the last trials may still find a better basin: the end game's trials
-    // are then ordinary ones. The noisy 1-D benchmark at 20 trials, 80 seeds: 75 of them within 0.1
-    // with ordinary last trials, 73 with refining ones. Unless the trials around the incumbent show no
-    // noise (end-game.ts): then it was structure, and the end game refines (ackley5, 160 seeds: median
-    // 1.80 -> 1.47).
-    const structure = lastShare && model.noise >= NOISE_FACTOR_MIN && noiseIsStructure(enc, x, values, model, s);
-    endGame = lastShare && (model.noise < NOISE_FACTOR_MIN || structure);
-    // Structure: the full fit's mean is the trend under the ripples. The end game's first trial goes to its
-    // bottom (end-game-jump), an ordinary global search of the mean alone; the rest refine the best basin.
-    if (structure && s.endGameJump === "on" && firstOfEndGame(s, s.progress)) {
-      jump = true;
-      endGame = false;
-    }
+    // Where the fit finds noise, its mean is what it believes (the objective under real noise, or the
+    // trend under a rippled function's ripples): the end game's first trial goes to the mean's bottom
+    // (end-game-jump, end-game.ts), a search of the whole range by the mean alone. The rest are ordinary
+    // trials, since a basin's last digits are below the noise (and the trial reported best is the
+    // model's pick anyway), while the last trials may still find a better basin: the noisy 1-D
+    // benchmark at 20 trials, 80 seeds, had 75 within 0.1 with ordinary last trials, 73 with refining
+    // ones. Unless the trials around the incumbent show no noise (end-game.ts): then it was structure,
+    // and the end game refines (ackley5, 160 seeds: median 1.80 -> 1.47).
+    const noisy = model.noise >= NOISE_FACTOR_MIN;
+    jump = lastShare && noisy && s.endGameJump === "on" && firstOfEndGame(s, s.progress);
+    endGame = lastShare && !jump && (!noisy || noiseIsStructure(enc, x, values, model, s));
     // A fit that finds no noise (below the noise factor's gate) still carries the prior's ~1/300 of
     // the values' variance as noise, which blurs a basin's last digits; the end game interpolates instead
     // (hartmann6, 40 seeds: the seeds in the global basin end at ~1e-4 instead of ~2e-4 to 4e-3).

@@ -71,9 +71,9 @@ export interface GpSettings {
    */
   endGameCheck: number | "off";
   /**
-   * Where `end-game-check` finds the full fit's noise to be structure: "on",
-   * the end game's first trial goes where the full fit's mean is lowest (the
-   * trend under the ripples) before the rest refine the best trial's basin.
+   * Where the fit finds noise in the end game: "on", its first trial goes
+   * where the fit's mean is lowest (what the model believes best: the trend
+   * under ripples, or the objective under noise), once (gp/end-game.ts).
    */
   endGameJump: "on" | "off";
   /**
@@ -110,7 +110,7 @@ export const DEFAULT_GP_SETTINGS: GpSettings = {
   endGameRadius: 0.75,
   // Noise the full fit finds but the 15 trials around the incumbent do not is structure (gp/end-game.ts).
   endGameCheck: 15,
-  // Where the check finds structure, the first end-game trial tries the trend's bottom (gp/end-game.ts).
+  // Where the fit finds noise, the end game's first trial tries the bottom of its mean (gp/end-game.ts).
   endGameJump: "on",
   progress: null,
 };
@@ -204,7 +204,7 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   {
     name: "end-game-jump",
     default: DEFAULT_GP_SETTINGS.endGameJump,
-    help: "on: where end-game-check finds that the fit's noise is structure, the end game's first trial goes where the fit's mean is lowest (the bottom of the trend under the ripples), once, before the rest refine the best trial's basin; off: all of them refine",
+    help: "on: where the fit finds noise, the end game's first trial goes where the fit's mean is lowest (what the model believes best: the objective under the noise, or the trend under a rippled function's ripples), once; the rest refine or are ordinary as end-game-check decides; off: the first is one of them",
   },
   {
     name: "model",
