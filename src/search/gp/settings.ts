@@ -204,7 +204,7 @@ export const GP_SETTINGS_HELP: Array<{ name: string; default: string; help: stri
   {
     name: "end-game-jump",
     default: DEFAULT_GP_SETTINGS.endGameJump,
-    help: "on: where the fit finds noise, the end game's first trial goes where the fit's mean is lowest (what the model believes best: the objective under the noise, or the trend under a rippled function's ripples), once; the rest refine or are ordinary as end-game-check decides; off: the first is one of them",
+    help: "on: where the fit finds noise, the end game's first trial goes where the fit's mean is lowest (what the model believes best: the objective under the noise, or the trend under a rippled function's ripples), once; the rest refine or are ordinary as end-game-check decides; off: that trial follows the same rule as the rest",
   },
   {
     name: "model",
