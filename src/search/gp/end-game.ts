@@ -25,7 +25,7 @@
 // coordinates one ripple out); under real noise the mean's bottom is the
 // model's best guess, where the best observation is often a lucky draw.
 // 160 seeds: ackley5's median 1.47 -> 1.32 and 75th percentile 2.03 ->
-// 1.80, the noisy 1-D function's median at 50 trials 0.0067 -> 0.0059;
+// 1.80, the noisy 1-D function's median at 50 trials 0.0067 -> 0.0058;
 // no function worse (docs/benchmarks.md, "gp, thirteenth round").
 //
 // On by default (the last tenth, a box of 0.75 length scales): on the shared
