@@ -26,7 +26,8 @@
 // model's best guess, where the best observation is often a lucky draw.
 // 160 seeds: ackley5's median 1.47 -> 1.32 and 75th percentile 2.03 ->
 // 1.80, the noisy 1-D function's median at 50 trials 0.0067 -> 0.0058;
-// no function worse (docs/benchmarks.md, "gp, thirteenth round").
+// the other functions level or the same runs (docs/benchmarks.md, "gp,
+// thirteenth round").
 //
 // On by default (the last tenth, a box of 0.75 length scales): on the shared
 // harness it took branin under Optuna GPSampler's median and kept the other
@@ -53,10 +54,10 @@ export function inEndGame(s: Pick<GpSettings, "endGame">, progress: SearchProgre
 }
 
 /**
- * Whether this proposal is the end game's first (trial 46 of 50, 19 of 20):
- * where the fit finds noise, that trial goes to the bottom of its mean
- * (`end-game-jump`). Read from the budget
- * alone, so a restart or a sweep agent knows it without state.
+ * Whether this proposal is the end game's first (trial 46 of 50, 19 of 20,
+ * 10 of 10): where the fit finds noise, that trial goes to the bottom of its
+ * mean (`end-game-jump`). Read from the budget alone, so a restart or a sweep
+ * agent knows it without state.
  */
 export function firstOfEndGame(s: Pick<GpSettings, "endGame">, progress: SearchProgress | null | undefined): boolean {
   if (!inEndGame(s, progress) || s.endGame === "off") return false;
