@@ -222,7 +222,7 @@ async function noiseModelNote(plan: BatchJob, lowest: BestTrial, scored: Array<O
   if (!plan.propose || plan.bestSoFar !== null || scored.length === 0) return "";
   const { believedBest } = await import("../search/gp.js");
   const pick = believedBest(plan.space, scored, createRng(`best:${plan.batch.id}`));
-  if (pick === null) return "; no noise found, best by lowest value";
+  if (pick === null) return `; no noise found, best by ${plan.objective.goal === "maximize" ? "highest" : "lowest"} value`;
   const noise = `noise sd ≈ ${pick.noiseSd.toPrecision(2)}`;
   const chosen = scored[pick.index]!;
   if (chosen.trial === lowest.trial) return `, also best by the noise model (${noise})`;

@@ -98,7 +98,9 @@ export function planRestart(req: RestartRequest): RestartPlan {
       );
   } else {
     const done = [...byNumber.keys()].filter((n) => !rerun.has(n));
-    const batchInterrupted = batch.status !== "completed" && batch.status !== "error";
+    // A batch whose g process died (kill -9, a lost machine) reads as error with no exit status: it was
+    // interrupted too, and a restart finishes it, while one that exited with failed trials is finished.
+    const batchInterrupted = (batch.status !== "completed" && batch.status !== "error") || wasInterrupted(batch);
     const next = Math.max(0, ...byNumber.keys()) + 1;
     const more = req.maxTrials ?? (batchInterrupted ? Math.max(0, maxTrials - byNumber.size) : DEFAULT_MAX_TRIALS);
     trialNumbers = [...[...rerun.keys()].sort((a, b) => a - b), ...range(next, next + more - 1)];

@@ -96,6 +96,14 @@ describe("planRestart", () => {
     expect(planRestart({ batch: batch("gp", "completed"), trials: ts, valueOf: lossIsX }).trialNumbers).toHaveLength(DEFAULT_MAX_TRIALS);
   });
 
+  it("finishes a gp batch whose g process died (error, no exit status), but not one that exited with failures", () => {
+    const ts = [trial(1, "completed", 1), trial(2, "error", 2, null)];
+    const died = batch("gp", "error", { exit_status: null });
+    expect(planRestart({ batch: died, trials: ts, valueOf: lossIsX }).trialNumbers).toEqual([2, 3, 4]);
+    const failed = batch("gp", "error", { exit_status: 1 });
+    expect(planRestart({ batch: failed, trials: ts, valueOf: lossIsX }).trialNumbers).toHaveLength(DEFAULT_MAX_TRIALS + 1);
+  });
+
   it("runs only the unfinished trials of a grid's fixed list", () => {
     const points = [{ x: 1 }, { x: 2 }, { x: 3 }];
     const plan = planRestart({
