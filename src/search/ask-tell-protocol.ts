@@ -6,6 +6,7 @@
 // The protocol is described in docs/optimizers.md (init → ready, suggest →
 // suggestion, observe → ok, end).
 
+import { closestNames, didYouMean } from "../format/suggest.js";
 import type { FlagValue } from "../store/types.js";
 import type { Dimension, Point, Space } from "../flags/space.js";
 
@@ -25,6 +26,11 @@ export class AskTellError extends Error {}
 
 const DIMENSION_KEYS = new Set(["type", "low", "high", "log", "values"]);
 
+const MESSAGE_TYPES = ["init", "suggest", "observe", "end"];
+
+/** `"value": NaN` (or ±Infinity) as Python's json.dumps writes it, up to the next comma or brace. */
+const NON_FINITE_VALUE = /("value"\s*:\s*)(-?Infinity|NaN)(\s*[,}])/;
+
 /**
  * Parses one non-empty line. `space` is the space of the last init (null
  * before any), which suggest and observe need.
@@ -34,9 +40,21 @@ export function parseAskTellLine(line: string, space: Space | null): AskTellMess
   try {
     raw = JSON.parse(line);
   } catch {
-    throw new AskTellError(`not a JSON line: ${line.length > 80 ? line.slice(0, 80) + "..." : line}`);
+    // Python's json writes a diverged loss as NaN or Infinity, which JSON lacks: that value is a failed trial.
+    const lenient = line.replace(NON_FINITE_VALUE, "$1null$3");
+    try {
+      if (lenient === line) throw new Error();
+      raw = JSON.parse(lenient);
+    } catch {
+      throw new AskTellError(`not a JSON line: ${line.length > 80 ? line.slice(0, 80) + "..." : line}`);
+    }
   }
   if (!isObject(raw)) throw new AskTellError(`expected a JSON object with a "type", got ${describe(raw)}`);
+  if (!("type" in raw)) {
+    const typo = closestNames("type", Object.keys(raw), 1)[0];
+    const hint = typo === undefined ? "" : ` (${JSON.stringify(typo)} is not a field: did you mean "type"?)`;
+    throw new AskTellError(`the line has no "type"${hint}; expected one of ${MESSAGE_TYPES.join(", ")}`);
+  }
   switch (raw.type) {
     case "init":
       return parseInit(raw);
@@ -48,8 +66,10 @@ export function parseAskTellLine(line: string, space: Space | null): AskTellMess
       return { type: "observe", trial: parseTrial(raw.trial), params: parseParams(raw.params, space), value: parseValue(raw) };
     case "end":
       return { type: "end" };
-    default:
-      throw new AskTellError(`unknown message type ${describe(raw.type)}; expected init, suggest, observe or end`);
+    default: {
+      const near = typeof raw.type === "string" ? didYouMean(raw.type, MESSAGE_TYPES) : "";
+      throw new AskTellError(`unknown message type ${describe(raw.type)}${near || `; expected ${MESSAGE_TYPES.join(", ")}`}`);
+    }
   }
 }
 
@@ -138,10 +158,10 @@ function parseTrial(trial: unknown): number | undefined {
 function parseValue(msg: Record<string, unknown>): number | null {
   if (!("value" in msg)) throw new AskTellError('observe: "value" is missing (a number, or null for a failed trial)');
   const value = msg.value;
-  if (value === null) return null;
-  if (typeof value !== "number" || !Number.isFinite(value))
+  if (typeof value !== "number" && value !== null)
     throw new AskTellError(`observe: "value" must be a number or null, got ${describe(value)}`);
-  return value;
+  // null, NaN and ±Infinity (1e999 parses as Infinity) are a failed trial: not modelled, not proposed again.
+  return value !== null && Number.isFinite(value) ? value : null;
 }
 
 /** Observed params: exactly the space's parameters, each a value the space can hold (floats a hair outside are clipped). */

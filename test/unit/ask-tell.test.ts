@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { PassThrough } from "node:stream";
 import { UsageError } from "../../src/errors.js";
 import { runAskTell } from "../../src/commands/ask-tell.js";
+import { parseAskTellLine } from "../../src/search/ask-tell-protocol.js";
 
 /** Drives one session through in-memory streams and returns the parsed reply lines. */
 async function session(optimizer: string, messages: object[], settings?: Record<string, string>): Promise<Array<Record<string, unknown>>> {
@@ -119,6 +120,18 @@ describe("runAskTell", () => {
     await expect(session("gp", [{ ...init, protocol: 2 }])).rejects.toThrow(/unsupported protocol 2/);
   });
 
+  it("takes NaN, Infinity (as Python's json writes them) and 1e999 for a failed trial's value", () => {
+    const space = { x: { type: "uniform" as const, low: 0, high: 1 } };
+    for (const text of ["NaN", "Infinity", "-Infinity", "1e999", "null"]) {
+      const msg = parseAskTellLine(`{"type":"observe","trial":0,"params":{"x":0.5},"value":${text}}`, space);
+      expect(msg).toEqual({ type: "observe", trial: 0, params: { x: 0.5 }, value: null });
+    }
+    const first = parseAskTellLine('{"type":"observe","value": NaN , "trial":1,"params":{"x":0.5}}', space);
+    expect(first).toMatchObject({ value: null, trial: 1 });
+    // Only the value may be non-finite; NaN elsewhere is still not JSON.
+    expect(() => parseAskTellLine('{"type":"observe","trial":0,"params":{"x":NaN},"value":1}', space)).toThrow(/not a JSON line/);
+  });
+
   it("names the line and what is wrong with every bad field", async () => {
     const bad = async (messages: unknown[], optimizer = "gp"): Promise<string> => {
       try {
@@ -142,7 +155,10 @@ describe("runAskTell", () => {
     expect(await bad([init, observe({ x0: 1, x1: 2 }, "3")])).toMatch(/"value" must be a number or null, got "3"/);
     expect(await bad([init, { type: "observe", params: { x0: 1, x1: 2 } }])).toMatch(/"value" is missing/);
     expect(await bad([init, { type: "suggest", trial: -1 }])).toMatch(/line 2: "trial" must be a whole number >= 0, got -1/);
-    expect(await bad([{ type: 3 }])).toMatch(/unknown message type 3/);
+    expect(await bad([{ type: 3 }])).toMatch(/unknown message type 3; expected init, suggest, observe, end/);
+    expect(await bad([{ type: "sugest" }])).toMatch(/unknown message type "sugest"; did you mean suggest\?/);
+    expect(await bad([{ typ: "suggest" }])).toMatch(/the line has no "type" \("typ" is not a field: did you mean "type"\?\)/);
+    expect(await bad([init, observe({ x0: 1, x1: 2 }, true)])).toMatch(/"value" must be a number or null, got true/);
     expect(await bad([{ ...init, direction: "max" }])).toMatch(/"direction" must be "minimize" or "maximize"/);
     expect(await bad([{ ...init, seed: 1.5 }])).toMatch(/"seed" must be a whole number or a string/);
     expect(await bad([{ ...init, space: {} }])).toMatch(/the space has no parameters/);
