@@ -276,6 +276,16 @@ echo "loss: 0.5"
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
 
+  it("refuses a missing Python program before claiming any trial", () => {
+    const id = createSweep("gone.yaml", "program: gone.py\nmethod: random\nparameters:\n  x: {values: [1, 2]}\n");
+    const r = g(["agent", id]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^g: cannot run gone\.py: \S*gone\.py does not exist/);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    const listing = JSON.parse(g(["sweeps", "--json"]).stdout) as { id: string; counts: { claimed: number } }[];
+    expect(listing.find((s) => s.id === id)?.counts.claimed).toBe(0);
+  });
+
   it("stops proposing once a finished trial reaches metric.target, and g sweeps says so", () => {
     writeFileSync(join(work, "target.py"), `import sys\nloss = float(sys.argv[1].split("=")[1])\nprint("loss: %s" % loss)\n`);
     const id = createSweep(
