@@ -12,6 +12,7 @@ import { CLAIM_LOCK_TIMEOUT_MS } from "../trials/sweep.js";
 import { say } from "./prompt.js";
 import type { SweepOptions } from "../cli/program.js";
 import { writeOut } from "../runner/terminal.js";
+import { sweepListing } from "./sweeps.js";
 
 /** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
 export type { SweepOptions };
@@ -70,6 +71,17 @@ async function changeState(home: string, action: "stop" | "resume" | "cancel", s
   const before = sweep.record.state;
   if (action === "resume" && before === "cancelled")
     throw new UsageError(`sweep ${sweep.id} was cancelled; create a new one with g sweep ${sweep.record.file}`);
+  // Finished is derived (every trial claimed, or metric.target reached): there is nothing to resume,
+  // and a stop or cancel would only hide that it finished.
+  const now = sweepListing(new RunStore(home), sweep);
+  if (now.state === "finished") {
+    const why = now.target?.reachedBy ? `trial ${now.target.reachedBy.trial} reached metric.target` : `all ${now.counts.total} of its trials were claimed`;
+    throw new UsageError(`sweep ${sweep.id} is finished (${why}); there is nothing to ${action}. Start a new one with g sweep ${sweep.record.file}`);
+  }
+  if (action === "resume" && before === "running") {
+    say(`sweep ${sweep.id} is already running; agents claim its trials (g sweep --stop pauses it)`);
+    return;
+  }
   const state: SweepStoredState = action === "stop" ? "stopped" : action === "resume" ? "running" : "cancelled";
   await updateSweep(sweep, (r) => void (r.state = state));
   const what = {

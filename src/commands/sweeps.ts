@@ -7,7 +7,7 @@ import { say } from "./prompt.js";
 import type { SweepsOptions } from "../cli/program.js";
 import { sweepTotal } from "../flags/sweep-grid.js";
 import { findTargetReached, type TargetReached } from "../trials/sweep.js";
-import { countTrials, listSweeps, readTrials, sweepState, type SweepCounts, type SweepState } from "../store/sweeps.js";
+import { countTrials, listSweeps, readTrials, sweepState, type Sweep, type SweepCounts, type SweepState } from "../store/sweeps.js";
 import { terminalColumns, writeOut } from "../runner/terminal.js";
 
 /** The options as commander gives them: inferred from their declarations in src/cli/program.ts. */
@@ -30,25 +30,28 @@ export function loadSweepListings(store: RunStore): { sweeps: SweepListing[]; wa
   const { sweeps, warnings } = listSweeps(store.home);
   return {
     warnings,
-    sweeps: sweeps.map((sweep) => {
-      const counts = countTrials(readTrials(store, sweep), sweepTotal(sweep.record.config));
-      const c = sweep.record.config;
-      const reachedBy = findTargetReached(store, sweep);
-      const stateNow = sweepState(sweep, counts);
-      // A sweep whose target was reached claims nothing more: finished once its running trials end.
-      const state = reachedBy !== null && stateNow === "running" && counts.running === 0 ? "finished" : stateNow;
-      return {
-        id: sweep.id,
-        created: sweep.record.created,
-        name: c.name || c.description,
-        method: c.method,
-        program: c.program,
-        metric: c.metric ? `${c.metric.goal === "maximize" ? "max" : "min"} ${c.metric.name}` : null,
-        state,
-        counts,
-        target: c.metric?.target !== undefined ? { value: c.metric.target, reachedBy } : null,
-      };
-    }),
+    sweeps: sweeps.map((sweep) => sweepListing(store, sweep)),
+  };
+}
+
+/** One sweep as `g sweeps` lists it: its counts, and its state with `finished` derived. */
+export function sweepListing(store: RunStore, sweep: Sweep): SweepListing {
+  const counts = countTrials(readTrials(store, sweep), sweepTotal(sweep.record.config));
+  const c = sweep.record.config;
+  const reachedBy = findTargetReached(store, sweep);
+  const stateNow = sweepState(sweep, counts);
+  // A sweep whose target was reached claims nothing more: finished once its running trials end.
+  const state = reachedBy !== null && stateNow === "running" && counts.running === 0 ? "finished" : stateNow;
+  return {
+    id: sweep.id,
+    created: sweep.record.created,
+    name: c.name || c.description,
+    method: c.method,
+    program: c.program,
+    metric: c.metric ? `${c.metric.goal === "maximize" ? "max" : "min"} ${c.metric.name}` : null,
+    state,
+    counts,
+    target: c.metric?.target !== undefined ? { value: c.metric.target, reachedBy } : null,
   };
 }
 

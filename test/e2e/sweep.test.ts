@@ -297,4 +297,17 @@ print("val_loss: %f" % ((a.x - 0.3) ** 2 + (0.1 if a.opt == "sgd" else 0.0)))
     expect(g(["sweep", "--resume", id]).code).toBe(2);
     expect(g(["agent", "0000ffff"]).code).toBe(3);
   });
+
+  it("refuses to resume, stop or cancel a finished sweep, which stays finished", () => {
+    const id = createSweep("done.yaml", "program: quick.py\nmethod: grid\nparameters:\n  a: {values: [1]}\n");
+    expect(g(["sweep", "--resume", id]).stderr).toMatch(/sweep [0-9a-f]{8} is already running/);
+    expect(g(["agent", id]).code).toBe(0);
+    expect(sweepListing(id).state).toBe("finished");
+    for (const action of ["--resume", "--stop", "--cancel"]) {
+      const r = g(["sweep", action, id]);
+      expect(r.code, action).toBe(2);
+      expect(r.stderr).toMatch(/^g: sweep [0-9a-f]{8} is finished \(all 1 of its trials were claimed\); there is nothing to \w+/);
+    }
+    expect(sweepListing(id).state).toBe("finished");
+  });
 });
