@@ -6,7 +6,7 @@
 // tallies: the count, the best trial, the failures in a row, the summary.
 
 import { RunFailedError } from "../errors.js";
-import { lossFor, objectiveValue } from "../query/objective.js";
+import { lossFor, missingObjectiveWarning, objectiveValue } from "../query/objective.js";
 import { withStopSignals } from "../runner/signals.js";
 import { shortId, type RunStore } from "../store/store.js";
 import type { Sweep, SweepClaim } from "../store/sweeps.js";
@@ -68,6 +68,7 @@ export async function runAgentTrials(store: RunStore, sweep: Sweep, loop: AgentL
   /** Why the loop ends for every slot: the sweep done (a note), or an error to throw once the slots have ended. */
   let doneNote: string | undefined;
   let failure: Error | null = null;
+  let warnedMetric = false;
   const finishedCache = new Map<string, Run>();
   // The ends of trials still being made durable: a trial's folder fsync, index line and LOCK removal
   // overlap the next claim and spawn, and the agent exits only once they are done ("durable when g
@@ -135,6 +136,14 @@ export async function runAgentTrials(store: RunStore, sweep: Sweep, loop: AgentL
         // From the summaries the runner just wrote: the run is not read back.
         const value = objectiveValue(objective, outcome.summaries);
         const loss = outcome.status === "completed" ? lossFor(objective, value) : null;
+        // Once per agent: a misspelt metric.name leaves bayes, the target and early_terminate blind.
+        if (!warnedMetric && config.metric !== null && outcome.status === "completed") {
+          const warning = missingObjectiveWarning(objective, outcome.summaries, `trial ${claim.trial} (run ${shortId(claim.run.id)})`);
+          if (warning !== null) {
+            warnedMetric = true;
+            progress.message(`${warning} (the sweep's metric.name; ${config.method === "bayes" ? "bayes, " : ""}metric.target and early_terminate need it)`);
+          }
+        }
         if (loss !== null && (best === null || loss < best.loss))
           best = { loss, trial: claim.trial, value: value!, flags, runId: claim.run.id };
         progress.emit({ type: "trialFinished", trial: claim.trial, status: outcome.status, value, best, nowMs: Date.now() });
