@@ -200,6 +200,9 @@ print("loss: %d" % a.x)
     expect(live.map((r) => r.flags.x).sort()).toEqual([1, 2, 3]);
     expect(live.every((r) => r.status === "completed")).toBe(true);
     expect(runs[0]!.retried_by).toBe(runs[2]!.id);
+    const info = g(["runs", "info", runs[0]!.id]);
+    expect(info.stdout).toMatch(new RegExp(`^retried: +by ${runs[2]!.id} \\[\\d+\\] \\(completed\\)$`, "m"));
+    expect(info.stdout).toMatch(/^sweep: +[0-9a-f]+ \(trial \d+\)$/m);
     const listing = sweepListing(id);
     expect(listing.counts.claimed).toBe(3);
     expect(listing.counts.completed).toBe(3);
