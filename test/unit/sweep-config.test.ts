@@ -130,7 +130,7 @@ describe("malformed sweep files", () => {
     [
       "unknown top-level key",
       "program: t.py\nmethod: grid\nmethd: grid\nparameters: {x: {value: 1}}\n",
-      /^sweep\.yaml:3: methd: unknown key/,
+      /^sweep\.yaml:3: methd: unknown key; did you mean method\?; the top level takes /,
     ],
     [
       "duplicate key",
@@ -167,6 +167,21 @@ describe("malformed sweep files", () => {
       "unknown distribution",
       "program: t.py\nmethod: random\nparameters:\n  x: {distribution: gamma, min: 0, max: 1}\n",
       /parameters\.x\.distribution: unknown distribution "gamma"/,
+    ],
+    [
+      "misspelt parameter key",
+      "program: t.py\nmethod: grid\nparameters:\n  x:\n    vlaues: [1, 2]\n",
+      /^sweep\.yaml:5: parameters\.x\.vlaues: unknown key; did you mean values or value\?/,
+    ],
+    [
+      "misspelt method",
+      "program: t.py\nmethod: bayse\nparameters: {x: {value: 1}}\n",
+      /method: unknown method "bayse"; did you mean bayes\?; use one of grid, random, bayes/,
+    ],
+    [
+      "misspelt distribution",
+      "program: t.py\nmethod: random\nparameters:\n  x: {distribution: log_unifrom, min: 0, max: 1}\n",
+      /unknown distribution "log_unifrom"; did you mean log_uniform/,
     ],
     [
       "key foreign to the distribution",
