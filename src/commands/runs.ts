@@ -201,7 +201,9 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
       }
       if (cancelled === null && lock.pid === 0) continue;
     }
-    const outcome = requestStop(lock);
+    // A trial's recorder is its batch's or agent's g process, which records the other trials too.
+    const trial = run.record.batch != null || typeof run.record.sweep === "string";
+    const outcome = requestStop(lock, trial ? run.dir : undefined);
     if (outcome === "other-host") say(`run ${shortId(run.id)} runs on ${lock.host}; stop it there`);
     if (outcome === "sent") stopped++;
   }

@@ -4,11 +4,13 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { hostname } from "node:os";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
 import { RUN_FILE, StoreWriteError, isoNow, stoppedStatus, type RunStore } from "../store/store.js";
 import type { Flags, Placement, Run, RunRecord, RunStatus, ScalarRecord, ScalarSummary } from "../store/types.js";
 import { LineSplitter, createScalarParser } from "./scalars.js";
+import { STOP_REQUEST_FILE, STOP_REQUEST_SIGNAL } from "./signals.js";
 import { copySourceCode } from "./sourcecode.js";
 
 /** After asking a child to stop, how long before it is sent SIGKILL. */
@@ -353,5 +355,27 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
       killTimer.unref();
     },
   };
+  stoppable.set(run.dir, handle);
+  // A request that came while the run was created but not yet started.
+  if (existsSync(join(run.dir, STOP_REQUEST_FILE))) onStopRequest();
+  const forget = () => {
+    stoppable.delete(run.dir);
+    rmSync(join(run.dir, STOP_REQUEST_FILE), { force: true });
+  };
+  done.then(forget, forget);
   return handle;
+}
+
+/** The runs this process is recording, by folder: what a stop request (signals.ts, STOP_REQUEST_FILE) looks through. */
+const stoppable = new Map<string, RunningProcess>();
+// From the moment this module is loaded, so that a request between two trials never meets SIGUSR2's
+// default action (the end of the process); a signal listener does not keep the process alive.
+process.on(STOP_REQUEST_SIGNAL, onStopRequest);
+
+function onStopRequest(): void {
+  for (const [dir, handle] of stoppable) {
+    if (!existsSync(join(dir, STOP_REQUEST_FILE))) continue;
+    rmSync(join(dir, STOP_REQUEST_FILE), { force: true });
+    handle.stop("terminate");
+  }
 }

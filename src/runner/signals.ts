@@ -4,7 +4,9 @@
 // script's group), SIGTERM becomes `terminate`; the runner's `stop` does the
 // forwarding and the SIGKILL after a grace period.
 
+import { writeFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { isPidAlive, type RunLock } from "../store/store.js";
 
 export type StopReason = "interrupt" | "terminate";
@@ -65,17 +67,36 @@ export async function withStopSignals<T>(
   }
 }
 
+/**
+ * `g stop` of one trial of a batch or a sweep agent, whose g process records
+ * other trials too: it writes this file into the trial's folder and sends
+ * STOP_REQUEST_SIGNAL to that process, which stops the trials whose folder
+ * has the file as it stops one at Ctrl-C (SIGTERM to the script's group,
+ * SIGKILL after the grace period; the run recorded `terminated`) and goes on
+ * with the rest (runner/execute.ts). The file is removed when the run ends.
+ */
+export const STOP_REQUEST_FILE = "STOP";
+/** SIGUSR2: SIGUSR1 starts Node's debugger, and SIGTERM would stop the whole batch. */
+export const STOP_REQUEST_SIGNAL: NodeJS.Signals = "SIGUSR2";
+
 /** What asking a running run to stop came to. */
 export type StopRequest = "sent" | "other-host" | "gone";
 
 /**
  * Asks the g process recording a run to stop it (SIGTERM): that process
- * forwards the stop to the script and records `terminated`. When the recorder
- * is gone but the script lives on, the script's process group is stopped
- * directly.
+ * forwards the stop to the script and records `terminated`. With `trialDir`
+ * (a trial of a batch or an agent) only that trial is stopped. When the
+ * recorder is gone but the script lives on, the script's process group is
+ * stopped directly.
  */
-export function requestStop(lock: RunLock): StopRequest {
+export function requestStop(lock: RunLock, trialDir?: string): StopRequest {
   if (lock.host !== hostname()) return "other-host";
+  if (trialDir !== undefined && isPidAlive(lock.pid)) {
+    // A trial: its recorder goes on with the batch's other trials (see STOP_REQUEST_FILE).
+    writeFileSync(join(trialDir, STOP_REQUEST_FILE), "");
+    process.kill(lock.pid, STOP_REQUEST_SIGNAL);
+    return "sent";
+  }
   if (isPidAlive(lock.pid)) {
     process.kill(lock.pid, "SIGTERM");
     return "sent";

@@ -182,6 +182,23 @@ describe("g run", () => {
     expect((await done).code).toBe(130);
     expect(runs(home)[0]!.status).toBe("terminated");
   });
+
+  it("stops one trial of a batch with g stop, and the batch goes on with the rest", async () => {
+    const home = tempDir();
+    const child = gAsync(["run", "-y", join(SCRIPTS, "sleepy.py"), "seconds=[30,0.1,0.2]"], { home });
+    const done = collect(child);
+    await waitFor(child, "started");
+    const long = runs(home).find((r) => r.flags.seconds === 30 && r.status === "running")!;
+    const stop = g(["stop", long.id.slice(0, 8)], { home });
+    expect(stop.code, stop.stderr).toBe(0);
+    const res = await done;
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/2 completed, 0 failed/);
+    const after = runs(home);
+    expect(after.find((r) => r.id === long.id)!.status).toBe("terminated");
+    expect(after.filter((r) => r.flags.seconds !== 30).map((r) => r.status)).toEqual(["completed", "completed", "completed"]);
+    expect(existsSync(join(long.dir, "STOP"))).toBe(false);
+  });
 });
 
 describe("g runs", () => {
