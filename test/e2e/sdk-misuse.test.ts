@@ -129,7 +129,18 @@ describe("Python SDK misuse", () => {
     expect(out["set in list"]).toMatch(/^TypeError: g_runs: param 'sizes' holds a value of type set/);
     expect(out["good"]).toBe("no error");
     const [run] = new RunStore(home).listRuns().runs;
-    expect(run!.record.flags).toEqual({ lr: 0.1, layers: "[1, 2]", "model.depth": 3, note: null });
+    expect(run!.record.flags).toEqual({ lr: 0.1, layers: "[1,2]", "model.depth": 3, note: null });
+  });
+
+  it("records a list param as the JSON text the TypeScript SDK records, so the two compare equal", async () => {
+    const home = tempDir();
+    python(home, "with Experiment(prefix='p/py').run as x:\n    x.params.set(layers=[64, 32], mix=('é', [True, None], {'k': 0.5}))");
+    await new Experiment({ prefix: "p/ts", env: { G_HOME: home } }).run((x) =>
+      void x.params.set({ layers: [64, 32], mix: ["é", [true, null], { k: 0.5 }] }),
+    );
+    const flags = Object.fromEntries(new RunStore(home).listRuns().runs.map((r) => [r.record.label, r.record.flags]));
+    expect(flags["py"]).toEqual({ layers: "[64,32]", mix: '["é",[true,null],{"k":0.5}]' });
+    expect(flags["py"]).toEqual(flags["ts"]);
   });
 });
 

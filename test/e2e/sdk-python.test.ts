@@ -180,6 +180,72 @@ describe("the seed's variations", () => {
   });
 });
 
+describe("the Optimizer client keeps its history", () => {
+  // Two optimizers with one seed see the same trials; `a` meets trouble, `b` does not. Every later proposal must agree.
+  const TWINS = [
+    "import os, signal, sys",
+    "from g_runs import Optimizer",
+    "space = {'x': (0, 1), 'n': {'type': 'int', 'low': 1, 'high': 8}, 'c': ['a', 'b', 3]}",
+    "a = Optimizer(space, optimizer=sys.argv[1], seed=4, budget=14)",
+    "b = Optimizer(space, optimizer=sys.argv[1], seed=4, budget=14)",
+    "f = lambda p: (p['x'] - 0.3) ** 2 + (p['n'] - 5) ** 2 / 10 + (p['c'] == 'b')",
+    "def trial():",
+    "    pa, pb = a.suggest(), b.suggest()",
+    "    a.register(pa, f(pa)); b.register(pb, f(pb))",
+    "    return pa == pb",
+    "same = [trial() for _ in range(6)]",
+  ];
+
+  it("refuses params outside the space with a ValueError before they reach g ask-tell", () => {
+    const script = [
+      ...TWINS,
+      "good = {'x': 0.5, 'n': 2, 'c': 'a'}",
+      "for bad in [dict(good, x=1.0000001), dict(good, x='0.5'), dict(good, x=True), dict(good, n=2.5), dict(good, n=9),",
+      "            dict(good, c='d'), dict(good, c=True), dict(good, y=1), {'x': 0.5, 'n': 2}]:",
+      "    try:",
+      "        a.register(bad, 1.0)",
+      "    except ValueError as e:",
+      "        print(e)",
+      "a.register(dict(good, x=1 + 1e-12, n=2.0, c=3.0), 1.0); b.register({'x': 1, 'n': 2, 'c': 3}, 1.0)",
+      "same += [trial() for _ in range(4)]",
+      "print(all(same), len(same), len(a.res))",
+    ].join("\n");
+    const res = python(["-c", script, "gp"]);
+    expect(res.stderr).toBe("");
+    expect(res.stdout.trimEnd().split("\n")).toEqual([
+      'g_runs: register(): param "x" 1.0000001 is outside [0, 1]',
+      'g_runs: register(): param "x" must be a number, got "0.5"',
+      'g_runs: register(): param "x" must be a number, got true',
+      'g_runs: register(): param "n" must be a whole number, got 2.5',
+      'g_runs: register(): param "n" 9 is outside [1, 8]',
+      'g_runs: register(): param "c" is "d", not one of ["a","b",3]',
+      'g_runs: register(): param "c" is true, not one of ["a","b",3]',
+      'g_runs: register(): "params" has "y", which is not in the space (x, n, c)',
+      'g_runs: register(): "params" lacks "c"',
+      "True 10 11",
+    ]);
+  }, 120_000);
+
+  it.each(["gp", "tpe", "random"])("%s: a killed g ask-tell is restarted with every trial and pending suggestion replayed", (name) => {
+    const script = [
+      ...TWINS,
+      "a.suggest(); b.suggest()  # pending: suggested, never registered",
+      "os.kill(a._proc.pid, signal.SIGKILL); a._proc.wait()",
+      "try:",
+      "    a.suggest()",
+      "except RuntimeError as e:",
+      "    print(e)",
+      "same += [trial() for _ in range(3)]",
+      "a.close()  # closed, then used again: the same continuation",
+      "same += [trial() for _ in range(3)]",
+      "print(all(same), len(same), len(a.res))",
+    ].join("\n");
+    const res = python(["-c", script, name]);
+    expect(res.stderr).toBe("");
+    expect(res.stdout).toBe("g_runs: the optimizer stopped: g ask-tell exited with status -9\nTrue 12 12\n");
+  }, 120_000);
+});
+
 describe("a block that raises", () => {
   it("records status error with the exception and lets the exception through", () => {
     const res = python([join(EXAMPLES, "failing_run.py")]);

@@ -1044,7 +1044,8 @@ def _flag_value(name, value):
         if item is not value:
             return _flag_value(name, item)
     if isinstance(value, (list, tuple)):
-        return json.dumps(_json_value(name, list(value)), allow_nan=False)
+        # The text JSON.stringify writes (the TypeScript SDK, sweeps): `[64,32]`, so one value compares equal from both.
+        return json.dumps(_json_value(name, list(value)), allow_nan=False, separators=(",", ":"), ensure_ascii=False)
     raise TypeError(
         f"g_runs: param {name!r} must be text, a number, a boolean, None, a list or a dict, "
         f"got {type(value).__name__}; pass str(value) to record its text"

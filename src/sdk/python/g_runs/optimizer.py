@@ -14,6 +14,11 @@ proposals `g run --optimizer gp` would make.
 `BayesianOptimization(f=None, pbounds=..., random_state=...)` is the same
 client with the constructor of the bayesian-optimization package (whose
 suggest/register the seed calls): it maximises, with gp.
+
+The child keeps the history, so the client keeps what it told the child: if
+the child stops (killed, or closed), the call that finds it stopped raises and
+the next one starts a new child and sends it every message again, in order,
+so the proposals continue as if nothing had happened.
 """
 
 import atexit
@@ -26,6 +31,8 @@ import threading
 import weakref
 
 PROTOCOL_VERSION = 1
+# Observed floats this far outside their range (relative to its width) are clipped, as g ask-tell does.
+CLIP_TOLERANCE = 1e-9
 # How long a suggestion may take before the client gives up on `g ask-tell` (a gp fit is well under this).
 REPLY_TIMEOUT_S = 600.0
 
@@ -73,6 +80,76 @@ def _dimension(name, spec):
     )
 
 
+def _checked_params(space, params):
+    """`params` as g ask-tell accepts them: exactly the space's names, each a value its dimension holds; else ValueError."""
+    names = ", ".join(space)
+    for name in params:
+        if name not in space:
+            raise ValueError(f'g_runs: register(): "params" has {_describe(name)}, which is not in the space ({names})')
+    checked = {}
+    for name, dim in space.items():
+        if name not in params:
+            raise ValueError(f'g_runs: register(): "params" lacks {_describe(name)}')
+        checked[name] = _checked_param(name, params[name], dim)
+    return checked
+
+
+def _checked_param(name, value, dim):
+    where = f"g_runs: register(): param {_describe(name)}"
+    if hasattr(value, "item") and not isinstance(value, (str, list, dict)):  # numpy and torch scalars
+        value = value.item()
+    kind = dim.get("type")
+    if kind == "categorical" and isinstance(dim.get("values"), list):
+        if not any(_same_value(value, v) for v in dim["values"]):
+            raise ValueError(f"{where} is {_describe(value)}, not one of {json.dumps(dim['values'], separators=(',', ':'))}")
+        return value
+    low, high = dim.get("low"), dim.get("high")
+    if kind not in ("float", "int") or not (_is_number(low) and _is_number(high)):
+        return value  # a space g ask-tell refuses at init, with its own message
+    if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
+        raise ValueError(f"{where} must be a number, got {_describe(value)}")
+    if kind == "int":
+        # The whole numbers of the range, as g ask-tell keeps them.
+        low, high = math.ceil(low), math.floor(high)
+        if value != math.floor(value):
+            raise ValueError(f"{where} must be a whole number, got {_describe(value)}")
+        if not low <= value <= high:
+            raise ValueError(f"{where} {_describe(value)} is outside [{low}, {high}]")
+        return int(value)
+    slack = CLIP_TOLERANCE * (high - low)
+    if not low - slack <= value <= high + slack:
+        raise ValueError(f"{where} {_describe(value)} is outside [{_describe(low)}, {_describe(high)}]")
+    return min(high, max(low, value))
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _same_value(a, b):
+    """JSON's equality, as g compares a categorical value: True is not 1, 1 is 1.0."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if _is_number(a) and _is_number(b):
+        return a == b
+    return isinstance(a, str) and isinstance(b, str) and a == b
+
+
+def _describe(value):
+    """A value short in a message, as g ask-tell shows it: null, "x", 1 (an integral float too), an array."""
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        value = int(value)
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return f"a value of type {type(value).__name__}"
+    return text[:40] + "..." if len(text) > 40 else text
+
+
 class Optimizer:
     """suggest() the next params to try; register(params, value) what they gave."""
 
@@ -91,6 +168,9 @@ class Optimizer:
         self.res = []  # {"params", "target"} per registered trial, as bayes_opt keeps them
         self._trial = 0
         self._proc = None
+        # (message, expected reply) for every suggest and observe the child answered, in order: what a new child is
+        # sent again. Suggestions count too: they move the child's random stream and its place in the budget.
+        self._transcript = []
         self._lock = threading.Lock()
 
     # -- the g ask-tell process -------------------------------------------------
@@ -111,6 +191,16 @@ class Optimizer:
         if self.budget is not None:
             init["budget"] = self.budget
         self._send(init, "ready")
+        for message, expect in self._transcript:
+            self._send(message, expect)
+
+    def _ask(self, message, expect):
+        """Sends `message` to the child (started, with the history replayed, if none runs) and keeps it for a restart."""
+        if self._proc is None:
+            self._start()
+        reply = self._send(message, expect)
+        self._transcript.append((message, expect))
+        return reply
 
     def _send(self, message, expect):
         proc = self._proc
@@ -128,6 +218,7 @@ class Optimizer:
         return reply
 
     def _stderr_text(self):
+        """The stopped child's last stderr line; the next call starts a new child."""
         proc, self._proc = self._proc, None
         try:
             _, err = proc.communicate(timeout=REPLY_TIMEOUT_S)
@@ -138,7 +229,7 @@ class Optimizer:
         return text.splitlines()[-1] if text else f"g ask-tell exited with status {proc.returncode}"
 
     def close(self):
-        """Ends the optimizer's process (also done when the interpreter exits)."""
+        """Ends the optimizer's process (also done when the interpreter exits); a later call starts a new one."""
         with self._lock:
             proc, self._proc = self._proc, None
             if proc is None:
@@ -165,9 +256,7 @@ class Optimizer:
     def suggest(self, *unused):
         """The next params to try, a dict; proposals learn from everything registered so far."""
         with self._lock:
-            if self._proc is None:
-                self._start()
-            reply = self._send({"type": "suggest", "trial": self._trial}, "suggestion")
+            reply = self._ask({"type": "suggest", "trial": self._trial}, "suggestion")
             self._trial += 1
             return dict(reply["params"])
 
@@ -185,11 +274,11 @@ class Optimizer:
             else:
                 raise TypeError(f"g_runs: register() takes a number (or None), got {type(target).__name__}")
         value = None if target is None or not math.isfinite(target) else float(target)
+        # Checked here, as g ask-tell checks an observe line: a bad one would end the child.
+        checked = _checked_params(self.space, params)
         with self._lock:
-            if self._proc is None:
-                self._start()
-            self._send({"type": "observe", "params": params, "value": value}, "ok")
-        self.res.append({"params": dict(params), "target": value})
+            self._ask({"type": "observe", "params": checked, "value": value}, "ok")
+            self.res.append({"params": dict(params), "target": value})
 
     @property
     def max(self):
