@@ -4,10 +4,11 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { hostname } from "node:os";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
 import { RUN_FILE, StoreWriteError, isoNow, stoppedStatus, type RunStore } from "../store/store.js";
+import { OUTPUT_FILE, SCALARS_FILE, SUMMARY_FILE } from "../store/paths.js";
 import type { Flags, Placement, Run, RunRecord, RunStatus, ScalarRecord, ScalarSummary } from "../store/types.js";
 import { LineSplitter, createScalarParser } from "./scalars.js";
 import { STOP_REQUEST_FILE, STOP_REQUEST_SIGNAL } from "./signals.js";
@@ -146,6 +147,15 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
     );
 
   const output = store.openOutput(run);
+  if (!opts.createdStarted) {
+    // A rerun in place (a restart): its scalars are this attempt's alone, so that count, min and avg
+    // do not mix attempts; output.log keeps the earlier attempt's lines above a marker.
+    const hadScalars = existsSync(join(run.dir, SCALARS_FILE));
+    rmSync(join(run.dir, SCALARS_FILE), { force: true });
+    rmSync(join(run.dir, SUMMARY_FILE), { force: true });
+    if (existsSync(join(run.dir, OUTPUT_FILE)) && statSync(join(run.dir, OUTPUT_FILE)).size > 0)
+      output.appendText(`--- g: run restarted ${isoNow()}${hadScalars ? "; the earlier attempt's scalars were dropped" : ""} ---\n`);
+  }
   const parsers = { stdout: createScalarParser(), stderr: createScalarParser() };
   const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
   let stopReason: "interrupt" | "terminate" | "early-stop" | null = null;

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { collect, g, gAsync, listRunsJson } from "../helpers/g.js";
@@ -181,6 +181,22 @@ describe("g run", () => {
     expect(stop.code, stop.stderr).toBe(0);
     expect((await done).code).toBe(130);
     expect(runs(home)[0]!.status).toBe("terminated");
+  });
+
+  it("restarts a failed run with this attempt's scalars alone, the earlier output kept above a marker", () => {
+    const home = tempDir();
+    const work = tempDir();
+    writeFileSync(join(work, "flaky.py"), "import os, sys\nprint('loss: 5')\nprint('loss: 4')\nsys.exit(1 if os.environ.get('FLAKY') else 0)\n");
+    expect(g(["run", "-y", join(work, "flaky.py")], { home, cwd: work, env: { FLAKY: "1" } }).code).toBe(1);
+    const again = g(["run", "-y", "--restart", "1"], { home, cwd: work, env: { FLAKY: "" } });
+    expect(again.code, again.stderr).toBe(0);
+    const [run] = runs(home);
+    expect(run!.status).toBe("completed");
+    expect(scalars(run!.dir).map((r) => r.value)).toEqual([5, 4]);
+    const log = readFileSync(join(run!.dir, "output.log"), "utf8");
+    expect(log).toMatch(/^loss: 5\nloss: 4\n--- g: run restarted \S+; the earlier attempt's scalars were dropped ---\nloss: 5\nloss: 4\n$/);
+    const table = g(["compare", "-T", "-c", "count loss"], { home });
+    expect(table.stdout).toMatch(/count loss[\s\S]*\b2\b/);
   });
 
   it("stops one trial of a batch with g stop, and the batch goes on with the rest", async () => {
