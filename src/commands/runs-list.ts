@@ -14,6 +14,8 @@ import { renderRows } from "../format/table.js";
 import { runSeconds } from "../query/run-seconds.js";
 import { writeOut } from "../runner/terminal.js";
 import { say } from "./prompt.js";
+import { closestNames } from "../format/suggest.js";
+import { UsageError } from "../errors.js";
 
 export const DEFAULT_LIST_LIMIT = 20;
 
@@ -61,7 +63,15 @@ export async function loadRunsReaped(store: RunStore): Promise<IndexedRun[]> {
   return loadRuns(store);
 }
 
+/** `g runs`'s subcommands: a first RUN that is none of the run forms but close to one of these is a typo. */
+const RUNS_SUBCOMMANDS = ["list", "info", "delete", "rm", "restore", "purge", "label", "tag"];
+
 export async function listCommand(specs: string[], opts: ListOptions): Promise<void> {
+  const first = specs[0]?.trim();
+  if (first !== undefined && !/^[0-9a-f]*(:[0-9a-f]*)?$/i.test(first)) {
+    const near = closestNames(first, RUNS_SUBCOMMANDS);
+    if (near.length > 0) throw new UsageError(`unknown command 'runs ${first}'; did you mean ${near.map((n) => `runs ${n}`).join(" or ")}?`);
+  }
   sayWhichStore();
   const store = openStore();
   const { all, allRuns, selected, limited } = await loadListing(store, specs, opts);

@@ -224,6 +224,15 @@ describe("g runs", () => {
     return home;
   }
 
+  it("says did-you-mean for a misspelt runs subcommand", () => {
+    const home = tempDir();
+    const res = g(["runs", "lsit"], { home });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe("g: unknown command 'runs lsit'; did you mean runs list?\n");
+    expect(g(["runs", "infoo", "1"], { home }).stderr).toMatch(/did you mean runs info\?/);
+    expect(g(["runs", "zzzzz"], { home }).stderr).toMatch(/^g: bad run "zzzzz"/);
+  });
+
   it("lists runs latest first, warns about damaged ones without failing", () => {
     const home = fixture();
     const res = g(["runs"], { home });
