@@ -51,3 +51,16 @@ export function missingObjectiveWarning(objective: Objective, summaries: Record<
   const shown = keys.slice(0, 8).join(", ") + (keys.length > 8 ? ", ..." : "");
   return `warning: ${run} logged no "${key}" (the objective), so the optimizer cannot learn from it; it logged ${shown}${didYouMean(key, keys)}`;
 }
+
+/**
+ * A warning when a completed trial of a search that learns (gp, tpe, forest,
+ * gbrt, a bayes sweep, or a sweep with a metric) logged no scalars at all:
+ * the search is blind, silently. (missingObjectiveWarning stays quiet then,
+ * since a grid of commands that print nothing is fine.)
+ */
+export function noScalarsWarning(objective: Objective, summaries: Record<string, ScalarSummary>, run: string, learner: string): string | null {
+  if (Object.keys(summaries).length > 0) return null;
+  const { key } = splitColumn(objective.column);
+  return `warning: ${run} logged no scalars, so ${learner} cannot learn from it; print "${key}: <value>" from the script, or log ${key} with the SDK`;
+}
+

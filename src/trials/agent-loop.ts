@@ -6,7 +6,7 @@
 // tallies: the count, the best trial, the failures in a row, the summary.
 
 import { RunFailedError } from "../errors.js";
-import { lossFor, missingObjectiveWarning, objectiveValue } from "../query/objective.js";
+import { lossFor, missingObjectiveWarning, noScalarsWarning, objectiveValue } from "../query/objective.js";
 import { withStopSignals } from "../runner/signals.js";
 import { shortId, type RunStore } from "../store/store.js";
 import type { Sweep, SweepClaim } from "../store/sweeps.js";
@@ -138,7 +138,8 @@ export async function runAgentTrials(store: RunStore, sweep: Sweep, loop: AgentL
         const loss = outcome.status === "completed" ? lossFor(objective, value) : null;
         // Once per agent: a misspelt metric.name leaves bayes, the target and early_terminate blind.
         if (!warnedMetric && config.metric !== null && outcome.status === "completed") {
-          const warning = missingObjectiveWarning(objective, outcome.summaries, `trial ${claim.trial} (run ${shortId(claim.run.id)})`);
+          const who = `trial ${claim.trial} (run ${shortId(claim.run.id)})`;
+          const warning = missingObjectiveWarning(objective, outcome.summaries, who) ?? noScalarsWarning(objective, outcome.summaries, who, "the sweep");
           if (warning !== null) {
             warnedMetric = true;
             progress.message(`${warning} (the sweep's metric.name; ${config.method === "bayes" ? "bayes, " : ""}metric.target and early_terminate need it)`);

@@ -7,7 +7,7 @@
 import { hostname } from "node:os";
 import { InterruptedError, RunFailedError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
-import { lossFor, missingObjectiveWarning, objectiveValue } from "../query/objective.js";
+import { lossFor, missingObjectiveWarning, noScalarsWarning, objectiveValue } from "../query/objective.js";
 import { buildArgv, buildEnv } from "../runner/command.js";
 import { formatNumber, formatValue } from "../format/values.js";
 import { initialPoint } from "../search/random.js";
@@ -134,7 +134,9 @@ export async function runBatch(plan: BatchJob): Promise<void> {
       const summaries = store.readSummaries(store.readRun(run.id));
       const value = objectiveValue(plan.objective, summaries);
       if (result.status === "completed" && value === null && !objectiveWarned) {
-        const warning = missingObjectiveWarning(plan.objective, summaries, `trial ${trial}`);
+        const warning =
+          missingObjectiveWarning(plan.objective, summaries, `trial ${trial}`) ??
+          (plan.propose ? noScalarsWarning(plan.objective, summaries, `trial ${trial}`, plan.batch.record.op) : null);
         if (warning !== null) progress.message(warning);
         objectiveWarned = warning !== null;
       }

@@ -338,6 +338,16 @@ describe("restarts and objectives", () => {
     expect(Number(/best loss (\S+)/.exec(summary)![1])).toBeCloseTo(best.x, 4);
   });
 
+  it("warns once when the trials of a gp search print no scalars at all", () => {
+    const home = tempDir();
+    const work = tempDir();
+    writeFileSync(join(work, "quiet.py"), "x = 0.1\nprint('done')\n");
+    const res = g(["run", "-y", "-q", join(work, "quiet.py"), "x=[0:1]", "-o", "gp", "--max-trials", "3"], { home, cwd: work });
+    expect(res.code, res.stderr).toBe(0);
+    const warnings = res.stderr.split("\n").filter((l) => l.includes("logged no scalars"));
+    expect(warnings).toEqual(['warning: trial 1 logged no scalars, so gp cannot learn from it; print "loss: <value>" from the script, or log loss with the SDK']);
+  });
+
   it("maximises the column given with --maximize", () => {
     const home = tempDir();
     const res = g(

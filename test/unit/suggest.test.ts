@@ -3,7 +3,7 @@ import { RUN_OPTION_NAMES } from "../../src/cli/run-args.js";
 import { UsageError } from "../../src/errors.js";
 import { checkLabel, checkScriptFlagNames, checkTags } from "../../src/flags/check-names.js";
 import { closestNames, didYouMean, editDistance } from "../../src/format/suggest.js";
-import { missingObjectiveWarning } from "../../src/query/objective.js";
+import { missingObjectiveWarning, noScalarsWarning } from "../../src/query/objective.js";
 import { parseGpSettings } from "../../src/search/gp.js";
 import { parseTpeSettings } from "../../src/search/tpe.js";
 import { parseTreeSettings } from "../../src/search/trees.js";
@@ -130,3 +130,14 @@ describe("an unknown optimizer setting", () => {
     expect(() => parseTpeSettings({ bogus: "1" })).toThrow(UsageError);
   });
 });
+
+describe("noScalarsWarning", () => {
+  it("warns a learning search about a trial with no scalars at all, naming the key to print", () => {
+    expect(noScalarsWarning({ column: "min val_loss", goal: "minimize" }, {}, "trial 1", "gp")).toBe(
+      'warning: trial 1 logged no scalars, so gp cannot learn from it; print "val_loss: <value>" from the script, or log val_loss with the SDK',
+    );
+    const summary = { first: 1, last: 1, min: 1, max: 1, avg: 1, count: 1, step: null };
+    expect(noScalarsWarning({ column: "loss", goal: "minimize" }, { acc: summary } as never, "trial 1", "gp")).toBeNull();
+  });
+});
+
