@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { UsageError } from "../errors.js";
 
 export const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
 export const SHORT_ID_LENGTH = 8;
@@ -50,7 +51,14 @@ export interface StoreLocation {
 /** G_HOME wins; otherwise the nearest `.g/` folder at or above `cwd`; otherwise ~/.g. */
 export function locateStore(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): StoreLocation {
   const home = env.G_HOME;
-  if (home && home.trim() !== "") return { home: resolve(home), source: "G_HOME" };
+  if (home && home.trim() !== "") {
+    const path = resolve(home);
+    // One stat: a G_HOME that names a file would otherwise fail deep inside the first write.
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st !== undefined && !st.isDirectory())
+      throw new UsageError(`G_HOME is ${path}, which is a file, not a folder; point G_HOME at a folder (g makes it when it is missing)`);
+    return { home: path, source: "G_HOME" };
+  }
   const project = findProjectStore(cwd);
   return project ? { home: project, source: "project" } : { home: defaultHome(), source: "default" };
 }

@@ -224,6 +224,17 @@ describe("g runs", () => {
     return home;
   }
 
+  it("refuses a G_HOME that is a file, in one line, before touching anything", () => {
+    const file = join(tempDir(), "not-a-folder");
+    writeFileSync(file, "x");
+    for (const args of [["runs"], ["run", "-y", join(EXAMPLES, "train.py")], ["compare", "-T"]]) {
+      const res = g(args, { home: file });
+      expect(res.code, args.join(" ")).toBe(2);
+      expect(res.stderr).toBe(`g: G_HOME is ${file}, which is a file, not a folder; point G_HOME at a folder (g makes it when it is missing)\n`);
+    }
+    expect(readFileSync(file, "utf8")).toBe("x");
+  });
+
   it("says did-you-mean for a misspelt runs subcommand", () => {
     const home = tempDir();
     const res = g(["runs", "lsit"], { home });
