@@ -111,7 +111,7 @@ export async function restoreCommand(specs: string[], opts: { yes?: boolean }): 
   checkRunSpecs(specs);
   const trash = loadRuns(store, true);
   if (trash.length === 0) throw new NotFoundError("the trash is empty");
-  const picked = specs.length === 0 ? trash : selectRuns(trash, specs);
+  const picked = specs.length === 0 ? trash : selectRuns(trash, specs, "g runs list --trash");
   if (!(await ask(opts.yes, `You are about to restore ${picked.length} run(s):`, picked))) return;
   for (const { run } of picked) store.restoreRun(run.id);
   say(`Restored ${picked.length} run(s)`);
@@ -125,10 +125,12 @@ export async function purgeCommand(specs: string[], opts: { yes?: boolean }): Pr
   if (abandoned > 0) say(`Removed ${abandoned} run folder(s) left half made or half deleted`);
   const trash = loadRuns(store, true);
   if (trash.length === 0) {
+    // Runs named but none to purge is a miss, as in a trash that has others (exit 3); a bare purge is done.
+    if (specs.length > 0) throw new NotFoundError(`the trash is empty: no run ${specs.join(", ")} to purge`);
     say("the trash is empty");
     return;
   }
-  const picked = specs.length === 0 ? trash : selectRuns(trash, specs);
+  const picked = specs.length === 0 ? trash : selectRuns(trash, specs, "g runs list --trash");
   if (!(await ask(opts.yes, `You are about to delete ${picked.length} run(s) in the trash for good:`, picked))) return;
   for (const { run } of picked) store.purgeRun(run.id);
   say(`Purged ${picked.length} run(s)`);

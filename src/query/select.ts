@@ -37,12 +37,12 @@ export function indexRuns(runs: Run[]): IndexedRun[] {
  * Selects runs by spec, keeping list order and dropping repeats. No specs
  * selects everything. Ranges are clamped to what exists, as in Guild.
  */
-export function selectRuns(all: IndexedRun[], specs: string[]): IndexedRun[] {
+export function selectRuns(all: IndexedRun[], specs: string[], listing = "g runs"): IndexedRun[] {
   if (specs.length === 0) return all;
   const chosen = new Set<number>();
   for (const raw of specs) {
     const spec = raw.trim();
-    for (const i of resolveSpec(all, spec)) chosen.add(i);
+    for (const i of resolveSpec(all, spec, listing)) chosen.add(i);
   }
   return all.filter((r) => chosen.has(r.index));
 }
@@ -68,7 +68,7 @@ export function checkRunSpecs(specs: string[]): void {
   }
 }
 
-function resolveSpec(all: IndexedRun[], spec: string): number[] {
+function resolveSpec(all: IndexedRun[], spec: string, listing = "g runs"): number[] {
   const m = INDEX_SPEC.exec(spec);
   const prefixLike = m !== null && m[2] === undefined && (spec.length >= MIN_NUMERIC_PREFIX || spec.startsWith("0"));
   if (m && spec !== "" && spec !== ":" && !prefixLike) {
@@ -76,7 +76,7 @@ function resolveSpec(all: IndexedRun[], spec: string): number[] {
     if (colon === undefined) {
       const i = Number(a);
       if (i < 1 || i > all.length) {
-        throw new NotFoundError(`no run at index ${i} (there ${all.length === 1 ? "is 1 run" : `are ${all.length} runs`}); see g runs`);
+        throw new NotFoundError(`no run at index ${i} (there ${all.length === 1 ? "is 1 run" : `are ${all.length} runs`}); see ${listing}`);
       }
       return [i];
     }
@@ -93,7 +93,7 @@ function resolveSpec(all: IndexedRun[], spec: string): number[] {
   }
   const prefix = spec.toLowerCase();
   const hits = all.filter((r) => r.run.id.startsWith(prefix));
-  if (hits.length === 0) throw new NotFoundError(`no run matches "${spec}"; see g runs`);
+  if (hits.length === 0) throw new NotFoundError(`no run matches "${spec}"; see ${listing}`);
   if (hits.length > 1) {
     const names = hits.slice(0, 6).map((r) => `${r.run.id.slice(0, Math.max(prefix.length + 2, 8))} (${r.run.record.op})`);
     throw new UsageError(`run "${spec}" is ambiguous: ${names.join(", ")}${hits.length > 6 ? ", ..." : ""}; give more of the id`);

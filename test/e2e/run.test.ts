@@ -302,9 +302,16 @@ describe("g runs", () => {
     expect(runs(home, ["--trash"])).toHaveLength(2);
     expect(g(["runs", "restore", "-y", "0808"], { home }).code).toBe(0);
     expect(runs(home)).toHaveLength(9);
+    const miss = g(["runs", "restore", "-y", "7"], { home });
+    expect(miss.code).toBe(3);
+    expect(miss.stderr).toBe("g: no run at index 7 (there is 1 run); see g runs list --trash\n");
     expect(g(["runs", "purge", "-y"], { home }).code).toBe(0);
     expect(runs(home, ["--trash"])).toHaveLength(0);
     expect(existsSync(join(home, "trash", "runs", "09".repeat(16)))).toBe(false);
+    const empty = g(["runs", "purge", "-y", "7"], { home });
+    expect(empty.code).toBe(3);
+    expect(empty.stderr).toBe("g: the trash is empty: no run 7 to purge\n");
+    expect(g(["runs", "purge", "-y"], { home }).stderr).toBe("the trash is empty\n");
   });
 
   it("refuses to delete a running run", () => {
