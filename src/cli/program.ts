@@ -58,7 +58,7 @@ export function buildProgram(): Command {
       await runCommand(parseRunArgs(argv), argv);
     });
 
-  const runs = program.command("runs").description("List and manage runs (default: list).").enablePositionalOptions();
+  const runs = program.command("runs").description("List and manage runs (default: list; g runs list --help shows its options).").enablePositionalOptions();
 
   addRunFilters(
     runs
