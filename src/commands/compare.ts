@@ -3,11 +3,13 @@
 // (in a terminal, without a format flag) the interactive view.
 
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, lstatSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { gBin } from "../runner/paths.js";
-import { UsageError } from "../errors.js";
+import { EXIT, GError, UsageError } from "../errors.js";
+import { writeFileAtomic } from "../store/fs-atomic.js";
 import { SNAPSHOT_CELL_TEXTS, buildCompareData, type CompareData, type CompareInputRun } from "../query/compare-data.js";
-import { describePrefixMiss, matchesPrefix, selectCompareRuns, type RunSelection } from "../query/select.js";
+import { describeNoMatch, describePrefixMiss, matchesPrefix, selectCompareRuns, type RunSelection } from "../query/select.js";
 import { renderCsv } from "../format/csv.js";
 import { renderJson } from "../format/json.js";
 import { emitTable } from "../format/table.js";
@@ -65,7 +67,7 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   const listing = first!;
   const tableWanted = !opts.json && opts.csv === undefined;
   const {
-    loaded: { runs, warnings, enclosing, prefixNote },
+    loaded: { runs, warnings, enclosing, prefixNote, all },
     data,
     table,
   } = await withCheckedListing(
@@ -96,20 +98,13 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
     const csv = renderCsv(data);
     if (opts.csv === true || opts.csv === "-") writeOut(csv);
     else {
-      try {
-        writeFileSync(opts.csv, csv);
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        throw new UsageError(
-          `--csv: cannot write ${opts.csv} (${e.code ?? e.message}); give a file in an existing directory, or --csv alone for stdout`,
-        );
-      }
+      writeCsvFile(opts.csv, csv);
       say(`wrote ${data.rows.length} run${data.rows.length === 1 ? "" : "s"} to ${opts.csv}`);
     }
     return;
   }
   if (data.cells.count === 0) {
-    if (prefixNote === null) say(runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
+    if (prefixNote === null) say(describeNoMatch(all, specs, opts, runs.length));
     return;
   }
   if (table === null) return;
@@ -137,7 +132,14 @@ export function loadCompareRuns(
   specs: string[],
   opts: RunSelection,
   listing: Listing = store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS),
-): { runs: CompareInputRun[]; warnings: string[]; enclosing: CompareInputRun[]; prefixNote: string | null } {
+): {
+  runs: CompareInputRun[];
+  warnings: string[];
+  enclosing: CompareInputRun[];
+  prefixNote: string | null;
+  /** Every run of the listing, selected or not. */
+  all: Listing["runs"];
+} {
   const { runs, warnings } = listing;
   const selected = selectCompareRuns(runs, specs, opts, (spec) => readSweep(store.home, spec).id);
   // An unknown --prefix selects nothing, as other filters do; the note names the prefixes there are.
@@ -148,10 +150,66 @@ export function loadCompareRuns(
           opts.prefix,
         )
       : null;
-  return { ...selected, warnings, prefixNote };
+  return { ...selected, warnings, prefixNote, all: runs };
 }
 
 type Listing = RunListing;
+
+/** Folders of devices and descriptors: a --csv path there is written in place, never replaced. */
+const IN_PLACE_DIRS = /^\/(dev|proc)\//;
+
+/** Whether `path` is a regular file (through links) or nothing at all (not even a dangling link). */
+function isRegularFileOrAbsent(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    try {
+      lstatSync(path);
+      return false; // a link to nothing
+    } catch {
+      return true;
+    }
+  }
+}
+
+/** Write errors that say the disk (or quota) failed us, not that the path given was wrong: exit 1, not 2. */
+const DISK_ERRORS: Record<string, { reason: string; advice: string }> = {
+  ENOSPC: { reason: "the disk is full", advice: "free some space and try again" },
+  EDQUOT: { reason: "the disk quota is used up", advice: "free some space and try again" },
+  EFBIG: { reason: "the file is larger than allowed", advice: "write fewer runs or columns, or to another file system" },
+  EIO: { reason: "the disk failed (input/output error)", advice: "check the disk, or write elsewhere" },
+};
+
+/**
+ * Writes `--csv FILE` whole or not at all: to a temp file beside it, renamed
+ * over it (writeFileAtomic), so a full disk leaves no half-written CSV nor
+ * a truncated old one. A symbolic link to a file is written through to that
+ * file. Anything else (a device, a named pipe, a dangling link, and every path
+ * under /dev and /proc, such as /dev/stdout, whatever it points to) is
+ * written in place: there is no file there to replace, and a rename would
+ * replace the device or the link itself.
+ */
+function writeCsvFile(path: string, csv: string): void {
+  const inPlace = IN_PLACE_DIRS.test(resolve(path)) || !isRegularFileOrAbsent(path);
+  const existed = existsSync(path);
+  try {
+    if (inPlace) writeFileSync(path, csv);
+    else writeFileAtomic(existed ? realpathSync(path) : path, csv, "whole");
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const code = e.code ?? e.message;
+    const disk = e.code !== undefined ? DISK_ERRORS[e.code] : undefined;
+    if (disk !== undefined) {
+      const kept = inPlace ? "" : existed ? `; ${path} was left as it was` : "; no file was left behind";
+      throw new GError(`--csv: ${disk.reason} writing ${path} (${code})${kept}; ${disk.advice}`, EXIT.runFailed);
+    }
+    if (e.code === "EISDIR") throw new UsageError(`--csv: ${path} is a directory; give a file name, or --csv alone for stdout`);
+    if (e.code === "EACCES" || e.code === "EPERM" || e.code === "EROFS") {
+      throw new UsageError(`--csv: cannot write ${path} (${code}); give a file in a folder you can write to, or --csv alone for stdout`);
+    }
+    throw new UsageError(`--csv: cannot write ${path} (${code}); give a file in an existing directory, or --csv alone for stdout`);
+  }
+}
 
 /** A table rendered but not printed yet: its pieces of output in order, and the headers of the columns that did not fit (null: all did). */
 interface RenderedTable {

@@ -3,7 +3,7 @@
 // (a qualified scalar), `=x` (a flag), `.time` (a run attribute).
 
 import { UsageError } from "../errors.js";
-import { didYouMean } from "../format/suggest.js";
+import { closestNames, didYouMean } from "../format/suggest.js";
 
 export const QUALIFIERS = ["last", "first", "min", "max", "avg", "total", "count", "step"] as const;
 export type Qualifier = (typeof QUALIFIERS)[number];
@@ -109,12 +109,44 @@ export function isQualifier(word: string): word is Qualifier {
 }
 
 /**
+ * Words written for a qualifier that g spells another way (`mean loss`), with
+ * a note when the suggestion is only the nearest thing g keeps.
+ */
+const QUALIFIER_SYNONYMS: Record<string, { qualifier: Qualifier; note?: string }> = {
+  mean: { qualifier: "avg" },
+  average: { qualifier: "avg" },
+  median: { qualifier: "avg", note: "no median is kept" },
+  sum: { qualifier: "total" },
+  final: { qualifier: "last" },
+  latest: { qualifier: "last" },
+  initial: { qualifier: "first" },
+  minimum: { qualifier: "min" },
+  lowest: { qualifier: "min" },
+  maximum: { qualifier: "max" },
+  highest: { qualifier: "max" },
+};
+
+/** Other statistics people ask for, which g does not keep: such a word before a name is a qualifier mistake too. */
+const UNKEPT_STATISTICS = new Set(["std", "stdev", "stddev", "var", "variance", "mode"]);
+
+/**
  * Reads one column expression from `text` at `pos` (0-based), stopping at
  * anything that cannot continue it. Used by both the `-c` list parser and
  * the filter tokenizer, so the two accept the same columns.
- * `what` names the option in error messages (`-c`, `--filter`).
+ * `what` names the option in error messages (`-c`, `--filter`). `known`,
+ * the selected runs' names (none known when empty), tells a word meant as a
+ * qualifier (`median loss`) from a column followed by another (a missing
+ * ","); `filter` is set by the filter tokenizer, where `min =x` may read as
+ * "min equals x". Either only changes which error an expression gets.
  */
-export function readColumnRef(text: string, pos: number, what: string): { ref: ColumnRef; end: number } | null {
+export function readColumnRef(
+  text: string,
+  pos: number,
+  what: string,
+  known?: KnownNames,
+  filter = false,
+): { ref: ColumnRef; end: number } | null {
+  if (known !== undefined && known.scalars.size === 0 && known.flags.size === 0) known = undefined;
   const ch = text[pos];
   if (ch === "=" || ch === ".") {
     const name = readName(text, pos + 1);
@@ -127,16 +159,68 @@ export function readColumnRef(text: string, pos: number, what: string): { ref: C
   }
   const first = readName(text, pos);
   if (first === null) return null;
+  let p = first.end;
+  while (text[p] === " " || text[p] === "\t") p++;
+  const second = p > first.end ? readName(text, p) : null;
+  if (second !== null && isWordOperator(second.text)) return { ref: { type: "bare", name: first.text }, end: first.end };
   if (isQualifier(first.text)) {
     // `min loss`: a qualifier followed by a name. `step` alone is a bare name.
-    let p = first.end;
-    while (text[p] === " " || text[p] === "\t") p++;
-    const second = p > first.end ? readName(text, p) : null;
-    if (second !== null && !isWordOperator(second.text)) {
-      return { ref: { type: "scalar", key: second.text, qualifier: first.text }, end: second.end };
+    if (second !== null) return { ref: { type: "scalar", key: second.text, qualifier: first.text }, end: second.end };
+    if (p > first.end && (text[p] === "=" || text[p] === ".") && readName(text, p + 1) !== null) {
+      const isName = known !== undefined && (known.scalars.has(first.text) || known.flags.has(first.text));
+      // In a filter `min =x` is "min equals x" when min is a name of the runs; otherwise a qualifier before a flag.
+      if (!filter || (known !== undefined && !isName)) throw qualifiedNonScalar(text, pos, p, what);
     }
+    return { ref: { type: "bare", name: first.text }, end: first.end };
+  }
+  if (second !== null && meantAsQualifier(first.text, second.text, known)) {
+    throw notAQualifier(first.text, second.text, pos, what, filter);
   }
   return { ref: { type: "bare", name: first.text }, end: first.end };
+}
+
+/**
+ * Whether `first second` (two names with only a space between, which no
+ * column is) reads as a misspelt or unknown qualifier rather than two columns
+ * without their ",": `first` is a statistic's name or close to a qualifier,
+ * or (with the runs' names) is none of theirs nor close to one while `second` is a scalar.
+ */
+function meantAsQualifier(first: string, second: string, known: KnownNames | undefined): boolean {
+  const word = first.toLowerCase();
+  const isName = known !== undefined && (known.scalars.has(first) || known.flags.has(first));
+  if (isName) return false;
+  if (word in QUALIFIER_SYNONYMS || UNKEPT_STATISTICS.has(word) || closestNames(word, QUALIFIERS).length > 0) return true;
+  if (known === undefined || !known.scalars.has(second)) return false;
+  return closestNames(first, [...known.scalars, ...known.flags], 1).length === 0;
+}
+
+/**
+ * `median loss`: says the word is not a qualifier, lists those there are, and
+ * suggests the nearest; in `-c` the two words may also be two columns without their ",".
+ */
+function notAQualifier(word: string, name: string, pos: number, what: string, filter: boolean): UsageError {
+  const synonym = QUALIFIER_SYNONYMS[word.toLowerCase()];
+  const close = synonym ? [synonym.qualifier] : closestNames(word, QUALIFIERS);
+  const comma = filter ? "" : `; for two columns, put a "," between them`;
+  const head = `${what}: "${word}" at column ${pos + 1} is not a qualifier`;
+  if (close.length === 0) {
+    return new UsageError(`${head}; write one of ${QUALIFIERS.join(", ")} before a scalar (e.g. "min ${name}")${comma}`);
+  }
+  const suggested = close.map((q) => `"${q} ${name}"`).join(" or ");
+  return new UsageError(
+    `${head}; did you mean ${suggested}${synonym?.note ? ` (${synonym.note})` : ""}? Qualifiers: ${QUALIFIERS.join(", ")}${comma}`,
+  );
+}
+
+/** `min =x`, `max .time`: a qualifier before a flag or an attribute, which have one value a run. */
+function qualifiedNonScalar(text: string, pos: number, at: number, what: string): UsageError {
+  const qualifier = readName(text, pos)!.text;
+  const written = `${text[at]}${readName(text, at + 1)!.text}`;
+  const kind = text[at] === "=" ? "flags" : "run attributes";
+  return new UsageError(
+    `${what}: "${qualifier} ${written}" at column ${pos + 1}: qualifiers apply to scalars, not ${kind}; ` +
+      `${written} has one value a run: write ${written}`,
+  );
 }
 
 /** Words the filter grammar keeps for itself; never read as the name after a qualifier. */
@@ -156,8 +240,9 @@ function parseAttribute(name: string, what: string, column: number): Attribute {
   if ((ATTRIBUTES as readonly string[]).includes(lower)) return lower as Attribute;
   const alias = ATTRIBUTE_ALIASES[lower];
   if (alias) return alias;
+  const hint = didYouMean(lower, [...ATTRIBUTES, ...Object.keys(ATTRIBUTE_ALIASES)], (a) => `.${a}`);
   throw new UsageError(
-    `${what}: unknown run attribute ".${name}" at column ${column}; use one of ${ATTRIBUTES.map((a) => "." + a).join(", ")}`,
+    `${what}: unknown run attribute ".${name}" at column ${column}${hint}${hint ? " Attributes" : "; use one of"}: ${ATTRIBUTES.map((a) => "." + a).join(", ")}`,
   );
 }
 
@@ -165,7 +250,7 @@ function parseAttribute(name: string, what: string, column: number): Attribute {
  * Parses a `-c/--cols` list: `"loss, min loss, =x, .time, max acc as best"`.
  * Errors name the 1-based column in the text.
  */
-export function parseColumns(text: string, what = "-c/--cols"): ColumnSpec[] {
+export function parseColumns(text: string, what = "-c/--cols", known?: KnownNames): ColumnSpec[] {
   const specs: ColumnSpec[] = [];
   let pos = 0;
   const skipSpace = (): void => {
@@ -175,7 +260,7 @@ export function parseColumns(text: string, what = "-c/--cols"): ColumnSpec[] {
   if (pos === text.length) throw new UsageError(`${what}: no columns given; write e.g. -c "loss, min val_loss, =lr, .time"`);
   for (;;) {
     skipSpace();
-    const read = readColumnRef(text, pos, what);
+    const read = readColumnRef(text, pos, what, known);
     if (read === null) {
       const found = pos < text.length ? `"${text[pos]}"` : "the end";
       throw new UsageError(`${what}: expected a column (name, =flag, .attribute or "min name") at column ${pos + 1}, found ${found}`);
@@ -203,19 +288,23 @@ export function parseColumns(text: string, what = "-c/--cols"): ColumnSpec[] {
 }
 
 /** Parses a single column expression (for `-m/--min`, `-M/--max`). */
-export function parseColumn(text: string, what: string): ColumnSpec {
-  const specs = parseColumns(text, what);
+export function parseColumn(text: string, what: string, known?: KnownNames): ColumnSpec {
+  const specs = parseColumns(text, what, known);
   if (specs.length !== 1) throw new UsageError(`${what}: give one column, not ${specs.length} ("${text}")`);
   return specs[0]!;
 }
 
-/** Turns a ref into a column, deciding what a bare name means (see ColumnRef). */
+/**
+ * Turns a ref into a column, deciding what a bare name means (see ColumnRef).
+ * A flag that shares its name with a scalar of the runs is headed `=name`, as
+ * in the default table: the header `name` is then always what `-c name` shows.
+ */
 export function resolveColumn(ref: ColumnRef, known: KnownNames, as?: string): ResolvedColumn {
   switch (ref.type) {
     case "attr":
       return { type: "attr", attr: ref.attr, header: as ?? ATTRIBUTE_HEADERS[ref.attr] };
     case "flag":
-      return { type: "flag", name: ref.name, header: as ?? ref.name };
+      return { type: "flag", name: ref.name, header: as ?? flagHeader(ref.name, known.scalars) };
     case "scalar":
       return { type: "scalar", key: ref.key, qualifier: ref.qualifier, header: as ?? scalarHeader(ref.key, ref.qualifier) };
     case "bare":
@@ -259,6 +348,11 @@ export function checkColumnKnown(ref: ColumnRef, known: KnownNames, what: string
         `${what}: no selected run has a scalar or flag "${ref.name}"${didYouMean(ref.name, [...scalars, ...flags, ...attrs]) || "; see the names with g compare -T --json 1"}`,
       );
   }
+}
+
+/** A flag's header: its name, or `=name` when a scalar has that name too (so the two columns can be told apart). */
+export function flagHeader(name: string, scalars: ReadonlySet<string>): string {
+  return scalars.has(name) ? `=${name}` : name;
 }
 
 export function scalarHeader(key: string, qualifier: Qualifier): string {

@@ -9,6 +9,7 @@ import {
   attributeHeader,
   checkColumnKnown,
   columnKey,
+  flagHeader,
   parseColumn,
   parseColumns,
   resolveColumn,
@@ -484,7 +485,7 @@ export const ROW_BLOCK = 4096;
  * `check` (g compare's --filter) refuses names no selected run has.
  */
 export function compileFilter(text: string, known: KnownNames, now: number, check?: ColumnCheck): (r: CompareInputRun) => boolean {
-  const expr = parseFilter(text);
+  const expr = parseFilter(text, known);
   const getters = new Map<ColumnRef, (r: CompareInputRun) => CellValue>();
   for (const ref of filterColumns(expr)) {
     check?.(ref, "--filter");
@@ -514,21 +515,40 @@ export function sortRuns<T extends CompareInputRun>(runs: T[], keys: SortKey[], 
 
 /**
  * The one order of cell values, shared by -m/-M and the interactive view's
- * sort: missing values last in either direction, numbers before text (so a
- * numeric column with a stray string still sorts), text by code unit.
+ * sort. Numbers come first and follow the direction; then NaN; then text
+ * (and booleans), by code unit, also following the direction; then the
+ * empty cells (a missing value, or empty text). Only the order within numbers
+ * and within text is reversed by `descending`: a batch run's flag recorded
+ * as its search spec ("[-0.5,...]") sorts after its trials' numbers either
+ * way, so `-M =x` finds the trial with the largest x.
  */
 export function compareCells(a: CellValue, b: CellValue, descending: boolean): number {
-  if (a === null || b === null) return a === null ? (b === null ? 0 : 1) : -1;
-  let c: number;
-  if (typeof a === "number" && typeof b === "number") c = a - b;
-  else if (typeof a === "number") c = -1;
-  else if (typeof b === "number") c = 1;
-  else c = String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  // Most cells of a sort are numbers: one test of each, no ranking.
+  if (typeof a === "number" && typeof b === "number" && a === a && b === b) return descending ? b - a : a - b;
+  const ra = cellRank(a);
+  const rb = cellRank(b);
+  if (ra !== rb) return ra - rb;
+  if (ra !== TEXT_RANK) return 0;
+  const x = String(a);
+  const y = String(b);
+  const c = x < y ? -1 : x > y ? 1 : 0;
   return descending ? -c : c;
 }
 
+/** A number (not NaN), NaN, text or a boolean, or an empty cell: the classes compareCells keeps apart, in order. */
+const NUMBER_RANK = 0;
+const NAN_RANK = 1;
+const TEXT_RANK = 2;
+const EMPTY_RANK = 3;
+
+function cellRank(v: CellValue): number {
+  if (v === null || v === "") return EMPTY_RANK;
+  if (typeof v === "number") return v === v ? NUMBER_RANK : NAN_RANK;
+  return TEXT_RANK;
+}
+
 function resolveSortColumn(text: string, what: string, known: KnownNames, check: ColumnCheck): ResolvedColumn {
-  const spec = parseColumn(text, what);
+  const spec = parseColumn(text, what, known);
   check(spec.ref, what);
   return resolveColumn(spec.ref, known, spec.as);
 }
@@ -573,7 +593,7 @@ function chooseColumns(
     for (const attr of CORE_ATTRIBUTES) add({ type: "attr", attr, header: attributeHeader(attr) }, "core");
   }
   if (input.columns !== undefined) {
-    for (const spec of parseColumns(input.columns)) {
+    for (const spec of parseColumns(input.columns, undefined, known)) {
       check(spec.ref, "-c/--cols");
       // --skip-core leaves out the default core columns only; a `.name` asked for with -c stays.
       const col = resolveColumn(spec.ref, known, spec.as);
@@ -581,11 +601,7 @@ function chooseColumns(
     }
     return out;
   }
-  const scalarNames = new Set(shownNames.scalarOrder);
-  for (const name of shownNames.flagOrder) {
-    // A flag sharing its name with a scalar is headed `=name` so the two can be told apart.
-    add({ type: "flag", name, header: scalarNames.has(name) ? `=${name}` : name }, "flag");
-  }
+  for (const name of shownNames.flagOrder) add({ type: "flag", name, header: flagHeader(name, shownNames.scalars) }, "flag");
   for (const key of shownNames.scalarOrder) add({ type: "scalar", key, qualifier: "last", header: key }, "scalar");
   return out;
 }

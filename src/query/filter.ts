@@ -10,7 +10,7 @@
 // Columns are those of columns.ts: `loss`, `min loss`, `=x`, `.time`.
 
 import { UsageError } from "../errors.js";
-import { readColumnRef, type ColumnRef } from "./columns.js";
+import { readColumnRef, type ColumnRef, type KnownNames } from "./columns.js";
 
 export type CompareOp = "<" | "<=" | ">" | ">=" | "=" | "!=";
 export type Literal = number | string | boolean;
@@ -42,9 +42,14 @@ type Token =
   | { type: "operand"; operand: Operand; text: string; pos: number }
   | { type: "end"; pos: number };
 
-/** Parses a filter; a bad expression is a UsageError naming the 1-based column. */
-export function parseFilter(text: string): FilterExpr {
-  const tokens = tokenize(text);
+/**
+ * Parses a filter; a bad expression is a UsageError naming the 1-based column.
+ * `known`, the selected runs' names, makes the advice for a mistaken
+ * qualifier sharper (see readColumnRef): an expression refused for it would
+ * be refused without it too, by the check of its names.
+ */
+export function parseFilter(text: string, known?: KnownNames): FilterExpr {
+  const tokens = tokenize(text, known);
   let i = 0;
   let nesting = 0;
   const peek = (): Token => tokens[i]!;
@@ -120,7 +125,7 @@ function isWord(t: Token, word: string): boolean {
   return t.type === "word" && t.word === word;
 }
 
-function tokenize(text: string): Token[] {
+function tokenize(text: string, known: KnownNames | undefined): Token[] {
   const tokens: Token[] = [];
   let pos = 0;
   while (pos < text.length) {
@@ -168,7 +173,7 @@ function tokenize(text: string): Token[] {
       pos += word.length;
       continue;
     }
-    const col = readColumnRef(text, pos, WHAT);
+    const col = readColumnRef(text, pos, WHAT, known, true);
     if (col === null) throw new UsageError(`${WHAT}: unexpected "${ch}" at column ${pos + 1} (e.g. --filter "loss < 0.2 and =x > -1")`);
     tokens.push({ type: "operand", operand: { type: "column", ref: col.ref }, text: text.slice(pos, col.end), pos });
     pos = col.end;
@@ -233,13 +238,21 @@ export function evaluateFilter(expr: FilterExpr, lookup: (ref: ColumnRef) => Fil
   }
 }
 
+/**
+ * One comparison. A number is compared only with a number (or with text that
+ * reads as one, such as a flag given as "0.1"): text that does not, such as a
+ * batch run's search spec "[-0.5,...]", is neither smaller nor larger than a
+ * number, nor equal to it (so only `!=` holds). Two texts compare as text
+ * (`.started > "2026-11-01"`).
+ */
 function compareValues(a: FilterValue, op: CompareOp, b: FilterValue): boolean {
-  if (a === null || b === null) return op === "!=" ? true : false;
+  if (a === null || b === null) return op === "!=";
   let x: number | string;
   let y: number | string;
-  const na = toNumber(a);
-  const nb = toNumber(b);
-  if (na !== null && nb !== null && (typeof a === "number" || typeof b === "number")) {
+  if (typeof a === "number" || typeof b === "number") {
+    const na = toNumber(a);
+    const nb = toNumber(b);
+    if (na === null || nb === null) return op === "!=";
     x = na;
     y = nb;
   } else {

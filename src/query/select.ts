@@ -2,6 +2,7 @@
 // id prefix) and the list filters shared by `g runs` and `g compare`.
 
 import { NotFoundError, UsageError } from "../errors.js";
+import { closestNames } from "../format/suggest.js";
 import type { Run, RunFields, RunStatus } from "../store/types.js";
 
 /** A run with its index in the newest-first list (1 = latest). */
@@ -288,4 +289,69 @@ function resolveBatch(all: IndexedRun[], spec: string): string {
   if (!all.some((r) => r.run.record.batch === id))
     throw new NotFoundError(`run ${id.slice(0, 8)} is not a batch (no run names it as its batch); see g runs`);
   return id;
+}
+
+/**
+ * The note for a compare whose selection or --filter left no row, when the
+ * store has runs: it names what was given (RUN specs, the list filters,
+ * --filter), and for --op the ops there are (a did-you-mean when one is
+ * close). `all` is every run in the store, `selected` how many the RUN specs
+ * and list filters kept (the --filter came after them). --prefix has its own
+ * note (describePrefixMiss).
+ */
+export function describeNoMatch(
+  all: ReadonlyArray<{ run: Run; fields?: RunFields }>,
+  specs: string[],
+  opts: RunSelection & { filter?: string },
+  selected: number,
+): string {
+  if (all.length === 0) return "no runs to compare; see g runs";
+  const given: string[] = [...specs];
+  const option = (name: string, v: string | string[] | undefined): void => {
+    for (const value of v === undefined ? [] : Array.isArray(v) ? v : [v]) given.push(`--${name} ${quoteIfNeeded(value)}`);
+  };
+  option("op", opts.op);
+  option("status", opts.status);
+  option("label", opts.label);
+  option("tag", opts.tag);
+  option("batch", opts.batch);
+  option("sweep", opts.sweep);
+  option("prefix", opts.prefix);
+  // The --filter is named only when runs reached it.
+  if (selected > 0 && opts.filter !== undefined) given.push(`--filter ${quoteIfNeeded(opts.filter)}`);
+  const runs = `${all.length} run${all.length === 1 ? "" : "s"} in the store`;
+  if (given.length === 0) return `no run to compare (${runs}); see g runs`;
+  const head = `no run matches ${given.join(" ")}`;
+  if (selected > 0) return `${head} (${selected} run${selected === 1 ? "" : "s"} selected before --filter)`;
+  if (opts.op !== undefined && !all.some(({ run, fields }) => opOf(run, fields).includes(opts.op!))) {
+    return `${head}${describeOpMiss(all, opts.op)}`;
+  }
+  return `${head} (of ${runs}); see g runs`;
+}
+
+/** `; did you mean --op train?` for an --op no run's op contains, else the ops there are (a few). */
+function describeOpMiss(all: ReadonlyArray<{ run: Run; fields?: RunFields }>, op: string): string {
+  const ops = [...new Set(all.map(({ run, fields }) => opOf(run, fields)))].sort();
+  // --op matches a part of the op: a script's name without its folder or extension is as good a suggestion.
+  const names = new Set<string>(ops);
+  for (const o of ops) {
+    const base = o.slice(o.lastIndexOf("/") + 1);
+    names.add(base);
+    if (base.includes(".")) names.add(base.slice(0, base.lastIndexOf(".")));
+  }
+  const close = closestNames(op, names);
+  if (close.length > 0) return `; did you mean ${close.map((n) => `--op ${quoteIfNeeded(n)}`).join(" or ")}?`;
+  const shown = ops.slice(0, 8).map(quoteIfNeeded);
+  return ` (no run's op contains "${op}"; ops here: ${shown.join(", ")}${ops.length > 8 ? ", ..." : ""})`;
+}
+
+/** A run's op, read in place for a run from the index (its record is not built for it). */
+function opOf(run: Run, fields: RunFields | undefined): string {
+  const op = fields !== undefined ? fields.field("op") : run.record.op;
+  return typeof op === "string" ? op : "";
+}
+
+/** A value as it would be typed on a command line: quoted when it has a space or a quote. */
+function quoteIfNeeded(value: string): string {
+  return /^[\w./:@,=+-]+$/.test(value) ? value : `"${value.replace(/(["\\$`])/g, "\\$1")}"`;
 }

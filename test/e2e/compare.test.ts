@@ -1,8 +1,9 @@
-import { cpSync, readFileSync, readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { g } from "../helpers/g.js";
-import { FIXTURES, cleanTempDirs, tempDir } from "../helpers/paths.js";
+import { BIN, FIXTURES, cleanTempDirs, tempDir } from "../helpers/paths.js";
 // @ts-expect-error: plain JS generator, no type declarations
 import { generateStore } from "../../runs-fixtures/generate.mjs";
 
@@ -80,6 +81,59 @@ describe("g compare on the small fixture store", () => {
     expect(res.stderr).toMatch(/--csv: cannot write .*dir\.csv \(ENOENT\)/);
   });
 
+  it("finds the trial with the largest x with -M =x, not the batch run that records x as its search spec", () => {
+    const res = g(["compare", "--json", "-M", "=x", "-t", "1"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const [top] = JSON.parse(res.stdout) as Array<{ op: string; flags: { x: unknown } }>;
+    expect(top).toMatchObject({ op: "train.py", flags: { x: 5 } });
+    const last = g(["compare", "--csv", "-M", "=x", "-c", "=x", "--skip-core"], { home });
+    expect(last.stdout.split("\r\n").slice(1, -1).pop()).toBe('"[-0.5,-0.4,-0.3,-0.2,-0.1]"');
+  });
+
+  it("never matches the batch run's text in a numeric --filter", () => {
+    const x = (filter: string) =>
+      g(["compare", "--csv", "-c", "=x", "--skip-core", "--filter", filter], { home }).stdout.split("\r\n").slice(1, -1);
+    expect(x("x > -0.25")).toEqual(["0.3", "0.2", "5", "0.1", "-0.1", "-0.2"]);
+    expect(x("x >= 10")).toEqual([]);
+  });
+
+  it("advises on a mistaken qualifier, a qualified flag and a misspelt attribute (exit 2)", () => {
+    const median = g(["compare", "-T", "-c", "median loss"], { home });
+    expect(median.code).toBe(2);
+    expect(median.stderr).toMatch(
+      /g: -c\/--cols: "median" at column 1 is not a qualifier; did you mean "avg loss".*Qualifiers: last, first, min, max/,
+    );
+    const flag = g(["compare", "-T", "-m", "min =x"], { home });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(
+      /g: -m\/--min: "min =x" at column 1: qualifiers apply to scalars, not flags; =x has one value a run: write =x/,
+    );
+    const attr = g(["compare", "-T", "-m", ".sttaus"], { home });
+    expect(attr.code).toBe(2);
+    expect(attr.stderr).toMatch(/unknown run attribute "\.sttaus" at column 2; did you mean \.status\?/);
+  });
+
+  it("names the filter that matched nothing, with a did-you-mean for --op, exit 0", () => {
+    const op = g(["compare", "-T", "--op", "trian"], { home });
+    expect(op.code).toBe(0);
+    expect(op.stdout).toBe("");
+    expect(op.stderr.trim().split("\n").pop()).toBe("no run matches --op trian; did you mean --op train?");
+    const nosuch = g(["compare", "-T", "--op", "nosuch"], { home });
+    expect(nosuch.stderr).toMatch(/no run matches --op nosuch \(no run's op contains "nosuch"; ops here: grid, train\.py\)/);
+    expect(nosuch.stderr).not.toMatch(/no runs to compare/);
+    const filter = g(["compare", "-T", "--filter", "x > 100"], { home });
+    expect(filter.code).toBe(0);
+    expect(filter.stderr.trim().split("\n").pop()).toBe('no run matches --filter "x > 100" (10 runs selected before --filter)');
+  });
+
+  it("exits 1 saying the disk is full when --csv FILE cannot be written for want of space", () => {
+    const res = g(["compare", "--csv", "/dev/full"], { home });
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split("\n").pop()).toBe(
+      "g: --csv: the disk is full writing /dev/full (ENOSPC); free some space and try again",
+    );
+  });
+
   it("rejects a bad filter with exit 2 and the position, in one line", () => {
     const res = g(["compare", "-T", "--filter", "loss < and x"], { home });
     expect(res.code).toBe(2);
@@ -112,6 +166,24 @@ describe("g compare on the small fixture store", () => {
   });
 });
 
+describe("g compare of a script whose flag and scalar share a name", () => {
+  afterAll(cleanTempDirs);
+
+  it("heads the flag =acc beside the scalar acc in -c columns, as in the default table", () => {
+    const home = tempDir("g-compare-acc-");
+    const dir = join(home, "project");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "acc.py"), 'acc = 0.5\nprint("acc: %f" % (acc * 1.5))\n');
+    const run = g(["run", "-y", "-q", "acc.py", "acc=0.2"], { home, cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const chosen = g(["compare", "--csv", "-c", "acc, =acc", "--skip-core"], { home });
+    expect(chosen.stdout).toBe("acc,=acc\r\n0.3,0.2\r\n");
+    const table = g(["compare", "-T", "-c", "acc, =acc", "--skip-core"], { home });
+    expect(table.stdout.split("\n")[0]!.trim().split(/\s+/)).toEqual(["acc", "=acc"]);
+    expect(g(["compare", "--csv", "--skip-core"], { home }).stdout.split("\r\n")[0]).toBe("=acc,acc");
+  });
+});
+
 describe("g compare on a generated store", () => {
   let home: string;
   beforeAll(() => {
@@ -128,6 +200,21 @@ describe("g compare on a generated store", () => {
     const trained = rows.filter((r) => r.scalars.loss !== undefined);
     expect(trained.length).toBeGreaterThan(40);
     expect(Object.keys(trained[0]!.flags)).toHaveLength(10);
+  });
+
+  it("leaves the old CSV file whole when writing the new one fails part-way", () => {
+    const file = join(home, "kept.csv");
+    writeFileSync(file, "old\n");
+    g(["compare", "--csv"], { home }); // the index is current: the limited run below writes only the CSV
+    // A file size limit of 4 KiB (the CSV has some 10) fails the write part-way (EFBIG), as a full disk would (ENOSPC).
+    const res = spawnSync("bash", ["-c", `ulimit -f 4; exec "$0" "$@"`, process.execPath, BIN, "compare", "--csv", file], {
+      env: { ...process.env, G_HOME: home, NO_COLOR: "1" },
+      encoding: "utf8",
+    });
+    expect(res.status, res.stderr).toBe(1);
+    expect(res.stderr).toMatch(/--csv: the file is larger than allowed writing .*kept\.csv \(EFBIG\); .*kept\.csv was left as it was/);
+    expect(readFileSync(file, "utf8")).toBe("old\n");
+    expect(readdirSync(home).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
   it("sorts descending with -M, runs without the scalar last", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NotFoundError, UsageError } from "../../src/errors.js";
-import { parseColumns, resolveColumn } from "../../src/query/columns.js";
+import { parseColumn, parseColumns, resolveColumn } from "../../src/query/columns.js";
 import {
   ROW_BLOCK,
   buildCompareData,
@@ -117,6 +117,30 @@ describe("column expressions", () => {
     expect(usageMessage(() => parseColumns("="))).toMatch(/expected a flag name after "=" at column 2/);
   });
 
+  it("says a word before a name is not a qualifier, lists the qualifiers and suggests the nearest", () => {
+    const median = usageMessage(() => parseColumns("median loss"));
+    expect(median).toMatch(/^-c\/--cols: "median" at column 1 is not a qualifier; did you mean "avg loss" \(no median is kept\)\?/);
+    expect(median).toContain("Qualifiers: last, first, min, max, avg, total, count, step");
+    expect(usageMessage(() => parseColumns("loss, mni loss"))).toMatch(/"mni" at column 7 is not a qualifier; did you mean "min loss"\?/);
+    expect(usageMessage(() => parseColumns("mean val/loss"))).toMatch(/did you mean "avg val\/loss"\?/);
+    expect(usageMessage(() => parseColumns("std loss"))).toMatch(/"std" at column 1 is not a qualifier; write one of last, first, min/);
+    // Two names that are no qualifier mistake are two columns without their ",".
+    expect(usageMessage(() => parseColumns("loss acc"))).toMatch(/expected "," between columns at column 6/);
+  });
+
+  it("tells a qualifier before a flag or an attribute to write the flag or attribute alone", () => {
+    expect(usageMessage(() => parseColumn("min =x", "-m/--min"))).toBe(
+      '-m/--min: "min =x" at column 1: qualifiers apply to scalars, not flags; =x has one value a run: write =x',
+    );
+    expect(usageMessage(() => parseColumns("loss, max .time"))).toMatch(/not run attributes; \.time has one value a run: write \.time$/);
+  });
+
+  it("suggests the nearest attribute for a misspelt one", () => {
+    expect(usageMessage(() => parseColumn(".sttaus", "-m/--min"))).toMatch(
+      /^-m\/--min: unknown run attribute "\.sttaus" at column 2; did you mean \.status\? Attributes: \.index, /,
+    );
+  });
+
   it("resolves a bare name to a scalar when one exists, else to a flag", () => {
     const known = { scalars: new Set(["loss", "x"]), flags: new Set(["x", "lr"]) };
     expect(resolveColumn({ type: "bare", name: "x" }, known)).toMatchObject({ type: "scalar", key: "x", qualifier: "last" });
@@ -160,6 +184,20 @@ describe("filter expressions", () => {
     expect(test("name != 'sgd'")).toBe(true);
     expect(test("done = true")).toBe(true);
     expect(test("=x < 0")).toBe(true);
+  });
+
+  it("never orders text that is no number against a number, nor finds them equal", () => {
+    // A batch run's flag holds its search spec as text.
+    values.spec = "[-0.5,-0.4,-0.3]";
+    try {
+      for (const expr of ["spec >= 0", "spec > -0.25", "spec < 0", "spec <= 100", "spec = 0", "0 < spec"])
+        expect(test(expr), expr).toBe(false);
+      expect(test("spec != 0")).toBe(true);
+      expect(test('spec = "[-0.5,-0.4,-0.3]"')).toBe(true);
+      expect(test('name > "a"')).toBe(true);
+    } finally {
+      delete values.spec;
+    }
   });
 
   it("treats a missing value as failing every comparison but !=", () => {
@@ -234,6 +272,18 @@ describe("buildCompareData", () => {
     ]);
   });
 
+  it("heads a flag =name in -c columns too when a scalar has the same name", () => {
+    const runs = [makeRun(1, { acc: 0.2, lr: 0.1 }, { acc: summary(0.3) })];
+    const data = buildCompareData({ runs, now: NOW, skipCore: true, columns: "acc, =acc, =lr" });
+    expect(data.columns.map((c) => [c.header, c.kind])).toEqual([
+      ["acc", "scalar"],
+      ["=acc", "flag"],
+      ["lr", "flag"],
+    ]);
+    expect(data.rows[0]!.cells).toEqual(["0.3", "0.2", "0.1"]);
+    expect(buildCompareData({ runs, now: NOW, skipCore: true, columns: "=acc as flag_acc" }).columns[0]!.header).toBe("flag_acc");
+  });
+
   it("sorts ascending with -m, missing values last", () => {
     expect(column(build({ min: ["loss"] }), "#")).toEqual([2, 4, 1, 3]);
   });
@@ -262,10 +312,32 @@ describe("buildCompareData", () => {
     for (const bad of ["0", "-1", "1.5", "five", "", 0]) expect(() => parseTop(bad)).toThrow(/-t\/--top takes a whole number of runs >= 1/);
   });
 
-  it("orders cells with missing values last and numbers before text, either way", () => {
-    const cells = [3, null, "b", 1, "a"];
-    expect([...cells].sort((a, b) => compareCells(a, b, false))).toEqual([1, 3, "a", "b", null]);
-    expect([...cells].sort((a, b) => compareCells(a, b, true))).toEqual(["b", "a", 3, 1, null]);
+  it("orders cells numbers first, then NaN, then text, then empty cells, either way", () => {
+    const cells = [3, null, "b", Number.NaN, 1, "", "a"];
+    expect([...cells].sort((a, b) => compareCells(a, b, false))).toEqual([1, 3, Number.NaN, "a", "b", null, ""]);
+    expect([...cells].sort((a, b) => compareCells(a, b, true))).toEqual([3, 1, Number.NaN, "b", "a", null, ""]);
+  });
+
+  it("sorts a batch run's search spec after its trials' numbers with -m and with -M", () => {
+    const runs = [
+      makeRun(1, { x: -0.1 }, {}),
+      makeRun(2, { x: "[-0.5,-0.3,-0.1]" }, {}),
+      makeRun(3, { x: -0.5 }, {}),
+      makeRun(4, { x: -0.3 }, {}),
+      makeRun(5, {}, {}),
+    ];
+    const order = (input: Partial<CompareInput>) => column(buildCompareData({ runs, now: NOW, ...input }), "#");
+    expect(order({ max: ["=x"] })).toEqual([1, 4, 3, 2, 5]);
+    expect(order({ min: ["=x"] })).toEqual([3, 4, 1, 2, 5]);
+    expect(order({ max: ["=x"], top: 1 })).toEqual([1]);
+  });
+
+  it("keeps a batch run's search spec out of a numeric --filter", () => {
+    const runs = [makeRun(1, { x: -0.1 }, {}), makeRun(2, { x: "[-0.5,-0.1]" }, {}), makeRun(3, { x: -0.5 }, {})];
+    const rows = (filter: string) => column(buildCompareData({ runs, now: NOW, filter }), "#");
+    expect(rows("x >= 0")).toEqual([]);
+    expect(rows("x > -0.25")).toEqual([1]);
+    expect(rows("=x != -0.1")).toEqual([2, 3]);
   });
 
   it("filters rows, resolving bare names to scalars or flags", () => {
@@ -309,6 +381,18 @@ describe("buildCompareData", () => {
     expect(usageMessage(() => build({ columns: "=opts" }))).toMatch(/flag "=opts"; did you mean =opt\?$/);
     expect(usageMessage(() => build({ columns: "time" }))).toMatch(/did you mean \.time\?$/);
     expect(usageMessage(() => build({ columns: "min x" }))).toMatch(/x is a flag, which has no min: write =x/);
+  });
+
+  it("uses the runs' names to tell a mistaken qualifier from a missing comma or operator", () => {
+    expect(usageMessage(() => build({ columns: "foo loss" }))).toMatch(/"foo" at column 1 is not a qualifier; write one of/);
+    expect(usageMessage(() => build({ columns: "loss acc" }))).toMatch(/expected "," between columns/);
+    expect(usageMessage(() => build({ filter: "median loss < 1" }))).toMatch(
+      /^--filter: "median" at column 1 is not a qualifier; did you mean "avg loss" \(no median is kept\)\? Qualifiers: [a-z, ]+$/,
+    );
+    expect(usageMessage(() => build({ filter: "min =x > 0" }))).toMatch(
+      /^--filter: "min =x" at column 1: qualifiers apply to scalars, not flags/,
+    );
+    expect(usageMessage(() => build({ max: ["avg =x"] }))).toMatch(/^-M\/--max: "avg =x" .* write =x$/);
   });
 
   it("accepts a column some selected runs have, and any column of an empty selection", () => {

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { NotFoundError, UsageError } from "../../src/errors.js";
-import { checkRunSpecs, describePrefixMiss, filterRuns, indexRuns, matchesPrefix, selectRuns } from "../../src/query/select.js";
+import {
+  checkRunSpecs,
+  describeNoMatch,
+  describePrefixMiss,
+  filterRuns,
+  indexRuns,
+  matchesPrefix,
+  selectRuns,
+} from "../../src/query/select.js";
 import type { Run, RunStatus } from "../../src/store/types.js";
 
 function run(id: string, status: RunStatus = "completed", extra: Partial<Run["record"]> = {}): Run {
@@ -140,5 +148,37 @@ describe("--prefix", () => {
     );
     expect(describePrefixMiss(all, "carol")).toBe('no run has a prefix under "carol"; prefixes here: alice, bob');
     expect(describePrefixMiss([run("x")], "alice")).toMatch(/no run here has a prefix/);
+  });
+});
+
+describe("the note when compare selects nothing", () => {
+  const store = [
+    run("a".repeat(32)),
+    run("b".repeat(32), "error", { op: "grid" }),
+    run("c".repeat(32), "completed", { op: "examples/cnn.py" }),
+  ].map((r) => ({ run: r }));
+
+  it("blames the store only when it has no runs", () => {
+    expect(describeNoMatch([], [], { op: "x" }, 0)).toBe("no runs to compare; see g runs");
+  });
+
+  it("names the filters given, with a did-you-mean for --op against the store's ops", () => {
+    expect(describeNoMatch(store, [], { op: "trian" }, 0)).toBe("no run matches --op trian; did you mean --op train?");
+    expect(describeNoMatch(store, [], { op: "cnnn", status: "error" }, 0)).toBe(
+      "no run matches --op cnnn --status error; did you mean --op cnn?",
+    );
+    expect(describeNoMatch(store, [], { op: "nosuch" }, 0)).toBe(
+      'no run matches --op nosuch (no run\'s op contains "nosuch"; ops here: examples/cnn.py, grid, train.py)',
+    );
+    expect(describeNoMatch(store, ["1:2"], { op: "train", status: ["error"], tag: ["a b"] }, 0)).toBe(
+      'no run matches 1:2 --op train --status error --tag "a b" (of 3 runs in the store); see g runs',
+    );
+  });
+
+  it("names --filter when runs reached it", () => {
+    expect(describeNoMatch(store, [], { op: "train", filter: "x > 5" }, 2)).toBe(
+      'no run matches --op train --filter "x > 5" (2 runs selected before --filter)',
+    );
+    expect(describeNoMatch(store, [], { op: "nosuch", filter: "x > 5" }, 0)).toMatch(/^no run matches --op nosuch \(/);
   });
 });
