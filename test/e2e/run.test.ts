@@ -322,6 +322,17 @@ describe("g runs", () => {
   });
 });
 
+describe("what g run says about the script", () => {
+  it("wraps the description of g run --help at whole lines", () => {
+    const res = g(["run", "--help"], { home: tempDir() });
+    expect(res.code).toBe(0);
+    const description = res.stdout.split("\n\n")[1]!.split("\n");
+    // Every line but a paragraph's last is filled: none ends after a word or two.
+    for (const line of description.slice(0, -1)) expect(line.length, line).toBeGreaterThan(60);
+    expect(description.every((l) => l.length <= 80)).toBe(true);
+  });
+});
+
 describe("the command line", () => {
   it("answers a usage error in any command with exit 2 and a g: line, and help with exit 0", () => {
     const home = tempDir();
