@@ -412,7 +412,8 @@ function printFlags(script: string, info: ScriptInfo): void {
   const lines = [`${script} flags (${how}):`];
   for (const n of names) {
     const f = info.flags[n]!;
-    lines.push(`  ${n.padEnd(width)}  ${f.required ? "(no default)" : formatValue(f.default)}${f.type !== "none" ? `  (${f.type})` : ""}`);
+    const kind = f.arg === "switch" ? "switch" : f.arg === "toggle" ? `--${n} or --no-${n}` : f.type !== "none" ? f.type : "";
+    lines.push(`  ${n.padEnd(width)}  ${f.required ? "(no default)" : formatValue(f.default)}${kind !== "" ? `  (${kind})` : ""}`);
   }
   process.stdout.write(lines.join("\n") + "\n");
 }

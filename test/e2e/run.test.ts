@@ -322,6 +322,72 @@ describe("g runs", () => {
   });
 });
 
+/** A script written into a fresh temporary folder; its path. */
+function writeScript(name: string, text: string): string {
+  const path = join(tempDir(), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const outputOf = (run: { dir: string }) => readFileSync(join(run.dir, "output.log"), "utf8");
+
+describe("booleans on an argparse script's command line", () => {
+  it("passes True to an option that takes a value, the bare switch only to a store_true", () => {
+    const home = tempDir();
+    const script = writeScript(
+      "s2b.py",
+      [
+        "import argparse",
+        "p = argparse.ArgumentParser()",
+        'p.add_argument("--pretrained", type=lambda v: v == "True", default=False)',
+        'p.add_argument("--fast", action="store_true")',
+        "a = p.parse_args()",
+        'print("pretrained=%s fast=%s" % (a.pretrained, a.fast))',
+        "",
+      ].join("\n"),
+    );
+    const res = g(["run", "-y", script, "--pretrained", "True", "--fast"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain("pretrained=True fast=True");
+    const off = g(["run", "-y", script, "pretrained=no", "fast=no"], { home });
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toContain("pretrained=False fast=False");
+    expect(runs(home).map((r) => r.flags)).toEqual([
+      { pretrained: false, fast: false },
+      { pretrained: true, fast: true },
+    ]);
+  });
+
+  it("passes a boolean word to a string option as Python writes it", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", join(EXAMPLES, "main.py"), "--model", "yes"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain("model: True do_something: False");
+  });
+
+  it("records a store_false switch as given or not, and passes it only when given", () => {
+    const home = tempDir();
+    const script = writeScript(
+      "dash.py",
+      [
+        "import argparse",
+        "p = argparse.ArgumentParser()",
+        'p.add_argument("--no-aug", dest="aug", action="store_false")',
+        'print("aug=%s" % p.parse_args().aug)',
+        "",
+      ].join("\n"),
+    );
+    expect(g(["run", "-y", "-q", script], { home }).code).toBe(0);
+    expect(g(["run", "-y", "-q", script, "--no-aug"], { home }).code).toBe(0);
+    const [withSwitch, without] = runs(home);
+    expect(without!.flags).toEqual({ "no-aug": false });
+    expect(outputOf(without!)).toContain("aug=True");
+    expect(withSwitch!.flags).toEqual({ "no-aug": true });
+    expect(outputOf(withSwitch!)).toContain("aug=False");
+    expect(g(["run", script, "--help-flags"], { home }).stdout).toMatch(/no-aug\s+false\s+\(switch\)/);
+  });
+});
+
 describe("what g run says about the script", () => {
   it("wraps the description of g run --help at whole lines", () => {
     const res = g(["run", "--help"], { home: tempDir() });
