@@ -19,6 +19,7 @@ import { terminalWriters } from "../runner/terminal.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import { readBatchRecord, type BatchRecord, type Flags, type FlagValue, type Run } from "../store/types.js";
 import { formatValue as formatShownValue } from "../format/values.js";
+import { quoteShellWord } from "../format/shell-words.js";
 import { batchRng, formatPoint, runBatch, signed } from "../trials/batch.js";
 import { learnFromEarlierRuns, pointOf, runObjectiveValue } from "../trials/history.js";
 import { withProgress } from "../ui/progress.js";
@@ -258,6 +259,7 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
     if (picked.length !== 1) throw new UsageError(`--restart takes one run, "${target}" selects ${picked.length}`);
     run = picked[0]!.run;
   }
+  if (args.flags.length > 0) throw new UsageError(restartFlagsRefusal(run, args.flags));
   const refusal = restartRefusal(run);
   if (refusal !== null) throw new UsageError(refusal);
   if (run.record.space !== undefined && run.record.optimizer !== undefined) {
@@ -282,6 +284,21 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   )
     return;
   await runSingle(store, { ...args, script: run.record.op }, info, flags, givenFlagNames(flags, run.record.cmd, info), run);
+}
+
+/**
+ * Why `g run --restart RUN` takes no flags, in one line: a restart reuses the
+ * run's own flags (a batch, its search space), so a flag given with it would
+ * be ignored; a different value is a new run (or batch) of the script.
+ */
+function restartFlagsRefusal(run: Run, flags: RunArgs["flags"]): string {
+  const id = shortId(run.id);
+  const isBatch = run.record.space !== undefined && run.record.optimizer !== undefined;
+  const script = String((isBatch ? run.record.script_op : undefined) ?? run.record.op);
+  const words = flags.map((f) => quoteShellWord(f.text === true ? `--${f.name}` : `${f.name}=${f.text}`));
+  const reused = isBatch ? `continues batch ${id} with its own search space` : `reruns ${id} with its own flags`;
+  const fresh = isBatch ? "to search other values, start a new batch" : "to run with other flags, start a new run";
+  return `--restart takes no flags (got ${words.join(" ")}): it ${reused}; ${fresh}: g run ${quoteShellWord(script)} ${words.join(" ")}`;
 }
 
 async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: BatchRecord<Space>, runs: Run[]): Promise<void> {

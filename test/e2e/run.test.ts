@@ -331,6 +331,38 @@ function writeScript(name: string, text: string): string {
 
 const outputOf = (run: { dir: string }) => readFileSync(join(run.dir, "output.log"), "utf8");
 
+describe("g run --restart with flags", () => {
+  const LR = 'lr = 0.1\nprint("loss: %s" % lr)\n';
+
+  it("refuses flags given with a run to rerun, saying how to run with them, and runs nothing", () => {
+    const home = tempDir();
+    const script = writeScript("rr.py", LR);
+    expect(g(["run", "-y", "-q", script, "lr=0.5"], { home }).code).toBe(0);
+    const res = g(["run", "-y", "--restart", "1", "lr=0.9", "nosuch=3"], { home });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).toMatch(/--restart takes no flags \(got lr=0\.9 nosuch=3\): it reruns [0-9a-f]{8} with its own flags/);
+    expect(res.stderr).toContain(`g run ${script} lr=0.9 nosuch=3`);
+    const [run] = runs(home);
+    expect(run!.flags).toEqual({ lr: 0.5 });
+    expect(outputOf(run!).match(/loss:/g)).toHaveLength(1);
+  });
+
+  it("refuses flags given with a batch to continue", () => {
+    const home = tempDir();
+    const script = writeScript("rr.py", LR);
+    expect(g(["run", "-y", "-q", "-o", "random", "--max-trials", "1", script, "lr=[1:2]"], { home }).code).toBe(0);
+    const batch = runs(home).find((r) => r.op === "random")!;
+    const res = g(["run", "-y", "--restart", batch.id.slice(0, 8), "lr=[5:6]"], { home });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).toMatch(
+      /continues batch [0-9a-f]{8} with its own search space; to search other values, start a new batch: g run \S+rr\.py 'lr=\[5:6\]'/,
+    );
+    expect(runs(home)).toHaveLength(2);
+  });
+});
+
 describe("booleans on an argparse script's command line", () => {
   it("passes True to an option that takes a value, the bare switch only to a store_true", () => {
     const home = tempDir();
