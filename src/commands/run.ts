@@ -48,6 +48,7 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
   if (args.script === undefined) throw new UsageError("g run needs a script, e.g. g run train.py x=0.5 (see g run --help)");
 
   const scriptPath = resolve(args.script);
+  if (existsSync(scriptPath) && statSync(scriptPath).isDirectory()) throw new UsageError(directoryRefusal(args.script));
   if (!existsSync(scriptPath) || !statSync(scriptPath).isFile())
     throw new UsageError(`no such script: ${args.script}${scriptSuggestion(args.script)}`);
   const info = inspectScript(scriptPath, join(store.home, "cache", "inspect"));
@@ -505,6 +506,25 @@ async function printTrials(points: Point[], json: boolean): Promise<void> {
 /** A flag value as g run shows it: null as Python's None (defaults come from Python scripts). */
 function formatValue(v: FlagValue): string {
   return v === null ? "None" : formatShownValue(v);
+}
+
+/** Most scripts a directory refusal names as examples. */
+const DIRECTORY_EXAMPLES_MAX = 3;
+
+/** `examples is a directory, not a script; give a .py or .js file or an executable, e.g. examples/train.py`. */
+function directoryRefusal(dir: string): string {
+  let names: string[] = [];
+  try {
+    names = readdirSync(resolve(dir), { withFileTypes: true })
+      .filter((e) => e.isFile() && /\.(py|js|mjs|cjs)$/i.test(e.name))
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    /* unreadable: no examples */
+  }
+  const shown = names.slice(0, DIRECTORY_EXAMPLES_MAX).map((n) => join(dir, n));
+  const more = names.length > shown.length ? ", ..." : "";
+  return `${dir} is a directory, not a script; give a .py or .js file or an executable${shown.length > 0 ? `, e.g. ${shown.join(", ")}${more}` : ""}`;
 }
 
 /** "; did you mean train.py?" for a mistyped script: the closest file name in the folder it names. */

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { collect, g, gAsync, listRunsJson } from "../helpers/g.js";
@@ -421,6 +421,19 @@ describe("booleans on an argparse script's command line", () => {
 });
 
 describe("what g run says about the script", () => {
+  it("says a directory given as the script is one, and names scripts in it", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", EXAMPLES], { home });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).toMatch(/is a directory, not a script; give a \.py or \.js file or an executable, e\.g\. \S+\/\w+\.py/);
+    const empty = join(tempDir(), "empty");
+    mkdirSync(empty);
+    expect(g(["run", "-y", empty], { home }).stderr.trim()).toBe(
+      `g: ${empty} is a directory, not a script; give a .py or .js file or an executable`,
+    );
+  });
+
   it("wraps the description of g run --help at whole lines", () => {
     const res = g(["run", "--help"], { home: tempDir() });
     expect(res.code).toBe(0);
