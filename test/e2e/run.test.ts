@@ -434,6 +434,20 @@ describe("what g run says about the script", () => {
     );
   });
 
+  it("shows a globals-style script's traceback from its own frames, not g's, and exits 1", () => {
+    const home = tempDir();
+    const script = writeScript("crash.py", "x = 1\ndef f():\n    return 1 / (x - 1)\nf()\n");
+    const res = g(["run", "-y", script], { home });
+    expect(res.code).toBe(1);
+    const [run] = runs(home);
+    expect(run!.status).toBe("error");
+    for (const text of [res.stderr, outputOf(run!)]) {
+      expect(text).toMatch(/Traceback \(most recent call last\):\n {2}File "[^"]*crash\.py", line 4, in <module>/);
+      expect(text).toContain("ZeroDivisionError");
+      expect(text).not.toContain("g_bootstrap");
+    }
+  });
+
   it("wraps the description of g run --help at whole lines", () => {
     const res = g(["run", "--help"], { home: tempDir() });
     expect(res.code).toBe(0);

@@ -243,8 +243,24 @@ def run_globals(path, args):
     for name, value in flags.items():
         if name not in rewriter.seen:
             module_globals[name] = value
+    sys.excepthook = excepthook_without_bootstrap
     exec(code, module_globals)
 
+
+def excepthook_without_bootstrap(kind, value, tb):
+    """Prints an uncaught exception as Python would, from the script's own frames.
+
+    The frames of this file that run the script come first in the traceback;
+    they are g's, not the user's, and are left out. Python still exits as it
+    does for an uncaught exception (status 1; for KeyboardInterrupt, SIGINT).
+    """
+    here = os.path.abspath(__file__)
+    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) == here:
+        tb = tb.tb_next
+    if isinstance(value, BaseException):
+        # Python prints the exception's own __traceback__ when it has one.
+        value.__traceback__ = tb
+    sys.__excepthook__(kind, value, tb)
 
 
 def main(argv):
