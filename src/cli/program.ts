@@ -39,7 +39,8 @@ export function buildProgram(): Command {
     .usage("[OPTIONS] SCRIPT [FLAG ...]")
     .description(
       "Run SCRIPT once, or once per trial of a search, recording each run.\n" +
-        "FLAG: name=value (Guild) or --name [value] (Grid.ai). Values such as [1,2,3], [-2:2],\n" +
+        // One line per paragraph: commander wraps each at the terminal's width (a break of our own would end a short line).
+        "FLAG: name=value (Guild) or --name [value] (Grid.ai). Values such as [1,2,3], [-2:2], " +
         'loguniform[1e-5:1e-1], "uniform(0, 1, 3)" or "(1, 10, 2)" turn the run into a search.',
     );
   // For the help text only: g run parses its own argv (run-args.ts) from the same table.

@@ -19,6 +19,7 @@ import { terminalWriters } from "../runner/terminal.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
 import { readBatchRecord, type BatchRecord, type Flags, type FlagValue, type Run } from "../store/types.js";
 import { formatValue as formatShownValue } from "../format/values.js";
+import { quoteShellWord } from "../format/shell-words.js";
 import { batchRng, formatPoint, runBatch, signed } from "../trials/batch.js";
 import { learnFromEarlierRuns, pointOf, runObjectiveValue } from "../trials/history.js";
 import { withProgress } from "../ui/progress.js";
@@ -47,6 +48,7 @@ export async function runCommand(args: RunArgs, argv: string[]): Promise<void> {
   if (args.script === undefined) throw new UsageError("g run needs a script, e.g. g run train.py x=0.5 (see g run --help)");
 
   const scriptPath = resolve(args.script);
+  if (existsSync(scriptPath) && statSync(scriptPath).isDirectory()) throw new UsageError(directoryRefusal(args.script));
   if (!existsSync(scriptPath) || !statSync(scriptPath).isFile())
     throw new UsageError(`no such script: ${args.script}${scriptSuggestion(args.script)}`);
   const info = inspectScript(scriptPath, join(store.home, "cache", "inspect"));
@@ -258,6 +260,7 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
     if (picked.length !== 1) throw new UsageError(`--restart takes one run, "${target}" selects ${picked.length}`);
     run = picked[0]!.run;
   }
+  if (args.flags.length > 0) throw new UsageError(restartFlagsRefusal(run, args.flags));
   const refusal = restartRefusal(run);
   if (refusal !== null) throw new UsageError(refusal);
   if (run.record.space !== undefined && run.record.optimizer !== undefined) {
@@ -282,6 +285,21 @@ async function restartCommand(store: RunStore, args: RunArgs): Promise<void> {
   )
     return;
   await runSingle(store, { ...args, script: run.record.op }, info, flags, givenFlagNames(flags, run.record.cmd, info), run);
+}
+
+/**
+ * Why `g run --restart RUN` takes no flags, in one line: a restart reuses the
+ * run's own flags (a batch, its search space), so a flag given with it would
+ * be ignored; a different value is a new run (or batch) of the script.
+ */
+function restartFlagsRefusal(run: Run, flags: RunArgs["flags"]): string {
+  const id = shortId(run.id);
+  const isBatch = run.record.space !== undefined && run.record.optimizer !== undefined;
+  const script = String((isBatch ? run.record.script_op : undefined) ?? run.record.op);
+  const words = flags.map((f) => quoteShellWord(f.text === true ? `--${f.name}` : `${f.name}=${f.text}`));
+  const reused = isBatch ? `continues batch ${id} with its own search space` : `reruns ${id} with its own flags`;
+  const fresh = isBatch ? "to search other values, start a new batch" : "to run with other flags, start a new run";
+  return `--restart takes no flags (got ${words.join(" ")}): it ${reused}; ${fresh}: g run ${quoteShellWord(script)} ${words.join(" ")}`;
 }
 
 async function restartBatch(store: RunStore, args: RunArgs, batch: Run, rec: BatchRecord<Space>, runs: Run[]): Promise<void> {
@@ -412,7 +430,8 @@ function printFlags(script: string, info: ScriptInfo): void {
   const lines = [`${script} flags (${how}):`];
   for (const n of names) {
     const f = info.flags[n]!;
-    lines.push(`  ${n.padEnd(width)}  ${f.required ? "(no default)" : formatValue(f.default)}${f.type !== "none" ? `  (${f.type})` : ""}`);
+    const kind = f.arg === "switch" ? "switch" : f.arg === "toggle" ? `--${n} or --no-${n}` : f.type !== "none" ? f.type : "";
+    lines.push(`  ${n.padEnd(width)}  ${f.required ? "(no default)" : formatValue(f.default)}${kind !== "" ? `  (${kind})` : ""}`);
   }
   process.stdout.write(lines.join("\n") + "\n");
 }
@@ -487,6 +506,25 @@ async function printTrials(points: Point[], json: boolean): Promise<void> {
 /** A flag value as g run shows it: null as Python's None (defaults come from Python scripts). */
 function formatValue(v: FlagValue): string {
   return v === null ? "None" : formatShownValue(v);
+}
+
+/** Most scripts a directory refusal names as examples. */
+const DIRECTORY_EXAMPLES_MAX = 3;
+
+/** `examples is a directory, not a script; give a .py or .js file or an executable, e.g. examples/train.py`. */
+function directoryRefusal(dir: string): string {
+  let names: string[] = [];
+  try {
+    names = readdirSync(resolve(dir), { withFileTypes: true })
+      .filter((e) => e.isFile() && /\.(py|js|mjs|cjs)$/i.test(e.name))
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    /* unreadable: no examples */
+  }
+  const shown = names.slice(0, DIRECTORY_EXAMPLES_MAX).map((n) => join(dir, n));
+  const more = names.length > shown.length ? ", ..." : "";
+  return `${dir} is a directory, not a script; give a .py or .js file or an executable${shown.length > 0 ? `, e.g. ${shown.join(", ")}${more}` : ""}`;
 }
 
 /** "; did you mean train.py?" for a mistyped script: the closest file name in the folder it names. */

@@ -4,9 +4,10 @@
 // The rule that keeps a search from changing what the user never set: an
 // argparse-style (`--name value`) script gets on its command line only the
 // flags the user gave or searched. Detected defaults stay off it, because
-// passing a default back is not always neutral (`--no-aug` with
-// `action="store_false"` *sets* aug to False). Globals-style scripts get every
-// value through G_FLAGS: replacing a global by its own value changes nothing.
+// passing a default back is not always neutral (two options of a mutually
+// exclusive group both given; a `type=` converter argparse applies to a
+// value given but not to a non-string default). Globals-style scripts get
+// every value through G_FLAGS: replacing a global by its own value changes nothing.
 
 import { delimiter, extname, resolve } from "node:path";
 import type { Point } from "../flags/space.js";
@@ -16,7 +17,7 @@ import { sweepMacroArgs } from "../flags/sweep-args.js";
 import { closeSync, openSync, readSync } from "node:fs";
 import { findExecutable } from "./preflight.js";
 import type { Flags, FlagValue } from "../store/types.js";
-import { inspectScript, pythonCommand, type ScriptInfo } from "./inspect.js";
+import { inspectScript, pythonCommand, type ScriptFlag, type ScriptInfo } from "./inspect.js";
 import { bootstrapPy, sdkPythonDir } from "./paths.js";
 
 /**
@@ -29,23 +30,37 @@ export function formatArgValue(value: FlagValue): string {
 }
 
 /**
- * `--name value` arguments for the named flags, in the order of `flags`:
- * true is the bare `--name`; null is left out, and so is false for a flag the
- * script declares as a boolean switch.
+ * `--name value` arguments for the named flags, in the order of `flags`; null
+ * is left out. A boolean goes as the script's option takes it: to a switch
+ * (store_true, store_false), true is the bare `--name` and false leaves it
+ * off; to a BooleanOptionalAction, `--name` or `--no-name`; to an argparse
+ * option that takes a value, Python's `True` / `False` (`--pretrained True`,
+ * what a `type=` converter reading Python's words expects). A flag the script
+ * does not declare (or a program g cannot inspect) gets true as the bare
+ * `--name`, false as `--name false`.
  */
 export function flagArgs(flags: Flags, given: Iterable<string>, info?: ScriptInfo): string[] {
   const names = new Set(given);
   const out: string[] = [];
   for (const [name, value] of Object.entries(flags)) {
     if (!names.has(name) || value === null) continue;
-    if (value === true) {
-      out.push(`--${name}`);
-      continue;
-    }
-    if (value === false && info?.flags[name]?.type === "bool") continue;
-    out.push(`--${name}`, formatArgValue(value));
+    out.push(...argsForFlag(name, value, info?.flags[name]?.arg));
   }
   return out;
+}
+
+function argsForFlag(name: string, value: Exclude<FlagValue, null>, arg: ScriptFlag["arg"]): string[] {
+  if (typeof value !== "boolean") return [`--${name}`, formatArgValue(value)];
+  switch (arg) {
+    case "switch":
+      return value ? [`--${name}`] : [];
+    case "toggle":
+      return [value ? `--${name}` : `--no-${name}`];
+    case "value":
+      return [`--${name}`, value ? "True" : "False"];
+    case undefined:
+      return value ? [`--${name}`] : [`--${name}`, formatArgValue(value)];
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import type { FlagValue } from "../store/types.js";
 import { bootstrapPy } from "./paths.js";
 
 /** Part of the cache key: bump when the inspection's output changes, so old entries are not reused. */
-const INSPECT_FORMAT = 2;
+const INSPECT_FORMAT = 3;
 
 export type ScriptKind = "python" | "node" | "exec";
 export type FlagStyle = "globals" | "args";
@@ -22,6 +22,13 @@ export interface ScriptFlag {
   type: "int" | "float" | "bool" | "string" | "none";
   /** Read as `g_runs.flags()["name"]`: no default, so the run records it only when given. */
   required?: boolean;
+  /**
+   * For an argparse option, how it is written on a command line: `switch`
+   * (store_true, store_false, store_const: no value; the flag says whether it
+   * is given, so its default is false), `toggle` (BooleanOptionalAction:
+   * `--name` or `--no-name`), `value` (`--name VALUE`). Absent when unknown.
+   */
+  arg?: "switch" | "toggle" | "value";
 }
 
 export interface ScriptInfo {

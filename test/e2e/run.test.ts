@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { collect, g, gAsync, listRunsJson } from "../helpers/g.js";
@@ -319,6 +319,142 @@ describe("g runs", () => {
     const res = g(["runs", "delete", "-y", "1"], { home });
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/is running; stop it first/);
+  });
+});
+
+/** A script written into a fresh temporary folder; its path. */
+function writeScript(name: string, text: string): string {
+  const path = join(tempDir(), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const outputOf = (run: { dir: string }) => readFileSync(join(run.dir, "output.log"), "utf8");
+
+describe("g run --restart with flags", () => {
+  const LR = 'lr = 0.1\nprint("loss: %s" % lr)\n';
+
+  it("refuses flags given with a run to rerun, saying how to run with them, and runs nothing", () => {
+    const home = tempDir();
+    const script = writeScript("rr.py", LR);
+    expect(g(["run", "-y", "-q", script, "lr=0.5"], { home }).code).toBe(0);
+    const res = g(["run", "-y", "--restart", "1", "lr=0.9", "nosuch=3"], { home });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).toMatch(/--restart takes no flags \(got lr=0\.9 nosuch=3\): it reruns [0-9a-f]{8} with its own flags/);
+    expect(res.stderr).toContain(`g run ${script} lr=0.9 nosuch=3`);
+    const [run] = runs(home);
+    expect(run!.flags).toEqual({ lr: 0.5 });
+    expect(outputOf(run!).match(/loss:/g)).toHaveLength(1);
+  });
+
+  it("refuses flags given with a batch to continue", () => {
+    const home = tempDir();
+    const script = writeScript("rr.py", LR);
+    expect(g(["run", "-y", "-q", "-o", "random", "--max-trials", "1", script, "lr=[1:2]"], { home }).code).toBe(0);
+    const batch = runs(home).find((r) => r.op === "random")!;
+    const res = g(["run", "-y", "--restart", batch.id.slice(0, 8), "lr=[5:6]"], { home });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).toMatch(
+      /continues batch [0-9a-f]{8} with its own search space; to search other values, start a new batch: g run \S+rr\.py 'lr=\[5:6\]'/,
+    );
+    expect(runs(home)).toHaveLength(2);
+  });
+});
+
+describe("booleans on an argparse script's command line", () => {
+  it("passes True to an option that takes a value, the bare switch only to a store_true", () => {
+    const home = tempDir();
+    const script = writeScript(
+      "s2b.py",
+      [
+        "import argparse",
+        "p = argparse.ArgumentParser()",
+        'p.add_argument("--pretrained", type=lambda v: v == "True", default=False)',
+        'p.add_argument("--fast", action="store_true")',
+        "a = p.parse_args()",
+        'print("pretrained=%s fast=%s" % (a.pretrained, a.fast))',
+        "",
+      ].join("\n"),
+    );
+    const res = g(["run", "-y", script, "--pretrained", "True", "--fast"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain("pretrained=True fast=True");
+    const off = g(["run", "-y", script, "pretrained=no", "fast=no"], { home });
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toContain("pretrained=False fast=False");
+    expect(runs(home).map((r) => r.flags)).toEqual([
+      { pretrained: false, fast: false },
+      { pretrained: true, fast: true },
+    ]);
+  });
+
+  it("passes a boolean word to a string option as Python writes it", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", join(EXAMPLES, "main.py"), "--model", "yes"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain("model: True do_something: False");
+  });
+
+  it("records a store_false switch as given or not, and passes it only when given", () => {
+    const home = tempDir();
+    const script = writeScript(
+      "dash.py",
+      [
+        "import argparse",
+        "p = argparse.ArgumentParser()",
+        'p.add_argument("--no-aug", dest="aug", action="store_false")',
+        'print("aug=%s" % p.parse_args().aug)',
+        "",
+      ].join("\n"),
+    );
+    expect(g(["run", "-y", "-q", script], { home }).code).toBe(0);
+    expect(g(["run", "-y", "-q", script, "--no-aug"], { home }).code).toBe(0);
+    const [withSwitch, without] = runs(home);
+    expect(without!.flags).toEqual({ "no-aug": false });
+    expect(outputOf(without!)).toContain("aug=True");
+    expect(withSwitch!.flags).toEqual({ "no-aug": true });
+    expect(outputOf(withSwitch!)).toContain("aug=False");
+    expect(g(["run", script, "--help-flags"], { home }).stdout).toMatch(/no-aug\s+false\s+\(switch\)/);
+  });
+});
+
+describe("what g run says about the script", () => {
+  it("says a directory given as the script is one, and names scripts in it", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", EXAMPLES], { home });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).toMatch(/is a directory, not a script; give a \.py or \.js file or an executable, e\.g\. \S+\/\w+\.py/);
+    const empty = join(tempDir(), "empty");
+    mkdirSync(empty);
+    expect(g(["run", "-y", empty], { home }).stderr.trim()).toBe(
+      `g: ${empty} is a directory, not a script; give a .py or .js file or an executable`,
+    );
+  });
+
+  it("shows a globals-style script's traceback from its own frames, not g's, and exits 1", () => {
+    const home = tempDir();
+    const script = writeScript("crash.py", "x = 1\ndef f():\n    return 1 / (x - 1)\nf()\n");
+    const res = g(["run", "-y", script], { home });
+    expect(res.code).toBe(1);
+    const [run] = runs(home);
+    expect(run!.status).toBe("error");
+    for (const text of [res.stderr, outputOf(run!)]) {
+      expect(text).toMatch(/Traceback \(most recent call last\):\n {2}File "[^"]*crash\.py", line 4, in <module>/);
+      expect(text).toContain("ZeroDivisionError");
+      expect(text).not.toContain("g_bootstrap");
+    }
+  });
+
+  it("wraps the description of g run --help at whole lines", () => {
+    const res = g(["run", "--help"], { home: tempDir() });
+    expect(res.code).toBe(0);
+    const description = res.stdout.split("\n\n")[1]!.split("\n");
+    // Every line but a paragraph's last is filled: none ends after a word or two.
+    for (const line of description.slice(0, -1)) expect(line.length, line).toBeGreaterThan(60);
+    expect(description.every((l) => l.length <= 80)).toBe(true);
   });
 });
 

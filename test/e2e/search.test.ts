@@ -178,7 +178,7 @@ describe("which flags reach an argparse script", () => {
   const AUG = join(SCRIPTS, "argparse_aug.py");
   const outputOf = (t: RunJson) => readFileSync(join(t.dir, "output.log"), "utf8");
 
-  it("gives each trial only the searched flag: a store_false default (--no-aug) is never passed", () => {
+  it("gives each trial only the searched flag: a store_false switch (--no-aug) is not given unless asked for", () => {
     const home = tempDir();
     const res = g(["run", "-y", "-q", AUG, "--layers", "[1, 2]"], { home });
     expect(res.code, res.stderr).toBe(0);
@@ -186,8 +186,8 @@ describe("which flags reach an argparse script", () => {
     expect(ts.map((t) => t.flags.layers)).toEqual([1, 2]);
     for (const t of ts) {
       expect(outputOf(t)).toContain("aug=True");
-      // The record still shows the script's defaults, for comparison.
-      expect(t.flags["no-aug"]).toBe(true);
+      // The record still shows the script's defaults, for comparison: the switch not given.
+      expect(t.flags["no-aug"]).toBe(false);
       expect(t.flags.lr).toBe(0.1);
     }
   });

@@ -22,9 +22,11 @@ const argparseScript: ScriptInfo = {
   kind: "python",
   style: "args",
   flags: {
-    layers: { default: "[4]", type: "string" },
-    lr: { default: 0.1, type: "float" },
-    "no-aug": { default: true, type: "bool" },
+    layers: { default: "[4]", type: "string", arg: "value" },
+    lr: { default: 0.1, type: "float", arg: "value" },
+    "no-aug": { default: false, type: "bool", arg: "switch" },
+    pretrained: { default: false, type: "bool", arg: "value" },
+    aug: { default: true, type: "bool", arg: "toggle" },
   },
 };
 const globalsScript: ScriptInfo = { path: "/work/train.py", kind: "python", style: "globals", flags: { x: { default: 1, type: "int" } } };
@@ -46,7 +48,7 @@ describe("formatArgValue", () => {
 
 describe("flagArgs", () => {
   it("passes only the given flags, never a detected default", () => {
-    const flags = { layers: "[1, 2]", lr: 0.1, "no-aug": true };
+    const flags = { layers: "[1, 2]", lr: 0.1, "no-aug": false };
     expect(flagArgs(flags, ["layers"], argparseScript)).toEqual(["--layers", "[1, 2]"]);
   });
   it("passes a given true as the bare switch", () => {
@@ -55,8 +57,18 @@ describe("flagArgs", () => {
   it("leaves out a given false for a declared boolean and a given null", () => {
     expect(flagArgs({ "no-aug": false, lr: null }, ["no-aug", "lr"], argparseScript)).toEqual([]);
   });
-  it("passes false as a value to a flag not declared boolean", () => {
+  it("passes false as a value to a flag the script does not declare, true as the bare --name", () => {
     expect(flagArgs({ fast: false }, ["fast"], argparseScript)).toEqual(["--fast", "false"]);
+    expect(flagArgs({ fast: true }, ["fast"], argparseScript)).toEqual(["--fast"]);
+  });
+  it("passes a boolean to an option that takes a value as Python's True or False", () => {
+    expect(flagArgs({ pretrained: true }, ["pretrained"], argparseScript)).toEqual(["--pretrained", "True"]);
+    expect(flagArgs({ pretrained: false }, ["pretrained"], argparseScript)).toEqual(["--pretrained", "False"]);
+    expect(flagArgs({ layers: true }, ["layers"], argparseScript)).toEqual(["--layers", "True"]);
+  });
+  it("passes a BooleanOptionalAction's boolean as --name or --no-name", () => {
+    expect(flagArgs({ aug: true }, ["aug"], argparseScript)).toEqual(["--aug"]);
+    expect(flagArgs({ aug: false }, ["aug"], argparseScript)).toEqual(["--no-aug"]);
   });
   it("keeps the order of the flags, not of the given names", () => {
     expect(flagArgs({ a: 1, b: 2 }, ["b", "a"])).toEqual(["--a", "1", "--b", "2"]);
@@ -65,7 +77,7 @@ describe("flagArgs", () => {
 
 describe("buildArgv", () => {
   it("gives an argparse trial its searched and set flags only", () => {
-    const argv = buildArgv(argparseScript, { layers: "[1, 2]", lr: 0.5, "no-aug": true }, ["layers", "lr"]);
+    const argv = buildArgv(argparseScript, { layers: "[1, 2]", lr: 0.5, "no-aug": false }, ["layers", "lr"]);
     expect(argv.slice(1)).toEqual(["/work/main2.py", "--layers", "[1, 2]", "--lr", "0.5"]);
   });
   it("runs a globals script under the bootstrap with no flag arguments", () => {
@@ -83,10 +95,10 @@ describe("buildArgv", () => {
 describe("givenFlagNames", () => {
   it("reads the names from the run's recorded argv", () => {
     const cmd = ["python3", "/work/main2.py", "--layers", "[1, 2]"];
-    expect(givenFlagNames({ layers: "[1, 2]", lr: 0.1, "no-aug": true }, cmd, argparseScript)).toEqual(["layers"]);
+    expect(givenFlagNames({ layers: "[1, 2]", lr: 0.1, "no-aug": false }, cmd, argparseScript)).toEqual(["layers"]);
   });
   it("falls back to the values that differ from the defaults when the run never started", () => {
-    expect(givenFlagNames({ layers: "[4]", lr: 0.5, "no-aug": true, extra: 1 }, undefined, argparseScript)).toEqual(["lr", "extra"]);
+    expect(givenFlagNames({ layers: "[4]", lr: 0.5, "no-aug": false, extra: 1 }, undefined, argparseScript)).toEqual(["lr", "extra"]);
   });
 });
 

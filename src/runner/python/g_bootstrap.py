@@ -1,8 +1,11 @@
 """g's Python helper: inspects a script's flags and runs globals-style scripts.
 
     python3 g_bootstrap.py --inspect SCRIPT
-        prints JSON: {"style": "globals"|"args", "flags": {name: {"default": v, "type": t}},
+        prints JSON: {"style": "globals"|"args", "flags": {name: {"default": v, "type": t, "arg": a}},
                       "sdk_flags": "named"|"open" (only when the script reads g_runs.flags())}
+        where "arg", for an argparse option only, is how it is written on a command
+        line: "switch" (no value: store_true, store_false, ...), "toggle"
+        (argparse.BooleanOptionalAction: --name / --no-name) or "value" (--name VALUE).
     python3 g_bootstrap.py SCRIPT [ARG ...]
         runs SCRIPT as __main__ with the module-level globals named in the
         G_FLAGS environment variable (JSON) replaced, without editing the file.
@@ -82,7 +85,8 @@ def argparse_flags(tree):
         if not longs:
             continue
         name = longs[0][2:]
-        entry = {"default": None, "type": "none"}
+        entry = {"default": None, "type": "none", "arg": "value"}
+        action = None
         for kw in node.keywords:
             if kw.arg == "default":
                 try:
@@ -90,12 +94,31 @@ def argparse_flags(tree):
                     entry["type"] = type_name(entry["default"])
                 except (ValueError, TypeError, SyntaxError, RecursionError):
                     pass
-            elif kw.arg == "action" and isinstance(kw.value, ast.Constant) and kw.value.value in ("store_true", "store_false"):
-                entry["type"] = "bool"
-                if entry["default"] is None:
-                    entry["default"] = kw.value.value == "store_false"
+            elif kw.arg == "action":
+                action = action_name(kw.value)
+        if action in SWITCH_ACTIONS:
+            # A switch's flag says whether the switch is given: false (left off) unless set,
+            # whatever the option stores (`--no-aug` with store_false stores False in aug).
+            entry.update({"default": False, "type": "bool", "arg": "switch"})
+        elif action == "BooleanOptionalAction":
+            entry["arg"] = "toggle"
         flags[name] = entry
     return flags
+
+
+# argparse actions whose option is written alone, without a value.
+SWITCH_ACTIONS = {"store_true", "store_false", "store_const", "append_const"}
+
+
+def action_name(node):
+    """`action=` as written: "store_true", or "BooleanOptionalAction" for argparse.BooleanOptionalAction."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
 
 
 def sdk_flag_reads(tree):
@@ -220,7 +243,24 @@ def run_globals(path, args):
     for name, value in flags.items():
         if name not in rewriter.seen:
             module_globals[name] = value
+    sys.excepthook = excepthook_without_bootstrap
     exec(code, module_globals)
+
+
+def excepthook_without_bootstrap(kind, value, tb):
+    """Prints an uncaught exception as Python would, from the script's own frames.
+
+    The frames of this file that run the script come first in the traceback;
+    they are g's, not the user's, and are left out. Python still exits as it
+    does for an uncaught exception (status 1; for KeyboardInterrupt, SIGINT).
+    """
+    here = os.path.abspath(__file__)
+    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) == here:
+        tb = tb.tb_next
+    if isinstance(value, BaseException):
+        # Python prints the exception's own __traceback__ when it has one.
+        value.__traceback__ = tb
+    sys.__excepthook__(kind, value, tb)
 
 
 def main(argv):

@@ -1,5 +1,5 @@
-# An argparse script whose switch turns a feature off: passing its detected
-# default (--no-aug) back to it would change aug, so searches must not.
+# An argparse script whose switch turns a feature off: its flag no-aug says
+# whether --no-aug is given (default false), so a search passes it only when asked.
 import argparse
 
 parser = argparse.ArgumentParser()
