@@ -59,7 +59,10 @@ export function buildProgram(): Command {
       await runCommand(parseRunArgs(argv), argv);
     });
 
-  const runs = program.command("runs").description("List and manage runs (default: list; g runs list --help shows its options).").enablePositionalOptions();
+  const runs = program
+    .command("runs")
+    .description("List and manage runs (default: list; g runs list --help shows its options).")
+    .enablePositionalOptions();
 
   addRunFilters(
     runs

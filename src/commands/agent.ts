@@ -58,7 +58,9 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
   checkCanStart(argv, config.program || argv[0] || "the sweep's command", cwd);
   // The interpreter may be fine while the script it is handed is not there: every trial would fail.
   if (config.program !== "" && !existsSync(resolve(cwd, config.program))) {
-    throw new UsageError(`cannot run ${config.program}: ${resolve(cwd, config.program)} does not exist (a sweep's program is found from ${cwd})`);
+    throw new UsageError(
+      `cannot run ${config.program}: ${resolve(cwd, config.program)} does not exist (a sweep's program is found from ${cwd})`,
+    );
   }
   const retry = opts.retry !== false;
   const parallel = opts.parallel ?? 1;

@@ -70,7 +70,8 @@ export async function listCommand(specs: string[], opts: ListOptions): Promise<v
   const first = specs[0]?.trim();
   if (first !== undefined && !/^[0-9a-f]*(:[0-9a-f]*)?$/i.test(first)) {
     const near = closestNames(first, RUNS_SUBCOMMANDS);
-    if (near.length > 0) throw new UsageError(`unknown command 'runs ${first}'; did you mean ${near.map((n) => `runs ${n}`).join(" or ")}?`);
+    if (near.length > 0)
+      throw new UsageError(`unknown command 'runs ${first}'; did you mean ${near.map((n) => `runs ${n}`).join(" or ")}?`);
   }
   sayWhichStore();
   const store = openStore();

@@ -53,7 +53,8 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   if (r.parent) lines.push(`parent:    ${r.parent}${describeIndexed(all.find((p) => p.run.id === r.parent))}`);
   if (typeof r.sweep === "string") lines.push(`sweep:     ${r.sweep}${typeof r.trial === "number" ? ` (trial ${r.trial})` : ""}`);
   // An orphaned sweep trial that a later agent ran again: only the retry counts.
-  if (typeof r.retried_by === "string") lines.push(`retried:   by ${r.retried_by}${describeIndexed(all.find((p) => p.run.id === r.retried_by))}`);
+  if (typeof r.retried_by === "string")
+    lines.push(`retried:   by ${r.retried_by}${describeIndexed(all.find((p) => p.run.id === r.retried_by))}`);
   if (r.space) {
     lines.push(`optimizer: ${r.optimizer ?? r.op}${r.seed !== undefined ? ` (seed ${r.seed})` : ""}`);
     if (r.objective) lines.push(`objective: ${r.objective.goal} ${r.objective.column}`);

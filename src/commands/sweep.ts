@@ -75,8 +75,12 @@ async function changeState(home: string, action: "stop" | "resume" | "cancel", s
   // and a stop or cancel would only hide that it finished.
   const now = sweepListing(new RunStore(home), sweep);
   if (now.state === "finished") {
-    const why = now.target?.reachedBy ? `trial ${now.target.reachedBy.trial} reached metric.target` : `all ${now.counts.total} of its trials were claimed`;
-    throw new UsageError(`sweep ${sweep.id} is finished (${why}); there is nothing to ${action}. Start a new one with g sweep ${sweep.record.file}`);
+    const why = now.target?.reachedBy
+      ? `trial ${now.target.reachedBy.trial} reached metric.target`
+      : `all ${now.counts.total} of its trials were claimed`;
+    throw new UsageError(
+      `sweep ${sweep.id} is finished (${why}); there is nothing to ${action}. Start a new one with g sweep ${sweep.record.file}`,
+    );
   }
   if (action === "resume" && before === "running") {
     say(`sweep ${sweep.id} is already running; agents claim its trials (g sweep --stop pauses it)`);

@@ -204,7 +204,11 @@ export function parseSweepConfig(text: string, file: string): SweepConfig {
   const method = readString(top.get("method"), "method", fail, true);
   if (method === "custom") fail(top.get("method")!.value, "method", "custom needs W&B's Launch scheduler; use one of grid, random, bayes");
   if (!(SWEEP_METHODS as readonly string[]).includes(method)) {
-    fail(top.get("method")!.value, "method", `unknown method "${method}"${didYouMean(String(method), SWEEP_METHODS)}; use one of ${SWEEP_METHODS.join(", ")}`);
+    fail(
+      top.get("method")!.value,
+      "method",
+      `unknown method "${method}"${didYouMean(String(method), SWEEP_METHODS)}; use one of ${SWEEP_METHODS.join(", ")}`,
+    );
   }
 
   const metric = readMetric(top.get("metric"), fail);
@@ -276,7 +280,11 @@ function readMap(map: YAMLMap, path: string, allowed: string[] | null, fail: Fai
     if (key === null) fail(pair.key, path, "keys must be plain names");
     const where = path ? `${path}.${key}` : key!;
     if (allowed && !allowed.includes(key!)) {
-      fail(pair.key, where, `unknown key${didYouMean(key!, allowed)}; ${path ? `${path} takes` : "the top level takes"} ${allowed.join(", ")}`);
+      fail(
+        pair.key,
+        where,
+        `unknown key${didYouMean(key!, allowed)}; ${path ? `${path} takes` : "the top level takes"} ${allowed.join(", ")}`,
+      );
     }
     out.set(key!, pair);
   }
@@ -532,7 +540,11 @@ function inferDistribution(
   if (given) {
     const d = readString(given, `${path}.distribution`, fail, true);
     if (!(DISTRIBUTIONS as readonly string[]).includes(d)) {
-      fail(given.value, `${path}.distribution`, `unknown distribution "${d}"${didYouMean(String(d), DISTRIBUTIONS)}; use one of ${DISTRIBUTIONS.join(", ")}`);
+      fail(
+        given.value,
+        `${path}.distribution`,
+        `unknown distribution "${d}"${didYouMean(String(d), DISTRIBUTIONS)}; use one of ${DISTRIBUTIONS.join(", ")}`,
+      );
     }
     return d as Distribution;
   }
@@ -735,5 +747,9 @@ function readEarlyTerminate(pair: Pair<Node, Node | null> | undefined, fail: Fai
     }
     return { type: "hyperband", bands, eta, strict };
   }
-  return fail(keys.get("type")!.value, "early_terminate.type", `unknown type "${type}"${didYouMean(String(type), ["envelope", "hyperband"])}; use envelope or hyperband`);
+  return fail(
+    keys.get("type")!.value,
+    "early_terminate.type",
+    `unknown type "${type}"${didYouMean(String(type), ["envelope", "hyperband"])}; use envelope or hyperband`,
+  );
 }

@@ -58,9 +58,13 @@ export function missingObjectiveWarning(objective: Objective, summaries: Record<
  * the search is blind, silently. (missingObjectiveWarning stays quiet then,
  * since a grid of commands that print nothing is fine.)
  */
-export function noScalarsWarning(objective: Objective, summaries: Record<string, ScalarSummary>, run: string, learner: string): string | null {
+export function noScalarsWarning(
+  objective: Objective,
+  summaries: Record<string, ScalarSummary>,
+  run: string,
+  learner: string,
+): string | null {
   if (Object.keys(summaries).length > 0) return null;
   const { key } = splitColumn(objective.column);
   return `warning: ${run} logged no scalars, so ${learner} cannot learn from it; print "${key}: <value>" from the script, or log ${key} with the SDK`;
 }
-

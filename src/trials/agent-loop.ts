@@ -139,10 +139,13 @@ export async function runAgentTrials(store: RunStore, sweep: Sweep, loop: AgentL
         // Once per agent: a misspelt metric.name leaves bayes, the target and early_terminate blind.
         if (!warnedMetric && config.metric !== null && outcome.status === "completed") {
           const who = `trial ${claim.trial} (run ${shortId(claim.run.id)})`;
-          const warning = missingObjectiveWarning(objective, outcome.summaries, who) ?? noScalarsWarning(objective, outcome.summaries, who, "the sweep");
+          const warning =
+            missingObjectiveWarning(objective, outcome.summaries, who) ?? noScalarsWarning(objective, outcome.summaries, who, "the sweep");
           if (warning !== null) {
             warnedMetric = true;
-            progress.message(`${warning} (the sweep's metric.name; ${config.method === "bayes" ? "bayes, " : ""}metric.target and early_terminate need it)`);
+            progress.message(
+              `${warning} (the sweep's metric.name; ${config.method === "bayes" ? "bayes, " : ""}metric.target and early_terminate need it)`,
+            );
           }
         }
         if (loss !== null && (best === null || loss < best.loss))

@@ -186,7 +186,10 @@ describe("g run", () => {
   it("restarts a failed run with this attempt's scalars alone, the earlier output kept above a marker", () => {
     const home = tempDir();
     const work = tempDir();
-    writeFileSync(join(work, "flaky.py"), "import os, sys\nprint('loss: 5')\nprint('loss: 4')\nsys.exit(1 if os.environ.get('FLAKY') else 0)\n");
+    writeFileSync(
+      join(work, "flaky.py"),
+      "import os, sys\nprint('loss: 5')\nprint('loss: 4')\nsys.exit(1 if os.environ.get('FLAKY') else 0)\n",
+    );
     expect(g(["run", "-y", join(work, "flaky.py")], { home, cwd: work, env: { FLAKY: "1" } }).code).toBe(1);
     const again = g(["run", "-y", "--restart", "1"], { home, cwd: work, env: { FLAKY: "" } });
     expect(again.code, again.stderr).toBe(0);
@@ -230,7 +233,9 @@ describe("g runs", () => {
     for (const args of [["runs"], ["run", "-y", join(EXAMPLES, "train.py")], ["compare", "-T"]]) {
       const res = g(args, { home: file });
       expect(res.code, args.join(" ")).toBe(2);
-      expect(res.stderr).toBe(`g: G_HOME is ${file}, which is a file, not a folder; point G_HOME at a folder (g makes it when it is missing)\n`);
+      expect(res.stderr).toBe(
+        `g: G_HOME is ${file}, which is a file, not a folder; point G_HOME at a folder (g makes it when it is missing)\n`,
+      );
     }
     expect(readFileSync(file, "utf8")).toBe("x");
   });

@@ -135,8 +135,8 @@ describe("Python SDK misuse", () => {
   it("records a list param as the JSON text the TypeScript SDK records, so the two compare equal", async () => {
     const home = tempDir();
     python(home, "with Experiment(prefix='p/py').run as x:\n    x.params.set(layers=[64, 32], mix=('é', [True, None], {'k': 0.5}))");
-    await new Experiment({ prefix: "p/ts", env: { G_HOME: home } }).run((x) =>
-      void x.params.set({ layers: [64, 32], mix: ["é", [true, null], { k: 0.5 }] }),
+    await new Experiment({ prefix: "p/ts", env: { G_HOME: home } }).run(
+      (x) => void x.params.set({ layers: [64, 32], mix: ["é", [true, null], { k: 0.5 }] }),
     );
     const flags = Object.fromEntries(new RunStore(home).listRuns().runs.map((r) => [r.record.label, r.record.flags]));
     expect(flags["py"]).toEqual({ layers: "[64,32]", mix: '["é",[true,null],{"k":0.5}]' });

@@ -226,24 +226,28 @@ describe("the Optimizer client keeps its history", () => {
     ]);
   }, 120_000);
 
-  it.each(["gp", "tpe", "random"])("%s: a killed g ask-tell is restarted with every trial and pending suggestion replayed", (name) => {
-    const script = [
-      ...TWINS,
-      "a.suggest(); b.suggest()  # pending: suggested, never registered",
-      "os.kill(a._proc.pid, signal.SIGKILL); a._proc.wait()",
-      "try:",
-      "    a.suggest()",
-      "except RuntimeError as e:",
-      "    print(e)",
-      "same += [trial() for _ in range(3)]",
-      "a.close()  # closed, then used again: the same continuation",
-      "same += [trial() for _ in range(3)]",
-      "print(all(same), len(same), len(a.res))",
-    ].join("\n");
-    const res = python(["-c", script, name]);
-    expect(res.stderr).toBe("");
-    expect(res.stdout).toBe("g_runs: the optimizer stopped: g ask-tell exited with status -9\nTrue 12 12\n");
-  }, 120_000);
+  it.each(["gp", "tpe", "random"])(
+    "%s: a killed g ask-tell is restarted with every trial and pending suggestion replayed",
+    (name) => {
+      const script = [
+        ...TWINS,
+        "a.suggest(); b.suggest()  # pending: suggested, never registered",
+        "os.kill(a._proc.pid, signal.SIGKILL); a._proc.wait()",
+        "try:",
+        "    a.suggest()",
+        "except RuntimeError as e:",
+        "    print(e)",
+        "same += [trial() for _ in range(3)]",
+        "a.close()  # closed, then used again: the same continuation",
+        "same += [trial() for _ in range(3)]",
+        "print(all(same), len(same), len(a.res))",
+      ].join("\n");
+      const res = python(["-c", script, name]);
+      expect(res.stderr).toBe("");
+      expect(res.stdout).toBe("g_runs: the optimizer stopped: g ask-tell exited with status -9\nTrue 12 12\n");
+    },
+    120_000,
+  );
 });
 
 describe("a block that raises", () => {

@@ -345,7 +345,9 @@ describe("restarts and objectives", () => {
     const res = g(["run", "-y", "-q", join(work, "quiet.py"), "x=[0:1]", "-o", "gp", "--max-trials", "3"], { home, cwd: work });
     expect(res.code, res.stderr).toBe(0);
     const warnings = res.stderr.split("\n").filter((l) => l.includes("logged no scalars"));
-    expect(warnings).toEqual(['warning: trial 1 logged no scalars, so gp cannot learn from it; print "loss: <value>" from the script, or log loss with the SDK']);
+    expect(warnings).toEqual([
+      'warning: trial 1 logged no scalars, so gp cannot learn from it; print "loss: <value>" from the script, or log loss with the SDK',
+    ]);
   });
 
   it("maximises the column given with --maximize", () => {

@@ -303,12 +303,17 @@ print("val_loss: %f" % ((a.x - 0.3) ** 2 + (0.1 if a.opt == "sgd" else 0.0)))
 
   it("warns once when the trials never log the sweep's metric.name", () => {
     writeFileSync(join(work, "score.py"), "print('score: 1.5')\n");
-    const id = createSweep("typo.yaml", "program: score.py\nmethod: bayes\nrun_cap: 3\nmetric: {name: scroe, goal: minimize}\nparameters:\n  a: {min: 0.0, max: 1.0}\n");
+    const id = createSweep(
+      "typo.yaml",
+      "program: score.py\nmethod: bayes\nrun_cap: 3\nmetric: {name: scroe, goal: minimize}\nparameters:\n  a: {min: 0.0, max: 1.0}\n",
+    );
     const r = g(["agent", id, "-q"]);
     expect(r.code, r.stderr).toBe(0);
     const warnings = r.stderr.split("\n").filter((l) => l.includes('logged no "scroe"'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^warning: trial 1 \(run [0-9a-f]{8}\) logged no "scroe" .* it logged score; did you mean score\? \(the sweep's metric\.name; bayes, /);
+    expect(warnings[0]).toMatch(
+      /^warning: trial 1 \(run [0-9a-f]{8}\) logged no "scroe" .* it logged score; did you mean score\? \(the sweep's metric\.name; bayes, /,
+    );
   });
 
   it("refuses to resume, stop or cancel a finished sweep, which stays finished", () => {

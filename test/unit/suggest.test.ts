@@ -140,4 +140,3 @@ describe("noScalarsWarning", () => {
     expect(noScalarsWarning({ column: "loss", goal: "minimize" }, { acc: summary } as never, "trial 1", "gp")).toBeNull();
   });
 });
-
