@@ -14,7 +14,7 @@ import { listSourceFiles, readOutputTailText } from "../store/viewer-files.js";
 import { isRunId, shortId, type RunStore, type RunWithSummaries } from "../store/store.js";
 import { readSweep, SWEEP_ID_PATTERN } from "../store/sweeps.js";
 import type { Dimension, Space } from "../flags/space.js";
-import type { Objective, Run, ScalarRecord, ScalarSummary } from "../store/types.js";
+import type { Objective, Run, RunRecord, ScalarRecord, ScalarSummary } from "../store/types.js";
 import type {
   ApiScalarSummary,
   RunChild,
@@ -235,8 +235,9 @@ export class ViewData {
     if (batches.length === 1) {
       const batch = batches[0]!.run;
       const trials = snap.all.filter((r) => r.run.record.batch === batch.id);
-      const space = (batch.record.space ?? {}) as Space;
-      return buildSearch(batch.id, trials[0]?.run.record.op ?? batch.record.op, batch.record.objective ?? DEFAULT_OBJECTIVE, space, trials);
+      const record = this.batchRecord(batch);
+      const space = (record.space ?? {}) as Space;
+      return buildSearch(batch.id, trials[0]?.run.record.op ?? record.op, record.objective ?? DEFAULT_OBJECTIVE, space, trials);
     }
     if (batches.length > 1) throw new UsageError(`batch "${spec}" is ambiguous; give more of the id`);
     if (SWEEP_ID_PATTERN.test(wanted) || wanted.length < 8) {
@@ -255,6 +256,20 @@ export class ViewData {
       return buildSearch(sweepId, config.program || `sweep:${sweepId}`, objective, config.space, trials);
     }
     throw new NotFoundError(`no batch or sweep ${spec}`);
+  }
+
+  /**
+   * A batch's whole record. A batch served from the store's index has no `space` (the index
+   * leaves it out, with cmd and points: docs/architecture.md), so its own run.json is read: one
+   * file, for the one batch asked for.
+   */
+  private batchRecord(batch: Run): RunRecord {
+    if (batch.record.space !== undefined) return batch.record;
+    try {
+      return this.store.readRun(batch.id).record;
+    } catch {
+      return batch.record;
+    }
   }
 
   /** The batches and sweeps the selected runs belong to (for the export's search pages). */

@@ -61,6 +61,16 @@ function rawGet(base: string, path: string): Promise<{ status: number; body: str
   });
 }
 
+/** Resolves once the server's change feed reports a version above `than`. */
+async function waitForVersion(url: string, than: number): Promise<number> {
+  for (let i = 0; i < 300; i++) {
+    const { body } = await getJson<RunsResponse>(`${url}api/runs`);
+    if (body.version > than) return body.version;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the version stayed at ${than}`);
+}
+
 interface CompareJsonRow {
   id: string;
   index: number;
@@ -450,6 +460,38 @@ describe("g view on a generated store", () => {
     } finally {
       await stop(s);
       cleanTempDirs();
+    }
+  });
+});
+
+describe("g view after the store changes", () => {
+  let home: string;
+  beforeAll(() => {
+    home = tempDir("g-view-changes-");
+    cpSync(join(FIXTURES, "small"), home, { recursive: true });
+  });
+  afterAll(cleanTempDirs);
+
+  it("keeps a batch's flag axes and importance once the batch is served from the store's index", async () => {
+    // g compare writes the index, whose records leave out a batch's search space
+    expect(g(["compare", "-T"], { home }).code).toBe(0);
+    const s = await serve(home, []);
+    try {
+      const check = async (): Promise<void> => {
+        const { status, body } = await getJson<SearchResponse>(`${s.url}api/search/01010101`);
+        expect(status).toBe(200);
+        expect(body.dims).toEqual([{ name: "x", type: "float", low: -0.5, high: -0.1, choices: [-0.5, -0.4, -0.3, -0.2, -0.1] }]);
+        expect(body.importance.map((i) => i.flag)).toEqual(["x"]);
+      };
+      await check();
+      // a run started while serving: the next read of the store comes from the index too
+      const before = (await getJson<RunsResponse>(`${s.url}api/runs`)).body.version;
+      const run = g(["run", "-y", join(ROOT, "test", "e2e", "scripts", "count.js"), "--steps", "2"], { home });
+      expect(run.code, run.stderr).toBe(0);
+      await waitForVersion(s.url, before);
+      await check();
+    } finally {
+      await stop(s);
     }
   });
 });
