@@ -111,11 +111,23 @@ export interface ScalarSeries {
   ys: number[];
 }
 
+/** A run asked for whose curves cannot be drawn; the other runs' series still come. */
+export interface ScalarsMissing {
+  /** The id (or prefix) as asked for. */
+  run: string;
+  /** `deleted`: in the trash (`g runs rm`); `not-found`: no such run; `damaged`: its folder cannot be read. */
+  reason: "deleted" | "not-found" | "damaged";
+  /** One line to show: "run b0ef12ab was deleted", "run 0b0b0b0b cannot be read: ...". */
+  message: string;
+}
+
 /** `GET /api/scalars?runs=id1,id2&x=step|time&points=N` */
 export interface ScalarsResponse {
   x: ScalarsX;
   /** One series per (run, key), down-sampled with LTTB to at most `points` points. */
   series: ScalarSeries[];
+  /** The runs asked for that are gone or damaged (absent in an exported report's data: none). */
+  missing?: ScalarsMissing[];
 }
 
 export interface SearchDim {

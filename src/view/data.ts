@@ -4,6 +4,7 @@
 // and a batch's or sweep's search summary. The store is read once per change
 // version (the watcher in changes.ts bumps it), not once per request.
 
+import { existsSync } from "node:fs";
 import { NotFoundError, UsageError } from "../errors.js";
 import { selectCompareRuns, type RunSelection } from "../query/select.js";
 import { SNAPSHOT_CELL_TEXTS, buildCompareData, type CompareInputRun } from "../query/compare-data.js";
@@ -21,6 +22,7 @@ import type {
   RunDetail,
   RunsResponse,
   ScalarSeries,
+  ScalarsMissing,
   ScalarsResponse,
   ScalarsX,
   SearchDim,
@@ -158,7 +160,7 @@ export class ViewData {
     return this.load(version).selected.map((r) => r.run.id);
   }
 
-  /** `GET /api/run/<id>`: any run of the store by full id; NotFoundError for an unknown or damaged one. */
+  /** `GET /api/run/<id>`: any run of the store by id or unique prefix; NotFoundError for an unknown or damaged one. */
   detail(version: number, id: string, outputTailBytes?: number): RunDetail {
     const run = this.readRun(version, id);
     const snap = this.load(version);
@@ -201,9 +203,9 @@ export class ViewData {
     return detail;
   }
 
-  /** A run of the store by full id, read fresh (a running run changes between versions). */
-  readRun(_version: number, id: string): Run {
-    if (!isRunId(id)) throw new NotFoundError(`no run ${id}`);
+  /** A run of the store by full id or unique prefix, read fresh (a running run changes between versions). */
+  readRun(version: number, spec: string): Run {
+    const id = this.resolveRunId(version, spec);
     try {
       return this.store.readRun(id);
     } catch (err) {
@@ -212,11 +214,52 @@ export class ViewData {
     }
   }
 
-  /** `GET /api/scalars`: one series per (run, key), LTTB-down-sampled to at most `points`. */
+  /**
+   * A full run id for an id or a prefix of one, as the command line takes them (`#/run/07070707`).
+   * A prefix is looked up among the readable runs; one that several share is a UsageError naming them.
+   */
+  resolveRunId(version: number, spec: string): string {
+    const wanted = spec.toLowerCase();
+    if (isRunId(wanted)) return wanted;
+    if (!/^[0-9a-f]{1,31}$/.test(wanted)) throw new NotFoundError(`no run ${spec}`);
+    const hits = this.load(version).all.filter((r) => r.run.id.startsWith(wanted));
+    if (hits.length === 1) return hits[0]!.run.id;
+    if (hits.length === 0) throw new NotFoundError(`no run ${spec}`);
+    const names = hits.slice(0, 6).map((r) => `${r.run.id.slice(0, Math.max(wanted.length + 2, 8))} (${r.run.record.op})`);
+    throw new UsageError(`run "${spec}" is ambiguous: ${names.join(", ")}${hits.length > 6 ? ", ..." : ""}; give more of the id`);
+  }
+
+  /**
+   * `GET /api/scalars`: one series per (run, key), LTTB-down-sampled to at most `points`. A run
+   * that is gone or cannot be read is named in `missing`; the others' series still come.
+   */
   scalars(version: number, ids: string[], x: ScalarsX, points: number): ScalarsResponse {
     const series: ScalarSeries[] = [];
-    for (const id of ids) series.push(...this.runSeries(this.readRun(version, id), x, points));
-    return { x, series };
+    const missing: ScalarsMissing[] = [];
+    for (const spec of ids) {
+      let runSeries: ScalarSeries[];
+      try {
+        runSeries = this.runSeries(this.readRun(version, spec), x, points);
+      } catch (err) {
+        missing.push(this.describeMissing(spec, err));
+        continue;
+      }
+      series.push(...runSeries);
+    }
+    return { x, series, missing };
+  }
+
+  /** Why a run asked for by the curves cannot be drawn: deleted (in the trash), unknown, or damaged. */
+  private describeMissing(spec: string, err: unknown): ScalarsMissing {
+    const id = spec.toLowerCase();
+    const short = id.slice(0, 8);
+    if (err instanceof UsageError && !(err instanceof NotFoundError)) return { run: spec, reason: "not-found", message: err.message };
+    if (isRunId(id) && !existsSync(this.store.runDir(id)) && existsSync(this.store.runDir(id, true)))
+      return { run: spec, reason: "deleted", message: `run ${short} was deleted` };
+    if (!isRunId(id) || !existsSync(this.store.runDir(id))) return { run: spec, reason: "not-found", message: `no run ${spec}` };
+    // The store's message names the folder; the page says what is wrong.
+    const reason = ((err as Error)?.message ?? String(err)).replace(/^run \S+ cannot be read( \([^)]*\))?:\s*/, "");
+    return { run: spec, reason: "damaged", message: `run ${short} cannot be read: ${reason.split("\n")[0]}` };
   }
 
   /** One run's series (x = step, or seconds since it started). */

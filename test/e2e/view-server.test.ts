@@ -235,7 +235,9 @@ describe("g view on the small fixture store", () => {
     expect(time.body.series.length).toBeGreaterThan(0);
     expect((await getJson<{ error: string }>(`${s.url}api/scalars?runs=${id}&x=wall`)).status).toBe(400);
     expect((await getJson<{ error: string }>(`${s.url}api/scalars?runs=${id}&points=1`)).status).toBe(400);
-    expect((await getJson<{ error: string }>(`${s.url}api/scalars?runs=${"ff".repeat(16)}`)).status).toBe(404);
+    const unknown = await getJson<ScalarsResponse>(`${s.url}api/scalars?runs=${"ff".repeat(16)}`);
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.missing).toEqual([{ run: "ff".repeat(16), reason: "not-found", message: `no run ${"ff".repeat(16)}` }]);
   });
 
   it("summarises a batch for the search page", async () => {
@@ -490,6 +492,50 @@ describe("g view after the store changes", () => {
       expect(run.code, run.stderr).toBe(0);
       await waitForVersion(s.url, before);
       await check();
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("draws the curves of the runs that are there and names each deleted, unknown or damaged one", async () => {
+    const home = tempDir("g-view-curves-");
+    cpSync(join(FIXTURES, "small"), home, { recursive: true });
+    const s = await serve(home, []);
+    try {
+      const [a, b, damaged, unknown] = ["07".repeat(16), "06".repeat(16), "0b".repeat(16), "ff".repeat(16)];
+      const both = (await getJson<ScalarsResponse>(`${s.url}api/scalars?runs=${a},${b}`)).body;
+      expect(new Set(both.series.map((x) => x.run))).toEqual(new Set([a, b]));
+      expect(both.missing).toEqual([]);
+      const before = (await getJson<RunsResponse>(`${s.url}api/runs`)).body.version;
+      expect(g(["runs", "rm", "-y", b], { home }).code).toBe(0);
+      await waitForVersion(s.url, before);
+      const { status, body } = await getJson<ScalarsResponse>(`${s.url}api/scalars?runs=${a},${b},${damaged},${unknown}`);
+      expect(status).toBe(200);
+      expect(new Set(body.series.map((x) => x.run))).toEqual(new Set([a]));
+      expect(body.series.map((x) => x.key).sort()).toEqual(["acc", "loss"]);
+      expect(body.missing).toEqual([
+        { run: b, reason: "deleted", message: "run 06060606 was deleted" },
+        { run: damaged, reason: "damaged", message: "run 0b0b0b0b cannot be read: run.json is not valid JSON" },
+        { run: unknown, reason: "not-found", message: `no run ${unknown}` },
+      ]);
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("answers a unique id prefix as the command line does, and names the runs an ambiguous one could be", async () => {
+    const s = await serve(home, []);
+    try {
+      const detail = await getJson<RunDetail>(`${s.url}api/run/07070707`);
+      expect(detail.status).toBe(200);
+      expect(detail.body.id).toBe("07".repeat(16));
+      const scalars = (await getJson<ScalarsResponse>(`${s.url}api/scalars?runs=0707`)).body;
+      expect(scalars.series.every((x) => x.run === "07".repeat(16))).toBe(true);
+      expect(scalars.series.length).toBeGreaterThan(0);
+      const ambiguous = await getJson<{ error: string }>(`${s.url}api/run/0`);
+      expect(ambiguous.status).toBe(400);
+      expect(ambiguous.body.error).toMatch(/^run "0" is ambiguous: .*07070707 \(train\.py\).*; give more of the id$/);
+      expect((await getJson<{ error: string }>(`${s.url}api/run/0e0e`)).status).toBe(404);
     } finally {
       await stop(s);
     }

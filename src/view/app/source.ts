@@ -3,7 +3,16 @@
 // page works the same in both. Static mode has no live updates and filters
 // the runs table by text on the client.
 
-import type { ChangeEvent, ExportData, RunDetail, RunsResponse, ScalarsResponse, ScalarsX, SearchResponse } from "../api.js";
+import type {
+  ChangeEvent,
+  ExportData,
+  RunDetail,
+  RunsResponse,
+  ScalarsMissing,
+  ScalarsResponse,
+  ScalarsX,
+  SearchResponse,
+} from "../api.js";
 
 export type XAxis = ScalarsX;
 
@@ -147,7 +156,10 @@ export class StaticSource implements DataSource {
 
   async scalars(runs: string[]): Promise<ScalarsResponse> {
     const series = runs.flatMap((id) => this.data.scalars[this.resolveId(id)] ?? []);
-    return { x: "step", series };
+    const missing: ScalarsMissing[] = runs
+      .filter((id) => this.data.details[this.resolveId(id)] === undefined)
+      .map((id) => ({ run: id, reason: "not-found", message: `run ${id.slice(0, 8)} is not in this report` }));
+    return { x: "step", series, missing };
   }
 
   async search(id: string): Promise<SearchResponse> {
