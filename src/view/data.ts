@@ -7,8 +7,8 @@
 import { existsSync } from "node:fs";
 import { NotFoundError, UsageError } from "../errors.js";
 import { selectCompareRuns, type RunSelection } from "../query/select.js";
-import { SNAPSHOT_CELL_TEXTS, buildCompareData, type CompareInputRun } from "../query/compare-data.js";
-import { parseColumn, parseColumns, type ColumnRef } from "../query/columns.js";
+import { SNAPSHOT_CELL_TEXTS, buildCompareData, collectRunNames, type CompareInputRun } from "../query/compare-data.js";
+import { checkColumnKnown, parseColumn, parseColumns, type ColumnRef } from "../query/columns.js";
 import { filterColumns, parseFilter } from "../query/filter.js";
 import { DEFAULT_OBJECTIVE, objectiveValue } from "../query/objective.js";
 import { listSourceFiles, readOutputTailText } from "../store/viewer-files.js";
@@ -78,15 +78,28 @@ interface Snapshot {
   names?: { flags: Set<string>; scalars: Set<string> };
 }
 
+/** What `g view` is given besides RUN specs: `g compare`'s selection options, `--filter` and `-c`. */
+export type ViewDataOptions = RunSelection & {
+  filter?: string;
+  /** `-c COLS`, repeatable: each a `g compare -c` list; together the table's columns. */
+  cols?: string[];
+};
+
 export class ViewData {
   private snapshot: Snapshot | null = null;
+  private columnsChecked = false;
 
   constructor(
     readonly store: RunStore,
     readonly specs: string[],
-    /** `g compare`'s selection options, and `--filter`. */
-    readonly options: RunSelection & { filter?: string },
+    readonly options: ViewDataOptions,
   ) {}
+
+  /** `-c` as one column list (each value is a list of its own), or undefined for g compare's default columns. */
+  private get defaultCols(): string | undefined {
+    const cols = (this.options.cols ?? []).filter((c) => c.trim() !== "");
+    return cols.length === 0 ? undefined : cols.join(", ");
+  }
 
   /** Reads the store and applies the selection; cached until the version changes. Throws on a bad command line. */
   load(version: number): Snapshot {
@@ -98,8 +111,24 @@ export class ViewData {
       const data = buildCompareData({ runs: selected, columns: ".id", skipCore: true, filter: this.options.filter, now: Date.now() });
       selected = data.rows.map((r) => ({ index: r.index, run: r.run, summaries: r.summaries }));
     }
+    if (!this.columnsChecked) {
+      this.checkCommandColumns(selected);
+      this.columnsChecked = true;
+    }
     this.snapshot = { version, all: runs, byId: new Map(runs.map((r) => [r.run.id, r])), selected, warnings };
     return this.snapshot;
+  }
+
+  /**
+   * `-c` as `g compare -c` reads it, before the server starts: the same grammar and the same
+   * "did you mean" for a name no selected run has. Each value is parsed alone, so an error's
+   * column number is a column of what was typed.
+   */
+  private checkCommandColumns(selected: CompareInputRun[]): void {
+    const refs = (this.options.cols ?? []).flatMap((cols) => parseColumns(cols).map((c) => c.ref));
+    if (refs.length === 0 || selected.length === 0) return;
+    const known = collectRunNames(selected);
+    for (const ref of refs) checkColumnKnown(ref, known, "-c/--cols");
   }
 
   /** Drops the cached snapshot: the next load reads the store (after a command changed runs, e.g. the reaper). */
@@ -125,7 +154,8 @@ export class ViewData {
     checkKnownColumns(refs, snap);
     const data = buildCompareData({
       runs: snap.selected,
-      columns: query.cols?.trim() ? query.cols : undefined,
+      // the page's cols, else the command line's -c (checked when the server started)
+      columns: query.cols?.trim() ? query.cols : this.defaultCols,
       min: query.min,
       max: query.max,
       filter: filter || undefined,

@@ -1,6 +1,6 @@
 // `g view` in headless Chromium while the store changes under it: curves of a
 // run that is deleted or damaged, a selection naming a run that is gone, short
-// ids in the address.
+// ids in the address, and -c columns.
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -127,5 +127,33 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium while runs cha
     await page.goto(`${server.url}#/run/0`);
     await page.waitForFunction(() => /ambiguous/.test(document.querySelector("main")?.textContent ?? ""), undefined, { timeout: WAIT_MS });
     expect(await page.textContent("main")).toContain("give more of the id");
+  });
+});
+
+describe.skipIf(skipReason !== null)("g view -c in headless Chromium", () => {
+  let server: ViewServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const home = tempDir("g-view-cols-");
+    cpSync(join(FIXTURES, "small"), home, { recursive: true });
+    server = await startView(home, ["-c", "min loss", "-c", "=x"]);
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    cleanTempDirs();
+  });
+
+  it("shows the columns given with -c in the table", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}#/runs`);
+    await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+    const keys = await page.$$eval(".runs-header .head", (heads) => heads.map((h) => (h as HTMLElement).dataset.key));
+    expect(keys.slice(-2)).toEqual(["min loss", "=x"]);
+    expect(keys).not.toContain("last loss");
+    await page.close();
   });
 });

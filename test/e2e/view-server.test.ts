@@ -541,3 +541,48 @@ describe("g view after the store changes", () => {
     }
   });
 });
+
+describe("g view -c", () => {
+  let home: string;
+  beforeAll(() => {
+    home = tempDir("g-view-cols-");
+    cpSync(join(FIXTURES, "small"), home, { recursive: true });
+  });
+  afterAll(cleanTempDirs);
+
+  it("shows the columns -c names, as g compare -c does, repeatable; the page's cols still win", async () => {
+    const s = await serve(home, ["-c", "min loss", "-c", "=x, max acc as best"]);
+    try {
+      const { body } = await getJson<RunsResponse>(`${s.url}api/runs`);
+      expect(body.columns.map((c) => c.header).slice(-3)).toEqual(["min loss", "x", "best"]);
+      const cmp = compareJson(home, ["-c", "min loss, =x, max acc as best"]);
+      expect(body.rows.map((r) => r.id)).toEqual(cmp.map((r) => r.id));
+      const asked = (await getJson<RunsResponse>(`${s.url}api/runs?cols=${encodeURIComponent("max loss")}`)).body;
+      expect(asked.columns.map((c) => c.header).at(-1)).toBe("max loss");
+      expect(asked.columns.map((c) => c.header)).not.toContain("min loss");
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("fails before serving on a column g compare -c refuses, with its message and exit code", () => {
+    for (const cols of [["lsos"], ["min loss", "=xx"], [".tme"], ["min loss,"]]) {
+      const view = g(["view", "--no-open", "--port", "0", ...cols.flatMap((c) => ["-c", c])], { home });
+      const compare = g(["compare", "-T", "-c", cols.at(-1)!], { home });
+      expect(compare.code, cols.join(" ")).toBe(2);
+      expect(view.code, cols.join(" ")).toBe(2);
+      expect(view.stdout).toBe("");
+      expect(view.stderr).toBe(compare.stderr);
+    }
+    expect(g(["view", "--no-open", "--port", "0", "-c", "lsos"], { home }).stderr).toMatch(/did you mean loss\?/);
+  });
+
+  it("writes the -c columns into an exported report", () => {
+    const file = join(home, "cols.html");
+    const res = g(["view", "--export", file, "-c", "min loss"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const html = readFileSync(file, "utf8");
+    const data = JSON.parse(/<script type="application\/json" id="g-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as ExportData;
+    expect(data.runs.columns.map((c) => c.header).at(-1)).toBe("min loss");
+  });
+});
