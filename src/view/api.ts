@@ -56,6 +56,21 @@ export interface RunsResponse {
   total: number;
 }
 
+/**
+ * `GET /api/runs?since=V` when the table has the same columns and the same runs in the same
+ * order as the answer of version V the page holds: only the rows that differ (a running run's
+ * values, status or time). Put each `row` at `at` in the held rows; nothing else moved.
+ */
+export interface RunsDelta {
+  delta: true;
+  /** The version of the answer these rows change (the `since` asked for). */
+  base: number;
+  version: number;
+  total: number;
+  warnings: string[];
+  changed: { at: number; row: RunsRow }[];
+}
+
 export interface ApiScalarSummary {
   last: number;
   first: number;

@@ -85,9 +85,26 @@ export type ViewDataOptions = RunSelection & {
   cols?: string[];
 };
 
+/** An `/api/runs` answer kept as text, a row at a time: sent again to another page, or compared with a later one. */
+interface RunsText {
+  version: number;
+  columns: string;
+  ids: string[];
+  rows: string[];
+  warnings: string;
+  total: number;
+}
+
+/** Answers kept per query (filter, cols, sort): this one and the one before, so that two pages both get deltas. */
+const RUNS_TEXTS_KEPT = 2;
+/** Distinct queries kept (each page's filter); the least recently asked is dropped first. */
+const RUNS_QUERIES_KEPT = 4;
+
 export class ViewData {
   private snapshot: Snapshot | null = null;
   private columnsChecked = false;
+  /** Query key → its latest answers as text, oldest first. */
+  private runsTexts = new Map<string, RunsText[]>();
 
   constructor(
     readonly store: RunStore,
@@ -134,6 +151,7 @@ export class ViewData {
   /** Drops the cached snapshot: the next load reads the store (after a command changed runs, e.g. the reaper). */
   forget(): void {
     this.snapshot = null;
+    this.runsTexts.clear();
   }
 
   /** The ids of the runs not yet finished in the last snapshot (what the change watcher stats). */
@@ -183,6 +201,40 @@ export class ViewData {
       version,
       total: snap.selected.length,
     };
+  }
+
+  /**
+   * `GET /api/runs` as JSON text, built once per version and query (every open page asks after
+   * each change). With `since`, the version of the answer the page holds: when the table has the
+   * same columns and the same runs in the same order as then (a running run logged, finished, or
+   * its time went on), only the rows that differ, as a `RunsDelta`; otherwise the whole table.
+   */
+  runsBody(version: number, query: RunsQuery = {}, since?: number): string {
+    const key = JSON.stringify([query.filter?.trim() ?? "", query.cols?.trim() ?? "", query.min ?? [], query.max ?? []]);
+    let kept = this.runsTexts.get(key) ?? [];
+    this.runsTexts.delete(key);
+    let now = kept.find((t) => t.version === version);
+    if (now === undefined) {
+      const r = this.runs(version, query);
+      now = {
+        version,
+        columns: JSON.stringify(r.columns),
+        ids: r.rows.map((row) => row.id),
+        rows: r.rows.map((row) => JSON.stringify(row)),
+        warnings: JSON.stringify(r.warnings),
+        total: r.total,
+      };
+      kept = [...kept.filter((t) => t.version < version), now].slice(-RUNS_TEXTS_KEPT);
+    }
+    this.runsTexts.set(key, kept);
+    while (this.runsTexts.size > RUNS_QUERIES_KEPT) this.runsTexts.delete(this.runsTexts.keys().next().value!);
+    const base = since === undefined ? undefined : kept.find((t) => t.version === since);
+    if (base !== undefined && base.columns === now.columns && sameIds(base.ids, now.ids)) {
+      const changed: string[] = [];
+      for (let i = 0; i < now.rows.length; i++) if (now.rows[i] !== base.rows[i]) changed.push(`{"at":${i},"row":${now.rows[i]}}`);
+      return `{"delta":true,"base":${base.version},"version":${version},"total":${now.total},"warnings":${now.warnings},"changed":[${changed.join(",")}]}`;
+    }
+    return `{"columns":${now.columns},"rows":[${now.rows.join(",")}],"warnings":${now.warnings},"version":${version},"total":${now.total}}`;
   }
 
   /** The ids of the selected runs, newest first. */
@@ -355,6 +407,12 @@ export class ViewData {
     }
     return [...ids];
   }
+}
+
+function sameIds(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function toApiSummaries(s: Record<string, ScalarSummary>): Record<string, ApiScalarSummary> {

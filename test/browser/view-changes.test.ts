@@ -1,6 +1,6 @@
 // `g view` in headless Chromium while the store changes under it: curves of a
 // run that is deleted or damaged, a selection naming a run that is gone, short
-// ids in the address, and -c columns.
+// ids in the address, -c columns, and live rows arriving as deltas.
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -127,6 +127,46 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium while runs cha
     await page.goto(`${server.url}#/run/0`);
     await page.waitForFunction(() => /ambiguous/.test(document.querySelector("main")?.textContent ?? ""), undefined, { timeout: WAIT_MS });
     expect(await page.textContent("main")).toContain("give more of the id");
+  });
+
+  it("updates a running run's row from deltas, without fetching the whole table again", async () => {
+    await page.goto(`${server.url}#/runs`);
+    await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+    const answers: string[] = [];
+    const onResponse = (response: import("playwright-core").Response): void => {
+      if (new URL(response.url()).pathname.endsWith("/api/runs"))
+        void response.text().then(
+          (t) => answers.push(t),
+          () => {},
+        );
+    };
+    page.on("response", onResponse);
+    const child = gAsync(["run", "curve.py", "epochs=25", "pause=0.2", "--label", "live", "--yes", "--quiet"], { home, cwd: work });
+    const done = collect(child);
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll(".runs-window .row")].some(
+          (r) => r.textContent?.includes("live") && r.classList.contains("status-running"),
+        ),
+      undefined,
+      { timeout: WAIT_MS },
+    );
+    expect((await done).code).toBe(0);
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll(".runs-window .row")].some(
+          (r) => r.textContent?.includes("live") && r.classList.contains("status-completed"),
+        ),
+      undefined,
+      { timeout: WAIT_MS },
+    );
+    page.off("response", onResponse);
+    const deltas = answers.map((t) => JSON.parse(t) as { delta?: boolean }).filter((a) => a.delta === true);
+    expect(deltas.length).toBeGreaterThan(0);
+    const live = listRunsJson(home).find((r) => r.label === "live")!;
+    const cells = await page.$eval(`.runs-window .row[data-id="${live.id}"]`, (row) => row.textContent ?? "");
+    expect(cells).toContain("completed");
+    expect(await page.$$eval(".runs-window .row[data-id]", (rows) => rows.length)).toBe(listRunsJson(home).length);
   });
 });
 

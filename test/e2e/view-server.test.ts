@@ -1,12 +1,13 @@
 // `g view` end to end: the real bin/g serving a copy of a fixture store, read
 // with Node's fetch (and raw http for paths fetch would normalise).
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ExportData, RunDetail, RunsResponse, ScalarsResponse, SearchResponse } from "../../src/view/api.js";
+import type { ExportData, RunDetail, RunsDelta, RunsResponse, ScalarsResponse, SearchResponse } from "../../src/view/api.js";
 import { collect, g, gAsync, type GResult } from "../helpers/g.js";
 import { FIXTURES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 // @ts-expect-error: plain JS generator, no type declarations
@@ -49,12 +50,21 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
 
 /** GET with the path sent exactly as written (fetch would resolve `..` and `%2e%2e` first). */
 function rawGet(base: string, path: string): Promise<{ status: number; body: string }> {
+  return rawRequest(base, path).then((r) => ({ status: r.status, body: r.body.toString() }));
+}
+
+/** GET with exactly these headers; the body as the bytes that came (fetch would decompress it). */
+function rawRequest(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: u.port, path, method: "GET" }, (res) => {
-      let body = "";
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    const req = request({ host: "127.0.0.1", port: u.port, path, method: "GET", headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (d: Buffer) => chunks.push(d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
     });
     req.on("error", reject);
     req.end();
@@ -536,6 +546,84 @@ describe("g view after the store changes", () => {
       expect(ambiguous.status).toBe(400);
       expect(ambiguous.body.error).toMatch(/^run "0" is ambiguous: .*07070707 \(train\.py\).*; give more of the id$/);
       expect((await getJson<{ error: string }>(`${s.url}api/run/0e0e`)).status).toBe(404);
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("gzips JSON answers and the bundle for a client that accepts it, and only then", async () => {
+    const s = await serve(home, []);
+    try {
+      const plain = await rawRequest(s.url, "/api/runs");
+      expect(plain.headers["content-encoding"]).toBeUndefined();
+      const zipped = await rawRequest(s.url, "/api/runs", { "accept-encoding": "gzip, deflate, br" });
+      expect(zipped.headers["content-encoding"]).toBe("gzip");
+      expect(zipped.headers.vary).toBe("accept-encoding");
+      expect(zipped.body.length).toBeLessThan(plain.body.length);
+      expect(JSON.parse(gunzipSync(zipped.body).toString())).toEqual(JSON.parse(plain.body.toString()));
+      const refused = await rawRequest(s.url, "/api/runs", { "accept-encoding": "gzip;q=0, identity" });
+      expect(refused.headers["content-encoding"]).toBeUndefined();
+      const bundle = await rawRequest(s.url, "/app.js", { "accept-encoding": "gzip" });
+      expect(bundle.headers["content-encoding"]).toBe("gzip");
+      expect(gunzipSync(bundle.body).toString()).toBe((await rawRequest(s.url, "/app.js")).body.toString());
+      // a small answer goes as it is
+      const small = await rawRequest(s.url, `/api/run/nope`, { "accept-encoding": "gzip" });
+      expect(small.status).toBe(404);
+      expect(small.headers["content-encoding"]).toBeUndefined();
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("answers /favicon.ico with no content, and the page names an inline icon", async () => {
+    const s = await serve(home, []);
+    try {
+      expect((await rawRequest(s.url, "/favicon.ico")).status).toBe(204);
+      expect(await (await fetch(s.url)).text()).toMatch(/<link rel="icon" href="data:image\/svg\+xml,/);
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("sends only the rows that changed since the version the page holds, and the whole table when runs came or went", async () => {
+    const s = await serve(home, []);
+    try {
+      const full = (await getJson<RunsResponse>(`${s.url}api/runs`)).body;
+      const same = (await getJson<RunsDelta>(`${s.url}api/runs?since=${full.version}`)).body;
+      expect(same).toEqual({
+        delta: true,
+        base: full.version,
+        version: full.version,
+        total: full.total,
+        warnings: full.warnings,
+        changed: [],
+      });
+      // the run whose LOCK names another host is unfinished: its files are read again after a change
+      const running = "0a".repeat(16);
+      const at = full.rows.findIndex((r) => r.id === running);
+      const lossColumn = full.columns.findIndex((c) => c.key === "last loss");
+      appendFileSync(
+        join(home, "runs", running, "scalars.jsonl"),
+        JSON.stringify({ key: "loss", value: -42.5, step: 99, t: Date.now() / 1000 }) + "\n",
+      );
+      const version = await waitForVersion(s.url, full.version);
+      const delta = (await getJson<RunsDelta>(`${s.url}api/runs?since=${full.version}`)).body;
+      expect(delta.delta).toBe(true);
+      expect(delta.version).toBe(version);
+      expect(delta.changed.map((c) => c.at)).toEqual([at]);
+      expect(delta.changed[0]!.row.values[lossColumn]).toBe(-42.5);
+      const now = (await getJson<RunsResponse>(`${s.url}api/runs`)).body;
+      const rows = full.rows.slice();
+      for (const c of delta.changed) rows[c.at] = c.row;
+      expect(rows).toEqual(now.rows);
+      // a version the server no longer holds, or a new run: the whole table
+      expect("delta" in (await getJson<RunsDelta | RunsResponse>(`${s.url}api/runs?since=0`)).body).toBe(false);
+      const run = g(["run", "-y", join(ROOT, "test", "e2e", "scripts", "count.js"), "--steps", "2"], { home });
+      expect(run.code, run.stderr).toBe(0);
+      await waitForVersion(s.url, version);
+      const grown = (await getJson<RunsResponse>(`${s.url}api/runs?since=${version}`)).body;
+      expect("delta" in grown).toBe(false);
+      expect(grown.rows.length).toBe(now.rows.length + 1);
     } finally {
       await stop(s);
     }
