@@ -230,6 +230,7 @@ function defineView(program: Command) {
     .option("--port <n>", "port (default 6006, or the next free one; 0: any free port)", (value) => parseCount("--port", value))
     .option("--no-open", "do not open a browser")
     .option("--export <file>", "write a self-contained HTML report to FILE instead of serving")
+    .option("-c, --cols <cols>", 'the table\'s columns, as g compare -c: "loss, min loss, =x, .time" (repeatable)', collect)
     .option("--filter <expr>", 'keep runs matching EXPR, e.g. "loss < 0.2 and x > -1"');
   return addSearchFilters(addRunFilters(view));
 }

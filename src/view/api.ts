@@ -56,6 +56,21 @@ export interface RunsResponse {
   total: number;
 }
 
+/**
+ * `GET /api/runs?since=V` when the table has the same columns and the same runs in the same
+ * order as the answer of version V the page holds: only the rows that differ (a running run's
+ * values, status or time). Put each `row` at `at` in the held rows; nothing else moved.
+ */
+export interface RunsDelta {
+  delta: true;
+  /** The version of the answer these rows change (the `since` asked for). */
+  base: number;
+  version: number;
+  total: number;
+  warnings: string[];
+  changed: { at: number; row: RunsRow }[];
+}
+
 export interface ApiScalarSummary {
   last: number;
   first: number;
@@ -111,11 +126,23 @@ export interface ScalarSeries {
   ys: number[];
 }
 
+/** A run asked for whose curves cannot be drawn; the other runs' series still come. */
+export interface ScalarsMissing {
+  /** The id (or prefix) as asked for. */
+  run: string;
+  /** `deleted`: in the trash (`g runs rm`); `not-found`: no such run; `damaged`: its folder cannot be read. */
+  reason: "deleted" | "not-found" | "damaged";
+  /** One line to show: "run b0ef12ab was deleted", "run 0b0b0b0b cannot be read: ...". */
+  message: string;
+}
+
 /** `GET /api/scalars?runs=id1,id2&x=step|time&points=N` */
 export interface ScalarsResponse {
   x: ScalarsX;
   /** One series per (run, key), down-sampled with LTTB to at most `points` points. */
   series: ScalarSeries[];
+  /** The runs asked for that are gone or damaged (absent in an exported report's data: none). */
+  missing?: ScalarsMissing[];
 }
 
 export interface SearchDim {

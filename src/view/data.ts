@@ -4,23 +4,25 @@
 // and a batch's or sweep's search summary. The store is read once per change
 // version (the watcher in changes.ts bumps it), not once per request.
 
+import { existsSync } from "node:fs";
 import { NotFoundError, UsageError } from "../errors.js";
 import { selectCompareRuns, type RunSelection } from "../query/select.js";
-import { SNAPSHOT_CELL_TEXTS, buildCompareData, type CompareInputRun } from "../query/compare-data.js";
-import { parseColumn, parseColumns, type ColumnRef } from "../query/columns.js";
+import { SNAPSHOT_CELL_TEXTS, buildCompareData, collectRunNames, type CompareInputRun } from "../query/compare-data.js";
+import { checkColumnKnown, parseColumn, parseColumns, type ColumnRef } from "../query/columns.js";
 import { filterColumns, parseFilter } from "../query/filter.js";
 import { DEFAULT_OBJECTIVE, objectiveValue } from "../query/objective.js";
 import { listSourceFiles, readOutputTailText } from "../store/viewer-files.js";
 import { isRunId, shortId, type RunStore, type RunWithSummaries } from "../store/store.js";
 import { readSweep, SWEEP_ID_PATTERN } from "../store/sweeps.js";
 import type { Dimension, Space } from "../flags/space.js";
-import type { Objective, Run, ScalarRecord, ScalarSummary } from "../store/types.js";
+import type { Objective, Run, RunRecord, ScalarRecord, ScalarSummary } from "../store/types.js";
 import type {
   ApiScalarSummary,
   RunChild,
   RunDetail,
   RunsResponse,
   ScalarSeries,
+  ScalarsMissing,
   ScalarsResponse,
   ScalarsX,
   SearchDim,
@@ -76,15 +78,45 @@ interface Snapshot {
   names?: { flags: Set<string>; scalars: Set<string> };
 }
 
+/** What `g view` is given besides RUN specs: `g compare`'s selection options, `--filter` and `-c`. */
+export type ViewDataOptions = RunSelection & {
+  filter?: string;
+  /** `-c COLS`, repeatable: each a `g compare -c` list; together the table's columns. */
+  cols?: string[];
+};
+
+/** An `/api/runs` answer kept as text, a row at a time: sent again to another page, or compared with a later one. */
+interface RunsText {
+  version: number;
+  columns: string;
+  ids: string[];
+  rows: string[];
+  warnings: string;
+  total: number;
+}
+
+/** Answers kept per query (filter, cols, sort): this one and the one before, so that two pages both get deltas. */
+const RUNS_TEXTS_KEPT = 2;
+/** Distinct queries kept (each page's filter); the least recently asked is dropped first. */
+const RUNS_QUERIES_KEPT = 4;
+
 export class ViewData {
   private snapshot: Snapshot | null = null;
+  private columnsChecked = false;
+  /** Query key → its latest answers as text, oldest first. */
+  private runsTexts = new Map<string, RunsText[]>();
 
   constructor(
     readonly store: RunStore,
     readonly specs: string[],
-    /** `g compare`'s selection options, and `--filter`. */
-    readonly options: RunSelection & { filter?: string },
+    readonly options: ViewDataOptions,
   ) {}
+
+  /** `-c` as one column list (each value is a list of its own), or undefined for g compare's default columns. */
+  private get defaultCols(): string | undefined {
+    const cols = (this.options.cols ?? []).filter((c) => c.trim() !== "");
+    return cols.length === 0 ? undefined : cols.join(", ");
+  }
 
   /** Reads the store and applies the selection; cached until the version changes. Throws on a bad command line. */
   load(version: number): Snapshot {
@@ -96,13 +128,30 @@ export class ViewData {
       const data = buildCompareData({ runs: selected, columns: ".id", skipCore: true, filter: this.options.filter, now: Date.now() });
       selected = data.rows.map((r) => ({ index: r.index, run: r.run, summaries: r.summaries }));
     }
+    if (!this.columnsChecked) {
+      this.checkCommandColumns(selected);
+      this.columnsChecked = true;
+    }
     this.snapshot = { version, all: runs, byId: new Map(runs.map((r) => [r.run.id, r])), selected, warnings };
     return this.snapshot;
+  }
+
+  /**
+   * `-c` as `g compare -c` reads it, before the server starts: the same grammar and the same
+   * "did you mean" for a name no selected run has. Each value is parsed alone, so an error's
+   * column number is a column of what was typed.
+   */
+  private checkCommandColumns(selected: CompareInputRun[]): void {
+    const refs = (this.options.cols ?? []).flatMap((cols) => parseColumns(cols).map((c) => c.ref));
+    if (refs.length === 0 || selected.length === 0) return;
+    const known = collectRunNames(selected);
+    for (const ref of refs) checkColumnKnown(ref, known, "-c/--cols");
   }
 
   /** Drops the cached snapshot: the next load reads the store (after a command changed runs, e.g. the reaper). */
   forget(): void {
     this.snapshot = null;
+    this.runsTexts.clear();
   }
 
   /** The ids of the runs not yet finished in the last snapshot (what the change watcher stats). */
@@ -123,7 +172,8 @@ export class ViewData {
     checkKnownColumns(refs, snap);
     const data = buildCompareData({
       runs: snap.selected,
-      columns: query.cols?.trim() ? query.cols : undefined,
+      // the page's cols, else the command line's -c (checked when the server started)
+      columns: query.cols?.trim() ? query.cols : this.defaultCols,
       min: query.min,
       max: query.max,
       filter: filter || undefined,
@@ -153,12 +203,46 @@ export class ViewData {
     };
   }
 
+  /**
+   * `GET /api/runs` as JSON text, built once per version and query (every open page asks after
+   * each change). With `since`, the version of the answer the page holds: when the table has the
+   * same columns and the same runs in the same order as then (a running run logged, finished, or
+   * its time went on), only the rows that differ, as a `RunsDelta`; otherwise the whole table.
+   */
+  runsBody(version: number, query: RunsQuery = {}, since?: number): string {
+    const key = JSON.stringify([query.filter?.trim() ?? "", query.cols?.trim() ?? "", query.min ?? [], query.max ?? []]);
+    let kept = this.runsTexts.get(key) ?? [];
+    this.runsTexts.delete(key);
+    let now = kept.find((t) => t.version === version);
+    if (now === undefined) {
+      const r = this.runs(version, query);
+      now = {
+        version,
+        columns: JSON.stringify(r.columns),
+        ids: r.rows.map((row) => row.id),
+        rows: r.rows.map((row) => JSON.stringify(row)),
+        warnings: JSON.stringify(r.warnings),
+        total: r.total,
+      };
+      kept = [...kept.filter((t) => t.version < version), now].slice(-RUNS_TEXTS_KEPT);
+    }
+    this.runsTexts.set(key, kept);
+    while (this.runsTexts.size > RUNS_QUERIES_KEPT) this.runsTexts.delete(this.runsTexts.keys().next().value!);
+    const base = since === undefined ? undefined : kept.find((t) => t.version === since);
+    if (base !== undefined && base.columns === now.columns && sameIds(base.ids, now.ids)) {
+      const changed: string[] = [];
+      for (let i = 0; i < now.rows.length; i++) if (now.rows[i] !== base.rows[i]) changed.push(`{"at":${i},"row":${now.rows[i]}}`);
+      return `{"delta":true,"base":${base.version},"version":${version},"total":${now.total},"warnings":${now.warnings},"changed":[${changed.join(",")}]}`;
+    }
+    return `{"columns":${now.columns},"rows":[${now.rows.join(",")}],"warnings":${now.warnings},"version":${version},"total":${now.total}}`;
+  }
+
   /** The ids of the selected runs, newest first. */
   selectedIds(version: number): string[] {
     return this.load(version).selected.map((r) => r.run.id);
   }
 
-  /** `GET /api/run/<id>`: any run of the store by full id; NotFoundError for an unknown or damaged one. */
+  /** `GET /api/run/<id>`: any run of the store by id or unique prefix; NotFoundError for an unknown or damaged one. */
   detail(version: number, id: string, outputTailBytes?: number): RunDetail {
     const run = this.readRun(version, id);
     const snap = this.load(version);
@@ -201,9 +285,9 @@ export class ViewData {
     return detail;
   }
 
-  /** A run of the store by full id, read fresh (a running run changes between versions). */
-  readRun(_version: number, id: string): Run {
-    if (!isRunId(id)) throw new NotFoundError(`no run ${id}`);
+  /** A run of the store by full id or unique prefix, read fresh (a running run changes between versions). */
+  readRun(version: number, spec: string): Run {
+    const id = this.resolveRunId(version, spec);
     try {
       return this.store.readRun(id);
     } catch (err) {
@@ -212,11 +296,52 @@ export class ViewData {
     }
   }
 
-  /** `GET /api/scalars`: one series per (run, key), LTTB-down-sampled to at most `points`. */
+  /**
+   * A full run id for an id or a prefix of one, as the command line takes them (`#/run/07070707`).
+   * A prefix is looked up among the readable runs; one that several share is a UsageError naming them.
+   */
+  resolveRunId(version: number, spec: string): string {
+    const wanted = spec.toLowerCase();
+    if (isRunId(wanted)) return wanted;
+    if (!/^[0-9a-f]{1,31}$/.test(wanted)) throw new NotFoundError(`no run ${spec}`);
+    const hits = this.load(version).all.filter((r) => r.run.id.startsWith(wanted));
+    if (hits.length === 1) return hits[0]!.run.id;
+    if (hits.length === 0) throw new NotFoundError(`no run ${spec}`);
+    const names = hits.slice(0, 6).map((r) => `${r.run.id.slice(0, Math.max(wanted.length + 2, 8))} (${r.run.record.op})`);
+    throw new UsageError(`run "${spec}" is ambiguous: ${names.join(", ")}${hits.length > 6 ? ", ..." : ""}; give more of the id`);
+  }
+
+  /**
+   * `GET /api/scalars`: one series per (run, key), LTTB-down-sampled to at most `points`. A run
+   * that is gone or cannot be read is named in `missing`; the others' series still come.
+   */
   scalars(version: number, ids: string[], x: ScalarsX, points: number): ScalarsResponse {
     const series: ScalarSeries[] = [];
-    for (const id of ids) series.push(...this.runSeries(this.readRun(version, id), x, points));
-    return { x, series };
+    const missing: ScalarsMissing[] = [];
+    for (const spec of ids) {
+      let runSeries: ScalarSeries[];
+      try {
+        runSeries = this.runSeries(this.readRun(version, spec), x, points);
+      } catch (err) {
+        missing.push(this.describeMissing(spec, err));
+        continue;
+      }
+      series.push(...runSeries);
+    }
+    return { x, series, missing };
+  }
+
+  /** Why a run asked for by the curves cannot be drawn: deleted (in the trash), unknown, or damaged. */
+  private describeMissing(spec: string, err: unknown): ScalarsMissing {
+    const id = spec.toLowerCase();
+    const short = id.slice(0, 8);
+    if (err instanceof UsageError && !(err instanceof NotFoundError)) return { run: spec, reason: "not-found", message: err.message };
+    if (isRunId(id) && !existsSync(this.store.runDir(id)) && existsSync(this.store.runDir(id, true)))
+      return { run: spec, reason: "deleted", message: `run ${short} was deleted` };
+    if (!isRunId(id) || !existsSync(this.store.runDir(id))) return { run: spec, reason: "not-found", message: `no run ${spec}` };
+    // The store's message names the folder; the page says what is wrong.
+    const reason = ((err as Error)?.message ?? String(err)).replace(/^run \S+ cannot be read( \([^)]*\))?:\s*/, "");
+    return { run: spec, reason: "damaged", message: `run ${short} cannot be read: ${reason.split("\n")[0]}` };
   }
 
   /** One run's series (x = step, or seconds since it started). */
@@ -235,8 +360,9 @@ export class ViewData {
     if (batches.length === 1) {
       const batch = batches[0]!.run;
       const trials = snap.all.filter((r) => r.run.record.batch === batch.id);
-      const space = (batch.record.space ?? {}) as Space;
-      return buildSearch(batch.id, trials[0]?.run.record.op ?? batch.record.op, batch.record.objective ?? DEFAULT_OBJECTIVE, space, trials);
+      const record = this.batchRecord(batch);
+      const space = (record.space ?? {}) as Space;
+      return buildSearch(batch.id, trials[0]?.run.record.op ?? record.op, record.objective ?? DEFAULT_OBJECTIVE, space, trials);
     }
     if (batches.length > 1) throw new UsageError(`batch "${spec}" is ambiguous; give more of the id`);
     if (SWEEP_ID_PATTERN.test(wanted) || wanted.length < 8) {
@@ -257,6 +383,20 @@ export class ViewData {
     throw new NotFoundError(`no batch or sweep ${spec}`);
   }
 
+  /**
+   * A batch's whole record. A batch served from the store's index has no `space` (the index
+   * leaves it out, with cmd and points: docs/architecture.md), so its own run.json is read: one
+   * file, for the one batch asked for.
+   */
+  private batchRecord(batch: Run): RunRecord {
+    if (batch.record.space !== undefined) return batch.record;
+    try {
+      return this.store.readRun(batch.id).record;
+    } catch {
+      return batch.record;
+    }
+  }
+
   /** The batches and sweeps the selected runs belong to (for the export's search pages). */
   searchIds(version: number): string[] {
     const ids = new Set<string>();
@@ -267,6 +407,12 @@ export class ViewData {
     }
     return [...ids];
   }
+}
+
+function sameIds(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function toApiSummaries(s: Record<string, ScalarSummary>): Record<string, ApiScalarSummary> {

@@ -5,6 +5,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { timingSafeEqual } from "node:crypto";
+import { constants as zlibConstants, createGzip } from "node:zlib";
 import { GError, NotFoundError, UsageError } from "../errors.js";
 import { readSourceFile } from "../store/viewer-files.js";
 import type { ChangeEvent, ErrorResponse, ScalarsX } from "./api.js";
@@ -19,6 +20,20 @@ const SSE_HEARTBEAT_MS = 15_000;
 const KEEP_ALIVE_MS = 65_000;
 /** Most runs one /api/scalars request may name. */
 const MAX_SCALAR_RUNS = 500;
+/** Smaller answers go as they are: gzip's framing would save nothing worth its time. */
+const GZIP_MIN_BYTES = 1024;
+/**
+ * zlib's fastest level: the runs table of 20 000 runs (11.6 MB of JSON) becomes 3.3 MB in about
+ * 0.3 s of a core, where the default level gives 2.8 MB for three times the time.
+ */
+const GZIP_LEVEL = zlibConstants.Z_BEST_SPEED;
+/** The page's icon, inline in its shell, so that browsers do not ask for /favicon.ico. */
+const ICON_HREF =
+  "data:image/svg+xml," +
+  encodeURIComponent(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#2563eb"/>' +
+      '<text x="8" y="12" font-family="sans-serif" font-size="11" font-weight="bold" text-anchor="middle" fill="#fff">g</text></svg>',
+  );
 
 export interface ViewServerOptions {
   data: ViewData;
@@ -89,22 +104,34 @@ export function createViewServer(opts: ViewServerOptions): ViewServer {
     const segments = splitPath(rawPath);
     if (segments === null) return notFoundPage(res, token);
     const version = watcher.version;
+    const sendOk = (body: unknown): void => sendText(req, res, 200, JSON_HEADERS, JSON.stringify(body));
 
     if (segments.length === 0) return sendIndex(res, token);
-    if (segments.length === 1 && (segments[0] === "app.js" || segments[0] === "app.css")) return sendAsset(res, segments[0]);
+    if (segments.length === 1 && (segments[0] === "app.js" || segments[0] === "app.css")) return sendAsset(req, res, segments[0]);
+    if (segments.length === 1 && segments[0] === "favicon.ico") {
+      // the shell names an inline icon; a client that asks anyway gets nothing, not a 404 in its log
+      res.writeHead(204, { "cache-control": "max-age=86400" });
+      res.end();
+      return;
+    }
     if (segments[0] !== "api") return notFoundPage(res, token);
 
     const [, what, ...rest] = segments;
     if (what === "runs" && rest.length === 0) {
-      const body = data.runs(version, {
-        filter: params.get("filter") ?? undefined,
-        cols: params.get("cols") ?? undefined,
-        min: params.getAll("min").filter((s) => s !== ""),
-        max: params.getAll("max").filter((s) => s !== ""),
-      });
-      return sendJson(res, 200, body);
+      const since = Number(params.get("since") ?? NaN);
+      const body = data.runsBody(
+        version,
+        {
+          filter: params.get("filter") ?? undefined,
+          cols: params.get("cols") ?? undefined,
+          min: params.getAll("min").filter((s) => s !== ""),
+          max: params.getAll("max").filter((s) => s !== ""),
+        },
+        Number.isInteger(since) ? since : undefined,
+      );
+      return sendText(req, res, 200, JSON_HEADERS, body);
     }
-    if (what === "run" && rest.length === 1) return sendJson(res, 200, data.detail(version, rest[0]!));
+    if (what === "run" && rest.length === 1) return sendOk(data.detail(version, rest[0]!));
     if (what === "run" && rest.length >= 3 && rest[1] === "source") {
       const run = data.readRun(version, rest[0]!);
       const text = readSourceFile(run, rest.slice(2).join("/"));
@@ -122,9 +149,9 @@ export function createViewServer(opts: ViewServerOptions): ViewServer {
       const x = params.get("x") ?? "step";
       if (x !== "step" && x !== "time") throw new HttpError(400, `x is step or time, not "${x}"`);
       const points = parsePoints(params.get("points"));
-      return sendJson(res, 200, data.scalars(version, ids, x as ScalarsX, points));
+      return sendOk(data.scalars(version, ids, x as ScalarsX, points));
     }
-    if (what === "search" && rest.length === 1) return sendJson(res, 200, data.search(version, rest[0]!));
+    if (what === "search" && rest.length === 1) return sendOk(data.search(version, rest[0]!));
     if (what === "events" && rest.length === 0) return openStream(req, res, version);
     throw new HttpError(404, `no API route /${segments.join("/")}`);
   }
@@ -199,14 +226,44 @@ function parsePoints(text: string | null): number {
   return n;
 }
 
+const JSON_HEADERS = {
+  "content-type": "application/json; charset=utf-8",
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+};
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "cache-control": "no-store",
-    "x-content-type-options": "nosniff",
+  res.writeHead(status, JSON_HEADERS);
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * Sends text, gzipped (streamed through zlib, off the main thread) when it is not small and the
+ * client accepts gzip; `vary` tells caches that the answer depends on Accept-Encoding.
+ */
+function sendText(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, text: string): void {
+  if (text.length < GZIP_MIN_BYTES || !acceptsGzip(req.headers["accept-encoding"])) {
+    res.writeHead(status, { ...headers, vary: "accept-encoding" });
+    res.end(text);
+    return;
+  }
+  res.writeHead(status, { ...headers, vary: "accept-encoding", "content-encoding": "gzip" });
+  const gzip = createGzip({ level: GZIP_LEVEL });
+  gzip.on("error", () => res.destroy());
+  res.on("close", () => gzip.destroy());
+  gzip.pipe(res);
+  gzip.end(text);
+}
+
+/** Whether an Accept-Encoding header takes gzip (`gzip`, `gzip;q=0.5`; not `gzip;q=0`). */
+export function acceptsGzip(header: string | string[] | undefined): boolean {
+  const text = Array.isArray(header) ? header.join(",") : (header ?? "");
+  return text.split(",").some((part) => {
+    const [name = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase());
+    if (name !== "gzip" && name !== "x-gzip") return false;
+    const q = params.find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
   });
-  res.end(text);
 }
 
 /** Errors become one-line JSON: a bad filter or parameter is 400, an unknown run 404, anything else 500. */
@@ -230,12 +287,12 @@ function sendIndex(res: ServerResponse, token: string | null): void {
   res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" });
   res.end(
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-      `<title>g view</title><link rel="stylesheet" href="app.css${q}"></head>` +
+      `<title>g view</title><link rel="icon" href="${escapeHtml(ICON_HREF)}"><link rel="stylesheet" href="app.css${q}"></head>` +
       `<body><div id="app"></div><script src="app.js${q}"></script></body></html>\n`,
   );
 }
 
-function sendAsset(res: ServerResponse, name: "app.js" | "app.css"): void {
+function sendAsset(req: IncomingMessage, res: ServerResponse, name: "app.js" | "app.css"): void {
   const bundle = readAppBundle();
   if (bundle === null) {
     res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
@@ -243,8 +300,13 @@ function sendAsset(res: ServerResponse, name: "app.js" | "app.css"): void {
     return;
   }
   const type = name === "app.js" ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
-  res.writeHead(200, { "content-type": type, "cache-control": "no-cache", "x-content-type-options": "nosniff" });
-  res.end(name === "app.js" ? bundle.js : bundle.css);
+  sendText(
+    req,
+    res,
+    200,
+    { "content-type": type, "cache-control": "no-cache", "x-content-type-options": "nosniff" },
+    name === "app.js" ? bundle.js : bundle.css,
+  );
 }
 
 function notFoundPage(res: ServerResponse, token: string | null): void {

@@ -1,12 +1,13 @@
 // `g view` end to end: the real bin/g serving a copy of a fixture store, read
 // with Node's fetch (and raw http for paths fetch would normalise).
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ExportData, RunDetail, RunsResponse, ScalarsResponse, SearchResponse } from "../../src/view/api.js";
+import type { ExportData, RunDetail, RunsDelta, RunsResponse, ScalarsResponse, SearchResponse } from "../../src/view/api.js";
 import { collect, g, gAsync, type GResult } from "../helpers/g.js";
 import { FIXTURES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 // @ts-expect-error: plain JS generator, no type declarations
@@ -49,16 +50,35 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
 
 /** GET with the path sent exactly as written (fetch would resolve `..` and `%2e%2e` first). */
 function rawGet(base: string, path: string): Promise<{ status: number; body: string }> {
+  return rawRequest(base, path).then((r) => ({ status: r.status, body: r.body.toString() }));
+}
+
+/** GET with exactly these headers; the body as the bytes that came (fetch would decompress it). */
+function rawRequest(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: u.port, path, method: "GET" }, (res) => {
-      let body = "";
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    const req = request({ host: "127.0.0.1", port: u.port, path, method: "GET", headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (d: Buffer) => chunks.push(d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
     });
     req.on("error", reject);
     req.end();
   });
+}
+
+/** Resolves once the server's change feed reports a version above `than`. */
+async function waitForVersion(url: string, than: number): Promise<number> {
+  for (let i = 0; i < 300; i++) {
+    const { body } = await getJson<RunsResponse>(`${url}api/runs`);
+    if (body.version > than) return body.version;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the version stayed at ${than}`);
 }
 
 interface CompareJsonRow {
@@ -225,7 +245,9 @@ describe("g view on the small fixture store", () => {
     expect(time.body.series.length).toBeGreaterThan(0);
     expect((await getJson<{ error: string }>(`${s.url}api/scalars?runs=${id}&x=wall`)).status).toBe(400);
     expect((await getJson<{ error: string }>(`${s.url}api/scalars?runs=${id}&points=1`)).status).toBe(400);
-    expect((await getJson<{ error: string }>(`${s.url}api/scalars?runs=${"ff".repeat(16)}`)).status).toBe(404);
+    const unknown = await getJson<ScalarsResponse>(`${s.url}api/scalars?runs=${"ff".repeat(16)}`);
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.missing).toEqual([{ run: "ff".repeat(16), reason: "not-found", message: `no run ${"ff".repeat(16)}` }]);
   });
 
   it("summarises a batch for the search page", async () => {
@@ -451,5 +473,204 @@ describe("g view on a generated store", () => {
       await stop(s);
       cleanTempDirs();
     }
+  });
+});
+
+describe("g view after the store changes", () => {
+  let home: string;
+  beforeAll(() => {
+    home = tempDir("g-view-changes-");
+    cpSync(join(FIXTURES, "small"), home, { recursive: true });
+  });
+  afterAll(cleanTempDirs);
+
+  it("keeps a batch's flag axes and importance once the batch is served from the store's index", async () => {
+    // g compare writes the index, whose records leave out a batch's search space
+    expect(g(["compare", "-T"], { home }).code).toBe(0);
+    const s = await serve(home, []);
+    try {
+      const check = async (): Promise<void> => {
+        const { status, body } = await getJson<SearchResponse>(`${s.url}api/search/01010101`);
+        expect(status).toBe(200);
+        expect(body.dims).toEqual([{ name: "x", type: "float", low: -0.5, high: -0.1, choices: [-0.5, -0.4, -0.3, -0.2, -0.1] }]);
+        expect(body.importance.map((i) => i.flag)).toEqual(["x"]);
+      };
+      await check();
+      // a run started while serving: the next read of the store comes from the index too
+      const before = (await getJson<RunsResponse>(`${s.url}api/runs`)).body.version;
+      const run = g(["run", "-y", join(ROOT, "test", "e2e", "scripts", "count.js"), "--steps", "2"], { home });
+      expect(run.code, run.stderr).toBe(0);
+      await waitForVersion(s.url, before);
+      await check();
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("draws the curves of the runs that are there and names each deleted, unknown or damaged one", async () => {
+    const home = tempDir("g-view-curves-");
+    cpSync(join(FIXTURES, "small"), home, { recursive: true });
+    const s = await serve(home, []);
+    try {
+      const [a, b, damaged, unknown] = ["07".repeat(16), "06".repeat(16), "0b".repeat(16), "ff".repeat(16)];
+      const both = (await getJson<ScalarsResponse>(`${s.url}api/scalars?runs=${a},${b}`)).body;
+      expect(new Set(both.series.map((x) => x.run))).toEqual(new Set([a, b]));
+      expect(both.missing).toEqual([]);
+      const before = (await getJson<RunsResponse>(`${s.url}api/runs`)).body.version;
+      expect(g(["runs", "rm", "-y", b], { home }).code).toBe(0);
+      await waitForVersion(s.url, before);
+      const { status, body } = await getJson<ScalarsResponse>(`${s.url}api/scalars?runs=${a},${b},${damaged},${unknown}`);
+      expect(status).toBe(200);
+      expect(new Set(body.series.map((x) => x.run))).toEqual(new Set([a]));
+      expect(body.series.map((x) => x.key).sort()).toEqual(["acc", "loss"]);
+      expect(body.missing).toEqual([
+        { run: b, reason: "deleted", message: "run 06060606 was deleted" },
+        { run: damaged, reason: "damaged", message: "run 0b0b0b0b cannot be read: run.json is not valid JSON" },
+        { run: unknown, reason: "not-found", message: `no run ${unknown}` },
+      ]);
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("answers a unique id prefix as the command line does, and names the runs an ambiguous one could be", async () => {
+    const s = await serve(home, []);
+    try {
+      const detail = await getJson<RunDetail>(`${s.url}api/run/07070707`);
+      expect(detail.status).toBe(200);
+      expect(detail.body.id).toBe("07".repeat(16));
+      const scalars = (await getJson<ScalarsResponse>(`${s.url}api/scalars?runs=0707`)).body;
+      expect(scalars.series.every((x) => x.run === "07".repeat(16))).toBe(true);
+      expect(scalars.series.length).toBeGreaterThan(0);
+      const ambiguous = await getJson<{ error: string }>(`${s.url}api/run/0`);
+      expect(ambiguous.status).toBe(400);
+      expect(ambiguous.body.error).toMatch(/^run "0" is ambiguous: .*07070707 \(train\.py\).*; give more of the id$/);
+      expect((await getJson<{ error: string }>(`${s.url}api/run/0e0e`)).status).toBe(404);
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("gzips JSON answers and the bundle for a client that accepts it, and only then", async () => {
+    const s = await serve(home, []);
+    try {
+      const plain = await rawRequest(s.url, "/api/runs");
+      expect(plain.headers["content-encoding"]).toBeUndefined();
+      const zipped = await rawRequest(s.url, "/api/runs", { "accept-encoding": "gzip, deflate, br" });
+      expect(zipped.headers["content-encoding"]).toBe("gzip");
+      expect(zipped.headers.vary).toBe("accept-encoding");
+      expect(zipped.body.length).toBeLessThan(plain.body.length);
+      expect(JSON.parse(gunzipSync(zipped.body).toString())).toEqual(JSON.parse(plain.body.toString()));
+      const refused = await rawRequest(s.url, "/api/runs", { "accept-encoding": "gzip;q=0, identity" });
+      expect(refused.headers["content-encoding"]).toBeUndefined();
+      const bundle = await rawRequest(s.url, "/app.js", { "accept-encoding": "gzip" });
+      expect(bundle.headers["content-encoding"]).toBe("gzip");
+      expect(gunzipSync(bundle.body).toString()).toBe((await rawRequest(s.url, "/app.js")).body.toString());
+      // a small answer goes as it is
+      const small = await rawRequest(s.url, `/api/run/nope`, { "accept-encoding": "gzip" });
+      expect(small.status).toBe(404);
+      expect(small.headers["content-encoding"]).toBeUndefined();
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("answers /favicon.ico with no content, and the page names an inline icon", async () => {
+    const s = await serve(home, []);
+    try {
+      expect((await rawRequest(s.url, "/favicon.ico")).status).toBe(204);
+      expect(await (await fetch(s.url)).text()).toMatch(/<link rel="icon" href="data:image\/svg\+xml,/);
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("sends only the rows that changed since the version the page holds, and the whole table when runs came or went", async () => {
+    const s = await serve(home, []);
+    try {
+      const full = (await getJson<RunsResponse>(`${s.url}api/runs`)).body;
+      const same = (await getJson<RunsDelta>(`${s.url}api/runs?since=${full.version}`)).body;
+      expect(same).toEqual({
+        delta: true,
+        base: full.version,
+        version: full.version,
+        total: full.total,
+        warnings: full.warnings,
+        changed: [],
+      });
+      // the run whose LOCK names another host is unfinished: its files are read again after a change
+      const running = "0a".repeat(16);
+      const at = full.rows.findIndex((r) => r.id === running);
+      const lossColumn = full.columns.findIndex((c) => c.key === "last loss");
+      appendFileSync(
+        join(home, "runs", running, "scalars.jsonl"),
+        JSON.stringify({ key: "loss", value: -42.5, step: 99, t: Date.now() / 1000 }) + "\n",
+      );
+      const version = await waitForVersion(s.url, full.version);
+      const delta = (await getJson<RunsDelta>(`${s.url}api/runs?since=${full.version}`)).body;
+      expect(delta.delta).toBe(true);
+      expect(delta.version).toBe(version);
+      expect(delta.changed.map((c) => c.at)).toEqual([at]);
+      expect(delta.changed[0]!.row.values[lossColumn]).toBe(-42.5);
+      const now = (await getJson<RunsResponse>(`${s.url}api/runs`)).body;
+      const rows = full.rows.slice();
+      for (const c of delta.changed) rows[c.at] = c.row;
+      expect(rows).toEqual(now.rows);
+      // a version the server no longer holds, or a new run: the whole table
+      expect("delta" in (await getJson<RunsDelta | RunsResponse>(`${s.url}api/runs?since=0`)).body).toBe(false);
+      const run = g(["run", "-y", join(ROOT, "test", "e2e", "scripts", "count.js"), "--steps", "2"], { home });
+      expect(run.code, run.stderr).toBe(0);
+      await waitForVersion(s.url, version);
+      const grown = (await getJson<RunsResponse>(`${s.url}api/runs?since=${version}`)).body;
+      expect("delta" in grown).toBe(false);
+      expect(grown.rows.length).toBe(now.rows.length + 1);
+    } finally {
+      await stop(s);
+    }
+  });
+});
+
+describe("g view -c", () => {
+  let home: string;
+  beforeAll(() => {
+    home = tempDir("g-view-cols-");
+    cpSync(join(FIXTURES, "small"), home, { recursive: true });
+  });
+  afterAll(cleanTempDirs);
+
+  it("shows the columns -c names, as g compare -c does, repeatable; the page's cols still win", async () => {
+    const s = await serve(home, ["-c", "min loss", "-c", "=x, max acc as best"]);
+    try {
+      const { body } = await getJson<RunsResponse>(`${s.url}api/runs`);
+      expect(body.columns.map((c) => c.header).slice(-3)).toEqual(["min loss", "x", "best"]);
+      const cmp = compareJson(home, ["-c", "min loss, =x, max acc as best"]);
+      expect(body.rows.map((r) => r.id)).toEqual(cmp.map((r) => r.id));
+      const asked = (await getJson<RunsResponse>(`${s.url}api/runs?cols=${encodeURIComponent("max loss")}`)).body;
+      expect(asked.columns.map((c) => c.header).at(-1)).toBe("max loss");
+      expect(asked.columns.map((c) => c.header)).not.toContain("min loss");
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("fails before serving on a column g compare -c refuses, with its message and exit code", () => {
+    for (const cols of [["lsos"], ["min loss", "=xx"], [".tme"], ["min loss,"]]) {
+      const view = g(["view", "--no-open", "--port", "0", ...cols.flatMap((c) => ["-c", c])], { home });
+      const compare = g(["compare", "-T", "-c", cols.at(-1)!], { home });
+      expect(compare.code, cols.join(" ")).toBe(2);
+      expect(view.code, cols.join(" ")).toBe(2);
+      expect(view.stdout).toBe("");
+      expect(view.stderr).toBe(compare.stderr);
+    }
+    expect(g(["view", "--no-open", "--port", "0", "-c", "lsos"], { home }).stderr).toMatch(/did you mean loss\?/);
+  });
+
+  it("writes the -c columns into an exported report", () => {
+    const file = join(home, "cols.html");
+    const res = g(["view", "--export", file, "-c", "min loss"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    const html = readFileSync(file, "utf8");
+    const data = JSON.parse(/<script type="application\/json" id="g-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as ExportData;
+    expect(data.runs.columns.map((c) => c.header).at(-1)).toBe("min loss");
   });
 });

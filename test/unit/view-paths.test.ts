@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isLoopback } from "../../src/commands/view.js";
 import { escapeHtml, inlineSafe, jsonForScript } from "../../src/view/html.js";
-import { splitPath } from "../../src/view/server.js";
+import { acceptsGzip, splitPath } from "../../src/view/server.js";
 
 describe("g view's path and text handling", () => {
   it("splits a path into decoded segments", () => {
@@ -44,5 +44,17 @@ describe("g view's path and text handling", () => {
     expect(JSON.parse(json)).toEqual({ label });
     expect(inlineSafe('x = "</SCRIPT>"', "script")).toBe('x = "<\\/SCRIPT>"');
     expect(inlineSafe("a{} </style>", "style")).toBe("a{} <\\/style>");
+  });
+});
+
+describe("g view's Accept-Encoding reading", () => {
+  it("takes gzip when the client lists it with a weight above 0", () => {
+    for (const h of ["gzip", "gzip, deflate, br", "br;q=1.0, gzip;q=0.8, *;q=0.1", "x-gzip", " GZIP ", ["deflate", "gzip"]])
+      expect(acceptsGzip(h), String(h)).toBe(true);
+  });
+
+  it("does not when it is absent or weighted 0", () => {
+    for (const h of [undefined, "", "identity", "deflate, br", "gzip;q=0", "gzip;q=0.0, identity", "*", "gzipped"])
+      expect(acceptsGzip(h), String(h)).toBe(false);
   });
 });

@@ -131,13 +131,13 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
     charts = [];
     grid.textContent = "";
     const byKey = groupByKey(response.series);
+    const notes = describeMissingRuns(runs, response);
     if (byKey.size === 0) {
-      showMessage("These runs have no scalars yet.");
+      showMessage(notes !== "" ? notes : "These runs have no scalars yet.");
       return;
     }
     message.hidden = true;
-    const missing = runs.filter((id) => !response!.series.some((s) => s.run === id || s.run.startsWith(id)));
-    if (missing.length > 0) showMessage(`No scalars for ${missing.map((id) => id.slice(0, 8)).join(", ")}.`);
+    if (notes !== "") showMessage(notes);
     const colors = assignRunColors(response.series.map((s) => s.run));
     let pending = byKey.size;
     for (const [key, series] of byKey) {
@@ -187,6 +187,17 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
       charts = [];
     },
   };
+}
+
+/** A note for each run asked for that draws nothing: deleted, unreadable (the server says why), or without scalars. */
+function describeMissingRuns(runs: string[], response: ScalarsResponse): string {
+  const missing = response.missing ?? [];
+  const notes = missing.map((m) => `${m.message}.`);
+  const empty = runs.filter(
+    (id) => !missing.some((m) => m.run === id) && !response.series.some((s) => s.run === id || s.run.startsWith(id)),
+  );
+  if (empty.length > 0) notes.push(`No scalars for ${empty.map((id) => id.slice(0, 8)).join(", ")}.`);
+  return notes.join(" ");
 }
 
 /** Series grouped by scalar key, keys in the order they first come. */

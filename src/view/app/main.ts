@@ -41,6 +41,10 @@ function startApp(): void {
   let generation = 0;
   let busy = false;
   let again = false;
+  /** How long the last refresh took and when it ended (performance.now() ms), for the pause after it. */
+  let lastRefreshMs = 0;
+  let lastRefreshEnd = 0;
+  let refreshTimer: number | undefined;
 
   const ctx: PageContext = {
     source,
@@ -82,6 +86,7 @@ function startApp(): void {
     }
     busy = true;
     const mine = generation;
+    const started = performance.now();
     current
       .refresh()
       .catch((error: unknown) => {
@@ -93,11 +98,31 @@ function startApp(): void {
       .finally(() => {
         if (mine !== generation) return;
         busy = false;
+        lastRefreshEnd = performance.now();
+        lastRefreshMs = lastRefreshEnd - started;
         if (again && page === current) {
           again = false;
-          refresh(current, false);
+          refreshLater(current);
         }
       });
+  }
+
+  /**
+   * A refresh for a change, after a pause as long as the last refresh took: a store whose
+   * table takes a second to fetch and draw is not fetched again and again while a run logs
+   * every second (the page then spends at most half its time refreshing); a small one is at once.
+   */
+  function refreshLater(current: Page): void {
+    const wait = lastRefreshEnd + lastRefreshMs - performance.now();
+    if (wait <= 0) {
+      refresh(current, false);
+      return;
+    }
+    if (refreshTimer !== undefined) return;
+    refreshTimer = window.setTimeout(() => {
+      refreshTimer = undefined;
+      if (page === current) refresh(current, false);
+    }, wait);
   }
 
   function route(): void {
@@ -105,6 +130,9 @@ function startApp(): void {
     generation++;
     busy = false;
     again = false;
+    window.clearTimeout(refreshTimer);
+    refreshTimer = undefined;
+    lastRefreshMs = 0;
     window.scrollTo(0, 0);
     page = createPage(parseRoute(location.hash));
     if (page !== null) refresh(page, true);
@@ -123,7 +151,7 @@ function startApp(): void {
       knownVersion = version;
       if (first) return;
     }
-    if (page !== null) refresh(page, false);
+    if (page !== null) refreshLater(page);
   }
 
   window.addEventListener("hashchange", route);

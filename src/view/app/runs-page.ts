@@ -183,6 +183,7 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
       filterError.hidden = true;
       filterError.textContent = "";
       data = response;
+      dropGoneRuns();
       setColumnWidths();
       rebuild();
       drawWarnings();
@@ -195,6 +196,20 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
       }
       throw error;
     }
+  }
+
+  /**
+   * Unticks runs that are no longer there (deleted since they were ticked, or named in an old
+   * link), so Curves does not ask for them. Only an unfiltered table lists every selected run;
+   * a filtered one may just hide them.
+   */
+  function dropGoneRuns(): void {
+    if (data === null || filter.trim() !== "" || selection.size === 0) return;
+    const present = new Set(data.rows.map((r) => r.id));
+    const gone = [...selection].filter((id) => !present.has(id));
+    if (gone.length === 0) return;
+    for (const id of gone) selection.delete(id);
+    ctx.replaceHash(formatRoute({ page: "runs", selected: selectedInOrder(), filter }));
   }
 
   function drawWarnings(): void {

@@ -3,7 +3,17 @@
 // page works the same in both. Static mode has no live updates and filters
 // the runs table by text on the client.
 
-import type { ChangeEvent, ExportData, RunDetail, RunsResponse, ScalarsResponse, ScalarsX, SearchResponse } from "../api.js";
+import type {
+  ChangeEvent,
+  ExportData,
+  RunDetail,
+  RunsDelta,
+  RunsResponse,
+  ScalarsMissing,
+  ScalarsResponse,
+  ScalarsX,
+  SearchResponse,
+} from "../api.js";
 
 export type XAxis = ScalarsX;
 
@@ -36,6 +46,8 @@ export class HttpSource implements DataSource {
   readonly live = true;
   readonly hasTimeAxis = true;
   private readonly token: string | null;
+  /** The last table fetched: the next fetch with the same filter asks only for what changed since. */
+  private lastRuns: { filter: string; response: RunsResponse } | null = null;
 
   constructor(
     private readonly base: string,
@@ -44,8 +56,17 @@ export class HttpSource implements DataSource {
     this.token = new URLSearchParams(search).get("token");
   }
 
-  runs(filter: string): Promise<RunsResponse> {
-    return this.getJson<RunsResponse>("api/runs", filter.trim() === "" ? {} : { filter });
+  async runs(filter: string): Promise<RunsResponse> {
+    const params: Record<string, string> = filter.trim() === "" ? {} : { filter };
+    const last = this.lastRuns?.filter === filter ? this.lastRuns.response : null;
+    if (last !== null) params.since = String(last.version);
+    const answer = await this.getJson<RunsResponse | RunsDelta>("api/runs", params);
+    let response: RunsResponse;
+    if (!("delta" in answer)) response = answer;
+    else if (last !== null && answer.base === last.version) response = applyRunsDelta(last, answer);
+    else response = await this.getJson<RunsResponse>("api/runs", filter.trim() === "" ? {} : { filter });
+    this.lastRuns = { filter, response };
+    return response;
   }
 
   run(id: string): Promise<RunDetail> {
@@ -98,6 +119,13 @@ export class HttpSource implements DataSource {
   }
 }
 
+/** The table a delta makes of the one it was asked against (a new object: the old one is left as it was). */
+export function applyRunsDelta(last: RunsResponse, delta: RunsDelta): RunsResponse {
+  const rows = last.rows.slice();
+  for (const { at, row } of delta.changed) rows[at] = row;
+  return { columns: last.columns, rows, warnings: delta.warnings, version: delta.version, total: delta.total };
+}
+
 async function readError(res: Response): Promise<ApiError> {
   let message = `${res.status} ${res.statusText}`;
   try {
@@ -147,7 +175,10 @@ export class StaticSource implements DataSource {
 
   async scalars(runs: string[]): Promise<ScalarsResponse> {
     const series = runs.flatMap((id) => this.data.scalars[this.resolveId(id)] ?? []);
-    return { x: "step", series };
+    const missing: ScalarsMissing[] = runs
+      .filter((id) => this.data.details[this.resolveId(id)] === undefined)
+      .map((id) => ({ run: id, reason: "not-found", message: `run ${id.slice(0, 8)} is not in this report` }));
+    return { x: "step", series, missing };
   }
 
   async search(id: string): Promise<SearchResponse> {
