@@ -132,14 +132,30 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     expect(top.length).toBeGreaterThan(3);
     expect(top).toEqual([...top].sort((a, b) => a - b));
     expect(numbersOf(ascending, true)).toHaveLength(runs.filter((r) => r.batch !== null).length);
-    const topTexts = ascending.filter((c) => !c.child).map((c) => c.text);
-    expect(topTexts.slice(topTexts.indexOf(""))).toEqual(topTexts.filter((t) => t === ""));
+    // a batch sorts by its best trial (or its own value): the groups' best values are in order, missing last
+    const ascBest = groupBests(ascending, Math.min);
+    expect(ascBest.filter((v) => v !== null)).toEqual(ascBest.filter((v) => v !== null).sort((a, b) => a! - b!));
+    expect(ascBest.slice(ascBest.indexOf(null))).toEqual(ascBest.filter((v) => v === null));
+    // the lowest loss of the store, a trial's or not, is in the first group
+    expect(ascBest[0]).toBe(Math.min(...numbersOf(ascending, true), ...top));
     await page.click('.runs-header [data-key="last loss"]');
-    const descending = numbersOf(await columnOf("last loss"), false);
+    const descCells = await columnOf("last loss");
+    const descending = numbersOf(descCells, false);
     expect(descending).toEqual([...top].sort((a, b) => b - a));
-    const descTexts = (await columnOf("last loss")).filter((c) => !c.child).map((c) => c.text);
-    expect(descTexts[descTexts.length - 1]).toBe("");
+    const descBest = groupBests(descCells, Math.max);
+    expect(descBest.filter((v) => v !== null)).toEqual(descBest.filter((v) => v !== null).sort((a, b) => b! - a!));
+    expect(descBest[descBest.length - 1]).toBeNull();
   });
+
+  /** Each top-level line's best value in its group (its own and its trials'), null when none has one. */
+  function groupBests(cells: { text: string; child: boolean }[], best: (...v: number[]) => number): (number | null)[] {
+    const groups: number[][] = [];
+    for (const cell of cells) {
+      if (!cell.child) groups.push([]);
+      if (cell.text !== "") groups[groups.length - 1]!.push(Number(cell.text));
+    }
+    return groups.map((g) => (g.length === 0 ? null : best(...g)));
+  }
 
   it("filters with the --filter language, and shows a bad filter's error under the box, keeping the table", async () => {
     await openRuns();
