@@ -203,6 +203,73 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     if (SCREENSHOTS) await page.screenshot({ path: join(ROOT, "docs", "view-curves.png") });
   });
 
+  /** How many pixels of each line's colour (its legend marker's) the chart of a key has painted, by legend label. */
+  function paintedPixels(key: string): Promise<Record<string, number>> {
+    return page.$eval(`.chart-card[data-key="${key}"]`, (card) => {
+      const canvas = card.querySelector("canvas")!;
+      const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+      const counts: Record<string, number> = {};
+      for (const series of [...card.querySelectorAll(".u-legend .u-series")].slice(1)) {
+        const marker = series.querySelector<HTMLElement>(".u-marker")!;
+        const [r, g, b] = getComputedStyle(marker).borderColor.match(/\d+/g)!.map(Number) as [number, number, number];
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4)
+          if (Math.abs(data[i]! - r) + Math.abs(data[i + 1]! - g) + Math.abs(data[i + 2]! - b) < 40 && data[i + 3]! > 200) n++;
+        counts[series.querySelector(".u-label")!.textContent!] = n;
+      }
+      return counts;
+    });
+  }
+
+  /** The legend of a key's chart with the pointer at a share of the plot's width: label → value. */
+  async function legendAt(key: string, share: number): Promise<Record<string, string>> {
+    const box = (await page.locator(`.chart-card[data-key="${key}"] .u-over`).boundingBox())!;
+    await page.mouse.move(box.x + box.width * share, box.y + box.height / 2);
+    return page.$eval(`.chart-card[data-key="${key}"] .u-legend`, (legend) =>
+      Object.fromEntries(
+        [...legend.querySelectorAll(".u-series")]
+          .slice(1)
+          .map((s) => [s.querySelector(".u-label")!.textContent, s.querySelector(".u-value")!.textContent]),
+      ),
+    );
+  }
+
+  it("draws a run that logged its loss once as a marker, in every mode", async () => {
+    const trials = runs.filter((r) => r.batch === gpBatch.id).slice(0, 3);
+    await page.goto(`${server.url}#/curves?runs=${trials.map((r) => r.id).join(",")}`);
+    await page.waitForSelector('.chart-card[data-key="loss"] .u-legend', { timeout: WAIT_MS });
+    const expectEachDrawn = async (): Promise<void> => {
+      const painted = await paintedPixels("loss");
+      expect(Object.keys(painted)).toHaveLength(trials.length);
+      for (const [label, pixels] of Object.entries(painted)) expect(pixels, label).toBeGreaterThan(5);
+    };
+    await expectEachDrawn();
+    // the pointer on the one step shows every value
+    for (const value of Object.values(await legendAt("loss", 0.5))) expect(value).not.toBe("--");
+    await page.fill(".smoothing", "0.6");
+    await expectEachDrawn();
+    await page.fill(".smoothing", "0");
+    await page.check('input[value="time"]');
+    await page.waitForFunction(() => document.querySelector(".chart-card .u-legend th")?.textContent?.startsWith("time"), undefined, {
+      timeout: WAIT_MS,
+    });
+    await expectEachDrawn();
+  });
+
+  it("shows no value in the legend for a run where the pointer is beyond its data", async () => {
+    const slow = runs.find((r) => r.label === "slow")!;
+    const trial = runs.find((r) => r.batch === gpBatch.id)!;
+    await page.goto(`${server.url}#/curves?runs=${slow.id},${trial.id}`);
+    await page.waitForSelector('.chart-card[data-key="loss"] .u-legend', { timeout: WAIT_MS });
+    const slowLabel = `${slow.id.slice(0, 8)} slow`;
+    const trialLabel = trial.id.slice(0, 8);
+    const late = await legendAt("loss", 0.75);
+    expect(late[trialLabel]).toBe("--");
+    expect(Number(late[slowLabel])).not.toBeNaN();
+    const first = await legendAt("loss", 0.02);
+    expect(Number(first[trialLabel])).not.toBeNaN();
+  });
+
   it("opens a gp batch's search page from its selected trials: parallel axes are the batch's flags and the objective", async () => {
     await openRuns();
     expect(await page.isDisabled(".search-button")).toBe(true);

@@ -2,7 +2,16 @@
 // smoothing, run colours, best-so-far and sparkline points.
 import { describe, expect, it } from "vitest";
 import type { RunsColumn, RunsRow } from "../../src/view/api.js";
-import { assignRunColors, bestSoFar, colorForRun, smoothEma, sparklinePoints } from "../../src/view/app/chart-math.js";
+import {
+  assignRunColors,
+  bestSoFar,
+  chartXRange,
+  colorForRun,
+  countPresent,
+  legendIndex,
+  smoothEma,
+  sparklinePoints,
+} from "../../src/view/app/chart-math.js";
 import { formatRoute, parseRoute } from "../../src/view/app/router.js";
 import { buildTableItems, findSearchTarget, rowComparator } from "../../src/view/app/table-model.js";
 
@@ -151,6 +160,34 @@ describe("chart helpers", () => {
     const colors = assignRunColors(runs);
     expect(new Set(colors.values()).size).toBe(12);
     expect(assignRunColors([...runs].reverse())).toEqual(colors);
+  });
+
+  it("gives a run's legend value from its own nearest point, and none beyond its first or last", () => {
+    // joined xs of a 5-step run and a run that logged once, at step 0
+    const xs = [0, 1, 2, 3, 4];
+    const long = [5, 4, null, 2, 1];
+    const once = [7, null, null, null, null];
+    expect(legendIndex(xs, long, 2, 2.4)).toBe(3);
+    expect(legendIndex(xs, long, 2, 1.6)).toBe(1);
+    expect(legendIndex(xs, long, 4, 4)).toBe(4);
+    expect(legendIndex(xs, once, 0, 0)).toBe(0);
+    expect(legendIndex(xs, once, 3, 3)).toBeNull();
+    expect(legendIndex(xs, [null, null, 3, 4, null], 4, 4)).toBeNull();
+    expect(legendIndex(xs, [null, null, 3, 4, null], 0, 0)).toBeNull();
+    expect(legendIndex(xs, long, null, 0)).toBeNull();
+  });
+
+  it("counts a series' points, gaps and left-out values not included", () => {
+    expect(countPresent([1, null, NaN, 2, undefined], 0, 4)).toBe(2);
+    expect(countPresent([1, null, 3], 1, 9)).toBe(1);
+  });
+
+  it("centres a chart of one step, and leaves room for a lone point's marker at the edge", () => {
+    expect(chartXRange(0, 0, 0, 100, true)).toEqual([-1, 1]);
+    expect(chartXRange(0, 100, 0, 100, false)).toEqual([0, 100]);
+    expect(chartXRange(0, 100, 0, 100, true)).toEqual([-3, 103]);
+    // a zoom is kept as asked
+    expect(chartXRange(0, 100, 10, 20, true)).toEqual([10, 20]);
   });
 
   it("draws a sparkline across the whole box, y upwards", () => {
