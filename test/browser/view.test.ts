@@ -455,6 +455,20 @@ describe.skipIf(skipReason !== null)("g view of a large store in headless Chromi
         { timeout: WAIT_MS },
       );
       expect(await page.$$eval(".runs-window .row", (rows) => rows.length)).toBeLessThan(100);
+      // a trial's index (4 digits from run 1000 on) is not cut off by the trials' indent: up from the bottom to some trials
+      const indices = await page.evaluate(async () => {
+        const scroller = document.querySelector<HTMLElement>(".runs-scroll")!;
+        for (let tries = 0; tries < 200; tries++) {
+          const cells = [...document.querySelectorAll(".runs-window .row.child")].map((r) => r.children[2] as HTMLElement);
+          const long = cells.filter((c) => (c.textContent ?? "").length >= 4 && c.offsetParent !== null);
+          if (long.length > 0) return long.map((c) => ({ text: c.textContent, fits: c.scrollWidth <= c.clientWidth }));
+          scroller.scrollTop -= scroller.clientHeight;
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        }
+        return [];
+      });
+      expect(indices.length).toBeGreaterThan(0);
+      for (const cell of indices) expect(cell, cell.text!).toMatchObject({ fits: true });
       await page.close();
     },
     SETUP_MS,
