@@ -157,6 +157,32 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     return groups.map((g) => (g.length === 0 ? null : best(...g)));
   }
 
+  it("sorts and folds from the keyboard: headers and ▾ / ▸ are labelled buttons that keep the focus", async () => {
+    await openRuns();
+    const sortButton = '.runs-header [data-key="last loss"] button';
+    expect(await page.getAttribute(sortButton, "aria-label")).toBe("loss: sort ascending");
+    await page.focus(sortButton);
+    await page.keyboard.press("Enter");
+    expect(await page.getAttribute('.runs-header [data-key="last loss"]', "aria-sort")).toBe("ascending");
+    await page.keyboard.press(" ");
+    expect(await page.getAttribute('.runs-header [data-key="last loss"]', "aria-sort")).toBe("descending");
+    expect(await page.evaluate(() => document.activeElement?.closest<HTMLElement>(".head")?.dataset.key)).toBe("last loss");
+    await page.keyboard.press("Enter");
+    expect(await page.getAttribute('.runs-header [data-key="last loss"]', "aria-sort")).toBeNull();
+    const fold = `.runs-window .row[data-id="${gpBatch.id}"] .fold`;
+    expect(await page.getAttribute(fold, "aria-label")).toMatch(/^hide the \d+ trials of batch /);
+    const trials = runs.filter((r) => r.batch === gpBatch.id).length;
+    const lines = (await shownIds()).length;
+    await page.focus(fold);
+    await page.keyboard.press("Enter");
+    expect(await shownIds()).toHaveLength(lines - trials);
+    expect(await page.getAttribute(fold, "aria-expanded")).toBe("false");
+    expect(await page.evaluate(() => document.activeElement?.classList.contains("fold"))).toBe(true);
+    await page.keyboard.press(" ");
+    expect(await shownIds()).toHaveLength(lines);
+    expect(await page.getAttribute(fold, "aria-expanded")).toBe("true");
+  });
+
   it("filters with the --filter language, and shows a bad filter's error under the box, keeping the table", async () => {
     await openRuns();
     await page.fill(".filter-input", "loss < 0");
@@ -469,6 +495,52 @@ describe.skipIf(skipReason !== null)("g view of a large store in headless Chromi
       });
       expect(indices.length).toBeGreaterThan(0);
       for (const cell of indices) expect(cell, cell.text!).toMatchObject({ fits: true });
+      await page.close();
+    },
+    SETUP_MS,
+  );
+
+  it(
+    "keeps the focus in the table while Tab, Shift+Tab and the arrows walk past the rows drawn",
+    async () => {
+      const page = await browser.context.newPage();
+      await page.goto(`${server.url}#/runs`);
+      await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+      /** The table index (among all lines) of the line holding the focus, or -1 when the focus left the table. */
+      const focusedLine = (): Promise<number> =>
+        page.evaluate((rowHeight) => {
+          const line = document.activeElement?.closest<HTMLElement>(".runs-window .row");
+          if (!line) return -1;
+          const window = line.parentElement!;
+          const start = Math.round(new DOMMatrix(getComputedStyle(window).transform).m42 / rowHeight);
+          return start + [...window.children].indexOf(line);
+        }, 26);
+      await page.focus(".runs-window .row input[type=checkbox]");
+      let last = await focusedLine();
+      expect(last).toBe(0);
+      // ~2 stops per line: far past the ~40 lines drawn at first
+      for (let i = 0; i < 150; i++) {
+        await page.keyboard.press("Tab");
+        const line = await focusedLine();
+        expect(line, `Tab ${i + 1}`).toBeGreaterThanOrEqual(last);
+        last = line;
+      }
+      expect(last).toBeGreaterThan(60);
+      expect(await page.$eval(".runs-scroll", (s) => s.scrollTop)).toBeGreaterThan(20 * 26);
+      for (let i = 0; i < 150; i++) {
+        await page.keyboard.press("Shift+Tab");
+        const line = await focusedLine();
+        expect(line, `Shift+Tab ${i + 1}`).toBeLessThanOrEqual(last);
+        expect(line).toBeGreaterThanOrEqual(0);
+        last = line;
+      }
+      expect(last).toBeLessThan(5);
+      await page.focus(".runs-window .row input[type=checkbox]");
+      for (let i = 0; i < 100; i++) await page.keyboard.press("ArrowDown");
+      expect(await focusedLine()).toBe(100);
+      expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).type)).toBe("checkbox");
+      for (let i = 0; i < 30; i++) await page.keyboard.press("ArrowUp");
+      expect(await focusedLine()).toBe(70);
       await page.close();
     },
     SETUP_MS,
