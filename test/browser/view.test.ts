@@ -546,3 +546,96 @@ describe.skipIf(skipReason !== null)("g view of a large store in headless Chromi
     SETUP_MS,
   );
 });
+
+describe.skipIf(skipReason !== null)("g view of a search over choices, and in a 400 px window", () => {
+  const CHOICES = [16, 32, 64, 128, 250, 256];
+  /** Setting up runs Python a few times. */
+  const SETUP_MS = 120_000;
+  let server: ViewServer;
+  let browser: Browser;
+  let page: Page;
+  let batch: RunJson;
+  let trials: RunJson[];
+
+  beforeAll(async () => {
+    const home = tempDir("g-view-choices-");
+    const work = tempDir("g-view-choices-work-");
+    writeFileSync(join(work, "curve.py"), CURVE_SCRIPT.replace("epochs = 40", "epochs = 8\nbatch_size = 32"));
+    const res = g(
+      [
+        "run",
+        "curve.py",
+        `batch_size=[${CHOICES.join(",")}]`,
+        "lr=[0.01:0.3]",
+        "--optimizer",
+        "random",
+        "--max-trials",
+        "5",
+        "--yes",
+        "--quiet",
+      ],
+      { home, cwd: work },
+    );
+    if (res.code !== 0) throw new Error(`g run failed (${res.code}): ${res.stderr}`);
+    const runs = listRunsJson(home);
+    batch = runs.find((r) => r.op === "random")!;
+    trials = runs.filter((r) => r.batch === batch.id);
+    server = await startView(home);
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+  }, SETUP_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    cleanTempDirs();
+  });
+
+  async function openSearch(): Promise<void> {
+    await page.goto(`${server.url}#/search/${batch.id}`);
+    await page.waitForSelector(".parallel-chart canvas", { timeout: WAIT_MS });
+  }
+
+  it("fits the run, curves and search pages in a 400 px window: whole numbers, charts inside their cards", async () => {
+    await page.setViewportSize({ width: 400, height: 800 });
+    try {
+      /** How far the page is wider than the window (0 when it fits). */
+      const overflow = (): Promise<number> => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+      await page.goto(`${server.url}#/run/${trials[0]!.id}`);
+      await page.waitForSelector(".scalars .sparkline", { timeout: WAIT_MS });
+      expect(await overflow()).toBe(0);
+      const lines = await page.$$eval(".scalars td.num", (cells) =>
+        cells.map((cell) => {
+          const range = document.createRange();
+          range.selectNodeContents(cell);
+          const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          return { text: cell.textContent, lines: tops.size };
+        }),
+      );
+      expect(lines.length).toBeGreaterThan(0);
+      for (const cell of lines) expect(cell, cell.text!).toMatchObject({ lines: 1 });
+      const spark = await page.$eval(".scalars .sparkline", (s) => s.getBoundingClientRect().right);
+      expect(spark).toBeLessThanOrEqual(400);
+
+      await page.goto(`${server.url}#/curves?runs=${trials.map((t) => t.id).join(",")}`);
+      await page.waitForSelector(".chart-card .u-legend", { timeout: WAIT_MS });
+      expect(await overflow()).toBe(0);
+      const charts = await page.$$eval(".chart-card", (cards) =>
+        cards.map((c) => ({ card: c.getBoundingClientRect().right, chart: c.querySelector(".uplot")!.getBoundingClientRect().right })),
+      );
+      for (const c of charts) expect(c.chart).toBeLessThanOrEqual(c.card);
+
+      await openSearch();
+      await page.waitForSelector(".importance-chart canvas", { timeout: WAIT_MS });
+      expect(await overflow()).toBe(0);
+      const canvases = await page.$$eval(".search-page .chart-card", (cards) =>
+        cards.map((c) => ({ card: c.getBoundingClientRect().right, canvas: c.querySelector("canvas")!.getBoundingClientRect().right })),
+      );
+      expect(canvases).toHaveLength(3);
+      for (const c of canvases) expect(c.canvas).toBeLessThanOrEqual(c.card);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+});

@@ -11,6 +11,8 @@ import { formatRoute } from "./router.js";
 import type { XAxis } from "./source.js";
 
 const CHART_HEIGHT_PX = 260;
+/** A chart is as wide as its card, down to this (a phone held upright is wider). */
+const MIN_CHART_WIDTH_PX = 160;
 /** Charts share their cursor under this key, so hovering one shows the same x on all. */
 const CURSOR_SYNC_KEY = "g-curves";
 /** Markers on a line whose points are at least this far apart on average (CSS px), and on a lone point. */
@@ -91,10 +93,14 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
     logY = logBox.checked;
     draw();
   });
-  const onResize = (): void => {
-    for (const chart of charts) chart.setSize({ width: chartWidth(chart.root.parentElement), height: CHART_HEIGHT_PX });
-  };
-  window.addEventListener("resize", onResize);
+  // each chart follows its card's width: a window resize, or a scrollbar that comes with the charts
+  const resizeObserver = new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const chart = charts.find((c) => c.root.parentElement === entry.target);
+      const width = chartWidth(entry.target);
+      if (chart !== undefined && chart.width !== width) chart.setSize({ width, height: CHART_HEIGHT_PX });
+    }
+  });
 
   async function load(): Promise<void> {
     if (runs.length === 0) {
@@ -131,6 +137,7 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
     if (response === null) return;
     for (const chart of charts) chart.destroy();
     charts = [];
+    resizeObserver.disconnect();
     grid.textContent = "";
     const byKey = groupByKey(response.series);
     if (byKey.size === 0) {
@@ -188,6 +195,7 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
         },
       };
       charts.push(new uPlot(options, data, card));
+      resizeObserver.observe(card);
     }
   }
 
@@ -195,7 +203,7 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
     refresh: load,
     destroy(): void {
       destroyed = true;
-      window.removeEventListener("resize", onResize);
+      resizeObserver.disconnect();
       for (const chart of charts) chart.destroy();
       charts = [];
     },
@@ -233,7 +241,10 @@ function showPoints(u: uPlot, seriesIdx: number, idx0: number, idx1: number): bo
   return count - 1 <= span / POINT_SPACE_PX;
 }
 
+/** The width of the chart in a card: the card's, less its padding. */
 function chartWidth(card: Element | null): number {
-  const width = card instanceof HTMLElement ? card.clientWidth - 24 : 0;
-  return Math.max(320, width);
+  if (!(card instanceof HTMLElement)) return MIN_CHART_WIDTH_PX;
+  const style = getComputedStyle(card);
+  const width = card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return Math.max(MIN_CHART_WIDTH_PX, Math.floor(width));
 }

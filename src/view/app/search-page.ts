@@ -45,13 +45,17 @@ const BAD_COLOR = "#d73027";
 const MID_COLOR = "#fee08b";
 const TRIAL_COLOR = "#4575b4";
 const BEST_COLOR = "#d73027";
+/** Below this chart width the colour scale moves under the parallel axes, which then take the whole width. */
+const NARROW_CHART_PX = 560;
 
 export function createSearchPage(ctx: PageContext, id: string): Page {
   const charts: echarts.ECharts[] = [];
   let destroyed = false;
   let shown = "";
-  const onResize = (): void => charts.forEach((c) => c.resize());
-  window.addEventListener("resize", onResize);
+  // each chart follows its element's size: a window resize, or a scrollbar that comes with the charts
+  const resizeObserver = new ResizeObserver((entries) => {
+    for (const entry of entries) (entry.target as ChartElement).gChart?.resize();
+  });
 
   async function load(): Promise<void> {
     const search = await ctx.source.search(id);
@@ -61,6 +65,7 @@ export function createSearchPage(ctx: PageContext, id: string): Page {
     if (text === shown) return;
     shown = text;
     for (const chart of charts.splice(0)) chart.dispose();
+    resizeObserver.disconnect();
     draw(search);
   }
 
@@ -68,6 +73,7 @@ export function createSearchPage(ctx: PageContext, id: string): Page {
     const chart = echarts.init(container, undefined, { renderer: "canvas" });
     container.gChart = chart;
     charts.push(chart);
+    resizeObserver.observe(container);
     return chart;
   }
 
@@ -129,7 +135,7 @@ export function createSearchPage(ctx: PageContext, id: string): Page {
     refresh: load,
     destroy(): void {
       destroyed = true;
-      window.removeEventListener("resize", onResize);
+      resizeObserver.disconnect();
       for (const chart of charts.splice(0)) chart.dispose();
     },
   };
@@ -140,7 +146,7 @@ function drawParallel(chart: echarts.ECharts, search: SearchResponse): void {
   const trials = search.trials.filter((t) => t.value !== null);
   const values = trials.map((t) => t.value as number);
   const objectiveAxis = dims.length;
-  chart.setOption({
+  const baseOption = {
     animation: false,
     parallel: {
       left: 60,
@@ -180,6 +186,18 @@ function drawParallel(chart: echarts.ECharts, search: SearchResponse): void {
         inactiveOpacity: 0.05,
         activeOpacity: 1,
         data: trials.map((t) => [...dims.map((d) => axisValue(t.flags[d.name], d.type === "categorical")), t.value]),
+      },
+    ],
+  };
+  chart.setOption({
+    baseOption,
+    media: [
+      {
+        query: { maxWidth: NARROW_CHART_PX },
+        option: {
+          parallel: { left: 30, right: 40, bottom: 70 },
+          visualMap: { orient: "horizontal", left: "center", right: "auto", top: "auto", bottom: 8, itemHeight: 160 },
+        },
       },
     ],
   });
