@@ -596,6 +596,33 @@ describe.skipIf(skipReason !== null)("g view of a search over choices, and in a 
     await page.waitForSelector(".parallel-chart canvas", { timeout: WAIT_MS });
   }
 
+  it("draws a choice flag's parallel axis as its values in order, without nice ticks between them", async () => {
+    await openSearch();
+    const axes = await page.evaluate(() => {
+      const chart = (
+        document.querySelector(".parallel-chart") as HTMLElement & {
+          gChart?: { getOption(): { parallelAxis: { name: string; type: string; data?: string[] }[] } };
+        }
+      ).gChart!;
+      return chart.getOption().parallelAxis.map((a) => ({ name: a.name, type: a.type, data: a.data ?? null }));
+    });
+    expect(axes.find((a) => a.name === "batch_size")).toEqual({ name: "batch_size", type: "category", data: CHOICES.map(String) });
+    expect(axes.find((a) => a.name === "lr")?.type).toBe("value");
+  });
+
+  it("names the objective in the trials chart's tooltip", async () => {
+    await openSearch();
+    const tip = await page.evaluate(async () => {
+      const el = document.querySelector(".trials-chart") as HTMLElement & {
+        gChart?: { dispatchAction(a: object): void };
+      };
+      el.gChart!.dispatchAction({ type: "showTip", seriesIndex: 0, dataIndex: 0 });
+      await new Promise((r) => setTimeout(r, 100));
+      return [...el.querySelectorAll("div")].map((d) => d.textContent ?? "").find((t) => t.startsWith("trial ")) ?? "";
+    });
+    expect(tip).toMatch(/^trial \d+ \([0-9a-f]{8}\)loss: /);
+  });
+
   it("fits the run, curves and search pages in a 400 px window: whole numbers, charts inside their cards", async () => {
     await page.setViewportSize({ width: 400, height: 800 });
     try {
