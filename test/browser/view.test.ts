@@ -159,6 +159,9 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
 
   it("sorts and folds from the keyboard: headers and ▾ / ▸ are labelled buttons that keep the focus", async () => {
     await openRuns();
+    // the page before may have left a sort on the same address
+    await page.reload();
+    await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
     const sortButton = '.runs-header [data-key="last loss"] button';
     expect(await page.getAttribute(sortButton, "aria-label")).toBe("loss: sort ascending");
     await page.focus(sortButton);
