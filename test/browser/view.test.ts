@@ -132,13 +132,58 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     expect(top.length).toBeGreaterThan(3);
     expect(top).toEqual([...top].sort((a, b) => a - b));
     expect(numbersOf(ascending, true)).toHaveLength(runs.filter((r) => r.batch !== null).length);
-    const topTexts = ascending.filter((c) => !c.child).map((c) => c.text);
-    expect(topTexts.slice(topTexts.indexOf(""))).toEqual(topTexts.filter((t) => t === ""));
+    // a batch sorts by its best trial (or its own value): the groups' best values are in order, missing last
+    const ascBest = groupBests(ascending, Math.min);
+    expect(ascBest.filter((v) => v !== null)).toEqual(ascBest.filter((v) => v !== null).sort((a, b) => a! - b!));
+    expect(ascBest.slice(ascBest.indexOf(null))).toEqual(ascBest.filter((v) => v === null));
+    // the lowest loss of the store, a trial's or not, is in the first group
+    expect(ascBest[0]).toBe(Math.min(...numbersOf(ascending, true), ...top));
     await page.click('.runs-header [data-key="last loss"]');
-    const descending = numbersOf(await columnOf("last loss"), false);
+    const descCells = await columnOf("last loss");
+    const descending = numbersOf(descCells, false);
     expect(descending).toEqual([...top].sort((a, b) => b - a));
-    const descTexts = (await columnOf("last loss")).filter((c) => !c.child).map((c) => c.text);
-    expect(descTexts[descTexts.length - 1]).toBe("");
+    const descBest = groupBests(descCells, Math.max);
+    expect(descBest.filter((v) => v !== null)).toEqual(descBest.filter((v) => v !== null).sort((a, b) => b! - a!));
+    expect(descBest[descBest.length - 1]).toBeNull();
+  });
+
+  /** Each top-level line's best value in its group (its own and its trials'), null when none has one. */
+  function groupBests(cells: { text: string; child: boolean }[], best: (...v: number[]) => number): (number | null)[] {
+    const groups: number[][] = [];
+    for (const cell of cells) {
+      if (!cell.child) groups.push([]);
+      if (cell.text !== "") groups[groups.length - 1]!.push(Number(cell.text));
+    }
+    return groups.map((g) => (g.length === 0 ? null : best(...g)));
+  }
+
+  it("sorts and folds from the keyboard: headers and ▾ / ▸ are labelled buttons that keep the focus", async () => {
+    await openRuns();
+    // the page before may have left a sort on the same address
+    await page.reload();
+    await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+    const sortButton = '.runs-header [data-key="last loss"] button';
+    expect(await page.getAttribute(sortButton, "aria-label")).toBe("loss: sort ascending");
+    await page.focus(sortButton);
+    await page.keyboard.press("Enter");
+    expect(await page.getAttribute('.runs-header [data-key="last loss"]', "aria-sort")).toBe("ascending");
+    await page.keyboard.press(" ");
+    expect(await page.getAttribute('.runs-header [data-key="last loss"]', "aria-sort")).toBe("descending");
+    expect(await page.evaluate(() => document.activeElement?.closest<HTMLElement>(".head")?.dataset.key)).toBe("last loss");
+    await page.keyboard.press("Enter");
+    expect(await page.getAttribute('.runs-header [data-key="last loss"]', "aria-sort")).toBeNull();
+    const fold = `.runs-window .row[data-id="${gpBatch.id}"] .fold`;
+    expect(await page.getAttribute(fold, "aria-label")).toMatch(/^hide the \d+ trials of batch /);
+    const trials = runs.filter((r) => r.batch === gpBatch.id).length;
+    const lines = (await shownIds()).length;
+    await page.focus(fold);
+    await page.keyboard.press("Enter");
+    expect(await shownIds()).toHaveLength(lines - trials);
+    expect(await page.getAttribute(fold, "aria-expanded")).toBe("false");
+    expect(await page.evaluate(() => document.activeElement?.classList.contains("fold"))).toBe(true);
+    await page.keyboard.press(" ");
+    expect(await shownIds()).toHaveLength(lines);
+    expect(await page.getAttribute(fold, "aria-expanded")).toBe("true");
   });
 
   it("filters with the --filter language, and shows a bad filter's error under the box, keeping the table", async () => {
@@ -185,6 +230,73 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     await page.uncheck(".log-y");
     await page.hover('.chart-card[data-key="loss"] .u-over', { position: { x: 200, y: 100 } });
     if (SCREENSHOTS) await page.screenshot({ path: join(ROOT, "docs", "view-curves.png") });
+  });
+
+  /** How many pixels of each line's colour (its legend marker's) the chart of a key has painted, by legend label. */
+  function paintedPixels(key: string): Promise<Record<string, number>> {
+    return page.$eval(`.chart-card[data-key="${key}"]`, (card) => {
+      const canvas = card.querySelector("canvas")!;
+      const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+      const counts: Record<string, number> = {};
+      for (const series of [...card.querySelectorAll(".u-legend .u-series")].slice(1)) {
+        const marker = series.querySelector<HTMLElement>(".u-marker")!;
+        const [r, g, b] = getComputedStyle(marker).borderColor.match(/\d+/g)!.map(Number) as [number, number, number];
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4)
+          if (Math.abs(data[i]! - r) + Math.abs(data[i + 1]! - g) + Math.abs(data[i + 2]! - b) < 40 && data[i + 3]! > 200) n++;
+        counts[series.querySelector(".u-label")!.textContent!] = n;
+      }
+      return counts;
+    });
+  }
+
+  /** The legend of a key's chart with the pointer at a share of the plot's width: label → value. */
+  async function legendAt(key: string, share: number): Promise<Record<string, string>> {
+    const box = (await page.locator(`.chart-card[data-key="${key}"] .u-over`).boundingBox())!;
+    await page.mouse.move(box.x + box.width * share, box.y + box.height / 2);
+    return page.$eval(`.chart-card[data-key="${key}"] .u-legend`, (legend) =>
+      Object.fromEntries(
+        [...legend.querySelectorAll(".u-series")]
+          .slice(1)
+          .map((s) => [s.querySelector(".u-label")!.textContent, s.querySelector(".u-value")!.textContent]),
+      ),
+    );
+  }
+
+  it("draws a run that logged its loss once as a marker, in every mode", async () => {
+    const trials = runs.filter((r) => r.batch === gpBatch.id).slice(0, 3);
+    await page.goto(`${server.url}#/curves?runs=${trials.map((r) => r.id).join(",")}`);
+    await page.waitForSelector('.chart-card[data-key="loss"] .u-legend', { timeout: WAIT_MS });
+    const expectEachDrawn = async (): Promise<void> => {
+      const painted = await paintedPixels("loss");
+      expect(Object.keys(painted)).toHaveLength(trials.length);
+      for (const [label, pixels] of Object.entries(painted)) expect(pixels, label).toBeGreaterThan(5);
+    };
+    await expectEachDrawn();
+    // the pointer on the one step shows every value
+    for (const value of Object.values(await legendAt("loss", 0.5))) expect(value).not.toBe("--");
+    await page.fill(".smoothing", "0.6");
+    await expectEachDrawn();
+    await page.fill(".smoothing", "0");
+    await page.check('input[value="time"]');
+    await page.waitForFunction(() => document.querySelector(".chart-card .u-legend th")?.textContent?.startsWith("time"), undefined, {
+      timeout: WAIT_MS,
+    });
+    await expectEachDrawn();
+  });
+
+  it("shows no value in the legend for a run where the pointer is beyond its data", async () => {
+    const slow = runs.find((r) => r.label === "slow")!;
+    const trial = runs.find((r) => r.batch === gpBatch.id)!;
+    await page.goto(`${server.url}#/curves?runs=${slow.id},${trial.id}`);
+    await page.waitForSelector('.chart-card[data-key="loss"] .u-legend', { timeout: WAIT_MS });
+    const slowLabel = `${slow.id.slice(0, 8)} slow`;
+    const trialLabel = trial.id.slice(0, 8);
+    const late = await legendAt("loss", 0.75);
+    expect(late[trialLabel]).toBe("--");
+    expect(Number(late[slowLabel])).not.toBeNaN();
+    const first = await legendAt("loss", 0.02);
+    expect(Number(first[trialLabel])).not.toBeNaN();
   });
 
   it("opens a gp batch's search page from its selected trials: parallel axes are the batch's flags and the objective", async () => {
@@ -372,8 +484,188 @@ describe.skipIf(skipReason !== null)("g view of a large store in headless Chromi
         { timeout: WAIT_MS },
       );
       expect(await page.$$eval(".runs-window .row", (rows) => rows.length)).toBeLessThan(100);
+      // a trial's index (4 digits from run 1000 on) is not cut off by the trials' indent: up from the bottom to some trials
+      const indices = await page.evaluate(async () => {
+        const scroller = document.querySelector<HTMLElement>(".runs-scroll")!;
+        for (let tries = 0; tries < 200; tries++) {
+          const cells = [...document.querySelectorAll(".runs-window .row.child")].map((r) => r.children[2] as HTMLElement);
+          const long = cells.filter((c) => (c.textContent ?? "").length >= 4 && c.offsetParent !== null);
+          if (long.length > 0) return long.map((c) => ({ text: c.textContent, fits: c.scrollWidth <= c.clientWidth }));
+          scroller.scrollTop -= scroller.clientHeight;
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        }
+        return [];
+      });
+      expect(indices.length).toBeGreaterThan(0);
+      for (const cell of indices) expect(cell, cell.text!).toMatchObject({ fits: true });
       await page.close();
     },
     SETUP_MS,
   );
+
+  it(
+    "keeps the focus in the table while Tab, Shift+Tab and the arrows walk past the rows drawn",
+    async () => {
+      const page = await browser.context.newPage();
+      await page.goto(`${server.url}#/runs`);
+      await page.waitForSelector(".runs-window .row[data-id]", { timeout: WAIT_MS });
+      /** The table index (among all lines) of the line holding the focus, or -1 when the focus left the table. */
+      const focusedLine = (): Promise<number> =>
+        page.evaluate((rowHeight) => {
+          const line = document.activeElement?.closest<HTMLElement>(".runs-window .row");
+          if (!line) return -1;
+          const window = line.parentElement!;
+          const start = Math.round(new DOMMatrix(getComputedStyle(window).transform).m42 / rowHeight);
+          return start + [...window.children].indexOf(line);
+        }, 26);
+      await page.focus(".runs-window .row input[type=checkbox]");
+      let last = await focusedLine();
+      expect(last).toBe(0);
+      // ~2 stops per line: far past the ~40 lines drawn at first
+      for (let i = 0; i < 150; i++) {
+        await page.keyboard.press("Tab");
+        const line = await focusedLine();
+        expect(line, `Tab ${i + 1}`).toBeGreaterThanOrEqual(last);
+        last = line;
+      }
+      expect(last).toBeGreaterThan(60);
+      expect(await page.$eval(".runs-scroll", (s) => s.scrollTop)).toBeGreaterThan(20 * 26);
+      for (let i = 0; i < 150; i++) {
+        await page.keyboard.press("Shift+Tab");
+        const line = await focusedLine();
+        expect(line, `Shift+Tab ${i + 1}`).toBeLessThanOrEqual(last);
+        expect(line).toBeGreaterThanOrEqual(0);
+        last = line;
+      }
+      expect(last).toBeLessThan(5);
+      await page.focus(".runs-window .row input[type=checkbox]");
+      for (let i = 0; i < 100; i++) await page.keyboard.press("ArrowDown");
+      expect(await focusedLine()).toBe(100);
+      expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).type)).toBe("checkbox");
+      for (let i = 0; i < 30; i++) await page.keyboard.press("ArrowUp");
+      expect(await focusedLine()).toBe(70);
+      await page.close();
+    },
+    SETUP_MS,
+  );
+});
+
+describe.skipIf(skipReason !== null)("g view of a search over choices, and in a 400 px window", () => {
+  const CHOICES = [16, 32, 64, 128, 250, 256];
+  /** Setting up runs Python a few times. */
+  const SETUP_MS = 120_000;
+  let server: ViewServer;
+  let browser: Browser;
+  let page: Page;
+  let batch: RunJson;
+  let trials: RunJson[];
+
+  beforeAll(async () => {
+    const home = tempDir("g-view-choices-");
+    const work = tempDir("g-view-choices-work-");
+    writeFileSync(join(work, "curve.py"), CURVE_SCRIPT.replace("epochs = 40", "epochs = 8\nbatch_size = 32"));
+    const res = g(
+      [
+        "run",
+        "curve.py",
+        `batch_size=[${CHOICES.join(",")}]`,
+        "lr=[0.01:0.3]",
+        "--optimizer",
+        "random",
+        "--max-trials",
+        "5",
+        "--yes",
+        "--quiet",
+      ],
+      { home, cwd: work },
+    );
+    if (res.code !== 0) throw new Error(`g run failed (${res.code}): ${res.stderr}`);
+    const runs = listRunsJson(home);
+    batch = runs.find((r) => r.op === "random")!;
+    trials = runs.filter((r) => r.batch === batch.id);
+    server = await startView(home);
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+  }, SETUP_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    cleanTempDirs();
+  });
+
+  async function openSearch(): Promise<void> {
+    await page.goto(`${server.url}#/search/${batch.id}`);
+    await page.waitForSelector(".parallel-chart canvas", { timeout: WAIT_MS });
+  }
+
+  it("draws a choice flag's parallel axis as its values in order, without nice ticks between them", async () => {
+    await openSearch();
+    const axes = await page.evaluate(() => {
+      const chart = (
+        document.querySelector(".parallel-chart") as HTMLElement & {
+          gChart?: { getOption(): { parallelAxis: { name: string; type: string; data?: string[] }[] } };
+        }
+      ).gChart!;
+      return chart.getOption().parallelAxis.map((a) => ({ name: a.name, type: a.type, data: a.data ?? null }));
+    });
+    expect(axes.find((a) => a.name === "batch_size")).toEqual({ name: "batch_size", type: "category", data: CHOICES.map(String) });
+    expect(axes.find((a) => a.name === "lr")?.type).toBe("value");
+  });
+
+  it("names the objective in the trials chart's tooltip", async () => {
+    await openSearch();
+    const tip = await page.evaluate(async () => {
+      const el = document.querySelector(".trials-chart") as HTMLElement & {
+        gChart?: { dispatchAction(a: object): void };
+      };
+      el.gChart!.dispatchAction({ type: "showTip", seriesIndex: 0, dataIndex: 0 });
+      await new Promise((r) => setTimeout(r, 100));
+      return [...el.querySelectorAll("div")].map((d) => d.textContent ?? "").find((t) => t.startsWith("trial ")) ?? "";
+    });
+    expect(tip).toMatch(/^trial \d+ \([0-9a-f]{8}\)loss: /);
+  });
+
+  it("fits the run, curves and search pages in a 400 px window: whole numbers, charts inside their cards", async () => {
+    await page.setViewportSize({ width: 400, height: 800 });
+    try {
+      /** How far the page is wider than the window (0 when it fits). */
+      const overflow = (): Promise<number> => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+      await page.goto(`${server.url}#/run/${trials[0]!.id}`);
+      await page.waitForSelector(".scalars .sparkline", { timeout: WAIT_MS });
+      expect(await overflow()).toBe(0);
+      const lines = await page.$$eval(".scalars td.num", (cells) =>
+        cells.map((cell) => {
+          const range = document.createRange();
+          range.selectNodeContents(cell);
+          const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          return { text: cell.textContent, lines: tops.size };
+        }),
+      );
+      expect(lines.length).toBeGreaterThan(0);
+      for (const cell of lines) expect(cell, cell.text!).toMatchObject({ lines: 1 });
+      const spark = await page.$eval(".scalars .sparkline", (s) => s.getBoundingClientRect().right);
+      expect(spark).toBeLessThanOrEqual(400);
+
+      await page.goto(`${server.url}#/curves?runs=${trials.map((t) => t.id).join(",")}`);
+      await page.waitForSelector(".chart-card .u-legend", { timeout: WAIT_MS });
+      expect(await overflow()).toBe(0);
+      const charts = await page.$$eval(".chart-card", (cards) =>
+        cards.map((c) => ({ card: c.getBoundingClientRect().right, chart: c.querySelector(".uplot")!.getBoundingClientRect().right })),
+      );
+      for (const c of charts) expect(c.chart).toBeLessThanOrEqual(c.card);
+
+      await openSearch();
+      await page.waitForSelector(".importance-chart canvas", { timeout: WAIT_MS });
+      expect(await overflow()).toBe(0);
+      const canvases = await page.$$eval(".search-page .chart-card", (cards) =>
+        cards.map((c) => ({ card: c.getBoundingClientRect().right, canvas: c.querySelector("canvas")!.getBoundingClientRect().right })),
+      );
+      expect(canvases).toHaveLength(3);
+      for (const c of canvases) expect(c.canvas).toBeLessThanOrEqual(c.card);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
 });

@@ -2,7 +2,16 @@
 // smoothing, run colours, best-so-far and sparkline points.
 import { describe, expect, it } from "vitest";
 import type { RunsColumn, RunsRow } from "../../src/view/api.js";
-import { assignRunColors, bestSoFar, colorForRun, smoothEma, sparklinePoints } from "../../src/view/app/chart-math.js";
+import {
+  assignRunColors,
+  bestSoFar,
+  chartXRange,
+  colorForRun,
+  countPresent,
+  legendIndex,
+  smoothEma,
+  sparklinePoints,
+} from "../../src/view/app/chart-math.js";
 import { formatRoute, parseRoute } from "../../src/view/app/router.js";
 import { buildTableItems, findSearchTarget, rowComparator } from "../../src/view/app/table-model.js";
 
@@ -68,9 +77,44 @@ describe("runs table model", () => {
       row("x", 2),
     ];
     const items = buildTableItems(rows, COLUMNS, { column: 1, descending: false }, new Set());
-    expect(ids(items)).toEqual(["x", "b", "t1", "t2"]);
-    expect(items.map((i) => (i.kind === "run" ? i.depth : -1))).toEqual([0, 0, 1, 1]);
+    // the batch goes by its best trial (1 < 2)
+    expect(ids(items)).toEqual(["b", "t1", "t2", "x"]);
+    expect(items.map((i) => (i.kind === "run" ? i.depth : -1))).toEqual([0, 1, 1, 0]);
     expect(ids(buildTableItems(rows, COLUMNS, null, new Set(["b"])))).toEqual(["b", "x"]);
+  });
+
+  it("places a batch by its best trial under the sort, as a sweep by its best run", () => {
+    const rows = [
+      row("x", 1.5),
+      row("y", 0.01),
+      row("n", null),
+      row("gp", null, { op: "gp" }),
+      row("g1", 0.4, { batch: "gp", trial: 1 }),
+      row("g2", -0.97, { batch: "gp", trial: 2 }),
+      row("grid", null, { op: "grid" }),
+      row("r1", 0.1, { batch: "grid", trial: 1 }),
+      row("r2", 2, { batch: "grid", trial: 2 }),
+      row("s1", 0.05, { sweep: "sw" }),
+    ];
+    const top = (descending: boolean): string[] =>
+      buildTableItems(rows, COLUMNS, { column: 1, descending }, new Set()).flatMap((i) =>
+        i.kind === "sweep" ? [`sweep:${i.sweep}`] : i.depth === 0 ? [i.row.id] : [],
+      );
+    expect(top(false)).toEqual(["gp", "y", "sweep:sw", "grid", "x", "n"]);
+    expect(top(true)).toEqual(["grid", "x", "gp", "sweep:sw", "y", "n"]);
+    // a collapsed batch still sorts by its trials
+    const collapsed = buildTableItems(rows, COLUMNS, { column: 1, descending: false }, new Set(["gp"]));
+    expect(ids(collapsed)[0]).toBe("gp");
+    // a batch run with a value of its own better than its trials' goes by that
+    const own = [row("b", -5, { op: "gp" }), row("t", 3, { batch: "b", trial: 1 }), row("z", 0)];
+    expect(ids(buildTableItems(own, COLUMNS, { column: 1, descending: false }, new Set()))).toEqual(["b", "t", "z"]);
+  });
+
+  it("orders text that numeric collation calls equal (lr0.001, lr0.01, lr0.1)", () => {
+    const compare = rowComparator(COLUMNS, { column: 2, descending: false })!;
+    const rows = ["lr0.1", "lr0.001", "lr0.01"].map((opt) => row(opt.padEnd(8, "x"), 1, { values: ["", 1, opt] }));
+    expect(rows.sort(compare).map((r) => r.values[2])).toEqual(["lr0.001", "lr0.01", "lr0.1"]);
+    expect(compare(rows[0]!, rows[1]!)).toBeLessThan(0);
   });
 
   it("shows a trial whose batch is not in the table at the top level", () => {
@@ -116,6 +160,34 @@ describe("chart helpers", () => {
     const colors = assignRunColors(runs);
     expect(new Set(colors.values()).size).toBe(12);
     expect(assignRunColors([...runs].reverse())).toEqual(colors);
+  });
+
+  it("gives a run's legend value from its own nearest point, and none beyond its first or last", () => {
+    // joined xs of a 5-step run and a run that logged once, at step 0
+    const xs = [0, 1, 2, 3, 4];
+    const long = [5, 4, null, 2, 1];
+    const once = [7, null, null, null, null];
+    expect(legendIndex(xs, long, 2, 2.4)).toBe(3);
+    expect(legendIndex(xs, long, 2, 1.6)).toBe(1);
+    expect(legendIndex(xs, long, 4, 4)).toBe(4);
+    expect(legendIndex(xs, once, 0, 0)).toBe(0);
+    expect(legendIndex(xs, once, 3, 3)).toBeNull();
+    expect(legendIndex(xs, [null, null, 3, 4, null], 4, 4)).toBeNull();
+    expect(legendIndex(xs, [null, null, 3, 4, null], 0, 0)).toBeNull();
+    expect(legendIndex(xs, long, null, 0)).toBeNull();
+  });
+
+  it("counts a series' points, gaps and left-out values not included", () => {
+    expect(countPresent([1, null, NaN, 2, undefined], 0, 4)).toBe(2);
+    expect(countPresent([1, null, 3], 1, 9)).toBe(1);
+  });
+
+  it("centres a chart of one step, and leaves room for a lone point's marker at the edge", () => {
+    expect(chartXRange(0, 0, 0, 100, true)).toEqual([-1, 1]);
+    expect(chartXRange(0, 100, 0, 100, false)).toEqual([0, 100]);
+    expect(chartXRange(0, 100, 0, 100, true)).toEqual([-3, 103]);
+    // a zoom is kept as asked
+    expect(chartXRange(0, 100, 10, 20, true)).toEqual([10, 20]);
   });
 
   it("draws a sparkline across the whole box, y upwards", () => {

@@ -101,3 +101,51 @@ export function sparklinePoints(xs: readonly number[], ys: readonly number[], wi
     .map(([x, y]) => `${round(x1 > x0 ? (x - x0) * sx : width / 2)},${round(y1 > y0 ? height - (y - y0) * sy : height / 2)}`)
     .join(" ");
 }
+
+type Column = ArrayLike<number | null | undefined>;
+
+/** Whether a chart value is a point (not a gap of the joined table, nor a value left out). */
+export const present = (y: number | null | undefined): y is number => y !== null && y !== undefined && Number.isFinite(y);
+
+/**
+ * The index a run's legend value comes from when the cursor is at x (index
+ * `at` of the joined xs of a chart's runs): its own point there, else its
+ * nearest point on either side; null beyond its first or last point, where
+ * it has no data (uPlot alone would show its last value at any x).
+ */
+export function legendIndex(xs: Column, ys: Column, at: number | null, x: number): number | null {
+  if (at === null || at < 0 || at >= ys.length) return null;
+  if (present(ys[at])) return at;
+  let left = at - 1;
+  while (left >= 0 && !present(ys[left])) left--;
+  let right = at + 1;
+  while (right < ys.length && !present(ys[right])) right++;
+  if (left < 0 || right >= ys.length) return null;
+  return x - (xs[left] as number) <= (xs[right] as number) - x ? left : right;
+}
+
+/** How many points of a series are present between two indices (inclusive). */
+export function countPresent(ys: Column, from: number, to: number): number {
+  let count = 0;
+  for (let i = Math.max(0, from); i <= Math.min(to, ys.length - 1); i++) if (present(ys[i])) count++;
+  return count;
+}
+
+/** Room left on each side of the x range, as a share of it, when a lone point would sit on the edge. */
+const LONE_POINT_PAD = 0.03;
+
+/**
+ * The x range of a chart whose joined xs run from `first` to `last`, asked
+ * for [min, max] (the data's extent, or a zoom): a single x is the middle of
+ * a range two wide rather than uPlot's [0, 100] edge, and the full extent
+ * gets a little room on each side when some run is a lone point (its marker
+ * would be cut in half at the edge).
+ */
+export function chartXRange(first: number, last: number, min: number, max: number, lonePoint: boolean): [number, number] {
+  if (first === last) return [first - 1, first + 1];
+  if (lonePoint && min === first && max === last) {
+    const pad = (last - first) * LONE_POINT_PAD;
+    return [first - pad, last + pad];
+  }
+  return [min, max];
+}

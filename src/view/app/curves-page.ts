@@ -4,15 +4,19 @@
 
 import uPlot from "uplot";
 import type { ScalarSeries, ScalarsResponse } from "../api.js";
-import { assignRunColors, smoothEma } from "./chart-math.js";
+import { assignRunColors, chartXRange, countPresent, legendIndex, present, smoothEma } from "./chart-math.js";
 import { el, replaceChildren } from "./dom.js";
 import type { Page, PageContext } from "./page.js";
 import { formatRoute } from "./router.js";
 import type { XAxis } from "./source.js";
 
 const CHART_HEIGHT_PX = 260;
+/** A chart is as wide as its card, down to this (a phone held upright is wider). */
+const MIN_CHART_WIDTH_PX = 160;
 /** Charts share their cursor under this key, so hovering one shows the same x on all. */
 const CURSOR_SYNC_KEY = "g-curves";
+/** Markers on a line whose points are at least this far apart on average (CSS px), and on a lone point. */
+const POINT_SPACE_PX = 8;
 /** The smoothing slider's top: TensorBoard stops short of 1 too (1 would freeze the first value). */
 const MAX_SMOOTHING = 0.99;
 
@@ -89,10 +93,14 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
     logY = logBox.checked;
     draw();
   });
-  const onResize = (): void => {
-    for (const chart of charts) chart.setSize({ width: chartWidth(chart.root.parentElement), height: CHART_HEIGHT_PX });
-  };
-  window.addEventListener("resize", onResize);
+  // each chart follows its card's width: a window resize, or a scrollbar that comes with the charts
+  const resizeObserver = new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const chart = charts.find((c) => c.root.parentElement === entry.target);
+      const width = chartWidth(entry.target);
+      if (chart !== undefined && chart.width !== width) chart.setSize({ width, height: CHART_HEIGHT_PX });
+    }
+  });
 
   async function load(): Promise<void> {
     if (runs.length === 0) {
@@ -129,6 +137,7 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
     if (response === null) return;
     for (const chart of charts) chart.destroy();
     charts = [];
+    resizeObserver.disconnect();
     grid.textContent = "";
     const byKey = groupByKey(response.series);
     const notes = describeMissingRuns(runs, response);
@@ -148,11 +157,22 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
         return [s.xs, ys] as uPlot.AlignedData;
       });
       const data = tables.length === 1 ? tables[0]! : uPlot.join(tables);
+      const xs = data[0] as number[];
+      const lonePoint = data.slice(1).some((ys) => countPresent(ys, 0, ys.length - 1) === 1);
       const options: uPlot.Options = {
         width: chartWidth(card),
         height: CHART_HEIGHT_PX,
-        cursor: { sync: { key: CURSOR_SYNC_KEY }, drag: { x: true, y: false } },
-        scales: { x: { time: false }, y: logY ? { distr: 3 } : {} },
+        cursor: {
+          sync: { key: CURSOR_SYNC_KEY },
+          drag: { x: true, y: false },
+          // each run's value at the cursor from its own points, and none beyond them
+          dataIdx: (u, seriesIdx, cursorIdx, xValue) =>
+            seriesIdx === 0 ? cursorIdx : legendIndex(u.data[0], u.data[seriesIdx]!, cursorIdx, xValue),
+        },
+        scales: {
+          x: { time: false, range: (_u, min, max) => chartXRange(xs[0]!, xs[xs.length - 1]!, min, max, lonePoint) },
+          y: logY ? { distr: 3 } : {},
+        },
         axes: [{ label: x === "step" ? "step" : "seconds since start" }, {}],
         legend: { live: true },
         series: [
@@ -162,7 +182,7 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
             stroke: colors.get(s.run),
             width: 1.5,
             spanGaps: true,
-            points: { show: false },
+            points: { show: showPoints, size: 6, fill: colors.get(s.run) },
           })),
         ],
         hooks: {
@@ -175,6 +195,7 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
         },
       };
       charts.push(new uPlot(options, data, card));
+      resizeObserver.observe(card);
     }
   }
 
@@ -182,7 +203,7 @@ export function createCurvesPage(ctx: PageContext, runs: string[]): Page {
     refresh: load,
     destroy(): void {
       destroyed = true;
-      window.removeEventListener("resize", onResize);
+      resizeObserver.disconnect();
       for (const chart of charts) chart.destroy();
       charts = [];
     },
@@ -212,7 +233,29 @@ function groupByKey(series: ScalarSeries[]): Map<string, ScalarSeries[]> {
   return byKey;
 }
 
+/**
+ * Whether a run's line gets a marker at each point: when its own points in
+ * view are sparse (so a run that logged a value once shows as a dot, not
+ * nothing), uPlot's own rule counted over the run's points rather than the
+ * joined x values of every run.
+ */
+function showPoints(u: uPlot, seriesIdx: number, idx0: number, idx1: number): boolean {
+  const ys = u.data[seriesIdx]!;
+  const count = countPresent(ys, idx0, idx1);
+  if (count <= 1) return count === 1;
+  let first = idx0;
+  while (!present(ys[first])) first++;
+  let last = idx1;
+  while (!present(ys[last])) last--;
+  const xs = u.data[0];
+  const span = Math.abs(u.valToPos(xs[last]!, "x") - u.valToPos(xs[first]!, "x"));
+  return count - 1 <= span / POINT_SPACE_PX;
+}
+
+/** The width of the chart in a card: the card's, less its padding. */
 function chartWidth(card: Element | null): number {
-  const width = card instanceof HTMLElement ? card.clientWidth - 24 : 0;
-  return Math.max(320, width);
+  if (!(card instanceof HTMLElement)) return MIN_CHART_WIDTH_PX;
+  const style = getComputedStyle(card);
+  const width = card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return Math.max(MIN_CHART_WIDTH_PX, Math.floor(width));
 }

@@ -201,9 +201,9 @@ function drawScalars(run: RunDetail, series: ScalarSeries[]): HTMLElement {
         "tr",
         {},
         el("th", {}, key),
-        ...[s.last, s.min, s.max, s.avg, s.count].map((v) => el("td", { class: "num" }, formatNumber(v))),
-        el("td", { class: "num" }, s.step === null ? "" : String(s.step)),
-        el("td", {}, line === undefined ? null : drawSparkline(line, colorForRun(run.id))),
+        ...(["last", "min", "max", "avg", "count"] as const).map((k) => el("td", { class: "num", "data-label": k }, formatNumber(s[k]))),
+        el("td", { class: "num", "data-label": "step" }, s.step === null ? "" : String(s.step)),
+        el("td", { class: "spark" }, line === undefined ? null : drawSparkline(line, colorForRun(run.id))),
       );
     }),
   );

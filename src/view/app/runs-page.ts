@@ -21,6 +21,8 @@ const MIN_COLUMN_CH = 4;
 const MAX_COLUMN_CH = 36;
 /** The checkbox and the group toggle columns. */
 const FIXED_COLUMNS = "30px 24px";
+/** A focused row this close to either end of the drawn rows redraws them around it, so Tab always has a next row. */
+const FOCUS_MARGIN_ROWS = 2;
 
 export function createRunsPage(ctx: PageContext, selected: string[], initialFilter: string): Page {
   const { source } = ctx;
@@ -119,12 +121,23 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     selectionChanged();
   });
   windowEl.addEventListener("click", (event) => {
-    const toggle = (event.target as Element).closest<HTMLElement>(".toggle");
-    if (toggle === null || toggle.dataset.group === undefined) return;
-    const key = toggle.dataset.group;
+    const toggle = (event.target as Element).closest<HTMLElement>("[data-group]");
+    if (toggle === null) return;
+    const key = toggle.dataset.group!;
     if (collapsed.has(key)) collapsed.delete(key);
     else collapsed.add(key);
     rebuild();
+  });
+  // the rows are redrawn as the table scrolls: keep rows drawn past the focused one, so Tab and Shift+Tab find a next one
+  windowEl.addEventListener("focusin", () => drawWindow(true));
+  windowEl.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    const target = event.target as HTMLElement;
+    const control = target.dataset.focus;
+    const index = itemIndexOf(target.closest<HTMLElement>(".row"));
+    if (control === undefined || index < 0) return;
+    event.preventDefault();
+    moveFocus(index + (event.key === "ArrowDown" ? 1 : -1), control);
   });
   let frame = 0;
   const onScroll = (): void => {
@@ -141,6 +154,35 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     return data === null
       ? []
       : data.rows.filter((r) => r.sweep === sweep && (r.batch === null || !data!.rows.some((b) => b.id === r.batch)));
+  }
+
+  /** The key of an item's line: a run's id, or a sweep's. */
+  function itemKey(item: TableItem): string {
+    return item.kind === "run" ? item.row.id : `sweep:${item.sweep}`;
+  }
+
+  function lineKey(line: HTMLElement | null): string | null {
+    if (line === null) return null;
+    if (line.dataset.id !== undefined) return line.dataset.id;
+    return line.dataset.sweep === undefined ? null : `sweep:${line.dataset.sweep}`;
+  }
+
+  function itemIndexOf(line: HTMLElement | null): number {
+    const key = lineKey(line);
+    return key === null ? -1 : items.findIndex((item) => itemKey(item) === key);
+  }
+
+  /** Focuses the same control (checkbox, fold button, run link) on another line, or its first one, scrolling it into view. */
+  function moveFocus(index: number, control: string): void {
+    if (index < 0 || index >= items.length) return;
+    const top = header.offsetHeight + index * ROW_HEIGHT_PX;
+    if (top - header.offsetHeight < scroller.scrollTop) scroller.scrollTop = top - header.offsetHeight;
+    else if (top + ROW_HEIGHT_PX > scroller.scrollTop + scroller.clientHeight)
+      scroller.scrollTop = top + ROW_HEIGHT_PX - scroller.clientHeight;
+    drawWindow();
+    const line = windowEl.children[index - (drawn?.start ?? 0)] as HTMLElement | undefined;
+    const target = line?.querySelector<HTMLElement>(`[data-focus="${control}"]`) ?? line?.querySelector<HTMLElement>("[data-focus]");
+    target?.focus({ preventScroll: true });
   }
 
   function selectedInOrder(): string[] {
@@ -237,26 +279,36 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     scroller.style.setProperty("--grid", `${FIXED_COLUMNS} ${widths.join(" ")}`);
   }
 
+  /** The header: a sort button in each column's heading (Enter or Space sorts, as a click does). */
   function drawHeader(): void {
     if (data === null) return;
+    const focused = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>(".runs-header .head[data-key]")?.dataset.key;
     replaceChildren(
       header,
       el("span", { class: "cell pick" }),
       el("span", { class: "cell toggle" }),
       ...data.columns.map((column) => {
-        const arrow = sortBy?.key === column.key ? (sortBy.descending ? " ▼" : " ▲") : "";
+        const sorted = sortBy?.key === column.key ? (sortBy.descending ? "descending" : "ascending") : null;
+        const arrow = sorted === null ? "" : sorted === "descending" ? " ▼" : " ▲";
+        const next = sorted === null ? "ascending" : sorted === "ascending" ? "descending" : "in the server's order";
         return el(
           "span",
           {
             class: `cell head${column.numeric ? " num" : ""}`,
             "data-key": column.key,
-            title: `sort by ${column.header}`,
             role: "columnheader",
+            "aria-sort": sorted ?? undefined,
           },
-          column.header + arrow,
+          el(
+            "button",
+            { type: "button", class: "sort", title: `sort by ${column.header}`, "aria-label": `${column.header}: sort ${next}` },
+            column.header + arrow,
+          ),
         );
       }),
     );
+    if (focused !== undefined)
+      header.querySelector<HTMLElement>(`.head[data-key="${CSS.escape(focused)}"] button`)?.focus({ preventScroll: true });
   }
 
   function rebuild(): void {
@@ -280,16 +332,34 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
   /**
    * Draws the rows in view and a margin on each side at their offset; the
    * rest of the table is the spacer's height. While the rows in view stay
-   * inside the drawn ones, a scroll redraws nothing.
+   * inside the drawn ones, a scroll redraws nothing. The focused control is
+   * kept across a redraw, and a focused line near the end of the drawn ones
+   * redraws them around it (`reveal`: scrolled into view, as Tab would).
    */
-  function drawWindow(): void {
+  function drawWindow(reveal = false): void {
     if (data === null) return;
     const offset = header.offsetHeight;
     const top = Math.max(0, scroller.scrollTop - offset);
     const height = scroller.clientHeight || window.innerHeight;
-    const first = Math.floor(top / ROW_HEIGHT_PX);
-    const last = Math.min(items.length, Math.ceil((top + height) / ROW_HEIGHT_PX));
-    if (drawn !== null && first >= drawn.start && last <= drawn.end) return;
+    let first = Math.floor(top / ROW_HEIGHT_PX);
+    let last = Math.min(items.length, Math.ceil((top + height) / ROW_HEIGHT_PX));
+    // the focused control survives the redraw: the same one on the line with the same key
+    const active = document.activeElement as HTMLElement | null;
+    const focusLine = active !== null && windowEl.contains(active) ? active.closest<HTMLElement>(".row") : null;
+    const focusControl = active?.dataset.focus;
+    const focusIndex =
+      drawn === null ? itemIndexOf(focusLine) : focusLine === null ? -1 : drawn.start + [...windowEl.children].indexOf(focusLine);
+    const nearEdge =
+      drawn !== null &&
+      focusIndex >= 0 &&
+      ((focusIndex - drawn.start < FOCUS_MARGIN_ROWS && drawn.start > 0) ||
+        (drawn.end - 1 - focusIndex < FOCUS_MARGIN_ROWS && drawn.end < items.length));
+    if (drawn !== null && first >= drawn.start && last <= drawn.end && !nearEdge) return;
+    // a focused line just out of view stays drawn (one the reader scrolled far away from is let go)
+    if (focusIndex >= first - OVERSCAN_ROWS && focusIndex < last + OVERSCAN_ROWS) {
+      first = Math.min(first, focusIndex);
+      last = Math.max(last, focusIndex + 1);
+    }
     const start = Math.max(0, first - OVERSCAN_ROWS);
     const end = Math.min(items.length, last + OVERSCAN_ROWS);
     drawn = { start, end };
@@ -298,6 +368,13 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     for (let i = start; i < end; i++) fragment.appendChild(drawItem(items[i]!));
     windowEl.textContent = "";
     windowEl.appendChild(fragment);
+    const focusKey = lineKey(focusLine);
+    if (focusKey !== null && focusControl !== undefined) {
+      const index = items.findIndex((item) => itemKey(item) === focusKey);
+      const line = index >= start && index < end ? (windowEl.children[index - start] as HTMLElement) : null;
+      // when Tab brought the focus here, the browser would have scrolled the old control into view: do it for the new one
+      line?.querySelector<HTMLElement>(`[data-focus="${focusControl}"]`)?.focus({ preventScroll: !reveal });
+    }
     if (items.length === 0)
       windowEl.appendChild(
         el("p", { class: "empty" }, data.total === 0 ? "No runs yet: start one with g run." : "No run matches the filter."),
@@ -307,7 +384,7 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
   function drawItem(item: TableItem): HTMLElement {
     if (item.kind === "sweep") {
       const members = rowsOfSweep(item.sweep);
-      const box = el("input", { type: "checkbox", "aria-label": `select sweep ${item.sweep}` });
+      const box = el("input", { type: "checkbox", "aria-label": `select sweep ${item.sweep}`, "data-focus": "pick" });
       box.checked = members.length > 0 && members.every((r) => selection.has(r.id));
       return el(
         "div",
@@ -315,23 +392,23 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
         el("span", { class: "cell pick" }, box),
         el(
           "span",
-          { class: "cell toggle", "data-group": item.sweep, title: item.collapsed ? "expand" : "collapse" },
-          item.collapsed ? "▸" : "▾",
+          { class: "cell toggle" },
+          foldButton(item.sweep, item.collapsed, `the ${item.runs} runs of sweep ${item.sweep.slice(0, 8)}`),
         ),
         el(
           "span",
           { class: "cell span-all" },
           `sweep ${item.sweep.slice(0, 8)} · ${item.runs} ${item.runs === 1 ? "run" : "runs"} · `,
-          el("a", { href: formatRoute({ page: "search", id: item.sweep }) }, "search plots"),
+          el("a", { href: formatRoute({ page: "search", id: item.sweep }), "data-focus": "link" }, "search plots"),
         ),
       );
     }
     const { row } = item;
-    const box = el("input", { type: "checkbox", "aria-label": `select run ${row.shortId}` });
+    const box = el("input", { type: "checkbox", "aria-label": `select run ${row.shortId}`, "data-focus": "pick" });
     box.checked = selection.has(row.id);
     const toggle =
       item.children > 0
-        ? el("span", { class: "cell toggle", "data-group": row.id, title: `${item.children} trials` }, item.collapsed ? "▸" : "▾")
+        ? el("span", { class: "cell toggle" }, foldButton(row.id, item.collapsed, `the ${item.children} trials of batch ${row.shortId}`))
         : el("span", { class: "cell toggle" }, item.depth === 1 ? "└" : "");
     const line = el(
       "div",
@@ -346,12 +423,35 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
       const text = row.cells[i] ?? "";
       const classes = `cell${column.numeric ? " num" : ""}${column.key === ".status" ? ` status status-${row.status}` : ""}`;
       if (column.key === ".short_id" || (column.key === ".index" && !data!.columns.some((c) => c.key === ".short_id"))) {
-        line.appendChild(el("span", { class: classes }, el("a", { href: formatRoute({ page: "run", id: row.id }), title: row.id }, text)));
+        line.appendChild(
+          el(
+            "span",
+            { class: classes },
+            el("a", { href: formatRoute({ page: "run", id: row.id }), title: row.id, "data-focus": "link" }, text),
+          ),
+        );
       } else {
         line.appendChild(el("span", { class: classes, title: text.length > MAX_COLUMN_CH ? text : undefined }, text));
       }
     });
     return line;
+  }
+
+  /** ▾ / ▸: a button that folds a group (Enter or Space, as a click). */
+  function foldButton(group: string, isCollapsed: boolean, what: string): HTMLButtonElement {
+    return el(
+      "button",
+      {
+        type: "button",
+        class: "fold",
+        "data-group": group,
+        "data-focus": "fold",
+        "aria-expanded": isCollapsed ? "false" : "true",
+        "aria-label": `${isCollapsed ? "show" : "hide"} ${what}`,
+        title: `${isCollapsed ? "show" : "hide"} ${what}`,
+      },
+      isCollapsed ? "▸" : "▾",
+    );
   }
 
   return {

@@ -14,7 +14,7 @@ import {
 } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
-import type { ApiFlagValue, SearchResponse, SearchTrial } from "../api.js";
+import type { ApiFlagValue, SearchDim, SearchResponse, SearchTrial } from "../api.js";
 import { formatNumber } from "../../format/values.js";
 import { bestSoFar } from "./chart-math.js";
 import { el, replaceChildren } from "./dom.js";
@@ -45,13 +45,20 @@ const BAD_COLOR = "#d73027";
 const MID_COLOR = "#fee08b";
 const TRIAL_COLOR = "#4575b4";
 const BEST_COLOR = "#d73027";
+/** The trials chart's series (and legend entries). */
+const TRIAL_SERIES = "trial";
+const BEST_SERIES = "best so far";
+/** Below this chart width the colour scale moves under the parallel axes, which then take the whole width. */
+const NARROW_CHART_PX = 560;
 
 export function createSearchPage(ctx: PageContext, id: string): Page {
   const charts: echarts.ECharts[] = [];
   let destroyed = false;
   let shown = "";
-  const onResize = (): void => charts.forEach((c) => c.resize());
-  window.addEventListener("resize", onResize);
+  // each chart follows its element's size: a window resize, or a scrollbar that comes with the charts
+  const resizeObserver = new ResizeObserver((entries) => {
+    for (const entry of entries) (entry.target as ChartElement).gChart?.resize();
+  });
 
   async function load(): Promise<void> {
     const search = await ctx.source.search(id);
@@ -61,6 +68,7 @@ export function createSearchPage(ctx: PageContext, id: string): Page {
     if (text === shown) return;
     shown = text;
     for (const chart of charts.splice(0)) chart.dispose();
+    resizeObserver.disconnect();
     draw(search);
   }
 
@@ -68,6 +76,7 @@ export function createSearchPage(ctx: PageContext, id: string): Page {
     const chart = echarts.init(container, undefined, { renderer: "canvas" });
     container.gChart = chart;
     charts.push(chart);
+    resizeObserver.observe(container);
     return chart;
   }
 
@@ -129,7 +138,7 @@ export function createSearchPage(ctx: PageContext, id: string): Page {
     refresh: load,
     destroy(): void {
       destroyed = true;
-      window.removeEventListener("resize", onResize);
+      resizeObserver.disconnect();
       for (const chart of charts.splice(0)) chart.dispose();
     },
   };
@@ -140,7 +149,8 @@ function drawParallel(chart: echarts.ECharts, search: SearchResponse): void {
   const trials = search.trials.filter((t) => t.value !== null);
   const values = trials.map((t) => t.value as number);
   const objectiveAxis = dims.length;
-  chart.setOption({
+  const categories = dims.map((d) => axisCategories(d, trials));
+  const baseOption = {
     animation: false,
     parallel: {
       left: 60,
@@ -151,11 +161,27 @@ function drawParallel(chart: echarts.ECharts, search: SearchResponse): void {
     },
     parallelAxis: [
       ...dims.map((d, i) => {
-        if (d.type === "categorical")
-          return { dim: i, name: d.name, type: "category", data: (d.choices ?? choicesOf(trials, d.name)).map(String) };
-        return { dim: i, name: d.name, type: d.type === "log" ? "log" : "value", min: d.low, max: d.high, scale: true };
+        const data = categories[i];
+        // a choice is a category axis of its values: no nice ticks between (or on top of) them
+        if (data !== null) return { dim: i, name: d.name, type: "category", data, boundaryGap: false };
+        return {
+          dim: i,
+          name: d.name,
+          type: d.type === "log" ? "log" : "value",
+          min: d.low,
+          max: d.high,
+          scale: true,
+          // the range's ends are labelled; a nice tick that would print over one is not
+          axisLabel: { showMinLabel: true, showMaxLabel: true, hideOverlap: true },
+        };
       }),
-      { dim: objectiveAxis, name: search.objective.column, type: "value", scale: true },
+      {
+        dim: objectiveAxis,
+        name: search.objective.column,
+        type: "value",
+        scale: true,
+        axisLabel: { hideOverlap: true },
+      },
     ],
     visualMap:
       values.length > 0
@@ -179,10 +205,35 @@ function drawParallel(chart: echarts.ECharts, search: SearchResponse): void {
         lineStyle: { width: 1.6, opacity: 0.75 },
         inactiveOpacity: 0.05,
         activeOpacity: 1,
-        data: trials.map((t) => [...dims.map((d) => axisValue(t.flags[d.name], d.type === "categorical")), t.value]),
+        data: trials.map((t) => [...dims.map((d, i) => axisValue(t.flags[d.name], categories[i] !== null)), t.value]),
+      },
+    ],
+  };
+  chart.setOption({
+    baseOption,
+    media: [
+      {
+        query: { maxWidth: NARROW_CHART_PX },
+        option: {
+          parallel: { left: 30, right: 40, bottom: 70 },
+          visualMap: { orient: "horizontal", left: "center", right: "auto", top: "auto", bottom: 8, itemHeight: 160 },
+        },
       },
     ],
   });
+}
+
+/**
+ * The values of a choice flag in axis order (numbers ascending, text as the
+ * search space lists it, then any other value a trial has), as text; null
+ * for a range, which gets a value or log axis.
+ */
+function axisCategories(dim: SearchDim, trials: SearchTrial[]): string[] | null {
+  if (dim.type !== "categorical" && dim.choices === undefined) return null;
+  const listed = dim.choices ?? [];
+  const values = [...listed, ...choicesOf(trials, dim.name).filter((v) => !listed.includes(v))];
+  if (values.every((v) => typeof v === "number")) (values as number[]).sort((a, b) => a - b);
+  return [...new Set(values.map((v) => String(v)))];
 }
 
 function drawTrials(chart: echarts.ECharts, search: SearchResponse): void {
@@ -194,27 +245,29 @@ function drawTrials(chart: echarts.ECharts, search: SearchResponse): void {
   chart.setOption({
     animation: false,
     grid: { left: 60, right: 20, top: 30, bottom: 40 },
-    legend: { data: ["trial", "best so far"], top: 0 },
+    legend: { data: [TRIAL_SERIES, BEST_SERIES], top: 0 },
     tooltip: {
       trigger: "item",
       formatter: (p: { seriesName?: string; data?: unknown }) => {
         const [trial, value] = p.data as [number, number];
         const run = ordered.find((t) => t.trial === trial);
-        return el("div", {}, `trial ${trial}${run ? ` (${run.id.slice(0, 8)})` : ""}`, el("br"), `${p.seriesName}: ${formatValue(value)}`);
+        // the objective's name, not the series' ("trial")
+        const what = p.seriesName === BEST_SERIES ? `best ${search.objective.column} so far` : search.objective.column;
+        return el("div", {}, `trial ${trial}${run ? ` (${run.id.slice(0, 8)})` : ""}`, el("br"), `${what}: ${formatValue(value)}`);
       },
     },
     xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 26, minInterval: 1 },
     yAxis: { type: "value", name: search.objective.column, scale: true },
     series: [
       {
-        name: "trial",
+        name: TRIAL_SERIES,
         type: "scatter",
         symbolSize: 8,
         itemStyle: { color: TRIAL_COLOR },
         data: ordered.filter((t) => t.value !== null).map((t) => [t.trial, t.value]),
       },
       {
-        name: "best so far",
+        name: BEST_SERIES,
         type: "line",
         step: "end",
         showSymbol: false,

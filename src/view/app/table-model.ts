@@ -29,7 +29,10 @@ export function compareValues(a: ApiCellValue, b: ApiCellValue, numeric: boolean
     const y = Number(b);
     if (!Number.isNaN(x) && !Number.isNaN(y)) return x - y;
   }
-  return String(a).localeCompare(String(b), undefined, { numeric: true });
+  const x = String(a);
+  const y = String(b);
+  // numeric collation calls `lr0.001` and `lr0.01` equal (both digit runs read as 1): ties fall back to code points
+  return x.localeCompare(y, undefined, { numeric: true }) || (x < y ? -1 : x > y ? 1 : 0);
 }
 
 /** A comparator of rows for a sort state; null keeps the server's order. */
@@ -92,7 +95,12 @@ export function buildTableItems(
   });
   const compare = rowComparator(columns, sort);
   if (compare !== null) for (const unit of order) unit.members.sort(compare);
-  const leader = (unit: Unit): RunsRow | undefined => (unit.head !== null ? unit.head : unit.members[0]);
+  // a group goes where its best row goes: the batch run or its best trial (members are sorted already)
+  const leader = (unit: Unit): RunsRow | undefined => {
+    const first = unit.members[0];
+    if (unit.head === null || first === undefined) return unit.head ?? first;
+    return compare !== null && compare(first, unit.head) < 0 ? first : unit.head;
+  };
   order.sort((a, b) => {
     if (compare !== null) {
       const x = leader(a);
