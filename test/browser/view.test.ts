@@ -267,8 +267,12 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     const trials = runs.filter((r) => r.batch === gpBatch.id).slice(0, 3);
     await page.goto(`${server.url}#/curves?runs=${trials.map((r) => r.id).join(",")}`);
     await page.waitForSelector('.chart-card[data-key="loss"] .u-legend', { timeout: WAIT_MS });
+    // A mode change redraws the charts on the next frame: under load, poll until the redraw shows.
     const expectEachDrawn = async (): Promise<void> => {
-      const painted = await paintedPixels("loss");
+      const drawn = (p: Record<string, number>) => Object.keys(p).length === trials.length && Object.values(p).every((n) => n > 5);
+      let painted = await paintedPixels("loss");
+      for (const until = Date.now() + WAIT_MS; !drawn(painted) && Date.now() < until; painted = await paintedPixels("loss"))
+        await new Promise((r) => setTimeout(r, 50));
       expect(Object.keys(painted)).toHaveLength(trials.length);
       for (const [label, pixels] of Object.entries(painted)) expect(pixels, label).toBeGreaterThan(5);
     };
