@@ -5,6 +5,7 @@ import { NotFoundError, UsageError } from "../errors.js";
 import { checkLabel, checkTags } from "../flags/check-names.js";
 import { checkRunSpecs, filterRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
 import { requestStop } from "../runner/signals.js";
+import { quoteShellWord } from "../format/shell-words.js";
 import { FILES_DIR, shortId, type SdkFile } from "../store/store.js";
 import type { Run, ScalarSummary } from "../store/types.js";
 import { cancelPlacement, formatJob } from "../backends/index.js";
@@ -47,7 +48,7 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   if (typeof r.prefix === "string" && r.prefix !== "") lines.push(`prefix:    ${r.prefix}`);
   if (typeof r.description === "string" && r.description !== "") lines.push(`description: ${r.description}`);
   if (typeof r.error === "string") lines.push(`error:     ${r.error}`);
-  lines.push(`cwd:       ${r.cwd}`, `command:   ${r.cmd.map(quoteArg).join(" ")}`, `dir:       ${run.dir}`);
+  lines.push(`cwd:       ${r.cwd}`, `command:   ${r.cmd.map(quoteShellWord).join(" ")}`, `dir:       ${run.dir}`);
   if (r.batch) lines.push(`batch:     ${r.batch} (trial ${r.trial ?? "?"})`);
   if (r.placement) lines.push(`job:       ${formatPlacement(r.placement)}`);
   if (r.parent) lines.push(`parent:    ${r.parent}${describeIndexed(all.find((p) => p.run.id === r.parent))}`);
@@ -266,8 +267,4 @@ function formatSetting(v: unknown): string {
 
 function formatScalar(s: ScalarSummary): string {
   return `${formatNumber(s.last)} (last; min ${formatNumber(s.min)}, max ${formatNumber(s.max)}, ${s.count} value${s.count === 1 ? "" : "s"}${s.step !== null ? `, step ${s.step}` : ""})`;
-}
-
-function quoteArg(a: string): string {
-  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
