@@ -1,6 +1,7 @@
 // Runs one run's process to its end: LOCK while it lives, output teed to the
-// terminal and output.log, scalars parsed as they arrive, signals forwarded to
-// the child's process group, and the record finished atomically.
+// terminal and output.log, scalars parsed as they arrive (and the ones an SDK
+// appends to scalars.jsonl followed), signals forwarded to the child's process
+// group, and the record finished atomically.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { hostname } from "node:os";
@@ -10,6 +11,7 @@ import { constants as osConstants } from "node:os";
 import { RUN_FILE, StoreWriteError, isoNow, stoppedStatus, type RunStore } from "../store/store.js";
 import { OUTPUT_FILE, SCALARS_FILE, SUMMARY_FILE } from "../store/paths.js";
 import type { Flags, Placement, Run, RunRecord, RunStatus, ScalarRecord, ScalarSummary } from "../store/types.js";
+import { followScalars, type ScalarTail } from "./scalar-tail.js";
 import { LineSplitter, createScalarParser } from "./scalars.js";
 import { STOP_REQUEST_FILE, STOP_REQUEST_SIGNAL } from "./signals.js";
 import { copySourceCode } from "./sourcecode.js";
@@ -37,6 +39,12 @@ export interface ExecuteOptions {
   sink: OutputSink | null;
   /** The script whose directory's source files are copied into sourcecode/. */
   sourceOf?: string;
+  /**
+   * Each scalar as it is recorded: parsed from the output, or appended to
+   * scalars.jsonl by an SDK in the script. A key's values come from one of the
+   * two, the first that gave one: a script that both prints and logs a metric
+   * is not counted twice.
+   */
   onScalar?: (record: ScalarRecord) => void;
   /**
    * The caller reports ExecuteResult.writeError itself (`g run` exits with it);
@@ -95,9 +103,11 @@ export interface RunningProcess {
   /**
    * Asks the process group to stop: `interrupt` forwards SIGINT (Ctrl-C),
    * otherwise SIGTERM; SIGKILL follows after a grace period. The run is
-   * recorded `terminated`, or `early-stopped` with that reason.
+   * recorded `terminated`, or `early-stopped` with that reason. False (and
+   * nothing done) for an early stop asked once the process has ended: its
+   * last scalars, read after its exit, do not turn a finished run into a stopped one.
    */
-  stop(reason: "interrupt" | "terminate" | "early-stop"): void;
+  stop(reason: "interrupt" | "terminate" | "early-stop"): boolean;
 }
 
 /**
@@ -163,6 +173,23 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
   /** Resolves the wait for a stop that follows the script's own death by a signal. */
   let stopHeard: (() => void) | null = null;
 
+  /** Whether the child has ended (its pipes closed, or it never started). */
+  let ended = false;
+
+  // Which source passes a key's values on: the first to give one. A script that prints
+  // `acc: 0.9` and logs acc=0.9 through an SDK has both recorded (as before) but counted once.
+  const keySource = new Map<string, "output" | "sdk">();
+  const passOn = (recs: ScalarRecord[], source: "output" | "sdk") => {
+    for (const r of recs) {
+      const owner = keySource.get(r.key);
+      if (owner === undefined) keySource.set(r.key, source);
+      else if (owner !== source) continue;
+      opts.onScalar!(r);
+    }
+  };
+  // Started before the child, so nothing an SDK in the script writes is missed; only when someone listens.
+  const tail: ScalarTail | null = opts.onScalar ? followScalars(join(run.dir, SCALARS_FILE), (recs) => passOn(recs, "sdk")) : null;
+
   const recordLines = (lines: string[], stream: "stdout" | "stderr") => {
     const t = Date.now() / 1000;
     const recs: ScalarRecord[] = [];
@@ -172,7 +199,9 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
     }
     if (recs.length === 0) return;
     store.appendScalars(run.id, recs);
-    if (opts.onScalar) for (const r of recs) opts.onScalar(r);
+    // The tail reads these lines back from scalars.jsonl: they were passed on here already.
+    tail?.skip(recs);
+    if (opts.onScalar) passOn(recs, "output");
   };
 
   let child: ChildProcess;
@@ -217,6 +246,7 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
 
   const done = new Promise<ExecuteResult>((resolveDone) => {
     const finish = async (code: number | null, signal: NodeJS.Signals | null, error?: NodeJS.ErrnoException) => {
+      ended = true;
       if (killTimer) clearTimeout(killTimer);
       // The process is gone: what is left is recording its end, well within a lease.
       lease.stop();
@@ -261,6 +291,8 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
           recordLines(splitters.stderr.flush(), "stderr");
           output.flush();
         }
+        // What an SDK wrote since the last read, then no more following.
+        tail?.close();
         if (error) {
           const msg = `g: cannot start ${opts.argv[0]}: ${error.code ?? error.message}\n`;
           opts.sink?.(msg, "stderr");
@@ -348,21 +380,23 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
     pid: child?.pid,
     done,
     stop(reason) {
+      if (reason === "early-stop" && ended) return false;
       const first = stopReason === null;
       stopReason ??= reason;
       if (stopHeard) {
         // The script is already gone (it died of the same signal): only the reason is left to record.
         stopHeard();
-        return;
+        return true;
       }
       if (!first) {
         // Asked twice (a second Ctrl-C): no more waiting.
         signalGroup("SIGKILL");
-        return;
+        return true;
       }
       signalGroup(reason === "interrupt" ? "SIGINT" : "SIGTERM");
       killTimer = setTimeout(() => signalGroup("SIGKILL"), STOP_GRACE_MS);
       killTimer.unref();
+      return true;
     },
   };
   stoppable.set(run.dir, handle);

@@ -308,10 +308,10 @@ export async function runSweepTrial(store: RunStore, sweep: Sweep, claim: Claime
           history.push(rec.value);
           refreshPeers();
           const decision = shouldStop(config.earlyTerminate!, history, peers, config.metric!.goal);
-          if (decision.stop && proc) {
+          // False once the trial has ended: its last values, read after its exit, stop nothing.
+          if (decision.stop && proc?.stop("early-stop")) {
             stopping = true;
             opts.report(`trial ${claim.trial} (run ${shortId(run.id)}) stopped early: ${decision.reason}`);
-            proc.stop("early-stop");
           }
         }
       : undefined;

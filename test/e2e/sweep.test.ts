@@ -245,6 +245,46 @@ for step in range(8):
     expect(sweepListing(id).counts.earlyStopped).toBe(1);
   });
 
+  // The metric logged through the Python SDK (scalars.jsonl), never printed: the agent follows the file.
+  for (const [how, logLines] of [
+    ["g_runs.log", "for i in range(6):\n    g.log(acc=a.x * (i + 1) / 6, step=i)\n    time.sleep(0.1)"],
+    [
+      "Experiment.metrics.log",
+      'with g.Experiment(prefix="me/sdk-sweep/trial").run as e:\n    for i in range(6):\n        e.metrics.log(acc=a.x * (i + 1) / 6, step=i)\n        time.sleep(0.1)',
+    ],
+  ] as const) {
+    it(`stops the low trial by envelope when the trial logs its metric with ${how}`, () => {
+      const script = `sdk_${how.replace(/\W/g, "_")}.py`;
+      writeFileSync(
+        join(work, script),
+        `import argparse, time
+import g_runs as g
+p = argparse.ArgumentParser()
+p.add_argument("--x", type=float)
+a = p.parse_args()
+${logLines}
+`,
+      );
+      const id = createSweep(
+        `${script}.yaml`,
+        `program: ${script}\nmethod: grid\nmetric: {name: acc, goal: maximize, target: 0.85}\nearly_terminate: {type: envelope, min_runs: 1, start_iter: 2, fraction: 0.5}\nparameters:\n  x: {values: [0.5, 0.1, 0.9, 0.95]}\n`,
+      );
+      const r = g(["agent", id, "-q"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/trial 2 \(run [0-9a-f]{8}\) stopped early: envelope at step 2/);
+      expect(r.stderr).toContain("2 completed, 1 early-stopped");
+      const byX = Object.fromEntries(sweepRuns(id).map((run) => [String(run.flags.x), run]));
+      expect(byX["0.5"]!.status).toBe("completed");
+      expect(byX["0.1"]!.status).toBe("early-stopped");
+      expect(byX["0.9"]!.status).toBe("completed");
+      // Stopped before its end: fewer than its 6 values, each recorded once.
+      const low = readFileSync(join(home, "runs", byX["0.1"]!.id, "scalars.jsonl"), "utf8")
+        .trim()
+        .split("\n");
+      expect(low.length).toBeLessThan(6);
+    });
+  }
+
   it("runs a bayes sweep to run_cap with 2 agents, every point distinct", async () => {
     writeFileSync(
       join(work, "bowl.py"),
