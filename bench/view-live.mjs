@@ -6,7 +6,7 @@
 // received them: compressed when the server compressed) and decoded. Figures
 // only; docs/benchmarks.md holds them.
 //
-//   npm run build && npm run bench:view-live -- [--runs 20000 | --store DIR] [--seconds 10] [--bin PATH/bin/g]
+//   npm run build && npm run bench:view-live -- [--runs 20000 | --store DIR] [--seconds 10] [--bin PATH/bin/g] [--smoke]
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,10 +15,13 @@ import { generateStore } from "../runs-fixtures/generate.mjs";
 import { BIN, table, tempDir } from "./util.mjs";
 
 const opts = { runs: 20_000, seconds: 10, store: null, bin: BIN };
-for (let i = 2; i < process.argv.length; i += 2) {
-  const key = { "--runs": "runs", "--seconds": "seconds", "--store": "store", "--bin": "bin" }[process.argv[i]];
-  if (key === undefined) throw new Error(`unknown argument ${process.argv[i]}`);
-  const value = process.argv[i + 1];
+// --smoke (what CI runs so the bench cannot rot): 50 generated runs, a 2-second window.
+const args = process.argv.slice(2).filter((a) => a !== "--smoke");
+if (args.length < process.argv.length - 2) Object.assign(opts, { runs: 50, seconds: 2 });
+for (let i = 0; i < args.length; i += 2) {
+  const key = { "--runs": "runs", "--seconds": "seconds", "--store": "store", "--bin": "bin" }[args[i]];
+  if (key === undefined) throw new Error(`unknown argument ${args[i]}`);
+  const value = args[i + 1];
   opts[key] = key === "runs" || key === "seconds" ? Number(value) : value;
 }
 if (!existsSync("/usr/bin/chromium")) {
