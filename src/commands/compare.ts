@@ -41,10 +41,11 @@ export async function compareCommand(specs: string[], opts: CompareOptions): Pro
   // The first listing, after recording the Slurm tasks it shows that Slurm ended unseen; reloads of the view read afresh.
   // Printed once: its snapshot runs are checked while the rows are made (checkLater), and all is done again if one changed.
   let first: Listing | null = await listReaped(store, { ...listOptions, checkLater: !interactive });
-  const load = (): ReturnType<typeof loadCompareRuns> => {
+  const load = (): ReturnType<typeof loadCompareRuns> & { noMatch: () => string } => {
     const listing = first ?? store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS, listOptions);
     first = null;
-    return loadCompareRuns(store, specs, opts, listing);
+    const loaded = loadCompareRuns(store, specs, opts, listing);
+    return { ...loaded, noMatch: () => loaded.prefixNote ?? describeNoMatch(loaded.all, specs, opts, loaded.runs.length) };
   };
   const build = (runs: CompareInputRun[]): CompareData =>
     buildCompareData({

@@ -14,7 +14,7 @@ export type { ViewExit } from "./state.js";
 export interface CompareViewInput {
   store: RunStore;
   /** Re-reads the store for the same selection (for live refresh and after deletes). */
-  load(): { runs: CompareInputRun[]; warnings: string[] };
+  load(): { runs: CompareInputRun[]; warnings: string[]; noMatch?: () => string };
   /** The comparison data for runs, with the command's -c/-m/-M/-t/--filter/--skip-* options. */
   build(runs: CompareInputRun[]): CompareData;
   /** Draw in colour (false under NO_COLOR). */
@@ -26,7 +26,9 @@ export async function runCompareView(input: CompareViewInput): Promise<ViewExit>
   for (const w of first.warnings) process.stderr.write(`g: warning: ${w}\n`);
   const data = input.build(first.runs);
   if (data.rows.length === 0) {
-    process.stderr.write(first.runs.length === 0 ? "g: no runs to compare; see g runs\n" : "g: no runs match the filter\n");
+    // What g compare -T says of the same selection: which filters were given and what the store holds.
+    const note = first.noMatch?.() ?? (first.runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
+    process.stderr.write(`g: ${note}\n`);
     return { kind: "quit" };
   }
   let result: ViewExit = { kind: "quit" };

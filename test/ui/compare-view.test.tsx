@@ -234,3 +234,26 @@ describe("the interactive compare view", () => {
     }
   });
 });
+
+describe("runCompareView with nothing to show", () => {
+  it("says what g compare -T says of the selection, and quits without drawing", async () => {
+    const { runCompareView } = await import("../../src/ui/compare-view.js");
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const exit = await runCompareView({
+        store: null as never,
+        load: () => ({ runs: toInputRuns(THREE), warnings: [], noMatch: () => "no run matches --op trian; did you mean --op train?" }),
+        build: () => ({ ...fakeData(THREE), rows: [] }),
+        color: false,
+      });
+      expect(exit).toEqual({ kind: "quit" });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual(["g: no run matches --op trian; did you mean --op train?\n"]);
+  });
+});
