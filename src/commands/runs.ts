@@ -75,7 +75,7 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
     for (const c of children) lines.push(`  ${shortId(c.run.id)}${describeIndexed(c)}`);
   }
   lines.push("flags:");
-  for (const [k, v] of Object.entries(r.flags)) lines.push(`  ${k}: ${typeof v === "number" ? formatNumber(v) : String(v)}`);
+  for (const [k, v] of Object.entries(r.flags)) lines.push(`  ${k}: ${String(v)}`);
   lines.push("scalars:");
   for (const [k, s] of Object.entries(scalars)) lines.push(`  ${k}: ${formatScalar(s)}`);
   if (logs.count > 0) {

@@ -201,7 +201,13 @@ export function buildCompareData(input: CompareInput): CompareData {
 
   if (input.skipUnchanged && runs.length > 1) {
     const all = makeRows();
-    const keep = columns.map((_, i) => all.some((row) => row.cells[i] !== all[0]!.cells[i]));
+    // A flag's shown text has six digits: 0.10000001 and 0.10000002 look alike but are two points, and the
+    // column that tells them apart must stay. Flags compare by value, the rest by their text.
+    const keep = columns.map(
+      (col, i) =>
+        all.some((row) => row.cells[i] !== all[0]!.cells[i]) ||
+        (col.kind === "flag" && all.some((row) => getters[i]!(row.input) !== getters[i]!(all[0]!.input))),
+    );
     columns = columns.filter((_, i) => keep[i]);
     getters = getters.filter((_, i) => keep[i]);
     seen = seen.filter((_, i) => keep[i]);

@@ -401,6 +401,17 @@ describe("buildCompareData", () => {
     expect(buildCompareData({ runs: [], now: NOW, columns: "nothing", min: ["nothing"], filter: "nothing > 1" }).rows).toEqual([]);
   });
 
+  it("keeps a flag column whose values differ past the six digits shown, with --skip-unchanged", () => {
+    const close = [
+      makeRun(1, { lr: 0.10000001, k: 1 }, { loss: summary(0.5) }),
+      makeRun(2, { lr: 0.10000002, k: 1 }, { loss: summary(0.5) }),
+    ];
+    const data = buildCompareData({ runs: close, now: NOW, skipUnchanged: true });
+    const headers = data.columns.map((c) => c.header);
+    expect(headers).toContain("lr");
+    expect(headers).not.toContain("k");
+  });
+
   it("drops columns whose value is the same in every row with --skip-unchanged", () => {
     const headers = build({ skipUnchanged: true }).columns.map((c) => c.header);
     expect(headers).not.toContain("op");
