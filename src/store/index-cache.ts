@@ -149,7 +149,14 @@ export function journalLine(record: RunRecord, st: RunFileStat, summaries: Recor
   const slim: Record<string, unknown> = { ...record };
   for (const f of INDEX_DROPPED_FIELDS) delete slim[f];
   const packed: IndexEntry["packed"] = {};
-  for (const [k, v] of Object.entries(summaries)) packed[k] = [v.last, v.first, v.min, v.max, v.total, v.count, v.step];
+  for (const [k, v] of Object.entries(summaries)) {
+    // JSON has no Infinity or NaN (stringify writes null): a total that overflowed (two values of 1.7e308)
+    // or a logged inf is packed as text and read back as the number, not as null (avg 0 before).
+    const nums: PackedSummary = [v.last, v.first, v.min, v.max, v.total, v.count, v.step];
+    packed[k] = nums.every((x) => x === null || Number.isFinite(x))
+      ? nums
+      : (nums.map((x) => (x === null || Number.isFinite(x) ? x : String(x))) as never);
+  }
   return JSON.stringify({ id: record.id, ino: st.ino, size: st.size, mtime: st.mtime, record: slim, packed }) + "\n";
 }
 
@@ -163,7 +170,10 @@ export function indexLine(dir: string, record: RunRecord, summaries: Record<stri
 export function unpackSummaries(packed: IndexEntry["packed"]): Record<string, ScalarSummary> {
   const out: Record<string, ScalarSummary> = {};
   for (const k in packed) {
-    const [last, first, min, max, total, count, step] = packed[k]!;
+    const p = packed[k]!;
+    const [last, first, min, max, total, count, step] = p.some((x) => typeof x === "string")
+      ? (p.map((x) => (typeof x === "string" ? Number(x) : x)) as PackedSummary)
+      : p;
     out[k] = { last, first, min, max, avg: total / count, total, count, step };
   }
   return out;

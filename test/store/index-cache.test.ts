@@ -853,3 +853,21 @@ describe("g runs: the newest runs without reading every record", () => {
     expect(g(["runs"], { home }).stdout).toBe(full.stdout);
   });
 });
+
+describe("index.jsonl and numbers JSON lacks", () => {
+  it("reads back an overflowed total as the number, not as null (avg 0 before)", () => {
+    const home = tempDir();
+    const work = tempDir();
+    writeFileSync(join(work, "h.py"), 'print("m: 1.7e308")\nprint("m: 1.7e308")\n');
+    expect(g(["run", "-y", "-q", join(work, "h.py")], { home, cwd: work }).code).toBe(0);
+    expect(readFileSync(join(home, "index.jsonl"), "utf8")).toContain('"Infinity"');
+    const store = new RunStore(home);
+    for (let pass = 0; pass < 2; pass++) {
+      const [run] = store.listRunsWithSummaries().runs;
+      const byFiles = summarizeScalars(store.readScalars(run!.run.id));
+      expect(run!.summaries.m!.total).toBe(Infinity);
+      expect(run!.summaries.m!.avg).toBe(byFiles.m!.avg);
+      expect(run!.summaries.m!.max).toBe(1.7e308);
+    }
+  });
+});
