@@ -183,7 +183,7 @@ function runTool(cmd: string, args: string[], timeoutMs?: number): Promise<strin
       ),
     );
     child.on("close", (code) =>
-      code === 0 ? resolveRun(out) : reject(new UsageError(`${cmd} failed (exit ${code}): ${err.trim().split("\n").pop() ?? ""}`)),
+      code === 0 ? resolveRun(out) : reject(new UsageError(`${cmd} failed (exit ${code}): ${slurmErrorLine(cmd, err)}`)),
     );
   });
 }
@@ -211,3 +211,18 @@ export const slurmBackend: Backend = {
     await runTool("scancel", [job]);
   },
 };
+
+/**
+ * The line of a Slurm command's stderr that says what went wrong: its first
+ * line naming the command (`sbatch: unrecognized option '--partitoin=gpu'`,
+ * `sbatch: error: invalid partition`), else the last; not the "Try sbatch
+ * --help" that follows an unknown option.
+ */
+export function slurmErrorLine(cmd: string, stderr: string): string {
+  const lines = stderr
+    .trim()
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  return lines.find((l) => l.startsWith(`${cmd}:`)) ?? lines[lines.length - 1] ?? "";
+}

@@ -117,7 +117,7 @@ export type RunOptionValues = { [D in Def as AlwaysSet<D> extends true ? D["key"
 export function parseCount(option: string, value: string): number {
   const n = Number(value);
   if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 0) {
-    throw new UsageError(`${option} takes a whole number, not "${value}"`);
+    throw new UsageError(`${option} takes a whole number of 0 or more, not "${value}"`);
   }
   return n;
 }

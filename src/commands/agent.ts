@@ -105,6 +105,7 @@ async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): 
     ...(opts.parallel !== undefined ? ["-j", String(opts.parallel)] : []),
   ];
   const tasks = opts.agents ?? 1;
+  if (tasks < 1) throw new UsageError(`--agents takes at least 1 agent, e.g. g agent ${sweep.id} --backend ${backend.name} --agents 4`);
   const job = await backend.submit({
     gArgs,
     tasks,

@@ -9,6 +9,7 @@ import {
   slurmPlacement,
   slurmSeconds,
   splitSlurmOptions,
+  slurmErrorLine,
 } from "../../src/backends/slurm.js";
 import { selectBackend } from "../../src/backends/index.js";
 
@@ -115,5 +116,14 @@ describe("the Slurm backend", () => {
     expect(selectBackend("slurm").name).toBe("slurm");
     expect(selectBackend("local").name).toBe("local");
     expect(() => selectBackend("k8s")).toThrow('unknown --backend "k8s"; choose one of local, slurm');
+  });
+});
+
+describe("slurmErrorLine", () => {
+  it("keeps the line that names the command, not the --help hint after it", () => {
+    const stderr = "sbatch: unrecognized option '--partitoin=gpu'\nTry \"sbatch --help\" for more information\n";
+    expect(slurmErrorLine("sbatch", stderr)).toBe("sbatch: unrecognized option '--partitoin=gpu'");
+    expect(slurmErrorLine("sbatch", "something odd\nlast words\n")).toBe("last words");
+    expect(slurmErrorLine("sbatch", "")).toBe("");
   });
 });
