@@ -1063,7 +1063,8 @@ function describeType(value: unknown): string {
 
 function bigintToNumber(what: string, value: bigint): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`g-runs: ${what} is ${value}, too large to store exactly`);
+  // Exact when the double holds it (2n ** 60n does), whatever its size; a lossy one is refused.
+  if (!Number.isFinite(n) || BigInt(n) !== value) throw new RangeError(`g-runs: ${what} is ${value}, too large to store exactly`);
   return n;
 }
 

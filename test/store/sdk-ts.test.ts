@@ -133,6 +133,9 @@ describe("metrics rows", () => {
     const exp = new Experiment({ prefix: "p/values", env });
     await exp.run(() => {
       exp.logScalars({ nan: NaN, inf: Infinity, ok: true, big: 7n, step: 2 });
+      // 2^60 is a double exactly; 2^60 + 1 is not.
+      exp.logScalars({ pow: 2n ** 60n, step: 3 });
+      expect(() => exp.logScalars({ odd: 2n ** 60n + 1n })).toThrow(/too large to store exactly/);
       expect(() => exp.metrics.log({ loss: "low" as unknown as number })).toThrow(
         'g-runs: metric "loss" must be a number, got string "low"',
       );
@@ -140,6 +143,7 @@ describe("metrics rows", () => {
     expect(rows(onlyRun())).toEqual([
       ["ok", 1, 2],
       ["big", 7, 2],
+      ["pow", 2 ** 60, 3],
     ]);
   });
 });

@@ -122,8 +122,9 @@ function drawAttributes(run: RunDetail): HTMLElement {
     ["stopped", run.stopped === null ? "" : formatTime(run.stopped)],
   ];
   if (run.started !== null) {
-    const end = run.stopped === null ? Date.now() : Date.parse(run.stopped);
-    rows.push(["time", formatDuration((end - Date.parse(run.started)) / 1000)]);
+    // A run that died unrecorded (error, no stopped) has no end: no time, as g runs and g compare show it.
+    const end = run.stopped !== null ? Date.parse(run.stopped) : run.status === "running" ? Date.now() : null;
+    if (end !== null) rows.push(["time", formatDuration((end - Date.parse(run.started)) / 1000)]);
   }
   if (run.exit_status !== null) rows.push(["exit status", String(run.exit_status)]);
   if (run.tags.length > 0) rows.push(["tags", run.tags.join(", ")]);
