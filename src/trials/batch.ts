@@ -83,6 +83,8 @@ export async function runBatch(plan: BatchJob): Promise<void> {
   const queue = [...plan.trialNumbers];
   let failed = 0;
   let completed = 0;
+  /** Trials stopped on their own by g stop (the batch went on); those of a stopped batch are not counted. */
+  let stopped = 0;
   let best = plan.bestSoFar;
   /** Said once per batch: a mistyped --minimize/--maximize column. */
   let objectiveWarned = false;
@@ -142,6 +144,7 @@ export async function runBatch(plan: BatchJob): Promise<void> {
       }
       if (result.status === "completed") completed++;
       else if (result.status !== "terminated") failed++;
+      else if (signals.received === null) stopped++;
       if (result.status === "completed" || result.status === "error") {
         plan.history.push({ point, value: result.status === "completed" ? lossFor(plan.objective, value) : null });
       }
@@ -166,7 +169,7 @@ export async function runBatch(plan: BatchJob): Promise<void> {
     store.removeLock(batch.id);
   }
 
-  const summary = batchSummary(plan, completed, failed, best) + (best ? await noiseModelNote(plan, best, scored) : "");
+  const summary = batchSummary(plan, completed, failed, stopped, best) + (best ? await noiseModelNote(plan, best, scored) : "");
   const outcome = signals.received ? "interrupted" : failed > 0 ? "failed" : "completed";
   progress.emit({ type: "ended", outcome, note: summary, nowMs: Date.now() });
   if (signals.received) throw new InterruptedError(`${summary}; interrupted; continue it with: g run --restart ${shortId(batch.id)}`);
@@ -208,9 +211,10 @@ export function startTrial(t: TrialLaunch): Promise<RunningProcess> {
 }
 
 /** The batch's closing line: this session's counts, and the best trial of the whole batch. */
-function batchSummary(plan: BatchJob, completed: number, failed: number, best: BestTrial | null): string {
+function batchSummary(plan: BatchJob, completed: number, failed: number, stopped: number, best: BestTrial | null): string {
   const bestText = best ? `; best ${plan.objective.column} ${formatNumber(signed(plan.objective, best.loss))} (trial ${best.trial})` : "";
-  return `batch ${shortId(plan.batch.id)} (${plan.batch.record.op}): ${completed} completed, ${failed} failed${bestText}`;
+  const stoppedText = stopped > 0 ? `, ${stopped} stopped (g stop)` : "";
+  return `batch ${shortId(plan.batch.id)} (${plan.batch.record.op}): ${completed} completed, ${failed} failed${stoppedText}${bestText}`;
 }
 
 /**

@@ -212,7 +212,7 @@ describe("g run", () => {
     expect(stop.code, stop.stderr).toBe(0);
     const res = await done;
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stderr).toMatch(/2 completed, 0 failed/);
+    expect(res.stderr).toMatch(/2 completed, 0 failed, 1 stopped \(g stop\)/);
     const after = runs(home);
     expect(after.find((r) => r.id === long.id)!.status).toBe("terminated");
     expect(after.filter((r) => r.flags.seconds !== 30).map((r) => r.status)).toEqual(["completed", "completed", "completed"]);
