@@ -38,6 +38,21 @@ export interface AgentOptions {
   quiet?: boolean;
 }
 
+/**
+ * Before any trial is claimed (or any agent submitted): a missing interpreter,
+ * or a script that is not there, would fail every trial.
+ */
+function checkSweepProgram(sweep: Sweep, cwd: string): void {
+  const config = sweep.record.config;
+  const argv = buildSweepArgv(config, {}, cwd);
+  checkCanStart(argv, config.program || argv[0] || "the sweep's command", cwd);
+  if (config.program !== "" && !existsSync(resolve(cwd, config.program))) {
+    throw new UsageError(
+      `cannot run ${config.program}: ${resolve(cwd, config.program)} does not exist (a sweep's program is found from ${cwd})`,
+    );
+  }
+}
+
 export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promise<void> {
   if (opts.count !== undefined && (!Number.isInteger(opts.count) || opts.count < 1)) {
     throw new UsageError(`--count takes a whole number of trials, at least 1, e.g. g agent ${sweepSpec} --count 5`);
@@ -53,15 +68,7 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
   const placement = currentPlacement();
   const config = sweep.record.config;
   const cwd = agentCwd(sweep);
-  // Before any trial is claimed: a missing interpreter would fail every one of them.
-  const argv = buildSweepArgv(config, {}, cwd);
-  checkCanStart(argv, config.program || argv[0] || "the sweep's command", cwd);
-  // The interpreter may be fine while the script it is handed is not there: every trial would fail.
-  if (config.program !== "" && !existsSync(resolve(cwd, config.program))) {
-    throw new UsageError(
-      `cannot run ${config.program}: ${resolve(cwd, config.program)} does not exist (a sweep's program is found from ${cwd})`,
-    );
-  }
+  checkSweepProgram(sweep, cwd);
   const retry = opts.retry !== false;
   const parallel = opts.parallel ?? 1;
   const objective = sweepObjective(config);
@@ -106,6 +113,8 @@ async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): 
   ];
   const tasks = opts.agents ?? 1;
   if (tasks < 1) throw new UsageError(`--agents takes at least 1 agent, e.g. g agent ${sweep.id} --backend ${backend.name} --agents 4`);
+  // As a plain agent checks before it claims: agents that cannot start would each fail in their own log.
+  checkSweepProgram(sweep, agentCwd(sweep));
   const job = await backend.submit({
     gArgs,
     tasks,

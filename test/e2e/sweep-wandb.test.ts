@@ -284,6 +284,11 @@ echo "loss: 0.5"
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     const listing = JSON.parse(g(["sweeps", "--json"]).stdout) as { id: string; counts: { claimed: number } }[];
     expect(listing.find((s) => s.id === id)?.counts.claimed).toBe(0);
+    // The same check before agents are submitted to a backend.
+    const backend = g(["agent", id, "--backend", "local", "--agents", "2", "--wait"]);
+    expect(backend.code).toBe(2);
+    expect(backend.stderr).toMatch(/^g: cannot run gone\.py: \S*gone\.py does not exist/);
+    expect(backend.stderr.trim().split("\n")).toHaveLength(1);
   });
 
   it("stops proposing once a finished trial reaches metric.target, and g sweeps says so", () => {
