@@ -75,9 +75,21 @@ export interface RunLock {
 
 /** The lease in ms: `G_LEASE_MS` when set to a positive whole number, else LEASE_MS. */
 export function leaseMs(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env.G_LEASE_MS);
-  return Number.isInteger(v) && v > 0 ? v : LEASE_MS;
+  const text = env.G_LEASE_MS;
+  const v = Number(text);
+  if (Number.isInteger(v) && v > 0) return v;
+  // Hosts must agree on the lease: a typo on one would have it rerun trials alive elsewhere, silently.
+  if (text !== undefined && text.trim() !== "" && warnedLease !== text) {
+    warnedLease = text;
+    process.stderr.write(
+      `g: warning: G_LEASE_MS=${JSON.stringify(text)} is not a whole number of milliseconds above 0; using ${LEASE_MS}\n`,
+    );
+  }
+  return LEASE_MS;
 }
+
+/** The bad G_LEASE_MS last warned about: once per process. */
+let warnedLease: string | undefined;
 
 /**
  * Whether a LOCK from another host still stands for a live process: its

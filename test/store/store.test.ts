@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostname } from "node:os";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { RunStore, deriveStatus, leaseMs, summarizeScalars } from "../../src/store/store.js";
 import { ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
@@ -61,6 +61,22 @@ describe("run store", () => {
     expect(deriveStatus({ ...run.record, started: "t", stopped: "t", exit_status: 143, early_stopped: true }, run.dir)).toBe(
       "early-stopped",
     );
+  });
+
+  it("warns once about a G_LEASE_MS that is not a whole number of ms, and uses the default", () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(leaseMs({ G_LEASE_MS: "60s" })).toBe(leaseMs({}));
+      expect(leaseMs({ G_LEASE_MS: "60s" })).toBe(leaseMs({}));
+      expect(leaseMs({ G_LEASE_MS: "5000" })).toBe(5000);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual([`g: warning: G_LEASE_MS="60s" is not a whole number of milliseconds above 0; using ${leaseMs({})}\n`]);
   });
 
   it("counts a LOCK from another host as running only while its lease is fresh", () => {
