@@ -45,6 +45,8 @@ export interface CompletionSources {
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 /** `--optimizer` values; a test holds this equal to the registry's names (src/trials/optimizers.ts). */
 export const OPTIMIZERS = ["grid", "random", "gp", "bayesian", "tpe", "forest", "gbrt"];
+/** `--backend` values (src/backends/index.ts). */
+export const BACKENDS = ["local", "slurm"];
 const STATUSES = ["running", "completed", "error", "terminated", "early-stopped", "pending"];
 /** Options whose value is a column (or a comma-separated list of them for `-c`). */
 const COLUMN_OPTIONS = new Set(["-m", "--min", "-M", "--max", "--minimize", "--maximize"]);
@@ -158,8 +160,14 @@ function valuesFor(option: string, current: string, sources: CompletionSources):
         current,
       ),
     );
-  if (option === "--restart")
-    return words_(matching([...OPTIMIZERS.filter((o) => o !== "grid").map((value) => ({ value })), ...sources.runs()], current));
+  if (option === "--restart") return words_(matching([...OPTIMIZERS.map((value) => ({ value })), ...sources.runs()], current));
+  if (option === "--backend")
+    return words_(
+      matching(
+        BACKENDS.map((value) => ({ value })),
+        current,
+      ),
+    );
   if (option === "--status")
     return words_(
       matching(

@@ -22,7 +22,10 @@ const cmd = (name: string, over: Partial<CommandShape> = {}): CommandShape => ({
 const tree = cmd("g", {
   options: [opt(["-V", "--version"])],
   subcommands: [
-    cmd("run", { positional: "script", options: [opt(["-o", "--optimizer"], true), opt(["-y", "--yes"]), opt(["--restart"], true)] }),
+    cmd("run", {
+      positional: "script",
+      options: [opt(["-o", "--optimizer"], true), opt(["-y", "--yes"]), opt(["--restart"], true), opt(["--backend"], true)],
+    }),
     cmd("runs", {
       positional: "runs",
       subcommands: [cmd("info", { positional: "runs" }), cmd("delete", { aliases: ["rm"], positional: "runs" })],
@@ -58,6 +61,11 @@ describe("completion", () => {
   it("offers optimizer names after --optimizer and -o", () => {
     expect(values(["run", "--optimizer", "b"])).toEqual(["bayesian"]);
     expect(values(["run", "-o", ""])).toContain("tpe");
+  });
+  it("offers the backends after --backend, and every optimizer (grid too) and the runs after --restart", () => {
+    expect(values(["run", "--backend", ""])).toEqual(["local", "slurm"]);
+    expect(values(["run", "--restart", "gr"])).toEqual(["grid"]);
+    expect(values(["run", "--restart", ""])).toEqual(expect.arrayContaining(["grid", "gp", "5cdcbbbc"]));
   });
   it("offers file names for g run's script and g sweep's file", () => {
     expect(values(["run", "-y", ""])).toBe(":files");
