@@ -2,6 +2,7 @@
 // job, if any, this process runs in.
 
 import { UsageError } from "../errors.js";
+import { didYouMean } from "../format/suggest.js";
 import type { Placement } from "../store/types.js";
 import { BACKEND_NAMES, formatJob, type Backend, type TaskEnd } from "./backend.js";
 import { localBackend } from "./local.js";
@@ -14,7 +15,7 @@ export { splitSlurmOptions } from "./slurm.js";
 export function selectBackend(name: string): Backend {
   if (name === "local") return localBackend;
   if (name === "slurm") return slurmBackend;
-  throw new UsageError(`unknown --backend "${name}"; choose one of ${BACKEND_NAMES.join(", ")}`);
+  throw new UsageError(`unknown --backend "${name}"${didYouMean(name, BACKEND_NAMES)}; choose one of ${BACKEND_NAMES.join(", ")}`);
 }
 
 /** The scheduler job this process is a task of (recorded with each run it starts), or null. */

@@ -116,6 +116,7 @@ describe("the Slurm backend", () => {
     expect(selectBackend("slurm").name).toBe("slurm");
     expect(selectBackend("local").name).toBe("local");
     expect(() => selectBackend("k8s")).toThrow('unknown --backend "k8s"; choose one of local, slurm');
+    expect(() => selectBackend("slrum")).toThrow('unknown --backend "slrum"; did you mean slurm?; choose one of local, slurm');
   });
 });
 
