@@ -7,6 +7,7 @@ import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { UsageError } from "../errors.js";
 import { PROJECT_STORE_DIR, findProjectStore } from "../store/store.js";
+import { defaultHome } from "../store/paths.js";
 import { say } from "./prompt.js";
 
 /** Keeps a project's runs out of git unless the user decides otherwise (W&B's wandb/ folder is the usual first commit mistake). */
@@ -14,7 +15,10 @@ const GITIGNORE = "# g's run store (g init); delete this file to commit runs\n*\
 
 export function initCommand(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): void {
   const here = resolve(cwd);
-  const enclosing = enclosingStore(here);
+  // G_HOME names a store whatever its folder is called: inside it is inside a store too.
+  const gHomeDir = env.G_HOME && env.G_HOME.trim() !== "" ? resolve(env.G_HOME) : null;
+  const insideHome = gHomeDir !== null && (here === gHomeDir || here.startsWith(gHomeDir + sep)) ? gHomeDir : null;
+  const enclosing = enclosingStore(here) ?? insideHome;
   if (enclosing !== null)
     throw new UsageError(
       `${here} is inside the g store ${enclosing}; run g init in the project folder that holds it (${dirname(enclosing)})`,
@@ -23,7 +27,9 @@ export function initCommand(cwd: string = process.cwd(), env: NodeJS.ProcessEnv 
   const existing = statSync(store, { throwIfNoEntry: false });
   if (existing && !existing.isDirectory()) throw new UsageError(`${store} exists and is not a folder; move it away and run g init again`);
   const parent = findProjectStore(dirname(here));
-  if (existing) {
+  if (existing && store === defaultHome()) {
+    throw new UsageError(`${store} is g's default store (for runs outside any project), not a project's; run g init in a project folder`);
+  } else if (existing) {
     say(`${store} is already this project's g store; nothing to do`);
   } else {
     mkdirSync(join(store, "runs"), { recursive: true });

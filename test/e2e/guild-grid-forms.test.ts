@@ -181,6 +181,22 @@ describe("g init: a project store", () => {
     expect(readdirSync(join(project, ".g", "runs"))).toHaveLength(1);
   });
 
+  it("refuses inside the G_HOME store, and in the home folder whose .g is the default store", () => {
+    userHome = tempDir();
+    const home = tempDir();
+    mkdirSync(join(home, "runs"), { recursive: true });
+    const inside = gHere(["init"], join(home, "runs"), { G_HOME: home });
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toMatch(/is inside the g store /);
+    expect(existsSync(join(home, "runs", ".g"))).toBe(false);
+    mkdirSync(join(userHome, ".g", "runs"), { recursive: true });
+    const atHome = gHere(["init"], userHome);
+    expect(atHome.code).toBe(2);
+    expect(atHome.stderr).toBe(
+      `g: ${join(userHome, ".g")} is g's default store (for runs outside any project), not a project's; run g init in a project folder\n`,
+    );
+  });
+
   it("refuses inside a store's own folders, and lets G_HOME win (g runs says so)", () => {
     userHome = tempDir();
     const project = tempDir();
