@@ -319,7 +319,8 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     drawHeader();
     body.style.height = `${items.length * ROW_HEIGHT_PX}px`;
     const shown = data.rows.length;
-    count.textContent = shown === data.total ? `${shown} runs` : `${shown} of ${data.total} runs`;
+    const runsWord = data.total === 1 ? "run" : "runs";
+    count.textContent = shown === data.total ? `${shown} ${runsWord}` : `${shown} of ${data.total} ${runsWord}`;
     updateButtons();
     drawn = null;
     drawWindow();
