@@ -191,7 +191,7 @@ describe("TypeScript SDK misuse", () => {
       expect(() => x.params.set({ lr: NaN })).toThrow(/param "lr" is NaN; flags hold finite numbers/);
       expect(() => x.params.set({ lrs: [0.1, Infinity] })).toThrow(/param "lrs" holds Infinity/);
       expect(() => x.params.set({ sizes: [new Map()] })).toThrow(/param "sizes" holds an object of type Map/);
-      expect(() => x.params.set({ big: 2n ** 64n })).toThrow(/too large/);
+      expect(() => x.params.set({ big: 2n ** 64n + 1n })).toThrow(/too large/);
       x.params.set({ lr: 0.1, layers: [1, 2], model: { depth: 3 }, note: null });
     });
     const [run] = new RunStore(home).listRuns().runs;
