@@ -1,13 +1,14 @@
 // `npm run demo`: the Guild quick-start, end to end, in a store of its own
-// (.demo-runs/ in this folder): one run, a grid search, a Bayesian search,
-// then the comparison of the best runs and the run list.
+// (.demo-runs/ in this folder, or the folder given as its one argument): one
+// run, a grid search, a Bayesian search, then the comparison of the best runs
+// and the run list.
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const home = join(root, ".demo-runs");
+const home = process.argv[2] === undefined ? join(root, ".demo-runs") : resolve(process.argv[2]);
 rmSync(home, { recursive: true, force: true });
 const env = { ...process.env, G_HOME: home };
 
