@@ -21,7 +21,15 @@ import {
 import { parseTop } from "./top.js";
 import { runSeconds, runSecondsOf } from "./run-seconds.js";
 import { evaluateFilter, filterColumns, parseFilter, type FilterValue } from "./filter.js";
-import { formatDuration, formatTime, formatUtcFields, formatValue, localOffsetFinder, timeFormatterMs } from "../format/values.js";
+import {
+  escapeControlChars,
+  formatDuration,
+  formatTime,
+  formatUtcFields,
+  formatValue,
+  localOffsetFinder,
+  timeFormatterMs,
+} from "../format/values.js";
 
 export { runSeconds };
 
@@ -932,7 +940,8 @@ function cellFormatter(col: ResolvedColumn): (v: number | string | boolean) => s
     if (col.attr === "time") return (v) => (typeof v === "number" ? formatDuration(v) : String(v));
     if (col.attr === "started" || col.attr === "stopped" || col.attr === "created")
       return (v) => (typeof v === "string" ? formatTime(v) : String(v));
-    return String;
+    // A label, op, tag or description is one line of a cell however it was written (see escapeControlChars).
+    return (v) => (typeof v === "string" ? escapeControlChars(v) : String(v));
   }
   // A count or a step is a whole number, shown in full.
   if (col.type === "scalar" && (col.qualifier === "count" || col.qualifier === "step")) return String;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderCsv, quoteCsvField } from "../../src/format/csv.js";
+import { escapeControlChars, formatValue } from "../../src/format/values.js";
 import { renderJson, toJsonRows } from "../../src/format/json.js";
 import { FAST_PATH_ROWS, emitTable, renderRows, renderTable } from "../../src/format/table.js";
 import { buildCompareData, type CompareInputRun } from "../../src/query/compare-data.js";
@@ -275,3 +276,53 @@ describe("flag values in the table", () => {
     expect(renderCsv(d)).toContain("-0.2889457024322004");
   });
 });
+
+describe("control characters in cells", () => {
+  it("escapes a newline, CR and tab by name and other control characters in hex; other text stays as it is", () => {
+    expect(escapeControlChars("a\nb\r\tc")).toBe("a\\nb\\r\\tc");
+    expect(escapeControlChars("\x1b[31mred\x00\x7f\x9b")).toBe("\\x1b[31mred\\x00\\x7f\\x9b");
+    expect(escapeControlChars("C:\\data é ⏎")).toBe("C:\\data é ⏎");
+    expect(formatValue("a\nb")).toBe("a\\nb");
+    expect(formatValue(0.5)).toBe("0.5");
+  });
+
+  it("keeps each row of renderRows on one line, widths from the escaped text, on both paths", () => {
+    const rows = [
+      ["1", "two\nlines", "x"],
+      ["2", "tab\there", "y"],
+    ];
+    for (const width of [undefined, 80]) {
+      const lines = renderRows(["#", "label", "op"], rows, { color: false, align: ["right"], width }).split("\n");
+      expect(lines).toEqual(["#  label       op", "1  two\\nlines  x", "2  tab\\there   y"]);
+    }
+  });
+
+  it("keeps each run of a compare table on one line, in cli-table3, the fast path and the byte path alike", () => {
+    const d = buildCompareData({
+      runs: [makeRun(1, { msg: "a\nb\x1b[1m" }, 0.5, "x\ty"), makeRun(2, { msg: "plain" }, 0.25)],
+      now: NOW,
+      columns: "=msg, .label, loss",
+    });
+    const screen = renderTable(d, { color: false, width: 200 });
+    expect(screen.split("\n")).toHaveLength(3);
+    expect(screen).toContain("a\\nb\\x1b[1m");
+    expect(screen).toContain("x\\ty");
+    expect(screen).not.toMatch(/[\t\r\x1b]/);
+    const pieces: Array<string | Uint8Array> = [];
+    renderTableTo(d, undefined, pieces);
+    const piped = pieces.map((p) => (typeof p === "string" ? p : Buffer.from(p).toString("latin1"))).join("");
+    expect(piped).toBe(screen);
+    expect(renderTable(d, { color: false })).toBe(screen);
+    const [head, first, second] = screen.split("\n");
+    // The loss column ends where its header does on every line: msg is as wide as what it shows.
+    expect(first!.length).toBe(head!.length);
+    expect(second!.length).toBe(head!.length);
+  });
+
+  it("escapes a header's control characters in the table but not in CSV", () => {
+    const d = buildCompareData({ runs: [makeRun(1, { "a\tb": 1 }, null)], now: NOW, skipCore: true });
+    expect(renderTable(d, { color: false })).toBe("a\\tb\n   1");
+    expect(renderCsv(d)).toBe("a\tb\r\n1\r\n");
+  });
+});
+
