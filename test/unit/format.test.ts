@@ -220,8 +220,9 @@ describe("renderCsv", () => {
     const d = buildCompareData({ runs: [makeRun(1, { lr: 0.1 }, 0.123456789, 'wide, "deep"'), makeRun(2, { lr: 0.2 }, null)], now: NOW });
     const lines = renderCsv(d).split("\r\n");
     expect(lines[0]).toBe("#,run,op,started,time,status,label,lr,loss");
-    expect(lines[1]).toBe(`1,00010001,train.py,2026-11-01T10:00:00.000Z,30,completed,"wide, ""deep""",0.1,0.123456789`);
-    expect(lines[2]).toBe("2,00020002,train.py,2026-11-01T10:00:00.000Z,30,completed,,0.2,");
+    // A run id of digits is quoted: unquoted, it would read as a number (see the CSV tests below).
+    expect(lines[1]).toBe(`1,"00010001",train.py,2026-11-01T10:00:00.000Z,30,completed,"wide, ""deep""",0.1,0.123456789`);
+    expect(lines[2]).toBe('2,"00020002",train.py,2026-11-01T10:00:00.000Z,30,completed,,0.2,');
     expect(lines[3]).toBe("");
   });
 });
@@ -326,3 +327,57 @@ describe("control characters in cells", () => {
   });
 });
 
+describe("CSV: null, missing and the text null", () => {
+  /** RFC 4180 fields of one line, each with whether it was quoted. */
+  function parseLine(line: string): Array<{ text: string; quoted: boolean }> {
+    const out: Array<{ text: string; quoted: boolean }> = [];
+    let i = 0;
+    for (;;) {
+      if (line[i] === '"') {
+        let text = "";
+        for (i++; ; i++) {
+          if (line[i] === '"' && line[i + 1] === '"') (text += '"'), i++;
+          else if (line[i] === '"') break;
+          else text += line[i];
+        }
+        out.push({ text, quoted: true });
+        i++;
+      } else {
+        const end = line.indexOf(",", i);
+        out.push({ text: line.slice(i, end < 0 ? undefined : end), quoted: false });
+        i = end < 0 ? line.length : end;
+      }
+      if (i >= line.length) return out;
+      i++; // the comma
+    }
+  }
+  /** A field read back as docs/compare.md says: unquoted empty is missing, null null, true/false, numbers; quoted is text. */
+  function readField(f: { text: string; quoted: boolean }): unknown {
+    if (f.quoted) return f.text;
+    if (f.text === "") return undefined;
+    if (f.text === "null") return null;
+    if (f.text === "true" || f.text === "false") return f.text === "true";
+    const n = Number(f.text);
+    return Number.isNaN(n) && f.text !== "NaN" ? f.text : n;
+  }
+
+  it("writes a null flag as null, a missing one as an empty field, and quotes texts that spell another value", () => {
+    const flags: Flags[] = [{ x: null }, {}, { x: "null" }, { x: "" }, { x: "0.5" }, { x: 0.5 }, { x: "true" }, { x: true }, { x: "sgd" }];
+    const d = buildCompareData({ runs: flags.map((f, i) => makeRun(i + 1, { ...f, y: 1 }, null)), now: NOW, columns: "=x", skipCore: true });
+    const lines = renderCsv(d).split("\r\n").slice(1, -1);
+    expect(lines).toEqual(["null", "", '"null"', '""', '"0.5"', "0.5", '"true"', "true", "sgd"]);
+    const read = lines.map((l) => readField(parseLine(l)[0]!));
+    expect(read).toEqual(flags.map((f) => f.x));
+  });
+
+  it("keeps the distinction through --skip-unchanged's narrower rows", () => {
+    const d = buildCompareData({
+      runs: [makeRun(1, { x: null, y: 1 }, null), makeRun(2, { y: 1 }, null), makeRun(3, { x: 2, y: 1 }, null)],
+      now: NOW,
+      columns: "=y, =x",
+      skipCore: true,
+      skipUnchanged: true,
+    });
+    expect(renderCsv(d)).toBe("x\r\nnull\r\n\r\n2\r\n");
+  });
+});
