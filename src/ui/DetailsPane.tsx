@@ -39,7 +39,8 @@ export function DetailsPane({ row, scalars, output, width }: DetailsPaneProps) {
   return (
     <Box borderStyle="single" flexDirection="column" width={width}>
       <Text wrap="truncate-end">
-        <Text bold>{row.run.id}</Text> {escapeControlChars(rec.op)} [{row.run.status}]{rec.label !== "" ? ` ${escapeControlChars(rec.label)}` : ""}
+        <Text bold>{row.run.id}</Text> {escapeControlChars(rec.op)} [{row.run.status}]
+        {rec.label !== "" ? ` ${escapeControlChars(rec.label)}` : ""}
         {batch}
       </Text>
       <Text wrap="truncate-end">flags: {flags === "" ? "(none)" : flags}</Text>

@@ -336,7 +336,7 @@ describe("CSV: null, missing and the text null", () => {
       if (line[i] === '"') {
         let text = "";
         for (i++; ; i++) {
-          if (line[i] === '"' && line[i + 1] === '"') (text += '"'), i++;
+          if (line[i] === '"' && line[i + 1] === '"') ((text += '"'), i++);
           else if (line[i] === '"') break;
           else text += line[i];
         }
@@ -363,7 +363,12 @@ describe("CSV: null, missing and the text null", () => {
 
   it("writes a null flag as null, a missing one as an empty field, and quotes texts that spell another value", () => {
     const flags: Flags[] = [{ x: null }, {}, { x: "null" }, { x: "" }, { x: "0.5" }, { x: 0.5 }, { x: "true" }, { x: true }, { x: "sgd" }];
-    const d = buildCompareData({ runs: flags.map((f, i) => makeRun(i + 1, { ...f, y: 1 }, null)), now: NOW, columns: "=x", skipCore: true });
+    const d = buildCompareData({
+      runs: flags.map((f, i) => makeRun(i + 1, { ...f, y: 1 }, null)),
+      now: NOW,
+      columns: "=x",
+      skipCore: true,
+    });
     const lines = renderCsv(d).split("\r\n").slice(1, -1);
     expect(lines).toEqual(["null", "", '"null"', '""', '"0.5"', "0.5", '"true"', "true", "sgd"]);
     const read = lines.map((l) => readField(parseLine(l)[0]!));
