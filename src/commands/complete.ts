@@ -4,6 +4,7 @@
 // column names from the store, and a script's flags after `g run SCRIPT`.
 
 import { existsSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import {
@@ -16,12 +17,16 @@ import {
   type CommandShape,
   type Completion,
   type CompletionSources,
+  type RunChoice,
 } from "../format/completion.js";
 import { formatTime } from "../format/values.js";
 import { ATTRIBUTES } from "../query/columns.js";
 import { inspectScript } from "../runner/inspect.js";
 import { listSweeps } from "../store/sweeps.js";
 import { RunStore, resolveHome, shortId } from "../store/store.js";
+import type { Run } from "../store/types.js";
+import { isBatchRecord } from "../query/compare-data.js";
+import { restartRefusal } from "../trials/restartable.js";
 import { writeOut } from "../runner/terminal.js";
 
 /** Run ids offered at most (newest first): enough for any prefix the user has in mind. */
@@ -74,16 +79,32 @@ function storeSources(): CompletionSources {
   let runsRead: ReturnType<RunStore["listRunsWithSummaries"]>["runs"] | null = null;
   // Names and keys only: the summaries' numbers (index.bin's cold part) are not read.
   const runs = () => (runsRead ??= store.listRunsWithSummaries(undefined, { values: false }).runs);
+  // What g stop can stop from this host (as requestStop decides): a run whose process lives here, or one a
+  // scheduler holds (cancelled through it from any host); of a run on another host g stop says "stop it there".
+  const here = hostname();
+  const stoppableHere = (run: Run): boolean => {
+    if (run.status !== "running") return false;
+    const lock = store.readLock(run);
+    return lock !== null && (lock.host === here || lock.placement !== undefined);
+  };
+  const chosen: Record<RunChoice, (run: Run) => boolean> = {
+    any: () => true,
+    stoppable: stoppableHere,
+    trashed: () => true,
+    idle: (run) => run.status !== "running",
+    restartable: (run) => restartRefusal(run) === null,
+    batch: isBatchRecord,
+  };
   return {
-    runs(): Candidate[] {
-      return runs()
-        .slice(0, MAX_RUN_CANDIDATES)
-        .map(({ run }) => ({
-          value: shortId(run.id),
-          description: [run.record.op, run.status, run.record.started ? formatTime(run.record.started) : "", run.record.label ?? ""]
-            .filter((s) => s !== "")
-            .join("  "),
-        }));
+    runs(choice: RunChoice): Candidate[] {
+      const listed = choice === "trashed" ? store.listRuns({ trash: true }).runs : runs().map(({ run }) => run);
+      const keep = chosen[choice];
+      const out: Candidate[] = [];
+      for (const run of listed) {
+        if (out.length >= MAX_RUN_CANDIDATES) break;
+        if (keep(run)) out.push(runCandidate(run));
+      }
+      return out;
     },
     sweeps(): Candidate[] {
       return listSweeps(store.home).sweeps.map((s) => ({ value: s.id, description: [s.record.config.method, s.record.file].join("  ") }));
@@ -102,6 +123,15 @@ function storeSources(): CompletionSources {
       if (!existsSync(path) || !statSync(path).isFile()) return [];
       return scriptFlagCandidates(path, join(store.home, "cache", "inspect"));
     },
+  };
+}
+
+function runCandidate(run: Run): Candidate {
+  return {
+    value: shortId(run.id),
+    description: [run.record.op, run.status, run.record.started ? formatTime(run.record.started) : "", run.record.label ?? ""]
+      .filter((s) => s !== "")
+      .join("  "),
   };
 }
 

@@ -5,6 +5,8 @@
 // the store (run ids, sweep ids, column names, a script's flags) come from a
 // `CompletionSources` the caller fills lazily.
 
+import { escapeControlChars } from "./values.js";
+
 /** One command of the tree: what commander declares, reduced to what completion needs. */
 export interface CommandShape {
   name: string;
@@ -23,7 +25,15 @@ export interface OptionShape {
   description: string;
 }
 
-export type PositionalKind = "runs" | "sweep" | "file" | "script" | "shell" | "none";
+export type PositionalKind = "runs" | "running-runs" | "trashed-runs" | "idle-runs" | "sweep" | "file" | "script" | "shell" | "none";
+
+/**
+ * Which runs a RUN word may name where it is typed: any run; a running one
+ * that `g stop` can stop from here; one in the trash (`g runs restore`,
+ * `purge`, `list --trash`); one not running (`g runs delete` refuses a
+ * running run); one `g run --restart` takes; a batch (`--batch`).
+ */
+export type RunChoice = "any" | "stoppable" | "trashed" | "idle" | "restartable" | "batch";
 
 /** A candidate: the word to insert and an optional description (zsh and fish show it). */
 export interface Candidate {
@@ -36,7 +46,7 @@ export type Completion = { kind: "words"; candidates: Candidate[] } | { kind: "f
 
 /** Store-backed values, asked for only when the cursor needs them. */
 export interface CompletionSources {
-  runs(): Candidate[];
+  runs(choice: RunChoice): Candidate[];
   sweeps(): Candidate[];
   columns(): string[];
   scriptFlags(script: string): Candidate[];
@@ -50,8 +60,11 @@ export const BACKENDS = ["local", "slurm"];
 const STATUSES = ["running", "completed", "error", "terminated", "early-stopped", "pending"];
 /** Options whose value is a column (or a comma-separated list of them for `-c`). */
 const COLUMN_OPTIONS = new Set(["-m", "--min", "-M", "--max", "--minimize", "--maximize"]);
+/** The sort keys of g compare: a column already given to one of them is not offered again. */
+const SORT_OPTIONS = new Set(["-m", "--min", "-M", "--max"]);
+const STATUS_OPTIONS = new Set(["--status"]);
 const COLUMN_LIST_OPTIONS = new Set(["-c", "--cols"]);
-const SWEEP_OPTIONS = new Set(["--stop", "--resume", "--cancel", "--delete"]);
+const SWEEP_OPTIONS = new Set(["--stop", "--resume", "--cancel", "--delete", "--sweep"]);
 const FILE_OPTIONS = new Set(["--csv", "--export"]);
 
 /** Completes the last of `words` (the words after `g`). */
@@ -71,14 +84,14 @@ export function completeWords(root: CommandShape, words: string[], sources: Comp
   const previous = rest.length > 0 ? rest[rest.length - 1]! : undefined;
 
   const pending = previous !== undefined ? findOption(cmd, previous) : undefined;
-  if (pending?.takesValue && !previous!.includes("=")) return valuesFor(previous!, current, sources);
+  if (pending?.takesValue && !previous!.includes("=")) return valuesFor(previous!, current, sources, givenOf(cmd, rest.slice(0, -1)));
 
   if (current.startsWith("-")) {
     const eq = current.indexOf("=");
     if (eq > 0 && current.startsWith("--")) {
       const name = current.slice(0, eq);
       const option = findOption(cmd, name);
-      if (option?.takesValue) return prefixWith(`${name}=`, valuesFor(name, current.slice(eq + 1), sources));
+      if (option?.takesValue) return prefixWith(`${name}=`, valuesFor(name, current.slice(eq + 1), sources, givenOf(cmd, rest)));
     }
     return words_(matching(optionCandidates(cmd), current));
   }
@@ -98,7 +111,13 @@ export function completeWords(root: CommandShape, words: string[], sources: Comp
 function positionalCandidates(cmd: CommandShape, rest: string[], sources: CompletionSources): Candidate[] | null {
   switch (cmd.positional) {
     case "runs":
-      return sources.runs();
+      return sources.runs(rest.includes("--trash") ? "trashed" : "any");
+    case "running-runs":
+      return sources.runs("stoppable");
+    case "trashed-runs":
+      return sources.runs("trashed");
+    case "idle-runs":
+      return sources.runs("idle");
     case "sweep":
       return sources.sweeps();
     case "shell":
@@ -130,24 +149,65 @@ function firstPositional(cmd: CommandShape, rest: string[]): string | undefined 
   return undefined;
 }
 
-function valuesFor(option: string, current: string, sources: CompletionSources): Completion {
-  if (COLUMN_OPTIONS.has(option))
+/**
+ * The values given so far to each option in `rest` (the words before the
+ * one being completed), by the option's every name: `-m loss --min=acc`
+ * gives loss and acc for -m and --min alike.
+ */
+function givenOf(cmd: CommandShape, rest: string[]): (names: ReadonlySet<string>) => Set<string> {
+  const given: Array<{ option: OptionShape; value: string }> = [];
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i]!;
+    if (word === "--") break;
+    if (!word.startsWith("-")) continue;
+    const option = findOption(cmd, word);
+    if (!option?.takesValue) continue;
+    const eq = word.indexOf("=");
+    if (eq > 0) given.push({ option, value: word.slice(eq + 1) });
+    else if (i + 1 < rest.length) given.push({ option, value: rest[++i]! });
+  }
+  return (names) => new Set(given.filter((g) => g.option.names.some((n) => names.has(n))).map((g) => g.value.trim()));
+}
+
+/** The column a `-c` item names, as completion offers it: `loss as best` → `loss`. */
+function columnOfItem(item: string): string {
+  return item.replace(/\s+as\s+.*$/s, "").trim();
+}
+
+function valuesFor(
+  option: string,
+  current: string,
+  sources: CompletionSources,
+  given: (names: ReadonlySet<string>) => Set<string>,
+): Completion {
+  if (COLUMN_OPTIONS.has(option)) {
+    // A sort key given once already (-m loss -M loss) is not offered again.
+    const used = SORT_OPTIONS.has(option) ? given(SORT_OPTIONS) : new Set<string>();
     return words_(
       matching(
-        sources.columns().map((value) => ({ value })),
+        sources
+          .columns()
+          .filter((c) => !used.has(c))
+          .map((value) => ({ value })),
         current,
       ),
     );
+  }
   if (COLUMN_LIST_OPTIONS.has(option)) {
     const comma = current.lastIndexOf(",");
     const head = comma < 0 ? "" : current.slice(0, comma + 1);
     const piece = current.slice(head.length).trimStart();
     const spaced = head + current.slice(head.length, current.length - piece.length);
+    // The columns already in the list are not offered again: `-c loss,<TAB>` offers the others.
+    const listed = new Set(head.split(",").map(columnOfItem));
     return prefixWith(
       spaced,
       words_(
         matching(
-          sources.columns().map((value) => ({ value })),
+          sources
+            .columns()
+            .filter((c) => !listed.has(c))
+            .map((value) => ({ value })),
           piece,
         ),
       ),
@@ -160,7 +220,8 @@ function valuesFor(option: string, current: string, sources: CompletionSources):
         current,
       ),
     );
-  if (option === "--restart") return words_(matching([...OPTIMIZERS.map((value) => ({ value })), ...sources.runs()], current));
+  if (option === "--restart") return words_(matching([...OPTIMIZERS.map((value) => ({ value })), ...sources.runs("restartable")], current));
+  if (option === "--batch") return words_(matching(sources.runs("batch"), current));
   if (option === "--backend")
     return words_(
       matching(
@@ -168,13 +229,16 @@ function valuesFor(option: string, current: string, sources: CompletionSources):
         current,
       ),
     );
-  if (option === "--status")
+  if (STATUS_OPTIONS.has(option)) {
+    // --status is repeatable (any of them): a status given already is not offered again.
+    const used = given(STATUS_OPTIONS);
     return words_(
       matching(
-        STATUSES.map((value) => ({ value })),
+        STATUSES.filter((s) => !used.has(s)).map((value) => ({ value })),
         current,
       ),
     );
+  }
   if (SWEEP_OPTIONS.has(option)) return words_(matching(sources.sweeps(), current));
   if (option === "--learn-from") return words_(matching([{ value: "batch" }, { value: "all" }], current));
   if (FILE_OPTIONS.has(option)) return { kind: "files" };
@@ -230,8 +294,9 @@ export function formatCompletion(completion: Completion): string {
   );
 }
 
+/** A description on one line: white space runs as one space, other control characters escaped (a label may hold them). */
 function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
+  return escapeControlChars(text.replace(/\s+/g, " ").trim());
 }
 
 /** Splits a command line as a POSIX shell would into words (quotes and backslashes; no expansion). */

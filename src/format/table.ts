@@ -8,6 +8,7 @@
 import { createRequire } from "node:module";
 import type CliTable from "cli-table3";
 import { keptCellLength, keptCellText, type CompareData, type KeptRowCells } from "../query/compare-data.js";
+import { escapeControlChars } from "./values.js";
 
 // cli-table3 is loaded only for a screenful: the fast path (and start-up) does without it.
 let TableClass: typeof CliTable | undefined;
@@ -112,13 +113,18 @@ export function emitTable(data: CompareData, opts: TableOptions, emit: (text: st
   });
 }
 
-/** Renders headers and rows as aligned columns separated by two spaces (no trailing newline). */
+/**
+ * Renders headers and rows as aligned columns separated by two spaces (no
+ * trailing newline). A cell's control characters are escaped
+ * (escapeControlChars): a newline in a label stays on its row.
+ */
 export function renderRows(headers: string[], rows: string[][], opts: RowsOptions): string {
   const parts: string[] = [];
+  const shown = rows.map((row) => row.map(escapeControlChars));
   const grid: CellGrid = {
-    count: rows.length,
-    text: (r, i) => rows[r]![i] ?? "",
-    length: (r, i) => rows[r]![i]?.length ?? 0,
+    count: shown.length,
+    text: (r, i) => shown[r]![i] ?? "",
+    length: (r, i) => shown[r]![i]?.length ?? 0,
   };
   emitRows(headers, grid, (text) => parts.push(text), opts);
   return parts.join("");
@@ -136,8 +142,13 @@ interface CellGrid {
   kept?: (r: number) => KeptRowCells;
 }
 
-/** renderRows's text handed to `emit` in pieces. */
-function emitRows(headers: string[], rows: CellGrid, emit: (text: string) => void, opts: RowsOptions): void {
+/**
+ * renderRows's text handed to `emit` in pieces. Compare's cells come escaped
+ * from the builder (its formatters); a header is escaped here, since CSV and
+ * JSON keep a flag's or scalar's name as it is.
+ */
+function emitRows(rawHeaders: string[], rows: CellGrid, emit: (text: string) => void, opts: RowsOptions): void {
+  const headers = rawHeaders.map(escapeControlChars);
   const layout = layOut(headers, rows, opts.width, opts.dropOrder, opts.align ?? []);
   if (layout.hidden.length > 0) opts.onHidden?.(layout.hidden.map((i) => headers[i]!));
   const align = opts.align ?? [];

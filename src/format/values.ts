@@ -1,6 +1,7 @@
 // How g shows values to people (pure): numbers with at most six significant
-// digits, durations as H:MM:SS, times as local YYYY-MM-DD HH:MM:SS. Shared by
-// g runs, g run's progress lines and every compare presenter.
+// digits, durations as H:MM:SS, times as local YYYY-MM-DD HH:MM:SS, text with
+// its control characters escaped. Shared by g runs, g run's progress lines and
+// every compare presenter.
 
 /** 6 significant digits, trailing zeros dropped; exponent form for the very large or small. */
 export function formatNumber(v: number): string {
@@ -21,9 +22,30 @@ export function formatNumber(v: number): string {
   return String(Number(v.toPrecision(6)));
 }
 
-/** A value as a cell or a flag is shown: numbers by formatNumber, the rest as they are (null as "null"). */
+/**
+ * A value as a cell or a flag is shown: numbers by formatNumber, text by
+ * escapeControlChars, the rest as they are (null as "null").
+ */
 export function formatValue(v: number | string | boolean | null): string {
-  return typeof v === "number" ? formatNumber(v) : String(v);
+  if (typeof v === "number") return formatNumber(v);
+  return typeof v === "string" ? escapeControlChars(v) : String(v);
+}
+
+/** C0 controls, DEL and C1 controls: what moves a terminal's cursor or starts an escape sequence. */
+const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL_CHARS = new RegExp(CONTROL_CHAR.source, "g");
+const NAMED_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * Text as one line of a table or a message shows it: a newline as the two
+ * characters `\n`, a carriage return as `\r`, a tab as `\t`, any other control
+ * character as `\xHH`. A raw newline would split a table's row in two, a
+ * carriage return overwrite it, an escape byte restyle the terminal; a
+ * backslash itself is left as it is (JSON gives the exact text).
+ */
+export function escapeControlChars(text: string): string {
+  if (!CONTROL_CHAR.test(text)) return text;
+  return text.replace(CONTROL_CHARS, (c) => NAMED_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 /** Significant digits of a plain decimal ("-0.0012340" → 5); 99 for exponent forms. */

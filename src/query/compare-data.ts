@@ -21,7 +21,15 @@ import {
 import { parseTop } from "./top.js";
 import { runSeconds, runSecondsOf } from "./run-seconds.js";
 import { evaluateFilter, filterColumns, parseFilter, type FilterValue } from "./filter.js";
-import { formatDuration, formatTime, formatUtcFields, formatValue, localOffsetFinder, timeFormatterMs } from "../format/values.js";
+import {
+  escapeControlChars,
+  formatDuration,
+  formatTime,
+  formatUtcFields,
+  formatValue,
+  localOffsetFinder,
+  timeFormatterMs,
+} from "../format/values.js";
 
 export { runSeconds };
 
@@ -113,6 +121,11 @@ export interface CompareRow {
   cell(i: number): string;
   /** `cells[i].length`, without making the cell's string. */
   cellLength(i: number): number;
+  /**
+   * Whether the run holds column i's value and it is null (a flag set to
+   * null/None): `values[i]` is null then, as for a run that lacks it.
+   */
+  isNull(i: number): boolean;
 }
 
 /**
@@ -178,6 +191,7 @@ export function buildCompareData(input: CompareInput): CompareData {
 
   let columns = chooseColumns(input, runs === input.runs ? known : collectNames(runs), known, check);
   let getters = columns.map((c) => columnGetter(c.source, input.now));
+  let nulls = columns.map((c) => nullTest(c.source));
   const made = buildRowCells(
     runs,
     columns.map((c) => c.source),
@@ -193,7 +207,7 @@ export function buildCompareData(input: CompareInput): CompareData {
       rows = new Array<Row>(runs.length);
       for (let k = 0; k < runs.length; k++) {
         const { block, ends, at, first } = cells.row(k);
-        rows[k] = new Row(runs[k]!, block, ends, at, first, getters);
+        rows[k] = new Row(runs[k]!, block, ends, at, first, getters, nulls);
       }
     }
     return rows;
@@ -210,6 +224,7 @@ export function buildCompareData(input: CompareInput): CompareData {
     );
     columns = columns.filter((_, i) => keep[i]);
     getters = getters.filter((_, i) => keep[i]);
+    nulls = nulls.filter((_, i) => keep[i]);
     seen = seen.filter((_, i) => keep[i]);
     other = other.filter((_, i) => keep[i]);
     const keptEnds = new Uint32Array(all.length * getters.length);
@@ -223,7 +238,7 @@ export function buildCompareData(input: CompareInput): CompareData {
       });
     });
     const text = texts.join("");
-    const narrower = all.map((row, k) => new Row(row.input, text, keptEnds, k * getters.length, 0, getters));
+    const narrower = all.map((row, k) => new Row(row.input, text, keptEnds, k * getters.length, 0, getters, nulls));
     rows = narrower;
     cells = { count: narrower.length, row: (r) => narrower[r]! };
   }
@@ -642,6 +657,17 @@ function columnGetter(col: ResolvedColumn, now: number): (r: CompareInputRun) =>
   }
 }
 
+/**
+ * Whether a run holds a column's value as null, which its getter gives as
+ * null like a value it lacks: a flag recorded as null. Null for the columns
+ * whose null means nothing but "none" (scalars, attributes).
+ */
+function nullTest(col: ResolvedColumn): ((r: CompareInputRun) => boolean) | null {
+  if (col.type !== "flag") return null;
+  const name = col.name;
+  return (r) => (r.fields !== undefined ? r.fields.flag(name) : r.run.record.flags[name]) === null;
+}
+
 /** A field of the run's record: read in place for a run from the index, else from its record. */
 function recordField<K extends keyof RunRecord & string>(r: CompareInputRun, name: K): RunRecord[K] | undefined {
   return r.fields !== undefined ? (r.fields.field(name) as RunRecord[K] | undefined) : r.run.record[name];
@@ -741,6 +767,8 @@ class Row implements CompareRow, KeptRowCells {
     readonly first: number,
     /** The columns' getters, which give `values` when first asked for. */
     private readonly getters: Array<(r: CompareInputRun) => CellValue>,
+    /** The columns' null tests (see nullTest). */
+    private readonly nulls: Array<((r: CompareInputRun) => boolean) | null>,
   ) {}
 
   /** The cells as strings, made when first asked for (the view, CSV of -c, --skip-unchanged): the row's bytes decoded once. */
@@ -764,6 +792,10 @@ class Row implements CompareRow, KeptRowCells {
 
   cellLength(i: number): number {
     return keptCellLength(this, i);
+  }
+
+  isNull(i: number): boolean {
+    return this.nulls[i]?.(this.input) ?? false;
   }
 
   get values(): CellValue[] {
@@ -932,7 +964,8 @@ function cellFormatter(col: ResolvedColumn): (v: number | string | boolean) => s
     if (col.attr === "time") return (v) => (typeof v === "number" ? formatDuration(v) : String(v));
     if (col.attr === "started" || col.attr === "stopped" || col.attr === "created")
       return (v) => (typeof v === "string" ? formatTime(v) : String(v));
-    return String;
+    // A label, op, tag or description is one line of a cell however it was written (see escapeControlChars).
+    return (v) => (typeof v === "string" ? escapeControlChars(v) : String(v));
   }
   // A count or a step is a whole number, shown in full.
   if (col.type === "scalar" && (col.qualifier === "count" || col.qualifier === "step")) return String;

@@ -2,7 +2,7 @@
 // a sparkline per scalar, and the tail of its output.
 
 import { Box, Text } from "ink";
-import { formatNumber } from "../format/values.js";
+import { escapeControlChars, formatNumber } from "../format/values.js";
 import type { CompareRow } from "../query/compare-data.js";
 import type { ScalarRecord } from "../store/types.js";
 import { groupScalars, renderSparkline } from "./sparkline.js";
@@ -31,7 +31,7 @@ export function DetailsPane({ row, scalars, output, width }: DetailsPaneProps) {
   const rec = row.run.record;
   const inner = Math.max(10, width - 4);
   const flags = Object.entries(rec.flags)
-    .map(([k, v]) => `${k}=${v === null ? "null" : String(v)}`)
+    .map(([k, v]) => escapeControlChars(`${k}=${v === null ? "null" : String(v)}`))
     .join("  ");
   const groups = [...groupScalars(scalars)].slice(0, MAX_SCALARS);
   const nameWidth = Math.min(16, Math.max(4, ...groups.map(([k]) => k.length)));
@@ -39,7 +39,8 @@ export function DetailsPane({ row, scalars, output, width }: DetailsPaneProps) {
   return (
     <Box borderStyle="single" flexDirection="column" width={width}>
       <Text wrap="truncate-end">
-        <Text bold>{row.run.id}</Text> {rec.op} [{row.run.status}]{rec.label !== "" ? ` ${rec.label}` : ""}
+        <Text bold>{row.run.id}</Text> {escapeControlChars(rec.op)} [{row.run.status}]
+        {rec.label !== "" ? ` ${escapeControlChars(rec.label)}` : ""}
         {batch}
       </Text>
       <Text wrap="truncate-end">flags: {flags === "" ? "(none)" : flags}</Text>

@@ -2,6 +2,7 @@
 // drawn inverse, marked runs starred in the gutter.
 
 import { Box, Text } from "ink";
+import { escapeControlChars } from "../format/values.js";
 import type { CompareRow } from "../query/compare-data.js";
 import type { RunStatus } from "../store/types.js";
 import { COLUMN_GAP, fittingColumns, frozenCount, groupRole, type ViewState } from "./state.js";
@@ -31,10 +32,11 @@ export function RunTable({ state, rows, color }: RunTableProps) {
 
   const header = cols.map((i) => {
     const c = data.columns[i]!;
+    const title = escapeControlChars(c.header);
     const arrow = c.key === sortKey ? (state.sort!.descending ? "↓" : "↑") : "";
     // The sort arrow must stay visible, so a header that fills its column gives way to it.
-    if (arrow === "") return fit(c.header, widths[i]!, c.numeric);
-    return c.header.length + 1 > widths[i]! ? fit(c.header, widths[i]! - 1, false) + arrow : fit(c.header + arrow, widths[i]!, c.numeric);
+    if (arrow === "") return fit(title, widths[i]!, c.numeric);
+    return title.length + 1 > widths[i]! ? fit(title, widths[i]! - 1, false) + arrow : fit(title + arrow, widths[i]!, c.numeric);
   });
   // "More columns" markers: ◀ in the gutter when columns are scrolled off to the left, ▶ at the right edge.
   const moreLeft = state.left > frozen ? "◀" : " ";
@@ -79,9 +81,13 @@ export function RunTable({ state, rows, color }: RunTableProps) {
   );
 }
 
-/** Pads to exactly `width` (numbers on the right), cutting long text with an ellipsis. */
+/**
+ * Pads to exactly `width` (numbers on the right), cutting long text with an
+ * ellipsis. Cells come escaped from the compare builder, as the table's do
+ * (`a\nb`); escaping again changes nothing and keeps any other text on its line.
+ */
 export function fit(text: string, width: number, right: boolean): string {
-  const oneLine = text.replace(/[\r\n\t]+/g, " ");
+  const oneLine = escapeControlChars(text);
   if (oneLine.length > width) return oneLine.slice(0, Math.max(0, width - 1)) + "…";
   return right ? oneLine.padStart(width) : oneLine.padEnd(width);
 }

@@ -3,6 +3,7 @@
 // The Ink components only render this state and dispatch actions, so every
 // behaviour here is tested without a terminal.
 
+import { escapeControlChars } from "../format/values.js";
 import { collectRunNames, compareCells, compileFilter, isBatchRecord, type CompareData, type CompareRow } from "../query/compare-data.js";
 import { restartRefusal } from "../trials/restartable.js";
 import { keyToAction, type KeyInfo } from "./keys.js";
@@ -340,7 +341,7 @@ export function groupRole(row: CompareRow): "batch" | "trial" | null {
 export function columnWidths(data: CompareData): number[] {
   return data.columns.map((c, i) => {
     // One more than the header, so the sort arrow fits beside it.
-    let w = c.header.length + 1;
+    let w = escapeControlChars(c.header).length + 1;
     for (const r of data.rows) w = Math.max(w, r.cells[i]!.length);
     return Math.min(Math.max(w, 1), MAX_COLUMN_WIDTH);
   });

@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { g } from "../helpers/g.js";
+import { g, listRunsJson } from "../helpers/g.js";
 import { BIN, FIXTURES, cleanTempDirs, tempDir } from "../helpers/paths.js";
+import { RunStore } from "../../src/store/store.js";
 // @ts-expect-error: plain JS generator, no type declarations
 import { generateStore } from "../../runs-fixtures/generate.mjs";
 
@@ -248,5 +249,63 @@ describe("the run generator", () => {
         expect(readFileSync(join(b, "runs", id, file), "utf8")).toBe(readFileSync(join(a, "runs", id, file), "utf8"));
       }
     }
+  });
+});
+
+describe("control characters in flag values and labels", () => {
+  let home: string;
+  let id: string;
+  const MSG = "a\nb\tc\r\x1b[31mred";
+  const SHOWN = "a\\nb\\tc\\r\\x1b[31mred";
+  beforeAll(async () => {
+    home = tempDir("g-compare-ctl-");
+    // Enough runs for index.bin, whose kept cells then give the table's cells.
+    generateStore({ runs: 70, out: home, seed: "ctl", steps: 3, summary: false });
+    const cwd = tempDir("g-compare-ctl-src-");
+    writeFileSync(join(cwd, "s.py"), 'msg = "hi"\nopt = 1\nprint("loss: 0.5")\n');
+    // Spawned without a shell: the newline, tab, carriage return and escape reach g as they are.
+    const res = g(["run", "-y", "-q", "s.py", `msg=${MSG}`, "opt=null"], { home, cwd });
+    expect(res.code, res.stderr).toBe(0);
+    id = listRunsJson(home)[0]!.id;
+    await new RunStore(home).updateRun(id, (r) => void (r.label = "two\nlines\there"));
+  });
+  afterAll(cleanTempDirs);
+
+  it("shows a newline, tab, CR or escape in a flag or label escaped, one row a run, columns aligned", () => {
+    // Twice: the first listing writes index.bin, the second reads the cells it keeps.
+    for (let pass = 0; pass < 2; pass++) {
+      const res = g(["compare", "-T", "-c", "=msg, .label, =opt"], { home });
+      expect(res.code, res.stderr).toBe(0);
+      const lines = res.stdout.trimEnd().split("\n");
+      expect(lines).toHaveLength(72);
+      expect(res.stdout).not.toMatch(/[\r\t\x1b]/);
+      const row = lines.find((l) => l.includes(id.slice(0, 8)))!;
+      expect(row).toContain(SHOWN);
+      expect(row).toContain("two\\nlines\\there");
+      // The label column starts where its header does: the msg column is as wide as what it shows.
+      expect(row.indexOf("two\\nlines")).toBe(lines[0]!.indexOf("label"));
+      // Every flag then every scalar: cells index.bin keeps ready-made, a row's flags and scalars at once.
+      const all = g(["compare", "-T"], { home });
+      expect(all.stdout.trimEnd().split("\n")).toHaveLength(72);
+      expect(all.stdout).not.toMatch(/[\r\t\x1b]/);
+      expect(all.stdout).toContain(SHOWN);
+    }
+    expect(existsSync(join(home, "index.bin"))).toBe(true);
+  });
+
+  it("lists the run on one line in g runs, its label escaped", () => {
+    const res = g(["runs", "1:3"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout.trimEnd().split("\n")).toHaveLength(4);
+    expect(res.stdout.split("\n")[1]).toMatch(/two\\nlines\\there$/);
+  });
+
+  it("keeps the exact value and label in JSON", () => {
+    const rows = JSON.parse(g(["compare", "--json", id.slice(0, 8)], { home }).stdout) as Array<{
+      label: string;
+      flags: Record<string, unknown>;
+    }>;
+    expect(rows[0]!.flags).toMatchObject({ msg: MSG, opt: null });
+    expect(rows[0]!.label).toBe("two\nlines\there");
   });
 });

@@ -91,6 +91,28 @@ describe("the interactive compare view", () => {
     await eventually(() => expect(frame()).not.toMatch(/flags:/));
   });
 
+  it("shows a flag's newline, tab or escape as \\n, \\t, \\x1b, on its row and in the details pane", async () => {
+    const runs: FakeRun[] = [
+      { id: fakeId("aaaa"), op: "tr\tain.py", flags: { msg: "a\nb\tc\x1b[1m" }, loss: 0.5 },
+      { id: fakeId("bbbb"), flags: { msg: "plain" }, loss: 0.25 },
+    ];
+    const { stdin, frame } = await mount({ width: 140 }, runs);
+    await eventually(() => expect(frame()).toContain("a\\nb\\tc\\x1b[1m"));
+    expect(frame()).toContain("tr\\tain.py");
+    expect(frame()).not.toMatch(/a\nb|\t/);
+    // The columns after the escaped cells line up: each is as wide as what it shows.
+    const lines = frame().split("\n");
+    const end = (id: string, text: string) => {
+      const line = lines.find((l) => l.includes(`${id}0000`))!;
+      return line.lastIndexOf(text) + text.length;
+    };
+    expect(end("aaaa", "0.5")).toBe(end("bbbb", "0.25"));
+    expect(end("aaaa", "2026-01-01")).toBe(end("bbbb", "2026-01-01"));
+    press(stdin, ENTER);
+    await eventually(() => expect(frame()).toContain("flags: msg=a\\nb\\tc\\x1b[1m"));
+    expect(frame()).toMatch(/tr\\tain\.py \[completed\]/);
+  });
+
   it("deletes the marked runs after y, through the delete callback", async () => {
     const deleted: string[][] = [];
     let runs = THREE;

@@ -5,6 +5,7 @@ import {
   splitShellWords,
   type CommandShape,
   type CompletionSources,
+  type RunChoice,
 } from "../../src/format/completion.js";
 import { trimForBash } from "../../src/commands/complete.js";
 
@@ -28,11 +29,25 @@ const tree = cmd("g", {
     }),
     cmd("runs", {
       positional: "runs",
-      subcommands: [cmd("info", { positional: "runs" }), cmd("delete", { aliases: ["rm"], positional: "runs" })],
+      subcommands: [
+        cmd("list", { positional: "runs", options: [opt(["--trash"])] }),
+        cmd("info", { positional: "runs" }),
+        cmd("delete", { aliases: ["rm"], positional: "idle-runs" }),
+        cmd("restore", { positional: "trashed-runs" }),
+      ],
     }),
+    cmd("stop", { positional: "running-runs" }),
     cmd("compare", {
       positional: "runs",
-      options: [opt(["-m", "--min"], true), opt(["-c", "--cols"], true), opt(["--csv"], true), opt(["--status"], true)],
+      options: [
+        opt(["-m", "--min"], true),
+        opt(["-M", "--max"], true),
+        opt(["-c", "--cols"], true),
+        opt(["--csv"], true),
+        opt(["--status"], true),
+        opt(["--batch"], true),
+        opt(["--sweep"], true),
+      ],
     }),
     cmd("agent", { positional: "sweep" }),
     cmd("sweep", { positional: "file", options: [opt(["--cancel"], true), opt(["--delete"], true)] }),
@@ -40,11 +55,18 @@ const tree = cmd("g", {
   ],
 });
 
+/** The store's runs as each choice sees them: 5cdcbbbc completed, f5d14ff9 a running batch, 7e7e7e7e in the trash. */
+const RUNS: Record<RunChoice, string[]> = {
+  any: ["5cdcbbbc", "f5d14ff9"],
+  stoppable: ["f5d14ff9"],
+  trashed: ["7e7e7e7e"],
+  idle: ["5cdcbbbc"],
+  restartable: ["5cdcbbbc"],
+  batch: ["f5d14ff9"],
+};
+
 const sources: CompletionSources = {
-  runs: () => [
-    { value: "5cdcbbbc", description: "train.py completed" },
-    { value: "f5d14ff9", description: "grid" },
-  ],
+  runs: (choice) => RUNS[choice].map((value) => ({ value })),
   sweeps: () => [{ value: "a1b2c3d4" }],
   columns: () => ["loss", "acc", "=x", ".time"],
   scriptFlags: (script) => (script === "train.py" ? [{ value: "x=" }, { value: "noise=" }] : []),
@@ -66,6 +88,7 @@ describe("completion", () => {
     expect(values(["run", "--backend", ""])).toEqual(["local", "slurm"]);
     expect(values(["run", "--restart", "gr"])).toEqual(["grid"]);
     expect(values(["run", "--restart", ""])).toEqual(expect.arrayContaining(["grid", "gp", "5cdcbbbc"]));
+    expect(values(["run", "--restart", "f5"])).toEqual([]); // running: not restartable
   });
   it("offers file names for g run's script and g sweep's file", () => {
     expect(values(["run", "-y", ""])).toBe(":files");
@@ -77,7 +100,8 @@ describe("completion", () => {
   });
   it("offers run ids for runs, compare and their subcommands (aliases too)", () => {
     expect(values(["compare", "5"])).toEqual(["5cdcbbbc"]);
-    expect(values(["runs", "rm", ""])).toEqual(["5cdcbbbc", "f5d14ff9"]);
+    expect(values(["runs", "info", ""])).toEqual(["5cdcbbbc", "f5d14ff9"]);
+    expect(values(["runs", "rm", ""])).toEqual(["5cdcbbbc"]);
     expect(values(["runs", "i"])).toEqual(["info"]);
   });
   it("offers column names after -m, and the next column of a -c list", () => {
@@ -107,5 +131,28 @@ describe("completion", () => {
     const c = { kind: "words" as const, candidates: [{ value: "--min=loss" }, { value: "--min=acc" }] };
     expect(trimForBash(c, "--min=", "=")).toEqual({ kind: "words", candidates: [{ value: "=loss" }, { value: "=acc" }] });
     expect(trimForBash(c, "--min=l", "l").kind).toBe("words");
+  });
+
+  it("offers each command the runs it takes: g stop running ones, restore the trash, delete those not running", () => {
+    expect(values(["stop", ""])).toEqual(["f5d14ff9"]);
+    expect(values(["runs", "restore", ""])).toEqual(["7e7e7e7e"]);
+    expect(values(["runs", "list", "--trash", ""])).toEqual(["7e7e7e7e"]);
+    expect(values(["runs", "list", ""])).toEqual(["5cdcbbbc", "f5d14ff9"]);
+    expect(values(["runs", "delete", ""])).toEqual(["5cdcbbbc"]);
+    expect(values(["compare", "--batch", ""])).toEqual(["f5d14ff9"]);
+    expect(values(["compare", "--sweep", ""])).toEqual(["a1b2c3d4"]);
+  });
+  it("leaves out the columns a -c list holds already, however written", () => {
+    expect(values(["compare", "-c", "loss,"])).toEqual(["loss,acc", "loss,=x", "loss,.time"]);
+    expect(values(["compare", "-c", "loss, =x, "])).toEqual(["loss, =x, acc", "loss, =x, .time"]);
+    expect(values(["compare", "-c", "loss as best,a"])).toEqual(["loss as best,acc"]);
+    expect(values(["compare", "--cols=acc,"])).toEqual(["--cols=acc,loss", "--cols=acc,=x", "--cols=acc,.time"]);
+  });
+  it("leaves out the sort keys and statuses given already", () => {
+    expect(values(["compare", "-m", "loss", "-M", ""])).toEqual(["acc", "=x", ".time"]);
+    expect(values(["compare", "--min=loss", "-M", "acc", "--max", ""])).toEqual(["=x", ".time"]);
+    expect(values(["compare", "-M", "loss", "--min="])).toEqual(["--min=acc", "--min==x", "--min=.time"]);
+    expect(values(["compare", "--status", "running", "--status", "r"])).toEqual([]);
+    expect(values(["compare", "--status", "running", "--status", ""])).not.toContain("running");
   });
 });

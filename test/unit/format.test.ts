@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderCsv, quoteCsvField } from "../../src/format/csv.js";
+import { escapeControlChars, formatValue } from "../../src/format/values.js";
 import { renderJson, toJsonRows } from "../../src/format/json.js";
 import { FAST_PATH_ROWS, emitTable, renderRows, renderTable } from "../../src/format/table.js";
 import { buildCompareData, type CompareInputRun } from "../../src/query/compare-data.js";
@@ -219,8 +220,9 @@ describe("renderCsv", () => {
     const d = buildCompareData({ runs: [makeRun(1, { lr: 0.1 }, 0.123456789, 'wide, "deep"'), makeRun(2, { lr: 0.2 }, null)], now: NOW });
     const lines = renderCsv(d).split("\r\n");
     expect(lines[0]).toBe("#,run,op,started,time,status,label,lr,loss");
-    expect(lines[1]).toBe(`1,00010001,train.py,2026-11-01T10:00:00.000Z,30,completed,"wide, ""deep""",0.1,0.123456789`);
-    expect(lines[2]).toBe("2,00020002,train.py,2026-11-01T10:00:00.000Z,30,completed,,0.2,");
+    // A run id of digits is quoted: unquoted, it would read as a number (see the CSV tests below).
+    expect(lines[1]).toBe(`1,"00010001",train.py,2026-11-01T10:00:00.000Z,30,completed,"wide, ""deep""",0.1,0.123456789`);
+    expect(lines[2]).toBe('2,"00020002",train.py,2026-11-01T10:00:00.000Z,30,completed,,0.2,');
     expect(lines[3]).toBe("");
   });
 });
@@ -273,5 +275,114 @@ describe("flag values in the table", () => {
     expect(table).not.toContain("-0.2889457");
     expect(table).toMatch(/0\.001\b/);
     expect(renderCsv(d)).toContain("-0.2889457024322004");
+  });
+});
+
+describe("control characters in cells", () => {
+  it("escapes a newline, CR and tab by name and other control characters in hex; other text stays as it is", () => {
+    expect(escapeControlChars("a\nb\r\tc")).toBe("a\\nb\\r\\tc");
+    expect(escapeControlChars("\x1b[31mred\x00\x7f\x9b")).toBe("\\x1b[31mred\\x00\\x7f\\x9b");
+    expect(escapeControlChars("C:\\data é ⏎")).toBe("C:\\data é ⏎");
+    expect(formatValue("a\nb")).toBe("a\\nb");
+    expect(formatValue(0.5)).toBe("0.5");
+  });
+
+  it("keeps each row of renderRows on one line, widths from the escaped text, on both paths", () => {
+    const rows = [
+      ["1", "two\nlines", "x"],
+      ["2", "tab\there", "y"],
+    ];
+    for (const width of [undefined, 80]) {
+      const lines = renderRows(["#", "label", "op"], rows, { color: false, align: ["right"], width }).split("\n");
+      expect(lines).toEqual(["#  label       op", "1  two\\nlines  x", "2  tab\\there   y"]);
+    }
+  });
+
+  it("keeps each run of a compare table on one line, in cli-table3, the fast path and the byte path alike", () => {
+    const d = buildCompareData({
+      runs: [makeRun(1, { msg: "a\nb\x1b[1m" }, 0.5, "x\ty"), makeRun(2, { msg: "plain" }, 0.25)],
+      now: NOW,
+      columns: "=msg, .label, loss",
+    });
+    const screen = renderTable(d, { color: false, width: 200 });
+    expect(screen.split("\n")).toHaveLength(3);
+    expect(screen).toContain("a\\nb\\x1b[1m");
+    expect(screen).toContain("x\\ty");
+    expect(screen).not.toMatch(/[\t\r\x1b]/);
+    const pieces: Array<string | Uint8Array> = [];
+    renderTableTo(d, undefined, pieces);
+    const piped = pieces.map((p) => (typeof p === "string" ? p : Buffer.from(p).toString("latin1"))).join("");
+    expect(piped).toBe(screen);
+    expect(renderTable(d, { color: false })).toBe(screen);
+    const [head, first, second] = screen.split("\n");
+    // The loss column ends where its header does on every line: msg is as wide as what it shows.
+    expect(first!.length).toBe(head!.length);
+    expect(second!.length).toBe(head!.length);
+  });
+
+  it("escapes a header's control characters in the table but not in CSV", () => {
+    const d = buildCompareData({ runs: [makeRun(1, { "a\tb": 1 }, null)], now: NOW, skipCore: true });
+    expect(renderTable(d, { color: false })).toBe("a\\tb\n   1");
+    expect(renderCsv(d)).toBe("a\tb\r\n1\r\n");
+  });
+});
+
+describe("CSV: null, missing and the text null", () => {
+  /** RFC 4180 fields of one line, each with whether it was quoted. */
+  function parseLine(line: string): Array<{ text: string; quoted: boolean }> {
+    const out: Array<{ text: string; quoted: boolean }> = [];
+    let i = 0;
+    for (;;) {
+      if (line[i] === '"') {
+        let text = "";
+        for (i++; ; i++) {
+          if (line[i] === '"' && line[i + 1] === '"') ((text += '"'), i++);
+          else if (line[i] === '"') break;
+          else text += line[i];
+        }
+        out.push({ text, quoted: true });
+        i++;
+      } else {
+        const end = line.indexOf(",", i);
+        out.push({ text: line.slice(i, end < 0 ? undefined : end), quoted: false });
+        i = end < 0 ? line.length : end;
+      }
+      if (i >= line.length) return out;
+      i++; // the comma
+    }
+  }
+  /** A field read back as docs/compare.md says: unquoted empty is missing, null null, true/false, numbers; quoted is text. */
+  function readField(f: { text: string; quoted: boolean }): unknown {
+    if (f.quoted) return f.text;
+    if (f.text === "") return undefined;
+    if (f.text === "null") return null;
+    if (f.text === "true" || f.text === "false") return f.text === "true";
+    const n = Number(f.text);
+    return Number.isNaN(n) && f.text !== "NaN" ? f.text : n;
+  }
+
+  it("writes a null flag as null, a missing one as an empty field, and quotes texts that spell another value", () => {
+    const flags: Flags[] = [{ x: null }, {}, { x: "null" }, { x: "" }, { x: "0.5" }, { x: 0.5 }, { x: "true" }, { x: true }, { x: "sgd" }];
+    const d = buildCompareData({
+      runs: flags.map((f, i) => makeRun(i + 1, { ...f, y: 1 }, null)),
+      now: NOW,
+      columns: "=x",
+      skipCore: true,
+    });
+    const lines = renderCsv(d).split("\r\n").slice(1, -1);
+    expect(lines).toEqual(["null", "", '"null"', '""', '"0.5"', "0.5", '"true"', "true", "sgd"]);
+    const read = lines.map((l) => readField(parseLine(l)[0]!));
+    expect(read).toEqual(flags.map((f) => f.x));
+  });
+
+  it("keeps the distinction through --skip-unchanged's narrower rows", () => {
+    const d = buildCompareData({
+      runs: [makeRun(1, { x: null, y: 1 }, null), makeRun(2, { y: 1 }, null), makeRun(3, { x: 2, y: 1 }, null)],
+      now: NOW,
+      columns: "=y, =x",
+      skipCore: true,
+      skipUnchanged: true,
+    });
+    expect(renderCsv(d)).toBe("x\r\nnull\r\n\r\n2\r\n");
   });
 });
