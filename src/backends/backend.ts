@@ -4,6 +4,7 @@
 // nothing of it. The only thing that flows back is a Placement (which job and
 // task a worker is), recorded in the run's LOCK and run.json.
 
+import type { StopSignals } from "../runner/signals.js";
 import type { Placement } from "../store/types.js";
 
 /** N copies of one g command, started together. */
@@ -31,13 +32,38 @@ export interface SubmittedJob {
   backend: string;
   /** The scheduler's job id (Slurm's array job id), or the local pids joined. */
   job: string;
+  /** Each task's index and the file its own output goes to. */
+  tasks: { task: number; log: string }[];
+}
+
+/** How one task of a job ended, once `wait` returns. */
+export interface TaskOutcome {
+  task: number;
+  log: string;
+  /** null when it ended well (exit 0, Slurm's COMPLETED); else how, e.g. "exited with 1", "Slurm FAILED". */
+  failure: string | null;
+}
+
+/** What `wait` saw: every task's end, or, when a signal came first, what became of the tasks. */
+export interface JobEnd {
+  tasks: TaskOutcome[];
+  /** Set when SIGINT/SIGTERM ended the wait: what happened to the tasks, in words. */
+  interrupted?: string;
 }
 
 export interface Backend {
   name: string;
+  /**
+   * Starts the tasks and returns without waiting for them: they outlive this
+   * process (local ones in their own process group, output to their logs).
+   */
   submit(job: WorkerJob): Promise<SubmittedJob>;
-  /** Resolves once every task of the job has ended. */
-  wait(job: SubmittedJob): Promise<void>;
+  /**
+   * Resolves once every task of the job has ended, with how each ended. A
+   * stop signal (`signals`) is passed on to local tasks, which are then
+   * waited for; Slurm's tasks go on and the wait ends at once.
+   */
+  wait(job: SubmittedJob, signals?: StopSignals): Promise<JobEnd>;
   cancel(job: string): Promise<void>;
 }
 

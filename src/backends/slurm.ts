@@ -11,7 +11,8 @@ import { UsageError } from "../errors.js";
 import { scanShellWords } from "../format/completion.js";
 import { gBin } from "../runner/paths.js";
 import type { Placement } from "../store/types.js";
-import type { Backend, SubmittedJob, TaskEnd, WorkerJob } from "./backend.js";
+import type { StopSignals } from "../runner/signals.js";
+import type { Backend, JobEnd, SubmittedJob, TaskEnd, TaskOutcome, WorkerJob } from "./backend.js";
 
 /** How often `--wait` asks squeue whether the array's tasks are still there. */
 const SQUEUE_POLL_MS = 1_000;
@@ -198,19 +199,47 @@ export const slurmBackend: Backend = {
     // --parsable prints "jobid" or "jobid;cluster".
     const id = out.trim().split(";")[0]!;
     if (!/^\d+$/.test(id)) throw new UsageError(`sbatch printed "${out.trim()}", not a job id`);
-    return { backend: "slurm", job: id };
+    const indices = job.indices ?? Array.from({ length: job.tasks }, (_, i) => i);
+    // sbatch's --output=%A_%a.out, as buildSbatchArgv sets it.
+    return { backend: "slurm", job: id, tasks: indices.map((task) => ({ task, log: join(job.logDir, `${id}_${task}.out`) })) };
   },
-  async wait(job: SubmittedJob): Promise<void> {
-    for (;;) {
-      const out = await runTool("squeue", ["-h", "-j", job.job, "-o", "%i"]).catch(() => "");
-      if (out.trim() === "") return;
-      await new Promise((r) => setTimeout(r, SQUEUE_POLL_MS));
+  async wait(job: SubmittedJob, signals?: StopSignals): Promise<JobEnd> {
+    let stop: (() => void) | undefined;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const unsubscribe = signals?.subscribe(() => stop?.());
+    try {
+      for (;;) {
+        const out = await runTool("squeue", ["-h", "-j", job.job, "-o", "%i"]).catch(() => "");
+        if (out.trim() === "") break;
+        const pause = new Promise<"poll">((r) => setTimeout(() => r("poll"), SQUEUE_POLL_MS));
+        if ((await Promise.race([pause, stopped.then(() => "stop" as const)])) === "stop") {
+          // The tasks are the scheduler's: they go on; the user stopped waiting only.
+          return { tasks: [], interrupted: `job ${job.job} goes on (scancel ${job.job} stops it)` };
+        }
+      }
+    } finally {
+      unsubscribe?.();
     }
+    return { tasks: slurmOutcomes(job, await readSlurmTasks(job.job).catch(() => [])) };
   },
   async cancel(job: string): Promise<void> {
     await runTool("scancel", [job]);
   },
 };
+
+/**
+ * How each task of an ended job went, from `scontrol show job` (pure): a task
+ * that did not end COMPLETED (exit 0 of its batch script) failed. A task
+ * Slurm no longer reports (past MinJobAge) is taken as ended well: there is
+ * nothing left to say otherwise.
+ */
+export function slurmOutcomes(job: SubmittedJob, ends: TaskEnd[]): TaskOutcome[] {
+  return job.tasks.map(({ task, log }) => {
+    const end = ends.find((e) => e.task === task);
+    const failure = end === undefined || end.state === "COMPLETED" ? null : end.reason;
+    return { task, log, failure };
+  });
+}
 
 /**
  * The line of a Slurm command's stderr that says what went wrong: its first

@@ -143,7 +143,7 @@ export function buildProgram(): Command {
     )
     .option("--no-retry", "do not re-run trials whose agent died")
     .option("-q, --quiet", "do not echo the trials' output (progress lines and the summary are still shown)")
-    .option("--backend <name>", "start --agents agents elsewhere: local (child processes) or slurm (one job array)")
+    .option("--backend <name>", "start --agents agents and return: local (detached processes) or slurm (one job array)")
     .option("--agents <n>", "how many agents --backend starts (default 1)", (value) => parseCount("--agents", value))
     .option("--slurm-array-parallel <n>", "at most N array tasks at once (sbatch --array=...%N)", (value) =>
       parseCount("--slurm-array-parallel", value),
@@ -153,7 +153,10 @@ export function buildProgram(): Command {
       'sbatch options, e.g. "--partition=gpu --time=1:00:00" (repeatable)',
       (value: string, prev: string[] = []) => [...prev, value],
     )
-    .option("--wait", "with --backend: wait until every agent has ended, then show the sweep's counts")
+    .option(
+      "--wait",
+      "with --backend: wait until every agent has ended, then show the sweep's counts (exit 1 if an agent or a trial failed)",
+    )
     .action(async (id: string, opts) => (await import("../commands/agent.js")).agentCommand(id, opts));
 
   program

@@ -13,6 +13,7 @@ import { currentPlacement, selectBackend, splitSlurmOptions } from "../backends/
 import { InterruptedError, RunFailedError, UsageError } from "../errors.js";
 import { buildSweepArgv } from "../runner/command.js";
 import { checkCanStart } from "../runner/preflight.js";
+import { withStopSignals } from "../runner/signals.js";
 import { terminalWriters } from "../runner/terminal.js";
 import { RunStore, resolveHome } from "../store/store.js";
 import { sweepTotal } from "../flags/sweep-grid.js";
@@ -93,9 +94,11 @@ export async function agentCommand(sweepSpec: string, opts: AgentOptions): Promi
 
 /**
  * `g agent ID --backend slurm --agents 16`: the agents run elsewhere, as one
- * job (a Slurm job array, or local child processes); each is a plain `g agent`
- * against this store. Prints the job id on stdout; with --wait, waits for the
- * agents and shows the sweep's counts (exit 1 when trials failed).
+ * job (a Slurm job array, or local processes); each is a plain `g agent`
+ * against this store. Prints the job id on stdout and returns, the agents
+ * going on without it (their logs named on stderr); with --wait, waits for
+ * them, names each agent that failed with its log, shows the sweep's counts
+ * and exits 1 when an agent or a trial failed (130 when interrupted).
  */
 async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): Promise<void> {
   const backend = selectBackend(opts.backend ?? "local");
@@ -124,16 +127,23 @@ async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): 
     logDir: join(sweep.dir, "agents"),
     options: splitSlurmOptions(opts.slurmOpt ?? []),
   });
-  say(
-    `${tasks} agent(s) on sweep ${sweep.id} submitted to ${backend.name}: job ${job.job} (their own output: ${join(sweep.dir, "agents")})`,
-  );
+  say(`${tasks} agent(s) on sweep ${sweep.id} started on ${backend.name}: job ${job.job}`);
   process.stdout.write(`${job.job}\n`);
-  if (!opts.wait) return;
-  await backend.wait(job);
+  if (!opts.wait) {
+    // They go on without this g: say where each one writes and how to follow the sweep.
+    for (const t of job.tasks) say(`  agent ${t.task}: ${t.log}`);
+    say(`they go on after g returns: follow the sweep with g sweeps, stop it with g sweep --cancel ${sweep.id}`);
+    return;
+  }
+  const end = await withStopSignals(undefined, (signals) => backend.wait(job, signals));
+  const failed = end.tasks.filter((t) => t.failure !== null);
+  for (const t of failed) say(`agent ${t.task} of job ${job.job} failed (${t.failure}); its output: ${t.log}`);
   const counts = countTrials(readTrials(store, sweep), sweepTotal(sweep.record.config));
   const line = `agents of job ${job.job} ended: ${counts.claimed} trial(s) claimed, ${counts.completed} completed, ${counts.error} failed, ${counts.terminated} terminated`;
-  // As a lone agent does: exit 1 when trials failed.
-  if (counts.error > 0) throw new RunFailedError(line);
+  if (end.interrupted !== undefined) throw new InterruptedError(`${line}; interrupted: ${end.interrupted}`);
+  // As a lone agent does: exit 1 when trials failed, and when an agent did (it died, or could not run).
+  if (counts.error > 0 || failed.length > 0)
+    throw new RunFailedError(failed.length > 0 ? `${line}; ${failed.length} agent(s) failed` : line);
   say(line);
 }
 

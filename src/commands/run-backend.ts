@@ -14,6 +14,7 @@ import { formatArrayIndices } from "../backends/slurm.js";
 import { formatNumber } from "../format/values.js";
 import { DEFAULT_OBJECTIVE, lossFor } from "../query/objective.js";
 import { isoNow, shortId, type RunStore } from "../store/store.js";
+import { withStopSignals } from "../runner/signals.js";
 import { appendTrialEntry, readTrialEntries } from "../store/sweeps.js";
 import { readBatchRecord, type Run, type SubmittedSession } from "../store/types.js";
 import { runBatchTask } from "../trials/batch-task.js";
@@ -130,7 +131,9 @@ export async function submitBatch(store: RunStore, batchId: string, trials: numb
     say(`follow it with g runs, stop it with g stop ${shortId(batch.id)}`);
     return;
   }
-  await backend.wait(job);
+  const end = await withStopSignals(undefined, (signals) => backend.wait(job, signals));
+  if (end.interrupted !== undefined)
+    throw new InterruptedError(`batch ${shortId(batch.id)}: stopped waiting, ${end.interrupted}; follow it with g runs`);
   // Tasks Slurm killed outright, or cancelled before they started, are recorded now.
   const runs = store.listRuns().runs.filter((r) => r.id === batch.id || r.record.batch === batch.id);
   await reapIfNeeded(store, runs);

@@ -4,7 +4,7 @@
 // start and stop records, never from timing. Spawns the real bin/g (build
 // first: npm run build) with real Python scripts.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collect, g, gAsync } from "../helpers/g.js";
@@ -294,7 +294,12 @@ print("val_loss: %f" % ((a.x - 0.3) ** 2 + (0.1 if a.opt == "sgd" else 0.0)))
     const r = run(["agent", id, "--backend", "local", "--agents", "2", "-j", "2", "--wait"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("6 trial(s) claimed, 6 completed");
-    const logs = [0, 1].map((task) => readFileSync(join(home, "sweeps", id, "agents", `${task}.out`), "utf8"));
+    // Each agent's own log: <pid of this g>_<task>.out.
+    const dir = join(home, "sweeps", id, "agents");
+    const logs = readdirSync(dir)
+      .filter((f) => f.endsWith(".out"))
+      .map((f) => readFileSync(join(dir, f), "utf8"));
+    expect(logs).toHaveLength(2);
     for (const log of logs) expect(log).toMatch(/2 trials at once/);
     expect(sweepRuns(id)).toHaveLength(6);
   });

@@ -123,6 +123,32 @@ describe.skipIf(!CLUSTER_UP)("g agent --backend slurm", () => {
     expect(counts(id).claimed).toBe(3);
   }, 180_000);
 
+  it("with --wait, names each array task that failed with its log and exits 1", () => {
+    writeFileSync(join(work, "fails.py"), "import sys\nprint('no luck')\nsys.exit(3)\n");
+    const id = createSweep("fails.yaml", "program: fails.py\nmethod: grid\nparameters:\n  a: {values: [1, 2]}\n");
+    // --count 1: each task's agent runs one of the two trials, so both fail.
+    const r = g(["agent", id, "--backend", "slurm", "--agents", "2", "--count", "1", "--wait"]);
+    expect(r.code).toBe(1);
+    const job = r.stdout.trim();
+    const failed = [...r.stderr.matchAll(/^agent (\d) of job (\d+) failed \(Slurm: job \d+_\d FAILED [^)]*\)\); its output: (\S+)$/gm)];
+    expect(failed.map((m) => Number(m[1])).sort()).toEqual([0, 1]);
+    for (const m of failed) {
+      expect(m[2]).toBe(job);
+      expect(m[3]).toBe(join(home, "sweeps", id, "agents", `${job}_${m[1]}.out`));
+      expect(readFileSync(m[3]!, "utf8")).toMatch(/agent ran 1 trial\(s\): 0 completed, 0 early-stopped, 1 failed/);
+    }
+    expect(r.stderr).toMatch(/2 failed, 0 terminated; 2 agent\(s\) failed\n$/);
+  }, 180_000);
+
+  it("without --wait, returns at once naming each array task's log", () => {
+    writeFileSync(join(work, "ok.py"), "print('loss: 1')\n");
+    const id = createSweep("nowait.yaml", "program: ok.py\nmethod: grid\nparameters:\n  a: {values: [1]}\n");
+    const r = g(["agent", id, "--backend", "slurm", "--agents", "1"]);
+    expect(r.code, r.stderr).toBe(0);
+    const job = r.stdout.trim();
+    expect(r.stderr).toContain(`  agent 0: ${join(home, "sweeps", id, "agents", `${job}_0.out`)}\n`);
+  });
+
   it("refuses sbatch options that are not options, before submitting anything", () => {
     const id = createSweep("opt.yaml", "program: quick.py\nmethod: grid\nparameters:\n  a: {values: [1]}\n");
     const r = g(["agent", id, "--backend", "slurm", "--slurm-opt", "gpu; rm -rf /"]);

@@ -10,6 +10,7 @@ import {
   slurmSeconds,
   splitSlurmOptions,
   slurmErrorLine,
+  slurmOutcomes,
 } from "../../src/backends/slurm.js";
 import { selectBackend } from "../../src/backends/index.js";
 
@@ -72,6 +73,22 @@ describe("the Slurm backend", () => {
     expect(tasks[2]!.reason).toBe("Slurm: job 49_1 CANCELLED (cancelled by scancel or g stop)");
     expect(tasks[3]!.reason).toBe("Slurm: job 49_2 TIMEOUT (reached its time limit, TimeLimit)");
     expect(tasks[4]!.reason).toBe("Slurm: job 49_7 NODE_FAIL (its node failed, NodeDown)");
+  });
+
+  it("counts an ended job's tasks that did not end COMPLETED as failed agents, each with its log", () => {
+    const text = [
+      "JobId=60 ArrayJobId=60 ArrayTaskId=0 JobState=COMPLETED Reason=None ExitCode=0:0",
+      "JobId=61 ArrayJobId=60 ArrayTaskId=1 JobState=FAILED Reason=NonZeroExitCode ExitCode=1:0",
+      "JobId=62 ArrayJobId=60 ArrayTaskId=2 JobState=CANCELLED Reason=None ExitCode=0:15",
+    ].join("\n");
+    const job = { backend: "slurm", job: "60", tasks: [0, 1, 2, 3].map((task) => ({ task, log: `/h/agents/60_${task}.out` })) };
+    expect(slurmOutcomes(job, parseScontrolJobs(text, "60"))).toEqual([
+      { task: 0, log: "/h/agents/60_0.out", failure: null },
+      { task: 1, log: "/h/agents/60_1.out", failure: "Slurm: job 60_1 FAILED (failed, NonZeroExitCode)" },
+      { task: 2, log: "/h/agents/60_2.out", failure: "Slurm: job 60_2 CANCELLED (cancelled by scancel or g stop)" },
+      // Slurm no longer reports it: nothing says it failed.
+      { task: 3, log: "/h/agents/60_3.out", failure: null },
+    ]);
   });
 
   it("tells a task stopped at its time limit while it is still COMPLETING", () => {
