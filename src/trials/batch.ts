@@ -114,7 +114,9 @@ export async function runBatch(plan: BatchJob): Promise<void> {
           { op: plan.trialOp, flags, cwd: plan.cwd, label: plan.label, tags: plan.tags, batch: batch.id, trial, script: plan.info.path },
           argv,
         );
-      if (rerun) await store.updateRun(run.id, (r) => void (r.flags = flags));
+      // "whole" (one fsync, not two): startRun's "whole" write follows at once, and a power loss
+      // between them leaves the interrupted record as it was, which a restart reruns again.
+      if (rerun) await store.updateRun(run.id, (r) => void (r.flags = flags), "whole");
       progress.emit({ type: "trialStarted", trial, runId: run.id, flags: formatPoint(point), nowMs: Date.now() });
       const proc = await startTrial({
         store,
