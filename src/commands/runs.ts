@@ -182,6 +182,7 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
   });
   // Batches held by a scheduler's job first: cancelling the job stops its trials' tasks too.
   locked.sort((a, b) => Number(b.lock.pid === 0) - Number(a.lock.pid === 0));
+  const requests: Promise<void>[] = [];
   for (const { run, lock } of locked) {
     const placement = lock.placement;
     if (placement !== undefined) {
@@ -207,10 +208,16 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
     }
     // A trial's recorder is its batch's or agent's g process, which records the other trials too.
     const trial = run.record.batch != null || typeof run.record.sweep === "string";
-    const outcome = requestStop(lock, trial ? run.dir : undefined);
-    if (outcome === "other-host") say(`run ${shortId(run.id)} runs on ${lock.host}; stop it there`);
-    if (outcome === "sent") stopped++;
+    // Run side by side: stopping a script whose g was killed waits for it to end (up to the grace period).
+    requests.push(
+      requestStop(lock, trial ? run.dir : undefined).then((outcome) => {
+        if (outcome === "other-host") say(`run ${shortId(run.id)} runs on ${lock.host}; stop it there`);
+        if (outcome === "sent" || outcome === "stopped-script") stopped++;
+        if (outcome === "stopped-script") say(`run ${shortId(run.id)}: its g process was gone; stopped its script (pid ${lock.child})`);
+      }),
+    );
   }
+  await Promise.all(requests);
   say(`Asked ${stopped} run(s) to stop`);
 }
 

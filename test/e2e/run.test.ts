@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { collect, g, gAsync, listRunsJson } from "../helpers/g.js";
@@ -16,6 +17,24 @@ function scalars(dir: string): Array<{ key: string; value: number; step: number 
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l));
+}
+
+/** Whether `pid` is a live process (a zombie is not). */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** Ends a script's process group, if any of it is left (so a test leaves nothing behind). */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    /* already gone */
+  }
 }
 
 function waitFor(child: ReturnType<typeof gAsync>, text: string): Promise<void> {
@@ -127,19 +146,60 @@ describe("g run", () => {
     expect(readFileSync(join(run!.dir, "output.log"), "utf8")).toContain("got signal 2");
   });
 
-  it("shows error, not running, for a run whose g process was killed with SIGKILL", async () => {
+  it("shows running while the script of a SIGKILLed g lives on, g stop ends the script, and the run is left error", async () => {
     const home = tempDir();
-    const child = gAsync(["run", "-y", join(SCRIPTS, "sleepy.py")], { home });
+    const child = gAsync(["run", "-y", join(SCRIPTS, "plain-sleep.py")], { home });
     const done = collect(child);
     await waitFor(child, "started");
     const [running] = runs(home);
-    expect(running!.status).toBe("running");
+    const lock = JSON.parse(readFileSync(join(running!.dir, "LOCK"), "utf8")) as { child: number; child_start?: string };
+    expect(lock.child_start).toMatch(/^[0-9a-f-]+:\d+$/);
     child.kill("SIGKILL");
     await done;
-    // The script lives on in its own process group; stop it so the test leaves nothing behind.
-    const lock = JSON.parse(readFileSync(join(running!.dir, "LOCK"), "utf8")) as { child: number };
-    process.kill(-lock.child, "SIGKILL");
-    expect(runs(home)[0]!.status).toBe("error");
+    try {
+      // The script lives on in its own process group: the run is still going, in every view of it.
+      expect(isAlive(lock.child)).toBe(true);
+      expect(runs(home)[0]!.status).toBe("running");
+      expect(g(["runs", "info", "1"], { home }).stdout).toMatch(/^status: +running$/m);
+      const compare = JSON.parse(g(["compare", "--json"], { home }).stdout) as Array<Record<string, unknown>>;
+      expect(compare[0]).toMatchObject({ status: "running" });
+
+      const stop = g(["stop", "1"], { home });
+      expect(stop.code, stop.stderr).toBe(0);
+      expect(stop.stderr).toContain(`run ${running!.id.slice(0, 8)}: its g process was gone; stopped its script (pid ${lock.child})`);
+      expect(isAlive(lock.child)).toBe(false);
+    } finally {
+      killGroup(lock.child);
+    }
+    // Nobody recorded its end: it reads as a run whose recorder died, with a whole record.
+    const [after] = runs(home);
+    expect(after!.status).toBe("error");
+    const record = JSON.parse(readFileSync(join(after!.dir, "run.json"), "utf8")) as { stopped: unknown };
+    expect(record.stopped).toBeNull();
+    expect(readdirSync(after!.dir).filter((f) => f.includes(".tmp") || f.startsWith("."))).toEqual([]);
+  });
+
+  it("never signals a process that took the pid of a SIGKILLed g's script: the run reads error", async () => {
+    const home = tempDir();
+    const child = gAsync(["run", "-y", join(SCRIPTS, "plain-sleep.py")], { home });
+    const done = collect(child);
+    await waitFor(child, "started");
+    const [running] = runs(home);
+    const lockPath = join(running!.dir, "LOCK");
+    const lock = JSON.parse(readFileSync(lockPath, "utf8")) as { child: number; child_start: string };
+    child.kill("SIGKILL");
+    await done;
+    killGroup(lock.child);
+    // A process of the test's own stands for one that got the script's pid since: same pid, another start.
+    const stranger = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      writeFileSync(lockPath, JSON.stringify({ ...lock, child: stranger.pid }));
+      expect(runs(home)[0]!.status).toBe("error");
+      expect(g(["stop", "1"], { home }).code).toBe(0);
+      expect(isAlive(stranger.pid!)).toBe(true);
+    } finally {
+      stranger.kill("SIGKILL");
+    }
   });
 
   it("records terminated when the script dies of a SIGTERM that reaches g just after it (a scheduler signals the whole job)", async () => {
