@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { RunStore } from "../../src/store/store.js";
 import { collect, g, gAsync, listRunsJson } from "../helpers/g.js";
 import { EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
@@ -177,6 +178,9 @@ describe("g run", () => {
     const record = JSON.parse(readFileSync(join(after!.dir, "run.json"), "utf8")) as { stopped: unknown };
     expect(record.stopped).toBeNull();
     expect(readdirSync(after!.dir).filter((f) => f.includes(".tmp") || f.startsWith("."))).toEqual([]);
+    const again = g(["stop", "1"], { home });
+    expect(again.code).toBe(2);
+    expect(again.stderr.trim()).toBe(`g: run ${after!.id.slice(0, 8)} is not running (error)`);
   });
 
   it("never signals a process that took the pid of a SIGKILLed g's script: the run reads error", async () => {
@@ -195,7 +199,9 @@ describe("g run", () => {
     try {
       writeFileSync(lockPath, JSON.stringify({ ...lock, child: stranger.pid }));
       expect(runs(home)[0]!.status).toBe("error");
-      expect(g(["stop", "1"], { home }).code).toBe(0);
+      const stop = g(["stop", "1"], { home });
+      expect(stop.code).toBe(2);
+      expect(stop.stderr).toMatch(/is not running \(error\)/);
       expect(isAlive(stranger.pid!)).toBe(true);
     } finally {
       stranger.kill("SIGKILL");
@@ -241,6 +247,44 @@ describe("g run", () => {
     expect(stop.code, stop.stderr).toBe(0);
     expect((await done).code).toBe(130);
     expect(runs(home)[0]!.status).toBe("terminated");
+  });
+
+  it("g stop stops the running runs it is given, names each it cannot stop in one line, and exits 2", async () => {
+    const home = tempDir();
+    expect(g(["run", "-y", join(EXAMPLES, "train.py"), "noise=0"], { home, cwd: EXAMPLES }).code).toBe(0);
+    const [done] = runs(home);
+    // A run recorded on another host, its lease fresh: running there, out of this host's reach.
+    const store = new RunStore(home);
+    const far = store.createRun({ op: "far.py", started: new Date().toISOString() });
+    store.writeLock(far.id, { pid: 4242, host: "far-host", beat: Date.now() });
+    const child = gAsync(["run", "-y", join(SCRIPTS, "sleepy.py")], { home });
+    const ended = collect(child);
+    await waitFor(child, "started");
+    const live = runs(home).find((r) => r.op.endsWith("sleepy.py"))!;
+
+    const stop = g(["stop", done!.id.slice(0, 8), live.id.slice(0, 8), far.id.slice(0, 8)], { home });
+    expect(stop.code).toBe(2);
+    const lines = stop.stderr.trim().split("\n");
+    expect(lines).toEqual([
+      "Asked 1 run(s) to stop",
+      `g: run ${done!.id.slice(0, 8)} is not running (completed)`,
+      `g: run ${far.id.slice(0, 8)} runs on host far-host; stop it there`,
+    ]);
+    // The one that could be stopped was, all the same.
+    expect((await ended).code).toBe(130);
+    expect(runs(home).find((r) => r.id === live.id)!.status).toBe("terminated");
+
+    const none = g(["stop", done!.id.slice(0, 8)], { home });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe(`g: run ${done!.id.slice(0, 8)} is not running (completed)\n`);
+    // Without RUNs, only the running runs are asked for; a run on another host is one g cannot stop.
+    const all = g(["stop", "-y"], { home });
+    expect(all.code).toBe(2);
+    expect(all.stderr.trim()).toBe(`g: run ${far.id.slice(0, 8)} runs on host far-host; stop it there`);
+    store.removeLock(far.id);
+    const nothing = g(["stop", "-y"], { home });
+    expect(nothing.code, nothing.stderr).toBe(0);
+    expect(nothing.stderr.trim()).toBe("no running runs to stop");
   });
 
   it("restarts a failed run with this attempt's scalars alone, the earlier output kept above a marker", () => {
