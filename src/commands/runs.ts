@@ -164,15 +164,28 @@ export async function tagCommand(specs: string[], opts: { add?: string[]; remove
   say(`Updated the tags of ${picked.length} run(s)`);
 }
 
+/**
+ * `g stop`: asks each running run given (or, without RUNs, each running run)
+ * to stop. A run it cannot stop (not running, on another host, a job the
+ * scheduler would not cancel) gets one line, the others are stopped all the
+ * same, and then g exits 2.
+ */
 export async function stopCommand(specs: string[], opts: { yes?: boolean }): Promise<void> {
   const store = openStore();
   const all = await loadRunsReaped(store);
-  const candidates = (specs.length === 0 ? all : selectRuns(all, specs)).filter((r) => r.run.status === "running");
-  if (candidates.length === 0) {
+  const picked = specs.length === 0 ? all : selectRuns(all, specs);
+  const candidates = picked.filter((r) => r.run.status === "running");
+  // Without RUNs, the running ones are what was asked for; a run named by the user must be running.
+  const problems =
+    specs.length === 0
+      ? []
+      : picked.filter((r) => r.run.status !== "running").map(({ run }) => `run ${shortId(run.id)} is not running (${run.status})`);
+  if (candidates.length === 0 && problems.length === 0) {
     say("no running runs to stop");
     return;
   }
-  if (!(await ask(opts.yes || specs.length > 0, `You are about to stop ${candidates.length} run(s):`, candidates))) return;
+  if (candidates.length > 0 && !(await ask(opts.yes || specs.length > 0, `You are about to stop ${candidates.length} run(s):`, candidates)))
+    return;
   // A batch's job is cancelled whole: its trials' own tasks need no scancel of their own.
   const cancelledJobs = new Set<string>();
   let stopped = 0;
@@ -182,6 +195,7 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
   });
   // Batches held by a scheduler's job first: cancelling the job stops its trials' tasks too.
   locked.sort((a, b) => Number(b.lock.pid === 0) - Number(a.lock.pid === 0));
+  const requests: Promise<void>[] = [];
   for (const { run, lock } of locked) {
     const placement = lock.placement;
     if (placement !== undefined) {
@@ -191,8 +205,9 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
       }
       // A scheduler's task (or a batch's whole job) is cancelled through the scheduler, from any host:
       // the task's g gets SIGTERM and records the trial terminated with the scheduler's reason.
+      let failed = "";
       const cancelled = await cancelPlacement(placement).catch((err: Error) => {
-        say(`run ${shortId(run.id)}: could not cancel ${placement.backend} job ${formatJob(placement)}: ${err.message}`);
+        failed = `run ${shortId(run.id)}: could not cancel ${placement.backend} job ${formatJob(placement)}: ${err.message}`;
         return null;
       });
       if (cancelled) {
@@ -203,15 +218,28 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
         stopped++;
         continue;
       }
-      if (cancelled === null && lock.pid === 0) continue;
+      if (cancelled === null && lock.pid === 0) {
+        problems.push(failed);
+        continue;
+      }
+      if (cancelled === null) say(failed);
     }
     // A trial's recorder is its batch's or agent's g process, which records the other trials too.
     const trial = run.record.batch != null || typeof run.record.sweep === "string";
-    const outcome = requestStop(lock, trial ? run.dir : undefined);
-    if (outcome === "other-host") say(`run ${shortId(run.id)} runs on ${lock.host}; stop it there`);
-    if (outcome === "sent") stopped++;
+    // Run side by side: stopping a script whose g was killed waits for it to end (up to the grace period).
+    requests.push(
+      requestStop(lock, trial ? run.dir : undefined).then((outcome) => {
+        if (outcome === "other-host") problems.push(`run ${shortId(run.id)} runs on host ${lock.host}; stop it there`);
+        else stopped++;
+        if (outcome === "stopped-script") say(`run ${shortId(run.id)}: its g process was gone; stopped its script (pid ${lock.child})`);
+      }),
+    );
   }
-  say(`Asked ${stopped} run(s) to stop`);
+  await Promise.all(requests);
+  if (stopped > 0 || problems.length === 0) say(`Asked ${stopped} run(s) to stop`);
+  // One line per run that could not be stopped; the last is the error g exits with.
+  for (const line of problems.slice(0, -1)) say(`g: ${line}`);
+  if (problems.length > 0) throw new UsageError(problems[problems.length - 1]!);
 }
 
 function pick(all: IndexedRun[], specs: string[], filters: RunFilters, verb: string): IndexedRun[] {

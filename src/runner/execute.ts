@@ -8,16 +8,14 @@ import { hostname } from "node:os";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
-import { RUN_FILE, StoreWriteError, isoNow, stoppedStatus, type RunStore } from "../store/store.js";
+import { RUN_FILE, StoreWriteError, isoNow, readProcessStart, stoppedStatus, type RunStore } from "../store/store.js";
 import { OUTPUT_FILE, SCALARS_FILE, SUMMARY_FILE } from "../store/paths.js";
 import type { Flags, Placement, Run, RunRecord, RunStatus, ScalarRecord, ScalarSummary } from "../store/types.js";
 import { followScalars, type ScalarTail } from "./scalar-tail.js";
 import { LineSplitter, createScalarParser } from "./scalars.js";
-import { STOP_REQUEST_FILE, STOP_REQUEST_SIGNAL } from "./signals.js";
+import { STOP_GRACE_MS, STOP_REQUEST_FILE, STOP_REQUEST_SIGNAL } from "./signals.js";
 import { copySourceCode } from "./sourcecode.js";
 
-/** After asking a child to stop, how long before it is sent SIGKILL. */
-export const STOP_GRACE_MS = 5_000;
 /**
  * A script that died of SIGTERM, SIGINT or SIGHUP that g did not send may have
  * been stopped with g (a scheduler signals every process of its job, a
@@ -219,7 +217,12 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
     child = null as unknown as ChildProcess;
   }
 
-  if (child?.pid !== undefined) lease.update({ child: child.pid });
+  if (child?.pid !== undefined) {
+    // With its identity, so that readers can tell the script still alive after this process dies
+    // (kill -9) from a later process with its pid; read now, before the child can be reaped.
+    const childStart = readProcessStart(child.pid);
+    lease.update({ child: child.pid, ...(childStart !== null ? { child_start: childStart } : {}) });
+  }
   const sourceCopy = opts.sourceOf ? copySourceCode(opts.sourceOf, run.dir).catch(() => undefined) : Promise.resolve();
 
   // A write that fails (disk full, store removed) stops the script rather than crash g:

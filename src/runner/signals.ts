@@ -1,13 +1,14 @@
 // The one place g listens for SIGINT and SIGTERM while it records runs (a
 // single run, a batch, a sweep agent), and the one place it sends a stop to
-// another g's run (`g stop`). Ctrl-C becomes `interrupt` (SIGINT to the
-// script's group), SIGTERM becomes `terminate`; the runner's `stop` does the
-// forwarding and the SIGKILL after a grace period.
+// another g's run (`g stop`), or to the script of a run whose g was killed.
+// Ctrl-C becomes `interrupt` (SIGINT to the script's group), SIGTERM becomes
+// `terminate`; the runner's `stop` does the forwarding and the SIGKILL after
+// a grace period.
 
 import { writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { isPidAlive, type RunLock } from "../store/store.js";
+import { isOrphanedChildAlive, isPidAlive, isSameProcessAlive, type RunLock } from "../store/store.js";
 
 export type StopReason = "interrupt" | "terminate";
 
@@ -79,17 +80,33 @@ export const STOP_REQUEST_FILE = "STOP";
 /** SIGUSR2: SIGUSR1 starts Node's debugger, and SIGTERM would stop the whole batch. */
 export const STOP_REQUEST_SIGNAL: NodeJS.Signals = "SIGUSR2";
 
-/** What asking a running run to stop came to. */
-export type StopRequest = "sent" | "other-host" | "gone";
+/** After asking a script to stop, how long before it is sent SIGKILL. */
+export const STOP_GRACE_MS = 5_000;
+/** How often `g stop` looks whether an orphaned script it asked to stop has ended. */
+const ORPHAN_POLL_MS = 50;
+/** After SIGKILL, how long `g stop` waits for the orphaned script to be gone before it goes on. */
+const ORPHAN_KILL_WAIT_MS = 1_000;
+
+/**
+ * What asking a running run to stop came to: `sent` to its recorder (which
+ * stops the script and records the run), `stopped-script` when the recorder
+ * was dead and g stopped the script itself, `other-host` (nothing sent), or
+ * `gone`: the run ended before it could be asked.
+ */
+export type StopRequest = "sent" | "stopped-script" | "other-host" | "gone";
 
 /**
  * Asks the g process recording a run to stop it (SIGTERM): that process
  * forwards the stop to the script and records `terminated`. With `trialDir`
  * (a trial of a batch or an agent) only that trial is stopped. When the
- * recorder is gone but the script lives on, the script's process group is
- * stopped directly.
+ * recorder is gone (kill -9) but the script lives on, g stops the script's
+ * process group itself, as the recorder would have: SIGTERM, then SIGKILL
+ * after STOP_GRACE_MS; resolved once it has ended. Nobody records that run,
+ * which stays `error` (its recorder died). The script is signalled only while
+ * it is the very process the LOCK names (`child_start`), never a process that
+ * got its pid since.
  */
-export function requestStop(lock: RunLock, trialDir?: string): StopRequest {
+export async function requestStop(lock: RunLock, trialDir?: string): Promise<StopRequest> {
   if (lock.host !== hostname()) return "other-host";
   if (trialDir !== undefined && isPidAlive(lock.pid)) {
     // A trial: its recorder goes on with the batch's other trials (see STOP_REQUEST_FILE).
@@ -101,17 +118,40 @@ export function requestStop(lock: RunLock, trialDir?: string): StopRequest {
     process.kill(lock.pid, "SIGTERM");
     return "sent";
   }
-  if (lock.child && isPidAlive(lock.child)) {
+  if (lock.child === undefined || !isOrphanedChildAlive(lock)) return "gone";
+  return (await stopOrphanedScript(lock.child, lock.child_start)) ? "stopped-script" : "gone";
+}
+
+/** SIGTERM to the script's group, SIGKILL after the grace period; false if it had ended before the first. */
+async function stopOrphanedScript(pid: number, start: string | undefined): Promise<boolean> {
+  if (!signalScript(pid, start, "SIGTERM")) return false;
+  if (await waitGone(pid, start, STOP_GRACE_MS)) return true;
+  signalScript(pid, start, "SIGKILL");
+  await waitGone(pid, start, ORPHAN_KILL_WAIT_MS);
+  return true;
+}
+
+/** Signals the script's process group (it was spawned as its leader), if the script is still the process `start` names. */
+function signalScript(pid: number, start: string | undefined, sig: NodeJS.Signals): boolean {
+  if (!isSameProcessAlive(pid, start)) return false;
+  try {
+    process.kill(-pid, sig);
+  } catch {
     try {
-      process.kill(-lock.child, "SIGTERM");
+      process.kill(pid, sig); // it left its group
     } catch {
-      try {
-        process.kill(lock.child, "SIGTERM");
-      } catch {
-        return "gone"; // it ended between the look and the signal
-      }
+      return false; // it ended between the look and the signal
     }
-    return "sent";
   }
-  return "gone";
+  return true;
+}
+
+/** Whether the script has ended within `ms`. */
+async function waitGone(pid: number, start: string | undefined, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (isSameProcessAlive(pid, start)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, ORPHAN_POLL_MS));
+  }
+  return true;
 }

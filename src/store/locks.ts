@@ -66,7 +66,14 @@ export const LEASE_BEATS = 4;
 export interface RunLock {
   pid: number;
   host: string;
+  /** The script's pid: the process (and process group) the recorder spawned. */
   child?: number;
+  /**
+   * Which process `child` is (process-start.ts: boot id and start time), so that
+   * a reader can tell it from a later process with the same pid; absent where
+   * it cannot be read (no /proc) and in LOCKs of older g.
+   */
+  child_start?: string;
   /** The last heartbeat (ms since the epoch); absent in LOCKs of older g and of the SDKs. */
   beat?: number;
   /** The scheduler's job when one started the process (see Placement). */

@@ -2,13 +2,16 @@
 // (shared/DESIGN.md): the record says whether the run stopped and how; the
 // LOCK says whether the process recording an unfinished run still lives (its
 // pid on this host, its lease's heartbeat on another, or a scheduler's job).
+// A run whose recorder was killed (kill -9) while the script it spawned lives
+// on is `running` until that script ends, then `error` (isOrphanedChildAlive).
 // The runner uses the same rule for the status it reports when a run ends.
 // A reader that acts on an `error` (a sweep's claim reruns an orphaned trial)
 // takes it from deriveSettledStatus, which reads a seemingly abandoned run twice;
 // so does every reader of a run's files (readSettledRun), listings included,
 // so that no reader shows a state that never was.
 
-import { isLeaseFresh, readRunLock, THIS_HOST } from "./locks.js";
+import { isLeaseFresh, readRunLock, THIS_HOST, type RunLock } from "./locks.js";
+import { isSameProcessAlive } from "./process-start.js";
 import type { FileStat } from "./read-fast.js";
 import { readRecord, withLiveParams } from "./run-files.js";
 import type { RunRecord, RunStatus } from "./types.js";
@@ -23,6 +26,17 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether the script a LOCK of this host names (`child`) still lives: its
+ * recorder may be dead (kill -9, an OOM kill) while the script, in its own
+ * process group, goes on; the run is then still running, and `g stop` stops
+ * the script itself. Only a child whose identity the LOCK records and that
+ * still has it counts: a pid reused since is another process.
+ */
+export function isOrphanedChildAlive(lock: RunLock): boolean {
+  return lock.host === THIS_HOST && typeof lock.child === "number" && isSameProcessAlive(lock.child, lock.child_start);
+}
+
 /** The status of a stopped run, from its record alone. */
 export function stoppedStatus(record: Pick<RunRecord, "early_stopped" | "terminated" | "exit_status">): RunStatus {
   if (record.early_stopped) return "early-stopped";
@@ -30,18 +44,32 @@ export function stoppedStatus(record: Pick<RunRecord, "early_stopped" | "termina
   return record.exit_status === 0 ? "completed" : "error";
 }
 
+/** Whether a LOCK stands for a run still going: what makes an unfinished run `running` rather than `error`. */
+function isLockLive(lock: RunLock): boolean {
+  // Held for a scheduler's job rather than by a process (a batch submitted to Slurm, pid 0):
+  // running until the job is found ended and the LOCK removed (src/backends/reap.ts).
+  if (lock.pid === 0 && lock.placement !== undefined) return true;
+  // Another host's process cannot be signalled: its lease says whether it lives.
+  if (lock.host !== THIS_HOST) return isLeaseFresh(lock);
+  return isPidAlive(lock.pid) || isOrphanedChildAlive(lock);
+}
+
+/**
+ * Whether `dir` has a LOCK that stands for a run still going (isLockLive): for
+ * a watcher of unfinished runs (`g view`'s change feed), whose status can turn
+ * from `running` to `error` without a file changing (a recorder killed, its
+ * orphaned script ending, a lease running out).
+ */
+export function isRunLockLive(dir: string): boolean {
+  const lock = readRunLock(dir);
+  return lock !== null && isLockLive(lock);
+}
+
 /** Status is derived from the record and the LOCK in `dir`, never trusted from a field alone. */
 export function deriveStatus(record: RunRecord, dir: string): RunStatus {
   if (record.stopped == null) {
     const lock = readRunLock(dir);
-    if (lock) {
-      // Held for a scheduler's job rather than by a process (a batch submitted to Slurm, pid 0):
-      // running until the job is found ended and the LOCK removed (src/backends/reap.ts).
-      if (lock.pid === 0 && lock.placement !== undefined) return "running";
-      // Another host's process cannot be signalled: its lease says whether it lives.
-      if (lock.host !== THIS_HOST) return isLeaseFresh(lock) ? "running" : "error";
-      return isPidAlive(lock.pid) ? "running" : "error";
-    }
+    if (lock) return isLockLive(lock) ? "running" : "error";
     return record.started ? "error" : "pending";
   }
   return stoppedStatus(record);

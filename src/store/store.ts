@@ -140,7 +140,16 @@ export {
   type Lease,
   type RunLock,
 } from "./locks.js";
-export { deriveSettledStatus, deriveStatus, isPidAlive, readSettledRun, stoppedStatus } from "./status.js";
+export {
+  deriveSettledStatus,
+  deriveStatus,
+  isOrphanedChildAlive,
+  isPidAlive,
+  isRunLockLive,
+  readSettledRun,
+  stoppedStatus,
+} from "./status.js";
+export { isSameProcessAlive, readProcessStart } from "./process-start.js";
 export { readScalarsFile, summarizeScalars } from "./scalar-files.js";
 export { readTextFast } from "./read-fast.js";
 export { readSdkParams, readSdkFiles, summarizeSdkLogs, type LogSummary, type SdkFile } from "./run-files.js";

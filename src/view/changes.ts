@@ -2,10 +2,11 @@
 // appears, disappears, or an unfinished run's files change (it starts, logs
 // scalars, finishes). Cheap on a big store: fs.watch on runs/ for prompt
 // notice, and once a tick one readdir of runs/ plus a stat of the few files
-// of each unfinished run. Finished runs are never re-read per tick.
+// of each unfinished run (and a look at its LOCK's process). Finished runs are
+// never re-read per tick.
 
 import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
-import { LOCK_FILE, RUN_FILE, SCALARS_FILE, isRunId, readTextFast } from "../store/store.js";
+import { LOCK_FILE, RUN_FILE, SCALARS_FILE, isRunId, isRunLockLive, readTextFast } from "../store/store.js";
 
 /** How often the store is checked (ms); fs.watch makes most changes show sooner. */
 export const CHANGE_TICK_MS = 1000;
@@ -113,12 +114,18 @@ function isStopped(dir: string): boolean {
   }
 }
 
-/** Size and mtime of a run's changing files; any difference means the run changed. */
+/**
+ * Size and mtime of a run's changing files, and whether its LOCK stands for a
+ * live process; any difference means the run changed. The last part changes
+ * with no file changing: a recorder killed, its orphaned script ending, a
+ * lease running out (the run turns from running to error).
+ */
 function signatureOf(dir: string): string {
   const parts: string[] = [];
   for (const f of [RUN_FILE, SCALARS_FILE, LOCK_FILE]) {
     const st = statSync(`${dir}/${f}`, { throwIfNoEntry: false });
     parts.push(st ? `${st.size}:${st.mtimeMs}` : "-");
   }
+  if (parts[2] !== "-") parts.push(isRunLockLive(dir) ? "live" : "dead");
   return parts.join(",");
 }

@@ -1,6 +1,8 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { RunStore } from "../../src/store/store.js";
 import { collect, g, gAsync, listRunsJson } from "../helpers/g.js";
 import { EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
@@ -16,6 +18,24 @@ function scalars(dir: string): Array<{ key: string; value: number; step: number 
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l));
+}
+
+/** Whether `pid` is a live process (a zombie is not). */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** Ends a script's process group, if any of it is left (so a test leaves nothing behind). */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    /* already gone */
+  }
 }
 
 function waitFor(child: ReturnType<typeof gAsync>, text: string): Promise<void> {
@@ -127,19 +147,65 @@ describe("g run", () => {
     expect(readFileSync(join(run!.dir, "output.log"), "utf8")).toContain("got signal 2");
   });
 
-  it("shows error, not running, for a run whose g process was killed with SIGKILL", async () => {
+  it("shows running while the script of a SIGKILLed g lives on, g stop ends the script, and the run is left error", async () => {
     const home = tempDir();
-    const child = gAsync(["run", "-y", join(SCRIPTS, "sleepy.py")], { home });
+    const child = gAsync(["run", "-y", join(SCRIPTS, "plain-sleep.py")], { home });
     const done = collect(child);
     await waitFor(child, "started");
     const [running] = runs(home);
-    expect(running!.status).toBe("running");
+    const lock = JSON.parse(readFileSync(join(running!.dir, "LOCK"), "utf8")) as { child: number; child_start?: string };
+    expect(lock.child_start).toMatch(/^[0-9a-f-]+:\d+$/);
     child.kill("SIGKILL");
     await done;
-    // The script lives on in its own process group; stop it so the test leaves nothing behind.
-    const lock = JSON.parse(readFileSync(join(running!.dir, "LOCK"), "utf8")) as { child: number };
-    process.kill(-lock.child, "SIGKILL");
-    expect(runs(home)[0]!.status).toBe("error");
+    try {
+      // The script lives on in its own process group: the run is still going, in every view of it.
+      expect(isAlive(lock.child)).toBe(true);
+      expect(runs(home)[0]!.status).toBe("running");
+      expect(g(["runs", "info", "1"], { home }).stdout).toMatch(/^status: +running$/m);
+      const compare = JSON.parse(g(["compare", "--json"], { home }).stdout) as Array<Record<string, unknown>>;
+      expect(compare[0]).toMatchObject({ status: "running" });
+
+      const stop = g(["stop", "1"], { home });
+      expect(stop.code, stop.stderr).toBe(0);
+      expect(stop.stderr).toContain(`run ${running!.id.slice(0, 8)}: its g process was gone; stopped its script (pid ${lock.child})`);
+      expect(isAlive(lock.child)).toBe(false);
+    } finally {
+      killGroup(lock.child);
+    }
+    // Nobody recorded its end: it reads as a run whose recorder died, with a whole record.
+    const [after] = runs(home);
+    expect(after!.status).toBe("error");
+    const record = JSON.parse(readFileSync(join(after!.dir, "run.json"), "utf8")) as { stopped: unknown };
+    expect(record.stopped).toBeNull();
+    expect(readdirSync(after!.dir).filter((f) => f.includes(".tmp") || f.startsWith("."))).toEqual([]);
+    const again = g(["stop", "1"], { home });
+    expect(again.code).toBe(2);
+    expect(again.stderr.trim()).toBe(`g: run ${after!.id.slice(0, 8)} is not running (error)`);
+  });
+
+  it("never signals a process that took the pid of a SIGKILLed g's script: the run reads error", async () => {
+    const home = tempDir();
+    const child = gAsync(["run", "-y", join(SCRIPTS, "plain-sleep.py")], { home });
+    const done = collect(child);
+    await waitFor(child, "started");
+    const [running] = runs(home);
+    const lockPath = join(running!.dir, "LOCK");
+    const lock = JSON.parse(readFileSync(lockPath, "utf8")) as { child: number; child_start: string };
+    child.kill("SIGKILL");
+    await done;
+    killGroup(lock.child);
+    // A process of the test's own stands for one that got the script's pid since: same pid, another start.
+    const stranger = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      writeFileSync(lockPath, JSON.stringify({ ...lock, child: stranger.pid }));
+      expect(runs(home)[0]!.status).toBe("error");
+      const stop = g(["stop", "1"], { home });
+      expect(stop.code).toBe(2);
+      expect(stop.stderr).toMatch(/is not running \(error\)/);
+      expect(isAlive(stranger.pid!)).toBe(true);
+    } finally {
+      stranger.kill("SIGKILL");
+    }
   });
 
   it("records terminated when the script dies of a SIGTERM that reaches g just after it (a scheduler signals the whole job)", async () => {
@@ -181,6 +247,44 @@ describe("g run", () => {
     expect(stop.code, stop.stderr).toBe(0);
     expect((await done).code).toBe(130);
     expect(runs(home)[0]!.status).toBe("terminated");
+  });
+
+  it("g stop stops the running runs it is given, names each it cannot stop in one line, and exits 2", async () => {
+    const home = tempDir();
+    expect(g(["run", "-y", join(EXAMPLES, "train.py"), "noise=0"], { home, cwd: EXAMPLES }).code).toBe(0);
+    const [done] = runs(home);
+    // A run recorded on another host, its lease fresh: running there, out of this host's reach.
+    const store = new RunStore(home);
+    const far = store.createRun({ op: "far.py", started: new Date().toISOString() });
+    store.writeLock(far.id, { pid: 4242, host: "far-host", beat: Date.now() });
+    const child = gAsync(["run", "-y", join(SCRIPTS, "sleepy.py")], { home });
+    const ended = collect(child);
+    await waitFor(child, "started");
+    const live = runs(home).find((r) => r.op.endsWith("sleepy.py"))!;
+
+    const stop = g(["stop", done!.id.slice(0, 8), live.id.slice(0, 8), far.id.slice(0, 8)], { home });
+    expect(stop.code).toBe(2);
+    const lines = stop.stderr.trim().split("\n");
+    expect(lines).toEqual([
+      "Asked 1 run(s) to stop",
+      `g: run ${done!.id.slice(0, 8)} is not running (completed)`,
+      `g: run ${far.id.slice(0, 8)} runs on host far-host; stop it there`,
+    ]);
+    // The one that could be stopped was, all the same.
+    expect((await ended).code).toBe(130);
+    expect(runs(home).find((r) => r.id === live.id)!.status).toBe("terminated");
+
+    const none = g(["stop", done!.id.slice(0, 8)], { home });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe(`g: run ${done!.id.slice(0, 8)} is not running (completed)\n`);
+    // Without RUNs, only the running runs are asked for; a run on another host is one g cannot stop.
+    const all = g(["stop", "-y"], { home });
+    expect(all.code).toBe(2);
+    expect(all.stderr.trim()).toBe(`g: run ${far.id.slice(0, 8)} runs on host far-host; stop it there`);
+    store.removeLock(far.id);
+    const nothing = g(["stop", "-y"], { home });
+    expect(nothing.code, nothing.stderr).toBe(0);
+    expect(nothing.stderr.trim()).toBe("no running runs to stop");
   });
 
   it("restarts a failed run with this attempt's scalars alone, the earlier output kept above a marker", () => {

@@ -5,8 +5,10 @@ import { request } from "node:http";
 import { createServer } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
-import type { ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RunStore, readProcessStart } from "../../src/store/store.js";
 import type { ExportData, RunDetail, RunsDelta, RunsResponse, ScalarsResponse, SearchResponse } from "../../src/view/api.js";
 import { collect, g, gAsync, type GResult } from "../helpers/g.js";
 import { FIXTURES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
@@ -503,6 +505,30 @@ describe("g view after the store changes", () => {
       await waitForVersion(s.url, before);
       await check();
     } finally {
+      await stop(s);
+    }
+  });
+
+  it("shows a run whose g was killed as running while its script lives, and as error once the script ends", async () => {
+    const home = tempDir("g-view-orphan-");
+    const store = new RunStore(home);
+    const run = store.createRun({ op: "orphan.py", started: new Date().toISOString() });
+    // The LOCK a killed g leaves: its own pid dead, its script's alive (a process of the test's own stands in).
+    const script = spawn("sleep", ["30"], { stdio: "ignore" });
+    const exited = new Promise((resolve) => script.on("exit", resolve));
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    store.writeLock(run.id, { pid: dead, host: hostname(), child: script.pid!, child_start: readProcessStart(script.pid!)! });
+    const s = await serve(home, []);
+    try {
+      const before = (await getJson<RunsResponse>(`${s.url}api/runs`)).body;
+      expect(before.rows.map((r) => r.status)).toEqual(["running"]);
+      script.kill("SIGKILL");
+      await exited;
+      // No file of the run changes: the change feed notices the LOCK's process is gone.
+      await waitForVersion(s.url, before.version);
+      expect((await getJson<RunsResponse>(`${s.url}api/runs`)).body.rows.map((r) => r.status)).toEqual(["error"]);
+    } finally {
+      script.kill("SIGKILL");
       await stop(s);
     }
   });

@@ -3,7 +3,15 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostname } from "node:os";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { RunStore, deriveStatus, leaseMs, summarizeScalars } from "../../src/store/store.js";
+import {
+  RunStore,
+  deriveStatus,
+  isRunLockLive,
+  isSameProcessAlive,
+  leaseMs,
+  readProcessStart,
+  summarizeScalars,
+} from "../../src/store/store.js";
 import { ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
 const workers = join(ROOT, "test", "store", "workers");
@@ -91,6 +99,63 @@ describe("run store", () => {
     // A LOCK without a heartbeat (older g, the SDKs) cannot expire.
     store.writeLock(run.id, { pid: 2 ** 22 + 12345, host: "other-host" });
     expect(store.readRun(run.id).status).toBe("running");
+  });
+
+  it("counts a run whose recorder died as running while the script its LOCK names lives, by the script's identity", async () => {
+    const store = new RunStore(tempDir());
+    const run = store.createRun({ op: "x", started: "2026-01-01T00:00:00.000Z" });
+    const script = spawn("sleep", ["30"], { stdio: "ignore" });
+    const exited = new Promise((resolve) => script.on("exit", resolve));
+    const pid = script.pid!;
+    const start = readProcessStart(pid)!;
+    expect(start).toMatch(/^[0-9a-f-]+:\d+$/);
+    const recorder = 2 ** 22 + 12345; // dead: its g was killed
+    try {
+      store.writeLock(run.id, { pid: recorder, host: hostname(), child: pid, child_start: start });
+      expect(store.readRun(run.id).status).toBe("running");
+      expect(isRunLockLive(run.dir)).toBe(true);
+      // The same pid with another start is another process (the pid was reused): not the run's.
+      store.writeLock(run.id, { pid: recorder, host: hostname(), child: pid, child_start: `${start}1` });
+      expect(store.readRun(run.id).status).toBe("error");
+      // Without an identity (older g, no /proc) a pid proves nothing.
+      store.writeLock(run.id, { pid: recorder, host: hostname(), child: pid });
+      expect(store.readRun(run.id).status).toBe("error");
+      // Another host's LOCK is its lease alone, whatever runs here with that pid.
+      store.writeLock(run.id, { pid: recorder, host: "other-host", child: pid, child_start: start, beat: Date.now() - leaseMs() - 1000 });
+      expect(store.readRun(run.id).status).toBe("error");
+      store.writeLock(run.id, { pid: recorder, host: hostname(), child: pid, child_start: start });
+    } finally {
+      script.kill("SIGKILL");
+    }
+    await exited;
+    expect(store.readRun(run.id).status).toBe("error");
+    expect(isRunLockLive(run.dir)).toBe(false);
+  });
+
+  it("takes a zombie for a dead script: an orphaned script's new parent may never reap it", async () => {
+    // A parent that never waits for its child: the child stays a zombie while the parent sleeps.
+    const parent = spawn(
+      "python3",
+      ["-c", "import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)"],
+      {
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once("data", (d) => resolve(String(d)))));
+      let state = "";
+      for (let i = 0; i < 100 && state !== "Z"; i++) {
+        state = /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, "utf8"))![1]!;
+        if (state !== "Z") await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(state).toBe("Z");
+      const start = readProcessStart(pid)!;
+      expect(start).not.toBeNull();
+      expect(isSameProcessAlive(pid, start)).toBe(false);
+      expect(isSameProcessAlive(parent.pid!, readProcessStart(parent.pid!)!)).toBe(true);
+    } finally {
+      parent.kill("SIGKILL");
+    }
   });
 
   it("keeps a held lease fresh and stops beating when released", async () => {
