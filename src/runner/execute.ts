@@ -4,11 +4,10 @@
 // group, and the record finished atomically.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { hostname } from "node:os";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
-import { RUN_FILE, StoreWriteError, isoNow, readProcessStart, stoppedStatus, type RunStore } from "../store/store.js";
+import { RUN_FILE, StoreWriteError, isoNow, ownLock, readProcessStart, stoppedStatus, type RunStore } from "../store/store.js";
 import { OUTPUT_FILE, SCALARS_FILE, SUMMARY_FILE } from "../store/paths.js";
 import type { Flags, Placement, Run, RunRecord, RunStatus, ScalarRecord, ScalarSummary } from "../store/types.js";
 import { followScalars, type ScalarTail } from "./scalar-tail.js";
@@ -122,10 +121,7 @@ export function startedFields(argv: string[], placement?: Placement): Partial<Ru
  * startRun): its folder appears with run.json already started and its LOCK.
  */
 export function createStartedRun(store: RunStore, fields: Partial<RunRecord> & { op: string }, argv: string[], placement?: Placement): Run {
-  return store.createRun(
-    { ...fields, ...startedFields(argv, placement) },
-    { lock: { pid: process.pid, host: hostname(), ...(placement ? { placement } : {}) } },
-  );
+  return store.createRun({ ...fields, ...startedFields(argv, placement) }, { lock: { ...ownLock(), ...(placement ? { placement } : {}) } });
 }
 
 export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
@@ -133,7 +129,7 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
   // The LOCK's lease is refreshed while the run lives, so hosts sharing the store see it alive.
   const lease = store.holdLease(
     run.id,
-    { pid: process.pid, host: hostname(), ...(opts.placement ? { placement: opts.placement } : {}) },
+    { ...ownLock(), ...(opts.placement ? { placement: opts.placement } : {}) },
     // Created started, the run has this process's LOCK already; the child's pid rewrites it in a moment.
     { written: opts.createdStarted === true },
   );

@@ -8,7 +8,7 @@
 import { writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { isOrphanedChildAlive, isPidAlive, isSameProcessAlive, type RunLock } from "../store/store.js";
+import { isOrphanedChildAlive, isRecorderAlive, isSameProcessAlive, type RunLock } from "../store/store.js";
 
 export type StopReason = "interrupt" | "terminate";
 
@@ -108,13 +108,13 @@ export type StopRequest = "sent" | "stopped-script" | "other-host" | "gone";
  */
 export async function requestStop(lock: RunLock, trialDir?: string): Promise<StopRequest> {
   if (lock.host !== hostname()) return "other-host";
-  if (trialDir !== undefined && isPidAlive(lock.pid)) {
+  if (trialDir !== undefined && isRecorderAlive(lock)) {
     // A trial: its recorder goes on with the batch's other trials (see STOP_REQUEST_FILE).
     writeFileSync(join(trialDir, STOP_REQUEST_FILE), "");
     process.kill(lock.pid, STOP_REQUEST_SIGNAL);
     return "sent";
   }
-  if (isPidAlive(lock.pid)) {
+  if (isRecorderAlive(lock)) {
     process.kill(lock.pid, "SIGTERM");
     return "sent";
   }

@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { BusyError, NotFoundError } from "../errors.js";
 import { safeUnlink, writeJsonAtomic } from "./fs-atomic.js";
 import { LOCK_FILE } from "./paths.js";
+import { ownProcessStart } from "./process-start.js";
 import { readTextFast } from "./read-fast.js";
 import type { Placement } from "./types.js";
 
@@ -66,6 +67,13 @@ export const LEASE_BEATS = 4;
 export interface RunLock {
   pid: number;
   host: string;
+  /**
+   * Which process `pid` is (process-start.ts), as `child_start` is for the
+   * script: a recorder that died and whose pid was reused since (or that is a
+   * zombie) is not taken for alive. Absent where it cannot be read and in
+   * LOCKs of older g and the SDKs: the pid alone counts then.
+   */
+  pid_start?: string;
   /** The script's pid: the process (and process group) the recorder spawned. */
   child?: number;
   /**
@@ -78,6 +86,12 @@ export interface RunLock {
   beat?: number;
   /** The scheduler's job when one started the process (see Placement). */
   placement?: Placement;
+}
+
+/** A LOCK naming this process as the recorder, with its identity (`pid_start`) where it can be read. */
+export function ownLock(): RunLock {
+  const start = ownProcessStart();
+  return { pid: process.pid, host: hostname(), ...(start !== null ? { pid_start: start } : {}) };
 }
 
 /** The lease in ms: `G_LEASE_MS` when set to a positive whole number, else LEASE_MS. */

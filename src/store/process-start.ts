@@ -51,6 +51,14 @@ export function readProcessStart(pid: number): string | null {
   return boot === null || stat === null ? null : `${boot}:${stat.start}`;
 }
 
+/** This process's own identity (readProcessStart), read once: for the LOCKs it writes (`pid_start`). */
+export function ownProcessStart(): string | null {
+  if (ownStart === undefined) ownStart = readProcessStart(process.pid);
+  return ownStart;
+}
+
+let ownStart: string | null | undefined;
+
 /**
  * Whether the process that `start` (from readProcessStart) names is alive as
  * `pid`: a zombie has ended (its parent may never reap it: a dead recorder's

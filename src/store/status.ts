@@ -27,6 +27,15 @@ export function isPidAlive(pid: number): boolean {
 }
 
 /**
+ * Whether the process a LOCK of this host names as its recorder (`pid`) still
+ * lives: by its identity when the LOCK records one (`pid_start`), else by
+ * the pid alone (older g, the SDKs).
+ */
+export function isRecorderAlive(lock: RunLock): boolean {
+  return lock.pid_start === undefined ? isPidAlive(lock.pid) : isSameProcessAlive(lock.pid, lock.pid_start);
+}
+
+/**
  * Whether the script a LOCK of this host names (`child`) still lives: its
  * recorder may be dead (kill -9, an OOM kill) while the script, in its own
  * process group, goes on; the run is then still running, and `g stop` stops
@@ -51,7 +60,7 @@ function isLockLive(lock: RunLock): boolean {
   if (lock.pid === 0 && lock.placement !== undefined) return true;
   // Another host's process cannot be signalled: its lease says whether it lives.
   if (lock.host !== THIS_HOST) return isLeaseFresh(lock);
-  return isPidAlive(lock.pid) || isOrphanedChildAlive(lock);
+  return isRecorderAlive(lock) || isOrphanedChildAlive(lock);
 }
 
 /**

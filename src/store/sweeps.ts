@@ -24,14 +24,13 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { NotFoundError, UsageError } from "../errors.js";
 import type { SweepConfig } from "../flags/sweep-config.js";
 import { appendLines, appendWhole, writeJsonAtomic } from "./fs-atomic.js";
 import { randomHex } from "./paths.js";
 import { buildingFolder, claimedRecord } from "./run-files.js";
-import { LEASE_BEATS, RunStore, leaseMs, withBriefDirLock, type RunLock } from "./store.js";
+import { LEASE_BEATS, RunStore, leaseMs, ownLock, withBriefDirLock, type RunLock } from "./store.js";
 import type { Flags, Placement, Run, RunRecord, RunStatus } from "./types.js";
 import { toStoreWriteError } from "./write-errors.js";
 
@@ -354,7 +353,7 @@ export async function claimLedgerTrial(
   const t0 = clock();
   // A heartbeat from the start: the claim is a lease until the runner's own takes over. A new
   // run appears with its LOCK already in it; a rerun's folder exists, so its LOCK is written.
-  const lock = { pid: process.pid, host: hostname(), beat: Date.now(), ...(opts.placement ? { placement: opts.placement } : {}) };
+  const lock = { ...ownLock(), beat: Date.now(), ...(opts.placement ? { placement: opts.placement } : {}) };
   const id = store.beginRun(lock);
   let asked = 0;
   let held = 0;

@@ -9,6 +9,7 @@ import {
   isRunLockLive,
   isSameProcessAlive,
   leaseMs,
+  ownLock,
   readProcessStart,
   summarizeScalars,
 } from "../../src/store/store.js";
@@ -130,6 +131,35 @@ describe("run store", () => {
     await exited;
     expect(store.readRun(run.id).status).toBe("error");
     expect(isRunLockLive(run.dir)).toBe(false);
+  });
+
+  it("counts a recorder alive by its identity when the LOCK records one: a reused pid is not the run's recorder", async () => {
+    const store = new RunStore(tempDir());
+    const run = store.createRun({ op: "x", started: "2026-01-01T00:00:00.000Z" });
+    const other = spawn("sleep", ["30"], { stdio: "ignore" });
+    const exited = new Promise((resolve) => other.on("exit", resolve));
+    const pid = other.pid!;
+    const start = readProcessStart(pid)!;
+    try {
+      store.writeLock(run.id, { pid, host: hostname(), pid_start: start });
+      expect(store.readRun(run.id).status).toBe("running");
+      // The recorder died and its pid now names another process: the run's recorder is gone.
+      store.writeLock(run.id, { pid, host: hostname(), pid_start: `${start}1` });
+      expect(store.readRun(run.id).status).toBe("error");
+      expect(isRunLockLive(run.dir)).toBe(false);
+      // Without an identity (older g, the SDKs) the pid alone counts, as before.
+      store.writeLock(run.id, { pid, host: hostname() });
+      expect(store.readRun(run.id).status).toBe("running");
+    } finally {
+      other.kill("SIGKILL");
+    }
+    await exited;
+    store.writeLock(run.id, { pid, host: hostname(), pid_start: start });
+    expect(store.readRun(run.id).status).toBe("error");
+  });
+
+  it("writes this process's identity into the LOCKs it records under", () => {
+    expect(ownLock()).toEqual({ pid: process.pid, host: hostname(), pid_start: readProcessStart(process.pid) });
   });
 
   it("takes a zombie for a dead script: an orphaned script's new parent may never reap it", async () => {
