@@ -6,7 +6,7 @@ import { checkLabel, checkTags } from "../flags/check-names.js";
 import { checkRunSpecs, filterRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
 import { requestStop } from "../runner/signals.js";
 import { quoteShellWord } from "../format/shell-words.js";
-import { FILES_DIR, shortId, type SdkFile } from "../store/store.js";
+import { FILES_DIR, isoNow, shortId, type RunStore, type SdkFile } from "../store/store.js";
 import type { Run, ScalarSummary } from "../store/types.js";
 import { cancelPlacement, formatJob } from "../backends/index.js";
 import { formatNumber } from "../format/values.js";
@@ -228,10 +228,15 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
     const trial = run.record.batch != null || typeof run.record.sweep === "string";
     // Run side by side: stopping a script whose g was killed waits for it to end (up to the grace period).
     requests.push(
-      requestStop(lock, trial ? run.dir : undefined).then((outcome) => {
+      requestStop(lock, trial ? run.dir : undefined).then(async (outcome) => {
         if (outcome === "other-host") problems.push(`run ${shortId(run.id)} runs on host ${lock.host}; stop it there`);
         else stopped++;
-        if (outcome === "stopped-script") say(`run ${shortId(run.id)}: its g process was gone; stopped its script (pid ${lock.child})`);
+        if (outcome === "stopped-script") {
+          // Nobody else records it (its g is dead): g stop ends it as its g would have, `terminated`,
+          // so that a sweep does not run again a trial the user stopped.
+          await recordStoppedOrphan(store, run.id);
+          say(`run ${shortId(run.id)}: its g process was gone; stopped its script (pid ${lock.child}), recorded terminated`);
+        }
       }),
     );
   }
@@ -240,6 +245,24 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
   // One line per run that could not be stopped; the last is the error g exits with.
   for (const line of problems.slice(0, -1)) say(`g: ${line}`);
   if (problems.length > 0) throw new UsageError(problems[problems.length - 1]!);
+}
+
+/**
+ * The end record of a run whose recorder died and whose script `g stop` has
+ * just ended: `terminated`, as the recorder records a stopped run, with no
+ * exit status (nobody saw the script exit). Under the run's lock, and only
+ * while the record is not stopped, so that two `g stop`s record it once.
+ */
+async function recordStoppedOrphan(store: RunStore, id: string): Promise<void> {
+  const record = await store.updateRun(id, (r) => {
+    if (r.stopped != null) return;
+    r.stopped = isoNow();
+    r.exit_status = null;
+    r.terminated = true;
+  });
+  const summaries = store.writeSummary(store.runDir(id));
+  store.removeLock(id);
+  store.indexRun(id, record, summaries);
 }
 
 function pick(all: IndexedRun[], specs: string[], filters: RunFilters, verb: string): IndexedRun[] {

@@ -101,8 +101,8 @@ export type StopRequest = "sent" | "stopped-script" | "other-host" | "gone";
  * (a trial of a batch or an agent) only that trial is stopped. When the
  * recorder is gone (kill -9) but the script lives on, g stops the script's
  * process group itself, as the recorder would have: SIGTERM, then SIGKILL
- * after STOP_GRACE_MS; resolved once it has ended. Nobody records that run,
- * which stays `error` (its recorder died). The script is signalled only while
+ * after STOP_GRACE_MS; resolved once it has ended (its caller, `g stop`, then
+ * records the run `terminated`: commands/runs.ts). The script is signalled only while
  * it is the very process the LOCK names (`child_start`), never a process that
  * got its pid since.
  */

@@ -147,7 +147,7 @@ describe("g run", () => {
     expect(readFileSync(join(run!.dir, "output.log"), "utf8")).toContain("got signal 2");
   });
 
-  it("shows running while the script of a SIGKILLed g lives on, g stop ends the script, and the run is left error", async () => {
+  it("shows running while the script of a SIGKILLed g lives on, g stop ends the script and records it terminated", async () => {
     const home = tempDir();
     const child = gAsync(["run", "-y", join(SCRIPTS, "plain-sleep.py")], { home });
     const done = collect(child);
@@ -167,20 +167,23 @@ describe("g run", () => {
 
       const stop = g(["stop", "1"], { home });
       expect(stop.code, stop.stderr).toBe(0);
-      expect(stop.stderr).toContain(`run ${running!.id.slice(0, 8)}: its g process was gone; stopped its script (pid ${lock.child})`);
+      expect(stop.stderr).toContain(
+        `run ${running!.id.slice(0, 8)}: its g process was gone; stopped its script (pid ${lock.child}), recorded terminated`,
+      );
       expect(isAlive(lock.child)).toBe(false);
     } finally {
       killGroup(lock.child);
     }
-    // Nobody recorded its end: it reads as a run whose recorder died, with a whole record.
+    // g stop recorded its end as its g would have: terminated, no exit status (nobody saw it), a whole record, no LOCK.
     const [after] = runs(home);
-    expect(after!.status).toBe("error");
-    const record = JSON.parse(readFileSync(join(after!.dir, "run.json"), "utf8")) as { stopped: unknown };
-    expect(record.stopped).toBeNull();
-    expect(readdirSync(after!.dir).filter((f) => f.includes(".tmp") || f.startsWith("."))).toEqual([]);
+    expect(after!.status).toBe("terminated");
+    const record = JSON.parse(readFileSync(join(after!.dir, "run.json"), "utf8")) as Record<string, unknown>;
+    expect(record.stopped).toEqual(expect.any(String));
+    expect(record).toMatchObject({ terminated: true, exit_status: null });
+    expect(readdirSync(after!.dir).filter((f) => f.includes(".tmp") || f.startsWith(".") || f === "LOCK")).toEqual([]);
     const again = g(["stop", "1"], { home });
     expect(again.code).toBe(2);
-    expect(again.stderr.trim()).toBe(`g: run ${after!.id.slice(0, 8)} is not running (error)`);
+    expect(again.stderr.trim()).toBe(`g: run ${after!.id.slice(0, 8)} is not running (terminated)`);
   });
 
   it("never signals a process that took the pid of a SIGKILLed g's script: the run reads error", async () => {

@@ -209,10 +209,12 @@ print("loss: %d" % a.x)
     expect(listing.state).toBe("finished");
   });
 
-  it("does not run again a trial whose agent was killed while its script lives on, until g stop ends the script", async () => {
-    writeFileSync(
-      join(work, "outlive.py"),
-      `import argparse, os, time
+  it.each(["g stop", "kill"])(
+    "does not run again a trial whose agent was killed while its script lives on; once %s ends the script",
+    async (how) => {
+      writeFileSync(
+        join(work, "outlive.py"),
+        `import argparse, os, time
 p = argparse.ArgumentParser()
 p.add_argument("--x", type=int)
 a = p.parse_args()
@@ -222,55 +224,65 @@ if not os.path.exists(marker):
     time.sleep(60)
 print("loss: %d" % a.x)
 `,
-    );
-    const id = createSweep("outlive.yaml", "program: outlive.py\nmethod: grid\nparameters:\n  x: {values: [1]}\n");
-    const first = startAgent([id]);
-    const lockOf = () => {
-      const entries = readFileSync(join(home, "sweeps", id, "trials.jsonl"), "utf8").trim();
-      if (!entries) return null;
-      const { run } = JSON.parse(entries.split("\n")[0]!) as { run: string };
-      try {
-        return JSON.parse(readFileSync(join(home, "runs", run, "LOCK"), "utf8")) as { pid: number; child?: number };
-      } catch {
-        return null;
+      );
+      rmSync(join(work, "outlive.marker"), { force: true });
+      const id = createSweep("outlive.yaml", "program: outlive.py\nmethod: grid\nparameters:\n  x: {values: [1]}\n");
+      const first = startAgent([id]);
+      const lockOf = () => {
+        const entries = readFileSync(join(home, "sweeps", id, "trials.jsonl"), "utf8").trim();
+        if (!entries) return null;
+        const { run } = JSON.parse(entries.split("\n")[0]!) as { run: string };
+        try {
+          return JSON.parse(readFileSync(join(home, "runs", run, "LOCK"), "utf8")) as { pid: number; child?: number };
+        } catch {
+          return null;
+        }
+      };
+      let lock = lockOf();
+      for (let i = 0; i < 200 && !(lock?.child && existsSync(join(work, "outlive.marker"))); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        lock = lockOf();
       }
-    };
-    let lock = lockOf();
-    for (let i = 0; i < 200 && !(lock?.child && existsSync(join(work, "outlive.marker"))); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      lock = lockOf();
-    }
-    expect(lock?.child).toBeGreaterThan(0);
-    first.child.kill("SIGKILL");
-    await first.exit;
-    const script = lock!.child!;
-    try {
-      // The agent is dead, its script is not: the trial is running, and another agent leaves it be.
-      expect(sweepRuns(id).map((r) => r.status)).toEqual(["running"]);
-      const second = g(["agent", id]);
-      expect(second.code, second.stderr).toBe(0);
-      expect(sweepRuns(id).map((r) => r.status)).toEqual(["running"]);
-      expect(() => process.kill(script, 0)).not.toThrow();
+      expect(lock?.child).toBeGreaterThan(0);
+      first.child.kill("SIGKILL");
+      await first.exit;
+      const script = lock!.child!;
+      try {
+        // The agent is dead, its script is not: the trial is running, and another agent leaves it be.
+        expect(sweepRuns(id).map((r) => r.status)).toEqual(["running"]);
+        const second = g(["agent", id]);
+        expect(second.code, second.stderr).toBe(0);
+        expect(sweepRuns(id).map((r) => r.status)).toEqual(["running"]);
+        expect(() => process.kill(script, 0)).not.toThrow();
 
-      const [trial] = sweepRuns(id);
-      const stop = g(["stop", trial!.id.slice(0, 8)]);
-      expect(stop.code, stop.stderr).toBe(0);
-      expect(sweepRuns(id).map((r) => r.status)).toEqual(["error"]);
-    } finally {
-      try {
-        process.kill(-script, "SIGKILL");
-      } catch {
-        /* already gone */
+        if (how === "g stop") {
+          // Stopped by the user: recorded terminated (its agent is dead), and never run again.
+          const [trial] = sweepRuns(id);
+          const stop = g(["stop", trial!.id.slice(0, 8)]);
+          expect(stop.code, stop.stderr).toBe(0);
+          expect(sweepRuns(id).map((r) => r.status)).toEqual(["terminated"]);
+        }
+      } finally {
+        try {
+          process.kill(-script, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
       }
-    }
-    // Now that its script is gone, the next agent runs it again, once.
-    const third = g(["agent", id]);
-    expect(third.code, third.stderr).toBe(0);
-    const runs = sweepRuns(id);
-    expect(runs.map((r) => r.status)).toEqual(["error", "completed"]);
-    expect(runs[0]!.retried_by).toBe(runs[1]!.id);
-    expect(sweepListing(id).counts.completed).toBe(1);
-  });
+      const third = g(["agent", id]);
+      expect(third.code, third.stderr).toBe(0);
+      const runs = sweepRuns(id);
+      if (how === "g stop") {
+        expect(runs.map((r) => r.status)).toEqual(["terminated"]);
+        expect(sweepListing(id).counts.terminated).toBe(1);
+        return;
+      }
+      // Ended outside g, nobody recorded it: an orphan, which the next agent runs again, once.
+      expect(runs.map((r) => r.status)).toEqual(["error", "completed"]);
+      expect(runs[0]!.retried_by).toBe(runs[1]!.id);
+      expect(sweepListing(id).counts.completed).toBe(1);
+    },
+  );
 
   it("stops a clearly bad trial by hyperband while good ones run to the end", async () => {
     writeFileSync(
