@@ -32,7 +32,7 @@ export interface ChangeWatcherOptions {
 export class ChangeWatcher {
   version = 1;
   private names = new Set<string>();
-  /** The names in the order the sweep walks them (made again when the names change), and where it is. */
+  /** The names in the order the sweep walks them (new ones at the end; gone ones until the list is tidied), and where it is. */
   private order: string[] = [];
   private sweepAt = 0;
   /** Run id → a signature of its run.json as the sweep last saw it. */
@@ -112,6 +112,7 @@ export class ChangeWatcher {
       changed.add(id);
       this.watched.set(id, "");
       this.records.set(id, recordSignature(`${runsDir}/${id}`));
+      this.order.push(id);
     }
     for (const id of this.names) {
       if (names.has(id)) continue;
@@ -121,8 +122,11 @@ export class ChangeWatcher {
     }
     if (changed.size > 0) {
       this.names = names;
-      this.order = [...names];
-      this.sweepAt = 0;
+      // The walk goes on where it was (a store that gains a run every tick still has all its records looked at).
+      if (this.order.length > 2 * names.size + 64) {
+        this.order = this.order.filter((id) => names.has(id));
+        this.sweepAt = 0;
+      }
     }
     for (const [id, before] of this.watched) {
       const dir = `${runsDir}/${id}`;
@@ -138,7 +142,7 @@ export class ChangeWatcher {
     for (let k = 0; k < count; k++) {
       if (this.sweepAt >= this.order.length) this.sweepAt = 0;
       const id = this.order[this.sweepAt++]!;
-      if (this.watched.has(id)) continue;
+      if (this.watched.has(id) || !names.has(id)) continue;
       const now = recordSignature(`${runsDir}/${id}`);
       if (now === this.records.get(id)) continue;
       this.records.set(id, now);

@@ -116,4 +116,30 @@ describe("g view's incremental refresh", () => {
     // Each change reread the runs it touched; the whole store was read once, at the start.
     expect(fullReads).toHaveBeenCalledTimes(1);
   });
+
+  it("looks at every finished run's record in turn, while new runs keep coming", async () => {
+    const home = tempDir("g-view-sweep-");
+    generateStore({ runs: 40, out: home });
+    const store = new RunStore(home);
+    const named = new Set<string>();
+    const watcher = new ChangeWatcher({
+      runsDir: store.runsDir,
+      tickMs: 3_600_000,
+      onChange: (_v, ids) => ids.forEach((id) => named.add(id)),
+    });
+    watcher.prime();
+    watcher.start([]);
+    try {
+      const old = store.listRuns().runs.map((r) => r.id);
+      for (const id of old) await store.updateRun(id, (r) => (r.label = "edited"));
+      // A run a tick appears (a sweep's agents), and each tick looks at 4 records: 10 ticks cover the 40.
+      for (let tick = 0; tick < 12; tick++) {
+        store.createRun({ op: "new.py" });
+        watcher.check(4);
+      }
+    } finally {
+      watcher.stop();
+    }
+    expect(store.listRuns().runs.filter((r) => r.record.label === "edited" && !named.has(r.id))).toEqual([]);
+  });
 });
