@@ -32,7 +32,15 @@ import {
 import { Snapshot, encodeSnapshot } from "./index-snapshot.js";
 import { SnapshotRun } from "./snapshot-runs.js";
 import { startRunFolderProbe, type ListedNames } from "./run-folder-probe.js";
-import { damagedWarning, describeDamage, readRunsFromFiles, startRunReads, type RunRead, type RunReads } from "./run-reads.js";
+import {
+  damagedWarning,
+  describeDamage,
+  readRunFromFiles,
+  readRunsFromFiles,
+  startRunReads,
+  type RunRead,
+  type RunReads,
+} from "./run-reads.js";
 import {
   holdLease,
   readRunLock,
@@ -395,6 +403,23 @@ export class RunStore {
     { values = true, checkLater = false }: { values?: boolean; checkLater?: boolean } = {},
   ): RunListing {
     return this.readListing(true, cells, values, checkLater);
+  }
+
+  /**
+   * Some runs read again from their files with their summaries, as a listing
+   * reads a run that no index entry describes (record, settled status,
+   * summaries): what `g view` rereads of a store it has listed once, for the
+   * runs that may have changed since. Per id, in order: the run, a warning
+   * naming a damaged folder (the listing's words), or null when the folder is
+   * gone. Nothing is written to the index.
+   */
+  rereadRuns(ids: readonly string[]): Array<RunWithSummaries | { warning: string } | null> {
+    return ids.map((id) => {
+      const read = readRunFromFiles(this.runsDir, id, true);
+      if (read === null || "warning" in read) return read;
+      const { record, status, summaries } = read;
+      return { run: { id, dir: `${this.runsDir}/${id}`, record, status }, summaries };
+    });
   }
 
   /**
@@ -1286,6 +1311,16 @@ function keyOfListed(r: RunWithSummaries): RunKey {
     created: ((f.field("created") ?? f.field("started")) as string | undefined) ?? "",
     trial: (f.field("trial") as number | undefined) ?? 0,
   };
+}
+
+/** Whether a listed run has stopped, without decoding a run served from index.bin (it holds finished runs only). */
+export function isListedRunStopped(run: Run): boolean {
+  return run instanceof SnapshotRun || run.record.stopped != null;
+}
+
+/** The listing's order (newest first) of two of its entries, as listRunsWithSummaries sorts them. */
+export function compareListedRuns(a: RunWithSummaries, b: RunWithSummaries): number {
+  return compareKeys(a.run.id, keyOfListed(a), b.run.id, keyOfListed(b));
 }
 
 /** A run's ordering key: created (or started), then its trial number. */

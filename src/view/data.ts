@@ -2,7 +2,10 @@
 // (built by buildCompareData, the function behind `g compare`, on the runs
 // `g compare` would select), one run's detail, down-sampled scalar series
 // and a batch's or sweep's search summary. The store is read once per change
-// version (the watcher in changes.ts bumps it), not once per request.
+// version (the watcher in changes.ts bumps it), not once per request, and
+// then only the runs that may have changed (the watcher names them), with a
+// whole read at least every FULL_READ_MS; the table's rows are made again
+// only for the runs reread.
 
 import { existsSync } from "node:fs";
 import { NotFoundError, UsageError } from "../errors.js";
@@ -12,13 +15,15 @@ import { checkColumnKnown, parseColumn, parseColumns, type ColumnRef } from "../
 import { filterColumns, parseFilter } from "../query/filter.js";
 import { DEFAULT_OBJECTIVE, objectiveValue } from "../query/objective.js";
 import { listSourceFiles, readOutputTailText } from "../store/viewer-files.js";
-import { isRunId, shortId, type RunStore, type RunWithSummaries } from "../store/store.js";
+import { compareListedRuns, isListedRunStopped, isRunId, shortId, type RunStore, type RunWithSummaries } from "../store/store.js";
 import { readSweep, SWEEP_ID_PATTERN } from "../store/sweeps.js";
 import type { Dimension, Space } from "../flags/space.js";
 import type { Objective, Run, RunRecord, ScalarRecord, ScalarSummary } from "../store/types.js";
+import type { CompareData, CompareRow } from "../query/compare-data.js";
 import type {
   ApiScalarSummary,
   RunChild,
+  RunsRow,
   RunDetail,
   RunsResponse,
   ScalarSeries,
@@ -36,6 +41,16 @@ import { downsampleLttb } from "./lttb.js";
 export const DEFAULT_SERIES_POINTS = 1000;
 /** Most points per series a request may ask for. */
 export const MAX_SERIES_POINTS = 100_000;
+/**
+ * While the store changes, every run is read again at least this often (ms); between, a change
+ * rereads only the runs the change watcher names and the running ones. What the watcher cannot
+ * see (a record rewritten in place, same size, within the file system's clock tick; a dead
+ * process's pid taken by another) shows then.
+ */
+export const FULL_READ_MS = 30_000;
+/** More changed runs than this share of the store (and than REREAD_MIN_RUNS) are read with the rest, in one listing. */
+const REREAD_MAX_SHARE = 0.05;
+const REREAD_MIN_RUNS = 200;
 
 /** The parameters of `GET /api/runs`. */
 export interface RunsQuery {
@@ -70,7 +85,10 @@ interface Snapshot {
   version: number;
   /** The whole store, newest first (for children, searches and details). */
   all: RunWithSummaries[];
-  byId: Map<string, RunWithSummaries>;
+  /** The ids of its runs not yet finished (what the change watcher stats). */
+  unfinished: string[];
+  /** The ids of its running runs: reread at every change, since a process that dies changes no file. */
+  live: string[];
   /** The command line's selection, after its --filter. */
   selected: CompareInputRun[];
   warnings: string[];
@@ -91,6 +109,9 @@ interface RunsText {
   columns: string;
   ids: string[];
   rows: string[];
+  /** Each row's run and index: a later answer with the same columns takes a finished run's row text from here. */
+  runs: CompareRow["run"][];
+  indexes: Int32Array;
   warnings: string;
   total: number;
 }
@@ -105,12 +126,23 @@ export class ViewData {
   private columnsChecked = false;
   /** Query key → its latest answers as text, oldest first. */
   private runsTexts = new Map<string, RunsText[]>();
+  /** The runs the change watcher named since the last read (noteChanged). */
+  private pending = new Set<string>();
+  /** When every run was last read (the clock's ms). */
+  private fullReadAt = -Infinity;
 
   constructor(
     readonly store: RunStore,
     readonly specs: string[],
     readonly options: ViewDataOptions,
+    /** Milliseconds since the epoch: a running run's time, and when to read every run again. */
+    private readonly clock: () => number = Date.now,
   ) {}
+
+  /** Runs that may have changed since the last read (appeared, gone, edited): the next read of a new version rereads them. */
+  noteChanged(ids: Iterable<string>): void {
+    for (const id of ids) this.pending.add(id);
+  }
 
   /** `-c` as one column list (each value is a list of its own), or undefined for g compare's default columns. */
   private get defaultCols(): string | undefined {
@@ -118,22 +150,58 @@ export class ViewData {
     return cols.length === 0 ? undefined : cols.join(", ");
   }
 
-  /** Reads the store and applies the selection; cached until the version changes. Throws on a bad command line. */
+  /**
+   * Reads the store and applies the selection; cached until the version changes. Throws on a bad
+   * command line. After the first read, a new version rereads only the runs noted as changed and
+   * the running ones, unless FULL_READ_MS have passed since every run was read.
+   */
   load(version: number): Snapshot {
     if (this.snapshot && this.snapshot.version === version) return this.snapshot;
-    const { runs, warnings } = this.store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS);
+    const now = this.clock();
+    const before = this.snapshot;
+    let listed = before !== null && now - this.fullReadAt < FULL_READ_MS ? this.rereadChanged(before) : null;
+    if (listed === null) {
+      this.fullReadAt = now;
+      listed = this.store.listRunsWithSummaries(SNAPSHOT_CELL_TEXTS);
+    }
+    this.pending.clear();
+    const { runs, warnings } = listed;
     let selected: CompareInputRun[] = selectCompareRuns(runs, this.specs, this.options, (spec) => readSweep(this.store.home, spec).id).runs;
     if (this.options.filter !== undefined && this.options.filter.trim() !== "") {
       // Only the filter matters here: one cheap column instead of the whole table.
-      const data = buildCompareData({ runs: selected, columns: ".id", skipCore: true, filter: this.options.filter, now: Date.now() });
+      const data = buildCompareData({ runs: selected, columns: ".id", skipCore: true, filter: this.options.filter, now });
       selected = data.rows.map((r) => ({ index: r.index, run: r.run, summaries: r.summaries }));
     }
     if (!this.columnsChecked) {
       this.checkCommandColumns(selected);
       this.columnsChecked = true;
     }
-    this.snapshot = { version, all: runs, byId: new Map(runs.map((r) => [r.run.id, r])), selected, warnings };
+    const unfinished = runs.filter((r) => !isListedRunStopped(r.run));
+    const live = unfinished.filter((r) => r.run.status === "running").map((r) => r.run.id);
+    this.snapshot = { version, all: runs, unfinished: unfinished.map((r) => r.run.id), live, selected, warnings };
     return this.snapshot;
+  }
+
+  /**
+   * The store as `before` listed it, with the runs noted as changed and its running ones read
+   * again from their files (records, status, summaries: as a listing reads a run it has no index
+   * entry for) and put in the listing's order; a run gone is left out. Null when a listing is the
+   * better read: many runs changed, or one is damaged (the listing's warnings say which, in its order).
+   */
+  private rereadChanged(before: Snapshot): { runs: RunWithSummaries[]; warnings: string[] } | null {
+    const ids = new Set([...this.pending, ...before.live]);
+    if (ids.size === 0) return { runs: before.all, warnings: before.warnings };
+    if (ids.size > Math.max(REREAD_MIN_RUNS, before.all.length * REREAD_MAX_SHARE)) return null;
+    if (before.warnings.some((w) => [...ids].some((id) => w.includes(id)))) return null;
+    const reads = this.store.rereadRuns([...ids]);
+    const fresh: RunWithSummaries[] = [];
+    for (const read of reads) {
+      if (read === null) continue; // gone: deleted, or moved to the trash
+      if ("warning" in read) return null;
+      fresh.push(read);
+    }
+    const kept = before.all.filter((r) => !ids.has(r.run.id));
+    return { runs: mergeListed(kept, fresh.sort(compareListedRuns)), warnings: before.warnings };
   }
 
   /**
@@ -156,11 +224,11 @@ export class ViewData {
 
   /** The ids of the runs not yet finished in the last snapshot (what the change watcher stats). */
   unfinishedIds(): string[] {
-    return (this.snapshot?.all ?? []).filter((r) => r.run.record.stopped == null).map((r) => r.run.id);
+    return this.snapshot?.unfinished ?? [];
   }
 
-  /** `GET /api/runs`: a bad filter or unknown column is a UsageError (HTTP 400). */
-  runs(version: number, query: RunsQuery = {}): RunsResponse {
+  /** The runs table of a query on a version: a bad filter or unknown column is a UsageError (HTTP 400). */
+  private compare(version: number, query: RunsQuery): { data: CompareData; snap: Snapshot } {
     const snap = this.load(version);
     const filter = query.filter?.trim();
     // g compare reads an unknown name as an empty column; a page's filter box says so instead.
@@ -177,26 +245,17 @@ export class ViewData {
       min: query.min,
       max: query.max,
       filter: filter || undefined,
-      now: Date.now(),
+      now: this.clock(),
     });
+    return { data, snap };
+  }
+
+  /** `GET /api/runs`: a bad filter or unknown column is a UsageError (HTTP 400). */
+  runs(version: number, query: RunsQuery = {}): RunsResponse {
+    const { data, snap } = this.compare(version, query);
     return {
-      columns: data.columns.map((c) => ({ key: c.key, header: c.header, kind: c.kind, numeric: c.numeric })),
-      rows: data.rows.map((row) => {
-        const r = row.run.record;
-        return {
-          id: row.run.id,
-          shortId: shortId(row.run.id),
-          index: row.index,
-          status: row.run.status,
-          label: r.label ?? "",
-          op: r.op,
-          batch: typeof r.batch === "string" ? r.batch : null,
-          trial: typeof r.trial === "number" ? r.trial : null,
-          sweep: typeof r.sweep === "string" ? r.sweep : null,
-          values: row.values,
-          cells: row.cells,
-        };
-      }),
+      columns: apiColumns(data),
+      rows: data.rows.map(apiRow),
       warnings: snap.warnings,
       version,
       total: snap.selected.length,
@@ -208,6 +267,8 @@ export class ViewData {
    * each change). With `since`, the version of the answer the page holds: when the table has the
    * same columns and the same runs in the same order as then (a running run logged, finished, or
    * its time went on), only the rows that differ, as a `RunsDelta`; otherwise the whole table.
+   * A finished run's row whose run was not reread (the same object) at the same index under the
+   * same columns is the text of the answer before: a change costs the rows of the runs it touched.
    */
   runsBody(version: number, query: RunsQuery = {}, since?: number): string {
     const key = JSON.stringify([query.filter?.trim() ?? "", query.cols?.trim() ?? "", query.min ?? [], query.max ?? []]);
@@ -215,14 +276,26 @@ export class ViewData {
     this.runsTexts.delete(key);
     let now = kept.find((t) => t.version === version);
     if (now === undefined) {
-      const r = this.runs(version, query);
+      const { data, snap } = this.compare(version, query);
+      const columns = JSON.stringify(apiColumns(data));
+      const rows = data.rows;
+      const last = kept.filter((t) => t.version < version).at(-1);
+      const before = last !== undefined && last.columns === columns ? last : undefined;
+      const at = before === undefined ? undefined : new Map(before.runs.map((run, i) => [run, i]));
+      const texts = rows.map((row) => {
+        const i = at?.get(row.run);
+        if (i !== undefined && before!.indexes[i] === row.index && isListedRunStopped(row.run)) return before!.rows[i]!;
+        return JSON.stringify(apiRow(row));
+      });
       now = {
         version,
-        columns: JSON.stringify(r.columns),
-        ids: r.rows.map((row) => row.id),
-        rows: r.rows.map((row) => JSON.stringify(row)),
-        warnings: JSON.stringify(r.warnings),
-        total: r.total,
+        columns,
+        ids: rows.map((row) => row.run.id),
+        rows: texts,
+        runs: rows.map((row) => row.run),
+        indexes: Int32Array.from(rows, (row) => row.index),
+        warnings: JSON.stringify(snap.warnings),
+        total: snap.selected.length,
       };
       kept = [...kept.filter((t) => t.version < version), now].slice(-RUNS_TEXTS_KEPT);
     }
@@ -407,6 +480,50 @@ export class ViewData {
     }
     return [...ids];
   }
+}
+
+/** The table's columns as the API gives them. */
+function apiColumns(data: CompareData): RunsResponse["columns"] {
+  return data.columns.map((c) => ({ key: c.key, header: c.header, kind: c.kind, numeric: c.numeric }));
+}
+
+/** A table row as the API gives it. */
+function apiRow(row: CompareRow): RunsRow {
+  const r = row.run.record;
+  return {
+    id: row.run.id,
+    shortId: shortId(row.run.id),
+    index: row.index,
+    status: row.run.status,
+    label: r.label ?? "",
+    op: r.op,
+    batch: typeof r.batch === "string" ? r.batch : null,
+    trial: typeof r.trial === "number" ? r.trial : null,
+    sweep: typeof r.sweep === "string" ? r.sweep : null,
+    values: row.values,
+    cells: row.cells,
+  };
+}
+
+/** Two runs lists each in the listing's order, as one (`fresh` is short: each of its runs is placed by a binary search). */
+function mergeListed(kept: RunWithSummaries[], fresh: RunWithSummaries[]): RunWithSummaries[] {
+  if (fresh.length === 0) return kept;
+  const out: RunWithSummaries[] = [];
+  let from = 0;
+  for (const run of fresh) {
+    let lo = from;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareListedRuns(kept[mid]!, run) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = from; k < lo; k++) out.push(kept[k]!);
+    out.push(run);
+    from = lo;
+  }
+  for (let k = from; k < kept.length; k++) out.push(kept[k]!);
+  return out;
 }
 
 function sameIds(a: string[], b: string[]): boolean {

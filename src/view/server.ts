@@ -63,17 +63,20 @@ class HttpError extends Error {
 export function createViewServer(opts: ViewServerOptions): ViewServer {
   const { data, token } = opts;
   const streams = new Set<ServerResponse>();
-  // The first read of the store: a bad selection fails the command here, before any URL is printed.
-  data.load(1);
   const watcher = new ChangeWatcher({
     runsDir: data.store.runsDir,
-    unfinished: data.unfinishedIds(),
     tickMs: opts.tickMs,
-    onChange: (version) => {
+    onChange: (version, changed) => {
+      // The next read of the store rereads these runs (and the unfinished ones), not every run.
+      data.noteChanged(changed);
       const event: ChangeEvent = { version };
       for (const res of streams) res.write(`event: change\ndata: ${JSON.stringify(event)}\n\n`);
     },
   });
+  // What the watcher compares with, taken before the store is read: a change in between is seen.
+  watcher.prime();
+  // The first read of the store: a bad selection fails the command here, before any URL is printed.
+  data.load(1);
 
   const server = createServer((req, res) => {
     try {
@@ -171,7 +174,7 @@ export function createViewServer(opts: ViewServerOptions): ViewServer {
     res.on("close", drop);
   }
 
-  watcher.start();
+  watcher.start(data.unfinishedIds());
   return {
     server,
     watcher,
