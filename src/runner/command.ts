@@ -9,7 +9,7 @@
 // value given but not to a non-string default). Globals-style scripts get
 // every value through G_FLAGS: replacing a global by its own value changes nothing.
 
-import { delimiter, extname, resolve } from "node:path";
+import { basename, delimiter, extname, resolve } from "node:path";
 import type { Point } from "../flags/space.js";
 import type { SweepConfig } from "../flags/sweep-config.js";
 import { DEFAULT_COMMAND } from "../flags/sweep-grid.js";
@@ -90,6 +90,16 @@ export function buildArgv(info: ScriptInfo, flags: Flags, given: Iterable<string
     case "exec":
       return [script, ...flagArgs(flags, given, info)];
   }
+}
+
+/**
+ * The script of a globals-style run's argv (`python3 g_bootstrap.py SCRIPT`,
+ * as `buildArgv` makes it), or null for any other argv: that argv runs g's
+ * bootstrap, which sets the globals from G_FLAGS, so it is no command a user
+ * can run again by itself.
+ */
+export function globalsScriptOf(cmd: readonly string[]): string | null {
+  return cmd.length === 3 && basename(cmd[1]!) === basename(bootstrapPy()) ? cmd[2]! : null;
 }
 
 /**
