@@ -425,7 +425,7 @@ describe("booleans on an argparse script's command line", () => {
   });
 });
 
-describe("a counted argparse option (action=\"count\")", () => {
+describe('a counted argparse option (action="count")', () => {
   const counted = () =>
     writeScript(
       "verbose.py",
@@ -472,7 +472,9 @@ describe("a counted argparse option (action=\"count\")", () => {
       const res = g(["run", "-y", script, flag], { home });
       expect(res.code, flag).toBe(2);
       expect(res.stderr.trim().split("\n"), flag).toHaveLength(1);
-      expect(res.stderr, flag).toMatch(/^g: flag verbose: --verbose is counted \(action="count"\), so its value is how many times it is given/);
+      expect(res.stderr, flag).toMatch(
+        /^g: flag verbose: --verbose is counted \(action="count"\), so its value is how many times it is given/,
+      );
     }
     expect(runs(home)).toHaveLength(4);
   });

@@ -33,7 +33,7 @@ describe("applyDefaultTypes", () => {
     expect(notes).toEqual([]);
   });
 
-  describe("a counted option (action=\"count\")", () => {
+  describe('a counted option (action="count")', () => {
     const count = { v: { type: "int" as const, default: 0, arg: "count" } };
     const typed = (text: string) => applyDefaultTypes({ v: parseFlagSpec("v", text) }, count).specs.v;
 
