@@ -1,6 +1,8 @@
 // `g runs` (info, delete, restore, purge, label, tag) and `g stop`: read the
 // store, select with src/query/select, act, print. The list is runs-list.ts.
 
+import { existsSync } from "node:fs";
+import { basename, join } from "node:path";
 import { NotFoundError, UsageError } from "../errors.js";
 import { checkLabel, checkTags } from "../flags/check-names.js";
 import { checkRunSpecs, filterRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
@@ -117,8 +119,6 @@ async function scriptFlags(store: RunStore, run: Run, script: string): Promise<F
   const flags = run.record.flags;
   if (store.readSdkParams(run) === null) return flags;
   const { inspectScript } = await import("../runner/inspect.js");
-  const { existsSync } = await import("node:fs");
-  const { basename, join } = await import("node:path");
   const copy = join(run.dir, "sourcecode", basename(script));
   try {
     const info = inspectScript(existsSync(copy) ? copy : script, join(store.home, "cache", "inspect"));
