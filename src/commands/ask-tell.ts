@@ -5,7 +5,7 @@
 
 import { createInterface } from "node:readline";
 import { AskTellError, parseAskTellLine } from "../search/ask-tell-protocol.js";
-import { AskTellSession, askTellOptimizer } from "../trials/ask-tell-session.js";
+import { AskTellSession, askTellOptimizer, checkSessionState } from "../trials/ask-tell-session.js";
 import { parseOptimizerSettings } from "../trials/optimizers.js";
 import { UsageError } from "../errors.js";
 import type { Space } from "../flags/space.js";
@@ -47,14 +47,27 @@ export async function runAskTell(options: {
           });
           send({ type: "ready", name: `g_${name}` });
           break;
-        case "suggest":
+        case "suggest": {
           // parseAskTellLine refuses suggest before init, which starts the session.
-          send({ type: "suggestion", trial: msg.trial, params: session!.suggest() });
+          const params = session!.suggest();
+          send({ type: "suggestion", trial: msg.trial, params, ...(msg.state ? { state: session!.save() } : {}) });
           break;
+        }
         case "observe":
           session!.observe(msg.params, msg.value);
           send({ type: "ok" });
           break;
+        case "tell":
+          for (const o of msg.observations) session!.observe(o.params, o.value);
+          send({ type: "ok" });
+          break;
+        case "resume": {
+          const state = checkSessionState(msg.state);
+          if (typeof state === "string") throw new AskTellError(`resume: "state" ${state}`);
+          await session!.resume(state);
+          send({ type: "ok" });
+          break;
+        }
         case "end":
           return;
       }

@@ -430,7 +430,16 @@ function printFlags(script: string, info: ScriptInfo): void {
   const lines = [`${script} flags (${how}):`];
   for (const n of names) {
     const f = info.flags[n]!;
-    const kind = f.arg === "switch" ? "switch" : f.arg === "toggle" ? `--${n} or --no-${n}` : f.type !== "none" ? f.type : "";
+    const kind =
+      f.arg === "switch"
+        ? "switch"
+        : f.arg === "toggle"
+          ? `--${n} or --no-${n}`
+          : f.arg === "count"
+            ? `counted: ${n}=2 is --${n} --${n}`
+            : f.type !== "none"
+              ? f.type
+              : "";
     lines.push(`  ${n.padEnd(width)}  ${f.required ? "(no default)" : formatValue(f.default)}${kind !== "" ? `  (${kind})` : ""}`);
   }
   process.stdout.write(lines.join("\n") + "\n");

@@ -1,13 +1,16 @@
 // `g runs` (info, delete, restore, purge, label, tag) and `g stop`: read the
 // store, select with src/query/select, act, print. The list is runs-list.ts.
 
+import { existsSync } from "node:fs";
+import { basename, join } from "node:path";
 import { NotFoundError, UsageError } from "../errors.js";
 import { checkLabel, checkTags } from "../flags/check-names.js";
 import { checkRunSpecs, filterRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
 import { requestStop } from "../runner/signals.js";
-import { quoteShellWord } from "../format/shell-words.js";
+import { formatGRunCommand, quoteShellWord } from "../format/shell-words.js";
+import { globalsScriptOf } from "../runner/command.js";
 import { FILES_DIR, isoNow, shortId, type RunStore, type SdkFile } from "../store/store.js";
-import type { Run, ScalarSummary } from "../store/types.js";
+import type { Flags, Run, ScalarSummary } from "../store/types.js";
 import { cancelPlacement, formatJob } from "../backends/index.js";
 import { formatNumber } from "../format/values.js";
 import { confirm, say } from "./prompt.js";
@@ -48,7 +51,7 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   if (typeof r.prefix === "string" && r.prefix !== "") lines.push(`prefix:    ${r.prefix}`);
   if (typeof r.description === "string" && r.description !== "") lines.push(`description: ${r.description}`);
   if (typeof r.error === "string") lines.push(`error:     ${r.error}`);
-  lines.push(`cwd:       ${r.cwd}`, `command:   ${r.cmd.map(quoteShellWord).join(" ")}`, `dir:       ${run.dir}`);
+  lines.push(`cwd:       ${r.cwd}`, `command:   ${await commandLine(store, run)}`, `dir:       ${run.dir}`);
   if (r.batch) lines.push(`batch:     ${r.batch} (trial ${r.trial ?? "?"})`);
   if (r.placement) lines.push(`job:       ${formatPlacement(r.placement)}`);
   if (r.parent) lines.push(`parent:    ${r.parent}${describeIndexed(all.find((p) => p.run.id === r.parent))}`);
@@ -92,6 +95,38 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   lines.push("files:");
   for (const f of files) lines.push(`  ${f}`);
   writeOut(lines.join("\n") + "\n");
+}
+
+/**
+ * The run's command as a line to copy: its argv, or for a globals-style
+ * script (run under g's bootstrap, its globals set from G_FLAGS) the `g run`
+ * that gives every global the value the run had.
+ */
+async function commandLine(store: RunStore, run: Run): Promise<string> {
+  const script = globalsScriptOf(run.record.cmd);
+  if (script === null) return run.record.cmd.map(quoteShellWord).join(" ");
+  return formatGRunCommand(script, await scriptFlags(store, run, script));
+}
+
+/**
+ * The run's flags that were the script's: an SDK inside the run adds its
+ * params to the run's flags when it ends (params.json), and `g run` refuses a
+ * name a globals-style script does not have; so when there are any, only the
+ * names the script declares (as the run's copy of it, else the script, shows
+ * them) are kept.
+ */
+async function scriptFlags(store: RunStore, run: Run, script: string): Promise<Flags> {
+  const flags = run.record.flags;
+  if (store.readSdkParams(run) === null) return flags;
+  const { inspectScript } = await import("../runner/inspect.js");
+  const copy = join(run.dir, "sourcecode", basename(script));
+  try {
+    const info = inspectScript(existsSync(copy) ? copy : script, join(store.home, "cache", "inspect"));
+    if (info.sdkFlags === "open") return flags;
+    return Object.fromEntries(Object.entries(flags).filter(([name]) => name in info.flags));
+  } catch {
+    return flags; // neither the copy nor the script can be read: every flag
+  }
 }
 
 export async function deleteCommand(specs: string[], opts: RunFilters & { yes?: boolean; permanent?: boolean }): Promise<void> {

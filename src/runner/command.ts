@@ -9,7 +9,7 @@
 // value given but not to a non-string default). Globals-style scripts get
 // every value through G_FLAGS: replacing a global by its own value changes nothing.
 
-import { delimiter, extname, resolve } from "node:path";
+import { basename, delimiter, extname, resolve } from "node:path";
 import type { Point } from "../flags/space.js";
 import type { SweepConfig } from "../flags/sweep-config.js";
 import { DEFAULT_COMMAND } from "../flags/sweep-grid.js";
@@ -35,7 +35,9 @@ export function formatArgValue(value: FlagValue): string {
  * (store_true, store_false), true is the bare `--name` and false leaves it
  * off; to a BooleanOptionalAction, `--name` or `--no-name`; to an argparse
  * option that takes a value, Python's `True` / `False` (`--pretrained True`,
- * what a `type=` converter reading Python's words expects). A flag the script
+ * what a `type=` converter reading Python's words expects). A counted option
+ * (action="count") is given as many times as its whole number says
+ * (`verbose=2` is `--verbose --verbose`, 0 leaves it off). A flag the script
  * does not declare (or a program g cannot inspect) gets true as the bare
  * `--name`, false as `--name false`.
  */
@@ -50,9 +52,12 @@ export function flagArgs(flags: Flags, given: Iterable<string>, info?: ScriptInf
 }
 
 function argsForFlag(name: string, value: Exclude<FlagValue, null>, arg: ScriptFlag["arg"]): string[] {
+  const times = arg === "count" ? countOf(value) : undefined;
+  if (times !== undefined) return Array.from({ length: times }, () => `--${name}`);
   if (typeof value !== "boolean") return [`--${name}`, formatArgValue(value)];
   switch (arg) {
     case "switch":
+    case "count":
       return value ? [`--${name}`] : [];
     case "toggle":
       return [value ? `--${name}` : `--no-${name}`];
@@ -61,6 +66,11 @@ function argsForFlag(name: string, value: Exclude<FlagValue, null>, arg: ScriptF
     case undefined:
       return value ? [`--${name}`] : [`--${name}`, formatArgValue(value)];
   }
+}
+
+/** How many times a counted option is given for a value (a whole number of at least 0), or undefined. */
+function countOf(value: Exclude<FlagValue, null>): number | undefined {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
 /**
@@ -80,6 +90,16 @@ export function buildArgv(info: ScriptInfo, flags: Flags, given: Iterable<string
     case "exec":
       return [script, ...flagArgs(flags, given, info)];
   }
+}
+
+/**
+ * The script of a globals-style run's argv (`python3 g_bootstrap.py SCRIPT`,
+ * as `buildArgv` makes it), or null for any other argv: that argv runs g's
+ * bootstrap, which sets the globals from G_FLAGS, so it is no command a user
+ * can run again by itself.
+ */
+export function globalsScriptOf(cmd: readonly string[]): string | null {
+  return cmd.length === 3 && basename(cmd[1]!) === basename(bootstrapPy()) ? cmd[2]! : null;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { FlagValue } from "../store/types.js";
 import { bootstrapPy } from "./paths.js";
 
 /** Part of the cache key: bump when the inspection's output changes, so old entries are not reused. */
-const INSPECT_FORMAT = 3;
+const INSPECT_FORMAT = 4;
 
 export type ScriptKind = "python" | "node" | "exec";
 export type FlagStyle = "globals" | "args";
@@ -26,9 +26,11 @@ export interface ScriptFlag {
    * For an argparse option, how it is written on a command line: `switch`
    * (store_true, store_false, store_const: no value; the flag says whether it
    * is given, so its default is false), `toggle` (BooleanOptionalAction:
-   * `--name` or `--no-name`), `value` (`--name VALUE`). Absent when unknown.
+   * `--name` or `--no-name`), `count` (action="count": the flag is a whole
+   * number, `--name` given that many times), `value` (`--name VALUE`). Absent
+   * when unknown.
    */
-  arg?: "switch" | "toggle" | "value";
+  arg?: "switch" | "toggle" | "count" | "value";
 }
 
 export interface ScriptInfo {

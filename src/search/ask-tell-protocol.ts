@@ -4,7 +4,8 @@
 // line, an observe without params or a log range through 0 is one clear
 // error instead of a crash or a suggestion outside the space.
 // The protocol is described in docs/optimizers.md (init → ready, suggest →
-// suggestion, observe → ok, end).
+// suggestion, observe → ok, end; tell and resume, which bring a new server to
+// where another stood, → ok).
 
 import { closestNames, didYouMean } from "../format/suggest.js";
 import type { FlagValue } from "../store/types.js";
@@ -17,8 +18,12 @@ const CLIP_TOLERANCE = 1e-9;
 
 export type AskTellMessage =
   | { type: "init"; space: Space; direction: "minimize" | "maximize"; seed: string; budget: number | null }
-  | { type: "suggest"; trial: number | undefined }
+  | { type: "suggest"; trial: number | undefined; state: boolean }
   | { type: "observe"; trial: number | undefined; params: Point; value: number | null }
+  /** Many observations at once, in order. */
+  | { type: "tell"; observations: { params: Point; value: number | null }[] }
+  /** A session's state as a suggestion with `"state": true` gave it (checked by the session, which made it). */
+  | { type: "resume"; state: unknown }
   | { type: "end" };
 
 /** A line that breaks the protocol; the message says what is wrong, without the line number. */
@@ -26,10 +31,10 @@ export class AskTellError extends Error {}
 
 const DIMENSION_KEYS = new Set(["type", "low", "high", "log", "values"]);
 
-const MESSAGE_TYPES = ["init", "suggest", "observe", "end"];
+const MESSAGE_TYPES = ["init", "suggest", "observe", "tell", "resume", "end"];
 
-/** `"value": NaN` (or ±Infinity) as Python's json.dumps writes it, up to the next comma or brace. */
-const NON_FINITE_VALUE = /("value"\s*:\s*)(-?Infinity|NaN)(\s*[,}])/;
+/** `"value": NaN` (or ±Infinity) as Python's json.dumps writes it, up to the next comma or brace (each of a tell's). */
+const NON_FINITE_VALUE = /("value"\s*:\s*)(-?Infinity|NaN)(\s*[,}])/g;
 
 /**
  * Parses one non-empty line. `space` is the space of the last init (null
@@ -60,10 +65,24 @@ export function parseAskTellLine(line: string, space: Space | null): AskTellMess
       return parseInit(raw);
     case "suggest":
       if (space === null) throw new AskTellError("suggest before init");
-      return { type: "suggest", trial: parseTrial(raw.trial) };
+      if (raw.state !== undefined && typeof raw.state !== "boolean")
+        throw new AskTellError(`suggest: "state" must be true or false, got ${describe(raw.state)}`);
+      return { type: "suggest", trial: parseTrial(raw.trial), state: raw.state === true };
     case "observe":
       if (space === null) throw new AskTellError("observe before init");
-      return { type: "observe", trial: parseTrial(raw.trial), params: parseParams(raw.params, space), value: parseValue(raw) };
+      return {
+        type: "observe",
+        trial: parseTrial(raw.trial),
+        params: parseParams(raw.params, space, "observe"),
+        value: parseValue(raw, "observe"),
+      };
+    case "tell":
+      if (space === null) throw new AskTellError("tell before init");
+      return { type: "tell", observations: parseObservations(raw.observations, space) };
+    case "resume":
+      if (space === null) throw new AskTellError("resume before init");
+      if (!("state" in raw)) throw new AskTellError('resume: "state" is missing (what a suggestion with "state": true gave)');
+      return { type: "resume", state: raw.state };
     case "end":
       return { type: "end" };
     default: {
@@ -155,32 +174,43 @@ function parseTrial(trial: unknown): number | undefined {
   return trial;
 }
 
-function parseValue(msg: Record<string, unknown>): number | null {
-  if (!("value" in msg)) throw new AskTellError('observe: "value" is missing (a number, or null for a failed trial)');
+/** A tell's observations: an array of {"params", "value"}, each checked as an observe's. */
+function parseObservations(list: unknown, space: Space): { params: Point; value: number | null }[] {
+  if (!Array.isArray(list))
+    throw new AskTellError(`tell: "observations" must be an array of {"params", "value"} objects, got ${describe(list)}`);
+  return list.map((item, k) => {
+    const where = `tell: observation ${k + 1}`;
+    if (!isObject(item)) throw new AskTellError(`${where} must be an object with "params" and "value", got ${describe(item)}`);
+    return { params: parseParams(item.params, space, where), value: parseValue(item, where) };
+  });
+}
+
+function parseValue(msg: Record<string, unknown>, where: string): number | null {
+  if (!("value" in msg)) throw new AskTellError(`${where}: "value" is missing (a number, or null for a failed trial)`);
   const value = msg.value;
   if (typeof value !== "number" && value !== null)
-    throw new AskTellError(`observe: "value" must be a number or null, got ${describe(value)}`);
+    throw new AskTellError(`${where}: "value" must be a number or null, got ${describe(value)}`);
   // null, NaN and ±Infinity (1e999 parses as Infinity) are a failed trial: not modelled, not proposed again.
   return value !== null && Number.isFinite(value) ? value : null;
 }
 
 /** Observed params: exactly the space's parameters, each a value the space can hold (floats a hair outside are clipped). */
-function parseParams(params: unknown, space: Space): Point {
+function parseParams(params: unknown, space: Space, where: string): Point {
   const names = Object.keys(space);
-  if (!isObject(params)) throw new AskTellError(`observe: "params" must be an object with ${names.join(", ")}, got ${describe(params)}`);
+  if (!isObject(params)) throw new AskTellError(`${where}: "params" must be an object with ${names.join(", ")}, got ${describe(params)}`);
   for (const key of Object.keys(params))
     if (!(key in space))
-      throw new AskTellError(`observe: "params" has ${JSON.stringify(key)}, which is not in the space (${names.join(", ")})`);
+      throw new AskTellError(`${where}: "params" has ${JSON.stringify(key)}, which is not in the space (${names.join(", ")})`);
   const point: Point = {};
   for (const name of names) {
-    if (!(name in params)) throw new AskTellError(`observe: "params" lacks ${JSON.stringify(name)}`);
-    point[name] = checkParam(name, params[name], space[name]!);
+    if (!(name in params)) throw new AskTellError(`${where}: "params" lacks ${JSON.stringify(name)}`);
+    point[name] = checkParam(name, params[name], space[name]!, where);
   }
   return point;
 }
 
-function checkParam(name: string, value: unknown, dim: Dimension): FlagValue {
-  const where = `observe: param ${JSON.stringify(name)}`;
+function checkParam(name: string, value: unknown, dim: Dimension, context: string): FlagValue {
+  const where = `${context}: param ${JSON.stringify(name)}`;
   if (dim.type === "choice") {
     if (!dim.values.some((v) => v === value))
       throw new AskTellError(`${where} is ${describe(value)}, not one of ${JSON.stringify(dim.values)}`);

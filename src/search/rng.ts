@@ -24,8 +24,17 @@ const OVERFLOW = SIGNIFICANCE * 2;
 
 /** The same stream as `seedrandom(seed)` (but for a repeating key, above): a seed gives the same trials everywhere. */
 export function createRng(seed: string | number): Rng {
-  const next = arc4(distinctKey(mixKey(String(seed))));
-  return () => {
+  return createSavableRng(seed).rng;
+}
+
+/**
+ * `createRng(seed)`'s stream, with its place in it: `save()` gives the
+ * generator's state (i, j, then its 256-byte permutation) and a stream
+ * created from that state goes on from there, as ask-tell's `resume` does.
+ */
+export function createSavableRng(seed: string | number, saved?: readonly number[]): { rng: Rng; save: () => number[] } {
+  const { next, save } = arc4(distinctKey(mixKey(String(seed))), saved);
+  const rng = () => {
     let n = next(CHUNKS);
     let d = START_DENOMINATOR;
     let x = 0;
@@ -41,6 +50,14 @@ export function createRng(seed: string | number): Rng {
     }
     return (n + x) / d;
   };
+  return { rng, save };
+}
+
+/** Whether `state` is one an ARC4 generator's `save()` gives: i and j, then a permutation of 0..255. */
+export function isRngState(state: unknown): state is number[] {
+  if (!Array.isArray(state) || state.length !== WIDTH + 2) return false;
+  if (!state.every((v) => Number.isInteger(v) && v >= 0 && v < WIDTH)) return false;
+  return new Set(state.slice(2)).size === WIDTH;
 }
 
 /** seedrandom's `mixkey`: the seed's characters folded into a key of at most 256 bytes. */
@@ -76,8 +93,11 @@ function repeatsBlock(key: number[]): boolean {
   return false;
 }
 
-/** The ARC4 generator keyed by `key`, its first 256 outputs dropped; the function returns the next `count` outputs as one number. */
-function arc4(key: number[]): (count: number) => number {
+/**
+ * The ARC4 generator keyed by `key`, its first 256 outputs dropped (or at the
+ * `saved` state); `next` returns the next `count` outputs as one number.
+ */
+function arc4(key: number[], saved?: readonly number[]): { next: (count: number) => number; save: () => number[] } {
   if (key.length === 0) key = [0];
   const s: number[] = [];
   for (let k = 0; k < WIDTH; k++) s[k] = k;
@@ -103,5 +123,11 @@ function arc4(key: number[]): (count: number) => number {
     return r;
   };
   next(WIDTH);
-  return next;
+  if (saved !== undefined) {
+    if (!isRngState(saved)) throw new RangeError("not a saved random stream: i, j and a permutation of 0..255");
+    i = saved[0]!;
+    j = saved[1]!;
+    for (let k = 0; k < WIDTH; k++) s[k] = saved[k + 2]!;
+  }
+  return { next, save: () => [i, j, ...s] };
 }

@@ -4,8 +4,17 @@
 // so both make exactly the proposals `g run --optimizer` would.
 
 import type { Observation, Point, Rng, SearchProgress, Space } from "../flags/space.js";
-import { createRng } from "../search/rng.js";
-import { findOptimizer, loadProposer, parseOptimizerSettings, type OptimizerName, type Proposer } from "./optimizers.js";
+import { createSavableRng, isRngState } from "../search/rng.js";
+import {
+  findOptimizer,
+  loadProposer,
+  loadProposerCache,
+  parseOptimizerSettings,
+  saveProposerCache,
+  type OptimizerName,
+  type Proposer,
+  type ProposerCache,
+} from "./optimizers.js";
 import { UsageError } from "../errors.js";
 
 /** The optimizers a session serves: those that propose (grid has no proposals to make). */
@@ -22,17 +31,44 @@ export function askTellOptimizer(name: string, what = "ask-tell"): AskTellOptimi
   return found;
 }
 
+/**
+ * Where a session's proposals stand besides its observations: how many it
+ * made, its random stream's state and what the optimizer keeps from one
+ * proposal to the next (the gp's warm start). Plain JSON; a session resumed
+ * from it, told the same observations, proposes as the one that gave it.
+ */
+export interface SessionState {
+  suggested: number;
+  rng: number[];
+  cache: Record<string, unknown>;
+}
+
+/** `state` checked to be one `AskTellSession.save()` gave, or a message saying what is wrong with it. */
+export function checkSessionState(state: unknown): SessionState | string {
+  if (state === null || typeof state !== "object" || Array.isArray(state)) return 'must be the object a suggestion\'s "state" gave';
+  const { suggested, rng, cache, ...rest } = state as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) return `has an unknown field ${JSON.stringify(extra)}`;
+  if (typeof suggested !== "number" || !Number.isSafeInteger(suggested) || suggested < 0) return '"suggested" must be a whole number >= 0';
+  if (!isRngState(rng)) return '"rng" must be a random stream\'s state (i, j and a permutation of 0..255)';
+  if (loadProposerCache(cache) === null) return '"cache" must be an object of arrays of numbers';
+  return { suggested, rng, cache: cache as Record<string, unknown> };
+}
+
 export class AskTellSession {
   private readonly history: Observation[] = [];
   private suggested = 0;
 
   private constructor(
-    private readonly propose: Proposer,
-    private readonly rng: Rng,
+    private propose: Proposer,
+    private rng: { rng: Rng; save: () => number[] },
     /** -1 when maximising: the optimizers minimise. */
     private readonly sign: number,
     /** Trials the caller means to run in all (init's "budget"), or null when it did not say. */
     private readonly budget: number | null,
+    private cache: ProposerCache,
+    private readonly makeProposer: (cache: ProposerCache) => Promise<Proposer>,
+    private readonly seed: string,
   ) {}
 
   /** A fresh session: its own proposer (the gp's warm-start cache belongs to one space) and random stream. */
@@ -47,15 +83,41 @@ export class AskTellSession {
     budget?: number | null;
   }): Promise<AskTellSession> {
     const settings = await parseOptimizerSettings(opts.optimizer, opts.settings ?? {});
-    const propose = await loadProposer(opts.optimizer, opts.space, settings);
-    return new AskTellSession(propose, createRng(opts.seed), opts.direction === "maximize" ? -1 : 1, opts.budget ?? null);
+    const makeProposer = (cache: ProposerCache) => loadProposer(opts.optimizer, opts.space, settings, cache);
+    const cache: ProposerCache = {};
+    return new AskTellSession(
+      await makeProposer(cache),
+      createSavableRng(opts.seed),
+      opts.direction === "maximize" ? -1 : 1,
+      opts.budget ?? null,
+      cache,
+      makeProposer,
+      opts.seed,
+    );
   }
 
   /** The next point to try, learning from everything observed so far. */
   suggest(): Point {
-    const point = this.propose(this.history, this.rng, this.progress());
+    const point = this.propose(this.history, this.rng.rng, this.progress());
     this.suggested++;
     return point;
+  }
+
+  /** Where the proposals stand (not the observations, which the caller has): what `resume` takes back. */
+  save(): SessionState {
+    return { suggested: this.suggested, rng: this.rng.save(), cache: saveProposerCache(this.cache) };
+  }
+
+  /**
+   * Goes on from `state` (checked by `checkSessionState`), as the session that
+   * saved it: its count of proposals, random stream and warm start; the
+   * observations are told separately, all at once, so resuming fits no model.
+   */
+  async resume(state: SessionState): Promise<void> {
+    this.cache = loadProposerCache(state.cache)!;
+    this.propose = await this.makeProposer(this.cache);
+    this.rng = createSavableRng(this.seed, state.rng);
+    this.suggested = state.suggested;
   }
 
   /**

@@ -91,16 +91,53 @@ export async function optimizerSettingsHelp(name: OptimizerName): Promise<Settin
 export type Proposer = (history: Observation[], rng: Rng, progress?: SearchProgress) => Point;
 
 /**
- * A proposer for one search over `space`. The gp keeps a cache across calls,
- * so each proposal's model fit starts from the last one's; make one proposer
- * per batch or session. Random proposes independent samples; grid has no
- * proposer (its trials are the fixed list).
+ * What a proposer keeps from one proposal to the next (the gp's warm start:
+ * arrays of numbers, in nested objects); empty for the others.
  */
-export async function loadProposer(name: OptimizerName, space: Space, settings: Record<string, unknown>): Promise<Proposer> {
+export type ProposerCache = { [key: string]: Float64Array | ProposerCache | undefined };
+
+/** A proposer's cache as plain JSON (ask-tell's session state), and back with `loadProposerCache`. */
+export function saveProposerCache(cache: ProposerCache): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(cache)) {
+    if (value instanceof Float64Array) out[key] = Array.from(value);
+    else if (value !== undefined) out[key] = saveProposerCache(value);
+  }
+  return out;
+}
+
+/** The cache `saveProposerCache` wrote, or null when `json` is not one (a value that is no finite number, array or object). */
+export function loadProposerCache(json: unknown): ProposerCache | null {
+  if (json === null || typeof json !== "object" || Array.isArray(json)) return null;
+  const out: ProposerCache = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (Array.isArray(value)) {
+      if (!value.every((v) => typeof v === "number" && Number.isFinite(v))) return null;
+      out[key] = Float64Array.from(value as number[]);
+    } else {
+      const inner = loadProposerCache(value);
+      if (inner === null) return null;
+      out[key] = inner;
+    }
+  }
+  return out;
+}
+
+/**
+ * A proposer for one search over `space`. The gp keeps a cache across calls
+ * (`cache`, new unless given), so each proposal's model fit starts from the
+ * last one's; make one proposer per batch or session. Random proposes
+ * independent samples; grid has no proposer (its trials are the fixed list).
+ */
+export async function loadProposer(
+  name: OptimizerName,
+  space: Space,
+  settings: Record<string, unknown>,
+  cache: ProposerCache = {},
+): Promise<Proposer> {
   switch (name) {
     case "gp": {
       const { proposeGp } = await import("../search/gp.js");
-      const cache = {};
       return (history, rng, progress) => proposeGp(space, history, rng, progress ? { ...settings, progress } : settings, cache);
     }
     case "tpe": {

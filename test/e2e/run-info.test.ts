@@ -3,11 +3,11 @@
 // parent/children links of an SDK script's experiments (issue 12, item 19).
 
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { g } from "../helpers/g.js";
-import { EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
+import { g, listRunsJson } from "../helpers/g.js";
+import { BIN, EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
 const SDK_DIR = join(ROOT, "src", "sdk", "python");
 
@@ -80,5 +80,75 @@ describe("g runs info", () => {
     expect(settings).toMatch(/random-starts=2/);
     const json = JSON.parse(g(["runs", "info", batch.id, "--json"], { home }).stdout) as { optimizer_settings: Record<string, unknown> };
     expect(Object.values(json.optimizer_settings)).toContain(0.3);
+  });
+});
+
+describe("g runs info's command line", () => {
+  /** `g runs info`'s `command:` line. */
+  function commandLine(home: string, run: string): string {
+    const info = g(["runs", "info", run], { home });
+    expect(info.code, info.stderr).toBe(0);
+    return info.stdout.match(/^command: +(.*)$/m)![1]!;
+  }
+  /** The line pasted into a shell (sh) where `g` is this g, with the same store. */
+  function pasteInShell(home: string, line: string, cwd: string) {
+    const bin = join(home, "bin");
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(BIN, join(bin, "g"));
+    const env = { ...process.env, NO_COLOR: "1", G_HOME: home, PATH: `${bin}:${process.env.PATH ?? ""}` };
+    return spawnSync("sh", ["-c", line], { cwd, env, encoding: "utf8", input: "" });
+  }
+
+  it("is a g run of the script with every global's value for a globals-style script, and runs it again", () => {
+    const home = tempDir();
+    const script = join(home, "glob train.py");
+    writeFileSync(
+      script,
+      [
+        "import g_runs",
+        "lr = 0.1",
+        'name = "base"',
+        'tag = "x"',
+        "gamma = None",
+        "with g_runs.Experiment(prefix='me/p').run as e:",
+        "    e.params.set(lr=lr, batch=32)  # batch is the SDK's param, no global",
+        "print('loss: 1')",
+        "",
+      ].join("\n"),
+    );
+    const res = g(["run", "-y", script, "lr=-1e-5", "name=it's [a b]", "tag='1'"], { home, cwd: home });
+    expect(res.code, res.stderr).toBe(0);
+    const line = commandLine(home, "1");
+    expect(line).toBe(`g run '${script}' lr=-1e-05 'name="it'\\''s [a b]"' 'tag='\\''1'\\''' gamma=null`);
+    const again = pasteInShell(home, line, tempDir());
+    expect(again.status, again.stderr).toBe(0);
+    const [second, first] = listRunsJson(home);
+    expect(first!.flags).toEqual({ lr: -1e-5, batch: 32, name: "it's [a b]", tag: "1", gamma: null });
+    expect(second!.flags).toEqual(first!.flags);
+  });
+
+  it("is the real command line for an argparse-style script, and runs it again", () => {
+    const home = tempDir();
+    const script = join(home, "args train.py");
+    writeFileSync(
+      script,
+      [
+        "import argparse",
+        "p = argparse.ArgumentParser()",
+        'p.add_argument("--name", default="base")',
+        'p.add_argument("--lr", type=float, default=0.1)',
+        "a = p.parse_args()",
+        'print("got %r %r" % (a.name, a.lr))',
+        "",
+      ].join("\n"),
+    );
+    const res = g(["run", "-y", script, "name=it's [a b]", "lr=0.5"], { home, cwd: home });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain(`got "it's [a b]" 0.5`);
+    const line = commandLine(home, "1");
+    expect(line).toBe(`python3 '${script}' --name 'it'\\''s [a b]' --lr 0.5`);
+    const again = pasteInShell(home, line, tempDir());
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toBe(`got "it's [a b]" 0.5\n`);
   });
 });

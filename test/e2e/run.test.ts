@@ -532,6 +532,61 @@ describe("booleans on an argparse script's command line", () => {
   });
 });
 
+describe('a counted argparse option (action="count")', () => {
+  const counted = () =>
+    writeScript(
+      "verbose.py",
+      [
+        "import argparse",
+        "p = argparse.ArgumentParser()",
+        'p.add_argument("-v", "--verbose", action="count", default=0)',
+        'print("verbose=%d" % p.parse_args().verbose)',
+        "",
+      ].join("\n"),
+    );
+
+  it("gives the option as many times as the flag's whole number says, and records the number", () => {
+    const home = tempDir();
+    const script = counted();
+    for (const flag of ["verbose=2", "--verbose", "verbose=0"]) {
+      const res = g(["run", "-y", script, flag], { home });
+      expect(res.code, res.stderr).toBe(0);
+    }
+    const [zero, bare, two] = runs(home);
+    expect(two!.flags).toEqual({ verbose: 2 });
+    expect(outputOf(two!)).toContain("verbose=2");
+    expect(bare!.flags).toEqual({ verbose: 1 });
+    expect(outputOf(bare!)).toContain("verbose=1");
+    expect(zero!.flags).toEqual({ verbose: 0 });
+    expect(outputOf(zero!)).toContain("verbose=0");
+    const info = g(["runs", "info", two!.id], { home });
+    expect(info.stdout).toMatch(/^command: +\S+ \S+verbose\.py --verbose --verbose$/m);
+    expect(g(["run", script, "--help-flags"], { home }).stdout).toMatch(/verbose\s+0\s+\(counted: verbose=2 is --verbose --verbose\)/);
+  });
+
+  it("searches it over whole numbers, and refuses a value that is no count in one line, exit 2", () => {
+    const home = tempDir();
+    const script = counted();
+    const grid = g(["run", "-y", "-q", script, "verbose=[0,1,3]"], { home });
+    expect(grid.code, grid.stderr).toBe(0);
+    const trials = runs(home).filter((r) => r.batch !== null);
+    expect(trials.map((r) => [r.flags.verbose, outputOf(r).match(/verbose=(\d+)/)?.[1]]).sort()).toEqual([
+      [0, "0"],
+      [1, "1"],
+      [3, "3"],
+    ]);
+    for (const flag of ["verbose=-1", "verbose=1.5", "verbose=loud", "verbose=[0.5:2.5]"]) {
+      const res = g(["run", "-y", script, flag], { home });
+      expect(res.code, flag).toBe(2);
+      expect(res.stderr.trim().split("\n"), flag).toHaveLength(1);
+      expect(res.stderr, flag).toMatch(
+        /^g: flag verbose: --verbose is counted \(action="count"\), so its value is how many times it is given/,
+      );
+    }
+    expect(runs(home)).toHaveLength(4);
+  });
+});
+
 describe("what g run says about the script", () => {
   it("says a directory given as the script is one, and names scripts in it", () => {
     const home = tempDir();

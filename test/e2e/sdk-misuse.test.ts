@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Experiment, log } from "../../src/sdk/index.js";
 import { RunStore } from "../../src/store/store.js";
+import { g } from "../helpers/g.js";
 import { ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
 const SDK_DIR = join(ROOT, "src", "sdk", "python");
@@ -142,7 +143,60 @@ describe("Python SDK misuse", () => {
     expect(flags["py"]).toEqual({ layers: "[64,32]", mix: '["é",[true,null],{"k":0.5}]' });
     expect(flags["py"]).toEqual(flags["ts"]);
   });
+  it("records the numbers of a list param as g and the TypeScript SDK write them: 1.0 is 1", async () => {
+    const home = tempDir();
+    // Doubles of every size, from their bits (a fixed LCG): each is written by both SDKs and compared.
+    const doubles = seededDoubles(2000);
+    writeFileSync(join(home, "doubles.json"), JSON.stringify(doubles));
+    python(
+      home,
+      [
+        "import json",
+        "doubles = [float(v) for v in json.load(open('doubles.json'))]",
+        "with Experiment(prefix='p/py').run as x:",
+        "    x.params.set(layers=[1.0, 2], small=[1e-07, 1e-06, 0.1], big=(1e21, 1e20, 2.0**64), zero=[-0.0], doubles=doubles,",
+        "                 keyed=[{'b': 1.5, '2': 2.0, '10': 3, '01': 4}])",
+      ].join("\n"),
+    );
+    await new Experiment({ prefix: "p/ts", env: { G_HOME: home } }).run(
+      (x) =>
+        void x.params.set({
+          layers: [1, 2],
+          small: [1e-7, 1e-6, 0.1],
+          big: [1e21, 1e20, 2 ** 64],
+          zero: [-0],
+          doubles,
+          keyed: [{ b: 1.5, "2": 2, "10": 3, "01": 4 }],
+        }),
+    );
+    const flags = Object.fromEntries(new RunStore(home).listRuns().runs.map((r) => [r.record.label, r.record.flags]));
+    expect(flags["py"]!["layers"]).toBe("[1,2]");
+    expect(flags["py"]!["small"]).toBe("[1e-7,0.000001,0.1]");
+    expect(flags["py"]!["big"]).toBe("[1e+21,100000000000000000000,18446744073709552000]");
+    expect(flags["py"]!["zero"]).toBe("[0]");
+    expect(flags["py"]!["keyed"]).toBe('[{"2":2,"10":3,"b":1.5,"01":4}]');
+    expect(flags["py"]).toEqual(flags["ts"]);
+    // So g compare takes them for one value.
+    const res = g(["compare", "--json", "--filter", '=layers = "[1,2]"', "-c", "=layers"], { home });
+    expect(res.code, res.stderr).toBe(0);
+    expect((JSON.parse(res.stdout) as unknown[]).length).toBe(2);
+  });
 });
+
+/** `n` finite doubles spread over every exponent, made from random bits by a fixed LCG. */
+function seededDoubles(n: number): number[] {
+  const bits = new Uint32Array(2);
+  const asDouble = new Float64Array(bits.buffer);
+  let state = 12345;
+  const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+  const out: number[] = [];
+  while (out.length < n) {
+    bits[0] = next();
+    bits[1] = next();
+    if (Number.isFinite(asDouble[0])) out.push(asDouble[0]!);
+  }
+  return out;
+}
 
 describe("TypeScript SDK misuse", () => {
   it("throws on every write after the run ended, and nothing more is recorded", async () => {

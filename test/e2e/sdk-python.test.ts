@@ -3,7 +3,7 @@
 // read back with g's own RunStore (the code `g compare` reads through).
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -227,7 +227,7 @@ describe("the Optimizer client keeps its history", () => {
   }, 120_000);
 
   it.each(["gp", "tpe", "random"])(
-    "%s: a killed g ask-tell is restarted with every trial and pending suggestion replayed",
+    "%s: a killed g ask-tell is restarted where it stood: its state resumed, every trial told, a pending suggestion counted",
     (name) => {
       const script = [
         ...TWINS,
@@ -248,6 +248,36 @@ describe("the Optimizer client keeps its history", () => {
     },
     120_000,
   );
+
+  it("brings a new child to where the last stood with one resume and one tell, never a past suggestion again", () => {
+    // g ask-tell behind a shell that logs every line a client sends it, a file per child.
+    const logs = join(home, "sent");
+    mkdirSync(logs);
+    const wrapper = join(home, "g-logged");
+    writeFileSync(wrapper, `#!/bin/sh\ntee "${logs}/$$.jsonl" | '${process.execPath}' '${G_BIN}' "$@"\n`, { mode: 0o755 });
+    const script = [
+      ...TWINS,
+      "a.suggest(); b.suggest()  # pending: suggested, never registered",
+      "a.close()",
+      "same += [trial() for _ in range(2)]",
+      "print(all(same), len(same), len(a.res))",
+    ].join("\n");
+    const res = python(["-c", script, "gp"], { G_BIN: wrapper });
+    expect(res.stderr).toBe("");
+    expect(res.stdout).toBe("True 8 8\n");
+    // Three children: a's first, b's, and a's second, the one resumed.
+    const children = readdirSync(logs).map((name) =>
+      readFileSync(join(logs, name), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { type: string; observations?: unknown[] }),
+    );
+    expect(children).toHaveLength(3);
+    const resumed = children.filter((sent) => sent[1]?.type === "resume");
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]!.map((m) => m.type)).toEqual(["init", "resume", "tell", "suggest", "observe", "suggest", "observe", "end"]);
+    expect(resumed[0]![2]!.observations).toHaveLength(6);
+  }, 120_000);
 });
 
 describe("a block that raises", () => {

@@ -1,6 +1,6 @@
 // What inspection reads from an argparse script's add_argument calls: each
 // option's default and how it is written on a command line (a switch, a
-// --name/--no-name toggle, or --name VALUE), which decides how a boolean reaches it.
+// --name/--no-name toggle, a counted option, or --name VALUE), which decides how a value reaches it.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +24,8 @@ describe("inspectScript on an argparse script", () => {
         'p.add_argument("--color", action=argparse.BooleanOptionalAction, default=True)',
         'p.add_argument("--pretrained", type=lambda v: v == "True", default=False)',
         'p.add_argument("--model", type=str, default="resnet18")',
+        'p.add_argument("-v", "--verbose", action="count", default=0)',
+        'p.add_argument("--quiet", action="count")',
         "p.parse_args()",
         "",
       ].join("\n"),
@@ -36,6 +38,8 @@ describe("inspectScript on an argparse script", () => {
       color: { default: true, type: "bool", arg: "toggle" },
       pretrained: { default: false, type: "bool", arg: "value" },
       model: { default: "resnet18", type: "string", arg: "value" },
+      verbose: { default: 0, type: "int", arg: "count" },
+      quiet: { default: null, type: "int", arg: "count" },
     });
   });
 });

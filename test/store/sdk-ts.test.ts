@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parseSweepConfig } from "../../src/flags/sweep-config.js";
 import { Experiment, flags, flattenParams } from "../../src/sdk/index.js";
 import { RunStore } from "../../src/store/store.js";
 import type { Run } from "../../src/store/types.js";
@@ -172,6 +173,14 @@ describe("inside g run (G_RUN_DIR set)", () => {
     expect(flags({ G_FLAGS: '{"lr":0.1,"opt":"adam"}' })).toEqual({ lr: 0.1, opt: "adam" });
     expect(flags({})).toEqual({});
     expect(flags({ G_FLAGS: "not json" })).toEqual({});
+  });
+
+  it("stores a list's numbers as g stores them for the same list in sweep.yaml: 1.0 is 1, 1e-7 is 1e-7", () => {
+    const yaml = "program: t.py\nmethod: grid\nparameters:\n  layers: {value: [1.0, 2, 1e-07, 1.0e+21, 0.1]}\n";
+    const dim = parseSweepConfig(yaml, "sweep.yaml").space["layers"];
+    const sweepText = dim?.type === "const" ? dim.value : undefined;
+    expect(sweepText).toBe("[1,2,1e-7,1e+21,0.1]");
+    expect(flattenParams({ layers: [1.0, 2, 1e-7, 1.0e21, 0.1] })).toEqual({ layers: sweepText });
   });
 
   it("flattens nested params into dotted flag names", () => {

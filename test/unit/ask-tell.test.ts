@@ -155,7 +155,7 @@ describe("runAskTell", () => {
     expect(await bad([init, observe({ x0: 1, x1: 2 }, "3")])).toMatch(/"value" must be a number or null, got "3"/);
     expect(await bad([init, { type: "observe", params: { x0: 1, x1: 2 } }])).toMatch(/"value" is missing/);
     expect(await bad([init, { type: "suggest", trial: -1 }])).toMatch(/line 2: "trial" must be a whole number >= 0, got -1/);
-    expect(await bad([{ type: 3 }])).toMatch(/unknown message type 3; expected init, suggest, observe, end/);
+    expect(await bad([{ type: 3 }])).toMatch(/unknown message type 3; expected init, suggest, observe, tell, resume, end/);
     expect(await bad([{ type: "sugest" }])).toMatch(/unknown message type "sugest"; did you mean suggest\?/);
     expect(await bad([{ typ: "suggest" }])).toMatch(/the line has no "type" \("typ" is not a field: did you mean "type"\?\)/);
     expect(await bad([init, observe({ x0: 1, x1: 2 }, true)])).toMatch(/"value" must be a number or null, got true/);
@@ -194,5 +194,123 @@ describe("runAskTell", () => {
         expect(["a", "b"]).toContain(p.c);
       }
     }
+  });
+});
+
+/** A session driven one message at a time: `send` resolves with the reply line. */
+function serve(optimizer: string, settings?: Record<string, string>) {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  const done = runAskTell({ optimizer, input, output, settings });
+  const waiting: Array<(line: Record<string, unknown>) => void> = [];
+  let buf = "";
+  output.on("data", (chunk: Buffer) => {
+    buf += chunk.toString();
+    for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
+      waiting.shift()!(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
+      buf = buf.slice(i + 1);
+    }
+  });
+  return {
+    send: (msg: object) =>
+      new Promise<Record<string, unknown>>((resolve) => {
+        waiting.push(resolve);
+        input.write(JSON.stringify(msg) + "\n");
+      }),
+    end: async () => {
+      input.end(JSON.stringify({ type: "end" }) + "\n");
+      await done;
+    },
+  };
+}
+
+describe("tell and resume: a new session goes on where another stood", () => {
+  const mixed = {
+    x: { type: "float", low: -5, high: 10 },
+    n: { type: "int", low: 1, high: 8 },
+    c: { type: "categorical", values: ["a", "b", 3] },
+  };
+  const f = (p: Record<string, unknown>) => ((p.x as number) - 1) ** 2 + ((p.n as number) - 5) ** 2 / 10 + (p.c === "b" ? 0 : 1);
+
+  it.each([
+    ["gp", {}],
+    ["gp", { "hyper-samples": "4" }],
+    ["gp", { warp: "evidence" }],
+    ["gp", { model: "optuna" }],
+    ["tpe", {}],
+    ["forest", {}],
+    ["gbrt", {}],
+    ["random", {}],
+  ] as Array<[string, Record<string, string>]>)(
+    "%s %o: resumed and told the trials at once, it proposes as the first would",
+    async (optimizer, settings) => {
+      const first = serve(optimizer, settings);
+      const start = { ...init, space: mixed, seed: 5, budget: 14 };
+      expect(await first.send(start)).toMatchObject({ type: "ready" });
+      const told: Array<{ params: unknown; value: number | null }> = [];
+      let state: unknown;
+      for (let t = 0; t < 12; t++) {
+        const s = await first.send({ type: "suggest", trial: t, state: true });
+        state = s.state;
+        const params = s.params as Record<string, unknown>;
+        // A failed trial, and a suggestion never observed (pending), are part of where the session stands.
+        if (t === 10) continue;
+        const value = t === 4 ? null : f(params);
+        expect(await first.send({ type: "observe", params, value })).toEqual({ type: "ok" });
+        told.push({ params, value });
+      }
+      const next = await first.send({ type: "suggest", trial: 12 });
+      await first.end();
+
+      const second = serve(optimizer, settings);
+      expect(await second.send(start)).toMatchObject({ type: "ready" });
+      expect(await second.send({ type: "resume", state })).toEqual({ type: "ok" });
+      expect(await second.send({ type: "tell", observations: told })).toEqual({ type: "ok" });
+      expect(await second.send({ type: "suggest", trial: 12 })).toEqual(next);
+      await second.end();
+    },
+  );
+
+  it("gives the state only when a suggestion asks for it", async () => {
+    const replies = await session("random", [init, { type: "suggest", trial: 0 }, { type: "suggest", trial: 1, state: true }]);
+    expect(replies[1]).not.toHaveProperty("state");
+    expect(replies[2]!.state).toMatchObject({ suggested: 2, cache: {} });
+  });
+
+  it("takes NaN in a tell's values as failed trials, and names a bad observation or state", async () => {
+    const space = { x: { type: "uniform" as const, low: 0, high: 1 } };
+    const msg = parseAskTellLine(
+      '{"type":"tell","observations":[{"params":{"x":0.5},"value":NaN},{"params":{"x":0.25},"value":2},{"params":{"x":1},"value":-Infinity}]}',
+      space,
+    );
+    expect(msg).toEqual({
+      type: "tell",
+      observations: [
+        { params: { x: 0.5 }, value: null },
+        { params: { x: 0.25 }, value: 2 },
+        { params: { x: 1 }, value: null },
+      ],
+    });
+    const bad = async (messages: object[]) => {
+      const err = await session("gp", messages).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      return (err as Error).message;
+    };
+    const ok = { params: { x0: 1, x1: 2 }, value: 1 };
+    expect(await bad([{ type: "tell", observations: [] }])).toBe("ask-tell: line 1: tell before init");
+    expect(await bad([init, { type: "tell", observations: {} }])).toMatch(/line 2: tell: "observations" must be an array/);
+    expect(await bad([init, { type: "tell", observations: [ok, { params: { x0: 11, x1: 2 }, value: 1 }] }])).toMatch(
+      /line 2: tell: observation 2: param "x0" 11 is outside \[-5, 10\]$/,
+    );
+    expect(await bad([init, { type: "tell", observations: [{ params: { x0: 1, x1: 2 } }] }])).toMatch(/observation 1: "value" is missing/);
+    expect(await bad([init, { type: "resume" }])).toMatch(/line 2: resume: "state" is missing/);
+    const state = (await session("gp", [init, { type: "suggest", state: true }]))[1]!.state as Record<string, unknown>;
+    expect(await bad([init, { type: "resume", state: { ...state, rng: [0, 0, 1] } }])).toMatch(
+      /resume: "state" "rng" must be a random stream/,
+    );
+    expect(await bad([init, { type: "resume", state: { ...state, suggested: -1 } }])).toMatch(/"suggested" must be a whole number >= 0/);
+    expect(await bad([init, { type: "resume", state: { ...state, cache: { theta: ["x"] } } }])).toMatch(/"cache" must be an object/);
+    expect(await bad([init, { type: "resume", state: { ...state, seed: 1 } }])).toMatch(/unknown field "seed"/);
+    expect(await bad([init, { type: "suggest", state: 1 }])).toMatch(/suggest: "state" must be true or false, got 1/);
   });
 });

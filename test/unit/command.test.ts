@@ -27,6 +27,7 @@ const argparseScript: ScriptInfo = {
     "no-aug": { default: false, type: "bool", arg: "switch" },
     pretrained: { default: false, type: "bool", arg: "value" },
     aug: { default: true, type: "bool", arg: "toggle" },
+    verbose: { default: 0, type: "int", arg: "count" },
   },
 };
 const globalsScript: ScriptInfo = { path: "/work/train.py", kind: "python", style: "globals", flags: { x: { default: 1, type: "int" } } };
@@ -69,6 +70,11 @@ describe("flagArgs", () => {
   it("passes a BooleanOptionalAction's boolean as --name or --no-name", () => {
     expect(flagArgs({ aug: true }, ["aug"], argparseScript)).toEqual(["--aug"]);
     expect(flagArgs({ aug: false }, ["aug"], argparseScript)).toEqual(["--no-aug"]);
+  });
+  it("passes a counted option as many times as its number says, and 0 as nothing", () => {
+    expect(flagArgs({ verbose: 3 }, ["verbose"], argparseScript)).toEqual(["--verbose", "--verbose", "--verbose"]);
+    expect(flagArgs({ verbose: 1, lr: 0.5 }, ["verbose", "lr"], argparseScript)).toEqual(["--verbose", "--lr", "0.5"]);
+    expect(flagArgs({ verbose: 0 }, ["verbose"], argparseScript)).toEqual([]);
   });
   it("keeps the order of the flags, not of the given names", () => {
     expect(flagArgs({ a: 1, b: 2 }, ["b", "a"])).toEqual(["--a", "1", "--b", "2"]);

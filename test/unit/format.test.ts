@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { renderCsv, quoteCsvField } from "../../src/format/csv.js";
 import { escapeControlChars, formatValue } from "../../src/format/values.js";
 import { renderJson, toJsonRows } from "../../src/format/json.js";
+import { formatGRunCommand } from "../../src/format/shell-words.js";
+import { scanShellWords } from "../../src/format/completion.js";
+import { parseFlagValue } from "../../src/flags/value.js";
 import { FAST_PATH_ROWS, emitTable, renderRows, renderTable } from "../../src/format/table.js";
 import { buildCompareData, type CompareInputRun } from "../../src/query/compare-data.js";
 import type { Flags, Run, ScalarSummary } from "../../src/store/types.js";
@@ -384,5 +387,20 @@ describe("CSV: null, missing and the text null", () => {
       skipUnchanged: true,
     });
     expect(renderCsv(d)).toBe("x\r\nnull\r\n\r\n2\r\n");
+  });
+});
+
+describe("formatGRunCommand", () => {
+  it("writes each value so that the shell, then g, read it back as the same value", () => {
+    const flags = { lr: 1e-5, n: 3, name: "it's [a b]", tag: "1", on: true, none: null, empty: "", word: "yes" };
+    const line = formatGRunCommand("/w/my train.py", flags);
+    expect(line).toBe(
+      `g run '/w/my train.py' lr=1e-05 n=3 'name="it'\\''s [a b]"' 'tag='\\''1'\\''' on=true none=null 'empty='\\'''\\''' 'word='\\''yes'\\'''`,
+    );
+    const { words, last } = scanShellWords(line);
+    const all = [...words, last ?? ""];
+    expect(all.slice(0, 3)).toEqual(["g", "run", "/w/my train.py"]);
+    const back = Object.fromEntries(all.slice(3).map((w) => [w.slice(0, w.indexOf("=")), parseFlagValue(w.slice(w.indexOf("=") + 1))]));
+    expect(back).toEqual(flags);
   });
 });

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { createRng } from "../../src/search/rng.js";
+import { createRng, createSavableRng, isRngState } from "../../src/search/rng.js";
 
 // The package g's streams were made with before createRng was written out: every seed recorded
 // in a store (a batch's, a sweep's `seed:trial`) must keep giving the same points.
@@ -58,5 +58,26 @@ describe("createRng", () => {
       firsts.add(`${rng()},${rng()}`);
     }
     expect(firsts.size).toBe(1_000);
+  });
+});
+
+describe("createSavableRng", () => {
+  it("gives createRng's stream, and a stream made from its saved state goes on where it was", () => {
+    const plain = createRng("7:1");
+    const { rng, save } = createSavableRng("7:1");
+    const head = Array.from({ length: 50 }, () => rng());
+    expect(head).toEqual(Array.from({ length: 50 }, () => plain()));
+    const saved = save();
+    expect(isRngState(saved)).toBe(true);
+    const resumed = createSavableRng("7:1", saved).rng;
+    expect(Array.from({ length: 50 }, () => resumed())).toEqual(Array.from({ length: 50 }, () => rng()));
+  });
+
+  it("refuses a state that is not one save() gives", () => {
+    const saved = createSavableRng(1).save();
+    expect(isRngState(saved.slice(1))).toBe(false);
+    expect(isRngState([0, 0, ...saved.slice(2, -1), saved[2]])).toBe(false);
+    expect(isRngState([256, ...saved.slice(1)])).toBe(false);
+    expect(() => createSavableRng(1, [0, 0, 1])).toThrow(RangeError);
   });
 });

@@ -32,4 +32,26 @@ describe("applyDefaultTypes", () => {
     expect(out.l).toEqual({ type: "choice", values: [1, 2] });
     expect(notes).toEqual([]);
   });
+
+  describe('a counted option (action="count")', () => {
+    const count = { v: { type: "int" as const, default: 0, arg: "count" } };
+    const typed = (text: string) => applyDefaultTypes({ v: parseFlagSpec("v", text) }, count).specs.v;
+
+    it("takes whole numbers, true as 1 and false as 0", () => {
+      expect(typed("2")).toEqual({ type: "const", value: 2 });
+      expect(typed("yes")).toEqual({ type: "const", value: 1 });
+      expect(typed("no")).toEqual({ type: "const", value: 0 });
+      expect(typed("[0,true,3]")).toEqual({ type: "choice", values: [0, 1, 3] });
+      expect(typed("[0:3]")).toEqual({ type: "uniform", low: 0, high: 3, integer: true });
+    });
+
+    it("refuses a value or a search that gives no whole count", () => {
+      expect(() => typed("-1")).toThrow(/flag v: --v is counted \(action="count"\).*not -1; e\.g\. v=2$/);
+      expect(() => typed("1.5")).toThrow(/not 1\.5/);
+      expect(() => typed("loud")).toThrow(/not loud/);
+      expect(() => typed("[1,2.5]")).toThrow(/not 2\.5/);
+      expect(() => typed("[0.5:2.5]")).toThrow(/search it over whole numbers of at least 0, e\.g\. v=\[0:3\]/);
+      expect(() => typed("[-2:2]")).toThrow(/search it over whole numbers/);
+    });
+  });
 });

@@ -5,7 +5,8 @@
                       "sdk_flags": "named"|"open" (only when the script reads g_runs.flags())}
         where "arg", for an argparse option only, is how it is written on a command
         line: "switch" (no value: store_true, store_false, ...), "toggle"
-        (argparse.BooleanOptionalAction: --name / --no-name) or "value" (--name VALUE).
+        (argparse.BooleanOptionalAction: --name / --no-name), "count"
+        (action="count": --name given N times) or "value" (--name VALUE).
     python3 g_bootstrap.py SCRIPT [ARG ...]
         runs SCRIPT as __main__ with the module-level globals named in the
         G_FLAGS environment variable (JSON) replaced, without editing the file.
@@ -102,6 +103,9 @@ def argparse_flags(tree):
             entry.update({"default": False, "type": "bool", "arg": "switch"})
         elif action == "BooleanOptionalAction":
             entry["arg"] = "toggle"
+        elif action == "count":
+            # The flag is how many times the option is given; argparse's default is None unless one is set.
+            entry.update({"type": "int", "arg": "count"})
         flags[name] = entry
     return flags
 

@@ -1045,7 +1045,7 @@ def _flag_value(name, value):
             return _flag_value(name, item)
     if isinstance(value, (list, tuple)):
         # The text JSON.stringify writes (the TypeScript SDK, sweeps): `[64,32]`, so one value compares equal from both.
-        return json.dumps(_json_value(name, list(value)), allow_nan=False, separators=(",", ":"), ensure_ascii=False)
+        return _json_text(_json_value(name, list(value)))
     raise TypeError(
         f"g_runs: param {name!r} must be text, a number, a boolean, None, a list or a dict, "
         f"got {type(value).__name__}; pass str(value) to record its text"
@@ -1070,6 +1070,70 @@ def _json_value(name, value):
         except (TypeError, ValueError, AttributeError):
             pass
     raise TypeError(f"g_runs: param {name!r} holds a value of type {type(value).__name__}, which JSON cannot store")
+
+
+def _json_text(value):
+    """Plain JSON as JavaScript's JSON.stringify writes it, the text g and the TypeScript SDK store.
+
+    g reads `x=1.0` as the number 1, and JavaScript has one kind of number, so
+    a whole float is written as an integer (`[1.0, 2]` is `[1,2]`) and every
+    number in JavaScript's form (`1e-7`, `1e+21`, `0` for -0.0); object keys
+    that are array indices come first, in numeric order, as in a JavaScript object.
+    """
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (int, float)):
+        return _js_number(value)
+    if isinstance(value, list):
+        return "[" + ",".join(_json_text(v) for v in value) + "]"
+    indices = sorted((k for k in value if _is_array_index(k)), key=int)
+    keys = indices + [k for k in value if not _is_array_index(k)]
+    return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + _json_text(value[k]) for k in keys) + "}"
+
+
+def _is_array_index(key):
+    """Whether JavaScript orders this object key as an array index (`"0"`, `"12"`; not `"01"`)."""
+    return key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and int(key) < 2**32 - 1
+
+
+def _js_number(x):
+    """A number as JavaScript's Number#toString writes it (ECMA-262 Number::toString)."""
+    if isinstance(x, int):
+        if abs(x) < 2**53:
+            return str(x)
+        try:
+            exact = float(x) == x
+        except OverflowError:
+            exact = False
+        if not exact:
+            return str(x)  # no double holds it; its digits, as json.dumps writes them
+        x = float(x)
+    if x == 0:
+        return "0"
+    # repr() gives the shortest digits that read back as x, as JavaScript does; only the layout differs.
+    text = repr(abs(x))
+    mantissa, _, exp = text.partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = (whole + frac).lstrip("0")
+    point = len(whole) + int(exp or 0) - (len(whole + frac) - len((whole + frac).lstrip("0")))
+    digits = digits.rstrip("0")
+    k, n = len(digits), point
+    sign = "-" if x < 0 else ""
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    e = n - 1
+    rest = "." + digits[1:] if k > 1 else ""
+    return f"{sign}{digits[0]}{rest}e{'+' if e >= 0 else '-'}{abs(e)}"
 
 
 def _step(step):

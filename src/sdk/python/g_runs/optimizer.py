@@ -15,10 +15,13 @@ proposals `g run --optimizer gp` would make.
 client with the constructor of the bayesian-optimization package (whose
 suggest/register the seed calls): it maximises, with gp.
 
-The child keeps the history, so the client keeps what it told the child: if
-the child stops (killed, or closed), the call that finds it stopped raises and
-the next one starts a new child and sends it every message again, in order,
-so the proposals continue as if nothing had happened.
+The child keeps the history, so the client keeps what a new child needs: every
+observation it told, and the state the last suggestion left (each suggestion
+asks for it: the count of proposals, the random stream, the model's warm
+start). If the child stops (killed, or closed), the call that finds it stopped
+raises and the next one starts a new child, resumes it from that state and
+tells it the observations in one message, so the proposals continue as if
+nothing had happened, for the cost of one model fit (the next suggestion's).
 """
 
 import atexit
@@ -166,16 +169,22 @@ class Optimizer:
         # How many trials the loop will run, if known: ask-tell's init "budget" (gp's end-game setting uses it).
         self.budget = budget
         self.res = []  # {"params", "target"} per registered trial, as bayes_opt keeps them
-        self._trial = 0
+        self._trial = 0  # suggestions the child made
         self._proc = None
-        # (message, expected reply) for every suggest and observe the child answered, in order: what a new child is
-        # sent again. Suggestions count too: they move the child's random stream and its place in the budget.
-        self._transcript = []
+        # What a new child is given to go on where this one stood: the observations the child took, in order,
+        # and the state its last suggestion left ("state" of the reply).
+        self._told = []
+        self._state = None
         self._lock = threading.Lock()
 
     # -- the g ask-tell process -------------------------------------------------
 
     def _start(self):
+        if self._trial > 0 and self._state is None:
+            raise RuntimeError(
+                "g_runs: the optimizer stopped, and its g ask-tell gave no state to resume from (an older g?); "
+                "start a new Optimizer, or use the g this SDK ships with (G_BIN)"
+            )
         argv = [find_g(), "ask-tell", "--optimizer", self.optimizer]
         for key, value in self.settings.items():
             argv += ["--opt-flag", f"{key}={value}"]
@@ -191,16 +200,16 @@ class Optimizer:
         if self.budget is not None:
             init["budget"] = self.budget
         self._send(init, "ready")
-        for message, expect in self._transcript:
-            self._send(message, expect)
+        if self._state is not None:
+            self._send({"type": "resume", "state": self._state}, "ok")
+        if self._told:
+            self._send({"type": "tell", "observations": self._told}, "ok")
 
     def _ask(self, message, expect):
-        """Sends `message` to the child (started, with the history replayed, if none runs) and keeps it for a restart."""
+        """Sends `message` to the child, started (and brought to where the last one stood) if none runs."""
         if self._proc is None:
             self._start()
-        reply = self._send(message, expect)
-        self._transcript.append((message, expect))
-        return reply
+        return self._send(message, expect)
 
     def _send(self, message, expect):
         proc = self._proc
@@ -256,7 +265,8 @@ class Optimizer:
     def suggest(self, *unused):
         """The next params to try, a dict; proposals learn from everything registered so far."""
         with self._lock:
-            reply = self._ask({"type": "suggest", "trial": self._trial}, "suggestion")
+            reply = self._ask({"type": "suggest", "trial": self._trial, "state": True}, "suggestion")
+            self._state = reply.get("state")
             self._trial += 1
             return dict(reply["params"])
 
@@ -278,6 +288,7 @@ class Optimizer:
         checked = _checked_params(self.space, params)
         with self._lock:
             self._ask({"type": "observe", "params": checked, "value": value}, "ok")
+            self._told.append({"params": checked, "value": value})
             self.res.append({"params": dict(params), "target": value})
 
     @property
