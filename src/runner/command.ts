@@ -18,7 +18,9 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { findExecutable } from "./preflight.js";
 import type { Flags, FlagValue } from "../store/types.js";
 import { inspectScript, pythonCommand, type ScriptFlag, type ScriptInfo } from "./inspect.js";
-import { bootstrapPy, sdkPythonDir } from "./paths.js";
+import { bootstrapPy, globalsScriptOf, sdkPythonDir } from "./paths.js";
+
+export { globalsScriptOf };
 
 /**
  * A flag value as one argument of a child's command line: strings as they
@@ -90,16 +92,6 @@ export function buildArgv(info: ScriptInfo, flags: Flags, given: Iterable<string
     case "exec":
       return [script, ...flagArgs(flags, given, info)];
   }
-}
-
-/**
- * The script of a globals-style run's argv (`python3 g_bootstrap.py SCRIPT`,
- * as `buildArgv` makes it), or null for any other argv: that argv runs g's
- * bootstrap, which sets the globals from G_FLAGS, so it is no command a user
- * can run again by itself.
- */
-export function globalsScriptOf(cmd: readonly string[]): string | null {
-  return cmd.length === 3 && basename(cmd[1]!) === basename(bootstrapPy()) ? cmd[2]! : null;
 }
 
 /**

@@ -3,7 +3,7 @@
 // to the package root rather than by counting "../".
 
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 let root: string | null = null;
@@ -35,4 +35,14 @@ export function gBin(): string {
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: unknown };
   return typeof pkg.version === "string" ? pkg.version : "unknown";
+}
+
+/**
+ * The script of a globals-style run's argv (`python3 g_bootstrap.py SCRIPT`,
+ * as `buildArgv` makes it), or null for any other argv: that argv runs g's
+ * bootstrap, which sets the globals from G_FLAGS, so it is no command a user
+ * can run again by itself.
+ */
+export function globalsScriptOf(cmd: readonly string[]): string | null {
+  return cmd.length === 3 && basename(cmd[1]!) === basename(bootstrapPy()) ? cmd[2]! : null;
 }

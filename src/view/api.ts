@@ -102,6 +102,12 @@ export interface RunDetail {
   stopped: string | null;
   exit_status: number | null;
   cmd: string[];
+  /**
+   * The run's command as a line to copy (shell-quoted): its argv, or for a
+   * globals-style script the `g run SCRIPT name=value ...` that gives every
+   * global the run's value (as `g runs info` shows it).
+   */
+  command: string;
   batch: string | null;
   trial: number | null;
   sweep: string | null;

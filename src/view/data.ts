@@ -8,6 +8,8 @@
 // only for the runs reread.
 
 import { existsSync } from "node:fs";
+import { formatGRunCommand, quoteShellWord } from "../format/shell-words.js";
+import { globalsScriptOf } from "../runner/paths.js";
 import { NotFoundError, UsageError } from "../errors.js";
 import { selectCompareRuns, type RunSelection } from "../query/select.js";
 import { SNAPSHOT_CELL_TEXTS, buildCompareData, collectRunNames, type CompareInputRun } from "../query/compare-data.js";
@@ -346,6 +348,7 @@ export class ViewData {
       stopped: rec.stopped ?? null,
       exit_status: rec.exit_status ?? null,
       cmd: rec.cmd ?? [],
+      command: this.commandLine(run),
       batch: typeof rec.batch === "string" ? rec.batch : null,
       trial: typeof rec.trial === "number" ? rec.trial : null,
       sweep,
@@ -356,6 +359,22 @@ export class ViewData {
     };
     if (typeof rec.description === "string") detail.description = rec.description;
     return detail;
+  }
+
+  /**
+   * The run's command as a line to copy, as `g runs info` shows it: its argv
+   * shell-quoted, or a globals-style script's `g run` line. Flags an SDK
+   * logged inside the run (params.json) are left out of that line, since `g
+   * run` refuses names the script does not declare (`g runs info` inspects
+   * the script to keep a declared one; the server runs no inspection).
+   */
+  private commandLine(run: Run): string {
+    const cmd = run.record.cmd ?? [];
+    const script = globalsScriptOf(cmd);
+    if (script === null) return cmd.map(quoteShellWord).join(" ");
+    const sdk = this.store.readSdkParams(run);
+    const flags = Object.entries(run.record.flags).filter(([name]) => sdk === null || !(name in sdk));
+    return formatGRunCommand(script, Object.fromEntries(flags));
   }
 
   /** A run of the store by full id or unique prefix, read fresh (a running run changes between versions). */

@@ -700,3 +700,44 @@ describe("g view -c", () => {
     expect(data.runs.columns.map((c) => c.header).at(-1)).toBe("min loss");
   });
 });
+
+describe("g view: a run's command, as g runs info shows it", () => {
+  let home: string;
+  let s: Served;
+  beforeAll(async () => {
+    home = tempDir("g-view-cmd-");
+    const work = join(home, "my work");
+    mkdirSync(work);
+    // A globals-style script (run under g's bootstrap) and an argparse one, in a folder whose name needs quoting.
+    writeFileSync(join(work, "globals.py"), "lr = 0.1\nname = 'a'\nprint('loss: %s' % lr)\n");
+    writeFileSync(
+      join(work, "args.py"),
+      "import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr', type=float, default=0.1)\nprint('loss: %s' % p.parse_args().lr)\n",
+    );
+    expect(g(["run", "-y", join(work, "globals.py"), "lr=0.5", "name=it's"], { home }).code).toBe(0);
+    expect(g(["run", "-y", join(work, "args.py"), "lr=0.25"], { home }).code).toBe(0);
+    s = await serve(home, []);
+  });
+  afterAll(async () => {
+    if (s) await stop(s);
+    cleanTempDirs();
+  });
+
+  it("is a line to copy: the g run line of a globals-style run, the quoted argv of another", async () => {
+    const runs = JSON.parse(g(["runs", "list", "--json"], { home }).stdout) as Array<{ id: string; op: string }>;
+    expect(runs).toHaveLength(2);
+    for (const run of runs) {
+      const info = g(["runs", "info", run.id], { home }).stdout;
+      const shown = /^command: +(.*)$/m.exec(info)![1]!;
+      const { body } = await getJson<RunDetail>(`${s.url}api/run/${run.id}`);
+      expect(body.command).toBe(shown);
+      if (run.op.endsWith("globals.py")) {
+        expect(body.command).toMatch(/^g run '.*\/my work\/globals\.py' lr=0\.5 /);
+        expect(body.command).not.toContain("bootstrap");
+      } else {
+        expect(body.command).toContain("'");
+        expect(body.command).toContain("--lr 0.25");
+      }
+    }
+  });
+});

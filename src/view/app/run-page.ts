@@ -128,7 +128,7 @@ function drawAttributes(run: RunDetail): HTMLElement {
   }
   if (run.exit_status !== null) rows.push(["exit status", String(run.exit_status)]);
   if (run.tags.length > 0) rows.push(["tags", run.tags.join(", ")]);
-  rows.push(["command", run.cmd.join(" ")]);
+  rows.push(["command", run.command]);
   return el("table", { class: "attributes" }, ...rows.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, v))));
 }
 
