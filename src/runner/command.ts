@@ -9,7 +9,7 @@
 // value given but not to a non-string default). Globals-style scripts get
 // every value through G_FLAGS: replacing a global by its own value changes nothing.
 
-import { basename, delimiter, extname, resolve } from "node:path";
+import { delimiter, extname, resolve } from "node:path";
 import type { Point } from "../flags/space.js";
 import type { SweepConfig } from "../flags/sweep-config.js";
 import { DEFAULT_COMMAND } from "../flags/sweep-grid.js";
