@@ -100,7 +100,8 @@ describe.skipIf(!hasTmux && !process.env.CI)("g run's progress panel in a real t
 
   it("runs a batch of examples/train.py and leaves the best trial and where to look further", async () => {
     tmux("send-keys", "-t", SESSION, "clear; ./g run -y train.py x=[-1,0,1] noise=0", "Enter");
-    const text = await waitFor(/look further.*\n.*\n\$/);
+    // This batch's summary, not the last test's (still on the screen until `clear` has run).
+    const text = await waitFor(/about to run train\.py[\s\S]*look further.*\n.*\n\$/);
     expect(text).toContain("[1] loss: 0.228613");
     expect(text).toContain("Trial 3 finished with loss -0.228613 (x=1 noise=0). Best is trial 3 with value -0.228613.");
     expect(text).toMatch(/3 completed, 0 failed/);

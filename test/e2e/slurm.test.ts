@@ -57,6 +57,24 @@ function counts(id: string): Record<string, number> {
   return (JSON.parse(g(["sweeps", "--json"]).stdout) as { id: string; counts: Record<string, number> }[]).find((s) => s.id === id)!.counts;
 }
 
+/**
+ * A node failure, as far as one trial goes: its g and its script (the leader
+ * of its own process group, once the LOCK names it) SIGKILLed together.
+ * Killing g alone leaves the script running, and the run then reads `running`
+ * while the script lives: not a failure.
+ */
+async function killOutright(dir: string): Promise<void> {
+  const lockOf = () => JSON.parse(readFileSync(join(dir, "LOCK"), "utf8")) as { pid: number; child?: number };
+  await until(() => lockOf().child !== undefined, `the script of ${dir} to start`);
+  const lock = lockOf();
+  process.kill(lock.pid, "SIGKILL");
+  try {
+    process.kill(-lock.child!, "SIGKILL");
+  } catch {
+    /* already gone */
+  }
+}
+
 async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   for (const end = Date.now() + timeoutMs; Date.now() < end;) {
     if (check()) return;
@@ -318,10 +336,9 @@ describe.skipIf(!CLUSTER_UP)("g run --backend slurm", () => {
     await until(() => batchRuns(batch).filter((t) => t.status === "running").length === 3, "three trials to run");
     const cancel = spawnSync("scancel", [`${job}_1`], { encoding: "utf8" });
     expect(cancel.status, cancel.stderr).toBe(0);
-    // Killed outright, as a node failure would: the task's g records nothing.
+    // Killed outright, as a node failure would: the task's g and its script, so the task's g records nothing.
     const victim = batchRuns(batch)[1]!;
-    const lock = JSON.parse(readFileSync(join(home, "runs", victim.id, "LOCK"), "utf8")) as { pid: number };
-    process.kill(lock.pid, "SIGKILL");
+    await killOutright(join(home, "runs", victim.id));
     await until(() => batchRuns(batch)[0]!.status === "terminated", "trial 1 to end terminated");
     await until(() => runInfo(victim.id).status === "error", "trial 2 to read error");
     // g stop on one trial cancels only its array task.
@@ -353,11 +370,8 @@ describe.skipIf(!CLUSTER_UP)("g run --backend slurm", () => {
     await until(() => batchRuns(batch).filter((t) => t.status === "running").length === 2, "two trials to run");
     const [first, second] = batchRuns(batch);
     const record = (id: string) => JSON.parse(readFileSync(join(home, "runs", id, "run.json"), "utf8")) as Record<string, unknown>;
-    // Killed outright, as a node failure would: the task's g records nothing, Slurm ends the task.
-    for (const t of [first!, second!]) {
-      const lock = JSON.parse(readFileSync(join(home, "runs", t.id, "LOCK"), "utf8")) as { pid: number };
-      process.kill(lock.pid, "SIGKILL");
-    }
+    // Killed outright, as a node failure would (g and its script): the task's g records nothing, Slurm ends the task.
+    for (const t of [first!, second!]) await killOutright(join(home, "runs", t.id));
     // Only g compare looks (no g runs in between): it records the trial from Slurm's state.
     await until(() => {
       expect(g(["compare", "--json", first!.id.slice(0, 8)]).code).toBe(0);
