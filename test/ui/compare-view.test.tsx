@@ -113,6 +113,29 @@ describe("the interactive compare view", () => {
     expect(frame()).toMatch(/tr\\tain\.py \[completed\]/);
   });
 
+  it("shows a flag recorded as null as null, keeps its column numeric and sorts it with the missing", async () => {
+    const runs: FakeRun[] = [
+      { id: fakeId("aaaa"), flags: { lr: null }, loss: 0.5 },
+      { id: fakeId("bbbb"), flags: { lr: 0.25 }, loss: 0.25 },
+      { id: fakeId("cccc"), flags: {}, loss: 0.75 },
+      { id: fakeId("dddd"), flags: { lr: 0.125 }, loss: 0.125 },
+    ];
+    const { stdin, frame } = await mount({ width: 140, color: true }, runs);
+    const lines = () => frame().split("\n");
+    const row = (id: string) => lines().find((l) => l.includes(`${id}0000`))!;
+    await eventually(() => expect(row("aaaa")).toContain("null"));
+    // The run without the flag shows nothing there.
+    expect(row("cccc")).not.toContain("null");
+    // Still a numeric column: right-aligned, so null ends where the numbers do.
+    expect(row("aaaa").indexOf("null") + 4).toBe(row("bbbb").indexOf("0.25") + 4);
+    // Sorted by lr, ascending then descending: the numbers in order, null with the missing value after them.
+    press(stdin, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, "s");
+    await eventually(() => expect(frame()).toMatch(/sort lr asc/));
+    expect(rowOrder(frame()).slice(0, 2)).toEqual(["dddd", "bbbb"]);
+    press(stdin, "S");
+    await eventually(() => expect(rowOrder(frame()).slice(0, 2)).toEqual(["bbbb", "dddd"]));
+  });
+
   it("deletes the marked runs after y, through the delete callback", async () => {
     const deleted: string[][] = [];
     let runs = THREE;
