@@ -2,6 +2,7 @@
 // a sparkline per scalar, and the tail of its output.
 
 import { Box, Text } from "ink";
+import { formatOutputLine } from "../format/output-line.js";
 import { escapeControlChars, formatNumber } from "../format/values.js";
 import type { CompareRow } from "../query/compare-data.js";
 import type { ScalarRecord } from "../store/types.js";
@@ -58,7 +59,7 @@ export function DetailsPane({ row, scalars, output, width }: DetailsPaneProps) {
       {output.length === 0 ? <Text dimColor>(no output)</Text> : null}
       {output.slice(-OUTPUT_LINES).map((line, i) => (
         <Text key={i} wrap="truncate-end">
-          {line.slice(0, inner)}
+          {formatOutputLine(line).slice(0, inner)}
         </Text>
       ))}
     </Box>

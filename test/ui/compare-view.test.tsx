@@ -91,6 +91,22 @@ describe("the interactive compare view", () => {
     await eventually(() => expect(frame()).not.toMatch(/flags:/));
   });
 
+  it("shows the output tail as a terminal did: a progress bar's last drawing, no colour codes, tabs as spaces", async () => {
+    const tail = ["\x1b[1;32mINFO\x1b[0m start", "epoch 1  10%\repoch 1  55%\repoch 1 100%", "a\tb\x07", "\x1b[2Kdone\r"];
+    const { stdin, frame } = await mount({ readOutputTail: () => tail });
+    press(stdin, ENTER);
+    await eventually(() => expect(frame()).toMatch(/epoch 1 100%/));
+    const lines = frame().split("\n");
+    const at = lines.findIndex((l) => l.includes("output:"));
+    expect(lines.slice(at + 1, at + 5).map((l) => l.replace(/^│|│$/g, "").trimEnd())).toEqual([
+      "INFO start",
+      "epoch 1 100%",
+      "a       b\\x07",
+      "done",
+    ]);
+    expect(frame()).not.toMatch(/[\r\x07\x1b]|10%|55%/);
+  });
+
   it("shows a flag's newline, tab or escape as \\n, \\t, \\x1b, on its row and in the details pane", async () => {
     const runs: FakeRun[] = [
       { id: fakeId("aaaa"), op: "tr\tain.py", flags: { msg: "a\nb\tc\x1b[1m" }, loss: 0.5 },
