@@ -6,6 +6,7 @@
 import { render } from "ink";
 import type { OutputSink } from "../runner/execute.js";
 import { lastDrawnLine } from "../format/output-line.js";
+import { escapeControlChars } from "../format/values.js";
 import { ProgressPanel, type LogLine } from "./ProgressPanel.js";
 import type { ProgressReporter } from "./progress.js";
 import { initialProgress, reduceProgress, type ProgressEvent, type ProgressInit } from "./progress-state.js";
@@ -86,7 +87,8 @@ export function openProgressPanel(init: ProgressInit, opts: PanelOptions): Progr
       };
     },
     message(line: string) {
-      for (const l of line.replace(/^\n+/, "").split("\n")) log(null, l, "message");
+      // One line of the log, as LineProgress prints it: a control character in it shows escaped.
+      log(null, escapeControlChars(line.replace(/^\n+/, "").replace(/\n$/, "")), "message");
       scheduleDraw();
     },
     async close() {

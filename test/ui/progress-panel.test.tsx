@@ -192,6 +192,7 @@ describe("progress panel presenter", () => {
     now = 2_000;
     p.emit(finished(1, 2_000, 0.5, { trial: 1, value: 0.5 }));
     p.message("\nInterrupted: stopping 0 running trial(s); no new trials start.");
+    p.message("program tr\nain\x1b[2J.py");
     p.emit({ type: "ended", outcome: "interrupted", nowMs: 2_000 });
     await p.close();
     const text = term.plain();
@@ -202,6 +203,7 @@ describe("progress panel presenter", () => {
       "[1] no newline at the end",
       "Trial 1 finished with loss 0.5 (x=-1). Best is trial 1 with value 0.5.",
       "Interrupted: stopping",
+      "program tr\\nain\\x1b[2J.py",
     ]) {
       expect(text).toContain(line);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderCsv, quoteCsvField } from "../../src/format/csv.js";
+import { quoteShellWord } from "../../src/format/shell-words.js";
 import { escapeControlChars, formatValue } from "../../src/format/values.js";
 import { renderJson, toJsonRows } from "../../src/format/json.js";
 import { FAST_PATH_ROWS, emitTable, renderRows, renderTable } from "../../src/format/table.js";
@@ -420,5 +421,14 @@ describe("the table: a flag recorded as null", () => {
     expect(lines[1]).toBe("\x1b[2mnull\x1b[0m");
     expect(lines[4]).toBe("null");
     expect(lines[2]).toBe("0.25");
+  });
+});
+
+describe("a command's words for people to copy", () => {
+  it("leaves plain words, single-quotes the rest, and writes a word with a control character as $'...'", () => {
+    expect(quoteShellWord("x=0.1")).toBe("x=0.1");
+    expect(quoteShellWord("a b's")).toBe("'a b'\\''s'");
+    // bash reads $'a\nb' back as a, newline, b: one line on the screen, nothing raw for the terminal.
+    expect(quoteShellWord("a\nb\t'c'\\\x1b[31m")).toBe("$'a\\nb\\t\\'c\\'\\\\\\x1b[31m'");
   });
 });
