@@ -35,7 +35,9 @@ export function DetailsPane({ row, scalars, output, width }: DetailsPaneProps) {
     .map(([k, v]) => escapeControlChars(`${k}=${v === null ? "null" : String(v)}`))
     .join("  ");
   const groups = [...groupScalars(scalars)].slice(0, MAX_SCALARS);
-  const nameWidth = Math.min(16, Math.max(4, ...groups.map(([k]) => k.length)));
+  // A scalar's key as a header shows it: an SDK may log any text as a key.
+  const names = new Map(groups.map(([k]) => [k, escapeControlChars(k)]));
+  const nameWidth = Math.min(16, Math.max(4, ...[...names.values()].map((n) => n.length)));
   const batch = rec.batch !== undefined ? `  batch ${rec.batch.slice(0, 8)}${rec.trial !== undefined ? ` trial ${rec.trial}` : ""}` : "";
   return (
     <Box borderStyle="single" flexDirection="column" width={width}>
@@ -48,10 +50,11 @@ export function DetailsPane({ row, scalars, output, width }: DetailsPaneProps) {
       {groups.length === 0 ? <Text dimColor>no scalars</Text> : null}
       {groups.map(([key, values]) => {
         const last = values[values.length - 1]!;
+        const name = names.get(key)!;
         return (
           <Text key={key} wrap="truncate-end">
-            {key.length > nameWidth ? key.slice(0, nameWidth - 1) + "…" : key.padEnd(nameWidth)} {renderSparkline(values, SPARK_WIDTH)} last{" "}
-            {formatNumber(last)} min {formatNumber(Math.min(...values))} max {formatNumber(Math.max(...values))}
+            {name.length > nameWidth ? name.slice(0, nameWidth - 1) + "…" : name.padEnd(nameWidth)} {renderSparkline(values, SPARK_WIDTH)}{" "}
+            last {formatNumber(last)} min {formatNumber(Math.min(...values))} max {formatNumber(Math.max(...values))}
           </Text>
         );
       })}

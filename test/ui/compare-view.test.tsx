@@ -112,7 +112,8 @@ describe("the interactive compare view", () => {
       { id: fakeId("aaaa"), op: "tr\tain.py", flags: { msg: "a\nb\tc\x1b[1m" }, loss: 0.5 },
       { id: fakeId("bbbb"), flags: { msg: "plain" }, loss: 0.25 },
     ];
-    const { stdin, frame } = await mount({ width: 140 }, runs);
+    const scalars: ScalarRecord[] = [0.5, 0.25].map((value, step) => ({ key: "lo\nss\x1b", value, step, t: 0 }));
+    const { stdin, frame } = await mount({ width: 140, readScalars: () => scalars }, runs);
     await eventually(() => expect(frame()).toContain("a\\nb\\tc\\x1b[1m"));
     expect(frame()).toContain("tr\\tain.py");
     expect(frame()).not.toMatch(/a\nb|\t/);
@@ -127,6 +128,8 @@ describe("the interactive compare view", () => {
     press(stdin, ENTER);
     await eventually(() => expect(frame()).toContain("flags: msg=a\\nb\\tc\\x1b[1m"));
     expect(frame()).toMatch(/tr\\tain\.py \[completed\]/);
+    expect(frame()).toContain("lo\\nss\\x1b █▁ last 0.25");
+    expect(frame()).not.toMatch(/[\t\x1b]|lo\n/);
   });
 
   it("shows a flag recorded as null as null, keeps its column numeric and sorts it with the missing", async () => {
