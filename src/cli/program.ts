@@ -6,6 +6,7 @@
 
 import { Command, Option, type CommandUnknownOpts, type OptionValues } from "@commander-js/extra-typings";
 import { parseTop } from "../query/top.js";
+import { escapeControlChars } from "../format/values.js";
 import { packageVersion } from "../runner/paths.js";
 import { RUN_OPTIONS, optionNames, parseCount, type RunOptionDef } from "./run-options.js";
 import { writeErr, writeOut } from "../runner/terminal.js";
@@ -272,7 +273,7 @@ export function formatCommanderError(text: string): string {
     .trim()
     .replace(/^error:\s*/, "")
     .split("\n")
-    .map((l) => l.trim())
+    .map((l) => escapeControlChars(l.trim()))
     .filter((l) => l !== "");
   const [first = "", ...rest] = lines;
   const hint = rest

@@ -2,6 +2,7 @@
 // place that exits). Its own module so that \`g --help\` loads none of it.
 
 import { EXIT, GError } from "../errors.js";
+import { escapeControlChars } from "../format/values.js";
 import { writeErr } from "../runner/terminal.js";
 
 interface CommanderLikeError {
@@ -21,21 +22,24 @@ export function reportError(err: unknown): number {
     return err.exitCode === 0 ? 0 : EXIT.usage;
   }
   if (err instanceof GError) {
-    if (err.message) writeErr(`g: ${err.message}\n`);
+    // One line whatever the user typed into it: a control character shows escaped (`\n`, `\x1b`).
+    if (err.message) writeErr(`g: ${escapeControlChars(err.message)}\n`);
     if (process.env.G_DEBUG === "1" && err.stack) writeErr(err.stack + "\n");
     return err.exitCode;
   }
   const e = err as NodeJS.ErrnoException;
   if (e?.code === "EPIPE") return 0;
   if (e?.code === "ENOSPC") {
-    writeErr(`g: the disk is full (${e.path ?? "writing"}); free some space and try again\n`);
+    writeErr(`g: the disk is full (${escapeControlChars(e.path ?? "writing")}); free some space and try again\n`);
     return EXIT.runFailed;
   }
   if (e?.code === "EACCES" || e?.code === "EPERM") {
-    writeErr(`g: permission denied: ${e.path ?? e.message}\n`);
+    writeErr(`g: permission denied: ${escapeControlChars(e.path ?? e.message)}\n`);
     return EXIT.usage;
   }
-  writeErr(`g: internal error: ${e?.message ?? String(err)}${process.env.G_DEBUG === "1" ? "" : " (set G_DEBUG=1 for details)"}\n`);
+  writeErr(
+    `g: internal error: ${escapeControlChars(e?.message ?? String(err))}${process.env.G_DEBUG === "1" ? "" : " (set G_DEBUG=1 for details)"}\n`,
+  );
   if (process.env.G_DEBUG === "1" && e?.stack) writeErr(e.stack + "\n");
   return 1;
 }

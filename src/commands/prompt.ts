@@ -1,6 +1,7 @@
 // Asking the user before acting: a y/n question on the terminal. When stdin
 // is not a terminal nothing blocks: the default answer is taken.
 
+import { escapeControlChars } from "../format/values.js";
 import { isTerminal, writeErr } from "../runner/terminal.js";
 
 export async function confirm(question: string, defaultYes: boolean): Promise<boolean> {
@@ -21,7 +22,16 @@ export async function confirm(question: string, defaultYes: boolean): Promise<bo
   }
 }
 
-/** Messages for people go to stderr; stdout is for data. */
+/**
+ * Messages for people go to stderr; stdout is for data. A message is one
+ * line: a control character in it (from a label, a flag, a name the user
+ * typed) is shown escaped (`\n`, `\x1b`), never sent to the terminal.
+ */
 export function say(text: string): void {
-  writeErr(text.endsWith("\n") ? text : text + "\n");
+  writeErr(escapeControlChars(text.endsWith("\n") ? text.slice(0, -1) : text) + "\n");
+}
+
+/** Several messages, a line each (see say). */
+export function sayLines(lines: string[]): void {
+  writeErr(lines.map((l) => escapeControlChars(l) + "\n").join(""));
 }

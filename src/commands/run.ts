@@ -35,7 +35,7 @@ import {
 } from "../trials/optimizers.js";
 import { planRestart, range } from "../trials/restart.js";
 import { restartRefusal } from "../trials/restartable.js";
-import { confirm, say } from "./prompt.js";
+import { confirm, say, sayLines } from "./prompt.js";
 import { batchTaskCommand, checkBackendArgs, submitBatch } from "./run-backend.js";
 import { reapIfNeeded } from "../backends/reap-candidates.js";
 
@@ -488,7 +488,7 @@ function searchedFlagTexts(args: RunArgs): Flags {
  */
 async function confirmRun(args: RunArgs, heading: string, lines: string[]): Promise<boolean> {
   const ask = !args.yes && process.stdin.isTTY === true;
-  if (ask || !args.quiet) say([heading, ...lines.map((l) => `  ${l}`)].join("\n"));
+  if (ask || !args.quiet) sayLines([heading, ...lines.map((l) => `  ${l}`)]);
   if (!ask) return true;
   const ok = await confirm("Continue?", true);
   if (!ok) say("Nothing was run.");

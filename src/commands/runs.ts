@@ -12,8 +12,8 @@ import { globalsScriptOf } from "../runner/command.js";
 import { FILES_DIR, isoNow, shortId, type RunStore, type SdkFile } from "../store/store.js";
 import type { Flags, Run, ScalarSummary } from "../store/types.js";
 import { cancelPlacement, formatJob } from "../backends/index.js";
-import { formatNumber } from "../format/values.js";
-import { confirm, say } from "./prompt.js";
+import { escapeControlChars, formatNumber } from "../format/values.js";
+import { confirm, say, sayLines } from "./prompt.js";
 import { formatDuration, formatPlacement, formatTime, loadRuns, loadRunsReaped, openStore, prefixMiss, runJson } from "./runs-list.js";
 import { isTerminal, writeOut } from "../runner/terminal.js";
 
@@ -94,7 +94,9 @@ export async function infoCommand(spec: string | undefined, opts: { json?: boole
   }
   lines.push("files:");
   for (const f of files) lines.push(`  ${f}`);
-  writeOut(lines.join("\n") + "\n");
+  // Each line stays one line: a newline or an escape in a label, a flag, a description or a file name shows escaped
+  // (`\n`, `\x1b`), as in g compare's table; --json gives the exact text.
+  writeOut(lines.map(escapeControlChars).join("\n") + "\n");
 }
 
 /**
@@ -323,7 +325,7 @@ async function ask(yes: boolean | undefined, heading: string, runs: IndexedRun[]
       ({ index, run }) => `  [${index}] ${shortId(run.id)} ${run.record.op} ${run.status}${run.record.label ? ` ${run.record.label}` : ""}`,
     );
   if (runs.length > 10) shown.push(`  ... and ${runs.length - 10} more`);
-  say([heading, ...shown].join("\n"));
+  sayLines([heading, ...shown]);
   return confirm("Continue?", false);
 }
 

@@ -9,7 +9,7 @@ import { RunStore, resolveHome } from "../store/store.js";
 import { parseSweepConfig, sweepTotal } from "../flags/sweep-config.js";
 import { createSweep, deleteSweep, readSweep, sweepIdFromPath, updateSweep, type SweepStoredState } from "../store/sweeps.js";
 import { CLAIM_LOCK_TIMEOUT_MS } from "../trials/sweep.js";
-import { say } from "./prompt.js";
+import { say, sayLines } from "./prompt.js";
 import type { SweepOptions } from "../cli/program.js";
 import { writeOut } from "../runner/terminal.js";
 import { sweepListing } from "./sweeps.js";
@@ -53,7 +53,7 @@ export async function sweepCommand(file: string | undefined, opts: SweepOptions)
   say(
     `Created sweep ${sweep.id}: ${c.method}, ${Object.keys(c.space).length} parameter(s), ${size}${c.metric ? `, ${c.metric.goal} ${c.metric.name}` : ""}.`,
   );
-  say(`Run agents (as many as you like, in any terminal sharing ${home}) with:\n  g agent ${sweep.id}`);
+  sayLines([`Run agents (as many as you like, in any terminal sharing ${home}) with:`, `  g agent ${sweep.id}`]);
   say(`view: g view --sweep ${sweep.id}`);
   writeOut(sweep.id + "\n");
 }

@@ -3,10 +3,18 @@
 
 import { encodeFlagValue } from "../flags/value.js";
 import type { Flags } from "../store/types.js";
+import { escapeControlChars } from "./values.js";
 
-/** `word` as is when the shell leaves it alone, else in single quotes. */
+/**
+ * `word` as is when the shell leaves it alone, else in single quotes; a word
+ * with a control character (a newline, an escape) in bash's `$'...'`, its
+ * controls as `\n`, `\t`, `\xHH`, so the command stays on one line and
+ * nothing reaches the terminal raw.
+ */
 export function quoteShellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
+  if (escapeControlChars(word) !== word) return `$'${escapeControlChars(word.replace(/[\\']/g, (c) => `\\${c}`))}'`;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

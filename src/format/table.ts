@@ -8,7 +8,7 @@
 import { createRequire } from "node:module";
 import type CliTable from "cli-table3";
 import { keptCellLength, keptCellText, type CompareData, type KeptRowCells } from "../query/compare-data.js";
-import { escapeControlChars } from "./values.js";
+import { escapeControlChars, formatValue } from "./values.js";
 
 // cli-table3 is loaded only for a screenful: the fast path (and start-up) does without it.
 let TableClass: typeof CliTable | undefined;
@@ -54,13 +54,17 @@ const GAP = "  ";
 const MIN_COLUMN_WIDTH = 6;
 const ELLIPSIS = "…";
 
+/** SGR faint: a pending run's status, a flag recorded as null. */
+const DIM = "2";
+const NULL_TEXT = formatValue(null);
+
 const STATUS_COLORS: Record<string, string> = {
   completed: "32",
   error: "31",
   running: "36",
   terminated: "33",
   "early-stopped": "33",
-  pending: "2",
+  pending: DIM,
 };
 
 /** Renders the comparison as a table (no trailing newline). */
@@ -91,6 +95,7 @@ export function emitTable(data: CompareData, opts: TableOptions, emit: (text: st
   };
   const align: Align[] = data.columns.map((c) => (c.numeric ? "right" : "left"));
   const statusCol = data.columns.findIndex((c) => c.source.type === "attr" && c.source.attr === "status");
+  const isFlag = data.columns.map((c) => c.kind === "flag");
   // When too wide, give up the least telling columns first: started, op, label, time;
   // then flags right to left; then scalars right to left; index, run and status last.
   const rank = (i: number): number => {
@@ -108,7 +113,11 @@ export function emitTable(data: CompareData, opts: TableOptions, emit: (text: st
     align,
     dropOrder,
     onHidden: opts.onHidden,
-    cellColor: statusCol < 0 ? undefined : (r, c) => (c === statusCol ? STATUS_COLORS[grid.text(r, c)] : undefined),
+    cellColor: (r, c) => {
+      if (c === statusCol) return STATUS_COLORS[grid.text(r, c)];
+      // A flag recorded as null is dimmed, as the interactive view does, apart from a text flag "null".
+      return isFlag[c] && grid.length(r, c) === NULL_TEXT.length && data.rows[r]!.isNull(c) ? DIM : undefined;
+    },
     emitBytes: opts.emitBytes,
   });
 }

@@ -115,7 +115,7 @@ export interface CompareRow {
   readonly summaries: Record<string, ScalarSummary>;
   /** Raw values, one per column (numbers stay numbers; `started` is ISO text; `time` seconds). */
   readonly values: CellValue[];
-  /** The same values as printed ("" when missing). */
+  /** The same values as printed ("" when missing, `null` for a flag recorded as null). */
   readonly cells: string[];
   /** `cells[i]`, without making the row's array of cells. */
   cell(i: number): string;
@@ -293,6 +293,7 @@ export function keptCellLength(kept: KeptRowCells, i: number): number {
 export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[], now: number): RowCells {
   // One getter and one formatter per column, chosen once: a big table has millions of cells.
   const getters = columns.map((c) => columnGetter(c, now));
+  const nulls = columns.map((c) => nullTest(c));
   const formatters = columns.map((c) => cellFormatter(c));
   // A flag column's fast path remembers texts by the value's number: it formats with formatValue itself.
   const fastCells = columns.map((c, i) => fastCell(c, c.type === "flag" ? formatValue : formatters[i]!));
@@ -351,7 +352,9 @@ export function buildRowCells(runs: CompareInputRun[], columns: ResolvedColumn[]
       if (typeof v === "number") seen[i] = 1;
       else if (v !== null) other[i] = 1;
     }
-    return v === null ? "" : formatters[i]!(v);
+    // A flag recorded as null shows as `null`, a value the run lacks as nothing; neither makes a column text.
+    if (v === null) return nulls[i]?.(r) ? formatValue(null) : "";
+    return formatters[i]!(v);
   };
   // The span's cells' ends and kinds, once a run gave their text or bytes (its lengths and kinds are in the range).
   const endSpan = (j: number, end: number, batch: boolean): number => {

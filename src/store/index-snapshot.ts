@@ -56,7 +56,8 @@ const MAGIC = 0x58444947; // "GIDX"
 //    (TIME_FROM_MS): compare -T reads 40 MB of the 77 MB of 100 000 runs.
 // 6: the same layout; a kept text flag cell has its control characters escaped (formatValue), so a version 5
 //    snapshot's cells, made without, are rebuilt rather than shown.
-const VERSION = 6;
+// 7: the same layout; a flag recorded as null keeps the cell `null` (it kept an empty one, as a flag the run lacks).
+const VERSION = 7;
 const HEADER_BYTES = 48;
 /** A summary's numbers in the cold section: last, first, min, max, total, count, step. */
 const SUM_VALUES = 7;
@@ -380,12 +381,13 @@ export function encodeSnapshot(entries: readonly SnapshotEntry[], cells?: CellTe
         flags.push(strings.number(name), code);
         flagCount++;
         if (cells !== undefined) {
-          // null shows as an empty cell; numbers and strings are formatted once by their number in their table.
+          // null shows as `null` (a flag the run lacks, as nothing); numbers and strings are formatted once by their
+          // number in their table.
           const kind = code & 7;
           const place = kind === K_NUMBER ? 2 * (code >>> 3) : kind === K_STRING ? 2 * (code >>> 3) + 1 : -1;
           let text = place >= 0 ? valueTexts[place] : undefined;
           if (text === undefined) {
-            text = v === null ? "" : cells.value(v);
+            text = cells.value(v);
             if (!isKeepableCell(text)) text = null;
             if (place >= 0) valueTexts[place] = text;
           }

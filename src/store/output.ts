@@ -87,7 +87,11 @@ export class OutputLog {
   }
 }
 
-/** The last `lines` lines of the output.log in `dir` ([] when it has none or it cannot be read). */
+/**
+ * The last `lines` lines of the output.log in `dir` ([] when it has none or it
+ * cannot be read), each as written: a progress bar's carriage returns and a
+ * colour's escape sequences included (format/output-line.ts shows one).
+ */
 export function readOutputTail(dir: string, lines: number): string[] {
   let fd: number;
   try {
@@ -100,8 +104,8 @@ export function readOutputTail(dir: string, lines: number): string[] {
     const len = Math.min(size, TAIL_BYTES);
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, size - len);
-    const text = buf.toString("utf8").replace(/\r/g, "");
-    const all = text.split("\n");
+    // Lines as written, carriage returns and escape sequences included: the viewer shows what a terminal did.
+    const all = buf.toString("utf8").split("\n");
     if (all[all.length - 1] === "") all.pop();
     // The first line may be cut by the byte window; drop it unless the whole file was read.
     if (len < size) all.shift();

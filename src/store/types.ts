@@ -171,8 +171,8 @@ export interface RunFields {
  * formatting), so that a kept cell is the text the builder would make.
  */
 export interface CellTexts {
-  /** A flag's value or a scalar's last value as a cell shows it. */
-  value(v: number | string | boolean): string;
+  /** A flag's value (null included: a flag recorded as null) or a scalar's last value as a cell shows it. */
+  value(v: number | string | boolean | null): string;
   /** The `time` cell of a run that ran this many seconds. */
   duration(seconds: number): string;
   /** The local offset (ms) at a time (ms since the epoch), NaN where it is not one for the whole hour. */
@@ -184,7 +184,7 @@ export interface CellTexts {
 /**
  * A run of table columns that a run's kept cells may fill at once: these
  * flags, then these scalars' last values. The run writes each cell's length
- * into `lengths` and its kind into `kinds` (0: empty, 1: a number, 2: other),
+ * into `lengths` and its kind into `kinds` (0: empty or a null flag, 1: a number, 2: other),
  * flags first; the rest is the store's, opaque to the caller, who makes one
  * range a table.
  */

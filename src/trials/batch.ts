@@ -9,7 +9,7 @@ import { InterruptedError, RunFailedError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
 import { lossFor, missingObjectiveWarning, noScalarsWarning, objectiveValue } from "../query/objective.js";
 import { buildArgv, buildEnv } from "../runner/command.js";
-import { formatNumber, formatValue } from "../format/values.js";
+import { escapeControlChars, formatNumber, formatValue } from "../format/values.js";
 import { initialPoint } from "../search/random.js";
 import { createRng } from "../search/rng.js";
 import { createStartedRun, startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
@@ -261,7 +261,7 @@ export function signed(objective: Objective, loss: number): number {
 
 export function formatPoint(point: Point): string {
   return Object.entries(point)
-    .map(([k, v]) => `${k}=${formatValue(v)}`)
+    .map(([k, v]) => `${escapeControlChars(k)}=${formatValue(v)}`)
     .join(" ");
 }
 

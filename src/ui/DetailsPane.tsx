@@ -2,6 +2,7 @@
 // a sparkline per scalar, and the tail of its output.
 
 import { Box, Text } from "ink";
+import { formatOutputLine } from "../format/output-line.js";
 import { escapeControlChars, formatNumber } from "../format/values.js";
 import type { CompareRow } from "../query/compare-data.js";
 import type { ScalarRecord } from "../store/types.js";
@@ -34,7 +35,9 @@ export function DetailsPane({ row, scalars, output, width }: DetailsPaneProps) {
     .map(([k, v]) => escapeControlChars(`${k}=${v === null ? "null" : String(v)}`))
     .join("  ");
   const groups = [...groupScalars(scalars)].slice(0, MAX_SCALARS);
-  const nameWidth = Math.min(16, Math.max(4, ...groups.map(([k]) => k.length)));
+  // A scalar's key as a header shows it: an SDK may log any text as a key.
+  const names = new Map(groups.map(([k]) => [k, escapeControlChars(k)]));
+  const nameWidth = Math.min(16, Math.max(4, ...[...names.values()].map((n) => n.length)));
   const batch = rec.batch !== undefined ? `  batch ${rec.batch.slice(0, 8)}${rec.trial !== undefined ? ` trial ${rec.trial}` : ""}` : "";
   return (
     <Box borderStyle="single" flexDirection="column" width={width}>
@@ -47,10 +50,11 @@ export function DetailsPane({ row, scalars, output, width }: DetailsPaneProps) {
       {groups.length === 0 ? <Text dimColor>no scalars</Text> : null}
       {groups.map(([key, values]) => {
         const last = values[values.length - 1]!;
+        const name = names.get(key)!;
         return (
           <Text key={key} wrap="truncate-end">
-            {key.length > nameWidth ? key.slice(0, nameWidth - 1) + "…" : key.padEnd(nameWidth)} {renderSparkline(values, SPARK_WIDTH)} last{" "}
-            {formatNumber(last)} min {formatNumber(Math.min(...values))} max {formatNumber(Math.max(...values))}
+            {name.length > nameWidth ? name.slice(0, nameWidth - 1) + "…" : name.padEnd(nameWidth)} {renderSparkline(values, SPARK_WIDTH)}{" "}
+            last {formatNumber(last)} min {formatNumber(Math.min(...values))} max {formatNumber(Math.max(...values))}
           </Text>
         );
       })}
@@ -58,7 +62,7 @@ export function DetailsPane({ row, scalars, output, width }: DetailsPaneProps) {
       {output.length === 0 ? <Text dimColor>(no output)</Text> : null}
       {output.slice(-OUTPUT_LINES).map((line, i) => (
         <Text key={i} wrap="truncate-end">
-          {line.slice(0, inner)}
+          {formatOutputLine(line).slice(0, inner)}
         </Text>
       ))}
     </Box>

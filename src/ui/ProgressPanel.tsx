@@ -6,7 +6,7 @@
 // the summary that stays on the screen. It only renders a ProgressState.
 
 import { Box, Static, Text } from "ink";
-import { formatDuration, formatNumber } from "../format/values.js";
+import { escapeControlChars, formatDuration, formatNumber } from "../format/values.js";
 import { doneCount, elapsedMs, etaMs, formatBar, progressCount, type ProgressState, type RunningTrial } from "./progress-state.js";
 import { lookFurtherCommand, countsText, scalarsText, viewCommand } from "./progress-text.js";
 
@@ -89,7 +89,7 @@ function Live({ state, color }: { state: ProgressState; color: boolean }) {
     <Box flexDirection="column">
       <Text bold={color}>
         {heading(state)}
-        {init.objective ? ` · ${init.objective.goal} ${init.objective.column}` : ""}
+        {init.objective ? ` · ${init.objective.goal} ${escapeControlChars(init.objective.column)}` : ""}
       </Text>
       <Text>
         <Text color={color ? "green" : undefined}>{head}</Text> · {timing.join(" · ")}
@@ -106,13 +106,14 @@ function Live({ state, color }: { state: ProgressState; color: boolean }) {
 /** "grid batch 1a2b3c4d · train.py", "agent on sweep 7f3e (random · train.py)". */
 function heading({ init }: ProgressState): string {
   const subject = init.subject ? ` · ${init.subject}` : "";
-  return init.kind === "batch"
-    ? `${init.title} batch ${init.id.slice(0, 8)}${subject}`
-    : `agent on sweep ${init.id} (${init.title}${subject})`;
+  // The script's or the sweep program's name as the user wrote it: one line however it was written.
+  return escapeControlChars(
+    init.kind === "batch" ? `${init.title} batch ${init.id.slice(0, 8)}${subject}` : `agent on sweep ${init.id} (${init.title}${subject})`,
+  );
 }
 
 function BestLine({ state, color }: { state: ProgressState; color: boolean }) {
-  const column = state.init.objective?.column ?? "value";
+  const column = escapeControlChars(state.init.objective?.column ?? "value");
   if (!state.best) return <Text dimColor={color}>best {column}: none yet</Text>;
   return (
     <Text>
@@ -142,7 +143,7 @@ function Summary({ state, color }: { state: ProgressState; color: boolean }) {
     return (
       <Box flexDirection="column">
         <Text>
-          run {init.id.slice(0, 8)} {init.title} {last?.status ?? "interrupted"} · {elapsed}
+          run {init.id.slice(0, 8)} {escapeControlChars(init.title)} {last?.status ?? "interrupted"} · {elapsed}
           {scalars ? ` · ${scalars}` : ""}
         </Text>
         <Text dimColor={color}>look further: {lookFurtherCommand(state)}</Text>
@@ -150,7 +151,7 @@ function Summary({ state, color }: { state: ProgressState; color: boolean }) {
     );
   }
   const best = state.best;
-  const column = init.objective?.column ?? "value";
+  const column = escapeControlChars(init.objective?.column ?? "value");
   return (
     <Box
       flexDirection="column"
@@ -161,7 +162,7 @@ function Summary({ state, color }: { state: ProgressState; color: boolean }) {
       <Text bold={color}>
         {heading(state)} {how}: {countsText(state)}
       </Text>
-      {state.endNote && init.kind === "agent" ? <Text>{state.endNote}</Text> : null}
+      {state.endNote && init.kind === "agent" ? <Text>{escapeControlChars(state.endNote)}</Text> : null}
       {best ? (
         <Text>
           best {column} <Text color={color ? "green" : undefined}>{formatNumber(best.value)}</Text> at trial {best.trial}

@@ -65,10 +65,12 @@ export function RunTable({ state, rows, color }: RunTableProps) {
               const c = data.columns[i]!;
               const text = fit(row.cells[i]!, widths[i]!, c.numeric);
               const statusColor = color && c.key === ".status" ? STATUS_COLORS[row.run.status] : undefined;
+              // A flag recorded as null reads `null`, dimmed: not a text flag "null", nor a value the run lacks.
+              const dim = color && c.kind === "flag" && row.isNull(i);
               return (
                 <Text key={c.key}>
                   {j > 0 ? gap : ""}
-                  <Text inverse={isCursorRow && i === state.col} color={statusColor}>
+                  <Text inverse={isCursorRow && i === state.col} color={statusColor} dimColor={dim}>
                     {text}
                   </Text>
                 </Text>

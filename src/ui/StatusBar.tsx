@@ -2,6 +2,7 @@
 // typed), and the last message.
 
 import { Text } from "ink";
+import { escapeControlChars } from "../format/values.js";
 import { applyFilter, type ViewState } from "./state.js";
 
 export function StatusBar({ state, shown, refreshing }: { state: ViewState; shown: number; refreshing: boolean }) {
@@ -30,8 +31,9 @@ export function StatusBar({ state, shown, refreshing }: { state: ViewState; show
   if (refreshing) parts.push("live");
   return (
     <Text wrap="truncate-end">
-      {parts.join(" · ")}
-      {state.message !== null ? `  ${state.message}` : ""}
+      {/* A column's name, the filter or a message may quote what a run or the user holds: one line still. */}
+      {escapeControlChars(parts.join(" · "))}
+      {state.message !== null ? `  ${escapeControlChars(state.message)}` : ""}
       <Text dimColor> ? keys q quit</Text>
     </Text>
   );

@@ -3,6 +3,7 @@
 // resolves, once the user leaves, with what to do next.
 
 import { render } from "ink";
+import { escapeControlChars } from "../format/values.js";
 import type { CompareData, CompareInputRun } from "../query/compare-data.js";
 import type { RunStore } from "../store/store.js";
 import { CompareApp } from "./CompareApp.js";
@@ -23,12 +24,12 @@ export interface CompareViewInput {
 
 export async function runCompareView(input: CompareViewInput): Promise<ViewExit> {
   const first = input.load();
-  for (const w of first.warnings) process.stderr.write(`g: warning: ${w}\n`);
+  for (const w of first.warnings) process.stderr.write(`g: warning: ${escapeControlChars(w)}\n`);
   const data = input.build(first.runs);
   if (data.rows.length === 0) {
     // What g compare -T says of the same selection: which filters were given and what the store holds.
     const note = first.noMatch?.() ?? (first.runs.length === 0 ? "no runs to compare; see g runs" : "no runs match the filter");
-    process.stderr.write(`g: ${note}\n`);
+    process.stderr.write(`g: ${escapeControlChars(note)}\n`);
     return { kind: "quit" };
   }
   let result: ViewExit = { kind: "quit" };

@@ -3,7 +3,8 @@
 // and logs read them, so they stay as they are), the Optuna-style line logged
 // when a trial ends, and the summary the panel leaves on the screen.
 
-import { formatNumber } from "../format/values.js";
+import { quoteShellWord } from "../format/shell-words.js";
+import { escapeControlChars, formatNumber } from "../format/values.js";
 import type { ProgressEvent, ProgressState } from "./progress-state.js";
 
 type Started = Extract<ProgressEvent, { type: "trialStarted" }>;
@@ -71,7 +72,7 @@ export function countsText(state: ProgressState): string {
 /** The command to look further: `g compare` of the batch's or sweep's runs, best first; `g runs info` of a single run. */
 export function lookFurtherCommand(state: ProgressState): string {
   const { kind, id, objective } = state.init;
-  const sort = objective ? ` ${objective.goal === "maximize" ? "-M" : "-m"} ${quoteColumn(objective.column)}` : "";
+  const sort = objective ? ` ${objective.goal === "maximize" ? "-M" : "-m"} ${quoteShellWord(objective.column)}` : "";
   if (kind === "batch") return `g compare --filter '.batch = "${shortOf(id)}"'${sort}`;
   if (kind === "agent") return `g compare --filter '.sweep = "${id}"'${sort}`;
   return `g runs info ${shortOf(id)}`;
@@ -85,13 +86,10 @@ export function viewCommand(state: ProgressState): string | null {
   return null;
 }
 
-function quoteColumn(column: string): string {
-  return /^[\w.=-]+$/.test(column) ? column : `'${column.replace(/'/g, "'\\''")}'`;
-}
-
 /** The latest scalars of a running trial: "step 3 · loss 0.12 · acc 0.9". */
 export function scalarsText(scalars: [string, number][], step: number | null): string {
-  const parts = scalars.map(([k, v]) => `${k} ${formatNumber(v)}`);
+  // An SDK may log any text as a key: it stays on the line (see escapeControlChars).
+  const parts = scalars.map(([k, v]) => `${escapeControlChars(k)} ${formatNumber(v)}`);
   if (step !== null) parts.unshift(`step ${step}`);
   return parts.join(" · ");
 }

@@ -5,6 +5,8 @@
 
 import { render } from "ink";
 import type { OutputSink } from "../runner/execute.js";
+import { lastDrawnLine } from "../format/output-line.js";
+import { escapeControlChars } from "../format/values.js";
 import { ProgressPanel, type LogLine } from "./ProgressPanel.js";
 import type { ProgressReporter } from "./progress.js";
 import { initialProgress, reduceProgress, type ProgressEvent, type ProgressInit } from "./progress-state.js";
@@ -60,7 +62,7 @@ export function openProgressPanel(init: ProgressInit, opts: PanelOptions): Progr
     for (const stream of ["stdout", "stderr"] as const) {
       const key = `${trial}:${stream}`;
       const tail = tails.get(key);
-      if (tail) log(trial, lastDrawn(tail), stream === "stdout" ? "output" : "stderr");
+      if (tail) log(trial, lastDrawnLine(tail), stream === "stdout" ? "output" : "stderr");
       tails.delete(key);
     }
   };
@@ -80,12 +82,13 @@ export function openProgressPanel(init: ProgressInit, opts: PanelOptions): Progr
         // A carriage return redraws a line in place (progress bars): keep what was drawn last.
         const lines = ((tails.get(key) ?? "") + text).split("\n");
         tails.set(key, lines.pop() ?? "");
-        for (const line of lines) log(trial, lastDrawn(line), stream === "stdout" ? "output" : "stderr");
+        for (const line of lines) log(trial, lastDrawnLine(line), stream === "stdout" ? "output" : "stderr");
         if (lines.length > 0) scheduleDraw();
       };
     },
     message(line: string) {
-      for (const l of line.replace(/^\n+/, "").split("\n")) log(null, l, "message");
+      // One line of the log, as LineProgress prints it: a control character in it shows escaped.
+      log(null, escapeControlChars(line.replace(/^\n+/, "").replace(/\n$/, "")), "message");
       scheduleDraw();
     },
     async close() {
@@ -104,10 +107,4 @@ export function openProgressPanel(init: ProgressInit, opts: PanelOptions): Progr
       await app.waitUntilExit();
     },
   };
-}
-
-/** What a terminal would show of a line redrawn with carriage returns (a CRLF ending is no redraw). */
-function lastDrawn(line: string): string {
-  const text = line.endsWith("\r") ? line.slice(0, -1) : line;
-  return text.slice(text.lastIndexOf("\r") + 1);
 }

@@ -6,6 +6,7 @@
 // in CI, with a dumb terminal or with -q, the plain lines of before.
 
 import { isatty } from "node:tty";
+import { escapeControlChars } from "../format/values.js";
 import type { OutputSink } from "../runner/execute.js";
 import { initialProgress, reduceProgress, type ProgressEvent, type ProgressInit, type ProgressState } from "./progress-state.js";
 import { finishedLine, startedLine } from "./progress-text.js";
@@ -116,8 +117,10 @@ export class LineProgress implements ProgressReporter {
     return prefixLines(`[${trial}] `, write);
   }
 
+  /** One line (a leading newline moves it off a `^C`); a control character in it, from a flag or a name, shows escaped. */
   message(line: string): void {
-    this.out.stderr(line.endsWith("\n") ? line : line + "\n");
+    const text = line.replace(/^\n+/, "");
+    this.out.stderr(line.slice(0, line.length - text.length) + escapeControlChars(text.replace(/\n$/, "")) + "\n");
   }
 
   async close(): Promise<void> {}

@@ -40,7 +40,7 @@ export interface RunsRow {
   sweep: string | null;
   /** One raw value per column, in `columns` order. */
   values: ApiCellValue[];
-  /** The same values as `g compare` prints them ("" when missing). */
+  /** The same values as `g compare` prints them ("" when missing, `null` for a flag recorded as null). */
   cells: string[];
 }
 

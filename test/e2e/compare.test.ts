@@ -284,11 +284,16 @@ describe("control characters in flag values and labels", () => {
       expect(row).toContain("two\\nlines\\there");
       // The label column starts where its header does: the msg column is as wide as what it shows.
       expect(row.indexOf("two\\nlines")).toBe(lines[0]!.indexOf("label"));
+      // opt=null reads null, under its header (the other runs lack the flag: nothing there).
+      expect(row.endsWith("null")).toBe(true);
+      expect(row.length).toBe(lines[0]!.indexOf("opt") + "null".length);
+      expect(lines.filter((l) => l.endsWith("null"))).toHaveLength(1);
       // Every flag then every scalar: cells index.bin keeps ready-made, a row's flags and scalars at once.
       const all = g(["compare", "-T"], { home });
       expect(all.stdout.trimEnd().split("\n")).toHaveLength(72);
       expect(all.stdout).not.toMatch(/[\r\t\x1b]/);
       expect(all.stdout).toContain(SHOWN);
+      expect(all.stdout.split("\n").find((l) => l.includes(id.slice(0, 8)))).toMatch(/\bnull\b/);
     }
     expect(existsSync(join(home, "index.bin"))).toBe(true);
   });

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { RunStore } from "../../src/store/store.js";
 import { g, listRunsJson } from "../helpers/g.js";
 import { BIN, EXAMPLES, ROOT, cleanTempDirs, tempDir } from "../helpers/paths.js";
 
@@ -150,5 +151,63 @@ describe("g runs info's command line", () => {
     const again = pasteInShell(home, line, tempDir());
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toBe(`got "it's [a b]" 0.5\n`);
+  });
+});
+
+describe("g runs info and g's messages with control characters", () => {
+  // Spawned without a shell: the newline, tab, carriage return and escape reach g as they are.
+  const MSG = "a\nb\tc\r\x1b[31mred";
+  const SHOWN = "a\\nb\\tc\\r\\x1b[31mred";
+  const RAW = /[\r\t\x1b]/;
+
+  it("shows each field of g runs info on its line, a flag, the command, label, description and prefix escaped; --json exact", async () => {
+    const home = tempDir();
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "s.js"), "console.log('loss: 0.5');\n");
+    const res = g(["run", "-y", "-q", "s.js", `msg=${MSG}`], { home, cwd });
+    expect(res.code, res.stderr).toBe(0);
+    const store = new RunStore(home);
+    const id = store.listRuns().runs[0]!.id;
+    await store.updateRun(id, (r) => {
+      r.label = "two\nlines";
+      r.description = "desc\x1b]0;title\x07";
+      r.prefix = "alice/\rx";
+    });
+    const info = g(["runs", "info", "1"], { home });
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.stdout).not.toMatch(RAW);
+    const lines = info.stdout.trimEnd().split("\n");
+    expect(lines).toContain(`  msg: ${SHOWN}`);
+    expect(lines).toContain("label:     two\\nlines");
+    expect(lines).toContain("description: desc\\x1b]0;title\\x07");
+    expect(lines).toContain("prefix:    alice/\\rx");
+    // The command as bash reads it back: $'...' with the controls escaped.
+    expect(lines.find((l) => l.startsWith("command:"))).toMatch(/ --msg \$'a\\nb\\tc\\r\\x1b\[31mred'$/);
+    // Every line is a field, a heading or an indented item: nothing split off a value.
+    for (const line of lines) expect(line).toMatch(/^(?:[a-z]+:|  \S)/);
+    const json = JSON.parse(g(["runs", "info", "1", "--json"], { home }).stdout) as { label: string; flags: { msg: string } };
+    expect(json.flags.msg).toBe(MSG);
+    expect(json.label).toBe("two\nlines");
+  });
+
+  it("quotes what the user typed in an error or a did-you-mean on one line, escaped", () => {
+    const home = tempDir();
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "s.js"), "console.log('loss: 0.5');\n");
+    expect(g(["run", "-y", "-q", "s.js"], { home, cwd }).code).toBe(0);
+    const cases: Array<[string[], number, string]> = [
+      [["runs", "info", "ab\x1b[2Jc"], 2, 'g: bad run "ab\\x1b[2Jc"'],
+      [["compare", "-T", "--op", "s.j\ns"], 0, 'no run matches --op "s.j\\ns"; did you mean --op s.js?'],
+      [["compare", "-T", "--fo\x1b[2J"], 2, "g: unknown option '--fo\\x1b[2J'"],
+      [["runs", "lis\x1b"], 2, "g: unknown command 'runs lis\\x1b'; did you mean runs list?"],
+      [["run", "-y", "s.js", "--optimizer", "gri\rd"], 2, 'g: unknown optimizer "gri\\rd"'],
+    ];
+    for (const [args, code, start] of cases) {
+      const res = g(args, { home, cwd });
+      expect(res.code, res.stderr).toBe(code);
+      expect(res.stderr).not.toMatch(RAW);
+      expect(res.stderr.trimEnd().split("\n"), res.stderr).toHaveLength(1);
+      expect(res.stderr).toContain(start);
+    }
   });
 });

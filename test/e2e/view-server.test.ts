@@ -741,3 +741,31 @@ describe("g view: a run's command, as g runs info shows it", () => {
     }
   });
 });
+
+describe("g view: a flag recorded as null", () => {
+  afterAll(cleanTempDirs);
+
+  it("gives the cell null, as g compare -T shows it, and an empty cell for a flag the run lacks", async () => {
+    const home = tempDir("g-view-null-");
+    const cwd = tempDir("g-view-null-src-");
+    writeFileSync(join(cwd, "s.py"), "opt = 1\nprint('loss: 0.5')\n");
+    writeFileSync(join(cwd, "t.py"), "print('loss: 0.25')\n");
+    for (const args of [["s.py", "opt=null"], ["s.py", "opt=2"], ["t.py"]]) {
+      const res = g(["run", "-y", "-q", ...args], { home, cwd });
+      expect(res.code, res.stderr).toBe(0);
+    }
+    const s = await serve(home, []);
+    try {
+      const { body } = await getJson<RunsResponse>(`${s.url}api/runs`);
+      const opt = body.columns.findIndex((c) => c.key === "=opt");
+      expect(body.columns[opt]!.numeric).toBe(true);
+      expect(body.rows.map((r) => [r.cells[opt], r.values[opt]])).toEqual([
+        ["", null],
+        ["2", 2],
+        ["null", null],
+      ]);
+    } finally {
+      await stop(s);
+    }
+  });
+});

@@ -116,6 +116,12 @@ describe("output.log", () => {
     writeFileSync(join(dir, "output.log"), Array.from({ length: 10 }, (_, i) => `line ${i}`).join("\n") + "\n");
     expect(readOutputTail(dir, 3)).toEqual(["line 7", "line 8", "line 9"]);
   });
+
+  it("gives a line of output.log as written, a progress bar's carriage returns and colour codes included", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "output.log"), "10%\r55%\r100%\n\x1b[32mok\x1b[0m\r\n");
+    expect(readOutputTail(dir, 5)).toEqual(["10%\r55%\r100%", "\x1b[32mok\x1b[0m\r"]);
+  });
 });
 
 describe("making a run folder", () => {

@@ -291,7 +291,8 @@ describe("index.bin, the binary snapshot", () => {
     for (const i of [0, 1]) {
       const r = range();
       const { flags } = entries[i]!.record;
-      const texts = [...Object.values(flags!).map((v) => (v === null ? "" : formatValue(v))), formatValue(entries[i]!.summaries.loss.last)];
+      // A null flag keeps the cell `null`, as the builder shows it (kind 0: it makes its column neither numeric nor text).
+      const texts = [...Object.values(flags!).map((v) => formatValue(v)), formatValue(entries[i]!.summaries.loss.last)];
       texts.push(formatValue(entries[i]!.summaries.acc.last));
       expect(snap.rangeText(i, r)).toBe(texts.join(""));
       expect([...r.lengths]).toEqual(texts.map((t) => t.length));

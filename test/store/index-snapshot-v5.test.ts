@@ -73,7 +73,7 @@ describe("index.bin version 5", () => {
   it("puts the summaries' numbers in a cold part at the end and gives the same runs back with or without it read", () => {
     const entries = sampleEntries();
     const bytes = encodeSnapshot(entries, SNAPSHOT_CELL_TEXTS);
-    expect(bytes.readUInt32LE(4)).toBe(6); // version 6 is version 5's layout (its flag cells escaped)
+    expect(bytes.readUInt32LE(4)).toBe(7); // versions 6 and 7 are version 5's layout (flag cells escaped, null shown)
     const cold = bytes.subarray(bytes.length - 4 * COLD_BYTES_A_SUMMARY);
     expect([...new Float64Array(cold.buffer.slice(cold.byteOffset, cold.byteOffset + 7 * 8))]).toEqual([
       0.25, 1.25, -1.75, 4.25, 0.75, 5, 3,
@@ -215,7 +215,7 @@ describe("index.bin version 5", () => {
     writeFileSync(path, older);
     expect(Snapshot.read(path)).toBeNull();
     expect(listed(false)).toEqual(plain(byFiles));
-    expect(readFileSync(path)).toEqual(whole); // rebuilt as version 6
+    expect(readFileSync(path)).toEqual(whole); // rebuilt as version 7
     // A damaged cold part met by a listing that did not read it: the first use throws and removes the file; the
     // next listing reads the files and writes a new one.
     const damaged = Buffer.from(whole);

@@ -91,12 +91,29 @@ describe("the interactive compare view", () => {
     await eventually(() => expect(frame()).not.toMatch(/flags:/));
   });
 
+  it("shows the output tail as a terminal did: a progress bar's last drawing, no colour codes, tabs as spaces", async () => {
+    const tail = ["\x1b[1;32mINFO\x1b[0m start", "epoch 1  10%\repoch 1  55%\repoch 1 100%", "a\tb\x07", "\x1b[2Kdone\r"];
+    const { stdin, frame } = await mount({ readOutputTail: () => tail });
+    press(stdin, ENTER);
+    await eventually(() => expect(frame()).toMatch(/epoch 1 100%/));
+    const lines = frame().split("\n");
+    const at = lines.findIndex((l) => l.includes("output:"));
+    expect(lines.slice(at + 1, at + 5).map((l) => l.replace(/^│|│$/g, "").trimEnd())).toEqual([
+      "INFO start",
+      "epoch 1 100%",
+      "a       b\\x07",
+      "done",
+    ]);
+    expect(frame()).not.toMatch(/[\r\x07\x1b]|10%|55%/);
+  });
+
   it("shows a flag's newline, tab or escape as \\n, \\t, \\x1b, on its row and in the details pane", async () => {
     const runs: FakeRun[] = [
       { id: fakeId("aaaa"), op: "tr\tain.py", flags: { msg: "a\nb\tc\x1b[1m" }, loss: 0.5 },
       { id: fakeId("bbbb"), flags: { msg: "plain" }, loss: 0.25 },
     ];
-    const { stdin, frame } = await mount({ width: 140 }, runs);
+    const scalars: ScalarRecord[] = [0.5, 0.25].map((value, step) => ({ key: "lo\nss\x1b", value, step, t: 0 }));
+    const { stdin, frame } = await mount({ width: 140, readScalars: () => scalars }, runs);
     await eventually(() => expect(frame()).toContain("a\\nb\\tc\\x1b[1m"));
     expect(frame()).toContain("tr\\tain.py");
     expect(frame()).not.toMatch(/a\nb|\t/);
@@ -111,6 +128,31 @@ describe("the interactive compare view", () => {
     press(stdin, ENTER);
     await eventually(() => expect(frame()).toContain("flags: msg=a\\nb\\tc\\x1b[1m"));
     expect(frame()).toMatch(/tr\\tain\.py \[completed\]/);
+    expect(frame()).toContain("lo\\nss\\x1b █▁ last 0.25");
+    expect(frame()).not.toMatch(/[\t\x1b]|lo\n/);
+  });
+
+  it("shows a flag recorded as null as null, keeps its column numeric and sorts it with the missing", async () => {
+    const runs: FakeRun[] = [
+      { id: fakeId("aaaa"), flags: { lr: null }, loss: 0.5 },
+      { id: fakeId("bbbb"), flags: { lr: 0.25 }, loss: 0.25 },
+      { id: fakeId("cccc"), flags: {}, loss: 0.75 },
+      { id: fakeId("dddd"), flags: { lr: 0.125 }, loss: 0.125 },
+    ];
+    const { stdin, frame } = await mount({ width: 140, color: true }, runs);
+    const lines = () => frame().split("\n");
+    const row = (id: string) => lines().find((l) => l.includes(`${id}0000`))!;
+    await eventually(() => expect(row("aaaa")).toContain("null"));
+    // The run without the flag shows nothing there.
+    expect(row("cccc")).not.toContain("null");
+    // Still a numeric column: right-aligned, so null ends where the numbers do.
+    expect(row("aaaa").indexOf("null") + 4).toBe(row("bbbb").indexOf("0.25") + 4);
+    // Sorted by lr, ascending then descending: the numbers in order, null with the missing value after them.
+    press(stdin, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, "s");
+    await eventually(() => expect(frame()).toMatch(/sort lr asc/));
+    expect(rowOrder(frame()).slice(0, 2)).toEqual(["dddd", "bbbb"]);
+    press(stdin, "S");
+    await eventually(() => expect(rowOrder(frame()).slice(0, 2)).toEqual(["bbbb", "dddd"]));
   });
 
   it("deletes the marked runs after y, through the delete callback", async () => {

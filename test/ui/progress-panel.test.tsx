@@ -66,6 +66,26 @@ describe("progress panel", () => {
     expect(frame).toContain("[3] x=3 · 0:00:01");
   });
 
+  it("keeps a script name, a metric or a scalar key with a control character on its line, escaped", () => {
+    const init: ProgressInit = { ...BATCH, subject: "tr\nain.py", objective: { column: "lo\x1b[2Jss", goal: "minimize" } };
+    const s = play(
+      init,
+      started(1, 0, "x=-1"),
+      finished(1, 2_000, 0.25, { trial: 1, value: 0.25 }),
+      started(2, 2_000),
+      scalar(2, "acc\r", 0.5, 3),
+    );
+    const frame = frameOf(s);
+    expect(frame).toContain("grid batch 1a2b3c4d · tr\\nain.py · minimize lo\\x1b[2Jss");
+    expect(frame).toContain("best lo\\x1b[2Jss 0.25 (trial 1) x=-1");
+    expect(frame).toContain("[2] x=2 · 0:00:00 · step 3 · acc\\r 0.5");
+    expect(frame).not.toMatch(/[\r\x1b]|tr\nain/);
+    const ended = frameOf(reduceProgress(s, { type: "ended", outcome: "completed", nowMs: 3_000 }));
+    expect(ended).toContain("best lo\\x1b[2Jss 0.25 at trial 1");
+    expect(ended).toContain("-m $'lo\\x1b[2Jss'");
+    expect(ended).not.toMatch(/[\r\x1b]|tr\nain/);
+  });
+
   it("says there is no best yet, and counts failures", () => {
     const frame = frameOf(play(BATCH, started(1, 0), finished(1, 1_000, null, null, "error")));
     expect(frame).toContain("best loss: none yet");
@@ -192,6 +212,7 @@ describe("progress panel presenter", () => {
     now = 2_000;
     p.emit(finished(1, 2_000, 0.5, { trial: 1, value: 0.5 }));
     p.message("\nInterrupted: stopping 0 running trial(s); no new trials start.");
+    p.message("program tr\nain\x1b[2J.py");
     p.emit({ type: "ended", outcome: "interrupted", nowMs: 2_000 });
     await p.close();
     const text = term.plain();
@@ -202,6 +223,7 @@ describe("progress panel presenter", () => {
       "[1] no newline at the end",
       "Trial 1 finished with loss 0.5 (x=-1). Best is trial 1 with value 0.5.",
       "Interrupted: stopping",
+      "program tr\\nain\\x1b[2J.py",
     ]) {
       expect(text).toContain(line);
     }

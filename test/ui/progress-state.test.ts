@@ -269,4 +269,16 @@ describe("line presenter", () => {
   });
 
   it("shows no output with -q", () => expect(lines(BATCH, true).p.sinkFor(1)).toBeNull());
+
+  it("prints a message on one line, a control character in it escaped, a leading newline kept", () => {
+    const { p, err } = lines(BATCH);
+    p.message("agent on sweep s (random, tr\nain\x1b[2J.py)");
+    p.message("\nInterrupted: stopping 1 running trial(s)");
+    p.emit(started(1, 0, "msg=a\x1bb"));
+    expect(err).toEqual([
+      "agent on sweep s (random, tr\\nain\\x1b[2J.py)\n",
+      "\nInterrupted: stopping 1 running trial(s)\n",
+      "trial 1/4: msg=a\\x1bb\n",
+    ]);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderCsv, quoteCsvField } from "../../src/format/csv.js";
+import { quoteShellWord } from "../../src/format/shell-words.js";
 import { escapeControlChars, formatValue } from "../../src/format/values.js";
 import { renderJson, toJsonRows } from "../../src/format/json.js";
 import { formatGRunCommand } from "../../src/format/shell-words.js";
@@ -402,5 +403,50 @@ describe("formatGRunCommand", () => {
     expect(all.slice(0, 3)).toEqual(["g", "run", "/w/my train.py"]);
     const back = Object.fromEntries(all.slice(3).map((w) => [w.slice(0, w.indexOf("=")), parseFlagValue(w.slice(w.indexOf("=") + 1))]));
     expect(back).toEqual(flags);
+  });
+});
+
+describe("the table: a flag recorded as null", () => {
+  const runs = () => [
+    makeRun(1, { x: null }, 0.5),
+    makeRun(2, { x: 0.25 }, 0.25),
+    makeRun(3, {}, 0.75),
+    makeRun(4, { x: "null" }, 0.125),
+    makeRun(5, { x: 2 }, 0.1),
+  ];
+
+  it("shows null, and nothing for a flag the run lacks, in cells and the table", () => {
+    const d = buildCompareData({ runs: runs(), now: NOW, columns: "=x", skipCore: true });
+    expect(d.rows.map((r) => r.cells[0])).toEqual(["null", "0.25", "", "null", "2"]);
+    // A text flag "null" makes the column text (left-aligned); a null does not (below).
+    expect(renderTable(d, { color: false }).split("\n")).toEqual(["x", "null", "0.25", "", "null", "2"]);
+  });
+
+  it("keeps a column of numbers and nulls numeric, and sorts null with the missing values", () => {
+    const numbers = runs().filter((r) => r.run.record.flags.x !== "null");
+    const d = buildCompareData({ runs: numbers, now: NOW, columns: "=x", skipCore: true, min: ["=x"] });
+    expect(d.columns[0]!.numeric).toBe(true);
+    expect(d.rows.map((r) => r.cells[0])).toEqual(["0.25", "2", "null", ""]);
+    // Right-aligned under its header.
+    expect(renderTable(d, { color: false }).split("\n")).toEqual(["   x", "0.25", "   2", "null", ""]);
+    const desc = buildCompareData({ runs: numbers, now: NOW, columns: "=x", skipCore: true, max: ["=x"] });
+    expect(desc.rows.map((r) => r.cells[0])).toEqual(["2", "0.25", "null", ""]);
+  });
+
+  it("dims a null flag in colour, not the text flag null", () => {
+    const d = buildCompareData({ runs: runs(), now: NOW, columns: "=x", skipCore: true });
+    const lines = renderTable(d, { color: true }).split("\n");
+    expect(lines[1]).toBe("\x1b[2mnull\x1b[0m");
+    expect(lines[4]).toBe("null");
+    expect(lines[2]).toBe("0.25");
+  });
+});
+
+describe("a command's words for people to copy", () => {
+  it("leaves plain words, single-quotes the rest, and writes a word with a control character as $'...'", () => {
+    expect(quoteShellWord("x=0.1")).toBe("x=0.1");
+    expect(quoteShellWord("a b's")).toBe("'a b'\\''s'");
+    // bash reads $'a\nb' back as a, newline, b: one line on the screen, nothing raw for the terminal.
+    expect(quoteShellWord("a\nb\t'c'\\\x1b[31m")).toBe("$'a\\nb\\t\\'c\\'\\\\\\x1b[31m'");
   });
 });

@@ -422,7 +422,9 @@ export function createRunsPage(ctx: PageContext, selected: string[], initialFilt
     );
     data!.columns.forEach((column, i) => {
       const text = row.cells[i] ?? "";
-      const classes = `cell${column.numeric ? " num" : ""}${column.key === ".status" ? ` status status-${row.status}` : ""}`;
+      // A flag recorded as null reads `null`, dimmed (a value the run lacks is an empty cell).
+      const isNull = column.kind === "flag" && row.values[i] === null && text !== "";
+      const classes = `cell${column.numeric ? " num" : ""}${isNull ? " null" : ""}${column.key === ".status" ? ` status status-${row.status}` : ""}`;
       if (column.key === ".short_id" || (column.key === ".index" && !data!.columns.some((c) => c.key === ".short_id"))) {
         line.appendChild(
           el(
