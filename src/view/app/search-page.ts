@@ -48,6 +48,9 @@ const BEST_COLOR = "#d73027";
 /** The trials chart's series (and legend entries). */
 const TRIAL_SERIES = "trial";
 const BEST_SERIES = "best so far";
+/** What an importance score is, in a line (docs/view.md, "Flag importance", says more). */
+const IMPORTANCE_HINT =
+  "The share of the objective's variation (its ranks) that the flag alone predicts for trials left out one at a time: 0 is no better than the mean, 1 a perfect prediction. U-shaped effects count; interactions between flags do not.";
 /** Below this chart width the colour scale moves under the parallel axes, which then take the whole width. */
 const NARROW_CHART_PX = 560;
 
@@ -125,7 +128,12 @@ export function createSearchPage(ctx: PageContext, id: string): Page {
           "div",
           { class: "charts two" },
           el("div", { class: "chart-card" }, el("h2", {}, `${search.objective.column} by trial`), trialsEl),
-          el("div", { class: "chart-card" }, el("h2", {}, "Flag importance"), importanceEl),
+          el(
+            "div",
+            { class: "chart-card" },
+            el("h2", { title: IMPORTANCE_HINT }, `Flag importance: how well each flag alone predicts ${search.objective.column} (0–1)`),
+            importanceEl,
+          ),
         ),
       ),
     );
@@ -291,7 +299,14 @@ function drawImportance(chart: echarts.ECharts, search: SearchResponse): void {
     grid: { left: 110, right: 30, top: 10, bottom: 30 },
     tooltip: {
       trigger: "item",
-      formatter: (p: { name?: string; value?: unknown }) => el("div", {}, `${p.name}: ${formatValue(p.value as number)}`),
+      formatter: (p: { name?: string; value?: unknown }) =>
+        el(
+          "div",
+          {},
+          `${p.name}: ${formatValue(p.value as number)}`,
+          el("br"),
+          `of ${search.objective.column}'s variation that ${p.name} alone predicts`,
+        ),
     },
     xAxis: { type: "value", min: 0, max: 1 },
     yAxis: { type: "category", data: rows.map((r) => r.flag) },
