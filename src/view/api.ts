@@ -170,7 +170,7 @@ export interface SearchTrial {
 
 export interface FlagImportance {
   flag: string;
-  /** 0..1: how much of the objective's variation the flag accounts for (method in docs/view.md). */
+  /** 0..1: how well the flag alone predicts the objective's ranks on held-out trials (method in docs/view.md). */
   score: number;
 }
 

@@ -1,11 +1,13 @@
-// Flag importance for a search (pure): how strongly each searched flag goes
-// with the objective across the finished trials. Numeric flags: the absolute
-// Spearman rank correlation (monotone effects, robust to log scales and
-// outliers). Categorical flags (text, booleans, or few distinct values of a
-// choice): the correlation ratio η² of a one-way ANOVA (the share of the
-// objective's variance explained by the flag's groups), computed on the
-// objective's ranks so both scores live on the same 0..1 rank scale.
-// docs/view.md describes the method and its limits (no interactions).
+// Flag importance for a search (pure): how well each searched flag, alone,
+// predicts the objective across the finished trials. The score is a
+// leave-one-out R² (Q²) on the objective's ranks: each trial's rank is
+// predicted from the other trials, by its neighbours along the flag (numeric
+// flags) or by its group's mean (categorical flags), and the score is the
+// share of the ranks' variation those held-out predictions explain, 0 when
+// they do no better than the mean. A local average sees any smooth effect,
+// the U shape an optimizer leaves around its optimum as much as a monotone
+// one; holding each trial out keeps a flag that does not matter near 0.
+// docs/view.md ("Flag importance") describes the method and its limits.
 
 export type ImportanceValue = number | string | boolean | null;
 
@@ -20,8 +22,11 @@ export interface FlagScore {
   score: number;
 }
 
-/** Fewer trials than this give no scores: a correlation of 2 points says nothing. */
+/** Fewer trials than this give no scores: 2 points say nothing. */
 export const MIN_TRIALS_FOR_IMPORTANCE = 3;
+/** Bounds of the number of neighbours a numeric flag's prediction averages (√n between them). */
+const MIN_NEIGHBOURS = 2;
+const MAX_NEIGHBOURS = 10;
 
 /**
  * Scores each of `flags` (or every flag that varies) from 0 to 1, highest
@@ -36,17 +41,17 @@ export function computeImportance(trials: ImportanceTrial[], flags: string[], ca
       .filter((t) => t.flags[flag] !== undefined && t.flags[flag] !== null)
       .map((t) => ({ x: t.flags[flag]!, y: t.value! }));
     if (pairs.length < MIN_TRIALS_FOR_IMPORTANCE) continue;
-    const numeric = !categorical.has(flag) && pairs.every((p) => typeof p.x === "number");
+    const numeric = !categorical.has(flag) && pairs.every((p) => typeof p.x === "number" && Number.isFinite(p.x));
+    // ranks: a diverged trial's huge loss weighs as one rank, not as the whole variance
+    const ys = rank(pairs.map((p) => p.y));
     const score = numeric
-      ? Math.abs(
-          spearman(
-            pairs.map((p) => p.x as number),
-            pairs.map((p) => p.y),
-          ),
+      ? neighbourPredictability(
+          pairs.map((p) => p.x as number),
+          ys,
         )
-      : etaSquared(
+      : groupPredictability(
           pairs.map((p) => String(p.x)),
-          rank(pairs.map((p) => p.y)),
+          ys,
         );
     out.push({ flag, score: Number.isFinite(score) ? score : 0 });
   }
@@ -68,44 +73,92 @@ export function rank(values: number[]): number[] {
   return ranks;
 }
 
-/** Spearman's rank correlation: Pearson's on the ranks; 0 when either side is constant. */
-export function spearman(xs: number[], ys: number[]): number {
-  return pearson(rank(xs), rank(ys));
+/** How many neighbours predict a trial among `n`: √n, from 2 to 10. */
+export function neighbourCount(n: number): number {
+  return Math.min(Math.max(Math.round(Math.sqrt(n)), MIN_NEIGHBOURS), MAX_NEIGHBOURS);
 }
 
-function pearson(xs: number[], ys: number[]): number {
+/**
+ * Leave-one-out R² of predicting `ys` from a numeric `xs` by the mean of each
+ * point's nearest neighbours in the xs' rank order (itself left out): at
+ * least `neighbourCount(n)` of them, and every point as near as the farthest
+ * one taken, so tied xs are taken or left together and the result never
+ * depends on the points' order. Ranks make the neighbourhoods follow where
+ * the points are dense (where an optimizer spent its trials) and ignore the
+ * flag's scale (log or linear). 0 when xs or ys do not vary.
+ */
+export function neighbourPredictability(xs: number[], ys: number[]): number {
   const n = xs.length;
-  const mx = xs.reduce((s, v) => s + v, 0) / n;
-  const my = ys.reduce((s, v) => s + v, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = xs[i]! - mx;
-    const dy = ys[i]! - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
+  const k = neighbourCount(n);
+  const rx = rank(xs);
+  // blocks of tied xs in ascending order, each with its rank and the sum and count of its ys
+  const order = xs.map((_, i) => i).sort((a, b) => xs[a]! - xs[b]!);
+  const blocks: { rank: number; sum: number; count: number }[] = [];
+  const blockOf = new Array<number>(n);
+  for (const i of order) {
+    const last = blocks[blocks.length - 1];
+    if (last !== undefined && last.rank === rx[i]) {
+      last.sum += ys[i]!;
+      last.count += 1;
+    } else blocks.push({ rank: rx[i]!, sum: ys[i]!, count: 1 });
+    blockOf[i] = blocks.length - 1;
   }
-  if (sxx === 0 || syy === 0) return 0;
-  return sxy / Math.sqrt(sxx * syy);
+  const predictions = ys.map((y, i) => {
+    const own = blockOf[i]!;
+    let sum = blocks[own]!.sum - y;
+    let count = blocks[own]!.count - 1;
+    let left = own - 1;
+    let right = own + 1;
+    while (count < k && (left >= 0 || right < blocks.length)) {
+      const dl = left >= 0 ? rx[i]! - blocks[left]!.rank : Infinity;
+      const dr = right < blocks.length ? blocks[right]!.rank - rx[i]! : Infinity;
+      if (dl <= dr) {
+        sum += blocks[left]!.sum;
+        count += blocks[left]!.count;
+        left--;
+      }
+      if (dr <= dl) {
+        sum += blocks[right]!.sum;
+        count += blocks[right]!.count;
+        right++;
+      }
+    }
+    return sum / count;
+  });
+  return predictedShare(ys, predictions);
 }
 
-/** η² = between-group sum of squares / total sum of squares; 0 when ys are constant or there is one group. */
-export function etaSquared(groups: string[], ys: number[]): number {
+/**
+ * Leave-one-out R² of predicting `ys` by the mean of the other points of the
+ * same group (the mean of all the others for a point alone in its group).
+ * 0 when there is one group or ys do not vary.
+ */
+export function groupPredictability(groups: string[], ys: number[]): number {
   const n = ys.length;
-  const mean = ys.reduce((s, v) => s + v, 0) / n;
+  const total = ys.reduce((s, v) => s + v, 0);
   const by = new Map<string, { sum: number; count: number }>();
-  let total = 0;
   for (let i = 0; i < n; i++) {
     const g = by.get(groups[i]!) ?? { sum: 0, count: 0 };
     g.sum += ys[i]!;
     g.count += 1;
     by.set(groups[i]!, g);
-    total += (ys[i]! - mean) ** 2;
   }
-  if (total === 0 || by.size < 2) return 0;
-  let between = 0;
-  for (const g of by.values()) between += g.count * (g.sum / g.count - mean) ** 2;
-  return between / total;
+  const predictions = ys.map((y, i) => {
+    const g = by.get(groups[i]!)!;
+    return g.count > 1 ? (g.sum - y) / (g.count - 1) : (total - y) / (n - 1);
+  });
+  return predictedShare(ys, predictions);
+}
+
+/** max(0, 1 − SS_res / SS_tot): the share of ys' variation the predictions explain; 0 when ys are constant. */
+function predictedShare(ys: number[], predictions: number[]): number {
+  const mean = ys.reduce((s, v) => s + v, 0) / ys.length;
+  let res = 0;
+  let tot = 0;
+  for (let i = 0; i < ys.length; i++) {
+    res += (ys[i]! - predictions[i]!) ** 2;
+    tot += (ys[i]! - mean) ** 2;
+  }
+  if (tot === 0) return 0;
+  return Math.max(0, 1 - res / tot);
 }

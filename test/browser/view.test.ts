@@ -19,6 +19,42 @@ const SCREENSHOTS = process.env.G_SCREENSHOTS === "1";
 /** Waits in the page: generous, the test machine is shared. */
 const WAIT_MS = 30_000;
 
+/** What a slice plot drew, read from its ECharts instance. */
+interface SliceDrawn {
+  flag: string;
+  xType: string;
+  categories: string[] | null;
+  /** The trials series' points ([x, objective, order]) and the best trial's mark. */
+  points: number[][];
+  best: number[][];
+}
+
+/** Every slice plot on the page, in the page's order. */
+function slicesDrawn(page: Page): Promise<SliceDrawn[]> {
+  return page.$$eval(".slice-chart", (els) =>
+    els.map((e) => {
+      const chart = (
+        e as HTMLElement & {
+          gChart: { getOption(): { xAxis: { type: string; data?: string[] }[]; series: { data: number[][] }[] } };
+        }
+      ).gChart;
+      const option = chart.getOption();
+      return {
+        flag: (e as HTMLElement).dataset.flag!,
+        xType: option.xAxis[0]!.type,
+        categories: option.xAxis[0]!.data ?? null,
+        points: option.series[0]!.data,
+        best: option.series[1]!.data,
+      };
+    }),
+  );
+}
+
+/** Flag → how many trials its slice plot shows. */
+async function slicePoints(page: Page): Promise<Record<string, number>> {
+  return Object.fromEntries((await slicesDrawn(page)).map((s) => [s.flag, s.points.length]));
+}
+
 /** A training script that logs `step:`, `loss:` and `acc:` lines, its flags as globals. */
 const CURVE_SCRIPT = `import math, time
 lr = 0.1
@@ -445,6 +481,11 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     expect(await offline.$$eval('.chart-card[data-key="loss"] .u-legend .u-series', (s) => s.length - 1)).toBe(1);
     await offline.goto(`${pathToFileURL(report).href}#/search/${gpBatch.id}`);
     await offline.waitForSelector(".parallel-chart canvas", { timeout: WAIT_MS });
+    await offline.waitForSelector(".slice-chart canvas", { timeout: WAIT_MS });
+    // the report's slice plots: one a searched flag, a point a trial
+    expect(await slicePoints(offline)).toEqual(
+      Object.fromEntries(Object.keys(gpBatch.flags).map((f) => [f, runs.filter((r) => r.batch === gpBatch.id).length])),
+    );
     expect(requested).toEqual([]);
     await offline.close();
   });
@@ -567,13 +608,14 @@ describe.skipIf(skipReason !== null)("g view of a search over choices, and in a 
   beforeAll(async () => {
     const home = tempDir("g-view-choices-");
     const work = tempDir("g-view-choices-work-");
-    writeFileSync(join(work, "curve.py"), CURVE_SCRIPT.replace("epochs = 40", "epochs = 8\nbatch_size = 32"));
+    writeFileSync(join(work, "curve.py"), CURVE_SCRIPT.replace("epochs = 40", "epochs = 8\nbatch_size = 32\nwd = 0.0001"));
     const res = g(
       [
         "run",
         "curve.py",
         `batch_size=[${CHOICES.join(",")}]`,
         "lr=[0.01:0.3]",
+        "wd=loguniform[1e-6:1e-2]",
         "--optimizer",
         "random",
         "--max-trials",
@@ -615,6 +657,63 @@ describe.skipIf(skipReason !== null)("g view of a search over choices, and in a 
     });
     expect(axes.find((a) => a.name === "batch_size")).toEqual({ name: "batch_size", type: "category", data: CHOICES.map(String) });
     expect(axes.find((a) => a.name === "lr")?.type).toBe("value");
+  });
+
+  it("draws a slice plot a searched flag, a point a trial: a log axis for a loguniform flag, the choices as categories", async () => {
+    await openSearch();
+    await page.waitForSelector(".slice-chart canvas", { timeout: WAIT_MS });
+    const slices = await slicesDrawn(page);
+    expect(slices.map((s) => s.flag).sort()).toEqual(["batch_size", "lr", "wd"]);
+    const by = Object.fromEntries(slices.map((s) => [s.flag, s]));
+    expect(by.wd!.xType).toBe("log");
+    expect(by.lr!.xType).toBe("value");
+    expect(by.batch_size!).toMatchObject({ xType: "category", categories: CHOICES.map(String) });
+    for (const s of slices) expect(s.points, s.flag).toHaveLength(trials.length);
+    // each point is a trial: its flag's value (a category's index) against its objective
+    const byTrial = new Map(trials.map((t) => [t.trial!, t]));
+    for (const [x, , order] of by.wd!.points) expect(x).toBe(byTrial.get(order!)!.flags.wd);
+    for (const [x, , order] of by.batch_size!.points) expect(CHOICES[x!]).toBe(byTrial.get(order!)!.flags.batch_size);
+    // the best trial is marked on every plot, at the best (lowest) loss
+    const lowest = Math.min(...by.lr!.points.map((p) => p[1]!));
+    for (const s of slices)
+      expect(
+        s.best.map((p) => p[1]),
+        s.flag,
+      ).toEqual([lowest]);
+  });
+
+  it("opens a trial's run page on a click on its point in a slice plot, and names it on hover", async () => {
+    await openSearch();
+    await page.waitForSelector('.slice-chart[data-flag="lr"] canvas', { timeout: WAIT_MS });
+    const best = (await slicesDrawn(page)).find((s) => s.flag === "lr")!.best[0]!;
+    await page.$eval('.slice-chart[data-flag="lr"]', (e) => e.scrollIntoView({ block: "center" }));
+    // a point that is not the best trial's (its mark lies on top of it)
+    const target = await page.$eval(
+      '.slice-chart[data-flag="lr"]',
+      (e, bestLoss) => {
+        const chart = (
+          e as HTMLElement & {
+            gChart: { getOption(): { series: { data: number[][] }[] }; convertToPixel(f: object, v: number[]): number[] };
+          }
+        ).gChart;
+        const point = chart.getOption().series[0]!.data.find((p) => p[1] !== bestLoss)!;
+        const [px, py] = chart.convertToPixel({ seriesIndex: 0 }, [point[0]!, point[1]!]);
+        const box = e.getBoundingClientRect();
+        return { order: point[2]!, x: box.left + px!, y: box.top + py! };
+      },
+      best[1]!,
+    );
+    const trial = trials.find((t) => t.trial === target.order)!;
+    await page.mouse.move(target.x, target.y);
+    await page.waitForFunction(
+      (id) =>
+        [...document.querySelectorAll(".slice-chart div")].some((d) => d.textContent?.startsWith(`trial `) && d.textContent.includes(id)),
+      trial.id.slice(0, 8),
+      { timeout: WAIT_MS },
+    );
+    await page.mouse.click(target.x, target.y);
+    await page.waitForSelector(".run-page h1", { timeout: WAIT_MS });
+    expect(page.url()).toContain(`#/run/${trial.id}`);
   });
 
   it("names the objective in the trials chart's tooltip", async () => {
@@ -662,12 +761,18 @@ describe.skipIf(skipReason !== null)("g view of a search over choices, and in a 
 
       await openSearch();
       await page.waitForSelector(".importance-chart canvas", { timeout: WAIT_MS });
+      await page.waitForSelector(".slice-chart canvas", { timeout: WAIT_MS });
       expect(await overflow()).toBe(0);
-      const canvases = await page.$$eval(".search-page .chart-card", (cards) =>
-        cards.map((c) => ({ card: c.getBoundingClientRect().right, canvas: c.querySelector("canvas")!.getBoundingClientRect().right })),
+      const canvases = await page.$$eval(".search-page .chart", (charts) =>
+        charts.map((c) => ({
+          chart: c.className,
+          card: c.closest(".chart-card")!.getBoundingClientRect().right,
+          canvas: c.querySelector("canvas")!.getBoundingClientRect().right,
+        })),
       );
-      expect(canvases).toHaveLength(3);
-      for (const c of canvases) expect(c.canvas).toBeLessThanOrEqual(c.card);
+      // parallel, trials, importance, and a slice plot for each of the 3 flags
+      expect(canvases).toHaveLength(6);
+      for (const c of canvases) expect(c.canvas, c.chart).toBeLessThanOrEqual(c.card);
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
     }

@@ -377,6 +377,27 @@ describe("g view selection, token and export", () => {
     }
   });
 
+  it("scores the demo's one flag as important: a Bayesian search around the loss's minimum", async () => {
+    // scripts/demo.mjs's search: x alone decides the loss, whose minimum (x ≈ -0.29) the
+    // optimizer's trials crowd around, so the loss is U-shaped in x (|Spearman| gave 0.11)
+    const home = tempDir("g-view-demo-");
+    const run = g(["run", "-y", "-q", "examples/train.py", "x=[-2.0:2.0]", "noise=0", "--optimizer", "bayesian", "--random-seed", "1"], {
+      home,
+      cwd: ROOT,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const batch = /^view: g view --batch ([0-9a-f]{8})$/m.exec(run.stderr)![1]!;
+    const s = await serve(home, []);
+    try {
+      const { body } = await getJson<SearchResponse>(`${s.url}api/search/${batch}`);
+      expect(body.trials.filter((t) => t.value !== null)).toHaveLength(20);
+      expect(body.importance).toEqual([{ flag: "x", score: expect.any(Number) as number }]);
+      expect(body.importance[0]!.score).toBeGreaterThan(0.4);
+    } finally {
+      await stop(s);
+    }
+  });
+
   it("fails like g compare on a bad selection, before printing a URL", () => {
     const res = g(["view", "--no-open", "--port", "0", "--batch", "07"], { home });
     expect(res.code).toBe(3);

@@ -1,6 +1,7 @@
 // The search page of a batch or sweep: parallel coordinates of every flag and
 // the objective (drag along an axis to brush a range), the objective against
-// the trial number with the best-so-far line, and each flag's importance.
+// the trial number with the best-so-far line, each flag's importance, and one
+// slice plot a flag (its values against the objective, a point a trial, early → late).
 // ECharts is imported piece by piece so the bundle holds only these charts.
 
 import { BarChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
@@ -14,12 +15,13 @@ import {
 } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
-import type { ApiFlagValue, SearchDim, SearchResponse, SearchTrial } from "../api.js";
+import type { ApiFlagValue, SearchResponse } from "../api.js";
 import { formatNumber } from "../../format/values.js";
 import { bestSoFar } from "./chart-math.js";
 import { el, replaceChildren } from "./dom.js";
 import type { Page, PageContext } from "./page.js";
 import { formatRoute } from "./router.js";
+import { axisCategories, bestTrial, buildSlices, type Slice } from "./slices.js";
 
 echarts.use([
   BarChart,
@@ -48,6 +50,14 @@ const BEST_COLOR = "#d73027";
 /** The trials chart's series (and legend entries). */
 const TRIAL_SERIES = "trial";
 const BEST_SERIES = "best so far";
+/** What an importance score is, in a line (docs/view.md, "Flag importance", says more). */
+const IMPORTANCE_HINT =
+  "The share of the objective's variation (its ranks) that the flag alone predicts for trials left out one at a time: 0 is no better than the mean, 1 a perfect prediction. U-shaped effects count; interactions between flags do not.";
+/** Slice points are coloured by when their trial ran, from the first trial's colour to the last's. */
+const EARLY_COLOR = "#9ecae1";
+const LATE_COLOR = "#08306b";
+const SLICE_SERIES = "trial";
+const SLICE_BEST_SERIES = "best";
 /** Below this chart width the colour scale moves under the parallel axes, which then take the whole width. */
 const NARROW_CHART_PX = 560;
 
@@ -86,6 +96,10 @@ export function createSearchPage(ctx: PageContext, id: string): Page {
     const parallelEl: ChartElement = el("div", { class: "chart parallel-chart" });
     const trialsEl: ChartElement = el("div", { class: "chart trials-chart" });
     const importanceEl: ChartElement = el("div", { class: "chart importance-chart" });
+    const slices = buildSlices(search).map((slice): [Slice, ChartElement] => [
+      slice,
+      el("div", { class: "chart slice-chart", "data-flag": slice.flag }),
+    ]);
     replaceChildren(
       ctx.root,
       el(
@@ -125,13 +139,44 @@ export function createSearchPage(ctx: PageContext, id: string): Page {
           "div",
           { class: "charts two" },
           el("div", { class: "chart-card" }, el("h2", {}, `${search.objective.column} by trial`), trialsEl),
-          el("div", { class: "chart-card" }, el("h2", {}, "Flag importance"), importanceEl),
+          el(
+            "div",
+            { class: "chart-card" },
+            el("h2", { title: IMPORTANCE_HINT }, `Flag importance: how well each flag alone predicts ${search.objective.column} (0–1)`),
+            importanceEl,
+          ),
         ),
+        slices.length === 0
+          ? null
+          : el(
+              "div",
+              { class: "chart-card wide slices-card" },
+              el(
+                "h2",
+                {},
+                `${search.objective.column} against each flag `,
+                el(
+                  "span",
+                  { class: "slice-key" },
+                  "trial: early ",
+                  el("span", { class: "ramp", style: `background: linear-gradient(to right, ${EARLY_COLOR}, ${LATE_COLOR})` }),
+                  " late · ",
+                  el("span", { class: "best-mark", style: `color: ${BEST_COLOR}` }, "◆"),
+                  " best",
+                ),
+              ),
+              el(
+                "div",
+                { class: "slices" },
+                ...slices.map(([slice, sliceEl]) => el("div", { class: "slice" }, el("h3", {}, slice.flag), sliceEl)),
+              ),
+            ),
       ),
     );
     drawParallel(makeChart(parallelEl), search);
     drawTrials(makeChart(trialsEl), search);
     drawImportance(makeChart(importanceEl), search);
+    for (const [slice, sliceEl] of slices) drawSlice(makeChart(sliceEl), slice, search);
   }
 
   return {
@@ -223,19 +268,6 @@ function drawParallel(chart: echarts.ECharts, search: SearchResponse): void {
   });
 }
 
-/**
- * The values of a choice flag in axis order (numbers ascending, text as the
- * search space lists it, then any other value a trial has), as text; null
- * for a range, which gets a value or log axis.
- */
-function axisCategories(dim: SearchDim, trials: SearchTrial[]): string[] | null {
-  if (dim.type !== "categorical" && dim.choices === undefined) return null;
-  const listed = dim.choices ?? [];
-  const values = [...listed, ...choicesOf(trials, dim.name).filter((v) => !listed.includes(v))];
-  if (values.every((v) => typeof v === "number")) (values as number[]).sort((a, b) => a - b);
-  return [...new Set(values.map((v) => String(v)))];
-}
-
 function drawTrials(chart: echarts.ECharts, search: SearchResponse): void {
   const ordered = search.trials.filter((t) => t.trial !== null).sort((a, b) => (a.trial as number) - (b.trial as number));
   const best = bestSoFar(
@@ -284,6 +316,78 @@ function drawTrials(chart: echarts.ECharts, search: SearchResponse): void {
   });
 }
 
+/** One flag against the objective: a point per trial, coloured early → late, the best trial marked; a click opens the trial. */
+function drawSlice(chart: echarts.ECharts, slice: Slice, search: SearchResponse): void {
+  const orders = slice.points.map((p) => p.order);
+  const axis = slice.axis;
+  const best = slice.best === null ? null : slice.points[slice.best]!;
+  const xText = (x: number): string => (axis.type === "category" ? (axis.categories[x] ?? "") : formatValue(x));
+  chart.setOption({
+    animation: false,
+    grid: { left: 56, right: 16, top: 12, bottom: 30 },
+    tooltip: {
+      trigger: "item",
+      formatter: (p: { dataIndex: number; seriesName?: string }) => {
+        const point = p.seriesName === SLICE_BEST_SERIES ? best : slice.points[p.dataIndex];
+        if (!point) return "";
+        return el(
+          "div",
+          {},
+          `trial ${point.trial ?? "?"} (${point.id.slice(0, 8)})${point === best ? ", the best" : ""}`,
+          el("br"),
+          `${slice.flag}: ${xText(point.x)}`,
+          el("br"),
+          `${search.objective.column}: ${formatValue(point.y)}`,
+        );
+      },
+    },
+    visualMap: {
+      show: false,
+      type: "continuous",
+      seriesIndex: 0,
+      dimension: 2,
+      min: Math.min(...orders),
+      max: Math.max(...orders),
+      inRange: { color: [EARLY_COLOR, LATE_COLOR] },
+    },
+    xAxis:
+      axis.type === "category"
+        ? { type: "category", data: axis.categories, axisLabel: { hideOverlap: true } }
+        : {
+            type: axis.type,
+            min: axis.min,
+            max: axis.max,
+            scale: true,
+            // the axes sit at the plot's edges, not across it at 0
+            axisLine: { onZero: false },
+            axisLabel: { showMinLabel: true, showMaxLabel: true, hideOverlap: true },
+          },
+    yAxis: { type: "value", scale: true, axisLine: { onZero: false }, axisLabel: { hideOverlap: true } },
+    series: [
+      {
+        name: SLICE_SERIES,
+        type: "scatter",
+        symbolSize: 7,
+        itemStyle: { opacity: 0.85 },
+        data: slice.points.map((p) => [p.x, p.y, p.order]),
+      },
+      {
+        name: SLICE_BEST_SERIES,
+        type: "scatter",
+        symbol: "diamond",
+        symbolSize: 14,
+        z: 3,
+        itemStyle: { color: BEST_COLOR, borderColor: "#fff", borderWidth: 1 },
+        data: best === null ? [] : [[best.x, best.y]],
+      },
+    ],
+  });
+  chart.on("click", (params) => {
+    const point = params.seriesName === SLICE_BEST_SERIES ? best : slice.points[params.dataIndex];
+    if (point) location.hash = formatRoute({ page: "run", id: point.id });
+  });
+}
+
 function drawImportance(chart: echarts.ECharts, search: SearchResponse): void {
   const rows = [...search.importance].reverse(); // highest at the top of a category y axis
   chart.setOption({
@@ -291,26 +395,28 @@ function drawImportance(chart: echarts.ECharts, search: SearchResponse): void {
     grid: { left: 110, right: 30, top: 10, bottom: 30 },
     tooltip: {
       trigger: "item",
-      formatter: (p: { name?: string; value?: unknown }) => el("div", {}, `${p.name}: ${formatValue(p.value as number)}`),
+      formatter: (p: { name?: string; value?: unknown }) =>
+        el(
+          "div",
+          {},
+          `${p.name}: ${formatValue(p.value as number)}`,
+          el("br"),
+          `of ${search.objective.column}'s variation that ${p.name} alone predicts`,
+        ),
     },
     xAxis: { type: "value", min: 0, max: 1 },
     yAxis: { type: "category", data: rows.map((r) => r.flag) },
-    series: [{ type: "bar", data: rows.map((r) => r.score), itemStyle: { color: TRIAL_COLOR }, barMaxWidth: 24 }],
+    series: [
+      {
+        type: "bar",
+        data: rows.map((r) => r.score),
+        itemStyle: { color: TRIAL_COLOR },
+        barMaxWidth: 24,
+        // the number beside each bar: a score of 0 is an answer, not a bar that failed to draw
+        label: { show: true, position: "right", formatter: (p: { value?: unknown }) => (p.value as number).toFixed(2) },
+      },
+    ],
   });
-}
-
-/** The trial with the best objective value, or null when none has one. */
-function bestTrial(search: SearchResponse): SearchTrial | null {
-  let best: SearchTrial | null = null;
-  for (const t of search.trials) {
-    if (t.value === null) continue;
-    if (best === null || (search.objective.goal === "min" ? t.value < (best.value as number) : t.value > (best.value as number))) best = t;
-  }
-  return best;
-}
-
-function choicesOf(trials: SearchTrial[], name: string): ApiFlagValue[] {
-  return [...new Set(trials.map((t) => t.flags[name] ?? null))];
 }
 
 function axisValue(value: ApiFlagValue | undefined, categorical: boolean): number | string | null {
