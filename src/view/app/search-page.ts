@@ -288,7 +288,7 @@ function drawTrials(chart: echarts.ECharts, search: SearchResponse): void {
         return el("div", {}, `trial ${trial}${run ? ` (${run.id.slice(0, 8)})` : ""}`, el("br"), `${what}: ${formatValue(value)}`);
       },
     },
-    xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 26, minInterval: 1 },
+    xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 26, minInterval: 1, axisLine: { onZero: false } },
     yAxis: { type: "value", name: search.objective.column, scale: true },
     series: [
       {
