@@ -93,7 +93,7 @@ describe.skipIf(skipReason !== null)("g view in headless Chromium", () => {
     cpSync(join(EXAMPLES, "train.py"), join(work, "train.py"));
     gOk(["run", "curve.py", "lr=0.05", "--label", "slow", "--yes", "--quiet"]);
     gOk(["run", "curve.py", "lr=0.2", "--label", "fast", "--yes", "--quiet"]);
-    gOk(["run", "train.py", "x=[-2.0:2.0]", "noise=[0.0:0.2]", "--optimizer", "gp", "--max-trials", "6", "--yes", "--quiet"]);
+    gOk(["run", "train.py", "x=[-2.0:2.0]", "noise=[0.0:0.2]", "--optimizer", "gp", "--max-trials", "12", "--yes", "--quiet"]);
     gOk(["run", "train.py", "x=0.2", "--label", XSS_LABEL, "--yes", "--quiet"]);
     runs = listRunsJson(home);
     gpBatch = runs.find((r) => r.op === "gp")!;
