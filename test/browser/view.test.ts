@@ -696,15 +696,18 @@ describe.skipIf(skipReason !== null)("g view of a search over choices, and in a 
             gChart: { getOption(): { series: { data: number[][] }[] }; convertToPixel(f: object, v: number[]): number[] };
           }
         ).gChart;
-        const point = chart.getOption().series[0]!.data.find((p) => p[1] !== bestLoss)!;
-        const [px, py] = chart.convertToPixel({ seriesIndex: 0 }, [point[0]!, point[1]!]);
+        // the one farthest from every other point on the screen: hover and click reach it alone
+        const pixels = chart.getOption().series[0]!.data.map((p) => ({ p, at: chart.convertToPixel({ seriesIndex: 0 }, [p[0]!, p[1]!]) }));
+        const room = (a: number[]) =>
+          Math.min(...pixels.filter((o) => o.at !== a).map((o) => Math.hypot(o.at[0]! - a[0]!, o.at[1]! - a[1]!)));
+        const [{ p: point, at }] = pixels.filter(({ p }) => p[1] !== bestLoss).sort((a, b) => room(b.at) - room(a.at));
         const box = e.getBoundingClientRect();
-        return { order: point[2]!, x: box.left + px!, y: box.top + py! };
+        return { order: point![2]!, x: box.left + at![0]!, y: box.top + at![1]! };
       },
       best[1]!,
     );
     const trial = trials.find((t) => t.trial === target.order)!;
-    await page.mouse.move(target.x, target.y);
+    await page.mouse.move(target.x, target.y, { steps: 4 });
     await page.waitForFunction(
       (id) =>
         [...document.querySelectorAll(".slice-chart div")].some((d) => d.textContent?.startsWith(`trial `) && d.textContent.includes(id)),
