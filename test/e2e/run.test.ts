@@ -211,6 +211,33 @@ describe("g run", () => {
     }
   });
 
+  it("never takes a process that got a SIGKILLed batch g's pid for that g: the batch reads error, g stop leaves the process alone", async () => {
+    const home = tempDir();
+    const child = gAsync(["run", "-y", join(SCRIPTS, "slow_trial.py"), "x=[1,2]", "seconds=30"], { home });
+    const done = collect(child);
+    await waitFor(child, "start:");
+    const batch = runs(home).find((r) => r.op === "grid")!;
+    const trial = runs(home).find((r) => r.batch === batch.id)!;
+    const lockPath = join(batch.dir, "LOCK");
+    const lock = JSON.parse(readFileSync(lockPath, "utf8")) as { pid: number; pid_start?: string };
+    const script = (JSON.parse(readFileSync(join(trial.dir, "LOCK"), "utf8")) as { child: number }).child;
+    child.kill("SIGKILL");
+    await done;
+    killGroup(script);
+    // A process of the test's own stands for one that got the batch g's pid since: same pid, another start.
+    const stranger = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      writeFileSync(lockPath, JSON.stringify({ ...lock, pid: stranger.pid }));
+      expect(runs(home).find((r) => r.id === batch.id)!.status).toBe("error");
+      const stop = g(["stop", batch.id], { home });
+      expect(stop.code).toBe(2);
+      expect(stop.stderr.trim()).toBe(`g: run ${batch.id.slice(0, 8)} is not running (error)`);
+      expect(isAlive(stranger.pid!)).toBe(true);
+    } finally {
+      stranger.kill("SIGKILL");
+    }
+  });
+
   it("records terminated when the script dies of a SIGTERM that reaches g just after it (a scheduler signals the whole job)", async () => {
     const home = tempDir();
     const child = gAsync(["run", "-y", join(SCRIPTS, "plain-sleep.py")], { home });
