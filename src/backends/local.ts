@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
+import { EXIT } from "../errors.js";
 import { gBin } from "../runner/paths.js";
 import type { StopSignals } from "../runner/signals.js";
 import type { Backend, JobEnd, SubmittedJob, TaskOutcome, WorkerJob } from "./backend.js";
@@ -75,7 +76,9 @@ export const localBackend: Backend = {
       const tasks: TaskOutcome[] = await Promise.all(
         workers.map(async (w) => {
           const { code, signal } = await w.ended;
-          const failure = signal !== null ? `killed by ${signal}` : code === 0 ? null : `exited with ${code}`;
+          // An agent that a stop passed on to it ended, as it does (130, or the signal itself), did not fail.
+          const stopped = (signals?.received ?? null) !== null && (code === EXIT.interrupted || signal === "SIGINT" || signal === "SIGTERM");
+          const failure = stopped || code === 0 ? null : signal !== null ? `killed by ${signal}` : `exited with ${code}`;
           return { task: w.task, log: w.log, failure };
         }),
       );

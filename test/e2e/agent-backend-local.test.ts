@@ -148,6 +148,8 @@ describe("g agent --backend local", () => {
     const r = await done;
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/^g: agents of job \S+ ended: .*; interrupted: its tasks were stopped$/m);
+    // They stopped as asked: no agent is named as failed.
+    expect(r.stderr).not.toMatch(/failed \(/);
     for (const pid of lockPids) expect(isAlive(pid)).toBe(false);
     const counts = sweepCounts(id);
     expect([counts.running, counts.terminated]).toEqual([0, 2]);
