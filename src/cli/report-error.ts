@@ -2,6 +2,7 @@
 // place that exits). Its own module so that \`g --help\` loads none of it.
 
 import { EXIT, GError } from "../errors.js";
+import { escapeControlChars } from "../format/values.js";
 import { writeErr } from "../runner/terminal.js";
 
 interface CommanderLikeError {
@@ -21,7 +22,8 @@ export function reportError(err: unknown): number {
     return err.exitCode === 0 ? 0 : EXIT.usage;
   }
   if (err instanceof GError) {
-    if (err.message) writeErr(`g: ${err.message}\n`);
+    // A message quotes what the user typed: a line break or an ESC in it would break the one line or reach the terminal.
+    if (err.message) writeErr(`g: ${escapeControlChars(err.message)}\n`);
     if (process.env.G_DEBUG === "1" && err.stack) writeErr(err.stack + "\n");
     return err.exitCode;
   }

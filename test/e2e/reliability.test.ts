@@ -278,6 +278,12 @@ describe("g ask-tell: bad lines", () => {
 });
 
 describe("usage errors", () => {
+  it("show the user's line breaks and escape sequences escaped, on one line", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", join(SCRIPTS, "echo_args.js"), "name=[a\x1b[1m,\nb]"], { home });
+    expectUsageError(res, /^g: flag name: "\[a\\x1b\[1m,\\nb\]" has unbalanced brackets; /);
+    expect(res.stderr).not.toMatch(/\x1b/);
+  });
   it("are one line, with commander's did-you-mean on it", () => {
     const home = tempDir();
     expectUsageError(g(["compare", "--mn", "loss"], { home }), /^g: unknown option '--mn'; did you mean --min\?$/);
