@@ -39,7 +39,7 @@ export const localBackend: Backend = {
         child = spawn(process.execPath, [gBin(), ...job.gArgs], {
           cwd: job.cwd,
           stdio: ["ignore", fd, fd],
-          env: process.env,
+          env: { ...process.env, G_HOME: job.home },
           detached: true,
         });
       } finally {

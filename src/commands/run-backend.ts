@@ -96,6 +96,7 @@ export async function submitBatch(store: RunStore, batchId: string, trials: numb
       ...(sub.parallel !== undefined ? { parallel: sub.parallel } : {}),
       name: `g-batch-${shortId(batch.id)}`,
       cwd: batch.record.cwd,
+      home: store.home,
       logDir: join(batch.dir, "tasks"),
       options: sub.options,
     });
