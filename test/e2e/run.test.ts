@@ -68,6 +68,19 @@ describe("g run", () => {
     expect(existsSync(join(run!.dir, "LOCK"))).toBe(false);
   });
 
+  it("keeps a float global a float, given a whole number or left at its default (G_FLAGS' JSON has 1 for 1.0)", () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const script = join(dir, "types.py");
+    writeFileSync(script, "x = 1.0\ny = -2.0\nn = 3\nb = False\nprint(repr(x), repr(y), repr(n), repr(b))\n");
+    const plain = g(["run", "-y", script], { home });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain("1.0 -2.0 3 False");
+    const given = g(["run", "-y", script, "x=2", "n=4", "b=true"], { home });
+    expect(given.code, given.stderr).toBe(0);
+    expect(given.stdout).toContain("2.0 -2.0 4 True");
+  });
+
   it("records the script's defaults as flags when none are given", () => {
     const home = tempDir();
     expect(g(["run", "-y", join(EXAMPLES, "train.py")], { home }).code).toBe(0);
