@@ -77,7 +77,8 @@ export const localBackend: Backend = {
         workers.map(async (w) => {
           const { code, signal } = await w.ended;
           // An agent that a stop passed on to it ended, as it does (130, or the signal itself), did not fail.
-          const stopped = (signals?.received ?? null) !== null && (code === EXIT.interrupted || signal === "SIGINT" || signal === "SIGTERM");
+          const stopped =
+            (signals?.received ?? null) !== null && (code === EXIT.interrupted || signal === "SIGINT" || signal === "SIGTERM");
           const failure = stopped || code === 0 ? null : signal !== null ? `killed by ${signal}` : `exited with ${code}`;
           return { task: w.task, log: w.log, failure };
         }),

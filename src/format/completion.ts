@@ -129,7 +129,9 @@ function positionalCandidates(cmd: CommandShape, rest: string[], sources: Comple
       if (script === undefined) return null;
       // A flag given already after the script (`lr=0.1`, `--lr 0.1`, a bare `--flag`) is not offered again.
       const after = rest.slice(rest.indexOf(script) + 1);
-      const given = new Set(after.filter((w) => /^--[A-Za-z_][\w.-]*(=|$)|^[A-Za-z_][\w.-]*=/.test(w)).map((w) => w.replace(/^--/, "").split("=")[0]));
+      const given = new Set(
+        after.filter((w) => /^--[A-Za-z_][\w.-]*(=|$)|^[A-Za-z_][\w.-]*=/.test(w)).map((w) => w.replace(/^--/, "").split("=")[0]),
+      );
       return sources.scriptFlags(script).filter((c) => !given.has(c.value.replace(/=$/, "")));
     }
     case "none":

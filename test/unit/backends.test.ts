@@ -127,7 +127,9 @@ describe("the Slurm backend", () => {
     const script = argv.indexOf("/h/agents/g-task.sh");
     expect(argv[script - 1]).toBe("--partition=gpu");
     expect(argv.slice(-2)).toEqual(["agent", "0000abcd"]);
-    expect(buildSbatchArgv({ gArgs: [], tasks: 2, name: "n", cwd: "/", home: "/h", logDir: "/l", options: [] }, "/s")[1]).toBe("--array=0-1");
+    expect(buildSbatchArgv({ gArgs: [], tasks: 2, name: "n", cwd: "/", home: "/h", logDir: "/l", options: [] }, "/s")[1]).toBe(
+      "--array=0-1",
+    );
   });
 
   it("knows local and slurm, and names both when given another", () => {
