@@ -22,6 +22,12 @@ export interface WorkerJob {
   /** A name for the job, shown by the scheduler. */
   name: string;
   cwd: string;
+  /**
+   * The store, as an absolute path: every task gets it as G_HOME, since its
+   * cwd may not be this g's (an agent runs where the sweep's program is), and
+   * there a relative G_HOME, or the nearest `.g/`, would name another store.
+   */
+  home: string;
   /** Where the tasks' own output (not the trials', which go to the store) is written. */
   logDir: string;
   /** Extra scheduler options as separate arguments (e.g. ["--partition=gpu", "--time=1:00:00"]). */

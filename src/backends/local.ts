@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
+import { EXIT } from "../errors.js";
 import { gBin } from "../runner/paths.js";
 import type { StopSignals } from "../runner/signals.js";
 import type { Backend, JobEnd, SubmittedJob, TaskOutcome, WorkerJob } from "./backend.js";
@@ -38,7 +39,7 @@ export const localBackend: Backend = {
         child = spawn(process.execPath, [gBin(), ...job.gArgs], {
           cwd: job.cwd,
           stdio: ["ignore", fd, fd],
-          env: process.env,
+          env: { ...process.env, G_HOME: job.home },
           detached: true,
         });
       } finally {
@@ -75,7 +76,10 @@ export const localBackend: Backend = {
       const tasks: TaskOutcome[] = await Promise.all(
         workers.map(async (w) => {
           const { code, signal } = await w.ended;
-          const failure = signal !== null ? `killed by ${signal}` : code === 0 ? null : `exited with ${code}`;
+          // An agent that a stop passed on to it ended, as it does (130, or the signal itself), did not fail.
+          const stopped =
+            (signals?.received ?? null) !== null && (code === EXIT.interrupted || signal === "SIGINT" || signal === "SIGTERM");
+          const failure = stopped || code === 0 ? null : signal !== null ? `killed by ${signal}` : `exited with ${code}`;
           return { task: w.task, log: w.log, failure };
         }),
       );

@@ -163,11 +163,15 @@ export async function readSlurmTasks(job: string): Promise<TaskEnd[]> {
   }
 }
 
-function runTool(cmd: string, args: string[], timeoutMs?: number): Promise<string> {
+function runTool(cmd: string, args: string[], timeoutMs?: number, env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolveRun, reject) => {
     let child;
     try {
-      child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}) });
+      child = spawn(cmd, args, {
+        stdio: ["ignore", "pipe", "pipe"],
+        ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
+        ...(env !== undefined ? { env } : {}),
+      });
     } catch (err) {
       reject(err);
       return;
@@ -195,7 +199,8 @@ export const slurmBackend: Backend = {
     mkdirSync(job.logDir, { recursive: true });
     const script = join(job.logDir, "g-task.sh");
     writeFileSync(script, TASK_SCRIPT, { mode: 0o755 });
-    const out = await runTool("sbatch", buildSbatchArgv(job, script));
+    // --export=ALL hands the tasks sbatch's own environment: G_HOME made the store's absolute path there.
+    const out = await runTool("sbatch", buildSbatchArgv(job, script), undefined, { ...process.env, G_HOME: job.home });
     // --parsable prints "jobid" or "jobid;cluster".
     const id = out.trim().split(";")[0]!;
     if (!/^\d+$/.test(id)) throw new UsageError(`sbatch printed "${out.trim()}", not a job id`);

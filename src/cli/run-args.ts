@@ -104,8 +104,13 @@ export function parseRunArgs(argv: string[]): RunArgs {
   checkLabel(out.label, "-l/--label");
   const seen = new Set<string>();
   for (const f of out.flags) {
-    if (seen.has(f.name))
-      throw new UsageError(`flag ${f.name} is given twice; give it once (a list such as ${f.name}=[1,2] searches several values)`);
+    if (seen.has(f.name)) {
+      // `--verbose --verbose`, as a counted option (argparse's action="count") is written on its own command line.
+      const counted = f.text === true ? `; a counted option takes how many times: ${f.name}=2 passes --${f.name} --${f.name}` : "";
+      throw new UsageError(
+        `flag ${f.name} is given twice; give it once (a list such as ${f.name}=[1,2] searches several values)${counted}`,
+      );
+    }
     seen.add(f.name);
   }
   return out;

@@ -124,6 +124,7 @@ async function submitAgents(store: RunStore, sweep: Sweep, opts: AgentOptions): 
     ...(opts.slurmArrayParallel !== undefined ? { parallel: opts.slurmArrayParallel } : {}),
     name: `g-agent-${sweep.id}`,
     cwd: agentCwd(sweep),
+    home: store.home,
     logDir: join(sweep.dir, "agents"),
     options: splitSlurmOptions(opts.slurmOpt ?? []),
   });

@@ -13,7 +13,7 @@ import { InterruptedError, RunFailedError, UsageError } from "../errors.js";
 import { formatArrayIndices } from "../backends/slurm.js";
 import { formatNumber } from "../format/values.js";
 import { DEFAULT_OBJECTIVE, lossFor } from "../query/objective.js";
-import { isoNow, shortId, type RunStore } from "../store/store.js";
+import { isoNow, ownLock, shortId, type RunStore } from "../store/store.js";
 import { withStopSignals } from "../runner/signals.js";
 import { appendTrialEntry, readTrialEntries } from "../store/sweeps.js";
 import { readBatchRecord, type Run, type SubmittedSession } from "../store/types.js";
@@ -78,7 +78,7 @@ export async function submitBatch(store: RunStore, batchId: string, trials: numb
     ...(sub.parallel !== undefined ? { parallel: sub.parallel } : {}),
   };
   // While sbatch runs, the batch is this process's; a g that dies here leaves it `error`, not running forever.
-  const lease = store.holdLease(batch.id, { pid: process.pid, host: hostname() });
+  const lease = store.holdLease(batch.id, ownLock());
   await store.updateRun(batch.id, (r) => {
     r.started ??= isoNow();
     r.stopped = null;
@@ -96,6 +96,7 @@ export async function submitBatch(store: RunStore, batchId: string, trials: numb
       ...(sub.parallel !== undefined ? { parallel: sub.parallel } : {}),
       name: `g-batch-${shortId(batch.id)}`,
       cwd: batch.record.cwd,
+      home: store.home,
       logDir: join(batch.dir, "tasks"),
       options: sub.options,
     });

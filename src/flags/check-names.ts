@@ -27,6 +27,9 @@ export function checkTags(tags: readonly string[], option: string): void {
       throw new UsageError(
         `${option}: tag ${JSON.stringify(tag)} has a space or comma; give each tag on its own (${option} a ${option} b)`,
       );
+    // ESC and the like are no blank, but would reach every table and terminal that shows the tag.
+    if (/[\u0000-\u001f\u007f]/.test(tag))
+      throw new UsageError(`${option}: tag ${JSON.stringify(tag)} has a control character; a tag is one word of text`);
   }
 }
 

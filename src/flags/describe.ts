@@ -2,6 +2,7 @@
 // ("x: uniform float in [-0.4, -0.2]"), so a user sees that integer bounds
 // sample integers or that a list became a grid axis before anything runs.
 
+import { escapeControlChars } from "../format/values.js";
 import type { FlagValue } from "../store/types.js";
 import type { Dimension } from "./space.js";
 import { formatFlagValue } from "./value.js";
@@ -11,8 +12,9 @@ const MAX_LISTED_VALUES = 10;
 /** Drawn values (0.08652641742695602) are shown this short, unless that would make two look alike. */
 const SHOWN_DIGITS = 6;
 
+/** One line, its text values' control characters escaped (`a\tb`), as tables and the one-run preview show them. */
 export function describeDimension(name: string, dim: Dimension): string {
-  return `${name}: ${describe(dim)}`;
+  return escapeControlChars(`${name}: ${describe(dim)}`);
 }
 
 function describe(dim: Dimension): string {

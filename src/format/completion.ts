@@ -111,13 +111,13 @@ export function completeWords(root: CommandShape, words: string[], sources: Comp
 function positionalCandidates(cmd: CommandShape, rest: string[], sources: CompletionSources): Candidate[] | null {
   switch (cmd.positional) {
     case "runs":
-      return sources.runs(rest.includes("--trash") ? "trashed" : "any");
+      return notGivenRuns(sources.runs(rest.includes("--trash") ? "trashed" : "any"), cmd, rest);
     case "running-runs":
-      return sources.runs("stoppable");
+      return notGivenRuns(sources.runs("stoppable"), cmd, rest);
     case "trashed-runs":
-      return sources.runs("trashed");
+      return notGivenRuns(sources.runs("trashed"), cmd, rest);
     case "idle-runs":
-      return sources.runs("idle");
+      return notGivenRuns(sources.runs("idle"), cmd, rest);
     case "sweep":
       return sources.sweeps();
     case "shell":
@@ -125,28 +125,49 @@ function positionalCandidates(cmd: CommandShape, rest: string[], sources: Comple
     case "file":
       return null;
     case "script": {
-      const script = firstPositional(cmd, rest);
+      const script = positionalWords(cmd, rest)[0];
       if (script === undefined) return null;
-      return sources.scriptFlags(script);
+      // A flag given already after the script (`lr=0.1`, `--lr 0.1`, a bare `--flag`) is not offered again.
+      const after = rest.slice(rest.indexOf(script) + 1);
+      const given = new Set(
+        after.filter((w) => /^--[A-Za-z_][\w.-]*(=|$)|^[A-Za-z_][\w.-]*=/.test(w)).map((w) => w.replace(/^--/, "").split("=")[0]),
+      );
+      return sources.scriptFlags(script).filter((c) => !given.has(c.value.replace(/=$/, "")));
     }
     case "none":
       return [];
   }
 }
 
-/** The first word of `rest` that is neither an option nor an option's value: `g run`'s SCRIPT. */
-function firstPositional(cmd: CommandShape, rest: string[]): string | undefined {
+/**
+ * The words of `rest` that are neither options nor options' values: the runs
+ * given so far, or `g run`'s SCRIPT and its name=value flags. After `--`, every
+ * word is one.
+ */
+function positionalWords(cmd: CommandShape, rest: string[]): string[] {
+  const out: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i]!;
-    if (word === "--") return rest[i + 1];
+    if (word === "--") return [...out, ...rest.slice(i + 1)];
     if (word.startsWith("-")) {
       const option = findOption(cmd, word);
       if (option?.takesValue && !word.includes("=")) i++;
       continue;
     }
-    return word;
+    out.push(word);
   }
-  return undefined;
+  return out;
+}
+
+/**
+ * The runs of `candidates` that the words before the cursor do not name
+ * already, by short id or by a longer prefix of the full id: `g stop a1b2c3d4 <TAB>`
+ * offers the other running runs.
+ */
+function notGivenRuns(candidates: Candidate[], cmd: CommandShape, rest: string[]): Candidate[] {
+  const given = positionalWords(cmd, rest).filter((w) => /^[0-9a-f]{8,}$/.test(w));
+  if (given.length === 0) return candidates;
+  return candidates.filter((c) => !given.some((w) => w.startsWith(c.value)));
 }
 
 /**

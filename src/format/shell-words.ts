@@ -3,18 +3,24 @@
 
 import { encodeFlagValue } from "../flags/value.js";
 import type { Flags } from "../store/types.js";
-import { escapeControlChars } from "./values.js";
 
 /**
  * `word` as is when the shell leaves it alone, else in single quotes; a word
- * with a control character (a newline, an escape) in bash's `$'...'`, its
- * controls as `\n`, `\t`, `\xHH`, so the command stays on one line and
- * nothing reaches the terminal raw.
+ * with a control character (a line break, a tab, ESC) in ANSI-C quotes
+ * (`$'a\nb'`, read by bash, zsh, ksh and POSIX sh since 2024), so that the
+ * line stays one line and no terminal acts on an escape sequence in it.
  */
 export function quoteShellWord(word: string): string {
   if (/^[\w@%+=:,./-]+$/.test(word)) return word;
-  if (escapeControlChars(word) !== word) return `$'${escapeControlChars(word.replace(/[\\']/g, (c) => `\\${c}`))}'`;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
+  if (!/[\u0000-\u001f\u007f]/.test(word)) return `'${word.replace(/'/g, `'\\''`)}'`;
+  return `$'${word.replace(/[\\'\u0000-\u001f\u007f]/g, escapeAnsiC)}'`;
+}
+
+const ANSI_C_ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r" };
+
+/** One character inside `$'...'`: its short escape, else `\xHH` (always two digits, which ends the escape). */
+function escapeAnsiC(ch: string): string {
+  return ANSI_C_ESCAPES[ch] ?? `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`;
 }
 
 /**

@@ -219,7 +219,7 @@ export async function startRun(opts: ExecuteOptions): Promise<RunningProcess> {
     const childStart = readProcessStart(child.pid);
     lease.update({ child: child.pid, ...(childStart !== null ? { child_start: childStart } : {}) });
   }
-  const sourceCopy = opts.sourceOf ? copySourceCode(opts.sourceOf, run.dir).catch(() => undefined) : Promise.resolve();
+  const sourceCopy = opts.sourceOf ? copySourceCode(opts.sourceOf, run.dir, store.home).catch(() => undefined) : Promise.resolve();
 
   // A write that fails (disk full, store removed) stops the script rather than crash g:
   // the store leaves what was written whole (whole lines, or nothing), and the run

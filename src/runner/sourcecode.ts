@@ -43,19 +43,21 @@ const listings = new Map<string, Promise<string[]>>();
 /**
  * The source files below `root` (paths relative to it, `/`-separated): regular
  * files (not symlinks) with a source extension, up to SOURCE_MAX_DEPTH parts,
- * nothing whose name starts with a dot, no ignored folder; a folder that cannot
- * be read is left out.
+ * nothing whose name starts with a dot, no ignored folder, nothing inside
+ * `skip` (the store, when G_HOME is a folder of the project); a folder that
+ * cannot be read is left out.
  */
-export function listSources(root: string): Promise<string[]> {
-  let found = listings.get(root);
+export function listSources(root: string, skip: string | null = null): Promise<string[]> {
+  const key = skip === null ? root : `${root}\0${skip}`;
+  let found = listings.get(key);
   if (!found) {
-    found = walkSources(root);
-    listings.set(root, found);
+    found = walkSources(root, skip === null ? null : resolve(skip));
+    listings.set(key, found);
   }
   return found;
 }
 
-async function walkSources(root: string): Promise<string[]> {
+async function walkSources(root: string, skip: string | null): Promise<string[]> {
   const found: string[] = [];
   const walk = async (dir: string, rel: string, parts: number): Promise<void> => {
     const entries = await readEntries(dir);
@@ -66,12 +68,13 @@ async function walkSources(root: string): Promise<string[]> {
       if (entry.isFile()) {
         if (SOURCE_EXTENSIONS.has(entry.name.slice(entry.name.lastIndexOf(".") + 1)) && entry.name.includes(".")) found.push(path);
       } else if (entry.isDirectory() && parts + 1 < SOURCE_MAX_DEPTH && !SOURCE_IGNORED_DIRS.has(entry.name)) {
-        below.push(walk(join(dir, entry.name), path, parts + 1));
+        const sub = join(dir, entry.name);
+        if (sub !== skip) below.push(walk(sub, path, parts + 1));
       }
     }
     await Promise.all(below);
   };
-  await walk(root, "", 0);
+  await walk(resolve(root), "", 0);
   return found;
 }
 
@@ -79,10 +82,15 @@ function readEntries(dir: string): Promise<Dirent[]> {
   return new Promise((done) => readdir(dir, { withFileTypes: true }, (err, entries) => done(err ? [] : entries)));
 }
 
-export async function copySourceCode(script: string, runDir: string): Promise<string[]> {
+/**
+ * Copies `script` and the source files near it (listSources) into
+ * `runDir`/sourcecode, within the caps; `home` is the store, never copied from
+ * (its runs-order.txt and the like are no source, and `runs` alone is skipped by name).
+ */
+export async function copySourceCode(script: string, runDir: string, home: string | null = null): Promise<string[]> {
   const root = dirname(resolve(script));
   const dest = join(runDir, "sourcecode");
-  const found = await listSources(root);
+  const found = await listSources(root, home);
   const scriptRel = relative(root, resolve(script));
   // The script first, then the nearest files, so the caps drop what is farthest away. Names in
   // code-unit order: localeCompare's first call loads ICU's collator (tens of ms), for an order

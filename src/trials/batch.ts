@@ -4,7 +4,6 @@
 // tpe); `-j N` workers take trial numbers from one queue. Ctrl-C or SIGTERM
 // stops the running trials and starts no new ones.
 
-import { hostname } from "node:os";
 import { InterruptedError, RunFailedError } from "../errors.js";
 import type { Observation, Point, Rng, Space } from "../flags/space.js";
 import { lossFor, missingObjectiveWarning, noScalarsWarning, objectiveValue } from "../query/objective.js";
@@ -15,7 +14,7 @@ import { createRng } from "../search/rng.js";
 import { createStartedRun, startRun, type OutputSink, type RunningProcess } from "../runner/execute.js";
 import type { ScriptInfo } from "../runner/inspect.js";
 import { StopSignals } from "../runner/signals.js";
-import { isoNow, shortId, type RunStore } from "../store/store.js";
+import { isoNow, ownLock, shortId, type RunStore } from "../store/store.js";
 import type { Flags, Objective, Placement, Run, ScalarRecord } from "../store/types.js";
 import type { ProgressReporter } from "../ui/progress.js";
 import { pointOf } from "./history.js";
@@ -71,7 +70,7 @@ export async function runBatch(plan: BatchJob): Promise<void> {
   const { store, batch } = plan;
   // In place of W&B's dashboard URL: the command that shows this batch's trials as they come in.
   plan.progress.message(`view: g view --batch ${shortId(batch.id)}`);
-  const lease = store.holdLease(batch.id, { pid: process.pid, host: hostname() });
+  const lease = store.holdLease(batch.id, ownLock());
   await store.updateRun(batch.id, (r) => {
     r.started ??= isoNow();
     r.stopped = null;

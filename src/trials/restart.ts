@@ -66,6 +66,15 @@ export function planRestart(req: RestartRequest): RestartPlan {
   const objective = rec.objective ?? DEFAULT_OBJECTIVE;
   const byNumber = new Map<number, Run>();
   for (const t of req.trials) if (t.record.trial !== undefined) byNumber.set(t.record.trial, t);
+  // A trial whose batch g died while its script lives on (kill -9) is still running: a restart now would
+  // neither run it again nor learn from it, and the batch would end "completed" whatever it came to.
+  const running = req.trials.find((t) => t.status === "running");
+  if (running !== undefined) {
+    const id = shortId(running.id);
+    throw new UsageError(
+      `batch ${shortId(batch.id)} has a trial still running (trial ${running.record.trial ?? "?"}, run ${id}); wait for it, or stop it with g stop ${id}, then restart`,
+    );
+  }
   const rerun = new Map<number, Run>();
   for (const [n, t] of byNumber) if (wasInterrupted(t)) rerun.set(n, t);
 

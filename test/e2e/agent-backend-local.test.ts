@@ -6,7 +6,7 @@
 // has returned, never by timing. Spawns the real bin/g (build first: npm run
 // build) with real Python scripts.
 
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { collect, g, gAsync } from "../helpers/g.js";
@@ -134,6 +134,20 @@ describe("g agent --backend local", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("hands the agents the store as an absolute G_HOME: with a relative one they run in the sweep file's folder and find it", () => {
+    const project = tempDir("g-agent-local-rel-");
+    mkdirSync(join(project, "sub"));
+    writeFileSync(join(project, "sub", "train.py"), "import sys\nprint('loss: 1')\n");
+    writeFileSync(join(project, "sub", "s.yaml"), "program: train.py\nmethod: grid\nparameters:\n  a: {values: [1, 2]}\n");
+    // G_HOME=store, relative to where g runs; the agents run in sub/, where train.py is.
+    const made = g(["sweep", "sub/s.yaml"], { home: "store", cwd: project });
+    expect(made.code, made.stderr).toBe(0);
+    const r = g(["agent", made.stdout.trim(), "--backend", "local", "--agents", "1", "--wait"], { home: "store", cwd: project });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/ended: 2 trial\(s\) claimed, 2 completed, 0 failed/);
+    expect(existsSync(join(project, "sub", "store"))).toBe(false);
+  });
+
   it("with --wait, passes a Ctrl-C on to the agents, which stop their trials, and exits 130", async () => {
     rmSync(join(work, "gate"), { force: true });
     const id = createSweep("stopped.yaml", "program: gated.py\nmethod: grid\nparameters:\n  a: {values: [5, 6, 7]}\n");
@@ -148,6 +162,8 @@ describe("g agent --backend local", () => {
     const r = await done;
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/^g: agents of job \S+ ended: .*; interrupted: its tasks were stopped$/m);
+    // They stopped as asked: no agent is named as failed.
+    expect(r.stderr).not.toMatch(/failed \(/);
     for (const pid of lockPids) expect(isAlive(pid)).toBe(false);
     const counts = sweepCounts(id);
     expect([counts.running, counts.terminated]).toEqual([0, 2]);

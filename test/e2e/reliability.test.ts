@@ -222,12 +222,19 @@ describe("names and ids", () => {
     expectUsageError(g(["agent", "../../x"], { home }), /is not a sweep id/);
   });
 
-  it("refuses empty tags and tags with a comma", () => {
+  it("refuses empty tags, tags with a comma and tags with a control character", () => {
     const home = tempDir();
+    expectUsageError(
+      g(["run", "-y", "--tag", "a\x1b[1mb", join(SCRIPTS, "echo_args.js")], { home }),
+      /--tag: tag "a\\u001b\[1mb" has a control character/,
+    );
     expectUsageError(g(["run", "-y", "--tag", "", join(SCRIPTS, "echo_args.js")], { home }), /--tag: a tag cannot be empty/);
     expectUsageError(g(["run", "-y", "--tag", "x,y", join(SCRIPTS, "echo_args.js")], { home }), /--tag: tag "x,y" has a space or comma/);
     expectUsageError(g(["run", "-y", "-l", "a\nb", join(SCRIPTS, "echo_args.js")], { home }), /-l\/--label: a label is one line of text/);
     expect(listRunsJson(home)).toHaveLength(0);
+    expect(g(["run", "-y", join(SCRIPTS, "echo_args.js")], { home }).code).toBe(0);
+    expectUsageError(g(["runs", "tag", "1", "--add", "x\x07"], { home }), /--add: tag "x\\u0007" has a control character/);
+    expect(listRunsJson(home)[0]!.tags).toEqual([]);
   });
 });
 
@@ -271,6 +278,12 @@ describe("g ask-tell: bad lines", () => {
 });
 
 describe("usage errors", () => {
+  it("show the user's line breaks and escape sequences escaped, on one line", () => {
+    const home = tempDir();
+    const res = g(["run", "-y", join(SCRIPTS, "echo_args.js"), "name=[a\x1b[1m,\nb]"], { home });
+    expectUsageError(res, /^g: flag name: "\[a\\x1b\[1m,\\nb\]" has unbalanced brackets; /);
+    expect(res.stderr).not.toMatch(/\x1b/);
+  });
   it("are one line, with commander's did-you-mean on it", () => {
     const home = tempDir();
     expectUsageError(g(["compare", "--mn", "loss"], { home }), /^g: unknown option '--mn'; did you mean --min\?$/);

@@ -68,6 +68,19 @@ describe("g run", () => {
     expect(existsSync(join(run!.dir, "LOCK"))).toBe(false);
   });
 
+  it("keeps a float global a float, given a whole number or left at its default (G_FLAGS' JSON has 1 for 1.0)", () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const script = join(dir, "types.py");
+    writeFileSync(script, "x = 1.0\ny = -2.0\nn = 3\nb = False\nprint(repr(x), repr(y), repr(n), repr(b))\n");
+    const plain = g(["run", "-y", script], { home });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain("1.0 -2.0 3 False");
+    const given = g(["run", "-y", script, "x=2", "n=4", "b=true"], { home });
+    expect(given.code, given.stderr).toBe(0);
+    expect(given.stdout).toContain("2.0 -2.0 4 True");
+  });
+
   it("records the script's defaults as flags when none are given", () => {
     const home = tempDir();
     expect(g(["run", "-y", join(EXAMPLES, "train.py")], { home }).code).toBe(0);
@@ -205,6 +218,33 @@ describe("g run", () => {
       const stop = g(["stop", "1"], { home });
       expect(stop.code).toBe(2);
       expect(stop.stderr).toMatch(/is not running \(error\)/);
+      expect(isAlive(stranger.pid!)).toBe(true);
+    } finally {
+      stranger.kill("SIGKILL");
+    }
+  });
+
+  it("never takes a process that got a SIGKILLed batch g's pid for that g: the batch reads error, g stop leaves the process alone", async () => {
+    const home = tempDir();
+    const child = gAsync(["run", "-y", join(SCRIPTS, "slow_trial.py"), "x=[1,2]", "seconds=30"], { home });
+    const done = collect(child);
+    await waitFor(child, "start:");
+    const batch = runs(home).find((r) => r.op === "grid")!;
+    const trial = runs(home).find((r) => r.batch === batch.id)!;
+    const lockPath = join(batch.dir, "LOCK");
+    const lock = JSON.parse(readFileSync(lockPath, "utf8")) as { pid: number; pid_start?: string };
+    const script = (JSON.parse(readFileSync(join(trial.dir, "LOCK"), "utf8")) as { child: number }).child;
+    child.kill("SIGKILL");
+    await done;
+    killGroup(script);
+    // A process of the test's own stands for one that got the batch g's pid since: same pid, another start.
+    const stranger = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      writeFileSync(lockPath, JSON.stringify({ ...lock, pid: stranger.pid }));
+      expect(runs(home).find((r) => r.id === batch.id)!.status).toBe("error");
+      const stop = g(["stop", batch.id], { home });
+      expect(stop.code).toBe(2);
+      expect(stop.stderr.trim()).toBe(`g: run ${batch.id.slice(0, 8)} is not running (error)`);
       expect(isAlive(stranger.pid!)).toBe(true);
     } finally {
       stranger.kill("SIGKILL");

@@ -244,7 +244,7 @@ describe("the Optimizer client keeps its history", () => {
       ].join("\n");
       const res = python(["-c", script, name]);
       expect(res.stderr).toBe("");
-      expect(res.stdout).toBe("g_runs: the optimizer stopped: g ask-tell exited with status -9\nTrue 12 12\n");
+      expect(res.stdout).toBe("g_runs: the optimizer stopped: g ask-tell was killed by SIGKILL\nTrue 12 12\n");
     },
     120_000,
   );

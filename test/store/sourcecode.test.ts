@@ -95,4 +95,22 @@ describe("listSources", () => {
       rmSync(run, { recursive: true, force: true });
     }
   });
+
+  it("copies nothing from the store when G_HOME is a folder beside the script", async () => {
+    const project = mkdtempSync(join(tmpdir(), "g-sourcecode-home-"));
+    try {
+      writeFileSync(join(project, "train.py"), "x = 1\n");
+      mkdirSync(join(project, "store", "cache"), { recursive: true });
+      writeFileSync(join(project, "store", "runs-order.txt"), "");
+      writeFileSync(join(project, "store", "cache", "index.json"), "{}");
+      mkdirSync(join(project, "storey"));
+      writeFileSync(join(project, "storey", "kept.py"), "");
+      const run = join(project, "store", "runs", "0123");
+      mkdirSync(run, { recursive: true });
+      const copied = await copySourceCode(join(project, "train.py"), run, join(project, "store"));
+      expect(copied.sort()).toEqual(["storey/kept.py", "train.py"]);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
 });

@@ -47,7 +47,7 @@ describe("the Slurm backend", () => {
     expect(formatArrayIndices([9, 1, 3, 2, 7, 10, 3])).toBe("1-3,7,9-10");
     expect(formatArrayIndices([5])).toBe("5");
     const argv = buildSbatchArgv(
-      { gArgs: [], tasks: 3, indices: [2, 5, 6], parallel: 2, name: "n", cwd: "/", logDir: "/l", options: [] },
+      { gArgs: [], tasks: 3, indices: [2, 5, 6], parallel: 2, name: "n", cwd: "/", home: "/h", logDir: "/l", options: [] },
       "/s",
     );
     expect(argv[1]).toBe("--array=2,5-6%2");
@@ -110,6 +110,7 @@ describe("the Slurm backend", () => {
         parallel: 8,
         name: "g-agent-0000abcd",
         cwd: "/w",
+        home: "/h",
         logDir: "/h/agents",
         options: ["--partition=gpu"],
       },
@@ -126,7 +127,9 @@ describe("the Slurm backend", () => {
     const script = argv.indexOf("/h/agents/g-task.sh");
     expect(argv[script - 1]).toBe("--partition=gpu");
     expect(argv.slice(-2)).toEqual(["agent", "0000abcd"]);
-    expect(buildSbatchArgv({ gArgs: [], tasks: 2, name: "n", cwd: "/", logDir: "/l", options: [] }, "/s")[1]).toBe("--array=0-1");
+    expect(buildSbatchArgv({ gArgs: [], tasks: 2, name: "n", cwd: "/", home: "/h", logDir: "/l", options: [] }, "/s")[1]).toBe(
+      "--array=0-1",
+    );
   });
 
   it("knows local and slurm, and names both when given another", () => {

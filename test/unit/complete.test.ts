@@ -148,6 +148,18 @@ describe("completion", () => {
     expect(values(["compare", "-c", "loss as best,a"])).toEqual(["loss as best,acc"]);
     expect(values(["compare", "--cols=acc,"])).toEqual(["--cols=acc,loss", "--cols=acc,=x", "--cols=acc,.time"]);
   });
+  it("leaves out the runs given already, by short or full id, but not an option's value", () => {
+    expect(values(["stop", "f5d14ff9", ""])).toEqual([]);
+    expect(values(["compare", "5cdcbbbc", ""])).toEqual(["f5d14ff9"]);
+    expect(values(["compare", "f5d14ff9a0b1c2d3e4f5a6b7c8d9e0f1", ""])).toEqual(["5cdcbbbc"]);
+    expect(values(["runs", "restore", "7e7e7e7e", ""])).toEqual([]);
+    expect(values(["compare", "--batch", "f5d14ff9", ""])).toEqual(["5cdcbbbc", "f5d14ff9"]);
+  });
+  it("leaves out the script's flags given already after the script, in either form", () => {
+    expect(values(["run", "train.py", "x=0.1", ""])).toEqual(["noise="]);
+    expect(values(["run", "train.py", "--noise", "0.2", ""])).toEqual(["x="]);
+    expect(values(["run", "-o", "gp", "train.py", "--noise=0.2", "x=[1:2]", ""])).toEqual([]);
+  });
   it("leaves out the sort keys and statuses given already", () => {
     expect(values(["compare", "-m", "loss", "-M", ""])).toEqual(["acc", "=x", ".time"]);
     expect(values(["compare", "--min=loss", "-M", "acc", "--max", ""])).toEqual(["=x", ".time"]);

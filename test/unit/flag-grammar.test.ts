@@ -316,6 +316,12 @@ describe("describeDimension", () => {
     expect(describeDimension(name, parseFlagSpec(name, text) as Dimension)).toBe(line);
   });
 
+  it("escapes control characters in text values, so the preview stays one line a flag", () => {
+    const dim: Dimension = { type: "choice", values: ["a\tb", "c\x1bx\n"] };
+    expect(describeDimension("name", dim)).toBe("name: one of a\\tb, c\\x1bx\\n");
+    expect(describeDimension("name", { type: "const", value: "x\ny" })).toBe("name: x\\ny");
+  });
+
   it("describes normal dimensions and steps", () => {
     expect(describeDimension("w", { type: "normal", mu: 0, sigma: 1 })).toBe("w: normal float, mean 0, sd 1");
     expect(describeDimension("w", { type: "uniform", low: 0, high: 1, q: 0.1 })).toBe("w: uniform float in [0, 1], in steps of 0.1");

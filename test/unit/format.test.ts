@@ -1,9 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { renderCsv, quoteCsvField } from "../../src/format/csv.js";
-import { quoteShellWord } from "../../src/format/shell-words.js";
 import { escapeControlChars, formatValue } from "../../src/format/values.js";
 import { renderJson, toJsonRows } from "../../src/format/json.js";
-import { formatGRunCommand } from "../../src/format/shell-words.js";
+import { formatGRunCommand, quoteShellWord } from "../../src/format/shell-words.js";
 import { scanShellWords } from "../../src/format/completion.js";
 import { parseFlagValue } from "../../src/flags/value.js";
 import { FAST_PATH_ROWS, emitTable, renderRows, renderTable } from "../../src/format/table.js";
@@ -448,5 +448,21 @@ describe("a command's words for people to copy", () => {
     expect(quoteShellWord("a b's")).toBe("'a b'\\''s'");
     // bash reads $'a\nb' back as a, newline, b: one line on the screen, nothing raw for the terminal.
     expect(quoteShellWord("a\nb\t'c'\\\x1b[31m")).toBe("$'a\\nb\\t\\'c\\'\\\\\\x1b[31m'");
+  });
+});
+
+describe("quoteShellWord", () => {
+  it("writes a word with a line break, tab or ESC on one line, in $'...', with no raw control character", () => {
+    const words = ["x\ny", "a\tb", "\x1b[31mred", "it's\n\\", "cr\r\x7f\x01"];
+    const line = words.map(quoteShellWord).join(" ");
+    expect(line).toBe(`$'x\\ny' $'a\\tb' $'\\x1b[31mred' $'it\\'s\\n\\\\' $'cr\\r\\x7f\\x01'`);
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f]/);
+    // bash reads the line back as the same words.
+    const back = spawnSync("bash", ["-c", `printf '%s\\0' ${line}`], { encoding: "utf8" });
+    expect(back.stdout.split("\0").slice(0, -1)).toEqual(words);
+  });
+  it("keeps single quotes for other words", () => {
+    expect(quoteShellWord("a b")).toBe("'a b'");
+    expect(quoteShellWord("lr=0.1")).toBe("lr=0.1");
   });
 });

@@ -84,7 +84,12 @@ describe("parseRunArgs", () => {
   it("rejects an unknown option before the script, a bad count and a repeated flag", () => {
     expect(() => parseRunArgs(["--bogus", "train.py"])).toThrow(/unknown option --bogus/);
     expect(() => parseRunArgs(["--max-trials", "ten", "train.py"])).toThrow(/--max-trials takes a whole number/);
-    expect(() => parseRunArgs(["train.py", "x=1", "x=2"])).toThrow(/flag x is given twice/);
+    expect(() => parseRunArgs(["train.py", "x=1", "x=2"])).toThrow(
+      /^flag x is given twice; give it once \(a list such as x=\[1,2\] searches several values\)$/,
+    );
+    expect(() => parseRunArgs(["train.py", "--verbose", "--verbose"])).toThrow(
+      /given twice; .*; a counted option takes how many times: verbose=2 passes --verbose --verbose$/,
+    );
     expect(() => parseRunArgs(["train.py", "--label"])).toThrow(/--label needs a value/);
     expect(() => parseRunArgs(["-j", "0", "train.py"])).toThrow(/at least 1/);
   });

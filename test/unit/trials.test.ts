@@ -104,6 +104,15 @@ describe("planRestart", () => {
     expect(planRestart({ batch: failed, trials: ts, valueOf: lossIsX }).trialNumbers).toHaveLength(DEFAULT_MAX_TRIALS + 1);
   });
 
+  it("refuses while a trial still runs (its batch g killed, its script alive), naming it and g stop", () => {
+    for (const optimizer of ["grid", "gp"]) {
+      const b = batch(optimizer, "error", { points: [{ x: 1 }, { x: 2 }] });
+      expect(() => planRestart({ batch: b, trials: [trial(1, "running", 1, null)], valueOf: lossIsX })).toThrow(
+        /^batch b0000000 has a trial still running \(trial 1, run t1000000\); wait for it, or stop it with g stop t1000000, then restart$/,
+      );
+    }
+  });
+
   it("runs only the unfinished trials of a grid's fixed list", () => {
     const points = [{ x: 1 }, { x: 2 }, { x: 3 }];
     const plan = planRestart({

@@ -222,9 +222,28 @@ class ReplaceGlobals(ast.NodeTransformer):
             elif isinstance(node, ast.AnnAssign) and node.value is not None:
                 target = node.target
             if isinstance(target, ast.Name) and target.id in self.flags:
-                node.value = ast.copy_location(ast.Constant(self.flags[target.id]), node.value)
+                value = keep_float(self.flags[target.id], node.value)
+                node.value = ast.copy_location(ast.Constant(value), node.value)
                 self.seen.add(target.id)
         return tree
+
+
+def keep_float(value, default_node):
+    """A whole number for a global whose default is a float, as that float.
+
+    G_FLAGS is JSON, where 1.0 is 1: without this, `x = 1.0` would become the
+    int 1 even when the run gives x no value at all (its default goes through
+    G_FLAGS too), and `x=2` the int 2, changing what the script computes
+    (integer division, a tensor's dtype, a format's `%d`).
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            default = literal(default_node)
+        except (ValueError, TypeError, SyntaxError, RecursionError):
+            return value
+        if isinstance(default, float):
+            return float(value)
+    return value
 
 
 def run_globals(path, args):

@@ -29,6 +29,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import weakref
@@ -235,7 +236,12 @@ class Optimizer:
             proc.kill()
             _, err = proc.communicate()
         text = (err or "").strip()
-        return text.splitlines()[-1] if text else f"g ask-tell exited with status {proc.returncode}"
+        if text:
+            return text.splitlines()[-1]
+        if proc.returncode is not None and proc.returncode < 0:
+            # Popen's -N is "killed by signal N", not an exit status a user could look up.
+            return f"g ask-tell was killed by {_signal_name(-proc.returncode)}"
+        return f"g ask-tell exited with status {proc.returncode}"
 
     def close(self):
         """Ends the optimizer's process (also done when the interpreter exits); a later call starts a new one."""
@@ -329,3 +335,11 @@ def _close_all():
 
 
 atexit.register(_close_all)
+
+
+def _signal_name(number):
+    """`SIGKILL` for 9; the number itself for a signal Python does not name."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
