@@ -138,16 +138,16 @@ export function buildProgram(): Command {
     .command("agent")
     .description("Run trials of a sweep until it is done (start as many agents as you like; -j N runs N trials at once).")
     .argument("<sweep-id>", "the id g sweep printed; W&B's entity/project/ID works too")
-    .option("--count <n>", "run at most N trials in all (with -j, over all of them)", (value) => parseCount("--count", value))
+    .option("--count <n>", "run at most N trials in all (with -j, over all of them)", (value) => parseCount("--count", value, 1))
     .option("-j, --parallel <n>", "run up to N trials at once, each claimed as a separate agent would (default 1)", (value) =>
-      parseCount("-j/--parallel", value),
+      parseCount("-j/--parallel", value, 1),
     )
     .option("--no-retry", "do not re-run trials whose agent died")
     .option("-q, --quiet", "do not echo the trials' output (progress lines and the summary are still shown)")
     .option("--backend <name>", "start --agents agents and return: local (detached processes) or slurm (one job array)")
-    .option("--agents <n>", "how many agents --backend starts (default 1)", (value) => parseCount("--agents", value))
+    .option("--agents <n>", "how many agents --backend starts (default 1)", (value) => parseCount("--agents", value, 1))
     .option("--slurm-array-parallel <n>", "at most N array tasks at once (sbatch --array=...%N)", (value) =>
-      parseCount("--slurm-array-parallel", value),
+      parseCount("--slurm-array-parallel", value, 1),
     )
     .option(
       "--slurm-opt <options>",

@@ -46,7 +46,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
       }
       const value = inline ?? argv[++i];
       if (value === undefined) throw new UsageError(`${optionName} needs a value`);
-      if (def.kind === "int") set[def.key] = parseCount(optionName, value);
+      if (def.kind === "int") set[def.key] = parseCount(optionName, value, def.positive ? 1 : 0);
       else if (def.kind === "list") (set[def.key] as string[]).push(value);
       else if (def.choices !== undefined && !def.choices.includes(value)) {
         throw new UsageError(`${optionNames(def).at(-1)} takes ${def.choices.join(" or ")}, not "${value}"`);

@@ -20,6 +20,8 @@ export interface RunOptionDef {
   choices?: readonly string[];
   /** For "int": the value when the option is not given. */
   default?: number;
+  /** For "int": takes at least 1 (the message of a value that is no whole number says so). */
+  positive?: boolean;
   /** Left out of `g run --help` and completion: g's own use (an array task's command). */
   hidden?: boolean;
 }
@@ -34,13 +36,14 @@ export const RUN_OPTIONS = [
   {
     flags: "--max-trials <n>",
     key: "maxTrials",
+    positive: true,
     kind: "int",
     help: `number of trials (random/gp/tpe: default ${DEFAULT_MAX_TRIALS}; grid: cap)`,
   },
   { flags: "--strategy <name>", key: "strategy", kind: "string", help: "Grid.ai: grid_search or random_search" },
-  { flags: "--trials <n>", key: "trials", kind: "int", help: "Grid.ai: with random_search, how many grid points to run" },
+  { flags: "--trials <n>", key: "trials", kind: "int", positive: true, help: "Grid.ai: with random_search, how many grid points to run" },
   { flags: "--random-seed <n>", key: "randomSeed", kind: "int", help: "seed for the search (same seed, same trials)" },
-  { flags: "-j, --parallel <n>", key: "parallel", kind: "int", default: 1, help: "run up to N trials at once" },
+  { flags: "-j, --parallel <n>", key: "parallel", kind: "int", positive: true, default: 1, help: "run up to N trials at once" },
   { flags: "--print-trials", key: "printTrials", kind: "bool", help: "print the trials as a table (or --json) and exit" },
   { flags: "--json", key: "json", kind: "bool", help: "with --print-trials: JSON" },
   { flags: "--minimize <col>", key: "minimize", kind: "string", help: "objective to minimize (default: loss)" },
@@ -76,6 +79,7 @@ export const RUN_OPTIONS = [
   {
     flags: "--slurm-array-parallel <n>",
     key: "slurmArrayParallel",
+    positive: true,
     kind: "int",
     help: "with --backend slurm: at most N trials at once (sbatch --array=...%N)",
   },
@@ -113,11 +117,15 @@ export type RunOptionValues = { [D in Def as AlwaysSet<D> extends true ? D["key"
   [D in Def as AlwaysSet<D> extends true ? never : D["key"]]?: ValueOf<D>;
 };
 
-/** A whole-number option value (`--max-trials 5`, `g agent --count 3`): digits only, at least 0. */
-export function parseCount(option: string, value: string): number {
+/**
+ * A whole-number option value (`--max-trials 5`, `g agent --count 3`): digits
+ * only, at least 0. `least` is what the option takes at least, for the
+ * message only: a 0 below it is refused by the command, with an example.
+ */
+export function parseCount(option: string, value: string, least: 0 | 1 = 0): number {
   const n = Number(value);
   if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 0) {
-    throw new UsageError(`${option} takes a whole number of 0 or more, not "${value}"`);
+    throw new UsageError(`${option} takes a whole number ${least === 0 ? "of 0 or more" : "of at least 1"}, not "${value}"`);
   }
   return n;
 }

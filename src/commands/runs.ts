@@ -226,6 +226,8 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
   // A batch's job is cancelled whole: its trials' own tasks need no scancel of their own.
   const cancelledJobs = new Set<string>();
   let stopped = 0;
+  /** Runs a bare g stop left to another host (named, not counted as problems). */
+  let left = 0;
   const locked = candidates.flatMap(({ run }) => {
     const lock = store.readLock(run);
     return lock ? [{ run, lock }] : [];
@@ -266,8 +268,13 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
     // Run side by side: stopping a script whose g was killed waits for it to end (up to the grace period).
     requests.push(
       requestStop(lock, trial ? run.dir : undefined).then(async (outcome) => {
-        if (outcome === "other-host") problems.push(`run ${shortId(run.id)} runs on host ${lock.host}; stop it there`);
-        else stopped++;
+        const remote = `run ${shortId(run.id)} runs on host ${lock.host}; stop it there`;
+        // Named, it is a run g stop could not stop (exit 2); a bare g stop stops what runs here, and says what it left.
+        if (outcome === "other-host" && specs.length > 0) problems.push(remote);
+        else if (outcome === "other-host") {
+          left++;
+          say(remote);
+        } else stopped++;
         if (outcome === "stopped-script") {
           // Nobody else records it (its g is dead): g stop ends it as its g would have, `terminated`,
           // so that a sweep does not run again a trial the user stopped.
@@ -278,7 +285,7 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
     );
   }
   await Promise.all(requests);
-  if (stopped > 0 || problems.length === 0) say(`Asked ${stopped} run(s) to stop`);
+  if (stopped > 0 || (problems.length === 0 && left === 0)) say(`Asked ${stopped} run(s) to stop`);
   // One line per run that could not be stopped; the last is the error g exits with.
   for (const line of problems.slice(0, -1)) say(`g: ${line}`);
   if (problems.length > 0) throw new UsageError(problems[problems.length - 1]!);

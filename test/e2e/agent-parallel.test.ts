@@ -306,8 +306,8 @@ print("val_loss: %f" % ((a.x - 0.3) ** 2 + (0.1 if a.opt == "sgd" else 0.0)))
 
   it.each([
     [["-j", "0"], "g: -j/--parallel takes a number of trials at once, at least 1, e.g. g agent ID -j 4"],
-    [["-j", "x"], 'g: -j/--parallel takes a whole number of 0 or more, not "x"'],
-    [["--parallel", "-2"], 'g: -j/--parallel takes a whole number of 0 or more, not "-2"'],
+    [["-j", "x"], 'g: -j/--parallel takes a whole number of at least 1, not "x"'],
+    [["--parallel", "-2"], 'g: -j/--parallel takes a whole number of at least 1, not "-2"'],
     [["--backend", "local", "--agents", "0"], "g: --agents takes at least 1 agent, e.g. g agent ID --backend local --agents 4"],
   ])("refuses %j with one line and exit 2", (opt, line) => {
     const id = createSweep("usage.yaml", "program: nap.py\nmethod: random\nrun_cap: 2\nparameters:\n  a: {min: 0.0, max: 1.0}\n");

@@ -83,7 +83,10 @@ describe("parseRunArgs", () => {
 
   it("rejects an unknown option before the script, a bad count and a repeated flag", () => {
     expect(() => parseRunArgs(["--bogus", "train.py"])).toThrow(/unknown option --bogus/);
-    expect(() => parseRunArgs(["--max-trials", "ten", "train.py"])).toThrow(/--max-trials takes a whole number/);
+    expect(() => parseRunArgs(["--max-trials", "ten", "train.py"])).toThrow('--max-trials takes a whole number of at least 1, not "ten"');
+    // The bound the message names is the option's own: 0 is a seed, never a number of trials.
+    expect(() => parseRunArgs(["-j", "-1", "train.py"])).toThrow('-j takes a whole number of at least 1, not "-1"');
+    expect(() => parseRunArgs(["--random-seed", "x", "train.py"])).toThrow('--random-seed takes a whole number of 0 or more, not "x"');
     expect(() => parseRunArgs(["train.py", "x=1", "x=2"])).toThrow(
       /^flag x is given twice; give it once \(a list such as x=\[1,2\] searches several values\)$/,
     );
