@@ -7,12 +7,13 @@
 // browser received them: compressed when the server compressed) and decoded,
 // and the `g view` process's CPU time, in all and per refresh. With --before,
 // another build (another checkout's bin/g) is measured the same way, taking
-// turns with this one, and the table has a column for each. Figures only;
+// turns with this one on a hard-linked copy of the store, and the table has a
+// column for each. Figures only;
 // docs/benchmarks.md holds them.
 //
 //   npm run build && npm run bench:view-live -- [--runs 20000 | --store DIR] [--seconds 10] [--repeat 1]
 //                                               [--bin PATH/bin/g] [--before OTHER/bin/g] [--smoke]
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -142,18 +143,28 @@ const context = await chromium.launchPersistentContext(profile, {
   args: CHROMIUM_ARGS,
   viewport: { width: 1280, height: 800 },
 });
+// Each build on its own copy of the store (hard links: cp -al), so that neither rewrites the
+// other's caches (index.bin, runs-order.txt: builds of different index versions would rebuild
+// it in every window, and that cost would be counted as the refresh's).
+const beforeHome = opts.before === null ? null : `${home}.before-${process.pid}`;
+if (beforeHome !== null) {
+  const copy = spawnSync("cp", ["-al", home, beforeHome]);
+  if (copy.status !== 0) throw new Error(`cp -al ${home} ${beforeHome}: ${copy.stderr}`);
+}
 const builds =
-  opts.before === null
-    ? [["this build", opts.bin]]
+  beforeHome === null
+    ? [["this build", opts.bin, home]]
     : [
-        ["before", opts.before],
-        ["after", opts.bin],
+        ["before", opts.before, beforeHome],
+        ["after", opts.bin, home],
       ];
 const results = new Map(builds.map(([name]) => [name, []]));
 try {
   // Taking turns: a machine whose load drifts weighs on both columns alike.
-  for (let r = 0; r < opts.repeat; r++) for (const [name, bin] of builds) results.get(name).push(await measure(context, bin, home, work));
+  for (let r = 0; r < opts.repeat; r++)
+    for (const [name, bin, storeHome] of builds) results.get(name).push(await measure(context, bin, storeHome, work));
 } finally {
+  if (beforeHome !== null) rmSync(beforeHome, { recursive: true, force: true });
   await context.close();
   rmSync(profile, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
