@@ -162,6 +162,13 @@ export interface SweepCommandContext {
   /** The file `${args_json_file}` names (written by the caller), or null when the command does not use it. */
   argsJsonFile: string | null;
   env: NodeJS.ProcessEnv;
+  /**
+   * The program's argparse options that take no `=value` (switches, toggles,
+   * counted options), when g inspected it: `${args}` gives those as the
+   * option takes them (`--amp`, `--no-amp`, `--verbose --verbose`) rather than
+   * W&B's `--amp=True`, which argparse refuses.
+   */
+  switches?: ReadonlyMap<string, ScriptFlag["arg"]>;
 }
 
 /**
@@ -182,6 +189,8 @@ export function expandSweepCommand(
   for (const part of template) {
     switch (part) {
       case "${args}":
+        out.push(...(ctx.switches === undefined ? macros.args : switchArgs(macros.args, point, ctx.switches)));
+        continue;
       case "${args_no_hyphens}":
       case "${args_no_boolean_flags}":
       case "${args_no_equals}":
@@ -206,6 +215,22 @@ export function expandSweepCommand(
     out.push(part.replace(/\$\{envvar:([A-Z0-9_]*)\}/g, (_, name: string) => ctx.env[name] ?? name));
   }
   return out;
+}
+
+/**
+ * `${args}` (`--name=value` each) with each of `switches` given as the
+ * program's option takes it (argsForFlag): a boolean to a switch or toggle, a
+ * whole number to a counted option. Any other value stays as W&B writes it.
+ */
+function switchArgs(args: string[], point: Point, switches: ReadonlyMap<string, ScriptFlag["arg"]>): string[] {
+  return args.flatMap((arg) => {
+    const name = arg.slice(2, arg.indexOf("="));
+    const kind = switches.get(name);
+    const value = point[name];
+    if (kind === undefined || value === undefined || value === null) return [arg];
+    if (kind === "count" ? countOf(value) === undefined : typeof value !== "boolean") return [arg];
+    return argsForFlag(name, value, kind);
+  });
 }
 
 /** Whether the sweep's command writes its parameters to a file (`${args_json_file}`). */
@@ -239,18 +264,22 @@ export function prepareSweepArgv(
   cwd: string,
 ): (point: Point, argsJsonFile?: string | null) => string[] {
   const program = resolveSweepProgram(config.program, cwd);
+  let switches: Map<string, ScriptFlag["arg"]> | undefined;
   if (config.command === null && extname(config.program).toLowerCase() === ".py") {
     const path = resolve(cwd, config.program);
     try {
-      if (inspectScript(path, null).style === "globals") {
+      const info = inspectScript(path, null);
+      if (info.style === "globals") {
         const argv = [pythonCommand(), bootstrapPy(), path];
         return () => [...argv];
       }
+      const named = Object.entries(info.flags).filter(([, f]) => f.arg === "switch" || f.arg === "toggle" || f.arg === "count");
+      if (named.length > 0) switches = new Map(named.map(([name, f]) => [name, f.arg]));
     } catch {
       /* unreadable script: run it as written and let it fail in its own words */
     }
   }
-  return (point, argsJsonFile = null) => expandSweepCommand(config, point, { program, argsJsonFile, env: process.env });
+  return (point, argsJsonFile = null) => expandSweepCommand(config, point, { program, argsJsonFile, env: process.env, switches });
 }
 
 export function buildEnv(base: NodeJS.ProcessEnv, run: { id: string; dir: string; home: string; flags: Flags }): NodeJS.ProcessEnv {

@@ -129,6 +129,36 @@ describe("g sweep and g agent", () => {
     expect(listed).toHaveLength(24);
   });
 
+  it("gives an argparse program's switches, toggles and counted options as they take them (W&B's --amp=True is refused)", () => {
+    writeFileSync(
+      join(work, "opts.py"),
+      `import argparse
+p = argparse.ArgumentParser()
+p.add_argument("--amp", action="store_true")
+p.add_argument("--shuffle", action=argparse.BooleanOptionalAction, default=True)
+p.add_argument("-v", "--verbose", action="count", default=0)
+p.add_argument("--lr", type=float, default=0.1)
+a = p.parse_args()
+print("loss: %f" % (a.lr + (0.5 if a.amp else 0) + (0.25 if a.shuffle else 0) + a.verbose))
+`,
+    );
+    const id = createSweep(
+      "opts.yaml",
+      "program: opts.py\nmethod: grid\nparameters:\n  amp: {values: [true, false]}\n  shuffle: {values: [true, false]}\n  verbose: {values: [0, 2]}\n  lr: {value: 1.5}\n",
+    );
+    const res = g(["agent", id]);
+    expect(res.code, res.stderr).toBe(0);
+    const runs = sweepRuns(id);
+    expect(runs.map((r) => r.status)).toEqual(Array(8).fill("completed"));
+    // Each trial's script saw its values: the loss it printed is the one they make.
+    for (const r of runs) {
+      const f = r.flags as { amp: boolean; shuffle: boolean; verbose: number; lr: number };
+      const expected = f.lr + (f.amp ? 0.5 : 0) + (f.shuffle ? 0.25 : 0) + f.verbose;
+      const info = JSON.parse(g(["runs", "info", r.id, "--json"]).stdout) as { scalars: { loss: { last: number } } };
+      expect(info.scalars.loss.last, JSON.stringify(f)).toBeCloseTo(expected, 6);
+    }
+  });
+
   it("stops a random sweep at run_cap exactly with 4 agents", async () => {
     const id = createSweep(
       "random.yaml",
