@@ -1,5 +1,6 @@
 // A line of a script's output as a terminal showed it, made safe to draw
-// inside g's own screen (pure): the interactive compare view's output tail.
+// inside g's own screen (pure): the interactive compare view's output tail,
+// and the lines `g run`'s live progress panel logs above itself.
 // A script's progress bar redraws its line with carriage returns and its log
 // colours words with escape sequences; drawn raw inside an Ink layout, either
 // moves the cursor and tears the frame.
@@ -46,5 +47,40 @@ export function formatOutputLine(line: string): string {
 function expandTabs(text: string): string {
   let out = "";
   for (const c of text) out += c === "\t" ? " ".repeat(TAB_STOP_COLUMNS - (out.length % TAB_STOP_COLUMNS)) : c;
+  return out;
+}
+
+/** A colour or style sequence (SGR: `ESC [ … m`), which moves no cursor: the progress panel keeps these. */
+const SGR = /\u001b\[[0-9;:]*m/g;
+const ONE_SGR = /^\u001b\[[0-9;:]*m$/;
+
+/**
+ * One line of a script's output as `g run`'s live progress panel logs it
+ * above itself, in the user's terminal: the last drawing of a redrawn line,
+ * its colours kept (they move no cursor, and Ink measures text without
+ * them), every other escape sequence removed (a cursor move or an erase
+ * would tear the panel's frame), tabs as spaces to the next tab stop and any
+ * other control character escaped.
+ */
+export function formatPanelLine(line: string): string {
+  const drawn = lastDrawnLine(line);
+  if (!/[\u0000-\u001f\u007f-\u009f]/.test(drawn)) return drawn;
+  const kept = drawn.replace(TERMINAL_SEQUENCES, (seq) => (ONE_SGR.test(seq) ? seq : ""));
+  let out = "";
+  let column = 0;
+  const text = (part: string) => {
+    for (const c of part) {
+      const shown = c === "\t" ? " ".repeat(TAB_STOP_COLUMNS - (column % TAB_STOP_COLUMNS)) : escapeControlChars(c);
+      out += shown;
+      column += shown.length;
+    }
+  };
+  let at = 0;
+  for (const m of kept.matchAll(SGR)) {
+    text(kept.slice(at, m.index));
+    out += m[0];
+    at = m.index + m[0].length;
+  }
+  text(kept.slice(at));
   return out;
 }

@@ -5,7 +5,7 @@
 
 import { render } from "ink";
 import type { OutputSink } from "../runner/execute.js";
-import { lastDrawnLine } from "../format/output-line.js";
+import { formatPanelLine } from "../format/output-line.js";
 import { escapeControlChars } from "../format/values.js";
 import { ProgressPanel, type LogLine } from "./ProgressPanel.js";
 import type { ProgressReporter } from "./progress.js";
@@ -62,7 +62,7 @@ export function openProgressPanel(init: ProgressInit, opts: PanelOptions): Progr
     for (const stream of ["stdout", "stderr"] as const) {
       const key = `${trial}:${stream}`;
       const tail = tails.get(key);
-      if (tail) log(trial, lastDrawnLine(tail), stream === "stdout" ? "output" : "stderr");
+      if (tail) log(trial, formatPanelLine(tail), stream === "stdout" ? "output" : "stderr");
       tails.delete(key);
     }
   };
@@ -79,10 +79,11 @@ export function openProgressPanel(init: ProgressInit, opts: PanelOptions): Progr
     sinkFor(trial: number | null): OutputSink {
       return (text, stream) => {
         const key = `${trial}:${stream}`;
-        // A carriage return redraws a line in place (progress bars): keep what was drawn last.
+        // A carriage return redraws a line in place (progress bars): keep what was drawn last; keep
+        // colours, drop cursor moves and erases (they would tear the panel's frame).
         const lines = ((tails.get(key) ?? "") + text).split("\n");
         tails.set(key, lines.pop() ?? "");
-        for (const line of lines) log(trial, lastDrawnLine(line), stream === "stdout" ? "output" : "stderr");
+        for (const line of lines) log(trial, formatPanelLine(line), stream === "stdout" ? "output" : "stderr");
         if (lines.length > 0) scheduleDraw();
       };
     },
