@@ -118,8 +118,13 @@ describe("Python SDK misuse", () => {
         "    check('nan', lambda: x.params.set(lr=math.nan))",
         "    check('inf in list', lambda: x.params.set(lrs=[0.1, math.inf]))",
         "    check('set in list', lambda: x.params.set(sizes=[{1, 2}]))",
-        "    check('good', lambda: x.params.set(lr=0.1, layers=[1, 2], model={'depth': 3}, note=None))",
+        "    check('too big', lambda: x.params.set(seed=2**53 + 1))",
+        "    check('good', lambda: x.params.set(lr=0.1, layers=[1, 2], model={'depth': 3}, note=None, big=2**60))",
       ].join("\n"),
+    );
+    // g reads a flag as a double: 2**53 + 1 would read back 2**53 (the TypeScript SDK refuses it too); 2**60 is exact.
+    expect(out["too big"]).toBe(
+      "ValueError: g_runs: param 'seed' is 9007199254740993, too large to store exactly; pass str(value) to record its digits",
     );
     expect(out["function"]).toMatch(
       /^TypeError: g_runs: param 'fn' must be text, a number, a boolean, None, a list or a dict, got builtin_function_or_method/,
@@ -130,7 +135,7 @@ describe("Python SDK misuse", () => {
     expect(out["set in list"]).toMatch(/^TypeError: g_runs: param 'sizes' holds a value of type set/);
     expect(out["good"]).toBe("no error");
     const [run] = new RunStore(home).listRuns().runs;
-    expect(run!.record.flags).toEqual({ lr: 0.1, layers: "[1,2]", "model.depth": 3, note: null });
+    expect(run!.record.flags).toEqual({ lr: 0.1, layers: "[1,2]", "model.depth": 3, note: null, big: 2 ** 60 });
   });
 
   it("records a list param as the JSON text the TypeScript SDK records, so the two compare equal", async () => {

@@ -1030,6 +1030,9 @@ def flatten_params(values, prefix=""):
 
 def _flag_value(name, value):
     """A param as a flag value; anything JSON cannot hold as the user meant it raises."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53 and not _exact_double(value):
+        # g reads flags as doubles: 2**53 + 1 would come back 2**53 (the TypeScript SDK refuses it too).
+        raise ValueError(f"g_runs: param {name!r} is {value}, too large to store exactly; pass str(value) to record its digits")
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -1050,6 +1053,14 @@ def _flag_value(name, value):
         f"g_runs: param {name!r} must be text, a number, a boolean, None, a list or a dict, "
         f"got {type(value).__name__}; pass str(value) to record its text"
     )
+
+
+def _exact_double(x):
+    """Whether a double holds the int `x` exactly (2**60 does, 2**53 + 1 does not)."""
+    try:
+        return float(x) == x
+    except OverflowError:
+        return False
 
 
 def _json_value(name, value):
