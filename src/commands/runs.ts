@@ -3,7 +3,7 @@
 
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
-import { NotFoundError, UsageError } from "../errors.js";
+import { EXIT, GError, NotFoundError, UsageError } from "../errors.js";
 import { checkLabel, checkTags } from "../flags/check-names.js";
 import { checkRunSpecs, filterRuns, selectRuns, type IndexedRun, type RunFilters } from "../query/select.js";
 import { requestStop } from "../runner/signals.js";
@@ -228,6 +228,8 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
   let stopped = 0;
   /** Runs a bare g stop left to another host (named, not counted as problems). */
   let left = 0;
+  /** Whether the scheduler refused to cancel a job (exit 1 rather than 2). */
+  let schedulerFailed = false;
   const locked = candidates.flatMap(({ run }) => {
     const lock = store.readLock(run);
     return lock ? [{ run, lock }] : [];
@@ -259,6 +261,7 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
       }
       if (cancelled === null && lock.pid === 0) {
         problems.push(failed);
+        schedulerFailed = true;
         continue;
       }
       if (cancelled === null) say(failed);
@@ -288,7 +291,10 @@ export async function stopCommand(specs: string[], opts: { yes?: boolean }): Pro
   if (stopped > 0 || (problems.length === 0 && left === 0)) say(`Asked ${stopped} run(s) to stop`);
   // One line per run that could not be stopped; the last is the error g exits with.
   for (const line of problems.slice(0, -1)) say(`g: ${line}`);
-  if (problems.length > 0) throw new UsageError(problems[problems.length - 1]!);
+  if (problems.length === 0) return;
+  const last = problems[problems.length - 1]!;
+  // A job the scheduler would not cancel is a failure, not bad input (exit 1); else a RUN g could not stop was given (exit 2).
+  throw schedulerFailed ? new GError(last, EXIT.runFailed) : new UsageError(last);
 }
 
 /**

@@ -292,6 +292,30 @@ describe("g run", () => {
     expect(runs(home)[0]!.status).toBe("terminated");
   });
 
+  it("g stop exits 1 when the scheduler will not cancel a batch's job (a failure, not bad input)", () => {
+    const home = tempDir();
+    // Slurm's tools as a cluster that refuses: scancel fails, scontrol cannot be asked.
+    const bin = tempDir();
+    writeFileSync(
+      join(bin, "scancel"),
+      "#!/bin/sh\necho 'scancel: error: Kill job error on job id 4242: Access/permission denied' >&2\nexit 1\n",
+      {
+        mode: 0o755,
+      },
+    );
+    writeFileSync(join(bin, "scontrol"), "#!/bin/sh\necho 'scontrol: error: cannot reach slurmctld' >&2\nexit 1\n", { mode: 0o755 });
+    const store = new RunStore(home);
+    const batch = store.createRun({ op: "gp", started: new Date().toISOString() });
+    store.writeLock(batch.id, { pid: 0, host: "login1", placement: { backend: "slurm", job: "4242" } });
+    const env = { PATH: `${bin}:${process.env.PATH ?? ""}` };
+    expect(g(["runs", "list", "--json"], { home, env }).stdout).toContain('"status": "running"');
+    const stop = g(["stop", batch.id.slice(0, 8)], { home, env });
+    expect(stop.code, stop.stderr).toBe(1);
+    expect(stop.stderr.trim().split("\n").at(-1)).toMatch(
+      new RegExp(`^g: run ${batch.id.slice(0, 8)}: could not cancel slurm job 4242: .*Access/permission denied`),
+    );
+  });
+
   it("g stop stops the running runs it is given, names each it cannot stop in one line, and exits 2", async () => {
     const home = tempDir();
     expect(g(["run", "-y", join(EXAMPLES, "train.py"), "noise=0"], { home, cwd: EXAMPLES }).code).toBe(0);
